@@ -1,0 +1,25 @@
+import type { Bus } from '../bus/bus.ts';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Telemetry } from '../core/telemetry.ts';
+import type { Store } from '../store/index.ts';
+
+/** Result of a readiness probe: each dependency's status. */
+export interface Readiness {
+  ok: boolean;
+  checks: Record<string, 'ok' | string>;
+}
+
+/** What the API's routes may use. Passed in by the process wiring (services/cli). */
+export interface ApiDeps {
+  store: Store;
+  bus: Bus;
+  config: Config;
+  logger: Logger;
+  telemetry: Telemetry;
+  /** Topic names under the configured prefix. */
+  topics: Record<'traces' | 'metrics' | 'logs' | 'anomalies' | 'outcomes', string>;
+}
+
+/** A route module: registers its routes on `app` using `deps`. */
+export type RouteModule = (app: import('./app.ts').ApiApp, deps: ApiDeps) => Promise<void> | void;

@@ -1,0 +1,44 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { describeError, ZeroopsError } from '../core/errors.ts';
+
+/** Body of every API error response. */
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/**
+ * The one error handler of the API: ZeroopsErrors keep their code and
+ * status; fastify's own validation, body-size and parse errors become 4xx
+ * with a stable code; anything else is a 500 that is logged.
+ */
+export function installErrorHandler(app: FastifyInstance, count: (code: string, status: number) => void): void {
+  app.setErrorHandler((err: FastifyError | ZeroopsError | Error, req, reply) => {
+    let status = 500;
+    let code = 'ZEROOPS_INTERNAL';
+    let message = 'internal error';
+    let details: unknown;
+    if (err instanceof ZeroopsError) {
+      status = err.statusCode;
+      code = err.code;
+      message = err.message;
+      details = err.details;
+    } else if ('validation' in err && err.validation) {
+      status = 400;
+      code = 'ZEROOPS_REQUEST_INVALID';
+      message = err.message;
+      details = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message }));
+    } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
+      status = err.statusCode;
+      code = status === 413 ? 'ZEROOPS_BODY_TOO_LARGE' : status === 415 ? 'ZEROOPS_UNSUPPORTED_MEDIA_TYPE' : 'ZEROOPS_REQUEST_INVALID';
+      message = err.message;
+    }
+    if (status >= 500) req.log.error({ err: describeError(err) }, 'request failed');
+    count(code, status);
+    const body: ApiErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
+    void reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    count('ZEROOPS_NOT_FOUND', 404);
+    void reply.status(404).send({ error: { code: 'ZEROOPS_NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
+  });
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { PermanentError } from './errors.ts';
+
+/**
+ * One setting: where it comes from (environment variable, or the same key in
+ * the optional config file), its type, default and meaning. The README's
+ * settings table documents exactly this list.
+ */
+export interface SettingSpec {
+  /** Environment variable, e.g. `ZEROOPS_API_PORT`. */
+  env: string;
+  /** Key in the config file and in {@link Config}, e.g. `apiPort`. */
+  key: keyof Config;
+  schema: TSchema;
+  default: unknown;
+  description: string;
+}
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const Positive = Type.Integer({ minimum: 1 });
+const StrList = Type.Array(Type.String());
+
+/** Every zeroops setting. Only this file reads `process.env`. */
+export const SETTINGS: readonly SettingSpec[] = [
+  { env: 'ZEROOPS_CONFIG', key: 'configFile', schema: Type.String(), default: '', description: 'Optional YAML or JSON file with any of these settings (keys as in the second column); environment variables win.' },
+  { env: 'ZEROOPS_DATA_DIR', key: 'dataDir', schema: Type.String({ minLength: 1 }), default: './.zeroops-data', description: 'Data directory of the embedded mode (PGlite database).' },
+  { env: 'ZEROOPS_HOST', key: 'host', schema: Type.String({ minLength: 1 }), default: '127.0.0.1', description: 'Interface every listener binds to; use 0.0.0.0 to accept remote clients.' },
+  { env: 'ZEROOPS_OTLP_GRPC_PORT', key: 'otlpGrpcPort', schema: Port, default: 4317, description: 'OTLP/gRPC port (0 picks a free port).' },
+  { env: 'ZEROOPS_OTLP_HTTP_PORT', key: 'otlpHttpPort', schema: Port, default: 4318, description: 'OTLP/HTTP port (0 picks a free port).' },
+  { env: 'ZEROOPS_API_PORT', key: 'apiPort', schema: Port, default: 8080, description: 'REST API, web UI and health port (0 picks a free port).' },
+  { env: 'KAFKA_BROKERS', key: 'kafkaBrokers', schema: StrList, default: [], description: 'Comma-separated Kafka bootstrap servers; when set, the bus is Kafka instead of the in-process bus.' },
+  { env: 'ZEROOPS_KAFKA_CLIENT_ID', key: 'kafkaClientId', schema: Type.String({ minLength: 1 }), default: 'zeroops', description: 'Kafka client id.' },
+  { env: 'ZEROOPS_TOPIC_PREFIX', key: 'topicPrefix', schema: Type.String(), default: '', description: 'Prefix added to every topic and consumer group name (to share a cluster).' },
+  { env: 'ZEROOPS_TOPIC_PARTITIONS', key: 'topicPartitions', schema: Positive, default: 8, description: 'Partitions of the topics zeroops creates.' },
+  { env: 'DATABASE_URL', key: 'databaseUrl', schema: Type.String(), default: '', description: 'PostgreSQL connection string; when set, the store is Postgres instead of PGlite.' },
+  { env: 'ZEROOPS_DATABASE_POOL', key: 'databasePool', schema: Positive, default: 10, description: 'Maximum Postgres connections per process.' },
+  { env: 'ZEROOPS_CONNECT_TIMEOUT_MS', key: 'connectTimeoutMs', schema: Positive, default: 20_000, description: 'How long start-up waits for Kafka and Postgres before failing.' },
+  { env: 'ZEROOPS_LOG_LEVEL', key: 'logLevel', schema: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))), default: 'info', description: 'Log level.' },
+  { env: 'ZEROOPS_TELEMETRY', key: 'telemetry', schema: Type.Union([Type.Literal('off'), Type.Literal('otlp'), Type.Literal('console')]), default: 'off', description: "zeroops' own traces and metrics: off, otlp (to ZEROOPS_TELEMETRY_ENDPOINT) or console." },
+  { env: 'ZEROOPS_TELEMETRY_ENDPOINT', key: 'telemetryEndpoint', schema: Type.String(), default: '', description: 'OTLP/HTTP base URL for self-telemetry (default: this process\'s own OTLP/HTTP receiver).' },
+  { env: 'ZEROOPS_MAX_BODY_BYTES', key: 'maxBodyBytes', schema: Positive, default: 8 * 1024 * 1024, description: 'Largest OTLP request body accepted, as sent (compressed), in bytes.' },
+  { env: 'ZEROOPS_MAX_DECOMPRESSED_BYTES', key: 'maxDecompressedBytes', schema: Positive, default: 64 * 1024 * 1024, description: 'Largest OTLP request body after gzip decompression, in bytes.' },
+  { env: 'ZEROOPS_MAX_ITEMS_PER_REQUEST', key: 'maxItemsPerRequest', schema: Positive, default: 100_000, description: 'Most spans, data points or log records accepted in one OTLP request.' },
+  { env: 'ZEROOPS_INGEST_TOKENS', key: 'ingestTokens', schema: StrList, default: [], description: 'Comma-separated bearer tokens accepted on OTLP ingest; empty means no auth.' },
+  { env: 'ZEROOPS_API_TOKENS', key: 'apiTokens', schema: StrList, default: [], description: 'Comma-separated `role:token` pairs (role viewer, operator or admin); empty means the API is open.' },
+  { env: 'ZEROOPS_API_MAX_BODY_BYTES', key: 'apiMaxBodyBytes', schema: Positive, default: 1024 * 1024, description: 'Largest REST API request body, in bytes.' },
+  { env: 'ZEROOPS_WINDOW_SECONDS', key: 'windowSeconds', schema: Type.Number({ exclusiveMinimum: 0 }), default: 10, description: 'Detector window length, in seconds.' },
+  { env: 'ZEROOPS_LATENESS_SECONDS', key: 'latenessSeconds', schema: Type.Number({ minimum: 0 }), default: 5, description: 'How late (event time) telemetry may arrive before its window closes, in seconds.' },
+  { env: 'ZEROOPS_HTTP_ALLOWLIST', key: 'httpAllowlist', schema: StrList, default: [], description: 'Hosts or IPv4 CIDRs that http/notify steps may call even though private or loopback (e.g. 127.0.0.1).' },
+  { env: 'ZEROOPS_COMMAND_ALLOWLIST', key: 'commandAllowlist', schema: StrList, default: [], description: 'Executables that `command` steps may run; empty disables command steps.' },
+  { env: 'ZEROOPS_HMAC_SECRET', key: 'hmacSecret', schema: Type.String(), default: '', description: 'Key that signs outgoing http steps (X-Zeroops-Signature); empty disables signing.' },
+  { env: 'ZEROOPS_SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', schema: Positive, default: 15_000, description: 'Deadline for draining on SIGTERM/SIGINT.' },
+];
+
+/** Validated configuration of one zeroops process. */
+export interface Config {
+  configFile: string;
+  dataDir: string;
+  host: string;
+  otlpGrpcPort: number;
+  otlpHttpPort: number;
+  apiPort: number;
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  topicPrefix: string;
+  topicPartitions: number;
+  databaseUrl: string;
+  databasePool: number;
+  connectTimeoutMs: number;
+  logLevel: string;
+  telemetry: 'off' | 'otlp' | 'console';
+  telemetryEndpoint: string;
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  maxItemsPerRequest: number;
+  ingestTokens: string[];
+  apiTokens: string[];
+  apiMaxBodyBytes: number;
+  windowSeconds: number;
+  latenessSeconds: number;
+  httpAllowlist: string[];
+  commandAllowlist: string[];
+  hmacSecret: string;
+  shutdownTimeoutMs: number;
+  /** Secrets referenced by playbooks as `{{secret.NAME}}`, from `ZEROOPS_SECRET_<NAME>` variables. */
+  secrets: Record<string, string>;
+}
+
+function fromEnvString(spec: SettingSpec, raw: string): unknown {
+  const kind = spec.schema.type;
+  if (kind === 'array') return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (kind === 'integer' || kind === 'number') {
+    const n = Number(raw.trim());
+    return raw.trim() === '' || Number.isNaN(n) ? raw : n;
+  }
+  if (kind === 'boolean') return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+  return raw;
+}
+
+function expectation(schema: TSchema): string {
+  if (schema.anyOf) return `one of ${(schema.anyOf as TSchema[]).map((s) => JSON.stringify(s.const)).join(', ')}`;
+  if (schema.type === 'integer') {
+    const range = schema.maximum !== undefined ? ` from ${schema.minimum} to ${schema.maximum}` : schema.minimum !== undefined ? ` >= ${schema.minimum}` : '';
+    return `an integer${range}`;
+  }
+  if (schema.type === 'number') return 'a number' + (schema.exclusiveMinimum !== undefined ? ` > ${schema.exclusiveMinimum}` : schema.minimum !== undefined ? ` >= ${schema.minimum}` : '');
+  if (schema.type === 'array') return 'a comma-separated list';
+  if (schema.type === 'string') return schema.minLength ? 'a non-empty string' : 'a string';
+  return 'a valid value';
+}
+
+/**
+ * Builds the configuration from `env` (default `process.env`) and the
+ * optional file it names. Throws a {@link PermanentError} naming every
+ * invalid setting and what it expects.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  let file: Record<string, unknown> = {};
+  const filePath = overrides.configFile ?? env.ZEROOPS_CONFIG;
+  if (filePath) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(filePath, 'utf8'));
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) file = parsed as Record<string, unknown>;
+      else problems.push(`ZEROOPS_CONFIG: ${filePath} must hold a mapping of settings`);
+    } catch (err) {
+      problems.push(`ZEROOPS_CONFIG: cannot read ${filePath}: ${(err as Error).message}`);
+    }
+  }
+  const known = new Set(SETTINGS.map((s) => s.key as string));
+  for (const k of Object.keys(file)) if (!known.has(k)) problems.push(`${filePath}: unknown setting "${k}"`);
+
+  const out: Record<string, unknown> = {};
+  for (const spec of SETTINGS) {
+    const envRaw = env[spec.env];
+    let value: unknown = spec.default;
+    let source = `${spec.env} (default)`;
+    if (spec.key in overrides) {
+      value = overrides[spec.key];
+      source = spec.key;
+    } else if (envRaw !== undefined && envRaw !== '') {
+      value = fromEnvString(spec, envRaw);
+      source = spec.env;
+    } else if (spec.key in file) {
+      value = file[spec.key];
+      source = `${spec.key} in ${filePath}`;
+    }
+    if (!Value.Check(spec.schema, value)) {
+      problems.push(`${source}: got ${JSON.stringify(value)}, expected ${expectation(spec.schema)}`);
+    }
+    out[spec.key] = value;
+  }
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('ZEROOPS_SECRET_') && v !== undefined) secrets[k.slice('ZEROOPS_SECRET_'.length)] = v;
+  }
+  out.secrets = { ...secrets, ...(overrides.secrets ?? {}) };
+  for (const t of out.apiTokens as string[]) {
+    const role = t.split(':')[0];
+    if (!t.includes(':') || !['viewer', 'operator', 'admin'].includes(role ?? '')) {
+      problems.push(`ZEROOPS_API_TOKENS: "${role}:..." must be role:token with role viewer, operator or admin`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new PermanentError('ZEROOPS_CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: problems });
+  }
+  return out as unknown as Config;
+}

@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './component.ts';
+export * from './logger.ts';
+export * from './config.ts';
+export * from './retry.ts';
+export * from './telemetry.ts';
