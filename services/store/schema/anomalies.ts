@@ -1,0 +1,119 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, doublePrecision, index, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { sqlList, timestamptz } from './columns.ts';
+
+/** One deviating feature of an anomaly (mirrors `zeroops.v1.Evidence`). */
+export interface EvidenceJson {
+  feature: string;
+  observed: number;
+  expected: number;
+  /** Signed, in robust standard deviations. */
+  deviation: number;
+}
+
+/** A root-cause candidate of an anomaly (mirrors `zeroops.v1.RootCause`). */
+export interface RootCauseJson {
+  service: string;
+  /** In [0, 1]; higher is more likely the cause. */
+  score: number;
+  reason: string;
+}
+
+/**
+ * Anomaly events, one row per `zeroops.v1.Anomaly`. The primary key is the
+ * event id, so a redelivered event inserts nothing (`onConflictDoNothing`).
+ */
+export const anomalies = pgTable(
+  'anomalies',
+  {
+    id: text('id').primaryKey(),
+    service: text('service').notNull(),
+    episodeId: text('episode_id').notNull(),
+    windowStart: timestamptz('window_start').notNull(),
+    windowEnd: timestamptz('window_end').notNull(),
+    /** Combined score in [0, 1]. */
+    score: doublePrecision('score').notNull(),
+    /** Anomaly likelihood in [0, 1]. */
+    likelihood: doublePrecision('likelihood').notNull(),
+    /** `info` | `warning` | `critical`. */
+    severity: text('severity').notNull(),
+    /** `latency` | `errors` | `traffic` | `saturation` | `logs`. */
+    kind: text('kind').notNull(),
+    evidence: jsonb('evidence').$type<EvidenceJson[]>().notNull().default([]),
+    rootCauses: jsonb('root_causes').$type<RootCauseJson[]>().notNull().default([]),
+    modelVersion: text('model_version').notNull().default(''),
+    /** `open` | `ongoing` | `closed`. */
+    episodeState: text('episode_state').notNull(),
+    flapping: boolean('flapping').notNull().default(false),
+    attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default({}),
+    detectedAt: timestamptz('detected_at').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('anomalies_service_window_end_idx').on(t.service, t.windowEnd), index('anomalies_episode_id_idx').on(t.episodeId)],
+);
+
+/** States of an incident (an episode). */
+export const INCIDENT_STATES = ['open', 'closed'] as const;
+/** State of an incident. */
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+/** Who resolved an incident: a playbook (`auto`), a person (`human`) or nobody (`self`). */
+export const RESOLVED_BY = ['auto', 'human', 'self'] as const;
+/** Who resolved an incident. */
+export type ResolvedBy = (typeof RESOLVED_BY)[number];
+
+/**
+ * Incidents, one per detector episode (id = episode id). Updated as the
+ * episode evolves; the KPIs (MTTR, share needing a human) are computed from it.
+ */
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: text('id').primaryKey(),
+    service: text('service').notNull(),
+    kind: text('kind').notNull(),
+    severity: text('severity').notNull(),
+    state: text('state').$type<IncidentState>().notNull().default('open'),
+    openedAt: timestamptz('opened_at').notNull(),
+    closedAt: timestamptz('closed_at'),
+    maxScore: doublePrecision('max_score').notNull().default(0),
+    lastScore: doublePrecision('last_score').notNull().default(0),
+    flapping: boolean('flapping').notNull().default(false),
+    neededHuman: boolean('needed_human').notNull().default(false),
+    resolvedBy: text('resolved_by').$type<ResolvedBy>(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('incidents_service_opened_at_idx').on(t.service, t.openedAt),
+    index('incidents_state_idx').on(t.state),
+    check('incidents_state_check', sql.raw(`"state" IN (${sqlList(INCIDENT_STATES)})`)),
+    check('incidents_resolved_by_check', sql.raw(`"resolved_by" IS NULL OR "resolved_by" IN (${sqlList(RESOLVED_BY)})`)),
+  ],
+);
+
+/**
+ * Per-service window features (one row per service and window end), for
+ * reports and retraining. `features` maps feature name to value.
+ */
+export const rollups = pgTable(
+  'rollups',
+  {
+    service: text('service').notNull(),
+    windowEnd: timestamptz('window_end').notNull(),
+    features: jsonb('features').$type<Record<string, number>>().notNull(),
+    score: doublePrecision('score').notNull(),
+  },
+  (t) => [primaryKey({ name: 'rollups_pk', columns: [t.service, t.windowEnd] })],
+);
+
+/** A row of {@link anomalies} as read. */
+export type AnomalyRow = typeof anomalies.$inferSelect;
+/** A row of {@link anomalies} as inserted. */
+export type NewAnomalyRow = typeof anomalies.$inferInsert;
+/** A row of {@link incidents} as read. */
+export type IncidentRow = typeof incidents.$inferSelect;
+/** A row of {@link incidents} as inserted. */
+export type NewIncidentRow = typeof incidents.$inferInsert;
+/** A row of {@link rollups} as read. */
+export type RollupRow = typeof rollups.$inferSelect;
+/** A row of {@link rollups} as inserted. */
+export type NewRollupRow = typeof rollups.$inferInsert;

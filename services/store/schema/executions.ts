@@ -1,0 +1,97 @@
+import { sql } from 'drizzle-orm';
+import { check, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import { sqlList, timestamptz } from './columns.ts';
+import { playbookVersions } from './playbooks.ts';
+
+/** Execution modes of a playbook. */
+export const EXECUTION_MODES = ['observe', 'suggest', 'auto'] as const;
+/** Mode an execution ran in. */
+export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+/** Lifecycle states of an execution. */
+export const EXECUTION_STATUSES = ['pending', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'skipped', 'timed_out'] as const;
+/** State of an execution. */
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+/** Lifecycle states of one step of an execution. */
+export const STEP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'undone'] as const;
+/** State of an execution step. */
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/**
+ * Playbook executions. UNIQUE (episode_id, playbook_id): exactly one
+ * execution per episode and playbook, so redelivered anomalies and executor
+ * replicas cannot start a second one (insert with `onConflictDoNothing`).
+ * `leaseOwner`/`leaseExpiresAt` let a restarted or other executor take over
+ * an unfinished execution once its lease has expired.
+ */
+export const executions = pgTable(
+  'executions',
+  {
+    id: text('id').primaryKey(),
+    episodeId: text('episode_id').notNull(),
+    anomalyId: text('anomaly_id').notNull(),
+    service: text('service').notNull(),
+    playbookId: text('playbook_id').notNull(),
+    playbookVersion: integer('playbook_version').notNull(),
+    mode: text('mode').$type<ExecutionMode>().notNull(),
+    status: text('status').$type<ExecutionStatus>().notNull().default('pending'),
+    /** `resolved` | `not_resolved` | `made_worse` | `undone` | `escalated` | `skipped` | `awaiting_approval`, once decided. */
+    outcome: text('outcome'),
+    reason: text('reason').notNull().default(''),
+    scoreBefore: doublePrecision('score_before').notNull(),
+    scoreAfter: doublePrecision('score_after'),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: timestamptz('lease_expires_at'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (t) => [
+    unique('executions_episode_playbook_unique').on(t.episodeId, t.playbookId),
+    index('executions_service_created_at_idx').on(t.service, t.createdAt),
+    index('executions_status_idx').on(t.status),
+    foreignKey({
+      name: 'executions_playbook_version_fk',
+      columns: [t.playbookId, t.playbookVersion],
+      foreignColumns: [playbookVersions.playbookId, playbookVersions.version],
+    }),
+    check('executions_mode_check', sql.raw(`"mode" IN (${sqlList(EXECUTION_MODES)})`)),
+    check('executions_status_check', sql.raw(`"status" IN (${sqlList(EXECUTION_STATUSES)})`)),
+  ],
+);
+
+/**
+ * The durable steps of an execution, written before and after each step.
+ * `idempotencyKey` (`<episode>:<playbookId>@<version>:<step>`, chosen by the
+ * executor) is unique, so a step's side effect is recorded at most once.
+ */
+export const executionSteps = pgTable(
+  'execution_steps',
+  {
+    executionId: text('execution_id').notNull(),
+    stepIndex: integer('step_index').notNull(),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    idempotencyKey: text('idempotency_key').notNull().unique('execution_steps_idempotency_key_unique'),
+    status: text('status').$type<StepStatus>().notNull().default('pending'),
+    attempt: integer('attempt').notNull().default(0),
+    request: jsonb('request').$type<unknown>(),
+    response: jsonb('response').$type<unknown>(),
+    error: text('error'),
+    startedAt: timestamptz('started_at'),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (t) => [
+    primaryKey({ name: 'execution_steps_pk', columns: [t.executionId, t.stepIndex] }),
+    foreignKey({ name: 'execution_steps_execution_fk', columns: [t.executionId], foreignColumns: [executions.id] }).onDelete('cascade'),
+    check('execution_steps_status_check', sql.raw(`"status" IN (${sqlList(STEP_STATUSES)})`)),
+  ],
+);
+
+/** A row of {@link executions} as read. */
+export type ExecutionRow = typeof executions.$inferSelect;
+/** A row of {@link executions} as inserted. */
+export type NewExecutionRow = typeof executions.$inferInsert;
+/** A row of {@link executionSteps} as read. */
+export type ExecutionStepRow = typeof executionSteps.$inferSelect;
+/** A row of {@link executionSteps} as inserted. */
+export type NewExecutionStepRow = typeof executionSteps.$inferInsert;

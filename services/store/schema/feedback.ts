@@ -1,0 +1,37 @@
+import { sql } from 'drizzle-orm';
+import { check, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { sqlList, timestamptz } from './columns.ts';
+
+/** Labels a human can give an anomaly or episode. */
+export const FEEDBACK_LABELS = ['true_positive', 'false_positive', 'missed'] as const;
+/** A human label. */
+export type FeedbackLabel = (typeof FEEDBACK_LABELS)[number];
+
+/**
+ * Human labels on anomalies or episodes, the feedback loop's input. At least
+ * one of `anomalyId` and `episodeId` is set (a `missed` label on a window
+ * that raised no anomaly names the episode or is attached by the API).
+ */
+export const feedback = pgTable(
+  'feedback',
+  {
+    id: text('id').primaryKey(),
+    anomalyId: text('anomaly_id'),
+    episodeId: text('episode_id'),
+    label: text('label').$type<FeedbackLabel>().notNull(),
+    actor: text('actor').notNull(),
+    note: text('note').notNull().default(''),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('feedback_episode_id_idx').on(t.episodeId),
+    index('feedback_anomaly_id_idx').on(t.anomalyId),
+    check('feedback_label_check', sql.raw(`"label" IN (${sqlList(FEEDBACK_LABELS)})`)),
+    check('feedback_subject_check', sql`"anomaly_id" IS NOT NULL OR "episode_id" IS NOT NULL`),
+  ],
+);
+
+/** A row of {@link feedback} as read. */
+export type FeedbackRow = typeof feedback.$inferSelect;
+/** A row of {@link feedback} as inserted. */
+export type NewFeedbackRow = typeof feedback.$inferInsert;
