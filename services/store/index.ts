@@ -7,3 +7,4 @@ export type { Db, Store, StoreKind, StoreSettings } from './store.ts';
 export { describeDatabaseUrl, MIGRATION_LOCK_KEY } from './postgres-store.ts';
 export type { PostgresTarget } from './postgres-store.ts';
 export * from './schema/index.ts';
+export { isUniqueViolation, SQLSTATE, sqlStateOf } from './sql-errors.ts';
