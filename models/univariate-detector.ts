@@ -6,39 +6,69 @@
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood.ts';
 import type { RingState } from './online-stats.ts';
 import { RollingQuantile } from './rolling-quantile.ts';
+import { SeasonalBaseline, type SeasonalConfig, type SeasonalState } from './seasonal-baseline.ts';
 
 /** Settings of a {@link UnivariateDetector}. */
 export interface UnivariateConfig {
-  /** Rows in the robust baseline window. Default 512. */
-  baselineWindow: number;
-  /** Likelihood settings. */
+  /** Rows in the short robust baseline window. Default 64. */
+  shortWindow: number;
+  /** Rows in the long robust baseline window. Default 1024. */
+  longWindow: number;
+  /** Which surprises to use. */
+  features: { short: boolean; long: boolean; season: boolean; range: boolean };
+  /** Seasonal baseline settings. */
+  seasonal: Partial<SeasonalConfig>;
+  /** Likelihood settings (one likelihood per feature). */
   likelihood: Partial<LikelihoodConfig>;
+  /** Rows kept quiet after the score reaches `alarmLevel` (0 = never). Default 50. */
+  refractoryRows: number;
+  /** Score that starts a refractory period. Default 0.3. */
+  alarmLevel: number;
 }
 
 /** Default detector settings. */
-export const DEFAULT_UNIVARIATE: UnivariateConfig = { baselineWindow: 512, likelihood: {} };
+export const DEFAULT_UNIVARIATE: UnivariateConfig = {
+  shortWindow: 64,
+  longWindow: 1024,
+  features: { short: true, long: false, season: true, range: true },
+  seasonal: {},
+  likelihood: { shortWindow: 1, minStd: 0.01, decades: 30 },
+  refractoryRows: 50,
+  alarmLevel: 0.3,
+};
 
 /** Serializable state of a {@link UnivariateDetector}. */
 export interface UnivariateState {
   config: UnivariateConfig;
-  baseline: RingState;
-  likelihood: LikelihoodState;
+  shortWin: RingState;
+  longWin: RingState;
+  seasonal: SeasonalState;
+  likelihoods: LikelihoodState[];
+  quiet: number;
 }
+
+const FEATURES = ['short', 'long', 'season', 'range'] as const;
 
 /** Streaming univariate detector; see the module comment. */
 export class UnivariateDetector {
   private readonly cfg: UnivariateConfig;
-  private readonly baseline: RollingQuantile;
-  private readonly likelihood: AnomalyLikelihood;
+  private readonly shortWin: RollingQuantile;
+  private readonly longWin: RollingQuantile;
+  private readonly seasonal: SeasonalBaseline;
+  private readonly likelihoods: AnomalyLikelihood[];
+  private quiet: number;
 
   constructor(config: Partial<UnivariateConfig> = {}, state?: UnivariateState) {
     this.cfg = { ...DEFAULT_UNIVARIATE, ...(state?.config ?? config) };
-    this.baseline = new RollingQuantile(this.cfg.baselineWindow, state?.baseline);
-    this.likelihood = new AnomalyLikelihood(this.cfg.likelihood, state?.likelihood);
+    this.shortWin = new RollingQuantile(this.cfg.shortWindow, state?.shortWin);
+    this.longWin = new RollingQuantile(this.cfg.longWindow, state?.longWin);
+    this.seasonal = new SeasonalBaseline(this.cfg.seasonal, state?.seasonal);
+    this.likelihoods = FEATURES.map((_, k) => new AnomalyLikelihood(this.cfg.likelihood, state?.likelihoods[k]));
+    this.quiet = state?.quiet ?? 0;
   }
 
   /**
-   * Scores one row and learns from it. Non-finite values score 0 and leave
+   * Scores one row and learns from it. Non-finite inputs score 0 and leave
    * the state unchanged.
    *
    * @param timestampMs row time, epoch ms.
@@ -47,22 +77,58 @@ export class UnivariateDetector {
    */
   update(timestampMs: number, value: number): number {
     if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return 0;
-    const raw = this.rawScore(value);
-    this.baseline.push(value);
-    return this.likelihood.update(raw).score;
+    const raws = this.surprises(timestampMs, value);
+    this.shortWin.push(value);
+    this.longWin.push(value);
+    this.seasonal.learn(timestampMs, value);
+    let score = 0;
+    for (const [k, f] of FEATURES.entries()) {
+      const s = (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number).score;
+      if (this.cfg.features[f]) score = Math.max(score, s);
+    }
+    return this.refractory(score);
   }
 
-  private rawScore(x: number): number {
-    if (this.baseline.length < 16) return 0;
-    const med = this.baseline.quantile(0.5);
-    const iqr = this.baseline.quantile(0.75) - this.baseline.quantile(0.25);
-    const span = this.baseline.quantile(0.99) - this.baseline.quantile(0.01);
-    const scale = Math.max(iqr / 1.349, span / 100, Math.abs(med) * 1e-6, 1e-12);
-    return Math.log1p(Math.abs(x - med) / scale);
+  private refractory(score: number): number {
+    if (this.quiet > 0) {
+      this.quiet--;
+      return 0;
+    }
+    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.quiet = this.cfg.refractoryRows;
+    return score;
+  }
+
+  /** Raw surprises of `x`, one per feature, in log1p(z) units. */
+  private surprises(t: number, x: number): number[] {
+    const range = this.longWin.length < 2 ? 0 : this.longWin.quantile(1) - this.longWin.quantile(0);
+    const floor = Math.max(range / 100, 1e-9);
+    const season = this.seasonal.expect(t);
+    const seasonZ = Number.isFinite(season.expected) ? Math.abs(x - season.expected) / Math.max(season.scale * 1.25, floor) : 0;
+    let over = 0;
+    if (this.longWin.length >= 16) {
+      const hi = this.longWin.quantile(1);
+      const lo = this.longWin.quantile(0);
+      over = Math.max(x - hi, lo - x, 0) / Math.max(range, floor);
+    }
+    return [robustZ(this.shortWin, x, floor), robustZ(this.longWin, x, floor), seasonZ, over * 10].map(Math.log1p);
   }
 
   /** A copy of the state, safe to JSON-serialize. */
   toJSON(): UnivariateState {
-    return { config: structuredClone(this.cfg), baseline: this.baseline.toJSON(), likelihood: this.likelihood.toJSON() };
+    return {
+      config: structuredClone(this.cfg),
+      shortWin: this.shortWin.toJSON(),
+      longWin: this.longWin.toJSON(),
+      seasonal: this.seasonal.toJSON(),
+      likelihoods: this.likelihoods.map((l) => l.toJSON()),
+      quiet: this.quiet,
+    };
   }
+}
+
+/** |x - median| / (IQR / 1.349), with the scale floored; 0 for short windows. */
+function robustZ(win: RollingQuantile, x: number, floor: number): number {
+  if (win.length < 16) return 0;
+  const iqr = win.quantile(0.75) - win.quantile(0.25);
+  return Math.abs(x - win.quantile(0.5)) / Math.max(iqr / 1.349, floor);
 }
