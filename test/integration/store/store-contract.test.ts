@@ -190,4 +190,10 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
     const badLabel = await rejectionOf(store.db.insert(feedback).values({ id: 'fb-3', episodeId: 'ep-1', label: 'maybe' as 'missed', actor: 'x' }));
     expect(sqlStateOf(badLabel)).toBe(SQLSTATE.checkViolation);
   });
+
+  it('closes idempotently, after which ping rejects', async () => {
+    await store.close();
+    await expect(store.close()).resolves.toBeUndefined();
+    await expect(store.ping()).rejects.toThrow();
+  });
 });
