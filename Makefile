@@ -1,0 +1,65 @@
+# zeroops developer commands. `make run` and `make test` do every set-up step
+# themselves on a fresh machine (npm install, Kafka jars, broker, database).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_STAMP := node_modules/.zeroops-installed
+
+.PHONY: help install run test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
+        bench-nab bench-ingest bench-detector bench-executor chromium clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(NODE_STAMP) ## install npm dependencies when missing or stale
+
+run: install ## start zeroops in embedded mode (in-process bus, PGlite in ./.zeroops-data)
+	node bin/zeroops.js start
+
+test: install ## the whole suite against a real Kafka broker and a real Postgres (starts and stops them)
+	./test/run-all.sh
+
+test-unit: install ## unit tests only (no Kafka, no Postgres)
+	npx vitest run services models
+
+typecheck: install ## tsc --noEmit
+	npx tsc --noEmit -p tsconfig.json
+
+lint: install ## biome check
+	npx biome check .
+
+kafka-fetch: ## fetch the Kafka broker jars from Maven Central (cached in infra/kafka/lib)
+	infra/kafka/kafka.sh fetch
+
+kafka-up: ## start the single-node Kafka broker on 127.0.0.1:19092 (idempotent)
+	infra/kafka/kafka.sh up
+
+kafka-down: ## stop the Kafka broker
+	infra/kafka/kafka.sh down
+
+kafka-status: ## is the broker running?
+	infra/kafka/kafka.sh status
+
+postgres-up: ## start the local PostgreSQL cluster if it is down
+	./test/postgres-up.sh
+
+chromium: ## install Chromium for the browser tests (Debian package)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+bench-nab: install ## NAB benchmark: detector scores (standard / low-FP / low-FN) and rows/s
+	npx tsx test/bench/nab/bench-nab.ts
+
+bench-ingest: install kafka-up ## collector throughput and latency against the real broker
+	npx tsx test/bench/ingest/bench-ingest.ts
+
+bench-detector: install ## detector throughput, delay, memory, precision/recall on a synthetic fleet
+	npx tsx test/bench/detector/bench-detector.ts
+
+bench-executor: install postgres-up ## executor matching and start-delay figures
+	npx tsx test/bench/executor/bench-executor.ts
+
+clean: ## remove build output and local data (keeps the Kafka jars)
+	rm -rf dist .zeroops-data infra/kafka/run

@@ -1,0 +1,111 @@
+import { Type } from '@sinclair/typebox';
+import { and, desc, eq, gte, type SQL } from 'drizzle-orm';
+import { PermanentError } from '../../core/errors.ts';
+import { anomalies, incidents, services } from '../../store/index.ts';
+import type { RouteModule } from '../deps.ts';
+
+const Evidence = Type.Object({ feature: Type.String(), observed: Type.Number(), expected: Type.Number(), deviation: Type.Number() });
+const RootCause = Type.Object({ service: Type.String(), score: Type.Number(), reason: Type.String() });
+
+/** An anomaly as the API returns it. */
+export const AnomalySchema = Type.Object(
+  {
+    id: Type.String(),
+    service: Type.String(),
+    episodeId: Type.String(),
+    windowStart: Type.String({ format: 'date-time' }),
+    windowEnd: Type.String({ format: 'date-time' }),
+    score: Type.Number({ description: 'Combined anomaly score in [0, 1].' }),
+    likelihood: Type.Number(),
+    severity: Type.String(),
+    kind: Type.String(),
+    evidence: Type.Array(Evidence),
+    rootCauses: Type.Array(RootCause),
+    modelVersion: Type.String(),
+    episodeState: Type.String(),
+    flapping: Type.Boolean(),
+    detectedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Anomaly' },
+);
+
+const IncidentSchema = Type.Object({
+  id: Type.String(),
+  service: Type.String(),
+  kind: Type.String(),
+  severity: Type.String(),
+  state: Type.String(),
+  openedAt: Type.String({ format: 'date-time' }),
+  closedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  maxScore: Type.Number(),
+  lastScore: Type.Number(),
+  flapping: Type.Boolean(),
+});
+
+const ListQuery = Type.Object({
+  service: Type.Optional(Type.String({ minLength: 1 })),
+  episode: Type.Optional(Type.String({ minLength: 1 })),
+  state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('ongoing'), Type.Literal('closed')])),
+  since: Type.Optional(Type.String({ format: 'date-time', description: 'Only anomalies whose window ended at or after this time.' })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+
+function iso(d: Date | null): string | null {
+  return d ? d.toISOString() : null;
+}
+
+/** `GET /api/v1/anomalies`, `/anomalies/:id`, `/incidents`, `/services`. */
+export const anomalyRoutes: RouteModule = (app, { store }) => {
+  const { db } = store;
+  app.get(
+    '/api/v1/anomalies',
+    { schema: { description: 'Anomaly events, newest first.', tags: ['anomalies'], querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(AnomalySchema) }) } } },
+    async (req) => {
+      const q = req.query;
+      const where: SQL[] = [];
+      if (q.service) where.push(eq(anomalies.service, q.service));
+      if (q.episode) where.push(eq(anomalies.episodeId, q.episode));
+      if (q.state) where.push(eq(anomalies.episodeState, q.state));
+      if (q.since) where.push(gte(anomalies.windowEnd, new Date(q.since)));
+      const rows = await db.select().from(anomalies).where(and(...where)).orderBy(desc(anomalies.windowEnd), desc(anomalies.id)).limit(q.limit);
+      return {
+        items: rows.map((r) => ({ ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() })),
+      };
+    },
+  );
+  app.get(
+    '/api/v1/anomalies/:id',
+    { schema: { tags: ['anomalies'], params: Type.Object({ id: Type.String() }), response: { 200: AnomalySchema } } },
+    async (req) => {
+      const [r] = await db.select().from(anomalies).where(eq(anomalies.id, req.params.id));
+      if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${req.params.id}"`, { statusCode: 404 });
+      return { ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() };
+    },
+  );
+  app.get(
+    '/api/v1/incidents',
+    {
+      schema: {
+        description: 'Incidents (detector episodes), newest first.',
+        tags: ['anomalies'],
+        querystring: Type.Object({ service: Type.Optional(Type.String()), state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+        response: { 200: Type.Object({ items: Type.Array(IncidentSchema) }) },
+      },
+    },
+    async (req) => {
+      const where: SQL[] = [];
+      if (req.query.service) where.push(eq(incidents.service, req.query.service));
+      if (req.query.state) where.push(eq(incidents.state, req.query.state));
+      const rows = await db.select().from(incidents).where(and(...where)).orderBy(desc(incidents.openedAt)).limit(req.query.limit);
+      return { items: rows.map((r) => ({ ...r, openedAt: r.openedAt.toISOString(), closedAt: iso(r.closedAt) })) };
+    },
+  );
+  app.get(
+    '/api/v1/services',
+    { schema: { description: 'Services seen in telemetry.', tags: ['anomalies'], response: { 200: Type.Object({ items: Type.Array(Type.Object({ name: Type.String(), firstSeen: Type.String(), lastSeen: Type.String() })) }) } } },
+    async () => {
+      const rows = await db.select().from(services).orderBy(services.name).limit(10_000);
+      return { items: rows.map((r) => ({ name: r.name, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() })) };
+    },
+  );
+};

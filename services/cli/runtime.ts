@@ -1,0 +1,114 @@
+import { mkdirSync } from 'node:fs';
+import { createApiServer } from '../api/index.ts';
+import type { Bus } from '../bus/bus.ts';
+import { createBus, ensureCatalogTopics } from '../bus/index.ts';
+import { topicNames } from '../bus/topics.ts';
+import { createCollector } from '../collector/index.ts';
+import { type Component, startAll, stopAll } from '../core/component.ts';
+import type { Config } from '../core/config.ts';
+import { describeError, RetryableError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { startTelemetry, type Telemetry } from '../core/telemetry.ts';
+import { createDetector } from '../detector/index.ts';
+import { createExecutor } from '../executor/index.ts';
+import { createStore, type Store } from '../store/index.ts';
+
+/** The services one process can run. */
+export const SERVICE_NAMES = ['collector', 'detector', 'executor', 'api'] as const;
+/** One of {@link SERVICE_NAMES}. */
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** A running zeroops process: its services, addresses and a graceful stop. */
+export interface Runtime {
+  config: Config;
+  bus: Bus;
+  store: Store;
+  telemetry: Telemetry;
+  components: Component[];
+  /** Base URLs of what listens (`api`, `otlpHttp`, `otlpGrpc`), for the services that run. */
+  addresses: Partial<Record<'api' | 'otlpHttp' | 'otlpGrpc', string>>;
+  /** Stops intake, drains, commits, closes pools (idempotent). */
+  stop(): Promise<void>;
+}
+
+async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new RetryableError('ZEROOPS_STARTUP_TIMEOUT', `${what} did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts the given services in this process over one bus and one store:
+ * Kafka and Postgres when configured, else the in-process bus and PGlite.
+ * Fails within `config.connectTimeoutMs` (plus a margin) naming what could
+ * not be reached.
+ */
+export async function startRuntime(config: Config, logger: Logger, which: readonly ServiceName[]): Promise<Runtime> {
+  const telemetry = await startTelemetry(config.telemetry, config.telemetryEndpoint || `http://127.0.0.1:${config.otlpHttpPort}`, logger);
+  const topics = topicNames(config.topicPrefix);
+  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
+  const bus = createBus(config, logger);
+  const margin = config.connectTimeoutMs + 5_000;
+  let store: Store | undefined;
+  try {
+    const busReady = within(margin, `Kafka at ${config.kafkaBrokers.join(',')} (KAFKA_BROKERS)`, bus.connect().then(() => ensureCatalogTopics(bus, config)));
+    const storeReady = within(
+      margin,
+      'the database (DATABASE_URL)',
+      createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePool, connectTimeoutMs: config.connectTimeoutMs, logger }),
+    );
+    const [busResult, storeResult] = await Promise.allSettled([busReady, storeReady]);
+    if (storeResult.status === 'fulfilled') store = storeResult.value;
+    if (busResult.status === 'rejected') throw busResult.reason;
+    if (storeResult.status === 'rejected') throw storeResult.reason;
+  } catch (err) {
+    await bus.close().catch((e) => logger.warn({ err: describeError(e) }, 'closing the bus after a failed start'));
+    await store?.close().catch((e) => logger.warn({ err: describeError(e) }, 'closing the store after a failed start'));
+    await telemetry.shutdown();
+    throw err;
+  }
+  const s = store as Store;
+  const base = { bus, store: s, logger, telemetry, topics };
+  const components: Component[] = [];
+  const addresses: Runtime['addresses'] = {};
+  const api = which.includes('api') ? createApiServer({ ...base, config }, config) : undefined;
+  const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics }, config) : undefined;
+  // Consumers start before intake so that nothing waits on an absent group.
+  if (which.includes('executor')) components.push(createExecutor(base, config));
+  if (which.includes('detector')) components.push(createDetector(base, config));
+  if (api) components.push(api);
+  if (collector) components.push(collector);
+  try {
+    await startAll(components);
+  } catch (err) {
+    await bus.close().catch(() => undefined);
+    await s.close().catch(() => undefined);
+    throw err;
+  }
+  if (api) addresses.api = api.address();
+  if (collector) {
+    addresses.otlpHttp = collector.httpAddress();
+    addresses.otlpGrpc = collector.grpcAddress();
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      // Intake first (collector, then api), then the consumers, then the pools.
+      const errors = await stopAll([...components].reverse(), config.shutdownTimeoutMs);
+      for (const e of errors) logger.error({ err: describeError(e) }, 'error while stopping');
+      await bus.close();
+      await s.close();
+      await telemetry.shutdown();
+    })();
+    return stopping;
+  };
+  return { config, bus, store: s, telemetry, components, addresses, stop };
+}
