@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from './rng.ts';
+import { UnivariateDetector } from './univariate-detector.ts';
+
+const STEP = 300_000; // 5 minutes
+
+/** A noisy daily pattern with a spike at row `spikeAt` (if given). */
+function series(n: number, seed: number, spikeAt = -1): number[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const base = 100 + 20 * Math.sin((2 * Math.PI * i) / 288) + 3 * (rng.next() - 0.5);
+    return i === spikeAt ? base + 200 : base;
+  });
+}
+
+function run(d: UnivariateDetector, values: number[], from = 0): number[] {
+  return values.map((v, i) => d.update((from + i) * STEP, v));
+}
+
+describe('UnivariateDetector', () => {
+  it('scores a spike far above the usual rows, within [0, 1]', () => {
+    const values = series(3000, 1, 2500);
+    const scores = run(new UnivariateDetector(), values);
+    expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
+    const normalMax = Math.max(...scores.slice(1500, 2490));
+    expect(scores[2500]).toBeGreaterThan(0.5);
+    expect(scores[2500]).toBeGreaterThan(2 * normalMax);
+  });
+
+  it('has no look-ahead: changing or appending later rows leaves earlier scores unchanged', () => {
+    const values = series(2000, 2);
+    const base = run(new UnivariateDetector(), values);
+    const changed = values.slice();
+    for (let i = 1500; i < 2000; i++) changed[i] = (changed[i] as number) * 3;
+    const other = run(new UnivariateDetector(), [...changed, ...series(200, 9)]);
+    expect(other.slice(0, 1500)).toEqual(base.slice(0, 1500));
+    expect(other.slice(1500, 2000)).not.toEqual(base.slice(1500, 2000));
+  });
+
+  it('restores from a JSON checkpoint and then scores identically', () => {
+    const values = series(2500, 3, 2200);
+    const a = new UnivariateDetector();
+    run(a, values.slice(0, 1200));
+    const b = new UnivariateDetector({}, JSON.parse(JSON.stringify(a.toJSON())));
+    const rest = values.slice(1200);
+    const sa = run(a, rest, 1200);
+    expect(run(b, rest, 1200)).toEqual(sa);
+    expect(Math.max(...sa)).toBeGreaterThan(0.5);
+  });
+
+  it('scores NaN and Infinity as 0 without changing its state', () => {
+    const values = series(1500, 4, 1400);
+    const clean = new UnivariateDetector();
+    const dirty = new UnivariateDetector();
+    const cleanScores: number[] = [];
+    const dirtyScores: number[] = [];
+    for (const [i, v] of values.entries()) {
+      cleanScores.push(clean.update(i * STEP, v));
+      if (i % 97 === 0) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) expect(dirty.update(i * STEP, bad)).toBe(0);
+        expect(dirty.update(Number.NaN, v)).toBe(0);
+      }
+      dirtyScores.push(dirty.update(i * STEP, v));
+    }
+    expect(dirtyScores).toEqual(cleanScores);
+    expect(JSON.stringify(dirty.toJSON())).toBe(JSON.stringify(clean.toJSON()));
+  });
+});
