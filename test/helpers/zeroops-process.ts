@@ -1,0 +1,50 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Path of the `zeroops` binary. */
+export const ZEROOPS_BIN = fileURLToPath(new URL('../../bin/zeroops.js', import.meta.url));
+
+/** A `zeroops` child process with its captured output. */
+export interface ZeroopsProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) once the process exits. */
+  exited: Promise<number | string>;
+  /** Resolves with the first match of `re` in stdout, or rejects after `timeoutMs` (with the output so far). */
+  waitFor(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+}
+
+/** Spawns `zeroops <args>` with `env` added to a minimal environment. */
+export function spawnZeroops(args: string[], env: Record<string, string>): ZeroopsProcess {
+  const child = spawn(process.execPath, [ZEROOPS_BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ZEROOPS_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? 'unknown')));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async waitFor(re, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = out.match(re);
+        if (m) return m;
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`zeroops did not print ${re} (exit ${child.exitCode}):\nstdout:\n${out}\nstderr:\n${err}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
