@@ -57,10 +57,11 @@ describe('Postgres start-up', () => {
     const stores = results.filter((r): r is PromiseFulfilledResult<Store> => r.status === 'fulfilled').map((r) => r.value);
     try {
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-      const applied = await stores[0]!.db.select().from(drizzleMigrations);
+      const [first, second] = stores as [Store, Store, ...Store[]];
+      const applied = await first.db.select().from(drizzleMigrations);
       expect(applied).toHaveLength(journal.entries.length);
       // Every store sees the same tables.
-      await stores[1]!.db.insert(services).values({ name: 'a' });
+      await second.db.insert(services).values({ name: 'a' });
       const seen = await Promise.all(stores.map((s) => s.db.select().from(services)));
       expect(seen.map((rows) => rows.map((r) => r.name))).toEqual([['a'], ['a'], ['a'], ['a']]);
     } finally {
