@@ -44,6 +44,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'ZEROOPS_MAX_BODY_BYTES', key: 'maxBodyBytes', schema: Positive, default: 8 * 1024 * 1024, description: 'Largest OTLP request body accepted, as sent (compressed), in bytes.' },
   { env: 'ZEROOPS_MAX_DECOMPRESSED_BYTES', key: 'maxDecompressedBytes', schema: Positive, default: 64 * 1024 * 1024, description: 'Largest OTLP request body after gzip decompression, in bytes.' },
   { env: 'ZEROOPS_MAX_ITEMS_PER_REQUEST', key: 'maxItemsPerRequest', schema: Positive, default: 100_000, description: 'Most spans, data points or log records accepted in one OTLP request.' },
+  { env: 'ZEROOPS_COLLECTOR_MAX_INFLIGHT_BYTES', key: 'collectorMaxInflightBytes', schema: Positive, default: 256 * 1024 * 1024, description: 'Request bytes (received, decompressed and awaiting the bus) the collector holds at once; beyond it, ingest answers 429 / RESOURCE_EXHAUSTED.' },
+  { env: 'ZEROOPS_COLLECTOR_PUBLISH_TIMEOUT_MS', key: 'collectorPublishTimeoutMs', schema: Positive, default: 10_000, description: 'How long an OTLP request waits for the bus to take its records before answering 503 / UNAVAILABLE.' },
   { env: 'ZEROOPS_INGEST_TOKENS', key: 'ingestTokens', schema: StrList, default: [], description: 'Comma-separated bearer tokens accepted on OTLP ingest; empty means no auth.' },
   { env: 'ZEROOPS_API_TOKENS', key: 'apiTokens', schema: StrList, default: [], description: 'Comma-separated `role:token` pairs (role viewer, operator or admin); empty means the API is open.' },
   { env: 'ZEROOPS_API_MAX_BODY_BYTES', key: 'apiMaxBodyBytes', schema: Positive, default: 1024 * 1024, description: 'Largest REST API request body, in bytes.' },
@@ -76,6 +78,8 @@ export interface Config {
   maxBodyBytes: number;
   maxDecompressedBytes: number;
   maxItemsPerRequest: number;
+  collectorMaxInflightBytes: number;
+  collectorPublishTimeoutMs: number;
   ingestTokens: string[];
   apiTokens: string[];
   apiMaxBodyBytes: number;

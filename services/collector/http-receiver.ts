@@ -1,0 +1,157 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger, Telemetry } from '../core/index.ts';
+import { encodeExportResponse, encodeStatus, exportResponseJson, type Signal, statusJson } from '../otlp/index.ts';
+import type { Authenticator } from './auth.ts';
+import type { ByteBudget } from './byte-budget.ts';
+import { type BodyLimits, gunzipBody, readBody } from './http-body.ts';
+import { type BodyFormat, type Ingest, IngestError, jsonToProtobuf } from './ingest.ts';
+import { RequestTracker } from './request-tracker.ts';
+
+const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
+
+/** What the OTLP/HTTP receiver needs. */
+export interface HttpReceiverDeps {
+  ingest: Ingest;
+  budget: ByteBudget;
+  limits: BodyLimits;
+  auth: Authenticator;
+  telemetry: Telemetry;
+  logger: Logger;
+}
+
+/** The OTLP/HTTP receiver: POST /v1/traces, /v1/metrics, /v1/logs. */
+export interface HttpReceiver {
+  listen(host: string, port: number): Promise<void>;
+  /** `http://host:port` once listening. */
+  address(): string;
+  /** Stops accepting, waits for in-flight requests up to `deadlineMs`, closes. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+function formatOf(req: IncomingMessage): BodyFormat | undefined {
+  const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (ct === 'application/x-protobuf' || ct === 'application/protobuf') return 'protobuf';
+  if (ct === 'application/json') return 'json';
+  return undefined;
+}
+
+function refuse(reason: 'not_found' | 'method_not_allowed' | 'unsupported_media_type', status: number, message: string): IngestError {
+  return new IngestError(reason, status, message);
+}
+
+/** Checks everything decidable from the request line and headers. */
+function precheck(req: IncomingMessage, auth: Authenticator): { signal: Signal; format: BodyFormat; gzip: boolean } {
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const signal = PATHS[path];
+  if (signal === undefined) throw refuse('not_found', 404, `no OTLP endpoint at ${path.slice(0, 100)}; use /v1/traces, /v1/metrics or /v1/logs`);
+  if (req.method !== 'POST') throw refuse('method_not_allowed', 405, `${req.method} is not allowed on ${path}; OTLP/HTTP uses POST`);
+  auth.check(req.headers.authorization);
+  const format = formatOf(req);
+  if (format === undefined) {
+    throw refuse('unsupported_media_type', 415, `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`);
+  }
+  const enc = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (enc !== 'gzip' && enc !== 'identity' && enc !== '') {
+    throw refuse('unsupported_media_type', 415, `unsupported Content-Encoding ${JSON.stringify(enc)}; use gzip or none`);
+  }
+  return { signal, format, gzip: enc === 'gzip' };
+}
+
+/** Creates the OTLP/HTTP receiver (node:http; the hot path needs no framework). */
+export function createHttpReceiver(deps: HttpReceiverDeps): HttpReceiver {
+  const tracker = new RequestTracker();
+  const server: Server = createServer({ keepAlive: true, requestTimeout: 60_000 }, (req, res) => {
+    tracker.track(handle(deps, req, res));
+  });
+  server.keepAliveTimeout = 65_000;
+  let addr = '';
+  return {
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const a = server.address() as AddressInfo;
+          addr = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+          resolve();
+        });
+      }),
+    address: () => addr,
+    close: async (deadlineMs) => {
+      if (!server.listening) return;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await tracker.drain(deadlineMs);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const t0 = performance.now();
+  const lease = deps.budget.lease();
+  let format: BodyFormat = 'json';
+  let signal: Signal | 'unknown' = 'unknown';
+  try {
+    const pre = precheck(req, deps.auth);
+    format = pre.format;
+    signal = pre.signal;
+    let body = await readBody(req, deps.limits, lease);
+    if (pre.gzip) body = await gunzipBody(body, deps.limits, lease);
+    const proto = format === 'json' ? jsonToProtobuf(pre.signal, body) : body;
+    const result = await deps.ingest(pre.signal, proto, Date.now(), lease);
+    const outcome = { rejected: result.rejected, message: result.message };
+    send(res, 200, format, format === 'json' ? exportResponseJson(pre.signal, outcome) : encodeExportResponse(outcome));
+    deps.telemetry.count('zeroops.collector.requests', { signal, transport: 'http', outcome: 'accepted', reason: 'ok' });
+  } catch (err) {
+    // After a bus failure the ingest step still owns the lease (records may yet be in flight).
+    if (!(err instanceof IngestError && err.reason === 'bus_unavailable')) lease.release();
+    sendError(deps, res, signal, format, err);
+    // An unread body would otherwise be parsed as the next request; drain it.
+    if (!req.complete) req.resume();
+  } finally {
+    deps.telemetry.record('zeroops.collector.request.duration_ms', performance.now() - t0, { signal, transport: 'http' });
+  }
+}
+
+function send(res: ServerResponse, status: number, format: BodyFormat, body: string | Uint8Array, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': format === 'json' ? 'application/json' : 'application/x-protobuf',
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
+  res.end(body);
+}
+
+function sendError(deps: HttpReceiverDeps, res: ServerResponse, signal: Signal | 'unknown', format: BodyFormat, err: unknown): void {
+  const e = err instanceof IngestError ? err : new IngestError('malformed', 500, 'internal error while ingesting', undefined, err);
+  if (e.statusCode >= 500 && !(err instanceof IngestError)) deps.logger.error({ err }, 'OTLP/HTTP request failed');
+  deps.telemetry.count('zeroops.collector.requests', { signal, transport: 'http', outcome: 'refused', reason: e.reason });
+  if (e.items > 0) deps.telemetry.count('zeroops.collector.items', { signal, outcome: 'refused', reason: e.reason }, e.items);
+  const headers: Record<string, string> = {};
+  if (e.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
+  if (e.statusCode === 405) headers.allow = 'POST';
+  if (e.statusCode === 401) headers['www-authenticate'] = 'Bearer';
+  const code = grpcCodeOf(e.statusCode);
+  const body = format === 'json' ? statusJson(code, e.message, e.retryAfterMs) : encodeStatus(code, e.message, e.retryAfterMs);
+  send(res, e.statusCode, format, body, headers);
+}
+
+/** The gRPC status code (also google.rpc.Status.code) matching an HTTP status. */
+export function grpcCodeOf(status: number): number {
+  switch (status) {
+    case 401:
+      return 16;
+    case 404:
+      return 12;
+    case 429:
+      return 8;
+    case 503:
+      return 14;
+    default:
+      return status >= 500 ? 13 : 3;
+  }
+}

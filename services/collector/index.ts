@@ -1,0 +1,88 @@
+/**
+ * The collector: OTLP/gRPC (:4317) and OTLP/HTTP (:4318) ingest of traces,
+ * metrics and logs. Each request is validated, split by resource and
+ * published as one record per resource (key service.name, value the
+ * resource's OTLP protobuf) to the signal's topic; the client is answered
+ * 200 / OK only once the bus has durably taken the records.
+ */
+import type { Bus } from '../bus/bus.ts';
+import type { TopicId } from '../bus/topics.ts';
+import type { Component, Config, Logger, Telemetry } from '../core/index.ts';
+import { createAuthenticator } from './auth.ts';
+import { ByteBudget } from './byte-budget.ts';
+import { createGrpcReceiver } from './grpc-receiver.ts';
+import { createHttpReceiver } from './http-receiver.ts';
+import { createIngest } from './ingest.ts';
+
+export { IngestError, type IngestResult, type RefusalReason, RETRY_AFTER_MS } from './ingest.ts';
+
+/** Runtime dependencies of the collector. */
+export interface CollectorSettings {
+  bus: Bus;
+  logger: Logger;
+  telemetry: Telemetry;
+  /** Topic names by id (see services/bus/topics.ts `topicNames`). */
+  topics: Record<TopicId, string>;
+}
+
+/** The running collector. */
+export interface Collector extends Component {
+  /** Base URL of the OTLP/HTTP receiver, e.g. `http://127.0.0.1:4318` (the bound port when configured as 0). Empty before start. */
+  httpAddress(): string;
+  /** `host:port` of the OTLP/gRPC receiver. Empty before start. */
+  grpcAddress(): string;
+  /** Request bytes held right now (bounded by config.collectorMaxInflightBytes). */
+  bytesInFlight(): number;
+}
+
+/**
+ * Creates the collector. Uses config.host, otlpHttpPort, otlpGrpcPort,
+ * maxBodyBytes, maxDecompressedBytes, maxItemsPerRequest, ingestTokens,
+ * collectorMaxInflightBytes and collectorPublishTimeoutMs. `stop()` stops
+ * intake, lets in-flight requests finish (up to the deadline) and closes both
+ * servers; it does not close the bus (the caller owns it).
+ */
+export function createCollector(settings: CollectorSettings, config: Config): Collector {
+  const { bus, telemetry } = settings;
+  const logger = settings.logger.child({ component: 'collector' });
+  const budget = new ByteBudget(config.collectorMaxInflightBytes);
+  const auth = createAuthenticator(config.ingestTokens);
+  const ingest = createIngest({
+    bus,
+    telemetry,
+    topics: { traces: settings.topics.traces, metrics: settings.topics.metrics, logs: settings.topics.logs },
+    maxItemsPerRequest: config.maxItemsPerRequest,
+    publishTimeoutMs: config.collectorPublishTimeoutMs,
+  });
+  const limits = { maxBodyBytes: config.maxBodyBytes, maxDecompressedBytes: config.maxDecompressedBytes };
+  const http = createHttpReceiver({ ingest, budget, limits, auth, telemetry, logger });
+  const grpc = createGrpcReceiver({ ingest, budget, auth, telemetry, logger, maxMessageBytes: config.maxDecompressedBytes });
+  let state: 'new' | 'started' | 'stopped' = 'new';
+  return {
+    name: 'collector',
+    async start() {
+      if (state !== 'new') return;
+      await http.listen(config.host, config.otlpHttpPort);
+      try {
+        await grpc.listen(config.host, config.otlpGrpcPort);
+      } catch (err) {
+        await http.close(0);
+        throw err;
+      }
+      state = 'started';
+      logger.info({ http: http.address(), grpc: grpc.address(), auth: config.ingestTokens.length > 0 }, 'collector listening');
+    },
+    async stop(deadlineMs = config.shutdownTimeoutMs) {
+      if (state !== 'started') {
+        state = 'stopped';
+        return;
+      }
+      state = 'stopped';
+      await Promise.all([http.close(deadlineMs), grpc.close(deadlineMs)]);
+      logger.info('collector stopped');
+    },
+    httpAddress: () => http.address(),
+    grpcAddress: () => grpc.address(),
+    bytesInFlight: () => budget.inUse(),
+  };
+}

@@ -1,0 +1,164 @@
+import type { BusRecord, Bus } from '../bus/bus.ts';
+import { PermanentError, RetryableError, type Telemetry, describeError, ZeroopsError } from '../core/index.ts';
+import type { Lease } from './byte-budget.ts';
+import { encodeJson, JsonShapeError, ProtoError, SIGNALS, type Signal, splitExportRequest, type SplitRequest } from '../otlp/index.ts';
+
+/** Suggested client back-off when the bus is down or the collector is full, in milliseconds. */
+export const RETRY_AFTER_MS = 1_000;
+
+/** Body encodings OTLP defines. */
+export type BodyFormat = 'protobuf' | 'json';
+
+/** What an accepted request reports back (OTLP partial success when `rejected` > 0). */
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  message: string;
+}
+
+/** Dependencies and limits of {@link createIngest}. */
+export interface IngestDeps {
+  bus: Bus;
+  telemetry: Telemetry;
+  /** Topic of each signal. */
+  topics: Record<Signal, string>;
+  maxItemsPerRequest: number;
+  publishTimeoutMs: number;
+}
+
+/** Refusal reasons, as counted in `zeroops.collector.items{reason}` and `zeroops.collector.requests{reason}`. */
+export type RefusalReason =
+  | 'malformed'
+  | 'too_large'
+  | 'too_many_items'
+  | 'unsupported_media_type'
+  | 'unauthorized'
+  | 'bus_unavailable'
+  | 'busy'
+  | 'invalid_item'
+  | 'not_found'
+  | 'method_not_allowed';
+
+/** A refused request: the HTTP status (and hence gRPC code) plus the counted reason. */
+export class IngestError extends ZeroopsError {
+  constructor(
+    readonly reason: RefusalReason,
+    statusCode: number,
+    message: string,
+    readonly retryAfterMs?: number,
+    cause?: unknown,
+  ) {
+    super(`ZEROOPS_OTLP_${reason.toUpperCase()}`, message, { statusCode, cause });
+    this.name = 'IngestError';
+  }
+
+  /** Items the refused request held, when known (counted as refused items). */
+  items = 0;
+
+  /** Records how many items the refused request held. */
+  withItems(n: number): this {
+    this.items = n;
+    return this;
+  }
+}
+
+/** Shorthand for a 400 refusal of malformed input. */
+export function malformed(message: string, cause?: unknown): IngestError {
+  return new IngestError('malformed', 400, message, undefined, cause);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Turns a JSON body into protobuf export-request bytes; throws a 400 {@link IngestError} saying what is wrong. */
+export function jsonToProtobuf(signal: Signal, body: Uint8Array): Uint8Array {
+  if (body.length === 0) throw malformed('empty body: expected an OTLP/JSON export request object');
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch (err) {
+    throw malformed('body is not valid UTF-8', err);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw malformed(`invalid JSON: ${(err as Error).message}`, err);
+  }
+  try {
+    return encodeJson(SIGNALS[signal].request, parsed, body.length);
+  } catch (err) {
+    if (err instanceof JsonShapeError) throw malformed(`invalid OTLP/JSON: ${err.message}`, err);
+    throw err;
+  }
+}
+
+/** The ingest step: see {@link createIngest}. */
+export type Ingest = (signal: Signal, body: Uint8Array, receivedAtMs: number, lease: Lease) => Promise<IngestResult>;
+
+/**
+ * Builds the signal-agnostic ingest step shared by the HTTP and gRPC
+ * receivers: validate and split a protobuf export request, publish one record
+ * per resource, resolve once the bus has durably taken them. It owns `lease`:
+ * released when the bus settles the records, even after a timeout answer.
+ */
+export function createIngest(deps: IngestDeps): Ingest {
+  return async (signal, body, receivedAtMs, lease) => {
+    try {
+      return await ingestOne(deps, signal, body, receivedAtMs, lease);
+    } catch (err) {
+      if (!(err instanceof IngestError) || err.reason !== 'bus_unavailable') lease.release();
+      throw err;
+    }
+  };
+}
+
+async function ingestOne(deps: IngestDeps, signal: Signal, body: Uint8Array, receivedAtMs: number, lease: Lease): Promise<IngestResult> {
+  const { telemetry } = deps;
+  const split = splitOrRefuse(signal, body);
+  if (split.items > deps.maxItemsPerRequest) {
+    const msg = `request holds ${split.items} ${SIGNALS[signal].itemName}, more than the limit of ${deps.maxItemsPerRequest} (ZEROOPS_MAX_ITEMS_PER_REQUEST); send smaller batches`;
+    throw new IngestError('too_many_items', 413, msg).withItems(split.items);
+  }
+  const accepted = split.items - split.rejected;
+  if (split.resources.length > 0) await publish(deps, signal, split, receivedAtMs, lease);
+  else lease.release();
+  if (accepted > 0) telemetry.count('zeroops.collector.items', { signal, outcome: 'accepted', reason: 'ok' }, accepted);
+  if (split.rejected > 0) telemetry.count('zeroops.collector.items', { signal, outcome: 'refused', reason: 'invalid_item' }, split.rejected);
+  const message = split.rejected > 0 ? `${split.rejected} of ${split.items} ${SIGNALS[signal].itemName} refused: ${split.problem ?? 'invalid'}` : '';
+  return { accepted, rejected: split.rejected, message };
+}
+
+function splitOrRefuse(signal: Signal, body: Uint8Array): SplitRequest {
+  try {
+    return splitExportRequest(signal, body);
+  } catch (err) {
+    if (err instanceof ProtoError) throw malformed(`invalid OTLP protobuf ${SIGNALS[signal].request.name}: ${err.message}`, err);
+    throw err;
+  }
+}
+
+async function publish(deps: IngestDeps, signal: Signal, split: SplitRequest, receivedAtMs: number, lease: Lease): Promise<void> {
+  const headers = { 'content-type': 'application/x-protobuf', 'zeroops-received-at': String(receivedAtMs) };
+  const records: BusRecord[] = split.resources.map((r) => ({ key: r.service, value: r.bytes, headers }));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RetryableError('ZEROOPS_BUS_TIMEOUT', `the bus did not take the records within ${deps.publishTimeoutMs} ms`)), deps.publishTimeoutMs);
+  });
+  try {
+    const published = deps.bus.publish(deps.topics[signal], records);
+    // The records stay in memory until the bus settles them, answered or not.
+    published.then(
+      () => lease.release(),
+      () => lease.release(),
+    );
+    await Promise.race([published, deadline]);
+  } catch (err) {
+    if (err instanceof PermanentError) {
+      throw new IngestError('malformed', 400, `the bus refused the records: ${describeError(err)}`, undefined, err).withItems(split.items);
+    }
+    const msg = `telemetry not stored, retry later: ${describeError(err)}`;
+    throw new IngestError('bus_unavailable', 503, msg, RETRY_AFTER_MS, err).withItems(split.items);
+  } finally {
+    clearTimeout(timer);
+  }
+}
