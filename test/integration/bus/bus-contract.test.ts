@@ -9,7 +9,7 @@ import { partitionForKey } from '../../../services/bus/murmur2.ts';
 import { RetryableError } from '../../../services/core/errors.ts';
 import { uniqueName } from '../../helpers/kafka.ts';
 import { type BusFactory, eventually, idOf, keysCoveringPartitions, PARTITIONS, quick, rec, text } from './contract-helpers.ts';
-// KAFKA_PENDING
+import { kafkaFactory } from './kafka-factory.ts';
 
 const memoryFactory: BusFactory = {
   name: 'memory',
@@ -22,7 +22,7 @@ const memoryFactory: BusFactory = {
 
 const tpIds = (tps: TopicPartition[]): number[] => tps.map((tp) => tp.partition).sort((a, b) => a - b);
 
-describe.each([memoryFactory])('bus contract: $name', (factory) => {
+describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) => {
   const open: Bus[] = [];
   const subs: Subscription[] = [];
 

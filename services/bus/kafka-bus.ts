@@ -1,0 +1,192 @@
+/**
+ * The bus over Apache Kafka (kafkajs): an idempotent producer with acks=all
+ * and the default (murmur2) partitioner, an admin client for topics and
+ * health, and one kafkajs consumer per subscription (see kafka-consumer.ts).
+ * Timeouts and retries are bounded so that a dead broker surfaces as a
+ * {@link RetryableError} within seconds.
+ */
+import { type Admin, Kafka, type KafkaJSProtocolError, Partitioners, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { describeError, PermanentError, RetryableError } from '../core/errors.ts';
+import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
+import { type KafkaConsumerTuning, startKafkaSubscription } from './kafka-consumer.ts';
+import { KAFKA_LOG_LEVEL, kafkaLogCreator } from './kafka-logging.ts';
+import { BUS_UNAVAILABLE, validateRecord } from './memory-bus.ts';
+
+/** Options of {@link createKafkaBus}. */
+export interface KafkaBusOptions {
+  /** Bootstrap servers, `host:port`. */
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** How long {@link Bus.connect} keeps trying before it fails, in ms. */
+  connectTimeoutMs: number;
+  /** Partitions of topics created implicitly by publish or subscribe (default 8). */
+  defaultPartitions?: number;
+  /** Longest a publish waits for the broker's acknowledgement, retries included, in ms (default 10000). */
+  publishTimeoutMs?: number;
+  /** Longest a ping waits, in ms (default 3000). */
+  pingTimeoutMs?: number;
+  /** Consumer tuning (see {@link KafkaConsumerTuning}). */
+  consumer?: Partial<KafkaConsumerTuning>;
+}
+
+/** Protocol errors that no retry can fix: the record itself is refused. */
+const REFUSED = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+
+/** Rejects with `onTimeout()` when `p` does not settle within `ms`. */
+async function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Creates a {@link Bus} over Kafka. Nothing connects until {@link Bus.connect} (or the first publish). */
+export function createKafkaBus(opts: KafkaBusOptions): Bus {
+  const where = opts.brokers.join(',');
+  const log = opts.logger.child({ component: 'kafka-bus' });
+  const publishTimeoutMs = opts.publishTimeoutMs ?? 10_000;
+  const tuning: KafkaConsumerTuning = { fetchMaxWaitMs: 500, retryBackoffMs: 200, maxRetryBackoffMs: 5_000, ...opts.consumer };
+  const kafka = new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    connectionTimeout: Math.min(3_000, opts.connectTimeoutMs),
+    requestTimeout: publishTimeoutMs,
+    retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+    logLevel: KAFKA_LOG_LEVEL,
+    logCreator: kafkaLogCreator(opts.logger),
+  });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    // kafkajs follows KIP-98's first rule for idempotence: one request in flight per connection.
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const admin: Admin = kafka.admin();
+  const subs = new Set<Subscription>();
+  const known = new Set<string>();
+  let connecting: Promise<void> | null = null;
+  let closed = false;
+
+  const unavailable = (what: string, cause: unknown): RetryableError =>
+    new RetryableError(BUS_UNAVAILABLE, `${what} on Kafka at ${where}: ${describeError(cause)}`, { cause, retryAfterMs: 1_000 });
+
+  const connectOnce = async (): Promise<void> => {
+    const deadline = Date.now() + opts.connectTimeoutMs;
+    let last: unknown = new Error('no attempt finished');
+    while (Date.now() < deadline) {
+      try {
+        await within(Promise.all([admin.connect(), producer.connect()]), Math.max(1, deadline - Date.now()), () => new Error('timed out'));
+        await within(admin.describeCluster(), Math.max(1, deadline - Date.now()), () => new Error('timed out describing the cluster'));
+        return;
+      } catch (err) {
+        last = err;
+        log.debug({ err: describeError(err) }, 'kafka bus: connect attempt failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+      }
+    }
+    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    throw new RetryableError(
+      BUS_UNAVAILABLE,
+      `cannot reach Kafka at ${where} (KAFKA_BROKERS) within ${opts.connectTimeoutMs} ms: ${describeError(last)}`,
+      { cause: last, retryAfterMs: 1_000 },
+    );
+  };
+
+  const ensureConnected = (): Promise<void> => {
+    if (closed) return Promise.reject(new RetryableError(BUS_UNAVAILABLE, `the Kafka bus (${where}) is closed`));
+    connecting ??= connectOnce().catch((err: unknown) => {
+      connecting = null;
+      throw err;
+    });
+    return connecting;
+  };
+
+  const ensureTopics = async (specs: TopicSpec[]): Promise<void> => {
+    await ensureConnected();
+    const missing = specs.filter((s) => !known.has(s.name));
+    if (missing.length === 0) return;
+    for (const s of missing) {
+      if (!Number.isInteger(s.partitions) || s.partitions < 1) {
+        throw new PermanentError('ZEROOPS_BUS_BAD_TOPIC', `topic ${s.name}: partitions must be a positive integer, got ${s.partitions}`);
+      }
+    }
+    try {
+      // Existing topics are left as they are (createTopics ignores TOPIC_ALREADY_EXISTS).
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions })) });
+    } catch (err) {
+      throw unavailable(`cannot create topics ${missing.map((s) => s.name).join(', ')}`, err);
+    }
+    for (const s of missing) known.add(s.name);
+  };
+
+  const implicitTopics = (names: string[]): Promise<void> =>
+    ensureTopics(names.map((name) => ({ name, partitions: opts.defaultPartitions ?? 8 })));
+
+  return {
+    kind: 'kafka',
+
+    connect: ensureConnected,
+
+    ensureTopics,
+
+    async publish(topic: string, records: BusRecord[]) {
+      records.forEach((r, i) => validateRecord(topic, r, i));
+      if (records.length === 0) return;
+      await implicitTopics([topic]);
+      const messages = records.map((r) => ({ key: r.key, value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength), headers: r.headers }));
+      try {
+        await within(producer.send({ topic, messages, acks: -1, timeout: publishTimeoutMs }), publishTimeoutMs, () => new Error(`no acknowledgement within ${publishTimeoutMs} ms`));
+      } catch (err) {
+        const type = (err as Partial<KafkaJSProtocolError>).type;
+        if (type && REFUSED.has(type)) throw new PermanentError('ZEROOPS_BUS_RECORD_REFUSED', `Kafka refused records for ${topic}: ${describeError(err)}`, { cause: err, statusCode: 413 });
+        throw unavailable(`cannot publish ${records.length} records to ${topic}`, err);
+      }
+    },
+
+    async subscribe(sub: SubscribeOptions): Promise<Subscription> {
+      if (sub.topics.length === 0) throw new PermanentError('ZEROOPS_BUS_BAD_SUBSCRIPTION', `group ${sub.groupId}: topics must not be empty`);
+      await implicitTopics(sub.topics);
+      let s: Subscription;
+      try {
+        s = await startKafkaSubscription(kafka, sub, log, tuning);
+      } catch (err) {
+        throw unavailable(`cannot join consumer group ${sub.groupId}`, err);
+      }
+      const stop = s.stop.bind(s);
+      const tracked: Subscription = {
+        assignment: () => s.assignment(),
+        stop: async () => {
+          await stop();
+          subs.delete(tracked);
+        },
+      };
+      subs.add(tracked);
+      return tracked;
+    },
+
+    async ping() {
+      const ms = opts.pingTimeoutMs ?? 3_000;
+      try {
+        await within(ensureConnected().then(() => admin.describeCluster()), ms, () => new Error(`no answer within ${ms} ms`));
+      } catch (err) {
+        throw err instanceof RetryableError ? err : unavailable('ping failed', err);
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...subs].map((s) => s.stop()));
+      const results = await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      for (const r of results) if (r.status === 'rejected') log.warn({ err: describeError(r.reason) }, 'kafka bus: disconnect failed');
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * One consumer-group member over kafkajs: `eachBatch` with auto-commit and
+ * auto-resolve off; offsets are resolved and committed only after the
+ * handler resolves. A handler that throws leaves its offsets unresolved, so
+ * kafkajs fetches the same records again after our back-off. Assignment is
+ * tracked from GROUP_JOIN events; `onRevoked`/`onAssigned` run on the diff,
+ * and no batch is handed out before they finish.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { describeError } from '../core/errors.ts';
+import { sleep } from '../core/retry.ts';
+import type { BatchContext, ConsumedRecord, SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
+import { partitionsMinus } from './memory-group.ts';
+
+/** Tuning of Kafka consumers; every value has a default suited to tests and small deployments. */
+export interface KafkaConsumerTuning {
+  /** Longest a fetch waits for data on the broker, in ms (default 500): bounds how late a member notices a rebalance. */
+  fetchMaxWaitMs: number;
+  /** First back-off before redelivering a failed batch, in ms (default 200); doubles per failure. */
+  retryBackoffMs: number;
+  /** Largest back-off, in ms (default 5000; also capped at a third of the session timeout). */
+  maxRetryBackoffMs: number;
+}
+
+const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_BATCH = 500;
+
+/** Joins `opts.groupId` with a new kafkajs consumer and starts delivering; resolves after the first join. */
+export async function startKafkaSubscription(kafka: Kafka, opts: SubscribeOptions, logger: Logger, tuning: KafkaConsumerTuning): Promise<Subscription> {
+  const sessionTimeout = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  const log = logger.child({ group: opts.groupId });
+  const consumer = kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout,
+    // A member busy in a batch must rejoin within this; twice the session keeps a slow batch from being kicked needlessly.
+    rebalanceTimeout: Math.max(2 * sessionTimeout, 5_000),
+    heartbeatInterval: Math.min(3_000, Math.max(100, Math.floor(sessionTimeout / 10))),
+    maxWaitTimeInMs: tuning.fetchMaxWaitMs,
+    allowAutoTopicCreation: false,
+    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+  });
+  const sub = new KafkaSubscription(consumer, opts, log, tuning, sessionTimeout);
+  await sub.start();
+  return sub;
+}
+
+class KafkaSubscription implements Subscription {
+  private assigned: TopicPartition[] = [];
+  private callbacks: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private stopped: Promise<void> | null = null;
+  private inFlight: Promise<void> = Promise.resolve();
+  private abort = new AbortController();
+  private readonly failures = new Map<string, number>();
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly opts: SubscribeOptions,
+    private readonly log: Logger,
+    private readonly tuning: KafkaConsumerTuning,
+    private readonly sessionTimeout: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    this.consumer.on(CRASH, (e) => {
+      this.log.error({ err: describeError(e.payload.error), restart: e.payload.restart }, 'kafka bus: consumer crashed');
+      if (!e.payload.restart) this.onJoin({});
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => {
+        const run = this.handle(payload);
+        this.inFlight = run.catch(() => undefined);
+        return run;
+      },
+    });
+  }
+
+  assignment(): TopicPartition[] {
+    return this.assigned.map((tp) => ({ ...tp }));
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.abort.abort(new Error('consumer stopping'));
+    await this.inFlight;
+    const lost = this.assigned;
+    this.assigned = [];
+    await this.enqueue(lost, []);
+    await this.consumer.disconnect();
+  }
+
+  private onJoin(memberAssignment: Record<string, number[]>): void {
+    const next = Object.entries(memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+    const lost = partitionsMinus(this.assigned, next);
+    const gained = partitionsMinus(next, this.assigned);
+    this.assigned = next;
+    void this.enqueue(lost, gained);
+  }
+
+  /** Runs the callbacks in order; batches wait for this chain. */
+  private enqueue(lost: TopicPartition[], gained: TopicPartition[]): Promise<void> {
+    const call = async (name: 'onRevoked' | 'onAssigned', tps: TopicPartition[]): Promise<void> => {
+      const fn = this.opts[name];
+      if (!fn || tps.length === 0) return;
+      try {
+        await fn.call(this.opts, tps);
+      } catch (err) {
+        this.log.error({ err: describeError(err) }, `kafka bus: ${name} failed`);
+      }
+    };
+    this.callbacks = this.callbacks.then(async () => {
+      await call('onRevoked', lost);
+      await call('onAssigned', gained);
+    });
+    return this.callbacks;
+  }
+
+  private async handle(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    await this.callbacks;
+    const ctx: BatchContext = {
+      topic: batch.topic,
+      partition: batch.partition,
+      heartbeat: async () => {
+        try {
+          await payload.heartbeat();
+        } catch (err) {
+          // A rebalance is handled by kafkajs after this batch; the handler should go on.
+          this.log.debug({ err: describeError(err) }, 'kafka bus: heartbeat during a batch failed');
+        }
+      },
+      signal: this.abort.signal,
+    };
+    const max = this.opts.maxBatchSize ?? DEFAULT_MAX_BATCH;
+    for (let i = 0; i < batch.messages.length; i += max) {
+      if (this.stopping || !payload.isRunning() || payload.isStale()) return;
+      const records = batch.messages.slice(i, i + max).map((m) => toConsumed(batch.topic, batch.partition, m));
+      if (records.length === 0) continue;
+      try {
+        await this.opts.eachBatch(records, ctx);
+      } catch (err) {
+        await this.backOff(payload, err);
+        // Unresolved: the next fetch of this partition starts at the first record of this chunk again.
+        return;
+      }
+      const last = records[records.length - 1]!.offset;
+      payload.resolveOffset(last);
+      const next = (BigInt(last) + 1n).toString();
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+      this.failures.delete(`${batch.topic}:${batch.partition}`);
+    }
+  }
+
+  private async backOff(payload: EachBatchPayload, err: unknown): Promise<void> {
+    const key = `${payload.batch.topic}:${payload.batch.partition}`;
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    if (this.stopping) return;
+    const cap = Math.min(this.tuning.maxRetryBackoffMs, Math.floor(this.sessionTimeout / 3));
+    const delay = Math.min(cap, this.tuning.retryBackoffMs * 2 ** (n - 1));
+    this.log.warn({ topic: payload.batch.topic, partition: payload.batch.partition, failures: n, retryInMs: delay, err: describeError(err) }, 'kafka bus: eachBatch failed; redelivering after back-off');
+    try {
+      await sleep(delay, this.abort.signal);
+      await payload.heartbeat();
+    } catch (e) {
+      this.log.debug({ err: describeError(e) }, 'kafka bus: back-off ended early (stopping or rebalancing)');
+    }
+  }
+}
+
+function toConsumed(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (v === undefined) continue;
+    const one = Array.isArray(v) ? v[v.length - 1] : v;
+    headers[k] = typeof one === 'string' ? one : Buffer.from(one!).toString('utf8');
+  }
+  const value = m.value ?? Buffer.alloc(0);
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString('utf8') : '',
+    value: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+    headers,
+    timestamp: Number(m.timestamp),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Routes kafkajs' own logs into the zeroops pino logger. kafkajs is noisy:
+ * only warnings and errors reach us, and a few messages that describe normal
+ * operation (a rebalance, our deliberate retry limit) are lowered to debug.
+ */
+import { type LogEntry, type logCreator, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/** kafkajs messages that are expected in normal operation, logged at debug. */
+const ROUTINE = [
+  'The group is rebalancing, re-joining',
+  // We bound retries on purpose so that a dead broker surfaces within seconds.
+  'Limiting retries for the idempotent producer',
+];
+
+/** A kafkajs `logCreator` writing to `logger` (a child with `component: 'kafkajs'`). */
+export function kafkaLogCreator(logger: Logger): logCreator {
+  const log = logger.child({ component: 'kafkajs' });
+  return () => (entry: LogEntry) => {
+    const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry.log as Record<string, unknown> & { message: string };
+    const fields = { namespace: entry.namespace, ...extra };
+    if (ROUTINE.some((r) => message.startsWith(r))) {
+      log.debug(fields, message);
+      return;
+    }
+    if (entry.level === logLevel.ERROR) log.error(fields, message);
+    else if (entry.level === logLevel.WARN) log.warn(fields, message);
+    else if (entry.level === logLevel.INFO) log.info(fields, message);
+    else log.debug(fields, message);
+  };
+}
+
+/** The kafkajs level matching the level we let through (warn). */
+export const KAFKA_LOG_LEVEL = logLevel.WARN;
