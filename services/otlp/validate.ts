@@ -45,9 +45,9 @@ function isAscii(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-function checkUtf8(buf: Uint8Array, start: number, end: number): void {
+function checkUtf8(buf: Uint8Array, start: number, end: number, field: string): void {
   if (isAscii(buf, start, end)) return;
-  if (!isUtf8(buf.subarray(start, end))) throw new ProtoError('string is not valid UTF-8', start);
+  if (!isUtf8(buf.subarray(start, end))) throw new ProtoError(`string field ${field} is not valid UTF-8`, start);
 }
 
 /**
@@ -88,7 +88,7 @@ export function walk(def: MessageDef, buf: Uint8Array, start: number, end: numbe
     const vs = r.lenStart();
     const ve = r.pos;
     if (f.kind === 'string') {
-      checkUtf8(buf, vs, ve);
+      checkUtf8(buf, vs, ve, f.name);
     } else if (f.kind === 'id') {
       if (ve > vs) seen |= 1 << no;
       if (ve > vs && ve - vs !== f.idLength) problem ??= `${def.name}.${f.name} has ${ve - vs} bytes, expected ${f.idLength}`;
