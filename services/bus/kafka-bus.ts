@@ -80,22 +80,24 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
 
   const connectOnce = async (): Promise<void> => {
     const deadline = Date.now() + opts.connectTimeoutMs;
-    let last: unknown = new Error('no attempt finished');
-    while (Date.now() < deadline) {
+    const timedOut = () => new Error(`no answer within ${opts.connectTimeoutMs} ms`);
+    // The broker's own error (e.g. ECONNREFUSED) says more than our timeout, so it wins when we have one.
+    let last: unknown;
+    while (Date.now() < deadline && !closed) {
       try {
-        await within(Promise.all([admin.connect(), producer.connect()]), Math.max(1, deadline - Date.now()), () => new Error('timed out'));
-        await within(admin.describeCluster(), Math.max(1, deadline - Date.now()), () => new Error('timed out describing the cluster'));
+        await within(Promise.all([admin.connect(), producer.connect()]), Math.max(1, deadline - Date.now()), timedOut);
+        await within(admin.describeCluster(), Math.max(1, deadline - Date.now()), timedOut);
         return;
       } catch (err) {
-        last = err;
+        if (last === undefined || !(err instanceof Error && err.message === timedOut().message)) last = err;
         log.debug({ err: describeError(err) }, 'kafka bus: connect attempt failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
       }
     }
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     throw new RetryableError(
       BUS_UNAVAILABLE,
-      `cannot reach Kafka at ${where} (KAFKA_BROKERS) within ${opts.connectTimeoutMs} ms: ${describeError(last)}`,
+      `cannot reach Kafka at ${where} (KAFKA_BROKERS) within ${opts.connectTimeoutMs} ms: ${describeError(last ?? timedOut())}`,
       { cause: last, retryAfterMs: 1_000 },
     );
   };

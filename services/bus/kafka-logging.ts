@@ -19,7 +19,10 @@ export function kafkaLogCreator(logger: Logger): logCreator {
   return () => (entry: LogEntry) => {
     const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry.log as Record<string, unknown> & { message: string };
     const fields = { namespace: entry.namespace, ...extra };
-    if (ROUTINE.some((r) => message.startsWith(r))) {
+    // kafkajs' Connection logs every error response (rebalance in progress, coordinator loading, ...) at
+    // error level; the layer above retries or hands the error to us, and we log what matters.
+    const routine = ROUTINE.some((r) => message.startsWith(r)) || (entry.namespace === 'Connection' && message.startsWith('Response '));
+    if (routine) {
       log.debug(fields, message);
       return;
     }

@@ -126,6 +126,31 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     expect(tpIds(subB.assignment())).toEqual(Array.from({ length: PARTITIONS }, (_, i) => i));
   });
 
+  it('moves the partitions of a member stuck in a batch past its session timeout', async () => {
+    const { bus, topic, group } = await setup();
+    const keys = keysCoveringPartitions(8);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const seenByA: ConsumedRecord[] = [];
+    // A ignores the abort signal and never heartbeats: it looks dead to the group.
+    const subA = await consume(bus, group, topic, [], { sessionTimeoutMs: 2_000, eachBatch: async (rs) => {
+        seenByA.push(...rs);
+        await gate;
+      },
+    });
+    const gotB: ConsumedRecord[] = [];
+    const subB = await consume(bus, group, topic, gotB, { sessionTimeoutMs: 2_000 });
+    await eventually(() => subA.assignment().length > 0 && subB.assignment().length > 0, 'both members to own partitions');
+    await bus.publish(topic, keys.map((k) => rec(k, `${k}-value`)));
+    await eventually(() => new Set(gotB.map(text)).size === keys.length, 'member B to receive every record, A\'s included');
+    expect(seenByA.length).toBeGreaterThan(0);
+    const idsB = new Set(gotB.map(idOf));
+    for (const r of seenByA) expect(idsB.has(idOf(r))).toBe(true);
+    release();
+  });
+
   it('shares the partitions between two members, each record going to exactly one, with onAssigned/onRevoked', async () => {
     const { bus, topic, group } = await setup();
     const owned = { a: new Set<number>(), b: new Set<number>() };

@@ -1,0 +1,42 @@
+/**
+ * services/bus/index.ts: createBus picks the implementation from the
+ * configuration, and ensureCatalogTopics creates every catalog topic with
+ * the configured prefix and partition count (checked on both buses).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Bus, createBus, ensureCatalogTopics, TOPICS, type TopicId } from '../../../services/bus/index.ts';
+import { loadConfig } from '../../../services/core/config.ts';
+import { silentLogger } from '../../../services/core/logger.ts';
+import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
+import { eventually } from './contract-helpers.ts';
+
+const cases = [
+  { name: 'memory', brokers: [] as string[] },
+  { name: 'kafka', brokers: testKafkaBrokers() },
+];
+
+describe.each(cases)('createBus + ensureCatalogTopics: $name', ({ name, brokers }) => {
+  const open: Bus[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+
+  it('creates every catalog topic under the prefix with the configured partitions', async () => {
+    if (brokers.length > 0) await assertKafkaReachable();
+    const prefix = `${uniqueName('idx')}.`;
+    const config = loadConfig({}, { kafkaBrokers: brokers, topicPrefix: prefix, topicPartitions: 3, connectTimeoutMs: 10_000 });
+    const bus = createBus(config, silentLogger());
+    open.push(bus);
+    expect(bus.kind).toBe(name);
+    await bus.connect();
+    const names = await ensureCatalogTopics(bus, config);
+    await ensureCatalogTopics(bus, config);
+    const ids = Object.keys(TOPICS) as TopicId[];
+    expect(ids.map((id) => names[id])).toEqual(ids.map((id) => prefix + TOPICS[id].name));
+    const sub = await bus.subscribe({ groupId: uniqueName('idx-group'), topics: Object.values(names), sessionTimeoutMs: 6_000, eachBatch: async () => {} });
+    const expected = ids.flatMap((id) => [0, 1, 2].map((p) => `${names[id]}#${p}`)).sort();
+    await eventually(() => sub.assignment().length >= expected.length, 'every catalog partition to be assigned');
+    expect(sub.assignment().map((tp) => `${tp.topic}#${tp.partition}`).sort()).toEqual(expected);
+    await sub.stop();
+  });
+});
