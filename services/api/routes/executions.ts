@@ -1,0 +1,53 @@
+import { Type } from '@sinclair/typebox';
+import { encodeOutcome } from '../../bus/messages.ts';
+import { describeError } from '../../core/errors.ts';
+import type { ExecutionRow } from '../../store/index.ts';
+import { approveExecution, cancelExecution, getExecutionDetail, listExecutions, outcomeEventOf, rejectExecution } from '../../executor/index.ts';
+import type { ApiDeps, RouteModule } from '../deps.ts';
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const tags = ['executions'];
+
+async function publishOutcome(deps: ApiDeps, row: ExecutionRow, log: { error(o: object, m: string): void }): Promise<void> {
+  try {
+    await deps.bus.publish(deps.topics.outcomes, [{ key: row.service, value: encodeOutcome(outcomeEventOf(row, '')) }]);
+  } catch (err) {
+    log.error({ err: describeError(err), execution: row.id }, 'could not publish outcome (it is stored in the executions table)');
+  }
+}
+
+/** /api/v1/executions: list, detail with steps and audit, approve / reject / cancel. */
+export const executionRoutes: RouteModule = (app, deps) => {
+  const db = deps.store.db;
+  app.get(
+    '/api/v1/executions',
+    {
+      schema: {
+        tags,
+        querystring: Type.Object({
+          service: Type.Optional(Type.String()),
+          status: Type.Optional(Type.String()),
+          outcome: Type.Optional(Type.String()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+        }),
+      },
+    },
+    async (req) => ({ items: await listExecutions(db, req.query) }),
+  );
+  app.get('/api/v1/executions/:id', { schema: { tags, params: IdParams } }, async (req) => getExecutionDetail(db, req.params.id));
+  app.post('/api/v1/executions/:id/approve', { schema: { tags, params: IdParams } }, async (req) => approveExecution(db, req.params.id, req.actor));
+  app.post(
+    '/api/v1/executions/:id/reject',
+    { schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) })) } },
+    async (req) => {
+      const row = await rejectExecution(db, req.params.id, req.actor, req.body?.note ?? '');
+      await publishOutcome(deps, row, req.log);
+      return row;
+    },
+  );
+  app.post('/api/v1/executions/:id/cancel', { schema: { tags, params: IdParams } }, async (req) => {
+    const row = await cancelExecution(db, req.params.id, req.actor);
+    await publishOutcome(deps, row, req.log);
+    return row;
+  });
+};

@@ -1,0 +1,182 @@
+import type { OutcomeEvent } from '../bus/messages.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Db, ExecutionRow } from '../store/index.ts';
+import { outcomeEventOf } from './decide.ts';
+import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
+import { getVersion } from './playbook-repo.ts';
+import { type ActionSpec, MUTATING_STEP_TYPES, type Playbook } from './playbook-schema.ts';
+import type { StepActivities, VerifyVerdict } from './steps/index.ts';
+import { LeaseLostError, type RunContext, runStep } from './step-runner.ts';
+import type { Redactor } from './template.ts';
+
+/** Dependencies of the engine. */
+export interface EngineDeps {
+  db: Db;
+  activities: StepActivities;
+  redact: Redactor;
+  logger: Logger;
+  secrets: Record<string, string>;
+  /** This worker's lease owner id. */
+  owner: string;
+  /** Lease length, in milliseconds; renewed every third of it. */
+  leaseMs: number;
+  publishOutcome(o: OutcomeEvent): Promise<void>;
+}
+
+class DeadlineError extends Error {}
+
+/** Step index offsets of undo and onFailure actions in execution_steps. */
+export const UNDO_INDEX = 1000;
+export const ON_FAILURE_INDEX = 2000;
+
+function actionBudgetMs(a: ActionSpec): number {
+  if (a.type === 'wait') return (a.wait?.seconds ?? 0) * 1000;
+  if (a.type === 'verify') return (a.verify?.deadlineSeconds ?? 0) * 1000;
+  const attempts = a.retry?.maxAttempts ?? 1;
+  return (a.timeoutSeconds ?? 30) * 1000 * attempts + (a.retry?.maxDelayMs ?? 0) * (attempts - 1);
+}
+
+/** Deadline of a whole execution from its first step, in ms: `timeoutSeconds`, or the sum of every step's worst case plus a minute. */
+export function executionBudgetMs(spec: Playbook): number {
+  if (spec.timeoutSeconds !== undefined) return spec.timeoutSeconds * 1000;
+  const all = [...spec.steps, ...spec.steps.flatMap((s) => (s.undo ? [s.undo] : [])), ...(spec.onFailure ?? [])];
+  return all.reduce((sum, a) => sum + actionBudgetMs(a), 60_000);
+}
+
+const keyOf = (row: ExecutionRow, suffix: string) => `${row.episodeId}:${row.playbookId}@${row.playbookVersion}:${suffix}`;
+
+interface MainResult {
+  done: { index: number; id: string; undo?: ActionSpec; type: string }[];
+  failure?: string;
+  verdict?: VerifyVerdict;
+  scoreAfter?: number;
+  closedEarly?: string;
+}
+
+async function runMain(ctx: RunContext, row: ExecutionRow, spec: Playbook): Promise<MainResult> {
+  const r: MainResult = { done: [] };
+  for (const [i, step] of spec.steps.entries()) {
+    if (MUTATING_STEP_TYPES.includes(step.type) && spec.guardrails.recheckEpisodeOpen) {
+      const inc = await readIncident(ctx.db, row.episodeId);
+      if (inc?.state === 'closed') {
+        await appendAudit(ctx.db, 'executor', 'guardrail.recheck', 'execution', row.id, { step: step.id, guardrail: 'episode_closed', allow: false });
+        r.closedEarly = step.id;
+        return r;
+      }
+    }
+    const res = await runStep(ctx, { executionId: row.id, stepIndex: i, name: step.id, type: step.type, idempotencyKey: keyOf(row, step.id) }, step);
+    if (!res.ok) {
+      r.failure = `step ${step.id} failed: ${res.error}`;
+      return r;
+    }
+    r.done.push({ index: i, id: step.id, undo: step.undo, type: step.type });
+    if (step.type === 'verify') {
+      r.verdict = res.output.verdict;
+      r.scoreAfter = res.output.scoreAfter;
+      if (r.verdict !== 'resolved') return r;
+    }
+  }
+  return r;
+}
+
+async function compensate(ctx: RunContext, row: ExecutionRow, spec: Playbook, done: MainResult['done']): Promise<{ undone: number; escalated: number }> {
+  let undone = 0;
+  let escalated = 0;
+  for (const d of [...done].reverse()) {
+    if (!d.undo) continue;
+    const res = await runStep(ctx, { executionId: row.id, stepIndex: UNDO_INDEX + d.index, name: `undo:${d.id}`, type: d.undo.type, idempotencyKey: keyOf(row, `undo:${d.id}`) }, d.undo);
+    if (res.ok) undone++;
+  }
+  for (const [i, a] of (spec.onFailure ?? []).entries()) {
+    const res = await runStep(ctx, { executionId: row.id, stepIndex: ON_FAILURE_INDEX + i, name: `onFailure:${a.id ?? i}`, type: a.type, idempotencyKey: keyOf(row, `onFailure:${a.id ?? i}`) }, a);
+    if (res.ok) escalated++;
+  }
+  return { undone, escalated };
+}
+
+/** Pure: the final state of an execution from what its steps did. */
+export function finalState(r: MainResult, comp: { undone: number; escalated: number } | undefined, episodeClosedAtEnd: boolean): Finish {
+  if (r.closedEarly !== undefined) {
+    const acted = r.done.some((d) => MUTATING_STEP_TYPES.includes(d.type as never));
+    return acted
+      ? { status: 'succeeded', outcome: 'resolved', reason: `episode closed before step ${r.closedEarly}; remaining steps not run` }
+      : { status: 'skipped', outcome: 'skipped', reason: `guardrail episode_closed: episode closed before step ${r.closedEarly}` };
+  }
+  if (!r.failure && r.verdict === 'resolved') return { status: 'succeeded', outcome: 'resolved', reason: 'episode closed within the verify deadline' };
+  if (!r.failure && r.verdict === undefined) {
+    return episodeClosedAtEnd
+      ? { status: 'succeeded', outcome: 'resolved', reason: 'all steps succeeded; episode closed' }
+      : { status: 'succeeded', outcome: 'not_resolved', reason: 'all steps succeeded; no verify step and the episode is still open' };
+  }
+  const why = r.failure ?? (r.verdict === 'made_worse' ? 'score rose by the verify deadline' : 'episode still open at the verify deadline');
+  const extra = `${comp?.undone ? `; ${comp.undone} step(s) undone` : ''}${comp?.escalated ? `; escalated (${comp.escalated} onFailure action(s))` : ''}`;
+  const outcome = r.verdict === 'made_worse' ? 'made_worse' : comp?.escalated ? 'escalated' : comp?.undone ? 'undone' : 'not_resolved';
+  return { status: 'failed', outcome, reason: `${why}${extra}` };
+}
+
+async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook): Promise<Finish> {
+  const r = await runMain(ctx, row, spec);
+  const needsCompensation = r.closedEarly === undefined && (r.failure !== undefined || (r.verdict !== undefined && r.verdict !== 'resolved'));
+  const comp = needsCompensation ? await compensate(ctx, row, spec, r.done) : undefined;
+  const inc = await readIncident(ctx.db, row.episodeId);
+  const f = finalState(r, comp, inc?.state === 'closed');
+  return { ...f, scoreAfter: r.scoreAfter ?? inc?.lastScore };
+}
+
+function startHeartbeat(deps: EngineDeps, row: ExecutionRow, ctl: AbortController): NodeJS.Timeout {
+  const t = setInterval(() => {
+    renewLease(deps.db, row.id, deps.owner, deps.leaseMs)
+      .then((ok) => {
+        if (!ok) ctl.abort(new LeaseLostError(row.id));
+      })
+      .catch((err: unknown) => deps.logger.warn({ err: describeError(err), execution: row.id }, 'lease renewal failed; retrying'));
+  }, Math.max(50, Math.floor(deps.leaseMs / 3)));
+  t.unref();
+  return t;
+}
+
+async function complete(deps: EngineDeps, row: ExecutionRow, f: Finish, kind: string): Promise<void> {
+  const done = await finishExecution(deps.db, row.id, deps.owner, f);
+  if (!done) return;
+  await appendAudit(deps.db, 'executor', 'execution.finish', 'execution', row.id, { status: f.status, outcome: f.outcome, reason: f.reason });
+  await deps.publishOutcome(outcomeEventOf(done, kind));
+}
+
+/**
+ * Drives a claimed execution to its end (or until `stop` aborts, the lease
+ * is lost or the deadline passes), resuming after the last finished step.
+ */
+export async function runExecution(deps: EngineDeps, row: ExecutionRow, stop: AbortSignal): Promise<void> {
+  const spec = await getVersion(deps.db, row.playbookId, row.playbookVersion);
+  const anomaly = ((await decisionRecord(deps.db, row.id))?.anomaly ?? { service: row.service, episodeId: row.episodeId, score: row.scoreBefore }) as Record<string, unknown>;
+  const steps = await listSteps(deps.db, row.id);
+  const firstStart = Math.min(Date.now(), ...steps.map((s) => s.startedAt?.getTime() ?? Date.now()));
+  const deadline = firstStart + executionBudgetMs(spec);
+  const kind = String(anomaly.kind ?? '');
+  if (Date.now() >= deadline) {
+    return complete(deps, row, { status: 'timed_out', outcome: 'not_resolved', reason: 'deadline passed while no executor was running it' }, kind);
+  }
+  const ctl = new AbortController();
+  const onStop = () => ctl.abort(stop.reason);
+  stop.addEventListener('abort', onStop, { once: true });
+  const deadlineTimer = setTimeout(() => ctl.abort(new DeadlineError(`deadline of ${executionBudgetMs(spec)} ms passed`)), deadline - Date.now());
+  const heartbeat = startHeartbeat(deps, row, ctl);
+  const ctx: RunContext = {
+    db: deps.db, activities: deps.activities, redact: deps.redact, owner: deps.owner, executionId: row.id, episodeId: row.episodeId, scoreBefore: row.scoreBefore, signal: ctl.signal,
+    template: { anomaly, secret: deps.secrets, execution: { id: row.id }, playbook: { id: row.playbookId, name: spec.name, version: row.playbookVersion } },
+  };
+  try {
+    await complete(deps, row, await drive(ctx, row, spec), kind);
+  } catch (err) {
+    const reason = ctl.signal.aborted ? ctl.signal.reason : err;
+    if (reason instanceof DeadlineError) return complete(deps, row, { status: 'timed_out', outcome: 'not_resolved', reason: reason.message }, kind);
+    if (reason instanceof LeaseLostError) return;
+    if (stop.aborted) return releaseLease(deps.db, row.id, deps.owner);
+    throw err;
+  } finally {
+    clearInterval(heartbeat);
+    clearTimeout(deadlineTimer);
+    stop.removeEventListener('abort', onStop);
+  }
+}

@@ -1,0 +1,194 @@
+import { type Static, type TLiteral, type TUnion, Type } from '@sinclair/typebox';
+
+/** Every step type a playbook may use. */
+export const STEP_TYPES = ['http', 'kubernetes', 'command', 'notify', 'wait', 'verify'] as const;
+/** A step type. */
+export type StepType = (typeof STEP_TYPES)[number];
+/** Step types that change the monitored system (the episode is re-checked right before them). */
+export const MUTATING_STEP_TYPES: readonly StepType[] = ['http', 'kubernetes', 'command'];
+/** Severities in increasing order. */
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+/** Anomaly kinds a playbook may match. */
+export const ANOMALY_KINDS = ['latency', 'errors', 'traffic', 'saturation', 'logs'] as const;
+/** Playbook modes: record only, run after approval, or run. */
+export const PLAYBOOK_MODES = ['observe', 'suggest', 'auto'] as const;
+
+const literals = <T extends readonly string[]>(values: T, description: string) =>
+  Type.Union(values.map((v) => Type.Literal(v)), { description }) as unknown as TUnion<TLiteral<T[number]>[]>;
+
+const Templated = (description: string) => Type.String({ description: `${description} Templated: {{anomaly.service}}, {{secret.NAME}}, ...` });
+
+/** Retry policy of a step (see services/core/retry.ts). Only retryable failures (network, timeout, 5xx, 429) are retried. */
+export const RetrySchema = Type.Object(
+  {
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 1, description: 'Attempts including the first.' }),
+    initialDelayMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 500 }),
+    backoff: Type.Number({ minimum: 1, maximum: 10, default: 2 }),
+    maxDelayMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Parameters of an `http` step: a templated request, HMAC-signed when a key is configured. */
+export const HttpParamsSchema = Type.Object(
+  {
+    method: literals(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const, 'HTTP method.'),
+    url: Templated('Target URL (http or https).'),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    body: Type.Optional(Type.Unknown({ description: 'A string, or JSON whose string leaves are templated.' })),
+    expectStatus: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { description: 'Statuses that count as success (default 2xx).' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Parameters of a `kubernetes` step (Deployment scale, rollout restart, rollback to the previous revision). */
+export const KubernetesParamsSchema = Type.Object(
+  {
+    action: literals(['scale', 'restart', 'rollback'] as const, 'What to do to the Deployment.'),
+    namespace: Templated('Namespace.'),
+    deployment: Templated('Deployment name.'),
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'Replicas for `scale`.' })),
+    server: Type.Optional(Templated('API server URL (default https://kubernetes.default.svc).')),
+    token: Type.Optional(Templated('Bearer token (default: the in-cluster service account token), e.g. {{secret.KUBE_TOKEN}}.')),
+    insecureSkipTlsVerify: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** Parameters of a `command` step: an allowlisted executable run without a shell. */
+export const CommandParamsSchema = Type.Object(
+  {
+    executable: Type.String({ minLength: 1, description: 'Must be listed in ZEROOPS_COMMAND_ALLOWLIST.' }),
+    args: Type.Optional(Type.Array(Templated('One argument.'))),
+  },
+  { additionalProperties: false },
+);
+
+/** Parameters of a `notify` step: a Slack-, PagerDuty-style or plain JSON webhook. */
+export const NotifyParamsSchema = Type.Object(
+  {
+    kind: literals(['slack', 'pagerduty', 'webhook'] as const, 'Payload format.'),
+    url: Templated('Webhook URL.'),
+    text: Templated('Message (Slack text, PagerDuty summary).'),
+    routingKey: Type.Optional(Templated('PagerDuty routing key, e.g. {{secret.PD_KEY}}.')),
+  },
+  { additionalProperties: false },
+);
+
+/** Parameters of a `wait` step. */
+export const WaitParamsSchema = Type.Object({ seconds: Type.Number({ minimum: 0, maximum: 86_400 }) }, { additionalProperties: false });
+
+/** Parameters of a `verify` step: the episode must close within the deadline. */
+export const VerifyParamsSchema = Type.Object(
+  {
+    deadlineSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }),
+    pollSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'Default 5.' })),
+  },
+  { additionalProperties: false },
+);
+
+const actionFields = {
+  type: literals(STEP_TYPES, 'Step type; the parameters go under the property of the same name.'),
+  timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86_400, default: 30, description: 'Per attempt.' })),
+  retry: Type.Optional(RetrySchema),
+  http: Type.Optional(HttpParamsSchema),
+  kubernetes: Type.Optional(KubernetesParamsSchema),
+  command: Type.Optional(CommandParamsSchema),
+  notify: Type.Optional(NotifyParamsSchema),
+  wait: Type.Optional(WaitParamsSchema),
+  verify: Type.Optional(VerifyParamsSchema),
+};
+
+/** An action without an undo (an undo step, or an onFailure step). */
+export const ActionSchema = Type.Object({ id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })), ...actionFields }, { additionalProperties: false });
+
+/** A step of a playbook. */
+export const StepSchema = Type.Object(
+  { id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Unique within the playbook.' }), ...actionFields, undo: Type.Optional(ActionSchema) },
+  { additionalProperties: false },
+);
+
+/** Which anomalies a playbook applies to. */
+export const MatchSchema = Type.Object(
+  {
+    service: Type.String({ default: '*', description: 'Glob over the service name (picomatch).' }),
+    kinds: Type.Optional(Type.Array(literals(ANOMALY_KINDS, 'Anomaly kind.'), { minItems: 1 })),
+    minSeverity: Type.Optional(literals(SEVERITIES, 'Lowest severity matched.')),
+    minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Attribute name -> glob over its value.' })),
+  },
+  { additionalProperties: false },
+);
+
+/** A freeze window: absolute (`start`/`end`, RFC 3339) or weekly (`days` + `from`/`to`, HH:MM UTC). */
+export const FreezeWindowSchema = Type.Object(
+  {
+    start: Type.Optional(Type.String()),
+    end: Type.Optional(Type.String()),
+    days: Type.Optional(Type.Array(literals(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const, 'Day (UTC).'))),
+    from: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' })),
+    to: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-4]):[0-5][0-9]$' })),
+    reason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/** Guardrails, checked before an execution starts (and the episode re-checked before each mutating step). */
+export const GuardrailsSchema = Type.Object(
+  {
+    cooldownSeconds: Type.Number({ minimum: 0, default: 300, description: 'No new execution for a service within this time of its last one.' }),
+    maxRunsPerHour: Type.Optional(Type.Integer({ minimum: 1, description: 'Per playbook.' })),
+    fleetMaxRunsPerHour: Type.Optional(Type.Integer({ minimum: 1, description: 'Across every playbook and service.' })),
+    maxConcurrent: Type.Integer({ minimum: 1, default: 1, description: 'Unfinished executions of this playbook at once.' }),
+    freezeWindows: Type.Array(FreezeWindowSchema, { default: [] }),
+    skipWhenFlapping: Type.Boolean({ default: true }),
+    recheckEpisodeOpen: Type.Boolean({ default: true, description: 'Re-read the episode right before each mutating step; stop if it closed.' }),
+  },
+  { additionalProperties: false },
+);
+
+/** A playbook document, as written by users (JSON or YAML). */
+export const PlaybookSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$', description: 'Unique name (lower case, digits, . _ -).' }),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    enabled: Type.Boolean({ default: true }),
+    priority: Type.Integer({ default: 0, description: 'Among matching playbooks the highest priority runs.' }),
+    mode: literals(PLAYBOOK_MODES, 'observe: record only; suggest: wait for approval; auto: run.'),
+    match: MatchSchema,
+    guardrails: Type.Optional(GuardrailsSchema),
+    steps: Type.Array(StepSchema, { minItems: 1, maxItems: 50 }),
+    onFailure: Type.Optional(Type.Array(ActionSchema, { maxItems: 20, description: 'Escalation run when a step fails.' })),
+    timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 7 * 86_400, description: 'Deadline of a whole execution (default: derived from the steps).' })),
+  },
+  { additionalProperties: false, title: 'Playbook' },
+);
+
+/** A playbook as written. */
+export type PlaybookSpec = Static<typeof PlaybookSchema>;
+/** A step of a playbook. */
+export type StepSpec = Static<typeof StepSchema>;
+/** An undo or onFailure action. */
+export type ActionSpec = Static<typeof ActionSchema>;
+/** Guardrails with defaults applied. */
+export type GuardrailsSpec = Static<typeof GuardrailsSchema>;
+/** A freeze window. */
+export type FreezeWindow = Static<typeof FreezeWindowSchema>;
+/** Retry policy of a step. */
+export type RetrySpec = Static<typeof RetrySchema>;
+/** Parameters of each step type. */
+export type HttpParams = Static<typeof HttpParamsSchema>;
+export type KubernetesParams = Static<typeof KubernetesParamsSchema>;
+export type CommandParams = Static<typeof CommandParamsSchema>;
+export type NotifyParams = Static<typeof NotifyParamsSchema>;
+export type WaitParams = Static<typeof WaitParamsSchema>;
+export type VerifyParams = Static<typeof VerifyParamsSchema>;
+
+/** A validated playbook with every default filled in (what is stored in playbook_versions.spec). */
+export type Playbook = PlaybookSpec & { guardrails: GuardrailsSpec };
+
+/** One problem found in a playbook: a JSON pointer into the document and what is wrong. */
+export interface PlaybookProblem {
+  path: string;
+  message: string;
+}

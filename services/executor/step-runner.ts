@@ -1,0 +1,98 @@
+import { describeError, PermanentError } from '../core/errors.ts';
+import { nextRetry, type RetryPolicy, sleep } from '../core/retry.ts';
+import type { Db, ExecutionStepRow } from '../store/index.ts';
+import { appendAudit, beginAttempt, finishStep, type StepIdentity } from './execution-repo.ts';
+import type { ActionSpec } from './playbook-schema.ts';
+import type { StepActivities, StepOutput } from './steps/index.ts';
+import type { Redactor, TemplateContext } from './template.ts';
+
+/** Thrown when this worker no longer holds the execution (lease expired and taken, or the execution was cancelled). */
+export class LeaseLostError extends Error {
+  constructor(id: string) {
+    super(`lost the lease of execution ${id}`);
+  }
+}
+
+/** What a finished step reports to the engine. */
+export type StepResult = { ok: true; output: StepOutput } | { ok: false; error: string };
+
+/** Shared resources of one execution's run. */
+export interface RunContext {
+  db: Db;
+  activities: StepActivities;
+  redact: Redactor;
+  owner: string;
+  executionId: string;
+  episodeId: string;
+  scoreBefore: number;
+  template: Omit<TemplateContext, 'step'>;
+  /** Aborted on lease loss, cancellation, deadline or shutdown; its reason says which. */
+  signal: AbortSignal;
+}
+
+/** Retry policy of an action (default: a single attempt). */
+export function policyOf(a: ActionSpec): RetryPolicy {
+  const r = a.retry;
+  return r ? { maxAttempts: r.maxAttempts, initialDelayMs: r.initialDelayMs, backoff: r.backoff, maxDelayMs: r.maxDelayMs } : { maxAttempts: 1, initialDelayMs: 0, backoff: 1, maxDelayMs: 0 };
+}
+
+function resultOfFinished(row: ExecutionStepRow): StepResult {
+  if (row.status === 'succeeded') return { ok: true, output: (row.response ?? {}) as StepOutput };
+  return { ok: false, error: row.error ?? `step ended ${row.status}` };
+}
+
+/** The output persisted for a step (the request is stored apart): what `resultOfFinished` reads back after a restart. */
+function persisted(out: StepOutput): StepOutput {
+  return { response: out.response, ...(out.verdict ? { verdict: out.verdict } : {}), ...(out.scoreAfter !== undefined ? { scoreAfter: out.scoreAfter } : {}) };
+}
+
+async function attemptOnce(ctx: RunContext, ident: StepIdentity, action: ActionSpec, row: ExecutionStepRow): Promise<StepOutput> {
+  const untimed = action.type === 'wait' || action.type === 'verify';
+  const timeoutMs = (action.timeoutSeconds ?? 30) * 1000;
+  const signal = untimed ? ctx.signal : AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+  return ctx.activities[action.type](action, {
+    template: { ...ctx.template, step: { id: ident.name, idempotencyKey: ident.idempotencyKey } },
+    idempotencyKey: ident.idempotencyKey,
+    signal,
+    timeoutMs,
+    firstStartedAt: (row.startedAt ?? new Date()).getTime(),
+    episodeId: ctx.episodeId,
+    scoreBefore: ctx.scoreBefore,
+  });
+}
+
+/**
+ * Runs one step durably: each attempt is recorded (attempt count, fenced by
+ * the lease) before its side effect and its result after; a step that
+ * already finished (before a restart) is never run again; retryable
+ * failures are retried per the step's policy.
+ */
+export async function runStep(ctx: RunContext, ident: StepIdentity, action: ActionSpec): Promise<StepResult> {
+  for (;;) {
+    const begun = await beginAttempt(ctx.db, ident, ctx.owner);
+    if (begun.leaseLost) throw new LeaseLostError(ctx.executionId);
+    if (begun.finished) return resultOfFinished(begun.row);
+    const attempt = begun.row.attempt;
+    await appendAudit(ctx.db, 'executor', 'step.start', 'execution', ctx.executionId, { step: ident.name, type: ident.type, attempt, idempotencyKey: ident.idempotencyKey });
+    try {
+      const out = await attemptOnce(ctx, ident, action, begun.row);
+      const stored = ctx.redact(persisted(out)) as StepOutput;
+      await finishStep(ctx.db, ident.idempotencyKey, 'succeeded', { request: ctx.redact(out.request ?? null), response: stored, error: null });
+      await appendAudit(ctx.db, 'executor', 'step.succeeded', 'execution', ctx.executionId, { step: ident.name, attempt, ...(out.verdict ? { verdict: out.verdict } : {}) });
+      return { ok: true, output: out };
+    } catch (err) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const message = ctx.redact.text(describeError(err));
+      const d = nextRetry(policyOf(action), attempt, err);
+      const details = { step: ident.name, attempt, error: message, code: err instanceof PermanentError ? err.code : (err as { code?: string }).code };
+      if (!d.retry) {
+        await finishStep(ctx.db, ident.idempotencyKey, 'failed', { error: message, response: ctx.redact((err as { details?: unknown }).details ?? null) });
+        await appendAudit(ctx.db, 'executor', 'step.failed', 'execution', ctx.executionId, details);
+        return { ok: false, error: message };
+      }
+      await finishStep(ctx.db, ident.idempotencyKey, 'running', { error: message });
+      await appendAudit(ctx.db, 'executor', 'step.retry', 'execution', ctx.executionId, { ...details, delayMs: d.delayMs });
+      await sleep(d.delayMs, ctx.signal);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { PermanentError } from '../../core/errors.ts';
+import type { KubernetesParams } from '../playbook-schema.ts';
+import { renderTemplate } from '../template.ts';
+import { sendRequest } from './http-client.ts';
+import type { StepActivity, StepDeps, StepRuntime } from './types.ts';
+
+/** Where the in-cluster service account credentials live. */
+export const IN_CLUSTER = {
+  server: 'https://kubernetes.default.svc',
+  tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+};
+
+/** Annotation recording which idempotency key last rolled a Deployment back (re-running the step is then a no-op). */
+export const ROLLBACK_KEY_ANNOTATION = 'zeroops.io/rollback-key';
+
+interface Api {
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown>;
+}
+
+async function connect(p: KubernetesParams, deps: StepDeps, rt: StepRuntime): Promise<Api> {
+  const read = deps.readFile ?? ((f: string) => readFile(f, 'utf8'));
+  const server = (p.server === undefined ? IN_CLUSTER.server : renderTemplate(p.server, rt.template)).replace(/\/$/, '');
+  const token = p.token === undefined ? (await read(IN_CLUSTER.tokenFile)).trim() : renderTemplate(p.token, rt.template);
+  const ca = p.server === undefined ? await read(IN_CLUSTER.caFile) : undefined;
+  return {
+    async call(method, path, body, contentType = 'application/json') {
+      const res = await sendRequest({
+        method,
+        url: `${server}${path}`,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        timeoutMs: rt.timeoutMs,
+        signal: rt.signal,
+        insecure: p.insecureSkipTlsVerify === true,
+        ca,
+      });
+      return res.body === '' ? {} : (JSON.parse(res.body) as unknown);
+    },
+  };
+}
+
+type Obj = Record<string, any>; // Kubernetes objects are untyped JSON here.
+
+const revisionOf = (o: Obj): number => Number(o?.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+
+async function rollback(api: Api, base: string, ns: string, key: string): Promise<unknown> {
+  const dep = (await api.call('GET', base)) as Obj;
+  if (dep?.metadata?.annotations?.[ROLLBACK_KEY_ANNOTATION] === key) return { alreadyDone: true, revision: revisionOf(dep) };
+  const selector = Object.entries((dep?.spec?.selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
+  const list = (await api.call('GET', `/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${encodeURIComponent(selector)}`)) as Obj;
+  const current = revisionOf(dep);
+  const owned = ((list?.items ?? []) as Obj[]).filter((rs) => (rs?.metadata?.ownerReferences ?? []).some((o: Obj) => o?.uid === dep?.metadata?.uid));
+  const previous = owned.filter((rs) => revisionOf(rs) < current).sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+  if (!previous) throw new PermanentError('ZEROOPS_K8S_NO_PREVIOUS_REVISION', `deployment ${ns}/${dep?.metadata?.name} has no revision before ${current}`);
+  const template = structuredClone(previous.spec.template) as Obj;
+  if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
+  const patch = [
+    { op: 'replace', path: '/spec/template', value: template },
+    { op: 'add', path: dep?.metadata?.annotations ? `/metadata/annotations/${ROLLBACK_KEY_ANNOTATION.replace('/', '~1')}` : '/metadata/annotations', value: dep?.metadata?.annotations ? key : { [ROLLBACK_KEY_ANNOTATION]: key } },
+  ];
+  await api.call('PATCH', base, patch, 'application/json-patch+json');
+  return { rolledBackTo: revisionOf(previous), from: current };
+}
+
+/**
+ * Creates the `kubernetes` step over the Kubernetes REST API (apps/v1
+ * Deployments): `scale` sets spec.replicas through the scale subresource,
+ * `restart` sets the `kubectl.kubernetes.io/restartedAt` template annotation
+ * (to the step's first start time, so a retried step restarts once),
+ * `rollback` puts back the pod template of the previous ReplicaSet revision.
+ */
+export function createKubernetesStep(deps: StepDeps): StepActivity {
+  return async (action, rt) => {
+    const p = action.kubernetes;
+    if (!p) throw new PermanentError('ZEROOPS_STEP_INVALID', 'kubernetes step without kubernetes parameters');
+    const ns = encodeURIComponent(renderTemplate(p.namespace, rt.template));
+    const name = encodeURIComponent(renderTemplate(p.deployment, rt.template));
+    const api = await connect(p, deps, rt);
+    const base = `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
+    const request = { action: p.action, namespace: ns, deployment: name, replicas: p.replicas };
+    if (p.action === 'scale') {
+      const res = (await api.call('PATCH', `${base}/scale`, { spec: { replicas: p.replicas } }, 'application/merge-patch+json')) as Obj;
+      return { request, response: { replicas: res?.spec?.replicas } };
+    }
+    if (p.action === 'restart') {
+      const at = new Date(rt.firstStartedAt).toISOString();
+      const patch = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } };
+      await api.call('PATCH', base, patch, 'application/strategic-merge-patch+json');
+      return { request, response: { restartedAt: at } };
+    }
+    return { request, response: await rollback(api, base, ns, rt.idempotencyKey) };
+  };
+}

@@ -1,0 +1,52 @@
+import type { Config } from '../../core/config.ts';
+import type { ActionSpec } from '../playbook-schema.ts';
+import type { TemplateContext } from '../template.ts';
+import type { AddressGuard } from './net-guard.ts';
+
+/** What a step needs at run time besides its parameters. */
+export interface StepRuntime {
+  template: TemplateContext;
+  /** `<episode>:<playbookId>@<version>:<step>`: sent as `Idempotency-Key` so targets can deduplicate. */
+  idempotencyKey: string;
+  /** Aborted on timeout, cancellation or loss of the lease. */
+  signal: AbortSignal;
+  /** Per-attempt timeout, in milliseconds. */
+  timeoutMs: number;
+  /** When the step's first attempt started, Unix ms (durable: survives restarts). */
+  firstStartedAt: number;
+  episodeId: string;
+  /** The episode's score when the execution was decided. */
+  scoreBefore: number;
+}
+
+/** Verdict of a verify step. */
+export type VerifyVerdict = 'resolved' | 'not_resolved' | 'made_worse';
+
+/** What a step reports; `request` and `response` are redacted before they are stored. */
+export interface StepOutput {
+  request?: unknown;
+  response?: unknown;
+  verdict?: VerifyVerdict;
+  scoreAfter?: number;
+}
+
+/** One step type's side effect. Throws RetryableError / PermanentError on failure. */
+export type StepActivity = (action: ActionSpec, rt: StepRuntime) => Promise<StepOutput>;
+
+/** The incident (episode) as the detector last wrote it. */
+export interface IncidentView {
+  state: 'open' | 'closed';
+  lastScore: number;
+  maxScore: number;
+  flapping: boolean;
+}
+
+/** Dependencies of the step activities. */
+export interface StepDeps {
+  config: Config;
+  guard: AddressGuard;
+  /** Reads the incidents row of an episode (undefined when the detector has not written it). */
+  readIncident(episodeId: string): Promise<IncidentView | undefined>;
+  /** Reads a file (the in-cluster Kubernetes token); injectable for tests. */
+  readFile?(path: string): Promise<string>;
+}
