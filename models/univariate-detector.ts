@@ -59,7 +59,7 @@ export class UnivariateDetector {
   private quiet: number;
 
   constructor(config: Partial<UnivariateConfig> = {}, state?: UnivariateState) {
-    this.cfg = { ...DEFAULT_UNIVARIATE, ...(state?.config ?? config) };
+    this.cfg = state ? structuredClone(state.config) : mergeConfig(config);
     this.shortWin = new RollingQuantile(this.cfg.shortWindow, state?.shortWin);
     this.longWin = new RollingQuantile(this.cfg.longWindow, state?.longWin);
     this.seasonal = new SeasonalBaseline(this.cfg.seasonal, state?.seasonal);
@@ -124,6 +124,18 @@ export class UnivariateDetector {
       quiet: this.quiet,
     };
   }
+}
+
+/** Defaults overlaid with `config`, nested settings merged field by field. */
+function mergeConfig(config: Partial<UnivariateConfig>): UnivariateConfig {
+  const d = DEFAULT_UNIVARIATE;
+  return {
+    ...d,
+    ...config,
+    features: { ...d.features, ...config.features },
+    seasonal: { ...d.seasonal, ...config.seasonal },
+    likelihood: { ...d.likelihood, ...config.likelihood },
+  };
 }
 
 /** |x - median| / (IQR / 1.349), with the scale floored; 0 for short windows. */
