@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import { sleep } from '../core/retry.ts';
 import type { BatchContext, ConsumedRecord, SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
-import { partitionsMinus } from './memory-group.ts';
+import { partitionsMinus } from './partitions.ts';
 
 /** Tuning of Kafka consumers; every value has a default suited to tests and small deployments. */
 export interface KafkaConsumerTuning {
@@ -67,17 +67,31 @@ class KafkaSubscription implements Subscription {
     this.consumer.on(GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
     this.consumer.on(CRASH, (e) => {
       this.log.error({ err: describeError(e.payload.error), restart: e.payload.restart }, 'kafka bus: consumer crashed');
-      if (!e.payload.restart) this.onJoin({});
+      // kafkajs disconnects (leaving the group) on a crash; a restart joins again and reports a new assignment.
+      this.onJoin({});
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: true });
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: true });
+      await this.run();
+    } catch (err) {
+      await this.consumer.disconnect().catch((e: unknown) => this.log.warn({ err: describeError(e) }, 'kafka bus: disconnect after a failed start failed'));
+      throw err;
+    }
+  }
+
+  private async run(): Promise<void> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => {
         const run = this.handle(payload);
-        this.inFlight = run.catch(() => undefined);
+        // Only for stop() to wait on; the error itself goes to kafkajs through `run` (it rejoins or restarts).
+        this.inFlight = run.then(
+          () => undefined,
+          () => undefined,
+        );
         return run;
       },
     });

@@ -9,9 +9,10 @@ import { PermanentError, RetryableError } from '../core/errors.ts';
 import { silentLogger } from '../core/logger.ts';
 import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
 import { type GroupEnv, MemoryGroup } from './memory-group.ts';
-import { MemoryTopic, tpKey } from './memory-log.ts';
+import { MemoryTopic } from './memory-log.ts';
 import { MemoryMember } from './memory-member.ts';
 import { partitionForKey } from './murmur2.ts';
+import { tpKey } from './partitions.ts';
 
 /** Options of {@link createMemoryBus}. */
 export interface MemoryBusOptions {

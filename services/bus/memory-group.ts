@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import type { TopicPartition } from './bus.ts';
 import type { MemoryMember } from './memory-member.ts';
-import { type MemoryTopic, tpKey, Wakeup } from './memory-log.ts';
+import { type MemoryTopic, Wakeup } from './memory-log.ts';
+import { partitionsMinus, tpKey } from './partitions.ts';
 
 /** What a group needs from the bus that owns it. */
 export interface GroupEnv {
@@ -22,12 +23,6 @@ export interface GroupEnv {
   maxRetryBackoffMs: number;
   /** Told after every commit (applies retention). */
   onCommit(topic: string, partition: number): void;
-}
-
-/** Partitions in `a` and not in `b`. */
-export function partitionsMinus(a: readonly TopicPartition[], b: readonly TopicPartition[]): TopicPartition[] {
-  const inB = new Set(b.map((tp) => tpKey(tp.topic, tp.partition)));
-  return a.filter((tp) => !inB.has(tpKey(tp.topic, tp.partition)));
 }
 
 /** One consumer group of the in-process bus. */

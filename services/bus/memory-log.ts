@@ -109,8 +109,3 @@ export class Wakeup {
     });
   }
 }
-
-/** Key of a topic-partition in maps. */
-export function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}

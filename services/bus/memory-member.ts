@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import type { BatchContext, ConsumedRecord, SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
 import type { GroupEnv, MemoryGroup } from './memory-group.ts';
-import { tpKey, Wakeup } from './memory-log.ts';
+import { Wakeup } from './memory-log.ts';
+import { tpKey } from './partitions.ts';
 
 const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BATCH = 500;
