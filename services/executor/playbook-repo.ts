@@ -38,7 +38,16 @@ function notFound(id: string): PermanentError {
   return new PermanentError('ZEROOPS_NOT_FOUND', `no playbook with id or name "${id}"`, { statusCode: 404 });
 }
 
-const sameSpec = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** JSON with object keys sorted: jsonb does not keep key order, so specs are compared in this form. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const sameSpec = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 
 async function audit(db: Executor, actor: string, action: string, id: string, details: Record<string, unknown>): Promise<void> {
   await db.insert(auditLog).values({ actor, action, subjectType: 'playbook', subjectId: id, details });
