@@ -1,0 +1,115 @@
+/**
+ * Ingest benchmark (`npx tsx test/bench/ingest/bench-ingest.ts`, wired as
+ * `make bench-ingest`). Starts the collector in a child process on the real
+ * Kafka broker (env ZEROOPS_BENCH_KAFKA_BROKERS, default 127.0.0.1:19092),
+ * loads it over loopback keep-alive HTTP with realistic batches (512 items,
+ * 8 attributes each) as protobuf and as JSON, and prints per signal and
+ * encoding: items/s at saturation, items per CPU-second of the collector
+ * process ("per core"), p50/p99 latency at saturation and at 80% of that
+ * rate; then the same for a null endpoint that only reads the body.
+ * Env: ZEROOPS_BENCH_SECONDS (per phase, default 5), ZEROOPS_BENCH_CONCURRENCY (default 8).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeExportRequest, type Signal } from '../../../services/otlp/index.ts';
+import { logsRequest, metricsRequest, traceRequest } from '../../fixtures/otlp/generate.ts';
+import { closedLoop, type LoadResult, openLoop } from './load.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const seconds = Number(process.env.ZEROOPS_BENCH_SECONDS ?? 5);
+const concurrency = Number(process.env.ZEROOPS_BENCH_CONCURRENCY ?? 8);
+const brokers = process.env.ZEROOPS_BENCH_KAFKA_BROKERS ?? '127.0.0.1:19092';
+const ITEMS = 512;
+
+interface Target {
+  child: ChildProcess;
+  http: string;
+}
+
+async function startTarget(mode: 'collector' | 'null'): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'bench-server.ts'), mode, brokers], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const http = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const line = buf.split('\n')[0];
+      if (buf.includes('\n') && line) resolve((JSON.parse(line) as { http: string }).http);
+    });
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code} before listening (is Kafka up? make kafka-up)`)));
+  });
+  return { child, http };
+}
+
+async function stopTarget(t: Target): Promise<void> {
+  const exited = new Promise((resolve) => t.child.once('exit', resolve));
+  t.child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU seconds (user + system) the process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function body(signal: Signal, format: 'protobuf' | 'json', seed: number): Uint8Array {
+  const o = { resources: 1, itemsPerResource: ITEMS, attributesPerItem: 8, seed };
+  const req = signal === 'traces' ? traceRequest(o) : signal === 'metrics' ? metricsRequest(o) : logsRequest(o);
+  return format === 'json' ? new TextEncoder().encode(JSON.stringify(req)) : encodeExportRequest(signal, req);
+}
+
+interface Row {
+  target: string;
+  signal: Signal;
+  format: string;
+  kb: number;
+  max: LoadResult;
+  perCore: number;
+  at80: LoadResult;
+}
+
+async function measure(target: Target, name: string, signal: Signal, format: 'protobuf' | 'json'): Promise<Row> {
+  const bodies = [1, 2, 3, 4].map((s) => body(signal, format, s));
+  const url = `${target.http}/v1/${signal}`;
+  const ct = format === 'json' ? 'application/json' : 'application/x-protobuf';
+  await closedLoop(url, ct, bodies, concurrency, 1); // warm-up (JIT, connections, topic metadata)
+  const pid = target.child.pid as number;
+  const cpu0 = cpuSeconds(pid);
+  const max = await closedLoop(url, ct, bodies, concurrency, seconds);
+  const cpu = cpuSeconds(pid) - cpu0;
+  const at80 = await openLoop(url, ct, bodies, (max.okPerSecond * 0.8) / 1, seconds);
+  return { target: name, signal, format, kb: Math.round((bodies[0]?.length ?? 0) / 1024), max, perCore: cpu > 0 ? (max.ok * ITEMS) / cpu : 0, at80 };
+}
+
+function print(rows: Row[]): void {
+  const unit: Record<Signal, string> = { traces: 'spans', metrics: 'points', logs: 'logs' };
+  console.log('\ntarget     signal   format    body KB | items/s @max  items/CPU-s  p50/p99 ms @max | req/s @80%  p50/p99 ms @80%  errors');
+  for (const r of rows) {
+    const f = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11);
+    console.log(
+      `${r.target.padEnd(10)} ${r.signal.padEnd(8)} ${r.format.padEnd(9)} ${String(r.kb).padStart(7)} | ${f(r.max.okPerSecond * ITEMS)} ${unit[r.signal].padEnd(1)} ${f(r.perCore)}  ${r.max.p50.toFixed(1).padStart(6)}/${r.max.p99.toFixed(1).padEnd(7)} | ${r.at80.okPerSecond.toFixed(0).padStart(9)}  ${r.at80.p50.toFixed(1).padStart(7)}/${r.at80.p99.toFixed(1).padEnd(8)} ${r.max.errors + r.at80.errors}`,
+    );
+  }
+}
+
+const rows: Row[] = [];
+for (const mode of ['collector', 'null'] as const) {
+  const target = await startTarget(mode);
+  try {
+    for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      for (const format of ['protobuf', 'json'] as const) {
+        const row = await measure(target, mode, signal, format);
+        rows.push(row);
+        console.error(`${mode} ${signal} ${format}: ${Math.round(row.max.okPerSecond * ITEMS)} items/s, ${Math.round(row.perCore)} items/CPU-s, p99@80% ${row.at80.p99.toFixed(1)} ms`);
+      }
+    }
+  } finally {
+    await stopTarget(target);
+  }
+}
+print(rows);
+console.log(`\n${ITEMS} items x 8 attributes per request, ${concurrency} connections, ${seconds} s per phase, one collector process; Kafka ${brokers}.`);
+console.log('items/CPU-s = items accepted per CPU-second used by the collector process (its "per core" rate).');
