@@ -140,6 +140,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     ensureTopics,
 
     async publish(topic: string, records: BusRecord[]) {
+      if (closed) throw new RetryableError(BUS_UNAVAILABLE, `cannot publish to ${topic}: the Kafka bus (${where}) is closed`);
       records.forEach((r, i) => validateRecord(topic, r, i));
       if (records.length === 0) return;
       await implicitTopics([topic]);

@@ -5,6 +5,11 @@
  * kafkajs fetches the same records again after our back-off. Assignment is
  * tracked from GROUP_JOIN events; `onRevoked`/`onAssigned` run on the diff,
  * and no batch is handed out before they finish.
+ *
+ * kafkajs has no revoke hook: on a rebalance `onRevoked` runs once the new
+ * assignment is known, when another member may already own the partition.
+ * Only on `stop()` does it run before the partitions are given up. Callers
+ * must stay idempotent (they are: delivery is at-least-once).
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
