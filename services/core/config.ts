@@ -51,6 +51,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'ZEROOPS_API_MAX_BODY_BYTES', key: 'apiMaxBodyBytes', schema: Positive, default: 1024 * 1024, description: 'Largest REST API request body, in bytes.' },
   { env: 'ZEROOPS_WINDOW_SECONDS', key: 'windowSeconds', schema: Type.Number({ exclusiveMinimum: 0 }), default: 10, description: 'Detector window length, in seconds.' },
   { env: 'ZEROOPS_LATENESS_SECONDS', key: 'latenessSeconds', schema: Type.Number({ minimum: 0 }), default: 5, description: 'How late (event time) telemetry may arrive before its window closes, in seconds.' },
+  { env: 'ZEROOPS_DETECTOR_BACKEND', key: 'detectorBackend', schema: Type.Union(['auto', 'node', 'wasm', 'cpu'].map((l) => Type.Literal(l))), default: 'auto', description: 'TensorFlow.js backend of the detector\'s neural model: auto tries tfjs-node (if installed), then wasm, then cpu.' },
+  { env: 'ZEROOPS_DETECTOR_NEURAL', key: 'detectorNeural', schema: Type.Boolean(), default: true, description: 'Whether the detector scores windows with the shared neural model as well as the seasonal baselines.' },
+  { env: 'ZEROOPS_DETECTOR_CHECKPOINT_SECONDS', key: 'detectorCheckpointSeconds', schema: Type.Number({ exclusiveMinimum: 0 }), default: 30, description: 'How often the detector checkpoints its model state and open windows to the store, in seconds.' },
   { env: 'ZEROOPS_HTTP_ALLOWLIST', key: 'httpAllowlist', schema: StrList, default: [], description: 'Hosts or IPv4 CIDRs that http/notify steps may call even though private or loopback (e.g. 127.0.0.1).' },
   { env: 'ZEROOPS_COMMAND_ALLOWLIST', key: 'commandAllowlist', schema: StrList, default: [], description: 'Executables that `command` steps may run; empty disables command steps.' },
   { env: 'ZEROOPS_HMAC_SECRET', key: 'hmacSecret', schema: Type.String(), default: '', description: 'Key that signs outgoing http steps (X-Zeroops-Signature); empty disables signing.' },
@@ -85,6 +88,9 @@ export interface Config {
   apiMaxBodyBytes: number;
   windowSeconds: number;
   latenessSeconds: number;
+  detectorBackend: 'auto' | 'node' | 'wasm' | 'cpu';
+  detectorNeural: boolean;
+  detectorCheckpointSeconds: number;
   httpAllowlist: string[];
   commandAllowlist: string[];
   hmacSecret: string;

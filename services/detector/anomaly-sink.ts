@@ -12,6 +12,8 @@ import { anomalies, incidents, rollups, services, type Store } from '../store/in
 export interface AnomalySink {
   /** Stores the features of a scored window (one row per service and window end). */
   rollup(service: string, windowEndMs: number, features: Record<string, number>, score: number): Promise<void>;
+  /** Stores many scored windows in one statement (same rows as {@link AnomalySink.rollup}). */
+  rollups(rows: RollupInput[]): Promise<void>;
   /** Stores and publishes an anomaly event, creating, updating or closing its incident. */
   emit(event: AnomalyEvent): Promise<void>;
   /** Root-cause candidates: which of `callees` have an open incident, ranked (earlier and stronger first). */
@@ -20,12 +22,30 @@ export interface AnomalySink {
   touchServices(names: string[]): Promise<void>;
 }
 
+/** One scored window for {@link AnomalySink.rollups}. */
+export interface RollupInput {
+  service: string;
+  windowEndMs: number;
+  features: Record<string, number>;
+  score: number;
+}
+
+/** Rows per insert statement (keeps statements well below Postgres' parameter limit). */
+const ROLLUP_CHUNK = 1000;
+
 /** Creates the sink over the store and the bus. */
 export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic: string }): AnomalySink {
   const { db } = deps.store;
   return {
     async rollup(service, windowEndMs, features, score) {
       await db.insert(rollups).values({ service, windowEnd: new Date(windowEndMs), features, score }).onConflictDoNothing();
+    },
+
+    async rollups(rows) {
+      for (let i = 0; i < rows.length; i += ROLLUP_CHUNK) {
+        const chunk = rows.slice(i, i + ROLLUP_CHUNK).map((r) => ({ service: r.service, windowEnd: new Date(r.windowEndMs), features: r.features, score: r.score }));
+        await db.insert(rollups).values(chunk).onConflictDoNothing();
+      }
     },
 
     async emit(e) {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BaselineScorer, DEFAULT_BASELINE, deviationToScore } from './baseline-scorer.ts';
-import { DEFAULT_EPISODE, newEpisodeState, stepEpisode } from './episode-tracker.ts';
-import { ServiceModels } from './service-models.ts';
+import { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';
+import { ServiceModels, type WindowInput } from './service-models.ts';
 import { ServiceWindows } from './service-windows.ts';
 import { WindowAccumulator } from './window-features.ts';
 
@@ -44,6 +43,7 @@ describe('ServiceWindows', () => {
     expect(closed.map((w) => w.startMs)).toEqual([1_000_000]);
     expect(ws.windowFor('a', wall + 10)).toBeUndefined();
     expect(ws.late).toBe(1);
+    expect(ws.absurd).toBe(0);
     wall += 5000; // idle: everything closes
     expect(ws.closeDue().map((w) => w.startMs)).toEqual([1_001_000]);
   });
@@ -53,61 +53,115 @@ describe('ServiceWindows', () => {
     expect(ws.windowFor('a', Number.NaN)).toBeUndefined();
     expect(ws.windowFor('a', 0)).toBeUndefined();
     expect(ws.openCount()).toBe(0);
-    expect(ws.late).toBe(2);
+    expect(ws.absurd).toBe(2);
+    expect(ws.late).toBe(0);
   });
 });
 
-describe('BaselineScorer', () => {
+describe('SeasonalScorer', () => {
+  const T0 = Date.UTC(2026, 0, 5);
   it('scores a steady series low and an error burst high, with evidence', () => {
-    const s = new BaselineScorer();
-    for (let i = 0; i < 20; i++) expect(s.update({ error_ratio: 0.01, request_rate: 50 + (i % 3) }).score).toBeLessThan(0.5);
-    const r = s.update({ error_ratio: 0.6, request_rate: 51 });
+    const s = new SeasonalScorer();
+    for (let i = 0; i < 20; i++) {
+      const f = { error_ratio: 0.01, request_rate: 50 + (i % 3) };
+      const r = s.score(f, T0 + i * 10_000);
+      expect(r.score).toBeLessThan(0.5);
+      s.learn(f, T0 + i * 10_000, r.score);
+    }
+    const r = s.score({ error_ratio: 0.6, request_rate: 51 }, T0 + 200_000);
     expect(r.score).toBeGreaterThan(0.9);
     expect(r.evidence[0]?.feature).toBe('error_ratio');
     expect(r.evidence[0]?.observed).toBe(0.6);
+    expect(r.evidence[0]?.expected).toBeCloseTo(0.01, 6);
+  });
+
+  it('does not learn anomalous windows until the shift persists (level shift)', () => {
+    const s = new SeasonalScorer({ ...DEFAULT_SEASONAL_SCORER, adaptAfter: 10 });
+    let t = T0;
+    const feed = (x: number) => {
+      const r = s.score({ latency_p99_ms: x }, (t += 10_000));
+      s.learn({ latency_p99_ms: x }, t, r.score);
+      return r.score;
+    };
+    for (let i = 0; i < 30; i++) feed(100);
+    const during = Array.from({ length: 8 }, () => feed(400));
+    expect(Math.min(...during)).toBeGreaterThan(0.9); // not learned: stays anomalous
+    for (let i = 0; i < 200; i++) feed(400);
+    expect(feed(400)).toBeLessThan(0.5); // the new level became normal
   });
 
   it('ignores non-finite values', () => {
-    const s = new BaselineScorer();
-    for (let i = 0; i < 10; i++) s.update({ latency_p99_ms: 100 });
-    const before = s.snapshot();
-    expect(s.update({ latency_p99_ms: Number.NaN }).score).toBe(0);
-    expect(s.snapshot()).toEqual(before);
+    const s = new SeasonalScorer();
+    for (let i = 0; i < 10; i++) s.learn({ latency_p99_ms: 100 }, T0 + i * 10_000, 0);
+    const before = JSON.stringify(s.toJSON());
+    expect(s.score({ latency_p99_ms: Number.NaN }, T0 + 200_000).score).toBe(0);
+    s.learn({ latency_p99_ms: Number.POSITIVE_INFINITY }, T0 + 200_000, 0);
+    expect(JSON.stringify(s.toJSON())).toBe(before);
   });
 
   it('maps deviations monotonically into [0, 1]', () => {
-    expect(deviationToScore(DEFAULT_BASELINE.z50, DEFAULT_BASELINE.z50)).toBeCloseTo(0.5);
+    expect(deviationToScore(DEFAULT_SEASONAL_SCORER.z50, DEFAULT_SEASONAL_SCORER.z50)).toBeCloseTo(0.5);
     expect(deviationToScore(-5, 3)).toBe(0);
     expect(deviationToScore(100, 3)).toBeLessThanOrEqual(1);
     expect(deviationToScore(6, 3)).toBeGreaterThan(deviationToScore(4, 3));
   });
 });
 
-describe('episodes', () => {
-  it('opens, stays open through one dip (hysteresis), closes after two low windows', () => {
-    const s = newEpisodeState();
-    const seq = [0.1, 0.9, 0.4, 0.8, 0.3, 0.2, 0.1].map((x, i) => stepEpisode(s, DEFAULT_EPISODE, 'svc', x, i * 1000).transition);
-    expect(seq).toEqual(['none', 'open', 'ongoing', 'ongoing', 'ongoing', 'closed', 'none']);
+const EPISODE = { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: 1000, flapWindowMs: 60_000, flapOpenings: 3 };
+
+function window(service: string, i: number, errorRatio: number): WindowInput {
+  return { service, startMs: 1_700_000_000_000 + i * 1000, endMs: 1_700_000_001_000 + i * 1000, features: { request_rate: 30, error_ratio: errorRatio, latency_p99_ms: 20 }, callees: [] };
+}
+
+describe('ServiceModels', () => {
+  it('opens an episode on an error burst, keeps it through one dip and closes after two quiet windows', () => {
+    const m = new ServiceModels({ episode: EPISODE });
+    const ratios = [...new Array(12).fill(0), 0.7, 0.7, 0.3, 0.7, 0, 0, 0];
+    const out = ratios.map((r, i) => m.scoreBatch([window('a', i, r)])[0]!);
+    expect(out.map((r) => r.transition)).toEqual([...new Array(12).fill('none'), 'open', 'ongoing', 'ongoing', 'ongoing', 'ongoing', 'closed', 'none']);
+    const ids = new Set(out.filter((r) => r.episodeId).map((r) => r.episodeId));
+    expect([...ids]).toEqual([`a:${window('a', 12, 0).endMs}:1`]);
+    expect(out[12]!.evidence[0]?.feature).toBe('error_ratio');
+    // events only when something material happens: the opening and the closing
+    expect(out.flatMap((r, i) => (r.emit ? [i] : []))).toEqual([12, 17]);
   });
 
-  it('flags flapping after repeated opens', () => {
-    const s = newEpisodeState();
-    let flapping = false;
-    for (let i = 0; i < 12; i++) flapping = stepEpisode(s, DEFAULT_EPISODE, 'svc', i % 4 === 0 ? 0.95 : 0.1, i * 1000).flapping;
-    expect(flapping).toBe(true);
+  it('emits an ongoing event when the severity rises and as a heartbeat', () => {
+    const m = new ServiceModels({ episode: EPISODE, heartbeatWindows: 3 });
+    const ratios = [...new Array(12).fill(0), 0.12, 0.7, 0.7, 0.7, 0.7, 0.7];
+    const out = ratios.map((r, i) => m.scoreBatch([window('a', i, r)])[0]!);
+    expect(out[12]).toMatchObject({ transition: 'open', emit: true });
+    expect(out[12]!.score).toBeLessThan(0.9);
+    expect(out.slice(13).map((r) => [r.transition, r.emit])).toEqual([
+      ['ongoing', true], // warning -> critical
+      ['ongoing', false],
+      ['ongoing', false],
+      ['ongoing', true], // heartbeat
+      ['ongoing', false],
+    ]);
   });
-});
 
-describe('ServiceModels checkpoint', () => {
+  it('scores each service the same alone or batched with others', () => {
+    const alone = new ServiceModels({ episode: EPISODE });
+    const batched = new ServiceModels({ episode: EPISODE });
+    for (let i = 0; i < 20; i++) {
+      const r = i === 15 ? 0.5 : 0.01 * (i % 3);
+      const a = alone.scoreBatch([window('a', i, r)])[0]!;
+      const b = batched.scoreBatch([window('b', i, 0.02), window('a', i, r), window('c', i, 0.9)]).find((x) => x.input.service === 'a')!;
+      expect(b.score).toBe(a.score);
+      expect(b.transition).toBe(a.transition);
+    }
+  });
+
   it('restoring a snapshot gives identical subsequent scores', () => {
-    const a = new ServiceModels();
+    const a = new ServiceModels({ episode: EPISODE });
     a.notePartition('svc', 3);
-    for (let i = 0; i < 15; i++) a.score('svc', { error_ratio: 0.01 * (i % 2), latency_p99_ms: 100 + i }, i * 1000, []);
-    const b = new ServiceModels();
-    b.restore(a.snapshot(new Set([3])));
-    for (let i = 15; i < 25; i++) {
-      const f = { error_ratio: i === 20 ? 0.5 : 0.01, latency_p99_ms: 100 + i };
-      expect(b.score('svc', f, i * 1000, [])).toEqual(a.score('svc', f, i * 1000, []));
+    for (let i = 0; i < 70; i++) a.scoreBatch([window('svc', i, 0.01 * (i % 2))]);
+    const b = new ServiceModels({ episode: EPISODE });
+    b.restore(JSON.parse(JSON.stringify(a.snapshot(new Set([3])))));
+    for (let i = 70; i < 90; i++) {
+      const w = window('svc', i, i === 80 ? 0.5 : 0.01);
+      expect(b.scoreBatch([w])).toEqual(a.scoreBatch([w]));
     }
     expect(a.snapshot(new Set([4]))).toEqual({});
   });

@@ -1,17 +1,19 @@
 import type { Bus, ConsumedRecord, Subscription, TopicPartition } from '../bus/bus.ts';
-import type { AnomalyEvent, AnomalyKind, Severity } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { Component } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
-import { inArray } from 'drizzle-orm';
-import { detectorCheckpoints, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
-import { ingestLogs, ingestMetrics, ingestSpans } from './ingest.ts';
-import { type ServiceModelState, ServiceModels } from './service-models.ts';
+import { loadNeural, loadPartitions, type PartitionCheckpoint, saveNeural, savePartitions } from './checkpoints.ts';
+import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans, RecentClientSpans } from './ingest.ts';
+import { NeuralScorer } from './neural-scorer.ts';
+import { type ServiceScore, ServiceModels } from './service-models.ts';
 import { ServiceWindows } from './service-windows.ts';
+import { loadBackend } from './tf-backend.ts';
 import type { WindowAccumulator } from './window-features.ts';
 
 /** Runtime dependencies of the detector. */
@@ -25,143 +27,152 @@ export interface DetectorSettings {
   now?: () => number;
 }
 
-/** Identifier of the model family, carried by every anomaly. */
-export const MODEL_VERSION = 'baseline-ewma-1';
+/** Identifier of the model family, carried by every anomaly and checkpoint. */
+export const MODEL_VERSION = 'seasonal-ae-2';
 
-function kindOf(feature: string | undefined): AnomalyKind {
-  if (!feature) return 'traffic';
-  if (feature === 'error_ratio') return 'errors';
-  if (feature.startsWith('latency_')) return 'latency';
-  if (feature.startsWith('log_')) return 'logs';
-  if (feature.startsWith('metric:')) return 'saturation';
-  return 'traffic';
-}
-
-function severityOf(score: number): Severity {
-  return score >= 0.9 ? 'critical' : score >= 0.7 ? 'warning' : 'info';
+/** Episode settings relative to the window length: open at 0.7, close after two windows below 0.5. */
+function episodeConfig(windowMs: number) {
+  return { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: windowMs, flapWindowMs: 60 * windowMs, flapOpenings: 3 };
 }
 
 /**
  * The detector: consumes the telemetry topics as a consumer group, builds
- * per-service event-time windows, scores each closed window, tracks episodes
- * and emits anomaly events (rows, incidents, and the anomalies topic).
+ * per-service event-time windows, scores the closed windows of all its
+ * services in batches, tracks episodes and emits anomaly events (rows,
+ * incidents, and the anomalies topic). Model state and open windows are
+ * checkpointed per partition, periodically, when partitions are revoked and
+ * at shutdown, and restored when partitions are assigned.
  */
 export function createDetector(settings: DetectorSettings, config: Config): Component & { flush(): Promise<void> } {
   const log = settings.logger.child({ component: 'detector' });
+  const tel = settings.telemetry;
   const now = settings.now ?? Date.now;
   const windowMs = config.windowSeconds * 1000;
   const windows = new ServiceWindows(windowMs, config.latenessSeconds * 1000, now);
-  const models = new ServiceModels();
+  const clientSpans = new RecentClientSpans();
+  let models = new ServiceModels({ episode: episodeConfig(windowMs) });
+  let neural: NeuralScorer | undefined;
   const sink = createAnomalySink({ store: settings.store, bus: settings.bus, anomaliesTopic: settings.topics.anomalies });
   const signalOf = new Map<string, 'traces' | 'metrics' | 'logs'>([
     [settings.topics.traces, 'traces'],
     [settings.topics.metrics, 'metrics'],
     [settings.topics.logs, 'logs'],
   ]);
+  const owned = new Set<number>();
   let sub: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> = Promise.resolve();
   let stopped = false;
 
-  function ingest(r: ConsumedRecord): void {
-    const signal = signalOf.get(r.topic);
-    try {
-      const service =
-        signal === 'traces' ? ingestSpans(r.value, windows) : signal === 'logs' ? ingestLogs(r.value, windows) : ingestMetrics(r.value, windows);
-      models.notePartition(service, r.partition);
-      settings.telemetry.count('zeroops.detector.records', { signal: signal ?? 'unknown', outcome: 'ok' });
-    } catch (err) {
-      settings.telemetry.count('zeroops.detector.records', { signal: signal ?? 'unknown', outcome: 'invalid' });
-      log.warn({ topic: r.topic, partition: r.partition, offset: r.offset, err: describeError(err) }, 'skipped an undecodable telemetry record');
+  function ingestBatch(records: ConsumedRecord[]): void {
+    const skipped: IngestCounts = new Map();
+    const ok = { traces: 0, metrics: 0, logs: 0 };
+    for (const r of records) {
+      const signal = signalOf.get(r.topic) ?? 'metrics';
+      try {
+        const service = signal === 'traces' ? ingestSpans(r.value, windows, skipped, clientSpans) : signal === 'logs' ? ingestLogs(r.value, windows, skipped) : ingestMetrics(r.value, windows, skipped);
+        if (service === undefined) continue;
+        models.notePartition(service, r.partition);
+        ok[signal]++;
+      } catch (err) {
+        skipped.set('undecodable', (skipped.get('undecodable') ?? 0) + 1);
+        if ((skipped.get('undecodable') ?? 0) === 1) log.warn({ topic: r.topic, partition: r.partition, offset: r.offset, err: describeError(err) }, 'skipped undecodable telemetry records (first of this batch)');
+      }
     }
+    for (const [signal, n] of Object.entries(ok)) if (n > 0) tel.count('zeroops.detector.records', { signal, outcome: 'ok' }, n);
+    for (const [reason, n] of skipped) tel.count('zeroops.detector.skipped', { reason }, n);
   }
 
-  async function scoreWindow(acc: WindowAccumulator): Promise<void> {
-    const features = acc.features();
-    const result = models.score(acc.service, features, acc.endMs, [...acc.callees.keys()]);
-    await sink.rollup(acc.service, acc.endMs, features, result.score);
-    settings.telemetry.count('zeroops.detector.windows', { outcome: result.step.transition });
-    if (result.step.transition === 'none' || !result.step.episodeId) return;
-    const top = result.evidence[0];
-    const rootCauses = await sink.rootCauses(acc.service, result.callees, result.score, models.openedAt(acc.service));
-    const event: AnomalyEvent = {
-      id: `${result.step.episodeId}@${acc.endMs}`,
-      service: acc.service,
-      episodeId: result.step.episodeId,
-      windowStartUnixMs: acc.startMs,
-      windowEndUnixMs: acc.endMs,
-      score: result.score,
-      likelihood: result.likelihood,
-      severity: severityOf(result.step.transition === 'closed' ? result.step.maxScore : result.score),
-      kind: kindOf(top?.feature ?? result.episodeFeature),
-      evidence: result.evidence.slice(0, 8),
-      modelVersion: MODEL_VERSION,
-      episodeState: result.step.transition,
-      rootCauses,
-      attributes: {},
-      detectedUnixMs: now(),
-      flapping: result.step.flapping,
-    };
-    await sink.emit(event);
-    settings.telemetry.count('zeroops.detector.anomalies', { state: event.episodeState, kind: event.kind });
+  async function emitAll(results: ServiceScore[]): Promise<void> {
+    for (const r of results) {
+      tel.count('zeroops.detector.windows', { outcome: r.transition });
+      if (!r.emit || !r.episodeId) continue;
+      try {
+        const rootCauses = await sink.rootCauses(r.input.service, r.callees, r.score, r.openedAtMs);
+        const event = anomalyEvent(r, rootCauses, MODEL_VERSION, now());
+        await sink.emit(event);
+        tel.count('zeroops.detector.anomalies', { state: event.episodeState, kind: event.kind });
+        tel.record('zeroops.detector.delay_ms', event.detectedUnixMs - r.input.endMs);
+      } catch (err) {
+        tel.count('zeroops.detector.errors', { stage: 'emit' });
+        log.error({ service: r.input.service, err: describeError(err) }, 'failed to emit an anomaly');
+      }
+    }
   }
 
   async function closeWindows(all = false): Promise<void> {
-    const due = all ? windows.closeAll() : windows.closeDue();
+    const due: WindowAccumulator[] = all ? windows.closeAll() : windows.closeDue();
     if (due.length === 0) return;
-    await sink.touchServices([...new Set(due.map((w) => w.service))]);
-    for (const acc of due) {
-      try {
-        await scoreWindow(acc);
-      } catch (err) {
-        settings.telemetry.count('zeroops.detector.errors', { stage: 'score' });
-        log.error({ service: acc.service, err: describeError(err) }, 'failed to score a window');
-      }
+    const inputs = due.map((acc) => ({ service: acc.service, startMs: acc.startMs, endMs: acc.endMs, features: acc.features(), callees: [...acc.callees.keys()] }));
+    const results = models.scoreBatch(inputs);
+    try {
+      await sink.touchServices([...new Set(due.map((w) => w.service))]);
+      await sink.rollups(results.map((r) => ({ service: r.input.service, windowEndMs: r.input.endMs, features: r.input.features, score: r.score })));
+    } catch (err) {
+      tel.count('zeroops.detector.errors', { stage: 'rollup' });
+      log.error({ windows: due.length, err: describeError(err) }, 'failed to store window rollups');
     }
+    await emitAll(results);
   }
 
   function tick(): void {
     closing = closing.then(() => closeWindows()).catch((err) => log.error({ err: describeError(err) }, 'window tick failed'));
   }
 
-  const owned = new Set<number>();
-
-  async function restore(parts: TopicPartition[]): Promise<void> {
-    const fresh = new Set(parts.map((p) => p.partition).filter((p) => !owned.has(p)));
-    for (const p of fresh) owned.add(p);
-    models.restore(await loadCheckpoints(settings.store, fresh));
+  function snapshot(partitions?: ReadonlySet<number>): PartitionCheckpoint {
+    const state: PartitionCheckpoint = { models: models.snapshot(partitions), windows: {} };
+    for (const name of Object.keys(state.models)) {
+      const w = windows.snapshot(name);
+      if (w) state.windows[name] = w;
+    }
+    return state;
   }
 
-  async function release(parts: TopicPartition[]): Promise<void> {
+  async function onAssigned(parts: TopicPartition[]): Promise<void> {
+    const fresh = new Set(parts.map((p) => p.partition).filter((p) => !owned.has(p)));
+    for (const p of fresh) owned.add(p);
+    const cp = await loadPartitions(settings.store, fresh, MODEL_VERSION);
+    models.restore(cp.models);
+    for (const [name, w] of Object.entries(cp.windows)) windows.restore(name, w);
+    tel.count('zeroops.detector.restored_services', {}, Object.keys(cp.models).length);
+  }
+
+  async function onRevoked(parts: TopicPartition[]): Promise<void> {
     await closing;
-    const gone = new Set(parts.map((p) => p.partition));
-    await saveCheckpoints(settings.store, models.snapshot(gone), gone);
-    models.drop(gone);
+    const gone = new Set(parts.map((p) => p.partition).filter((p) => owned.has(p)));
+    if (gone.size === 0) return;
+    await savePartitions(settings.store, snapshot(gone), gone, MODEL_VERSION);
+    for (const name of models.drop(gone)) windows.drop(name);
     for (const p of gone) owned.delete(p);
   }
 
   async function checkpoint(): Promise<void> {
-    await saveCheckpoints(settings.store, models.snapshot(), new Set(owned));
+    await savePartitions(settings.store, snapshot(), new Set(owned), MODEL_VERSION);
+    if (neural) await saveNeural(settings.store, neural.model.toJSON(), MODEL_VERSION);
   }
 
   return {
     name: 'detector',
     async start() {
+      if (config.detectorNeural) {
+        const b = await loadBackend(config.detectorBackend);
+        neural = new NeuralScorer(b.tf, await loadNeural(settings.store, MODEL_VERSION));
+        log.info({ backend: b.backend, skipped: b.skipped }, 'detector neural model backend chosen');
+      }
+      models = new ServiceModels({ episode: episodeConfig(windowMs), neural });
       sub = await settings.bus.subscribe({
         groupId: `${config.topicPrefix}zeroops-detector`,
         topics: [settings.topics.traces, settings.topics.metrics, settings.topics.logs],
-        eachBatch: async (records) => {
-          for (const r of records) ingest(r);
-        },
-        onAssigned: restore,
-        onRevoked: release,
+        eachBatch: async (records) => ingestBatch(records),
+        onAssigned,
+        onRevoked,
       });
       timer = setInterval(tick, Math.max(50, Math.min(1000, windowMs / 4)));
       checkpointTimer = setInterval(() => {
         closing = closing.then(checkpoint).catch((err) => log.error({ err: describeError(err) }, 'periodic checkpoint failed'));
-      }, CHECKPOINT_INTERVAL_MS);
-      log.info({ windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: MODEL_VERSION }, 'detector started');
+      }, config.detectorCheckpointSeconds * 1000);
+      log.info({ windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: MODEL_VERSION, neural: Boolean(neural) }, 'detector started');
     },
     async flush() {
       tick();
@@ -175,38 +186,9 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       await sub?.stop();
       await closing;
       await closeWindows(false);
+      // Windows still open are checkpointed (their records are committed) rather than closed early.
       await checkpoint().catch((err) => log.error({ err: describeError(err) }, 'checkpoint at shutdown failed'));
+      neural?.model.dispose();
     },
   };
-}
-
-const CHECKPOINT_INTERVAL_MS = 30_000;
-
-function checkpointKey(partition: number): string {
-  return `detector:${partition}`;
-}
-
-async function loadCheckpoints(store: Store, partitions: ReadonlySet<number>): Promise<ServiceModelState> {
-  if (partitions.size === 0) return {};
-  const keys = [...partitions].map(checkpointKey);
-  const rows = await store.db.select().from(detectorCheckpoints).where(inArray(detectorCheckpoints.partitionKey, keys));
-  const out: ServiceModelState = {};
-  for (const row of rows) Object.assign(out, row.state as ServiceModelState);
-  return out;
-}
-
-async function saveCheckpoints(store: Store, state: ServiceModelState, partitions: ReadonlySet<number>): Promise<void> {
-  const byPartition = new Map<number, ServiceModelState>();
-  for (const p of partitions) byPartition.set(p, {});
-  for (const [name, st] of Object.entries(state)) {
-    const bucket = byPartition.get(st.partition);
-    if (bucket) bucket[name] = st;
-  }
-  const now = new Date();
-  for (const [p, st] of byPartition) {
-    await store.db
-      .insert(detectorCheckpoints)
-      .values({ partitionKey: checkpointKey(p), state: st, modelVersion: MODEL_VERSION, updatedAt: now })
-      .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state: st, modelVersion: MODEL_VERSION, updatedAt: now } });
-  }
 }

@@ -1,96 +1,247 @@
+/**
+ * The per-service models of one detector instance and the batched scoring
+ * path: for each round of closed windows (at most one per service), every
+ * service is scored against its seasonal baselines, all of them go through
+ * the shared neural model in one call, the two raw scores are combined, the
+ * anomaly likelihood of the result is folded in, and each service's episode
+ * advances. A service's result depends only on its own windows and the
+ * shared model's weights.
+ */
+import { EpisodeTracker, type EpisodeConfig, type EpisodeState } from '../../models/episode.ts';
+import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../../models/likelihood.ts';
 import type { Evidence } from '../bus/messages.ts';
-import { type BaselineState, BaselineScorer, DEFAULT_BASELINE } from './baseline-scorer.ts';
-import { DEFAULT_EPISODE, type EpisodeState, type EpisodeStep, newEpisodeState, stepEpisode } from './episode-tracker.ts';
+import { learnNormalization, NEURAL_INPUTS, NeuralScorer, type NeuralServiceState, newNeuralServiceState, normalize } from './neural-scorer.ts';
+import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
 import type { FeatureVector } from './window-features.ts';
+
+/** Likelihood settings: one raw score per window, about an hour of 10 s windows of history. */
+export const SERVICE_LIKELIHOOD: Partial<LikelihoodConfig> = { shortWindow: 1, historyWindow: 360, minHistory: 60, minStd: 0.05, decades: 8 };
 
 /** Serializable model state of one service. */
 export interface ServiceState {
   /** Bus partition the service's telemetry arrives on (its checkpoint key). */
   partition: number;
-  baseline: BaselineState;
+  seasonal: SeasonalScorerState;
+  neural: NeuralServiceState;
+  likelihood: LikelihoodState;
   episode: EpisodeState;
-  /** Callee services seen in the last windows, with the window end they were last seen. */
-  callees: Record<string, number>;
-  /** Feature that opened the current episode. */
+  /** Current episode id, its opening window end (ms) and the feature that opened it. */
+  episodeId: string | null;
+  openedAtMs: number;
   episodeFeature?: string;
+  /** Episodes opened so far (part of episode ids). */
+  seq: number;
+  /** Windows scored so far. */
+  scored: number;
+  /** Severity rank (0 info, 1 warning, 2 critical) and flapping flag of the last emitted event, and windows since it. */
+  emitted: { rank: number; flapping: boolean; windowsSince: number };
+  /** Callee services seen recently, with the window end they were last seen. */
+  callees: Record<string, number>;
 }
 
 /** Serializable state of many services, keyed by service name. */
 export type ServiceModelState = Record<string, ServiceState>;
 
+/** One closed window to score. */
+export interface WindowInput {
+  service: string;
+  startMs: number;
+  endMs: number;
+  features: FeatureVector;
+  callees: string[];
+}
+
 /** Result of scoring one window of one service. */
 export interface ServiceScore {
+  input: WindowInput;
+  /** Combined score in [0, 1]. */
   score: number;
   likelihood: number;
   evidence: Evidence[];
-  step: EpisodeStep;
+  transition: 'none' | 'open' | 'ongoing' | 'closed';
+  episodeId: string | null;
+  openedAtMs: number;
+  flapping: boolean;
+  /** Highest score of the episode so far (of the closed one on `closed`). */
+  peak: number;
   /** Recent callees of the service (for root-cause ranking). */
   callees: string[];
+  /** Feature that opened the current episode. */
   episodeFeature?: string;
+  /**
+   * Whether this window deserves an anomaly event: the episode opened or
+   * closed, its severity rose, its flapping flag changed, or
+   * `heartbeatWindows` passed since the last event of an ongoing episode.
+   */
+  emit: boolean;
+}
+
+/** Severity rank of a score (0 info, 1 warning, 2 critical), matching the event severities. */
+function rankOf(score: number): number {
+  return score >= 0.9 ? 2 : score >= 0.7 ? 1 : 0;
 }
 
 const CALLEE_MEMORY_MS = 5 * 60_000;
 
-/** The per-service models of one detector instance: baselines plus episode trackers. */
-export class ServiceModels {
-  private readonly states = new Map<string, { st: ServiceState; scorer: BaselineScorer }>();
+interface Live {
+  st: ServiceState;
+  seasonal: SeasonalScorer;
+  likelihood: AnomalyLikelihood;
+  episode: EpisodeTracker;
+}
 
-  private get(service: string, partition = -1): { st: ServiceState; scorer: BaselineScorer } {
-    let m = this.states.get(service);
+/** Settings of {@link ServiceModels}. */
+export interface ServiceModelsOptions {
+  /** Episode settings (open/close levels, minimum quiet time, flap detection). */
+  episode: Partial<EpisodeConfig>;
+  /** The shared neural model; scoring uses the seasonal baselines only when absent. */
+  neural?: NeuralScorer;
+  /** Windows of an ongoing episode between two events when nothing material changes. Default 6. */
+  heartbeatWindows?: number;
+}
+
+/** The per-service models of one detector instance. */
+export class ServiceModels {
+  private readonly live = new Map<string, Live>();
+
+  constructor(private readonly opts: ServiceModelsOptions) {}
+
+  private wrap(st: ServiceState): Live {
+    return { st, seasonal: new SeasonalScorer(undefined, st.seasonal), likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, st.likelihood), episode: new EpisodeTracker(this.opts.episode, st.episode) };
+  }
+
+  private get(service: string): Live {
+    let m = this.live.get(service);
     if (!m) {
-      const st: ServiceState = { partition, baseline: {}, episode: newEpisodeState(), callees: {} };
-      m = { st, scorer: new BaselineScorer(DEFAULT_BASELINE, st.baseline) };
-      this.states.set(service, m);
+      const episode = new EpisodeTracker(this.opts.episode);
+      const likelihood = new AnomalyLikelihood(SERVICE_LIKELIHOOD);
+      const st: ServiceState = { partition: -1, seasonal: { features: {}, anomalousRun: 0 }, neural: newNeuralServiceState(), likelihood: likelihood.toJSON(), episode: episode.toJSON(), episodeId: null, openedAtMs: 0, seq: 0, scored: 0, emitted: { rank: 0, flapping: false, windowsSince: 0 }, callees: {} };
+      m = { st, seasonal: new SeasonalScorer(), likelihood, episode };
+      this.live.set(service, m);
     }
-    if (partition >= 0) m.st.partition = partition;
     return m;
   }
 
   /** Notes that `service` arrives on `partition`. */
   notePartition(service: string, partition: number): void {
-    this.get(service, partition);
+    this.get(service).st.partition = partition;
   }
 
-  /** Scores one closed window and advances the service's episode. */
-  score(service: string, features: FeatureVector, windowEndMs: number, callees: string[]): ServiceScore {
-    const m = this.get(service);
-    for (const c of callees) m.st.callees[c] = windowEndMs;
-    for (const [c, t] of Object.entries(m.st.callees)) if (windowEndMs - t > CALLEE_MEMORY_MS) delete m.st.callees[c];
-    const r = m.scorer.update(features);
-    const step = stepEpisode(m.st.episode, DEFAULT_EPISODE, service, r.score, windowEndMs);
-    if (step.transition === 'open') m.st.episodeFeature = r.evidence[0]?.feature;
-    const episodeFeature = m.st.episodeFeature;
-    if (step.transition === 'closed') delete m.st.episodeFeature;
-    return { score: r.score, likelihood: r.score, evidence: r.evidence, step, callees: Object.keys(m.st.callees), episodeFeature };
+  /** Scores closed windows, oldest first per service, in rounds batched across services. */
+  scoreBatch(inputs: WindowInput[]): ServiceScore[] {
+    const rounds: WindowInput[][] = [];
+    const depth = new Map<string, number>();
+    for (const w of inputs) {
+      const k = depth.get(w.service) ?? 0;
+      depth.set(w.service, k + 1);
+      (rounds[k] ??= []).push(w);
+    }
+    const out: ServiceScore[] = [];
+    for (const round of rounds) out.push(...this.scoreRound(round));
+    return out;
   }
 
-  /** When the current episode of `service` opened (Unix ms), or 0. */
-  openedAt(service: string): number {
-    return this.states.get(service)?.st.episode.openedAtMs ?? 0;
+  private scoreRound(round: WindowInput[]): ServiceScore[] {
+    const lives = round.map((w) => this.get(w.service));
+    const seasonal = round.map((w, i) => (lives[i] as Live).seasonal.score(w.features, w.endMs));
+    const neural = this.opts.neural;
+    const rows = new Float32Array(round.length * NEURAL_INPUTS);
+    round.forEach((w, i) => normalize((lives[i] as Live).st.neural, w.features, rows, i * NEURAL_INPUTS));
+    const nn = neural?.scoreBatch(rows, lives.map((l) => l.st.neural), round.map((w) => w.features));
+    const normal: number[] = [];
+    const out = round.map((w, i) => {
+      const m = lives[i] as Live;
+      const s = seasonal[i] as (typeof seasonal)[number];
+      const n = nn?.[i];
+      const raw = Math.max(s.score, n?.score ?? 0);
+      const evidence = s.evidence.length > 0 || !n ? s.evidence : n.evidence;
+      const lik = m.likelihood.update(raw);
+      // The likelihood needs a history of raw scores; until then the raw score stands alone.
+      const warm = ++m.st.scored > (SERVICE_LIKELIHOOD.minHistory as number);
+      const score = warm ? (raw + lik.score) / 2 : raw;
+      m.seasonal.learn(w.features, w.endMs, score);
+      if (score < 0.5) {
+        learnNormalization(m.st.neural, w.features);
+        if (n) normal.push(i);
+      }
+      return this.finish(w, m, score, warm ? lik.likelihood : raw, evidence);
+    });
+    if (neural && normal.length > 0) {
+      const picked = new Float32Array(normal.length * NEURAL_INPUTS);
+      normal.forEach((i, k) => {
+        picked.set(rows.subarray(i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS), k * NEURAL_INPUTS);
+        const st = (lives[i] as Live).st.neural;
+        NeuralScorer.learnError(st, nn?.[i]?.error ?? Number.NaN);
+      });
+      neural.model.observe(picked, normal.length);
+    }
+    return out;
+  }
+
+  private finish(w: WindowInput, m: Live, score: number, likelihood: number, evidence: Evidence[]): ServiceScore {
+    const st = m.st;
+    for (const c of w.callees) st.callees[c] = w.endMs;
+    for (const [c, t] of Object.entries(st.callees)) if (w.endMs - t > CALLEE_MEMORY_MS) delete st.callees[c];
+    const u = m.episode.update(score, w.endMs);
+    let transition: ServiceScore['transition'] = u.open ? 'ongoing' : 'none';
+    let peak = u.open ? m.episode.toJSON().peak : 0;
+    if (u.event?.type === 'opened') {
+      transition = 'open';
+      st.seq++;
+      st.episodeId = `${w.service}:${w.endMs}:${st.seq}`;
+      st.openedAtMs = w.endMs;
+      st.episodeFeature = evidence[0]?.feature;
+    } else if (u.event?.type === 'closed') {
+      transition = 'closed';
+      peak = u.event.peak;
+    }
+    const emit = this.shouldEmit(st, transition, score, u.flapping);
+    const result: ServiceScore = { input: w, score, likelihood, evidence, transition, episodeId: transition === 'none' ? null : st.episodeId, openedAtMs: st.openedAtMs, flapping: u.flapping, peak, callees: Object.keys(st.callees), episodeFeature: st.episodeFeature, emit };
+    if (transition === 'closed') {
+      st.episodeId = null;
+      delete st.episodeFeature;
+    }
+    return result;
+  }
+
+  private shouldEmit(st: ServiceState, transition: ServiceScore['transition'], score: number, flapping: boolean): boolean {
+    const e = st.emitted;
+    if (transition === 'none') return false;
+    e.windowsSince++;
+    const material = transition !== 'ongoing' || rankOf(score) > e.rank || flapping !== e.flapping || e.windowsSince >= (this.opts.heartbeatWindows ?? 6);
+    if (!material) return false;
+    st.emitted = { rank: transition === 'open' ? rankOf(score) : Math.max(e.rank, rankOf(score)), flapping, windowsSince: 0 };
+    return true;
   }
 
   /** Copies the state of the services on `partitions` (all when omitted). */
   snapshot(partitions?: ReadonlySet<number>): ServiceModelState {
     const out: ServiceModelState = {};
-    for (const [name, m] of this.states) if (!partitions || partitions.has(m.st.partition)) out[name] = structuredClone(m.st);
+    for (const [name, m] of this.live) {
+      if (partitions && !partitions.has(m.st.partition)) continue;
+      out[name] = structuredClone({ ...m.st, seasonal: m.seasonal.toJSON(), likelihood: m.likelihood.toJSON(), episode: m.episode.toJSON() });
+    }
     return out;
   }
 
   /** Replaces the state of the services in `state` (restored from a checkpoint). */
   restore(state: ServiceModelState): void {
-    for (const [name, st] of Object.entries(state)) {
-      const copy = structuredClone(st);
-      this.states.set(name, { st: copy, scorer: new BaselineScorer(DEFAULT_BASELINE, copy.baseline) });
-    }
+    for (const [name, st] of Object.entries(state)) this.live.set(name, this.wrap(structuredClone(st)));
   }
 
-  /** Forgets the services on `partitions` (after a rebalance took them away). */
-  drop(partitions: ReadonlySet<number>): void {
-    for (const [name, m] of this.states) if (partitions.has(m.st.partition)) this.states.delete(name);
+  /** Forgets the services on `partitions` (after a rebalance took them away); returns their names. */
+  drop(partitions: ReadonlySet<number>): string[] {
+    const gone: string[] = [];
+    for (const [name, m] of this.live) {
+      if (!partitions.has(m.st.partition)) continue;
+      this.live.delete(name);
+      gone.push(name);
+    }
+    return gone;
   }
 
   /** Number of tracked services. */
   size(): number {
-    return this.states.size;
+    return this.live.size;
   }
 }

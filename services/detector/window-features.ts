@@ -3,6 +3,7 @@
  * consumer spans, log counts by severity, reported metric values, and call
  * graph edges from client/server span pairs.
  */
+import { histogramQuantile } from './metric-series.ts';
 
 /** Span kinds of OTLP (`Span.SpanKind`). */
 export const SPAN_KIND = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
@@ -26,15 +27,38 @@ export type FeatureVector = Record<string, number>;
 /** Names of the span-derived features, in a fixed order. */
 export const RED_FEATURES = ['request_rate', 'error_ratio', 'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms'] as const;
 
-/** Accumulates one window of one service. Memory is constant per window (a fixed histogram and a few maps). */
+/** Most metric-derived features one window reports (the rest are counted as dropped). */
+export const MAX_METRIC_FEATURES = 24;
+
+/** Serializable state of a {@link WindowAccumulator} (an open window, checkpointed). */
+export interface WindowState {
+  service: string;
+  startMs: number;
+  endMs: number;
+  requests: number;
+  errors: number;
+  /** Non-zero latency buckets as [bucket, count] pairs. */
+  hist: Array<[number, number]>;
+  logs: Record<string, number>;
+  gauges: Record<string, [sum: number, n: number]>;
+  increments: Record<string, number>;
+  histograms: Record<string, { bounds: number[]; counts: number[] }>;
+  callees: Record<string, number>;
+}
+
+/** Accumulates one window of one service. Memory is constant per window (a fixed histogram and a few bounded maps). */
 export class WindowAccumulator {
   requests = 0;
   errors = 0;
   private readonly hist = new Uint32Array(BUCKETS);
   private readonly logs = new Map<string, number>();
-  private readonly metrics = new Map<string, { sum: number; n: number }>();
+  private readonly gauges = new Map<string, { sum: number; n: number }>();
+  private readonly increments = new Map<string, number>();
+  private readonly histograms = new Map<string, { bounds: number[]; counts: number[] }>();
   /** Callee services seen from this service's client spans in this window. */
   readonly callees = new Map<string, number>();
+  /** Metric contributions refused because the window already had {@link MAX_METRIC_FEATURES} metrics. */
+  droppedMetrics = 0;
 
   constructor(
     readonly service: string,
@@ -54,13 +78,46 @@ export class WindowAccumulator {
     this.logs.set(severity, (this.logs.get(severity) ?? 0) + 1);
   }
 
-  /** Adds one metric observation (gauge value, rate of a sum, or histogram quantile). */
+  private metricCount(): number {
+    return this.gauges.size + this.increments.size + this.histograms.size;
+  }
+
+  private room<T>(map: Map<string, T>, name: string): boolean {
+    if (map.has(name) || this.metricCount() < MAX_METRIC_FEATURES) return true;
+    this.droppedMetrics++;
+    return false;
+  }
+
+  /** Adds one gauge observation (the window reports the mean of its observations). */
   addMetric(name: string, value: number): void {
-    const m = this.metrics.get(name);
+    if (!Number.isFinite(value) || !this.room(this.gauges, name)) return;
+    const m = this.gauges.get(name);
     if (m) {
       m.sum += value;
       m.n++;
-    } else this.metrics.set(name, { sum: value, n: 1 });
+    } else this.gauges.set(name, { sum: value, n: 1 });
+  }
+
+  /** Adds an increment of a counter (the window reports the total per second). */
+  addIncrement(name: string, value: number): void {
+    if (!Number.isFinite(value) || !this.room(this.increments, name)) return;
+    this.increments.set(name, (this.increments.get(name) ?? 0) + value);
+  }
+
+  /**
+   * Adds histogram bucket counts. Counts with other bounds than the first
+   * ones this window saw for `name` are refused (returns false).
+   */
+  addHistogram(name: string, bounds: readonly number[], counts: readonly number[]): boolean {
+    if (!this.room(this.histograms, name)) return true;
+    const h = this.histograms.get(name);
+    if (!h) {
+      this.histograms.set(name, { bounds: [...bounds], counts: [...counts] });
+      return true;
+    }
+    if (h.bounds.length !== bounds.length || h.bounds.some((b, i) => b !== bounds[i])) return false;
+    for (let i = 0; i < counts.length; i++) h.counts[i] = (h.counts[i] as number) + (counts[i] as number);
+    return true;
   }
 
   /** Records a call edge from this service to `callee`. */
@@ -79,7 +136,11 @@ export class WindowAccumulator {
     return bucketUpper(BUCKETS - 1);
   }
 
-  /** The window's features. Latency quantiles are 0 when there were no requests. */
+  /**
+   * The window's features. Latency quantiles are 0 when there were no
+   * requests; counters become `metric:<name>:rate` (per second), histograms
+   * `metric:<name>:p50|p95|p99`, gauges `metric:<name>` (mean).
+   */
   features(): FeatureVector {
     const seconds = (this.endMs - this.startMs) / 1000;
     const f: FeatureVector = {
@@ -90,7 +151,47 @@ export class WindowAccumulator {
       latency_p99_ms: this.quantile(0.99),
     };
     for (const [sev, n] of this.logs) f[`log_${sev}_rate`] = n / seconds;
-    for (const [name, m] of this.metrics) f[`metric:${name}`] = m.sum / m.n;
+    for (const [name, m] of this.gauges) f[`metric:${name}`] = m.sum / m.n;
+    for (const [name, v] of this.increments) f[`metric:${name}:rate`] = v / seconds;
+    for (const [name, h] of this.histograms) {
+      for (const q of [50, 95, 99]) {
+        const v = histogramQuantile(h.bounds, h.counts, q / 100);
+        if (Number.isFinite(v)) f[`metric:${name}:p${q}`] = v;
+      }
+    }
     return f;
+  }
+
+  /** A copy of the state, safe to JSON-serialize. */
+  toJSON(): WindowState {
+    const hist: Array<[number, number]> = [];
+    for (let b = 0; b < BUCKETS; b++) if (this.hist[b]) hist.push([b, this.hist[b] as number]);
+    return {
+      service: this.service,
+      startMs: this.startMs,
+      endMs: this.endMs,
+      requests: this.requests,
+      errors: this.errors,
+      hist,
+      logs: Object.fromEntries(this.logs),
+      gauges: Object.fromEntries([...this.gauges].map(([k, v]) => [k, [v.sum, v.n]])),
+      increments: Object.fromEntries(this.increments),
+      histograms: structuredClone(Object.fromEntries(this.histograms)),
+      callees: Object.fromEntries(this.callees),
+    };
+  }
+
+  /** Rebuilds an accumulator from {@link WindowAccumulator.toJSON} output. */
+  static fromJSON(s: WindowState): WindowAccumulator {
+    const w = new WindowAccumulator(s.service, s.startMs, s.endMs);
+    w.requests = s.requests;
+    w.errors = s.errors;
+    for (const [b, n] of s.hist) if (b >= 0 && b < BUCKETS) w.hist[b] = n;
+    for (const [k, v] of Object.entries(s.logs)) w.logs.set(k, v);
+    for (const [k, [sum, n]] of Object.entries(s.gauges)) w.gauges.set(k, { sum, n });
+    for (const [k, v] of Object.entries(s.increments)) w.increments.set(k, v);
+    for (const [k, v] of Object.entries(s.histograms)) w.histograms.set(k, structuredClone(v));
+    for (const [k, v] of Object.entries(s.callees)) w.callees.set(k, v);
+    return w;
   }
 }

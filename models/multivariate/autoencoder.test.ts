@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../rng.ts';
+import { Autoencoder } from './autoencoder.ts';
+
+const D = 6;
+
+/** Normal rows: dims 0-2 move together, dims 3-5 are their negatives, plus a little noise. Replayable from the seed. */
+function normalRows(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const out = new Float32Array(n * D);
+  for (let r = 0; r < n; r++) {
+    const a = rng.next() * 2 - 1;
+    const b = rng.next() * 2 - 1;
+    const row = [a, a, b, -a, -a, -b].map((x) => x + (rng.next() - 0.5) * 0.1);
+    out.set(row, r * D);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(() => tf.disposeVariables());
+
+describe('Autoencoder', () => {
+  it('learns the normal correlations online: normal rows reconstruct far better than rows that break them', () => {
+    const ae = new Autoencoder(tf, { inputs: D, trainEvery: 8, batchSize: 32, learningRate: 0.1, seed: 3 });
+    const before = ae.score(normalRows(200, 99), 200).errors;
+    for (let k = 0; k < 40; k++) ae.observe(normalRows(100, k), 100);
+    // one step per 8 rows, except the first three (the reservoir holds fewer than a batch then)
+    expect(ae.trainingSteps).toBe(497);
+    const normal = ae.score(normalRows(200, 99), 200).errors;
+    const broken = normalRows(200, 98);
+    for (let r = 0; r < 200; r++) broken[r * D + 3] = -(broken[r * D + 3] as number); // dim 3 now follows dim 0
+    const anomalous = ae.score(broken, 200).errors;
+    const mean = (a: Float32Array) => a.reduce((s, x) => s + x, 0) / a.length;
+    expect(mean(normal)).toBeLessThan(mean(before) / 3);
+    expect(mean(anomalous)).toBeGreaterThan(mean(normal) * 3);
+    ae.dispose();
+  });
+
+  it('is deterministic from its seed and resumes identically from its JSON state', () => {
+    const a = new Autoencoder(tf, { inputs: D, trainEvery: 4, batchSize: 16, seed: 11 });
+    const b = new Autoencoder(tf, { inputs: D, trainEvery: 4, batchSize: 16, seed: 11 });
+    a.observe(normalRows(300, 1), 300);
+    b.observe(normalRows(300, 1), 300);
+    expect(a.toJSON()).toEqual(b.toJSON());
+    const c = new Autoencoder(tf, { inputs: 0 }, JSON.parse(JSON.stringify(a.toJSON())));
+    a.observe(normalRows(100, 2), 100);
+    c.observe(normalRows(100, 2), 100);
+    const probe = normalRows(50, 3);
+    expect(Array.from(c.score(probe, 50).errors)).toEqual(Array.from(a.score(probe, 50).errors));
+    for (const m of [a, b, c]) m.dispose();
+  });
+
+  it('clips absurd inputs so that they cannot poison the weights', () => {
+    const ae = new Autoencoder(tf, { inputs: D, trainEvery: 1, batchSize: 1, reservoir: 1, seed: 5 });
+    const rows = new Float32Array(D).fill(1e30);
+    rows[0] = Number.NaN;
+    ae.observe(rows, 1);
+    const w = ae.toJSON().weights.flat();
+    expect(w.every(Number.isFinite)).toBe(true);
+    expect(ae.toJSON().reservoir).toEqual([0, 6, 6, 6, 6, 6]);
+    ae.dispose();
+  });
+
+  it('scores a batch row by row: a row scores the same alone or in a batch', () => {
+    const ae = new Autoencoder(tf, { inputs: D, seed: 9 });
+    const rows = normalRows(64, 4);
+    const batch = ae.score(rows, 64).errors;
+    for (const r of [0, 17, 63]) expect(ae.score(rows.slice(r * D, r * D + D), 1).errors[0]).toBeCloseTo(batch[r] as number, 6);
+    ae.dispose();
+  });
+});

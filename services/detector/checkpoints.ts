@@ -1,0 +1,79 @@
+/**
+ * Detector checkpoints in the store: one row per bus partition
+ * (`detector:<partition>`) holding the model state and the open windows of
+ * the services on that partition, and one row (`detector:neural`) holding the
+ * shared neural model. Rows written by another model version are ignored
+ * (the services relearn).
+ */
+import { inArray } from 'drizzle-orm';
+import type { AutoencoderState } from '../../models/multivariate/autoencoder.ts';
+import { detectorCheckpoints, type Store } from '../store/index.ts';
+import type { ServiceModelState } from './service-models.ts';
+import type { ServiceWindowState } from './service-windows.ts';
+
+/** What one partition's checkpoint holds. */
+export interface PartitionCheckpoint {
+  models: ServiceModelState;
+  /** Open windows, watermarks and cumulative metric series, by service. */
+  windows: Record<string, ServiceWindowState>;
+}
+
+/** Checkpoint key of a partition. */
+export function checkpointKey(partition: number): string {
+  return `detector:${partition}`;
+}
+
+const NEURAL_KEY = 'detector:neural';
+
+/** Loads the checkpoints of `partitions` written by `modelVersion`, merged. */
+export async function loadPartitions(store: Store, partitions: ReadonlySet<number>, modelVersion: string): Promise<PartitionCheckpoint> {
+  const out: PartitionCheckpoint = { models: {}, windows: {} };
+  if (partitions.size === 0) return out;
+  const rows = await store.db
+    .select()
+    .from(detectorCheckpoints)
+    .where(inArray(detectorCheckpoints.partitionKey, [...partitions].map(checkpointKey)));
+  for (const row of rows) {
+    if (row.modelVersion !== modelVersion) continue;
+    const st = row.state as Partial<PartitionCheckpoint>;
+    Object.assign(out.models, st.models ?? {});
+    Object.assign(out.windows, st.windows ?? {});
+  }
+  return out;
+}
+
+/** Writes one checkpoint row per partition in `partitions` (a partition without services gets an empty row). */
+export async function savePartitions(store: Store, state: PartitionCheckpoint, partitions: ReadonlySet<number>, modelVersion: string): Promise<void> {
+  const byPartition = new Map<number, PartitionCheckpoint>();
+  for (const p of partitions) byPartition.set(p, { models: {}, windows: {} });
+  for (const [name, st] of Object.entries(state.models)) {
+    const bucket = byPartition.get(st.partition);
+    if (!bucket) continue;
+    bucket.models[name] = st;
+    const w = state.windows[name];
+    if (w) bucket.windows[name] = w;
+  }
+  const now = new Date();
+  for (const [p, st] of byPartition) {
+    await store.db
+      .insert(detectorCheckpoints)
+      .values({ partitionKey: checkpointKey(p), state: st, modelVersion, updatedAt: now })
+      .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state: st, modelVersion, updatedAt: now } });
+  }
+}
+
+/** Loads the shared neural model, if one was saved by `modelVersion`. */
+export async function loadNeural(store: Store, modelVersion: string): Promise<AutoencoderState | undefined> {
+  const rows = await store.db.select().from(detectorCheckpoints).where(inArray(detectorCheckpoints.partitionKey, [NEURAL_KEY]));
+  const row = rows[0];
+  return row && row.modelVersion === modelVersion ? (row.state as AutoencoderState) : undefined;
+}
+
+/** Saves the shared neural model. */
+export async function saveNeural(store: Store, state: AutoencoderState, modelVersion: string): Promise<void> {
+  const now = new Date();
+  await store.db
+    .insert(detectorCheckpoints)
+    .values({ partitionKey: NEURAL_KEY, state, modelVersion, updatedAt: now })
+    .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state, modelVersion, updatedAt: now } });
+}
