@@ -10,6 +10,7 @@
 #   ZEROOPS_KAFKA_PORT              PLAINTEXT listener on 127.0.0.1 [19092]
 #   ZEROOPS_KAFKA_CONTROLLER_PORT   KRaft controller listener on 127.0.0.1 [19093]
 #   ZEROOPS_KAFKA_FRESH=1           `up` stops the broker and wipes its data first
+#   ZEROOPS_KAFKA_RUN_DIR           config, data, log and pid of this broker [infra/kafka/run]
 #   ZEROOPS_KAFKA_START_TIMEOUT     seconds `up` waits for readiness [90]
 #   ZEROOPS_KAFKA_STOP_TIMEOUT      seconds `down` waits after SIGTERM [30]
 #   JAVA_HOME                       Java 17+ to use [java on PATH]
@@ -17,7 +18,7 @@ set -euo pipefail
 
 KAFKA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 LIB_DIR="$KAFKA_DIR/lib"
-RUN_DIR="$KAFKA_DIR/run"
+RUN_DIR="${ZEROOPS_KAFKA_RUN_DIR:-$KAFKA_DIR/run}"
 DATA_DIR="$RUN_DIR/data"
 PROPS_FILE="$RUN_DIR/server.properties"
 PID_FILE="$RUN_DIR/kafka.pid"
@@ -357,7 +358,7 @@ cmd_logs() {
 }
 
 usage() {
-  sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 main() {
