@@ -58,6 +58,13 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
   const redact = createRedactor(config.secrets);
   const activities = createStepActivities({ config, guard: new AddressGuard(config.httpAllowlist), readIncident: (ep) => readIncident(db, ep) });
   const running = new Map<string, Running>();
+  // Decisions take a global advisory lock; queueing them here keeps one pooled connection (not one per partition) waiting on it.
+  let decisionQueue: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = decisionQueue.then(fn, fn);
+    decisionQueue = next.catch((err: unknown) => void err);
+    return next;
+  };
   let sub: Subscription | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -93,7 +100,7 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
     if (a.episodeState === 'closed') return telemetry.count('zeroops.executor.anomalies', { result: 'episode_closed' });
     const pb = (await catalog.current()).choose(a);
     if (!pb) return telemetry.count('zeroops.executor.anomalies', { result: 'no_match' });
-    const d = await decide(db, a, pb.ref, 'executor');
+    const d = await serialized(() => decide(db, a, pb.ref, 'executor'));
     telemetry.count('zeroops.executor.anomalies', { result: d.kind === 'exists' ? 'duplicate' : d.execution.status });
     if (d.kind === 'exists') return;
     if (d.outcome) await publishOutcome(d.outcome);
