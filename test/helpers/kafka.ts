@@ -3,6 +3,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import type { Logger } from 'pino';
+import type { Bus } from '../../services/bus/bus.ts';
+import { createKafkaBus } from '../../services/bus/kafka-bus.ts';
+import { silentLogger } from '../../services/core/logger.ts';
 
 /** Bootstrap servers of the test broker: env `ZEROOPS_TEST_KAFKA_BROKERS` (comma-separated), default `127.0.0.1:19092`. */
 export function testKafkaBrokers(): string[] {
@@ -42,4 +46,22 @@ export async function assertKafkaReachable(timeoutMs = 3_000): Promise<void> {
 /** A name unique to this run, for topics and consumer groups: `<prefix>-<time>-<random>`. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A connected Kafka bus on the test broker (fails when it is down), with a
+ * unique client id. Topics it creates implicitly get `defaultPartitions`
+ * partitions (default 4). The caller closes it.
+ */
+export async function connectTestKafkaBus(opts: { logger?: Logger; defaultPartitions?: number } = {}): Promise<Bus> {
+  await assertKafkaReachable();
+  const bus = createKafkaBus({
+    brokers: testKafkaBrokers(),
+    clientId: uniqueName('zeroops-test'),
+    logger: opts.logger ?? silentLogger(),
+    connectTimeoutMs: 10_000,
+    defaultPartitions: opts.defaultPartitions ?? 4,
+  });
+  await bus.connect();
+  return bus;
 }

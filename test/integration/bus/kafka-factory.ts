@@ -2,24 +2,12 @@
  * The Kafka side of the bus contract: a bus on the test broker from
  * infra/kafka. Fails (never skips) when the broker is down.
  */
-import { createKafkaBus } from '../../../services/bus/kafka-bus.ts';
 import { createLogger } from '../../../services/core/logger.ts';
-import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
+import { connectTestKafkaBus } from '../../helpers/kafka.ts';
 import { type BusFactory, PARTITIONS } from './contract-helpers.ts';
 
-/** Builds connected Kafka buses for the contract tests. */
+/** Builds connected Kafka buses for the contract tests; kafkajs warnings go to stdout. */
 export const kafkaFactory: BusFactory = {
   name: 'kafka',
-  async make() {
-    await assertKafkaReachable();
-    const bus = createKafkaBus({
-      brokers: testKafkaBrokers(),
-      clientId: uniqueName('contract'),
-      logger: createLogger({ level: 'warn', name: 'bus-contract' }),
-      connectTimeoutMs: 10_000,
-      defaultPartitions: PARTITIONS,
-    });
-    await bus.connect();
-    return bus;
-  },
+  make: () => connectTestKafkaBus({ logger: createLogger({ level: 'warn', name: 'bus-contract' }), defaultPartitions: PARTITIONS }),
 };
