@@ -57,7 +57,7 @@ function parseTarget(raw: string, guard?: AddressGuard): URL {
  * Sends one HTTP request. Network errors, timeouts, 5xx, 408 and 429 are
  * RetryableErrors; a refused target and other statuses are PermanentErrors.
  */
-export function sendRequest(req: OutboundRequest): Promise<OutboundResponse> {
+export async function sendRequest(req: OutboundRequest): Promise<OutboundResponse> {
   const url = parseTarget(req.url, req.guard);
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise<OutboundResponse>((resolve, reject) => {
