@@ -42,11 +42,6 @@ export class MemoryGroup {
     private readonly env: GroupEnv,
   ) {}
 
-  /** Current members, in join order. */
-  memberList(): readonly MemoryMember[] {
-    return this.members;
-  }
-
   /** Adds `m` and resolves once the rebalance that gives it partitions is done. */
   async join(m: MemoryMember): Promise<void> {
     await this.enqueue(async () => {
