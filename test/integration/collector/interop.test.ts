@@ -25,6 +25,8 @@ import { decodeResource, type Signal } from '../../../services/otlp/index.ts';
 import { type Harness, normalize, startHarness, TopicReader } from './harness.ts';
 
 type Protocol = 'http/protobuf' | 'http/json' | 'grpc';
+// http/json and grpc send gzip-compressed bodies, http/protobuf plain ones: both paths are exercised.
+const gz = (p: Protocol) => (p === 'http/protobuf' ? {} : { compression: 'gzip' as never });
 const PROTOCOLS: Protocol[] = ['http/protobuf', 'http/json', 'grpc'];
 
 interface Exporter<T> {
@@ -71,17 +73,17 @@ async function readBack(signal: Signal, service: string, sentJson: Uint8Array, k
 
 function traceExporter(p: Protocol): Exporter<never> {
   const u = url(p, '/v1/traces');
-  return (p === 'grpc' ? new TraceGrpc({ url: u }) : p === 'http/json' ? new TraceJson({ url: u }) : new TraceProto({ url: u })) as unknown as Exporter<never>;
+  return (p === 'grpc' ? new TraceGrpc({ url: u, ...gz(p) }) : p === 'http/json' ? new TraceJson({ url: u, ...gz(p) }) : new TraceProto({ url: u })) as unknown as Exporter<never>;
 }
 
 function metricExporter(p: Protocol): Exporter<never> {
   const u = url(p, '/v1/metrics');
-  return (p === 'grpc' ? new MetricsGrpc({ url: u }) : p === 'http/json' ? new MetricsJson({ url: u }) : new MetricsProto({ url: u })) as unknown as Exporter<never>;
+  return (p === 'grpc' ? new MetricsGrpc({ url: u, ...gz(p) }) : p === 'http/json' ? new MetricsJson({ url: u, ...gz(p) }) : new MetricsProto({ url: u })) as unknown as Exporter<never>;
 }
 
 function logExporter(p: Protocol): Exporter<never> {
   const u = url(p, '/v1/logs');
-  return (p === 'grpc' ? new LogsGrpc({ url: u }) : p === 'http/json' ? new LogsJson({ url: u }) : new LogsProto({ url: u })) as unknown as Exporter<never>;
+  return (p === 'grpc' ? new LogsGrpc({ url: u, ...gz(p) }) : p === 'http/json' ? new LogsJson({ url: u, ...gz(p) }) : new LogsProto({ url: u })) as unknown as Exporter<never>;
 }
 
 class ManualReader extends MetricReader {
