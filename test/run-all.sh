@@ -7,6 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ./test/postgres-up.sh || exit 1
+# Tests reach the broker that this script manages (its port can be moved with ZEROOPS_KAFKA_PORT).
+export ZEROOPS_TEST_KAFKA_BROKERS="${ZEROOPS_TEST_KAFKA_BROKERS:-127.0.0.1:${ZEROOPS_KAFKA_PORT:-19092}}"
 
 started_kafka=0
 if ! infra/kafka/kafka.sh status >/dev/null 2>&1; then

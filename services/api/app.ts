@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiDeps, RouteModule } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
@@ -17,7 +17,8 @@ export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Pro
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: deps.config.apiMaxBodyBytes,
-    disableRequestLogging: true,
+    // Per-request logs would flood the hot path; requests are counted instead.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandler(app, (code, status) => deps.telemetry.count('zeroops.api.errors', { code, status }));
