@@ -65,4 +65,29 @@ describe('UnivariateDetector', () => {
     expect(dirtyScores).toEqual(cleanScores);
     expect(JSON.stringify(dirty.toJSON())).toBe(JSON.stringify(clean.toJSON()));
   });
+
+  it('emits only 0 or alarm scores, and holds quiet for a fraction of the history after an alarm', () => {
+    const values = series(4000, 5);
+    for (const at of [1000, 3000]) for (let i = at; i < at + 40; i++) values[i] = (values[i] as number) + 300;
+    const d = new UnivariateDetector({ refractoryFraction: 0.05 });
+    const scores = run(d, values);
+    expect(scores.every((s) => s === 0 || s >= 0.25)).toBe(true);
+    const firstAlarm = (from: number) => scores.findIndex((s, i) => i >= from && s > 0);
+    const a = firstAlarm(2990);
+    expect(a).toBeGreaterThanOrEqual(3000);
+    // The hold after an alarm at row ~3000 lasts >= 5 % of 3000 rows: nothing for 150 rows.
+    expect(scores.slice(a + 1, a + 150).every((s) => s === 0)).toBe(true);
+  });
+
+  it('restores a state saved without the newer settings', () => {
+    const values = series(1500, 6);
+    const a = new UnivariateDetector();
+    run(a, values.slice(0, 800));
+    const old = JSON.parse(JSON.stringify(a.toJSON())) as Record<string, unknown> & { config: Record<string, unknown> };
+    delete old.config.refractoryFraction;
+    delete old.config.sparse;
+    delete old.rows;
+    const b = new UnivariateDetector({}, old as never);
+    expect(run(b, values.slice(800), 800).every((s) => Number.isFinite(s))).toBe(true);
+  });
 });

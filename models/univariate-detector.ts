@@ -20,21 +20,36 @@ export interface UnivariateConfig {
   seasonal: Partial<SeasonalConfig>;
   /** Likelihood settings (one likelihood per feature). */
   likelihood: Partial<LikelihoodConfig>;
-  /** Rows kept quiet after the score reaches `alarmLevel` (0 = never). Default 50. */
+  /** Least rows kept quiet after an alarm (0 disables the hold). Default 50. */
   refractoryRows: number;
-  /** Score that starts a refractory period. Default 0.3. */
+  /**
+   * Hold length as a fraction of the rows seen so far, when longer than
+   * `refractoryRows`: an alarm stays "the same incident" for a span that
+   * grows with the history it was judged against, so the hold is free of
+   * the sampling rate. Default 0.02.
+   */
+  refractoryFraction: number;
+  /** Score at which the detector raises an alarm and starts a hold. Default 0.25. */
   alarmLevel: number;
+  /**
+   * Emit 0 instead of scores below `alarmLevel`, so the output is non-zero
+   * only at alarms; downstream thresholds then cannot fire on rows the
+   * detector itself judged normal. Default true.
+   */
+  sparse: boolean;
 }
 
 /** Default detector settings. */
 export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   shortWindow: 64,
   longWindow: 1024,
-  features: { short: true, long: false, season: true, range: true },
+  features: { short: false, long: false, season: true, range: true },
   seasonal: {},
   likelihood: { shortWindow: 1, minStd: 0.01, decades: 30 },
   refractoryRows: 50,
-  alarmLevel: 0.3,
+  refractoryFraction: 0.02,
+  alarmLevel: 0.25,
+  sparse: true,
 };
 
 /** Serializable state of a {@link UnivariateDetector}. */
@@ -45,6 +60,8 @@ export interface UnivariateState {
   seasonal: SeasonalState;
   likelihoods: LikelihoodState[];
   quiet: number;
+  /** Finite rows seen (absent in states saved before it existed: 0). */
+  rows?: number;
 }
 
 const FEATURES = ['short', 'long', 'season', 'range'] as const;
@@ -57,14 +74,17 @@ export class UnivariateDetector {
   private readonly seasonal: SeasonalBaseline;
   private readonly likelihoods: AnomalyLikelihood[];
   private quiet: number;
+  private rows: number;
 
   constructor(config: Partial<UnivariateConfig> = {}, state?: UnivariateState) {
-    this.cfg = state ? structuredClone(state.config) : mergeConfig(config);
+    // States saved by older versions lack newer settings: fill them from the defaults.
+    this.cfg = mergeConfig(state ? structuredClone(state.config) : config);
     this.shortWin = new RollingQuantile(this.cfg.shortWindow, state?.shortWin);
     this.longWin = new RollingQuantile(this.cfg.longWindow, state?.longWin);
     this.seasonal = new SeasonalBaseline(this.cfg.seasonal, state?.seasonal);
     this.likelihoods = FEATURES.map((_, k) => new AnomalyLikelihood(this.cfg.likelihood, state?.likelihoods[k]));
     this.quiet = state?.quiet ?? 0;
+    this.rows = state?.rows ?? 0;
   }
 
   /**
@@ -77,6 +97,7 @@ export class UnivariateDetector {
    */
   update(timestampMs: number, value: number): number {
     if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return 0;
+    this.rows++;
     const raws = this.surprises(timestampMs, value);
     this.shortWin.push(value);
     this.longWin.push(value);
@@ -94,8 +115,10 @@ export class UnivariateDetector {
       this.quiet--;
       return 0;
     }
-    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.quiet = this.cfg.refractoryRows;
-    return score;
+    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) {
+      this.quiet = Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows));
+    }
+    return this.cfg.sparse && score < this.cfg.alarmLevel ? 0 : score;
   }
 
   /** Raw surprises of `x`, one per feature, in log1p(z) units. */
@@ -122,6 +145,7 @@ export class UnivariateDetector {
       seasonal: this.seasonal.toJSON(),
       likelihoods: this.likelihoods.map((l) => l.toJSON()),
       quiet: this.quiet,
+      rows: this.rows,
     };
   }
 }

@@ -1,0 +1,140 @@
+/**
+ * NAB experiment runner for detector development: loads the NAB folder once,
+ * runs the univariate detector with one or more JSON configs (partial
+ * `UnivariateConfig`s), prints the three profile scores with a per-category
+ * breakdown, and, given several configs, a leave-one-category-out estimate:
+ * for each category, the config and threshold are chosen on the other
+ * categories and the held-out category is scored with them.
+ *
+ * Usage: npx tsx test/bench/nab/nab-experiment.ts [-v] '<json>' ['<json>' ...]
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { UnivariateDetector, type UnivariateConfig } from '../../../models/univariate-detector.ts';
+import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from '../../../services/detector/nab/nab-corpus.ts';
+import { type NabProfile, normalizeScore, prepareRows, type ScoredRow, scoreAtThreshold, sweepThreshold, windowsToRows } from '../../../services/detector/nab/nab-scorer.ts';
+import { csvLines, listCsvFiles, parseTimestamp } from '../../../services/detector/nab/series-csv.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+
+interface Series {
+  file: string;
+  category: string;
+  times: number[];
+  values: number[];
+}
+
+async function loadSeries(dir: string): Promise<Series[]> {
+  const out: Series[] = [];
+  for (const file of await listCsvFiles(join(dir, 'data'))) {
+    const lines = csvLines(await readFile(join(dir, 'data', file), 'utf8')).slice(1);
+    const times = lines.map((l) => parseTimestamp(l.split(',')[0] as string));
+    const values = lines.map((l) => Number(l.split(',')[1]));
+    out.push({ file, category: file.split('/')[0] as string, times, values });
+  }
+  return out;
+}
+
+function detect(series: Series[], config: Partial<UnivariateConfig>): number[][] {
+  return series.map((s) => {
+    const d = new UnivariateDetector(config);
+    return s.values.map((v, i) => d.update(s.times[i] as number, v));
+  });
+}
+
+/** Rows per category, window ids distinct across the corpus. */
+function prepare(series: Series[], scores: number[][], windows: NabWindows, profile: NabProfile): Map<string, ScoredRow[]> {
+  const out = new Map<string, ScoredRow[]>();
+  let base = 0;
+  for (const [k, s] of series.entries()) {
+    const wins = windowsToRows(s.times, windows.get(s.file) ?? []);
+    const rows = prepareRows(scores[k] as number[], wins, profile, base);
+    base += wins.length;
+    out.set(s.category, [...(out.get(s.category) ?? []), ...rows]);
+  }
+  return out;
+}
+
+function windowCount(rows: readonly ScoredRow[]): number {
+  const ids = new Set<number>();
+  for (const r of rows) if (r.role.kind === 'window') ids.add(r.role.window);
+  return ids.size;
+}
+
+function report(series: Series[], scores: number[][], windows: NabWindows, profiles: Record<string, NabProfile>, verbose: boolean): void {
+  const parts: string[] = [];
+  for (const p of NAB_PROFILES) {
+    const byCat = prepare(series, scores, windows, profiles[p] as NabProfile);
+    const sweep = sweepThreshold([...byCat.values()].flat(), profiles[p] as NabProfile);
+    parts.push(`${p.slice(0, 12)} ${sweep.normalized.toFixed(2)}`);
+    if (p !== 'standard') continue;
+    const cats = [...byCat.entries()].map(([c, rows]) => {
+      const r = scoreAtThreshold(rows, sweep.threshold, profiles[p] as NabProfile);
+      return `${c.slice(0, 14)} raw ${r.score.toFixed(2)} fp ${r.fp}`;
+    });
+    parts.push(`thr ${sweep.threshold.toFixed(4)}\n    ${cats.join(' | ')}`);
+    if (verbose) perFile(series, scores, windows, sweep.threshold);
+  }
+  console.log(`  ${parts.join('  ')}`);
+}
+
+function perFile(series: Series[], scores: number[][], windows: NabWindows, thr: number): void {
+  for (const [k, s] of series.entries()) {
+    const wins = windowsToRows(s.times, windows.get(s.file) ?? []);
+    const sc = scores[k] as number[];
+    const prob = Math.min(Math.floor(0.15 * sc.length), 750);
+    const hits = wins.map((w) => {
+      for (let i = Math.max(w.start, prob); i <= w.end; i++) if ((sc[i] as number) >= thr) return ((i - w.start) / (w.end - w.start + 1)).toFixed(2);
+      return w.end < prob ? 'prob' : 'MISS';
+    });
+    let fp = 0;
+    for (let i = prob; i < sc.length; i++) if ((sc[i] as number) >= thr && !wins.some((w) => i >= w.start && i <= w.end)) fp++;
+    console.log(`    ${s.file.padEnd(55)} fp ${String(fp).padStart(3)}  windows ${hits.join(' ')}`);
+  }
+}
+
+/** Leave-one-category-out: pick (config, threshold) on 4 categories, score the 5th. */
+function leaveOneOut(cats: string[], prepared: Map<string, ScoredRow[]>[], profile: NabProfile, labels: string[]): number {
+  let raw = 0;
+  let windowsTotal = 0;
+  for (const held of cats) {
+    let best = { score: Number.NEGATIVE_INFINITY, k: 0, threshold: 0 };
+    for (const [k, byCat] of prepared.entries()) {
+      const train = cats.filter((c) => c !== held).flatMap((c) => byCat.get(c) ?? []);
+      const sweep = sweepThreshold(train, profile);
+      if (sweep.score > best.score) best = { score: sweep.score, k, threshold: sweep.threshold };
+    }
+    const test = (prepared[best.k] as Map<string, ScoredRow[]>).get(held) ?? [];
+    raw += scoreAtThreshold(test, best.threshold, profile).score;
+    windowsTotal += windowCount(test);
+    console.log(`    held out ${held.padEnd(22)} picked ${labels[best.k]} thr ${best.threshold.toFixed(4)}`);
+  }
+  return normalizeScore(raw, windowsTotal, profile);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const verbose = argv.includes('-v');
+  const configs = argv.filter((a) => a !== '-v');
+  if (configs.length === 0) configs.push('{}');
+  const dir = resolve(process.env.ZEROOPS_NAB_DIR ?? join(REPO_ROOT, '../shared/datasets/nab'));
+  const series = await loadSeries(dir);
+  const windows = await loadNabWindows(dir);
+  const profiles = (await loadNabProfiles(dir)) as Record<string, NabProfile>;
+  const all: number[][][] = [];
+  for (const c of configs) {
+    const t0 = performance.now();
+    const scores = detect(series, JSON.parse(c) as Partial<UnivariateConfig>);
+    all.push(scores);
+    console.log(`${c}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    report(series, scores, windows, profiles, verbose);
+  }
+  const cats = [...new Set(series.map((s) => s.category))];
+  for (const p of NAB_PROFILES) {
+    const prepared = all.map((scores) => prepare(series, scores, windows, profiles[p] as NabProfile));
+    console.log(`leave-one-category-out ${p}:`);
+    console.log(`  => ${leaveOneOut(cats, prepared, profiles[p] as NabProfile, configs).toFixed(2)}`);
+  }
+}
+
+await main();
