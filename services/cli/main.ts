@@ -16,15 +16,20 @@ Commands:
   api                   REST API, web UI, /healthz, /readyz (:8080)
   detect --input <file|dir> --output <file|dir>
                         score CSV series (timestamp,value) with the anomaly model
-  settings              list every setting with its default
+  settings [--markdown] list every setting with its default
   help                  this text
 
 Embedded mode (default): in-process bus, PGlite in ZEROOPS_DATA_DIR.
 Production mode: set KAFKA_BROKERS and DATABASE_URL.
 `;
 
-function printSettings(): void {
-  for (const s of SETTINGS) process.stdout.write(`${s.env.padEnd(32)} ${JSON.stringify(s.default).padEnd(14)} ${s.description}\n`);
+function printSettings(args: string[]): void {
+  if (args.includes('--markdown')) {
+    process.stdout.write('| variable | file key | default | meaning |\n|---|---|---|---|\n');
+    for (const s of SETTINGS) process.stdout.write(`| \`${s.env}\` | \`${s.key}\` | \`${JSON.stringify(s.default)}\` | ${s.description} |\n`);
+    return;
+  }
+  for (const s of SETTINGS) process.stdout.write(`${s.env.padEnd(38)} ${JSON.stringify(s.default).padEnd(14)} ${s.description}\n`);
 }
 
 async function runServices(which: readonly ServiceName[]): Promise<void> {
@@ -88,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
     case 'detect':
       return runDetectCommand(rest);
     case 'settings':
-      return printSettings();
+      return printSettings(rest);
     case undefined:
     case 'help':
     case '--help':

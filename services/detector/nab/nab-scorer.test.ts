@@ -6,8 +6,12 @@ import { type FileScores, loadNabProfiles, loadNabWindows, NAB_PROFILES, readSco
 import { type NabProfile, prepareRows, probationRows, scaledSigmoid, scoreAtThreshold, sweepThreshold } from './nab-scorer.ts';
 import { csvLines } from './series-csv.ts';
 
-const NAB_DIR = process.env.ZEROOPS_NAB_DIR ?? join(import.meta.dirname, '../../../../shared/datasets/nab');
-const hasNab = existsSync(join(NAB_DIR, 'results'));
+// The labelled NAB subset lives beside the repository (../shared/datasets/nab) on
+// development and CI machines; ZEROOPS_NAB_DIR overrides. Missing data fails loudly.
+const NAB_CANDIDATES = [process.env.ZEROOPS_NAB_DIR, join(import.meta.dirname, '../../../../shared/datasets/nab'), '/work/shared/datasets/nab'].filter(
+  (d): d is string => typeof d === 'string' && d.length > 0,
+);
+const NAB_DIR = NAB_CANDIDATES.find((d) => existsSync(join(d, 'results'))) ?? '';
 const STANDARD: NabProfile = { tp: 1, fp: 0.11, fn: 1 };
 
 /** Loads a published detector's per-row outputs keyed like the labels. */
@@ -70,7 +74,11 @@ describe('NAB scoring primitives', () => {
   });
 });
 
-describe.skipIf(!hasNab)('NAB scorer against published results', () => {
+describe('NAB scorer against published results', () => {
+  it('finds the NAB dataset', () => {
+    expect(NAB_DIR, `NAB dataset not found in ${NAB_CANDIDATES.join(', ')}: set ZEROOPS_NAB_DIR to the folder holding data/, labels/ and results/`).not.toBe('');
+  });
+
   for (const detector of ['numenta', 'windowedGaussian']) {
     it(`reproduces ${detector}'s per-file scores at its published thresholds`, async () => {
       const files = await loadPublished(detector);
