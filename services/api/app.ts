@@ -1,3 +1,4 @@
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
@@ -8,6 +9,25 @@ import { routeModules } from './routes/index.ts';
 
 /** The fastify instance of the API, with the TypeBox type provider. */
 export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+const spans = new WeakMap<object, { span: Span; t0: number }>();
+
+/** A server span and a latency measurement per request (route template, not URL, as the name). */
+function traceRequests(app: ApiApp, deps: ApiDeps): void {
+  app.addHook('onRequest', async (req) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    spans.set(req, { span: deps.telemetry.tracer.startSpan(`${req.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'http.route': route } }), t0: performance.now() });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const s = spans.get(req);
+    if (!s) return;
+    const route = req.routeOptions.url ?? 'unknown';
+    s.span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) s.span.setStatus({ code: SpanStatusCode.ERROR });
+    s.span.end();
+    deps.telemetry.record('zeroops.api.request.duration_ms', performance.now() - s.t0, { route, status: reply.statusCode });
+  });
+}
 
 /**
  * Builds the API application (REST /api/v1/*, OpenAPI at /api/v1/openapi.json,
@@ -28,6 +48,7 @@ export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Pro
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
+  traceRequests(app, deps);
   for (const mod of [...routeModules, ...extra]) await mod(app, deps);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

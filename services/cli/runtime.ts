@@ -2,13 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { createApiServer } from '../api/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { createBus, ensureCatalogTopics } from '../bus/index.ts';
+import { traceBus } from '../bus/traced-bus.ts';
 import { topicNames } from '../bus/topics.ts';
 import { createCollector } from '../collector/index.ts';
 import { type Component, startAll, stopAll } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
 import { describeError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { startTelemetry, type Telemetry } from '../core/telemetry.ts';
+import { createTelemetry, startSelfTelemetry, type Telemetry } from '../core/telemetry.ts';
 import { createDetector } from '../detector/index.ts';
 import { createExecutor } from '../executor/index.ts';
 import { createStore, type Store } from '../store/index.ts';
@@ -52,10 +53,10 @@ async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
  * not be reached.
  */
 export async function startRuntime(config: Config, logger: Logger, which: readonly ServiceName[]): Promise<Runtime> {
-  const telemetry = await startTelemetry(config.telemetry, config.telemetryEndpoint || `http://127.0.0.1:${config.otlpHttpPort}`, logger);
+  const telemetry = createTelemetry();
   const topics = topicNames(config.topicPrefix);
   if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const bus = createBus(config, logger);
+  const bus = traceBus(createBus(config, logger), telemetry);
   const margin = config.connectTimeoutMs + 5_000;
   let store: Store | undefined;
   try {
@@ -98,15 +99,23 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     addresses.otlpHttp = collector.httpAddress();
     addresses.otlpGrpc = collector.grpcAddress();
   }
+  // Self-telemetry starts last so that it can default to this process's own collector.
+  await startSelfTelemetry(telemetry, {
+    mode: config.telemetry,
+    endpoint: config.telemetryEndpoint || addresses.otlpHttp || `http://127.0.0.1:${config.otlpHttpPort}`,
+    intervalMs: config.telemetryIntervalMs,
+    logger,
+  });
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Self-telemetry flushes first, while this process's own collector still listens.
+      await telemetry.shutdown().catch((e) => logger.warn({ err: describeError(e) }, 'flushing self-telemetry failed'));
       // Intake first (collector, then api), then the consumers, then the pools.
       const errors = await stopAll([...components].reverse(), config.shutdownTimeoutMs);
       for (const e of errors) logger.error({ err: describeError(e) }, 'error while stopping');
       await bus.close();
       await s.close();
-      await telemetry.shutdown();
     })();
     return stopping;
   };

@@ -41,6 +41,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'ZEROOPS_LOG_LEVEL', key: 'logLevel', schema: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))), default: 'info', description: 'Log level.' },
   { env: 'ZEROOPS_TELEMETRY', key: 'telemetry', schema: Type.Union([Type.Literal('off'), Type.Literal('otlp'), Type.Literal('console')]), default: 'off', description: "zeroops' own traces and metrics: off, otlp (to ZEROOPS_TELEMETRY_ENDPOINT) or console." },
   { env: 'ZEROOPS_TELEMETRY_ENDPOINT', key: 'telemetryEndpoint', schema: Type.String(), default: '', description: 'OTLP/HTTP base URL for self-telemetry (default: this process\'s own OTLP/HTTP receiver).' },
+  { env: 'ZEROOPS_TELEMETRY_INTERVAL_MS', key: 'telemetryIntervalMs', schema: Positive, default: 10_000, description: 'How often self-telemetry metrics are exported, in milliseconds.' },
   { env: 'ZEROOPS_MAX_BODY_BYTES', key: 'maxBodyBytes', schema: Positive, default: 8 * 1024 * 1024, description: 'Largest OTLP request body accepted, as sent (compressed), in bytes.' },
   { env: 'ZEROOPS_MAX_DECOMPRESSED_BYTES', key: 'maxDecompressedBytes', schema: Positive, default: 64 * 1024 * 1024, description: 'Largest OTLP request body after gzip decompression, in bytes.' },
   { env: 'ZEROOPS_MAX_ITEMS_PER_REQUEST', key: 'maxItemsPerRequest', schema: Positive, default: 100_000, description: 'Most spans, data points or log records accepted in one OTLP request.' },
@@ -78,6 +79,7 @@ export interface Config {
   logLevel: string;
   telemetry: 'off' | 'otlp' | 'console';
   telemetryEndpoint: string;
+  telemetryIntervalMs: number;
   maxBodyBytes: number;
   maxDecompressedBytes: number;
   maxItemsPerRequest: number;
