@@ -38,7 +38,16 @@ export interface AutoencoderConfig {
 }
 
 /** Default autoencoder settings (inputs must be given). */
-export const DEFAULT_AUTOENCODER: Omit<AutoencoderConfig, 'inputs'> = { hidden: 8, bottleneck: 4, learningRate: 0.05, batchSize: 64, reservoir: 512, trainEvery: 128, clip: 6, seed: 7 };
+export const DEFAULT_AUTOENCODER: Omit<AutoencoderConfig, 'inputs'> = {
+  hidden: 8,
+  bottleneck: 4,
+  learningRate: 0.05,
+  batchSize: 64,
+  reservoir: 512,
+  trainEvery: 128,
+  clip: 6,
+  seed: 7,
+};
 
 /** Serializable state of an {@link Autoencoder}. */
 export interface AutoencoderState {
@@ -113,14 +122,23 @@ export class Autoencoder {
     const out = new Float32Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const x = rows[i] as number;
-      out[i] = Number.isFinite(x) ? (x > k ? k : x < -k ? -k : x) : 0;
+      out[i] = Number.isFinite(x) ? Math.min(Math.max(x, -k), k) : 0;
     }
     return out;
   }
 
   private forward(x: TF.Tensor2D): TF.Tensor2D {
     const tf = this.tf;
-    const [w1, b1, w2, b2, w3, b3, w4, b4] = this.vars as [TF.Variable, TF.Variable, TF.Variable, TF.Variable, TF.Variable, TF.Variable, TF.Variable, TF.Variable];
+    const [w1, b1, w2, b2, w3, b3, w4, b4] = this.vars as [
+      TF.Variable,
+      TF.Variable,
+      TF.Variable,
+      TF.Variable,
+      TF.Variable,
+      TF.Variable,
+      TF.Variable,
+      TF.Variable,
+    ];
     const h1 = tf.tanh(tf.add(tf.matMul(x, w1 as TF.Tensor2D), b1));
     const z = tf.tanh(tf.add(tf.matMul(h1, w2 as TF.Tensor2D), b2));
     const h2 = tf.tanh(tf.add(tf.matMul(z, w3 as TF.Tensor2D), b3));

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Bus } from '../bus/bus.ts';
 import { type AnomalyEvent, encodeAnomaly, type RootCause } from '../bus/messages.ts';
-import { anomalies, incidents, rollups, services, type Store } from '../store/index.ts';
+import { anomalies, incidents, rollups, type Store, services } from '../store/index.ts';
 
 /**
  * Persists the detector's output and publishes it: anomaly rows and incident
@@ -38,12 +38,17 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
   const { db } = deps.store;
   return {
     async rollup(service, windowEndMs, features, score) {
-      await db.insert(rollups).values({ service, windowEnd: new Date(windowEndMs), features, score }).onConflictDoNothing();
+      await db
+        .insert(rollups)
+        .values({ service, windowEnd: new Date(windowEndMs), features, score })
+        .onConflictDoNothing();
     },
 
     async rollups(rows) {
       for (let i = 0; i < rows.length; i += ROLLUP_CHUNK) {
-        const chunk = rows.slice(i, i + ROLLUP_CHUNK).map((r) => ({ service: r.service, windowEnd: new Date(r.windowEndMs), features: r.features, score: r.score }));
+        const chunk = rows
+          .slice(i, i + ROLLUP_CHUNK)
+          .map((r) => ({ service: r.service, windowEnd: new Date(r.windowEndMs), features: r.features, score: r.score }));
         await db.insert(rollups).values(chunk).onConflictDoNothing();
       }
     },
@@ -74,7 +79,18 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
       if (e.episodeState === 'open') {
         await db
           .insert(incidents)
-          .values({ id: e.episodeId, service: e.service, kind: e.kind, severity: e.severity, state: 'open', openedAt: new Date(e.windowEndUnixMs), maxScore: e.score, lastScore: e.score, flapping: e.flapping, updatedAt: now })
+          .values({
+            id: e.episodeId,
+            service: e.service,
+            kind: e.kind,
+            severity: e.severity,
+            state: 'open',
+            openedAt: new Date(e.windowEndUnixMs),
+            maxScore: e.score,
+            lastScore: e.score,
+            flapping: e.flapping,
+            updatedAt: now,
+          })
           .onConflictDoNothing();
       } else {
         const closed = e.episodeState === 'closed';

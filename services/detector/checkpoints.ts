@@ -16,6 +16,24 @@ export interface PartitionCheckpoint {
   models: ServiceModelState;
   /** Open windows, watermarks and cumulative metric series, by service. */
   windows: Record<string, ServiceWindowState>;
+  /** Last ingested offset by `<topic>|<partition>`: redelivered records up to it are already in the state. */
+  offsets: Record<string, string>;
+}
+
+/** Result of {@link loadPartitions}. */
+export interface LoadedCheckpoint {
+  state: PartitionCheckpoint;
+  /** Whether every partition asked for either has no row or a row its previous owner wrote when giving it up. */
+  released: boolean;
+}
+
+/** Key of a topic-partition in {@link PartitionCheckpoint.offsets}. */
+export function offsetKey(topic: string, partition: number): string {
+  return `${topic}|${partition}`;
+}
+
+function partitionOfKey(key: string): number {
+  return Number(key.slice(key.lastIndexOf('|') + 1));
 }
 
 /** Checkpoint key of a partition. */
@@ -26,26 +44,43 @@ export function checkpointKey(partition: number): string {
 const NEURAL_KEY = 'detector:neural';
 
 /** Loads the checkpoints of `partitions` written by `modelVersion`, merged. */
-export async function loadPartitions(store: Store, partitions: ReadonlySet<number>, modelVersion: string): Promise<PartitionCheckpoint> {
-  const out: PartitionCheckpoint = { models: {}, windows: {} };
-  if (partitions.size === 0) return out;
+export async function loadPartitions(store: Store, partitions: ReadonlySet<number>, modelVersion: string): Promise<LoadedCheckpoint> {
+  const out: PartitionCheckpoint = { models: {}, windows: {}, offsets: {} };
+  let released = true;
+  if (partitions.size === 0) return { state: out, released };
   const rows = await store.db
     .select()
     .from(detectorCheckpoints)
     .where(inArray(detectorCheckpoints.partitionKey, [...partitions].map(checkpointKey)));
   for (const row of rows) {
     if (row.modelVersion !== modelVersion) continue;
-    const st = row.state as Partial<PartitionCheckpoint>;
+    const st = row.state as Partial<PartitionCheckpoint> & { released?: boolean };
+    if (st.released !== true) released = false;
     Object.assign(out.models, st.models ?? {});
     Object.assign(out.windows, st.windows ?? {});
+    Object.assign(out.offsets, st.offsets ?? {});
   }
-  return out;
+  return { state: out, released };
 }
 
-/** Writes one checkpoint row per partition in `partitions` (a partition without services gets an empty row). */
-export async function savePartitions(store: Store, state: PartitionCheckpoint, partitions: ReadonlySet<number>, modelVersion: string): Promise<void> {
-  const byPartition = new Map<number, PartitionCheckpoint>();
-  for (const p of partitions) byPartition.set(p, { models: {}, windows: {} });
+/**
+ * Writes one checkpoint row per partition in `partitions` (a partition
+ * without services gets an empty row). `released` marks the rows written by
+ * an owner giving the partitions up, which a new owner waits for.
+ */
+export async function savePartitions(
+  store: Store,
+  state: PartitionCheckpoint,
+  partitions: ReadonlySet<number>,
+  modelVersion: string,
+  released: boolean,
+): Promise<void> {
+  const byPartition = new Map<number, PartitionCheckpoint & { released: boolean }>();
+  for (const p of partitions) byPartition.set(p, { models: {}, windows: {}, offsets: {}, released });
+  for (const [key, offset] of Object.entries(state.offsets)) {
+    const bucket = byPartition.get(partitionOfKey(key));
+    if (bucket) bucket.offsets[key] = offset;
+  }
   for (const [name, st] of Object.entries(state.models)) {
     const bucket = byPartition.get(st.partition);
     if (!bucket) continue;
@@ -64,7 +99,10 @@ export async function savePartitions(store: Store, state: PartitionCheckpoint, p
 
 /** Loads the shared neural model, if one was saved by `modelVersion`. */
 export async function loadNeural(store: Store, modelVersion: string): Promise<AutoencoderState | undefined> {
-  const rows = await store.db.select().from(detectorCheckpoints).where(inArray(detectorCheckpoints.partitionKey, [NEURAL_KEY]));
+  const rows = await store.db
+    .select()
+    .from(detectorCheckpoints)
+    .where(inArray(detectorCheckpoints.partitionKey, [NEURAL_KEY]));
   const row = rows[0];
   return row && row.modelVersion === modelVersion ? (row.state as AutoencoderState) : undefined;
 }

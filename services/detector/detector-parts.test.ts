@@ -79,7 +79,8 @@ describe('SeasonalScorer', () => {
     const s = new SeasonalScorer({ ...DEFAULT_SEASONAL_SCORER, adaptAfter: 10 });
     let t = T0;
     const feed = (x: number) => {
-      const r = s.score({ latency_p99_ms: x }, (t += 10_000));
+      t += 10_000;
+      const r = s.score({ latency_p99_ms: x }, t);
       s.learn({ latency_p99_ms: x }, t, r.score);
       return r.score;
     };
@@ -110,7 +111,13 @@ describe('SeasonalScorer', () => {
 const EPISODE = { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: 1000, flapWindowMs: 60_000, flapOpenings: 3 };
 
 function window(service: string, i: number, errorRatio: number): WindowInput {
-  return { service, startMs: 1_700_000_000_000 + i * 1000, endMs: 1_700_000_001_000 + i * 1000, features: { request_rate: 30, error_ratio: errorRatio, latency_p99_ms: 20 }, callees: [] };
+  return {
+    service,
+    startMs: 1_700_000_000_000 + i * 1000,
+    endMs: 1_700_000_001_000 + i * 1000,
+    features: { request_rate: 30, error_ratio: errorRatio, latency_p99_ms: 20 },
+    callees: [],
+  };
 }
 
 describe('ServiceModels', () => {

@@ -8,10 +8,10 @@ import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
-import { loadNeural, loadPartitions, type PartitionCheckpoint, saveNeural, savePartitions } from './checkpoints.ts';
+import { type LoadedCheckpoint, loadNeural, loadPartitions, offsetKey, type PartitionCheckpoint, saveNeural, savePartitions } from './checkpoints.ts';
 import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans, RecentClientSpans } from './ingest.ts';
 import { NeuralScorer } from './neural-scorer.ts';
-import { type ServiceScore, ServiceModels } from './service-models.ts';
+import { ServiceModels, type ServiceScore } from './service-models.ts';
 import { ServiceWindows } from './service-windows.ts';
 import { loadBackend } from './tf-backend.ts';
 import type { WindowAccumulator } from './window-features.ts';
@@ -25,6 +25,13 @@ export interface DetectorSettings {
   topics: Record<TopicId, string>;
   /** Clock (Unix ms); tests may inject one. */
   now?: () => number;
+  /**
+   * How long a detector that was assigned partitions waits for their
+   * previous owner's hand-over checkpoint before restoring what there is, ms.
+   * Default 5000. (kafkajs tells the previous owner about the revocation only
+   * once the new assignment is known, so the hand-over can trail it.)
+   */
+  handoverWaitMs?: number;
 }
 
 /** Identifier of the model family, carried by every anomaly and checkpoint. */
@@ -59,6 +66,8 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     [settings.topics.logs, 'logs'],
   ]);
   const owned = new Set<number>();
+  /** Last ingested offset per topic-partition (checkpointed, so redelivered records are not counted twice). */
+  const offsets = new Map<string, bigint>();
   let sub: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
@@ -70,14 +79,31 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     const ok = { traces: 0, metrics: 0, logs: 0 };
     for (const r of records) {
       const signal = signalOf.get(r.topic) ?? 'metrics';
+      const key = offsetKey(r.topic, r.partition);
+      const offset = BigInt(r.offset);
+      const seen = offsets.get(key);
+      if (seen !== undefined && offset <= seen) {
+        skipped.set('replayed', (skipped.get('replayed') ?? 0) + 1);
+        continue;
+      }
+      offsets.set(key, offset);
       try {
-        const service = signal === 'traces' ? ingestSpans(r.value, windows, skipped, clientSpans) : signal === 'logs' ? ingestLogs(r.value, windows, skipped) : ingestMetrics(r.value, windows, skipped);
+        const service =
+          signal === 'traces'
+            ? ingestSpans(r.value, windows, skipped, clientSpans)
+            : signal === 'logs'
+              ? ingestLogs(r.value, windows, skipped)
+              : ingestMetrics(r.value, windows, skipped);
         if (service === undefined) continue;
         models.notePartition(service, r.partition);
         ok[signal]++;
       } catch (err) {
         skipped.set('undecodable', (skipped.get('undecodable') ?? 0) + 1);
-        if ((skipped.get('undecodable') ?? 0) === 1) log.warn({ topic: r.topic, partition: r.partition, offset: r.offset, err: describeError(err) }, 'skipped undecodable telemetry records (first of this batch)');
+        if ((skipped.get('undecodable') ?? 0) === 1)
+          log.warn(
+            { topic: r.topic, partition: r.partition, offset: r.offset, err: describeError(err) },
+            'skipped undecodable telemetry records (first of this batch)',
+          );
       }
     }
     for (const [signal, n] of Object.entries(ok)) if (n > 0) tel.count('zeroops.detector.records', { signal, outcome: 'ok' }, n);
@@ -104,7 +130,13 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
   async function closeWindows(all = false): Promise<void> {
     const due: WindowAccumulator[] = all ? windows.closeAll() : windows.closeDue();
     if (due.length === 0) return;
-    const inputs = due.map((acc) => ({ service: acc.service, startMs: acc.startMs, endMs: acc.endMs, features: acc.features(), callees: [...acc.callees.keys()] }));
+    const inputs = due.map((acc) => ({
+      service: acc.service,
+      startMs: acc.startMs,
+      endMs: acc.endMs,
+      features: acc.features(),
+      callees: [...acc.callees.keys()],
+    }));
     const results = models.scoreBatch(inputs);
     try {
       await sink.touchServices([...new Set(due.map((w) => w.service))]);
@@ -121,7 +153,8 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
   }
 
   function snapshot(partitions?: ReadonlySet<number>): PartitionCheckpoint {
-    const state: PartitionCheckpoint = { models: models.snapshot(partitions), windows: {} };
+    const state: PartitionCheckpoint = { models: models.snapshot(partitions), windows: {}, offsets: {} };
+    for (const [k, o] of offsets) state.offsets[k] = o.toString();
     for (const name of Object.keys(state.models)) {
       const w = windows.snapshot(name);
       if (w) state.windows[name] = w;
@@ -132,23 +165,38 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
   async function onAssigned(parts: TopicPartition[]): Promise<void> {
     const fresh = new Set(parts.map((p) => p.partition).filter((p) => !owned.has(p)));
     for (const p of fresh) owned.add(p);
-    const cp = await loadPartitions(settings.store, fresh, MODEL_VERSION);
-    models.restore(cp.models);
-    for (const [name, w] of Object.entries(cp.windows)) windows.restore(name, w);
-    tel.count('zeroops.detector.restored_services', {}, Object.keys(cp.models).length);
+    const cp = await awaitHandover(fresh);
+    models.restore(cp.state.models);
+    for (const [name, w] of Object.entries(cp.state.windows)) windows.restore(name, w);
+    for (const [k, o] of Object.entries(cp.state.offsets)) offsets.set(k, BigInt(o));
+    // Claim the partitions: a later owner then waits for this instance's hand-over instead of taking an empty state.
+    await savePartitions(settings.store, snapshot(fresh), fresh, MODEL_VERSION, false);
+    tel.count('zeroops.detector.restored_services', {}, Object.keys(cp.state.models).length);
+    if (!cp.released)
+      log.warn({ partitions: [...fresh] }, 'restored partitions without a hand-over checkpoint (previous owner gone?): recent windows may be incomplete');
+  }
+
+  async function awaitHandover(partitions: ReadonlySet<number>): Promise<LoadedCheckpoint> {
+    const deadline = Date.now() + (settings.handoverWaitMs ?? 5_000);
+    for (;;) {
+      const cp = await loadPartitions(settings.store, partitions, MODEL_VERSION);
+      if (cp.released || Date.now() >= deadline || stopped) return cp;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async function onRevoked(parts: TopicPartition[]): Promise<void> {
     await closing;
     const gone = new Set(parts.map((p) => p.partition).filter((p) => owned.has(p)));
     if (gone.size === 0) return;
-    await savePartitions(settings.store, snapshot(gone), gone, MODEL_VERSION);
+    await savePartitions(settings.store, snapshot(gone), gone, MODEL_VERSION, true);
     for (const name of models.drop(gone)) windows.drop(name);
     for (const p of gone) owned.delete(p);
+    for (const k of [...offsets.keys()]) if (gone.has(Number(k.slice(k.lastIndexOf('|') + 1)))) offsets.delete(k);
   }
 
-  async function checkpoint(): Promise<void> {
-    await savePartitions(settings.store, snapshot(), new Set(owned), MODEL_VERSION);
+  async function checkpoint(released = false): Promise<void> {
+    await savePartitions(settings.store, snapshot(), new Set(owned), MODEL_VERSION, released);
     if (neural) await saveNeural(settings.store, neural.model.toJSON(), MODEL_VERSION);
   }
 
@@ -170,9 +218,12 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       });
       timer = setInterval(tick, Math.max(50, Math.min(1000, windowMs / 4)));
       checkpointTimer = setInterval(() => {
-        closing = closing.then(checkpoint).catch((err) => log.error({ err: describeError(err) }, 'periodic checkpoint failed'));
+        closing = closing.then(() => checkpoint()).catch((err) => log.error({ err: describeError(err) }, 'periodic checkpoint failed'));
       }, config.detectorCheckpointSeconds * 1000);
-      log.info({ windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: MODEL_VERSION, neural: Boolean(neural) }, 'detector started');
+      log.info(
+        { windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: MODEL_VERSION, neural: Boolean(neural) },
+        'detector started',
+      );
     },
     async flush() {
       tick();
@@ -187,7 +238,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       await closing;
       await closeWindows(false);
       // Windows still open are checkpointed (their records are committed) rather than closed early.
-      await checkpoint().catch((err) => log.error({ err: describeError(err) }, 'checkpoint at shutdown failed'));
+      await checkpoint(true).catch((err) => log.error({ err: describeError(err) }, 'checkpoint at shutdown failed'));
       neural?.model.dispose();
     },
   };

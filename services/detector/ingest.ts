@@ -80,15 +80,17 @@ export function ingestSpans(bytes: Uint8Array, windows: ServiceWindows, counts: 
       if (!acc) continue;
       acc.addRequest(durationMs, s.statusCode === STATUS_ERROR);
       const caller = s.parentSpanId ? clientSpans.get(s.parentSpanId) : undefined;
-      if (caller && caller !== service) windows.windowFor(caller, endMs)?.addCallee(service);
+      // Only into a caller this instance tracks: a window must never be opened for another instance's service.
+      if (caller && caller !== service) windows.knownWindowFor(caller, endMs)?.addCallee(service);
     } else if (s.kind === SPAN_KIND.client || s.kind === SPAN_KIND.producer) {
       if (!windows.saneTime(endMs)) {
         bump(counts, 'absurd_time');
         continue;
       }
       clientSpans.set(s.spanId, service);
+      const acc = windowOf(windows, service, endMs, counts);
       const peer = s.attributes['peer.service'];
-      if (typeof peer === 'string' && peer && peer !== service) windows.windowFor(service, endMs)?.addCallee(peer);
+      if (typeof peer === 'string' && peer && peer !== service) acc?.addCallee(peer);
     }
   }
   return service;

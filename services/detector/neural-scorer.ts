@@ -12,7 +12,16 @@ import { deviationToScore, ruleFor } from './seasonal-scorer.ts';
 import type { FeatureVector } from './window-features.ts';
 
 /** Fixed slots of the vector; `metric` slots are assigned per service in order of first appearance. */
-export const FIXED_SLOTS = ['request_rate', 'error_ratio', 'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'log_warn_rate', 'log_error_rate', 'log_fatal_rate'] as const;
+export const FIXED_SLOTS = [
+  'request_rate',
+  'error_ratio',
+  'latency_p50_ms',
+  'latency_p95_ms',
+  'latency_p99_ms',
+  'log_warn_rate',
+  'log_error_rate',
+  'log_fatal_rate',
+] as const;
 /** Metric slots per service. */
 export const METRIC_SLOTS = 4;
 /** Width of the vector. */

@@ -7,7 +7,7 @@
  * advances. A service's result depends only on its own windows and the
  * shared model's weights.
  */
-import { EpisodeTracker, type EpisodeConfig, type EpisodeState } from '../../models/episode.ts';
+import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../../models/episode.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../../models/likelihood.ts';
 import type { Evidence } from '../bus/messages.ts';
 import { learnNormalization, NEURAL_INPUTS, NeuralScorer, type NeuralServiceState, newNeuralServiceState, normalize } from './neural-scorer.ts';
@@ -107,7 +107,12 @@ export class ServiceModels {
   constructor(private readonly opts: ServiceModelsOptions) {}
 
   private wrap(st: ServiceState): Live {
-    return { st, seasonal: new SeasonalScorer(undefined, st.seasonal), likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, st.likelihood), episode: new EpisodeTracker(this.opts.episode, st.episode) };
+    return {
+      st,
+      seasonal: new SeasonalScorer(undefined, st.seasonal),
+      likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, st.likelihood),
+      episode: new EpisodeTracker(this.opts.episode, st.episode),
+    };
   }
 
   private get(service: string): Live {
@@ -115,7 +120,19 @@ export class ServiceModels {
     if (!m) {
       const episode = new EpisodeTracker(this.opts.episode);
       const likelihood = new AnomalyLikelihood(SERVICE_LIKELIHOOD);
-      const st: ServiceState = { partition: -1, seasonal: { features: {}, anomalousRun: 0 }, neural: newNeuralServiceState(), likelihood: likelihood.toJSON(), episode: episode.toJSON(), episodeId: null, openedAtMs: 0, seq: 0, scored: 0, emitted: { rank: 0, flapping: false, windowsSince: 0 }, callees: {} };
+      const st: ServiceState = {
+        partition: -1,
+        seasonal: { features: {}, anomalousRun: 0 },
+        neural: newNeuralServiceState(),
+        likelihood: likelihood.toJSON(),
+        episode: episode.toJSON(),
+        episodeId: null,
+        openedAtMs: 0,
+        seq: 0,
+        scored: 0,
+        emitted: { rank: 0, flapping: false, windowsSince: 0 },
+        callees: {},
+      };
       m = { st, seasonal: new SeasonalScorer(), likelihood, episode };
       this.live.set(service, m);
     }
@@ -134,7 +151,8 @@ export class ServiceModels {
     for (const w of inputs) {
       const k = depth.get(w.service) ?? 0;
       depth.set(w.service, k + 1);
-      (rounds[k] ??= []).push(w);
+      if (!rounds[k]) rounds[k] = [];
+      (rounds[k] as WindowInput[]).push(w);
     }
     const out: ServiceScore[] = [];
     for (const round of rounds) out.push(...this.scoreRound(round));
@@ -146,8 +164,12 @@ export class ServiceModels {
     const seasonal = round.map((w, i) => (lives[i] as Live).seasonal.score(w.features, w.endMs));
     const neural = this.opts.neural;
     const rows = new Float32Array(round.length * NEURAL_INPUTS);
-    round.forEach((w, i) => normalize((lives[i] as Live).st.neural, w.features, rows, i * NEURAL_INPUTS));
-    const nn = neural?.scoreBatch(rows, lives.map((l) => l.st.neural), round.map((w) => w.features));
+    for (const [i, w] of round.entries()) normalize((lives[i] as Live).st.neural, w.features, rows, i * NEURAL_INPUTS);
+    const nn = neural?.scoreBatch(
+      rows,
+      lives.map((l) => l.st.neural),
+      round.map((w) => w.features),
+    );
     const normal: number[] = [];
     const out = round.map((w, i) => {
       const m = lives[i] as Live;
@@ -196,7 +218,20 @@ export class ServiceModels {
       peak = u.event.peak;
     }
     const emit = this.shouldEmit(st, transition, score, u.flapping);
-    const result: ServiceScore = { input: w, score, likelihood, evidence, transition, episodeId: transition === 'none' ? null : st.episodeId, openedAtMs: st.openedAtMs, flapping: u.flapping, peak, callees: Object.keys(st.callees), episodeFeature: st.episodeFeature, emit };
+    const result: ServiceScore = {
+      input: w,
+      score,
+      likelihood,
+      evidence,
+      transition,
+      episodeId: transition === 'none' ? null : st.episodeId,
+      openedAtMs: st.openedAtMs,
+      flapping: u.flapping,
+      peak,
+      callees: Object.keys(st.callees),
+      episodeFeature: st.episodeFeature,
+      emit,
+    };
     if (transition === 'closed') {
       st.episodeId = null;
       delete st.episodeFeature;

@@ -84,6 +84,11 @@ export class ServiceWindows {
     return acc;
   }
 
+  /** Like {@link ServiceWindows.windowFor}, but undefined (and nothing counted) for a service without state here. */
+  knownWindowFor(service: string, tMs: number): WindowAccumulator | undefined {
+    return this.services.has(service) ? this.windowFor(service, tMs) : undefined;
+  }
+
   /** Removes and returns every window that may close now, oldest first per service. */
   closeDue(): WindowAccumulator[] {
     const wall = this.now();
@@ -126,7 +131,12 @@ export class ServiceWindows {
   snapshot(service: string): ServiceWindowState | undefined {
     const s = this.services.get(service);
     if (!s) return undefined;
-    return { open: [...s.open.values()].map((w) => w.toJSON()), maxEventMs: s.maxEventMs, closedUpToMs: Number.isFinite(s.closedUpToMs) ? s.closedUpToMs : -1, series: s.series.toJSON() };
+    return {
+      open: [...s.open.values()].map((w) => w.toJSON()),
+      maxEventMs: s.maxEventMs,
+      closedUpToMs: Number.isFinite(s.closedUpToMs) ? s.closedUpToMs : -1,
+      series: s.series.toJSON(),
+    };
   }
 
   /** Replaces the window state of `service` with a checkpointed one. */

@@ -33,7 +33,8 @@ describe('TensorFlow.js backends', () => {
     expect(wasm.weights.length).toBe(cpu.weights.length);
     const maxWeightDiff = Math.max(...wasm.weights.map((w, i) => Math.abs(w - (cpu.weights[i] as number))));
     expect(maxWeightDiff).toBeLessThan(1e-3);
-    for (let i = 0; i < cpu.errors.length; i++) expect(Math.abs((wasm.errors[i] as number) - (cpu.errors[i] as number))).toBeLessThan(1e-3 * Math.max(1, cpu.errors[i] as number));
+    for (let i = 0; i < cpu.errors.length; i++)
+      expect(Math.abs((wasm.errors[i] as number) - (cpu.errors[i] as number))).toBeLessThan(1e-3 * Math.max(1, cpu.errors[i] as number));
   });
 
   it('an explicit backend either loads or fails naming it (tfjs-node is not installable here)', async () => {
