@@ -3,23 +3,25 @@ import { eq, sql } from 'drizzle-orm';
 import type { AnomalyEvent, OutcomeEvent } from '../bus/messages.ts';
 import type { Db, ExecutionRow } from '../store/index.ts';
 import { executions } from '../store/index.ts';
-import { appendAudit, type DbOrTx, executionCounts, findExecution, readIncident } from './execution-repo.ts';
+import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
+import { appendAudit, type DbOrTx, findExecution } from './execution-repo.ts';
 import { evaluateGuardrails, firstDenial, type GuardrailDecision, type GuardrailFacts } from './guardrails.ts';
 import type { PlaybookVersionRef } from './matching.ts';
-
-/** Key of the transaction-level advisory lock that serializes decisions, so that guardrail counts are exact across replicas. */
-export const DECIDE_LOCK_KEY = 7_305_117_101;
 
 /** What a decision did. */
 export type Decision =
   | { kind: 'exists'; execution: ExecutionRow }
-  | { kind: 'created'; execution: ExecutionRow; decisions: GuardrailDecision[]; outcome?: OutcomeEvent };
+  | { kind: 'created'; execution: ExecutionRow; decisions: GuardrailDecision[]; outcome?: OutcomeEvent; fresh: boolean };
 
-/** Gathers the guardrails' facts for an anomaly and playbook (DB counts plus the incidents row). */
+/** Gathers the guardrails' facts for an anomaly and playbook (DB counts plus the incidents row), in one query. */
 export async function gatherFacts(db: DbOrTx, a: AnomalyEvent, playbookId: string, now: number): Promise<GuardrailFacts> {
-  const [incident, counts] = await Promise.all([readIncident(db, a.episodeId), executionCounts(db, a.service, playbookId)]);
-  const episodeOpen = incident ? incident.state === 'open' : a.episodeState !== 'closed';
-  return { now, episodeOpen, flapping: a.flapping || (incident?.flapping ?? false), ...counts };
+  return (await readDecisionSnapshot(db, a, playbookId, now)).facts;
+}
+
+/** Lease taken at decision time, so that the deciding worker runs the execution without a separate claim. */
+export interface DecisionClaim {
+  owner: string;
+  leaseMs: number;
 }
 
 interface Verdict {
@@ -62,25 +64,32 @@ export { outcomeOf as outcomeEventOf };
 const sameSkip = (row: ExecutionRow, v: Verdict) => row.status === 'skipped' && v.status === 'skipped' && row.reason.split(':')[0] === v.reason.split(':')[0];
 
 /**
- * Decides, under a global advisory lock, whether `pb` runs for anomaly `a`:
- * at most one execution per (episode, playbook); a skipped decision is
- * revisited by later events of the episode (e.g. once it stops flapping).
- * Records the decision (with the anomaly snapshot) in the audit log.
+ * Decides whether `pb` runs for anomaly `a`, under the advisory locks of its
+ * service, playbook and (with a fleet budget) the fleet, so that guardrail
+ * counts are exact across replicas while unrelated decisions run in
+ * parallel: at most one execution per (episode, playbook) (also enforced by
+ * a unique key); a skipped decision is revisited by later events of the
+ * episode (e.g. once it stops flapping). Records the decision (with the
+ * anomaly snapshot) in the audit log. With `claim`, an execution that is to
+ * run is written already `running` under that lease (its `fresh` flag says
+ * it was inserted, so it has no steps yet).
  */
-export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, actor: string): Promise<Decision> {
+export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, actor: string, claim?: DecisionClaim): Promise<Decision> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${DECIDE_LOCK_KEY})`);
-    const existing = await findExecution(tx, a.episodeId, pb.id);
+    await takeDecisionLocks(tx, decisionLockKeys(a.service, pb.id, pb.spec.guardrails));
+    const { existing, facts } = await readDecisionSnapshot(tx, a, pb.id, Date.now());
     if (existing && existing.status !== 'skipped') return { kind: 'exists', execution: existing };
-    const decisions = evaluateGuardrails(pb.spec.guardrails, await gatherFacts(tx, a, pb.id, Date.now()));
+    const decisions = evaluateGuardrails(pb.spec.guardrails, facts);
     const v = verdictFor(pb.spec.mode, decisions, pb.spec.steps.map((s) => s.id));
     if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
+    const lease = v.status === 'pending' && claim ? { status: 'running' as const, leaseOwner: claim.owner, leaseExpiresAt: sql`now() + ${claim.leaseMs} * interval '1 millisecond'` as unknown as Date } : { status: v.status };
     const fields = {
       anomalyId: a.id,
       playbookVersion: pb.version,
       mode: pb.spec.mode,
-      status: v.status,
+      ...lease,
       outcome: v.outcome,
+      outcomePublished: false,
       reason: v.reason,
       scoreBefore: a.score,
       createdAt: sql`now()` as unknown as Date,
@@ -88,9 +97,11 @@ export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, ac
     };
     const rows = existing
       ? await tx.update(executions).set(fields).where(eq(executions.id, existing.id)).returning()
-      : await tx.insert(executions).values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields }).returning();
-    const row = rows[0] as ExecutionRow;
+      : await tx.insert(executions).values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields }).onConflictDoNothing().returning();
+    const row = rows[0];
+    // Only reachable if two events of one episode named different services (other locks): the unique key decided.
+    if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
     await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, { anomaly: a, playbook: { id: pb.id, name: pb.name, version: pb.version }, mode: pb.spec.mode, status: v.status, reason: v.reason, guardrails: decisions });
-    return { kind: 'created', execution: row, decisions, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
+    return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
   });
 }

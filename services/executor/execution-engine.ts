@@ -1,8 +1,6 @@
-import type { OutcomeEvent } from '../bus/messages.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Db, ExecutionRow } from '../store/index.ts';
-import { outcomeEventOf } from './decide.ts';
+import type { Db, ExecutionRow, ExecutionStepRow } from '../store/index.ts';
 import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
 import { getVersion } from './playbook-repo.ts';
 import { type ActionSpec, MUTATING_STEP_TYPES, type Playbook } from './playbook-schema.ts';
@@ -21,7 +19,16 @@ export interface EngineDeps {
   owner: string;
   /** Lease length, in milliseconds; renewed every third of it. */
   leaseMs: number;
-  publishOutcome(o: OutcomeEvent): Promise<void>;
+  /** Publishes the outcome of a finished execution (the outbox: never rejects). */
+  publishOutcome(row: ExecutionRow, kind: string): Promise<void>;
+}
+
+/** What the deciding worker already knows about an execution it just inserted (saves reading it back). */
+export interface Preloaded {
+  spec: Playbook;
+  /** The anomaly snapshot recorded with the decision. */
+  anomaly: Record<string, unknown>;
+  steps: ExecutionStepRow[];
 }
 
 class DeadlineError extends Error {}
@@ -140,17 +147,22 @@ async function complete(deps: EngineDeps, row: ExecutionRow, f: Finish, kind: st
   const done = await finishExecution(deps.db, row.id, deps.owner, f);
   if (!done) return;
   await appendAudit(deps.db, 'executor', 'execution.finish', 'execution', row.id, { status: f.status, outcome: f.outcome, reason: f.reason });
-  await deps.publishOutcome(outcomeEventOf(done, kind));
+  await deps.publishOutcome(done, kind);
+}
+
+async function load(db: Db, row: ExecutionRow): Promise<Preloaded> {
+  const [spec, record, steps] = await Promise.all([getVersion(db, row.playbookId, row.playbookVersion), decisionRecord(db, row.id), listSteps(db, row.id)]);
+  return { spec, anomaly: (record?.anomaly ?? { service: row.service, episodeId: row.episodeId, score: row.scoreBefore }) as Record<string, unknown>, steps };
 }
 
 /**
  * Drives a claimed execution to its end (or until `stop` aborts, the lease
  * is lost or the deadline passes), resuming after the last finished step.
+ * `preloaded` (from the decision that inserted it) skips reading the
+ * playbook version, the anomaly snapshot and the steps back.
  */
-export async function runExecution(deps: EngineDeps, row: ExecutionRow, stop: AbortSignal): Promise<void> {
-  const spec = await getVersion(deps.db, row.playbookId, row.playbookVersion);
-  const anomaly = ((await decisionRecord(deps.db, row.id))?.anomaly ?? { service: row.service, episodeId: row.episodeId, score: row.scoreBefore }) as Record<string, unknown>;
-  const steps = await listSteps(deps.db, row.id);
+export async function runExecution(deps: EngineDeps, row: ExecutionRow, stop: AbortSignal, preloaded?: Preloaded): Promise<void> {
+  const { spec, anomaly, steps } = preloaded ?? (await load(deps.db, row));
   const firstStart = Math.min(Date.now(), ...steps.map((s) => s.startedAt?.getTime() ?? Date.now()));
   const deadline = firstStart + executionBudgetMs(spec);
   const kind = String(anomaly.kind ?? '');

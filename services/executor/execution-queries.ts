@@ -49,7 +49,7 @@ export async function getExecutionDetail(db: Db, id: string) {
 async function transition(db: Db, id: string, from: ExecutionStatus[], set: Partial<typeof executions.$inferInsert>, what: string): Promise<ExecutionRow> {
   const rows = await db
     .update(executions)
-    .set({ ...set, updatedAt: sql`now()` as unknown as Date })
+    .set({ ...set, outcomePublished: false, updatedAt: sql`now()` as unknown as Date })
     .where(and(eq(executions.id, id), inArray(executions.status, from)))
     .returning();
   if (rows[0]) return rows[0];

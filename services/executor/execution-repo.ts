@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.ts';
 import { auditLog, type ExecutionRow, type ExecutionStepRow, executions, executionSteps, incidents, type StepStatus } from '../store/index.ts';
 import type { IncidentView } from './steps/types.ts';
@@ -23,28 +23,6 @@ export async function readIncident(db: DbOrTx, episodeId: string): Promise<Incid
   const rows = await db.select().from(incidents).where(eq(incidents.id, episodeId));
   const r = rows[0];
   return r ? { state: r.state, lastScore: r.lastScore, maxScore: r.maxScore, flapping: r.flapping } : undefined;
-}
-
-/** Counts used by the guardrails, from the executions table (DB clock). */
-export async function executionCounts(db: DbOrTx, service: string, playbookId: string): Promise<{ lastServiceRunAt: number | null; playbookRunsLastHour: number; fleetRunsLastHour: number; playbookRunning: number }> {
-  const acting = inArray(executions.status, [...ACTING_STATUSES]);
-  const hourAgo = sql`now() - interval '1 hour'`;
-  const [row] = await db
-    .select({
-      last: sql<Date | string | null>`max(${executions.createdAt}) filter (where ${executions.service} = ${service})`,
-      pb: sql<number>`count(*) filter (where ${executions.playbookId} = ${playbookId} and ${executions.createdAt} > ${hourAgo})`,
-      fleet: sql<number>`count(*) filter (where ${executions.createdAt} > ${hourAgo})`,
-      running: sql<number>`count(*) filter (where ${executions.playbookId} = ${playbookId} and ${executions.status} in ('pending', 'running'))`,
-    })
-    .from(executions)
-    .where(acting);
-  const last = row?.last ?? null;
-  return {
-    lastServiceRunAt: last === null ? null : new Date(last).getTime(),
-    playbookRunsLastHour: Number(row?.pb ?? 0),
-    fleetRunsLastHour: Number(row?.fleet ?? 0),
-    playbookRunning: Number(row?.running ?? 0),
-  };
 }
 
 /** The execution of (episode, playbook), if any. */
@@ -112,30 +90,43 @@ export interface StepIdentity {
   idempotencyKey: string;
 }
 
+/** A begun attempt: its number and when the step's first attempt started. */
+export interface BegunAttempt {
+  attempt: number;
+  startedAt: Date;
+}
+
 /**
- * Records the start of an attempt BEFORE its side effect: inserts the step
- * (attempt 1) or increments its attempt, fenced by the lease (the execution
- * row is locked and must still be leased by `owner`). Returns the row;
- * `leaseLost` when the fence failed; the finished row unchanged when the
- * step already finished (it is never run again).
+ * Records the start of an attempt BEFORE its side effect, in ONE statement:
+ * inserts the step (attempt 1) or increments its attempt, fenced by the
+ * lease (the execution row is locked and must still be leased by `owner`),
+ * and appends the `step.start` audit record. Returns `leaseLost` when the
+ * fence failed, and the finished row unchanged when the step already
+ * finished (it is never run again).
  */
-export async function beginAttempt(db: Db, step: StepIdentity, owner: string): Promise<{ leaseLost: true } | { leaseLost: false; row: ExecutionStepRow; finished: boolean }> {
-  return db.transaction(async (tx) => {
-    const fence = await tx
-      .select({ id: executions.id })
-      .from(executions)
-      .where(and(eq(executions.id, step.executionId), eq(executions.leaseOwner, owner), eq(executions.status, 'running'), gt(executions.leaseExpiresAt, sql`now()`)))
-      .for('update');
-    if (fence.length === 0) return { leaseLost: true as const };
-    const existing = (await tx.select().from(executionSteps).where(eq(executionSteps.idempotencyKey, step.idempotencyKey)))[0];
-    if (existing && !['pending', 'running'].includes(existing.status)) return { leaseLost: false as const, row: existing, finished: true };
-    const rows = await tx
-      .insert(executionSteps)
-      .values({ ...step, status: 'running', attempt: 1, startedAt: sql`now()` as unknown as Date })
-      .onConflictDoUpdate({ target: executionSteps.idempotencyKey, set: { attempt: sql`${executionSteps.attempt} + 1`, status: 'running', error: null } })
-      .returning();
-    return { leaseLost: false as const, row: rows[0] as ExecutionStepRow, finished: false };
-  });
+export async function beginAttempt(db: Db, step: StepIdentity, owner: string): Promise<{ leaseLost: true } | { leaseLost: false; finished: true; row: ExecutionStepRow } | { leaseLost: false; finished: false; begun: BegunAttempt }> {
+  const { executionId: ex, stepIndex, name, type, idempotencyKey: key } = step;
+  const res = (await db.execute(sql`
+    with fence as (
+      select id from executions
+      where id = ${ex}::text and lease_owner = ${owner}::text and status = 'running' and lease_expires_at > now()
+      for update
+    ), ins as (
+      insert into execution_steps (execution_id, step_index, name, type, idempotency_key, status, attempt, started_at)
+      select ${ex}::text, ${stepIndex}::int, ${name}::text, ${type}::text, ${key}::text, 'running', 1, now() from fence
+      on conflict (idempotency_key) do update set attempt = execution_steps.attempt + 1, status = 'running', error = null
+      where execution_steps.status in ('pending', 'running')
+      returning attempt, started_at
+    ), audit as (
+      insert into audit_log (actor, action, subject_type, subject_id, details)
+      select 'executor', 'step.start', 'execution', ${ex}::text, jsonb_build_object('step', ${name}::text, 'type', ${type}::text, 'attempt', ins.attempt, 'idempotencyKey', ${key}::text) from ins
+    )
+    select (select count(*) from fence) as fenced, ins.attempt, ins.started_at from (select 1) as one left join ins on true`)) as unknown as { rows: { fenced: number | string; attempt: number | null; started_at: Date | string | null }[] };
+  const r = res.rows[0];
+  if (!r || Number(r.fenced) === 0) return { leaseLost: true };
+  if (r.attempt !== null && r.started_at !== null) return { leaseLost: false, finished: false, begun: { attempt: Number(r.attempt), startedAt: new Date(r.started_at) } };
+  const row = (await db.select().from(executionSteps).where(eq(executionSteps.idempotencyKey, key)))[0] as ExecutionStepRow;
+  return { leaseLost: false, finished: true, row };
 }
 
 /** Records the end of a step (or of a failed attempt that will be retried, with status `running`). */
@@ -159,7 +150,7 @@ export interface Finish {
 export async function finishExecution(db: DbOrTx, id: string, owner: string, f: Finish): Promise<ExecutionRow | undefined> {
   const rows = await db
     .update(executions)
-    .set({ status: f.status, outcome: f.outcome, reason: f.reason, scoreAfter: f.scoreAfter ?? null, finishedAt: sql`now()`, updatedAt: sql`now()`, leaseOwner: null, leaseExpiresAt: null })
+    .set({ status: f.status, outcome: f.outcome, outcomePublished: false, reason: f.reason, scoreAfter: f.scoreAfter ?? null, finishedAt: sql`now()`, updatedAt: sql`now()`, leaseOwner: null, leaseExpiresAt: null })
     .where(and(eq(executions.id, id), eq(executions.leaseOwner, owner), eq(executions.status, 'running')))
     .returning();
   return rows[0];

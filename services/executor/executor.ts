@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Bus, ConsumedRecord, Subscription } from '../bus/bus.ts';
-import { type AnomalyEvent, decodeAnomaly, encodeOutcome, type OutcomeEvent } from '../bus/messages.ts';
+import { type AnomalyEvent, decodeAnomaly } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { Component } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
 import { describeError, PermanentError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { DEFAULT_RETRY, withRetry } from '../core/retry.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
 import { decide } from './decide.ts';
-import { runExecution } from './execution-engine.ts';
-import { claimExecution, findRunnable, readIncident } from './execution-repo.ts';
+import { findRunnable, readIncident, releaseLease } from './execution-repo.ts';
+import { forEachKeyInOrder } from './keyed-concurrency.ts';
+import type { PlaybookCatalog } from './matching.ts';
+import { createOutcomeOutbox } from './outcome-outbox.ts';
 import { createCatalogCache } from './playbook-catalog.ts';
+import { createRunRegistry } from './run-registry.ts';
 import { AddressGuard, createStepActivities } from './steps/index.ts';
 import { createRedactor } from './template.ts';
 
@@ -21,12 +23,18 @@ import { createRedactor } from './template.ts';
 export interface ExecutorOptions {
   /** Lease of a running execution, in ms (default 15 000): a dead worker's executions are resumed this long after it stopped renewing. */
   leaseMs: number;
-  /** How often unfinished executions with a free lease are looked for, in ms (default 1 000). */
+  /** How often unfinished executions with a free lease are looked for, in ms (default 1 000); also right after a slot frees up while some wait. */
   pollMs: number;
   /** Most executions this process runs at once (default 100). */
   maxRunning: number;
   /** Lease owner id (default `<hostname>:<pid>:<random>`). */
   workerId: string;
+  /** Anomalies of different services decided at once within a batch (default half the database pool, at least 2). */
+  decisionConcurrency: number;
+  /** How often unpublished outcomes are swept to the bus, in ms (default 5 000). */
+  outboxSweepMs: number;
+  /** Age, in ms, after which an unpublished outcome is the sweep's (default 10 000). */
+  outboxGraceMs: number;
 }
 
 /** Runtime dependencies of the executor (the lead's wiring passes exactly these; `options` is optional tuning). */
@@ -39,102 +47,122 @@ export interface ExecutorSettings {
   options?: Partial<ExecutorOptions>;
 }
 
-interface Running {
-  ctl: AbortController;
-  done: Promise<void>;
+/** Resolves the options, filling defaults. */
+export function executorOptions(config: Config, over: Partial<ExecutorOptions> = {}): ExecutorOptions {
+  return {
+    leaseMs: 15_000,
+    pollMs: 1_000,
+    maxRunning: 100,
+    workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    decisionConcurrency: Math.max(2, Math.floor(config.databasePool / 2)),
+    outboxSweepMs: 5_000,
+    outboxGraceMs: 10_000,
+    ...over,
+  };
 }
 
 /**
  * The executor service: consumes `anomalies` (group `<prefix>zeroops-executor`),
  * picks a playbook, applies the guardrails, and runs durable executions whose
- * outcomes go to the `outcomes` topic and the executions table.
+ * outcomes go to the `outcomes` topic (through an outbox) and the executions table.
  */
 export function createExecutor(settings: ExecutorSettings, config: Config): Component {
-  const opts: ExecutorOptions = { leaseMs: 15_000, pollMs: 1_000, maxRunning: 100, workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, ...settings.options };
+  const opts = executorOptions(config, settings.options);
   const { bus, telemetry, topics } = settings;
   const db = settings.store.db;
   const logger = settings.logger.child({ component: 'executor', worker: opts.workerId });
   const catalog = createCatalogCache(db);
-  const redact = createRedactor(config.secrets);
   const activities = createStepActivities({ config, guard: new AddressGuard(config.httpAllowlist), readIncident: (ep) => readIncident(db, ep) });
-  const running = new Map<string, Running>();
-  // Decisions take a global advisory lock; queueing them here keeps one pooled connection (not one per partition) waiting on it.
-  let decisionQueue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = decisionQueue.then(fn, fn);
-    decisionQueue = next.catch((err: unknown) => void err);
-    return next;
-  };
+  const outbox = createOutcomeOutbox({ db, bus, topic: topics.outcomes, logger, telemetry, graceMs: opts.outboxGraceMs });
+  const engine = { db, activities, redact: createRedactor(config.secrets), logger, secrets: config.secrets, owner: opts.workerId, leaseMs: opts.leaseMs, publishOutcome: outbox.publish };
+  const runs = createRunRegistry({ engine, logger, telemetry, maxRunning: opts.maxRunning, onSlotFreed: () => backlog && schedulePoll(0) });
+  const publishing = new Set<Promise<void>>();
   let sub: Subscription | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
   let stopping = false;
+  /** Some execution was decided while every slot was taken: poll as soon as one frees up. */
+  let backlog = false;
 
-  async function publishOutcome(o: OutcomeEvent): Promise<void> {
+  function track(p: Promise<void>): void {
+    publishing.add(p);
+    void p.finally(() => publishing.delete(p));
+  }
+
+  async function handle(a: AnomalyEvent, cat: PlaybookCatalog): Promise<void> {
+    if (a.episodeState === 'closed') return telemetry.count('zeroops.executor.anomalies', { result: 'episode_closed' });
+    const pb = cat.choose(a);
+    if (!pb) return telemetry.count('zeroops.executor.anomalies', { result: 'no_match' });
+    const slot = runs.reserve();
     try {
-      await withRetry(DEFAULT_RETRY, () => bus.publish(topics.outcomes, [{ key: o.service, value: encodeOutcome(o) }]));
-      telemetry.count('zeroops.executor.outcomes', { outcome: o.outcome });
-    } catch (err) {
-      telemetry.count('zeroops.executor.outcome_publish_failures');
-      logger.error({ err: describeError(err), execution: o.executionId }, 'could not publish outcome (it is stored in the executions table)');
+      const d = await decide(db, a, pb.ref, 'executor', slot && !stopping ? { owner: opts.workerId, leaseMs: opts.leaseMs } : undefined);
+      telemetry.count('zeroops.executor.anomalies', { result: d.kind === 'exists' ? 'duplicate' : d.execution.status });
+      if (d.kind === 'exists') return;
+      if (d.outcome) track(outbox.publish(d.execution, a.kind));
+      if (d.execution.status === 'pending') backlog = true;
+      if (d.execution.status !== 'running' || d.execution.leaseOwner !== opts.workerId) return;
+      const preloaded = d.fresh ? { spec: pb.ref.spec, anomaly: JSON.parse(JSON.stringify(a)) as Record<string, unknown>, steps: [] } : undefined;
+      if (stopping) await releaseLease(db, d.execution.id, opts.workerId);
+      else runs.start(d.execution, preloaded);
+    } finally {
+      if (slot) runs.unreserve();
     }
   }
 
-  const engine = { db, activities, redact, logger, secrets: config.secrets, owner: opts.workerId, leaseMs: opts.leaseMs, publishOutcome };
-
-  async function kick(id: string): Promise<void> {
-    if (stopping || running.has(id) || running.size >= opts.maxRunning) return;
-    const row = await claimExecution(db, id, opts.workerId, opts.leaseMs);
-    if (!row || stopping) return;
-    const ctl = new AbortController();
-    const done = runExecution(engine, row, ctl.signal)
-      .catch((err: unknown) => {
-        telemetry.count('zeroops.executor.run_errors');
-        logger.error({ err: describeError(err), execution: id }, 'execution interrupted; another attempt resumes it after its lease expires');
-      })
-      .finally(() => running.delete(id));
-    running.set(id, { ctl, done });
-    telemetry.count('zeroops.executor.executions_started');
-  }
-
-  async function handle(a: AnomalyEvent): Promise<void> {
-    if (a.episodeState === 'closed') return telemetry.count('zeroops.executor.anomalies', { result: 'episode_closed' });
-    const pb = (await catalog.current()).choose(a);
-    if (!pb) return telemetry.count('zeroops.executor.anomalies', { result: 'no_match' });
-    const d = await serialized(() => decide(db, a, pb.ref, 'executor'));
-    telemetry.count('zeroops.executor.anomalies', { result: d.kind === 'exists' ? 'duplicate' : d.execution.status });
-    if (d.kind === 'exists') return;
-    if (d.outcome) await publishOutcome(d.outcome);
-    if (d.execution.status === 'pending') await kick(d.execution.id);
-  }
-
   async function eachBatch(records: ConsumedRecord[]): Promise<void> {
+    const events: AnomalyEvent[] = [];
     for (const r of records) {
-      let a: AnomalyEvent;
       try {
-        a = decodeAnomaly(r.value);
+        events.push(decodeAnomaly(r.value));
       } catch (err) {
         telemetry.count('zeroops.executor.invalid_messages');
         logger.warn({ err: describeError(err), offset: r.offset, partition: r.partition }, 'dropping undecodable anomaly');
-        continue;
       }
+    }
+    if (events.length === 0) return;
+    const cat = await catalog.current();
+    await forEachKeyInOrder(events, (a) => a.service, opts.decisionConcurrency, async (a) => {
       try {
-        await handle(a);
+        await handle(a, cat);
       } catch (err) {
         if (!(err instanceof PermanentError)) throw err;
         telemetry.count('zeroops.executor.rejected', { code: err.code });
         logger.warn({ err: describeError(err), anomaly: a.id }, 'anomaly not actionable');
       }
-    }
+    });
+  }
+
+  function schedulePoll(ms: number): void {
+    if (stopping) return;
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(() => void poll(), ms);
   }
 
   async function poll(): Promise<void> {
     try {
-      const free = opts.maxRunning - running.size;
-      if (free > 0) for (const id of await findRunnable(db, free)) await kick(id);
+      const free = runs.free();
+      backlog = false;
+      if (free > 0) {
+        const ids = await findRunnable(db, free);
+        // A full page means more may wait: look again as soon as a slot frees up.
+        if (ids.length === free) backlog = true;
+        for (const id of ids) await runs.claim(id, () => stopping);
+      }
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'looking for unfinished executions failed; will retry');
     } finally {
-      if (!stopping) pollTimer = setTimeout(() => void poll(), opts.pollMs);
+      schedulePoll(opts.pollMs);
+    }
+  }
+
+  async function sweep(): Promise<void> {
+    try {
+      await outbox.sweep();
+    } catch (err) {
+      telemetry.count('zeroops.executor.outcome_sweep_failures');
+      logger.warn({ err: describeError(err) }, 'republishing outcomes failed; will retry');
+    } finally {
+      if (!stopping) sweepTimer = setTimeout(() => void sweep(), opts.outboxSweepMs);
     }
   }
 
@@ -145,16 +173,17 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
       await bus.ensureTopics([{ name: topics.anomalies, partitions: config.topicPartitions }, { name: topics.outcomes, partitions: config.topicPartitions }]);
       sub = await bus.subscribe({ groupId: `${config.topicPrefix}zeroops-executor`, topics: [topics.anomalies], eachBatch });
       void poll();
-      logger.info({ leaseMs: opts.leaseMs }, 'executor started');
+      void sweep();
+      logger.info({ leaseMs: opts.leaseMs, decisionConcurrency: opts.decisionConcurrency }, 'executor started');
     },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       stopping = true;
       clearTimeout(pollTimer);
+      clearTimeout(sweepTimer);
       await sub?.stop();
       sub = undefined;
-      for (const r of running.values()) r.ctl.abort(new Error('executor stopping'));
-      const all = Promise.all([...running.values()].map((r) => r.done));
       let timer: NodeJS.Timeout | undefined;
+      const all = Promise.all([runs.abortAll(new Error('executor stopping')), ...publishing]);
       await Promise.race([all, new Promise((res) => { timer = setTimeout(res, deadlineMs); })]);
       clearTimeout(timer);
     },

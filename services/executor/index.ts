@@ -4,6 +4,8 @@
  */
 export { createExecutor } from './executor.ts';
 export type { ExecutorOptions, ExecutorSettings } from './executor.ts';
+export { createOutcomeOutbox, markOutcomePublished, publishOutcomeOf } from './outcome-outbox.ts';
+export type { OutcomeOutbox, OutcomeOutboxSettings } from './outcome-outbox.ts';
 export * from './playbook-schema.ts';
 export { assertPlaybook, parseDocument, validatePlaybook } from './playbook-validate.ts';
 export type { ValidationContext, ValidationResult } from './playbook-validate.ts';

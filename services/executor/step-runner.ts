@@ -1,7 +1,7 @@
 import { describeError, PermanentError } from '../core/errors.ts';
 import { nextRetry, type RetryPolicy, sleep } from '../core/retry.ts';
 import type { Db, ExecutionStepRow } from '../store/index.ts';
-import { appendAudit, beginAttempt, finishStep, type StepIdentity } from './execution-repo.ts';
+import { appendAudit, type BegunAttempt, beginAttempt, finishStep, type StepIdentity } from './execution-repo.ts';
 import type { ActionSpec } from './playbook-schema.ts';
 import type { StepActivities, StepOutput } from './steps/index.ts';
 import type { Redactor, TemplateContext } from './template.ts';
@@ -46,7 +46,7 @@ function persisted(out: StepOutput): StepOutput {
   return { response: out.response, ...(out.verdict ? { verdict: out.verdict } : {}), ...(out.scoreAfter !== undefined ? { scoreAfter: out.scoreAfter } : {}) };
 }
 
-async function attemptOnce(ctx: RunContext, ident: StepIdentity, action: ActionSpec, row: ExecutionStepRow): Promise<StepOutput> {
+async function attemptOnce(ctx: RunContext, ident: StepIdentity, action: ActionSpec, begun: BegunAttempt): Promise<StepOutput> {
   const untimed = action.type === 'wait' || action.type === 'verify';
   const timeoutMs = (action.timeoutSeconds ?? 30) * 1000;
   const signal = untimed ? ctx.signal : AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
@@ -55,7 +55,7 @@ async function attemptOnce(ctx: RunContext, ident: StepIdentity, action: ActionS
     idempotencyKey: ident.idempotencyKey,
     signal,
     timeoutMs,
-    firstStartedAt: (row.startedAt ?? new Date()).getTime(),
+    firstStartedAt: begun.startedAt.getTime(),
     episodeId: ctx.episodeId,
     scoreBefore: ctx.scoreBefore,
   });
@@ -63,7 +63,7 @@ async function attemptOnce(ctx: RunContext, ident: StepIdentity, action: ActionS
 
 /**
  * Runs one step durably: each attempt is recorded (attempt count, fenced by
- * the lease) before its side effect and its result after; a step that
+ * the lease, with its `step.start` audit record) before its side effect and its result after; a step that
  * already finished (before a restart) is never run again; retryable
  * failures are retried per the step's policy.
  */
@@ -72,10 +72,9 @@ export async function runStep(ctx: RunContext, ident: StepIdentity, action: Acti
     const begun = await beginAttempt(ctx.db, ident, ctx.owner);
     if (begun.leaseLost) throw new LeaseLostError(ctx.executionId);
     if (begun.finished) return resultOfFinished(begun.row);
-    const attempt = begun.row.attempt;
-    await appendAudit(ctx.db, 'executor', 'step.start', 'execution', ctx.executionId, { step: ident.name, type: ident.type, attempt, idempotencyKey: ident.idempotencyKey });
+    const attempt = begun.begun.attempt;
     try {
-      const out = await attemptOnce(ctx, ident, action, begun.row);
+      const out = await attemptOnce(ctx, ident, action, begun.begun);
       const stored = ctx.redact(persisted(out)) as StepOutput;
       await finishStep(ctx.db, ident.idempotencyKey, 'succeeded', { request: ctx.redact(out.request ?? null), response: stored, error: null });
       await appendAudit(ctx.db, 'executor', 'step.succeeded', 'execution', ctx.executionId, { step: ident.name, attempt, ...(out.verdict ? { verdict: out.verdict } : {}) });

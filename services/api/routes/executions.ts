@@ -1,18 +1,18 @@
 import { Type } from '@sinclair/typebox';
-import { encodeOutcome } from '../../bus/messages.ts';
 import { describeError } from '../../core/errors.ts';
 import type { ExecutionRow } from '../../store/index.ts';
-import { approveExecution, cancelExecution, getExecutionDetail, listExecutions, outcomeEventOf, rejectExecution } from '../../executor/index.ts';
+import { approveExecution, cancelExecution, getExecutionDetail, listExecutions, publishOutcomeOf, rejectExecution } from '../../executor/index.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const tags = ['executions'];
 
-async function publishOutcome(deps: ApiDeps, row: ExecutionRow, log: { error(o: object, m: string): void }): Promise<void> {
+async function publishOutcome(deps: ApiDeps, row: ExecutionRow, log: { warn(o: object, m: string): void }): Promise<void> {
   try {
-    await deps.bus.publish(deps.topics.outcomes, [{ key: row.service, value: encodeOutcome(outcomeEventOf(row, '')) }]);
+    await publishOutcomeOf(deps.store.db, deps.bus, deps.topics.outcomes, row, '');
   } catch (err) {
-    log.error({ err: describeError(err), execution: row.id }, 'could not publish outcome (it is stored in the executions table)');
+    // The row keeps outcome_published = false: an executor's outcome sweep publishes it.
+    log.warn({ err: describeError(err), execution: row.id }, 'could not publish outcome now; the executor will republish it');
   }
 }
 

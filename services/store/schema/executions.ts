@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import { boolean, check, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
 import { sqlList, timestamptz } from './columns.ts';
 import { playbookVersions } from './playbooks.ts';
 
@@ -21,7 +21,8 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
  * execution per episode and playbook, so redelivered anomalies and executor
  * replicas cannot start a second one (insert with `onConflictDoNothing`).
  * `leaseOwner`/`leaseExpiresAt` let a restarted or other executor take over
- * an unfinished execution once its lease has expired.
+ * an unfinished execution once its lease has expired. `outcomePublished` is
+ * the outbox marker of the outcome event.
  */
 export const executions = pgTable(
   'executions',
@@ -44,11 +45,21 @@ export const executions = pgTable(
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
     finishedAt: timestamptz('finished_at'),
+    /**
+     * Outbox marker: true once the current `outcome` was published on the
+     * `outcomes` topic. Every write of a new outcome sets it back to false; the
+     * executor's outcome sweep republishes rows left false (at-least-once).
+     */
+    outcomePublished: boolean('outcome_published').notNull().default(false),
   },
   (t) => [
     unique('executions_episode_playbook_unique').on(t.episodeId, t.playbookId),
     index('executions_service_created_at_idx').on(t.service, t.createdAt),
     index('executions_status_idx').on(t.status),
+    // Guardrail counts per playbook and fleet-wide over the last hour read these instead of the whole table.
+    index('executions_playbook_created_at_idx').on(t.playbookId, t.createdAt),
+    index('executions_created_at_idx').on(t.createdAt),
+    index('executions_outcome_unpublished_idx').on(t.updatedAt).where(sql`"outcome" IS NOT NULL AND NOT "outcome_published"`),
     foreignKey({
       name: 'executions_playbook_version_fk',
       columns: [t.playbookId, t.playbookVersion],
