@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
+import { createMemoryBus } from '../../../services/bus/index.ts';
+import { topicNames } from '../../../services/bus/topics.ts';
+import { loadConfig } from '../../../services/core/config.ts';
+import { silentLogger } from '../../../services/core/logger.ts';
+import { createTelemetry } from '../../../services/core/telemetry.ts';
+import { createStore, MEMORY_DATA_DIR, type Store } from '../../../services/store/index.ts';
+
+/** The first ```yaml block of the README's Playbooks section. */
+function readmePlaybook(): string {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Playbooks'));
+  const m = section.match(/```yaml\n([\s\S]*?)```/);
+  if (!m?.[1]) throw new Error('README has no yaml block under ## Playbooks');
+  return m[1];
+}
+
+describe('the README playbook example', () => {
+  let store: Store;
+  let app: ApiApp;
+
+  beforeAll(async () => {
+    // The example references three secrets; a playbook naming an unconfigured secret is refused.
+    const config = loadConfig({ ZEROOPS_SECRET_DEPLOY_TOKEN: 't', ZEROOPS_SECRET_SLACK_WEBHOOK: 'https://hooks.example/x', ZEROOPS_SECRET_PD_KEY: 'k' });
+    store = await createStore({ databaseUrl: '', dataDir: MEMORY_DATA_DIR, poolSize: 1, connectTimeoutMs: 10_000, logger: silentLogger() });
+    app = await buildApiApp({ store, bus: createMemoryBus(), config, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+  });
+
+  it('is a valid playbook as documented', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/playbooks/validate', headers: { 'content-type': 'application/yaml' }, payload: readmePlaybook() });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ name: 'restart-checkout', mode: 'auto' });
+  });
+
+  it('breaking it gives 400 naming the field', async () => {
+    const broken = readmePlaybook().replace('timeoutSeconds: 10', 'timeoutSeconds: -1');
+    const res = await app.inject({ method: 'POST', url: '/api/v1/playbooks/validate', headers: { 'content-type': 'application/yaml' }, payload: broken });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('ZEROOPS_PLAYBOOK_INVALID');
+    expect(JSON.stringify(res.json().error.details)).toContain('/steps/0/timeoutSeconds');
+  });
+});
