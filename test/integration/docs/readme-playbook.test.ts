@@ -36,7 +36,7 @@ describe('the README playbook example', () => {
   it('is a valid playbook as documented', async () => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/playbooks/validate', headers: { 'content-type': 'application/yaml' }, payload: readmePlaybook() });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ name: 'restart-checkout', mode: 'auto' });
+    expect(res.json()).toMatchObject({ valid: true, playbook: { name: 'restart-checkout', mode: 'auto' } });
   });
 
   it('breaking it gives 400 naming the field', async () => {
