@@ -6,7 +6,11 @@
  * for each category, the config and threshold are chosen on the other
  * categories and the held-out category is scored with them.
  *
- * Usage: npx tsx test/bench/nab/nab-experiment.ts [-v] '<json>' ['<json>' ...]
+ * Usage: npx tsx test/bench/nab/nab-experiment.ts [-v] [-a] '<json>' ['<json>' ...]
+ * `-v` prints per-file hits and false positives; `-a` lists every alarm
+ * (score > 0) with its role (TP = first detection of a window, T2 = a later
+ * one, FP, pr = probation) and its standard-profile weight, ranked by score,
+ * to see which alarms a threshold can separate.
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -59,6 +63,27 @@ function windowCount(rows: readonly ScoredRow[]): number {
   const ids = new Set<number>();
   for (const r of rows) if (r.role.kind === 'window') ids.add(r.role.window);
   return ids.size;
+}
+
+/** Every alarm of the corpus, highest score first, with its role and weight. */
+function listAlarms(series: Series[], scores: number[][], windows: NabWindows, profile: NabProfile): void {
+  const alarms: { score: number; line: string }[] = [];
+  for (const [k, s] of series.entries()) {
+    const sc = scores[k] as number[];
+    const rows = prepareRows(sc, windowsToRows(s.times, windows.get(s.file) ?? []), profile);
+    const seen = new Set<number>();
+    for (const [i, r] of rows.entries()) {
+      if (r.score <= 0) continue;
+      let tag = r.role.kind === 'window' ? 'TP' : r.role.kind === 'probation' ? 'pr' : 'FP';
+      if (r.role.kind === 'window') {
+        if (seen.has(r.role.window)) tag = 'T2';
+        seen.add(r.role.window);
+      }
+      alarms.push({ score: r.score, line: `${r.score.toFixed(4)} ${tag} w ${r.weight.toFixed(2).padStart(5)} ${s.file} row ${i}` });
+    }
+  }
+  alarms.sort((a, b) => b.score - a.score);
+  for (const a of alarms) console.log(`    ${a.line}`);
 }
 
 function report(series: Series[], scores: number[][], windows: NabWindows, profiles: Record<string, NabProfile>, verbose: boolean): void {
@@ -115,7 +140,8 @@ function leaveOneOut(cats: string[], prepared: Map<string, ScoredRow[]>[], profi
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const verbose = argv.includes('-v');
-  const configs = argv.filter((a) => a !== '-v');
+  const alarms = argv.includes('-a');
+  const configs = argv.filter((a) => a !== '-v' && a !== '-a');
   if (configs.length === 0) configs.push('{}');
   const dir = resolve(process.env.ZEROOPS_NAB_DIR ?? join(REPO_ROOT, '../shared/datasets/nab'));
   const series = await loadSeries(dir);
@@ -128,6 +154,7 @@ async function main(): Promise<void> {
     all.push(scores);
     console.log(`${c}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     report(series, scores, windows, profiles, verbose);
+    if (alarms) listAlarms(series, scores, windows, profiles.standard as NabProfile);
   }
   const cats = [...new Set(series.map((s) => s.category))];
   for (const p of NAB_PROFILES) {
