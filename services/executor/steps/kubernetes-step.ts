@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { PermanentError } from '../../core/errors.ts';
+import { PermanentError, RetryableError } from '../../core/errors.ts';
 import type { KubernetesParams } from '../playbook-schema.ts';
 import { renderTemplate } from '../template.ts';
 import { sendRequest } from './http-client.ts';
@@ -19,7 +19,37 @@ interface Api {
   call(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown>;
 }
 
-async function connect(p: KubernetesParams, deps: StepDeps, rt: StepRuntime): Promise<Api> {
+/** The `message` of a Kubernetes `Status` body, if the body is one. */
+function statusMessage(body: string): string {
+  try {
+    const st = JSON.parse(body) as { kind?: unknown; message?: unknown };
+    return st.kind === 'Status' && typeof st.message === 'string' ? st.message : body.slice(0, 300);
+  } catch (err) {
+    void err; // Not JSON (a proxy's error page, say): quote it.
+    return body.slice(0, 300);
+  }
+}
+
+/**
+ * Maps an API server answer to the step's error: 404 (no such Deployment or
+ * namespace) and 401/403 (token, RBAC) are permanent with a message saying
+ * what to fix; 409 (the object changed under us) is retryable like 5xx, 408
+ * and 429, which the HTTP client already marks retryable.
+ */
+function kubernetesError(err: unknown, method: string, what: string): unknown {
+  const res = (err as { details?: { status?: number; body?: string } }).details;
+  if (!(err instanceof PermanentError || err instanceof RetryableError) || typeof res?.status !== 'number') return err;
+  const why = statusMessage(res.body ?? '');
+  const opts = { cause: err, details: res };
+  if (res.status === 404) return new PermanentError('ZEROOPS_K8S_NOT_FOUND', `${what} not found (404 on ${method}): ${why}`, opts);
+  if (res.status === 401) return new PermanentError('ZEROOPS_K8S_UNAUTHORIZED', `the Kubernetes API rejected the token (401) on ${method} ${what}: ${why}`, opts);
+  if (res.status === 403) return new PermanentError('ZEROOPS_K8S_FORBIDDEN', `the token may not ${method} ${what} (403; check the RBAC role): ${why}`, opts);
+  if (res.status === 409) return new RetryableError('ZEROOPS_K8S_CONFLICT', `${what} changed concurrently (409 on ${method}); retrying: ${why}`, opts);
+  if (err instanceof RetryableError) return new RetryableError('ZEROOPS_K8S_UNAVAILABLE', `Kubernetes API answered ${res.status} on ${method} ${what}: ${why}`, opts);
+  return new PermanentError('ZEROOPS_K8S_REJECTED', `Kubernetes API answered ${res.status} on ${method} ${what}: ${why}`, opts);
+}
+
+async function connect(p: KubernetesParams, deps: StepDeps, rt: StepRuntime, what: string): Promise<Api> {
   const read = deps.readFile ?? ((f: string) => readFile(f, 'utf8'));
   const server = (p.server === undefined ? IN_CLUSTER.server : renderTemplate(p.server, rt.template)).replace(/\/$/, '');
   const token = p.token === undefined ? (await read(IN_CLUSTER.tokenFile)).trim() : renderTemplate(p.token, rt.template);
@@ -35,6 +65,8 @@ async function connect(p: KubernetesParams, deps: StepDeps, rt: StepRuntime): Pr
         signal: rt.signal,
         insecure: p.insecureSkipTlsVerify === true,
         ca,
+      }).catch((err: unknown) => {
+        throw kubernetesError(err, method, what);
       });
       return res.body === '' ? {} : (JSON.parse(res.body) as unknown);
     },
@@ -77,7 +109,7 @@ export function createKubernetesStep(deps: StepDeps): StepActivity {
     if (!p) throw new PermanentError('ZEROOPS_STEP_INVALID', 'kubernetes step without kubernetes parameters');
     const ns = encodeURIComponent(renderTemplate(p.namespace, rt.template));
     const name = encodeURIComponent(renderTemplate(p.deployment, rt.template));
-    const api = await connect(p, deps, rt);
+    const api = await connect(p, deps, rt, `deployment ${decodeURIComponent(ns)}/${decodeURIComponent(name)}`);
     const base = `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
     const request = { action: p.action, namespace: ns, deployment: name, replicas: p.replicas };
     if (p.action === 'scale') {

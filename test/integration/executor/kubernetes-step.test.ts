@@ -1,0 +1,160 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../services/core/config.ts';
+import { isRetryable, PermanentError, RetryableError } from '../../../services/core/errors.ts';
+import type { ActionSpec } from '../../../services/executor/index.ts';
+import { AddressGuard } from '../../../services/executor/index.ts';
+import { createKubernetesStep, IN_CLUSTER, ROLLBACK_KEY_ANNOTATION } from '../../../services/executor/steps/kubernetes-step.ts';
+import type { StepActivity, StepRuntime } from '../../../services/executor/steps/types.ts';
+import { type FakeKubeApi, startFakeKubeApi } from './fake-kube-api.ts';
+
+describe('kubernetes step against a fake Kubernetes API server', () => {
+  let kube: FakeKubeApi;
+  let step: StepActivity;
+  const FIRST_START = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+
+  beforeAll(async () => {
+    kube = await startFakeKubeApi();
+    step = createKubernetesStep({ config: loadConfig({}), guard: new AddressGuard([]), readIncident: async () => undefined });
+  });
+  afterAll(async () => {
+    await kube?.close();
+  });
+  beforeEach(() => {
+    kube.requests.length = 0;
+    kube.deployments.clear();
+    kube.replicaSets.length = 0;
+    kube.failNext.length = 0;
+  });
+
+  const action = (kubernetes: Record<string, unknown>): ActionSpec =>
+    ({ id: 'k8s', type: 'kubernetes', kubernetes: { namespace: 'shop', deployment: '{{anomaly.service}}', server: kube.url, token: '{{secret.KUBE_TOKEN}}', ...kubernetes } }) as ActionSpec;
+  const runtime = (key = 'ep-1:pb_1@1:k8s'): StepRuntime => ({
+    template: { anomaly: { service: 'checkout' }, secret: { KUBE_TOKEN: kube.token }, execution: { id: 'ex_1' }, playbook: { id: 'pb_1', name: 'p', version: 1 }, step: { id: 'k8s', idempotencyKey: key } },
+    idempotencyKey: key,
+    signal: new AbortController().signal,
+    timeoutMs: 5_000,
+    firstStartedAt: FIRST_START,
+    episodeId: 'ep-1',
+    scoreBefore: 0.9,
+  });
+  const failure = async (p: Promise<unknown>): Promise<Error> => p.then(() => { throw new Error('expected the step to fail'); }, (err: Error) => err);
+
+  it('scale: one merge patch on the scale subresource, with the bearer token', async () => {
+    kube.addDeployment('shop', 'checkout', ['app:v1'], 2);
+    const out = await step(action({ action: 'scale', replicas: 5 }), runtime());
+    expect(kube.requests).toHaveLength(1);
+    const [r] = kube.requests;
+    expect([r!.method, r!.path]).toEqual(['PATCH', '/apis/apps/v1/namespaces/shop/deployments/checkout/scale']);
+    expect(r!.headers['content-type']).toBe('application/merge-patch+json');
+    expect(r!.headers.authorization).toBe(`Bearer ${kube.token}`);
+    expect(r!.headers.accept).toBe('application/json');
+    expect(JSON.parse(r!.body)).toEqual({ spec: { replicas: 5 } });
+    expect(out.response).toEqual({ replicas: 5 });
+    expect(out.request).toEqual({ action: 'scale', namespace: 'shop', deployment: 'checkout', replicas: 5 });
+    expect(kube.deployments.get('shop/checkout')!.spec.replicas).toBe(5);
+  });
+
+  it('restart: a strategic merge patch of the restartedAt template annotation, the same on a retry', async () => {
+    kube.addDeployment('shop', 'checkout', ['app:v1']);
+    const at = new Date(FIRST_START).toISOString();
+    const out = await step(action({ action: 'restart' }), runtime());
+    await step(action({ action: 'restart' }), runtime());
+    expect(kube.requests.map((r) => `${r.method} ${r.path}`)).toEqual(Array(2).fill('PATCH /apis/apps/v1/namespaces/shop/deployments/checkout'));
+    for (const r of kube.requests) {
+      expect(r.headers['content-type']).toBe('application/strategic-merge-patch+json');
+      expect(JSON.parse(r.body)).toEqual({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } });
+    }
+    expect(out.response).toEqual({ restartedAt: at });
+    const dep = kube.deployments.get('shop/checkout')!;
+    expect(dep.spec.template.metadata.annotations).toEqual({ 'kubectl.kubernetes.io/restartedAt': at });
+    // The second, identical patch changed nothing: one new revision, not two.
+    expect(dep.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
+  });
+
+  it('rollback: reads the Deployment and its ReplicaSets, puts back the previous template with a JSON patch, once per key', async () => {
+    const dep = kube.addDeployment('shop', 'checkout', ['app:v1', 'app:v2', 'app:v3']);
+    // Same labels, another owner: must not be taken for a revision of checkout.
+    kube.replicaSets.push({ metadata: { name: 'impostor', namespace: 'shop', labels: { app: 'checkout' }, annotations: { 'deployment.kubernetes.io/revision': '2' }, ownerReferences: [{ uid: 'other' }] }, spec: { template: { spec: { containers: [{ name: 'x', image: 'evil' }] } } } });
+    const out = await step(action({ action: 'rollback' }), runtime('ep-1:pb_1@1:rb'));
+    expect(kube.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /apis/apps/v1/namespaces/shop/deployments/checkout',
+      'GET /apis/apps/v1/namespaces/shop/replicasets',
+      'PATCH /apis/apps/v1/namespaces/shop/deployments/checkout',
+    ]);
+    expect(kube.requests[1]!.query.get('labelSelector')).toBe('app=checkout');
+    const patch = kube.requests[2]!;
+    expect(patch.headers['content-type']).toBe('application/json-patch+json');
+    expect(JSON.parse(patch.body)).toEqual([
+      { op: 'replace', path: '/spec/template', value: { metadata: { labels: { app: 'checkout' } }, spec: { containers: [{ name: 'checkout', image: 'app:v2' }] } } },
+      { op: 'add', path: '/metadata/annotations/zeroops.io~1rollback-key', value: 'ep-1:pb_1@1:rb' },
+    ]);
+    expect(out.response).toEqual({ rolledBackTo: 2, from: 3 });
+    expect(dep.spec.template.spec.containers[0].image).toBe('app:v2');
+    expect(dep.metadata.annotations[ROLLBACK_KEY_ANNOTATION]).toBe('ep-1:pb_1@1:rb');
+
+    // Re-running the step (a retry, or a resume after a crash) finds its key and does not roll back a second revision.
+    kube.requests.length = 0;
+    const again = await step(action({ action: 'rollback' }), runtime('ep-1:pb_1@1:rb'));
+    expect(kube.requests.map((r) => r.method)).toEqual(['GET']);
+    expect(again.response).toEqual({ alreadyDone: true, revision: 4 });
+    expect(dep.spec.template.spec.containers[0].image).toBe('app:v2');
+  });
+
+  it('rollback without an earlier revision is a permanent failure', async () => {
+    kube.addDeployment('shop', 'checkout', ['app:v1']);
+    const err = await failure(step(action({ action: 'rollback' }), runtime()));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err.message).toBe('deployment shop/checkout has no revision before 1');
+    expect(kube.requests.filter((r) => r.method === 'PATCH')).toHaveLength(0);
+  });
+
+  it('a missing Deployment is a permanent failure that names it', async () => {
+    const err = await failure(step(action({ action: 'scale', replicas: 3 }), runtime()));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(isRetryable(err)).toBe(false);
+    expect((err as PermanentError).code).toBe('ZEROOPS_K8S_NOT_FOUND');
+    expect(err.message).toBe('deployment shop/checkout not found (404 on PATCH): deployments.apps "checkout" not found');
+  });
+
+  it('409 Conflict and 5xx are retryable; a wrong token is permanent', async () => {
+    kube.addDeployment('shop', 'checkout', ['app:v1']);
+    for (const code of [409, 500, 503]) {
+      kube.failNext.push(code);
+      const err = await failure(step(action({ action: 'scale', replicas: 4 }), runtime()));
+      expect(err, `status ${code}`).toBeInstanceOf(RetryableError);
+      expect(isRetryable(err)).toBe(true);
+      expect(err.message).toContain(code === 409 ? '(409 on PATCH)' : `answered ${code} on PATCH deployment shop/checkout`);
+    }
+    expect(kube.deployments.get('shop/checkout')!.spec.replicas).toBe(2);
+    // The next attempt, with nothing failing, applies it.
+    await step(action({ action: 'scale', replicas: 4 }), runtime());
+    expect(kube.deployments.get('shop/checkout')!.spec.replicas).toBe(4);
+
+    const err = await failure(step(action({ action: 'scale', replicas: 4, token: 'wrong' }), runtime()));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).code).toBe('ZEROOPS_K8S_UNAUTHORIZED');
+    expect(kube.requests.at(-1)!.headers.authorization).toBe('Bearer wrong');
+  });
+
+  it('without a token, reads the in-cluster service account token file', async () => {
+    kube.addDeployment('shop', 'checkout', ['app:v1']);
+    const dir = await mkdtemp(join(tmpdir(), 'zeroops-kube-'));
+    await writeFile(join(dir, 'token'), `${kube.token}\n`);
+    const asked: string[] = [];
+    const inCluster = createKubernetesStep({
+      config: loadConfig({}), guard: new AddressGuard([]), readIncident: async () => undefined,
+      readFile: async (path) => {
+        asked.push(path);
+        return readFile(join(dir, 'token'), 'utf8');
+      },
+    });
+    const { token, ...withoutToken } = action({ action: 'scale', replicas: 1 }).kubernetes!;
+    void token;
+    await inCluster({ id: 'k8s', type: 'kubernetes', kubernetes: withoutToken } as ActionSpec, runtime());
+    expect(asked).toEqual([IN_CLUSTER.tokenFile]);
+    expect(kube.requests.at(-1)!.headers.authorization).toBe(`Bearer ${kube.token}`);
+  });
+});
