@@ -25,7 +25,7 @@ afterAll(() => tf.disposeVariables());
 
 describe('Autoencoder', () => {
   it('learns the normal correlations online: normal rows reconstruct far better than rows that break them', () => {
-    const ae = new Autoencoder(tf, { inputs: D, trainEvery: 8, batchSize: 32, learningRate: 0.1, seed: 3 });
+    const ae = new Autoencoder(tf, { inputs: D, trainEvery: 8, batchSize: 32, learningRate: 0.1, seed: 3, maxStepsPerObserve: 100 });
     const before = ae.score(normalRows(200, 99), 200).errors;
     for (let k = 0; k < 40; k++) ae.observe(normalRows(100, k), 100);
     // one step per 8 rows, except the first three (the reservoir holds fewer than a batch then)

@@ -35,6 +35,8 @@ export interface AutoencoderConfig {
   clip: number;
   /** Seed of the weight initialization and sampling. Default 7. */
   seed: number;
+  /** Most training steps one {@link Autoencoder.observe} call takes (bounds the cost of a large fleet's round). Default 4. */
+  maxStepsPerObserve: number;
 }
 
 /** Default autoencoder settings (inputs must be given). */
@@ -47,6 +49,7 @@ export const DEFAULT_AUTOENCODER: Omit<AutoencoderConfig, 'inputs'> = {
   trainEvery: 128,
   clip: 6,
   seed: 7,
+  maxStepsPerObserve: 4,
 };
 
 /** Serializable state of an {@link Autoencoder}. */
@@ -171,7 +174,8 @@ export class Autoencoder {
   /**
    * Observes `n` normal rows: each may enter the reservoir (reservoir
    * sampling), and one SGD step on a sampled mini-batch is taken per
-   * `trainEvery` rows. Returns the number of steps taken.
+   * `trainEvery` rows, at most `maxStepsPerObserve` per call. Returns the
+   * number of steps taken.
    */
   observe(rows: Float32Array, n: number): number {
     const c = this.config;
@@ -187,7 +191,7 @@ export class Autoencoder {
         if (j < c.reservoir) slot = j;
       }
       if (slot >= 0) this.reservoir.set(x.subarray(r * d, r * d + d), slot * d);
-      if (this.seen % c.trainEvery === 0 && this.filled >= c.batchSize) {
+      if (this.seen % c.trainEvery === 0 && this.filled >= c.batchSize && steps < c.maxStepsPerObserve) {
         this.trainStep();
         steps++;
       }

@@ -58,6 +58,27 @@ describe('ServiceWindows', () => {
   });
 });
 
+describe('open windows in checkpoints', () => {
+  it('a restored instance continues the open windows, watermark and counter series', () => {
+    const wall = 1_700_000_000_000;
+    const a = new ServiceWindows(1000, 0, () => wall);
+    a.windowFor('a', wall)!.addRequest(10, true);
+    a.windowFor('a', wall + 1500)!.addRequest(30, false);
+    a.windowFor('a', wall + 1600)!.addHistogram('rpc', [10, 20], [0, 4, 0]);
+    a.windowFor('a', wall + 1700)!.addIncrement('bytes', 500);
+    expect(a.closeDue().map((w) => w.startMs)).toEqual([wall]);
+    const b = new ServiceWindows(1000, 0, () => wall);
+    b.restore('a', JSON.parse(JSON.stringify(a.snapshot('a'))));
+    expect(b.windowFor('a', wall + 10)).toBeUndefined(); // its window already closed before the hand-over
+    expect(b.late).toBe(1);
+    b.windowFor('a', wall + 1800)!.addRequest(30, false);
+    a.windowFor('a', wall + 1800)!.addRequest(30, false);
+    const fb = b.closeAll().map((w) => w.features());
+    expect(fb).toEqual(a.closeAll().map((w) => w.features()));
+    expect(fb[0]).toMatchObject({ request_rate: 2, 'metric:rpc:p50': 15, 'metric:bytes:rate': 500 });
+  });
+});
+
 describe('SeasonalScorer', () => {
   const T0 = Date.UTC(2026, 0, 5);
   it('scores a steady series low and an error burst high, with evidence', () => {

@@ -33,6 +33,8 @@ const ERR_ALPHA = 0.05;
 const SERVICE_WARMUP = 20;
 /** Training steps of the shared model before any neural score counts. */
 const MODEL_WARMUP = 20;
+/** Deviation of a reconstruction error (in max(deviation, mean) units) that scores 0.5. */
+const NEURAL_Z50 = 8;
 
 /** Serializable per-service part of the neural scorer. */
 export interface NeuralServiceState {
@@ -118,8 +120,10 @@ export class NeuralScorer {
       let score = 0;
       const evidence: Evidence[] = [];
       if (warm && s.n >= SERVICE_WARMUP) {
-        const std = Math.max(Math.sqrt(s.errVar), 0.5 * s.errMean, 0.05);
-        score = deviationToScore((e - s.errMean) / std, 4);
+        // Reconstruction errors are heavy-tailed and the shared weights keep moving: only errors far above the
+        // service's usual ones count (score 0.5 at mean + NEURAL_Z50 x max(deviation, mean)).
+        const std = Math.max(Math.sqrt(s.errVar), s.errMean, 0.05);
+        score = deviationToScore((e - s.errMean) / std, NEURAL_Z50);
         if (score >= 0.5) evidence.push(...this.evidenceOf(s, features[i] as FeatureVector, rows, reconstruction, i));
       }
       out.push({ score, evidence, error: e });

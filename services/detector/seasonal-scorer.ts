@@ -3,7 +3,7 @@
  * models/ blocks: a daily seasonal baseline (hourly slots plus a level that
  * follows shifts), a weekly one for traffic (hour-of-week slots), and a
  * recent exponentially weighted mean that stands in while a slot is still
- * unseen. Windows that score as anomalous are not learned, unless the
+ * unseen. The weekly slots are two hours wide. Windows that score as anomalous are not learned, unless the
  * service stays anomalous for `adaptAfter` windows: then the new level is
  * accepted as normal (a level shift).
  */
@@ -54,7 +54,8 @@ export const DEFAULT_SEASONAL_SCORER: SeasonalScorerConfig = { warmup: 5, z50: 3
 
 const HOUR_MS = 3_600_000;
 const DAILY = { periodMs: 24 * HOUR_MS, buckets: 24 };
-const WEEKLY = { periodMs: 7 * 24 * HOUR_MS, buckets: 168 };
+// Two-hour slots over the week: half the memory of hourly ones, and the daily baseline keeps the hourly shape.
+const WEEKLY = { periodMs: 7 * 24 * HOUR_MS, buckets: 84 };
 
 /** Serializable baselines of one feature. */
 export interface FeatureModelState {
@@ -76,8 +77,6 @@ export interface FeatureScore {
   score: number;
   /** Features scoring >= 0.5, strongest first. */
   evidence: Evidence[];
-  /** Expected value and scale per scored feature (for the neural model's normalization). */
-  expected: Map<string, { expected: number; std: number }>;
 }
 
 class FeatureModel {
@@ -110,9 +109,9 @@ export class SeasonalScorer {
   /** Scores `features` of the window ending at `tMs` without learning them. Non-finite values are ignored. */
   score(features: FeatureVector, tMs: number): FeatureScore {
     const evidence: Evidence[] = [];
-    const expected = new Map<string, { expected: number; std: number }>();
     let best = 0;
-    for (const [feature, x] of Object.entries(features)) {
+    for (const feature in features) {
+      const x = features[feature] as number;
       const m = this.models.get(feature);
       if (!Number.isFinite(x) || !m || m.recent.count < this.cfg.warmup) continue;
       const rule = ruleFor(feature);
@@ -120,14 +119,13 @@ export class SeasonalScorer {
       const d = m.daily.expect(tMs);
       const exp = w && Number.isFinite(w.expected) ? w.expected : Number.isFinite(d.expected) ? d.expected : m.recent.mean;
       const std = Math.max(1.25 * d.scale, m.recent.std, rule.absFloor, rule.relFloor * Math.abs(exp));
-      expected.set(feature, { expected: exp, std });
       const dev = (x - exp) / std;
       const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
       if (s > best) best = s;
       if (s >= 0.5) evidence.push({ feature, observed: x, expected: exp, deviation: dev });
     }
     evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
-    return { score: best, evidence, expected };
+    return { score: best, evidence };
   }
 
   /**

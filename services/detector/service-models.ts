@@ -14,8 +14,8 @@ import { learnNormalization, NEURAL_INPUTS, NeuralScorer, type NeuralServiceStat
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
 import type { FeatureVector } from './window-features.ts';
 
-/** Likelihood settings: one raw score per window, about an hour of 10 s windows of history. */
-export const SERVICE_LIKELIHOOD: Partial<LikelihoodConfig> = { shortWindow: 1, historyWindow: 360, minHistory: 60, minStd: 0.05, decades: 8 };
+/** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
+export const SERVICE_LIKELIHOOD: Partial<LikelihoodConfig> = { shortWindow: 1, historyWindow: 240, minHistory: 60, minStd: 0.05, decades: 8 };
 
 /** Serializable model state of one service. */
 export interface ServiceState {
@@ -82,6 +82,8 @@ function rankOf(score: number): number {
 }
 
 const CALLEE_MEMORY_MS = 5 * 60_000;
+/** Most the neural score adds to the seasonal score of a window. */
+export const NEURAL_LIFT = 0.2;
 
 interface Live {
   st: ServiceState;
@@ -175,8 +177,10 @@ export class ServiceModels {
       const m = lives[i] as Live;
       const s = seasonal[i] as (typeof seasonal)[number];
       const n = nn?.[i];
-      const raw = Math.max(s.score, n?.score ?? 0);
-      const evidence = s.evidence.length > 0 || !n ? s.evidence : n.evidence;
+      // The neural score corroborates: it can lift the seasonal score by at most NEURAL_LIFT (a correlation
+      // break with some per-feature support), but cannot open an episode on its own reconstruction noise.
+      const raw = Math.max(s.score, Math.min(n?.score ?? 0, s.score + NEURAL_LIFT));
+      const evidence = s.evidence.length > 0 || !n || raw <= s.score ? s.evidence : n.evidence;
       const lik = m.likelihood.update(raw);
       // The likelihood needs a history of raw scores; until then the raw score stands alone.
       const warm = ++m.st.scored > (SERVICE_LIKELIHOOD.minHistory as number);
