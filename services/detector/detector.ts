@@ -216,7 +216,8 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
         onAssigned,
         onRevoked,
       });
-      timer = setInterval(tick, Math.max(50, Math.min(1000, windowMs / 4)));
+      // At most 250 ms between a window becoming due and its scoring (the close-to-event delay budget is 1 s).
+      timer = setInterval(tick, Math.max(50, Math.min(250, windowMs / 4)));
       checkpointTimer = setInterval(() => {
         closing = closing.then(() => checkpoint()).catch((err) => log.error({ err: describeError(err) }, 'periodic checkpoint failed'));
       }, config.detectorCheckpointSeconds * 1000);
