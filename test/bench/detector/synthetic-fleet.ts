@@ -1,8 +1,12 @@
 /**
  * A synthetic fleet for the detector benchmark: per-service feature windows
  * with a daily traffic cycle, noise from a seeded RNG, and injected anomalies
- * (error bursts, latency spikes, traffic drops, error-log floods) whose
- * positions are known, so that precision and recall can be computed.
+ * (error bursts, latency spikes, traffic drops, error-log floods, and
+ * correlation breaks) whose positions are known, so that precision and
+ * recall can be computed. CPU follows the request rate closely (about 1%
+ * noise around rate x cost); a correlation break raises CPU by 30% at an
+ * unchanged rate: every feature stays within its own normal range (the
+ * per-feature floors are 10%), so only the multivariate model can see it.
  */
 import { createRng, type Rng } from '../../../models/rng.ts';
 import type { FeatureVector } from '../../../services/detector/window-features.ts';
@@ -12,7 +16,7 @@ export interface Injected {
   service: number;
   from: number;
   to: number;
-  kind: 'errors' | 'latency' | 'traffic' | 'logs';
+  kind: 'errors' | 'latency' | 'traffic' | 'logs' | 'correlation';
 }
 
 interface Profile {
@@ -46,7 +50,7 @@ export class SyntheticFleet {
 
   /** Plans injections: `share` of the services get one, starting in [from, to - 8), lasting 3-6 windows. */
   inject(share: number, from: number, to: number): void {
-    const kinds: Injected['kind'][] = ['errors', 'latency', 'traffic', 'logs'];
+    const kinds: Injected['kind'][] = ['errors', 'latency', 'traffic', 'logs', 'correlation'];
     for (let s = 0; s < this.n; s++) {
       if (this.rng.next() >= share) continue;
       const start = from + Math.floor(this.rng.next() * (to - from - 8));
@@ -54,7 +58,7 @@ export class SyntheticFleet {
         service: s,
         from: start,
         to: start + 3 + Math.floor(this.rng.next() * 4),
-        kind: kinds[Math.floor(this.rng.next() * 4)] as Injected['kind'],
+        kind: kinds[Math.floor(this.rng.next() * kinds.length)] as Injected['kind'],
       };
       this.injected.push(inj);
     }
@@ -82,7 +86,7 @@ export class SyntheticFleet {
       latency_p99_ms: lat * 1.4,
       log_info_rate: Math.max(0, p.logs * (1 + this.noise(0.2))),
       log_error_rate: Math.max(0, p.logs * 0.05 * (1 + this.noise(0.3))) + (on === 'logs' ? 5 + p.logs : 0),
-      'metric:cpu': Math.max(0, p.cpu * (1 + this.noise(0.05))),
+      'metric:cpu': Math.max(0, ((p.cpu * rate) / p.rate) * (1 + this.noise(0.02)) * (on === 'correlation' ? 1.3 : 1)),
       'metric:http.requests:rate': rate,
     };
   }
