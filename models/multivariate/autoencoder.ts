@@ -158,7 +158,10 @@ export class Autoencoder {
     if (n === 0) return { errors: new Float32Array(0), reconstruction: new Float32Array(0) };
     const d = this.config.inputs;
     const x = this.clip(rows.subarray(0, n * d));
-    const recon = this.tf.tidy(() => this.forward(this.tf.tensor2d(x, [n, d])).dataSync() as Float32Array);
+    // The tensor leaves tidy() and is read outside it: tidy() walks whatever it returns, element by element for a typed array.
+    const out = this.tf.tidy(() => this.forward(this.tf.tensor2d(x, [n, d])));
+    const recon = out.dataSync() as Float32Array;
+    out.dispose();
     const errors = new Float32Array(n);
     for (let r = 0; r < n; r++) {
       let e = 0;

@@ -51,6 +51,11 @@ export function newNeuralServiceState(): NeuralServiceState {
   return { metrics: [], mean: new Array(NEURAL_INPUTS).fill(0), variance: new Array(NEURAL_INPUTS).fill(0), n: 0, errMean: 0, errVar: 0 };
 }
 
+/** Feature name of slot `j` of a service (undefined for an unassigned metric slot). */
+function slotName(s: NeuralServiceState, j: number): string | undefined {
+  return j < FIXED_SLOTS.length ? FIXED_SLOTS[j] : s.metrics[j - FIXED_SLOTS.length];
+}
+
 function slotNames(s: NeuralServiceState): string[] {
   return [...FIXED_SLOTS, ...s.metrics];
 }
@@ -58,13 +63,12 @@ function slotNames(s: NeuralServiceState): string[] {
 /** Writes the normalized vector of `features` into `out` at `offset`; assigns metric slots on first sight. */
 export function normalize(s: NeuralServiceState, features: FeatureVector, out: Float32Array, offset: number): void {
   if (s.metrics.length < METRIC_SLOTS) {
-    for (const name of Object.keys(features)) {
+    for (const name in features) {
       if (name.startsWith('metric:') && !s.metrics.includes(name) && s.metrics.length < METRIC_SLOTS) s.metrics.push(name);
     }
   }
-  const names = slotNames(s);
   for (let j = 0; j < NEURAL_INPUTS; j++) {
-    const name = names[j];
+    const name = slotName(s, j);
     const x = name === undefined ? 0 : (features[name] ?? 0);
     const mean = s.mean[j] as number;
     const rule = ruleFor(name ?? '');
@@ -75,11 +79,11 @@ export function normalize(s: NeuralServiceState, features: FeatureVector, out: F
 
 /** Learns `features` into the service's normalization (call for normal windows only). */
 export function learnNormalization(s: NeuralServiceState, features: FeatureVector): void {
-  const names = slotNames(s);
+  const slots = FIXED_SLOTS.length + s.metrics.length;
   s.n++;
   const a = Math.max(NORM_ALPHA, 1 / s.n);
-  for (let j = 0; j < names.length; j++) {
-    const x = features[names[j] as string] ?? 0;
+  for (let j = 0; j < slots; j++) {
+    const x = features[slotName(s, j) as string] ?? 0;
     if (!Number.isFinite(x)) continue;
     const d = x - (s.mean[j] as number);
     s.mean[j] = (s.mean[j] as number) + a * d;

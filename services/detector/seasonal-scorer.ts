@@ -6,9 +6,13 @@
  * unseen. The weekly slots are two hours wide. Windows that score as anomalous are not learned, unless the
  * service stays anomalous for `adaptAfter` windows: then the new level is
  * accepted as normal (a level shift).
+ *
+ * All baselines of a service live in one `Float64Array` (see
+ * models/seasonal-slots.ts): per feature its recent mean, variance and count
+ * and its daily block; the weekly block of `request_rate` in a second array.
+ * Scoring and learning allocate nothing per feature.
  */
-import { Ewm, type EwmState } from '../../models/online-stats.ts';
-import { SeasonalBaseline, type SeasonalState } from '../../models/seasonal-baseline.ts';
+import { SeasonalSlots } from '../../models/seasonal-slots.ts';
 import type { Evidence } from '../bus/messages.ts';
 import type { FeatureVector } from './window-features.ts';
 
@@ -19,8 +23,20 @@ export interface FeatureRule {
   relFloor: number;
 }
 
-/** The rule of a feature name. */
+const rules = new Map<string, FeatureRule>();
+
+/** The rule of a feature name (cached: the returned object is shared and must not be changed). */
 export function ruleFor(feature: string): FeatureRule {
+  let r = rules.get(feature);
+  if (!r) {
+    r = Object.freeze(computeRule(feature));
+    // Feature names are bounded per service but not across a fleet: keep the cache bounded too.
+    if (rules.size < 4096) rules.set(feature, r);
+  }
+  return r;
+}
+
+function computeRule(feature: string): FeatureRule {
   if (feature === 'error_ratio') return { direction: 'up', absFloor: 0.02, relFloor: 0.2 };
   if (feature.startsWith('latency_')) return { direction: 'up', absFloor: 2, relFloor: 0.1 };
   if (feature === 'request_rate') return { direction: 'both', absFloor: 0.5, relFloor: 0.1 };
@@ -52,21 +68,28 @@ export interface SeasonalScorerConfig {
 /** Default seasonal scorer settings. */
 export const DEFAULT_SEASONAL_SCORER: SeasonalScorerConfig = { warmup: 5, z50: 3, learnBelow: 0.7, adaptAfter: 30, maxFeatures: 20 };
 
-const HOUR_MS = 3_600_000;
-const DAILY = { periodMs: 24 * HOUR_MS, buckets: 24 };
-// Two-hour slots over the week: half the memory of hourly ones, and the daily baseline keeps the hourly shape.
-const WEEKLY = { periodMs: 7 * 24 * HOUR_MS, buckets: 84 };
 
-/** Serializable baselines of one feature. */
-export interface FeatureModelState {
-  daily: SeasonalState;
-  weekly?: SeasonalState;
-  recent: EwmState;
-}
+const HOUR_MS = 3_600_000;
+const DAILY = new SeasonalSlots({ periodMs: 24 * HOUR_MS, buckets: 24 });
+// Two-hour slots over the week: half the memory of hourly ones, and the daily baseline keeps the hourly shape.
+const WEEKLY = new SeasonalSlots({ periodMs: 7 * 24 * HOUR_MS, buckets: 84 });
+/** The feature that also gets a weekly baseline. */
+const WEEKLY_FEATURE = 'request_rate';
+const RECENT_ALPHA = 0.1;
+/** Numbers per feature: recent mean, variance and count, then the daily block. */
+const STRIDE = 3 + DAILY.blockSize;
+const DAILY_AT = 3;
+/** Features of room added at a time (a service's array grows by this much, up to `maxFeatures`). */
+const GROW = 4;
 
 /** Serializable state of one service's {@link SeasonalScorer}. */
 export interface SeasonalScorerState {
-  features: Record<string, FeatureModelState>;
+  /** Feature names, in order of first appearance (at most `maxFeatures`). */
+  features: string[];
+  /** Per feature (in `features` order) its recent mean, variance and count and its daily block (models/seasonal-slots.ts). */
+  data: number[];
+  /** Weekly block of `request_rate`, once that feature has been seen. */
+  weekly?: number[];
   /** Consecutive windows not learned because they were anomalous. */
   anomalousRun: number;
 }
@@ -79,52 +102,67 @@ export interface FeatureScore {
   evidence: Evidence[];
 }
 
-class FeatureModel {
-  readonly daily: SeasonalBaseline;
-  readonly weekly?: SeasonalBaseline;
-  readonly recent: Ewm;
-  constructor(name: string, s?: FeatureModelState) {
-    this.daily = new SeasonalBaseline(DAILY, s?.daily);
-    if (name === 'request_rate' || s?.weekly) this.weekly = new SeasonalBaseline(WEEKLY, s?.weekly);
-    this.recent = new Ewm(0.1, s?.recent);
-  }
-  toJSON(): FeatureModelState {
-    return { daily: this.daily.toJSON(), ...(this.weekly ? { weekly: this.weekly.toJSON() } : {}), recent: this.recent.toJSON() };
-  }
-}
-
 /** The seasonal scorer of one service; see the module comment. */
 export class SeasonalScorer {
-  private readonly models = new Map<string, FeatureModel>();
+  private readonly names: string[];
+  private readonly rules: FeatureRule[];
+  private data: Float64Array;
+  private weekly: Float64Array | undefined;
   private anomalousRun: number;
 
   constructor(
     private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
     state?: SeasonalScorerState,
   ) {
-    for (const [name, s] of Object.entries(state?.features ?? {})) this.models.set(name, new FeatureModel(name, s));
+    this.names = [...(state?.features ?? [])].slice(0, cfg.maxFeatures);
+    this.rules = this.names.map(ruleFor);
+    this.data = new Float64Array(Math.min(cfg.maxFeatures, this.names.length + GROW) * STRIDE);
+    this.data.set((state?.data ?? []).slice(0, this.names.length * STRIDE));
+    if (state?.weekly) this.weekly = Float64Array.from(state.weekly.slice(0, WEEKLY.blockSize));
+    else if (this.names.includes(WEEKLY_FEATURE)) this.weekly = new Float64Array(WEEKLY.blockSize);
     this.anomalousRun = state?.anomalousRun ?? 0;
+  }
+
+  /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
+  private indexOf(feature: string, hint: number): number {
+    return this.names[hint] === feature ? hint : this.names.indexOf(feature);
+  }
+
+  private add(feature: string): number {
+    const i = this.names.length;
+    if ((i + 1) * STRIDE > this.data.length) {
+      const grown = new Float64Array(Math.min(this.cfg.maxFeatures, i + GROW) * STRIDE);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.names.push(feature);
+    this.rules.push(ruleFor(feature));
+    if (feature === WEEKLY_FEATURE) this.weekly ??= new Float64Array(WEEKLY.blockSize);
+    return i;
   }
 
   /** Scores `features` of the window ending at `tMs` without learning them. Non-finite values are ignored. */
   score(features: FeatureVector, tMs: number): FeatureScore {
     const evidence: Evidence[] = [];
+    const data = this.data;
     let best = 0;
+    let hint = 0;
     for (const feature in features) {
       const x = features[feature] as number;
-      const m = this.models.get(feature);
-      if (!Number.isFinite(x) || !m || m.recent.count < this.cfg.warmup) continue;
-      const rule = ruleFor(feature);
-      const w = m.weekly?.expect(tMs);
-      const d = m.daily.expect(tMs);
-      const exp = w && Number.isFinite(w.expected) ? w.expected : Number.isFinite(d.expected) ? d.expected : m.recent.mean;
-      const std = Math.max(1.25 * d.scale, m.recent.std, rule.absFloor, rule.relFloor * Math.abs(exp));
+      const i = this.indexOf(feature, hint++);
+      if (i < 0 || !Number.isFinite(x) || (data[i * STRIDE + 2] as number) < this.cfg.warmup) continue;
+      const o = i * STRIDE;
+      const rule = this.rules[i] as FeatureRule;
+      const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
+      const d = DAILY.expected(data, o + DAILY_AT, tMs);
+      const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
+      const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
       const dev = (x - exp) / std;
       const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
       if (s > best) best = s;
       if (s >= 0.5) evidence.push({ feature, observed: x, expected: exp, deviation: dev });
     }
-    evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
+    if (evidence.length > 1) evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
     return { score: best, evidence };
   }
 
@@ -138,24 +176,35 @@ export class SeasonalScorer {
       return;
     }
     this.anomalousRun = score >= this.cfg.learnBelow ? this.anomalousRun : 0;
-    for (const [feature, x] of Object.entries(features)) {
+    let hint = 0;
+    for (const feature in features) {
+      const x = features[feature] as number;
+      let i = this.indexOf(feature, hint++);
       if (!Number.isFinite(x)) continue;
-      let m = this.models.get(feature);
-      if (!m) {
-        if (this.models.size >= this.cfg.maxFeatures) continue;
-        m = new FeatureModel(feature);
-        this.models.set(feature, m);
+      if (i < 0) {
+        if (this.names.length >= this.cfg.maxFeatures) continue;
+        i = this.add(feature);
       }
-      m.daily.learn(tMs, x);
-      m.weekly?.learn(tMs, x);
-      m.recent.push(x);
+      const data = this.data;
+      const o = i * STRIDE;
+      DAILY.learn(data, o + DAILY_AT, tMs, x);
+      if (this.weekly && feature === WEEKLY_FEATURE) WEEKLY.learn(this.weekly, 0, tMs, x);
+      const count = (data[o + 2] as number) + 1;
+      data[o + 2] = count;
+      const a = Math.max(RECENT_ALPHA, 1 / count);
+      const dx = x - (data[o] as number);
+      data[o] = (data[o] as number) + a * dx;
+      data[o + 1] = (1 - a) * ((data[o + 1] as number) + a * dx * dx);
     }
   }
 
   /** A copy of the state, safe to JSON-serialize. */
   toJSON(): SeasonalScorerState {
-    const features: Record<string, FeatureModelState> = {};
-    for (const [name, m] of this.models) features[name] = m.toJSON();
-    return { features, anomalousRun: this.anomalousRun };
+    return {
+      features: [...this.names],
+      data: Array.from(this.data.subarray(0, this.names.length * STRIDE)),
+      ...(this.weekly ? { weekly: Array.from(this.weekly) } : {}),
+      anomalousRun: this.anomalousRun,
+    };
   }
 }

@@ -124,7 +124,7 @@ export class ServiceModels {
       const likelihood = new AnomalyLikelihood(SERVICE_LIKELIHOOD);
       const st: ServiceState = {
         partition: -1,
-        seasonal: { features: {}, anomalousRun: 0 },
+        seasonal: { features: [], data: [], anomalousRun: 0 },
         neural: newNeuralServiceState(),
         likelihood: likelihood.toJSON(),
         episode: episode.toJSON(),
