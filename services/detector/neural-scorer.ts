@@ -3,8 +3,14 @@
  * fixed-width vector (RED, error-ish log rates, the service's first metric
  * features), normalizes it per service (running mean and deviation of that
  * service), scores all services of a round in one batched autoencoder call,
- * and turns each reconstruction error into a score against that service's
- * own error history.
+ * and calibrates each window's reconstruction against that service's own
+ * history: per slot, the residual is judged in units of the typical residual
+ * of that slot for that service (an exponentially weighted RMS over its
+ * normal windows). The shared model reconstructs some slots of some services
+ * much better than others, and its weights keep moving; a raw error level
+ * means nothing across services, an improbable residual does. The score
+ * counts only when two consecutive windows are improbable, so that one
+ * window of reconstruction noise cannot open an episode on its own.
  */
 import { Autoencoder, type AutoencoderState, type TfModule } from '../../models/multivariate/autoencoder.ts';
 import type { Evidence } from '../bus/messages.ts';
@@ -28,13 +34,15 @@ export const METRIC_SLOTS = 4;
 export const NEURAL_INPUTS = FIXED_SLOTS.length + METRIC_SLOTS;
 
 const NORM_ALPHA = 0.05;
-const ERR_ALPHA = 0.05;
+const RESIDUAL_ALPHA = 0.05;
+/** Smallest typical residual assumed for a slot (normalized units): the model's best slots are not held to their luck. */
+const RESIDUAL_FLOOR = 0.25;
 /** Windows of a service before its neural score counts. */
 const SERVICE_WARMUP = 20;
 /** Training steps of the shared model before any neural score counts. */
 const MODEL_WARMUP = 20;
-/** Deviation of a reconstruction error (in max(deviation, mean) units) that scores 0.5. */
-const NEURAL_Z50 = 8;
+/** Residual of a slot, in typical residuals of that slot, that scores 0.5. */
+const NEURAL_Z50 = 5;
 
 /** Serializable per-service part of the neural scorer. */
 export interface NeuralServiceState {
@@ -42,13 +50,25 @@ export interface NeuralServiceState {
   mean: number[];
   variance: number[];
   n: number;
-  errMean: number;
-  errVar: number;
+  /** Per slot, the exponentially weighted mean squared reconstruction residual of normal windows. */
+  residualVar: number[];
+  /** Normal windows learned into `residualVar`. */
+  residualN: number;
+  /** Uncorroborated calibrated score of the previous window (the reported score is the smaller of it and this window's). */
+  last: number;
 }
 
 /** A fresh per-service state. */
 export function newNeuralServiceState(): NeuralServiceState {
-  return { metrics: [], mean: new Array(NEURAL_INPUTS).fill(0), variance: new Array(NEURAL_INPUTS).fill(0), n: 0, errMean: 0, errVar: 0 };
+  return {
+    metrics: [],
+    mean: new Array(NEURAL_INPUTS).fill(0),
+    variance: new Array(NEURAL_INPUTS).fill(0),
+    n: 0,
+    residualVar: new Array(NEURAL_INPUTS).fill(0),
+    residualN: 0,
+    last: 0,
+  };
 }
 
 /** Feature name of slot `j` of a service (undefined for an unassigned metric slot). */
@@ -95,10 +115,19 @@ export function learnNormalization(s: NeuralServiceState, features: FeatureVecto
 export interface NeuralScore {
   /** In [0, 1]; 0 while the service or the shared model is warming up. */
   score: number;
-  /** Slots with the largest reconstruction residuals (filled when the score is >= 0.5). */
+  /** Slots with the largest calibrated residuals (filled when the score is >= 0.5). */
   evidence: Evidence[];
-  /** Raw reconstruction error (squared, summed over the slots). */
-  error: number;
+}
+
+/** Neural results of a batch, and the reconstruction they came from (for {@link NeuralScorer.learnResiduals}). */
+export interface NeuralBatch {
+  scores: NeuralScore[];
+  /** `n * NEURAL_INPUTS` reconstructed values, row-major. */
+  reconstruction: Float32Array;
+}
+
+function typicalResidual(s: NeuralServiceState, j: number): number {
+  return Math.max(Math.sqrt(s.residualVar[j] as number), RESIDUAL_FLOOR);
 }
 
 /** Wraps the shared autoencoder for batched per-service scoring. */
@@ -112,36 +141,43 @@ export class NeuralScorer {
   /**
    * Scores `n` rows (normalized by {@link normalize}) of the given services'
    * states in one batched call (`features` are the raw windows, for evidence).
+   * Advances each service's corroboration state (`last`).
    */
-  scoreBatch(rows: Float32Array, states: NeuralServiceState[], features: FeatureVector[]): NeuralScore[] {
+  scoreBatch(rows: Float32Array, states: NeuralServiceState[], features: FeatureVector[]): NeuralBatch {
     const n = states.length;
-    const { errors, reconstruction } = this.model.score(rows, n);
+    const { reconstruction } = this.model.score(rows, n);
     const warm = this.model.trainingSteps >= MODEL_WARMUP;
-    const out: NeuralScore[] = [];
+    const scores: NeuralScore[] = [];
     for (let i = 0; i < n; i++) {
       const s = states[i] as NeuralServiceState;
-      const e = errors[i] as number;
       let score = 0;
-      const evidence: Evidence[] = [];
-      if (warm && s.n >= SERVICE_WARMUP) {
-        // Reconstruction errors are heavy-tailed and the shared weights keep moving: only errors far above the
-        // service's usual ones count (score 0.5 at mean + NEURAL_Z50 x max(deviation, mean)).
-        const std = Math.max(Math.sqrt(s.errVar), s.errMean, 0.05);
-        score = deviationToScore((e - s.errMean) / std, NEURAL_Z50);
-        if (score >= 0.5) evidence.push(...this.evidenceOf(s, features[i] as FeatureVector, rows, reconstruction, i));
+      let evidence: Evidence[] = [];
+      if (warm && s.residualN >= SERVICE_WARMUP) {
+        let worst = 0;
+        for (let j = 0; j < NEURAL_INPUTS; j++) {
+          const k = i * NEURAL_INPUTS + j;
+          const z = Math.abs((rows[k] as number) - (reconstruction[k] as number)) / typicalResidual(s, j);
+          if (z > worst) worst = z;
+        }
+        const now = deviationToScore(worst, NEURAL_Z50);
+        score = Math.min(now, s.last);
+        s.last = now;
+        if (score >= 0.5) evidence = this.evidenceOf(s, features[i] as FeatureVector, rows, reconstruction, i);
       }
-      out.push({ score, evidence, error: e });
+      scores.push({ score, evidence });
     }
-    return out;
+    return { scores, reconstruction };
   }
 
-  /** Updates a service's reconstruction-error history with a normal window's error. */
-  static learnError(s: NeuralServiceState, error: number): void {
-    if (!Number.isFinite(error)) return;
-    const a = Math.max(ERR_ALPHA, 1 / Math.max(s.n, 1));
-    const d = error - s.errMean;
-    s.errMean += a * d;
-    s.errVar = (1 - a) * (s.errVar + a * d * d);
+  /** Learns row `i` of a scored batch (a normal window of service `s`) into that service's typical residuals. */
+  static learnResiduals(s: NeuralServiceState, rows: Float32Array, reconstruction: Float32Array, i: number): void {
+    s.residualN++;
+    const a = Math.max(RESIDUAL_ALPHA, 1 / s.residualN);
+    for (let j = 0; j < NEURAL_INPUTS; j++) {
+      const k = i * NEURAL_INPUTS + j;
+      const r = (rows[k] as number) - (reconstruction[k] as number);
+      if (Number.isFinite(r)) s.residualVar[j] = (1 - a) * (s.residualVar[j] as number) + a * r * r;
+    }
   }
 
   private evidenceOf(s: NeuralServiceState, features: FeatureVector, rows: Float32Array, recon: Float32Array, i: number): Evidence[] {
@@ -149,8 +185,8 @@ export class NeuralScorer {
     const ranked: Evidence[] = [];
     for (let j = 0; j < names.length; j++) {
       const k = i * NEURAL_INPUTS + j;
-      const residual = (rows[k] as number) - (recon[k] as number);
-      ranked.push({ feature: names[j] as string, observed: features[names[j] as string] ?? 0, expected: s.mean[j] as number, deviation: residual });
+      const deviation = ((rows[k] as number) - (recon[k] as number)) / typicalResidual(s, j);
+      ranked.push({ feature: names[j] as string, observed: features[names[j] as string] ?? 0, expected: s.mean[j] as number, deviation });
     }
     ranked.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
     return ranked.slice(0, 3);

@@ -10,7 +10,7 @@
 import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../../models/episode.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../../models/likelihood.ts';
 import type { Evidence } from '../bus/messages.ts';
-import { learnNormalization, NEURAL_INPUTS, NeuralScorer, type NeuralServiceState, newNeuralServiceState, normalize } from './neural-scorer.ts';
+import { learnNormalization, NEURAL_INPUTS, type NeuralBatch, NeuralScorer, type NeuralServiceState, newNeuralServiceState, normalize } from './neural-scorer.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
 import type { FeatureVector } from './window-features.ts';
 
@@ -82,8 +82,6 @@ function rankOf(score: number): number {
 }
 
 const CALLEE_MEMORY_MS = 5 * 60_000;
-/** Most the neural score adds to the seasonal score of a window. */
-export const NEURAL_LIFT = 0.2;
 
 interface Live {
   st: ServiceState;
@@ -156,31 +154,38 @@ export class ServiceModels {
       if (!rounds[k]) rounds[k] = [];
       (rounds[k] as WindowInput[]).push(w);
     }
+    if (rounds.length === 1) return this.scoreRound(rounds[0] as WindowInput[]);
     const out: ServiceScore[] = [];
-    for (const round of rounds) out.push(...this.scoreRound(round));
+    for (const round of rounds) for (const r of this.scoreRound(round)) out.push(r);
     return out;
   }
 
   private scoreRound(round: WindowInput[]): ServiceScore[] {
+    const n = round.length;
     const lives = round.map((w) => this.get(w.service));
-    const seasonal = round.map((w, i) => (lives[i] as Live).seasonal.score(w.features, w.endMs));
     const neural = this.opts.neural;
-    const rows = new Float32Array(round.length * NEURAL_INPUTS);
-    for (const [i, w] of round.entries()) normalize((lives[i] as Live).st.neural, w.features, rows, i * NEURAL_INPUTS);
-    const nn = neural?.scoreBatch(
-      rows,
-      lives.map((l) => l.st.neural),
-      round.map((w) => w.features),
-    );
+    let nn: NeuralBatch | undefined;
+    let rows: Float32Array | undefined;
+    if (neural) {
+      rows = new Float32Array(n * NEURAL_INPUTS);
+      for (let i = 0; i < n; i++) normalize((lives[i] as Live).st.neural, (round[i] as WindowInput).features, rows, i * NEURAL_INPUTS);
+      nn = neural.scoreBatch(
+        rows,
+        lives.map((l) => l.st.neural),
+        round.map((w) => w.features),
+      );
+    }
     const normal: number[] = [];
-    const out = round.map((w, i) => {
+    const out: ServiceScore[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const w = round[i] as WindowInput;
       const m = lives[i] as Live;
-      const s = seasonal[i] as (typeof seasonal)[number];
-      const n = nn?.[i];
-      // The neural score corroborates: it can lift the seasonal score by at most NEURAL_LIFT (a correlation
-      // break with some per-feature support), but cannot open an episode on its own reconstruction noise.
-      const raw = Math.max(s.score, Math.min(n?.score ?? 0, s.score + NEURAL_LIFT));
-      const evidence = s.evidence.length > 0 || !n || raw <= s.score ? s.evidence : n.evidence;
+      const s = m.seasonal.score(w.features, w.endMs);
+      const ns = nn?.scores[i];
+      // The neural score is calibrated per service (and corroborated over two windows), so it stands on its own:
+      // a correlation break that no single feature shows can open an episode.
+      const raw = ns && ns.score > s.score ? ns.score : s.score;
+      const evidence = s.evidence.length > 0 || !ns || raw <= s.score ? s.evidence : ns.evidence;
       const lik = m.likelihood.update(raw);
       // The likelihood needs a history of raw scores; until then the raw score stands alone.
       const warm = ++m.st.scored > (SERVICE_LIKELIHOOD.minHistory as number);
@@ -188,17 +193,19 @@ export class ServiceModels {
       m.seasonal.learn(w.features, w.endMs, score);
       if (score < 0.5) {
         learnNormalization(m.st.neural, w.features);
-        if (n) normal.push(i);
+        if (nn && rows) {
+          NeuralScorer.learnResiduals(m.st.neural, rows, nn.reconstruction, i);
+          normal.push(i);
+        }
       }
-      return this.finish(w, m, score, warm ? lik.likelihood : raw, evidence);
-    });
-    if (neural && normal.length > 0) {
+      out[i] = this.finish(w, m, score, warm ? lik.likelihood : raw, evidence);
+    }
+    if (neural && rows && normal.length > 0) {
       const picked = new Float32Array(normal.length * NEURAL_INPUTS);
-      normal.forEach((i, k) => {
+      for (let k = 0; k < normal.length; k++) {
+        const i = normal[k] as number;
         picked.set(rows.subarray(i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS), k * NEURAL_INPUTS);
-        const st = (lives[i] as Live).st.neural;
-        NeuralScorer.learnError(st, nn?.[i]?.error ?? Number.NaN);
-      });
+      }
       neural.model.observe(picked, normal.length);
     }
     return out;
@@ -207,7 +214,7 @@ export class ServiceModels {
   private finish(w: WindowInput, m: Live, score: number, likelihood: number, evidence: Evidence[]): ServiceScore {
     const st = m.st;
     for (const c of w.callees) st.callees[c] = w.endMs;
-    for (const [c, t] of Object.entries(st.callees)) if (w.endMs - t > CALLEE_MEMORY_MS) delete st.callees[c];
+    for (const c in st.callees) if (w.endMs - (st.callees[c] as number) > CALLEE_MEMORY_MS) delete st.callees[c];
     const u = m.episode.update(score, w.endMs);
     let transition: ServiceScore['transition'] = u.open ? 'ongoing' : 'none';
     let peak = u.open ? m.episode.toJSON().peak : 0;

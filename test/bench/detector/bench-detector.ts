@@ -15,7 +15,7 @@
  *  - precision and recall of opened episodes against the injections, and
  *    recall by kind of injection (correlation breaks only the neural model sees).
  *
- * Usage: npx tsx test/bench/detector/bench-detector.ts [--services 1000,10000] [--backend auto|wasm|cpu]
+ * Usage: npx tsx test/bench/detector/bench-detector.ts [--services 1000,10000] [--backend auto|wasm|cpu] [--neural on|off]
  */
 
 import { setFlagsFromString } from 'node:v8';
@@ -88,7 +88,7 @@ async function benchFleet(n: number, tf: Awaited<ReturnType<typeof loadBackend>>
   fleet.inject(0.02, WARMUP + 5, WARMUP + MEASURED);
   const names = Array.from({ length: n }, (_, s) => `svc-${s}`);
   const before = heap();
-  const neural = new NeuralScorer(tf);
+  const neural = arg('neural', 'on') === 'off' ? undefined : new NeuralScorer(tf);
   const models = new ServiceModels({ episode: EPISODE, neural });
   const warmStart = performance.now();
   for (let w = 0; w < WARMUP; w++) models.scoreBatch(round(fleet, w, names));
@@ -116,7 +116,7 @@ async function benchFleet(n: number, tf: Awaited<ReturnType<typeof loadBackend>>
   const acc = accuracy(fleet, opened);
   console.log(`\n== ${n.toLocaleString('en')} services ==`);
   console.log(
-    `warm-up          ${WARMUP} windows each in ${warmSeconds.toFixed(1)} s (${((n * WARMUP) / warmSeconds).toFixed(0)} service-windows/s), ${neural.model.trainingSteps} training steps`,
+    `warm-up          ${WARMUP} windows each in ${warmSeconds.toFixed(1)} s (${((n * WARMUP) / warmSeconds).toFixed(0)} service-windows/s), ${neural ? `${neural.model.trainingSteps} training steps` : 'neural model off'}`,
   );
   console.log(`throughput       ${rate.toFixed(0)} service-windows per CPU-second (scoring, batched, one core)`);
   console.log(
@@ -126,7 +126,7 @@ async function benchFleet(n: number, tf: Awaited<ReturnType<typeof loadBackend>>
   console.log(
     `accuracy         precision ${acc.precision.toFixed(3)}, recall ${acc.recall.toFixed(3)} (injected ${fleet.injected.length}, tp ${acc.tp}, fp ${acc.fp}, missed ${acc.fn}; ${acc.byKind})`,
   );
-  neural.model.dispose();
+  neural?.model.dispose();
 }
 
 /** Heap per service once every daily and weekly slot of every feature has been seen (a week of hourly windows). */
