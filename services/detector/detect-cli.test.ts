@@ -59,4 +59,17 @@ describe('runDetect', () => {
     await writeFile(join(dir, 'h.csv'), 'time,val\n2024-01-01 00:00:00,1\n');
     await expect(runDetect({ input: join(dir, 'h.csv'), output: join(dir, 'o.csv') })).rejects.toThrow(/h\.csv:1: header/);
   });
+
+  it('scores with the ART detector when asked, alarming on the spike', async () => {
+    await writeFile(join(dir, 'a.csv'), csv(400, 350));
+    await runDetect({ input: join(dir, 'a.csv'), output: join(dir, 'o.csv'), detector: 'art' });
+    const scores = (await readFile(join(dir, 'o.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
+    expect(scores.length).toBe(400);
+    expect(scores.indexOf(Math.max(...scores))).toBe(350);
+  });
+
+  it('rejects an unknown detector name', async () => {
+    await writeFile(join(dir, 'x.csv'), csv(20));
+    await expect(runDetect({ input: join(dir, 'x.csv'), output: join(dir, 'o.csv'), detector: 'nope' as 'art' })).rejects.toThrow(/detector must be one of/);
+  });
 });

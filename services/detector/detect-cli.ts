@@ -6,6 +6,8 @@
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ArtDetector } from '../../models/art-detector.ts';
+import { EnsembleDetector } from '../../models/ensemble-detector.ts';
 import { UnivariateDetector } from '../../models/univariate-detector.ts';
 import { PermanentError } from '../core/index.ts';
 import { csvLines, listCsvFiles, parseTimestamp } from './nab/series-csv.ts';
@@ -16,9 +18,22 @@ export interface DetectOptions {
   input: string;
   /** Output file (for a file input) or directory (for a directory input); created as needed. */
   output: string;
+  /**
+   * Which streaming detector scores the rows, each with its default settings:
+   * `univariate` (statistical baselines + likelihood; the best on NAB, the
+   * default), `art` (Fuzzy ART novelty of recent window shapes) or
+   * `ensemble` (univariate alarms corroborated by ART novelty).
+   */
+  detector?: DetectorKind;
   /** Receives human-readable progress messages (one per file and a summary). */
   progress?: (msg: string) => void;
 }
+
+/** Names of the detectors {@link runDetect} can use. */
+export const DETECTOR_KINDS = ['univariate', 'art', 'ensemble'] as const;
+
+/** One of {@link DETECTOR_KINDS}. */
+export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
 /** Totals of one {@link runDetect} call. */
 export interface DetectSummary {
@@ -37,10 +52,14 @@ export interface DetectSummary {
  */
 export async function runDetect(opts: DetectOptions): Promise<DetectSummary> {
   const started = performance.now();
+  const kind = opts.detector ?? 'univariate';
+  if (!DETECTOR_KINDS.includes(kind)) {
+    throw new PermanentError('ZEROOPS_DETECT_BAD_INPUT', `detector must be one of ${DETECTOR_KINDS.join(', ')}, got "${String(kind)}"`);
+  }
   const jobs = await planJobs(opts.input, opts.output);
   let rows = 0;
   for (const [k, job] of jobs.entries()) {
-    const n = await detectFile(job.from, job.to);
+    const n = await detectFile(job.from, job.to, kind);
     rows += n;
     opts.progress?.(`[${k + 1}/${jobs.length}] ${job.from}: ${n} rows`);
   }
@@ -67,10 +86,10 @@ async function planJobs(input: string, output: string): Promise<Job[]> {
 }
 
 /** Scores one file; returns its number of data rows. */
-async function detectFile(from: string, to: string): Promise<number> {
+async function detectFile(from: string, to: string, kind: DetectorKind): Promise<number> {
   const lines = csvLines(await readFile(from, 'utf8'));
   const { tsCol, valueCol } = headerColumns(lines[0], from);
-  const detector = new UnivariateDetector();
+  const detector = createDetector(kind);
   const out: string[] = ['timestamp,value,anomaly_score'];
   for (let i = 1; i < lines.length; i++) {
     const cells = (lines[i] as string).split(',');
@@ -81,6 +100,12 @@ async function detectFile(from: string, to: string): Promise<number> {
   await mkdir(dirname(to), { recursive: true });
   await writeFile(to, `${out.join('\n')}\n`);
   return lines.length - 1;
+}
+
+function createDetector(kind: DetectorKind): { update(timestampMs: number, value: number): number } {
+  if (kind === 'art') return new ArtDetector();
+  if (kind === 'ensemble') return new EnsembleDetector();
+  return new UnivariateDetector();
 }
 
 function headerColumns(header: string | undefined, file: string): { tsCol: number; valueCol: number } {

@@ -3,13 +3,13 @@
  * directory, scores the outputs with the project's NAB scorer and prints the
  * normalized standard / low-FP / low-FN scores and throughput.
  *
- * Usage: npx tsx test/bench/nab/bench-nab.ts [--data <nab dir>]
+ * Usage: npx tsx test/bench/nab/bench-nab.ts [--data <nab dir>] [--detector univariate|art|ensemble]
  * Default dir: $ZEROOPS_NAB_DIR, else ../shared/datasets/nab from the repo root.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runDetect } from '../../../services/detector/detect-cli.ts';
+import { type DetectorKind, runDetect } from '../../../services/detector/detect-cli.ts';
 import { type FileScores, loadNabProfiles, loadNabWindows, NAB_PROFILES, readScoreFile, scoreCorpus } from '../../../services/detector/nab/nab-corpus.ts';
 import { listCsvFiles } from '../../../services/detector/nab/series-csv.ts';
 
@@ -25,12 +25,15 @@ async function main(): Promise<void> {
   const dir = nabDir(process.argv.slice(2));
   const out = await mkdtemp(join(tmpdir(), 'zeroops-bench-nab-'));
   try {
-    const summary = await runDetect({ input: join(dir, 'data'), output: out });
+    const argv = process.argv.slice(2);
+    const k = argv.indexOf('--detector');
+    const detector = (k >= 0 ? argv[k + 1] : 'univariate') as DetectorKind;
+    const summary = await runDetect({ input: join(dir, 'data'), output: out, detector });
     const files = new Map<string, FileScores>();
     for (const rel of await listCsvFiles(out)) files.set(rel, await readScoreFile(join(out, rel)));
     const windows = await loadNabWindows(dir);
     const profiles = await loadNabProfiles(dir);
-    console.log(`NAB data: ${dir} (${summary.files} files, ${summary.rows} rows)`);
+    console.log(`NAB data: ${dir} (${summary.files} files, ${summary.rows} rows), detector ${detector}`);
     for (const p of NAB_PROFILES) {
       const { sweep } = scoreCorpus(files, windows, profiles[p]);
       console.log(`${p.padEnd(20)} ${sweep.normalized.toFixed(2).padStart(7)}   (threshold ${sweep.threshold.toFixed(6)}, raw ${sweep.score.toFixed(3)})`);

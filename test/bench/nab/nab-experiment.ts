@@ -1,7 +1,8 @@
 /**
  * NAB experiment runner for detector development: loads the NAB folder once,
- * runs the univariate detector with one or more JSON configs (partial
- * `UnivariateConfig`s), prints the three profile scores with a per-category
+ * runs a detector with one or more JSON configs (partial `UnivariateConfig`s;
+ * `"detector": "art"` selects the ART detector, `"ensemble"` the ensemble,
+ * the other keys being their settings), prints the three profile scores with a per-category
  * breakdown, and, given several configs, a leave-one-category-out estimate:
  * for each category, the config and threshold are chosen on the other
  * categories and the held-out category is scored with them.
@@ -14,6 +15,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ArtDetector, type ArtConfig } from '../../../models/art-detector.ts';
+import { EnsembleDetector, type EnsembleConfig } from '../../../models/ensemble-detector.ts';
 import { UnivariateDetector, type UnivariateConfig } from '../../../models/univariate-detector.ts';
 import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from '../../../services/detector/nab/nab-corpus.ts';
 import { type NabProfile, normalizeScore, prepareRows, type ScoredRow, scoreAtThreshold, sweepThreshold, windowsToRows } from '../../../services/detector/nab/nab-scorer.ts';
@@ -39,9 +42,17 @@ async function loadSeries(dir: string): Promise<Series[]> {
   return out;
 }
 
-function detect(series: Series[], config: Partial<UnivariateConfig>): number[][] {
+/** A config selects its detector with `"detector": "art"` or `"ensemble"`; the univariate detector otherwise. */
+function makeDetector(config: Record<string, unknown>): { update(t: number, v: number): number } {
+  const { detector, ...rest } = config;
+  if (detector === 'art') return new ArtDetector(rest as Partial<ArtConfig>);
+  if (detector === 'ensemble') return new EnsembleDetector(rest as Partial<EnsembleConfig>);
+  return new UnivariateDetector(rest as Partial<UnivariateConfig>);
+}
+
+function detect(series: Series[], config: Record<string, unknown>): number[][] {
   return series.map((s) => {
-    const d = new UnivariateDetector(config);
+    const d = makeDetector(config);
     return s.values.map((v, i) => d.update(s.times[i] as number, v));
   });
 }
@@ -150,7 +161,7 @@ async function main(): Promise<void> {
   const all: number[][][] = [];
   for (const c of configs) {
     const t0 = performance.now();
-    const scores = detect(series, JSON.parse(c) as Partial<UnivariateConfig>);
+    const scores = detect(series, JSON.parse(c) as Record<string, unknown>);
     all.push(scores);
     console.log(`${c}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     report(series, scores, windows, profiles, verbose);
