@@ -36,13 +36,13 @@ export const NEURAL_INPUTS = FIXED_SLOTS.length + METRIC_SLOTS;
 const NORM_ALPHA = 0.05;
 const RESIDUAL_ALPHA = 0.05;
 /** Smallest typical residual assumed for a slot (normalized units): the model's best slots are not held to their luck. */
-const RESIDUAL_FLOOR = 0.25;
+const RESIDUAL_FLOOR = 0.1;
 /** Windows of a service before its neural score counts. */
 const SERVICE_WARMUP = 20;
 /** Training steps of the shared model before any neural score counts. */
 const MODEL_WARMUP = 20;
 /** Residual of a slot, in typical residuals of that slot, that scores 0.5. */
-const NEURAL_Z50 = 5;
+const NEURAL_Z50 = 3;
 
 /** Serializable per-service part of the neural scorer. */
 export interface NeuralServiceState {

@@ -181,15 +181,16 @@ export class ServiceModels {
       const w = round[i] as WindowInput;
       const m = lives[i] as Live;
       const s = m.seasonal.score(w.features, w.endMs);
-      const ns = nn?.scores[i];
-      // The neural score is calibrated per service (and corroborated over two windows), so it stands on its own:
-      // a correlation break that no single feature shows can open an episode.
-      const raw = ns && ns.score > s.score ? ns.score : s.score;
-      const evidence = s.evidence.length > 0 || !ns || raw <= s.score ? s.evidence : ns.evidence;
-      const lik = m.likelihood.update(raw);
+      const lik = m.likelihood.update(s.score);
       // The likelihood needs a history of raw scores; until then the raw score stands alone.
       const warm = ++m.st.scored > (SERVICE_LIKELIHOOD.minHistory as number);
-      const score = warm ? (raw + lik.score) / 2 : raw;
+      const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
+      // The neural score is already a per-service likelihood (its residuals judged against that service's usual
+      // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
+      // likelihood of raw seasonal scores, which would turn its modest values into alarms.
+      const ns = nn?.scores[i];
+      const score = ns && ns.score > seasonal ? ns.score : seasonal;
+      const evidence = s.evidence.length > 0 || !ns || score <= seasonal ? s.evidence : ns.evidence;
       m.seasonal.learn(w.features, w.endMs, score);
       if (score < 0.5) {
         learnNormalization(m.st.neural, w.features);
@@ -198,7 +199,7 @@ export class ServiceModels {
           normal.push(i);
         }
       }
-      out[i] = this.finish(w, m, score, warm ? lik.likelihood : raw, evidence);
+      out[i] = this.finish(w, m, score, warm ? lik.likelihood : s.score, evidence);
     }
     if (neural && rows && normal.length > 0) {
       const picked = new Float32Array(normal.length * NEURAL_INPUTS);

@@ -4,7 +4,7 @@
  * (error bursts, latency spikes, traffic drops, error-log floods, and
  * correlation breaks) whose positions are known, so that precision and
  * recall can be computed. CPU follows the request rate closely (about 1%
- * noise around rate x cost); a correlation break raises CPU by 30% at an
+ * noise around rate x cost); a correlation break raises CPU by 15% at an
  * unchanged rate: every feature stays within its own normal range (the
  * per-feature floors are 10%), so only the multivariate model can see it.
  */
@@ -86,7 +86,7 @@ export class SyntheticFleet {
       latency_p99_ms: lat * 1.4,
       log_info_rate: Math.max(0, p.logs * (1 + this.noise(0.2))),
       log_error_rate: Math.max(0, p.logs * 0.05 * (1 + this.noise(0.3))) + (on === 'logs' ? 5 + p.logs : 0),
-      'metric:cpu': Math.max(0, ((p.cpu * rate) / p.rate) * (1 + this.noise(0.02)) * (on === 'correlation' ? 1.3 : 1)),
+      'metric:cpu': Math.max(0, ((p.cpu * rate) / p.rate) * (1 + this.noise(0.02)) * (on === 'correlation' ? 1.15 : 1)),
       'metric:http.requests:rate': rate,
     };
   }
