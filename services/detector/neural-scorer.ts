@@ -8,9 +8,9 @@
  * of that slot for that service (an exponentially weighted RMS over its
  * normal windows). The shared model reconstructs some slots of some services
  * much better than others, and its weights keep moving; a raw error level
- * means nothing across services, an improbable residual does. The score
- * counts only when two consecutive windows are improbable, so that one
- * window of reconstruction noise cannot open an episode on its own.
+ * means nothing across services, an improbable residual does. The score is
+ * of the mean of the largest residuals of this window and the previous one,
+ * so that one window of reconstruction noise cannot open an episode alone.
  */
 import { Autoencoder, type AutoencoderState, type TfModule } from '../../models/multivariate/autoencoder.ts';
 import type { Evidence } from '../bus/messages.ts';
@@ -42,7 +42,7 @@ const SERVICE_WARMUP = 20;
 /** Training steps of the shared model before any neural score counts. */
 const MODEL_WARMUP = 20;
 /** Residual of a slot, in typical residuals of that slot, that scores 0.5. */
-const NEURAL_Z50 = 3;
+const NEURAL_Z50 = 3.6;
 
 /** Serializable per-service part of the neural scorer. */
 export interface NeuralServiceState {
@@ -54,7 +54,7 @@ export interface NeuralServiceState {
   residualVar: number[];
   /** Normal windows learned into `residualVar`. */
   residualN: number;
-  /** Uncorroborated calibrated score of the previous window (the reported score is the smaller of it and this window's). */
+  /** Largest calibrated residual of the previous window (the score is of the mean of it and this window's). */
   last: number;
 }
 
@@ -159,9 +159,8 @@ export class NeuralScorer {
           const z = Math.abs((rows[k] as number) - (reconstruction[k] as number)) / typicalResidual(s, j);
           if (z > worst) worst = z;
         }
-        const now = deviationToScore(worst, NEURAL_Z50);
-        score = Math.min(now, s.last);
-        s.last = now;
+        score = deviationToScore((worst + s.last) / 2, NEURAL_Z50);
+        s.last = worst;
         if (score >= 0.5) evidence = this.evidenceOf(s, features[i] as FeatureVector, rows, reconstruction, i);
       }
       scores.push({ score, evidence });
