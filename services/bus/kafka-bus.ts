@@ -8,6 +8,7 @@
 import { type Admin, Kafka, type KafkaJSProtocolError, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError, PermanentError, RetryableError } from '../core/errors.ts';
+import type { Telemetry } from '../core/telemetry.ts';
 import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
 import { type KafkaConsumerTuning, startKafkaSubscription } from './kafka-consumer.ts';
 import { KAFKA_LOG_LEVEL, kafkaLogCreator } from './kafka-logging.ts';
@@ -29,6 +30,8 @@ export interface KafkaBusOptions {
   pingTimeoutMs?: number;
   /** Consumer tuning (see {@link KafkaConsumerTuning}). */
   consumer?: Partial<KafkaConsumerTuning>;
+  /** When given, consumer restarts are counted on it (`zeroops.bus.consumer.restarts`, attribute `group`). */
+  telemetry?: Telemetry;
 }
 
 /** Protocol errors that no retry can fix: the record itself is refused. */
@@ -52,7 +55,14 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
   const where = opts.brokers.join(',');
   const log = opts.logger.child({ component: 'kafka-bus' });
   const publishTimeoutMs = opts.publishTimeoutMs ?? 10_000;
-  const tuning: KafkaConsumerTuning = { fetchMaxWaitMs: 500, retryBackoffMs: 200, maxRetryBackoffMs: 5_000, ...opts.consumer };
+  const tuning: KafkaConsumerTuning = {
+    fetchMaxWaitMs: 500,
+    retryBackoffMs: 200,
+    maxRetryBackoffMs: 5_000,
+    restartBackoffMs: 500,
+    maxRestartBackoffMs: 10_000,
+    ...opts.consumer,
+  };
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
@@ -129,8 +139,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     for (const s of missing) known.add(s.name);
   };
 
-  const implicitTopics = (names: string[]): Promise<void> =>
-    ensureTopics(names.map((name) => ({ name, partitions: opts.defaultPartitions ?? 8 })));
+  const implicitTopics = (names: string[]): Promise<void> => ensureTopics(names.map((name) => ({ name, partitions: opts.defaultPartitions ?? 8 })));
 
   return {
     kind: 'kafka',
@@ -141,15 +150,20 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
 
     async publish(topic: string, records: BusRecord[]) {
       if (closed) throw new RetryableError(BUS_UNAVAILABLE, `cannot publish to ${topic}: the Kafka bus (${where}) is closed`);
-      records.forEach((r, i) => validateRecord(topic, r, i));
+      for (const [i, r] of records.entries()) validateRecord(topic, r, i);
       if (records.length === 0) return;
       await implicitTopics([topic]);
       const messages = records.map((r) => ({ key: r.key, value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength), headers: r.headers }));
       try {
-        await within(producer.send({ topic, messages, acks: -1, timeout: publishTimeoutMs }), publishTimeoutMs, () => new Error(`no acknowledgement within ${publishTimeoutMs} ms`));
+        await within(
+          producer.send({ topic, messages, acks: -1, timeout: publishTimeoutMs }),
+          publishTimeoutMs,
+          () => new Error(`no acknowledgement within ${publishTimeoutMs} ms`),
+        );
       } catch (err) {
         const type = (err as Partial<KafkaJSProtocolError>).type;
-        if (type && REFUSED.has(type)) throw new PermanentError('ZEROOPS_BUS_RECORD_REFUSED', `Kafka refused records for ${topic}: ${describeError(err)}`, { cause: err, statusCode: 413 });
+        if (type && REFUSED.has(type))
+          throw new PermanentError('ZEROOPS_BUS_RECORD_REFUSED', `Kafka refused records for ${topic}: ${describeError(err)}`, { cause: err, statusCode: 413 });
         throw unavailable(`cannot publish ${records.length} records to ${topic}`, err);
       }
     },
@@ -159,7 +173,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       await implicitTopics(sub.topics);
       let s: Subscription;
       try {
-        s = await startKafkaSubscription(kafka, sub, log, tuning);
+        s = await startKafkaSubscription({ kafka, logger: log, tuning, telemetry: opts.telemetry }, sub);
       } catch (err) {
         throw unavailable(`cannot join consumer group ${sub.groupId}`, err);
       }
@@ -178,7 +192,11 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     async ping() {
       const ms = opts.pingTimeoutMs ?? 3_000;
       try {
-        await within(ensureConnected().then(() => admin.describeCluster()), ms, () => new Error(`no answer within ${ms} ms`));
+        await within(
+          ensureConnected().then(() => admin.describeCluster()),
+          ms,
+          () => new Error(`no answer within ${ms} ms`),
+        );
       } catch (err) {
         throw err instanceof RetryableError ? err : unavailable('ping failed', err);
       }

@@ -10,11 +10,21 @@
  * assignment is known, when another member may already own the partition.
  * Only on `stop()` does it run before the partitions are given up. Callers
  * must stay idempotent (they are: delivery is at-least-once).
+ *
+ * A subscription heals itself. When its kafkajs consumer crashes (kafkajs
+ * gives up after a bounded number of retries, and some errors, such as
+ * `KafkaJSGroupCoordinatorNotFound` while a restarted broker is still loading
+ * its group coordinator, it never restarts after), the assignment is revoked
+ * and a NEW kafkajs consumer joins the group after a back-off, again and
+ * again until `stop()`. Each restart is logged at warn and counted
+ * (`zeroops.bus.consumer.restarts`). Offsets not yet committed are delivered
+ * again, as after any rebalance.
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import { sleep } from '../core/retry.ts';
+import type { Telemetry } from '../core/telemetry.ts';
 import type { BatchContext, ConsumedRecord, SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
 import { partitionsMinus } from './partitions.ts';
 
@@ -26,26 +36,35 @@ export interface KafkaConsumerTuning {
   retryBackoffMs: number;
   /** Largest back-off, in ms (default 5000; also capped at a third of the session timeout). */
   maxRetryBackoffMs: number;
+  /** First delay before a crashed consumer is replaced by a new one, in ms (default 500); doubles per restart without a join in between. */
+  restartBackoffMs: number;
+  /** Largest delay between two restarts of a consumer, in ms (default 10000). */
+  maxRestartBackoffMs: number;
 }
+
+/** What a subscription runs on; owned by the bus, shared by its subscriptions. */
+export interface KafkaSubscriptionDeps {
+  kafka: Kafka;
+  logger: Logger;
+  tuning: KafkaConsumerTuning;
+  /** Counts consumer restarts when given. */
+  telemetry?: Telemetry;
+}
+
+/** Name of the counter of consumer restarts (attribute `group`). */
+export const CONSUMER_RESTARTS = 'zeroops.bus.consumer.restarts';
 
 const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BATCH = 500;
 
-/** Joins `opts.groupId` with a new kafkajs consumer and starts delivering; resolves after the first join. */
-export async function startKafkaSubscription(kafka: Kafka, opts: SubscribeOptions, logger: Logger, tuning: KafkaConsumerTuning): Promise<Subscription> {
-  const sessionTimeout = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
-  const log = logger.child({ group: opts.groupId });
-  const consumer = kafka.consumer({
-    groupId: opts.groupId,
-    sessionTimeout,
-    // A member busy in a batch must rejoin within this; twice the session keeps a slow batch from being kicked needlessly.
-    rebalanceTimeout: Math.max(2 * sessionTimeout, 5_000),
-    heartbeatInterval: Math.min(3_000, Math.max(100, Math.floor(sessionTimeout / 10))),
-    maxWaitTimeInMs: tuning.fetchMaxWaitMs,
-    allowAutoTopicCreation: false,
-    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
-  });
-  const sub = new KafkaSubscription(consumer, opts, log, tuning, sessionTimeout);
+/**
+ * Joins `opts.groupId` with a new kafkajs consumer and starts delivering.
+ * Resolves after the first join attempt; rejects when the consumer cannot
+ * even connect. A first join that fails is retried in the background like
+ * any later crash.
+ */
+export async function startKafkaSubscription(deps: KafkaSubscriptionDeps, opts: SubscribeOptions): Promise<Subscription> {
+  const sub = new KafkaSubscription(deps, opts);
   await sub.start();
   return sub;
 }
@@ -58,41 +77,110 @@ class KafkaSubscription implements Subscription {
   private inFlight: Promise<void> = Promise.resolve();
   private abort = new AbortController();
   private readonly failures = new Map<string, number>();
+  private readonly log: Logger;
+  private readonly sessionTimeout: number;
+  /** The kafkajs consumer of the current generation; a crash makes the next one. */
+  private consumer: Consumer | null = null;
+  private generation = 0;
+  /** Restarts since the last successful join: the back-off exponent. */
+  private restartsSinceJoin = 0;
+  /** Launches and recoveries, in order; stop() waits for it before disconnecting. */
+  private lifecycle: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly consumer: Consumer,
+    private readonly deps: KafkaSubscriptionDeps,
     private readonly opts: SubscribeOptions,
-    private readonly log: Logger,
-    private readonly tuning: KafkaConsumerTuning,
-    private readonly sessionTimeout: number,
-  ) {}
+  ) {
+    this.log = deps.logger.child({ group: opts.groupId });
+    this.sessionTimeout = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  }
 
-  async start(): Promise<void> {
-    const { GROUP_JOIN, CRASH } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
-    this.consumer.on(CRASH, (e) => {
-      this.log.error({ err: describeError(e.payload.error), restart: e.payload.restart }, 'kafka bus: consumer crashed');
-      // kafkajs disconnects (leaving the group) on a crash; a restart joins again and reports a new assignment.
-      this.onJoin({});
+  start(): Promise<void> {
+    const first = this.launch();
+    this.lifecycle = first.catch(() => undefined);
+    return first;
+  }
+
+  private createConsumer(): Consumer {
+    const sessionTimeout = this.sessionTimeout;
+    return this.deps.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout,
+      // A member busy in a batch must rejoin within this; twice the session keeps a slow batch from being kicked needlessly.
+      rebalanceTimeout: Math.max(2 * sessionTimeout, 5_000),
+      heartbeatInterval: Math.min(3_000, Math.max(100, Math.floor(sessionTimeout / 10))),
+      maxWaitTimeInMs: this.deps.tuning.fetchMaxWaitMs,
+      allowAutoTopicCreation: false,
+      // kafkajs restarts only after some errors and then reuses the crashed consumer; we restart after every crash, with a fresh one.
+      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5, restartOnFailure: async () => false },
     });
+  }
+
+  /** Starts a new generation: connects, subscribes and runs a fresh kafkajs consumer. */
+  private async launch(): Promise<void> {
+    const consumer = this.createConsumer();
+    const generation = ++this.generation;
+    this.consumer = consumer;
+    const { GROUP_JOIN, CRASH } = consumer.events;
+    consumer.on(GROUP_JOIN, (e) => {
+      if (generation !== this.generation) return;
+      this.restartsSinceJoin = 0;
+      this.onJoin(e.payload.memberAssignment);
+    });
+    // kafkajs has disconnected the consumer (leaving the group) before it reports the crash.
+    consumer.on(CRASH, (e) => this.onCrash(generation, e.payload.error));
     try {
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: true });
-      await this.run();
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.opts.topics, fromBeginning: true });
+      await this.run(consumer);
     } catch (err) {
-      await this.consumer.disconnect().catch((e: unknown) => this.log.warn({ err: describeError(e) }, 'kafka bus: disconnect after a failed start failed'));
+      await consumer.disconnect().catch((e: unknown) => this.log.warn({ err: describeError(e) }, 'kafka bus: disconnect after a failed start failed'));
       throw err;
     }
   }
 
-  private async run(): Promise<void> {
-    await this.consumer.run({
+  private onCrash(generation: number, error: unknown): void {
+    if (generation !== this.generation || this.stopping) return;
+    this.onJoin({});
+    this.lifecycle = this.lifecycle.then(() => this.recover(error));
+  }
+
+  /** Replaces the crashed consumer, backing off between attempts, until one starts or stop() is called. */
+  private async recover(cause: unknown): Promise<void> {
+    let last = cause;
+    while (!this.stopping) {
+      const cap = this.deps.tuning.maxRestartBackoffMs;
+      const delay = Math.min(cap, this.deps.tuning.restartBackoffMs * 2 ** Math.min(this.restartsSinceJoin, 20));
+      this.restartsSinceJoin++;
+      this.log.warn(
+        { err: describeError(last), restartInMs: delay, attempt: this.restartsSinceJoin },
+        'kafka bus: consumer stopped by an error; starting a new one after back-off',
+      );
+      // Rejects only when stop() aborts the back-off.
+      const waited = await sleep(delay, this.abort.signal).then(
+        () => true,
+        () => false,
+      );
+      if (!waited || this.stopping) return;
+      this.deps.telemetry?.count(CONSUMER_RESTARTS, { group: this.opts.groupId });
+      try {
+        // A join that fails inside kafkajs does not reject here: it is reported as a crash, which calls recover() again.
+        await this.launch();
+        return;
+      } catch (err) {
+        last = err;
+      }
+    }
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => {
         const run = this.handle(payload);
-        // Only for stop() to wait on; the error itself goes to kafkajs through `run` (it rejoins or restarts).
+        // Only for stop() to wait on; the error itself goes to kafkajs through `run` (it rejoins, or crashes and we restart).
         this.inFlight = run.then(
           () => undefined,
           () => undefined,
@@ -114,11 +202,13 @@ class KafkaSubscription implements Subscription {
   private async shutdown(): Promise<void> {
     this.stopping = true;
     this.abort.abort(new Error('consumer stopping'));
+    // A launch under way finishes (bounded by kafkajs' retries) so that its consumer is the one disconnected below.
+    await this.lifecycle;
     await this.inFlight;
     const lost = this.assigned;
     this.assigned = [];
     await this.enqueue(lost, []);
-    await this.consumer.disconnect();
+    await this.consumer?.disconnect();
   }
 
   private onJoin(memberAssignment: Record<string, number[]>): void {
@@ -188,9 +278,12 @@ class KafkaSubscription implements Subscription {
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
     if (this.stopping) return;
-    const cap = Math.min(this.tuning.maxRetryBackoffMs, Math.floor(this.sessionTimeout / 3));
-    const delay = Math.min(cap, this.tuning.retryBackoffMs * 2 ** (n - 1));
-    this.log.warn({ topic: payload.batch.topic, partition: payload.batch.partition, failures: n, retryInMs: delay, err: describeError(err) }, 'kafka bus: eachBatch failed; redelivering after back-off');
+    const cap = Math.min(this.deps.tuning.maxRetryBackoffMs, Math.floor(this.sessionTimeout / 3));
+    const delay = Math.min(cap, this.deps.tuning.retryBackoffMs * 2 ** (n - 1));
+    this.log.warn(
+      { topic: payload.batch.topic, partition: payload.batch.partition, failures: n, retryInMs: delay, err: describeError(err) },
+      'kafka bus: eachBatch failed; redelivering after back-off',
+    );
     try {
       await sleep(delay, this.abort.signal);
       await payload.heartbeat();

@@ -5,9 +5,9 @@
  */
 import type { Bus, ConsumedRecord, Subscription } from '../../../services/bus/bus.ts';
 import { createKafkaBus } from '../../../services/bus/kafka-bus.ts';
-import { topicNames, type TopicId } from '../../../services/bus/topics.ts';
-import { type Config, createTelemetry, loadConfig, silentLogger, type Telemetry } from '../../../services/core/index.ts';
+import { type TopicId, topicNames } from '../../../services/bus/topics.ts';
 import { type Collector, createCollector } from '../../../services/collector/index.ts';
+import { type Config, createTelemetry, loadConfig, silentLogger, type Telemetry } from '../../../services/core/index.ts';
 import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
 
 /** A running collector and what it talks to. */
@@ -28,12 +28,20 @@ export interface Harness {
 export async function startHarness(overrides: Partial<Config> = {}, brokers?: string[]): Promise<Harness> {
   if (!brokers) await assertKafkaReachable();
   const list = brokers ?? testKafkaBrokers();
-  const bus = createKafkaBus({ brokers: list, clientId: 'collector-test', logger: silentLogger(), connectTimeoutMs: 20_000, publishTimeoutMs: 5_000, defaultPartitions: 2 });
+  const telemetry = createTelemetry();
+  const bus = createKafkaBus({
+    brokers: list,
+    clientId: 'collector-test',
+    logger: silentLogger(),
+    connectTimeoutMs: 20_000,
+    publishTimeoutMs: 5_000,
+    defaultPartitions: 2,
+    telemetry,
+  });
   await bus.connect();
   const topics = topicNames(`${uniqueName('col')}.`);
   await bus.ensureTopics([topics.traces, topics.metrics, topics.logs].map((name) => ({ name, partitions: 2 })));
   const config = loadConfig({}, { otlpHttpPort: 0, otlpGrpcPort: 0, collectorPublishTimeoutMs: 8_000, ...overrides });
-  const telemetry = createTelemetry();
   const collector = createCollector({ bus, logger: silentLogger(), telemetry, topics }, config);
   await collector.start();
   return {
@@ -77,7 +85,12 @@ export class TopicReader {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.records)) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`topic ${this.topic}: condition not met after ${timeoutMs} ms (${this.records.length} records)`);
+      if (left <= 0) {
+        const assigned = this.sub?.assignment().map((tp) => tp.partition) ?? [];
+        throw new Error(
+          `topic ${this.topic}: condition not met after ${timeoutMs} ms (${this.records.length} records, partitions assigned: [${assigned.join(',')}])`,
+        );
+      }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 500));
         this.waiters.push(() => {
