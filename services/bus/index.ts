@@ -2,6 +2,7 @@
  * The bus package's public surface: the {@link Bus} interface, both
  * implementations, the topic catalog, and the choice between them.
  */
+import type { Telemetry } from '../core/telemetry.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import type { Bus } from './bus.ts';
@@ -23,7 +24,7 @@ export { TOPICS, type TopicDef, type TopicId, topicNames, UNKNOWN_SERVICE } from
  * implicit topics with `config.topicPartitions` partitions), otherwise the
  * in-process bus. Not yet connected: call {@link Bus.connect}.
  */
-export function createBus(config: Config, logger: Logger): Bus {
+export function createBus(config: Config, logger: Logger, telemetry?: Telemetry): Bus {
   if (config.kafkaBrokers.length > 0) {
     return createKafkaBus({
       brokers: config.kafkaBrokers,
@@ -31,6 +32,7 @@ export function createBus(config: Config, logger: Logger): Bus {
       logger,
       connectTimeoutMs: config.connectTimeoutMs,
       defaultPartitions: config.topicPartitions,
+      ...(telemetry ? { telemetry } : {}),
     });
   }
   return createMemoryBus({ partitions: config.topicPartitions, logger: logger.child({ component: 'memory-bus' }) });

@@ -21,7 +21,11 @@ export function kafkaLogCreator(logger: Logger): logCreator {
     const fields = { namespace: entry.namespace, ...extra };
     // kafkajs' Connection logs every error response (rebalance in progress, coordinator loading, ...) at
     // error level; the layer above retries or hands the error to us, and we log what matters.
-    const routine = ROUTINE.some((r) => message.startsWith(r)) || (entry.namespace === 'Connection' && message.startsWith('Response '));
+    // A consumer crash is recovered by our subscription (which rebuilds the consumer and logs that at warn).
+    const routine =
+      ROUTINE.some((r) => message.startsWith(r)) ||
+      (entry.namespace === 'Connection' && message.startsWith('Response ')) ||
+      (entry.namespace === 'Consumer' && message.startsWith('Crash'));
     if (routine) {
       log.debug(fields, message);
       return;

@@ -56,7 +56,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   const telemetry = createTelemetry();
   const topics = topicNames(config.topicPrefix);
   if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const bus = traceBus(createBus(config, logger), telemetry);
+  const bus = traceBus(createBus(config, logger, telemetry), telemetry);
   const margin = config.connectTimeoutMs + 5_000;
   let store: Store | undefined;
   try {
