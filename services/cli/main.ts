@@ -14,7 +14,7 @@ Commands:
   detector              telemetry topics -> anomalies
   executor              anomalies -> playbooks -> outcomes
   api                   REST API, web UI, /healthz, /readyz (:8080)
-  detect --input <file|dir> --output <file|dir>
+  detect --input <file|dir> --output <file|dir> [--detector univariate|art|ensemble]
                         score CSV series (timestamp,value) with the anomaly model
   settings [--markdown] list every setting with its default
   help                  this text
@@ -73,10 +73,24 @@ async function runServices(which: readonly ServiceName[]): Promise<void> {
 }
 
 async function runDetectCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { input: { type: 'string' }, output: { type: 'string' } } });
+  let values: { input?: string; output?: string; detector?: string };
+  try {
+    ({ values } = parseArgs({ args, options: { input: { type: 'string' }, output: { type: 'string' }, detector: { type: 'string' } } }));
+  } catch (err) {
+    throw new ZeroopsError('ZEROOPS_USAGE', `detect: ${(err as Error).message}`, { statusCode: 400 });
+  }
   if (!values.input || !values.output) throw new ZeroopsError('ZEROOPS_USAGE', 'detect needs --input <file|dir> and --output <file|dir>', { statusCode: 400 });
-  const { runDetect } = await import('../detector/detect-cli.ts');
-  const r = await runDetect({ input: values.input, output: values.output, progress: (m) => process.stderr.write(`${m}\n`) });
+  const { runDetect, DETECTOR_KINDS } = await import('../detector/detect-cli.ts');
+  const detector = values.detector ?? 'univariate';
+  if (!(DETECTOR_KINDS as readonly string[]).includes(detector)) {
+    throw new ZeroopsError('ZEROOPS_USAGE', `detect: --detector must be one of ${DETECTOR_KINDS.join(', ')}, got "${detector}"`, { statusCode: 400 });
+  }
+  const r = await runDetect({
+    input: values.input,
+    output: values.output,
+    detector: detector as (typeof DETECTOR_KINDS)[number],
+    progress: (m) => process.stderr.write(`${m}\n`),
+  });
   process.stderr.write(`scored ${r.rows} rows in ${r.files} file(s) in ${r.seconds.toFixed(1)} s\n`);
 }
 

@@ -1,0 +1,37 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { spawnZeroops } from '../helpers/zeroops-process.ts';
+
+describe('zeroops detect (the binary)', () => {
+  it('scores a CSV series, one output row per input row, with progress on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zeroops-detect-'));
+    const rows = ['timestamp,value'];
+    const t0 = Date.UTC(2024, 0, 1);
+    for (let i = 0; i < 2000; i++) {
+      const v = i === 1500 ? 500 : 10 + Math.sin(i / 20) + ((i * 7919) % 13) / 13;
+      rows.push(`${new Date(t0 + i * 300_000).toISOString().replace('T', ' ').slice(0, 19)},${v}`);
+    }
+    writeFileSync(join(dir, 'in.csv'), `${rows.join('\n')}\n`);
+    const p = spawnZeroops(['detect', '--input', join(dir, 'in.csv'), '--output', join(dir, 'out.csv')], {});
+    expect(await p.exited, p.stderr()).toBe(0);
+    const out = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n');
+    expect(out[0]).toBe('timestamp,value,anomaly_score');
+    expect(out).toHaveLength(rows.length);
+    const scores = out.slice(1).map((l) => Number(l.split(',')[2]));
+    expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
+    const peak = scores.indexOf(Math.max(...scores));
+    expect(peak).toBe(1500);
+    expect(p.stderr()).toMatch(/scored 2000 rows in 1 file/);
+  });
+
+  it('refuses an unknown detector and missing arguments with exit 2', async () => {
+    const a = spawnZeroops(['detect', '--input', 'x.csv', '--output', 'y.csv', '--detector', 'magic'], {});
+    expect(await a.exited).toBe(2);
+    expect(a.stderr()).toMatch(/--detector must be one of univariate, art, ensemble/);
+    const b = spawnZeroops(['detect', '--input', 'x.csv'], {});
+    expect(await b.exited).toBe(2);
+    expect(b.stderr()).toMatch(/needs --input <file\|dir> and --output/);
+  });
+});
