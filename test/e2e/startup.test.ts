@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../helpers/kafka.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
 import { spawnZeroops } from '../helpers/zeroops-process.ts';
 
 const freePorts = { ZEROOPS_API_PORT: '0', ZEROOPS_OTLP_HTTP_PORT: '0', ZEROOPS_OTLP_GRPC_PORT: '0' };
@@ -22,6 +24,22 @@ describe('zeroops start (the binary)', () => {
       p.child.kill('SIGTERM');
     }
     expect(await p.exited).toBe(0);
+  });
+
+  it('production mode (Kafka + Postgres) answers /readyz, then drains and exits 0 on SIGINT', async () => {
+    await assertKafkaReachable();
+    const db = await createTestDatabase();
+    const p = spawnZeroops(['start'], { ...freePorts, KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('start')}.` });
+    try {
+      const [, api] = await p.waitFor(/API\s+(http:\/\/\S+)/, 60_000);
+      expect(p.stdout()).toMatch(/bus kafka, store postgres/);
+      const ready = await fetch(`${api}/readyz`);
+      expect(await ready.json()).toMatchObject({ status: 'ready', bus: 'kafka', store: 'postgres' });
+    } finally {
+      p.child.kill('SIGINT');
+    }
+    expect(await p.exited, p.stderr()).toBe(0);
+    await db.drop();
   });
 
   it('fails within 30 s naming Kafka when KAFKA_BROKERS points at a closed port', async () => {
