@@ -25,11 +25,11 @@ afterAll(() => tf.disposeVariables());
 
 describe('Autoencoder', () => {
   it('learns the normal correlations online: normal rows reconstruct far better than rows that break them', () => {
-    const ae = new Autoencoder(tf, { inputs: D, trainEvery: 8, batchSize: 32, learningRate: 0.1, seed: 3, maxStepsPerObserve: 100 });
+    const ae = new Autoencoder(tf, { inputs: D, trainEvery: 8, batchSize: 32, learningRate: 0.01, seed: 3, maxStepsPerObserve: 100, youngSteps: 0 });
     const before = ae.score(normalRows(200, 99), 200).errors;
     for (let k = 0; k < 40; k++) ae.observe(normalRows(100, k), 100);
-    // one step per 8 rows, except the first three (the reservoir holds fewer than a batch then)
-    expect(ae.trainingSteps).toBe(497);
+    // one step per 8 rows
+    expect(ae.trainingSteps).toBe(500);
     const normal = ae.score(normalRows(200, 99), 200).errors;
     const broken = normalRows(200, 98);
     for (let r = 0; r < 200; r++) broken[r * D + 3] = -(broken[r * D + 3] as number); // dim 3 now follows dim 0
@@ -37,6 +37,29 @@ describe('Autoencoder', () => {
     const mean = (a: Float32Array) => a.reduce((s, x) => s + x, 0) / a.length;
     expect(mean(normal)).toBeLessThan(mean(before) / 3);
     expect(mean(anomalous)).toBeGreaterThan(mean(normal) * 3);
+    ae.dispose();
+  });
+
+  it('trains a young model at a fixed pace, then one step per trainEvery rows, at least one and at most maxStepsPerObserve per call', () => {
+    const ae = new Autoencoder(tf, { inputs: D, trainEvery: 100, batchSize: 16, seed: 2, maxStepsPerObserve: 3, youngSteps: 10, youngStepsPerObserve: 5 });
+    expect(ae.observe(normalRows(10, 1), 10)).toBe(0); // fewer rows than a batch so far
+    expect([1, 2, 3].map((k) => ae.observe(normalRows(10, k), 10))).toEqual([5, 5, 1]); // young until 10 steps
+    expect(ae.observe(normalRows(250, 5), 250)).toBe(2);
+    expect(ae.observe(normalRows(1000, 6), 1000)).toBe(3);
+    ae.dispose();
+  });
+
+  it('renews its replay buffer over about replayHorizon calls: old rows give way to recent ones', () => {
+    const ae = new Autoencoder(tf, { inputs: D, reservoir: 200, replayHorizon: 5, batchSize: 16, seed: 4 });
+    const constant = (v: number, n: number) => new Float32Array(n * D).fill(v);
+    ae.observe(constant(1, 200), 200);
+    for (let k = 0; k < 5; k++) ae.observe(constant(2, 200), 200);
+    const share = (v: number) => ae.toJSON().reservoir.filter((x) => x === v).length / (200 * D);
+    // each call replaces a fifth of the buffer: 0.8^5 = 0.33 of the first rows expected to remain
+    expect(share(1)).toBeGreaterThan(0.2);
+    expect(share(1)).toBeLessThan(0.5);
+    for (let k = 0; k < 20; k++) ae.observe(constant(3, 200), 200);
+    expect(share(3)).toBeGreaterThan(0.95);
     ae.dispose();
   });
 

@@ -3,11 +3,11 @@
  * normalized feature vector (D values, e.g. z-scores against that service's
  * own running mean and deviation). It learns which combinations of features
  * occur together in normal windows; the reconstruction error of a window is
- * its raw neural anomaly score. Trained online in mini-batches sampled from a
- * bounded replay reservoir of recent normal rows; scored in one batched call
- * over all services. Pure: the TensorFlow.js namespace and the seeded RNG
- * are injected, weights are initialized from the RNG, and the state (weights,
- * reservoir, RNG) serializes to JSON.
+ * its raw neural anomaly score. Trained online with Adam in mini-batches
+ * sampled from a bounded replay buffer of recent normal rows; scored in one
+ * batched call over all services. Pure: the TensorFlow.js namespace and the
+ * seeded RNG are injected, weights are initialized from the RNG, and the
+ * state (weights, Adam moments, replay buffer, RNG) serializes to JSON.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../rng.ts';
@@ -23,13 +23,25 @@ export interface AutoencoderConfig {
   hidden: number;
   /** Bottleneck width. Default 4. */
   bottleneck: number;
-  /** SGD learning rate. Default 0.05. */
+  /** Adam step size. Default 0.005. */
   learningRate: number;
-  /** Rows per mini-batch. Default 64. */
+  /** Rows per mini-batch. Default 256. */
   batchSize: number;
-  /** Rows held in the replay reservoir. Default 512. */
+  /** Rows held in the replay buffer. Default 4096. */
   reservoir: number;
-  /** One training step per this many rows observed. Default 128. */
+  /**
+   * Mean number of {@link Autoencoder.observe} calls a row stays in the
+   * replay buffer: rows are admitted at a rate that replaces the buffer
+   * over about this many calls whatever their size, so that the model
+   * follows the current normal (and the current per-service normalization)
+   * instead of a sample of all history. Default 30.
+   */
+  replayHorizon: number;
+  /**
+   * One training step per this many rows observed, and at least one per
+   * {@link Autoencoder.observe} call (a small fleet's model still learns
+   * every round). Default 1024.
+   */
   trainEvery: number;
   /** Inputs are clipped to [-clip, clip] so one absurd value cannot blow up training. Default 6. */
   clip: number;
@@ -37,30 +49,49 @@ export interface AutoencoderConfig {
   seed: number;
   /** Most training steps one {@link Autoencoder.observe} call takes (bounds the cost of a large fleet's round). Default 4. */
   maxStepsPerObserve: number;
+  /**
+   * A young model (fewer than `youngSteps` steps taken) takes
+   * `youngStepsPerObserve` steps per call whatever the rows: it converges
+   * first (a cost paid once per model, which checkpoints carry over
+   * restarts), then only tracks drift. Defaults 500 and 8.
+   */
+  youngSteps: number;
+  youngStepsPerObserve: number;
 }
 
 /** Default autoencoder settings (inputs must be given). */
 export const DEFAULT_AUTOENCODER: Omit<AutoencoderConfig, 'inputs'> = {
   hidden: 8,
   bottleneck: 4,
-  learningRate: 0.05,
-  batchSize: 64,
-  reservoir: 512,
-  trainEvery: 128,
+  learningRate: 0.005,
+  batchSize: 256,
+  reservoir: 4096,
+  replayHorizon: 30,
+  trainEvery: 1024,
   clip: 6,
   seed: 7,
   maxStepsPerObserve: 4,
+  youngSteps: 500,
+  youngStepsPerObserve: 8,
 };
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-7;
 
 /** Serializable state of an {@link Autoencoder}. */
 export interface AutoencoderState {
   config: AutoencoderConfig;
   /** Weights and biases, layer by layer (W1, b1, W2, b2, W3, b3, W4, b4), row-major. */
   weights: number[][];
-  /** Reservoir rows, flattened (`filled * inputs` values). */
+  /** Adam's first and second moments, per weight array in `weights` order (absent: zeros). */
+  moments?: { m: number[][]; v: number[][] };
+  /** Replay buffer rows, flattened (`filled * inputs` values). */
   reservoir: number[];
-  /** Rows observed so far (drives reservoir sampling and the training cadence). */
+  /** Rows observed so far (drives the training cadence). */
   seen: number;
+  /** Smoothed rows per {@link Autoencoder.observe} call (drives admission to the replay buffer). */
+  rowsPerCall?: number;
   /** Training steps taken. */
   steps: number;
   rng: number;
@@ -90,11 +121,16 @@ function initialWeights(c: AutoencoderConfig, rng: Rng): number[][] {
 export class Autoencoder {
   readonly config: AutoencoderConfig;
   private readonly vars: TF.Variable[];
-  private readonly optimizer: TF.SGDOptimizer;
+  /** The weights as the variables hold them, flattened in `vars` order (Adam updates them here, then writes them back). */
+  private readonly w: Float32Array;
+  /** Adam's first and second moments, flattened like `w`. */
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
   private readonly rng: Rng;
   private readonly reservoir: Float32Array;
   private filled: number;
   private seen: number;
+  private rowsPerCall: number;
   private steps: number;
 
   constructor(
@@ -111,12 +147,15 @@ export class Autoencoder {
       const [fanIn, fanOut] = shapes[i >> 1] as [number, number];
       return tf.variable(i % 2 === 0 ? tf.tensor2d(w, [fanIn, fanOut]) : tf.tensor1d(w), true);
     });
-    this.optimizer = tf.train.sgd(c.learningRate);
+    this.w = Float32Array.from(weights.flat());
+    this.m = Float64Array.from(state?.moments?.m.flat() ?? new Array<number>(this.w.length).fill(0));
+    this.v = Float64Array.from(state?.moments?.v.flat() ?? new Array<number>(this.w.length).fill(0));
     this.reservoir = new Float32Array(c.reservoir * c.inputs);
     const saved = state?.reservoir ?? [];
     this.reservoir.set(saved.slice(0, this.reservoir.length));
     this.filled = Math.min(Math.floor(saved.length / c.inputs), c.reservoir);
     this.seen = state?.seen ?? 0;
+    this.rowsPerCall = state?.rowsPerCall ?? 0;
     this.steps = state?.steps ?? 0;
   }
 
@@ -175,33 +214,34 @@ export class Autoencoder {
   }
 
   /**
-   * Observes `n` normal rows: each may enter the reservoir (reservoir
-   * sampling), and one SGD step on a sampled mini-batch is taken per
-   * `trainEvery` rows, at most `maxStepsPerObserve` per call. Returns the
-   * number of steps taken.
+   * Observes `n` normal rows: they fill the replay buffer, then enter it at
+   * the rate that renews it over `replayHorizon` calls (each replacing a
+   * random row). Then takes one Adam step on a mini-batch sampled from the
+   * buffer per `trainEvery` rows, at least one and at most
+   * `maxStepsPerObserve` (`youngStepsPerObserve` while the model is young),
+   * once the buffer holds a batch. Returns the number of steps taken.
    */
   observe(rows: Float32Array, n: number): number {
+    if (n <= 0) return 0;
     const c = this.config;
     const d = c.inputs;
     const x = this.clip(rows.subarray(0, n * d));
-    let steps = 0;
+    this.rowsPerCall = this.rowsPerCall === 0 ? n : 0.9 * this.rowsPerCall + 0.1 * n;
+    const admit = Math.min(1, c.reservoir / (c.replayHorizon * this.rowsPerCall));
     for (let r = 0; r < n; r++) {
-      this.seen++;
-      let slot = -1;
-      if (this.filled < c.reservoir) slot = this.filled++;
-      else {
-        const j = Math.floor(this.rng.next() * this.seen);
-        if (j < c.reservoir) slot = j;
-      }
-      if (slot >= 0) this.reservoir.set(x.subarray(r * d, r * d + d), slot * d);
-      if (this.seen % c.trainEvery === 0 && this.filled >= c.batchSize && steps < c.maxStepsPerObserve) {
-        this.trainStep();
-        steps++;
-      }
+      // Until the buffer is full every row enters; then rows replace random ones at the renewal rate.
+      if (this.filled < c.reservoir) this.reservoir.set(x.subarray(r * d, r * d + d), this.filled++ * d);
+      else if (this.rng.next() < admit) this.reservoir.set(x.subarray(r * d, r * d + d), Math.floor(this.rng.next() * c.reservoir) * d);
     }
+    const due = Math.floor((this.seen + n) / c.trainEvery) - Math.floor(this.seen / c.trainEvery);
+    this.seen += n;
+    if (this.filled < Math.min(c.batchSize, c.reservoir)) return 0;
+    const steps = this.steps < c.youngSteps ? c.youngStepsPerObserve : Math.min(Math.max(due, 1), c.maxStepsPerObserve);
+    for (let k = 0; k < steps; k++) this.trainStep();
     return steps;
   }
 
+  /** One Adam step on a mini-batch sampled from the replay buffer (the update is written out so its moments serialize). */
   private trainStep(): void {
     const c = this.config;
     const d = c.inputs;
@@ -211,11 +251,38 @@ export class Autoencoder {
       batch.set(this.reservoir.subarray(k * d, k * d + d), i * d);
     }
     const tf = this.tf;
-    tf.tidy(() => {
+    const flat = tf.tidy(() => {
       const xb = tf.tensor2d(batch, [c.batchSize, d]);
-      this.optimizer.minimize(() => tf.mean(tf.square(tf.sub(this.forward(xb), xb))) as TF.Scalar, false, this.vars);
+      const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(this.forward(xb), xb))) as TF.Scalar, this.vars);
+      return tf.concat(this.vars.map((v) => tf.reshape(grads[v.name] as TF.Tensor, [-1])));
     });
+    const g = flat.dataSync() as Float32Array;
+    flat.dispose();
     this.steps++;
+    this.adam(g);
+    let at = 0;
+    for (const v of this.vars) {
+      const size = v.size;
+      const values = this.w.subarray(at, at + size);
+      at += size;
+      tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+    }
+  }
+
+  /** Adam (Kingma & Ba) on the flattened weights, in plain arithmetic: its moments are ordinary numbers that serialize. */
+  private adam(g: Float32Array): void {
+    const t = this.steps;
+    const step = (this.config.learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+    const { w, m, v } = this;
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i] as number;
+      if (!Number.isFinite(gi)) continue;
+      const mi = BETA1 * (m[i] as number) + (1 - BETA1) * gi;
+      const vi = BETA2 * (v[i] as number) + (1 - BETA2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] = (w[i] as number) - (step * mi) / (Math.sqrt(vi) + EPSILON);
+    }
   }
 
   /** Training steps taken so far. */
@@ -228,16 +295,23 @@ export class Autoencoder {
     return {
       config: { ...this.config },
       weights: this.vars.map((v) => Array.from(v.dataSync())),
+      moments: { m: this.split(this.m), v: this.split(this.v) },
       reservoir: Array.from(this.reservoir.subarray(0, this.filled * this.config.inputs)),
       seen: this.seen,
+      rowsPerCall: this.rowsPerCall,
       steps: this.steps,
       rng: this.rng.getState(),
     };
   }
 
+  /** `flat` cut into per-variable arrays (the layout of {@link AutoencoderState.weights}). */
+  private split(flat: Float64Array): number[][] {
+    let at = 0;
+    return this.vars.map((v) => Array.from(flat.subarray(at, (at += v.size))));
+  }
+
   /** Frees the tensors (the model is unusable afterwards). */
   dispose(): void {
     for (const v of this.vars) v.dispose();
-    this.optimizer.dispose();
   }
 }

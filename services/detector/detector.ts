@@ -35,7 +35,7 @@ export interface DetectorSettings {
 }
 
 /** Identifier of the model family, carried by every anomaly and checkpoint. */
-export const MODEL_VERSION = 'seasonal-ae-3';
+export const MODEL_VERSION = 'seasonal-ae-4';
 
 /** Episode settings relative to the window length: open at 0.7, close after two windows below 0.5. */
 function episodeConfig(windowMs: number) {

@@ -168,6 +168,11 @@ export class NeuralScorer {
     return { scores, reconstruction };
   }
 
+  /** Whether the service's normalization has seen enough windows for its rows to train the shared model. */
+  static settled(s: NeuralServiceState): boolean {
+    return s.n >= SERVICE_WARMUP;
+  }
+
   /** Learns row `i` of a scored batch (a normal window of service `s`) into that service's typical residuals. */
   static learnResiduals(s: NeuralServiceState, rows: Float32Array, reconstruction: Float32Array, i: number): void {
     s.residualN++;

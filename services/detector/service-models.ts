@@ -196,7 +196,8 @@ export class ServiceModels {
         learnNormalization(m.st.neural, w.features);
         if (nn && rows) {
           NeuralScorer.learnResiduals(m.st.neural, rows, nn.reconstruction, i);
-          normal.push(i);
+          // Rows normalized by a service's first few windows are not yet z-scores: they would teach the shared model noise.
+          if (NeuralScorer.settled(m.st.neural)) normal.push(i);
         }
       }
       out[i] = this.finish(w, m, score, warm ? lik.likelihood : s.score, evidence);
