@@ -1,7 +1,9 @@
 /**
  * The bus over Apache Kafka (kafkajs): an idempotent producer with acks=all
- * and the default (murmur2) partitioner, an admin client for topics and
- * health, and one kafkajs consumer per subscription (see kafka-consumer.ts).
+ * and the default (murmur2) partitioner, fed by a group-commit queue that
+ * puts concurrent publishes in one Produce request (kafka-publish-queue.ts),
+ * an admin client for topics and health, and one kafkajs consumer per
+ * subscription (see kafka-consumer.ts).
  * Timeouts and retries are bounded so that a dead broker surfaces as a
  * {@link RetryableError} within seconds.
  */
@@ -12,6 +14,7 @@ import type { Telemetry } from '../core/telemetry.ts';
 import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
 import { type KafkaConsumerTuning, startKafkaSubscription } from './kafka-consumer.ts';
 import { KAFKA_LOG_LEVEL, kafkaLogCreator } from './kafka-logging.ts';
+import { PublishQueue } from './kafka-publish-queue.ts';
 import { BUS_UNAVAILABLE, validateRecord } from './memory-bus.ts';
 
 /** Options of {@link createKafkaBus}. */
@@ -26,6 +29,12 @@ export interface KafkaBusOptions {
   defaultPartitions?: number;
   /** Longest a publish waits for the broker's acknowledgement, retries included, in ms (default 10000). */
   publishTimeoutMs?: number;
+  /**
+   * Most record bytes coalesced into one Produce request (default 1,000,000:
+   * under the broker's default `message.max.bytes` of 1 MiB + 12 with room
+   * for batch headers); a larger publish goes alone.
+   */
+  maxProduceBytes?: number;
   /** Longest a ping waits, in ms (default 3000). */
   pingTimeoutMs?: number;
   /** Consumer tuning (see {@link KafkaConsumerTuning}). */
@@ -36,6 +45,15 @@ export interface KafkaBusOptions {
 
 /** Protocol errors that no retry can fix: the record itself is refused. */
 const REFUSED = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+
+/** Whether `err` (or an error it wraps: kafkajs' retrier wraps what it will not retry) is one of {@link REFUSED}. */
+function isRefusal(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const type = (e as Partial<KafkaJSProtocolError>).type;
+    if (type !== undefined && REFUSED.has(type)) return true;
+  }
+  return false;
+}
 
 /** Rejects with `onTimeout()` when `p` does not settle within `ms`. */
 async function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
@@ -80,6 +98,13 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   const admin: Admin = kafka.admin();
+  const queue = new PublishQueue({
+    send: async (topicMessages) => {
+      await producer.sendBatch({ topicMessages, acks: -1, timeout: publishTimeoutMs });
+    },
+    maxSendBytes: opts.maxProduceBytes ?? 1_000_000,
+    isRefusal,
+  });
   const subs = new Set<Subscription>();
   const known = new Set<string>();
   let connecting: Promise<void> | null = null;
@@ -154,15 +179,15 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       if (records.length === 0) return;
       await implicitTopics([topic]);
       const messages = records.map((r) => ({ key: r.key, value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength), headers: r.headers }));
+      const queued = queue.enqueue(topic, messages);
       try {
-        await within(
-          producer.send({ topic, messages, acks: -1, timeout: publishTimeoutMs }),
-          publishTimeoutMs,
-          () => new Error(`no acknowledgement within ${publishTimeoutMs} ms`),
-        );
+        // Records still queued at the deadline are withdrawn: they were never sent and never will be.
+        await within(queued.done, publishTimeoutMs, () => {
+          const state = queued.withdraw() ? `never sent, ${queue.waiting()} publishes still queued` : 'sent, unanswered';
+          return new Error(`no acknowledgement within ${publishTimeoutMs} ms (${state})`);
+        });
       } catch (err) {
-        const type = (err as Partial<KafkaJSProtocolError>).type;
-        if (type && REFUSED.has(type))
+        if (isRefusal(err))
           throw new PermanentError('ZEROOPS_BUS_RECORD_REFUSED', `Kafka refused records for ${topic}: ${describeError(err)}`, { cause: err, statusCode: 413 });
         throw unavailable(`cannot publish ${records.length} records to ${topic}`, err);
       }

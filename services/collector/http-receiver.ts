@@ -5,7 +5,7 @@ import { encodeExportResponse, encodeStatus, exportResponseJson, type Signal, st
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
 import { type BodyLimits, gunzipBody, readBody } from './http-body.ts';
-import { type BodyFormat, type Ingest, IngestError, jsonToProtobuf } from './ingest.ts';
+import { type BodyFormat, type Ingest, IngestError, jsonToProtobuf, STAGE_METRIC } from './ingest.ts';
 import { RequestTracker } from './request-tracker.ts';
 
 const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
@@ -100,7 +100,10 @@ async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerR
     signal = pre.signal;
     let body = await readBody(req, deps.limits, lease);
     if (pre.gzip) body = await gunzipBody(body, deps.limits, lease);
+    const t1 = performance.now();
+    deps.telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'read' });
     const proto = format === 'json' ? jsonToProtobuf(pre.signal, body) : body;
+    if (format === 'json') deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: 'json' });
     const result = await deps.ingest(pre.signal, proto, Date.now(), lease);
     const outcome = { rejected: result.rejected, message: result.message };
     send(res, 200, format, format === 'json' ? exportResponseJson(pre.signal, outcome) : encodeExportResponse(outcome));

@@ -14,7 +14,7 @@ import { createGrpcReceiver } from './grpc-receiver.ts';
 import { createHttpReceiver } from './http-receiver.ts';
 import { createIngest } from './ingest.ts';
 
-export { IngestError, type IngestResult, type RefusalReason, RETRY_AFTER_MS } from './ingest.ts';
+export { IngestError, type IngestResult, type RefusalReason, RETRY_AFTER_MS, STAGE_METRIC } from './ingest.ts';
 
 /** Runtime dependencies of the collector. */
 export interface CollectorSettings {

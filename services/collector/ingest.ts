@@ -6,6 +6,14 @@ import { encodeJson, JsonShapeError, ProtoError, SIGNALS, type Signal, splitExpo
 /** Suggested client back-off when the bus is down or the collector is full, in milliseconds. */
 export const RETRY_AFTER_MS = 1_000;
 
+/**
+ * Histogram of the time a request spends in each ingest stage, in ms,
+ * attributes `signal` and `stage`: `read` (body received and gunzipped),
+ * `json` (OTLP/JSON turned into protobuf), `split` (validated and split by
+ * resource), `publish` (waiting for the bus to acknowledge).
+ */
+export const STAGE_METRIC = 'zeroops.collector.stage.duration_ms';
+
 /** Body encodings OTLP defines. */
 export type BodyFormat = 'protobuf' | 'json';
 
@@ -114,14 +122,19 @@ export function createIngest(deps: IngestDeps): Ingest {
 
 async function ingestOne(deps: IngestDeps, signal: Signal, body: Uint8Array, receivedAtMs: number, lease: Lease): Promise<IngestResult> {
   const { telemetry } = deps;
+  const t0 = performance.now();
   const split = splitOrRefuse(signal, body);
+  const t1 = performance.now();
+  telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'split' });
   if (split.items > deps.maxItemsPerRequest) {
     const msg = `request holds ${split.items} ${SIGNALS[signal].itemName}, more than the limit of ${deps.maxItemsPerRequest} (ZEROOPS_MAX_ITEMS_PER_REQUEST); send smaller batches`;
     throw new IngestError('too_many_items', 413, msg).withItems(split.items);
   }
   const accepted = split.items - split.rejected;
-  if (split.resources.length > 0) await publish(deps, signal, split, receivedAtMs, lease);
-  else lease.release();
+  if (split.resources.length > 0) {
+    await publish(deps, signal, split, receivedAtMs, lease);
+    telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: 'publish' });
+  } else lease.release();
   if (accepted > 0) telemetry.count('zeroops.collector.items', { signal, outcome: 'accepted', reason: 'ok' }, accepted);
   if (split.rejected > 0) telemetry.count('zeroops.collector.items', { signal, outcome: 'refused', reason: 'invalid_item' }, split.rejected);
   const message = split.rejected > 0 ? `${split.rejected} of ${split.items} ${SIGNALS[signal].itemName} refused: ${split.problem ?? 'invalid'}` : '';

@@ -7,6 +7,10 @@
  * encoding: items/s at saturation, items per CPU-second of the collector
  * process ("per core"), p50/p99 latency at saturation and at 80% of that
  * rate; then the same for a null endpoint that only reads the body.
+ * A second table says where the time went in each 80% phase: the
+ * collector's event-loop delay and stage timings (read, json, split,
+ * publish wait), how late the loader sent, and the CPU used by the loader,
+ * the collector and everything else on the machine (broker included).
  * Env: ZEROOPS_BENCH_SECONDS (per phase, default 5), ZEROOPS_BENCH_CONCURRENCY (default 8).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -15,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeExportRequest, type Signal } from '../../../services/otlp/index.ts';
 import { logsRequest, metricsRequest, traceRequest } from '../../fixtures/otlp/generate.ts';
+import type { Probe } from './bench-server.ts';
 import { closedLoop, type LoadResult, openLoop } from './load.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,7 +34,7 @@ interface Target {
 }
 
 async function startTarget(mode: 'collector' | 'null'): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'bench-server.ts'), mode, brokers], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'bench-server.ts'), mode, brokers], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const http = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout?.on('data', (c: Buffer) => {
@@ -46,6 +51,27 @@ async function stopTarget(t: Target): Promise<void> {
   const exited = new Promise((resolve) => t.child.once('exit', resolve));
   t.child.kill('SIGTERM');
   await exited;
+}
+
+/** Asks the server process what it saw since the last probe (and resets it). */
+function probe(t: Target): Promise<Probe> {
+  return new Promise((resolve) => {
+    t.child.once('message', (m) => resolve(m as Probe));
+    t.child.send('probe');
+  });
+}
+
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
+function machineCpuSeconds(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return (fields.reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
+/** CPU seconds of the server, the loader (this process) and the machine, read together. */
+function cpuNow(pid: number): { server: number; loader: number; machine: number } {
+  const u = process.cpuUsage();
+  return { server: cpuSeconds(pid), loader: (u.user + u.system) / 1e6, machine: machineCpuSeconds() };
 }
 
 /** CPU seconds (user + system) the process has used, from /proc (Linux). */
@@ -69,6 +95,10 @@ interface Row {
   max: LoadResult;
   perCore: number;
   at80: LoadResult;
+  /** The server's view of the 80% phase. */
+  probe80: Probe;
+  /** Cores busy during the 80% phase: server, loader, everything else. */
+  cores80: { server: number; loader: number; other: number };
 }
 
 async function measure(target: Target, name: string, signal: Signal, format: 'protobuf' | 'json'): Promise<Row> {
@@ -80,8 +110,18 @@ async function measure(target: Target, name: string, signal: Signal, format: 'pr
   const cpu0 = cpuSeconds(pid);
   const max = await closedLoop(url, ct, bodies, concurrency, seconds);
   const cpu = cpuSeconds(pid) - cpu0;
-  const at80 = await openLoop(url, ct, bodies, (max.okPerSecond * 0.8) / 1, seconds);
-  return { target: name, signal, format, kb: Math.round((bodies[0]?.length ?? 0) / 1024), max, perCore: cpu > 0 ? (max.ok * ITEMS) / cpu : 0, at80 };
+  await probe(target);
+  const c0 = cpuNow(pid);
+  const t0 = performance.now();
+  const at80 = await openLoop(url, ct, bodies, max.okPerSecond * 0.8, seconds);
+  const c1 = cpuNow(pid);
+  const probe80 = await probe(target);
+  const wall = (performance.now() - t0) / 1000;
+  const server = (c1.server - c0.server) / wall;
+  const loader = (c1.loader - c0.loader) / wall;
+  const cores80 = { server, loader, other: (c1.machine - c0.machine) / wall - server - loader };
+  const perCore = cpu > 0 ? (max.ok * ITEMS) / cpu : 0;
+  return { target: name, signal, format, kb: Math.round((bodies[0]?.length ?? 0) / 1024), max, perCore, at80, probe80, cores80 };
 }
 
 function print(rows: Row[]): void {
@@ -91,6 +131,16 @@ function print(rows: Row[]): void {
     const f = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11);
     console.log(
       `${r.target.padEnd(10)} ${r.signal.padEnd(8)} ${r.format.padEnd(9)} ${String(r.kb).padStart(7)} | ${f(r.max.okPerSecond * ITEMS)} ${unit[r.signal].padEnd(1)} ${f(r.perCore)}  ${r.max.p50.toFixed(1).padStart(6)}/${r.max.p99.toFixed(1).padEnd(7)} | ${r.at80.okPerSecond.toFixed(0).padStart(9)}  ${r.at80.p50.toFixed(1).padStart(7)}/${r.at80.p99.toFixed(1).padEnd(8)} ${r.max.errors + r.at80.errors}`,
+    );
+  }
+  console.log('\nwhere the time went @80% (ms p50/p99; cores busy)');
+  console.log('target     signal   format    | loop delay  read         json         split        publish wait | send lag p99 | cores server/loader/other');
+  const s = (x: { p50: number; p99: number } | undefined) => (x ? `${x.p50.toFixed(1)}/${x.p99.toFixed(1)}` : '-').padEnd(12);
+  for (const r of rows) {
+    const st = r.probe80.stages;
+    const c = r.cores80;
+    console.log(
+      `${r.target.padEnd(10)} ${r.signal.padEnd(8)} ${r.format.padEnd(9)} | ${s(r.probe80.eventLoop).slice(0, 11)} ${s(st.read)} ${s(st.json)} ${s(st.split)} ${s(st.publish)} | ${(r.at80.sendLagP99 ?? Number.NaN).toFixed(1).padStart(12)} | ${c.server.toFixed(2)}/${c.loader.toFixed(2)}/${c.other.toFixed(2)}`,
     );
   }
 }

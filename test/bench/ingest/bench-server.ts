@@ -3,14 +3,73 @@
  * the real Kafka broker) or a null endpoint (reads the body, answers 200).
  * Started by bench-ingest.ts as `node --import tsx bench-server.ts <mode>`;
  * prints one JSON line `{ "http": "http://..." }` once listening and stops on
- * SIGTERM.
+ * SIGTERM. Over the IPC channel it answers `'probe'` with a {@link Probe} of
+ * what it saw since the previous probe (event-loop delay, collector stage
+ * timings) and starts afresh.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createKafkaBus } from '../../../services/bus/kafka-bus.ts';
 import { topicNames } from '../../../services/bus/topics.ts';
-import { createCollector } from '../../../services/collector/index.ts';
-import { createLogger, createTelemetry, loadConfig } from '../../../services/core/index.ts';
+import { createCollector, STAGE_METRIC } from '../../../services/collector/index.ts';
+import { createLogger, createTelemetry, loadConfig, type Telemetry } from '../../../services/core/index.ts';
+
+/** p50/p99/max of a series, in ms. */
+export interface Spread {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** What the server process saw between two probes. */
+export interface Probe {
+  /** Event-loop delay (how late timers and I/O callbacks ran). */
+  eventLoop: Spread;
+  /** Collector stage durations by stage name (see STAGE_METRIC). */
+  stages: Record<string, Spread>;
+}
+
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+const stageTimes = new Map<string, number[]>();
+
+function spread(values: number[]): Spread {
+  const v = values.slice().sort((a, b) => a - b);
+  const at = (p: number) => v[Math.min(v.length - 1, Math.floor(v.length * p))] ?? Number.NaN;
+  return { n: v.length, p50: at(0.5), p99: at(0.99), max: v[v.length - 1] ?? Number.NaN };
+}
+
+function takeProbe(): Probe {
+  const ns = (x: number) => x / 1e6;
+  const eventLoop = { n: loopDelay.count, p50: ns(loopDelay.percentile(50)), p99: ns(loopDelay.percentile(99)), max: ns(loopDelay.max) };
+  loopDelay.reset();
+  const stages: Record<string, Spread> = {};
+  for (const [stage, values] of stageTimes) stages[stage] = spread(values);
+  stageTimes.clear();
+  return { eventLoop, stages };
+}
+
+/** The collector's telemetry, also keeping the stage timings for {@link takeProbe}. */
+function observedTelemetry(): Telemetry {
+  const base = createTelemetry();
+  return {
+    ...base,
+    get meter() {
+      return base.meter;
+    },
+    record(name, value, attrs) {
+      if (name === STAGE_METRIC) {
+        const stage = String(attrs?.stage);
+        const list = stageTimes.get(stage);
+        if (list) list.push(value);
+        else stageTimes.set(stage, [value]);
+      }
+      base.record(name, value, attrs);
+    },
+  };
+}
 
 async function startNull(): Promise<{ address: string; stop(): Promise<void> }> {
   const server = createServer({ keepAlive: true }, (req, res) => {
@@ -35,7 +94,7 @@ async function startCollector(brokers: string[]): Promise<{ address: string; sto
   const topics = topicNames(`bench-${Date.now().toString(36)}.`);
   await bus.ensureTopics([topics.traces, topics.metrics, topics.logs].map((name) => ({ name, partitions: 8 })));
   const config = loadConfig({}, { otlpHttpPort: 0, otlpGrpcPort: 0, logLevel: 'warn' });
-  const collector = createCollector({ bus, logger, telemetry: createTelemetry(), topics }, config);
+  const collector = createCollector({ bus, logger, telemetry: observedTelemetry(), topics }, config);
   await collector.start();
   return {
     address: collector.httpAddress(),
@@ -50,6 +109,9 @@ const mode = process.argv[2] ?? 'collector';
 const brokers = (process.argv[3] ?? '127.0.0.1:19092').split(',');
 const server = mode === 'null' ? await startNull() : await startCollector(brokers);
 process.stdout.write(`${JSON.stringify({ http: server.address })}\n`);
+process.on('message', (m: unknown) => {
+  if (m === 'probe') process.send?.(takeProbe());
+});
 process.once('SIGTERM', () => {
   server.stop().then(
     () => process.exit(0),

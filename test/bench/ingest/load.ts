@@ -16,6 +16,8 @@ export interface LoadResult {
   p99: number;
   /** Status codes other than 200, counted. */
   statuses: Record<string, number>;
+  /** Open loop only: how late the loader sent requests after their scheduled time, p99 in ms (a starved loader shows here). */
+  sendLagP99?: number;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -88,12 +90,16 @@ export async function openLoop(url: string, ct: string, bodies: Uint8Array[], ra
   const t0 = performance.now();
   const total = Math.max(1, Math.floor(rate * seconds));
   const pending: Array<Promise<void>> = [];
+  const lags: number[] = [];
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    lags.push(performance.now() - due);
     pending.push(t.one(url, ct, bodies[i % bodies.length] as Uint8Array, due));
   }
   await Promise.all(pending);
-  return summarize(t.latencies, t.ok, t.errors, t.statuses, (performance.now() - t0) / 1000);
+  const result = summarize(t.latencies, t.ok, t.errors, t.statuses, (performance.now() - t0) / 1000);
+  lags.sort((a, b) => a - b);
+  return { ...result, sendLagP99: percentile(lags, 0.99) };
 }
