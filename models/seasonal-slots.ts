@@ -49,7 +49,12 @@ export class SeasonalSlots {
 
   /** Expected value at `timestampMs` of the block at `offset`, or NaN while its slot is unseen. */
   expected(buf: Float64Array, offset: number, timestampMs: number): number {
-    const i = offset + SLOTS + 2 * this.bucketOf(timestampMs);
+    return this.expectedIn(buf, offset, this.bucketOf(timestampMs));
+  }
+
+  /** As {@link SeasonalSlots.expected}, for a slot index from {@link SeasonalSlots.bucketOf} (one per timestamp, shared by all blocks). */
+  expectedIn(buf: Float64Array, offset: number, bucket: number): number {
+    const i = offset + SLOTS + 2 * bucket;
     if (buf[i + 1] === 0) return Number.NaN;
     return (buf[i] as number) + (this.cfg.levelAlpha > 0 ? (buf[offset + LEVEL] as number) : 0);
   }
@@ -61,10 +66,16 @@ export class SeasonalSlots {
 
   /** Learns one observation into the block at `offset`; non-finite values are ignored. */
   learn(buf: Float64Array, offset: number, timestampMs: number, value: number): void {
-    if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return;
+    if (!Number.isFinite(timestampMs)) return;
+    this.learnIn(buf, offset, this.bucketOf(timestampMs), value);
+  }
+
+  /** As {@link SeasonalSlots.learn}, for a slot index from {@link SeasonalSlots.bucketOf}. */
+  learnIn(buf: Float64Array, offset: number, bucket: number, value: number): void {
+    if (!Number.isFinite(value)) return;
     const c = this.cfg;
-    const expected = this.expected(buf, offset, timestampMs);
-    const i = offset + SLOTS + 2 * this.bucketOf(timestampMs);
+    const expected = this.expectedIn(buf, offset, bucket);
+    const i = offset + SLOTS + 2 * bucket;
     const seen = Number.isFinite(expected);
     if (seen) {
       ewmPush(buf, offset + SCALE, c.scaleAlpha, Math.abs(value - expected));

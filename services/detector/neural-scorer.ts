@@ -58,76 +58,186 @@ export interface NeuralServiceState {
   last: number;
 }
 
-/** A fresh per-service state. */
-export function newNeuralServiceState(): NeuralServiceState {
-  return {
-    metrics: [],
-    mean: new Array(NEURAL_INPUTS).fill(0),
-    variance: new Array(NEURAL_INPUTS).fill(0),
-    n: 0,
-    residualVar: new Array(NEURAL_INPUTS).fill(0),
-    residualN: 0,
-    last: 0,
-  };
+const FIXED_INDEX = new Map<string, number>(FIXED_SLOTS.map((name, j) => [name, j]));
+/** Feature keys of a window whose slots a service remembers (windows list their features in a stable order). */
+const KEY_MEMORY = 48;
+
+function floats(values: readonly number[] | undefined): Float64Array {
+  const out = new Float64Array(NEURAL_INPUTS);
+  if (values) out.set(values.slice(0, NEURAL_INPUTS));
+  return out;
 }
 
-/** Feature name of slot `j` of a service (undefined for an unassigned metric slot). */
-function slotName(s: NeuralServiceState, j: number): string | undefined {
-  return j < FIXED_SLOTS.length ? FIXED_SLOTS[j] : s.metrics[j - FIXED_SLOTS.length];
-}
+/**
+ * The neural scorer's state of one service, live: slot names and their
+ * deviation floors resolved once, statistics in typed arrays. Converts to
+ * and from {@link NeuralServiceState} for checkpoints.
+ */
+export class NeuralService {
+  private readonly metrics: string[];
+  /** Feature name per slot (`undefined` for an unassigned metric slot). */
+  private readonly names: Array<string | undefined>;
+  private readonly absFloor = new Float64Array(NEURAL_INPUTS);
+  private readonly relFloor = new Float64Array(NEURAL_INPUTS);
+  private readonly mean: Float64Array;
+  private readonly variance: Float64Array;
+  private readonly residualVar: Float64Array;
+  private n: number;
+  private residualN: number;
+  /** The feature keys of the last window in order, and the slot of each (-1: none): a window in the same order is laid out without lookups. */
+  private readonly keys: string[] = [];
+  private readonly keySlots = new Int8Array(KEY_MEMORY);
+  /** Largest calibrated residual of the previous window. */
+  last: number;
 
-function slotNames(s: NeuralServiceState): string[] {
-  return [...FIXED_SLOTS, ...s.metrics];
-}
+  constructor(state?: NeuralServiceState) {
+    this.metrics = (state?.metrics ?? []).slice(0, METRIC_SLOTS);
+    this.names = new Array<string | undefined>(NEURAL_INPUTS).fill(undefined);
+    for (let j = 0; j < NEURAL_INPUTS; j++) this.assign(j, j < FIXED_SLOTS.length ? FIXED_SLOTS[j] : this.metrics[j - FIXED_SLOTS.length]);
+    this.mean = floats(state?.mean);
+    this.variance = floats(state?.variance);
+    this.residualVar = floats(state?.residualVar);
+    this.n = state?.n ?? 0;
+    this.residualN = state?.residualN ?? 0;
+    this.last = state?.last ?? 0;
+  }
 
-/** Writes the normalized vector of `features` into `out` at `offset`; assigns metric slots on first sight. */
-export function normalize(s: NeuralServiceState, features: FeatureVector, out: Float32Array, offset: number): void {
-  if (s.metrics.length < METRIC_SLOTS) {
+  private assign(j: number, name: string | undefined): void {
+    this.names[j] = name;
+    const rule = ruleFor(name ?? '');
+    this.absFloor[j] = rule.absFloor;
+    this.relFloor[j] = rule.relFloor;
+  }
+
+  /** Slot of feature `name`; a metric feature gets a free metric slot on first sight (in order of appearance). */
+  private slotOf(name: string): number {
+    const fixed = FIXED_INDEX.get(name);
+    if (fixed !== undefined) return fixed;
+    if (!name.startsWith('metric:')) return -1;
+    const m = this.metrics.indexOf(name);
+    if (m >= 0) return FIXED_SLOTS.length + m;
+    if (this.metrics.length >= METRIC_SLOTS) return -1;
+    this.metrics.push(name);
+    this.assign(FIXED_SLOTS.length + this.metrics.length - 1, name);
+    return FIXED_SLOTS.length + this.metrics.length - 1;
+  }
+
+  /**
+   * Writes the raw slot values of `features` into `raw` and their
+   * normalized vector into `out`, both at `offset` (a missing feature is 0).
+   * Metric slots are assigned on first sight.
+   */
+  normalize(features: FeatureVector, raw: Float64Array, out: Float32Array, offset: number): void {
+    raw.fill(0, offset, offset + NEURAL_INPUTS);
+    let k = 0;
     for (const name in features) {
-      if (name.startsWith('metric:') && !s.metrics.includes(name) && s.metrics.length < METRIC_SLOTS) s.metrics.push(name);
+      let slot: number;
+      if (this.keys[k] === name) slot = this.keySlots[k] as number;
+      else {
+        slot = this.slotOf(name);
+        if (k < KEY_MEMORY) {
+          this.keys[k] = name;
+          this.keySlots[k] = slot;
+        }
+      }
+      if (slot >= 0) raw[offset + slot] = features[name] as number;
+      k++;
+    }
+    if (k < this.keys.length) this.keys.length = k;
+    for (let j = 0; j < NEURAL_INPUTS; j++) {
+      const x = raw[offset + j] as number;
+      const mean = this.mean[j] as number;
+      const std = Math.max(Math.sqrt(this.variance[j] as number), this.absFloor[j] as number, (this.relFloor[j] as number) * Math.abs(mean));
+      out[offset + j] = this.n === 0 || !Number.isFinite(x) ? 0 : (x - mean) / std;
     }
   }
-  for (let j = 0; j < NEURAL_INPUTS; j++) {
-    const name = slotName(s, j);
-    const x = name === undefined ? 0 : (features[name] ?? 0);
-    const mean = s.mean[j] as number;
-    const rule = ruleFor(name ?? '');
-    const std = Math.max(Math.sqrt(s.variance[j] as number), rule.absFloor, rule.relFloor * Math.abs(mean));
-    out[offset + j] = s.n === 0 || !Number.isFinite(x) ? 0 : (x - mean) / std;
+
+  /** Learns the raw slot values at `offset` of `raw` (written by {@link NeuralService.normalize}) into the normalization; call for normal windows only. */
+  learnNormalization(raw: Float64Array, offset: number): void {
+    const slots = FIXED_SLOTS.length + this.metrics.length;
+    this.n++;
+    const a = Math.max(NORM_ALPHA, 1 / this.n);
+    for (let j = 0; j < slots; j++) {
+      const x = raw[offset + j] as number;
+      if (!Number.isFinite(x)) continue;
+      const d = x - (this.mean[j] as number);
+      this.mean[j] = (this.mean[j] as number) + a * d;
+      this.variance[j] = (1 - a) * ((this.variance[j] as number) + a * d * d);
+    }
+  }
+
+  /** Whether the normalization has seen enough windows for this service's rows to train the shared model. */
+  get settled(): boolean {
+    return this.n >= SERVICE_WARMUP;
+  }
+
+  /** Whether enough normal windows calibrated the residuals for the neural score to count. */
+  get calibrated(): boolean {
+    return this.residualN >= SERVICE_WARMUP;
+  }
+
+  /** Typical residual of slot `j` (normalized units, at least {@link RESIDUAL_FLOOR}). */
+  typicalResidual(j: number): number {
+    return Math.max(Math.sqrt(this.residualVar[j] as number), RESIDUAL_FLOOR);
+  }
+
+  /** Largest calibrated residual of row `i` of a scored batch. */
+  worstResidual(rows: Float32Array, reconstruction: Float32Array, i: number): number {
+    let worst = 0;
+    for (let j = 0; j < NEURAL_INPUTS; j++) {
+      const k = i * NEURAL_INPUTS + j;
+      const z = Math.abs((rows[k] as number) - (reconstruction[k] as number)) / this.typicalResidual(j);
+      if (z > worst) worst = z;
+    }
+    return worst;
+  }
+
+  /** Learns row `i` of a scored batch (a normal window of this service) into its typical residuals. */
+  learnResiduals(rows: Float32Array, reconstruction: Float32Array, i: number): void {
+    this.residualN++;
+    const a = Math.max(RESIDUAL_ALPHA, 1 / this.residualN);
+    for (let j = 0; j < NEURAL_INPUTS; j++) {
+      const k = i * NEURAL_INPUTS + j;
+      const r = (rows[k] as number) - (reconstruction[k] as number);
+      if (Number.isFinite(r)) this.residualVar[j] = (1 - a) * (this.residualVar[j] as number) + a * r * r;
+    }
+  }
+
+  /** The slots of row `i` with the largest calibrated residuals, strongest first. */
+  evidence(features: FeatureVector, rows: Float32Array, recon: Float32Array, i: number): Evidence[] {
+    const ranked: Evidence[] = [];
+    for (let j = 0; j < FIXED_SLOTS.length + this.metrics.length; j++) {
+      const name = this.names[j] as string;
+      const k = i * NEURAL_INPUTS + j;
+      const deviation = ((rows[k] as number) - (recon[k] as number)) / this.typicalResidual(j);
+      ranked.push({ feature: name, observed: features[name] ?? 0, expected: this.mean[j] as number, deviation });
+    }
+    ranked.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
+    return ranked.slice(0, 3);
+  }
+
+  /** A copy of the state, safe to JSON-serialize. */
+  toJSON(): NeuralServiceState {
+    return {
+      metrics: [...this.metrics],
+      mean: Array.from(this.mean),
+      variance: Array.from(this.variance),
+      n: this.n,
+      residualVar: Array.from(this.residualVar),
+      residualN: this.residualN,
+      last: this.last,
+    };
   }
 }
 
-/** Learns `features` into the service's normalization (call for normal windows only). */
-export function learnNormalization(s: NeuralServiceState, features: FeatureVector): void {
-  const slots = FIXED_SLOTS.length + s.metrics.length;
-  s.n++;
-  const a = Math.max(NORM_ALPHA, 1 / s.n);
-  for (let j = 0; j < slots; j++) {
-    const x = features[slotName(s, j) as string] ?? 0;
-    if (!Number.isFinite(x)) continue;
-    const d = x - (s.mean[j] as number);
-    s.mean[j] = (s.mean[j] as number) + a * d;
-    s.variance[j] = (1 - a) * ((s.variance[j] as number) + a * d * d);
-  }
-}
-
-/** Neural result of one window. */
-export interface NeuralScore {
-  /** In [0, 1]; 0 while the service or the shared model is warming up. */
-  score: number;
-  /** Slots with the largest calibrated residuals (filled when the score is >= 0.5). */
-  evidence: Evidence[];
-}
-
-/** Neural results of a batch, and the reconstruction they came from (for {@link NeuralScorer.learnResiduals}). */
+/** Neural results of a batch, and the reconstruction they came from (for {@link NeuralService.learnResiduals}). */
 export interface NeuralBatch {
-  scores: NeuralScore[];
+  /** Per row, in [0, 1]; 0 while the service or the shared model is warming up. */
+  scores: Float64Array;
+  /** Per row scoring >= 0.5, the slots with the largest calibrated residuals (other rows have none). */
+  evidence: Map<number, Evidence[]>;
   /** `n * NEURAL_INPUTS` reconstructed values, row-major. */
   reconstruction: Float32Array;
-}
-
-function typicalResidual(s: NeuralServiceState, j: number): number {
-  return Math.max(Math.sqrt(s.residualVar[j] as number), RESIDUAL_FLOOR);
 }
 
 /** Wraps the shared autoencoder for batched per-service scoring. */
@@ -139,60 +249,26 @@ export class NeuralScorer {
   }
 
   /**
-   * Scores `n` rows (normalized by {@link normalize}) of the given services'
-   * states in one batched call (`features` are the raw windows, for evidence).
-   * Advances each service's corroboration state (`last`).
+   * Scores `n` rows (normalized by {@link NeuralService.normalize}) of the
+   * given services in one batched call (`features` are the raw windows, for
+   * evidence). Advances each service's corroboration state (`last`).
    */
-  scoreBatch(rows: Float32Array, states: NeuralServiceState[], features: FeatureVector[]): NeuralBatch {
-    const n = states.length;
+  scoreBatch(rows: Float32Array, services: NeuralService[], features: FeatureVector[]): NeuralBatch {
+    const n = services.length;
     const { reconstruction } = this.model.score(rows, n);
     const warm = this.model.trainingSteps >= MODEL_WARMUP;
-    const scores: NeuralScore[] = [];
+    const scores = new Float64Array(n);
+    const evidence = new Map<number, Evidence[]>();
+    if (!warm) return { scores, evidence, reconstruction };
     for (let i = 0; i < n; i++) {
-      const s = states[i] as NeuralServiceState;
-      let score = 0;
-      let evidence: Evidence[] = [];
-      if (warm && s.residualN >= SERVICE_WARMUP) {
-        let worst = 0;
-        for (let j = 0; j < NEURAL_INPUTS; j++) {
-          const k = i * NEURAL_INPUTS + j;
-          const z = Math.abs((rows[k] as number) - (reconstruction[k] as number)) / typicalResidual(s, j);
-          if (z > worst) worst = z;
-        }
-        score = deviationToScore((worst + s.last) / 2, NEURAL_Z50);
-        s.last = worst;
-        if (score >= 0.5) evidence = this.evidenceOf(s, features[i] as FeatureVector, rows, reconstruction, i);
-      }
-      scores.push({ score, evidence });
+      const s = services[i] as NeuralService;
+      if (!s.calibrated) continue;
+      const worst = s.worstResidual(rows, reconstruction, i);
+      const score = deviationToScore((worst + s.last) / 2, NEURAL_Z50);
+      s.last = worst;
+      scores[i] = score;
+      if (score >= 0.5) evidence.set(i, s.evidence(features[i] as FeatureVector, rows, reconstruction, i));
     }
-    return { scores, reconstruction };
-  }
-
-  /** Whether the service's normalization has seen enough windows for its rows to train the shared model. */
-  static settled(s: NeuralServiceState): boolean {
-    return s.n >= SERVICE_WARMUP;
-  }
-
-  /** Learns row `i` of a scored batch (a normal window of service `s`) into that service's typical residuals. */
-  static learnResiduals(s: NeuralServiceState, rows: Float32Array, reconstruction: Float32Array, i: number): void {
-    s.residualN++;
-    const a = Math.max(RESIDUAL_ALPHA, 1 / s.residualN);
-    for (let j = 0; j < NEURAL_INPUTS; j++) {
-      const k = i * NEURAL_INPUTS + j;
-      const r = (rows[k] as number) - (reconstruction[k] as number);
-      if (Number.isFinite(r)) s.residualVar[j] = (1 - a) * (s.residualVar[j] as number) + a * r * r;
-    }
-  }
-
-  private evidenceOf(s: NeuralServiceState, features: FeatureVector, rows: Float32Array, recon: Float32Array, i: number): Evidence[] {
-    const names = slotNames(s);
-    const ranked: Evidence[] = [];
-    for (let j = 0; j < names.length; j++) {
-      const k = i * NEURAL_INPUTS + j;
-      const deviation = ((rows[k] as number) - (recon[k] as number)) / typicalResidual(s, j);
-      ranked.push({ feature: names[j] as string, observed: features[names[j] as string] ?? 0, expected: s.mean[j] as number, deviation });
-    }
-    ranked.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
-    return ranked.slice(0, 3);
+    return { scores, evidence, reconstruction };
   }
 }

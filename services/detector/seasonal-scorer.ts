@@ -143,8 +143,9 @@ export class SeasonalScorer {
 
   /** Scores `features` of the window ending at `tMs` without learning them. Non-finite values are ignored. */
   score(features: FeatureVector, tMs: number): FeatureScore {
-    const evidence: Evidence[] = [];
+    let evidence: Evidence[] | undefined;
     const data = this.data;
+    const day = DAILY.bucketOf(tMs);
     let best = 0;
     let hint = 0;
     for (const feature in features) {
@@ -154,14 +155,15 @@ export class SeasonalScorer {
       const o = i * STRIDE;
       const rule = this.rules[i] as FeatureRule;
       const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
-      const d = DAILY.expected(data, o + DAILY_AT, tMs);
+      const d = DAILY.expectedIn(data, o + DAILY_AT, day);
       const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
       const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
       const dev = (x - exp) / std;
       const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
       if (s > best) best = s;
-      if (s >= 0.5) evidence.push({ feature, observed: x, expected: exp, deviation: dev });
+      if (s >= 0.5) (evidence ??= []).push({ feature, observed: x, expected: exp, deviation: dev });
     }
+    if (!evidence) return { score: best, evidence: [] };
     if (evidence.length > 1) evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
     return { score: best, evidence };
   }
@@ -176,6 +178,8 @@ export class SeasonalScorer {
       return;
     }
     this.anomalousRun = score >= this.cfg.learnBelow ? this.anomalousRun : 0;
+    // A window without a usable time still teaches the recent mean, not the seasonal slots.
+    const day = Number.isFinite(tMs) ? DAILY.bucketOf(tMs) : -1;
     let hint = 0;
     for (const feature in features) {
       const x = features[feature] as number;
@@ -187,7 +191,7 @@ export class SeasonalScorer {
       }
       const data = this.data;
       const o = i * STRIDE;
-      DAILY.learn(data, o + DAILY_AT, tMs, x);
+      if (day >= 0) DAILY.learnIn(data, o + DAILY_AT, day, x);
       if (this.weekly && feature === WEEKLY_FEATURE) WEEKLY.learn(this.weekly, 0, tMs, x);
       const count = (data[o + 2] as number) + 1;
       data[o + 2] = count;

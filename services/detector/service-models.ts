@@ -10,7 +10,7 @@
 import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../../models/episode.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../../models/likelihood.ts';
 import type { Evidence } from '../bus/messages.ts';
-import { learnNormalization, NEURAL_INPUTS, type NeuralBatch, NeuralScorer, type NeuralServiceState, newNeuralServiceState, normalize } from './neural-scorer.ts';
+import { NEURAL_INPUTS, type NeuralBatch, type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
 import type { FeatureVector } from './window-features.ts';
 
@@ -83,9 +83,11 @@ function rankOf(score: number): number {
 
 const CALLEE_MEMORY_MS = 5 * 60_000;
 
+/** A service's live models; `st` holds the rest of its state (its model fields are refreshed by `snapshot`). */
 interface Live {
   st: ServiceState;
   seasonal: SeasonalScorer;
+  neural: NeuralService;
   likelihood: AnomalyLikelihood;
   episode: EpisodeTracker;
 }
@@ -110,6 +112,7 @@ export class ServiceModels {
     return {
       st,
       seasonal: new SeasonalScorer(undefined, st.seasonal),
+      neural: new NeuralService(st.neural),
       likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, st.likelihood),
       episode: new EpisodeTracker(this.opts.episode, st.episode),
     };
@@ -123,7 +126,7 @@ export class ServiceModels {
       const st: ServiceState = {
         partition: -1,
         seasonal: { features: [], data: [], anomalousRun: 0 },
-        neural: newNeuralServiceState(),
+        neural: new NeuralService().toJSON(),
         likelihood: likelihood.toJSON(),
         episode: episode.toJSON(),
         episodeId: null,
@@ -133,7 +136,7 @@ export class ServiceModels {
         emitted: { rank: 0, flapping: false, windowsSince: 0 },
         callees: {},
       };
-      m = { st, seasonal: new SeasonalScorer(), likelihood, episode };
+      m = { st, seasonal: new SeasonalScorer(), neural: new NeuralService(), likelihood, episode };
       this.live.set(service, m);
     }
     return m;
@@ -166,12 +169,14 @@ export class ServiceModels {
     const neural = this.opts.neural;
     let nn: NeuralBatch | undefined;
     let rows: Float32Array | undefined;
+    let raw: Float64Array | undefined;
     if (neural) {
       rows = new Float32Array(n * NEURAL_INPUTS);
-      for (let i = 0; i < n; i++) normalize((lives[i] as Live).st.neural, (round[i] as WindowInput).features, rows, i * NEURAL_INPUTS);
+      raw = new Float64Array(n * NEURAL_INPUTS);
+      for (let i = 0; i < n; i++) (lives[i] as Live).neural.normalize((round[i] as WindowInput).features, raw, rows, i * NEURAL_INPUTS);
       nn = neural.scoreBatch(
         rows,
-        lives.map((l) => l.st.neural),
+        lives.map((l) => l.neural),
         round.map((w) => w.features),
       );
     }
@@ -188,16 +193,16 @@ export class ServiceModels {
       // The neural score is already a per-service likelihood (its residuals judged against that service's usual
       // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
       // likelihood of raw seasonal scores, which would turn its modest values into alarms.
-      const ns = nn?.scores[i];
-      const score = ns && ns.score > seasonal ? ns.score : seasonal;
-      const evidence = s.evidence.length > 0 || !ns || score <= seasonal ? s.evidence : ns.evidence;
+      const ns = nn ? (nn.scores[i] as number) : 0;
+      const score = ns > seasonal ? ns : seasonal;
+      const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
       m.seasonal.learn(w.features, w.endMs, score);
       if (score < 0.5) {
-        learnNormalization(m.st.neural, w.features);
-        if (nn && rows) {
-          NeuralScorer.learnResiduals(m.st.neural, rows, nn.reconstruction, i);
+        if (nn && rows && raw) {
+          m.neural.learnNormalization(raw, i * NEURAL_INPUTS);
+          m.neural.learnResiduals(rows, nn.reconstruction, i);
           // Rows normalized by a service's first few windows are not yet z-scores: they would teach the shared model noise.
-          if (NeuralScorer.settled(m.st.neural)) normal.push(i);
+          if (m.neural.settled) normal.push(i);
         }
       }
       out[i] = this.finish(w, m, score, warm ? lik.likelihood : s.score, evidence);
@@ -267,7 +272,13 @@ export class ServiceModels {
     const out: ServiceModelState = {};
     for (const [name, m] of this.live) {
       if (partitions && !partitions.has(m.st.partition)) continue;
-      out[name] = structuredClone({ ...m.st, seasonal: m.seasonal.toJSON(), likelihood: m.likelihood.toJSON(), episode: m.episode.toJSON() });
+      out[name] = structuredClone({
+        ...m.st,
+        seasonal: m.seasonal.toJSON(),
+        neural: m.neural.toJSON(),
+        likelihood: m.likelihood.toJSON(),
+        episode: m.episode.toJSON(),
+      });
     }
     return out;
   }
