@@ -6,7 +6,9 @@
  * 8 attributes each) as protobuf and as JSON, and prints per signal and
  * encoding: items/s at saturation, items per CPU-second of the collector
  * process ("per core"), p50/p99 latency at saturation and at 80% of that
- * rate; then the same for a null endpoint that only reads the body.
+ * rate; then the same for a null endpoint that only reads the body, its
+ * open-loop phase run at the collector's 80% rate (80% of its own maximum
+ * would measure the loader: that maximum is where the loader saturates).
  * A second table says where the time went in each 80% phase: the
  * collector's event-loop delay and stage timings (read, json, split,
  * publish wait), how late the loader sent, and the CPU used by the loader,
@@ -14,7 +16,8 @@
  * Env: ZEROOPS_BENCH_SECONDS (per phase, default 5), ZEROOPS_BENCH_CONCURRENCY (default 8).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeExportRequest, type Signal } from '../../../services/otlp/index.ts';
@@ -68,10 +71,35 @@ function machineCpuSeconds(): number {
   return (fields.reduce((a, b) => a + b, 0) - idle) / 100;
 }
 
-/** CPU seconds of the server, the loader (this process) and the machine, read together. */
-function cpuNow(pid: number): { server: number; loader: number; machine: number } {
+/** The local process listening on TCP `port` (the broker), from /proc; undefined when not found (e.g. another host). */
+function listenerPid(port: number): number | undefined {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(hexPort) && f[3] === '0A' && f[9]) inodes.add(`socket:[${f[9]}]`);
+    }
+  }
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readdirSync(`/proc/${pid}/fd`).some((fd) => inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`)))) return Number(pid);
+    } catch (err) {
+      // Processes come and go, and some are not ours to read: skip those.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EPERM') throw err;
+    }
+  }
+  return undefined;
+}
+
+const brokerPid = listenerPid(Number(brokers.split(',')[0]?.split(':')[1] ?? 19092));
+
+/** CPU seconds of the server, the loader (this process), the broker and the machine, read together. */
+function cpuNow(pid: number): { server: number; loader: number; broker: number; machine: number } {
   const u = process.cpuUsage();
-  return { server: cpuSeconds(pid), loader: (u.user + u.system) / 1e6, machine: machineCpuSeconds() };
+  const broker = brokerPid === undefined ? 0 : cpuSeconds(brokerPid);
+  return { server: cpuSeconds(pid), loader: (u.user + u.system) / 1e6, broker, machine: machineCpuSeconds() };
 }
 
 /** CPU seconds (user + system) the process has used, from /proc (Linux). */
@@ -94,14 +122,17 @@ interface Row {
   kb: number;
   max: LoadResult;
   perCore: number;
+  /** Rate asked of the open-loop phase, req/s. */
+  openRate: number;
   at80: LoadResult;
   /** The server's view of the 80% phase. */
   probe80: Probe;
-  /** Cores busy during the 80% phase: server, loader, everything else. */
-  cores80: { server: number; loader: number; other: number };
+  /** Cores busy during the 80% phase: server, loader, broker, everything else. */
+  cores80: { server: number; loader: number; broker: number; other: number };
 }
 
-async function measure(target: Target, name: string, signal: Signal, format: 'protobuf' | 'json'): Promise<Row> {
+/** Measures one signal and format; the open-loop phase runs at `openRate` req/s when given, else at 80% of the maximum. */
+async function measure(target: Target, name: string, signal: Signal, format: 'protobuf' | 'json', openRate?: number): Promise<Row> {
   const bodies = [1, 2, 3, 4].map((s) => body(signal, format, s));
   const url = `${target.http}/v1/${signal}`;
   const ct = format === 'json' ? 'application/json' : 'application/x-protobuf';
@@ -113,15 +144,17 @@ async function measure(target: Target, name: string, signal: Signal, format: 'pr
   await probe(target);
   const c0 = cpuNow(pid);
   const t0 = performance.now();
-  const at80 = await openLoop(url, ct, bodies, max.okPerSecond * 0.8, seconds);
+  const rate = openRate ?? max.okPerSecond * 0.8;
+  const at80 = await openLoop(url, ct, bodies, rate, seconds);
   const c1 = cpuNow(pid);
   const probe80 = await probe(target);
   const wall = (performance.now() - t0) / 1000;
   const server = (c1.server - c0.server) / wall;
   const loader = (c1.loader - c0.loader) / wall;
-  const cores80 = { server, loader, other: (c1.machine - c0.machine) / wall - server - loader };
+  const broker = (c1.broker - c0.broker) / wall;
+  const cores80 = { server, loader, broker, other: (c1.machine - c0.machine) / wall - server - loader - broker };
   const perCore = cpu > 0 ? (max.ok * ITEMS) / cpu : 0;
-  return { target: name, signal, format, kb: Math.round((bodies[0]?.length ?? 0) / 1024), max, perCore, at80, probe80, cores80 };
+  return { target: name, signal, format, kb: Math.round((bodies[0]?.length ?? 0) / 1024), max, perCore, openRate: rate, at80, probe80, cores80 };
 }
 
 function print(rows: Row[]): void {
@@ -134,24 +167,26 @@ function print(rows: Row[]): void {
     );
   }
   console.log('\nwhere the time went @80% (ms p50/p99; cores busy)');
-  console.log('target     signal   format    | loop delay  read         json         split        publish wait | send lag p99 | cores server/loader/other');
+  console.log('target     signal   format    | loop delay  read         json         split        publish wait | send lag p99 | cores server/loader/broker/other');
   const s = (x: { p50: number; p99: number } | undefined) => (x ? `${x.p50.toFixed(1)}/${x.p99.toFixed(1)}` : '-').padEnd(12);
   for (const r of rows) {
     const st = r.probe80.stages;
     const c = r.cores80;
     console.log(
-      `${r.target.padEnd(10)} ${r.signal.padEnd(8)} ${r.format.padEnd(9)} | ${s(r.probe80.eventLoop).slice(0, 11)} ${s(st.read)} ${s(st.json)} ${s(st.split)} ${s(st.publish)} | ${(r.at80.sendLagP99 ?? Number.NaN).toFixed(1).padStart(12)} | ${c.server.toFixed(2)}/${c.loader.toFixed(2)}/${c.other.toFixed(2)}`,
+      `${r.target.padEnd(10)} ${r.signal.padEnd(8)} ${r.format.padEnd(9)} | ${s(r.probe80.eventLoop).slice(0, 11)} ${s(st.read)} ${s(st.json)} ${s(st.split)} ${s(st.publish)} | ${(r.at80.sendLagP99 ?? Number.NaN).toFixed(1).padStart(12)} | ${c.server.toFixed(2)}/${c.loader.toFixed(2)}/${c.broker.toFixed(2)}/${c.other.toFixed(2)}`,
     );
   }
 }
 
 const rows: Row[] = [];
+const loadBefore = loadavg()[0] ?? 0;
 for (const mode of ['collector', 'null'] as const) {
   const target = await startTarget(mode);
   try {
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
       for (const format of ['protobuf', 'json'] as const) {
-        const row = await measure(target, mode, signal, format);
+        const collectorRow = rows.find((r) => r.target === 'collector' && r.signal === signal && r.format === format);
+        const row = await measure(target, mode, signal, format, collectorRow?.openRate);
         rows.push(row);
         console.error(`${mode} ${signal} ${format}: ${Math.round(row.max.okPerSecond * ITEMS)} items/s, ${Math.round(row.perCore)} items/CPU-s, p99@80% ${row.at80.p99.toFixed(1)} ms`);
       }
@@ -163,3 +198,5 @@ for (const mode of ['collector', 'null'] as const) {
 print(rows);
 console.log(`\n${ITEMS} items x 8 attributes per request, ${concurrency} connections, ${seconds} s per phase, one collector process; Kafka ${brokers}.`);
 console.log('items/CPU-s = items accepted per CPU-second used by the collector process (its "per core" rate).');
+console.log("null rows: the open-loop phase runs at the collector's 80% rate, the floor the loader and HTTP alone give at that rate.");
+console.log(`1-minute load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after, on ${cpus().length} CPUs (figures from a busy machine mislead).`);
