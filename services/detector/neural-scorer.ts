@@ -58,6 +58,11 @@ export interface NeuralServiceState {
   last: number;
 }
 
+const MEAN = 0;
+const VARIANCE = NEURAL_INPUTS;
+const RESIDUAL = 2 * NEURAL_INPUTS;
+const ABS_FLOOR = 3 * NEURAL_INPUTS;
+const REL_FLOOR = 4 * NEURAL_INPUTS;
 const FIXED_INDEX = new Map<string, number>(FIXED_SLOTS.map((name, j) => [name, j]));
 /** Feature keys of a window whose slots a service remembers (windows list their features in a stable order). */
 const KEY_MEMORY = 48;
@@ -77,11 +82,12 @@ export class NeuralService {
   private readonly metrics: string[];
   /** Feature name per slot (`undefined` for an unassigned metric slot). */
   private readonly names: Array<string | undefined>;
-  private readonly absFloor = new Float64Array(NEURAL_INPUTS);
-  private readonly relFloor = new Float64Array(NEURAL_INPUTS);
-  private readonly mean: Float64Array;
-  private readonly variance: Float64Array;
-  private readonly residualVar: Float64Array;
+  /**
+   * Per slot its running mean, then per slot its variance, residual
+   * variance, and absolute and relative deviation floors: one block, so
+   * that a window touches one stretch of memory.
+   */
+  private readonly stats = new Float64Array(5 * NEURAL_INPUTS);
   private n: number;
   private residualN: number;
   /** The feature keys of the last window in order, and the slot of each (-1: none): a window in the same order is laid out without lookups. */
@@ -94,9 +100,9 @@ export class NeuralService {
     this.metrics = (state?.metrics ?? []).slice(0, METRIC_SLOTS);
     this.names = new Array<string | undefined>(NEURAL_INPUTS).fill(undefined);
     for (let j = 0; j < NEURAL_INPUTS; j++) this.assign(j, j < FIXED_SLOTS.length ? FIXED_SLOTS[j] : this.metrics[j - FIXED_SLOTS.length]);
-    this.mean = floats(state?.mean);
-    this.variance = floats(state?.variance);
-    this.residualVar = floats(state?.residualVar);
+    this.stats.set(floats(state?.mean), MEAN);
+    this.stats.set(floats(state?.variance), VARIANCE);
+    this.stats.set(floats(state?.residualVar), RESIDUAL);
     this.n = state?.n ?? 0;
     this.residualN = state?.residualN ?? 0;
     this.last = state?.last ?? 0;
@@ -105,8 +111,8 @@ export class NeuralService {
   private assign(j: number, name: string | undefined): void {
     this.names[j] = name;
     const rule = ruleFor(name ?? '');
-    this.absFloor[j] = rule.absFloor;
-    this.relFloor[j] = rule.relFloor;
+    this.stats[ABS_FLOOR + j] = rule.absFloor;
+    this.stats[REL_FLOOR + j] = rule.relFloor;
   }
 
   /** Slot of feature `name`; a metric feature gets a free metric slot on first sight (in order of appearance). */
@@ -144,10 +150,11 @@ export class NeuralService {
       k++;
     }
     if (k < this.keys.length) this.keys.length = k;
+    const st = this.stats;
     for (let j = 0; j < NEURAL_INPUTS; j++) {
       const x = raw[offset + j] as number;
-      const mean = this.mean[j] as number;
-      const std = Math.max(Math.sqrt(this.variance[j] as number), this.absFloor[j] as number, (this.relFloor[j] as number) * Math.abs(mean));
+      const mean = st[MEAN + j] as number;
+      const std = Math.max(Math.sqrt(st[VARIANCE + j] as number), st[ABS_FLOOR + j] as number, (st[REL_FLOOR + j] as number) * Math.abs(mean));
       out[offset + j] = this.n === 0 || !Number.isFinite(x) ? 0 : (x - mean) / std;
     }
   }
@@ -157,12 +164,13 @@ export class NeuralService {
     const slots = FIXED_SLOTS.length + this.metrics.length;
     this.n++;
     const a = Math.max(NORM_ALPHA, 1 / this.n);
+    const st = this.stats;
     for (let j = 0; j < slots; j++) {
       const x = raw[offset + j] as number;
       if (!Number.isFinite(x)) continue;
-      const d = x - (this.mean[j] as number);
-      this.mean[j] = (this.mean[j] as number) + a * d;
-      this.variance[j] = (1 - a) * ((this.variance[j] as number) + a * d * d);
+      const d = x - (st[MEAN + j] as number);
+      st[MEAN + j] = (st[MEAN + j] as number) + a * d;
+      st[VARIANCE + j] = (1 - a) * ((st[VARIANCE + j] as number) + a * d * d);
     }
   }
 
@@ -178,7 +186,7 @@ export class NeuralService {
 
   /** Typical residual of slot `j` (normalized units, at least {@link RESIDUAL_FLOOR}). */
   typicalResidual(j: number): number {
-    return Math.max(Math.sqrt(this.residualVar[j] as number), RESIDUAL_FLOOR);
+    return Math.max(Math.sqrt(this.stats[RESIDUAL + j] as number), RESIDUAL_FLOOR);
   }
 
   /** Largest calibrated residual of row `i` of a scored batch. */
@@ -199,7 +207,7 @@ export class NeuralService {
     for (let j = 0; j < NEURAL_INPUTS; j++) {
       const k = i * NEURAL_INPUTS + j;
       const r = (rows[k] as number) - (reconstruction[k] as number);
-      if (Number.isFinite(r)) this.residualVar[j] = (1 - a) * (this.residualVar[j] as number) + a * r * r;
+      if (Number.isFinite(r)) this.stats[RESIDUAL + j] = (1 - a) * (this.stats[RESIDUAL + j] as number) + a * r * r;
     }
   }
 
@@ -210,7 +218,7 @@ export class NeuralService {
       const name = this.names[j] as string;
       const k = i * NEURAL_INPUTS + j;
       const deviation = ((rows[k] as number) - (recon[k] as number)) / this.typicalResidual(j);
-      ranked.push({ feature: name, observed: features[name] ?? 0, expected: this.mean[j] as number, deviation });
+      ranked.push({ feature: name, observed: features[name] ?? 0, expected: this.stats[MEAN + j] as number, deviation });
     }
     ranked.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
     return ranked.slice(0, 3);
@@ -220,10 +228,10 @@ export class NeuralService {
   toJSON(): NeuralServiceState {
     return {
       metrics: [...this.metrics],
-      mean: Array.from(this.mean),
-      variance: Array.from(this.variance),
+      mean: Array.from(this.stats.subarray(MEAN, MEAN + NEURAL_INPUTS)),
+      variance: Array.from(this.stats.subarray(VARIANCE, VARIANCE + NEURAL_INPUTS)),
       n: this.n,
-      residualVar: Array.from(this.residualVar),
+      residualVar: Array.from(this.stats.subarray(RESIDUAL, RESIDUAL + NEURAL_INPUTS)),
       residualN: this.residualN,
       last: this.last,
     };

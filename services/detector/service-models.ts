@@ -8,7 +8,8 @@
  * shared model's weights.
  */
 import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../../models/episode.ts';
-import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../../models/likelihood.ts';
+import type { LikelihoodConfig } from '../../models/likelihood.ts';
+import { RingLikelihood, type RingLikelihoodState } from '../../models/ring-likelihood.ts';
 import type { Evidence } from '../bus/messages.ts';
 import { NEURAL_INPUTS, type NeuralBatch, type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
@@ -23,7 +24,7 @@ export interface ServiceState {
   partition: number;
   seasonal: SeasonalScorerState;
   neural: NeuralServiceState;
-  likelihood: LikelihoodState;
+  likelihood: RingLikelihoodState;
   episode: EpisodeState;
   /** Current episode id, its opening window end (ms) and the feature that opened it. */
   episodeId: string | null;
@@ -83,12 +84,15 @@ function rankOf(score: number): number {
 
 const CALLEE_MEMORY_MS = 5 * 60_000;
 
-/** A service's live models; `st` holds the rest of its state (its model fields are refreshed by `snapshot`). */
+/** The part of a service's state that is not held by its live models. */
+type ServiceMeta = Omit<ServiceState, 'seasonal' | 'neural' | 'likelihood' | 'episode'>;
+
+/** A service's live models and the rest of its state ({@link ServiceModels.snapshot} puts them together). */
 interface Live {
-  st: ServiceState;
+  st: ServiceMeta;
   seasonal: SeasonalScorer;
   neural: NeuralService;
-  likelihood: AnomalyLikelihood;
+  likelihood: RingLikelihood;
   episode: EpisodeTracker;
 }
 
@@ -108,27 +112,22 @@ export class ServiceModels {
 
   constructor(private readonly opts: ServiceModelsOptions) {}
 
-  private wrap(st: ServiceState): Live {
+  private wrap(state: ServiceState): Live {
+    const { seasonal, neural, likelihood, episode, ...st } = state;
     return {
       st,
-      seasonal: new SeasonalScorer(undefined, st.seasonal),
-      neural: new NeuralService(st.neural),
-      likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, st.likelihood),
-      episode: new EpisodeTracker(this.opts.episode, st.episode),
+      seasonal: new SeasonalScorer(undefined, seasonal),
+      neural: new NeuralService(neural),
+      likelihood: new RingLikelihood(SERVICE_LIKELIHOOD, likelihood),
+      episode: new EpisodeTracker(this.opts.episode, episode),
     };
   }
 
   private get(service: string): Live {
     let m = this.live.get(service);
     if (!m) {
-      const episode = new EpisodeTracker(this.opts.episode);
-      const likelihood = new AnomalyLikelihood(SERVICE_LIKELIHOOD);
-      const st: ServiceState = {
+      const st: ServiceMeta = {
         partition: -1,
-        seasonal: { features: [], data: [], anomalousRun: 0 },
-        neural: new NeuralService().toJSON(),
-        likelihood: likelihood.toJSON(),
-        episode: episode.toJSON(),
         episodeId: null,
         openedAtMs: 0,
         seq: 0,
@@ -136,7 +135,13 @@ export class ServiceModels {
         emitted: { rank: 0, flapping: false, windowsSince: 0 },
         callees: {},
       };
-      m = { st, seasonal: new SeasonalScorer(), neural: new NeuralService(), likelihood, episode };
+      m = {
+        st,
+        seasonal: new SeasonalScorer(),
+        neural: new NeuralService(),
+        likelihood: new RingLikelihood(SERVICE_LIKELIHOOD),
+        episode: new EpisodeTracker(this.opts.episode),
+      };
       this.live.set(service, m);
     }
     return m;
@@ -186,7 +191,8 @@ export class ServiceModels {
       const w = round[i] as WindowInput;
       const m = lives[i] as Live;
       const s = m.seasonal.score(w.features, w.endMs);
-      const lik = m.likelihood.update(s.score);
+      const lik = m.likelihood;
+      lik.update(s.score);
       // The likelihood needs a history of raw scores; until then the raw score stands alone.
       const warm = ++m.st.scored > (SERVICE_LIKELIHOOD.minHistory as number);
       const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
@@ -257,7 +263,7 @@ export class ServiceModels {
     return result;
   }
 
-  private shouldEmit(st: ServiceState, transition: ServiceScore['transition'], score: number, flapping: boolean): boolean {
+  private shouldEmit(st: ServiceMeta, transition: ServiceScore['transition'], score: number, flapping: boolean): boolean {
     const e = st.emitted;
     if (transition === 'none') return false;
     e.windowsSince++;
@@ -272,13 +278,14 @@ export class ServiceModels {
     const out: ServiceModelState = {};
     for (const [name, m] of this.live) {
       if (partitions && !partitions.has(m.st.partition)) continue;
-      out[name] = structuredClone({
-        ...m.st,
+      // The models' toJSON() already return copies.
+      out[name] = {
+        ...structuredClone(m.st),
         seasonal: m.seasonal.toJSON(),
         neural: m.neural.toJSON(),
         likelihood: m.likelihood.toJSON(),
         episode: m.episode.toJSON(),
-      });
+      };
     }
     return out;
   }
