@@ -40,11 +40,12 @@ describe('Autoencoder', () => {
     ae.dispose();
   });
 
-  it('trains a young model at a fixed pace, then one step per trainEvery rows, at least one and at most maxStepsPerObserve per call', () => {
+  it('trains a young model at a fixed pace, then one step per trainEvery rows (counted across calls), at most maxStepsPerObserve per call', () => {
     const ae = new Autoencoder(tf, { inputs: D, trainEvery: 100, batchSize: 16, seed: 2, maxStepsPerObserve: 3, youngSteps: 10, youngStepsPerObserve: 5 });
     expect(ae.observe(normalRows(10, 1), 10)).toBe(0); // fewer rows than a batch so far
-    expect([1, 2, 3].map((k) => ae.observe(normalRows(10, k), 10))).toEqual([5, 5, 1]); // young until 10 steps
-    expect(ae.observe(normalRows(250, 5), 250)).toBe(2);
+    expect([1, 2, 3].map((k) => ae.observe(normalRows(10, k), 10))).toEqual([5, 5, 0]); // young until 10 steps; 40 rows seen
+    expect(ae.observe(normalRows(60, 4), 60)).toBe(1); // the 100th row
+    expect(ae.observe(normalRows(250, 5), 250)).toBe(2); // rows 101-350
     expect(ae.observe(normalRows(1000, 6), 1000)).toBe(3);
     ae.dispose();
   });

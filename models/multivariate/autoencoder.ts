@@ -25,7 +25,7 @@ export interface AutoencoderConfig {
   bottleneck: number;
   /** Adam step size. Default 0.005. */
   learningRate: number;
-  /** Rows per mini-batch. Default 256. */
+  /** Rows per mini-batch. Default 512 (a step costs about the same whatever its batch: kernel calls dominate). */
   batchSize: number;
   /** Rows held in the replay buffer. Default 4096. */
   reservoir: number;
@@ -37,11 +37,7 @@ export interface AutoencoderConfig {
    * instead of a sample of all history. Default 30.
    */
   replayHorizon: number;
-  /**
-   * One training step per this many rows observed, and at least one per
-   * {@link Autoencoder.observe} call (a small fleet's model still learns
-   * every round). Default 1024.
-   */
+  /** One training step per this many rows observed (counted across calls). Default 2048. */
   trainEvery: number;
   /** Inputs are clipped to [-clip, clip] so one absurd value cannot blow up training. Default 6. */
   clip: number;
@@ -64,10 +60,10 @@ export const DEFAULT_AUTOENCODER: Omit<AutoencoderConfig, 'inputs'> = {
   hidden: 8,
   bottleneck: 4,
   learningRate: 0.005,
-  batchSize: 256,
+  batchSize: 512,
   reservoir: 4096,
   replayHorizon: 30,
-  trainEvery: 1024,
+  trainEvery: 2048,
   clip: 6,
   seed: 7,
   maxStepsPerObserve: 4,
@@ -188,19 +184,31 @@ export class Autoencoder {
   }
 
   /**
-   * Reconstruction errors of `n` rows (`rows` holds `n * inputs` values,
-   * row-major; the caller keeps ownership). Returns per row the squared
-   * error summed over the inputs, and per row and input the reconstruction
-   * (for evidence), in one batched call.
+   * Reconstructions of `n` rows (`rows` holds `n * inputs` values, row-major;
+   * the caller keeps ownership), in one batched call: `n * inputs` values,
+   * row-major, owned by the caller.
    */
-  score(rows: Float32Array, n: number): { errors: Float32Array; reconstruction: Float32Array } {
-    if (n === 0) return { errors: new Float32Array(0), reconstruction: new Float32Array(0) };
+  reconstruct(rows: Float32Array, n: number): Float32Array {
+    if (n === 0) return new Float32Array(0);
     const d = this.config.inputs;
     const x = this.clip(rows.subarray(0, n * d));
     // The tensor leaves tidy() and is read outside it: tidy() walks whatever it returns, element by element for a typed array.
     const out = this.tf.tidy(() => this.forward(this.tf.tensor2d(x, [n, d])));
     const recon = out.dataSync() as Float32Array;
     out.dispose();
+    return recon;
+  }
+
+  /**
+   * Reconstruction errors of `n` rows (`rows` holds `n * inputs` values,
+   * row-major; the caller keeps ownership). Returns per row the squared
+   * error summed over the inputs, and per row and input the reconstruction
+   * (for evidence), in one batched call.
+   */
+  score(rows: Float32Array, n: number): { errors: Float32Array; reconstruction: Float32Array } {
+    const d = this.config.inputs;
+    const x = this.clip(rows.subarray(0, n * d));
+    const recon = this.reconstruct(x, n);
     const errors = new Float32Array(n);
     for (let r = 0; r < n; r++) {
       let e = 0;
@@ -217,9 +225,9 @@ export class Autoencoder {
    * Observes `n` normal rows: they fill the replay buffer, then enter it at
    * the rate that renews it over `replayHorizon` calls (each replacing a
    * random row). Then takes one Adam step on a mini-batch sampled from the
-   * buffer per `trainEvery` rows, at least one and at most
-   * `maxStepsPerObserve` (`youngStepsPerObserve` while the model is young),
-   * once the buffer holds a batch. Returns the number of steps taken.
+   * buffer per `trainEvery` rows, at most `maxStepsPerObserve` per call
+   * (`youngStepsPerObserve` per call while the model is young), once the
+   * buffer holds a batch. Returns the number of steps taken.
    */
   observe(rows: Float32Array, n: number): number {
     if (n <= 0) return 0;
@@ -236,7 +244,7 @@ export class Autoencoder {
     const due = Math.floor((this.seen + n) / c.trainEvery) - Math.floor(this.seen / c.trainEvery);
     this.seen += n;
     if (this.filled < Math.min(c.batchSize, c.reservoir)) return 0;
-    const steps = this.steps < c.youngSteps ? c.youngStepsPerObserve : Math.min(Math.max(due, 1), c.maxStepsPerObserve);
+    const steps = this.steps < c.youngSteps ? c.youngStepsPerObserve : Math.min(due, c.maxStepsPerObserve);
     for (let k = 0; k < steps; k++) this.trainStep();
     return steps;
   }

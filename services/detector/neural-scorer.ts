@@ -263,7 +263,7 @@ export class NeuralScorer {
    */
   scoreBatch(rows: Float32Array, services: NeuralService[], features: FeatureVector[]): NeuralBatch {
     const n = services.length;
-    const { reconstruction } = this.model.score(rows, n);
+    const reconstruction = this.model.reconstruct(rows, n);
     const warm = this.model.trainingSteps >= MODEL_WARMUP;
     const scores = new Float64Array(n);
     const evidence = new Map<number, Evidence[]>();
