@@ -19,6 +19,8 @@ import { DEFAULT_SEASONAL, type SeasonalConfig } from './seasonal-baseline.ts';
 const LEVEL = 0;
 const SCALE = 2;
 const SLOTS = 4;
+/** Numbers of a block's header (level mean and count, scale mean and count); its slots follow, two numbers each. */
+export const SEASONAL_HEADER = SLOTS;
 
 /** One exponentially weighted mean update at `i` (mean) / `i + 1` (count), as {@link Ewm.push}. */
 function ewmPush(buf: Float64Array, i: number, alpha: number, x: number): void {
@@ -54,9 +56,18 @@ export class SeasonalSlots {
 
   /** As {@link SeasonalSlots.expected}, for a slot index from {@link SeasonalSlots.bucketOf} (one per timestamp, shared by all blocks). */
   expectedIn(buf: Float64Array, offset: number, bucket: number): number {
-    const i = offset + SLOTS + 2 * bucket;
-    if (buf[i + 1] === 0) return Number.NaN;
-    return (buf[i] as number) + (this.cfg.levelAlpha > 0 ? (buf[offset + LEVEL] as number) : 0);
+    return this.expectedAt(buf, offset, offset + SLOTS + 2 * bucket);
+  }
+
+  /**
+   * As {@link SeasonalSlots.expected}, for a block stored apart: its header
+   * (level and scale, {@link SEASONAL_HEADER} numbers) at `head` and the
+   * current slot's mean and count at `slot`. A caller may so keep the slots
+   * of many blocks for the same bucket side by side.
+   */
+  expectedAt(buf: Float64Array, head: number, slot: number): number {
+    if (buf[slot + 1] === 0) return Number.NaN;
+    return (buf[slot] as number) + (this.cfg.levelAlpha > 0 ? (buf[head + LEVEL] as number) : 0);
   }
 
   /** Typical absolute residual (mean absolute deviation, >= 0) of the block at `offset`. */
@@ -72,16 +83,20 @@ export class SeasonalSlots {
 
   /** As {@link SeasonalSlots.learn}, for a slot index from {@link SeasonalSlots.bucketOf}. */
   learnIn(buf: Float64Array, offset: number, bucket: number, value: number): void {
+    this.learnAt(buf, offset, offset + SLOTS + 2 * bucket, value);
+  }
+
+  /** As {@link SeasonalSlots.learn}, for a block stored apart (see {@link SeasonalSlots.expectedAt}). */
+  learnAt(buf: Float64Array, head: number, slot: number, value: number): void {
     if (!Number.isFinite(value)) return;
     const c = this.cfg;
-    const expected = this.expectedIn(buf, offset, bucket);
-    const i = offset + SLOTS + 2 * bucket;
+    const expected = this.expectedAt(buf, head, slot);
     const seen = Number.isFinite(expected);
     if (seen) {
-      ewmPush(buf, offset + SCALE, c.scaleAlpha, Math.abs(value - expected));
-      ewmPush(buf, offset + LEVEL, c.levelAlpha, value - (buf[i] as number));
+      ewmPush(buf, head + SCALE, c.scaleAlpha, Math.abs(value - expected));
+      ewmPush(buf, head + LEVEL, c.levelAlpha, value - (buf[slot] as number));
     }
     // Slots learn the value net of the current level so that level and season stay separate.
-    ewmPush(buf, i, c.bucketAlpha, value - (c.levelAlpha > 0 && seen ? (buf[offset + LEVEL] as number) : 0));
+    ewmPush(buf, slot, c.bucketAlpha, value - (c.levelAlpha > 0 && seen ? (buf[head + LEVEL] as number) : 0));
   }
 }

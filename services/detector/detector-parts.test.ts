@@ -112,6 +112,27 @@ describe('SeasonalScorer', () => {
     expect(feed(400)).toBeLessThan(0.5); // the new level became normal
   });
 
+  it('keeps every feature\'s baselines when features keep appearing, and resumes identically from its JSON state', () => {
+    const a = new SeasonalScorer();
+    // Features appear one at a time over the hours (the live layout regrows), each with its own daily shape.
+    const at = (h: number) => T0 + h * 3_600_000;
+    const window = (h: number) => Object.fromEntries(Array.from({ length: Math.min(11, 1 + Math.floor(h / 10)) }, (_, f) => [`metric:m${f}`, 100 * (f + 1) + (h % 24) * (f + 1)]));
+    for (let h = 0; h < 200; h++) a.learn(window(h), at(h), 0);
+    const b = new SeasonalScorer(undefined, JSON.parse(JSON.stringify(a.toJSON())));
+    expect(b.toJSON()).toEqual(a.toJSON());
+    expect(a.toJSON().features).toHaveLength(11);
+    for (let h = 200; h < 230; h++) {
+      const w = window(h);
+      if (h === 215) w['metric:m3'] = 5_000;
+      const sa = a.score(w, at(h));
+      expect(b.score(w, at(h))).toEqual(sa);
+      if (h === 215) expect(sa.evidence[0]?.feature).toBe('metric:m3');
+      else expect(sa.score).toBeLessThan(0.5); // each feature's hourly shape was learned in its own slots
+      a.learn(w, at(h), sa.score);
+      b.learn(w, at(h), sa.score);
+    }
+  });
+
   it('ignores non-finite values', () => {
     const s = new SeasonalScorer();
     for (let i = 0; i < 10; i++) s.learn({ latency_p99_ms: 100 }, T0 + i * 10_000, 0);

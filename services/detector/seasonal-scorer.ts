@@ -8,11 +8,15 @@
  * accepted as normal (a level shift).
  *
  * All baselines of a service live in one `Float64Array` (see
- * models/seasonal-slots.ts): per feature its recent mean, variance and count
- * and its daily block; the weekly block of `request_rate` in a second array.
- * Scoring and learning allocate nothing per feature.
+ * models/seasonal-slots.ts), laid out for the memory a window touches: the
+ * headers of all features side by side (recent mean, variance and count,
+ * daily level and scale), then the daily slots bucket by bucket with the
+ * features of a bucket side by side, so that a window reads a few
+ * consecutive cache lines instead of a line or two per feature. The weekly
+ * block of `request_rate` is a second array. Scoring and learning allocate
+ * nothing per feature.
  */
-import { SeasonalSlots } from '../../models/seasonal-slots.ts';
+import { SEASONAL_HEADER, SeasonalSlots } from '../../models/seasonal-slots.ts';
 import type { Evidence } from '../bus/messages.ts';
 import type { FeatureVector } from './window-features.ts';
 
@@ -76,9 +80,12 @@ const WEEKLY = new SeasonalSlots({ periodMs: 7 * 24 * HOUR_MS, buckets: 84 });
 /** The feature that also gets a weekly baseline. */
 const WEEKLY_FEATURE = 'request_rate';
 const RECENT_ALPHA = 0.1;
-/** Numbers per feature: recent mean, variance and count, then the daily block. */
+/** Numbers per feature in the checkpointed layout: recent mean, variance and count, then the daily block. */
 const STRIDE = 3 + DAILY.blockSize;
 const DAILY_AT = 3;
+/** Numbers of a feature's header in the live layout: recent mean, variance and count, then the daily block's header. */
+const HEAD = DAILY_AT + SEASONAL_HEADER;
+const BUCKETS = DAILY.cfg.buckets;
 /** Features of room added at a time (a service's array grows by this much, up to `maxFeatures`). */
 const GROW = 4;
 
@@ -106,7 +113,9 @@ export interface FeatureScore {
 export class SeasonalScorer {
   private readonly names: string[];
   private readonly rules: FeatureRule[];
+  /** Live layout for `room` features: `room` headers of {@link HEAD} numbers, then per bucket `room` slots of 2. */
   private data: Float64Array;
+  private room: number;
   private weekly: Float64Array | undefined;
   private anomalousRun: number;
 
@@ -116,8 +125,16 @@ export class SeasonalScorer {
   ) {
     this.names = [...(state?.features ?? [])].slice(0, cfg.maxFeatures);
     this.rules = this.names.map(ruleFor);
-    this.data = new Float64Array(Math.min(cfg.maxFeatures, this.names.length + GROW) * STRIDE);
-    this.data.set((state?.data ?? []).slice(0, this.names.length * STRIDE));
+    this.room = Math.min(cfg.maxFeatures, this.names.length + GROW);
+    this.data = new Float64Array(this.room * (HEAD + 2 * BUCKETS));
+    const saved = state?.data ?? [];
+    for (let i = 0; i < this.names.length; i++) {
+      for (let k = 0; k < HEAD; k++) this.data[i * HEAD + k] = saved[i * STRIDE + k] ?? 0;
+      for (let b = 0; b < BUCKETS; b++) {
+        this.data[this.slotAt(i, b)] = saved[i * STRIDE + HEAD + 2 * b] ?? 0;
+        this.data[this.slotAt(i, b) + 1] = saved[i * STRIDE + HEAD + 2 * b + 1] ?? 0;
+      }
+    }
     if (state?.weekly) this.weekly = Float64Array.from(state.weekly.slice(0, WEEKLY.blockSize));
     else if (this.names.includes(WEEKLY_FEATURE)) this.weekly = new Float64Array(WEEKLY.blockSize);
     this.anomalousRun = state?.anomalousRun ?? 0;
@@ -128,12 +145,23 @@ export class SeasonalScorer {
     return this.names[hint] === feature ? hint : this.names.indexOf(feature);
   }
 
+  /** Index in `data` of the daily slot of feature `i` for bucket `b`. */
+  private slotAt(i: number, b: number): number {
+    return this.room * HEAD + 2 * (b * this.room + i);
+  }
+
   private add(feature: string): number {
     const i = this.names.length;
-    if ((i + 1) * STRIDE > this.data.length) {
-      const grown = new Float64Array(Math.min(this.cfg.maxFeatures, i + GROW) * STRIDE);
-      grown.set(this.data);
-      this.data = grown;
+    if (i + 1 > this.room) {
+      const old = this.data;
+      const oldRoom = this.room;
+      this.room = Math.min(this.cfg.maxFeatures, i + GROW);
+      this.data = new Float64Array(this.room * (HEAD + 2 * BUCKETS));
+      this.data.set(old.subarray(0, oldRoom * HEAD));
+      for (let b = 0; b < BUCKETS; b++) {
+        const from = oldRoom * HEAD + 2 * b * oldRoom;
+        this.data.set(old.subarray(from, from + 2 * oldRoom), this.slotAt(0, b));
+      }
     }
     this.names.push(feature);
     this.rules.push(ruleFor(feature));
@@ -145,17 +173,17 @@ export class SeasonalScorer {
   score(features: FeatureVector, tMs: number): FeatureScore {
     let evidence: Evidence[] | undefined;
     const data = this.data;
-    const day = DAILY.bucketOf(tMs);
+    const slots = this.slotAt(0, DAILY.bucketOf(tMs));
     let best = 0;
     let hint = 0;
     for (const feature in features) {
       const x = features[feature] as number;
       const i = this.indexOf(feature, hint++);
-      if (i < 0 || !Number.isFinite(x) || (data[i * STRIDE + 2] as number) < this.cfg.warmup) continue;
-      const o = i * STRIDE;
+      if (i < 0 || !Number.isFinite(x) || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
+      const o = i * HEAD;
       const rule = this.rules[i] as FeatureRule;
       const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
-      const d = DAILY.expectedIn(data, o + DAILY_AT, day);
+      const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
       const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
       const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
       const dev = (x - exp) / std;
@@ -190,8 +218,8 @@ export class SeasonalScorer {
         i = this.add(feature);
       }
       const data = this.data;
-      const o = i * STRIDE;
-      if (day >= 0) DAILY.learnIn(data, o + DAILY_AT, day, x);
+      const o = i * HEAD;
+      if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
       if (this.weekly && feature === WEEKLY_FEATURE) WEEKLY.learn(this.weekly, 0, tMs, x);
       const count = (data[o + 2] as number) + 1;
       data[o + 2] = count;
@@ -204,9 +232,14 @@ export class SeasonalScorer {
 
   /** A copy of the state, safe to JSON-serialize. */
   toJSON(): SeasonalScorerState {
+    const data: number[] = [];
+    for (let i = 0; i < this.names.length; i++) {
+      for (let k = 0; k < HEAD; k++) data.push(this.data[i * HEAD + k] as number);
+      for (let b = 0; b < BUCKETS; b++) data.push(this.data[this.slotAt(i, b)] as number, this.data[this.slotAt(i, b) + 1] as number);
+    }
     return {
       features: [...this.names],
-      data: Array.from(this.data.subarray(0, this.names.length * STRIDE)),
+      data,
       ...(this.weekly ? { weekly: Array.from(this.weekly) } : {}),
       anomalousRun: this.anomalousRun,
     };
