@@ -31,7 +31,7 @@ interface Profile {
 export class SyntheticFleet {
   private readonly rng: Rng;
   private readonly profiles: Profile[];
-  private readonly active = new Map<number, Injected>();
+  private readonly active = new Map<number, Injected[]>();
   readonly injected: Injected[] = [];
 
   constructor(
@@ -48,8 +48,13 @@ export class SyntheticFleet {
     }));
   }
 
-  /** Plans injections: `share` of the services get one, starting in [from, to - 8), lasting 3-6 windows. */
-  inject(share: number, from: number, to: number): void {
+  /**
+   * Plans injections: `share` of the services get one, starting in
+   * [from, to - 8), lasting 3-6 windows. May be called for several periods
+   * (a service may then have one in each); returns this call's injections.
+   */
+  inject(share: number, from: number, to: number): Injected[] {
+    const planned: Injected[] = [];
     const kinds: Injected['kind'][] = ['errors', 'latency', 'traffic', 'logs', 'correlation'];
     for (let s = 0; s < this.n; s++) {
       if (this.rng.next() >= share) continue;
@@ -60,9 +65,11 @@ export class SyntheticFleet {
         to: start + 3 + Math.floor(this.rng.next() * 4),
         kind: kinds[Math.floor(this.rng.next() * kinds.length)] as Injected['kind'],
       };
+      planned.push(inj);
       this.injected.push(inj);
+      this.active.set(s, [...(this.active.get(s) ?? []), inj]);
     }
-    for (const i of this.injected) this.active.set(i.service, i);
+    return planned;
   }
 
   private noise(scale: number): number {
@@ -72,8 +79,7 @@ export class SyntheticFleet {
   /** Features of service `s` in window `w` ending at `endMs`. */
   features(s: number, w: number, endMs: number): FeatureVector {
     const p = this.profiles[s] as Profile;
-    const inj = this.active.get(s);
-    const on = inj !== undefined && w >= inj.from && w < inj.to ? inj.kind : undefined;
+    const on = this.active.get(s)?.find((i) => w >= i.from && w < i.to)?.kind;
     const day = 1 + 0.3 * Math.sin((2 * Math.PI * endMs) / 86_400_000);
     const rate = Math.max(0, p.rate * day * (1 + this.noise(0.1)) * (on === 'traffic' ? 0.25 : 1));
     const errors = Math.min(1, Math.max(0, p.errors + this.noise(0.01)) + (on === 'errors' ? 0.2 + 0.2 * this.rng.next() : 0));
