@@ -37,6 +37,8 @@ const NORM_ALPHA = 0.05;
 const RESIDUAL_ALPHA = 0.05;
 /** Smallest typical residual assumed for a slot (normalized units): the model's best slots are not held to their luck. */
 const RESIDUAL_FLOOR = 0.1;
+/** Largest residual, in typical residuals, that a normal window teaches the calibration (winsorized scale estimate). */
+const RESIDUAL_CLIP = 3;
 /** Windows of a service before its neural score counts. */
 const SERVICE_WARMUP = 20;
 /** Training steps of the shared model before any neural score counts. */
@@ -200,14 +202,23 @@ export class NeuralService {
     return worst;
   }
 
-  /** Learns row `i` of a scored batch (a normal window of this service) into its typical residuals. */
+  /**
+   * Learns row `i` of a scored batch (a window judged normal) into the
+   * service's typical residuals. Once calibrated, a residual counts at most
+   * {@link RESIDUAL_CLIP} typical residuals: the first window of an anomaly
+   * often still passes as normal, and unclipped it would inflate the scale
+   * that the rest of the anomaly is then judged against.
+   */
   learnResiduals(rows: Float32Array, reconstruction: Float32Array, i: number): void {
+    const robust = this.calibrated;
     this.residualN++;
     const a = Math.max(RESIDUAL_ALPHA, 1 / this.residualN);
     for (let j = 0; j < NEURAL_INPUTS; j++) {
       const k = i * NEURAL_INPUTS + j;
-      const r = (rows[k] as number) - (reconstruction[k] as number);
-      if (Number.isFinite(r)) this.stats[RESIDUAL + j] = (1 - a) * (this.stats[RESIDUAL + j] as number) + a * r * r;
+      let r = Math.abs((rows[k] as number) - (reconstruction[k] as number));
+      if (!Number.isFinite(r)) continue;
+      if (robust) r = Math.min(r, RESIDUAL_CLIP * this.typicalResidual(j));
+      this.stats[RESIDUAL + j] = (1 - a) * (this.stats[RESIDUAL + j] as number) + a * r * r;
     }
   }
 
