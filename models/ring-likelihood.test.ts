@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnomalyLikelihood } from './likelihood.ts';
-import { createRng } from './rng.ts';
 import { RingLikelihood } from './ring-likelihood.ts';
+import { createRng } from './rng.ts';
 
 const CONFIG = { shortWindow: 3, historyWindow: 120, minHistory: 40, minStd: 0.05, decades: 8 };
 

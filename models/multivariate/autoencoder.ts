@@ -315,7 +315,11 @@ export class Autoencoder {
   /** `flat` cut into per-variable arrays (the layout of {@link AutoencoderState.weights}). */
   private split(flat: Float64Array): number[][] {
     let at = 0;
-    return this.vars.map((v) => Array.from(flat.subarray(at, (at += v.size))));
+    return this.vars.map((v) => {
+      const part = Array.from(flat.subarray(at, at + v.size));
+      at += v.size;
+      return part;
+    });
   }
 
   /** Frees the tensors (the model is unusable afterwards). */

@@ -112,11 +112,12 @@ describe('SeasonalScorer', () => {
     expect(feed(400)).toBeLessThan(0.5); // the new level became normal
   });
 
-  it('keeps every feature\'s baselines when features keep appearing, and resumes identically from its JSON state', () => {
+  it("keeps every feature's baselines when features keep appearing, and resumes identically from its JSON state", () => {
     const a = new SeasonalScorer();
     // Features appear one at a time over the hours (the live layout regrows), each with its own daily shape.
     const at = (h: number) => T0 + h * 3_600_000;
-    const window = (h: number) => Object.fromEntries(Array.from({ length: Math.min(11, 1 + Math.floor(h / 10)) }, (_, f) => [`metric:m${f}`, 100 * (f + 1) + (h % 24) * (f + 1)]));
+    const window = (h: number) =>
+      Object.fromEntries(Array.from({ length: Math.min(11, 1 + Math.floor(h / 10)) }, (_, f) => [`metric:m${f}`, 100 * (f + 1) + (h % 24) * (f + 1)]));
     for (let h = 0; h < 200; h++) a.learn(window(h), at(h), 0);
     const b = new SeasonalScorer(undefined, JSON.parse(JSON.stringify(a.toJSON())));
     expect(b.toJSON()).toEqual(a.toJSON());

@@ -72,7 +72,6 @@ export interface SeasonalScorerConfig {
 /** Default seasonal scorer settings. */
 export const DEFAULT_SEASONAL_SCORER: SeasonalScorerConfig = { warmup: 5, z50: 3, learnBelow: 0.7, adaptAfter: 30, maxFeatures: 20 };
 
-
 const HOUR_MS = 3_600_000;
 const DAILY = new SeasonalSlots({ periodMs: 24 * HOUR_MS, buckets: 24 });
 // Two-hour slots over the week: half the memory of hourly ones, and the daily baseline keeps the hourly shape.
@@ -189,7 +188,9 @@ export class SeasonalScorer {
       const dev = (x - exp) / std;
       const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
       if (s > best) best = s;
-      if (s >= 0.5) (evidence ??= []).push({ feature, observed: x, expected: exp, deviation: dev });
+      if (s < 0.5) continue;
+      evidence ??= [];
+      evidence.push({ feature, observed: x, expected: exp, deviation: dev });
     }
     if (!evidence) return { score: best, evidence: [] };
     if (evidence.length > 1) evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));

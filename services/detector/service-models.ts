@@ -200,7 +200,7 @@ export class ServiceModels {
       // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
       // likelihood of raw seasonal scores, which would turn its modest values into alarms.
       const ns = nn ? (nn.scores[i] as number) : 0;
-      const score = ns > seasonal ? ns : seasonal;
+      const score = Math.max(ns, seasonal);
       const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
       m.seasonal.learn(w.features, w.endMs, score);
       if (score < 0.5) {

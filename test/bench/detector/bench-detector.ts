@@ -12,7 +12,9 @@
  *    of closed windows, p50/p99, in CPU time (one core) and wall time (the
  *    detector's tick adds at most 250 ms of waiting, and storing and
  *    publishing come on top);
- *  - resident heap per tracked service, after the run and with fully grown
+ *  - memory per tracked service (JavaScript heap plus array buffers, where
+ *    typed arrays larger than a few dozen bytes keep their numbers; the
+ *    TensorFlow.js WebAssembly memory is an array buffer too), after the run and with fully grown
  *    seasonal state (every daily and weekly slot seen);
  *  - precision and recall of opened episodes against the injections, and
  *    recall by kind of injection (correlation breaks only the neural model sees).
@@ -39,7 +41,8 @@ const gc = runInNewContext('gc') as () => void;
 function heap(): number {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 function arg(name: string, fallback: string): string {
@@ -133,7 +136,7 @@ async function benchFleet(n: number, tf: Awaited<ReturnType<typeof loadBackend>>
   console.log(
     `delay            p50 ${quantile(cpuDelays, 0.5).toFixed(1)} ms, p99 ${quantile(cpuDelays, 0.99).toFixed(1)} ms CPU (wall p50 ${quantile(wallDelays, 0.5).toFixed(1)}, p99 ${quantile(wallDelays, 0.99).toFixed(1)} ms) from window close to event (scoring a round; + <= 250 ms tick)`,
   );
-  console.log(`memory           ${(perService / 1024).toFixed(1)} KB heap per tracked service after ${WARMUP + MEASURED} windows`);
+  console.log(`memory           ${(perService / 1024).toFixed(1)} KB (heap + array buffers) per tracked service after ${WARMUP + MEASURED} windows`);
   console.log(
     `accuracy         precision ${acc.precision.toFixed(3)}, recall ${acc.recall.toFixed(3)} (injected ${measured.length}, tp ${acc.tp}, fp ${acc.fp}, missed ${acc.fn}; ${acc.byKind})`,
   );
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
   );
   for (const n of sizes) await benchFleet(n, b.tf);
   console.log(
-    `\nmemory, full state: ${(fullStateMemory(1000) / 1024).toFixed(1)} KB heap per service after a week of hourly windows (all 24 daily and 84 weekly slots) plus 400 windows`,
+    `\nmemory, full state: ${(fullStateMemory(1000) / 1024).toFixed(1)} KB (heap + array buffers) per service after a week of hourly windows (all 24 daily and 84 weekly slots) plus 400 windows`,
   );
 }
 
