@@ -128,6 +128,7 @@ export class Autoencoder {
   private seen: number;
   private rowsPerCall: number;
   private steps: number;
+  private scratch = new Float32Array(0);
 
   constructor(
     private readonly tf: TfModule,
@@ -155,9 +156,11 @@ export class Autoencoder {
     this.steps = state?.steps ?? 0;
   }
 
+  /** `rows` clipped into a scratch buffer that the next call reuses. */
   private clip(rows: Float32Array): Float32Array {
     const k = this.config.clip;
-    const out = new Float32Array(rows.length);
+    if (this.scratch.length < rows.length) this.scratch = new Float32Array(rows.length);
+    const out = this.scratch.subarray(0, rows.length);
     for (let i = 0; i < rows.length; i++) {
       const x = rows[i] as number;
       out[i] = Number.isFinite(x) ? Math.min(Math.max(x, -k), k) : 0;

@@ -94,6 +94,8 @@ interface Live {
   neural: NeuralService;
   likelihood: RingLikelihood;
   episode: EpisodeTracker;
+  /** Highest score of the open episode (the tracker's, kept here so that reading it copies nothing). */
+  peak: number;
 }
 
 /** Settings of {@link ServiceModels}. */
@@ -109,6 +111,9 @@ export interface ServiceModelsOptions {
 /** The per-service models of one detector instance. */
 export class ServiceModels {
   private readonly live = new Map<string, Live>();
+  /** Scratch of the batched neural call, reused across rounds: normalized rows and the raw values they came from. */
+  private rows = new Float32Array(0);
+  private raw = new Float64Array(0);
 
   constructor(private readonly opts: ServiceModelsOptions) {}
 
@@ -120,6 +125,7 @@ export class ServiceModels {
       neural: new NeuralService(neural),
       likelihood: new RingLikelihood(SERVICE_LIKELIHOOD, likelihood),
       episode: new EpisodeTracker(this.opts.episode, episode),
+      peak: episode.open ? episode.peak : 0,
     };
   }
 
@@ -141,6 +147,7 @@ export class ServiceModels {
         neural: new NeuralService(),
         likelihood: new RingLikelihood(SERVICE_LIKELIHOOD),
         episode: new EpisodeTracker(this.opts.episode),
+        peak: 0,
       };
       this.live.set(service, m);
     }
@@ -176,8 +183,12 @@ export class ServiceModels {
     let rows: Float32Array | undefined;
     let raw: Float64Array | undefined;
     if (neural) {
-      rows = new Float32Array(n * NEURAL_INPUTS);
-      raw = new Float64Array(n * NEURAL_INPUTS);
+      if (this.rows.length < n * NEURAL_INPUTS) {
+        this.rows = new Float32Array(n * NEURAL_INPUTS);
+        this.raw = new Float64Array(n * NEURAL_INPUTS);
+      }
+      rows = this.rows;
+      raw = this.raw;
       for (let i = 0; i < n; i++) (lives[i] as Live).neural.normalize((round[i] as WindowInput).features, raw, rows, i * NEURAL_INPUTS);
       nn = neural.scoreBatch(
         rows,
@@ -214,12 +225,12 @@ export class ServiceModels {
       out[i] = this.finish(w, m, score, warm ? lik.likelihood : s.score, evidence);
     }
     if (neural && rows && normal.length > 0) {
-      const picked = new Float32Array(normal.length * NEURAL_INPUTS);
+      // The normal rows are gathered to the front of the scratch in place (row k comes from row normal[k] >= k).
       for (let k = 0; k < normal.length; k++) {
         const i = normal[k] as number;
-        picked.set(rows.subarray(i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS), k * NEURAL_INPUTS);
+        rows.copyWithin(k * NEURAL_INPUTS, i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS);
       }
-      neural.model.observe(picked, normal.length);
+      neural.model.observe(rows, normal.length);
     }
     return out;
   }
@@ -230,7 +241,9 @@ export class ServiceModels {
     for (const c in st.callees) if (w.endMs - (st.callees[c] as number) > CALLEE_MEMORY_MS) delete st.callees[c];
     const u = m.episode.update(score, w.endMs);
     let transition: ServiceScore['transition'] = u.open ? 'ongoing' : 'none';
-    let peak = u.open ? m.episode.toJSON().peak : 0;
+    if (u.event?.type === 'opened') m.peak = score;
+    else if (u.open) m.peak = Math.max(m.peak, score);
+    let peak = u.open ? m.peak : 0;
     if (u.event?.type === 'opened') {
       transition = 'open';
       st.seq++;
