@@ -63,8 +63,17 @@ export interface NeuralServiceState {
 const MEAN = 0;
 const VARIANCE = NEURAL_INPUTS;
 const RESIDUAL = 2 * NEURAL_INPUTS;
-const ABS_FLOOR = 3 * NEURAL_INPUTS;
-const REL_FLOOR = 4 * NEURAL_INPUTS;
+/** Per slot its absolute deviation floor, then per slot its relative one. */
+const ABS_FLOOR = 0;
+const REL_FLOOR = NEURAL_INPUTS;
+
+/** The floors every service shares: the fixed slots' rules, and the rule of metric features for the metric slots. */
+const SHARED_FLOORS = new Float64Array(2 * NEURAL_INPUTS);
+for (let j = 0; j < NEURAL_INPUTS; j++) {
+  const rule = ruleFor(j < FIXED_SLOTS.length ? (FIXED_SLOTS[j] as string) : 'metric:');
+  SHARED_FLOORS[ABS_FLOOR + j] = rule.absFloor;
+  SHARED_FLOORS[REL_FLOOR + j] = rule.relFloor;
+}
 const FIXED_INDEX = new Map<string, number>(FIXED_SLOTS.map((name, j) => [name, j]));
 /** Feature keys of a window whose slots a service remembers (windows list their features in a stable order). */
 const KEY_MEMORY = 48;
@@ -84,12 +93,10 @@ export class NeuralService {
   private readonly metrics: string[];
   /** Feature name per slot (`undefined` for an unassigned metric slot). */
   private readonly names: Array<string | undefined>;
-  /**
-   * Per slot its running mean, then per slot its variance, residual
-   * variance, and absolute and relative deviation floors: one block, so
-   * that a window touches one stretch of memory.
-   */
-  private readonly stats = new Float64Array(5 * NEURAL_INPUTS);
+  /** Per slot its running mean, then per slot its variance, then per slot its residual variance: one block, so that a window touches one stretch of memory. */
+  private readonly stats = new Float64Array(3 * NEURAL_INPUTS);
+  /** Deviation floors per slot: the shared ones, unless a slot's feature has a rule of its own. */
+  private floors = SHARED_FLOORS;
   private n: number;
   private residualN: number;
   /** The feature keys of the last window in order, and the slot of each (-1: none): a window in the same order is laid out without lookups. */
@@ -113,8 +120,10 @@ export class NeuralService {
   private assign(j: number, name: string | undefined): void {
     this.names[j] = name;
     const rule = ruleFor(name ?? '');
-    this.stats[ABS_FLOOR + j] = rule.absFloor;
-    this.stats[REL_FLOOR + j] = rule.relFloor;
+    if (this.floors[ABS_FLOOR + j] === rule.absFloor && this.floors[REL_FLOOR + j] === rule.relFloor) return;
+    if (this.floors === SHARED_FLOORS) this.floors = SHARED_FLOORS.slice();
+    this.floors[ABS_FLOOR + j] = rule.absFloor;
+    this.floors[REL_FLOOR + j] = rule.relFloor;
   }
 
   /** Slot of feature `name`; a metric feature gets a free metric slot on first sight (in order of appearance). */
@@ -153,10 +162,11 @@ export class NeuralService {
     }
     if (k < this.keys.length) this.keys.length = k;
     const st = this.stats;
+    const fl = this.floors;
     for (let j = 0; j < NEURAL_INPUTS; j++) {
       const x = raw[offset + j] as number;
       const mean = st[MEAN + j] as number;
-      const std = Math.max(Math.sqrt(st[VARIANCE + j] as number), st[ABS_FLOOR + j] as number, (st[REL_FLOOR + j] as number) * Math.abs(mean));
+      const std = Math.max(Math.sqrt(st[VARIANCE + j] as number), fl[ABS_FLOOR + j] as number, (fl[REL_FLOOR + j] as number) * Math.abs(mean));
       out[offset + j] = this.n === 0 || !Number.isFinite(x) ? 0 : (x - mean) / std;
     }
   }
