@@ -8,11 +8,6 @@
  * Runs a PRIVATE broker (ports 19292/19293, its own run dir) so that the
  * shared broker on 19092 is never stopped.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Bus, BusRecord, ConsumedRecord, Subscription } from '../../../services/bus/bus.ts';
 import { createKafkaBus } from '../../../services/bus/kafka-bus.ts';
@@ -20,20 +15,14 @@ import { isRetryable } from '../../../services/core/errors.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { uniqueName } from '../../helpers/kafka.ts';
+import { privateKafka } from '../../helpers/private-kafka.ts';
 import { eventually, PARTITIONS, quick, rec, text } from './contract-helpers.ts';
 
-const run = promisify(execFile);
 const PORT = 19292;
-const runDir = mkdtempSync(join(tmpdir(), 'zeroops-kafka-recovery-'));
-const env = { ...process.env, ZEROOPS_KAFKA_PORT: String(PORT), ZEROOPS_KAFKA_CONTROLLER_PORT: String(PORT + 1), ZEROOPS_KAFKA_RUN_DIR: runDir };
+const broker = privateKafka(PORT, 'recovery');
 
 async function kafka(cmd: 'up' | 'down'): Promise<void> {
-  try {
-    await run('infra/kafka/kafka.sh', [cmd], { env, timeout: 120_000 });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`private Kafka broker \`${cmd}\` failed (needs Java 17+ and the jars: make kafka-up fetches them): ${e.stderr ?? e.message}`);
-  }
+  await (cmd === 'up' ? broker.up() : broker.down());
 }
 
 const telemetry = createTelemetry();
@@ -56,8 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bus?.close();
-  await kafka('down');
-  rmSync(runDir, { recursive: true, force: true });
+  await broker.destroy();
 }, 120_000);
 
 /** Publishes, retrying while the bus answers that it is (still) unavailable. */

@@ -7,28 +7,17 @@
  * Runs a PRIVATE broker (ports 19192/19193, its own run dir) so that the
  * shared broker on 19092 that other tests use is never stopped.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeResourceSpans, encodeExportRequest } from '../../../services/otlp/index.ts';
 import { traceRequest } from '../../fixtures/otlp/generate.ts';
+import { privateKafka } from '../../helpers/private-kafka.ts';
 import { type Harness, startHarness, TopicReader } from './harness.ts';
 
-const run = promisify(execFile);
 const PORT = 19192;
-const runDir = mkdtempSync(join(tmpdir(), 'zeroops-kafka-faults-'));
-const env = { ...process.env, ZEROOPS_KAFKA_PORT: String(PORT), ZEROOPS_KAFKA_CONTROLLER_PORT: String(PORT + 1), ZEROOPS_KAFKA_RUN_DIR: runDir };
+const broker = privateKafka(PORT, 'faults');
 
 async function kafka(cmd: 'up' | 'down'): Promise<void> {
-  try {
-    await run('infra/kafka/kafka.sh', [cmd], { env, timeout: 120_000 });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`private Kafka broker \`${cmd}\` failed (needs Java 17+ and the jars: make kafka-up fetches them): ${e.stderr ?? e.message}`);
-  }
+  await (cmd === 'up' ? broker.up() : broker.down());
 }
 
 let h: Harness;
@@ -40,8 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
-  await kafka('down');
-  rmSync(runDir, { recursive: true, force: true });
+  await broker.destroy();
 }, 120_000);
 
 interface Sent {
@@ -53,7 +41,11 @@ interface Sent {
 /** Sends one request of 20 fresh spans; records its span ids when acknowledged. */
 async function exportOnce(seq: number, sent: Sent): Promise<number> {
   const req = traceRequest({ itemsPerResource: 20, attributesPerItem: 4, seed: 1000 + seq, servicePrefix: 'faults' });
-  const res = await fetch(`${h.collector.httpAddress()}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeExportRequest('traces', req) });
+  const res = await fetch(`${h.collector.httpAddress()}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: encodeExportRequest('traces', req),
+  });
   const text = await res.text();
   if (res.status === 200) {
     for (const rs of req.resourceSpans as Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string }> }> }>) {
