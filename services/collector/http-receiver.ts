@@ -5,7 +5,8 @@ import { encodeExportResponse, encodeStatus, exportResponseJson, type Signal, st
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
 import { type BodyLimits, gunzipBody, readBody } from './http-body.ts';
-import { type BodyFormat, type Ingest, IngestError, jsonToProtobuf, STAGE_METRIC } from './ingest.ts';
+import { type BodyFormat, type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
+import type { JsonConverter } from './json-pool.ts';
 import { RequestTracker } from './request-tracker.ts';
 
 const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
@@ -13,6 +14,8 @@ const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': '
 /** What the OTLP/HTTP receiver needs. */
 export interface HttpReceiverDeps {
   ingest: Ingest;
+  /** Converts OTLP/JSON bodies (on worker threads when it has them). */
+  json: JsonConverter;
   budget: ByteBudget;
   limits: BodyLimits;
   auth: Authenticator;
@@ -102,7 +105,7 @@ async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerR
     if (pre.gzip) body = await gunzipBody(body, deps.limits, lease);
     const t1 = performance.now();
     deps.telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'read' });
-    const proto = format === 'json' ? jsonToProtobuf(pre.signal, body) : body;
+    const proto = format === 'json' ? await deps.json.convert(pre.signal, body) : body;
     if (format === 'json') deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: 'json' });
     const result = await deps.ingest(pre.signal, proto, Date.now(), lease);
     const outcome = { rejected: result.rejected, message: result.message };

@@ -13,6 +13,7 @@ import { ByteBudget } from './byte-budget.ts';
 import { createGrpcReceiver } from './grpc-receiver.ts';
 import { createHttpReceiver } from './http-receiver.ts';
 import { createIngest } from './ingest.ts';
+import { createJsonConverter } from './json-pool.ts';
 
 export { IngestError, type IngestResult, type RefusalReason, RETRY_AFTER_MS, STAGE_METRIC } from './ingest.ts';
 
@@ -33,12 +34,14 @@ export interface Collector extends Component {
   grpcAddress(): string;
   /** Request bytes held right now (bounded by config.collectorMaxInflightBytes). */
   bytesInFlight(): number;
+  /** JSON worker threads running (0 before start, after stop, or when OTLP/JSON is converted inline). */
+  jsonWorkers(): number;
 }
 
 /**
  * Creates the collector. Uses config.host, otlpHttpPort, otlpGrpcPort,
  * maxBodyBytes, maxDecompressedBytes, maxItemsPerRequest, ingestTokens,
- * collectorMaxInflightBytes and collectorPublishTimeoutMs. `stop()` stops
+ * collectorMaxInflightBytes, collectorPublishTimeoutMs and collectorJsonWorkers. `stop()` stops
  * intake, lets in-flight requests finish (up to the deadline) and closes both
  * servers; it does not close the bus (the caller owns it).
  */
@@ -55,18 +58,26 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
     publishTimeoutMs: config.collectorPublishTimeoutMs,
   });
   const limits = { maxBodyBytes: config.maxBodyBytes, maxDecompressedBytes: config.maxDecompressedBytes };
-  const http = createHttpReceiver({ ingest, budget, limits, auth, telemetry, logger });
+  const json = createJsonConverter(config.collectorJsonWorkers, logger);
+  const http = createHttpReceiver({ ingest, json, budget, limits, auth, telemetry, logger });
   const grpc = createGrpcReceiver({ ingest, budget, auth, telemetry, logger, maxMessageBytes: config.maxDecompressedBytes });
   let state: 'new' | 'started' | 'stopped' = 'new';
   return {
     name: 'collector',
     async start() {
       if (state !== 'new') return;
-      await http.listen(config.host, config.otlpHttpPort);
+      await json.start();
+      try {
+        await http.listen(config.host, config.otlpHttpPort);
+      } catch (err) {
+        await json.stop();
+        throw err;
+      }
       try {
         await grpc.listen(config.host, config.otlpGrpcPort);
       } catch (err) {
         await http.close(0);
+        await json.stop();
         throw err;
       }
       state = 'started';
@@ -79,10 +90,13 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
       }
       state = 'stopped';
       await Promise.all([http.close(deadlineMs), grpc.close(deadlineMs)]);
+      // Only now: the drained HTTP requests were the workers' last users.
+      await json.stop();
       logger.info('collector stopped');
     },
     httpAddress: () => http.address(),
     grpcAddress: () => grpc.address(),
     bytesInFlight: () => budget.inUse(),
+    jsonWorkers: () => json.workers(),
   };
 }

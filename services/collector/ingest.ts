@@ -1,7 +1,8 @@
 import type { BusRecord, Bus } from '../bus/bus.ts';
 import { PermanentError, RetryableError, type Telemetry, describeError, ZeroopsError } from '../core/index.ts';
 import type { Lease } from './byte-budget.ts';
-import { encodeJson, JsonShapeError, ProtoError, SIGNALS, type Signal, splitExportRequest, type SplitRequest } from '../otlp/index.ts';
+import { convertJsonBody } from './json-convert.ts';
+import { ProtoError, SIGNALS, type Signal, splitExportRequest, type SplitRequest } from '../otlp/index.ts';
 
 /** Suggested client back-off when the bus is down or the collector is full, in milliseconds. */
 export const RETRY_AFTER_MS = 1_000;
@@ -9,7 +10,7 @@ export const RETRY_AFTER_MS = 1_000;
 /**
  * Histogram of the time a request spends in each ingest stage, in ms,
  * attributes `signal` and `stage`: `read` (body received and gunzipped),
- * `json` (OTLP/JSON turned into protobuf), `split` (validated and split by
+ * `json` (OTLP/JSON turned into protobuf, including the wait for a JSON worker), `split` (validated and split by
  * resource), `publish` (waiting for the bus to acknowledge).
  */
 export const STAGE_METRIC = 'zeroops.collector.stage.duration_ms';
@@ -75,29 +76,11 @@ export function malformed(message: string, cause?: unknown): IngestError {
   return new IngestError('malformed', 400, message, undefined, cause);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Turns a JSON body into protobuf export-request bytes; throws a 400 {@link IngestError} saying what is wrong. */
 export function jsonToProtobuf(signal: Signal, body: Uint8Array): Uint8Array {
-  if (body.length === 0) throw malformed('empty body: expected an OTLP/JSON export request object');
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch (err) {
-    throw malformed('body is not valid UTF-8', err);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw malformed(`invalid JSON: ${(err as Error).message}`, err);
-  }
-  try {
-    return encodeJson(SIGNALS[signal].request, parsed, body.length);
-  } catch (err) {
-    if (err instanceof JsonShapeError) throw malformed(`invalid OTLP/JSON: ${err.message}`, err);
-    throw err;
-  }
+  const r = convertJsonBody(signal, body);
+  if (!r.ok) throw malformed(r.message, r.cause);
+  return r.proto;
 }
 
 /** The ingest step: see {@link createIngest}. */

@@ -47,6 +47,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'ZEROOPS_MAX_ITEMS_PER_REQUEST', key: 'maxItemsPerRequest', schema: Positive, default: 100_000, description: 'Most spans, data points or log records accepted in one OTLP request.' },
   { env: 'ZEROOPS_COLLECTOR_MAX_INFLIGHT_BYTES', key: 'collectorMaxInflightBytes', schema: Positive, default: 256 * 1024 * 1024, description: 'Request bytes (received, decompressed and awaiting the bus) the collector holds at once; beyond it, ingest answers 429 / RESOURCE_EXHAUSTED.' },
   { env: 'ZEROOPS_COLLECTOR_PUBLISH_TIMEOUT_MS', key: 'collectorPublishTimeoutMs', schema: Positive, default: 10_000, description: 'How long an OTLP request waits for the bus to take its records before answering 503 / UNAVAILABLE.' },
+  { env: 'ZEROOPS_COLLECTOR_JSON_WORKERS', key: 'collectorJsonWorkers', schema: Type.Integer({ minimum: 0 }), default: 2, description: 'Worker threads that turn OTLP/JSON bodies into protobuf off the event loop, capped at run time to available cores minus one (that core stays with the event loop); 0 converts inline.' },
   { env: 'ZEROOPS_INGEST_TOKENS', key: 'ingestTokens', schema: StrList, default: [], description: 'Comma-separated bearer tokens accepted on OTLP ingest; empty means no auth.' },
   { env: 'ZEROOPS_API_TOKENS', key: 'apiTokens', schema: StrList, default: [], description: 'Comma-separated `role:token` pairs (role viewer, operator or admin); empty means the API is open.' },
   { env: 'ZEROOPS_API_MAX_BODY_BYTES', key: 'apiMaxBodyBytes', schema: Positive, default: 1024 * 1024, description: 'Largest REST API request body, in bytes.' },
@@ -85,6 +86,7 @@ export interface Config {
   maxItemsPerRequest: number;
   collectorMaxInflightBytes: number;
   collectorPublishTimeoutMs: number;
+  collectorJsonWorkers: number;
   ingestTokens: string[];
   apiTokens: string[];
   apiMaxBodyBytes: number;

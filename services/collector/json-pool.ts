@@ -1,0 +1,161 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../core/index.ts';
+import type { Signal } from '../otlp/index.ts';
+import { IngestError, jsonToProtobuf, malformed, RETRY_AFTER_MS } from './ingest.ts';
+import type { JsonJob, JsonReply } from './json-worker.ts';
+
+/**
+ * Conversions one worker may hold (running plus queued) before new JSON
+ * requests are refused with 429. At ~8 ms per 380 KB body that is about
+ * 130 ms of queued work: a client waiting longer is better told to back off.
+ */
+export const MAX_QUEUED_PER_WORKER = 16;
+
+/** How long start() waits for a worker to load before falling back to inline conversion, in ms. */
+const READY_TIMEOUT_MS = 20_000;
+
+/**
+ * Turns OTLP/JSON bodies into protobuf export requests, on worker threads
+ * when it has any, else inline on the event loop. Bad input and refusals are
+ * the same {@link IngestError}s either way.
+ */
+export interface JsonConverter {
+  /** Starts the workers; on failure to load them, logs once and converts inline. */
+  start(): Promise<void>;
+  /** Converts `body` (ownership passes to the converter: it may be transferred to a worker). */
+  convert(signal: Signal, body: Uint8Array): Promise<Uint8Array>;
+  /** Workers running (0: inline). */
+  workers(): number;
+  /** Terminates the workers (idempotent); conversions still pending fail with a 500. */
+  stop(): Promise<void>;
+}
+
+/** `requested` workers, capped so that one core stays with the event loop. */
+export function jsonWorkerCount(requested: number, cores = availableParallelism()): number {
+  return Math.max(0, Math.min(requested, cores - 1));
+}
+
+interface Pending {
+  resolve(bytes: Uint8Array): void;
+  reject(err: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+function saturated(): IngestError {
+  return new IngestError('busy', 429, 'collector JSON decoders are saturated (ZEROOPS_COLLECTOR_JSON_WORKERS); retry later', RETRY_AFTER_MS);
+}
+
+/** An ArrayBuffer holding exactly `body`: its own when it owns it whole, else a copy (pooled or shared buffers must not be transferred). */
+function ownBuffer(body: Uint8Array): Uint8Array {
+  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) return body;
+  return new Uint8Array(body);
+}
+
+function settle(pending: Pending, reply: JsonReply): void {
+  if (reply.ok) pending.resolve(new Uint8Array(reply.buffer, reply.offset, reply.length));
+  else if ('refused' in reply) pending.reject(malformed(reply.refused));
+  else pending.reject(new Error(`JSON worker failed: ${reply.failed}`));
+}
+
+/** Creates a converter with `requested` workers (see {@link jsonWorkerCount}, `cores` defaults to availableParallelism()); 0 converts inline. */
+export function createJsonConverter(requested: number, logger: Logger, cores = availableParallelism()): JsonConverter {
+  const size = jsonWorkerCount(requested, cores);
+  const slots: Slot[] = [];
+  let nextId = 0;
+  let stopping = false;
+  // Load failures are reported once by start(); only later crashes are logged here.
+  let started = false;
+
+  const spawn = (): Slot => {
+    const worker = new Worker(new URL('./json-worker-entry.js', import.meta.url));
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on('message', (reply: JsonReply | 'ready') => {
+      if (reply === 'ready') return;
+      const p = slot.pending.get(reply.id);
+      slot.pending.delete(reply.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (p) settle(p, reply);
+    });
+    worker.on('error', (err) => {
+      if (started) logger.error({ err }, 'JSON worker crashed; replacing it');
+    });
+    worker.on('exit', () => onExit(slot));
+    // Idle workers must not keep the process alive; busy ones must (see convert).
+    worker.unref();
+    return slot;
+  };
+
+  const onExit = (slot: Slot): void => {
+    for (const p of slot.pending.values()) p.reject(new Error('JSON worker exited before answering'));
+    slot.pending.clear();
+    const i = slots.indexOf(slot);
+    if (i < 0) return;
+    // A crashed worker is replaced so the pool keeps its size.
+    if (stopping) slots.splice(i, 1);
+    else slots[i] = spawn();
+  };
+
+  return {
+    async start() {
+      if (size === 0 || slots.length > 0 || stopping) return;
+      for (let i = 0; i < size; i++) slots.push(spawn());
+      try {
+        await Promise.all(slots.map((s) => ready(s.worker)));
+      } catch (err) {
+        stopping = true;
+        await Promise.all(slots.map((s) => s.worker.terminate()));
+        slots.length = 0;
+        stopping = false;
+        logger.warn({ err }, 'JSON worker threads failed to start; converting OTLP/JSON on the event loop');
+        return;
+      }
+      started = true;
+      logger.debug({ workers: size }, 'JSON workers ready');
+    },
+    convert(signal, body) {
+      if (slots.length === 0) return Promise.resolve().then(() => jsonToProtobuf(signal, body));
+      let slot = slots[0] as Slot;
+      for (const s of slots) if (s.pending.size < slot.pending.size) slot = s;
+      if (slot.pending.size >= MAX_QUEUED_PER_WORKER) return Promise.reject(saturated());
+      const own = ownBuffer(body);
+      const id = nextId++;
+      return new Promise<Uint8Array>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        if (slot.pending.size === 1) slot.worker.ref();
+        const job: JsonJob = { id, signal, body: own };
+        slot.worker.postMessage(job, [own.buffer as ArrayBuffer]);
+      });
+    },
+    workers: () => slots.length,
+    async stop() {
+      stopping = true;
+      const all = slots.slice();
+      await Promise.all(all.map((s) => s.worker.terminate()));
+      slots.length = 0;
+    },
+  };
+}
+
+/** Resolves once `worker` has loaded its module; rejects if it fails to or takes too long. */
+function ready(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`JSON worker not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const onMessage = (m: unknown): void => {
+      if (m === 'ready') done();
+    };
+    const onError = (err: Error): void => done(err);
+    const onExit = (code: number): void => done(new Error(`JSON worker exited with code ${code} while loading`));
+    function done(err?: Error): void {
+      clearTimeout(timer);
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      if (err) reject(err);
+      else resolve();
+    }
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+}
