@@ -7,7 +7,6 @@
  * Timeouts and retries are bounded so that a dead broker surfaces as a
  * {@link RetryableError} within seconds.
  */
-import { type Admin, Kafka, type KafkaJSProtocolError, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError, PermanentError, RetryableError } from '../core/errors.ts';
 import type { Telemetry } from '../core/telemetry.ts';
@@ -15,6 +14,7 @@ import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from '
 import { type KafkaConsumerTuning, startKafkaSubscription } from './kafka-consumer.ts';
 import { KAFKA_LOG_LEVEL, kafkaLogCreator } from './kafka-logging.ts';
 import { PublishQueue } from './kafka-publish-queue.ts';
+import { type Admin, Kafka, type KafkaJSProtocolError, Partitioners, type Producer } from './kafkajs.ts';
 import { BUS_UNAVAILABLE, validateRecord } from './memory-bus.ts';
 
 /** Options of {@link createKafkaBus}. */

@@ -20,12 +20,12 @@
  * (`zeroops.bus.consumer.restarts`). Offsets not yet committed are delivered
  * again, as after any rebalance.
  */
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import { sleep } from '../core/retry.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { BatchContext, ConsumedRecord, SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
+import type { Consumer, EachBatchPayload, Kafka } from './kafkajs.ts';
 import { partitionsMinus } from './partitions.ts';
 
 /** Tuning of Kafka consumers; every value has a default suited to tests and small deployments. */

@@ -3,8 +3,8 @@
  * only warnings and errors reach us, and a few messages that describe normal
  * operation (a rebalance, our deliberate retry limit) are lowered to debug.
  */
-import { type LogEntry, type logCreator, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import { type LogEntry, type logCreator, logLevel } from './kafkajs.ts';
 
 /** kafkajs messages that are expected in normal operation, logged at debug. */
 const ROUTINE = [
