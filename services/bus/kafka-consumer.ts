@@ -20,11 +20,13 @@
  * (`zeroops.bus.consumer.restarts`). Offsets not yet committed are delivered
  * again, as after any rebalance.
  */
+import { PartitionAssigners } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import { sleep } from '../core/retry.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { BatchContext, ConsumedRecord, SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
+import { coPartitionedAssigner } from './kafka-assigner.ts';
 import type { Consumer, EachBatchPayload, Kafka } from './kafkajs.ts';
 import { partitionsMinus } from './partitions.ts';
 
@@ -111,6 +113,8 @@ class KafkaSubscription implements Subscription {
       heartbeatInterval: Math.min(3_000, Math.max(100, Math.floor(sessionTimeout / 10))),
       maxWaitTimeInMs: this.deps.tuning.fetchMaxWaitMs,
       allowAutoTopicCreation: false,
+      // Partition p of every topic to one member (a service's signals stay together); round-robin only while older members remain.
+      partitionAssigners: [coPartitionedAssigner, PartitionAssigners.roundRobin],
       // kafkajs restarts only after some errors and then reuses the crashed consumer; we restart after every crash, with a fresh one.
       retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5, restartOnFailure: async () => false },
     });

@@ -8,9 +8,9 @@
 import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import type { TopicPartition } from './bus.ts';
-import type { MemoryMember } from './memory-member.ts';
 import { type MemoryTopic, Wakeup } from './memory-log.ts';
-import { partitionsMinus, tpKey } from './partitions.ts';
+import type { MemoryMember } from './memory-member.ts';
+import { partitionsMinus, planCoPartitioned, tpKey } from './partitions.ts';
 
 /** What a group needs from the bus that owns it. */
 export interface GroupEnv {
@@ -119,19 +119,20 @@ export class MemoryGroup {
     }
   }
 
-  /** Round-robin of every subscribed topic-partition over the members subscribed to its topic. */
+  /** Partition p of every subscribed topic to one member (see {@link planCoPartitioned}). */
   private plan(members: readonly MemoryMember[]): Map<MemoryMember, TopicPartition[]> {
-    const plan = new Map<MemoryMember, TopicPartition[]>(members.map((m) => [m, []]));
-    const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
-    let turn = 0;
-    for (const name of topics) {
-      const eligible = members.filter((m) => m.topics.includes(name));
-      const topic = this.env.topic(name);
-      for (let p = 0; p < topic.logs.length; p++) {
-        plan.get(eligible[turn % eligible.length]!)!.push({ topic: name, partition: p });
-        turn++;
-      }
-    }
-    return plan;
+    const counts = new Map<string, number>();
+    for (const name of new Set(members.flatMap((m) => m.topics))) counts.set(name, this.env.topic(name).logs.length);
+    const byId = new Map(members.map((m) => [memberId(m), m]));
+    const plan = planCoPartitioned(
+      members.map((m) => ({ id: memberId(m), topics: m.topics })),
+      counts,
+    );
+    return new Map([...plan.entries()].map(([id, tps]) => [byId.get(id) as MemoryMember, tps]));
   }
+}
+
+/** Plan id of a member: its join number, zero-padded so ids sort in join order. */
+function memberId(m: MemoryMember): string {
+  return String(m.seq).padStart(12, '0');
 }

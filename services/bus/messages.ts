@@ -6,6 +6,7 @@ const protoPath = fileURLToPath(new URL('../../proto/zeroops/v1/events.proto', i
 const root = protobuf.loadSync(protoPath);
 const AnomalyType = root.lookupType('zeroops.v1.Anomaly');
 const OutcomeType = root.lookupType('zeroops.v1.Outcome');
+const CallHintsType = root.lookupType('zeroops.v1.CallHints');
 
 /** One deviating feature of an anomaly. */
 export interface Evidence {
@@ -94,4 +95,29 @@ export function encodeOutcome(o: OutcomeEvent): Uint8Array {
 /** Decodes zeroops.v1.Outcome; throws PermanentError on malformed bytes. */
 export function decodeOutcome(bytes: Uint8Array): OutcomeEvent {
   return decode<OutcomeEvent>(OutcomeType, bytes, 'zeroops.v1.Outcome');
+}
+
+/** A server span whose parent client span the sending detector has not seen. */
+export interface CallHint {
+  /** Hex id of the parent (client) span. */
+  parentSpanId: string;
+  /** Service of the server span. */
+  callee: string;
+  endUnixMs: number;
+}
+
+/** Value of the `callgraph` topic: hints from one detector instance. */
+export interface CallHintsMessage {
+  origin: string;
+  hints: CallHint[];
+}
+
+/** Encodes call-graph hints as zeroops.v1.CallHints protobuf. */
+export function encodeCallHints(m: CallHintsMessage): Uint8Array {
+  return CallHintsType.encode(CallHintsType.fromObject(m)).finish();
+}
+
+/** Decodes zeroops.v1.CallHints; throws PermanentError on malformed bytes. */
+export function decodeCallHints(bytes: Uint8Array): CallHintsMessage {
+  return decode<CallHintsMessage>(CallHintsType, bytes, 'zeroops.v1.CallHints');
 }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Bus, ConsumedRecord, Subscription, TopicPartition } from '../bus/bus.ts';
+import { decodeCallHints, encodeCallHints } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { Component } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
@@ -8,8 +10,9 @@ import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
+import { CallGraph } from './call-graph.ts';
 import { type LoadedCheckpoint, loadNeural, loadPartitions, offsetKey, type PartitionCheckpoint, saveNeural, savePartitions } from './checkpoints.ts';
-import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans, RecentClientSpans } from './ingest.ts';
+import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans } from './ingest.ts';
 import { NeuralScorer } from './neural-scorer.ts';
 import { ServiceModels, type ServiceScore } from './service-models.ts';
 import { ServiceWindows } from './service-windows.ts';
@@ -50,13 +53,22 @@ function episodeConfig(windowMs: number) {
  * checkpointed per partition, periodically, when partitions are revoked and
  * at shutdown, and restored when partitions are assigned.
  */
-export function createDetector(settings: DetectorSettings, config: Config): Component & { flush(): Promise<void> } {
+export function createDetector(settings: DetectorSettings, config: Config): Component & { flush(): Promise<void>; ownedPartitions(): number[] } {
   const log = settings.logger.child({ component: 'detector' });
   const tel = settings.telemetry;
   const now = settings.now ?? Date.now;
   const windowMs = config.windowSeconds * 1000;
   const windows = new ServiceWindows(windowMs, config.latenessSeconds * 1000, now);
-  const clientSpans = new RecentClientSpans();
+  /** This instance's id on the call-graph topic (its hints come back to it too, and are skipped). */
+  const instanceId = randomUUID();
+  /** Callees seen this long before a window still count as its callees for root-cause ranking. */
+  const edgeHorizonMs = Math.max(30 * windowMs, 300_000);
+  const graph = new CallGraph((edge, remote) => {
+    // Only into a caller this instance tracks: a window must never be opened for another instance's service.
+    const acc = windows.knownWindowFor(edge.caller, edge.atMs);
+    acc?.addCallee(edge.callee);
+    tel.count('zeroops.detector.call_edges', { source: remote ? 'remote' : 'local' });
+  });
   let models = new ServiceModels({ episode: episodeConfig(windowMs) });
   let neural: NeuralScorer | undefined;
   const sink = createAnomalySink({ store: settings.store, bus: settings.bus, anomaliesTopic: settings.topics.anomalies });
@@ -69,6 +81,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
   /** Last ingested offset per topic-partition (checkpointed, so redelivered records are not counted twice). */
   const offsets = new Map<string, bigint>();
   let sub: Subscription | undefined;
+  let hintSub: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> = Promise.resolve();
@@ -90,7 +103,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       try {
         const service =
           signal === 'traces'
-            ? ingestSpans(r.value, windows, skipped, clientSpans)
+            ? ingestSpans(r.value, windows, skipped, graph)
             : signal === 'logs'
               ? ingestLogs(r.value, windows, skipped)
               : ingestMetrics(r.value, windows, skipped);
@@ -135,7 +148,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       startMs: acc.startMs,
       endMs: acc.endMs,
       features: acc.features(),
-      callees: [...acc.callees.keys()],
+      callees: [...new Set([...acc.callees.keys(), ...graph.callees(acc.service, acc.endMs - edgeHorizonMs)])],
     }));
     const results = models.scoreBatch(inputs);
     try {
@@ -148,8 +161,46 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     await emitAll(results);
   }
 
+  /** Offers the server spans whose caller this instance has not seen to the other instances (none when it owns every partition). */
+  async function shareHints(): Promise<void> {
+    const hints = graph.takeHints();
+    if (hints.length === 0 || owned.size >= config.topicPartitions) return;
+    try {
+      await settings.bus.publish(settings.topics.callgraph, [{ key: instanceId, value: encodeCallHints({ origin: instanceId, hints }) }]);
+      tel.count('zeroops.detector.call_hints', { direction: 'sent' }, hints.length);
+    } catch (err) {
+      tel.count('zeroops.detector.errors', { stage: 'call_hints' });
+      log.warn({ hints: hints.length, err: describeError(err) }, 'could not share call-graph hints (edges across instances may be missed)');
+    }
+  }
+
+  function receiveHints(records: ConsumedRecord[]): void {
+    // A new instance reads the topic from its start: hints published long ago are of no use any more.
+    const oldest = now() - edgeHorizonMs;
+    for (const r of records) {
+      if (r.timestamp < oldest) continue;
+      try {
+        const m = decodeCallHints(r.value);
+        if (m.origin === instanceId) continue;
+        let n = 0;
+        for (const h of m.hints) {
+          if (!h.parentSpanId || !h.callee || !Number.isFinite(h.endUnixMs)) continue;
+          graph.server(h.parentSpanId, h.callee, h.endUnixMs, true);
+          n++;
+        }
+        tel.count('zeroops.detector.call_hints', { direction: 'received' }, n);
+      } catch (err) {
+        tel.count('zeroops.detector.skipped', { reason: 'bad_call_hints' });
+        log.warn({ offset: r.offset, err: describeError(err) }, 'skipped an undecodable call-graph hints record');
+      }
+    }
+  }
+
   function tick(): void {
-    closing = closing.then(() => closeWindows()).catch((err) => log.error({ err: describeError(err) }, 'window tick failed'));
+    closing = closing
+      .then(() => shareHints())
+      .then(() => closeWindows())
+      .catch((err) => log.error({ err: describeError(err) }, 'window tick failed'));
   }
 
   function snapshot(partitions?: ReadonlySet<number>): PartitionCheckpoint {
@@ -216,6 +267,12 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
         onAssigned,
         onRevoked,
       });
+      // Every instance reads every hint: a group of its own.
+      hintSub = await settings.bus.subscribe({
+        groupId: `${config.topicPrefix}zeroops-detector-callgraph-${instanceId}`,
+        topics: [settings.topics.callgraph],
+        eachBatch: async (records) => receiveHints(records),
+      });
       // At most 250 ms between a window becoming due and its scoring (the close-to-event delay budget is 1 s).
       timer = setInterval(tick, Math.max(50, Math.min(250, windowMs / 4)));
       checkpointTimer = setInterval(() => {
@@ -226,6 +283,9 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
         'detector started',
       );
     },
+    ownedPartitions() {
+      return [...owned].sort((a, b) => a - b);
+    },
     async flush() {
       tick();
       await closing;
@@ -235,6 +295,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       stopped = true;
       if (timer) clearInterval(timer);
       if (checkpointTimer) clearInterval(checkpointTimer);
+      await hintSub?.stop();
       await sub?.stop();
       await closing;
       await closeWindows(false);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResource } from '../otlp/index.ts';
-import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans, RecentClientSpans } from './ingest.ts';
+import { CallGraph } from './call-graph.ts';
+import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans } from './ingest.ts';
 import { histogramQuantile } from './metric-series.ts';
 import { ServiceWindows } from './service-windows.ts';
 
@@ -177,7 +178,7 @@ describe('bad telemetry is counted and skipped without touching any state', () =
         { spans: [span(NOW, NOW + 20), span(NOW + 50, NOW + 10), span(NOW - 900 * 86_400_000, NOW - 899 * 86_400_000), span(NOW, NOW + 3 * 86_400_000)] },
       ],
     });
-    ingestSpans(spans, windows, counts, new RecentClientSpans());
+    ingestSpans(spans, windows, counts, new CallGraph());
     const logs = encodeResource('logs', { resource: resource(), scopeLogs: [{ logRecords: [{ timeUnixNano: ns(NOW), severityNumber: 17 }] }] });
     expect(ingestLogs(logs, windows, counts)).toBeUndefined();
     const okLogs = encodeResource('logs', {

@@ -6,6 +6,7 @@
  */
 import { UNKNOWN_SERVICE } from '../bus/topics.ts';
 import { decodeResourceLogs, decodeResourceMetrics, decodeResourceSpans } from '../otlp/index.ts';
+import type { CallGraph } from './call-graph.ts';
 import { MetricSeries } from './metric-series.ts';
 import type { ServiceWindows } from './service-windows.ts';
 import { SPAN_KIND, STATUS_ERROR } from './window-features.ts';
@@ -25,28 +26,6 @@ function toMs(ns: bigint): number {
   return ns === 0n ? Number.NaN : Number(ns / NS_PER_MS);
 }
 
-/**
- * Client spans recently seen (span id -> calling service), so that a server
- * span of another service whose parent is one of them becomes a call-graph
- * edge. Bounded: the oldest entries are evicted first.
- */
-export class RecentClientSpans {
-  private readonly map = new Map<string, string>();
-  constructor(private readonly cap = 20_000) {}
-  /** Remembers that `service` made the client call `spanId`. */
-  set(spanId: string, service: string): void {
-    if (this.map.size >= this.cap) {
-      const first = this.map.keys().next();
-      if (!first.done) this.map.delete(first.value);
-    }
-    this.map.set(spanId, service);
-  }
-  /** The caller of client span `spanId`, if still remembered. */
-  get(spanId: string): string | undefined {
-    return this.map.get(spanId);
-  }
-}
-
 /** Returns the window for an item, counting why there is none. */
 function windowOf(windows: ServiceWindows, service: string, tMs: number, counts: IngestCounts) {
   const lateBefore = windows.late;
@@ -57,11 +36,11 @@ function windowOf(windows: ServiceWindows, service: string, tMs: number, counts:
 
 /**
  * Adds one ResourceSpans record: server and consumer spans feed RED
- * features; client spans with `peer.service`, or whose child server span of
- * another service is seen, become call-graph edges. Returns the service
+ * features; client spans with `peer.service`, and client/server span pairs
+ * (matched by `graph` in either order), become call-graph edges. Returns the service
  * name, or undefined when the record was skipped. Throws on undecodable bytes.
  */
-export function ingestSpans(bytes: Uint8Array, windows: ServiceWindows, counts: IngestCounts, clientSpans: RecentClientSpans): string | undefined {
+export function ingestSpans(bytes: Uint8Array, windows: ServiceWindows, counts: IngestCounts, graph: CallGraph): string | undefined {
   const rs = decodeResourceSpans(bytes);
   const service = rs.service;
   if (service === UNKNOWN_SERVICE) {
@@ -79,18 +58,16 @@ export function ingestSpans(bytes: Uint8Array, windows: ServiceWindows, counts: 
       const acc = windowOf(windows, service, endMs, counts);
       if (!acc) continue;
       acc.addRequest(durationMs, s.statusCode === STATUS_ERROR);
-      const caller = s.parentSpanId ? clientSpans.get(s.parentSpanId) : undefined;
-      // Only into a caller this instance tracks: a window must never be opened for another instance's service.
-      if (caller && caller !== service) windows.knownWindowFor(caller, endMs)?.addCallee(service);
+      if (s.parentSpanId) graph.server(s.parentSpanId, service, endMs);
     } else if (s.kind === SPAN_KIND.client || s.kind === SPAN_KIND.producer) {
       if (!windows.saneTime(endMs)) {
         bump(counts, 'absurd_time');
         continue;
       }
-      clientSpans.set(s.spanId, service);
+      graph.client(s.spanId, service);
       const acc = windowOf(windows, service, endMs, counts);
       const peer = s.attributes['peer.service'];
-      if (typeof peer === 'string' && peer && peer !== service) acc?.addCallee(peer);
+      if (acc && typeof peer === 'string' && peer) graph.peer(service, peer, endMs);
     }
   }
   return service;

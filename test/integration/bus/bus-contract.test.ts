@@ -189,6 +189,30 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     expect(owned.b.size).toBe(0);
   });
 
+  it('co-partitions a group over several topics: partition p of every topic goes to the same member', async () => {
+    const bus = await factory.make();
+    open.push(bus);
+    const topics = [uniqueName('co-a'), uniqueName('co-b'), uniqueName('co-c')];
+    await bus.ensureTopics(topics.map((name) => ({ name, partitions: PARTITIONS })));
+    const group = uniqueName('group');
+    // Three members over 3 topics x 4 partitions: round-robin over all 12 topic-partitions would split partition 0 of the topics across members.
+    const members = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const sub = await bus.subscribe(quick({ groupId: group, topics, eachBatch: async () => {} }));
+        subs.push(sub);
+        return sub;
+      }),
+    );
+    const all = topics.flatMap((t) => Array.from({ length: PARTITIONS }, (_, p) => `${t}/${p}`)).sort();
+    const held = () => members.map((m) => m.assignment().map((tp) => `${tp.topic}/${tp.partition}`));
+    await eventually(() => held().flat().sort().join() === all.join() && held().every((h) => h.length > 0), 'the three members to share every topic-partition');
+    for (const m of members) {
+      const byTopic = topics.map((t) => tpIds(m.assignment().filter((tp) => tp.topic === t)));
+      expect(byTopic[1]).toEqual(byTopic[0]);
+      expect(byTopic[2]).toEqual(byTopic[0]);
+    }
+  });
+
   it('resumes a restarted member at the committed offset', async () => {
     const { bus, topic, group } = await setup();
     await bus.publish(topic, Array.from({ length: 10 }, (_, i) => rec('k', `old-${i}`)));

@@ -6,6 +6,7 @@
  */
 import type { Bus } from '../../../services/bus/bus.ts';
 import { createBus, ensureCatalogTopics } from '../../../services/bus/index.ts';
+import type { TopicId } from '../../../services/bus/topics.ts';
 import { type Config, loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
@@ -76,7 +77,7 @@ export interface Env {
   config: Config;
   bus: Bus;
   store: Store;
-  topics: Record<'traces' | 'metrics' | 'logs' | 'anomalies' | 'outcomes', string>;
+  topics: Record<TopicId, string>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,152 @@
+/**
+ * Root causes across detector instances: a caller and its callee on
+ * partitions owned by two different detectors of one group. The callee's
+ * server spans reach one instance, the caller's client spans the other; the
+ * call-graph hints they exchange let the caller's owner learn the edge, so
+ * when the callee fails first and the caller follows, the caller's anomaly
+ * names the callee as its root cause. Runs on the Kafka bus with Postgres
+ * and on the in-process bus with PGlite.
+ */
+import { and, eq } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Bus } from '../../../services/bus/bus.ts';
+import { partitionForKey } from '../../../services/bus/murmur2.ts';
+import { encodeResource } from '../../../services/otlp/index.ts';
+import { anomalies } from '../../../services/store/index.ts';
+import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
+import { type Env, openEnv, startDetector, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
+
+const PARTITIONS = 4;
+const WARM = 40;
+const WINDOWS = 52;
+/** The callee fails from window 40, its caller from 42. */
+const CALLEE_FAILS = 40;
+const CALLER_FAILS = 42;
+
+const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
+const hex = (n: number, len: number) => n.toString(16).padStart(len, '0').slice(-len);
+
+/** The caller's record (server spans it answers, client spans it makes) and the callee's (server spans under those client spans) for window `w`. */
+function windowRecords(caller: string, callee: string, w: number, firstMs: number) {
+  const callerSpans = [];
+  const calleeSpans = [];
+  for (let i = 0; i < 20; i++) {
+    const start = firstMs + w * WINDOW_MS + i * 40;
+    const trace = hex(w * 100 + i + 1, 32);
+    const clientId = hex((w * 100 + i) * 4 + 2, 16);
+    const calleeFails = w >= CALLEE_FAILS && i % 5 < 3;
+    const callerFails = w >= CALLER_FAILS && i % 5 < 3;
+    const base = { traceId: trace, name: 'GET /' };
+    callerSpans.push(
+      {
+        ...base,
+        spanId: hex((w * 100 + i) * 4 + 1, 16),
+        kind: 2,
+        startTimeUnixNano: ns(start),
+        endTimeUnixNano: ns(start + 30),
+        status: callerFails ? { code: 2 } : {},
+      },
+      { ...base, spanId: clientId, kind: 3, startTimeUnixNano: ns(start + 2), endTimeUnixNano: ns(start + 28) },
+    );
+    calleeSpans.push({
+      ...base,
+      spanId: hex((w * 100 + i) * 4 + 3, 16),
+      parentSpanId: clientId,
+      kind: 2,
+      startTimeUnixNano: ns(start + 4),
+      endTimeUnixNano: ns(start + 24 + (w % 3)),
+      status: calleeFails ? { code: 2 } : {},
+    });
+  }
+  const record = (service: string, spans: unknown[]) =>
+    encodeResource('traces', { resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] });
+  return [
+    { key: caller, value: record(caller, callerSpans) },
+    { key: callee, value: record(callee, calleeSpans) },
+  ];
+}
+
+async function publish(bus: Bus, topic: string, caller: string, callee: string, from: number, to: number, firstMs: number) {
+  for (let w = from; w < to; w++) await bus.publish(topic, windowRecords(caller, callee, w, firstMs));
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const dbs: TestDatabase[] = [];
+const envs: Env[] = [];
+afterAll(async () => {
+  for (const e of envs) await e.close();
+  for (const d of dbs) await d.drop();
+});
+
+const modes = [
+  {
+    name: 'kafka + postgres',
+    async env() {
+      await assertKafkaReachable();
+      const db = await createTestDatabase();
+      dbs.push(db);
+      return openEnv({
+        KAFKA_BROKERS: testKafkaBrokers().join(','),
+        DATABASE_URL: db.url,
+        ZEROOPS_TOPIC_PREFIX: `${uniqueName('cg')}.`,
+        ZEROOPS_TOPIC_PARTITIONS: String(PARTITIONS),
+      });
+    },
+  },
+  { name: 'in-process bus + PGlite', env: () => openEnv({ ZEROOPS_TOPIC_PARTITIONS: String(PARTITIONS) }) },
+];
+
+describe.each(modes)('call graph across detector instances: $name', (mode) => {
+  it("names the callee owned by the other instance as the root cause of its caller's anomaly", async () => {
+    const env = await mode.env();
+    envs.push(env);
+    const a = await startDetector(env);
+    const b = await startDetector(env);
+    const detectors = [a, b];
+    await until(
+      () =>
+        a.detector.ownedPartitions().length > 0 &&
+        b.detector.ownedPartitions().length > 0 &&
+        a.detector.ownedPartitions().length + b.detector.ownedPartitions().length === PARTITIONS,
+      'the two detectors to share the partitions',
+    );
+    const ownerOf = (service: string) => detectors.findIndex((d) => d.detector.ownedPartitions().includes(partitionForKey(service, PARTITIONS)));
+    // A caller and a callee that live on different instances.
+    const names = Array.from({ length: 40 }, (_, i) => `svc-${i}`);
+    const caller = names[0] as string;
+    const callee = names.find((s) => ownerOf(s) !== ownerOf(caller)) as string;
+    expect(callee).toBeDefined();
+    const callerOwner = detectors[ownerOf(caller)] as (typeof detectors)[number];
+
+    const first = Math.floor((Date.now() - 120_000) / WINDOW_MS) * WINDOW_MS;
+    await publish(env.bus, env.topics.traces, caller, callee, 0, WARM, first);
+    await until(
+      () => (callerOwner.telemetry.snapshot()['zeroops.detector.call_edges{source=remote}'] ?? 0) > 0,
+      "the caller's owner to learn the edge from the other instance's hints",
+    );
+    await publish(env.bus, env.topics.traces, caller, callee, WARM, WINDOWS, first);
+    await waitForRollups(env.store, 2 * (WINDOWS - 1), 90_000);
+    await a.detector.stop();
+    await b.detector.stop();
+
+    const [calleeOpen] = await env.store.db
+      .select()
+      .from(anomalies)
+      .where(and(eq(anomalies.service, callee), eq(anomalies.episodeState, 'open')));
+    const [callerOpen] = await env.store.db
+      .select()
+      .from(anomalies)
+      .where(and(eq(anomalies.service, caller), eq(anomalies.episodeState, 'open')));
+    expect(calleeOpen?.windowStart.getTime()).toBe(first + CALLEE_FAILS * WINDOW_MS);
+    expect(callerOpen).toBeDefined();
+    expect(callerOpen?.rootCauses[0]).toMatchObject({ service: callee, reason: 'downstream dependency anomalous since before this service' });
+  }, 180_000);
+});
