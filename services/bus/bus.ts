@@ -29,6 +29,12 @@ export interface ConsumedRecord {
 export interface TopicSpec {
   name: string;
   partitions: number;
+  /**
+   * Largest record (batch) the topic must take, in bytes (Kafka topic config
+   * `max.message.bytes`, raised on an existing topic whose limit is lower).
+   * Default: the broker's (1 MiB on a stock Kafka). The in-process bus has no limit.
+   */
+  maxMessageBytes?: number;
 }
 
 /** A topic-partition. */

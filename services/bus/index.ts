@@ -2,9 +2,10 @@
  * The bus package's public surface: the {@link Bus} interface, both
  * implementations, the topic catalog, and the choice between them.
  */
-import type { Telemetry } from '../core/telemetry.ts';
+
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
+import type { Telemetry } from '../core/telemetry.ts';
 import type { Bus } from './bus.ts';
 import { createKafkaBus } from './kafka-bus.ts';
 import { createMemoryBus } from './memory-bus.ts';
@@ -39,12 +40,40 @@ export function createBus(config: Config, logger: Logger, telemetry?: Telemetry)
 }
 
 /**
- * Creates every catalog topic under `config.topicPrefix` with
- * `config.topicPartitions` partitions (existing topics are left as they are).
- * Returns the prefixed names.
+ * Room above the collector's largest decompressed body for what a record
+ * adds around a resource: key, headers, record and batch framing, in bytes.
  */
-export async function ensureCatalogTopics(bus: Bus, config: Pick<Config, 'topicPrefix' | 'topicPartitions'>): Promise<Record<TopicId, string>> {
+export const RECORD_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Largest record the telemetry topics must take: one resource of the largest
+ * request body the collector accepts (`config.maxDecompressedBytes`; a
+ * resource never outgrows the body it came in, and OTLP/JSON shrinks when
+ * turned into protobuf) plus {@link RECORD_OVERHEAD_BYTES}.
+ */
+export function telemetryMaxMessageBytes(config: Pick<Config, 'maxDecompressedBytes'>): number {
+  return config.maxDecompressedBytes + RECORD_OVERHEAD_BYTES;
+}
+
+/**
+ * Creates every catalog topic under `config.topicPrefix` with
+ * `config.topicPartitions` partitions (existing topics keep their partitions)
+ * and gives the telemetry topics a message limit that fits any request the
+ * collector accepts ({@link telemetryMaxMessageBytes}; raised on existing
+ * topics whose limit is lower). Returns the prefixed names.
+ */
+export async function ensureCatalogTopics(
+  bus: Bus,
+  config: Pick<Config, 'topicPrefix' | 'topicPartitions' | 'maxDecompressedBytes'>,
+): Promise<Record<TopicId, string>> {
   const names = topicNames(config.topicPrefix);
-  await bus.ensureTopics((Object.keys(TOPICS) as TopicId[]).map((id) => ({ name: names[id], partitions: config.topicPartitions })));
+  const telemetry = new Set<TopicId>(['traces', 'metrics', 'logs']);
+  await bus.ensureTopics(
+    (Object.keys(TOPICS) as TopicId[]).map((id) => ({
+      name: names[id],
+      partitions: config.topicPartitions,
+      ...(telemetry.has(id) ? { maxMessageBytes: telemetryMaxMessageBytes(config) } : {}),
+    })),
+  );
   return names;
 }

@@ -6,7 +6,7 @@
  * members of an older zeroops (round-robin only) keeps working during a
  * rolling upgrade.
  */
-import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, type PartitionAssigner } from './kafkajs.ts';
 import { planCoPartitioned } from './partitions.ts';
 
 /** Protocol name the group coordinator sees. */

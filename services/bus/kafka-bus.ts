@@ -14,7 +14,17 @@ import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from '
 import { type KafkaConsumerTuning, startKafkaSubscription } from './kafka-consumer.ts';
 import { KAFKA_LOG_LEVEL, kafkaLogCreator } from './kafka-logging.ts';
 import { PublishQueue } from './kafka-publish-queue.ts';
-import { type Admin, Kafka, type KafkaJSProtocolError, Partitioners, type Producer } from './kafkajs.ts';
+import {
+  type Admin,
+  ConfigResourceTypes,
+  ConfigSource,
+  type DescribeConfigResponse,
+  Kafka,
+  type KafkaJSProtocolError,
+  kafkaCrc32c,
+  Partitioners,
+  type Producer,
+} from './kafkajs.ts';
 import { BUS_UNAVAILABLE, validateRecord } from './memory-bus.ts';
 
 /** Options of {@link createKafkaBus}. */
@@ -55,6 +65,53 @@ function isRefusal(err: unknown): boolean {
   return false;
 }
 
+const MAX_MESSAGE_BYTES = 'max.message.bytes';
+
+/** Polls topic metadata until every partition of `topics` has a leader; metadata errors that may pass are retried until `withinMs`. */
+async function waitForLeaders(admin: Admin, topics: string[], withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  let last: unknown = new Error('partitions without a leader');
+  while (Date.now() < deadline) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (!(err instanceof Error && (err as { retriable?: boolean }).retriable === true)) throw err;
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`topics ${topics.join(', ')} have no leader for every partition within ${withinMs} ms: ${describeError(last)}`, { cause: last });
+}
+
+/**
+ * Raises `max.message.bytes` of existing topics whose limit is below their
+ * spec's (a topic made by an older version, by auto-creation or by hand).
+ * AlterConfigs replaces a topic's whole set of overrides, so the topic's
+ * other overrides are sent along unchanged. A higher limit is left alone.
+ */
+async function raiseMessageLimits(admin: Admin, specs: TopicSpec[], log: Logger): Promise<void> {
+  const wanted = new Map(specs.filter((s) => s.maxMessageBytes !== undefined).map((s) => [s.name, s.maxMessageBytes as number]));
+  if (wanted.size === 0) return;
+  const described: DescribeConfigResponse = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [...wanted.keys()].map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
+  for (const r of described.resources) {
+    const want = wanted.get(r.resourceName);
+    const current = r.configEntries.find((e) => e.configName === MAX_MESSAGE_BYTES);
+    if (want === undefined || (current !== undefined && Number(current.configValue) >= want)) continue;
+    const overrides = r.configEntries
+      .filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && e.configName !== MAX_MESSAGE_BYTES && !e.isSensitive)
+      .map((e) => ({ name: e.configName, value: e.configValue }));
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: r.resourceName, configEntries: [...overrides, { name: MAX_MESSAGE_BYTES, value: String(want) }] }],
+    });
+    log.info({ topic: r.resourceName, from: current?.configValue, to: want }, 'kafka bus: raised the topic message limit');
+  }
+}
+
 /** Rejects with `onTimeout()` when `p` does not settle within `ms`. */
 async function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -72,6 +129,7 @@ async function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Pro
 export function createKafkaBus(opts: KafkaBusOptions): Bus {
   const where = opts.brokers.join(',');
   const log = opts.logger.child({ component: 'kafka-bus' });
+  if (kafkaCrc32c !== 'native') log.warn('kafka bus: @node-rs/crc32 has no native binding here; record batches use kafkajs JavaScript CRC32C (slower)');
   const publishTimeoutMs = opts.publishTimeoutMs ?? 10_000;
   const tuning: KafkaConsumerTuning = {
     fetchMaxWaitMs: 500,
@@ -156,8 +214,23 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       }
     }
     try {
-      // Existing topics are left as they are (createTopics ignores TOPIC_ALREADY_EXISTS).
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions })) });
+      // Existing topics keep their partitions (createTopics ignores TOPIC_ALREADY_EXISTS); a message limit too low is raised below.
+      // kafkajs' own waitForLeaders gives up when the new topic is not yet in the broker's metadata
+      // (UNKNOWN_TOPIC_OR_PARTITION, a window KRaft brokers have right after creation): wait here instead.
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions,
+          ...(s.maxMessageBytes !== undefined ? { configEntries: [{ name: MAX_MESSAGE_BYTES, value: String(s.maxMessageBytes) }] } : {}),
+        })),
+      });
+      await waitForLeaders(
+        admin,
+        missing.map((s) => s.name),
+        publishTimeoutMs,
+      );
+      await raiseMessageLimits(admin, missing, log);
     } catch (err) {
       throw unavailable(`cannot create topics ${missing.map((s) => s.name).join(', ')}`, err);
     }

@@ -20,14 +20,13 @@
  * (`zeroops.bus.consumer.restarts`). Offsets not yet committed are delivered
  * again, as after any rebalance.
  */
-import { PartitionAssigners } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import { sleep } from '../core/retry.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { BatchContext, ConsumedRecord, SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
 import { coPartitionedAssigner } from './kafka-assigner.ts';
-import type { Consumer, EachBatchPayload, Kafka } from './kafkajs.ts';
+import { type Consumer, type EachBatchPayload, type Kafka, PartitionAssigners } from './kafkajs.ts';
 import { partitionsMinus } from './partitions.ts';
 
 /** Tuning of Kafka consumers; every value has a default suited to tests and small deployments. */

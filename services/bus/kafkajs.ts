@@ -1,6 +1,7 @@
 /**
  * kafkajs, loaded with two fixes to how it encodes Produce requests. Every
- * other module imports kafkajs from here. kafkajs 2.2.4 is pinned in
+ * other module imports kafkajs from here (biome.json refuses a direct
+ * import: kafkajs must not load before the CRC is in place). kafkajs 2.2.4 is pinned in
  * package-lock.json and no longer maintained, so what is patched stays put;
  * kafkajs-encoder.test.ts checks that the bytes on the wire are unchanged.
  *
@@ -54,7 +55,17 @@ applyEncoderPatch(require('kafkajs/src/protocol/encoder.js') as EncoderClass);
 /** Which CRC32C kafkajs checks record batches with: `native` unless `@node-rs/crc32` has no binding here. */
 export const kafkaCrc32c: 'native' | 'javascript' = native !== undefined && require.cache[crcPath]?.exports === native ? 'native' : 'javascript';
 
-export const { Kafka, Partitioners, logLevel } = kafkajs;
+export const { AssignerProtocol, ConfigResourceTypes, ConfigSource, Kafka, logLevel, PartitionAssigners, Partitioners } = kafkajs;
 /** The kafkajs client class (a type as well as a value, as in kafkajs). */
 export type Kafka = KafkaJs.Kafka;
-export type { Admin, Consumer, EachBatchPayload, KafkaJSProtocolError, LogEntry, logCreator, Producer } from 'kafkajs';
+export type {
+  Admin,
+  Consumer,
+  DescribeConfigResponse,
+  EachBatchPayload,
+  KafkaJSProtocolError,
+  LogEntry,
+  logCreator,
+  PartitionAssigner,
+  Producer,
+} from 'kafkajs';

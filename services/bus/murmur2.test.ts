@@ -1,11 +1,11 @@
-import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { Partitioners } from './kafkajs.ts';
 import { murmur2, partitionForKey } from './murmur2.ts';
 
 const enc = new TextEncoder();
 
 describe('murmur2', () => {
-  it('matches the hashes in Apache Kafka\'s own UtilsTest', () => {
+  it("matches the hashes in Apache Kafka's own UtilsTest", () => {
     expect(murmur2(enc.encode('21'))).toBe(-973932308);
     expect(murmur2(enc.encode('foobar'))).toBe(-790332482);
     expect(murmur2(enc.encode('a-little-bit-long-string'))).toBe(-985981536);
@@ -14,7 +14,7 @@ describe('murmur2', () => {
     expect(murmur2(enc.encode('abc'))).toBe(479470107);
   });
 
-  it('places every key on the partition kafkajs\' DefaultPartitioner picks', () => {
+  it("places every key on the partition kafkajs' DefaultPartitioner picks", () => {
     const kafkajs = Partitioners.DefaultPartitioner();
     for (const partitions of [1, 3, 8, 12]) {
       const meta = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));

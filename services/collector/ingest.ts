@@ -1,8 +1,8 @@
-import type { BusRecord, Bus } from '../bus/bus.ts';
-import { PermanentError, RetryableError, type Telemetry, describeError, ZeroopsError } from '../core/index.ts';
+import type { Bus, BusRecord } from '../bus/bus.ts';
+import { describeError, PermanentError, RetryableError, type Telemetry, ZeroopsError } from '../core/index.ts';
+import { ProtoError, SIGNALS, type Signal, type SplitRequest, splitExportRequest } from '../otlp/index.ts';
 import type { Lease } from './byte-budget.ts';
 import { convertJsonBody } from './json-convert.ts';
-import { ProtoError, SIGNALS, type Signal, splitExportRequest, type SplitRequest } from '../otlp/index.ts';
 
 /** Suggested client back-off when the bus is down or the collector is full, in milliseconds. */
 export const RETRY_AFTER_MS = 1_000;
@@ -138,7 +138,10 @@ async function publish(deps: IngestDeps, signal: Signal, split: SplitRequest, re
   const records: BusRecord[] = split.resources.map((r) => ({ key: r.service, value: r.bytes, headers }));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RetryableError('ZEROOPS_BUS_TIMEOUT', `the bus did not take the records within ${deps.publishTimeoutMs} ms`)), deps.publishTimeoutMs);
+    timer = setTimeout(
+      () => reject(new RetryableError('ZEROOPS_BUS_TIMEOUT', `the bus did not take the records within ${deps.publishTimeoutMs} ms`)),
+      deps.publishTimeoutMs,
+    );
   });
   try {
     const published = deps.bus.publish(deps.topics[signal], records);
@@ -149,6 +152,10 @@ async function publish(deps: IngestDeps, signal: Signal, split: SplitRequest, re
     );
     await Promise.race([published, deadline]);
   } catch (err) {
+    if (err instanceof PermanentError && err.statusCode === 413) {
+      const msg = `a resource is larger than the bus takes (the telemetry topic's max.message.bytes); send smaller resources: ${describeError(err)}`;
+      throw new IngestError('too_large', 413, msg, undefined, err).withItems(split.items);
+    }
     if (err instanceof PermanentError) {
       throw new IngestError('malformed', 400, `the bus refused the records: ${describeError(err)}`, undefined, err).withItems(split.items);
     }

@@ -40,3 +40,28 @@ it('refuses a record larger than the broker takes (413) while the publishes queu
   await sub.stop();
   expect(got.map(text).sort()).toEqual(['four', 'one', 'three', 'two']);
 });
+
+it('raises max.message.bytes of an existing topic to its spec, so records over 1 MiB are stored', async () => {
+  const bus = await connectTestKafkaBus();
+  open.push(bus);
+  const topic = uniqueName('limit');
+  // Made first without a limit (the broker's 1 MiB), as by an older version or auto-creation.
+  await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+  const big = { key: 'k-big', value: new Uint8Array(3 * 1024 * 1024).fill(7) };
+  await expect(bus.publish(topic, [big])).rejects.toMatchObject({ code: 'ZEROOPS_BUS_RECORD_REFUSED', statusCode: 413 });
+
+  const again = await connectTestKafkaBus();
+  open.push(again);
+  await again.ensureTopics([{ name: topic, partitions: 1, maxMessageBytes: 4 * 1024 * 1024 }]);
+  await again.publish(topic, [big, rec('k-small', 'small')]);
+
+  const got: ConsumedRecord[] = [];
+  const sub = await again.subscribe(quick({ groupId: uniqueName('group'), topics: [topic], eachBatch: async (rs) => void got.push(...rs) }));
+  await eventually(() => got.length >= 2, 'the large and the small record');
+  await sub.stop();
+  expect(got.map((r) => [r.key, r.value.byteLength])).toEqual([
+    ['k-big', 3 * 1024 * 1024],
+    ['k-small', 5],
+  ]);
+  expect(Buffer.from(got[0]?.value ?? []).equals(Buffer.from(big.value))).toBe(true);
+});

@@ -4,6 +4,7 @@
  * ports, and a reader that collects a topic's records.
  */
 import type { Bus, ConsumedRecord, Subscription } from '../../../services/bus/bus.ts';
+import { telemetryMaxMessageBytes } from '../../../services/bus/index.ts';
 import { createKafkaBus } from '../../../services/bus/kafka-bus.ts';
 import { type TopicId, topicNames } from '../../../services/bus/topics.ts';
 import { type Collector, createCollector } from '../../../services/collector/index.ts';
@@ -40,8 +41,10 @@ export async function startHarness(overrides: Partial<Config> = {}, brokers?: st
   });
   await bus.connect();
   const topics = topicNames(`${uniqueName('col')}.`);
-  await bus.ensureTopics([topics.traces, topics.metrics, topics.logs].map((name) => ({ name, partitions: 2 })));
   const config = loadConfig({}, { otlpHttpPort: 0, otlpGrpcPort: 0, collectorPublishTimeoutMs: 8_000, ...overrides });
+  // As ensureCatalogTopics makes them in production: a message limit that fits any request the collector accepts.
+  const maxMessageBytes = telemetryMaxMessageBytes(config);
+  await bus.ensureTopics([topics.traces, topics.metrics, topics.logs].map((name) => ({ name, partitions: 2, maxMessageBytes })));
   const collector = createCollector({ bus, logger: silentLogger(), telemetry, topics }, config);
   await collector.start();
   return {
