@@ -1,7 +1,9 @@
 /**
- * The bus over Apache Kafka (kafkajs): an idempotent producer with acks=all
- * and the default (murmur2) partitioner, fed by a group-commit queue that
- * puts concurrent publishes in one Produce request (kafka-publish-queue.ts),
+ * The bus over Apache Kafka (kafkajs): idempotent producers (two by
+ * default, each with its own connection and one request in flight) with
+ * acks=all and the default (murmur2) partitioner, fed by a group-commit
+ * queue that puts concurrent publishes in one Produce request
+ * (kafka-publish-queue.ts),
  * an admin client for topics and health, and one kafkajs consumer per
  * subscription (see kafka-consumer.ts).
  * Timeouts and retries are bounded so that a dead broker surfaces as a
@@ -45,6 +47,14 @@ export interface KafkaBusOptions {
    * for batch headers); a larger publish goes alone.
    */
   maxProduceBytes?: number;
+  /**
+   * Produce requests in flight at once (default 2), each from its own
+   * idempotent producer: kafkajs allows one per connection, and with one the
+   * client and the broker take turns instead of working at the same time.
+   * A publish's records stay in one request and in order; separate publishes
+   * may be stored in either order.
+   */
+  producers?: number;
   /** Longest a ping waits, in ms (default 3000). */
   pingTimeoutMs?: number;
   /** Consumer tuning (see {@link KafkaConsumerTuning}). */
@@ -148,18 +158,21 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     logLevel: KAFKA_LOG_LEVEL,
     logCreator: kafkaLogCreator(opts.logger),
   });
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    // kafkajs follows KIP-98's first rule for idempotence: one request in flight per connection.
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const producers: Producer[] = Array.from({ length: opts.producers ?? 2 }, () =>
+    kafka.producer({
+      idempotent: true,
+      // kafkajs follows KIP-98's first rule for idempotence: one request in flight per connection.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    }),
+  );
   const admin: Admin = kafka.admin();
   const queue = new PublishQueue({
-    send: async (topicMessages) => {
-      await producer.sendBatch({ topicMessages, acks: -1, timeout: publishTimeoutMs });
+    send: async (topicMessages, slot) => {
+      await (producers[slot] as Producer).sendBatch({ topicMessages, acks: -1, timeout: publishTimeoutMs });
     },
+    slots: producers.length,
     maxSendBytes: opts.maxProduceBytes ?? 1_000_000,
     isRefusal,
   });
@@ -178,7 +191,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     let last: unknown;
     while (Date.now() < deadline && !closed) {
       try {
-        await within(Promise.all([admin.connect(), producer.connect()]), Math.max(1, deadline - Date.now()), timedOut);
+        await within(Promise.all([admin.connect(), ...producers.map((p) => p.connect())]), Math.max(1, deadline - Date.now()), timedOut);
         await within(admin.describeCluster(), Math.max(1, deadline - Date.now()), timedOut);
         return;
       } catch (err) {
@@ -187,7 +200,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
         await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
       }
     }
-    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    await Promise.allSettled([...producers.map((p) => p.disconnect()), admin.disconnect()]);
     throw new RetryableError(
       BUS_UNAVAILABLE,
       `cannot reach Kafka at ${where} (KAFKA_BROKERS) within ${opts.connectTimeoutMs} ms: ${describeError(last ?? timedOut())}`,
@@ -304,7 +317,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       if (closed) return;
       closed = true;
       await Promise.allSettled([...subs].map((s) => s.stop()));
-      const results = await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      const results = await Promise.allSettled([...producers.map((p) => p.disconnect()), admin.disconnect()]);
       for (const r of results) if (r.status === 'rejected') log.warn({ err: describeError(r.reason) }, 'kafka bus: disconnect failed');
     },
   };

@@ -3,17 +3,18 @@ import { PublishQueue, type QueuedMessage, type TopicBatch } from './kafka-publi
 
 /** A producer whose sends stay open until the test answers them, one at a time. */
 class HeldProducer {
-  readonly sends: Array<{ batches: TopicBatch[]; ack(): void; fail(err: Error): void }> = [];
+  readonly sends: Array<{ batches: TopicBatch[]; slot: number; ack(): void; fail(err: Error): void }> = [];
   inFlight = 0;
   maxInFlight = 0;
 
-  send = (batches: TopicBatch[]): Promise<void> =>
+  send = (batches: TopicBatch[], slot: number): Promise<void> =>
     new Promise((resolve, reject) => {
       this.inFlight++;
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
       const done = () => this.inFlight--;
       this.sends.push({
         batches,
+        slot,
         ack: () => {
           done();
           resolve();
@@ -53,8 +54,8 @@ function state(p: Promise<void>): () => string {
   return () => s;
 }
 
-function queueOver(producer: HeldProducer, maxSendBytes = 1_000_000): PublishQueue {
-  return new PublishQueue({ send: producer.send, maxSendBytes, isRefusal: (e) => e instanceof Refused });
+function queueOver(producer: HeldProducer, maxSendBytes = 1_000_000, slots = 1): PublishQueue {
+  return new PublishQueue({ send: producer.send, maxSendBytes, slots, isRefusal: (e) => e instanceof Refused });
 }
 
 describe('PublishQueue', () => {
@@ -155,5 +156,29 @@ describe('PublishQueue', () => {
     await first.done;
     await settle();
     expect(producer.sends).toHaveLength(1);
+  });
+
+  it('with two slots keeps two sends in flight on different slots, and coalesces what waits into the slot freed first', async () => {
+    const producer = new HeldProducer();
+    const q = queueOver(producer, 1_000_000, 2);
+    const a = state(q.enqueue('t', [msg('a')]).done);
+    const b = state(q.enqueue('t', [msg('b1'), msg('b2')]).done);
+    const c = state(q.enqueue('t', [msg('c')]).done);
+    const d = state(q.enqueue('t', [msg('d')]).done);
+    await settle();
+    expect(producer.sends.map((s, i) => [s.slot, producer.keys(i)])).toEqual([
+      [0, ['t:a']],
+      [1, ['t:b1', 't:b2']],
+    ]);
+    producer.sends[1]?.ack();
+    await settle();
+    expect([a(), b(), c(), d()]).toEqual(['pending', 'acked', 'pending', 'pending']);
+    expect(producer.sends.map((s, i) => [s.slot, producer.keys(i)])[2]).toEqual([1, ['t:c', 't:d']]);
+    producer.sends[2]?.ack();
+    producer.sends[0]?.ack();
+    await settle();
+    expect([a(), c(), d()]).toEqual(['acked', 'acked', 'acked']);
+    expect(producer.sends).toHaveLength(3);
+    expect(producer.maxInFlight).toBe(2);
   });
 });

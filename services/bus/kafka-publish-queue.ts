@@ -4,12 +4,17 @@
  * around each request, as KIP-98 requires with one request in flight), so
  * one `send()` per publish caps a bus at one publish per broker round trip,
  * and under a steady arrival rate the waiting publishes queue without bound.
- * This queue keeps one send in flight and hands the broker, in that one
- * request, every publish that arrived meanwhile (up to a byte cap), so the
- * work per round trip grows with the load instead of the queue.
+ * This queue keeps up to `slots` sends in flight (one per producer, each
+ * with its own connection) and hands the broker, in the next send, every
+ * publish that arrived meanwhile (up to a byte cap), so the work per round
+ * trip grows with the load instead of the queue. With two slots the client
+ * encodes the next request while the broker appends the previous one.
  *
  * Every publish still resolves only after the send holding its own records
  * was acknowledged (acks=all); a send that fails fails each publish in it.
+ * A publish's records always travel in one send, in their order; two
+ * publishes in different slots may land in either order (the bus promises
+ * at-least-once delivery, not an order across publishes).
  */
 
 /** One message as kafkajs takes it. */
@@ -27,8 +32,10 @@ export interface TopicBatch {
 
 /** What {@link PublishQueue} needs. */
 export interface PublishQueueOptions {
-  /** Sends one Produce round (kafkajs `sendBatch`) and resolves once it is acknowledged. */
-  send(batches: TopicBatch[]): Promise<void>;
+  /** Sends one Produce round (kafkajs `sendBatch`) on producer `slot` and resolves once it is acknowledged. */
+  send(batches: TopicBatch[], slot: number): Promise<void>;
+  /** Sends in flight at once, each on its own slot `0 .. slots-1` (default 1). */
+  slots?: number;
   /**
    * Most bytes (keys, values and headers) put in one send; a larger single
    * publish still goes alone. Keep it at or under the broker's
@@ -64,12 +71,17 @@ export function messageBytes(m: QueuedMessage): number {
   return n;
 }
 
-/** FIFO of publishes drained by one send at a time; see the module comment. */
+/** FIFO of publishes drained by up to `slots` sends at a time; see the module comment. */
 export class PublishQueue {
   private readonly pending: Entry[] = [];
-  private draining = false;
+  /** Slots with no send in flight, the most recently freed last. */
+  private readonly idle: number[];
 
-  constructor(private readonly opts: PublishQueueOptions) {}
+  constructor(private readonly opts: PublishQueueOptions) {
+    const slots = opts.slots ?? 1;
+    if (!Number.isInteger(slots) || slots < 1) throw new Error(`PublishQueue: slots must be a positive integer, got ${slots}`);
+    this.idle = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+  }
 
   /** Publishes waiting for a send (not counting the one in flight). */
   waiting(): number {
@@ -86,7 +98,7 @@ export class PublishQueue {
     });
     const e = entry as Entry;
     this.pending.push(e);
-    if (!this.draining) void this.drain();
+    this.pump();
     return {
       done,
       withdraw: () => {
@@ -98,22 +110,25 @@ export class PublishQueue {
     };
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
+  /** Starts a send on every idle slot while publishes wait. */
+  private pump(): void {
+    while (this.pending.length > 0 && this.idle.length > 0) {
+      const slot = this.idle.pop() as number;
+      void this.run(slot, this.take());
+    }
+  }
+
+  private async run(slot: number, batch: Entry[]): Promise<void> {
     try {
-      while (this.pending.length > 0) {
-        const batch = this.take();
-        try {
-          await this.opts.send(group(batch));
-          for (const e of batch) e.resolve();
-        } catch (err) {
-          // A refusal of a coalesced send may be caused by one publish alone: give each its own verdict.
-          if (batch.length > 1 && this.opts.isRefusal(err)) await this.sendEach(batch);
-          else for (const e of batch) e.reject(err);
-        }
-      }
+      await this.opts.send(group(batch), slot);
+      for (const e of batch) e.resolve();
+    } catch (err) {
+      // A refusal of a coalesced send may be caused by one publish alone: give each its own verdict.
+      if (batch.length > 1 && this.opts.isRefusal(err)) await this.sendEach(batch, slot);
+      else for (const e of batch) e.reject(err);
     } finally {
-      this.draining = false;
+      this.idle.push(slot);
+      this.pump();
     }
   }
 
@@ -129,10 +144,10 @@ export class PublishQueue {
     return this.pending.splice(0, n);
   }
 
-  private async sendEach(batch: Entry[]): Promise<void> {
+  private async sendEach(batch: Entry[], slot: number): Promise<void> {
     for (const e of batch) {
       try {
-        await this.opts.send(group([e]));
+        await this.opts.send(group([e]), slot);
         e.resolve();
       } catch (err) {
         e.reject(err);
