@@ -13,6 +13,7 @@
 #   ZEROOPS_KAFKA_RUN_DIR           config, data, log and pid of this broker [infra/kafka/run]
 #   ZEROOPS_KAFKA_START_TIMEOUT     seconds `up` waits for readiness [90]
 #   ZEROOPS_KAFKA_STOP_TIMEOUT      seconds `down` waits after SIGTERM [30]
+#   ZEROOPS_KAFKA_JVM_OPTS          heap and GC flags of the broker JVM [see JVM_OPTS below]
 #   JAVA_HOME                       Java 17+ to use [java on PATH]
 set -euo pipefail
 
@@ -37,6 +38,7 @@ START_TIMEOUT="${ZEROOPS_KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${ZEROOPS_KAFKA_STOP_TIMEOUT:-30}"
 HOST=127.0.0.1
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JVM_OPTS="${ZEROOPS_KAFKA_JVM_OPTS:--Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
 
 log() { printf 'kafka.sh: %s\n' "$*"; }
 die() { printf 'kafka.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -236,9 +238,9 @@ launch() {
   rm -f "$PID_FILE"
   # setsid: the broker outlives this shell and its job-control signals. The
   # inner bash records its own pid, which `exec` hands on to the JVM.
-  # shellcheck disable=SC2016 # $$ and $@ are for the inner bash
+  # shellcheck disable=SC2016,SC2086 # $$ and $@ are for the inner bash; JVM_OPTS splits into flags
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
-    "$JAVA" -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    "$JAVA" $JVM_OPTS \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" -Dzeroops.kafka.log="$LOG_FILE" \
     -cp "$LIB_DIR/*" kafka.Kafka "$PROPS_FILE" \
@@ -358,7 +360,7 @@ cmd_logs() {
 }
 
 usage() {
-  sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 main() {

@@ -163,7 +163,20 @@ async function measure(target: Target, name: string, signal: Signal, format: 'pr
   const broker = (c1.broker - c0.broker) / wall;
   const cores80 = { server, loader, broker, other: (c1.machine - c0.machine) / wall - server - loader - broker };
   const perCore = cpu > 0 ? (max.ok * ITEMS) / cpu : 0;
-  return { rep, target: name, signal, format, kb: Math.round((bodies[0]?.length ?? 0) / 1024), max, perCore, openRate: rate, at80, probe80, cores80 };
+  return {
+    rep,
+    target: name,
+    signal,
+    format,
+    kb: Math.round((bodies[0]?.length ?? 0) / 1024),
+    max,
+    perCore,
+    openRate: rate,
+    at80,
+    probe80,
+    seconds80: wall,
+    cores80,
+  };
 }
 
 const combos = (['traces', 'metrics', 'logs'] as const).flatMap((signal) => (['protobuf', 'json'] as const).map((format) => ({ signal, format })));

@@ -24,6 +24,8 @@ export interface Row {
   at80: LoadResult;
   /** The server's view of the 80% phase. */
   probe80: Probe;
+  /** Wall seconds of the 80% phase. */
+  seconds80: number;
   /** Cores busy during the 80% phase: server, loader, broker, everything else. */
   cores80: { server: number; loader: number; broker: number; other: number };
 }
@@ -54,6 +56,11 @@ function groups(rows: Row[]): Row[][] {
 function medianRun(runs: Row[]): Row {
   const sorted = runs.slice().sort((a, b) => a.at80.p99 - b.at80.p99);
   return sorted[Math.floor((sorted.length - 1) / 2)] as Row;
+}
+
+/** GC pause time of the collector's main thread per second of the 80% phase, and its longest pause, in ms. */
+function gcCell(r: Row): string {
+  return `${(r.probe80.gc.totalMs / r.seconds80).toFixed(0).padStart(5)} ${r.probe80.gc.maxMs.toFixed(1).padStart(6)}`;
 }
 
 const unit: Record<Signal, string> = { traces: 'spans', metrics: 'points', logs: 'logs' };
@@ -89,7 +96,7 @@ export function printReport(rows: Row[], items: number): boolean {
   }
   console.log('\nwhere the time went @80%, in the repetition with the median p99 (ms p50/p99; cores busy)');
   console.log(
-    'target     signal   format    | loop delay  read         json         split        publish wait | send lag p99 | cores server/loader/broker/other',
+    'target     signal   format    | loop delay  gc ms/s max  read         json         split        publish wait | send lag p99 | cores server/loader/broker/other',
   );
   const s = (x: { p50: number; p99: number } | undefined) => (x ? `${x.p50.toFixed(1)}/${x.p99.toFixed(1)}` : '-').padEnd(12);
   for (const runs of all) {
@@ -97,7 +104,7 @@ export function printReport(rows: Row[], items: number): boolean {
     const st = r.probe80.stages;
     const c = r.cores80;
     console.log(
-      `${r.target.padEnd(10)} ${r.signal.padEnd(8)} ${r.format.padEnd(9)} | ${s(r.probe80.eventLoop).slice(0, 11)} ${s(st.read)} ${s(st.json)} ${s(st.split)} ${s(st.publish)} | ${(r.at80.sendLagP99 ?? Number.NaN).toFixed(1).padStart(12)} | ${c.server.toFixed(2)}/${c.loader.toFixed(2)}/${c.broker.toFixed(2)}/${c.other.toFixed(2)}`,
+      `${r.target.padEnd(10)} ${r.signal.padEnd(8)} ${r.format.padEnd(9)} | ${s(r.probe80.eventLoop).slice(0, 11)} ${gcCell(r)} ${s(st.read)} ${s(st.json)} ${s(st.split)} ${s(st.publish)} | ${(r.at80.sendLagP99 ?? Number.NaN).toFixed(1).padStart(12)} | ${c.server.toFixed(2)}/${c.loader.toFixed(2)}/${c.broker.toFixed(2)}/${c.other.toFixed(2)}`,
     );
   }
   return met;

@@ -9,7 +9,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createKafkaBus } from '../../../services/bus/kafka-bus.ts';
 import { topicNames } from '../../../services/bus/topics.ts';
 import { createCollector, STAGE_METRIC } from '../../../services/collector/index.ts';
@@ -29,12 +29,18 @@ export interface Probe {
   eventLoop: Spread;
   /** Collector stage durations by stage name (see STAGE_METRIC). */
   stages: Record<string, Spread>;
+  /** Garbage-collection pauses of the main thread: how many, their total and the longest, in ms. */
+  gc: { n: number; totalMs: number; maxMs: number };
 }
 
 const RESOLUTION_MS = 5;
 const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 loopDelay.enable();
 const stageTimes = new Map<string, number[]>();
+const gcPauses: number[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push(e.duration);
+}).observe({ entryTypes: ['gc'] });
 
 function spread(values: number[]): Spread {
   const v = values.slice().sort((a, b) => a - b);
@@ -50,7 +56,9 @@ function takeProbe(): Probe {
   const stages: Record<string, Spread> = {};
   for (const [stage, values] of stageTimes) stages[stage] = spread(values);
   stageTimes.clear();
-  return { eventLoop, stages };
+  const gc = { n: gcPauses.length, totalMs: gcPauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...gcPauses) };
+  gcPauses.length = 0;
+  return { eventLoop, stages, gc };
 }
 
 /** The collector's telemetry, also keeping the stage timings for {@link takeProbe}. */
