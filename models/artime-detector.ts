@@ -39,8 +39,15 @@ export interface ArtimeConfig {
   levels: number;
   /** Distance (scaled units) within which a value snaps to the median level. Default 0.075. */
   chomp: number;
-  /** Share of the learned range added below and above it before scaling; later values are clamped. Default 0. */
+  /** Share of the learned range added below and above it before scaling. Default 0. */
   headroom: number;
+  /**
+   * After the learning phase, widen the scale whenever a chunk's raw extreme
+   * leaves it (re-mapping the learned categories and level counts), so the
+   * scale is always the range seen so far; otherwise values are clamped.
+   * Default true.
+   */
+  growRange: boolean;
   /** Vigilance of the trial network that sets the initial vigilance. Default 0.8. */
   initialRho: number;
   /** Cap of the upper vigilance. Default 0.97. */
@@ -59,6 +66,7 @@ export const DEFAULT_ARTIME: ArtimeConfig = {
   levels: 80,
   chomp: 0.075,
   headroom: 0,
+  growRange: true,
   initialRho: 0.8,
   maxRhoUb: 0.97,
   maskWindows: 1.5,
@@ -146,6 +154,7 @@ export class ArtimeDetector {
       if (this.dsi === this.trend) this.finishLearning();
       return 0;
     }
+    if (this.cfg.growRange) this.growRange();
     if (!this.nextFeatures(ds)) return 0;
     return this.vigilance.detect(this.art, this.features, this.dsi);
   }
@@ -163,6 +172,18 @@ export class ArtimeDetector {
     this.vigilance.reset(rho);
     const first = this.trend - feats.length + 1;
     for (const [k, f] of feats.entries()) this.vigilance.detect(this.art, f, first + k);
+  }
+
+  /** Widens the scale to the last chunk's extremes when they leave it. */
+  private growRange(): void {
+    const lev = this.levelizer as Levelizer;
+    const { lo, span } = lev.scale;
+    const newLo = Math.min(lo, this.downsampler.chunkMin);
+    const newHi = Math.max(lo + span, this.downsampler.chunkMax);
+    if (newLo === lo && newHi === lo + span) return;
+    const [a, b] = lev.rescale(newLo, newHi - newLo);
+    for (let k = 0; k < this.recent.length; k++) this.recent[k] = a * (this.recent[k] as number) + b;
+    this.art.rescale(this.cfg.window, a, b);
   }
 
   /** Levels `ds`, slides the window and fills `features`; false until the window is full. */

@@ -118,6 +118,22 @@ export class DualVigilanceArt {
     return [features ** 3 * energy ** 2, energy];
   }
 
+  /**
+   * Maps input dimensions `from..dims-1` affinely (u -> a * u + b, with
+   * a > 0) in every category, so categories follow a change of the scale
+   * those dimensions were measured in.
+   */
+  rescale(from: number, a: number, b: number): void {
+    const d = this.dims;
+    for (const [j, w] of this.weights.entries()) {
+      for (let k = from; k < d; k++) {
+        w[k] = a * (w[k] as number) + b;
+        w[k + d] = 1 - (a * (1 - (w[k + d] as number)) + b);
+      }
+      this.norms[j] = sum(w);
+    }
+  }
+
   private commit(input: ArrayLike<number>, j: number): void {
     const d = this.dims;
     const w = this.weights[j] as Float64Array;

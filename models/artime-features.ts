@@ -51,6 +51,16 @@ export class SpikeDownsampler {
     return out;
   }
 
+  /** Least raw value of the last completed (or current) chunk. */
+  get chunkMin(): number {
+    return this.s.min;
+  }
+
+  /** Greatest raw value of the last completed (or current) chunk. */
+  get chunkMax(): number {
+    return this.s.max;
+  }
+
   toJSON(): DownsamplerState {
     return { ...this.s };
   }
@@ -58,6 +68,7 @@ export class SpikeDownsampler {
 
 /** Serializable state of a {@link Levelizer}. */
 export interface LevelizerState {
+  /** Level steps over [0, 1]. */
   levels: number;
   chomp: number;
   lo: number;
@@ -77,7 +88,7 @@ export interface LevelizerState {
  * one occupied level per value: approximate, cheap and serializable.
  */
 export class Levelizer {
-  private readonly s: LevelizerState;
+  private s: LevelizerState;
 
   /**
    * @param levels number of level steps over [0, 1] (ARTime: 80).
@@ -116,6 +127,37 @@ export class Levelizer {
     const value = level / s.levels;
     const med = s.median / s.levels;
     return Math.abs(value - med) < s.chomp ? med : value;
+  }
+
+  /** Raw value mapped to 0 and the raw range mapped to [0, 1]. */
+  get scale(): { lo: number; span: number } {
+    return { lo: this.s.lo, span: this.s.span };
+  }
+
+  /**
+   * Re-scales to a range containing the current one: the level counts move
+   * to the levels their values now fall on and the median is recounted.
+   *
+   * @returns `[a, b]` such that a scaled value u becomes `a * u + b`.
+   */
+  rescale(lo: number, span: number): [number, number] {
+    const s = this.s;
+    const a = s.span / span;
+    const b = (s.lo - lo) / span;
+    const bins = new Array<number>(s.levels + 1).fill(0);
+    const move = (l: number): number => Math.min(s.levels, Math.max(0, Math.round(a * l + b * s.levels)));
+    for (const [l, c] of s.bins.entries()) if (c > 0) bins[move(l)] = (bins[move(l)] as number) + c;
+    s.bins = bins;
+    s.median = move(s.median);
+    s.below = 0;
+    s.above = 0;
+    for (const [l, c] of bins.entries()) {
+      if (l < s.median) s.below += c;
+      else if (l > s.median) s.above += c;
+    }
+    s.lo = lo;
+    s.span = span;
+    return [a, b];
   }
 
   toJSON(): LevelizerState {
