@@ -31,7 +31,11 @@ import { initialVigilance, type VigilanceState, VigilanceTracker } from './artim
 export interface ArtimeConfig {
   /** Downsampled values per feature window (a power of two). Default 8. */
   window: number;
-  /** Rows of the learning phase (fixes the chunk size and the trend span). Default 600. */
+  /**
+   * Rows of the learning phase (fixes the chunk size and the trend span).
+   * Default 300: short enough to finish within NAB-sized probations of
+   * short series, long enough for a stable vigilance.
+   */
   learningRows: number;
   /** Feature windows per learning phase: chunk = learningRows / (window * this). Default 13. */
   windowsPerLearning: number;
@@ -39,8 +43,15 @@ export interface ArtimeConfig {
   levels: number;
   /** Distance (scaled units) within which a value snaps to the median level. Default 0.075. */
   chomp: number;
-  /** Share of the learned range added below and above it before scaling. Default 0. */
+  /**
+   * Share of the learned range added below it before scaling (and above it,
+   * unless `headroomAbove` is set): the learned values then use only part of
+   * the scale, as they would under a range that later extremes widened.
+   * Default 1.
+   */
   headroom: number;
+  /** Share of the learned range added above it before scaling. Default: `headroom`. */
+  headroomAbove?: number;
   /**
    * After the learning phase, widen the scale whenever a chunk's raw extreme
    * leaves it (re-mapping the learned categories and level counts), so the
@@ -61,11 +72,11 @@ export interface ArtimeConfig {
 /** Default settings. */
 export const DEFAULT_ARTIME: ArtimeConfig = {
   window: 8,
-  learningRows: 600,
+  learningRows: 300,
   windowsPerLearning: 13,
   levels: 80,
   chomp: 0.075,
-  headroom: 0,
+  headroom: 1,
   growRange: true,
   initialRho: 0.8,
   maxRhoUb: 0.97,
@@ -163,8 +174,9 @@ export class ArtimeDetector {
   private finishLearning(): void {
     const range = this.hi - this.lo;
     const span = range > 0 ? range : Math.abs(this.lo) || 1;
-    const pad = this.cfg.headroom * span;
-    this.levelizer = new Levelizer(this.cfg.levels, this.cfg.chomp, this.lo - pad, span + 2 * pad);
+    const below = this.cfg.headroom * span;
+    const above = (this.cfg.headroomAbove ?? this.cfg.headroom) * span;
+    this.levelizer = new Levelizer(this.cfg.levels, this.cfg.chomp, this.lo - below, span + below + above);
     const feats: Float64Array[] = [];
     for (const ds of this.pending) if (this.nextFeatures(ds)) feats.push(this.features.slice());
     this.pending = [];

@@ -44,13 +44,26 @@ async function loadSeries(dir: string): Promise<Series[]> {
   return out;
 }
 
-/** A config selects its detector with `"detector": "art"`, `"artime"` or `"ensemble"`; the univariate detector otherwise. */
+/** A config selects its detector with `"detector": "art"`, `"artime"`, `"artime+univariate"` or `"ensemble"`; the univariate detector otherwise. */
 function makeDetector(config: Record<string, unknown>): { update(t: number, v: number): number } {
   const { detector, ...rest } = config;
   if (detector === 'art') return new ArtDetector(rest as Partial<ArtConfig>);
   if (detector === 'artime') return new ArtimeDetector(rest as Partial<ArtimeConfig>);
+  if (detector === 'artime+univariate') return artimeWithUnivariate(rest);
   if (detector === 'ensemble') return new EnsembleDetector(rest as Partial<EnsembleConfig>);
   return new UnivariateDetector(rest as Partial<UnivariateConfig>);
+}
+
+/**
+ * `"detector": "artime+univariate"`: both detectors on the same rows, the
+ * score being the larger of the univariate score and `weight` (default 0.5)
+ * times the ARTime-style one; `univariate` and `artime` hold their settings.
+ */
+function artimeWithUnivariate(config: Record<string, unknown>): { update(t: number, v: number): number } {
+  const weight = typeof config.weight === 'number' ? config.weight : 0.5;
+  const uni = new UnivariateDetector((config.univariate ?? {}) as Partial<UnivariateConfig>);
+  const art = new ArtimeDetector((config.artime ?? {}) as Partial<ArtimeConfig>);
+  return { update: (t, v) => Math.max(uni.update(t, v), weight * art.update(t, v)) };
 }
 
 function detect(series: Series[], config: Record<string, unknown>): number[][] {
