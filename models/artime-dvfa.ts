@@ -48,6 +48,7 @@ export class DualVigilanceArt {
   private readonly norms: number[];
   private readonly lastUsed: number[];
   private readonly matches: number[] = [];
+  private energy = 0;
   private clock: number;
 
   /**
@@ -83,12 +84,12 @@ export class DualVigilanceArt {
     let energy = 0;
     this.matches.length = this.weights.length;
     for (let j = 0; j < this.weights.length; j++) {
-      const [m, e] = this.similarity(input, j);
+      const m = this.similarity(input, j);
       this.matches[j] = m;
       if (m > match || best < 0) {
         best = j;
         match = m;
-        energy = e;
+        energy = this.energy;
       }
     }
     if (best >= 0 && match >= rhoUb) {
@@ -100,14 +101,16 @@ export class DualVigilanceArt {
     return { match, energy, newCluster: best < 0 || match < rhoLb };
   }
 
-  /** Match M and energy similarity E of `input` with category `j`. */
-  private similarity(input: ArrayLike<number>, j: number): [number, number] {
+  /** Match M of `input` with category `j`; leaves its energy similarity E in `this.energy`. */
+  private similarity(input: ArrayLike<number>, j: number): number {
     const d = this.dims;
     const w = this.weights[j] as Float64Array;
     let inter = 0;
     for (let k = 0; k < d; k++) {
       const x = input[k] as number;
-      inter += Math.min(x, w[k] as number) + Math.min(1 - x, w[k + d] as number);
+      const lower = w[k] as number;
+      const upper = w[k + d] as number;
+      inter += (x < lower ? x : lower) + (1 - x < upper ? 1 - x : upper);
     }
     const last = input[d - 1] as number;
     const wLast = w[d - 1] as number;
@@ -115,7 +118,8 @@ export class DualVigilanceArt {
     const eInter = Math.min(last, wLast) + Math.min(1 - last, wComp);
     const energy = eInter / Math.max(wLast + wComp, 1e-3);
     const features = inter / Math.max(this.norms[j] as number, 1e-3);
-    return [features ** 3 * energy ** 2, energy];
+    this.energy = energy;
+    return features * features * features * energy * energy;
   }
 
   /**
