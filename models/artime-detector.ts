@@ -6,9 +6,16 @@
  *
  * - Learning phase: the first `learningRows` rows (rounded down to whole
  *   chunks) are downsampled and kept. At its last row the value range seen so
- *   far (widened by `headroom`) fixes the scaling, the kept values become
+ *   far (widened by `headroom`) sets the scaling, the kept values become
  *   features, the vigilance is initialised from them and the network is
- *   trained on them in order; every learning row scores 0.
+ *   trained on them in order; every learning row scores 0. (ARTime instead
+ *   scales by the whole file's range and sizes the phase by the file's
+ *   length; a stream knows neither.)
+ * - With `growRange`, a later chunk whose extreme leaves the scale widens it
+ *   to the range seen so far, and the learned categories, level counts and
+ *   recent levels are re-mapped to the new scale: after the first large
+ *   spike, ordinary values occupy a small part of the scale, as under
+ *   ARTime's whole-file range, so their noise snaps to the median level.
  * - Afterwards every `step`-th row (a chunk end) yields a downsampled value,
  *   a level, a feature window and one presentation to the network; the other
  *   rows score 0. A presentation that founds a new cluster is an anomaly

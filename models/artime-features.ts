@@ -29,6 +29,10 @@ export interface DownsamplerState {
 export class SpikeDownsampler {
   private s: DownsamplerState;
 
+  /**
+   * @param step rows per chunk (>= 1).
+   * @param state a state from {@link toJSON} to continue from (its step wins).
+   */
   constructor(step: number, state?: DownsamplerState) {
     this.s = state ? { ...state } : { step, count: 0, sum: 0, min: 0, max: 0, average: 0, chunks: 0 };
   }
@@ -61,6 +65,7 @@ export class SpikeDownsampler {
     return this.s.max;
   }
 
+  /** A copy of the state, safe to JSON-serialize. */
   toJSON(): DownsamplerState {
     return { ...this.s };
   }
@@ -95,6 +100,7 @@ export class Levelizer {
    * @param chomp snapping distance to the median level, in [0, 1] units (ARTime: 0.075).
    * @param lo value mapped to 0.
    * @param span value range mapped to [0, 1] (> 0).
+   * @param state a state from {@link toJSON} to continue from (its settings win).
    */
   constructor(levels: number, chomp: number, lo: number, span: number, state?: LevelizerState) {
     this.s = state
@@ -160,6 +166,7 @@ export class Levelizer {
     return [a, b];
   }
 
+  /** A copy of the state, safe to JSON-serialize. */
   toJSON(): LevelizerState {
     return { ...this.s, bins: [...this.s.bins] };
   }

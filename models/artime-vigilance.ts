@@ -44,6 +44,10 @@ export interface VigilanceState {
 export class VigilanceTracker {
   private readonly s: VigilanceState;
 
+  /**
+   * @param spans fixed spans (both vigilances start at 0 until {@link reset}).
+   * @param state a state from {@link toJSON} to continue from (its spans win).
+   */
   constructor(spans: VigilanceSpans, state?: VigilanceState) {
     this.s = state
       ? { ...state, spans: { ...state.spans }, sims: [...state.sims], simDiffs: [...state.simDiffs] }
@@ -149,6 +153,7 @@ export class VigilanceTracker {
     s.maskAfterCluster = true;
   }
 
+  /** A copy of the state, safe to JSON-serialize. */
   toJSON(): VigilanceState {
     return { ...this.s, spans: { ...this.s.spans }, sims: [...this.s.sims], simDiffs: [...this.s.simDiffs] };
   }
