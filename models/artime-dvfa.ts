@@ -110,7 +110,7 @@ export class DualVigilanceArt {
       const x = input[k] as number;
       const lower = w[k] as number;
       const upper = w[k + d] as number;
-      inter += (x < lower ? x : lower) + (1 - x < upper ? 1 - x : upper);
+      inter += Math.min(x, lower) + Math.min(1 - x, upper);
     }
     const last = input[d - 1] as number;
     const wLast = w[d - 1] as number;
