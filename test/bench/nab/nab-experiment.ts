@@ -1,7 +1,8 @@
 /**
  * NAB experiment runner for detector development: loads the NAB folder once,
  * runs a detector with one or more JSON configs (partial `UnivariateConfig`s;
- * `"detector": "art"` selects the ART detector, `"ensemble"` the ensemble,
+ * `"detector": "art"` selects the ART detector, `"artime"` the ARTime-style
+ * one, `"ensemble"` the ensemble,
  * the other keys being their settings), prints the three profile scores with a per-category
  * breakdown, and, given several configs, a leave-one-category-out estimate:
  * for each category, the config and threshold are chosen on the other
@@ -16,6 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ArtDetector, type ArtConfig } from '../../../models/art-detector.ts';
+import { type ArtimeConfig, ArtimeDetector } from '../../../models/artime-detector.ts';
 import { EnsembleDetector, type EnsembleConfig } from '../../../models/ensemble-detector.ts';
 import { UnivariateDetector, type UnivariateConfig } from '../../../models/univariate-detector.ts';
 import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from '../../../services/detector/nab/nab-corpus.ts';
@@ -42,12 +44,26 @@ async function loadSeries(dir: string): Promise<Series[]> {
   return out;
 }
 
-/** A config selects its detector with `"detector": "art"` or `"ensemble"`; the univariate detector otherwise. */
+/** A config selects its detector with `"detector": "art"`, `"artime"`, `"artime+univariate"` or `"ensemble"`; the univariate detector otherwise. */
 function makeDetector(config: Record<string, unknown>): { update(t: number, v: number): number } {
   const { detector, ...rest } = config;
   if (detector === 'art') return new ArtDetector(rest as Partial<ArtConfig>);
+  if (detector === 'artime') return new ArtimeDetector(rest as Partial<ArtimeConfig>);
+  if (detector === 'artime+univariate') return artimeWithUnivariate(rest);
   if (detector === 'ensemble') return new EnsembleDetector(rest as Partial<EnsembleConfig>);
   return new UnivariateDetector(rest as Partial<UnivariateConfig>);
+}
+
+/**
+ * `"detector": "artime+univariate"`: both detectors on the same rows, the
+ * score being the larger of the univariate score and `weight` (default 0.5)
+ * times the ARTime-style one; `univariate` and `artime` hold their settings.
+ */
+function artimeWithUnivariate(config: Record<string, unknown>): { update(t: number, v: number): number } {
+  const weight = typeof config.weight === 'number' ? config.weight : 0.5;
+  const uni = new UnivariateDetector((config.univariate ?? {}) as Partial<UnivariateConfig>);
+  const art = new ArtimeDetector((config.artime ?? {}) as Partial<ArtimeConfig>);
+  return { update: (t, v) => Math.max(uni.update(t, v), weight * art.update(t, v)) };
 }
 
 function detect(series: Series[], config: Record<string, unknown>): number[][] {
