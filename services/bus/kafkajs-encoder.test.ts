@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as busIndex from './index.ts';
-import { kafkaCrc32c } from './kafkajs.ts';
-import { applyEncoderPatch, type EncoderClass, ROPE_MIN_BYTES, removeEncoderPatch } from './kafkajs-encoder.ts';
+import { kafkaCrc32c, kafkaRopeBatches } from './kafkajs.ts';
+import { applyEncoderPatch, type EncoderClass, type RecordBatchFn, ROPE_MIN_BYTES, removeEncoderPatch } from './kafkajs-encoder.ts';
 
 const require = createRequire(import.meta.url);
 const Encoder = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
@@ -11,7 +11,7 @@ const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request.js')
 const frame = require('kafkajs/src/protocol/request.js') as (a: Record<string, unknown>) => Promise<{ buffer: Buffer }>;
 const { Types: Compression } = require('kafkajs/src/protocol/message/compression/index.js') as { Types: Record<string, number> };
 const jsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number;
-const { crc32c } = require('@node-rs/crc32') as { crc32c(b: Buffer): number };
+const { crc32c } = require('@node-rs/crc32') as { crc32c(b: Buffer, initial?: number): number };
 
 function bytes(n: number, seed: number): Buffer {
   const b = Buffer.alloc(n);
@@ -82,5 +82,38 @@ describe('kafkajs patches', () => {
     expect(out.subarray(8, 8 + value.length).equals(copy)).toBe(true);
     expect(out.readInt32BE(8 + value.length)).toBe(2);
     expect(e.buffer).toBe(out);
+  });
+
+  it('frame uncompressed record batches without joining them, byte for byte as kafkajs RecordBatch does', async () => {
+    expect(kafkaRopeBatches).toBe(true);
+    const path = require.resolve('kafkajs/src/protocol/recordBatch/v0/index.js');
+    const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (a: Record<string, unknown>) => unknown;
+    const rope = (require(path) as { RecordBatch: RecordBatchFn }).RecordBatch;
+    // kafkajs' own module, loaded afresh beside the one in use.
+    const saved = require.cache[path];
+    delete require.cache[path];
+    const original = (require(path) as { RecordBatch: RecordBatchFn }).RecordBatch;
+    require.cache[path] = saved;
+    expect(original).not.toBe(rope);
+    for (const sizes of [[10], [ROPE_MIN_BYTES, 176_000, 3], [300_000, ROPE_MIN_BYTES - 1]]) {
+      const records = sizes.map((n, i) => Record({ offsetDelta: i, timestampDelta: i, key: `k${i}`, value: bytes(n, i), headers: { h: String(i) } }));
+      const args = {
+        records,
+        firstTimestamp: 1_700_000_000_000,
+        maxTimestamp: 1_700_000_000_009,
+        producerId: 42,
+        producerEpoch: 1,
+        firstSequence: 5,
+        lastOffsetDelta: sizes.length - 1,
+      };
+      const [a, b] = [await rope(args), await original(args)];
+      expect(a.size()).toBe(b.size());
+      expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    }
+  });
+
+  it('continue a CRC32C from a previous one, as the rope batches need', () => {
+    const [a, b] = [bytes(5_000, 1), bytes(70_001, 2)];
+    expect(crc32c(b, crc32c(a)) >>> 0).toBe(jsCrc32c(Buffer.concat([a, b])));
   });
 });

@@ -131,3 +131,72 @@ export function removeEncoderPatch(Encoder: EncoderClass): void {
   Object.defineProperty(Encoder.prototype, 'buffer', o.buffer);
   originals.delete(Encoder);
 }
+
+/** Arguments of kafkajs' `RecordBatch` (src/protocol/recordBatch/v0). */
+export interface RecordBatchArgs {
+  compression?: number;
+  firstOffset?: unknown;
+  firstTimestamp?: number;
+  maxTimestamp?: number;
+  partitionLeaderEpoch?: number;
+  lastOffsetDelta?: number;
+  transactional?: boolean;
+  producerId?: unknown;
+  producerEpoch?: number;
+  firstSequence?: number;
+  records?: unknown[];
+}
+
+/** kafkajs' `RecordBatch`: resolves to an encoder holding the batch as `writeBytes` frames it (int64 first offset, int32 length, batch). */
+export type RecordBatchFn = (args: RecordBatchArgs) => Promise<EncoderInstance>;
+
+type EncoderCtor = new () => EncoderInstance & {
+  writeInt8(v: number): EncoderInstance;
+  writeInt16(v: number): EncoderInstance;
+  writeInt32(v: number): EncoderInstance;
+  writeUInt32(v: number): EncoderInstance;
+  writeInt64(v: unknown): EncoderInstance;
+  writeArray(a: unknown[], type?: string): EncoderInstance;
+};
+
+const MAGIC_BYTE = 2;
+const TRANSACTIONAL_MASK = 16;
+
+/**
+ * kafkajs' `RecordBatch` for uncompressed batches without joining the rope:
+ * the CRC32C is computed over the batch body's chunks in turn (`crc32c` must
+ * continue from the CRC it is given, as `@node-rs/crc32` does), and the body
+ * goes into the batch, and the batch into its frame, by reference. The bytes
+ * are those of kafkajs' own; compressed batches are left to `original`.
+ */
+export function ropeRecordBatch(Encoder: EncoderCtor, original: RecordBatchFn, crc32c: (b: Buffer, initial?: number) => number): RecordBatchFn {
+  return async (args) => {
+    if ((args.compression ?? 0) !== 0) return original(args);
+    const now = Date.now();
+    const records = args.records ?? [];
+    const batchBody = new Encoder();
+    batchBody.writeInt16(args.transactional ? TRANSACTIONAL_MASK : 0);
+    batchBody.writeInt32(args.lastOffsetDelta ?? 0);
+    batchBody.writeInt64(args.firstTimestamp ?? now);
+    batchBody.writeInt64(args.maxTimestamp ?? now);
+    batchBody.writeInt64(args.producerId ?? -1);
+    batchBody.writeInt16(args.producerEpoch ?? 0);
+    batchBody.writeInt32(args.firstSequence ?? 0);
+    // As kafkajs: one element type for the whole array when all records share it.
+    if (records.every((v) => typeof v === typeof records[0])) batchBody.writeArray(records, typeof records[0]);
+    else batchBody.writeArray(records);
+    let crc = 0;
+    for (const c of batchBody.chunks ?? []) crc = crc32c(c, crc);
+    crc = crc32c(batchBody.buf.subarray(0, batchBody.offset), crc) >>> 0;
+    const batch = new Encoder();
+    batch.writeInt32(args.partitionLeaderEpoch ?? 0);
+    batch.writeInt8(MAGIC_BYTE);
+    batch.writeUInt32(crc);
+    batch.writeEncoder(batchBody);
+    const framed = new Encoder();
+    framed.writeInt64(args.firstOffset ?? 0);
+    framed.writeInt32(batch.size());
+    framed.writeEncoder(batch);
+    return framed;
+  };
+}
