@@ -76,7 +76,10 @@ export class RingBuffer {
   private sum = 0;
 
   /** @param size capacity in samples (>= 1). */
-  constructor(readonly size: number, state?: RingState) {
+  constructor(
+    readonly size: number,
+    state?: RingState,
+  ) {
     this.buf = new Array<number>(size).fill(0);
     for (const v of state?.values ?? []) this.push(v);
   }

@@ -84,10 +84,45 @@ describe('UnivariateDetector', () => {
     const a = new UnivariateDetector();
     run(a, values.slice(0, 800));
     const old = JSON.parse(JSON.stringify(a.toJSON())) as Record<string, unknown> & { config: Record<string, unknown> };
-    delete old.config.refractoryFraction;
-    delete old.config.sparse;
+    for (const key of ['refractoryFraction', 'sparse', 'holdGrowth', 'holdSpanFraction', 'reportLevel', 'levelShift', 'output']) delete old.config[key];
     delete old.rows;
+    delete old.levelShift;
+    delete old.alarmRows;
     const b = new UnivariateDetector({}, old as never);
     expect(run(b, values.slice(800), 800).every((s) => Number.isFinite(s))).toBe(true);
+  });
+
+  it('keeps scoring a steady shifted level that the spike features soon get used to', () => {
+    const rng = createRng(7);
+    const values = Array.from({ length: 3300 }, () => 100 + 20 * (rng.next() - 0.5));
+    for (let i = 3000; i < 3020; i++) values[i] = 30 + 2 * (rng.next() - 0.5);
+    const raw = { sparse: false, refractoryRows: 0, output: 'score' } as const;
+    const meanScore = (d: UnivariateDetector) => {
+      const s = run(d, values).slice(3006, 3016);
+      return s.reduce((a, b) => a + b, 0) / s.length;
+    };
+    const withShift = meanScore(new UnivariateDetector(raw));
+    const without = meanScore(new UnivariateDetector({ ...raw, levelShift: { rows: 0, sigmas: 6 } }));
+    expect(withShift).toBeGreaterThan(0.2);
+    expect(withShift).toBeGreaterThan(1.5 * without);
+  });
+
+  it('emits 1 at reported alarms, or the score with output "score", and nothing below the report level', () => {
+    const values = series(3000, 8, 2500);
+    const alarms = run(new UnivariateDetector(), values);
+    expect(alarms[2500]).toBe(1);
+    expect(alarms.every((s) => s === 0 || s === 1)).toBe(true);
+    const scores = run(new UnivariateDetector({ output: 'score', reportLevel: 0.6 }), values);
+    expect(scores[2500]).toBeGreaterThanOrEqual(0.6);
+    expect(scores.every((s) => s === 0 || (s >= 0.6 && s <= 1))).toBe(true);
+  });
+
+  it('lengthens the hold while alarms keep coming', () => {
+    const rng = createRng(9);
+    const values = Array.from({ length: 6000 }, () => 100 + 20 * (rng.next() - 0.5));
+    for (let i = 3000; i < 6000; i += 120) values[i] = 400;
+    const count = (holdGrowth: number) => run(new UnivariateDetector({ holdGrowth }), values).filter((s) => s > 0).length;
+    expect(count(0)).toBe(25);
+    expect(count(1)).toBeLessThan(20);
   });
 });

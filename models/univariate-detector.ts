@@ -2,7 +2,14 @@
  * Streaming univariate anomaly detector: one (timestamp, value) in, one
  * anomaly score in [0, 1] out, using only the past. Built from the reusable
  * blocks of this folder so the per-service detector can share them.
+ *
+ * Features (seasonal residual, new extremes of the long window, optionally
+ * robust z-scores) are judged by their own likelihoods; a level-shift
+ * statistic catches steady plateaus those miss. The highest score decides:
+ * an alarm starts a hold that grows with the history and with recent alarms,
+ * and by default an alarm row emits 1 and every other row 0.
  */
+import { LevelShift, type LevelShiftState } from './level-shift.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood.ts';
 import type { RingState } from './online-stats.ts';
 import { RollingQuantile } from './rolling-quantile.ts';
@@ -29,12 +36,40 @@ export interface UnivariateConfig {
    * the sampling rate. Default 0.02.
    */
   refractoryFraction: number;
+  /**
+   * The hold lengthens by this factor for each alarm raised in the last
+   * `holdSpanFraction` of the history: a series that keeps alarming is
+   * judged to be in one long incident (or to be noisy) rather than in many.
+   * 0 disables. Default 0.5.
+   */
+  holdGrowth: number;
+  /** Span, as a fraction of the rows seen, over which `holdGrowth` counts alarms. Default 0.05. */
+  holdSpanFraction: number;
   /** Score at which the detector raises an alarm and starts a hold. Default 0.25. */
   alarmLevel: number;
   /**
-   * Emit 0 instead of scores below `alarmLevel`, so the output is non-zero
-   * only at alarms; downstream thresholds then cannot fire on rows the
-   * detector itself judged normal. Default true.
+   * Least score of an alarm that is reported; alarms between `alarmLevel`
+   * and this level only start a hold (weak evidence of an incident that is
+   * not worth a page, but whose after-effects should not page either).
+   * Default 0.298.
+   */
+  reportLevel: number;
+  /**
+   * Level-shift feature: the median of the last `rows` rows against the
+   * long-window median, in units of the larger of the usual noise and those
+   * rows' own spread; a shift of `sigmas` units scores `alarmLevel`, the
+   * score growing in proportion. `rows` 0 disables. Default 6 rows, 6 sigmas.
+   */
+  levelShift: { rows: number; sigmas: number };
+  /**
+   * What an alarm row emits: `alarm` emits 1, so the detector alone decides
+   * what is an alarm and a downstream threshold has nothing to overfit;
+   * `score` emits the alarm's score. Default `alarm`.
+   */
+  output: 'alarm' | 'score';
+  /**
+   * Emit 0 on rows that are not reported alarms, so downstream thresholds
+   * cannot fire on rows the detector itself judged normal. Default true.
    */
   sparse: boolean;
 }
@@ -48,7 +83,12 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   likelihood: { shortWindow: 1, minStd: 0.01, decades: 30 },
   refractoryRows: 50,
   refractoryFraction: 0.02,
+  holdGrowth: 0.5,
+  holdSpanFraction: 0.05,
   alarmLevel: 0.25,
+  reportLevel: 0.298,
+  levelShift: { rows: 6, sigmas: 6 },
+  output: 'alarm',
   sparse: true,
 };
 
@@ -62,6 +102,10 @@ export interface UnivariateState {
   quiet: number;
   /** Finite rows seen (absent in states saved before it existed: 0). */
   rows?: number;
+  /** Recent rows of the level-shift feature (absent in older states: empty). */
+  levelShift?: LevelShiftState;
+  /** Row numbers of the alarms within the hold-growth span (absent in older states: none). */
+  alarmRows?: number[];
 }
 
 const FEATURES = ['short', 'long', 'season', 'range'] as const;
@@ -73,8 +117,10 @@ export class UnivariateDetector {
   private readonly longWin: RollingQuantile;
   private readonly seasonal: SeasonalBaseline;
   private readonly likelihoods: AnomalyLikelihood[];
+  private readonly shift: LevelShift;
   private quiet: number;
   private rows: number;
+  private alarmRows: number[];
 
   constructor(config: Partial<UnivariateConfig> = {}, state?: UnivariateState) {
     // States saved by older versions lack newer settings: fill them from the defaults.
@@ -83,8 +129,10 @@ export class UnivariateDetector {
     this.longWin = new RollingQuantile(this.cfg.longWindow, state?.longWin);
     this.seasonal = new SeasonalBaseline(this.cfg.seasonal, state?.seasonal);
     this.likelihoods = FEATURES.map((_, k) => new AnomalyLikelihood(this.cfg.likelihood, state?.likelihoods[k]));
+    this.shift = new LevelShift(this.cfg.levelShift.rows, state?.levelShift);
     this.quiet = state?.quiet ?? 0;
     this.rows = state?.rows ?? 0;
+    this.alarmRows = state?.alarmRows?.slice() ?? [];
   }
 
   /**
@@ -99,6 +147,7 @@ export class UnivariateDetector {
     if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return 0;
     this.rows++;
     const raws = this.surprises(timestampMs, value);
+    const range = this.longWin.length < 2 ? 0 : this.longWin.quantile(1) - this.longWin.quantile(0);
     this.shortWin.push(value);
     this.longWin.push(value);
     this.seasonal.learn(timestampMs, value);
@@ -107,18 +156,39 @@ export class UnivariateDetector {
       const s = (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number).score;
       if (this.cfg.features[f]) score = Math.max(score, s);
     }
-    return this.refractory(score);
+    if (this.cfg.levelShift.rows > 0) score = Math.max(score, this.levelShiftScore(timestampMs, value, range));
+    return this.emit(score);
   }
 
-  private refractory(score: number): number {
+  /** Level-shift score of the row just learned; `range` is the long window's range before it. */
+  private levelShiftScore(t: number, x: number, range: number): number {
+    this.shift.push(x);
+    const win = this.longWin;
+    if (win.length < 64) return 0;
+    // The seasonal mean absolute residual keeps the noise scale positive for
+    // low-count series, whose interquartile range is often 0.
+    const noise = Math.max((win.quantile(0.75) - win.quantile(0.25)) / 1.349, 1.25 * this.seasonal.expect(t).scale, range / 100, 1e-9);
+    const units = this.shift.shift(win.quantile(0.5), noise);
+    return Math.min(1, (this.cfg.alarmLevel * units) / this.cfg.levelShift.sigmas);
+  }
+
+  /** Applies the hold and the report level to a row's score; see {@link UnivariateConfig.output}. */
+  private emit(score: number): number {
     if (this.quiet > 0) {
       this.quiet--;
       return 0;
     }
-    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) {
-      this.quiet = Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows));
-    }
-    return this.cfg.sparse && score < this.cfg.alarmLevel ? 0 : score;
+    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold();
+    if (score < this.cfg.reportLevel || score < this.cfg.alarmLevel) return this.cfg.sparse ? 0 : score;
+    return this.cfg.output === 'alarm' ? 1 : score;
+  }
+
+  private startHold(): void {
+    const span = this.cfg.holdSpanFraction * this.rows;
+    this.alarmRows = this.alarmRows.filter((r) => r > this.rows - span);
+    const growth = 1 + this.cfg.holdGrowth * this.alarmRows.length;
+    this.alarmRows.push(this.rows);
+    this.quiet = Math.round(growth * Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows)));
   }
 
   /** Raw surprises of `x`, one per feature, in log1p(z) units. */
@@ -146,6 +216,8 @@ export class UnivariateDetector {
       likelihoods: this.likelihoods.map((l) => l.toJSON()),
       quiet: this.quiet,
       rows: this.rows,
+      levelShift: this.shift.toJSON(),
+      alarmRows: this.alarmRows.slice(),
     };
   }
 }
@@ -159,6 +231,7 @@ function mergeConfig(config: Partial<UnivariateConfig>): UnivariateConfig {
     features: { ...d.features, ...config.features },
     seasonal: { ...d.seasonal, ...config.seasonal },
     likelihood: { ...d.likelihood, ...config.likelihood },
+    levelShift: { ...d.levelShift, ...config.levelShift },
   };
 }
 

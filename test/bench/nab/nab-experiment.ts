@@ -9,19 +9,27 @@
  * categories and the held-out category is scored with them.
  *
  * Usage: npx tsx test/bench/nab/nab-experiment.ts [-v] [-a] '<json>' ['<json>' ...]
- * `-v` prints per-file hits and false positives; `-a` lists every alarm
+ * `-v` prints per-file raw standard score, hits and false positives; `-a` lists every alarm
  * (score > 0) with its role (TP = first detection of a window, T2 = a later
  * one, FP, pr = probation) and its standard-profile weight, ranked by score,
  * to see which alarms a threshold can separate.
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ArtDetector, type ArtConfig } from '../../../models/art-detector.ts';
+import { type ArtConfig, ArtDetector } from '../../../models/art-detector.ts';
 import { type ArtimeConfig, ArtimeDetector } from '../../../models/artime-detector.ts';
-import { EnsembleDetector, type EnsembleConfig } from '../../../models/ensemble-detector.ts';
-import { UnivariateDetector, type UnivariateConfig } from '../../../models/univariate-detector.ts';
+import { type EnsembleConfig, EnsembleDetector } from '../../../models/ensemble-detector.ts';
+import { type UnivariateConfig, UnivariateDetector } from '../../../models/univariate-detector.ts';
 import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from '../../../services/detector/nab/nab-corpus.ts';
-import { type NabProfile, normalizeScore, prepareRows, type ScoredRow, scoreAtThreshold, sweepThreshold, windowsToRows } from '../../../services/detector/nab/nab-scorer.ts';
+import {
+  type NabProfile,
+  normalizeScore,
+  prepareRows,
+  type ScoredRow,
+  scoreAtThreshold,
+  sweepThreshold,
+  windowsToRows,
+} from '../../../services/detector/nab/nab-scorer.ts';
 import { csvLines, listCsvFiles, parseTimestamp } from '../../../services/detector/nab/series-csv.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -141,7 +149,9 @@ function perFile(series: Series[], scores: number[][], windows: NabWindows, thr:
     });
     let fp = 0;
     for (let i = prob; i < sc.length; i++) if ((sc[i] as number) >= thr && !wins.some((w) => i >= w.start && i <= w.end)) fp++;
-    console.log(`    ${s.file.padEnd(55)} fp ${String(fp).padStart(3)}  windows ${hits.join(' ')}`);
+    const standard = { tp: 1, fp: 0.11, fn: 1 };
+    const raw = scoreAtThreshold(prepareRows(sc, wins, standard), thr, standard).score;
+    console.log(`    ${s.file.padEnd(55)} raw ${raw.toFixed(2).padStart(6)} fp ${String(fp).padStart(3)}  windows ${hits.join(' ')}`);
   }
 }
 
