@@ -14,7 +14,7 @@ Commands:
   detector              telemetry topics -> anomalies
   executor              anomalies -> playbooks -> outcomes
   api                   REST API, web UI, /healthz, /readyz (:8080)
-  detect --input <file|dir> --output <file|dir> [--detector univariate|art|artime|ensemble]
+  detect --input <file|dir> --output <file|dir> [--detector univariate|artime]
                         score CSV series (timestamp,value) with the anomaly model
   settings [--markdown] list every setting with its default
   help                  this text

@@ -6,9 +6,7 @@
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ArtDetector } from '../../models/art-detector.ts';
 import { ArtimeDetector } from '../../models/artime-detector.ts';
-import { EnsembleDetector } from '../../models/ensemble-detector.ts';
 import { UnivariateDetector } from '../../models/univariate-detector.ts';
 import { PermanentError } from '../core/index.ts';
 import { csvLines, listCsvFiles, parseTimestamp } from './nab/series-csv.ts';
@@ -22,9 +20,8 @@ export interface DetectOptions {
   /**
    * Which streaming detector scores the rows, each with its default settings:
    * `univariate` (statistical baselines + likelihood; the best on NAB, the
-   * default), `art` (Fuzzy ART novelty of recent window shapes), `artime`
-   * (dual-vigilance ART over wavelet features, after NAB's ARTime) or
-   * `ensemble` (univariate alarms corroborated by ART novelty).
+   * default) or `artime` (dual-vigilance ART over wavelet features, after
+   * NAB's ARTime).
    */
   detector?: DetectorKind;
   /** Receives human-readable progress messages (one per file and a summary). */
@@ -32,7 +29,7 @@ export interface DetectOptions {
 }
 
 /** Names of the detectors {@link runDetect} can use. */
-export const DETECTOR_KINDS = ['univariate', 'art', 'artime', 'ensemble'] as const;
+export const DETECTOR_KINDS = ['univariate', 'artime'] as const;
 
 /** One of {@link DETECTOR_KINDS}. */
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];
@@ -105,9 +102,7 @@ async function detectFile(from: string, to: string, kind: DetectorKind): Promise
 }
 
 function createDetector(kind: DetectorKind): { update(timestampMs: number, value: number): number } {
-  if (kind === 'art') return new ArtDetector();
   if (kind === 'artime') return new ArtimeDetector();
-  if (kind === 'ensemble') return new EnsembleDetector();
   return new UnivariateDetector();
 }
 

@@ -3,7 +3,7 @@
  * directory, scores the outputs with the project's NAB scorer and prints the
  * normalized standard / low-FP / low-FN scores and throughput.
  *
- * Usage: npx tsx test/bench/nab/bench-nab.ts [--data <nab dir>] [--detector univariate|art|artime|ensemble]
+ * Usage: npx tsx test/bench/nab/bench-nab.ts [--data <nab dir>] [--detector univariate|artime]
  * Default dir: $ZEROOPS_NAB_DIR, else ../shared/datasets/nab from the repo root.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

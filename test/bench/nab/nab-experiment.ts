@@ -1,9 +1,9 @@
 /**
  * NAB experiment runner for detector development: loads the NAB folder once,
  * runs a detector with one or more JSON configs (partial `UnivariateConfig`s;
- * `"detector": "art"` selects the ART detector, `"artime"` the ARTime-style
- * one, `"ensemble"` the ensemble,
- * the other keys being their settings), prints the three profile scores with a per-category
+ * `"detector": "artime"` selects the ARTime-style detector and
+ * `"artime+univariate"` the larger of the two, the other keys being their
+ * settings), prints the three profile scores with a per-category
  * breakdown, and, given several configs, a leave-one-category-out estimate:
  * for each category, the config and threshold are chosen on the other
  * categories and the held-out category is scored with them.
@@ -16,9 +16,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type ArtConfig, ArtDetector } from '../../../models/art-detector.ts';
 import { type ArtimeConfig, ArtimeDetector } from '../../../models/artime-detector.ts';
-import { type EnsembleConfig, EnsembleDetector } from '../../../models/ensemble-detector.ts';
 import { type UnivariateConfig, UnivariateDetector } from '../../../models/univariate-detector.ts';
 import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from '../../../services/detector/nab/nab-corpus.ts';
 import {
@@ -52,13 +50,11 @@ async function loadSeries(dir: string): Promise<Series[]> {
   return out;
 }
 
-/** A config selects its detector with `"detector": "art"`, `"artime"`, `"artime+univariate"` or `"ensemble"`; the univariate detector otherwise. */
+/** A config selects its detector with `"detector": "artime"` or `"artime+univariate"`; the univariate detector otherwise. */
 function makeDetector(config: Record<string, unknown>): { update(t: number, v: number): number } {
   const { detector, ...rest } = config;
-  if (detector === 'art') return new ArtDetector(rest as Partial<ArtConfig>);
   if (detector === 'artime') return new ArtimeDetector(rest as Partial<ArtimeConfig>);
   if (detector === 'artime+univariate') return artimeWithUnivariate(rest);
-  if (detector === 'ensemble') return new EnsembleDetector(rest as Partial<EnsembleConfig>);
   return new UnivariateDetector(rest as Partial<UnivariateConfig>);
 }
 
