@@ -91,6 +91,8 @@ export interface Bus {
   connect(): Promise<void>;
   /** Creates missing topics (idempotent). */
   ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Number of partitions of an existing topic (Kafka: from the broker's metadata). */
+  partitionCount(topic: string): Promise<number>;
   /** Resolves once every record is durably appended (Kafka: acks=all); rejects with a RetryableError when the bus is down or slow. */
   publish(topic: string, records: BusRecord[]): Promise<void>;
   /** Joins `groupId` and starts delivering. */

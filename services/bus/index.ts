@@ -5,6 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
+import { PermanentError } from '../core/errors.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Bus } from './bus.ts';
 import { createKafkaBus } from './kafka-bus.ts';
@@ -75,5 +76,24 @@ export async function ensureCatalogTopics(
       ...(telemetry.has(id) ? { maxMessageBytes: telemetryMaxMessageBytes(config) } : {}),
     })),
   );
+  await assertCoPartitioned(bus, [names.traces, names.metrics, names.logs]);
   return names;
+}
+
+/**
+ * Fails when the telemetry topics have different partition counts (topics
+ * made by hand or by another tool): a service's traces, metrics and logs
+ * would then land on different partition numbers, and so on different
+ * detector replicas and checkpoints.
+ */
+async function assertCoPartitioned(bus: Bus, topics: string[]): Promise<void> {
+  const counts = await Promise.all(topics.map((t) => bus.partitionCount(t)));
+  const most = Math.max(...counts);
+  if (counts.every((n) => n === most)) return;
+  const listed = topics.map((t, i) => `${t} ${counts[i]}`).join(', ');
+  throw new PermanentError(
+    'ZEROOPS_TOPICS_NOT_CO_PARTITIONED',
+    `the telemetry topics must have the same number of partitions (a service's traces, metrics and logs share one partition number), but they have: ${listed}. ` +
+      `Raise the smaller ones to ${most} (kafka-topics.sh --alter --partitions ${most}; keys move to new partitions, so do it before traffic) or use fresh topics with another ZEROOPS_TOPIC_PREFIX.`,
+  );
 }

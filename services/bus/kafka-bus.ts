@@ -259,6 +259,16 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
 
     ensureTopics,
 
+    async partitionCount(topic: string) {
+      await ensureConnected();
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        return meta.topics[0]?.partitions.length ?? 0;
+      } catch (err) {
+        throw unavailable(`cannot describe topic ${topic}`, err);
+      }
+    },
+
     async publish(topic: string, records: BusRecord[]) {
       if (closed) throw new RetryableError(BUS_UNAVAILABLE, `cannot publish to ${topic}: the Kafka bus (${where}) is closed`);
       for (const [i, r] of records.entries()) validateRecord(topic, r, i);

@@ -101,6 +101,11 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
       }
     },
 
+    async partitionCount(topicName: string) {
+      assertOpen(`describe ${topicName}`);
+      return topicOf(topicName).logs.length;
+    },
+
     async publish(topicName: string, records: BusRecord[]) {
       assertOpen(`publish to ${topicName}`);
       records.forEach((r, i) => validateRecord(topicName, r, i));

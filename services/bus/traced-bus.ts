@@ -13,6 +13,7 @@ export function traceBus(bus: Bus, telemetry: Telemetry): Bus {
     kind: bus.kind,
     connect: () => bus.connect(),
     ensureTopics: (topics) => bus.ensureTopics(topics),
+    partitionCount: (topic) => bus.partitionCount(topic),
     ping: () => bus.ping(),
     close: () => bus.close(),
     publish(topic, records) {
@@ -41,7 +42,12 @@ export function traceBus(bus: Bus, telemetry: Telemetry): Bus {
           const t0 = performance.now();
           return telemetry.span(
             `process ${ctx.topic}`,
-            { 'messaging.system': bus.kind, 'messaging.destination.name': ctx.topic, 'messaging.consumer.group.name': opts.groupId, 'messaging.batch.message_count': records.length },
+            {
+              'messaging.system': bus.kind,
+              'messaging.destination.name': ctx.topic,
+              'messaging.consumer.group.name': opts.groupId,
+              'messaging.batch.message_count': records.length,
+            },
             async () => {
               try {
                 await opts.eachBatch(records, ctx);

@@ -36,7 +36,28 @@ describe.each(cases)('createBus + ensureCatalogTopics: $name', ({ name, brokers 
     const sub = await bus.subscribe({ groupId: uniqueName('idx-group'), topics: Object.values(names), sessionTimeoutMs: 6_000, eachBatch: async () => {} });
     const expected = ids.flatMap((id) => [0, 1, 2].map((p) => `${names[id]}#${p}`)).sort();
     await eventually(() => sub.assignment().length >= expected.length, 'every catalog partition to be assigned');
-    expect(sub.assignment().map((tp) => `${tp.topic}#${tp.partition}`).sort()).toEqual(expected);
+    expect(
+      sub
+        .assignment()
+        .map((tp) => `${tp.topic}#${tp.partition}`)
+        .sort(),
+    ).toEqual(expected);
     await sub.stop();
+    for (const id of ids) expect(await bus.partitionCount(names[id])).toBe(3);
+  });
+
+  it('refuses telemetry topics with different partition counts, naming them and the fix', async () => {
+    if (brokers.length > 0) await assertKafkaReachable();
+    const prefix = `${uniqueName('idx')}.`;
+    const config = loadConfig({}, { kafkaBrokers: brokers, topicPrefix: prefix, topicPartitions: 4, connectTimeoutMs: 10_000 });
+    const bus = createBus(config, silentLogger());
+    open.push(bus);
+    await bus.connect();
+    // Made earlier by hand with another count: ensureCatalogTopics keeps existing topics as they are.
+    await bus.ensureTopics([{ name: `${prefix}${TOPICS.metrics.name}`, partitions: 2 }]);
+    const err = await ensureCatalogTopics(bus, config).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ZEROOPS_TOPICS_NOT_CO_PARTITIONED' });
+    expect((err as Error).message).toContain(`${prefix}telemetry.traces 4, ${prefix}telemetry.metrics 2, ${prefix}telemetry.logs 4`);
+    expect((err as Error).message).toContain('--partitions 4');
   });
 });
