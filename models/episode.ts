@@ -42,10 +42,7 @@ export interface EpisodeState {
 }
 
 /** What one update changed. */
-export type EpisodeEvent =
-  | { type: 'opened'; at: number }
-  | { type: 'closed'; at: number; startedAt: number; durationMs: number; peak: number }
-  | null;
+export type EpisodeEvent = { type: 'opened'; at: number } | { type: 'closed'; at: number; startedAt: number; durationMs: number; peak: number } | null;
 
 /** Result of {@link EpisodeTracker.update}. */
 export interface EpisodeUpdate {

@@ -1,8 +1,8 @@
-import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
 import type { ApiDeps, RouteModule } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
 import { routeModules } from './routes/index.ts';
@@ -16,7 +16,13 @@ const spans = new WeakMap<object, { span: Span; t0: number }>();
 function traceRequests(app: ApiApp, deps: ApiDeps): void {
   app.addHook('onRequest', async (req) => {
     const route = req.routeOptions.url ?? 'unknown';
-    spans.set(req, { span: deps.telemetry.tracer.startSpan(`${req.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'http.route': route } }), t0: performance.now() });
+    spans.set(req, {
+      span: deps.telemetry.tracer.startSpan(`${req.method} ${route}`, {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method, 'http.route': route },
+      }),
+      t0: performance.now(),
+    });
   });
   app.addHook('onResponse', async (req, reply) => {
     const s = spans.get(req);

@@ -37,7 +37,9 @@ export function authorize(tokens: Map<string, Role>, method: string, authorizati
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   const role = m?.[1] ? tokens.get(digest(m[1])) : undefined;
   if (!role) {
-    throw new PermanentError('ZEROOPS_UNAUTHORIZED', m ? 'unknown API token' : 'this API needs a token: send Authorization: Bearer <token>', { statusCode: 401 });
+    throw new PermanentError('ZEROOPS_UNAUTHORIZED', m ? 'unknown API token' : 'this API needs a token: send Authorization: Bearer <token>', {
+      statusCode: 401,
+    });
   }
   const need = requiredRole(method);
   if (ROLES.indexOf(role) < ROLES.indexOf(need)) {

@@ -108,7 +108,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
 
     async publish(topicName: string, records: BusRecord[]) {
       assertOpen(`publish to ${topicName}`);
-      records.forEach((r, i) => validateRecord(topicName, r, i));
+      for (const [i, r] of records.entries()) validateRecord(topicName, r, i);
       const topic = topicOf(topicName);
       const now = Date.now();
       for (const r of records) {

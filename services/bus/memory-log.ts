@@ -100,10 +100,13 @@ export class Wakeup {
         resolve();
       };
       if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.resolve = null;
-          resolve();
-        }, Math.max(0, timeoutMs));
+        timer = setTimeout(
+          () => {
+            this.resolve = null;
+            resolve();
+          },
+          Math.max(0, timeoutMs),
+        );
         timer.unref();
       }
     });

@@ -164,9 +164,12 @@ export class MemoryMember implements Subscription {
     this.batchAbort = abort;
     this.lastSeen = Date.now();
     const sessionMs = this.opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
-    const watchdog = setInterval(() => {
-      if (Date.now() - this.lastSeen > sessionMs) this.group.evict(this);
-    }, Math.max(10, Math.floor(sessionMs / 4)));
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - this.lastSeen > sessionMs) this.group.evict(this);
+      },
+      Math.max(10, Math.floor(sessionMs / 4)),
+    );
     watchdog.unref();
     const ctx: BatchContext = {
       topic: tp.topic,
@@ -206,6 +209,9 @@ export class MemoryMember implements Subscription {
     this.failures.set(key, n);
     const delay = Math.min(this.env.maxRetryBackoffMs, this.env.retryBackoffMs * 2 ** (n - 1));
     this.pausedUntil.set(key, Date.now() + delay);
-    this.log.warn({ topic: tp.topic, partition: tp.partition, failures: n, retryInMs: delay, err: describeError(err) }, 'memory bus: eachBatch failed; redelivering after back-off');
+    this.log.warn(
+      { topic: tp.topic, partition: tp.partition, failures: n, retryInMs: delay, err: describeError(err) },
+      'memory bus: eachBatch failed; redelivering after back-off',
+    );
   }
 }

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { createApiServer } from '../api/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { createBus, ensureCatalogTopics } from '../bus/index.ts';
-import { traceBus } from '../bus/traced-bus.ts';
 import { topicNames } from '../bus/topics.ts';
+import { traceBus } from '../bus/traced-bus.ts';
 import { createCollector } from '../collector/index.ts';
 import { type Component, startAll, stopAll } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
@@ -60,11 +60,21 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   const margin = config.connectTimeoutMs + 5_000;
   let store: Store | undefined;
   try {
-    const busReady = within(margin, `Kafka at ${config.kafkaBrokers.join(',')} (KAFKA_BROKERS)`, bus.connect().then(() => ensureCatalogTopics(bus, config)));
+    const busReady = within(
+      margin,
+      `Kafka at ${config.kafkaBrokers.join(',')} (KAFKA_BROKERS)`,
+      bus.connect().then(() => ensureCatalogTopics(bus, config)),
+    );
     const storeReady = within(
       margin,
       'the database (DATABASE_URL)',
-      createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePool, connectTimeoutMs: config.connectTimeoutMs, logger }),
+      createStore({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        poolSize: config.databasePool,
+        connectTimeoutMs: config.connectTimeoutMs,
+        logger,
+      }),
     );
     const [busResult, storeResult] = await Promise.allSettled([busReady, storeReady]);
     if (storeResult.status === 'fulfilled') store = storeResult.value;

@@ -7,7 +7,10 @@ import { encodeExportRequest } from '../otlp/index.ts';
 import { createCollector } from './index.ts';
 
 function make(bus: Bus) {
-  return createCollector({ bus, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') }, loadConfig({}, { otlpHttpPort: 0, otlpGrpcPort: 0 }));
+  return createCollector(
+    { bus, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') },
+    loadConfig({}, { otlpHttpPort: 0, otlpGrpcPort: 0 }),
+  );
 }
 
 describe('collector lifecycle', () => {

@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger, Telemetry } from '../core/index.ts';
 import { encodeExportResponse, encodeStatus, SIGNALS, type Signal } from '../otlp/index.ts';
 import type { Authenticator } from './auth.ts';
-import { busy } from './http-body.ts';
 import type { ByteBudget } from './byte-budget.ts';
+import { busy } from './http-body.ts';
 import { grpcCodeOf } from './http-receiver.ts';
 import { type Ingest, IngestError } from './ingest.ts';
 import { RequestTracker } from './request-tracker.ts';
@@ -90,7 +90,12 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
   };
 }
 
-async function handleCall(deps: GrpcReceiverDeps, signal: Signal, call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): Promise<void> {
+async function handleCall(
+  deps: GrpcReceiverDeps,
+  signal: Signal,
+  call: grpc.ServerUnaryCall<Buffer, Buffer>,
+  callback: grpc.sendUnaryData<Buffer>,
+): Promise<void> {
   const t0 = performance.now();
   const lease = deps.budget.lease();
   try {

@@ -52,7 +52,11 @@ function precheck(req: IncomingMessage, auth: Authenticator): { signal: Signal; 
   auth.check(req.headers.authorization);
   const format = formatOf(req);
   if (format === undefined) {
-    throw refuse('unsupported_media_type', 415, `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`);
+    throw refuse(
+      'unsupported_media_type',
+      415,
+      `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`,
+    );
   }
   const enc = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (enc !== 'gzip' && enc !== 'identity' && enc !== '') {

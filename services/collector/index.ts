@@ -15,7 +15,7 @@ import { createHttpReceiver } from './http-receiver.ts';
 import { createIngest } from './ingest.ts';
 import { createJsonConverter } from './json-pool.ts';
 
-export { IngestError, type IngestResult, type RefusalReason, RETRY_AFTER_MS, STAGE_METRIC } from './ingest.ts';
+export { IngestError, type IngestResult, RETRY_AFTER_MS, type RefusalReason, STAGE_METRIC } from './ingest.ts';
 
 /** Runtime dependencies of the collector. */
 export interface CollectorSettings {

@@ -25,40 +25,209 @@ const StrList = Type.Array(Type.String());
 
 /** Every zeroops setting. Only this file reads `process.env`. */
 export const SETTINGS: readonly SettingSpec[] = [
-  { env: 'ZEROOPS_CONFIG', key: 'configFile', schema: Type.String(), default: '', description: 'Optional YAML or JSON file with any of these settings (keys as in the second column); environment variables win.' },
-  { env: 'ZEROOPS_DATA_DIR', key: 'dataDir', schema: Type.String({ minLength: 1 }), default: './.zeroops-data', description: 'Data directory of the embedded mode (PGlite database).' },
-  { env: 'ZEROOPS_HOST', key: 'host', schema: Type.String({ minLength: 1 }), default: '127.0.0.1', description: 'Interface every listener binds to; use 0.0.0.0 to accept remote clients.' },
+  {
+    env: 'ZEROOPS_CONFIG',
+    key: 'configFile',
+    schema: Type.String(),
+    default: '',
+    description: 'Optional YAML or JSON file with any of these settings (keys as in the second column); environment variables win.',
+  },
+  {
+    env: 'ZEROOPS_DATA_DIR',
+    key: 'dataDir',
+    schema: Type.String({ minLength: 1 }),
+    default: './.zeroops-data',
+    description: 'Data directory of the embedded mode (PGlite database).',
+  },
+  {
+    env: 'ZEROOPS_HOST',
+    key: 'host',
+    schema: Type.String({ minLength: 1 }),
+    default: '127.0.0.1',
+    description: 'Interface every listener binds to; use 0.0.0.0 to accept remote clients.',
+  },
   { env: 'ZEROOPS_OTLP_GRPC_PORT', key: 'otlpGrpcPort', schema: Port, default: 4317, description: 'OTLP/gRPC port (0 picks a free port).' },
   { env: 'ZEROOPS_OTLP_HTTP_PORT', key: 'otlpHttpPort', schema: Port, default: 4318, description: 'OTLP/HTTP port (0 picks a free port).' },
   { env: 'ZEROOPS_API_PORT', key: 'apiPort', schema: Port, default: 8080, description: 'REST API, web UI and health port (0 picks a free port).' },
-  { env: 'KAFKA_BROKERS', key: 'kafkaBrokers', schema: StrList, default: [], description: 'Comma-separated Kafka bootstrap servers; when set, the bus is Kafka instead of the in-process bus.' },
+  {
+    env: 'KAFKA_BROKERS',
+    key: 'kafkaBrokers',
+    schema: StrList,
+    default: [],
+    description: 'Comma-separated Kafka bootstrap servers; when set, the bus is Kafka instead of the in-process bus.',
+  },
   { env: 'ZEROOPS_KAFKA_CLIENT_ID', key: 'kafkaClientId', schema: Type.String({ minLength: 1 }), default: 'zeroops', description: 'Kafka client id.' },
-  { env: 'ZEROOPS_TOPIC_PREFIX', key: 'topicPrefix', schema: Type.String(), default: '', description: 'Prefix added to every topic and consumer group name (to share a cluster).' },
+  {
+    env: 'ZEROOPS_TOPIC_PREFIX',
+    key: 'topicPrefix',
+    schema: Type.String(),
+    default: '',
+    description: 'Prefix added to every topic and consumer group name (to share a cluster).',
+  },
   { env: 'ZEROOPS_TOPIC_PARTITIONS', key: 'topicPartitions', schema: Positive, default: 8, description: 'Partitions of the topics zeroops creates.' },
-  { env: 'DATABASE_URL', key: 'databaseUrl', schema: Type.String(), default: '', description: 'PostgreSQL connection string; when set, the store is Postgres instead of PGlite.' },
+  {
+    env: 'DATABASE_URL',
+    key: 'databaseUrl',
+    schema: Type.String(),
+    default: '',
+    description: 'PostgreSQL connection string; when set, the store is Postgres instead of PGlite.',
+  },
   { env: 'ZEROOPS_DATABASE_POOL', key: 'databasePool', schema: Positive, default: 10, description: 'Maximum Postgres connections per process.' },
-  { env: 'ZEROOPS_CONNECT_TIMEOUT_MS', key: 'connectTimeoutMs', schema: Positive, default: 20_000, description: 'How long start-up waits for Kafka and Postgres before failing.' },
-  { env: 'ZEROOPS_LOG_LEVEL', key: 'logLevel', schema: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))), default: 'info', description: 'Log level.' },
-  { env: 'ZEROOPS_TELEMETRY', key: 'telemetry', schema: Type.Union([Type.Literal('off'), Type.Literal('otlp'), Type.Literal('console')]), default: 'off', description: "zeroops' own traces and metrics: off, otlp (to ZEROOPS_TELEMETRY_ENDPOINT) or console." },
-  { env: 'ZEROOPS_TELEMETRY_ENDPOINT', key: 'telemetryEndpoint', schema: Type.String(), default: '', description: 'OTLP/HTTP base URL for self-telemetry (default: this process\'s own OTLP/HTTP receiver).' },
-  { env: 'ZEROOPS_TELEMETRY_INTERVAL_MS', key: 'telemetryIntervalMs', schema: Positive, default: 10_000, description: 'How often self-telemetry metrics are exported, in milliseconds.' },
-  { env: 'ZEROOPS_MAX_BODY_BYTES', key: 'maxBodyBytes', schema: Positive, default: 8 * 1024 * 1024, description: 'Largest OTLP request body accepted, as sent (compressed), in bytes.' },
-  { env: 'ZEROOPS_MAX_DECOMPRESSED_BYTES', key: 'maxDecompressedBytes', schema: Positive, default: 64 * 1024 * 1024, description: 'Largest OTLP request body after gzip decompression, in bytes.' },
-  { env: 'ZEROOPS_MAX_ITEMS_PER_REQUEST', key: 'maxItemsPerRequest', schema: Positive, default: 100_000, description: 'Most spans, data points or log records accepted in one OTLP request.' },
-  { env: 'ZEROOPS_COLLECTOR_MAX_INFLIGHT_BYTES', key: 'collectorMaxInflightBytes', schema: Positive, default: 256 * 1024 * 1024, description: 'Request bytes (received, decompressed and awaiting the bus) the collector holds at once; beyond it, ingest answers 429 / RESOURCE_EXHAUSTED.' },
-  { env: 'ZEROOPS_COLLECTOR_PUBLISH_TIMEOUT_MS', key: 'collectorPublishTimeoutMs', schema: Positive, default: 10_000, description: 'How long an OTLP request waits for the bus to take its records before answering 503 / UNAVAILABLE.' },
-  { env: 'ZEROOPS_COLLECTOR_JSON_WORKERS', key: 'collectorJsonWorkers', schema: Type.Integer({ minimum: 0 }), default: 2, description: 'Worker threads that turn OTLP/JSON bodies into protobuf off the event loop, capped at run time to available cores minus one (that core stays with the event loop); 0 converts inline.' },
-  { env: 'ZEROOPS_INGEST_TOKENS', key: 'ingestTokens', schema: StrList, default: [], description: 'Comma-separated bearer tokens accepted on OTLP ingest; empty means no auth.' },
-  { env: 'ZEROOPS_API_TOKENS', key: 'apiTokens', schema: StrList, default: [], description: 'Comma-separated `role:token` pairs (role viewer, operator or admin); empty means the API is open.' },
-  { env: 'ZEROOPS_API_MAX_BODY_BYTES', key: 'apiMaxBodyBytes', schema: Positive, default: 1024 * 1024, description: 'Largest REST API request body, in bytes.' },
-  { env: 'ZEROOPS_WINDOW_SECONDS', key: 'windowSeconds', schema: Type.Number({ exclusiveMinimum: 0 }), default: 10, description: 'Detector window length, in seconds.' },
-  { env: 'ZEROOPS_LATENESS_SECONDS', key: 'latenessSeconds', schema: Type.Number({ minimum: 0 }), default: 5, description: 'How late (event time) telemetry may arrive before its window closes, in seconds.' },
-  { env: 'ZEROOPS_DETECTOR_BACKEND', key: 'detectorBackend', schema: Type.Union(['auto', 'node', 'wasm', 'cpu'].map((l) => Type.Literal(l))), default: 'auto', description: 'TensorFlow.js backend of the detector\'s neural model: auto tries tfjs-node (if installed), then wasm, then cpu.' },
-  { env: 'ZEROOPS_DETECTOR_NEURAL', key: 'detectorNeural', schema: Type.Boolean(), default: true, description: 'Whether the detector scores windows with the shared neural model as well as the seasonal baselines.' },
-  { env: 'ZEROOPS_DETECTOR_CHECKPOINT_SECONDS', key: 'detectorCheckpointSeconds', schema: Type.Number({ exclusiveMinimum: 0 }), default: 30, description: 'How often the detector checkpoints its model state and open windows to the store, in seconds.' },
-  { env: 'ZEROOPS_HTTP_ALLOWLIST', key: 'httpAllowlist', schema: StrList, default: [], description: 'Hosts or IPv4 CIDRs that http/notify steps may call even though private or loopback (e.g. 127.0.0.1).' },
-  { env: 'ZEROOPS_COMMAND_ALLOWLIST', key: 'commandAllowlist', schema: StrList, default: [], description: 'Executables that `command` steps may run; empty disables command steps.' },
-  { env: 'ZEROOPS_HMAC_SECRET', key: 'hmacSecret', schema: Type.String(), default: '', description: 'Key that signs outgoing http steps (X-Zeroops-Signature); empty disables signing.' },
+  {
+    env: 'ZEROOPS_CONNECT_TIMEOUT_MS',
+    key: 'connectTimeoutMs',
+    schema: Positive,
+    default: 20_000,
+    description: 'How long start-up waits for Kafka and Postgres before failing.',
+  },
+  {
+    env: 'ZEROOPS_LOG_LEVEL',
+    key: 'logLevel',
+    schema: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    default: 'info',
+    description: 'Log level.',
+  },
+  {
+    env: 'ZEROOPS_TELEMETRY',
+    key: 'telemetry',
+    schema: Type.Union([Type.Literal('off'), Type.Literal('otlp'), Type.Literal('console')]),
+    default: 'off',
+    description: "zeroops' own traces and metrics: off, otlp (to ZEROOPS_TELEMETRY_ENDPOINT) or console.",
+  },
+  {
+    env: 'ZEROOPS_TELEMETRY_ENDPOINT',
+    key: 'telemetryEndpoint',
+    schema: Type.String(),
+    default: '',
+    description: "OTLP/HTTP base URL for self-telemetry (default: this process's own OTLP/HTTP receiver).",
+  },
+  {
+    env: 'ZEROOPS_TELEMETRY_INTERVAL_MS',
+    key: 'telemetryIntervalMs',
+    schema: Positive,
+    default: 10_000,
+    description: 'How often self-telemetry metrics are exported, in milliseconds.',
+  },
+  {
+    env: 'ZEROOPS_MAX_BODY_BYTES',
+    key: 'maxBodyBytes',
+    schema: Positive,
+    default: 8 * 1024 * 1024,
+    description: 'Largest OTLP request body accepted, as sent (compressed), in bytes.',
+  },
+  {
+    env: 'ZEROOPS_MAX_DECOMPRESSED_BYTES',
+    key: 'maxDecompressedBytes',
+    schema: Positive,
+    default: 64 * 1024 * 1024,
+    description: 'Largest OTLP request body after gzip decompression, in bytes.',
+  },
+  {
+    env: 'ZEROOPS_MAX_ITEMS_PER_REQUEST',
+    key: 'maxItemsPerRequest',
+    schema: Positive,
+    default: 100_000,
+    description: 'Most spans, data points or log records accepted in one OTLP request.',
+  },
+  {
+    env: 'ZEROOPS_COLLECTOR_MAX_INFLIGHT_BYTES',
+    key: 'collectorMaxInflightBytes',
+    schema: Positive,
+    default: 256 * 1024 * 1024,
+    description: 'Request bytes (received, decompressed and awaiting the bus) the collector holds at once; beyond it, ingest answers 429 / RESOURCE_EXHAUSTED.',
+  },
+  {
+    env: 'ZEROOPS_COLLECTOR_PUBLISH_TIMEOUT_MS',
+    key: 'collectorPublishTimeoutMs',
+    schema: Positive,
+    default: 10_000,
+    description: 'How long an OTLP request waits for the bus to take its records before answering 503 / UNAVAILABLE.',
+  },
+  {
+    env: 'ZEROOPS_COLLECTOR_JSON_WORKERS',
+    key: 'collectorJsonWorkers',
+    schema: Type.Integer({ minimum: 0 }),
+    default: 2,
+    description:
+      'Worker threads that turn OTLP/JSON bodies into protobuf off the event loop, capped at run time to available cores minus one (that core stays with the event loop); 0 converts inline.',
+  },
+  {
+    env: 'ZEROOPS_INGEST_TOKENS',
+    key: 'ingestTokens',
+    schema: StrList,
+    default: [],
+    description: 'Comma-separated bearer tokens accepted on OTLP ingest; empty means no auth.',
+  },
+  {
+    env: 'ZEROOPS_API_TOKENS',
+    key: 'apiTokens',
+    schema: StrList,
+    default: [],
+    description: 'Comma-separated `role:token` pairs (role viewer, operator or admin); empty means the API is open.',
+  },
+  {
+    env: 'ZEROOPS_API_MAX_BODY_BYTES',
+    key: 'apiMaxBodyBytes',
+    schema: Positive,
+    default: 1024 * 1024,
+    description: 'Largest REST API request body, in bytes.',
+  },
+  {
+    env: 'ZEROOPS_WINDOW_SECONDS',
+    key: 'windowSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 10,
+    description: 'Detector window length, in seconds.',
+  },
+  {
+    env: 'ZEROOPS_LATENESS_SECONDS',
+    key: 'latenessSeconds',
+    schema: Type.Number({ minimum: 0 }),
+    default: 5,
+    description: 'How late (event time) telemetry may arrive before its window closes, in seconds.',
+  },
+  {
+    env: 'ZEROOPS_DETECTOR_BACKEND',
+    key: 'detectorBackend',
+    schema: Type.Union(['auto', 'node', 'wasm', 'cpu'].map((l) => Type.Literal(l))),
+    default: 'auto',
+    description: "TensorFlow.js backend of the detector's neural model: auto tries tfjs-node (if installed), then wasm, then cpu.",
+  },
+  {
+    env: 'ZEROOPS_DETECTOR_NEURAL',
+    key: 'detectorNeural',
+    schema: Type.Boolean(),
+    default: true,
+    description: 'Whether the detector scores windows with the shared neural model as well as the seasonal baselines.',
+  },
+  {
+    env: 'ZEROOPS_DETECTOR_CHECKPOINT_SECONDS',
+    key: 'detectorCheckpointSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 30,
+    description: 'How often the detector checkpoints its model state and open windows to the store, in seconds.',
+  },
+  {
+    env: 'ZEROOPS_HTTP_ALLOWLIST',
+    key: 'httpAllowlist',
+    schema: StrList,
+    default: [],
+    description: 'Hosts or IPv4 CIDRs that http/notify steps may call even though private or loopback (e.g. 127.0.0.1).',
+  },
+  {
+    env: 'ZEROOPS_COMMAND_ALLOWLIST',
+    key: 'commandAllowlist',
+    schema: StrList,
+    default: [],
+    description: 'Executables that `command` steps may run; empty disables command steps.',
+  },
+  {
+    env: 'ZEROOPS_HMAC_SECRET',
+    key: 'hmacSecret',
+    schema: Type.String(),
+    default: '',
+    description: 'Key that signs outgoing http steps (X-Zeroops-Signature); empty disables signing.',
+  },
   { env: 'ZEROOPS_SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', schema: Positive, default: 15_000, description: 'Deadline for draining on SIGTERM/SIGINT.' },
 ];
 
@@ -105,7 +274,11 @@ export interface Config {
 
 function fromEnvString(spec: SettingSpec, raw: string): unknown {
   const kind = spec.schema.type;
-  if (kind === 'array') return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (kind === 'array')
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
   if (kind === 'integer' || kind === 'number') {
     const n = Number(raw.trim());
     return raw.trim() === '' || Number.isNaN(n) ? raw : n;
@@ -120,7 +293,8 @@ function expectation(schema: TSchema): string {
     const range = schema.maximum !== undefined ? ` from ${schema.minimum} to ${schema.maximum}` : schema.minimum !== undefined ? ` >= ${schema.minimum}` : '';
     return `an integer${range}`;
   }
-  if (schema.type === 'number') return 'a number' + (schema.exclusiveMinimum !== undefined ? ` > ${schema.exclusiveMinimum}` : schema.minimum !== undefined ? ` >= ${schema.minimum}` : '');
+  if (schema.type === 'number')
+    return 'a number' + (schema.exclusiveMinimum !== undefined ? ` > ${schema.exclusiveMinimum}` : schema.minimum !== undefined ? ` >= ${schema.minimum}` : '');
   if (schema.type === 'array') return 'a comma-separated list';
   if (schema.type === 'string') return schema.minLength ? 'a non-empty string' : 'a string';
   return 'a valid value';

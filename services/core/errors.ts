@@ -34,11 +34,7 @@ export class RetryableError extends ZeroopsError {
   /** Suggested delay before a retry, in milliseconds. */
   readonly retryAfterMs?: number;
 
-  constructor(
-    code: string,
-    message: string,
-    opts: { statusCode?: number; cause?: unknown; details?: unknown; retryAfterMs?: number } = {},
-  ) {
+  constructor(code: string, message: string, opts: { statusCode?: number; cause?: unknown; details?: unknown; retryAfterMs?: number } = {}) {
     super(code, message, { statusCode: 503, ...opts });
     this.retryAfterMs = opts.retryAfterMs;
   }

@@ -63,7 +63,11 @@ describe('runDetect', () => {
   it('scores with the ARTime-style detector when asked, alarming on the spike', async () => {
     await writeFile(join(dir, 'a.csv'), csv(400, 350));
     await runDetect({ input: join(dir, 'a.csv'), output: join(dir, 'o.csv'), detector: 'artime' });
-    const scores = (await readFile(join(dir, 'o.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
+    const scores = (await readFile(join(dir, 'o.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[2]));
     expect(scores.length).toBe(400);
     expect(Math.max(...scores)).toBeGreaterThan(0);
     // It scores chunks of rows (2 here): the alarm is on the spike's row or at the end of its chunk.

@@ -77,7 +77,10 @@ async function planJobs(input: string, output: string): Promise<Job[]> {
     throw new PermanentError('ZEROOPS_DETECT_BAD_INPUT', `input ${input} cannot be read`, { cause });
   });
   if (!info.isDirectory()) {
-    const outIsDir = await stat(output).then((s) => s.isDirectory(), () => false);
+    const outIsDir = await stat(output).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     return [{ from: input, to: outIsDir ? join(output, basename(input)) : output }];
   }
   const files = await listCsvFiles(input);

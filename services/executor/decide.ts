@@ -80,9 +80,16 @@ export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, ac
     const { existing, facts } = await readDecisionSnapshot(tx, a, pb.id, Date.now());
     if (existing && existing.status !== 'skipped') return { kind: 'exists', execution: existing };
     const decisions = evaluateGuardrails(pb.spec.guardrails, facts);
-    const v = verdictFor(pb.spec.mode, decisions, pb.spec.steps.map((s) => s.id));
+    const v = verdictFor(
+      pb.spec.mode,
+      decisions,
+      pb.spec.steps.map((s) => s.id),
+    );
     if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
-    const lease = v.status === 'pending' && claim ? { status: 'running' as const, leaseOwner: claim.owner, leaseExpiresAt: sql`now() + ${claim.leaseMs} * interval '1 millisecond'` as unknown as Date } : { status: v.status };
+    const lease =
+      v.status === 'pending' && claim
+        ? { status: 'running' as const, leaseOwner: claim.owner, leaseExpiresAt: sql`now() + ${claim.leaseMs} * interval '1 millisecond'` as unknown as Date }
+        : { status: v.status };
     const fields = {
       anomalyId: a.id,
       playbookVersion: pb.version,
@@ -97,11 +104,22 @@ export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, ac
     };
     const rows = existing
       ? await tx.update(executions).set(fields).where(eq(executions.id, existing.id)).returning()
-      : await tx.insert(executions).values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields }).onConflictDoNothing().returning();
+      : await tx
+          .insert(executions)
+          .values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields })
+          .onConflictDoNothing()
+          .returning();
     const row = rows[0];
     // Only reachable if two events of one episode named different services (other locks): the unique key decided.
     if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
-    await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, { anomaly: a, playbook: { id: pb.id, name: pb.name, version: pb.version }, mode: pb.spec.mode, status: v.status, reason: v.reason, guardrails: decisions });
+    await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, {
+      anomaly: a,
+      playbook: { id: pb.id, name: pb.name, version: pb.version },
+      mode: pb.spec.mode,
+      status: v.status,
+      reason: v.reason,
+      guardrails: decisions,
+    });
     return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
   });
 }

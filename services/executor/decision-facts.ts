@@ -31,7 +31,12 @@ export function decisionLockKeys(service: string, playbookId: string, g: Pick<Gu
 /** Takes the transaction-level advisory locks `keys`, in the given order, in one round trip. */
 export async function takeDecisionLocks(tx: DbOrTx, keys: string[]): Promise<void> {
   // The target list is evaluated left to right, so the locks are taken in the order given.
-  await tx.execute(sql`select ${sql.join(keys.map((k) => sql`pg_advisory_xact_lock(${k}::bigint)`), sql`, `)}`);
+  await tx.execute(
+    sql`select ${sql.join(
+      keys.map((k) => sql`pg_advisory_xact_lock(${k}::bigint)`),
+      sql`, `,
+    )}`,
+  );
 }
 
 /** The existing execution of (episode, playbook), if any, and the guardrails' facts: one round trip. */
@@ -40,7 +45,10 @@ export interface DecisionSnapshot {
   facts: GuardrailFacts;
 }
 
-const acting = sql.join(ACTING_STATUSES.map((s) => sql`${s}`), sql`, `);
+const acting = sql.join(
+  ACTING_STATUSES.map((s) => sql`${s}`),
+  sql`, `,
+);
 
 /**
  * Reads everything a decision needs in ONE query, each part through an index:
@@ -55,8 +63,12 @@ export async function readDecisionSnapshot(db: DbOrTx, a: AnomalyEvent, playbook
       ex: executions,
       incState: incidents.state,
       incFlapping: incidents.flapping,
-      last: sql<Date | string | null>`(select x.created_at from executions x where x.service = ${a.service} and x.status in (${acting}) order by x.created_at desc limit 1)`,
-      pb: sql<number | string>`(select count(*) from executions x where x.playbook_id = ${playbookId} and x.created_at > now() - interval '1 hour' and x.status in (${acting}))`,
+      last: sql<
+        Date | string | null
+      >`(select x.created_at from executions x where x.service = ${a.service} and x.status in (${acting}) order by x.created_at desc limit 1)`,
+      pb: sql<
+        number | string
+      >`(select count(*) from executions x where x.playbook_id = ${playbookId} and x.created_at > now() - interval '1 hour' and x.status in (${acting}))`,
       fleet: sql<number | string>`(select count(*) from executions x where x.created_at > now() - interval '1 hour' and x.status in (${acting}))`,
       running: sql<number | string>`(select count(*) from executions x where x.playbook_id = ${playbookId} and x.status in ('pending', 'running'))`,
     })

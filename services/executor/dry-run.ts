@@ -30,8 +30,22 @@ export interface DryRunResult {
 export function completeAnomaly(partial: Partial<AnomalyEvent>): AnomalyEvent {
   const now = Date.now();
   return {
-    id: 'dry-run', service: 'unknown_service', episodeId: 'dry-run', windowStartUnixMs: now - 10_000, windowEndUnixMs: now, score: 1, likelihood: 1,
-    severity: 'critical', kind: 'latency', evidence: [], modelVersion: '', episodeState: 'open', rootCauses: [], attributes: {}, detectedUnixMs: now, flapping: false,
+    id: 'dry-run',
+    service: 'unknown_service',
+    episodeId: 'dry-run',
+    windowStartUnixMs: now - 10_000,
+    windowEndUnixMs: now,
+    score: 1,
+    likelihood: 1,
+    severity: 'critical',
+    kind: 'latency',
+    evidence: [],
+    modelVersion: '',
+    episodeState: 'open',
+    rootCauses: [],
+    attributes: {},
+    detectedUnixMs: now,
+    flapping: false,
     ...partial,
   };
 }
@@ -41,15 +55,33 @@ export async function pastAnomaly(db: Db, id: string): Promise<AnomalyEvent> {
   const r = (await db.select().from(anomalies).where(eq(anomalies.id, id)))[0];
   if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${id}"`, { statusCode: 404 });
   return {
-    id: r.id, service: r.service, episodeId: r.episodeId, windowStartUnixMs: r.windowStart.getTime(), windowEndUnixMs: r.windowEnd.getTime(), score: r.score,
-    likelihood: r.likelihood, severity: r.severity as AnomalyEvent['severity'], kind: r.kind as AnomalyEvent['kind'], evidence: r.evidence, modelVersion: r.modelVersion,
-    episodeState: r.episodeState as AnomalyEvent['episodeState'], rootCauses: r.rootCauses, attributes: r.attributes, detectedUnixMs: r.detectedAt.getTime(), flapping: r.flapping,
+    id: r.id,
+    service: r.service,
+    episodeId: r.episodeId,
+    windowStartUnixMs: r.windowStart.getTime(),
+    windowEndUnixMs: r.windowEnd.getTime(),
+    score: r.score,
+    likelihood: r.likelihood,
+    severity: r.severity as AnomalyEvent['severity'],
+    kind: r.kind as AnomalyEvent['kind'],
+    evidence: r.evidence,
+    modelVersion: r.modelVersion,
+    episodeState: r.episodeState as AnomalyEvent['episodeState'],
+    rootCauses: r.rootCauses,
+    attributes: r.attributes,
+    detectedUnixMs: r.detectedAt.getTime(),
+    flapping: r.flapping,
   };
 }
 
 function plan(p: StoredPlaybook, a: AnomalyEvent, secrets: Record<string, string>): DryRunResult['plan'] {
   const redact = createRedactor(secrets);
-  const base: Omit<TemplateContext, 'step'> = { anomaly: a as unknown as Record<string, unknown>, secret: secrets, execution: { id: 'dry-run' }, playbook: { id: p.id, name: p.name, version: p.version } };
+  const base: Omit<TemplateContext, 'step'> = {
+    anomaly: a as unknown as Record<string, unknown>,
+    secret: secrets,
+    execution: { id: 'dry-run' },
+    playbook: { id: p.id, name: p.name, version: p.version },
+  };
   const render = (id: string, action: { type: string } & Record<string, unknown>, undo: boolean) => {
     const key = `${a.episodeId}:${p.id}@${p.version}:${undo ? 'undo:' : ''}${id}`;
     const params = STEP_TYPES.includes(action.type as never) ? action[action.type] : undefined;
@@ -68,9 +100,24 @@ export async function dryRun(db: Db, p: StoredPlaybook, a: AnomalyEvent, secrets
   const match = compiled.explain(a);
   const matched = match.every((m) => m.ok);
   const guardrails = evaluateGuardrails(p.spec.guardrails, await gatherFacts(db, a, p.id, Date.now()));
-  const v = verdictFor(p.spec.mode, guardrails, p.spec.steps.map((s) => s.id));
+  const v = verdictFor(
+    p.spec.mode,
+    guardrails,
+    p.spec.steps.map((s) => s.id),
+  );
   const chosen = matched && catalog.choose(a)?.ref.id === p.id;
   const wouldRun = matched && chosen && v.status === 'pending';
   const reason = !matched ? 'does not match' : !chosen ? 'another matching playbook has a higher priority' : v.reason || 'would run now';
-  return { playbook: { id: p.id, name: p.name, version: p.version }, anomaly: a, matched, match, chosen, guardrails, wouldRun, status: matched && chosen ? v.status : 'not_chosen', reason, plan: plan(p, a, secrets) };
+  return {
+    playbook: { id: p.id, name: p.name, version: p.version },
+    anomaly: a,
+    matched,
+    match,
+    chosen,
+    guardrails,
+    wouldRun,
+    status: matched && chosen ? v.status : 'not_chosen',
+    reason,
+    plan: plan(p, a, secrets),
+  };
 }

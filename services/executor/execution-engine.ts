@@ -4,8 +4,8 @@ import type { Db, ExecutionRow, ExecutionStepRow } from '../store/index.ts';
 import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
 import { getVersion } from './playbook-repo.ts';
 import { type ActionSpec, MUTATING_STEP_TYPES, type Playbook } from './playbook-schema.ts';
-import type { StepActivities, VerifyVerdict } from './steps/index.ts';
 import { LeaseLostError, type RunContext, runStep } from './step-runner.ts';
+import type { StepActivities, VerifyVerdict } from './steps/index.ts';
 import type { Redactor } from './template.ts';
 
 /** Dependencies of the engine. */
@@ -92,11 +92,25 @@ async function compensate(ctx: RunContext, row: ExecutionRow, spec: Playbook, do
   let escalated = 0;
   for (const d of [...done].reverse()) {
     if (!d.undo) continue;
-    const res = await runStep(ctx, { executionId: row.id, stepIndex: UNDO_INDEX + d.index, name: `undo:${d.id}`, type: d.undo.type, idempotencyKey: keyOf(row, `undo:${d.id}`) }, d.undo);
+    const res = await runStep(
+      ctx,
+      { executionId: row.id, stepIndex: UNDO_INDEX + d.index, name: `undo:${d.id}`, type: d.undo.type, idempotencyKey: keyOf(row, `undo:${d.id}`) },
+      d.undo,
+    );
     if (res.ok) undone++;
   }
   for (const [i, a] of (spec.onFailure ?? []).entries()) {
-    const res = await runStep(ctx, { executionId: row.id, stepIndex: ON_FAILURE_INDEX + i, name: `onFailure:${a.id ?? i}`, type: a.type, idempotencyKey: keyOf(row, `onFailure:${a.id ?? i}`) }, a);
+    const res = await runStep(
+      ctx,
+      {
+        executionId: row.id,
+        stepIndex: ON_FAILURE_INDEX + i,
+        name: `onFailure:${a.id ?? i}`,
+        type: a.type,
+        idempotencyKey: keyOf(row, `onFailure:${a.id ?? i}`),
+      },
+      a,
+    );
     if (res.ok) escalated++;
   }
   return { undone, escalated };
@@ -132,13 +146,16 @@ async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook): Promis
 }
 
 function startHeartbeat(deps: EngineDeps, row: ExecutionRow, ctl: AbortController): NodeJS.Timeout {
-  const t = setInterval(() => {
-    renewLease(deps.db, row.id, deps.owner, deps.leaseMs)
-      .then((ok) => {
-        if (!ok) ctl.abort(new LeaseLostError(row.id));
-      })
-      .catch((err: unknown) => deps.logger.warn({ err: describeError(err), execution: row.id }, 'lease renewal failed; retrying'));
-  }, Math.max(50, Math.floor(deps.leaseMs / 3)));
+  const t = setInterval(
+    () => {
+      renewLease(deps.db, row.id, deps.owner, deps.leaseMs)
+        .then((ok) => {
+          if (!ok) ctl.abort(new LeaseLostError(row.id));
+        })
+        .catch((err: unknown) => deps.logger.warn({ err: describeError(err), execution: row.id }, 'lease renewal failed; retrying'));
+    },
+    Math.max(50, Math.floor(deps.leaseMs / 3)),
+  );
   t.unref();
   return t;
 }
@@ -175,7 +192,14 @@ export async function runExecution(deps: EngineDeps, row: ExecutionRow, stop: Ab
   const deadlineTimer = setTimeout(() => ctl.abort(new DeadlineError(`deadline of ${executionBudgetMs(spec)} ms passed`)), deadline - Date.now());
   const heartbeat = startHeartbeat(deps, row, ctl);
   const ctx: RunContext = {
-    db: deps.db, activities: deps.activities, redact: deps.redact, owner: deps.owner, executionId: row.id, episodeId: row.episodeId, scoreBefore: row.scoreBefore, signal: ctl.signal,
+    db: deps.db,
+    activities: deps.activities,
+    redact: deps.redact,
+    owner: deps.owner,
+    executionId: row.id,
+    episodeId: row.episodeId,
+    scoreBefore: row.scoreBefore,
+    signal: ctl.signal,
     template: { anomaly, secret: deps.secrets, execution: { id: row.id }, playbook: { id: row.playbookId, name: spec.name, version: row.playbookVersion } },
   };
   try {

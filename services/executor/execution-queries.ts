@@ -60,7 +60,13 @@ async function transition(db: Db, id: string, from: ExecutionStatus[], set: Part
 
 /** Approves an execution awaiting approval: it becomes pending and an executor runs it. 404 / 409. */
 export async function approveExecution(db: Db, id: string, actor: string): Promise<ExecutionRow> {
-  const row = await transition(db, id, ['awaiting_approval'], { status: 'pending', outcome: null, reason: `approved by ${actor}`, leaseOwner: null, leaseExpiresAt: null }, 'approve');
+  const row = await transition(
+    db,
+    id,
+    ['awaiting_approval'],
+    { status: 'pending', outcome: null, reason: `approved by ${actor}`, leaseOwner: null, leaseExpiresAt: null },
+    'approve',
+  );
   await appendAudit(db, actor, 'execution.approve', 'execution', id, {});
   return row;
 }
@@ -68,7 +74,13 @@ export async function approveExecution(db: Db, id: string, actor: string): Promi
 /** Rejects an execution awaiting approval (outcome skipped). 404 / 409. */
 export async function rejectExecution(db: Db, id: string, actor: string, note: string): Promise<ExecutionRow> {
   const reason = `guardrail approval: rejected by ${actor}${note ? ` (${note})` : ''}`;
-  const row = await transition(db, id, ['awaiting_approval'], { status: 'cancelled', outcome: 'skipped', reason, finishedAt: sql`now()` as unknown as Date }, 'reject');
+  const row = await transition(
+    db,
+    id,
+    ['awaiting_approval'],
+    { status: 'cancelled', outcome: 'skipped', reason, finishedAt: sql`now()` as unknown as Date },
+    'reject',
+  );
   await appendAudit(db, actor, 'execution.reject', 'execution', id, { note });
   return row;
 }
@@ -79,7 +91,14 @@ export async function cancelExecution(db: Db, id: string, actor: string): Promis
     db,
     id,
     ['pending', 'running', 'awaiting_approval'],
-    { status: 'cancelled', outcome: 'skipped', reason: `cancelled by ${actor}`, leaseOwner: null, leaseExpiresAt: null, finishedAt: sql`now()` as unknown as Date },
+    {
+      status: 'cancelled',
+      outcome: 'skipped',
+      reason: `cancelled by ${actor}`,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      finishedAt: sql`now()` as unknown as Date,
+    },
     'cancel',
   );
   await appendAudit(db, actor, 'execution.cancel', 'execution', id, {});

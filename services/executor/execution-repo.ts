@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.ts';
-import { auditLog, type ExecutionRow, type ExecutionStepRow, executions, executionSteps, incidents, type StepStatus } from '../store/index.ts';
+import { auditLog, type ExecutionRow, type ExecutionStepRow, executionSteps, executions, incidents, type StepStatus } from '../store/index.ts';
 import type { IncidentView } from './steps/types.ts';
 
 /** A transaction handle (same API as {@link Db}). */
@@ -14,7 +14,14 @@ export const ACTING_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'ti
 export const RUNNABLE_STATUSES = ['pending', 'running'] as const;
 
 /** Appends an audit record. */
-export async function appendAudit(db: DbOrTx, actor: string, action: string, subjectType: string, subjectId: string, details: Record<string, unknown>): Promise<void> {
+export async function appendAudit(
+  db: DbOrTx,
+  actor: string,
+  action: string,
+  subjectType: string,
+  subjectId: string,
+  details: Record<string, unknown>,
+): Promise<void> {
   await db.insert(auditLog).values({ actor, action, subjectType, subjectId, details });
 }
 
@@ -27,7 +34,10 @@ export async function readIncident(db: DbOrTx, episodeId: string): Promise<Incid
 
 /** The execution of (episode, playbook), if any. */
 export async function findExecution(db: DbOrTx, episodeId: string, playbookId: string): Promise<ExecutionRow | undefined> {
-  const rows = await db.select().from(executions).where(and(eq(executions.episodeId, episodeId), eq(executions.playbookId, playbookId)));
+  const rows = await db
+    .select()
+    .from(executions)
+    .where(and(eq(executions.episodeId, episodeId), eq(executions.playbookId, playbookId)));
   return rows[0];
 }
 
@@ -45,7 +55,13 @@ export async function claimExecution(db: DbOrTx, id: string, owner: string, leas
   const rows = await db
     .update(executions)
     .set({ status: 'running', leaseOwner: owner, leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'`, updatedAt: sql`now()` })
-    .where(and(eq(executions.id, id), inArray(executions.status, [...RUNNABLE_STATUSES]), or(isNull(executions.leaseExpiresAt), lt(executions.leaseExpiresAt, sql`now()`))))
+    .where(
+      and(
+        eq(executions.id, id),
+        inArray(executions.status, [...RUNNABLE_STATUSES]),
+        or(isNull(executions.leaseExpiresAt), lt(executions.leaseExpiresAt, sql`now()`)),
+      ),
+    )
     .returning();
   return rows[0];
 }
@@ -62,7 +78,10 @@ export async function renewLease(db: DbOrTx, id: string, owner: string, leaseMs:
 
 /** Gives the lease up at once (graceful stop) so that another worker resumes without waiting for it to expire. */
 export async function releaseLease(db: DbOrTx, id: string, owner: string): Promise<void> {
-  await db.update(executions).set({ leaseExpiresAt: sql`now()` }).where(and(eq(executions.id, id), eq(executions.leaseOwner, owner)));
+  await db
+    .update(executions)
+    .set({ leaseExpiresAt: sql`now()` })
+    .where(and(eq(executions.id, id), eq(executions.leaseOwner, owner)));
 }
 
 /** Ids of runnable executions whose lease is free or expired, oldest first. */
@@ -104,7 +123,11 @@ export interface BegunAttempt {
  * fence failed, and the finished row unchanged when the step already
  * finished (it is never run again).
  */
-export async function beginAttempt(db: Db, step: StepIdentity, owner: string): Promise<{ leaseLost: true } | { leaseLost: false; finished: true; row: ExecutionStepRow } | { leaseLost: false; finished: false; begun: BegunAttempt }> {
+export async function beginAttempt(
+  db: Db,
+  step: StepIdentity,
+  owner: string,
+): Promise<{ leaseLost: true } | { leaseLost: false; finished: true; row: ExecutionStepRow } | { leaseLost: false; finished: false; begun: BegunAttempt }> {
   const { executionId: ex, stepIndex, name, type, idempotencyKey: key } = step;
   const res = (await db.execute(sql`
     with fence as (
@@ -121,16 +144,24 @@ export async function beginAttempt(db: Db, step: StepIdentity, owner: string): P
       insert into audit_log (actor, action, subject_type, subject_id, details)
       select 'executor', 'step.start', 'execution', ${ex}::text, jsonb_build_object('step', ${name}::text, 'type', ${type}::text, 'attempt', ins.attempt, 'idempotencyKey', ${key}::text) from ins
     )
-    select (select count(*) from fence) as fenced, ins.attempt, ins.started_at from (select 1) as one left join ins on true`)) as unknown as { rows: { fenced: number | string; attempt: number | null; started_at: Date | string | null }[] };
+    select (select count(*) from fence) as fenced, ins.attempt, ins.started_at from (select 1) as one left join ins on true`)) as unknown as {
+    rows: { fenced: number | string; attempt: number | null; started_at: Date | string | null }[];
+  };
   const r = res.rows[0];
   if (!r || Number(r.fenced) === 0) return { leaseLost: true };
-  if (r.attempt !== null && r.started_at !== null) return { leaseLost: false, finished: false, begun: { attempt: Number(r.attempt), startedAt: new Date(r.started_at) } };
+  if (r.attempt !== null && r.started_at !== null)
+    return { leaseLost: false, finished: false, begun: { attempt: Number(r.attempt), startedAt: new Date(r.started_at) } };
   const row = (await db.select().from(executionSteps).where(eq(executionSteps.idempotencyKey, key)))[0] as ExecutionStepRow;
   return { leaseLost: false, finished: true, row };
 }
 
 /** Records the end of a step (or of a failed attempt that will be retried, with status `running`). */
-export async function finishStep(db: DbOrTx, key: string, status: StepStatus, fields: { request?: unknown; response?: unknown; error?: string | null }): Promise<void> {
+export async function finishStep(
+  db: DbOrTx,
+  key: string,
+  status: StepStatus,
+  fields: { request?: unknown; response?: unknown; error?: string | null },
+): Promise<void> {
   const done = status !== 'running' && status !== 'pending';
   await db
     .update(executionSteps)
@@ -150,7 +181,17 @@ export interface Finish {
 export async function finishExecution(db: DbOrTx, id: string, owner: string, f: Finish): Promise<ExecutionRow | undefined> {
   const rows = await db
     .update(executions)
-    .set({ status: f.status, outcome: f.outcome, outcomePublished: false, reason: f.reason, scoreAfter: f.scoreAfter ?? null, finishedAt: sql`now()`, updatedAt: sql`now()`, leaseOwner: null, leaseExpiresAt: null })
+    .set({
+      status: f.status,
+      outcome: f.outcome,
+      outcomePublished: false,
+      reason: f.reason,
+      scoreAfter: f.scoreAfter ?? null,
+      finishedAt: sql`now()`,
+      updatedAt: sql`now()`,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+    })
     .where(and(eq(executions.id, id), eq(executions.leaseOwner, owner), eq(executions.status, 'running')))
     .returning();
   return rows[0];
@@ -169,5 +210,9 @@ export async function decisionRecord(db: DbOrTx, executionId: string): Promise<R
 
 /** Audit records of an execution, oldest first. */
 export async function executionAudit(db: DbOrTx, executionId: string) {
-  return db.select().from(auditLog).where(and(eq(auditLog.subjectType, 'execution'), eq(auditLog.subjectId, executionId))).orderBy(asc(auditLog.id));
+  return db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.subjectType, 'execution'), eq(auditLog.subjectId, executionId)))
+    .orderBy(asc(auditLog.id));
 }

@@ -8,11 +8,19 @@ import { AddressGuard, restrictedKind } from './steps/net-guard.ts';
 import { verifyVerdict } from './steps/wait-verify-step.ts';
 import { createRedactor, parseTemplate, renderTemplate, type TemplateContext } from './template.ts';
 
-const ctx: TemplateContext = { anomaly: { service: 'checkout', attributes: { env: 'prod' } }, secret: { TOKEN: 's3cr3t-value' }, execution: { id: 'ex1' }, playbook: { id: 'p', name: 'n', version: 2 }, step: { id: 'a', idempotencyKey: 'k' } };
+const ctx: TemplateContext = {
+  anomaly: { service: 'checkout', attributes: { env: 'prod' } },
+  secret: { TOKEN: 's3cr3t-value' },
+  execution: { id: 'ex1' },
+  playbook: { id: 'p', name: 'n', version: 2 },
+  step: { id: 'a', idempotencyKey: 'k' },
+};
 
 describe('templates', () => {
   it('renders paths and secrets, rejects bad syntax and unknown roots, redacts secret values', () => {
-    expect(renderTemplate('/{{anomaly.service}}/{{ anomaly.attributes.env }}?v={{playbook.version}}&t={{secret.TOKEN}}', ctx)).toBe('/checkout/prod?v=2&t=s3cr3t-value');
+    expect(renderTemplate('/{{anomaly.service}}/{{ anomaly.attributes.env }}?v={{playbook.version}}&t={{secret.TOKEN}}', ctx)).toBe(
+      '/checkout/prod?v=2&t=s3cr3t-value',
+    );
     expect(() => parseTemplate('{{anomaly.service')).toThrow(/never closed/);
     expect(() => parseTemplate('a }} b')).toThrow(/unexpected/);
     expect(() => parseTemplate('{{env.HOME}}')).toThrow(/unknown root "env"/);
@@ -23,7 +31,9 @@ describe('templates', () => {
 
 describe('address guard', () => {
   it('classifies loopback, private and link-local addresses', () => {
-    expect(['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1'].map(restrictedKind)).toEqual(['loopback', 'private', 'private', 'private', 'link-local', 'loopback', 'link-local', 'private', 'loopback']);
+    expect(
+      ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1'].map(restrictedKind),
+    ).toEqual(['loopback', 'private', 'private', 'private', 'link-local', 'loopback', 'link-local', 'private', 'loopback']);
     expect(restrictedKind('93.184.216.34')).toBeNull();
     expect(() => new AddressGuard(['10.0.0.0/8']).check('h', '10.9.9.9')).not.toThrow();
     expect(() => new AddressGuard(['10.0.0.0/8']).check('h', '192.168.0.1')).toThrow(/ZEROOPS_HTTP_ALLOWLIST/);

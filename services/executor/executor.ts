@@ -74,7 +74,16 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
   const catalog = createCatalogCache(db);
   const activities = createStepActivities({ config, guard: new AddressGuard(config.httpAllowlist), readIncident: (ep) => readIncident(db, ep) });
   const outbox = createOutcomeOutbox({ db, bus, topic: topics.outcomes, logger, telemetry, graceMs: opts.outboxGraceMs });
-  const engine = { db, activities, redact: createRedactor(config.secrets), logger, secrets: config.secrets, owner: opts.workerId, leaseMs: opts.leaseMs, publishOutcome: outbox.publish };
+  const engine = {
+    db,
+    activities,
+    redact: createRedactor(config.secrets),
+    logger,
+    secrets: config.secrets,
+    owner: opts.workerId,
+    leaseMs: opts.leaseMs,
+    publishOutcome: outbox.publish,
+  };
   const runs = createRunRegistry({ engine, logger, telemetry, maxRunning: opts.maxRunning, onSlotFreed: () => backlog && schedulePoll(0) });
   const publishing = new Set<Promise<void>>();
   let sub: Subscription | undefined;
@@ -121,15 +130,20 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
     }
     if (events.length === 0) return;
     const cat = await catalog.current();
-    await forEachKeyInOrder(events, (a) => a.service, opts.decisionConcurrency, async (a) => {
-      try {
-        await handle(a, cat);
-      } catch (err) {
-        if (!(err instanceof PermanentError)) throw err;
-        telemetry.count('zeroops.executor.rejected', { code: err.code });
-        logger.warn({ err: describeError(err), anomaly: a.id }, 'anomaly not actionable');
-      }
-    });
+    await forEachKeyInOrder(
+      events,
+      (a) => a.service,
+      opts.decisionConcurrency,
+      async (a) => {
+        try {
+          await handle(a, cat);
+        } catch (err) {
+          if (!(err instanceof PermanentError)) throw err;
+          telemetry.count('zeroops.executor.rejected', { code: err.code });
+          logger.warn({ err: describeError(err), anomaly: a.id }, 'anomaly not actionable');
+        }
+      },
+    );
   }
 
   function schedulePoll(ms: number): void {
@@ -170,7 +184,10 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
     name: 'executor',
     async start() {
       stopping = false;
-      await bus.ensureTopics([{ name: topics.anomalies, partitions: config.topicPartitions }, { name: topics.outcomes, partitions: config.topicPartitions }]);
+      await bus.ensureTopics([
+        { name: topics.anomalies, partitions: config.topicPartitions },
+        { name: topics.outcomes, partitions: config.topicPartitions },
+      ]);
       sub = await bus.subscribe({ groupId: `${config.topicPrefix}zeroops-executor`, topics: [topics.anomalies], eachBatch });
       void poll();
       void sweep();
@@ -184,7 +201,12 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
       sub = undefined;
       let timer: NodeJS.Timeout | undefined;
       const all = Promise.all([runs.abortAll(new Error('executor stopping')), ...publishing]);
-      await Promise.race([all, new Promise((res) => { timer = setTimeout(res, deadlineMs); })]);
+      await Promise.race([
+        all,
+        new Promise((res) => {
+          timer = setTimeout(res, deadlineMs);
+        }),
+      ]);
       clearTimeout(timer);
     },
   };

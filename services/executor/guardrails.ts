@@ -59,7 +59,10 @@ export function evaluateGuardrails(g: GuardrailsSpec, f: GuardrailFacts): Guardr
     {
       guardrail: 'cooldown',
       allow: sinceLast === null || sinceLast >= g.cooldownSeconds,
-      detail: sinceLast === null ? 'no earlier execution for the service' : `last execution for the service ${Math.round(sinceLast)} s ago, cooldown ${g.cooldownSeconds} s`,
+      detail:
+        sinceLast === null
+          ? 'no earlier execution for the service'
+          : `last execution for the service ${Math.round(sinceLast)} s ago, cooldown ${g.cooldownSeconds} s`,
     },
     {
       guardrail: 'max_runs_per_hour',

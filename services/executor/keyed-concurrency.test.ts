@@ -9,13 +9,18 @@ describe('forEachKeyInOrder', () => {
     let inFlight = 0;
     let peak = 0;
     const gates = new Map<string, () => void>();
-    const run = forEachKeyInOrder(items, (s) => s[0]!, 2, async (s) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      log.push(`start ${s}`);
-      await new Promise<void>((r) => gates.set(s, r));
-      inFlight--;
-    });
+    const run = forEachKeyInOrder(
+      items,
+      (s) => s[0]!,
+      2,
+      async (s) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        log.push(`start ${s}`);
+        await new Promise<void>((r) => gates.set(s, r));
+        inFlight--;
+      },
+    );
     // Release one waiting call at a time, in whatever order they started.
     for (let released = 0; released < items.length; released++) {
       await new Promise((r) => setImmediate(r));
@@ -35,11 +40,16 @@ describe('forEachKeyInOrder', () => {
 
   it('stops a failing key, lets started work finish, then rejects with the first error', async () => {
     const done: string[] = [];
-    const run = forEachKeyInOrder(['x1', 'y1', 'x2'], (s) => s[0]!, 4, async (s) => {
-      if (s === 'x1') throw new Error('boom');
-      await new Promise((r) => setImmediate(r));
-      done.push(s);
-    });
+    const run = forEachKeyInOrder(
+      ['x1', 'y1', 'x2'],
+      (s) => s[0]!,
+      4,
+      async (s) => {
+        if (s === 'x1') throw new Error('boom');
+        await new Promise((r) => setImmediate(r));
+        done.push(s);
+      },
+    );
     await expect(run).rejects.toThrow('boom');
     expect(done).toEqual(['y1']);
   });

@@ -41,9 +41,17 @@ export class CompiledPlaybook {
       { criterion: 'enabled', ok: this.ref.spec.enabled, detail: this.ref.spec.enabled ? 'enabled' : 'playbook is disabled' },
       { criterion: 'service', ok: this.service(a.service), detail: `"${a.service}" against glob "${m.service}"` },
       { criterion: 'kinds', ok: !m.kinds || m.kinds.includes(a.kind as never), detail: `kind ${a.kind}${m.kinds ? ` in [${m.kinds.join(', ')}]` : ''}` },
-      { criterion: 'minSeverity', ok: !m.minSeverity || severityRank(a.severity) >= severityRank(m.minSeverity), detail: `severity ${a.severity} >= ${m.minSeverity ?? 'any'}` },
+      {
+        criterion: 'minSeverity',
+        ok: !m.minSeverity || severityRank(a.severity) >= severityRank(m.minSeverity),
+        detail: `severity ${a.severity} >= ${m.minSeverity ?? 'any'}`,
+      },
       { criterion: 'minScore', ok: m.minScore === undefined || a.score >= m.minScore, detail: `score ${a.score} >= ${m.minScore ?? 0}` },
-      { criterion: 'attributes', ok: attrMiss.length === 0, detail: attrMiss.length === 0 ? 'attributes match' : `attributes not matching: ${attrMiss.join(', ')}` },
+      {
+        criterion: 'attributes',
+        ok: attrMiss.length === 0,
+        detail: attrMiss.length === 0 ? 'attributes match' : `attributes not matching: ${attrMiss.join(', ')}`,
+      },
     ];
   }
 

@@ -85,12 +85,19 @@ export function createOutcomeOutbox(s: OutcomeOutboxSettings): OutcomeOutbox {
       const rows = await s.db
         .select()
         .from(executions)
-        .where(and(isNotNull(executions.outcome), not(executions.outcomePublished), lt(executions.updatedAt, sql`now() - ${s.graceMs} * interval '1 millisecond'`)))
+        .where(
+          and(isNotNull(executions.outcome), not(executions.outcomePublished), lt(executions.updatedAt, sql`now() - ${s.graceMs} * interval '1 millisecond'`)),
+        )
         .orderBy(asc(executions.updatedAt))
         .limit(batchSize);
       if (rows.length === 0) return 0;
-      const kinds = await Promise.all(rows.map(async (r) => String(((await decisionRecord(s.db, r.id))?.anomaly as { kind?: unknown } | undefined)?.kind ?? '')));
-      await s.bus.publish(s.topic, rows.map((r, i) => ({ key: r.service, value: encodeOutcome(outcomeEventOf(r, kinds[i] ?? '')) })));
+      const kinds = await Promise.all(
+        rows.map(async (r) => String(((await decisionRecord(s.db, r.id))?.anomaly as { kind?: unknown } | undefined)?.kind ?? '')),
+      );
+      await s.bus.publish(
+        s.topic,
+        rows.map((r, i) => ({ key: r.service, value: encodeOutcome(outcomeEventOf(r, kinds[i] ?? '')) })),
+      );
       for (const r of rows) await markOutcomePublished(s.db, r);
       s.telemetry.count('zeroops.executor.outcomes_republished', {}, rows.length);
       return rows.length;

@@ -42,7 +42,11 @@ function notFound(id: string): PermanentError {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -54,7 +58,10 @@ async function audit(db: Executor, actor: string, action: string, id: string, de
 }
 
 async function findRow(db: Executor, idOrName: string, lock = false) {
-  const q = db.select().from(playbooks).where(or(eq(playbooks.id, idOrName), eq(playbooks.name, idOrName)));
+  const q = db
+    .select()
+    .from(playbooks)
+    .where(or(eq(playbooks.id, idOrName), eq(playbooks.name, idOrName)));
   const rows = lock ? await q.for('update') : await q;
   return rows[0];
 }
@@ -68,7 +75,14 @@ export async function getPlaybook(db: Executor, idOrName: string): Promise<Store
     .where(and(or(eq(playbooks.id, idOrName), eq(playbooks.name, idOrName)), isNull(playbooks.deletedAt)));
   const r = rows[0];
   if (!r) throw notFound(idOrName);
-  return { id: r.p.id, name: r.p.name, version: r.p.currentVersion, spec: r.v.spec as Playbook, createdAt: r.p.createdAt.toISOString(), updatedAt: r.p.updatedAt.toISOString() };
+  return {
+    id: r.p.id,
+    name: r.p.name,
+    version: r.p.currentVersion,
+    spec: r.v.spec as Playbook,
+    createdAt: r.p.createdAt.toISOString(),
+    updatedAt: r.p.updatedAt.toISOString(),
+  };
 }
 
 /** Every live playbook with its current version, by name. */
@@ -79,7 +93,14 @@ export async function listPlaybooks(db: Executor): Promise<StoredPlaybook[]> {
     .innerJoin(playbookVersions, and(eq(playbookVersions.playbookId, playbooks.id), eq(playbookVersions.version, playbooks.currentVersion)))
     .where(isNull(playbooks.deletedAt))
     .orderBy(asc(playbooks.name));
-  return rows.map((r) => ({ id: r.p.id, name: r.p.name, version: r.p.currentVersion, spec: r.v.spec as Playbook, createdAt: r.p.createdAt.toISOString(), updatedAt: r.p.updatedAt.toISOString() }));
+  return rows.map((r) => ({
+    id: r.p.id,
+    name: r.p.name,
+    version: r.p.currentVersion,
+    spec: r.v.spec as Playbook,
+    createdAt: r.p.createdAt.toISOString(),
+    updatedAt: r.p.updatedAt.toISOString(),
+  }));
 }
 
 /** Every version of a playbook (deleted ones included), newest first; 404 when it never existed. */
@@ -92,7 +113,10 @@ export async function listVersions(db: Executor, idOrName: string): Promise<Stor
 
 /** Reads one version of a playbook (for resuming an execution); 404 when missing. */
 export async function getVersion(db: Executor, playbookId: string, version: number): Promise<Playbook> {
-  const rows = await db.select().from(playbookVersions).where(and(eq(playbookVersions.playbookId, playbookId), eq(playbookVersions.version, version)));
+  const rows = await db
+    .select()
+    .from(playbookVersions)
+    .where(and(eq(playbookVersions.playbookId, playbookId), eq(playbookVersions.version, version)));
   if (!rows[0]) throw new PermanentError('ZEROOPS_NOT_FOUND', `no version ${version} of playbook ${playbookId}`, { statusCode: 404 });
   return rows[0].spec as Playbook;
 }

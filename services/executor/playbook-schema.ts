@@ -14,7 +14,10 @@ export const ANOMALY_KINDS = ['latency', 'errors', 'traffic', 'saturation', 'log
 export const PLAYBOOK_MODES = ['observe', 'suggest', 'auto'] as const;
 
 const literals = <T extends readonly string[]>(values: T, description: string) =>
-  Type.Union(values.map((v) => Type.Literal(v)), { description }) as unknown as TUnion<TLiteral<T[number]>[]>;
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { description },
+  ) as unknown as TUnion<TLiteral<T[number]>[]>;
 
 const Templated = (description: string) => Type.String({ description: `${description} Templated: {{anomaly.service}}, {{secret.NAME}}, ...` });
 
@@ -100,11 +103,18 @@ const actionFields = {
 };
 
 /** An action without an undo (an undo step, or an onFailure step). */
-export const ActionSchema = Type.Object({ id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })), ...actionFields }, { additionalProperties: false });
+export const ActionSchema = Type.Object(
+  { id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })), ...actionFields },
+  { additionalProperties: false },
+);
 
 /** A step of a playbook. */
 export const StepSchema = Type.Object(
-  { id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Unique within the playbook.' }), ...actionFields, undo: Type.Optional(ActionSchema) },
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Unique within the playbook.' }),
+    ...actionFields,
+    undo: Type.Optional(ActionSchema),
+  },
   { additionalProperties: false },
 );
 
@@ -159,7 +169,9 @@ export const PlaybookSchema = Type.Object(
     guardrails: Type.Optional(GuardrailsSchema),
     steps: Type.Array(StepSchema, { minItems: 1, maxItems: 50 }),
     onFailure: Type.Optional(Type.Array(ActionSchema, { maxItems: 20, description: 'Escalation run when a step fails.' })),
-    timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 7 * 86_400, description: 'Deadline of a whole execution (default: derived from the steps).' })),
+    timeoutSeconds: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 7 * 86_400, description: 'Deadline of a whole execution (default: derived from the steps).' }),
+    ),
   },
   { additionalProperties: false, title: 'Playbook' },
 );

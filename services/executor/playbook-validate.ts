@@ -3,15 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { PermanentError } from '../core/errors.ts';
-import {
-  type ActionSpec,
-  GuardrailsSchema,
-  type Playbook,
-  type PlaybookProblem,
-  PlaybookSchema,
-  STEP_TYPES,
-  type StepType,
-} from './playbook-schema.ts';
+import { type ActionSpec, GuardrailsSchema, type Playbook, type PlaybookProblem, PlaybookSchema, STEP_TYPES, type StepType } from './playbook-schema.ts';
 import { eachString, parseTemplate, secretsReferenced } from './template.ts';
 
 /** What validation needs from the configuration. */
@@ -94,7 +86,10 @@ function actionProblems(a: ActionSpec, path: string, ctx: ValidationContext): Pl
     out.push({ path: `${path}/kubernetes/replicas`, message: 'scale needs replicas' });
   }
   if (type === 'command' && a.command && !ctx.commandAllowlist.includes(a.command.executable)) {
-    const why = ctx.commandAllowlist.length === 0 ? 'command steps are disabled (ZEROOPS_COMMAND_ALLOWLIST is empty)' : `"${a.command.executable}" is not in ZEROOPS_COMMAND_ALLOWLIST`;
+    const why =
+      ctx.commandAllowlist.length === 0
+        ? 'command steps are disabled (ZEROOPS_COMMAND_ALLOWLIST is empty)'
+        : `"${a.command.executable}" is not in ZEROOPS_COMMAND_ALLOWLIST`;
     out.push({ path: `${path}/command/executable`, message: why });
   }
   if (rec[type] !== undefined) out.push(...templateProblems(rec[type], `${path}/${type}`, ctx));
@@ -133,7 +128,7 @@ function semanticProblems(doc: Playbook, ctx: ValidationContext): PlaybookProble
     out.push(...actionProblems(s, `/steps/${i}`, ctx));
     if (s.undo) out.push(...actionProblems(s.undo, `/steps/${i}/undo`, ctx));
   });
-  (Array.isArray(doc.onFailure) ? doc.onFailure : []).forEach((a, i) => out.push(...actionProblems(a, `/onFailure/${i}`, ctx)));
+  for (const [i, a] of (Array.isArray(doc.onFailure) ? doc.onFailure : []).entries()) out.push(...actionProblems(a, `/onFailure/${i}`, ctx));
   out.push(...freezeProblems(doc));
   return out;
 }
@@ -161,6 +156,9 @@ export function validatePlaybook(doc: unknown, ctx: ValidationContext): Validati
 export function assertPlaybook(doc: unknown, ctx: ValidationContext, where = 'playbook'): Playbook {
   const r = validatePlaybook(doc, ctx);
   if (r.ok) return r.playbook;
-  const summary = r.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`).join('; ');
+  const summary = r.problems
+    .slice(0, 5)
+    .map((p) => `${p.path}: ${p.message}`)
+    .join('; ');
   throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `${where} is invalid (${r.problems.length} problem(s)): ${summary}`, { details: r.problems });
 }

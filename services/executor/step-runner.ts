@@ -33,7 +33,9 @@ export interface RunContext {
 /** Retry policy of an action (default: a single attempt). */
 export function policyOf(a: ActionSpec): RetryPolicy {
   const r = a.retry;
-  return r ? { maxAttempts: r.maxAttempts, initialDelayMs: r.initialDelayMs, backoff: r.backoff, maxDelayMs: r.maxDelayMs } : { maxAttempts: 1, initialDelayMs: 0, backoff: 1, maxDelayMs: 0 };
+  return r
+    ? { maxAttempts: r.maxAttempts, initialDelayMs: r.initialDelayMs, backoff: r.backoff, maxDelayMs: r.maxDelayMs }
+    : { maxAttempts: 1, initialDelayMs: 0, backoff: 1, maxDelayMs: 0 };
 }
 
 function resultOfFinished(row: ExecutionStepRow): StepResult {
@@ -77,7 +79,11 @@ export async function runStep(ctx: RunContext, ident: StepIdentity, action: Acti
       const out = await attemptOnce(ctx, ident, action, begun.begun);
       const stored = ctx.redact(persisted(out)) as StepOutput;
       await finishStep(ctx.db, ident.idempotencyKey, 'succeeded', { request: ctx.redact(out.request ?? null), response: stored, error: null });
-      await appendAudit(ctx.db, 'executor', 'step.succeeded', 'execution', ctx.executionId, { step: ident.name, attempt, ...(out.verdict ? { verdict: out.verdict } : {}) });
+      await appendAudit(ctx.db, 'executor', 'step.succeeded', 'execution', ctx.executionId, {
+        step: ident.name,
+        attempt,
+        ...(out.verdict ? { verdict: out.verdict } : {}),
+      });
       return { ok: true, output: out };
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;

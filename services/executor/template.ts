@@ -78,7 +78,8 @@ export function renderTemplate(src: string, ctx: TemplateContext): string {
     }
     const v = lookup(ctx, part.ref);
     if (v === undefined || v === null) {
-      const what = part.ref[0] === 'secret' ? `secret ${part.ref[1]} is not configured (set ZEROOPS_SECRET_${part.ref[1]})` : `{{${part.ref.join('.')}}} has no value`;
+      const what =
+        part.ref[0] === 'secret' ? `secret ${part.ref[1]} is not configured (set ZEROOPS_SECRET_${part.ref[1]})` : `{{${part.ref.join('.')}}} has no value`;
       throw new PermanentError('ZEROOPS_TEMPLATE_UNRESOLVED', what);
     }
     out += typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -99,7 +100,7 @@ export function renderDeep(value: unknown, ctx: TemplateContext): unknown {
 /** Calls `visit` with each string leaf of `value` and its JSON pointer. */
 export function eachString(value: unknown, path: string, visit: (s: string, path: string) => void): void {
   if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) value.forEach((v, i) => eachString(v, `${path}/${i}`, visit));
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) eachString(v, `${path}/${i}`, visit);
   else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) eachString(v, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, visit);
   }

@@ -3,14 +3,15 @@
  * splits export requests) and the detector (which decodes the per-resource
  * records the collector publishes).
  */
-import { encodeJson } from './json-encode.ts';
+
 import { decodeToJson, type JsonObject } from './json-decode.ts';
+import { encodeJson } from './json-encode.ts';
 import { SIGNALS, type Signal } from './schema.ts';
 
 export * from './decode.ts';
-export { encodeJson, JsonShapeError, writeMessage } from './json-encode.ts';
 export { decodeToJson, type JsonObject } from './json-decode.ts';
-export { encodeExportResponse, encodeStatus, type ExportOutcome, exportResponseJson, GRPC, statusJson } from './response.ts';
+export { encodeJson, JsonShapeError, writeMessage } from './json-encode.ts';
+export { type ExportOutcome, encodeExportResponse, encodeStatus, exportResponseJson, GRPC, statusJson } from './response.ts';
 export { type FieldDef, type Kind, type MessageDef, messageDef, SIGNALS, type Signal, type SignalInfo } from './schema.ts';
 export { type ResourceSlice, type SplitRequest, serviceName, splitExportRequest } from './split.ts';
 export { MAX_DEPTH, ProtoError } from './validate.ts';

@@ -53,7 +53,7 @@ function toDouble(v: Json): number {
   return fail(`expected a number, got ${JSON.stringify(v)?.slice(0, 40)}`);
 }
 
-function toString(v: Json): string {
+function asString(v: Json): string {
   if (typeof v !== 'string') fail(`expected a string, got ${typeof v}`);
   if (!(v as unknown as { isWellFormed(): boolean }).isWellFormed()) fail('string holds an unpaired UTF-16 surrogate (not valid UTF-8)');
   return v;
@@ -74,7 +74,7 @@ function writeScalar(f: FieldDef, v: Json, w: Writer, packed: boolean): void {
   if (!packed) w.tag(f.no, f.wireType);
   switch (f.kind) {
     case 'string':
-      w.string(toString(v));
+      w.string(asString(v));
       return;
     case 'id':
       w.bytes(hexBytes(v));

@@ -19,7 +19,11 @@ let root: protobuf.Root;
 beforeAll(async () => {
   root = new protobuf.Root();
   root.resolvePath = (_origin, target) => `proto/${target}`;
-  await root.load(['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto', 'opentelemetry/proto/collector/logs/v1/logs_service.proto']);
+  await root.load([
+    'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+    'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
+    'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+  ]);
 });
 
 const T = (name: string): protobuf.Type => root.lookupType(name);
@@ -62,7 +66,11 @@ describe('splitExportRequest', () => {
     const Req = T('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
     const RS = T('opentelemetry.proto.trace.v1.ResourceSpans');
     const req = traceRequest({ resources: 3, itemsPerResource: 4 });
-    const msg = Req.fromObject(JSON.parse(JSON.stringify(req).replace(/"(traceId|spanId|parentSpanId)":"([0-9a-f]*)"/g, (_m, k, h) => `"${k}":"${Buffer.from(h, 'hex').toString('base64')}"`)));
+    const msg = Req.fromObject(
+      JSON.parse(
+        JSON.stringify(req).replace(/"(traceId|spanId|parentSpanId)":"([0-9a-f]*)"/g, (_m, k, h) => `"${k}":"${Buffer.from(h, 'hex').toString('base64')}"`),
+      ),
+    );
     const bytes = Req.encode(msg).finish();
     const split = splitExportRequest('traces', bytes);
     expect(split.items).toBe(12);
@@ -113,8 +121,8 @@ describe('splitExportRequest', () => {
 
   it.each([
     ['truncated', (b: Uint8Array) => b.subarray(0, b.length - 3), /runs past the end|truncated/],
-    ['wrong wire type', (b: Uint8Array) => Uint8Array.from([0x0d, 1, 2, 3, 4]), /wire type 5, expected 2/],
-    ['invalid wire type', (b: Uint8Array) => Uint8Array.from([0x17]), /invalid wire type 7/],
+    ['wrong wire type', (_b: Uint8Array) => Uint8Array.from([0x0d, 1, 2, 3, 4]), /wire type 5, expected 2/],
+    ['invalid wire type', (_b: Uint8Array) => Uint8Array.from([0x17]), /invalid wire type 7/],
   ])('rejects %s protobuf with a ProtoError', (_name, mutate, message) => {
     const bytes = encodeExportRequest('traces', traceRequest({ itemsPerResource: 2 }));
     expect(() => splitExportRequest('traces', mutate(bytes))).toThrow(message);

@@ -87,7 +87,16 @@ function def(name: string, specs: Spec[], item = false): MessageDef {
   const byJson = new Map<string, FieldDef>();
   let requiredMask = 0;
   for (const [no, fname, kind, o = {}] of specs) {
-    const f: FieldDef = { no, name: fname, json: camel(fname), kind, repeated: o.repeated ?? false, wireType: wireTypeOf(kind), idLength: o.idLength, required: o.required };
+    const f: FieldDef = {
+      no,
+      name: fname,
+      json: camel(fname),
+      kind,
+      repeated: o.repeated ?? false,
+      wireType: wireTypeOf(kind),
+      idLength: o.idLength,
+      required: o.required,
+    };
     if (o.msg) pending.push([f, o.msg]);
     if (o.required) requiredMask |= 1 << no;
     fields.push(f);
@@ -373,7 +382,31 @@ export interface SignalInfo {
 
 /** {@link SignalInfo} of each signal. */
 export const SIGNALS: Readonly<Record<Signal, SignalInfo>> = {
-  traces: { signal: 'traces', request: messageDef('ExportTraceServiceRequest'), resource: messageDef('ResourceSpans'), jsonKey: 'resourceSpans', itemName: 'spans', rejectedJson: 'rejectedSpans', grpcPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export' },
-  metrics: { signal: 'metrics', request: messageDef('ExportMetricsServiceRequest'), resource: messageDef('ResourceMetrics'), jsonKey: 'resourceMetrics', itemName: 'data points', rejectedJson: 'rejectedDataPoints', grpcPath: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export' },
-  logs: { signal: 'logs', request: messageDef('ExportLogsServiceRequest'), resource: messageDef('ResourceLogs'), jsonKey: 'resourceLogs', itemName: 'log records', rejectedJson: 'rejectedLogRecords', grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export' },
+  traces: {
+    signal: 'traces',
+    request: messageDef('ExportTraceServiceRequest'),
+    resource: messageDef('ResourceSpans'),
+    jsonKey: 'resourceSpans',
+    itemName: 'spans',
+    rejectedJson: 'rejectedSpans',
+    grpcPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  },
+  metrics: {
+    signal: 'metrics',
+    request: messageDef('ExportMetricsServiceRequest'),
+    resource: messageDef('ResourceMetrics'),
+    jsonKey: 'resourceMetrics',
+    itemName: 'data points',
+    rejectedJson: 'rejectedDataPoints',
+    grpcPath: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  },
+  logs: {
+    signal: 'logs',
+    request: messageDef('ExportLogsServiceRequest'),
+    resource: messageDef('ResourceLogs'),
+    jsonKey: 'resourceLogs',
+    itemName: 'log records',
+    rejectedJson: 'rejectedLogRecords',
+    grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+  },
 };

@@ -111,7 +111,10 @@ export function walk(def: MessageDef, buf: Uint8Array, start: number, end: numbe
     }
   }
   if ((seen & def.requiredMask) !== def.requiredMask) {
-    problem ??= `${def.name} lacks ${def.fields.filter((f) => f.required && (seen & (1 << f.no)) === 0).map((f) => f.name).join(', ')}`;
+    problem ??= `${def.name} lacks ${def.fields
+      .filter((f) => f.required && (seen & (1 << f.no)) === 0)
+      .map((f) => f.name)
+      .join(', ')}`;
   }
   return problem;
 }

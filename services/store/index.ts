@@ -2,9 +2,10 @@
  * The store: the zeroops schema and a client for Postgres or PGlite.
  * Other services import only this module.
  */
-export { createStore, DEFAULT_MIGRATIONS_DIR, MEMORY_DATA_DIR, schema } from './store.ts';
-export type { Db, Store, StoreKind, StoreSettings } from './store.ts';
-export { describeDatabaseUrl, MIGRATION_LOCK_KEY } from './postgres-store.ts';
+
 export type { PostgresTarget } from './postgres-store.ts';
+export { describeDatabaseUrl, MIGRATION_LOCK_KEY } from './postgres-store.ts';
 export * from './schema/index.ts';
 export { isUniqueViolation, SQLSTATE, sqlStateOf } from './sql-errors.ts';
+export type { Db, Store, StoreKind, StoreSettings } from './store.ts';
+export { createStore, DEFAULT_MIGRATIONS_DIR, MEMORY_DATA_DIR, schema } from './store.ts';

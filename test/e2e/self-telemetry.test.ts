@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICE_NAMES, startRuntime, type Runtime } from '../../services/cli/runtime.ts';
+import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually } from '../helpers/http-target.ts';
@@ -35,7 +35,10 @@ describe('self-telemetry: zeroops sends its own traces and metrics to its own co
       'the collector to accept zeroops traces and metrics',
       async () => {
         const c = ((await (await fetch(`${api}/api/v1/stats`)).json()) as { counters: Record<string, number> }).counters;
-        const accepted = (signal: string) => Object.entries(c).some(([k, v]) => k.startsWith('zeroops.collector.items{') && k.includes(`signal=${signal}`) && k.includes('outcome=accepted') && v > 0);
+        const accepted = (signal: string) =>
+          Object.entries(c).some(
+            ([k, v]) => k.startsWith('zeroops.collector.items{') && k.includes(`signal=${signal}`) && k.includes('outcome=accepted') && v > 0,
+          );
         return accepted('traces') && accepted('metrics') ? c : undefined;
       },
       20_000,

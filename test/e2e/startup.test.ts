@@ -29,7 +29,12 @@ describe('zeroops start (the binary)', () => {
   it('production mode (Kafka + Postgres) answers /readyz, then drains and exits 0 on SIGINT', async () => {
     await assertKafkaReachable();
     const db = await createTestDatabase();
-    const p = spawnZeroops(['start'], { ...freePorts, KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('start')}.` });
+    const p = spawnZeroops(['start'], {
+      ...freePorts,
+      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      DATABASE_URL: db.url,
+      ZEROOPS_TOPIC_PREFIX: `${uniqueName('start')}.`,
+    });
     try {
       const [, api] = await p.waitFor(/API\s+(http:\/\/\S+)/, 60_000);
       expect(p.stdout()).toMatch(/bus kafka, store postgres/);
@@ -44,7 +49,12 @@ describe('zeroops start (the binary)', () => {
 
   it('fails within 30 s naming Kafka when KAFKA_BROKERS points at a closed port', async () => {
     const t0 = Date.now();
-    const p = spawnZeroops(['start'], { ...freePorts, KAFKA_BROKERS: '127.0.0.1:1', ZEROOPS_CONNECT_TIMEOUT_MS: '8000', ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-run-')) });
+    const p = spawnZeroops(['start'], {
+      ...freePorts,
+      KAFKA_BROKERS: '127.0.0.1:1',
+      ZEROOPS_CONNECT_TIMEOUT_MS: '8000',
+      ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-run-')),
+    });
     const code = await p.exited;
     expect(code).not.toBe(0);
     expect(Date.now() - t0).toBeLessThan(30_000);

@@ -7,7 +7,7 @@ import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICE_NAMES, startRuntime, type Runtime } from '../../services/cli/runtime.ts';
+import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually, type HttpTarget, startHttpTarget } from '../helpers/http-target.ts';
@@ -17,7 +17,14 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 const WINDOW_MS = 1000;
 
 /** Sends `windows` windows of server spans for `service`, `perWindow` each, with the given error share, through `exporter`. */
-async function sendWindows(exporter: SpanExporter, service: string, firstWindowMs: number, windows: number, perWindow: number, errorShare: number): Promise<void> {
+async function sendWindows(
+  exporter: SpanExporter,
+  service: string,
+  firstWindowMs: number,
+  windows: number,
+  perWindow: number,
+  errorShare: number,
+): Promise<void> {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
     spanProcessors: [new BatchSpanProcessor(exporter, { maxExportBatchSize: 256, scheduledDelayMillis: 50 })],
@@ -46,7 +53,10 @@ const modes: Mode[] = [
     async setup() {
       await assertKafkaReachable();
       const db: TestDatabase = await createTestDatabase();
-      return { env: { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('e2e')}.` }, cleanup: () => db.drop() };
+      return {
+        env: { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('e2e')}.` },
+        cleanup: () => db.drop(),
+      };
     },
   },
   {
@@ -92,7 +102,9 @@ describe.each(modes)('thin end-to-end path: $name', (mode) => {
       mode: 'auto',
       match: { service: 'checkout', kinds: ['errors'] },
       guardrails: { cooldownSeconds: 0, maxConcurrent: 5 },
-      steps: [{ id: 'restart', type: 'http', http: { method: 'POST', url: `${target.url}/restart/{{anomaly.service}}`, body: { episode: '{{anomaly.episodeId}}' } } }],
+      steps: [
+        { id: 'restart', type: 'http', http: { method: 'POST', url: `${target.url}/restart/{{anomaly.service}}`, body: { episode: '{{anomaly.episodeId}}' } } },
+      ],
     };
     const created = await fetch(`${api}/api/v1/playbooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(playbook) });
     expect(created.status, await created.clone().text()).toBe(201);

@@ -36,7 +36,10 @@ export async function startHttpTarget(): Promise<HttpTarget> {
       for (;;) {
         const hits = requests.filter(pred);
         if (hits.length >= n) return hits;
-        if (Date.now() > deadline) throw new Error(`expected ${n} matching request(s) within ${timeoutMs} ms, got ${hits.length}: ${JSON.stringify(requests.map((r) => `${r.method} ${r.url}`))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `expected ${n} matching request(s) within ${timeoutMs} ms, got ${hits.length}: ${JSON.stringify(requests.map((r) => `${r.method} ${r.url}`))}`,
+          );
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -11,7 +11,10 @@ import { silentLogger } from '../../services/core/logger.ts';
 /** Bootstrap servers of the test broker: env `ZEROOPS_TEST_KAFKA_BROKERS` (comma-separated), default `127.0.0.1:19092`. */
 export function testKafkaBrokers(): string[] {
   const raw = process.env.ZEROOPS_TEST_KAFKA_BROKERS ?? '';
-  const list = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return list.length > 0 ? list : ['127.0.0.1:19092'];
 }
 

@@ -59,7 +59,14 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
   const { db } = store;
   app.get(
     '/api/v1/anomalies',
-    { schema: { description: 'Anomaly events, newest first.', tags: ['anomalies'], querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(AnomalySchema) }) } } },
+    {
+      schema: {
+        description: 'Anomaly events, newest first.',
+        tags: ['anomalies'],
+        querystring: ListQuery,
+        response: { 200: Type.Object({ items: Type.Array(AnomalySchema) }) },
+      },
+    },
     async (req) => {
       const q = req.query;
       const where: SQL[] = [];
@@ -67,9 +74,19 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
       if (q.episode) where.push(eq(anomalies.episodeId, q.episode));
       if (q.state) where.push(eq(anomalies.episodeState, q.state));
       if (q.since) where.push(gte(anomalies.windowEnd, new Date(q.since)));
-      const rows = await db.select().from(anomalies).where(and(...where)).orderBy(desc(anomalies.windowEnd), desc(anomalies.id)).limit(q.limit);
+      const rows = await db
+        .select()
+        .from(anomalies)
+        .where(and(...where))
+        .orderBy(desc(anomalies.windowEnd), desc(anomalies.id))
+        .limit(q.limit);
       return {
-        items: rows.map((r) => ({ ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() })),
+        items: rows.map((r) => ({
+          ...r,
+          windowStart: r.windowStart.toISOString(),
+          windowEnd: r.windowEnd.toISOString(),
+          detectedAt: r.detectedAt.toISOString(),
+        })),
       };
     },
   );
@@ -88,7 +105,11 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
       schema: {
         description: 'Incidents (detector episodes), newest first.',
         tags: ['anomalies'],
-        querystring: Type.Object({ service: Type.Optional(Type.String()), state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+        querystring: Type.Object({
+          service: Type.Optional(Type.String()),
+          state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
         response: { 200: Type.Object({ items: Type.Array(IncidentSchema) }) },
       },
     },
@@ -96,13 +117,24 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
       const where: SQL[] = [];
       if (req.query.service) where.push(eq(incidents.service, req.query.service));
       if (req.query.state) where.push(eq(incidents.state, req.query.state));
-      const rows = await db.select().from(incidents).where(and(...where)).orderBy(desc(incidents.openedAt)).limit(req.query.limit);
+      const rows = await db
+        .select()
+        .from(incidents)
+        .where(and(...where))
+        .orderBy(desc(incidents.openedAt))
+        .limit(req.query.limit);
       return { items: rows.map((r) => ({ ...r, openedAt: r.openedAt.toISOString(), closedAt: iso(r.closedAt) })) };
     },
   );
   app.get(
     '/api/v1/services',
-    { schema: { description: 'Services seen in telemetry.', tags: ['anomalies'], response: { 200: Type.Object({ items: Type.Array(Type.Object({ name: Type.String(), firstSeen: Type.String(), lastSeen: Type.String() })) }) } } },
+    {
+      schema: {
+        description: 'Services seen in telemetry.',
+        tags: ['anomalies'],
+        response: { 200: Type.Object({ items: Type.Array(Type.Object({ name: Type.String(), firstSeen: Type.String(), lastSeen: Type.String() })) }) },
+      },
+    },
     async () => {
       const rows = await db.select().from(services).orderBy(services.name).limit(10_000);
       return { items: rows.map((r) => ({ name: r.name, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() })) };

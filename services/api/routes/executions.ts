@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { describeError } from '../../core/errors.ts';
-import type { ExecutionRow } from '../../store/index.ts';
 import { approveExecution, cancelExecution, getExecutionDetail, listExecutions, publishOutcomeOf, rejectExecution } from '../../executor/index.ts';
+import type { ExecutionRow } from '../../store/index.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });

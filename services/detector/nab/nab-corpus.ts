@@ -4,7 +4,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type NabProfile, prepareRows, type ScoredRow, scoreAtThreshold, type SweepResult, sweepThreshold, type ThresholdScore, windowsToRows } from './nab-scorer.ts';
+import {
+  type NabProfile,
+  prepareRows,
+  type ScoredRow,
+  type SweepResult,
+  scoreAtThreshold,
+  sweepThreshold,
+  type ThresholdScore,
+  windowsToRows,
+} from './nab-scorer.ts';
 import { parseTimestamp, readColumn } from './series-csv.ts';
 
 /** The three NAB profile names, in NAB's order. */
@@ -29,7 +38,10 @@ export async function loadNabWindows(nabDir: string): Promise<NabWindows> {
   const raw = JSON.parse(await readFile(join(nabDir, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, [string, string][]>;
   const out: NabWindows = new Map();
   for (const [file, wins] of Object.entries(raw)) {
-    out.set(file, wins.map(([s, e]) => [parseTimestamp(s), parseTimestamp(e)]));
+    out.set(
+      file,
+      wins.map(([s, e]) => [parseTimestamp(s), parseTimestamp(e)]),
+    );
   }
   return out;
 }

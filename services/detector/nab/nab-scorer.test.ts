@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type FileScores, loadNabProfiles, loadNabWindows, NAB_PROFILES, readScoreFile, scoreCorpus } from './nab-corpus.ts';
@@ -69,14 +69,20 @@ describe('NAB scoring primitives', () => {
     const s = sweepThreshold(rows, STANDARD);
     expect(s.threshold).toBe(0.8);
     expect(s.nullScore).toBe(-1);
-    const only = prepareRows(scores.map((v, i) => (i === 30 ? 0.9 : 0)), [{ start: 50, end: 59 }], STANDARD);
+    const only = prepareRows(
+      scores.map((_v, i) => (i === 30 ? 0.9 : 0)),
+      [{ start: 50, end: 59 }],
+      STANDARD,
+    );
     expect(sweepThreshold(only, STANDARD).threshold).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
 describe('NAB scorer against published results', () => {
   it('finds the NAB dataset', () => {
-    expect(NAB_DIR, `NAB dataset not found in ${NAB_CANDIDATES.join(', ')}: set ZEROOPS_NAB_DIR to the folder holding data/, labels/ and results/`).not.toBe('');
+    expect(NAB_DIR, `NAB dataset not found in ${NAB_CANDIDATES.join(', ')}: set ZEROOPS_NAB_DIR to the folder holding data/, labels/ and results/`).not.toBe(
+      '',
+    );
   });
 
   for (const detector of ['numenta', 'windowedGaussian']) {

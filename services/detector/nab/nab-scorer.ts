@@ -111,12 +111,7 @@ function lowerBound(times: readonly number[], value: number): number {
  * @param scores the detector's per-row scores.
  * @param windows the file's windows as row indices, ascending, non-overlapping.
  */
-export function prepareRows(
-  scores: readonly number[],
-  windows: readonly RowWindow[],
-  profile: NabProfile,
-  windowIdBase = 0,
-): ScoredRow[] {
+export function prepareRows(scores: readonly number[], windows: readonly RowWindow[], profile: NabProfile, windowIdBase = 0): ScoredRow[] {
   const n = scores.length;
   const probation = probationRows(n);
   const rows: ScoredRow[] = [];

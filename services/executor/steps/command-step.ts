@@ -23,12 +23,20 @@ export function createCommandStep(deps: StepDeps): StepActivity {
       execFile(
         p.executable,
         args,
-        { shell: false, timeout: rt.timeoutMs, maxBuffer: MAX_OUTPUT, signal: rt.signal, env: { ZEROOPS_IDEMPOTENCY_KEY: rt.idempotencyKey, PATH: '/usr/local/bin:/usr/bin:/bin' } },
+        {
+          shell: false,
+          timeout: rt.timeoutMs,
+          maxBuffer: MAX_OUTPUT,
+          signal: rt.signal,
+          env: { ZEROOPS_IDEMPOTENCY_KEY: rt.idempotencyKey, PATH: '/usr/local/bin:/usr/bin:/bin' },
+        },
         (err, stdout, stderr) => {
           if (!err) return resolve({ stdout, stderr });
           const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: unknown };
           if (e.killed) return reject(new RetryableError('ZEROOPS_STEP_TIMEOUT', `${p.executable} did not finish within ${rt.timeoutMs} ms`, { cause: err }));
-          reject(new PermanentError('ZEROOPS_COMMAND_FAILED', `${p.executable} failed (${String(e.code)}): ${stderr.slice(0, 500) || e.message}`, { cause: err }));
+          reject(
+            new PermanentError('ZEROOPS_COMMAND_FAILED', `${p.executable} failed (${String(e.code)}): ${stderr.slice(0, 500) || e.message}`, { cause: err }),
+          );
         },
       );
     });

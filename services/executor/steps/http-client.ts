@@ -46,7 +46,8 @@ function parseTarget(raw: string, guard?: AddressGuard): URL {
   } catch (err) {
     throw new PermanentError('ZEROOPS_STEP_URL_INVALID', `not a URL: ${raw.slice(0, 200)}`, { cause: err });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PermanentError('ZEROOPS_STEP_URL_INVALID', `only http and https URLs are allowed, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new PermanentError('ZEROOPS_STEP_URL_INVALID', `only http and https URLs are allowed, got ${url.protocol}`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // node:http skips `lookup` for IP literals, so they are checked here.
   if (guard && isIP(host) !== 0) guard.check(host, host);

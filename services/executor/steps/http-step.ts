@@ -38,7 +38,16 @@ export function createHttpStep(deps: StepDeps): StepActivity {
       headers['content-type'] ??= 'application/json';
     }
     Object.assign(headers, zeroopsHeaders(deps, rt, body ?? ''));
-    const res = await sendRequest({ method: p.method, url, headers, body, timeoutMs: rt.timeoutMs, signal: rt.signal, guard: deps.guard, expectStatus: p.expectStatus });
+    const res = await sendRequest({
+      method: p.method,
+      url,
+      headers,
+      body,
+      timeoutMs: rt.timeoutMs,
+      signal: rt.signal,
+      guard: deps.guard,
+      expectStatus: p.expectStatus,
+    });
     return { request: { method: p.method, url, headers, body }, response: res };
   };
 }

@@ -6,8 +6,8 @@ import { createNotifyStep } from './notify-step.ts';
 import type { StepActivity, StepDeps } from './types.ts';
 import { createVerifyStep, createWaitStep } from './wait-verify-step.ts';
 
-export { AddressGuard, restrictedKind } from './net-guard.ts';
 export { signBody } from './http-step.ts';
+export { AddressGuard, restrictedKind } from './net-guard.ts';
 export type { IncidentView, StepActivity, StepDeps, StepOutput, StepRuntime, VerifyVerdict } from './types.ts';
 
 /** The side effects of every step type, bound to their dependencies (Temporal-style activities). */

@@ -11,7 +11,7 @@ function inCidr4(ip: string, cidr: string): boolean {
   const bits = bitsRaw === undefined ? 32 : Number(bitsRaw);
   if (!base || isIP(base) !== 4 || !(bits >= 0 && bits <= 32)) return false;
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return ((v4ToInt(ip) & mask) >>> 0) === ((v4ToInt(base) & mask) >>> 0);
+  return (v4ToInt(ip) & mask) >>> 0 === (v4ToInt(base) & mask) >>> 0;
 }
 
 const BLOCKED_V4: [string, string][] = [

@@ -19,7 +19,11 @@ export function createNotifyStep(deps: StepDeps): StepActivity {
         routing_key: p.routingKey === undefined ? '' : renderTemplate(p.routingKey, rt.template),
         event_action: 'trigger',
         dedup_key: rt.idempotencyKey,
-        payload: { summary: text, source: String(a.service ?? ''), severity: a.severity === 'critical' ? 'critical' : a.severity === 'warning' ? 'warning' : 'info' },
+        payload: {
+          summary: text,
+          source: String(a.service ?? ''),
+          severity: a.severity === 'critical' ? 'critical' : a.severity === 'warning' ? 'warning' : 'info',
+        },
       };
     } else payload = { text, anomaly: a, execution: rt.template.execution, playbook: rt.template.playbook };
     const body = JSON.stringify(payload);

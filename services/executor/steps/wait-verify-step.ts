@@ -21,7 +21,12 @@ export function createWaitStep(): StepActivity {
  * deadline, made_worse when the score rose above the score at the start,
  * otherwise not_resolved; `undefined` while it is still too early to say.
  */
-export function verifyVerdict(state: 'open' | 'closed' | undefined, lastScore: number | undefined, scoreBefore: number, deadlinePassed: boolean): VerifyVerdict | undefined {
+export function verifyVerdict(
+  state: 'open' | 'closed' | undefined,
+  lastScore: number | undefined,
+  scoreBefore: number,
+  deadlinePassed: boolean,
+): VerifyVerdict | undefined {
   if (state === 'closed') return 'resolved';
   if (!deadlinePassed) return undefined;
   return lastScore !== undefined && lastScore > scoreBefore ? 'made_worse' : 'not_resolved';
@@ -40,7 +45,12 @@ export function createVerifyStep(deps: StepDeps): StepActivity {
     for (;;) {
       const inc = await deps.readIncident(rt.episodeId);
       const verdict = verifyVerdict(inc?.state, inc?.lastScore, rt.scoreBefore, Date.now() >= deadline);
-      if (verdict) return { verdict, scoreAfter: inc?.lastScore, response: { verdict, episodeState: inc?.state ?? 'unknown', lastScore: inc?.lastScore ?? null, scoreBefore: rt.scoreBefore } };
+      if (verdict)
+        return {
+          verdict,
+          scoreAfter: inc?.lastScore,
+          response: { verdict, episodeState: inc?.state ?? 'unknown', lastScore: inc?.lastScore ?? null, scoreBefore: rt.scoreBefore },
+        };
       await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), rt.signal);
     }
   };

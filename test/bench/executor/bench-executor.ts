@@ -19,7 +19,14 @@ import { assertPlaybook, createExecutor, createPlaybook, listPlaybooks, Playbook
 import { createStore } from '../../../services/store/index.ts';
 import { createTestDatabase } from '../../helpers/postgres.ts';
 
-const { values } = parseArgs({ options: { playbooks: { type: 'string', default: '1000' }, burst: { type: 'string', default: '1000' }, paced: { type: 'string', default: '300' }, rate: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: {
+    playbooks: { type: 'string', default: '1000' },
+    burst: { type: 'string', default: '1000' },
+    paced: { type: 'string', default: '300' },
+    rate: { type: 'string', default: '50' },
+  },
+});
 const N_PLAYBOOKS = Number(values.playbooks);
 const BURST = Number(values.burst);
 const PACED = Number(values.paced);
@@ -50,7 +57,9 @@ for (let i = 0; i < N_PLAYBOOKS; i++) {
   const svc = i % SERVICES;
   const spec = assertPlaybook(
     {
-      name: `pb-${i}`, mode: 'auto', priority: i < SERVICES * kinds.length ? 10 : 0,
+      name: `pb-${i}`,
+      mode: 'auto',
+      priority: i < SERVICES * kinds.length ? 10 : 0,
       match: { service: i < SERVICES * kinds.length ? `svc-${svc}` : `svc-${svc}*`, kinds: [kinds[Math.floor(i / SERVICES) % kinds.length]!], minScore: 0.5 },
       guardrails: { cooldownSeconds: 0, maxConcurrent: 100_000 },
       steps: [{ id: 'act', type: 'http', http: { method: 'POST', url: `${targetUrl}/{{anomaly.id}}` } }],
@@ -62,8 +71,22 @@ for (let i = 0; i < N_PLAYBOOKS; i++) {
 console.log(`stored ${N_PLAYBOOKS} playbooks in ${((now() - t0) / 1000).toFixed(1)} s`);
 
 const mk = (i: number, tag: string): AnomalyEvent => ({
-  id: `${tag}-${i}`, service: `svc-${i % SERVICES}`, episodeId: `${tag}-ep-${i}`, windowStartUnixMs: Date.now() - 10_000, windowEndUnixMs: Date.now(), score: 0.9, likelihood: 0.99,
-  severity: 'critical', kind: kinds[i % kinds.length]!, evidence: [], modelVersion: 'bench', episodeState: 'open', rootCauses: [], attributes: {}, detectedUnixMs: Date.now(), flapping: false,
+  id: `${tag}-${i}`,
+  service: `svc-${i % SERVICES}`,
+  episodeId: `${tag}-ep-${i}`,
+  windowStartUnixMs: Date.now() - 10_000,
+  windowEndUnixMs: Date.now(),
+  score: 0.9,
+  likelihood: 0.99,
+  severity: 'critical',
+  kind: kinds[i % kinds.length]!,
+  evidence: [],
+  modelVersion: 'bench',
+  episodeState: 'open',
+  rootCauses: [],
+  attributes: {},
+  detectedUnixMs: Date.now(),
+  flapping: false,
 });
 
 // Matching alone.
@@ -75,7 +98,10 @@ for (const a of sample) if (catalog.choose(a)) matched++;
 const matchRate = sample.length / ((now() - m0) / 1000);
 console.log(`matching: ${Math.round(matchRate)} anomalies/s against ${catalog.size} playbooks (${matched}/${sample.length} matched)`);
 
-const executor = createExecutor({ bus, store, logger: silentLogger(), telemetry: createTelemetry(), topics, options: { pollMs: 200, maxRunning: 500 } }, config);
+const executor = createExecutor(
+  { bus, store, logger: silentLogger(), telemetry: createTelemetry(), topics, options: { pollMs: 200, maxRunning: 500 } },
+  config,
+);
 await executor.start();
 
 async function waitArrivals(ids: string[], timeoutMs: number): Promise<void> {
@@ -89,8 +115,14 @@ async function waitArrivals(ids: string[], timeoutMs: number): Promise<void> {
 // Burst: executions started per second.
 const burst = Array.from({ length: BURST }, (_, i) => mk(i, 'b'));
 const b0 = now();
-await bus.publish(topics.anomalies, burst.map((a) => ({ key: a.service, value: encodeAnomaly(a) })));
-await waitArrivals(burst.map((a) => a.id), 120_000);
+await bus.publish(
+  topics.anomalies,
+  burst.map((a) => ({ key: a.service, value: encodeAnomaly(a) })),
+);
+await waitArrivals(
+  burst.map((a) => a.id),
+  120_000,
+);
 const bSecs = (Math.max(...burst.map((a) => arrivals.get(a.id)!)) - b0) / 1000;
 console.log(`burst: ${BURST} executions started in ${bSecs.toFixed(2)} s = ${Math.round(BURST / bSecs)} executions/s`);
 
@@ -103,11 +135,16 @@ for (const a of paced) {
   await bus.publish(topics.anomalies, [{ key: a.service, value: encodeAnomaly(a) }]);
   await new Promise((r) => setTimeout(r, 1000 / RATE));
 }
-await waitArrivals(paced.map((a) => a.id), 60_000);
+await waitArrivals(
+  paced.map((a) => a.id),
+  60_000,
+);
 for (const a of paced) delays.push(arrivals.get(a.id)! - sent.get(a.id)!);
 delays.sort((x, y) => x - y);
 const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))]!;
-console.log(`delay anomaly -> first step (${PACED} at ${RATE}/s): p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${delays[delays.length - 1]!.toFixed(1)} ms (target p99 < 200 ms)`);
+console.log(
+  `delay anomaly -> first step (${PACED} at ${RATE}/s): p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${delays[delays.length - 1]!.toFixed(1)} ms (target p99 < 200 ms)`,
+);
 
 await executor.stop(5_000);
 await bus.close();

@@ -138,6 +138,14 @@ function bodiesFor(signal: Signal, format: 'protobuf' | 'json'): Uint8Array[] {
   return b;
 }
 
+/** Non-200 answers of both phases by status, e.g. ` refused: 429 x 12`, or nothing. */
+function refusals(row: Row): string {
+  const counts: Record<string, number> = {};
+  for (const s of [row.max.statuses, row.at80.statuses]) for (const [k, n] of Object.entries(s)) counts[k] = (counts[k] ?? 0) + n;
+  const list = Object.entries(counts).map(([k, n]) => `${k} x ${n}`);
+  return list.length > 0 ? ` refused: ${list.join(', ')}` : '';
+}
+
 const contentType = (format: 'protobuf' | 'json') => (format === 'json' ? 'application/json' : 'application/x-protobuf');
 
 /** Measures one signal and format; the open-loop phase runs at `openRate` req/s when given, else at 80% of the maximum. */
@@ -196,7 +204,7 @@ for (const mode of ['collector', 'null'] as const) {
         const row = await measure(target, mode, signal, format, rep, collectorRow?.openRate);
         rows.push(row);
         console.error(
-          `${mode} ${signal} ${format} (${rep}/${repeat}): ${Math.round(row.max.okPerSecond * ITEMS)} items/s, ${Math.round(row.perCore)} items/CPU-s, p99@80% ${row.at80.p99.toFixed(1)} ms (${row.at80.okPerSecond.toFixed(0)} of ${row.openRate.toFixed(0)} req/s)`,
+          `${mode} ${signal} ${format} (${rep}/${repeat}): ${Math.round(row.max.okPerSecond * ITEMS)} items/s, ${Math.round(row.perCore)} items/CPU-s, p99@80% ${row.at80.p99.toFixed(1)} ms (${row.at80.okPerSecond.toFixed(0)} of ${row.openRate.toFixed(0)} req/s)${refusals(row)}`,
         );
       }
     }

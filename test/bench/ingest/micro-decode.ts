@@ -19,7 +19,10 @@ const js = JSON.stringify(req);
 const cases: Array<[string, () => unknown]> = [
   ['hand-written validate + split', () => splitExportRequest('traces', pb)],
   ['protobufjs decode', () => Req.decode(pb)],
-  ['protobufjs decode + re-encode resources', () => (Req.decode(pb) as unknown as { resourceSpans: protobuf.Message[] }).resourceSpans.map((r) => RS.encode(r).finish())],
+  [
+    'protobufjs decode + re-encode resources',
+    () => (Req.decode(pb) as unknown as { resourceSpans: protobuf.Message[] }).resourceSpans.map((r) => RS.encode(r).finish()),
+  ],
   ['JSON.parse only', () => JSON.parse(js)],
   ['JSON.parse + encode to protobuf', () => encodeJson(SIGNALS.traces.request, JSON.parse(js))],
 ];

@@ -5,7 +5,7 @@ import { topicNames } from '../../../services/bus/topics.ts';
 import { loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry, type Telemetry } from '../../../services/core/telemetry.ts';
-import { anomalies, createStore, incidents, MEMORY_DATA_DIR, services, type Store } from '../../../services/store/index.ts';
+import { anomalies, createStore, incidents, MEMORY_DATA_DIR, type Store, services } from '../../../services/store/index.ts';
 
 function anomaly(id: string, service: string, state: string, windowEndMs: number) {
   return {
@@ -35,9 +35,20 @@ describe('anomaly, incident and service routes', () => {
   beforeAll(async () => {
     store = await createStore({ databaseUrl: '', dataDir: MEMORY_DATA_DIR, poolSize: 1, connectTimeoutMs: 10_000, logger: silentLogger() });
     telemetry = createTelemetry();
-    app = await buildApiApp({ store, bus: createMemoryBus(), config: loadConfig({ ZEROOPS_API_MAX_BODY_BYTES: '1024' }), logger: silentLogger(), telemetry, topics: topicNames('') });
-    await store.db.insert(anomalies).values([anomaly('a1', 'checkout', 'open', t), anomaly('a2', 'checkout', 'ongoing', t + 10_000), anomaly('a3', 'cart', 'open', t + 20_000)]);
-    await store.db.insert(incidents).values({ id: 'checkout:ep', service: 'checkout', kind: 'errors', severity: 'critical', openedAt: new Date(t), maxScore: 0.9, lastScore: 0.9 });
+    app = await buildApiApp({
+      store,
+      bus: createMemoryBus(),
+      config: loadConfig({ ZEROOPS_API_MAX_BODY_BYTES: '1024' }),
+      logger: silentLogger(),
+      telemetry,
+      topics: topicNames(''),
+    });
+    await store.db
+      .insert(anomalies)
+      .values([anomaly('a1', 'checkout', 'open', t), anomaly('a2', 'checkout', 'ongoing', t + 10_000), anomaly('a3', 'cart', 'open', t + 20_000)]);
+    await store.db
+      .insert(incidents)
+      .values({ id: 'checkout:ep', service: 'checkout', kind: 'errors', severity: 'critical', openedAt: new Date(t), maxScore: 0.9, lastScore: 0.9 });
     await store.db.insert(services).values([{ name: 'checkout' }, { name: 'cart' }]);
   });
 
@@ -79,13 +90,19 @@ describe('anomaly, incident and service routes', () => {
 
   it('answers 404 for unknown routes and 413 for oversized bodies', async () => {
     expect((await app.inject('/api/v1/nothing')).statusCode).toBe(404);
-    const big = await app.inject({ method: 'POST', url: '/api/v1/playbooks', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(5000) }) });
+    const big = await app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(5000) }),
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('ZEROOPS_BODY_TOO_LARGE');
   });
 
   it('documents the routes in the OpenAPI document', async () => {
     const doc = (await app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, unknown> };
-    for (const p of ['/api/v1/anomalies', '/api/v1/anomalies/{id}', '/api/v1/incidents', '/api/v1/services', '/api/v1/playbooks']) expect(Object.keys(doc.paths)).toContain(p);
+    for (const p of ['/api/v1/anomalies', '/api/v1/anomalies/{id}', '/api/v1/incidents', '/api/v1/services', '/api/v1/playbooks'])
+      expect(Object.keys(doc.paths)).toContain(p);
   });
 });

@@ -49,10 +49,18 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     const { bus, topic, group } = await setup();
     const keys = keysCoveringPartitions(6);
     // Published before the group exists: a new group must still see these.
-    for (let i = 0; i < 10; i++) await bus.publish(topic, keys.map((k) => rec(k, `${k}#${i}`)));
+    for (let i = 0; i < 10; i++)
+      await bus.publish(
+        topic,
+        keys.map((k) => rec(k, `${k}#${i}`)),
+      );
     const got: ConsumedRecord[] = [];
     await consume(bus, group, topic, got);
-    for (let i = 10; i < 20; i++) await bus.publish(topic, keys.map((k) => rec(k, `${k}#${i}`)));
+    for (let i = 10; i < 20; i++)
+      await bus.publish(
+        topic,
+        keys.map((k) => rec(k, `${k}#${i}`)),
+      );
     await eventually(() => got.length >= keys.length * 20, `${keys.length * 20} records`);
     expect(got).toHaveLength(keys.length * 20);
     for (const k of keys) {
@@ -68,7 +76,7 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     const { bus, topic, group } = await setup();
     const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
     const before = Date.now();
-    await bus.publish(topic, [{ key: 'svc-ü', value: bytes, headers: { 'x-trace': 'abc', empty: '', 'ünï': 'çødé' } }]);
+    await bus.publish(topic, [{ key: 'svc-ü', value: bytes, headers: { 'x-trace': 'abc', empty: '', ünï: 'çødé' } }]);
     const got: ConsumedRecord[] = [];
     await consume(bus, group, topic, got);
     await eventually(() => got.length === 1, 'the record');
@@ -76,14 +84,17 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     expect(r.topic).toBe(topic);
     expect(r.key).toBe('svc-ü');
     expect(Array.from(r.value)).toEqual(Array.from(bytes));
-    expect(r.headers).toEqual({ 'x-trace': 'abc', empty: '', 'ünï': 'çødé' });
+    expect(r.headers).toEqual({ 'x-trace': 'abc', empty: '', ünï: 'çødé' });
     expect(r.partition).toBe(partitionForKey('svc-ü', PARTITIONS));
     expect(r.timestamp).toBeGreaterThanOrEqual(before - 1_000);
   });
 
   it('redelivers the same records after a handler throws, then commits', async () => {
     const { bus, topic, group } = await setup();
-    await bus.publish(topic, Array.from({ length: 5 }, (_, i) => rec('one-key', `v${i}`)));
+    await bus.publish(
+      topic,
+      Array.from({ length: 5 }, (_, i) => rec('one-key', `v${i}`)),
+    );
     const attempts: string[][] = [];
     let failuresLeft = 2;
     await consume(bus, group, topic, [], {
@@ -117,7 +128,10 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     const gotB: ConsumedRecord[] = [];
     const subB = await consume(bus, group, topic, gotB);
     await eventually(() => subA.assignment().length > 0 && subB.assignment().length > 0, 'both members to own partitions');
-    await bus.publish(topic, keys.map((k) => rec(k, `${k}-value`)));
+    await bus.publish(
+      topic,
+      keys.map((k) => rec(k, `${k}-value`)),
+    );
     await eventually(() => seenByA.length > 0, 'member A to receive a batch');
     await subA.stop();
     await eventually(() => new Set(gotB.map(text)).size === keys.length, 'member B to receive every record');
@@ -135,7 +149,9 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     });
     const seenByA: ConsumedRecord[] = [];
     // A ignores the abort signal and never heartbeats: it looks dead to the group.
-    const subA = await consume(bus, group, topic, [], { sessionTimeoutMs: 2_000, eachBatch: async (rs) => {
+    const subA = await consume(bus, group, topic, [], {
+      sessionTimeoutMs: 2_000,
+      eachBatch: async (rs) => {
         seenByA.push(...rs);
         await gate;
       },
@@ -143,8 +159,11 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     const gotB: ConsumedRecord[] = [];
     const subB = await consume(bus, group, topic, gotB, { sessionTimeoutMs: 2_000 });
     await eventually(() => subA.assignment().length > 0 && subB.assignment().length > 0, 'both members to own partitions');
-    await bus.publish(topic, keys.map((k) => rec(k, `${k}-value`)));
-    await eventually(() => new Set(gotB.map(text)).size === keys.length, 'member B to receive every record, A\'s included');
+    await bus.publish(
+      topic,
+      keys.map((k) => rec(k, `${k}-value`)),
+    );
+    await eventually(() => new Set(gotB.map(text)).size === keys.length, "member B to receive every record, A's included");
     expect(seenByA.length).toBeGreaterThan(0);
     const idsB = new Set(gotB.map(idOf));
     for (const r of seenByA) expect(idsB.has(idOf(r))).toBe(true);
@@ -155,8 +174,12 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     const { bus, topic, group } = await setup();
     const owned = { a: new Set<number>(), b: new Set<number>() };
     const track = (who: 'a' | 'b') => ({
-      onAssigned: (tps: TopicPartition[]) => tps.forEach((tp) => owned[who].add(tp.partition)),
-      onRevoked: (tps: TopicPartition[]) => tps.forEach((tp) => owned[who].delete(tp.partition)),
+      onAssigned: (tps: TopicPartition[]) => {
+        for (const tp of tps) owned[who].add(tp.partition);
+      },
+      onRevoked: (tps: TopicPartition[]) => {
+        for (const tp of tps) owned[who].delete(tp.partition);
+      },
     });
     const gotA: ConsumedRecord[] = [];
     const gotB: ConsumedRecord[] = [];
@@ -174,7 +197,11 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     expect([...owned.b].sort()).toEqual(tpIds(subB.assignment()));
 
     const keys = keysCoveringPartitions(12);
-    for (let i = 0; i < 3; i++) await bus.publish(topic, keys.map((k) => rec(k, `${k}#${i}`)));
+    for (let i = 0; i < 3; i++)
+      await bus.publish(
+        topic,
+        keys.map((k) => rec(k, `${k}#${i}`)),
+      );
     await eventually(() => gotA.length + gotB.length >= keys.length * 3, 'every record');
     const ids = [...gotA, ...gotB].map(idOf);
     expect(new Set(ids).size).toBe(keys.length * 3);
@@ -215,12 +242,18 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
 
   it('resumes a restarted member at the committed offset', async () => {
     const { bus, topic, group } = await setup();
-    await bus.publish(topic, Array.from({ length: 10 }, (_, i) => rec('k', `old-${i}`)));
+    await bus.publish(
+      topic,
+      Array.from({ length: 10 }, (_, i) => rec('k', `old-${i}`)),
+    );
     const first: ConsumedRecord[] = [];
     const sub = await consume(bus, group, topic, first);
     await eventually(() => first.length === 10, 'the first 10 records');
     await sub.stop();
-    await bus.publish(topic, Array.from({ length: 5 }, (_, i) => rec('k', `new-${i}`)));
+    await bus.publish(
+      topic,
+      Array.from({ length: 5 }, (_, i) => rec('k', `new-${i}`)),
+    );
     const second: ConsumedRecord[] = [];
     await consume(bus, group, topic, second);
     await eventually(() => second.length >= 5, 'the 5 new records');
@@ -233,7 +266,10 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     await bus.ping();
     await bus.close();
     await bus.close();
-    const err = await bus.publish(topic, [rec('k', 'v')]).then(() => null, (e: unknown) => e);
+    const err = await bus.publish(topic, [rec('k', 'v')]).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as RetryableError).code).toBe('ZEROOPS_BUS_UNAVAILABLE');
   });

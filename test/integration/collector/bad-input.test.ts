@@ -7,8 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTelemetry, silentLogger } from '../../../services/core/index.ts';
 import { createCollector } from '../../../services/collector/index.ts';
+import { createTelemetry, silentLogger } from '../../../services/core/index.ts';
 import { encodeExportRequest } from '../../../services/otlp/index.ts';
 import { Writer } from '../../../services/otlp/writer.ts';
 import { traceRequest } from '../../fixtures/otlp/generate.ts';
@@ -24,7 +24,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function post(path: string, body: Uint8Array | string, headers: Record<string, string> = { 'content-type': PB }, method = 'POST'): Promise<{ status: number; text: string; headers: Headers }> {
+async function post(
+  path: string,
+  body: Uint8Array | string,
+  headers: Record<string, string> = { 'content-type': PB },
+  method = 'POST',
+): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(`${h.collector.httpAddress()}${path}`, { method, headers, body: method === 'GET' ? undefined : body });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
@@ -58,9 +63,27 @@ describe('OTLP/HTTP bad input', () => {
     ['JSON of the wrong shape', () => '{"resourceSpans": {"x": 1}}', 'application/json', 400, /resourceSpans: expected an array/],
     ['empty JSON body', () => '', 'application/json', 400, /empty body/],
     ['invalid UTF-8 in JSON', () => Uint8Array.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), 'application/json', 400, /not valid UTF-8/],
-    ['unpaired surrogate in a JSON string', () => '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"stringValue":"\\ud800"}}]}}]}', 'application/json', 400, /stringValue: string holds an unpaired UTF-16 surrogate/],
-    ['deeply nested JSON attribute', () => JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: nested(50) }] }] }] }), 'application/json', 400, /nested deeper than 32/],
-    ['deeply nested protobuf attribute', () => nestedProtobuf(50), PB, 400, /nested deeper than 32 levels in ResourceSpans\[0\]\.scope_spans\.spans\.attributes/],
+    [
+      'unpaired surrogate in a JSON string',
+      () => '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"stringValue":"\\ud800"}}]}}]}',
+      'application/json',
+      400,
+      /stringValue: string holds an unpaired UTF-16 surrogate/,
+    ],
+    [
+      'deeply nested JSON attribute',
+      () => JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: nested(50) }] }] }] }),
+      'application/json',
+      400,
+      /nested deeper than 32/,
+    ],
+    [
+      'deeply nested protobuf attribute',
+      () => nestedProtobuf(50),
+      PB,
+      400,
+      /nested deeper than 32 levels in ResourceSpans\[0\]\.scope_spans\.spans\.attributes/,
+    ],
     ['wrong content type', () => valid(), 'text/plain', 415, /unsupported Content-Type .{1,2}text\/plain/],
   ])('%s', async (_name, body, contentType, status, message) => {
     const path = contentType === 'application/json' && String(body()).includes('resourceLogs') ? '/v1/logs' : '/v1/traces';
@@ -70,7 +93,9 @@ describe('OTLP/HTTP bad input', () => {
   });
 
   it('invalid UTF-8 in a protobuf string names the field', async () => {
-    const bytes = Buffer.from(encodeExportRequest('traces', { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '01'.repeat(16), spanId: '02'.repeat(8), name: 'AB' }] }] }] }));
+    const bytes = Buffer.from(
+      encodeExportRequest('traces', { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '01'.repeat(16), spanId: '02'.repeat(8), name: 'AB' }] }] }] }),
+    );
     bytes[bytes.indexOf(Buffer.from('AB'))] = 0xc3;
     const res = await post('/v1/traces', bytes);
     expect(res.status).toBe(400);
@@ -127,7 +152,9 @@ describe('OTLP/HTTP bad input', () => {
     (spans[1] as Record<string, unknown>).spanId = 'abcd';
     const res = await post('/v1/traces', JSON.stringify(req), { 'content-type': 'application/json' });
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.text)).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: '1 of 4 spans refused: Span.span_id has 2 bytes, expected 8' } });
+    expect(JSON.parse(res.text)).toEqual({
+      partialSuccess: { rejectedSpans: '1', errorMessage: '1 of 4 spans refused: Span.span_id has 2 bytes, expected 8' },
+    });
     expect(h.telemetry.snapshot()['zeroops.collector.items{outcome=refused,reason=invalid_item,signal=traces}']).toBe(1);
   });
 
@@ -153,10 +180,13 @@ function slowRequest(body: Uint8Array, first: number): { finish(): void; status:
   const url = new URL(`${h.collector.httpAddress()}/v1/traces`);
   let finish = (): void => {};
   const status = new Promise<number>((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': PB, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': PB, 'content-length': String(body.length) } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.write(body.subarray(0, first));
     finish = () => req.end(body.subarray(first));
@@ -174,10 +204,14 @@ async function waitUntil(cond: () => boolean, timeoutMs = 10_000): Promise<void>
 
 describe('auth and gRPC', () => {
   it('bearer tokens: 401 without or with a wrong token, 200 with a valid one; gRPC UNAUTHENTICATED', async () => {
-    const c = createCollector({ bus: h.bus, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics }, { ...h.config, ingestTokens: ['s3cret', 'other'] });
+    const c = createCollector(
+      { bus: h.bus, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics },
+      { ...h.config, ingestTokens: ['s3cret', 'other'] },
+    );
     await c.start();
     try {
-      const send = (auth?: string) => fetch(`${c.httpAddress()}/v1/traces`, { method: 'POST', headers: { 'content-type': PB, ...(auth ? { authorization: auth } : {}) }, body: valid() });
+      const send = (auth?: string) =>
+        fetch(`${c.httpAddress()}/v1/traces`, { method: 'POST', headers: { 'content-type': PB, ...(auth ? { authorization: auth } : {}) }, body: valid() });
       const none = await send();
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toBe('Bearer');
@@ -201,7 +235,15 @@ describe('auth and gRPC', () => {
   it('every refused request was counted and no bytes are held', () => {
     const snap = h.telemetry.snapshot();
     const refused = Object.entries(snap).filter(([k]) => k.startsWith('zeroops.collector.requests{') && k.includes('outcome=refused'));
-    expect([...new Set(refused.map(([k]) => /reason=([a-z_]+)/.exec(k)?.[1]))].sort()).toEqual(['busy', 'malformed', 'method_not_allowed', 'not_found', 'too_large', 'too_many_items', 'unsupported_media_type']);
+    expect([...new Set(refused.map(([k]) => /reason=([a-z_]+)/.exec(k)?.[1]))].sort()).toEqual([
+      'busy',
+      'malformed',
+      'method_not_allowed',
+      'not_found',
+      'too_large',
+      'too_many_items',
+      'unsupported_media_type',
+    ]);
     expect(h.collector.bytesInFlight()).toBe(0);
   });
 });

@@ -93,7 +93,11 @@ describe('collector under mutated requests', () => {
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
     expect(Object.keys(counts).sort()).toEqual(['200', '400']);
-    const ok = await fetch(`${h.collector.httpAddress()}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeExportRequest('logs', seedRequest('logs', 1)) });
+    const ok = await fetch(`${h.collector.httpAddress()}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: encodeExportRequest('logs', seedRequest('logs', 1)),
+    });
     expect(ok.status).toBe(200);
     expect(h.collector.bytesInFlight()).toBe(0);
     expect(process.memoryUsage().heapUsed).toBeLessThan(512 * 1024 * 1024);

@@ -73,17 +73,29 @@ async function readBack(signal: Signal, service: string, sentJson: Uint8Array, k
 
 function traceExporter(p: Protocol): Exporter<never> {
   const u = url(p, '/v1/traces');
-  return (p === 'grpc' ? new TraceGrpc({ url: u, ...gz(p) }) : p === 'http/json' ? new TraceJson({ url: u, ...gz(p) }) : new TraceProto({ url: u })) as unknown as Exporter<never>;
+  return (p === 'grpc'
+    ? new TraceGrpc({ url: u, ...gz(p) })
+    : p === 'http/json'
+      ? new TraceJson({ url: u, ...gz(p) })
+      : new TraceProto({ url: u })) as unknown as Exporter<never>;
 }
 
 function metricExporter(p: Protocol): Exporter<never> {
   const u = url(p, '/v1/metrics');
-  return (p === 'grpc' ? new MetricsGrpc({ url: u, ...gz(p) }) : p === 'http/json' ? new MetricsJson({ url: u, ...gz(p) }) : new MetricsProto({ url: u })) as unknown as Exporter<never>;
+  return (p === 'grpc'
+    ? new MetricsGrpc({ url: u, ...gz(p) })
+    : p === 'http/json'
+      ? new MetricsJson({ url: u, ...gz(p) })
+      : new MetricsProto({ url: u })) as unknown as Exporter<never>;
 }
 
 function logExporter(p: Protocol): Exporter<never> {
   const u = url(p, '/v1/logs');
-  return (p === 'grpc' ? new LogsGrpc({ url: u, ...gz(p) }) : p === 'http/json' ? new LogsJson({ url: u, ...gz(p) }) : new LogsProto({ url: u })) as unknown as Exporter<never>;
+  return (p === 'grpc'
+    ? new LogsGrpc({ url: u, ...gz(p) })
+    : p === 'http/json'
+      ? new LogsJson({ url: u, ...gz(p) })
+      : new LogsProto({ url: u })) as unknown as Exporter<never>;
 }
 
 class ManualReader extends MetricReader {
@@ -96,16 +108,23 @@ describe.each(PROTOCOLS)('SDK exporters over %s', (protocol) => {
 
   it('traces arrive field by field', async () => {
     const memory = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': `${service}-t`, 'deployment.environment': 'test', 'host.cpus': 2 }), spanProcessors: [new SimpleSpanProcessor(memory)] });
-    const tracer = provider.getTracer('interop', '1.0.0');
-    tracer.startActiveSpan('GET /orders', { kind: 1, attributes: { 'http.route': '/orders', 'http.status_code': 503, ratio: 0.25, ok: false, tags: ['a', 'b'] } }, (parent) => {
-      const child = tracer.startSpan('SELECT orders', { kind: 2, attributes: { 'db.system': 'postgresql', 'ünïcode': 'ßpan ✓' } });
-      child.addEvent('retry', { attempt: 2 });
-      child.setStatus({ code: 2, message: 'timeout' });
-      child.end();
-      parent.addLink({ context: child.spanContext(), attributes: { why: 'follows' } });
-      parent.end();
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': `${service}-t`, 'deployment.environment': 'test', 'host.cpus': 2 }),
+      spanProcessors: [new SimpleSpanProcessor(memory)],
     });
+    const tracer = provider.getTracer('interop', '1.0.0');
+    tracer.startActiveSpan(
+      'GET /orders',
+      { kind: 1, attributes: { 'http.route': '/orders', 'http.status_code': 503, ratio: 0.25, ok: false, tags: ['a', 'b'] } },
+      (parent) => {
+        const child = tracer.startSpan('SELECT orders', { kind: 2, attributes: { 'db.system': 'postgresql', ünïcode: 'ßpan ✓' } });
+        child.addEvent('retry', { attempt: 2 });
+        child.setStatus({ code: 2, message: 'timeout' });
+        child.end();
+        parent.addLink({ context: child.spanContext(), attributes: { why: 'follows' } });
+        parent.end();
+      },
+    );
     const spans = memory.getFinishedSpans();
     expect(spans).toHaveLength(2);
     await send(traceExporter(protocol), spans as never);
@@ -125,14 +144,22 @@ describe.each(PROTOCOLS)('SDK exporters over %s', (protocol) => {
     const { resourceMetrics, errors } = await reader.collect();
     expect(errors).toEqual([]);
     await send(metricExporter(protocol), resourceMetrics as never);
-    const { got, sent } = await readBack('metrics', `${service}-m`, JsonMetricsSerializer.serializeRequest(resourceMetrics as never) as Uint8Array, 'resourceMetrics');
+    const { got, sent } = await readBack(
+      'metrics',
+      `${service}-m`,
+      JsonMetricsSerializer.serializeRequest(resourceMetrics as never) as Uint8Array,
+      'resourceMetrics',
+    );
     expect(got).toEqual(sent);
     await provider.shutdown();
   });
 
   it('logs arrive field by field', async () => {
     const memory = new InMemoryLogRecordExporter();
-    const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': `${service}-l` }), processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': `${service}-l` }),
+      processors: [new SimpleLogRecordProcessor({ exporter: memory })],
+    });
     const logger = provider.getLogger('interop');
     logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: 'payment failed', attributes: { 'order.id': 42, retry: true } });
     logger.emit({ severityNumber: SeverityNumber.INFO, body: { structured: 'body', n: 1 } as never });

@@ -34,7 +34,12 @@ describe('the README playbook example', () => {
   });
 
   it('is a valid playbook as documented', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/playbooks/validate', headers: { 'content-type': 'application/yaml' }, payload: readmePlaybook() });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/validate',
+      headers: { 'content-type': 'application/yaml' },
+      payload: readmePlaybook(),
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ valid: true, playbook: { name: 'restart-checkout', mode: 'auto' } });
   });

@@ -5,7 +5,7 @@ import type { Component } from '../../../services/core/component.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createExecutor, signBody } from '../../../services/executor/index.ts';
-import { executions, executionSteps } from '../../../services/store/index.ts';
+import { executionSteps, executions } from '../../../services/store/index.ts';
 import { anomaly, type Harness, openHarness, publishAnomalies, type StepTarget, startStepTarget, until, upsertIncident } from './harness.ts';
 
 describe('executor: anomaly -> playbook -> signed http step -> verified outcome', () => {
@@ -17,9 +17,16 @@ describe('executor: anomaly -> playbook -> signed http step -> verified outcome'
   beforeAll(async () => {
     h = await openHarness({ ZEROOPS_HMAC_SECRET: 'sign-key-1' }, { API_TOKEN: 'tok-secret-123' });
     target = await startStepTarget();
-    executor = createExecutor({ bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } }, h.config);
+    executor = createExecutor(
+      { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } },
+      h.config,
+    );
     await executor.start();
-    await h.bus.subscribe({ groupId: 'test-outcomes', topics: [h.topics.outcomes], eachBatch: async (rs) => void outcomes.push(...rs.map((r) => decodeOutcome(r.value))) });
+    await h.bus.subscribe({
+      groupId: 'test-outcomes',
+      topics: [h.topics.outcomes],
+      eachBatch: async (rs) => void outcomes.push(...rs.map((r) => decodeOutcome(r.value))),
+    });
   });
   afterAll(async () => {
     await executor?.stop();
@@ -30,9 +37,22 @@ describe('executor: anomaly -> playbook -> signed http step -> verified outcome'
   it('runs the chosen playbook once per episode, signs the request, redacts the secret and reports resolved', async () => {
     const app = await h.app();
     const spec = (name: string, priority: number, path: string) => ({
-      name, mode: 'auto', priority, match: { service: 'check*', kinds: ['errors'], minSeverity: 'warning' }, guardrails: { cooldownSeconds: 0, maxConcurrent: 10 },
+      name,
+      mode: 'auto',
+      priority,
+      match: { service: 'check*', kinds: ['errors'], minSeverity: 'warning' },
+      guardrails: { cooldownSeconds: 0, maxConcurrent: 10 },
       steps: [
-        { id: 'restart', type: 'http', http: { method: 'POST', url: `${target.url}${path}/{{anomaly.service}}`, headers: { authorization: 'Bearer {{secret.API_TOKEN}}' }, body: { episode: '{{anomaly.episodeId}}' } } },
+        {
+          id: 'restart',
+          type: 'http',
+          http: {
+            method: 'POST',
+            url: `${target.url}${path}/{{anomaly.service}}`,
+            headers: { authorization: 'Bearer {{secret.API_TOKEN}}' },
+            body: { episode: '{{anomaly.episodeId}}' },
+          },
+        },
         { id: 'check', type: 'verify', verify: { deadlineSeconds: 20, pollSeconds: 0.1 } },
       ],
     });
@@ -48,11 +68,16 @@ describe('executor: anomaly -> playbook -> signed http step -> verified outcome'
     expect(req!.headers['idempotency-key']).toMatch(new RegExp(`^ep-http:${high.id}@1:restart$`));
 
     await upsertIncident(h.store, 'ep-http', { state: 'closed', lastScore: 0.2 });
-    const row = await until('execution finished', async () => (await h.store.db.select().from(executions).where(eq(executions.episodeId, 'ep-http'))).find((e) => e.finishedAt));
+    const row = await until('execution finished', async () =>
+      (await h.store.db.select().from(executions).where(eq(executions.episodeId, 'ep-http'))).find((e) => e.finishedAt),
+    );
     expect(row).toMatchObject({ playbookId: high.id, status: 'succeeded', outcome: 'resolved', scoreAfter: 0.2 });
     expect(target.received.filter((r) => r.path.endsWith('/checkout'))).toHaveLength(1);
     const steps = await h.store.db.select().from(executionSteps).where(eq(executionSteps.executionId, row.id));
-    expect(steps.map((s) => [s.name, s.status])).toEqual([['restart', 'succeeded'], ['check', 'succeeded']]);
+    expect(steps.map((s) => [s.name, s.status])).toEqual([
+      ['restart', 'succeeded'],
+      ['check', 'succeeded'],
+    ]);
     expect(JSON.stringify(steps)).not.toContain('tok-secret-123');
     expect(JSON.stringify(steps)).toContain('[redacted]');
     const o = await until('outcome event', async () => outcomes.find((x) => x.executionId === row.id));

@@ -14,7 +14,10 @@ describe('guardrails hold under a storm (in-process bus, real Postgres)', () => 
   beforeAll(async () => {
     h = await openHarness();
     target = await startStepTarget();
-    executor = createExecutor({ bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } }, h.config);
+    executor = createExecutor(
+      { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } },
+      h.config,
+    );
     await executor.start();
   });
   afterAll(async () => {
@@ -28,17 +31,35 @@ describe('guardrails hold under a storm (in-process bus, real Postgres)', () => 
   });
 
   const add = (name: string, service: string, guardrails: Record<string, unknown>, steps?: unknown[]) =>
-    createPlaybook(h.store.db, assertPlaybook({ name, mode: 'auto', match: { service }, guardrails, steps: steps ?? [{ id: 'act', type: 'http', http: { method: 'POST', url: `${target.url}/${name}/{{anomaly.episodeId}}` } }] }, { secrets: {}, commandAllowlist: [] }), 'test');
+    createPlaybook(
+      h.store.db,
+      assertPlaybook(
+        {
+          name,
+          mode: 'auto',
+          match: { service },
+          guardrails,
+          steps: steps ?? [{ id: 'act', type: 'http', http: { method: 'POST', url: `${target.url}/${name}/{{anomaly.episodeId}}` } }],
+        },
+        { secrets: {}, commandAllowlist: [] },
+      ),
+      'test',
+    );
   const rowsFor = async (pbId: string) => h.store.db.select().from(executions).where(eq(executions.playbookId, pbId));
-  const settled = (n: number, pbId: string) => until(`${n} decided executions`, async () => {
-    const rows = await rowsFor(pbId);
-    return rows.length >= n && rows.every((r) => r.status === 'skipped' || r.finishedAt) ? rows : undefined;
-  });
+  const settled = (n: number, pbId: string) =>
+    until(`${n} decided executions`, async () => {
+      const rows = await rowsFor(pbId);
+      return rows.length >= n && rows.every((r) => r.status === 'skipped' || r.finishedAt) ? rows : undefined;
+    });
   const skippedBy = (rows: ExecutionRow[]) => rows.filter((r) => r.status === 'skipped').map((r) => r.reason.split(':')[0]);
 
   it('cooldown per service: 40 episodes of one service in a storm act once', async () => {
     const pb = await add('cool', 'cool-svc', { cooldownSeconds: 3600, maxConcurrent: 100 });
-    await publishAnomalies(h.bus, h.topics.anomalies, Array.from({ length: 40 }, (_, i) => anomaly({ service: 'cool-svc', episodeId: `cool-${i}` })));
+    await publishAnomalies(
+      h.bus,
+      h.topics.anomalies,
+      Array.from({ length: 40 }, (_, i) => anomaly({ service: 'cool-svc', episodeId: `cool-${i}` })),
+    );
     const rows = await settled(40, pb.id);
     expect(rows.filter((r) => r.status === 'succeeded')).toHaveLength(1);
     expect(skippedBy(rows)).toEqual(Array(39).fill('guardrail cooldown'));
@@ -47,14 +68,22 @@ describe('guardrails hold under a storm (in-process bus, real Postgres)', () => 
 
   it('max runs per hour per playbook, then the fleet-wide budget', async () => {
     const pb = await add('rate', 'rate-*', { cooldownSeconds: 0, maxRunsPerHour: 3, maxConcurrent: 100 });
-    await publishAnomalies(h.bus, h.topics.anomalies, Array.from({ length: 20 }, (_, i) => anomaly({ service: `rate-${i}`, episodeId: `rate-${i}` })));
+    await publishAnomalies(
+      h.bus,
+      h.topics.anomalies,
+      Array.from({ length: 20 }, (_, i) => anomaly({ service: `rate-${i}`, episodeId: `rate-${i}` })),
+    );
     const rows = await settled(20, pb.id);
     expect(rows.filter((r) => r.status === 'succeeded')).toHaveLength(3);
     expect(skippedBy(rows)).toEqual(Array(17).fill('guardrail max_runs_per_hour'));
 
     const acted = (await h.store.db.select().from(executions)).filter((r) => r.status === 'succeeded').length;
     const fleet = await add('fleet', 'fleet-*', { cooldownSeconds: 0, fleetMaxRunsPerHour: acted + 2, maxConcurrent: 100 });
-    await publishAnomalies(h.bus, h.topics.anomalies, Array.from({ length: 10 }, (_, i) => anomaly({ service: `fleet-${i}`, episodeId: `fleet-${i}` })));
+    await publishAnomalies(
+      h.bus,
+      h.topics.anomalies,
+      Array.from({ length: 10 }, (_, i) => anomaly({ service: `fleet-${i}`, episodeId: `fleet-${i}` })),
+    );
     const frows = await settled(10, fleet.id);
     expect(frows.filter((r) => r.status === 'succeeded')).toHaveLength(2);
     expect(skippedBy(frows)).toEqual(Array(8).fill('guardrail fleet_budget'));
@@ -63,7 +92,11 @@ describe('guardrails hold under a storm (in-process bus, real Postgres)', () => 
   it('max concurrent: unfinished executions of a playbook block new ones', async () => {
     target.stall.add('/conc/');
     const pb = await add('conc', 'conc-*', { cooldownSeconds: 0, maxConcurrent: 2 });
-    await publishAnomalies(h.bus, h.topics.anomalies, Array.from({ length: 6 }, (_, i) => anomaly({ service: `conc-${i}`, episodeId: `conc-${i}` })));
+    await publishAnomalies(
+      h.bus,
+      h.topics.anomalies,
+      Array.from({ length: 6 }, (_, i) => anomaly({ service: `conc-${i}`, episodeId: `conc-${i}` })),
+    );
     await until('6 decisions', async () => (await rowsFor(pb.id)).length === 6);
     const rows = await rowsFor(pb.id);
     expect(skippedBy(rows)).toEqual(Array(4).fill('guardrail max_concurrent'));

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildApiApp, type ApiApp } from '../../../services/api/app.ts';
+import { type ApiApp, buildApiApp } from '../../../services/api/app.ts';
 import { type Bus, createMemoryBus, topicNames } from '../../../services/bus/index.ts';
 import { type AnomalyEvent, encodeAnomaly } from '../../../services/bus/messages.ts';
 import { type Config, loadConfig } from '../../../services/core/config.ts';
@@ -23,7 +23,10 @@ export interface Harness {
 /** Opens a {@link Harness}; `env` adds settings (as environment variables). */
 export async function openHarness(env: Record<string, string> = {}, secrets: Record<string, string> = {}): Promise<Harness> {
   const db = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: db.url, ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_TOPIC_PARTITIONS: '2', ZEROOPS_DATABASE_POOL: '4', ...env }, { secrets });
+  const config = loadConfig(
+    { DATABASE_URL: db.url, ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_TOPIC_PARTITIONS: '2', ZEROOPS_DATABASE_POOL: '4', ...env },
+    { secrets },
+  );
   const store = await createStore({ databaseUrl: db.url, dataDir: ':memory:', poolSize: 4, connectTimeoutMs: 5_000, logger: silentLogger() });
   const bus = createMemoryBus({ partitions: 2 });
   await bus.connect();
@@ -53,20 +56,56 @@ export async function openHarness(env: Record<string, string> = {}, secrets: Rec
 export function anomaly(over: Partial<AnomalyEvent> = {}): AnomalyEvent {
   const now = Date.now();
   return {
-    id: `a-${Math.random().toString(36).slice(2)}`, service: 'checkout', episodeId: 'ep-1', windowStartUnixMs: now - 10_000, windowEndUnixMs: now, score: 0.9, likelihood: 0.99,
-    severity: 'critical', kind: 'errors', evidence: [], modelVersion: 'test', episodeState: 'open', rootCauses: [], attributes: {}, detectedUnixMs: now, flapping: false, ...over,
+    id: `a-${Math.random().toString(36).slice(2)}`,
+    service: 'checkout',
+    episodeId: 'ep-1',
+    windowStartUnixMs: now - 10_000,
+    windowEndUnixMs: now,
+    score: 0.9,
+    likelihood: 0.99,
+    severity: 'critical',
+    kind: 'errors',
+    evidence: [],
+    modelVersion: 'test',
+    episodeState: 'open',
+    rootCauses: [],
+    attributes: {},
+    detectedUnixMs: now,
+    flapping: false,
+    ...over,
   };
 }
 
 /** Publishes anomaly events on the anomalies topic (key = service). */
 export async function publishAnomalies(bus: Bus, topic: string, events: AnomalyEvent[]): Promise<void> {
-  await bus.publish(topic, events.map((a) => ({ key: a.service, value: encodeAnomaly(a) })));
+  await bus.publish(
+    topic,
+    events.map((a) => ({ key: a.service, value: encodeAnomaly(a) })),
+  );
 }
 
 /** Writes the detector's incidents row for an episode. */
-export async function upsertIncident(store: Store, id: string, fields: { state?: 'open' | 'closed'; lastScore?: number; flapping?: boolean; service?: string }): Promise<void> {
-  const row = { id, service: fields.service ?? 'checkout', kind: 'errors', severity: 'critical', state: fields.state ?? 'open', openedAt: new Date(), lastScore: fields.lastScore ?? 0.9, maxScore: 0.9, flapping: fields.flapping ?? false, ...(fields.state === 'closed' ? { closedAt: new Date() } : {}) };
-  await store.db.insert(incidents).values(row).onConflictDoUpdate({ target: incidents.id, set: { state: row.state, lastScore: row.lastScore, flapping: row.flapping, updatedAt: new Date() } });
+export async function upsertIncident(
+  store: Store,
+  id: string,
+  fields: { state?: 'open' | 'closed'; lastScore?: number; flapping?: boolean; service?: string },
+): Promise<void> {
+  const row = {
+    id,
+    service: fields.service ?? 'checkout',
+    kind: 'errors',
+    severity: 'critical',
+    state: fields.state ?? 'open',
+    openedAt: new Date(),
+    lastScore: fields.lastScore ?? 0.9,
+    maxScore: 0.9,
+    flapping: fields.flapping ?? false,
+    ...(fields.state === 'closed' ? { closedAt: new Date() } : {}),
+  };
+  await store.db
+    .insert(incidents)
+    .values(row)
+    .onConflictDoUpdate({ target: incidents.id, set: { state: row.state, lastScore: row.lastScore, flapping: row.flapping, updatedAt: new Date() } });
 }
 
 /** A request a {@link StepTarget} received. */
@@ -100,7 +139,11 @@ export interface StepTarget {
 export async function startStepTarget(): Promise<StepTarget> {
   const held: (() => void)[] = [];
   const t: StepTarget = {
-    url: '', received: [], applied: new Map(), failNext: 0, stall: new Set(),
+    url: '',
+    received: [],
+    applied: new Map(),
+    failNext: 0,
+    stall: new Set(),
     release() {
       for (const h of held.splice(0)) h();
     },
@@ -109,15 +152,17 @@ export async function startStepTarget(): Promise<StepTarget> {
       for (;;) {
         const hits = t.received.filter(pred);
         if (hits.length >= n) return hits;
-        if (Date.now() > deadline) throw new Error(`expected ${n} request(s), got ${hits.length}: ${t.received.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`expected ${n} request(s), got ${hits.length}: ${t.received.map((r) => `${r.method} ${r.path}`).join(', ')}`);
         await new Promise((r) => setTimeout(r, 25));
       }
     },
-    close: () => new Promise((resolve) => {
-      t.release();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        t.release();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];

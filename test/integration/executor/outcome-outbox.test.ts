@@ -36,7 +36,8 @@ describe('outcome outbox: outcomes the bus refused are republished once it is ba
     await e.start();
     return e;
   };
-  const rowOf = async (episodeId: string): Promise<ExecutionRow | undefined> => (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId)))[0];
+  const rowOf = async (episodeId: string): Promise<ExecutionRow | undefined> =>
+    (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId)))[0];
   const create = async (spec: Record<string, unknown>) => {
     const r = await app.inject({ method: 'POST', url: '/api/v1/playbooks', payload: { guardrails: { cooldownSeconds: 0, maxConcurrent: 10 }, ...spec } });
     expect(r.statusCode, r.body).toBe(201);
@@ -45,14 +46,27 @@ describe('outcome outbox: outcomes the bus refused are republished once it is ba
   it('an execution that finishes while the bus is down, and a rejection made then, reach the outcomes topic after the outage', async () => {
     const firstTelemetry = createTelemetry();
     const first = await startExecutor(h.bus, firstTelemetry);
-    await create({ name: 'held', mode: 'auto', match: { service: 'held' }, steps: [{ id: 'act', type: 'http', http: { method: 'POST', url: `${target.url}/hold` } }] });
-    await create({ name: 'asked', mode: 'suggest', match: { service: 'asked' }, steps: [{ id: 'act', type: 'http', http: { method: 'POST', url: `${target.url}/asked` } }] });
+    await create({
+      name: 'held',
+      mode: 'auto',
+      match: { service: 'held' },
+      steps: [{ id: 'act', type: 'http', http: { method: 'POST', url: `${target.url}/hold` } }],
+    });
+    await create({
+      name: 'asked',
+      mode: 'suggest',
+      match: { service: 'asked' },
+      steps: [{ id: 'act', type: 'http', http: { method: 'POST', url: `${target.url}/asked` } }],
+    });
     target.stall.add('/hold');
-    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'held', episodeId: 'held-1', kind: 'latency' }), anomaly({ service: 'asked', episodeId: 'asked-1' })]);
+    await publishAnomalies(h.bus, h.topics.anomalies, [
+      anomaly({ service: 'held', episodeId: 'held-1', kind: 'latency' }),
+      anomaly({ service: 'asked', episodeId: 'asked-1' }),
+    ]);
     await target.waitFor((r) => r.path === '/hold', 1);
     const asked = await until('the suggestion awaiting approval', async () => (await rowOf('asked-1'))?.status === 'awaiting_approval' && rowOf('asked-1'));
     // Its awaiting_approval outcome went out while the bus was up.
-    expect((await until('awaiting_approval marked published', async () => (await rowOf('asked-1'))?.outcomePublished && true))).toBe(true);
+    expect(await until('awaiting_approval marked published', async () => (await rowOf('asked-1'))?.outcomePublished && true)).toBe(true);
 
     // Outage: the bus refuses everything. The held step finishes, and a human rejects the suggestion.
     await h.bus.close();
@@ -72,7 +86,11 @@ describe('outcome outbox: outcomes the bus refused are republished once it is ba
     liveBus = createMemoryBus({ partitions: 2 });
     await liveBus.connect();
     const received: OutcomeEvent[] = [];
-    await liveBus.subscribe({ groupId: 'trainer-like', topics: [h.topics.outcomes], eachBatch: async (rs) => void received.push(...rs.map((r) => decodeOutcome(r.value))) });
+    await liveBus.subscribe({
+      groupId: 'trainer-like',
+      topics: [h.topics.outcomes],
+      eachBatch: async (rs) => void received.push(...rs.map((r) => decodeOutcome(r.value))),
+    });
     await startExecutor(liveBus, createTelemetry());
     await until('both outcomes republished', async () => received.length >= 2);
     const byId = new Map(received.map((o) => [o.executionId, o]));
@@ -83,7 +101,14 @@ describe('outcome outbox: outcomes the bus refused are republished once it is ba
     expect((await rowOf('asked-1'))?.outcomePublished).toBe(true);
 
     // Marked: a further sweep has nothing left to send.
-    const probe = createOutcomeOutbox({ db: h.store.db, bus: liveBus, topic: h.topics.outcomes, logger: silentLogger(), telemetry: createTelemetry(), graceMs: 0 });
+    const probe = createOutcomeOutbox({
+      db: h.store.db,
+      bus: liveBus,
+      topic: h.topics.outcomes,
+      logger: silentLogger(),
+      telemetry: createTelemetry(),
+      graceMs: 0,
+    });
     expect(await probe.sweep()).toBe(0);
     expect(received.filter((o) => o.executionId === held.id)).toHaveLength(1);
   });

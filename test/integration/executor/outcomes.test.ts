@@ -6,7 +6,7 @@ import type { Component } from '../../../services/core/component.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createExecutor } from '../../../services/executor/index.ts';
-import { executions, executionSteps } from '../../../services/store/index.ts';
+import { executionSteps, executions } from '../../../services/store/index.ts';
 import { anomaly, type Harness, openHarness, publishAnomalies, type StepTarget, startStepTarget, until, upsertIncident } from './harness.ts';
 
 describe('outcomes, approvals, retries, undo and escalation', () => {
@@ -19,9 +19,16 @@ describe('outcomes, approvals, retries, undo and escalation', () => {
     h = await openHarness();
     app = await h.app();
     target = await startStepTarget();
-    executor = createExecutor({ bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } }, h.config);
+    executor = createExecutor(
+      { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } },
+      h.config,
+    );
     await executor.start();
-    await h.bus.subscribe({ groupId: 'outcomes-test', topics: [h.topics.outcomes], eachBatch: async (rs) => void outcomes.push(...rs.map((r) => decodeOutcome(r.value))) });
+    await h.bus.subscribe({
+      groupId: 'outcomes-test',
+      topics: [h.topics.outcomes],
+      eachBatch: async (rs) => void outcomes.push(...rs.map((r) => decodeOutcome(r.value))),
+    });
   });
   afterAll(async () => {
     await executor?.stop();
@@ -31,18 +38,28 @@ describe('outcomes, approvals, retries, undo and escalation', () => {
 
   const http = (id: string, extra: Record<string, unknown> = {}) => ({ id, type: 'http', http: { method: 'POST', url: `${target.url}/${id}` }, ...extra });
   const create = async (spec: Record<string, unknown>) => {
-    const r = await app.inject({ method: 'POST', url: '/api/v1/playbooks', payload: { mode: 'auto', guardrails: { cooldownSeconds: 0, maxConcurrent: 10 }, ...spec } });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      payload: { mode: 'auto', guardrails: { cooldownSeconds: 0, maxConcurrent: 10 }, ...spec },
+    });
     expect(r.statusCode, r.body).toBe(201);
     return r.json() as { id: string };
   };
-  const finished = (episodeId: string) => until(`execution of ${episodeId} finished`, async () => (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId))).find((e) => e.finishedAt));
-  const stepsOf = async (id: string) => (await h.store.db.select().from(executionSteps).where(eq(executionSteps.executionId, id))).sort((a, b) => a.stepIndex - b.stepIndex);
+  const finished = (episodeId: string) =>
+    until(`execution of ${episodeId} finished`, async () =>
+      (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId))).find((e) => e.finishedAt),
+    );
+  const stepsOf = async (id: string) =>
+    (await h.store.db.select().from(executionSteps).where(eq(executionSteps.executionId, id))).sort((a, b) => a.stepIndex - b.stepIndex);
 
   it('suggest mode waits for approval; approve runs it, reject skips it', async () => {
     await create({ name: 'suggested', mode: 'suggest', match: { service: 'sugg' }, steps: [http('sugg-act')] });
     await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'sugg', episodeId: 'sugg-1' }), anomaly({ service: 'sugg', episodeId: 'sugg-2' })]);
     const waiting = await until('two executions awaiting approval', async () => {
-      const r = (await app.inject({ method: 'GET', url: '/api/v1/executions?service=sugg&status=awaiting_approval' })).json() as { items: { id: string; episodeId: string }[] };
+      const r = (await app.inject({ method: 'GET', url: '/api/v1/executions?service=sugg&status=awaiting_approval' })).json() as {
+        items: { id: string; episodeId: string }[];
+      };
       return r.items.length === 2 ? r.items : undefined;
     });
     expect(outcomes.filter((o) => o.service === 'sugg').map((o) => o.outcome)).toEqual(['awaiting_approval', 'awaiting_approval']);
@@ -50,11 +67,16 @@ describe('outcomes, approvals, retries, undo and escalation', () => {
     const one = waiting.find((e) => e.episodeId === 'sugg-1')!;
     const two = waiting.find((e) => e.episodeId === 'sugg-2')!;
     expect((await app.inject({ method: 'POST', url: `/api/v1/executions/${one.id}/approve` })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: `/api/v1/executions/${two.id}/reject`, payload: { note: 'not now' } })).json()).toMatchObject({ status: 'cancelled', outcome: 'skipped' });
+    expect((await app.inject({ method: 'POST', url: `/api/v1/executions/${two.id}/reject`, payload: { note: 'not now' } })).json()).toMatchObject({
+      status: 'cancelled',
+      outcome: 'skipped',
+    });
     expect((await app.inject({ method: 'POST', url: `/api/v1/executions/${two.id}/approve` })).statusCode).toBe(409);
     expect(await finished('sugg-1')).toMatchObject({ status: 'succeeded' });
     expect(target.received.map((r) => r.path)).toEqual(['/sugg-act']);
-    const audit = ((await app.inject({ method: 'GET', url: `/api/v1/executions/${two.id}` })).json() as { audit: { action: string }[] }).audit.map((a) => a.action);
+    const audit = ((await app.inject({ method: 'GET', url: `/api/v1/executions/${two.id}` })).json() as { audit: { action: string }[] }).audit.map(
+      (a) => a.action,
+    );
     expect(audit).toEqual(['execution.decide', 'execution.reject']);
   });
 
@@ -70,25 +92,44 @@ describe('outcomes, approvals, retries, undo and escalation', () => {
   });
 
   it('made_worse: the verify deadline passes with a higher score, and the undo runs', async () => {
-    await create({ name: 'worse', match: { service: 'worse' }, steps: [http('scale-up', { undo: { type: 'http', http: { method: 'POST', url: `${target.url}/scale-down` } } }), { id: 'verify', type: 'verify', verify: { deadlineSeconds: 0.5, pollSeconds: 0.1 } }] });
+    await create({
+      name: 'worse',
+      match: { service: 'worse' },
+      steps: [
+        http('scale-up', { undo: { type: 'http', http: { method: 'POST', url: `${target.url}/scale-down` } } }),
+        { id: 'verify', type: 'verify', verify: { deadlineSeconds: 0.5, pollSeconds: 0.1 } },
+      ],
+    });
     await upsertIncident(h.store, 'worse-1', { state: 'open', lastScore: 0.9, service: 'worse' });
     await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'worse', episodeId: 'worse-1', score: 0.7 })]);
     const row = await finished('worse-1');
     expect(row).toMatchObject({ status: 'failed', outcome: 'made_worse', scoreBefore: 0.7, scoreAfter: 0.9 });
     expect(row.reason).toContain('1 step(s) undone');
-    expect((await stepsOf(row.id)).map((s) => [s.name, s.status])).toEqual([['scale-up', 'succeeded'], ['verify', 'succeeded'], ['undo:scale-up', 'succeeded']]);
+    expect((await stepsOf(row.id)).map((s) => [s.name, s.status])).toEqual([
+      ['scale-up', 'succeeded'],
+      ['verify', 'succeeded'],
+      ['undo:scale-up', 'succeeded'],
+    ]);
     expect(target.received.map((r) => r.path).filter((p) => p.startsWith('/scale'))).toEqual(['/scale-up', '/scale-down']);
     expect(await until('outcome', async () => outcomes.find((o) => o.executionId === row.id))).toMatchObject({ outcome: 'made_worse' });
   });
 
   it('not resolved with an undo gives undone; a failed step escalates through onFailure', async () => {
-    await create({ name: 'undoer', match: { service: 'undo' }, steps: [http('tweak', { undo: { type: 'http', http: { method: 'POST', url: `${target.url}/untweak` } } }), { id: 'verify', type: 'verify', verify: { deadlineSeconds: 0.3, pollSeconds: 0.1 } }] });
+    await create({
+      name: 'undoer',
+      match: { service: 'undo' },
+      steps: [
+        http('tweak', { undo: { type: 'http', http: { method: 'POST', url: `${target.url}/untweak` } } }),
+        { id: 'verify', type: 'verify', verify: { deadlineSeconds: 0.3, pollSeconds: 0.1 } },
+      ],
+    });
     await upsertIncident(h.store, 'undo-1', { state: 'open', lastScore: 0.5, service: 'undo' });
     await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'undo', episodeId: 'undo-1', score: 0.8 })]);
     expect(await finished('undo-1')).toMatchObject({ outcome: 'undone' });
 
     await create({
-      name: 'escalating', match: { service: 'esc' },
+      name: 'escalating',
+      match: { service: 'esc' },
       steps: [{ id: 'broken', type: 'http', http: { method: 'POST', url: `${target.url}/broken`, expectStatus: [204] } }],
       onFailure: [{ type: 'notify', notify: { kind: 'pagerduty', url: `${target.url}/pager`, text: '{{anomaly.service}} needs a human', routingKey: 'rk' } }],
     });
@@ -97,7 +138,11 @@ describe('outcomes, approvals, retries, undo and escalation', () => {
     expect(row).toMatchObject({ status: 'failed', outcome: 'escalated' });
     expect(row.reason).toContain('step broken failed');
     const page = target.received.find((r) => r.path === '/pager')!;
-    expect(JSON.parse(page.body)).toMatchObject({ routing_key: 'rk', event_action: 'trigger', payload: { summary: 'esc needs a human', severity: 'critical' } });
+    expect(JSON.parse(page.body)).toMatchObject({
+      routing_key: 'rk',
+      event_action: 'trigger',
+      payload: { summary: 'esc needs a human', severity: 'critical' },
+    });
   });
 
   it('cancel stops a running execution before its next step', async () => {

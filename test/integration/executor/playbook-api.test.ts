@@ -3,8 +3,11 @@ import type { ApiApp } from '../../../services/api/app.ts';
 import { type Harness, openHarness } from './harness.ts';
 
 const valid = (name = 'restart-api', extra: Record<string, unknown> = {}) => ({
-  name, mode: 'auto', match: { service: 'api-*', kinds: ['latency'], minScore: 0.5 },
-  steps: [{ id: 'restart', type: 'http', http: { method: 'POST', url: 'https://ops.example.com/restart/{{anomaly.service}}' } }], ...extra,
+  name,
+  mode: 'auto',
+  match: { service: 'api-*', kinds: ['latency'], minScore: 0.5 },
+  steps: [{ id: 'restart', type: 'http', http: { method: 'POST', url: 'https://ops.example.com/restart/{{anomaly.service}}' } }],
+  ...extra,
 });
 
 describe('playbook API (real Postgres, app.inject)', () => {
@@ -27,9 +30,16 @@ describe('playbook API (real Postgres, app.inject)', () => {
     expect(put.statusCode, put.body).toBe(200);
     expect(put.json()).toMatchObject({ id: pb.id, version: 2, spec: { mode: 'suggest' } });
     // The same content again is not a change.
-    expect((await app.inject({ method: 'PUT', url: `/api/v1/playbooks/${pb.id}`, headers: { 'content-type': 'application/yaml' }, payload: yaml })).json()).toMatchObject({ version: 2 });
-    const versions = (await app.inject({ method: 'GET', url: `/api/v1/playbooks/${pb.id}/versions` })).json() as { items: { version: number; spec: { mode: string } }[] };
-    expect(versions.items.map((v) => [v.version, v.spec.mode])).toEqual([[2, 'suggest'], [1, 'auto']]);
+    expect(
+      (await app.inject({ method: 'PUT', url: `/api/v1/playbooks/${pb.id}`, headers: { 'content-type': 'application/yaml' }, payload: yaml })).json(),
+    ).toMatchObject({ version: 2 });
+    const versions = (await app.inject({ method: 'GET', url: `/api/v1/playbooks/${pb.id}/versions` })).json() as {
+      items: { version: number; spec: { mode: string } }[];
+    };
+    expect(versions.items.map((v) => [v.version, v.spec.mode])).toEqual([
+      [2, 'suggest'],
+      [1, 'auto'],
+    ]);
     expect((await app.inject({ method: 'POST', url: '/api/v1/playbooks', payload: valid() })).statusCode).toBe(409);
     expect((await app.inject({ method: 'DELETE', url: `/api/v1/playbooks/${pb.id}` })).statusCode).toBe(204);
     expect((await app.inject({ method: 'GET', url: `/api/v1/playbooks/${pb.id}` })).json()).toMatchObject({ error: { code: 'ZEROOPS_NOT_FOUND' } });
@@ -39,7 +49,9 @@ describe('playbook API (real Postgres, app.inject)', () => {
 
   it('rejects an invalid playbook with 400 listing every problem with its path', async () => {
     const bad = {
-      name: 'Bad Name', mode: 'auto', match: { service: 'api-[' },
+      name: 'Bad Name',
+      mode: 'auto',
+      match: { service: 'api-[' },
       steps: [
         { id: 'a', type: 'teleport' },
         { id: 'b', type: 'http', timeoutSeconds: -5, http: { method: 'POST', url: 'https://x/{{anomaly.service' } },
@@ -52,14 +64,29 @@ describe('playbook API (real Postgres, app.inject)', () => {
     const body = res.json() as { error: { code: string; details: { path: string; message: string }[] } };
     expect(body.error.code).toBe('ZEROOPS_PLAYBOOK_INVALID');
     const paths = body.error.details.map((d) => d.path);
-    expect(paths).toEqual(expect.arrayContaining(['/name', '/match/service', '/steps/0/type', '/steps/1/timeoutSeconds', '/steps/1/http/url', '/steps/2/notify/url', '/steps/2/notify/text', '/steps/3/command/executable']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/name',
+        '/match/service',
+        '/steps/0/type',
+        '/steps/1/timeoutSeconds',
+        '/steps/1/http/url',
+        '/steps/2/notify/url',
+        '/steps/2/notify/text',
+        '/steps/3/command/executable',
+      ]),
+    );
     expect(body.error.details.find((d) => d.path === '/steps/0/type')?.message).toContain('teleport');
     const v = await app.inject({ method: 'POST', url: '/api/v1/playbooks/validate', payload: bad });
     expect(v.statusCode).toBe(400);
     expect((v.json() as typeof body).error.details).toEqual(body.error.details);
     expect((await app.inject({ method: 'POST', url: '/api/v1/playbooks/validate', payload: valid('ok') })).json()).toMatchObject({ valid: true });
-    expect((await app.inject({ method: 'POST', url: '/api/v1/playbooks', headers: { 'content-type': 'application/yaml' }, payload: 'name: [unclosed' })).statusCode).toBe(400);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/playbooks' })).json()).toMatchObject({ items: expect.not.arrayContaining([expect.objectContaining({ name: 'Bad Name' })]) });
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/playbooks', headers: { 'content-type': 'application/yaml' }, payload: 'name: [unclosed' })).statusCode,
+    ).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/playbooks' })).json()).toMatchObject({
+      items: expect.not.arrayContaining([expect.objectContaining({ name: 'Bad Name' })]),
+    });
   });
 
   it('answers 404 for unknown ids and 413 for oversized bodies, and keeps serving', async () => {
@@ -80,7 +107,11 @@ describe('playbook API (real Postgres, app.inject)', () => {
     expect(first.statusCode, first.body).toBe(200);
     expect(first.json()).toMatchObject({ created: ['b-one', 'b-two'] });
     expect((first.json() as { deleted: string[] }).deleted).toContain('restart-api');
-    const again = await app.inject({ method: 'POST', url: '/api/v1/playbooks/apply', payload: { playbooks: [valid('b-one'), valid('b-two', { priority: 3 })] } });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/apply',
+      payload: { playbooks: [valid('b-one'), valid('b-two', { priority: 3 })] },
+    });
     expect(again.json()).toEqual({ created: [], updated: ['b-two'], unchanged: ['b-one'], deleted: [] });
     const names = ((await app.inject({ method: 'GET', url: '/api/v1/playbooks' })).json() as { items: { name: string }[] }).items.map((p) => p.name);
     expect(names).toEqual(['b-one', 'b-two']);
@@ -90,9 +121,17 @@ describe('playbook API (real Postgres, app.inject)', () => {
   });
 
   it('dry-run returns the match checks, each guardrail decision and the rendered plan with secrets redacted', async () => {
-    const spec = valid('dry', { match: { service: 'api-*' }, guardrails: { freezeWindows: [{ start: '2000-01-01T00:00:00Z', end: '2999-01-01T00:00:00Z', reason: 'forever' }] }, steps: [{ id: 'hook', type: 'http', http: { method: 'POST', url: 'https://h.example.com/{{anomaly.service}}?k={{secret.HOOK}}' } }] });
+    const spec = valid('dry', {
+      match: { service: 'api-*' },
+      guardrails: { freezeWindows: [{ start: '2000-01-01T00:00:00Z', end: '2999-01-01T00:00:00Z', reason: 'forever' }] },
+      steps: [{ id: 'hook', type: 'http', http: { method: 'POST', url: 'https://h.example.com/{{anomaly.service}}?k={{secret.HOOK}}' } }],
+    });
     const pb = (await app.inject({ method: 'POST', url: '/api/v1/playbooks', payload: { ...spec, priority: 100 } })).json() as { id: string };
-    const r = await app.inject({ method: 'POST', url: `/api/v1/playbooks/${pb.id}/dry-run`, payload: { anomaly: { service: 'api-gw', kind: 'latency', score: 0.8 } } });
+    const r = await app.inject({
+      method: 'POST',
+      url: `/api/v1/playbooks/${pb.id}/dry-run`,
+      payload: { anomaly: { service: 'api-gw', kind: 'latency', score: 0.8 } },
+    });
     expect(r.statusCode, r.body).toBe(200);
     const d = r.json() as { matched: boolean; wouldRun: boolean; guardrails: { guardrail: string; allow: boolean }[]; plan: { params: { url: string } }[] };
     expect(d.matched).toBe(true);
@@ -100,13 +139,17 @@ describe('playbook API (real Postgres, app.inject)', () => {
     expect(d.guardrails.filter((g) => !g.allow).map((g) => g.guardrail)).toEqual(['freeze_window']);
     expect(d.plan[0]?.params.url).toBe('https://h.example.com/api-gw?k=[redacted]');
     expect(r.body).not.toContain('hook-secret-value');
-    const miss = (await app.inject({ method: 'POST', url: `/api/v1/playbooks/${pb.id}/dry-run`, payload: { anomaly: { service: 'db' } } })).json() as { matched: boolean };
+    const miss = (await app.inject({ method: 'POST', url: `/api/v1/playbooks/${pb.id}/dry-run`, payload: { anomaly: { service: 'db' } } })).json() as {
+      matched: boolean;
+    };
     expect(miss.matched).toBe(false);
     expect((await app.inject({ method: 'POST', url: `/api/v1/playbooks/${pb.id}/dry-run`, payload: { anomalyId: 'nope' } })).statusCode).toBe(404);
   });
 
   it('serves the playbook schema in the OpenAPI document', async () => {
-    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    };
     expect(JSON.stringify(doc.paths['/api/v1/playbooks']?.post?.requestBody)).toContain('guardrails');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/playbooks/{id}/dry-run', '/api/v1/executions/{id}/approve']));
   });
@@ -123,7 +166,9 @@ describe('API tokens', () => {
 
   it('needs a viewer token to read and an operator or admin token to write; health stays open', async () => {
     const auth = (t?: string) => (t ? { authorization: `Bearer ${t}` } : {});
-    const code = async (method: 'GET' | 'POST', url: string, t?: string) => (await app.inject({ method, url, headers: auth(t), ...(method === 'POST' ? { payload: valid(`p-${Math.random().toString(36).slice(2, 8)}`) } : {}) })).statusCode;
+    const code = async (method: 'GET' | 'POST', url: string, t?: string) =>
+      (await app.inject({ method, url, headers: auth(t), ...(method === 'POST' ? { payload: valid(`p-${Math.random().toString(36).slice(2, 8)}`) } : {}) }))
+        .statusCode;
     expect(await code('GET', '/api/v1/playbooks')).toBe(401);
     expect(await code('GET', '/api/v1/playbooks', 'wrong')).toBe(401);
     expect(await code('GET', '/api/v1/playbooks', 'v-tok')).toBe(200);
@@ -134,6 +179,11 @@ describe('API tokens', () => {
     const denied = await app.inject({ method: 'POST', url: '/api/v1/playbooks', headers: auth('v-tok'), payload: valid('x') });
     expect((denied.json() as { error: { code: string } }).error.code).toBe('ZEROOPS_FORBIDDEN');
     const audit = await h.store.db.query.auditLog.findMany();
-    expect(audit.filter((a) => a.action === 'playbook.create').map((a) => a.actor).sort()).toEqual(['token:admin', 'token:operator']);
+    expect(
+      audit
+        .filter((a) => a.action === 'playbook.create')
+        .map((a) => a.actor)
+        .sort(),
+    ).toEqual(['token:admin', 'token:operator']);
   });
 });

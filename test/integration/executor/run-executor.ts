@@ -13,14 +13,33 @@ import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createExecutor } from '../../../services/executor/index.ts';
 import { createStore } from '../../../services/store/index.ts';
 
-const { values } = parseArgs({ options: { 'lease-ms': { type: 'string', default: '2000' }, 'poll-ms': { type: 'string', default: '100' }, worker: { type: 'string', default: `w${process.pid}` } } });
+const { values } = parseArgs({
+  options: {
+    'lease-ms': { type: 'string', default: '2000' },
+    'poll-ms': { type: 'string', default: '100' },
+    worker: { type: 'string', default: `w${process.pid}` },
+  },
+});
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: values.worker });
-const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePool, connectTimeoutMs: config.connectTimeoutMs, logger });
+const store = await createStore({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  poolSize: config.databasePool,
+  connectTimeoutMs: config.connectTimeoutMs,
+  logger,
+});
 const bus = createBus(config, logger);
 await bus.connect();
 const executor = createExecutor(
-  { bus, store, logger, telemetry: createTelemetry(), topics: topicNames(config.topicPrefix), options: { leaseMs: Number(values['lease-ms']), pollMs: Number(values['poll-ms']), workerId: values.worker } },
+  {
+    bus,
+    store,
+    logger,
+    telemetry: createTelemetry(),
+    topics: topicNames(config.topicPrefix),
+    options: { leaseMs: Number(values['lease-ms']), pollMs: Number(values['poll-ms']), workerId: values.worker },
+  },
   config,
 );
 await executor.start();

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError, silentLogger } from '../../../services/core/index.ts';
-import { anomalies, createStore, DEFAULT_MIGRATIONS_DIR, describeDatabaseUrl, MEMORY_DATA_DIR, services, type Store } from '../../../services/store/index.ts';
+import { anomalies, createStore, DEFAULT_MIGRATIONS_DIR, describeDatabaseUrl, MEMORY_DATA_DIR, type Store, services } from '../../../services/store/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 import { drizzleMigrations, rejectionOf } from './backends.ts';
 

@@ -8,8 +8,8 @@ import {
   createStore,
   DEFAULT_MIGRATIONS_DIR,
   detectorCheckpoints,
-  executions,
   executionSteps,
+  executions,
   feedback,
   incidents,
   isUniqueViolation,
@@ -18,10 +18,10 @@ import {
   playbooks,
   playbookVersions,
   rollups,
-  services,
   SQLSTATE,
-  sqlStateOf,
   type Store,
+  services,
+  sqlStateOf,
 } from '../../../services/store/index.ts';
 import { BACKENDS, type BackendInstance, drizzleMigrations, rejectionOf } from './backends.ts';
 
@@ -31,10 +31,20 @@ const at = (sec: number) => new Date(t0.getTime() + sec * 1000);
 
 function anomaly(id: string, over: Partial<NewAnomalyRow> = {}): NewAnomalyRow {
   return {
-    id, service: 'checkout', episodeId: 'ep-1', windowStart: at(0), windowEnd: at(10), score: 0.93, likelihood: 0.999,
-    severity: 'critical', kind: 'latency', episodeState: 'open', detectedAt: at(11),
+    id,
+    service: 'checkout',
+    episodeId: 'ep-1',
+    windowStart: at(0),
+    windowEnd: at(10),
+    score: 0.93,
+    likelihood: 0.999,
+    severity: 'critical',
+    kind: 'latency',
+    episodeState: 'open',
+    detectedAt: at(11),
     evidence: [{ feature: 'latency_p99_ms', observed: 900, expected: 120, deviation: 7.5 }],
-    rootCauses: [{ service: 'payments', score: 0.8, reason: 'downstream latency' }], ...over,
+    rootCauses: [{ service: 'payments', score: 0.8, reason: 'downstream latency' }],
+    ...over,
   };
 }
 
@@ -74,7 +84,9 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
 
   it('upserts services and round-trips timestamps and jsonb', async () => {
     await store.db.insert(services).values({ name: 'checkout', firstSeen: at(0), lastSeen: at(0), attributes: { region: 'eu' } });
-    await store.db.insert(services).values({ name: 'checkout', lastSeen: at(60), attributes: { region: 'us' } })
+    await store.db
+      .insert(services)
+      .values({ name: 'checkout', lastSeen: at(60), attributes: { region: 'us' } })
       .onConflictDoUpdate({ target: services.name, set: { lastSeen: at(60) } });
     const [row] = await store.db.select().from(services).where(eq(services.name, 'checkout'));
     expect(row?.firstSeen.toISOString()).toBe(at(0).toISOString());
@@ -85,7 +97,11 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
   it('stores anomalies idempotently by event id', async () => {
     const inserted = await store.db.insert(anomalies).values(anomaly('an-1')).onConflictDoNothing().returning();
     expect(inserted.map((r) => r.id)).toEqual(['an-1']);
-    const again = await store.db.insert(anomalies).values(anomaly('an-1', { score: 0.1 })).onConflictDoNothing().returning();
+    const again = await store.db
+      .insert(anomalies)
+      .values(anomaly('an-1', { score: 0.1 }))
+      .onConflictDoNothing()
+      .returning();
     expect(again).toEqual([]);
     const rows = await store.db.select().from(anomalies).where(eq(anomalies.episodeId, 'ep-1'));
     expect(rows).toHaveLength(1);
@@ -97,12 +113,22 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
   });
 
   it('opens and closes incidents and rejects unknown states', async () => {
-    await store.db.insert(incidents).values({ id: 'ep-1', service: 'checkout', kind: 'latency', severity: 'critical', openedAt: at(0), maxScore: 0.93, lastScore: 0.93 });
-    await store.db.update(incidents).set({ state: 'closed', closedAt: at(120), resolvedBy: 'auto', updatedAt: at(120) }).where(eq(incidents.id, 'ep-1'));
+    await store.db
+      .insert(incidents)
+      .values({ id: 'ep-1', service: 'checkout', kind: 'latency', severity: 'critical', openedAt: at(0), maxScore: 0.93, lastScore: 0.93 });
+    await store.db
+      .update(incidents)
+      .set({ state: 'closed', closedAt: at(120), resolvedBy: 'auto', updatedAt: at(120) })
+      .where(eq(incidents.id, 'ep-1'));
     const [row] = await store.db.select().from(incidents).where(eq(incidents.id, 'ep-1'));
     expect(row).toMatchObject({ state: 'closed', resolvedBy: 'auto', neededHuman: false });
     expect(row?.closedAt?.getTime()).toBe(at(120).getTime());
-    const bad = await rejectionOf(store.db.update(incidents).set({ state: 'bogus' as 'open' }).where(eq(incidents.id, 'ep-1')));
+    const bad = await rejectionOf(
+      store.db
+        .update(incidents)
+        .set({ state: 'bogus' as 'open' })
+        .where(eq(incidents.id, 'ep-1')),
+    );
     expect(sqlStateOf(bad)).toBe(SQLSTATE.checkViolation);
   });
 
@@ -119,8 +145,12 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
 
   it('round-trips detector checkpoints with json state and binary blob', async () => {
     const blob = Uint8Array.from({ length: 256 }, (_, i) => i);
-    await store.db.insert(detectorCheckpoints).values({ partitionKey: 'telemetry.traces:3', state: { services: { checkout: [1.5, 2] } }, blob, modelVersion: 'v1' });
-    await store.db.insert(detectorCheckpoints).values({ partitionKey: 'telemetry.traces:3', state: { services: {} }, modelVersion: 'v2' })
+    await store.db
+      .insert(detectorCheckpoints)
+      .values({ partitionKey: 'telemetry.traces:3', state: { services: { checkout: [1.5, 2] } }, blob, modelVersion: 'v1' });
+    await store.db
+      .insert(detectorCheckpoints)
+      .values({ partitionKey: 'telemetry.traces:3', state: { services: {} }, modelVersion: 'v2' })
       .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { modelVersion: 'v2', updatedAt: at(5) } });
     const [row] = await store.db.select().from(detectorCheckpoints);
     expect(row?.state).toEqual({ services: { checkout: [1.5, 2] } });
@@ -137,7 +167,10 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
     const dup = await rejectionOf(store.db.insert(playbooks).values({ id: 'pb-2', name: 'restart-checkout' }));
     expect(isUniqueViolation(dup)).toBe(true);
     const versions = await store.db.select().from(playbookVersions).where(eq(playbookVersions.playbookId, 'pb-1')).orderBy(asc(playbookVersions.version));
-    expect(versions.map((v) => [v.version, v.createdBy, v.spec])).toEqual([[1, 'alice', { steps: [{ type: 'wait' }] }], [2, 'bob', { steps: [{ type: 'http' }] }]]);
+    expect(versions.map((v) => [v.version, v.createdBy, v.spec])).toEqual([
+      [1, 'alice', { steps: [{ type: 'wait' }] }],
+      [2, 'bob', { steps: [{ type: 'http' }] }],
+    ]);
   });
 
   it('allows exactly one execution per (episode, playbook)', async () => {
@@ -147,7 +180,10 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
     expect(isUniqueViolation(dup)).toBe(true);
     const quiet = await store.db.insert(executions).values(execution('ex-3')).onConflictDoNothing().returning();
     expect(quiet).toEqual([]);
-    const other = await store.db.insert(executions).values(execution('ex-4', { episodeId: 'ep-2', playbookVersion: 2 })).returning();
+    const other = await store.db
+      .insert(executions)
+      .values(execution('ex-4', { episodeId: 'ep-2', playbookVersion: 2 }))
+      .returning();
     expect(other).toHaveLength(1);
     const rows = await store.db.select({ id: executions.id }).from(executions).orderBy(asc(executions.id));
     expect(rows.map((r) => r.id)).toEqual(['ex-1', 'ex-4']);
@@ -158,18 +194,28 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
     await store.db.insert(executionSteps).values({ ...step, stepIndex: 0, status: 'running', attempt: 1 });
     const dup = await rejectionOf(store.db.insert(executionSteps).values({ ...step, stepIndex: 1 }));
     expect(isUniqueViolation(dup)).toBe(true);
-    const quiet = await store.db.insert(executionSteps).values({ ...step, stepIndex: 2 }).onConflictDoNothing({ target: executionSteps.idempotencyKey }).returning();
+    const quiet = await store.db
+      .insert(executionSteps)
+      .values({ ...step, stepIndex: 2 })
+      .onConflictDoNothing({ target: executionSteps.idempotencyKey })
+      .returning();
     expect(quiet).toEqual([]);
-    await store.db.update(executionSteps).set({ status: 'succeeded', response: { status: 200 }, finishedAt: at(3) }).where(eq(executionSteps.idempotencyKey, step.idempotencyKey));
+    await store.db
+      .update(executionSteps)
+      .set({ status: 'succeeded', response: { status: 200 }, finishedAt: at(3) })
+      .where(eq(executionSteps.idempotencyKey, step.idempotencyKey));
     const rows = await store.db.select().from(executionSteps).where(eq(executionSteps.executionId, 'ex-1'));
     expect(rows.map((r) => [r.stepIndex, r.status, r.response])).toEqual([[0, 'succeeded', { status: 200 }]]);
   });
 
   it('keeps the audit log append-only', async () => {
-    const rows = await store.db.insert(auditLog).values([
-      { actor: 'user:alice', action: 'playbook.create', subjectType: 'playbook', subjectId: 'pb-1', details: { version: 1 } },
-      { actor: 'executor', action: 'step.run', subjectType: 'execution', subjectId: 'ex-1' },
-    ]).returning();
+    const rows = await store.db
+      .insert(auditLog)
+      .values([
+        { actor: 'user:alice', action: 'playbook.create', subjectType: 'playbook', subjectId: 'pb-1', details: { version: 1 } },
+        { actor: 'executor', action: 'step.run', subjectType: 'execution', subjectId: 'ex-1' },
+      ])
+      .returning();
     expect(rows).toHaveLength(2);
     expect(rows[1]?.id ?? 0).toBeGreaterThan(rows[0]?.id ?? Number.POSITIVE_INFINITY);
     expect(rows[0]?.at).toBeInstanceOf(Date);
