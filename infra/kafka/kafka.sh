@@ -173,6 +173,13 @@ background.threads=4
 log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=4194304
 log.index.size.max.bytes=1048576
+
+# Tests and benchmarks need their records for minutes, not Kafka's 7 days
+# (one bench-ingest run writes several GB): 64 MiB segments, deleted an hour
+# after their last record.
+log.segment.bytes=67108864
+log.retention.ms=3600000
+log.retention.check.interval.ms=60000
 EOF
 }
 
