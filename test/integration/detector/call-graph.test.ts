@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Bus } from '../../../services/bus/bus.ts';
 import { partitionForKey } from '../../../services/bus/murmur2.ts';
 import { encodeResource } from '../../../services/otlp/index.ts';
-import { anomalies } from '../../../services/store/index.ts';
+import { anomalies, incidents } from '../../../services/store/index.ts';
 import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 import { type Env, openEnv, startDetector, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
@@ -132,7 +132,22 @@ describe.each(modes)('call graph across detector instances: $name', (mode) => {
       () => (callerOwner.telemetry.snapshot()['zeroops.detector.call_edges{source=remote}'] ?? 0) > 0,
       "the caller's owner to learn the edge from the other instance's hints",
     );
-    await publish(env.bus, env.topics.traces, caller, callee, WARM, WINDOWS, first);
+    // The callee fails first; its incident must be open before the caller's failing windows are scored
+    // (the replicas score independently, so without this wait the caller's owner may simply be ahead).
+    await publish(env.bus, env.topics.traces, caller, callee, WARM, CALLER_FAILS, first);
+    const opened = async () =>
+      (
+        await env.store.db
+          .select({ id: incidents.id })
+          .from(incidents)
+          .where(and(eq(incidents.service, callee), eq(incidents.state, 'open')))
+      ).length > 0;
+    const deadline = Date.now() + 60_000;
+    while (!(await opened())) {
+      if (Date.now() > deadline) throw new Error(`the callee's incident did not open (its windows ${CALLEE_FAILS}-${CALLER_FAILS - 1} fail)`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await publish(env.bus, env.topics.traces, caller, callee, CALLER_FAILS, WINDOWS, first);
     await waitForRollups(env.store, 2 * (WINDOWS - 1), 90_000);
     await a.detector.stop();
     await b.detector.stop();
