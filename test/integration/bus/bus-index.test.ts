@@ -21,14 +21,20 @@ describe.each(cases)('createBus + ensureCatalogTopics: $name', ({ name, brokers 
     await Promise.all(open.splice(0).map((b) => b.close()));
   });
 
-  it('creates every catalog topic under the prefix with the configured partitions', async () => {
+  /** A connected bus of this case under a fresh topic prefix, with the given partition count configured. */
+  async function freshBus(topicPartitions: number) {
     if (brokers.length > 0) await assertKafkaReachable();
     const prefix = `${uniqueName('idx')}.`;
-    const config = loadConfig({}, { kafkaBrokers: brokers, topicPrefix: prefix, topicPartitions: 3, connectTimeoutMs: 10_000 });
+    const config = loadConfig({}, { kafkaBrokers: brokers, topicPrefix: prefix, topicPartitions, connectTimeoutMs: 10_000 });
     const bus = createBus(config, silentLogger());
     open.push(bus);
-    expect(bus.kind).toBe(name);
     await bus.connect();
+    return { bus, config, prefix };
+  }
+
+  it('creates every catalog topic under the prefix with the configured partitions', async () => {
+    const { bus, config, prefix } = await freshBus(3);
+    expect(bus.kind).toBe(name);
     const names = await ensureCatalogTopics(bus, config);
     await ensureCatalogTopics(bus, config);
     const ids = Object.keys(TOPICS) as TopicId[];
@@ -47,12 +53,7 @@ describe.each(cases)('createBus + ensureCatalogTopics: $name', ({ name, brokers 
   });
 
   it('refuses telemetry topics with different partition counts, naming them and the fix', async () => {
-    if (brokers.length > 0) await assertKafkaReachable();
-    const prefix = `${uniqueName('idx')}.`;
-    const config = loadConfig({}, { kafkaBrokers: brokers, topicPrefix: prefix, topicPartitions: 4, connectTimeoutMs: 10_000 });
-    const bus = createBus(config, silentLogger());
-    open.push(bus);
-    await bus.connect();
+    const { bus, config, prefix } = await freshBus(4);
     // Made earlier by hand with another count: ensureCatalogTopics keeps existing topics as they are.
     await bus.ensureTopics([{ name: `${prefix}${TOPICS.metrics.name}`, partitions: 2 }]);
     const err = await ensureCatalogTopics(bus, config).catch((e: unknown) => e);
