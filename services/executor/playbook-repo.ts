@@ -75,14 +75,7 @@ export async function getPlaybook(db: Executor, idOrName: string): Promise<Store
     .where(and(or(eq(playbooks.id, idOrName), eq(playbooks.name, idOrName)), isNull(playbooks.deletedAt)));
   const r = rows[0];
   if (!r) throw notFound(idOrName);
-  return {
-    id: r.p.id,
-    name: r.p.name,
-    version: r.p.currentVersion,
-    spec: r.v.spec as Playbook,
-    createdAt: r.p.createdAt.toISOString(),
-    updatedAt: r.p.updatedAt.toISOString(),
-  };
+  return storedPlaybook(r);
 }
 
 /** Every live playbook with its current version, by name. */
@@ -93,14 +86,19 @@ export async function listPlaybooks(db: Executor): Promise<StoredPlaybook[]> {
     .innerJoin(playbookVersions, and(eq(playbookVersions.playbookId, playbooks.id), eq(playbookVersions.version, playbooks.currentVersion)))
     .where(isNull(playbooks.deletedAt))
     .orderBy(asc(playbooks.name));
-  return rows.map((r) => ({
+  return rows.map(storedPlaybook);
+}
+
+/** A playbook row joined with its current version, as the API returns it. */
+function storedPlaybook(r: { p: typeof playbooks.$inferSelect; v: typeof playbookVersions.$inferSelect }): StoredPlaybook {
+  return {
     id: r.p.id,
     name: r.p.name,
     version: r.p.currentVersion,
     spec: r.v.spec as Playbook,
     createdAt: r.p.createdAt.toISOString(),
     updatedAt: r.p.updatedAt.toISOString(),
-  }));
+  };
 }
 
 /** Every version of a playbook (deleted ones included), newest first; 404 when it never existed. */
