@@ -5,10 +5,13 @@
  *
  * Features (seasonal residual, new extremes of the long window, optionally
  * robust z-scores) are judged by their own likelihoods; a level-shift
- * statistic catches steady plateaus those miss. The highest score decides:
- * an alarm starts a hold that grows with the history and with recent alarms,
- * and by default an alarm row emits 1 and every other row 0.
+ * statistic catches steady plateaus those miss, and an ARTime-style shape
+ * detector (see `artime-detector.ts`) running on the same rows catches
+ * changes of shape that stay within the usual range. The highest score
+ * decides: an alarm starts a hold that grows with the history and with
+ * recent alarms, and by default an alarm row emits 1 and every other row 0.
  */
+import { type ArtimeConfig, ArtimeDetector, type ArtimeState } from './artime-detector.ts';
 import { LevelShift, type LevelShiftState } from './level-shift.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood.ts';
 import type { RingState } from './online-stats.ts';
@@ -62,6 +65,14 @@ export interface UnivariateConfig {
    */
   levelShift: { rows: number; sigmas: number };
   /**
+   * Shape feature: an {@link ArtimeDetector} with settings `artime` scores
+   * the same rows, and a row it scores at least `level` counts as an alarm
+   * (score 1) under the same hold as the other features, so the two kinds
+   * of evidence share one incident instead of paging twice. `level` 0
+   * disables it. Default level 0.7, ARTime defaults.
+   */
+  shape: { level: number; artime: Partial<ArtimeConfig> };
+  /**
    * What an alarm row emits: `alarm` emits 1, so the detector alone decides
    * what is an alarm and a downstream threshold has nothing to overfit;
    * `score` emits the alarm's score. Default `alarm`.
@@ -88,6 +99,7 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   alarmLevel: 0.25,
   reportLevel: 0.298,
   levelShift: { rows: 6, sigmas: 6 },
+  shape: { level: 0.7, artime: {} },
   output: 'alarm',
   sparse: true,
 };
@@ -106,6 +118,8 @@ export interface UnivariateState {
   levelShift?: LevelShiftState;
   /** Row numbers of the alarms within the hold-growth span (absent in older states: none). */
   alarmRows?: number[];
+  /** State of the shape feature's detector (absent in older states or when disabled). */
+  shape?: ArtimeState;
 }
 
 const FEATURES = ['short', 'long', 'season', 'range'] as const;
@@ -118,13 +132,15 @@ export class UnivariateDetector {
   private readonly seasonal: SeasonalBaseline;
   private readonly likelihoods: AnomalyLikelihood[];
   private readonly shift: LevelShift;
+  private readonly shape: ArtimeDetector | undefined;
   private quiet: number;
   private rows: number;
   private alarmRows: number[];
 
   constructor(config: Partial<UnivariateConfig> = {}, state?: UnivariateState) {
-    // States saved by older versions lack newer settings: fill them from the defaults.
-    this.cfg = mergeConfig(state ? structuredClone(state.config) : config);
+    // States saved by older versions lack newer settings: fill them from the
+    // defaults, except the shape feature, which such a state did not have.
+    this.cfg = mergeConfig(state ? savedConfig(state) : config);
     this.shortWin = new RollingQuantile(this.cfg.shortWindow, state?.shortWin);
     this.longWin = new RollingQuantile(this.cfg.longWindow, state?.longWin);
     this.seasonal = new SeasonalBaseline(this.cfg.seasonal, state?.seasonal);
@@ -133,6 +149,7 @@ export class UnivariateDetector {
     this.quiet = state?.quiet ?? 0;
     this.rows = state?.rows ?? 0;
     this.alarmRows = state?.alarmRows?.slice() ?? [];
+    this.shape = this.cfg.shape.level > 0 ? new ArtimeDetector(this.cfg.shape.artime, state?.shape) : undefined;
   }
 
   /**
@@ -157,6 +174,7 @@ export class UnivariateDetector {
       if (this.cfg.features[f]) score = Math.max(score, s);
     }
     if (this.cfg.levelShift.rows > 0) score = Math.max(score, this.levelShiftScore(timestampMs, value, range));
+    if (this.shape && this.shape.update(timestampMs, value) >= this.cfg.shape.level) score = 1;
     return this.emit(score);
   }
 
@@ -218,8 +236,16 @@ export class UnivariateDetector {
       rows: this.rows,
       levelShift: this.shift.toJSON(),
       alarmRows: this.alarmRows.slice(),
+      ...(this.shape ? { shape: this.shape.toJSON() } : {}),
     };
   }
+}
+
+/** The config of a saved state; one saved before the shape feature existed runs without it. */
+function savedConfig(state: UnivariateState): Partial<UnivariateConfig> {
+  const saved: Partial<UnivariateConfig> = structuredClone(state.config);
+  saved.shape ??= { level: 0, artime: {} };
+  return saved;
 }
 
 /** Defaults overlaid with `config`, nested settings merged field by field. */
@@ -232,6 +258,7 @@ function mergeConfig(config: Partial<UnivariateConfig>): UnivariateConfig {
     seasonal: { ...d.seasonal, ...config.seasonal },
     likelihood: { ...d.likelihood, ...config.likelihood },
     levelShift: { ...d.levelShift, ...config.levelShift },
+    shape: { ...d.shape, ...config.shape, artime: { ...d.shape.artime, ...config.shape?.artime } },
   };
 }
 
