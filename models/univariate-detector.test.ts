@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ArtimeDetector } from './artime-detector.ts';
 import { createRng } from './rng.ts';
 import { UnivariateDetector } from './univariate-detector.ts';
 
@@ -13,7 +14,7 @@ function series(n: number, seed: number, spikeAt = -1): number[] {
   });
 }
 
-function run(d: UnivariateDetector, values: number[], from = 0): number[] {
+function run(d: { update(t: number, v: number): number }, values: number[], from = 0): number[] {
   return values.map((v, i) => d.update((from + i) * STEP, v));
 }
 
@@ -124,5 +125,33 @@ describe('UnivariateDetector', () => {
     const count = (holdGrowth: number) => run(new UnivariateDetector({ holdGrowth }), values).filter((s) => s > 0).length;
     expect(count(0)).toBe(25);
     expect(count(1)).toBeLessThan(20);
+  });
+
+  it('alarms on changes of shape through its shape feature, a shape alarm alone holding only refractoryRows', () => {
+    // Two 30-row bumps 80 rows apart, the second downwards.
+    const values = series(3000, 3);
+    for (let i = 2500; i < 2530; i++) values[i] = (values[i] as number) + 60;
+    for (let i = 2580; i < 2610; i++) values[i] = (values[i] as number) - 60;
+    const shapeRows = run(new ArtimeDetector(), values).flatMap((s, i) => (s >= 0.65 && i > 2000 ? [i] : []));
+    expect(shapeRows).toEqual([2501, 2581]);
+    // Blind statistical features: only the shape feature alarms; its hold of
+    // 50 rows lets the second bump through, though 5 % of the history is 125.
+    const blind = { features: { short: false, long: false, season: false, range: false }, levelShift: { rows: 0, sigmas: 6 }, refractoryFraction: 0.05 };
+    const alarmRows = (d: UnivariateDetector) => run(d, values).flatMap((s, i) => (s > 0 ? [i] : []));
+    expect(alarmRows(new UnivariateDetector(blind))).toEqual([2501, 2581]);
+    expect(alarmRows(new UnivariateDetector({ ...blind, shape: { level: 0, artime: {} } }))).toEqual([]);
+    // A statistical alarm at the first bump holds 125 rows: the shape alarm of the second is part of the same incident.
+    expect(alarmRows(new UnivariateDetector({ refractoryFraction: 0.05 }))).toEqual([2500]);
+  });
+
+  it('restores a state saved before the shape feature existed without it', () => {
+    const values = series(2500, 10, 2200);
+    const a = new UnivariateDetector({ shape: { level: 0, artime: {} } });
+    run(a, values.slice(0, 1200));
+    const old = JSON.parse(JSON.stringify(a.toJSON())) as Record<string, unknown> & { config: Record<string, unknown> };
+    delete old.config.shape;
+    const b = new UnivariateDetector({}, old as never);
+    expect(b.toJSON().config.shape.level).toBe(0);
+    expect(run(b, values.slice(1200), 1200)).toEqual(run(a, values.slice(1200), 1200));
   });
 });

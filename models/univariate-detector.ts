@@ -66,10 +66,11 @@ export interface UnivariateConfig {
   levelShift: { rows: number; sigmas: number };
   /**
    * Shape feature: an {@link ArtimeDetector} with settings `artime` scores
-   * the same rows, and a row it scores at least `level` counts as an alarm
-   * (score 1) under the same hold as the other features, so the two kinds
-   * of evidence share one incident instead of paging twice. `level` 0
-   * disables it. Default level 0.7, ARTime defaults.
+   * the same rows, and a row it scores at least `level` is an alarm. The
+   * hold is shared, so the two kinds of evidence make one incident instead
+   * of paging twice; a shape alarm the other features do not back holds
+   * only `refractoryRows` and does not lengthen later holds. `level` 0
+   * disables it. Default level 0.65, ARTime defaults.
    */
   shape: { level: number; artime: Partial<ArtimeConfig> };
   /**
@@ -99,7 +100,7 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   alarmLevel: 0.25,
   reportLevel: 0.298,
   levelShift: { rows: 6, sigmas: 6 },
-  shape: { level: 0.7, artime: {} },
+  shape: { level: 0.65, artime: {} },
   output: 'alarm',
   sparse: true,
 };
@@ -174,8 +175,8 @@ export class UnivariateDetector {
       if (this.cfg.features[f]) score = Math.max(score, s);
     }
     if (this.cfg.levelShift.rows > 0) score = Math.max(score, this.levelShiftScore(timestampMs, value, range));
-    if (this.shape && this.shape.update(timestampMs, value) >= this.cfg.shape.level) score = 1;
-    return this.emit(score);
+    const shapeHit = this.shape !== undefined && this.shape.update(timestampMs, value) >= this.cfg.shape.level;
+    return this.emit(score, shapeHit);
   }
 
   /** Level-shift score of the row just learned; `range` is the long window's range before it. */
@@ -190,11 +191,21 @@ export class UnivariateDetector {
     return Math.min(1, (this.cfg.alarmLevel * units) / this.cfg.levelShift.sigmas);
   }
 
-  /** Applies the hold and the report level to a row's score; see {@link UnivariateConfig.output}. */
-  private emit(score: number): number {
+  /**
+   * Applies the hold and the report level to a row's score (and the shape
+   * feature's verdict); see {@link UnivariateConfig.output}.
+   */
+  private emit(score: number, shapeHit: boolean): number {
     if (this.quiet > 0) {
       this.quiet--;
       return 0;
+    }
+    if (shapeHit && score < this.cfg.alarmLevel) {
+      // A change of shape alone is weaker evidence of an incident than a
+      // statistical alarm: it holds only the least hold and does not count
+      // towards the growth of later holds.
+      this.quiet = this.cfg.refractoryRows;
+      return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
     }
     if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold();
     if (score < this.cfg.reportLevel || score < this.cfg.alarmLevel) return this.cfg.sparse ? 0 : score;
