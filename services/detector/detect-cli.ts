@@ -19,8 +19,8 @@ export interface DetectOptions {
   output: string;
   /**
    * Which streaming detector scores the rows, each with its default settings:
-   * `univariate` (statistical baselines + likelihood; the best on NAB, the
-   * default) or `artime` (dual-vigilance ART over wavelet features, after
+   * `univariate` (statistical baselines + likelihood, with the ARTime-style
+   * detector as its shape feature; the best on NAB, the default) or `artime` (dual-vigilance ART over wavelet features, after
    * NAB's ARTime).
    */
   detector?: DetectorKind;
