@@ -144,14 +144,34 @@ describe('UnivariateDetector', () => {
     expect(alarmRows(new UnivariateDetector({ refractoryFraction: 0.05 }))).toEqual([2500]);
   });
 
-  it('restores a state saved before the shape feature existed without it', () => {
+  it('restores a state saved before the shape feature and the rarity rule existed without them', () => {
     const values = series(2500, 10, 2200);
-    const a = new UnivariateDetector({ shape: { level: 0, artime: {} } });
+    const a = new UnivariateDetector({ shape: { level: 0, artime: {} }, rarity: { rows: 4096, share: 0 } });
     run(a, values.slice(0, 1200));
     const old = JSON.parse(JSON.stringify(a.toJSON())) as Record<string, unknown> & { config: Record<string, unknown> };
     delete old.config.shape;
+    delete old.config.rarity;
     const b = new UnivariateDetector({}, old as never);
     expect(b.toJSON().config.shape.level).toBe(0);
+    expect(b.toJSON().config.rarity.share).toBe(0);
     expect(run(b, values.slice(1200), 1200)).toEqual(run(a, values.slice(1200), 1200));
+  });
+
+  it('rarity rule: does not report a rise that stays low in the recent range, but does report a fall', () => {
+    const values = series(3200, 11);
+    for (let i = 1400; i < 1405; i++) values[i] = (values[i] as number) + 1000;
+    values[2500] = (values[2500] as number) + 150;
+    values[2900] = (values[2900] as number) - 150;
+    const alarmRows = (rarity: { rows: number; share: number }) =>
+      run(new UnivariateDetector({ shape: { level: 0, artime: {} }, rarity }), values).flatMap((s, i) => (s > 0 && i > 2000 ? [i] : []));
+    // The rise of 150 is under 40 % of the ~1100-wide range of the last 4096 rows; the fall leaves it.
+    const plain = alarmRows({ rows: 4096, share: 0 });
+    const rare = alarmRows({ rows: 4096, share: 0.4 });
+    expect(plain).toContain(2500);
+    expect(plain).toContain(2900);
+    expect(rare).not.toContain(2500);
+    expect(rare).toContain(2900);
+    // Once the big spike has left the rarity span, the rise is reported again.
+    expect(alarmRows({ rows: 800, share: 0.4 })).toContain(2500);
   });
 });

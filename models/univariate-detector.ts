@@ -10,11 +10,15 @@
  * changes of shape that stay within the usual range. The highest score
  * decides: an alarm starts a hold that grows with the history and with
  * recent alarms, and by default an alarm row emits 1 and every other row 0.
+ * A statistical alarm whose value stays well inside the range of the recent
+ * past (the rarity rule) is not reported: the series has swung that far
+ * before.
  */
 import { type ArtimeConfig, ArtimeDetector, type ArtimeState } from './artime-detector.ts';
 import { LevelShift, type LevelShiftState } from './level-shift.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood.ts';
 import type { RingState } from './online-stats.ts';
+import { RollingExtremes, type RollingExtremesState } from './rolling-extremes.ts';
 import { RollingQuantile } from './rolling-quantile.ts';
 import { SeasonalBaseline, type SeasonalConfig, type SeasonalState } from './seasonal-baseline.ts';
 
@@ -74,6 +78,16 @@ export interface UnivariateConfig {
    */
   shape: { level: number; artime: Partial<ArtimeConfig> };
   /**
+   * Rarity rule: an alarm of the statistical features is reported only when
+   * the row's value lies at least `share` of the way across the range of the
+   * last `rows` rows, counted from the far end in the direction the value
+   * left the long-window median (from the minimum for a rise, from the
+   * maximum for a fall). Otherwise it neither reports nor holds: a series
+   * that has recently been much further out is in its ordinary swings.
+   * Shape alarms are exempt. `share` 0 disables. Default 4096 rows, 0.4.
+   */
+  rarity: { rows: number; share: number };
+  /**
    * What an alarm row emits: `alarm` emits 1, so the detector alone decides
    * what is an alarm and a downstream threshold has nothing to overfit;
    * `score` emits the alarm's score. Default `alarm`.
@@ -101,6 +115,7 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   reportLevel: 0.298,
   levelShift: { rows: 6, sigmas: 6 },
   shape: { level: 0.65, artime: {} },
+  rarity: { rows: 4096, share: 0.4 },
   output: 'alarm',
   sparse: true,
 };
@@ -121,6 +136,8 @@ export interface UnivariateState {
   alarmRows?: number[];
   /** State of the shape feature's detector (absent in older states or when disabled). */
   shape?: ArtimeState;
+  /** Extremes of the rarity rule's span (absent in older states or when disabled). */
+  extremes?: RollingExtremesState;
 }
 
 const FEATURES = ['short', 'long', 'season', 'range'] as const;
@@ -134,6 +151,7 @@ export class UnivariateDetector {
   private readonly likelihoods: AnomalyLikelihood[];
   private readonly shift: LevelShift;
   private readonly shape: ArtimeDetector | undefined;
+  private readonly extremes: RollingExtremes | undefined;
   private quiet: number;
   private rows: number;
   private alarmRows: number[];
@@ -151,6 +169,7 @@ export class UnivariateDetector {
     this.rows = state?.rows ?? 0;
     this.alarmRows = state?.alarmRows?.slice() ?? [];
     this.shape = this.cfg.shape.level > 0 ? new ArtimeDetector(this.cfg.shape.artime, state?.shape) : undefined;
+    this.extremes = this.cfg.rarity.share > 0 ? new RollingExtremes(this.cfg.rarity.rows, state?.extremes) : undefined;
   }
 
   /**
@@ -165,6 +184,8 @@ export class UnivariateDetector {
     if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return 0;
     this.rows++;
     const raws = this.surprises(timestampMs, value);
+    const ordinary = this.ordinary(value);
+    this.extremes?.push(value);
     const range = this.longWin.length < 2 ? 0 : this.longWin.quantile(1) - this.longWin.quantile(0);
     this.shortWin.push(value);
     this.longWin.push(value);
@@ -176,7 +197,7 @@ export class UnivariateDetector {
     }
     if (this.cfg.levelShift.rows > 0) score = Math.max(score, this.levelShiftScore(timestampMs, value, range));
     const shapeHit = this.shape !== undefined && this.shape.update(timestampMs, value) >= this.cfg.shape.level;
-    return this.emit(score, shapeHit);
+    return this.emit(score, shapeHit, ordinary);
   }
 
   /** Level-shift score of the row just learned; `range` is the long window's range before it. */
@@ -195,7 +216,7 @@ export class UnivariateDetector {
    * Applies the hold and the report level to a row's score (and the shape
    * feature's verdict); see {@link UnivariateConfig.output}.
    */
-  private emit(score: number, shapeHit: boolean): number {
+  private emit(score: number, shapeHit: boolean, ordinary: boolean): number {
     if (this.quiet > 0) {
       this.quiet--;
       return 0;
@@ -207,6 +228,7 @@ export class UnivariateDetector {
       this.quiet = this.cfg.refractoryRows;
       return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
     }
+    if (ordinary && !shapeHit) return this.cfg.sparse ? 0 : score;
     if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold();
     if (score < this.cfg.reportLevel || score < this.cfg.alarmLevel) return this.cfg.sparse ? 0 : score;
     return this.cfg.output === 'alarm' ? 1 : score;
@@ -218,6 +240,15 @@ export class UnivariateDetector {
     const growth = 1 + this.cfg.holdGrowth * this.alarmRows.length;
     this.alarmRows.push(this.rows);
     this.quiet = Math.round(growth * Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows)));
+  }
+
+  /** Whether `x` (not yet learned) stays inside the rarity rule's share of the recent range; see {@link UnivariateConfig.rarity}. */
+  private ordinary(x: number): boolean {
+    const ex = this.extremes;
+    if (ex === undefined || this.longWin.length === 0 || Number.isNaN(ex.max)) return false;
+    const span = Math.max(ex.max - ex.min, 1e-9);
+    const reach = x >= this.longWin.quantile(0.5) ? x - ex.min : ex.max - x;
+    return reach / span < this.cfg.rarity.share;
   }
 
   /** Raw surprises of `x`, one per feature, in log1p(z) units. */
@@ -248,14 +279,16 @@ export class UnivariateDetector {
       levelShift: this.shift.toJSON(),
       alarmRows: this.alarmRows.slice(),
       ...(this.shape ? { shape: this.shape.toJSON() } : {}),
+      ...(this.extremes ? { extremes: this.extremes.toJSON() } : {}),
     };
   }
 }
 
-/** The config of a saved state; one saved before the shape feature existed runs without it. */
+/** The config of a saved state; one saved before the shape feature or the rarity rule existed runs without them. */
 function savedConfig(state: UnivariateState): Partial<UnivariateConfig> {
   const saved: Partial<UnivariateConfig> = structuredClone(state.config);
   saved.shape ??= { level: 0, artime: {} };
+  saved.rarity ??= { rows: 0, share: 0 };
   return saved;
 }
 
@@ -270,6 +303,7 @@ function mergeConfig(config: Partial<UnivariateConfig>): UnivariateConfig {
     likelihood: { ...d.likelihood, ...config.likelihood },
     levelShift: { ...d.levelShift, ...config.levelShift },
     shape: { ...d.shape, ...config.shape, artime: { ...d.shape.artime, ...config.shape?.artime } },
+    rarity: { ...d.rarity, ...config.rarity },
   };
 }
 
