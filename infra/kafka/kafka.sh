@@ -13,6 +13,8 @@
 #   ZEROOPS_KAFKA_RUN_DIR           config, data, log and pid of this broker [infra/kafka/run]
 #   ZEROOPS_KAFKA_START_TIMEOUT     seconds `up` waits for readiness [90]
 #   ZEROOPS_KAFKA_STOP_TIMEOUT      seconds `down` waits after SIGTERM [30]
+#   ZEROOPS_KAFKA_RETENTION_BYTES   bytes kept per partition, oldest segments deleted first [536870912; -1: no cap]
+#   ZEROOPS_KAFKA_RETENTION_CHECK_MS how often retention is applied [30000]
 #   ZEROOPS_KAFKA_JVM_OPTS          heap and GC flags of the broker JVM [see JVM_OPTS below]
 #   JAVA_HOME                       Java 17+ to use [java on PATH]
 set -euo pipefail
@@ -36,6 +38,8 @@ PORT="${ZEROOPS_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${ZEROOPS_KAFKA_CONTROLLER_PORT:-19093}"
 START_TIMEOUT="${ZEROOPS_KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${ZEROOPS_KAFKA_STOP_TIMEOUT:-30}"
+RETENTION_BYTES="${ZEROOPS_KAFKA_RETENTION_BYTES:-536870912}"
+RETENTION_CHECK_MS="${ZEROOPS_KAFKA_RETENTION_CHECK_MS:-30000}"
 HOST=127.0.0.1
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JVM_OPTS="${ZEROOPS_KAFKA_JVM_OPTS:--Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
@@ -175,11 +179,13 @@ log.cleaner.dedupe.buffer.size=4194304
 log.index.size.max.bytes=1048576
 
 # Tests and benchmarks need their records for minutes, not Kafka's 7 days
-# (one bench-ingest run writes several GB): 64 MiB segments, deleted an hour
-# after their last record.
+# (one bench-ingest run writes tens of GB at ~150 MB/s): 64 MiB segments,
+# deleted an hour after their last record or once a partition holds more
+# than ZEROOPS_KAFKA_RETENTION_BYTES (checked every 30 s).
 log.segment.bytes=67108864
 log.retention.ms=3600000
-log.retention.check.interval.ms=60000
+log.retention.bytes=${RETENTION_BYTES}
+log.retention.check.interval.ms=${RETENTION_CHECK_MS}
 EOF
 }
 

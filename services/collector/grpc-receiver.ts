@@ -5,12 +5,15 @@ import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
 import { busy } from './http-body.ts';
 import { grpcCodeOf } from './http-receiver.ts';
-import { type Ingest, IngestError } from './ingest.ts';
+import { type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
+import type { JsonConverter } from './json-pool.ts';
 import { RequestTracker } from './request-tracker.ts';
 
 /** What the OTLP/gRPC receiver needs. */
 export interface GrpcReceiverDeps {
   ingest: Ingest;
+  /** Validates and splits request bodies (large ones on worker threads). */
+  decoder: JsonConverter;
   budget: ByteBudget;
   auth: Authenticator;
   telemetry: Telemetry;
@@ -103,7 +106,10 @@ async function handleCall(
     deps.auth.check(typeof auth === 'string' ? auth : auth?.toString());
     const body = call.request;
     if (!lease.grow(body.length)) throw busy();
-    const result = await deps.ingest(signal, body, Date.now(), lease);
+    const t1 = performance.now();
+    const split = await deps.decoder.decode(signal, 'protobuf', body);
+    deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: 'split' });
+    const result = await deps.ingest(signal, split, Date.now(), lease);
     callback(null, Buffer.from(encodeExportResponse({ rejected: result.rejected, message: result.message })));
     deps.telemetry.count('zeroops.collector.requests', { signal, transport: 'grpc', outcome: 'accepted', reason: 'ok' });
   } catch (err) {

@@ -109,9 +109,9 @@ async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerR
     if (pre.gzip) body = await gunzipBody(body, deps.limits, lease);
     const t1 = performance.now();
     deps.telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'read' });
-    const proto = format === 'json' ? await deps.json.convert(pre.signal, body) : body;
-    if (format === 'json') deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: 'json' });
-    const result = await deps.ingest(pre.signal, proto, Date.now(), lease);
+    const split = await deps.json.decode(pre.signal, format, body);
+    deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: format === 'json' ? 'json' : 'split' });
+    const result = await deps.ingest(pre.signal, split, Date.now(), lease);
     const outcome = { rejected: result.rejected, message: result.message };
     send(res, 200, format, format === 'json' ? exportResponseJson(pre.signal, outcome) : encodeExportResponse(outcome));
     deps.telemetry.count('zeroops.collector.requests', { signal, transport: 'http', outcome: 'accepted', reason: 'ok' });

@@ -60,7 +60,7 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
   const limits = { maxBodyBytes: config.maxBodyBytes, maxDecompressedBytes: config.maxDecompressedBytes };
   const json = createJsonConverter(config.collectorJsonWorkers, logger);
   const http = createHttpReceiver({ ingest, json, budget, limits, auth, telemetry, logger });
-  const grpc = createGrpcReceiver({ ingest, budget, auth, telemetry, logger, maxMessageBytes: config.maxDecompressedBytes });
+  const grpc = createGrpcReceiver({ ingest, decoder: json, budget, auth, telemetry, logger, maxMessageBytes: config.maxDecompressedBytes });
   let state: 'new' | 'started' | 'stopped' = 'new';
   return {
     name: 'collector',

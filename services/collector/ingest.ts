@@ -1,8 +1,7 @@
 import type { Bus, BusRecord } from '../bus/bus.ts';
 import { describeError, PermanentError, RetryableError, type Telemetry, ZeroopsError } from '../core/index.ts';
-import { ProtoError, SIGNALS, type Signal, type SplitRequest, splitExportRequest } from '../otlp/index.ts';
+import { SIGNALS, type Signal, type SplitRequest } from '../otlp/index.ts';
 import type { Lease } from './byte-budget.ts';
-import { convertJsonBody } from './json-convert.ts';
 
 /** Suggested client back-off when the bus is down or the collector is full, in milliseconds. */
 export const RETRY_AFTER_MS = 1_000;
@@ -15,8 +14,7 @@ export const RETRY_AFTER_MS = 1_000;
  */
 export const STAGE_METRIC = 'zeroops.collector.stage.duration_ms';
 
-/** Body encodings OTLP defines. */
-export type BodyFormat = 'protobuf' | 'json';
+export type { BodyFormat } from './json-convert.ts';
 
 /** What an accepted request reports back (OTLP partial success when `rejected` > 0). */
 export interface IngestResult {
@@ -76,26 +74,19 @@ export function malformed(message: string, cause?: unknown): IngestError {
   return new IngestError('malformed', 400, message, undefined, cause);
 }
 
-/** Turns a JSON body into protobuf export-request bytes; throws a 400 {@link IngestError} saying what is wrong. */
-export function jsonToProtobuf(signal: Signal, body: Uint8Array): Uint8Array {
-  const r = convertJsonBody(signal, body);
-  if (!r.ok) throw malformed(r.message, r.cause);
-  return r.proto;
-}
-
 /** The ingest step: see {@link createIngest}. */
-export type Ingest = (signal: Signal, body: Uint8Array, receivedAtMs: number, lease: Lease) => Promise<IngestResult>;
+export type Ingest = (signal: Signal, split: SplitRequest, receivedAtMs: number, lease: Lease) => Promise<IngestResult>;
 
 /**
  * Builds the signal-agnostic ingest step shared by the HTTP and gRPC
- * receivers: validate and split a protobuf export request, publish one record
- * per resource, resolve once the bus has durably taken them. It owns `lease`:
+ * receivers: given an export request validated and split by resource (see
+ * json-pool.ts), publish one record per resource, resolve once the bus has durably taken them. It owns `lease`:
  * released when the bus settles the records, even after a timeout answer.
  */
 export function createIngest(deps: IngestDeps): Ingest {
-  return async (signal, body, receivedAtMs, lease) => {
+  return async (signal, split, receivedAtMs, lease) => {
     try {
-      return await ingestOne(deps, signal, body, receivedAtMs, lease);
+      return await ingestOne(deps, signal, split, receivedAtMs, lease);
     } catch (err) {
       if (!(err instanceof IngestError) || err.reason !== 'bus_unavailable') lease.release();
       throw err;
@@ -103,12 +94,9 @@ export function createIngest(deps: IngestDeps): Ingest {
   };
 }
 
-async function ingestOne(deps: IngestDeps, signal: Signal, body: Uint8Array, receivedAtMs: number, lease: Lease): Promise<IngestResult> {
+async function ingestOne(deps: IngestDeps, signal: Signal, split: SplitRequest, receivedAtMs: number, lease: Lease): Promise<IngestResult> {
   const { telemetry } = deps;
-  const t0 = performance.now();
-  const split = splitOrRefuse(signal, body);
   const t1 = performance.now();
-  telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'split' });
   if (split.items > deps.maxItemsPerRequest) {
     const msg = `request holds ${split.items} ${SIGNALS[signal].itemName}, more than the limit of ${deps.maxItemsPerRequest} (ZEROOPS_MAX_ITEMS_PER_REQUEST); send smaller batches`;
     throw new IngestError('too_many_items', 413, msg).withItems(split.items);
@@ -122,15 +110,6 @@ async function ingestOne(deps: IngestDeps, signal: Signal, body: Uint8Array, rec
   if (split.rejected > 0) telemetry.count('zeroops.collector.items', { signal, outcome: 'refused', reason: 'invalid_item' }, split.rejected);
   const message = split.rejected > 0 ? `${split.rejected} of ${split.items} ${SIGNALS[signal].itemName} refused: ${split.problem ?? 'invalid'}` : '';
   return { accepted, rejected: split.rejected, message };
-}
-
-function splitOrRefuse(signal: Signal, body: Uint8Array): SplitRequest {
-  try {
-    return splitExportRequest(signal, body);
-  } catch (err) {
-    if (err instanceof ProtoError) throw malformed(`invalid OTLP protobuf ${SIGNALS[signal].request.name}: ${err.message}`, err);
-    throw err;
-  }
 }
 
 async function publish(deps: IngestDeps, signal: Signal, split: SplitRequest, receivedAtMs: number, lease: Lease): Promise<void> {

@@ -22,7 +22,8 @@
  * Env: ZEROOPS_BENCH_SECONDS (per phase, default 5), ZEROOPS_BENCH_CONCURRENCY
  * (default 8), ZEROOPS_BENCH_REPEAT (default 3), ZEROOPS_BENCH_WARMUP_SECONDS
  * (closed loop over every signal and encoding before the first repetition,
- * default 12).
+ * default 12), ZEROOPS_BENCH_CASES (comma-separated signal:format pairs to run,
+ * e.g. traces:protobuf,logs:json; default all six).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -187,7 +188,12 @@ async function measure(target: Target, name: string, signal: Signal, format: 'pr
   };
 }
 
-const combos = (['traces', 'metrics', 'logs'] as const).flatMap((signal) => (['protobuf', 'json'] as const).map((format) => ({ signal, format })));
+const onlyCases = (process.env.ZEROOPS_BENCH_CASES ?? '').split(',').filter(Boolean);
+const combos = (['traces', 'metrics', 'logs'] as const)
+  .flatMap((signal) => (['protobuf', 'json'] as const).map((format) => ({ signal, format })))
+  .filter(({ signal, format }) => onlyCases.length === 0 || onlyCases.includes(`${signal}:${format}`));
+if (combos.length === 0)
+  throw new Error(`ZEROOPS_BENCH_CASES=${process.env.ZEROOPS_BENCH_CASES} names no case: use signal:format pairs such as traces:protobuf,logs:json`);
 const rows: Row[] = [];
 const loadBefore = loadavg()[0] ?? 0;
 for (const mode of ['collector', 'null'] as const) {

@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createKafkaBus } from '../../../services/bus/kafka-bus.ts';
+import { Kafka, logLevel } from '../../../services/bus/kafkajs.ts';
 import { topicNames } from '../../../services/bus/topics.ts';
 import { createCollector, STAGE_METRIC } from '../../../services/collector/index.ts';
 import { createLogger, createTelemetry, loadConfig, type Telemetry } from '../../../services/core/index.ts';
@@ -111,6 +112,14 @@ async function startCollector(brokers: string[]): Promise<{ address: string; sto
     async stop() {
       await collector.stop(5_000);
       await bus.close();
+      // A run writes gigabytes: its topics go with it rather than filling the broker's disk.
+      const admin = new Kafka({ clientId: 'bench-cleanup', brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [topics.traces, topics.metrics, topics.logs], timeout: 10_000 });
+      } finally {
+        await admin.disconnect();
+      }
     },
   };
 }

@@ -1,15 +1,16 @@
 /**
  * OTLP/JSON converted on worker threads gives the same bus records, byte for
- * byte, and the same 400 messages as converting inline on the event loop.
+ * byte, and the same 400 messages as converting inline on the event loop;
+ * large protobuf bodies are validated and split on the workers too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, ConsumedRecord } from '../../../services/bus/bus.ts';
 import { createMemoryBus } from '../../../services/bus/memory-bus.ts';
 import { topicNames } from '../../../services/bus/topics.ts';
 import { type Collector, createCollector, type IngestError, RETRY_AFTER_MS } from '../../../services/collector/index.ts';
-import { createJsonConverter, jsonWorkerCount, MAX_QUEUED_PER_WORKER } from '../../../services/collector/json-pool.ts';
+import { createJsonConverter, jsonWorkerCount, MAX_QUEUED_PER_WORKER, OFFLOAD_PROTOBUF_BYTES } from '../../../services/collector/json-pool.ts';
 import { createTelemetry, loadConfig, silentLogger } from '../../../services/core/index.ts';
-import type { Signal } from '../../../services/otlp/index.ts';
+import { encodeExportRequest, type Signal, type SplitRequest, splitExportRequest } from '../../../services/otlp/index.ts';
 import { logsRequest, metricsRequest, traceRequest } from '../../fixtures/otlp/generate.ts';
 import { TopicReader } from './harness.ts';
 
@@ -132,7 +133,7 @@ describe('OTLP/JSON on worker threads', () => {
     try {
       expect(json.workers()).toBe(1);
       const body = JSON.stringify(traceRequest({ resources: 2, itemsPerResource: 20, seed: 9 }));
-      const results = await Promise.allSettled(Array.from({ length: MAX_QUEUED_PER_WORKER + 4 }, () => json.convert('traces', new TextEncoder().encode(body))));
+      const results = await Promise.allSettled(Array.from({ length: MAX_QUEUED_PER_WORKER + 4 }, () => json.decode('traces', 'json', new TextEncoder().encode(body))));
       const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as IngestError);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX_QUEUED_PER_WORKER);
       expect(refused).toHaveLength(4);
@@ -141,5 +142,43 @@ describe('OTLP/JSON on worker threads', () => {
       await json.stop();
     }
     expect(json.workers()).toBe(0);
+  });
+
+  it('validates and splits large protobuf bodies on a worker, small ones inline, with the same result', async () => {
+    const json = createJsonConverter(1, silentLogger(), 2);
+    await json.start();
+    const view = (split: SplitRequest) => ({ ...split, resources: split.resources.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString('hex') })) });
+    try {
+      const large = encodeExportRequest('traces', traceRequest({ resources: 3, itemsPerResource: 200, attributesPerItem: 8, seed: 4 }));
+      expect(large.length).toBeGreaterThanOrEqual(OFFLOAD_PROTOBUF_BYTES);
+      const expected = view(splitExportRequest('traces', large.slice()));
+      const sent = large.slice();
+      const got = await json.decode('traces', 'protobuf', sent);
+      // Transferred to the worker: the caller's buffer is detached.
+      expect(sent.byteLength).toBe(0);
+      expect(view(got)).toEqual(expected);
+      const small = encodeExportRequest('logs', logsRequest({ resources: 2, itemsPerResource: 5, seed: 5 }));
+      expect(small.length).toBeLessThan(OFFLOAD_PROTOBUF_BYTES);
+      const kept = small.slice();
+      expect(view(await json.decode('logs', 'protobuf', kept))).toEqual(view(splitExportRequest('logs', small)));
+      expect(kept.byteLength).toBe(small.byteLength);
+      const bad = new Uint8Array(OFFLOAD_PROTOBUF_BYTES + 10).fill(0xff);
+      await expect(json.decode('traces', 'protobuf', bad)).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('invalid OTLP protobuf') });
+    } finally {
+      await json.stop();
+    }
+  });
+
+  it('decodes protobuf inline instead of refusing it when the workers hold their queue', async () => {
+    const json = createJsonConverter(1, silentLogger(), 2);
+    await json.start();
+    try {
+      const body = encodeExportRequest('traces', traceRequest({ resources: 2, itemsPerResource: 200, attributesPerItem: 8, seed: 6 }));
+      const results = await Promise.allSettled(Array.from({ length: MAX_QUEUED_PER_WORKER + 4 }, () => json.decode('traces', 'protobuf', body.slice())));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX_QUEUED_PER_WORKER + 4);
+      for (const r of results) if (r.status === 'fulfilled') expect(r.value.items).toBe(400);
+    } finally {
+      await json.stop();
+    }
   });
 });
