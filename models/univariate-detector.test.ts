@@ -215,4 +215,13 @@ describe('UnivariateDetector', () => {
     expect(c.toJSON().config.precedent.rows).toBe(0);
     expect(c.toJSON().precedents).toEqual([]);
   });
+
+  it('keeps no history for the likelihoods of disabled features, and bounds the shape feature at 1024 categories', () => {
+    const d = new UnivariateDetector({ features: { short: false, long: true, season: true, range: false } });
+    run(d, series(600, 14));
+    const state = d.toJSON();
+    expect(state.likelihoods.map((l) => l.history.size)).toEqual([1, 2000, 2000, 1]);
+    expect(state.likelihoods.map((l) => l.history.values.length)).toEqual([0, 600, 600, 0]);
+    expect(state.shape?.art.maxCategories).toBe(1024);
+  });
 });

@@ -76,7 +76,8 @@ export interface UnivariateConfig {
    * hold is shared, so the two kinds of evidence make one incident instead
    * of paging twice; a shape alarm the other features do not back holds
    * only `refractoryRows` and does not lengthen later holds. `level` 0
-   * disables it. Default level 0.65, ARTime defaults.
+   * disables it. Default level 0.65, ARTime defaults but at most 1024
+   * categories (no NAB series needs more; the state stays bounded).
    */
   shape: { level: number; artime: Partial<ArtimeConfig> };
   /**
@@ -125,7 +126,7 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   alarmLevel: 0.25,
   reportLevel: 0.298,
   levelShift: { rows: 6, sigmas: 6 },
-  shape: { level: 0.65, artime: {} },
+  shape: { level: 0.65, artime: { maxCategories: 1024 } },
   rarity: { rows: 4096, share: 0.4 },
   precedent: { rows: 500 },
   output: 'alarm',
@@ -199,7 +200,11 @@ export class UnivariateDetector {
     this.shortWin = new RollingQuantile(this.cfg.shortWindow, state?.shortWin);
     this.longWin = new RollingQuantile(this.cfg.longWindow, state?.longWin);
     this.seasonal = new SeasonalBaseline(this.cfg.seasonal, state?.seasonal);
-    this.likelihoods = FEATURES.map((_, k) => new AnomalyLikelihood(this.cfg.likelihood, state?.likelihoods[k]));
+    // A disabled feature's likelihood is never updated: it keeps a one-row
+    // history so the state does not carry an unused one.
+    this.likelihoods = FEATURES.map(
+      (f, k) => new AnomalyLikelihood(this.cfg.features[f] ? this.cfg.likelihood : { ...this.cfg.likelihood, historyWindow: 1 }, state?.likelihoods[k]),
+    );
     this.shift = new LevelShift(this.cfg.levelShift.rows, state?.levelShift);
     this.quiet = state?.quiet ?? 0;
     this.rows = state?.rows ?? 0;
@@ -230,8 +235,7 @@ export class UnivariateDetector {
     this.seasonal.learn(timestampMs, value);
     let score = 0;
     for (const [k, f] of FEATURES.entries()) {
-      const s = (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number).score;
-      if (this.cfg.features[f]) score = Math.max(score, s);
+      if (this.cfg.features[f]) score = Math.max(score, (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number).score);
     }
     if (this.cfg.levelShift.rows > 0) score = Math.max(score, this.levelShiftScore(timestampMs, value, range));
     const shapeHit = this.shape !== undefined && this.shape.update(timestampMs, value) >= this.cfg.shape.level;
