@@ -122,7 +122,9 @@ describe('UnivariateDetector', () => {
     const rng = createRng(9);
     const values = Array.from({ length: 6000 }, () => 100 + 20 * (rng.next() - 0.5));
     for (let i = 3000; i < 6000; i += 120) values[i] = 400;
-    const count = (holdGrowth: number) => run(new UnivariateDetector({ holdGrowth }), values).filter((s) => s > 0).length;
+    // Equal spikes are echoes under the precedent rule: it is off here.
+    const count = (holdGrowth: number) =>
+      run(new UnivariateDetector({ holdGrowth, refractoryRows: 50, precedent: { rows: 0 } }), values).filter((s) => s > 0).length;
     expect(count(0)).toBe(25);
     expect(count(1)).toBeLessThan(20);
   });
@@ -136,12 +138,17 @@ describe('UnivariateDetector', () => {
     expect(shapeRows).toEqual([2501, 2581]);
     // Blind statistical features: only the shape feature alarms; its hold of
     // 50 rows lets the second bump through, though 5 % of the history is 125.
-    const blind = { features: { short: false, long: false, season: false, range: false }, levelShift: { rows: 0, sigmas: 6 }, refractoryFraction: 0.05 };
+    const blind = {
+      features: { short: false, long: false, season: false, range: false },
+      levelShift: { rows: 0, sigmas: 6 },
+      refractoryRows: 50,
+      refractoryFraction: 0.05,
+    };
     const alarmRows = (d: UnivariateDetector) => run(d, values).flatMap((s, i) => (s > 0 ? [i] : []));
     expect(alarmRows(new UnivariateDetector(blind))).toEqual([2501, 2581]);
     expect(alarmRows(new UnivariateDetector({ ...blind, shape: { level: 0, artime: {} } }))).toEqual([]);
     // A statistical alarm at the first bump holds 125 rows: the shape alarm of the second is part of the same incident.
-    expect(alarmRows(new UnivariateDetector({ refractoryFraction: 0.05 }))).toEqual([2500]);
+    expect(alarmRows(new UnivariateDetector({ refractoryRows: 50, refractoryFraction: 0.05 }))).toEqual([2500]);
   });
 
   it('restores a state saved before the shape feature and the rarity rule existed without them', () => {
@@ -163,7 +170,7 @@ describe('UnivariateDetector', () => {
     values[2500] = (values[2500] as number) + 150;
     values[2900] = (values[2900] as number) - 150;
     const alarmRows = (rarity: { rows: number; share: number }) =>
-      run(new UnivariateDetector({ shape: { level: 0, artime: {} }, rarity }), values).flatMap((s, i) => (s > 0 && i > 2000 ? [i] : []));
+      run(new UnivariateDetector({ shape: { level: 0, artime: {} }, refractoryRows: 50, rarity }), values).flatMap((s, i) => (s > 0 && i > 2000 ? [i] : []));
     // The rise of 150 is under 40 % of the ~1100-wide range of the last 4096 rows; the fall leaves it.
     const plain = alarmRows({ rows: 4096, share: 0 });
     const rare = alarmRows({ rows: 4096, share: 0.4 });
@@ -173,5 +180,48 @@ describe('UnivariateDetector', () => {
     expect(rare).toContain(2900);
     // Once the big spike has left the rarity span, the rise is reported again.
     expect(alarmRows({ rows: 800, share: 0.4 })).toContain(2500);
+  });
+
+  it('precedent rule: does not report a spike that a recent reported alarm matched, but reports a larger one and one after the span', () => {
+    const values = series(4000, 12);
+    values[2500] = (values[2500] as number) + 200;
+    values[2700] = (values[2700] as number) + 150;
+    values[2900] = (values[2900] as number) + 300;
+    values[3700] = (values[3700] as number) + 200;
+    const alarmRows = (precedent: { rows: number }) =>
+      run(new UnivariateDetector({ shape: { level: 0, artime: {} }, rarity: { rows: 4096, share: 0 }, precedent }), values).flatMap((s, i) =>
+        s > 0 && i > 2000 ? [i] : [],
+      );
+    expect(alarmRows({ rows: 0 })).toEqual([2500, 2700, 2900, 3700]);
+    // 2700 echoes 2500; 2900 goes further; 3700 is 800 rows after the last alarm that went as far.
+    expect(alarmRows({ rows: 500 })).toEqual([2500, 2900, 3700]);
+  });
+
+  it('precedent rule: a restored state keeps its precedents, and a state saved before the rule runs without it', () => {
+    const values = series(3000, 13);
+    values[2500] = (values[2500] as number) + 200;
+    values[2700] = (values[2700] as number) + 150;
+    const a = new UnivariateDetector();
+    run(a, values.slice(0, 2600));
+    const b = new UnivariateDetector({}, JSON.parse(JSON.stringify(a.toJSON())));
+    expect(b.toJSON().precedents).toHaveLength(1);
+    const rest = run(a, values.slice(2600), 2600);
+    expect(run(b, values.slice(2600), 2600)).toEqual(rest);
+    expect(rest[100]).toBe(0);
+    const old = JSON.parse(JSON.stringify(new UnivariateDetector().toJSON())) as Record<string, unknown> & { config: Record<string, unknown> };
+    delete old.config.precedent;
+    delete old.precedents;
+    const c = new UnivariateDetector({}, old as never);
+    expect(c.toJSON().config.precedent.rows).toBe(0);
+    expect(c.toJSON().precedents).toEqual([]);
+  });
+
+  it('keeps no history for the likelihoods of disabled features, and bounds the shape feature at 1024 categories', () => {
+    const d = new UnivariateDetector({ features: { short: false, long: true, season: true, range: false } });
+    run(d, series(600, 14));
+    const state = d.toJSON();
+    expect(state.likelihoods.map((l) => l.history.size)).toEqual([1, 2000, 2000, 1]);
+    expect(state.likelihoods.map((l) => l.history.values.length)).toEqual([0, 600, 600, 0]);
+    expect(state.shape?.art.maxCategories).toBe(1024);
   });
 });

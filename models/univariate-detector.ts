@@ -12,7 +12,9 @@
  * recent alarms, and by default an alarm row emits 1 and every other row 0.
  * A statistical alarm whose value stays well inside the range of the recent
  * past (the rarity rule) is not reported: the series has swung that far
- * before.
+ * before. Nor is one that a reported alarm of the last few hundred rows
+ * already matched in direction and reach (the precedent rule): it is an
+ * echo of that incident.
  */
 import { type ArtimeConfig, ArtimeDetector, type ArtimeState } from './artime-detector.ts';
 import { LevelShift, type LevelShiftState } from './level-shift.ts';
@@ -34,7 +36,7 @@ export interface UnivariateConfig {
   seasonal: Partial<SeasonalConfig>;
   /** Likelihood settings (one likelihood per feature). */
   likelihood: Partial<LikelihoodConfig>;
-  /** Least rows kept quiet after an alarm (0 disables the hold). Default 50. */
+  /** Least rows kept quiet after an alarm (0 disables the hold). Default 100. */
   refractoryRows: number;
   /**
    * Hold length as a fraction of the rows seen so far, when longer than
@@ -74,7 +76,8 @@ export interface UnivariateConfig {
    * hold is shared, so the two kinds of evidence make one incident instead
    * of paging twice; a shape alarm the other features do not back holds
    * only `refractoryRows` and does not lengthen later holds. `level` 0
-   * disables it. Default level 0.65, ARTime defaults.
+   * disables it. Default level 0.65, ARTime defaults but at most 1024
+   * categories (no NAB series needs more; the state stays bounded).
    */
   shape: { level: number; artime: Partial<ArtimeConfig> };
   /**
@@ -87,6 +90,15 @@ export interface UnivariateConfig {
    * Shape alarms are exempt. `share` 0 disables. Default 4096 rows, 0.4.
    */
   rarity: { rows: number; share: number };
+  /**
+   * Precedent rule: an alarm of the statistical features is not reported
+   * (nor held) when a reported alarm of the last `rows` rows left the
+   * long-window median in the same direction and reached at least as far:
+   * the series has just done this, and the first time was the page. Such an
+   * echo holds only `refractoryRows`, so the rest of it does not page
+   * either. Shape alarms are exempt. `rows` 0 disables. Default 500.
+   */
+  precedent: { rows: number };
   /**
    * What an alarm row emits: `alarm` emits 1, so the detector alone decides
    * what is an alarm and a downstream threshold has nothing to overfit;
@@ -107,15 +119,16 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   features: { short: false, long: false, season: true, range: true },
   seasonal: {},
   likelihood: { shortWindow: 1, minStd: 0.01, decades: 30 },
-  refractoryRows: 50,
+  refractoryRows: 100,
   refractoryFraction: 0.02,
   holdGrowth: 0.5,
   holdSpanFraction: 0.05,
   alarmLevel: 0.25,
   reportLevel: 0.298,
   levelShift: { rows: 6, sigmas: 6 },
-  shape: { level: 0.65, artime: {} },
+  shape: { level: 0.65, artime: { maxCategories: 1024 } },
   rarity: { rows: 4096, share: 0.4 },
+  precedent: { rows: 500 },
   output: 'alarm',
   sparse: true,
 };
@@ -138,9 +151,32 @@ export interface UnivariateState {
   shape?: ArtimeState;
   /** Extremes of the rarity rule's span (absent in older states or when disabled). */
   extremes?: RollingExtremesState;
+  /** Reported alarms within the precedent span, oldest first (absent in older states: none). */
+  precedents?: Precedent[];
+}
+
+/** A reported alarm as the precedent rule remembers it. */
+export interface Precedent {
+  /** Row number (1-based count of finite rows) of the alarm. */
+  row: number;
+  /** The alarm row's value. */
+  value: number;
+  /** Whether the value lay at or above the long-window median. */
+  rise: boolean;
 }
 
 const FEATURES = ['short', 'long', 'season', 'range'] as const;
+
+/** What {@link UnivariateDetector.emit} needs to know of a row besides its scores. */
+interface RowFacts {
+  value: number;
+  /** Whether the value lies at or above the long-window median (before it was learned). */
+  rise: boolean;
+  /** Whether the rarity rule judges the value ordinary. */
+  ordinary: boolean;
+  /** Whether a recent reported alarm went at least as far (the precedent rule). */
+  echo: boolean;
+}
 
 /** Streaming univariate detector; see the module comment. */
 export class UnivariateDetector {
@@ -155,6 +191,7 @@ export class UnivariateDetector {
   private quiet: number;
   private rows: number;
   private alarmRows: number[];
+  private precedents: Precedent[];
 
   constructor(config: Partial<UnivariateConfig> = {}, state?: UnivariateState) {
     // States saved by older versions lack newer settings: fill them from the
@@ -163,11 +200,16 @@ export class UnivariateDetector {
     this.shortWin = new RollingQuantile(this.cfg.shortWindow, state?.shortWin);
     this.longWin = new RollingQuantile(this.cfg.longWindow, state?.longWin);
     this.seasonal = new SeasonalBaseline(this.cfg.seasonal, state?.seasonal);
-    this.likelihoods = FEATURES.map((_, k) => new AnomalyLikelihood(this.cfg.likelihood, state?.likelihoods[k]));
+    // A disabled feature's likelihood is never updated: it keeps a one-row
+    // history so the state does not carry an unused one.
+    this.likelihoods = FEATURES.map(
+      (f, k) => new AnomalyLikelihood(this.cfg.features[f] ? this.cfg.likelihood : { ...this.cfg.likelihood, historyWindow: 1 }, state?.likelihoods[k]),
+    );
     this.shift = new LevelShift(this.cfg.levelShift.rows, state?.levelShift);
     this.quiet = state?.quiet ?? 0;
     this.rows = state?.rows ?? 0;
     this.alarmRows = state?.alarmRows?.slice() ?? [];
+    this.precedents = state?.precedents?.map((p) => ({ ...p })) ?? [];
     this.shape = this.cfg.shape.level > 0 ? new ArtimeDetector(this.cfg.shape.artime, state?.shape) : undefined;
     this.extremes = this.cfg.rarity.share > 0 ? new RollingExtremes(this.cfg.rarity.rows, state?.extremes) : undefined;
   }
@@ -184,7 +226,8 @@ export class UnivariateDetector {
     if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return 0;
     this.rows++;
     const raws = this.surprises(timestampMs, value);
-    const ordinary = this.ordinary(value);
+    const rise = this.longWin.length === 0 || value >= this.longWin.quantile(0.5);
+    const row: RowFacts = { value, rise, ordinary: this.ordinary(value), echo: this.precedented(value, rise) };
     this.extremes?.push(value);
     const range = this.longWin.length < 2 ? 0 : this.longWin.quantile(1) - this.longWin.quantile(0);
     this.shortWin.push(value);
@@ -192,12 +235,19 @@ export class UnivariateDetector {
     this.seasonal.learn(timestampMs, value);
     let score = 0;
     for (const [k, f] of FEATURES.entries()) {
-      const s = (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number).score;
-      if (this.cfg.features[f]) score = Math.max(score, s);
+      if (this.cfg.features[f]) score = Math.max(score, (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number).score);
     }
     if (this.cfg.levelShift.rows > 0) score = Math.max(score, this.levelShiftScore(timestampMs, value, range));
     const shapeHit = this.shape !== undefined && this.shape.update(timestampMs, value) >= this.cfg.shape.level;
-    return this.emit(score, shapeHit, ordinary);
+    return this.emit(score, shapeHit, row);
+  }
+
+  /** Whether a reported alarm of the precedent span went at least as far as `x` in its direction; see {@link UnivariateConfig.precedent}. */
+  private precedented(x: number, rise: boolean): boolean {
+    if (this.cfg.precedent.rows <= 0) return false;
+    const since = this.rows - this.cfg.precedent.rows;
+    while (this.precedents.length > 0 && (this.precedents[0] as Precedent).row < since) this.precedents.shift();
+    return this.precedents.some((p) => p.rise === rise && (rise ? p.value >= x : p.value <= x));
   }
 
   /** Level-shift score of the row just learned; `range` is the long window's range before it. */
@@ -216,7 +266,7 @@ export class UnivariateDetector {
    * Applies the hold and the report level to a row's score (and the shape
    * feature's verdict); see {@link UnivariateConfig.output}.
    */
-  private emit(score: number, shapeHit: boolean, ordinary: boolean): number {
+  private emit(score: number, shapeHit: boolean, row: RowFacts): number {
     if (this.quiet > 0) {
       this.quiet--;
       return 0;
@@ -226,12 +276,25 @@ export class UnivariateDetector {
       // statistical alarm: it holds only the least hold and does not count
       // towards the growth of later holds.
       this.quiet = this.cfg.refractoryRows;
+      this.remember(row);
       return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
     }
-    if (ordinary && !shapeHit) return this.cfg.sparse ? 0 : score;
+    if (row.ordinary && !shapeHit) return this.cfg.sparse ? 0 : score;
+    if (row.echo && !shapeHit && score >= this.cfg.alarmLevel) {
+      // An echo of a recent incident: not reported, but it keeps the series
+      // quiet for the least hold so the rest of the echo does not page.
+      this.quiet = this.cfg.refractoryRows;
+      return this.cfg.sparse ? 0 : score;
+    }
     if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold();
     if (score < this.cfg.reportLevel || score < this.cfg.alarmLevel) return this.cfg.sparse ? 0 : score;
+    this.remember(row);
     return this.cfg.output === 'alarm' ? 1 : score;
+  }
+
+  /** Keeps a reported alarm for the precedent rule. */
+  private remember(row: RowFacts): void {
+    if (this.cfg.precedent.rows > 0) this.precedents.push({ row: this.rows, value: row.value, rise: row.rise });
   }
 
   private startHold(): void {
@@ -280,6 +343,7 @@ export class UnivariateDetector {
       alarmRows: this.alarmRows.slice(),
       ...(this.shape ? { shape: this.shape.toJSON() } : {}),
       ...(this.extremes ? { extremes: this.extremes.toJSON() } : {}),
+      precedents: this.precedents.map((p) => ({ ...p })),
     };
   }
 }
@@ -289,6 +353,7 @@ function savedConfig(state: UnivariateState): Partial<UnivariateConfig> {
   const saved: Partial<UnivariateConfig> = structuredClone(state.config);
   saved.shape ??= { level: 0, artime: {} };
   saved.rarity ??= { rows: 0, share: 0 };
+  saved.precedent ??= { rows: 0 };
   return saved;
 }
 
@@ -304,6 +369,7 @@ function mergeConfig(config: Partial<UnivariateConfig>): UnivariateConfig {
     levelShift: { ...d.levelShift, ...config.levelShift },
     shape: { ...d.shape, ...config.shape, artime: { ...d.shape.artime, ...config.shape?.artime } },
     rarity: { ...d.rarity, ...config.rarity },
+    precedent: { ...d.precedent, ...config.precedent },
   };
 }
 
