@@ -3,17 +3,17 @@ import type { Logger, Telemetry } from '../core/index.ts';
 import { encodeExportResponse, encodeStatus, SIGNALS, type Signal } from '../otlp/index.ts';
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
+import type { DecodePool } from './decode-pool.ts';
 import { busy } from './http-body.ts';
 import { grpcCodeOf } from './http-receiver.ts';
 import { type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
-import type { JsonConverter } from './json-pool.ts';
 import { RequestTracker } from './request-tracker.ts';
 
 /** What the OTLP/gRPC receiver needs. */
 export interface GrpcReceiverDeps {
   ingest: Ingest;
   /** Validates and splits request bodies (large ones on worker threads). */
-  decoder: JsonConverter;
+  decoder: DecodePool;
   budget: ByteBudget;
   auth: Authenticator;
   telemetry: Telemetry;

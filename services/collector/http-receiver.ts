@@ -4,9 +4,9 @@ import type { Logger, Telemetry } from '../core/index.ts';
 import { encodeExportResponse, encodeStatus, exportResponseJson, type Signal, statusJson } from '../otlp/index.ts';
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
+import type { DecodePool } from './decode-pool.ts';
 import { type BodyLimits, gunzipBody, readBody } from './http-body.ts';
 import { type BodyFormat, type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
-import type { JsonConverter } from './json-pool.ts';
 import { RequestTracker } from './request-tracker.ts';
 
 const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
@@ -15,7 +15,8 @@ const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': '
 export interface HttpReceiverDeps {
   ingest: Ingest;
   /** Converts OTLP/JSON bodies (on worker threads when it has them). */
-  json: JsonConverter;
+  /** Validates and splits request bodies (JSON and large protobuf ones on worker threads). */
+  decoder: DecodePool;
   budget: ByteBudget;
   limits: BodyLimits;
   auth: Authenticator;
@@ -109,7 +110,7 @@ async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerR
     if (pre.gzip) body = await gunzipBody(body, deps.limits, lease);
     const t1 = performance.now();
     deps.telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'read' });
-    const split = await deps.json.decode(pre.signal, format, body);
+    const split = await deps.decoder.decode(pre.signal, format, body);
     deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: format === 'json' ? 'json' : 'split' });
     const result = await deps.ingest(pre.signal, split, Date.now(), lease);
     const outcome = { rejected: result.rejected, message: result.message };

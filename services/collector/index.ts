@@ -10,10 +10,10 @@ import type { TopicId } from '../bus/topics.ts';
 import type { Component, Config, Logger, Telemetry } from '../core/index.ts';
 import { createAuthenticator } from './auth.ts';
 import { ByteBudget } from './byte-budget.ts';
+import { createDecodePool } from './decode-pool.ts';
 import { createGrpcReceiver } from './grpc-receiver.ts';
 import { createHttpReceiver } from './http-receiver.ts';
 import { createIngest } from './ingest.ts';
-import { createJsonConverter } from './json-pool.ts';
 
 export { IngestError, type IngestResult, RETRY_AFTER_MS, type RefusalReason, STAGE_METRIC } from './ingest.ts';
 
@@ -34,7 +34,7 @@ export interface Collector extends Component {
   grpcAddress(): string;
   /** Request bytes held right now (bounded by config.collectorMaxInflightBytes). */
   bytesInFlight(): number;
-  /** JSON worker threads running (0 before start, after stop, or when OTLP/JSON is converted inline). */
+  /** Decode worker threads running (0 before start, after stop, or when bodies are decoded inline). */
   jsonWorkers(): number;
 }
 
@@ -58,26 +58,26 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
     publishTimeoutMs: config.collectorPublishTimeoutMs,
   });
   const limits = { maxBodyBytes: config.maxBodyBytes, maxDecompressedBytes: config.maxDecompressedBytes };
-  const json = createJsonConverter(config.collectorJsonWorkers, logger);
-  const http = createHttpReceiver({ ingest, json, budget, limits, auth, telemetry, logger });
-  const grpc = createGrpcReceiver({ ingest, decoder: json, budget, auth, telemetry, logger, maxMessageBytes: config.maxDecompressedBytes });
+  const decoder = createDecodePool(config.collectorJsonWorkers, logger);
+  const http = createHttpReceiver({ ingest, decoder, budget, limits, auth, telemetry, logger });
+  const grpc = createGrpcReceiver({ ingest, decoder, budget, auth, telemetry, logger, maxMessageBytes: config.maxDecompressedBytes });
   let state: 'new' | 'started' | 'stopped' = 'new';
   return {
     name: 'collector',
     async start() {
       if (state !== 'new') return;
-      await json.start();
+      await decoder.start();
       try {
         await http.listen(config.host, config.otlpHttpPort);
       } catch (err) {
-        await json.stop();
+        await decoder.stop();
         throw err;
       }
       try {
         await grpc.listen(config.host, config.otlpGrpcPort);
       } catch (err) {
         await http.close(0);
-        await json.stop();
+        await decoder.stop();
         throw err;
       }
       state = 'started';
@@ -91,12 +91,12 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
       state = 'stopped';
       await Promise.all([http.close(deadlineMs), grpc.close(deadlineMs)]);
       // Only now: the drained HTTP requests were the workers' last users.
-      await json.stop();
+      await decoder.stop();
       logger.info('collector stopped');
     },
     httpAddress: () => http.address(),
     grpcAddress: () => grpc.address(),
     bytesInFlight: () => budget.inUse(),
-    jsonWorkers: () => json.workers(),
+    jsonWorkers: () => decoder.workers(),
   };
 }

@@ -9,12 +9,12 @@ export const RETRY_AFTER_MS = 1_000;
 /**
  * Histogram of the time a request spends in each ingest stage, in ms,
  * attributes `signal` and `stage`: `read` (body received and gunzipped),
- * `json` (OTLP/JSON turned into protobuf, including the wait for a JSON worker), `split` (validated and split by
+ * `json` (OTLP/JSON turned into protobuf, including the wait for a decode worker, and split by resource there), `split` (protobuf validated and split by
  * resource), `publish` (waiting for the bus to acknowledge).
  */
 export const STAGE_METRIC = 'zeroops.collector.stage.duration_ms';
 
-export type { BodyFormat } from './json-convert.ts';
+export type { BodyFormat } from './body-decode.ts';
 
 /** What an accepted request reports back (OTLP partial success when `rejected` > 0). */
 export interface IngestResult {
@@ -80,7 +80,7 @@ export type Ingest = (signal: Signal, split: SplitRequest, receivedAtMs: number,
 /**
  * Builds the signal-agnostic ingest step shared by the HTTP and gRPC
  * receivers: given an export request validated and split by resource (see
- * json-pool.ts), publish one record per resource, resolve once the bus has durably taken them. It owns `lease`:
+ * decode-pool.ts), publish one record per resource, resolve once the bus has durably taken them. It owns `lease`:
  * released when the bus settles the records, even after a timeout answer.
  */
 export function createIngest(deps: IngestDeps): Ingest {

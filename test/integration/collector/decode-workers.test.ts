@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, ConsumedRecord } from '../../../services/bus/bus.ts';
 import { createMemoryBus } from '../../../services/bus/memory-bus.ts';
 import { topicNames } from '../../../services/bus/topics.ts';
+import { createDecodePool, jsonWorkerCount, MAX_QUEUED_PER_WORKER, OFFLOAD_PROTOBUF_BYTES } from '../../../services/collector/decode-pool.ts';
 import { type Collector, createCollector, type IngestError, RETRY_AFTER_MS } from '../../../services/collector/index.ts';
-import { createJsonConverter, jsonWorkerCount, MAX_QUEUED_PER_WORKER, OFFLOAD_PROTOBUF_BYTES } from '../../../services/collector/json-pool.ts';
 import { createTelemetry, loadConfig, silentLogger } from '../../../services/core/index.ts';
 import { encodeExportRequest, type Signal, type SplitRequest, splitExportRequest } from '../../../services/otlp/index.ts';
 import { logsRequest, metricsRequest, traceRequest } from '../../fixtures/otlp/generate.ts';
@@ -128,12 +128,14 @@ describe('OTLP/JSON on worker threads', () => {
   });
 
   it('refuses with 429 and Retry-After once the workers hold their queue', async () => {
-    const json = createJsonConverter(1, silentLogger(), 2);
+    const json = createDecodePool(1, silentLogger(), 2);
     await json.start();
     try {
       expect(json.workers()).toBe(1);
       const body = JSON.stringify(traceRequest({ resources: 2, itemsPerResource: 20, seed: 9 }));
-      const results = await Promise.allSettled(Array.from({ length: MAX_QUEUED_PER_WORKER + 4 }, () => json.decode('traces', 'json', new TextEncoder().encode(body))));
+      const results = await Promise.allSettled(
+        Array.from({ length: MAX_QUEUED_PER_WORKER + 4 }, () => json.decode('traces', 'json', new TextEncoder().encode(body))),
+      );
       const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as IngestError);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX_QUEUED_PER_WORKER);
       expect(refused).toHaveLength(4);
@@ -145,7 +147,7 @@ describe('OTLP/JSON on worker threads', () => {
   });
 
   it('validates and splits large protobuf bodies on a worker, small ones inline, with the same result', async () => {
-    const json = createJsonConverter(1, silentLogger(), 2);
+    const json = createDecodePool(1, silentLogger(), 2);
     await json.start();
     const view = (split: SplitRequest) => ({ ...split, resources: split.resources.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString('hex') })) });
     try {
@@ -163,14 +165,17 @@ describe('OTLP/JSON on worker threads', () => {
       expect(view(await json.decode('logs', 'protobuf', kept))).toEqual(view(splitExportRequest('logs', small)));
       expect(kept.byteLength).toBe(small.byteLength);
       const bad = new Uint8Array(OFFLOAD_PROTOBUF_BYTES + 10).fill(0xff);
-      await expect(json.decode('traces', 'protobuf', bad)).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('invalid OTLP protobuf') });
+      await expect(json.decode('traces', 'protobuf', bad)).rejects.toMatchObject({
+        statusCode: 400,
+        message: expect.stringContaining('invalid OTLP protobuf'),
+      });
     } finally {
       await json.stop();
     }
   });
 
   it('decodes protobuf inline instead of refusing it when the workers hold their queue', async () => {
-    const json = createJsonConverter(1, silentLogger(), 2);
+    const json = createDecodePool(1, silentLogger(), 2);
     await json.start();
     try {
       const body = encodeExportRequest('traces', traceRequest({ resources: 2, itemsPerResource: 200, attributesPerItem: 8, seed: 6 }));

@@ -2,12 +2,12 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/index.ts';
 import type { Signal, SplitRequest } from '../otlp/index.ts';
+import { type BodyFormat, decodeBody } from './body-decode.ts';
+import type { DecodeJob, DecodeReply } from './decode-worker.ts';
 import { IngestError, malformed, RETRY_AFTER_MS } from './ingest.ts';
-import { type BodyFormat, decodeBody } from './json-convert.ts';
-import type { DecodeJob, DecodeReply } from './json-worker.ts';
 
 /**
- * Conversions one worker may hold (running plus queued) before new JSON
+ * Bodies one worker may hold (running plus queued) before new JSON
  * requests are refused with 429. At ~8 ms per 380 KB body that is about
  * 130 ms of queued work: a client waiting longer is better told to back off.
  */
@@ -32,7 +32,7 @@ const READY_TIMEOUT_MS = 20_000;
  * decoded inline instead. Bad input and refusals are the same
  * {@link IngestError}s either way.
  */
-export interface JsonConverter {
+export interface DecodePool {
   /** Starts the workers; on failure to load them, logs once and decodes inline. */
   start(): Promise<void>;
   /** Decodes `body` (ownership passes to the converter: it may be transferred to a worker); a 400 {@link IngestError} says what is wrong with bad input. */
@@ -59,7 +59,7 @@ interface Slot {
 }
 
 function saturated(): IngestError {
-  return new IngestError('busy', 429, 'collector JSON decoders are saturated (ZEROOPS_COLLECTOR_JSON_WORKERS); retry later', RETRY_AFTER_MS);
+  return new IngestError('busy', 429, 'collector decode workers are saturated (ZEROOPS_COLLECTOR_JSON_WORKERS); retry later', RETRY_AFTER_MS);
 }
 
 /** An ArrayBuffer holding exactly `body`: its own when it owns it whole, else a copy (pooled or shared buffers must not be transferred). */
@@ -78,11 +78,11 @@ function decodeInline(signal: Signal, format: BodyFormat, body: Uint8Array): Spl
 function settle(pending: Pending, reply: DecodeReply): void {
   if (reply.ok) pending.resolve(reply.split);
   else if ('refused' in reply) pending.reject(malformed(reply.refused));
-  else pending.reject(new Error(`JSON worker failed: ${reply.failed}`));
+  else pending.reject(new Error(`decode worker failed: ${reply.failed}`));
 }
 
 /** Creates a converter with `requested` workers (see {@link jsonWorkerCount}, `cores` defaults to availableParallelism()); 0 converts inline. */
-export function createJsonConverter(requested: number, logger: Logger, cores = availableParallelism()): JsonConverter {
+export function createDecodePool(requested: number, logger: Logger, cores = availableParallelism()): DecodePool {
   const size = jsonWorkerCount(requested, cores);
   const slots: Slot[] = [];
   let nextId = 0;
@@ -91,7 +91,7 @@ export function createJsonConverter(requested: number, logger: Logger, cores = a
   let started = false;
 
   const spawn = (): Slot => {
-    const worker = new Worker(new URL('./json-worker-entry.js', import.meta.url));
+    const worker = new Worker(new URL('./decode-worker-entry.js', import.meta.url));
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (reply: DecodeReply | 'ready') => {
       if (reply === 'ready') return;
@@ -101,7 +101,7 @@ export function createJsonConverter(requested: number, logger: Logger, cores = a
       if (p) settle(p, reply);
     });
     worker.on('error', (err) => {
-      if (started) logger.error({ err }, 'JSON worker crashed; replacing it');
+      if (started) logger.error({ err }, 'decode worker crashed; replacing it');
     });
     worker.on('exit', () => onExit(slot));
     // Idle workers must not keep the process alive; busy ones must (see convert).
@@ -110,7 +110,7 @@ export function createJsonConverter(requested: number, logger: Logger, cores = a
   };
 
   const onExit = (slot: Slot): void => {
-    for (const p of slot.pending.values()) p.reject(new Error('JSON worker exited before answering'));
+    for (const p of slot.pending.values()) p.reject(new Error('decode worker exited before answering'));
     slot.pending.clear();
     const i = slots.indexOf(slot);
     if (i < 0) return;
@@ -130,11 +130,11 @@ export function createJsonConverter(requested: number, logger: Logger, cores = a
         await Promise.all(slots.map((s) => s.worker.terminate()));
         slots.length = 0;
         stopping = false;
-        logger.warn({ err }, 'JSON worker threads failed to start; converting OTLP/JSON on the event loop');
+        logger.warn({ err }, 'decode worker threads failed to start; decoding request bodies on the event loop');
         return;
       }
       started = true;
-      logger.debug({ workers: size }, 'JSON workers ready');
+      logger.debug({ workers: size }, 'decode workers ready');
     },
     decode(signal, format, body) {
       const offload = slots.length > 0 && (format === 'json' || body.length >= OFFLOAD_PROTOBUF_BYTES);
@@ -167,12 +167,12 @@ export function createJsonConverter(requested: number, logger: Logger, cores = a
 /** Resolves once `worker` has loaded its module; rejects if it fails to or takes too long. */
 function ready(worker: Worker): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`JSON worker not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => done(new Error(`decode worker not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
     const onMessage = (m: unknown): void => {
       if (m === 'ready') done();
     };
     const onError = (err: Error): void => done(err);
-    const onExit = (code: number): void => done(new Error(`JSON worker exited with code ${code} while loading`));
+    const onExit = (code: number): void => done(new Error(`decode worker exited with code ${code} while loading`));
     function done(err?: Error): void {
       clearTimeout(timer);
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);

@@ -1,12 +1,12 @@
 /**
- * Body of a decode worker thread (started by json-pool.ts through
- * json-worker-entry.js): validates export request bodies (OTLP/JSON turned
+ * Body of a decode worker thread (started by decode-pool.ts through
+ * decode-worker-entry.js): validates export request bodies (OTLP/JSON turned
  * into protobuf first) and splits them by resource, one message at a time,
  * and posts the split back with its buffers transferred.
  */
 import { parentPort } from 'node:worker_threads';
 import type { Signal, SplitRequest } from '../otlp/index.ts';
-import { type BodyFormat, decodeBody } from './json-convert.ts';
+import { type BodyFormat, decodeBody } from './body-decode.ts';
 
 /** A decode asked of a worker; `body` is transferred to it. */
 export interface DecodeJob {
