@@ -7,6 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OFFLOAD_PROTOBUF_BYTES } from '../../../services/collector/decode-pool.ts';
 import { createCollector } from '../../../services/collector/index.ts';
 import { createTelemetry, silentLogger } from '../../../services/core/index.ts';
 import { encodeExportRequest } from '../../../services/otlp/index.ts';
@@ -230,6 +231,20 @@ describe('auth and gRPC', () => {
     expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err?.details).toMatch(/invalid OTLP protobuf/);
     expect(await grpcExport(h.collector.grpcAddress(), valid())).toBeNull();
+  });
+
+  it('gRPC: a body large enough for the decode worker is stored, and a malformed one is INVALID_ARGUMENT', async () => {
+    expect(h.collector.jsonWorkers()).toBeGreaterThan(0);
+    const large = encodeExportRequest('traces', traceRequest({ itemsPerResource: 400, attributesPerItem: 8, seed: 11 }));
+    expect(large.length).toBeGreaterThanOrEqual(OFFLOAD_PROTOBUF_BYTES);
+    const before = h.telemetry.snapshot()['zeroops.collector.items{outcome=accepted,reason=ok,signal=traces}'] ?? 0;
+    expect(await grpcExport(h.collector.grpcAddress(), large)).toBeNull();
+    expect(h.telemetry.snapshot()['zeroops.collector.items{outcome=accepted,reason=ok,signal=traces}']).toBe(Number(before) + 400);
+    const broken = large.slice();
+    broken.fill(0xff, 40_000, 40_010);
+    const err = await grpcExport(h.collector.grpcAddress(), broken);
+    expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err?.details).toMatch(/invalid OTLP protobuf/);
   });
 
   it('every refused request was counted and no bytes are held', () => {
