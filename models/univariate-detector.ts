@@ -15,8 +15,9 @@
  * before. Nor is one that a reported alarm of the last few hundred rows
  * already matched in direction and reach (the precedent rule): it is an
  * echo of that incident. During a hold, a value beyond everything of the
- * recent past, reached after the series came back to its middle, is
- * reported (the record rule): it is a new incident, not the tail of the old.
+ * recent past on the incident's side, reached after the series came back to
+ * its middle, is reported (the record rule): it is a new incident, not the
+ * tail of the old.
  */
 import { type ArtimeConfig, ArtimeDetector, type ArtimeState } from './artime-detector.ts';
 import { LevelShift, type LevelShiftState } from './level-shift.ts';
@@ -104,13 +105,14 @@ export interface UnivariateConfig {
   /**
    * Record rule: during a hold, once the series has come back inside the
    * long window's interquartile range since the hold began, a value beyond
-   * the extremes of the rarity rule's span (the last `rarity.rows` rows) by
-   * more than `margin` of that span's range is reported: the series has
-   * recovered and then gone further than at any time of the span, so this
-   * is a new incident, not the tail of the one that started the hold. It
-   * neither ends nor lengthens the hold and is not a precedent (so it
-   * cannot silence later alarms). Such a value is reported once per
-   * recovery. Default on, margin 0.02 of the range.
+   * the extremes of the rarity rule's span (the last `rarity.rows` rows),
+   * by more than `margin` of that span's range and on the same side of the
+   * long-window median as the alarm that started the hold, is reported: the
+   * series recovered and then went further than at any time of the span, so
+   * this is a new incident, not the tail of the one that started the hold.
+   * It neither ends nor lengthens the hold and is not a precedent (so it
+   * cannot silence later alarms); one is reported per recovery. Default on,
+   * margin 0 (any new extreme of the span).
    */
   record: { enabled: boolean; margin: number };
   /**
@@ -143,7 +145,7 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   shape: { level: 0.65, artime: { maxCategories: 1024 } },
   rarity: { rows: 4096, share: 0.4 },
   precedent: { rows: 500 },
-  record: { enabled: true, margin: 0.02 },
+  record: { enabled: true, margin: 0 },
   output: 'alarm',
   sparse: true,
 };
@@ -170,6 +172,8 @@ export interface UnivariateState {
   precedents?: Precedent[];
   /** Whether the series came back to its middle since the current hold began (absent in older states: false). */
   recovered?: boolean;
+  /** Whether the alarm that started the current hold lay at or above the long-window median (absent in older states: true). */
+  holdRise?: boolean;
 }
 
 /** A reported alarm as the precedent rule remembers it. */
@@ -212,6 +216,7 @@ export class UnivariateDetector {
   private alarmRows: number[];
   private precedents: Precedent[];
   private recovered: boolean;
+  private holdRise: boolean;
 
   constructor(config: Partial<UnivariateConfig> = {}, state?: UnivariateState) {
     // States saved by older versions lack newer settings: fill them from the
@@ -231,6 +236,7 @@ export class UnivariateDetector {
     this.alarmRows = state?.alarmRows?.slice() ?? [];
     this.precedents = state?.precedents?.map((p) => ({ ...p })) ?? [];
     this.recovered = state?.recovered ?? false;
+    this.holdRise = state?.holdRise ?? true;
     this.shape = this.cfg.shape.level > 0 ? new ArtimeDetector(this.cfg.shape.artime, state?.shape) : undefined;
     const spanUsed = this.cfg.rarity.share > 0 || this.cfg.record.enabled;
     this.extremes = spanUsed ? new RollingExtremes(this.cfg.rarity.rows, state?.extremes) : undefined;
@@ -294,7 +300,7 @@ export class UnivariateDetector {
       // A change of shape alone is weaker evidence of an incident than a
       // statistical alarm: it holds only the least hold and does not count
       // towards the growth of later holds.
-      this.hold(this.cfg.refractoryRows);
+      this.hold(this.cfg.refractoryRows, row.rise);
       this.remember(row);
       return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
     }
@@ -302,10 +308,10 @@ export class UnivariateDetector {
     if (row.echo && !shapeHit && score >= this.cfg.alarmLevel) {
       // An echo of a recent incident: not reported, but it keeps the series
       // quiet for the least hold so the rest of the echo does not page.
-      this.hold(this.cfg.refractoryRows);
+      this.hold(this.cfg.refractoryRows, row.rise);
       return this.cfg.sparse ? 0 : score;
     }
-    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold();
+    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold(row.rise);
     if (score < this.cfg.reportLevel || score < this.cfg.alarmLevel) return this.cfg.sparse ? 0 : score;
     this.remember(row);
     return this.cfg.output === 'alarm' ? 1 : score;
@@ -315,7 +321,7 @@ export class UnivariateDetector {
   private held(score: number, row: RowFacts): number {
     this.quiet--;
     if (!this.cfg.record.enabled) return 0;
-    if (row.record && this.recovered) {
+    if (row.record && this.recovered && row.rise === this.holdRise) {
       this.recovered = false;
       return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
     }
@@ -325,8 +331,9 @@ export class UnivariateDetector {
   }
 
   /** Starts a hold of `rows` rows. */
-  private hold(rows: number): void {
+  private hold(rows: number, rise: boolean): void {
     this.quiet = rows;
+    this.holdRise = rise;
     this.recovered = false;
   }
 
@@ -343,12 +350,12 @@ export class UnivariateDetector {
     if (this.cfg.precedent.rows > 0) this.precedents.push({ row: this.rows, value: row.value, rise: row.rise });
   }
 
-  private startHold(): void {
+  private startHold(rise: boolean): void {
     const span = this.cfg.holdSpanFraction * this.rows;
     this.alarmRows = this.alarmRows.filter((r) => r > this.rows - span);
     const growth = 1 + this.cfg.holdGrowth * this.alarmRows.length;
     this.alarmRows.push(this.rows);
-    this.hold(Math.round(growth * Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows))));
+    this.hold(Math.round(growth * Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows))), rise);
   }
 
   /** Whether `x` (not yet learned) stays inside the rarity rule's share of the recent range; see {@link UnivariateConfig.rarity}. */
@@ -391,6 +398,7 @@ export class UnivariateDetector {
       ...(this.extremes ? { extremes: this.extremes.toJSON() } : {}),
       precedents: this.precedents.map((p) => ({ ...p })),
       recovered: this.recovered,
+      holdRise: this.holdRise,
     };
   }
 }
