@@ -148,6 +148,8 @@ describe('UnivariateDetector', () => {
     expect(alarmRows(new UnivariateDetector(blind))).toEqual([2501, 2581]);
     expect(alarmRows(new UnivariateDetector({ ...blind, shape: { level: 0, artime: {} } }))).toEqual([]);
     // A statistical alarm at the first bump holds 125 rows: the shape alarm of the second is part of the same incident.
+    // The second bump falls below every row of the span after the series came back, but the record rule reports only
+    // new extremes on the side of the alarm that started the hold.
     expect(alarmRows(new UnivariateDetector({ refractoryRows: 50, refractoryFraction: 0.05 }))).toEqual([2500]);
   });
 
@@ -214,6 +216,43 @@ describe('UnivariateDetector', () => {
     const c = new UnivariateDetector({}, old as never);
     expect(c.toJSON().config.precedent.rows).toBe(0);
     expect(c.toJSON().precedents).toEqual([]);
+  });
+
+  it('record rule: reports a deeper dip after a recovery within the hold, but not a dip that deepens without one nor a rise', () => {
+    const values = series(3000, 15);
+    // Dips placed where the daily pattern crosses its middle, so the rows between them lie inside the interquartile range.
+    for (let i = 2570; i < 2580; i++) values[i] = (values[i] as number) - 150;
+    for (let i = 2610; i < 2615; i++) values[i] = (values[i] as number) - 200;
+    for (let i = 2800; i < 2830; i++) values[i] = (values[i] as number) - (i < 2815 ? 150 : 230);
+    // A rise to a new maximum after the recovery from the dip of 2800, on the other side of the median.
+    for (let i = 2880; i < 2885; i++) values[i] = (values[i] as number) + 40;
+    const alarmRows = (record: { enabled: boolean; margin: number }) =>
+      run(new UnivariateDetector({ shape: { level: 0, artime: {} }, record }), values).flatMap((s, i) => (s > 0 && i > 2000 ? [i] : []));
+    expect(alarmRows({ enabled: false, margin: 0 })).toEqual([2570, 2800]);
+    // 2610 goes beyond the first dip after the series came back; 2815 deepens the dip of 2800 without a recovery;
+    // 2880 is a new maximum, but the hold is that of a dip.
+    expect(alarmRows({ enabled: true, margin: 0 })).toEqual([2570, 2610, 2800]);
+  });
+
+  it('record rule: a state restored mid-hold keeps whether the series recovered, and a state saved before the rule runs without it', () => {
+    const values = series(3000, 15);
+    for (let i = 2570; i < 2580; i++) values[i] = (values[i] as number) - 150;
+    for (let i = 2610; i < 2615; i++) values[i] = (values[i] as number) - 200;
+    const a = new UnivariateDetector({ shape: { level: 0, artime: {} } });
+    run(a, values.slice(0, 2600));
+    const saved = JSON.parse(JSON.stringify(a.toJSON()));
+    expect(saved.recovered).toBe(true);
+    expect(saved.holdRise).toBe(false);
+    const b = new UnivariateDetector({}, saved);
+    const rest = run(a, values.slice(2600), 2600);
+    expect(run(b, values.slice(2600), 2600)).toEqual(rest);
+    expect(rest[10]).toBe(1);
+    delete saved.config.record;
+    delete saved.recovered;
+    delete saved.holdRise;
+    const c = new UnivariateDetector({}, saved);
+    expect(c.toJSON().config.record.enabled).toBe(false);
+    expect(run(c, values.slice(2600), 2600)[10]).toBe(0);
   });
 
   it('keeps no history for the likelihoods of disabled features, and bounds the shape feature at 1024 categories', () => {

@@ -14,7 +14,10 @@
  * past (the rarity rule) is not reported: the series has swung that far
  * before. Nor is one that a reported alarm of the last few hundred rows
  * already matched in direction and reach (the precedent rule): it is an
- * echo of that incident.
+ * echo of that incident. During a hold, a value beyond everything of the
+ * recent past on the incident's side, reached after the series came back to
+ * its middle, is reported (the record rule): it is a new incident, not the
+ * tail of the old.
  */
 import { type ArtimeConfig, ArtimeDetector, type ArtimeState } from './artime-detector.ts';
 import { LevelShift, type LevelShiftState } from './level-shift.ts';
@@ -100,6 +103,19 @@ export interface UnivariateConfig {
    */
   precedent: { rows: number };
   /**
+   * Record rule: during a hold, once the series has come back inside the
+   * long window's interquartile range since the hold began, a value beyond
+   * the extremes of the rarity rule's span (the last `rarity.rows` rows),
+   * by more than `margin` of that span's range and on the same side of the
+   * long-window median as the alarm that started the hold, is reported: the
+   * series recovered and then went further than at any time of the span, so
+   * this is a new incident, not the tail of the one that started the hold.
+   * It neither ends nor lengthens the hold and is not a precedent (so it
+   * cannot silence later alarms); one is reported per recovery. Default on,
+   * margin 0 (any new extreme of the span).
+   */
+  record: { enabled: boolean; margin: number };
+  /**
    * What an alarm row emits: `alarm` emits 1, so the detector alone decides
    * what is an alarm and a downstream threshold has nothing to overfit;
    * `score` emits the alarm's score. Default `alarm`.
@@ -129,6 +145,7 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   shape: { level: 0.65, artime: { maxCategories: 1024 } },
   rarity: { rows: 4096, share: 0.4 },
   precedent: { rows: 500 },
+  record: { enabled: true, margin: 0 },
   output: 'alarm',
   sparse: true,
 };
@@ -153,6 +170,10 @@ export interface UnivariateState {
   extremes?: RollingExtremesState;
   /** Reported alarms within the precedent span, oldest first (absent in older states: none). */
   precedents?: Precedent[];
+  /** Whether the series came back to its middle since the current hold began (absent in older states: false). */
+  recovered?: boolean;
+  /** Whether the alarm that started the current hold lay at or above the long-window median (absent in older states: true). */
+  holdRise?: boolean;
 }
 
 /** A reported alarm as the precedent rule remembers it. */
@@ -176,6 +197,8 @@ interface RowFacts {
   ordinary: boolean;
   /** Whether a recent reported alarm went at least as far (the precedent rule). */
   echo: boolean;
+  /** Whether the value lies beyond the record rule's reach. */
+  record: boolean;
 }
 
 /** Streaming univariate detector; see the module comment. */
@@ -192,6 +215,8 @@ export class UnivariateDetector {
   private rows: number;
   private alarmRows: number[];
   private precedents: Precedent[];
+  private recovered: boolean;
+  private holdRise: boolean;
 
   constructor(config: Partial<UnivariateConfig> = {}, state?: UnivariateState) {
     // States saved by older versions lack newer settings: fill them from the
@@ -210,8 +235,11 @@ export class UnivariateDetector {
     this.rows = state?.rows ?? 0;
     this.alarmRows = state?.alarmRows?.slice() ?? [];
     this.precedents = state?.precedents?.map((p) => ({ ...p })) ?? [];
+    this.recovered = state?.recovered ?? false;
+    this.holdRise = state?.holdRise ?? true;
     this.shape = this.cfg.shape.level > 0 ? new ArtimeDetector(this.cfg.shape.artime, state?.shape) : undefined;
-    this.extremes = this.cfg.rarity.share > 0 ? new RollingExtremes(this.cfg.rarity.rows, state?.extremes) : undefined;
+    const spanUsed = this.cfg.rarity.share > 0 || this.cfg.record.enabled;
+    this.extremes = spanUsed ? new RollingExtremes(this.cfg.rarity.rows, state?.extremes) : undefined;
   }
 
   /**
@@ -227,7 +255,7 @@ export class UnivariateDetector {
     this.rows++;
     const raws = this.surprises(timestampMs, value);
     const rise = this.longWin.length === 0 || value >= this.longWin.quantile(0.5);
-    const row: RowFacts = { value, rise, ordinary: this.ordinary(value), echo: this.precedented(value, rise) };
+    const row: RowFacts = { value, rise, ordinary: this.ordinary(value), echo: this.precedented(value, rise), record: this.beyondRecord(value) };
     this.extremes?.push(value);
     const range = this.longWin.length < 2 ? 0 : this.longWin.quantile(1) - this.longWin.quantile(0);
     this.shortWin.push(value);
@@ -267,15 +295,12 @@ export class UnivariateDetector {
    * feature's verdict); see {@link UnivariateConfig.output}.
    */
   private emit(score: number, shapeHit: boolean, row: RowFacts): number {
-    if (this.quiet > 0) {
-      this.quiet--;
-      return 0;
-    }
+    if (this.quiet > 0) return this.held(score, row);
     if (shapeHit && score < this.cfg.alarmLevel) {
       // A change of shape alone is weaker evidence of an incident than a
       // statistical alarm: it holds only the least hold and does not count
       // towards the growth of later holds.
-      this.quiet = this.cfg.refractoryRows;
+      this.hold(this.cfg.refractoryRows, row.rise);
       this.remember(row);
       return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
     }
@@ -283,13 +308,41 @@ export class UnivariateDetector {
     if (row.echo && !shapeHit && score >= this.cfg.alarmLevel) {
       // An echo of a recent incident: not reported, but it keeps the series
       // quiet for the least hold so the rest of the echo does not page.
-      this.quiet = this.cfg.refractoryRows;
+      this.hold(this.cfg.refractoryRows, row.rise);
       return this.cfg.sparse ? 0 : score;
     }
-    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold();
+    if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold(row.rise);
     if (score < this.cfg.reportLevel || score < this.cfg.alarmLevel) return this.cfg.sparse ? 0 : score;
     this.remember(row);
     return this.cfg.output === 'alarm' ? 1 : score;
+  }
+
+  /** A row inside a hold: quiet, unless the record rule reports it; see {@link UnivariateConfig.record}. */
+  private held(score: number, row: RowFacts): number {
+    this.quiet--;
+    if (!this.cfg.record.enabled) return 0;
+    if (row.record && this.recovered && row.rise === this.holdRise) {
+      this.recovered = false;
+      return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
+    }
+    const win = this.longWin;
+    if (!this.recovered && win.length >= 16 && row.value >= win.quantile(0.25) && row.value <= win.quantile(0.75)) this.recovered = true;
+    return 0;
+  }
+
+  /** Starts a hold of `rows` rows. */
+  private hold(rows: number, rise: boolean): void {
+    this.quiet = rows;
+    this.holdRise = rise;
+    this.recovered = false;
+  }
+
+  /** Whether `x` (not yet learned) lies beyond the extremes of the record rule's span by more than its margin. */
+  private beyondRecord(x: number): boolean {
+    const ex = this.extremes;
+    if (!this.cfg.record.enabled || ex === undefined || Number.isNaN(ex.max)) return false;
+    const reach = this.cfg.record.margin * (ex.max - ex.min);
+    return x > ex.max + reach || x < ex.min - reach;
   }
 
   /** Keeps a reported alarm for the precedent rule. */
@@ -297,12 +350,12 @@ export class UnivariateDetector {
     if (this.cfg.precedent.rows > 0) this.precedents.push({ row: this.rows, value: row.value, rise: row.rise });
   }
 
-  private startHold(): void {
+  private startHold(rise: boolean): void {
     const span = this.cfg.holdSpanFraction * this.rows;
     this.alarmRows = this.alarmRows.filter((r) => r > this.rows - span);
     const growth = 1 + this.cfg.holdGrowth * this.alarmRows.length;
     this.alarmRows.push(this.rows);
-    this.quiet = Math.round(growth * Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows)));
+    this.hold(Math.round(growth * Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows))), rise);
   }
 
   /** Whether `x` (not yet learned) stays inside the rarity rule's share of the recent range; see {@link UnivariateConfig.rarity}. */
@@ -344,6 +397,8 @@ export class UnivariateDetector {
       ...(this.shape ? { shape: this.shape.toJSON() } : {}),
       ...(this.extremes ? { extremes: this.extremes.toJSON() } : {}),
       precedents: this.precedents.map((p) => ({ ...p })),
+      recovered: this.recovered,
+      holdRise: this.holdRise,
     };
   }
 }
@@ -354,6 +409,7 @@ function savedConfig(state: UnivariateState): Partial<UnivariateConfig> {
   saved.shape ??= { level: 0, artime: {} };
   saved.rarity ??= { rows: 0, share: 0 };
   saved.precedent ??= { rows: 0 };
+  saved.record ??= { enabled: false, margin: 0 };
   return saved;
 }
 
@@ -370,6 +426,7 @@ function mergeConfig(config: Partial<UnivariateConfig>): UnivariateConfig {
     shape: { ...d.shape, ...config.shape, artime: { ...d.shape.artime, ...config.shape?.artime } },
     rarity: { ...d.rarity, ...config.rarity },
     precedent: { ...d.precedent, ...config.precedent },
+    record: { ...d.record, ...config.record },
   };
 }
 
