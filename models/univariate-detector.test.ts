@@ -184,6 +184,19 @@ describe('UnivariateDetector', () => {
     expect(alarmRows({ rows: 800, share: 0.4 })).toContain(2500);
   });
 
+  it('rarity rule: by default remembers a swing of more than 4096 rows ago', () => {
+    const values = series(7000, 11);
+    for (let i = 1400; i < 1405; i++) values[i] = (values[i] as number) + 1000;
+    values[6000] = (values[6000] as number) + 150;
+    const alarmRows = (rarity?: { rows: number; share: number }) =>
+      run(new UnivariateDetector({ shape: { level: 0, artime: {} }, refractoryRows: 50, ...(rarity ? { rarity } : {}) }), values).flatMap((s, i) =>
+        s > 0 && i > 5000 ? [i] : [],
+      );
+    // 4600 rows after the big spike, a 4096-row span has forgotten it; the default 16384-row span has not.
+    expect(alarmRows({ rows: 4096, share: 0.4 })).toContain(6000);
+    expect(alarmRows()).not.toContain(6000);
+  });
+
   it('precedent rule: does not report a spike that a recent reported alarm matched, but reports a larger one and one after the span', () => {
     const values = series(4000, 12);
     values[2500] = (values[2500] as number) + 200;

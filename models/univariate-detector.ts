@@ -90,7 +90,7 @@ export interface UnivariateConfig {
    * left the long-window median (from the minimum for a rise, from the
    * maximum for a fall). Otherwise it neither reports nor holds: a series
    * that has recently been much further out is in its ordinary swings.
-   * Shape alarms are exempt. `share` 0 disables. Default 4096 rows, 0.4.
+   * Shape alarms are exempt. `share` 0 disables. Default 16384 rows, 0.4.
    */
   rarity: { rows: number; share: number };
   /**
@@ -143,7 +143,7 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   reportLevel: 0.298,
   levelShift: { rows: 6, sigmas: 6 },
   shape: { level: 0.65, artime: { maxCategories: 1024 } },
-  rarity: { rows: 4096, share: 0.4 },
+  rarity: { rows: 16384, share: 0.4 },
   precedent: { rows: 500 },
   record: { enabled: true, margin: 0 },
   output: 'alarm',
