@@ -145,13 +145,14 @@ export function createDecodePool(requested: number, logger: Logger, cores = avai
         if (format === 'json') return Promise.reject(saturated());
         return Promise.resolve().then(() => decodeInline(signal, format, body));
       }
-      const own = ownBuffer(body);
+      // Shared memory is walked where it lies; anything else is transferred to the worker.
+      const own = body.buffer instanceof SharedArrayBuffer ? body : ownBuffer(body);
       const id = nextId++;
       return new Promise<SplitRequest>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
         if (slot.pending.size === 1) slot.worker.ref();
         const job: DecodeJob = { id, signal, format, body: own };
-        slot.worker.postMessage(job, [own.buffer as ArrayBuffer]);
+        slot.worker.postMessage(job, own.buffer instanceof ArrayBuffer ? [own.buffer] : []);
       });
     },
     workers: () => slots.length,

@@ -159,6 +159,13 @@ describe('OTLP/JSON on worker threads', () => {
       // Transferred to the worker: the caller's buffer is detached.
       expect(sent.byteLength).toBe(0);
       expect(view(got)).toEqual(expected);
+      // A body in shared memory is walked in place: nothing is transferred and the resources view it.
+      const shared = new Uint8Array(new SharedArrayBuffer(large.length));
+      shared.set(large);
+      const inPlace = await json.decode('traces', 'protobuf', shared);
+      expect(shared.byteLength).toBe(large.length);
+      expect(view(inPlace)).toEqual(expected);
+      for (const r of inPlace.resources) expect(r.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
       const small = encodeExportRequest('logs', logsRequest({ resources: 2, itemsPerResource: 5, seed: 5 }));
       expect(small.length).toBeLessThan(OFFLOAD_PROTOBUF_BYTES);
       const kept = small.slice();
