@@ -20,7 +20,7 @@ export const MAX_QUEUED_PER_WORKER = 16;
  */
 export const OFFLOAD_PROTOBUF_BYTES = 64 * 1024;
 
-/** How long start() waits for a worker to load before falling back to inline conversion, in ms. */
+/** How long start() waits for a worker to load before falling back to inline decoding, in ms. */
 const READY_TIMEOUT_MS = 20_000;
 
 /**
@@ -35,11 +35,17 @@ const READY_TIMEOUT_MS = 20_000;
 export interface DecodePool {
   /** Starts the workers; on failure to load them, logs once and decodes inline. */
   start(): Promise<void>;
-  /** Decodes `body` (ownership passes to the converter: it may be transferred to a worker); a 400 {@link IngestError} says what is wrong with bad input. */
+  /**
+   * Smallest body of `format` that {@link decode} hands to a worker (infinite
+   * when it walks such bodies inline): a receiver reads bodies this large
+   * into shared memory, which the worker walks in place.
+   */
+  offloadFrom(format: BodyFormat): number;
+  /** Decodes `body` (ownership passes to the pool: an unshared buffer may be transferred to a worker); a 400 {@link IngestError} says what is wrong with bad input. */
   decode(signal: Signal, format: BodyFormat, body: Uint8Array): Promise<SplitRequest>;
   /** Workers running (0: inline). */
   workers(): number;
-  /** Terminates the workers (idempotent); conversions still pending fail with a 500. */
+  /** Terminates the workers (idempotent); decodes still pending fail with a 500. */
   stop(): Promise<void>;
 }
 
@@ -81,7 +87,7 @@ function settle(pending: Pending, reply: DecodeReply): void {
   else pending.reject(new Error(`decode worker failed: ${reply.failed}`));
 }
 
-/** Creates a converter with `requested` workers (see {@link jsonWorkerCount}, `cores` defaults to availableParallelism()); 0 converts inline. */
+/** Creates a decode pool with `requested` workers (see {@link jsonWorkerCount}, `cores` defaults to availableParallelism()); 0 decodes inline. */
 export function createDecodePool(requested: number, logger: Logger, cores = availableParallelism()): DecodePool {
   const size = jsonWorkerCount(requested, cores);
   const slots: Slot[] = [];
@@ -104,7 +110,7 @@ export function createDecodePool(requested: number, logger: Logger, cores = avai
       if (started) logger.error({ err }, 'decode worker crashed; replacing it');
     });
     worker.on('exit', () => onExit(slot));
-    // Idle workers must not keep the process alive; busy ones must (see convert).
+    // Idle workers must not keep the process alive; busy ones must (see decode).
     worker.unref();
     return slot;
   };
@@ -136,8 +142,12 @@ export function createDecodePool(requested: number, logger: Logger, cores = avai
       started = true;
       logger.debug({ workers: size }, 'decode workers ready');
     },
+    offloadFrom(format) {
+      if (slots.length === 0) return Number.POSITIVE_INFINITY;
+      return format === 'json' ? 0 : OFFLOAD_PROTOBUF_BYTES;
+    },
     decode(signal, format, body) {
-      const offload = slots.length > 0 && (format === 'json' || body.length >= OFFLOAD_PROTOBUF_BYTES);
+      const offload = body.length >= this.offloadFrom(format);
       if (!offload) return Promise.resolve().then(() => decodeInline(signal, format, body));
       let slot = slots[0] as Slot;
       for (const s of slots) if (s.pending.size < slot.pending.size) slot = s;

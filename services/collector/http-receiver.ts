@@ -4,7 +4,7 @@ import type { Logger, Telemetry } from '../core/index.ts';
 import { encodeExportResponse, encodeStatus, exportResponseJson, type Signal, statusJson } from '../otlp/index.ts';
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
-import { type DecodePool, OFFLOAD_PROTOBUF_BYTES } from './decode-pool.ts';
+import type { DecodePool } from './decode-pool.ts';
 import { type BodyLimits, gunzipBody, readBody } from './http-body.ts';
 import { type BodyFormat, type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
 import { RequestTracker } from './request-tracker.ts';
@@ -106,8 +106,9 @@ async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerR
     const pre = precheck(req, deps.auth);
     format = pre.format;
     signal = pre.signal;
-    // Protobuf bodies the decode pool hands to a worker are read into shared memory.
-    let body = await readBody(req, deps.limits, lease, format === 'protobuf' && !pre.gzip && deps.decoder.workers() > 0 ? OFFLOAD_PROTOBUF_BYTES : undefined);
+    // Protobuf bodies the decode pool hands to a worker are read into shared memory
+    // (JSON ones are decoded as text, which shared memory does not suit).
+    let body = await readBody(req, deps.limits, lease, format === 'protobuf' && !pre.gzip ? deps.decoder.offloadFrom(format) : undefined);
     if (pre.gzip) body = await gunzipBody(body, deps.limits, lease);
     const t1 = performance.now();
     deps.telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'read' });
