@@ -108,9 +108,26 @@ describe('UnivariateDetector', () => {
     expect(withShift).toBeGreaterThan(1.5 * without);
   });
 
-  it('emits 1 at reported alarms, or the score with output "score", and nothing below the report level', () => {
+  it('emits its confidence at reported alarms: 1 beyond the recent range, the reach across it inside', () => {
+    const values = series(5000, 8, 2500);
+    // A second spike, 1500 rows later, reaching 70 % of the way from the
+    // span's minimum to the first spike: an alarm, but within recent swings.
+    const lo = Math.min(...values.slice(0, 4000));
+    values[4000] = lo + 0.7 * (values[2500] as number) - 0.7 * lo;
+    const scores = run(new UnivariateDetector(), values);
+    expect(scores[2500]).toBe(1);
+    expect(scores[4000]).toBeCloseTo(0.7, 2);
+    expect(scores.filter((s) => s > 0 && s < 1)).toEqual([scores[4000]]);
+    // `output: "alarm"` reports the same two alarms, both at 1.
+    const alarms = run(new UnivariateDetector({ output: 'alarm' }), values);
+    expect(alarms[2500]).toBe(1);
+    expect(alarms[4000]).toBe(1);
+    expect(alarms.every((s) => s === 0 || s === 1)).toBe(true);
+  });
+
+  it('emits 1 at reported alarms with output "alarm", or the score with output "score", and nothing below the report level', () => {
     const values = series(3000, 8, 2500);
-    const alarms = run(new UnivariateDetector(), values);
+    const alarms = run(new UnivariateDetector({ output: 'alarm' }), values);
     expect(alarms[2500]).toBe(1);
     expect(alarms.every((s) => s === 0 || s === 1)).toBe(true);
     const scores = run(new UnivariateDetector({ output: 'score', reportLevel: 0.6 }), values);

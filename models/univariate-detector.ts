@@ -9,7 +9,9 @@
  * detector (see `artime-detector.ts`) running on the same rows catches
  * changes of shape that stay within the usual range. The highest score
  * decides: an alarm starts a hold that grows with the history and with
- * recent alarms, and by default an alarm row emits 1 and every other row 0.
+ * recent alarms. By default a reported alarm row emits its confidence (how
+ * far the value reached across the recent range, or the shape detector's
+ * score, whichever is larger) and every other row 0.
  * A statistical alarm whose value stays well inside the range of the recent
  * past (the rarity rule) is not reported: the series has swung that far
  * before. Nor is one that a reported alarm of the last few hundred rows
@@ -116,11 +118,17 @@ export interface UnivariateConfig {
    */
   record: { enabled: boolean; margin: number };
   /**
-   * What an alarm row emits: `alarm` emits 1, so the detector alone decides
-   * what is an alarm and a downstream threshold has nothing to overfit;
-   * `score` emits the alarm's score. Default `alarm`.
+   * What a reported alarm row emits. `confidence` emits how sure the
+   * detector is that the row starts an incident, in [0.01, 1]: the larger of
+   * the shape feature's score and the value's reach across the range of the
+   * rarity rule's span (the share the rarity rule measures, 1 at or beyond
+   * the span's extremes, so record alarms emit 1). A threshold on it drops
+   * the alarms that stay within the recent swings, for users (and NAB
+   * profiles) that pay more for a false alarm; the holds they start stay.
+   * `alarm` emits 1, so the detector alone decides what is an alarm; `score`
+   * emits the alarm's likelihood score. Default `confidence`.
    */
-  output: 'alarm' | 'score';
+  output: 'confidence' | 'alarm' | 'score';
   /**
    * Emit 0 on rows that are not reported alarms, so downstream thresholds
    * cannot fire on rows the detector itself judged normal. Default true.
@@ -146,7 +154,7 @@ export const DEFAULT_UNIVARIATE: UnivariateConfig = {
   rarity: { rows: 16384, share: 0.4 },
   precedent: { rows: 500 },
   record: { enabled: true, margin: 0 },
-  output: 'alarm',
+  output: 'confidence',
   sparse: true,
 };
 
@@ -195,6 +203,10 @@ interface RowFacts {
   rise: boolean;
   /** Whether the rarity rule judges the value ordinary. */
   ordinary: boolean;
+  /** The value's reach across the rarity span's range, see {@link UnivariateDetector.reach} (1 without a span). */
+  reach: number;
+  /** The shape feature's score of the row (0 when it is disabled). */
+  shape: number;
   /** Whether a recent reported alarm went at least as far (the precedent rule). */
   echo: boolean;
   /** Whether the value lies beyond the record rule's reach. */
@@ -255,7 +267,9 @@ export class UnivariateDetector {
     this.rows++;
     const raws = this.surprises(timestampMs, value);
     const rise = this.longWin.length === 0 || value >= this.longWin.quantile(0.5);
-    const row: RowFacts = { value, rise, ordinary: this.ordinary(value), echo: this.precedented(value, rise), record: this.beyondRecord(value) };
+    const reach = this.reach(value);
+    const ordinary = this.cfg.rarity.share > 0 && reach < this.cfg.rarity.share;
+    const row: RowFacts = { value, rise, ordinary, reach, shape: 0, echo: this.precedented(value, rise), record: this.beyondRecord(value) };
     this.extremes?.push(value);
     const range = this.longWin.length < 2 ? 0 : this.longWin.quantile(1) - this.longWin.quantile(0);
     this.shortWin.push(value);
@@ -266,8 +280,8 @@ export class UnivariateDetector {
       if (this.cfg.features[f]) score = Math.max(score, (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number).score);
     }
     if (this.cfg.levelShift.rows > 0) score = Math.max(score, this.levelShiftScore(timestampMs, value, range));
-    const shapeHit = this.shape !== undefined && this.shape.update(timestampMs, value) >= this.cfg.shape.level;
-    return this.emit(score, shapeHit, row);
+    row.shape = this.shape?.update(timestampMs, value) ?? 0;
+    return this.emit(score, this.shape !== undefined && row.shape >= this.cfg.shape.level, row);
   }
 
   /** Whether a reported alarm of the precedent span went at least as far as `x` in its direction; see {@link UnivariateConfig.precedent}. */
@@ -302,7 +316,7 @@ export class UnivariateDetector {
       // towards the growth of later holds.
       this.hold(this.cfg.refractoryRows, row.rise);
       this.remember(row);
-      return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
+      return this.report(Math.max(score, this.cfg.reportLevel), row);
     }
     if (row.ordinary && !shapeHit) return this.cfg.sparse ? 0 : score;
     if (row.echo && !shapeHit && score >= this.cfg.alarmLevel) {
@@ -314,7 +328,14 @@ export class UnivariateDetector {
     if (this.cfg.refractoryRows > 0 && score >= this.cfg.alarmLevel) this.startHold(row.rise);
     if (score < this.cfg.reportLevel || score < this.cfg.alarmLevel) return this.cfg.sparse ? 0 : score;
     this.remember(row);
-    return this.cfg.output === 'alarm' ? 1 : score;
+    return this.report(score, row);
+  }
+
+  /** What a reported alarm row emits; see {@link UnivariateConfig.output}. */
+  private report(score: number, row: RowFacts): number {
+    if (this.cfg.output === 'alarm') return 1;
+    if (this.cfg.output === 'score') return score;
+    return Math.min(1, Math.max(row.reach, row.shape, 0.01));
   }
 
   /** A row inside a hold: quiet, unless the record rule reports it; see {@link UnivariateConfig.record}. */
@@ -323,7 +344,7 @@ export class UnivariateDetector {
     if (!this.cfg.record.enabled) return 0;
     if (row.record && this.recovered && row.rise === this.holdRise) {
       this.recovered = false;
-      return this.cfg.output === 'alarm' ? 1 : Math.max(score, this.cfg.reportLevel);
+      return this.report(Math.max(score, this.cfg.reportLevel), row);
     }
     const win = this.longWin;
     if (!this.recovered && win.length >= 16 && row.value >= win.quantile(0.25) && row.value <= win.quantile(0.75)) this.recovered = true;
@@ -358,13 +379,17 @@ export class UnivariateDetector {
     this.hold(Math.round(growth * Math.max(this.cfg.refractoryRows, Math.round(this.cfg.refractoryFraction * this.rows))), rise);
   }
 
-  /** Whether `x` (not yet learned) stays inside the rarity rule's share of the recent range; see {@link UnivariateConfig.rarity}. */
-  private ordinary(x: number): boolean {
+  /**
+   * How far `x` (not yet learned) reaches across the range of the rarity
+   * span, from the far end in the direction it left the long-window median:
+   * 0 at that end, 1 at the near extreme, more beyond it. 1 before there is a
+   * span to judge by. See {@link UnivariateConfig.rarity}.
+   */
+  private reach(x: number): number {
     const ex = this.extremes;
-    if (ex === undefined || this.longWin.length === 0 || Number.isNaN(ex.max)) return false;
+    if (ex === undefined || this.longWin.length === 0 || Number.isNaN(ex.max)) return 1;
     const span = Math.max(ex.max - ex.min, 1e-9);
-    const reach = x >= this.longWin.quantile(0.5) ? x - ex.min : ex.max - x;
-    return reach / span < this.cfg.rarity.share;
+    return (x >= this.longWin.quantile(0.5) ? x - ex.min : ex.max - x) / span;
   }
 
   /** Raw surprises of `x`, one per feature, in log1p(z) units. */
