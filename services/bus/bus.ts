@@ -73,6 +73,15 @@ export interface SubscribeOptions {
   sessionTimeoutMs?: number;
   /** Largest batch handed to `eachBatch` (default 500). */
   maxBatchSize?: number;
+  /**
+   * A group for this run only, for a member that must see every record
+   * published while it runs (a broadcast read under a group of its own):
+   * a new group starts at the end of each partition instead of its
+   * beginning, and the group and its committed offsets are deleted when its
+   * last member stops, instead of lingering on the broker until offsets
+   * retention. Default false.
+   */
+  transient?: boolean;
 }
 
 /** A running group member. */

@@ -208,6 +208,18 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     );
   };
 
+  /** Deletes a transient group whose member has left; a failure only leaves it to offsets retention. */
+  const deleteGroup = async (groupId: string): Promise<void> => {
+    try {
+      await within(admin.deleteGroups([groupId]), 5_000, () => new Error('no answer within 5000 ms'));
+    } catch (err) {
+      log.warn(
+        { group: groupId, err: describeError(err) },
+        'kafka bus: could not delete a transient consumer group; the broker drops it after offsets retention',
+      );
+    }
+  };
+
   const ensureConnected = (): Promise<void> => {
     if (closed) return Promise.reject(new RetryableError(BUS_UNAVAILABLE, `the Kafka bus (${where}) is closed`));
     connecting ??= connectOnce().catch((err: unknown) => {
@@ -298,12 +310,16 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       } catch (err) {
         throw unavailable(`cannot join consumer group ${sub.groupId}`, err);
       }
-      const stop = s.stop.bind(s);
+      let stopped: Promise<void> | undefined;
       const tracked: Subscription = {
         assignment: () => s.assignment(),
-        stop: async () => {
-          await stop();
-          subs.delete(tracked);
+        stop: () => {
+          stopped ??= (async () => {
+            await s.stop();
+            subs.delete(tracked);
+            if (sub.transient) await deleteGroup(sub.groupId);
+          })();
+          return stopped;
         },
       };
       subs.add(tracked);

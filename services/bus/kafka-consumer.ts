@@ -134,7 +134,8 @@ class KafkaSubscription implements Subscription {
     consumer.on(CRASH, (e) => this.onCrash(generation, e.payload.error));
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: this.opts.topics, fromBeginning: true });
+      // A transient group has no history to read: it starts at the end (Kafka's `latest`).
+      await consumer.subscribe({ topics: this.opts.topics, fromBeginning: !this.opts.transient });
       await this.run(consumer);
     } catch (err) {
       await consumer.disconnect().catch((e: unknown) => this.log.warn({ err: describeError(e) }, 'kafka bus: disconnect after a failed start failed'));

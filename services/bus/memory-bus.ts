@@ -126,8 +126,14 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
       if (!group) {
         group = new MemoryGroup(sub.groupId, env);
         groups.set(sub.groupId, group);
+        // A transient group starts at the end of each partition, as Kafka's `latest`.
+        if (sub.transient) for (const t of sub.topics) for (const [p, log] of topicOf(t).logs.entries()) group.committed.set(tpKey(t, p), log.end);
       }
-      const member = new MemoryMember(++seq, sub, group, env, (m) => members.delete(m));
+      const joined = group;
+      const member = new MemoryMember(++seq, sub, group, env, (m) => {
+        members.delete(m);
+        if (sub.transient && joined.size === 0 && groups.get(sub.groupId) === joined) groups.delete(sub.groupId);
+      });
       members.add(member);
       await member.start();
       return member;

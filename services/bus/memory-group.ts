@@ -42,6 +42,11 @@ export class MemoryGroup {
     private readonly env: GroupEnv,
   ) {}
 
+  /** Members in the group now. */
+  get size(): number {
+    return this.members.length;
+  }
+
   /** Adds `m` and resolves once the rebalance that gives it partitions is done. */
   async join(m: MemoryMember): Promise<void> {
     await this.enqueue(async () => {

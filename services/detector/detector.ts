@@ -267,10 +267,11 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
         onAssigned,
         onRevoked,
       });
-      // Every instance reads every hint: a group of its own.
+      // Every instance reads every hint published while it runs: a group of its own, deleted when it stops.
       hintSub = await settings.bus.subscribe({
         groupId: `${config.topicPrefix}zeroops-detector-callgraph-${instanceId}`,
         topics: [settings.topics.callgraph],
+        transient: true,
         eachBatch: async (records) => receiveHints(records),
       });
       // At most 250 ms between a window becoming due and its scoring (the close-to-event delay budget is 1 s).

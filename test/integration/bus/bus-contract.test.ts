@@ -261,6 +261,36 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     expect(BigInt(second[0]!.offset)).toBe(BigInt(first[9]!.offset) + 1n);
   });
 
+  it('starts a transient group at the end and forgets it when its member stops', async () => {
+    const { bus, topic, group } = await setup();
+    /** Publishes `live` records until the member gets one: it reads from then on. */
+    const untilLive = async (sink: ConsumedRecord[], tag: string) => {
+      for (let i = 0; !sink.some((r) => text(r).startsWith(tag)); i++) {
+        if (i > 200) throw new Error(`the transient member got none of the ${tag} records published over 40 s`);
+        await bus.publish(topic, [rec('k', `${tag}-${i}`)]);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await bus.publish(
+      topic,
+      Array.from({ length: 5 }, (_, i) => rec('k', `old-${i}`)),
+    );
+    const first: ConsumedRecord[] = [];
+    const sub = await consume(bus, group, topic, first, { transient: true });
+    await untilLive(first, 'live');
+    expect(first.filter((r) => text(r).startsWith('old'))).toEqual([]);
+    await sub.stop();
+    // A group that outlived its member would resume here, at gap-0.
+    await bus.publish(
+      topic,
+      Array.from({ length: 3 }, (_, i) => rec('k', `gap-${i}`)),
+    );
+    const second: ConsumedRecord[] = [];
+    await consume(bus, group, topic, second, { transient: true });
+    await untilLive(second, 'again');
+    expect(second.map(text).filter((t) => !t.startsWith('again'))).toEqual([]);
+  });
+
   it('pings while open and refuses to publish after close with a RetryableError', async () => {
     const { bus, topic } = await setup();
     await bus.ping();
