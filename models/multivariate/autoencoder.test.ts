@@ -96,4 +96,28 @@ describe('Autoencoder', () => {
     for (const r of [0, 17, 63]) expect(ae.score(rows.slice(r * D, r * D + D), 1).errors[0]).toBeCloseTo(batch[r] as number, 6);
     ae.dispose();
   });
+
+  it('blends toward a copy trained elsewhere: weights and moments move the given share of the way, the replay buffer stays its own', () => {
+    const cfg = { inputs: D, trainEvery: 8, batchSize: 16, seed: 5, youngSteps: 0, maxStepsPerObserve: 50 };
+    const a = new Autoencoder(tf, cfg);
+    const b = new Autoencoder(tf, cfg);
+    a.observe(normalRows(200, 1), 200);
+    b.observe(normalRows(200, 2), 200);
+    const before = a.toJSON();
+    const theirs = b.toJSON();
+    expect(a.blend(theirs, 0.25)).toBe(true);
+    const after = a.toJSON();
+    const mix = (x: number[][], y: number[][]) => x.flat().map((v, i) => v + 0.25 * ((y.flat()[i] as number) - v));
+    expect(after.weights.flat().every((w, i) => Math.abs(w - (mix(before.weights, theirs.weights)[i] as number)) < 1e-6)).toBe(true);
+    expect(after.moments?.m.flat().every((m, i) => Math.abs(m - (mix(before.moments?.m ?? [], theirs.moments?.m ?? [])[i] as number)) < 1e-12)).toBe(true);
+    expect(after.reservoir).toEqual(before.reservoir);
+    expect(after.steps).toBe(before.steps);
+    // Scoring uses the blended weights.
+    expect(a.score(normalRows(20, 3), 20).errors).not.toEqual(new Autoencoder(tf, cfg, before).score(normalRows(20, 3), 20).errors);
+    // Another architecture is refused and changes nothing.
+    const other = new Autoencoder(tf, { ...cfg, hidden: 5 });
+    expect(a.blend(other.toJSON())).toBe(false);
+    expect(a.toJSON().weights).toEqual(after.weights);
+    for (const m of [a, b, other]) m.dispose();
+  });
 });

@@ -271,6 +271,12 @@ export class Autoencoder {
     flat.dispose();
     this.steps++;
     this.adam(g);
+    this.writeWeights();
+  }
+
+  /** Copies the flattened weights into the variables. */
+  private writeWeights(): void {
+    const tf = this.tf;
     let at = 0;
     for (const v of this.vars) {
       const size = v.size;
@@ -278,6 +284,30 @@ export class Autoencoder {
       at += size;
       tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
     }
+  }
+
+  /**
+   * Moves the weights and Adam moments `share` of the way toward those of
+   * `other`, a copy of the same model trained elsewhere: federated averaging
+   * of replicas that each train the shared model on their own services. The
+   * replay buffer, step count and RNG stay this model's. Returns false, and
+   * changes nothing, when `other` has another architecture.
+   */
+  blend(other: AutoencoderState, share = 0.5): boolean {
+    const c = this.config;
+    const o = other.config;
+    if (o.inputs !== c.inputs || o.hidden !== c.hidden || o.bottleneck !== c.bottleneck) return false;
+    const towards = (own: Float32Array | Float64Array, theirs: number[][] | undefined): void => {
+      const flat = theirs?.flat();
+      if (flat?.length !== own.length) return;
+      for (let i = 0; i < own.length; i++) own[i] = (own[i] as number) + share * ((flat[i] as number) - (own[i] as number));
+    };
+    if (other.weights.flat().length !== this.w.length) return false;
+    towards(this.w, other.weights);
+    towards(this.m, other.moments?.m);
+    towards(this.v, other.moments?.v);
+    this.writeWeights();
+    return true;
   }
 
   /** Adam (Kingma & Ba) on the flattened weights, in plain arithmetic: its moments are ordinary numbers that serialize. */

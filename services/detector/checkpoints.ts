@@ -3,10 +3,11 @@
  * (`detector:<partition>`) holding the model state and the open windows of
  * the services on that partition, and one row (`detector:neural`) holding the
  * shared neural model. Rows written by another model version are ignored
- * (the services relearn).
+ * (the services relearn). Replicas that each train the neural model on their
+ * own services merge their copies through its row (see {@link syncNeural}).
  */
-import { inArray } from 'drizzle-orm';
-import type { AutoencoderState } from '../../models/multivariate/autoencoder.ts';
+import { eq, inArray } from 'drizzle-orm';
+import type { Autoencoder, AutoencoderState } from '../../models/multivariate/autoencoder.ts';
 import { detectorCheckpoints, type Store } from '../store/index.ts';
 import type { ServiceModelState } from './service-models.ts';
 import type { ServiceWindowState } from './service-windows.ts';
@@ -97,21 +98,53 @@ export async function savePartitions(
   }
 }
 
-/** Loads the shared neural model, if one was saved by `modelVersion`. */
-export async function loadNeural(store: Store, modelVersion: string): Promise<AutoencoderState | undefined> {
-  const rows = await store.db
-    .select()
-    .from(detectorCheckpoints)
-    .where(inArray(detectorCheckpoints.partitionKey, [NEURAL_KEY]));
-  const row = rows[0];
-  return row && row.modelVersion === modelVersion ? (row.state as AutoencoderState) : undefined;
+/** The shared neural model as saved, and which save it was. */
+export interface SavedNeural {
+  state: AutoencoderState;
+  /** Counts the saves of the model's row: a replica that finds another number than its own last one knows that another replica saved since. */
+  revision: number;
 }
 
-/** Saves the shared neural model. */
-export async function saveNeural(store: Store, state: AutoencoderState, modelVersion: string): Promise<void> {
-  const now = new Date();
-  await store.db
-    .insert(detectorCheckpoints)
-    .values({ partitionKey: NEURAL_KEY, state, modelVersion, updatedAt: now })
-    .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state, modelVersion, updatedAt: now } });
+/** The row's JSON: the model's state and the revision of the save. */
+type NeuralRow = AutoencoderState & { revision?: number };
+
+/** Loads the shared neural model, if one was saved by `modelVersion`. */
+export async function loadNeural(store: Store, modelVersion: string): Promise<SavedNeural | undefined> {
+  const rows = await store.db.select().from(detectorCheckpoints).where(eq(detectorCheckpoints.partitionKey, NEURAL_KEY));
+  const row = rows[0];
+  if (!row || row.modelVersion !== modelVersion) return undefined;
+  const { revision, ...state } = row.state as NeuralRow;
+  return { state, revision: revision ?? 0 };
+}
+
+/** What {@link syncNeural} did. */
+export interface NeuralSync {
+  /** Revision of the save just made: the caller's `known` for the next sync. */
+  revision: number;
+  /** Whether the model was merged with another replica's save first. */
+  merged: boolean;
+}
+
+/**
+ * Saves the shared neural model. When another replica saved it since this
+ * one last loaded or saved it (revision `known`), the live `model` first
+ * moves half-way to that save (federated averaging), so each replica's
+ * training reaches the others instead of the last save overwriting the
+ * rest. Read and write are one transaction, the row locked in between.
+ */
+export async function syncNeural(store: Store, model: Autoencoder, modelVersion: string, known: number): Promise<NeuralSync> {
+  return store.db.transaction(async (tx) => {
+    const rows = await tx.select().from(detectorCheckpoints).where(eq(detectorCheckpoints.partitionKey, NEURAL_KEY)).for('update');
+    const row = rows[0];
+    const saved = row?.modelVersion === modelVersion ? (row.state as NeuralRow) : undefined;
+    const last = saved?.revision ?? 0;
+    const merged = saved !== undefined && last !== known && model.blend(saved, 0.5);
+    const state: NeuralRow = { ...model.toJSON(), revision: last + 1 };
+    const now = new Date();
+    await tx
+      .insert(detectorCheckpoints)
+      .values({ partitionKey: NEURAL_KEY, state, modelVersion, updatedAt: now })
+      .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state, modelVersion, updatedAt: now } });
+    return { revision: last + 1, merged };
+  });
 }

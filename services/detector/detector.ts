@@ -11,7 +11,7 @@ import type { Store } from '../store/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
-import { type LoadedCheckpoint, loadNeural, loadPartitions, offsetKey, type PartitionCheckpoint, saveNeural, savePartitions } from './checkpoints.ts';
+import { type LoadedCheckpoint, loadNeural, loadPartitions, offsetKey, type PartitionCheckpoint, savePartitions, syncNeural } from './checkpoints.ts';
 import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans } from './ingest.ts';
 import { NeuralScorer } from './neural-scorer.ts';
 import { ServiceModels, type ServiceScore } from './service-models.ts';
@@ -71,6 +71,8 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
   });
   let models = new ServiceModels({ episode: episodeConfig(windowMs) });
   let neural: NeuralScorer | undefined;
+  /** Revision of the neural model's row as this replica last loaded or saved it. */
+  let neuralRevision = 0;
   const sink = createAnomalySink({ store: settings.store, bus: settings.bus, anomaliesTopic: settings.topics.anomalies });
   const signalOf = new Map<string, 'traces' | 'metrics' | 'logs'>([
     [settings.topics.traces, 'traces'],
@@ -248,7 +250,10 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
 
   async function checkpoint(released = false): Promise<void> {
     await savePartitions(settings.store, snapshot(), new Set(owned), MODEL_VERSION, released);
-    if (neural) await saveNeural(settings.store, neural.model.toJSON(), MODEL_VERSION);
+    if (!neural) return;
+    const sync = await syncNeural(settings.store, neural.model, MODEL_VERSION, neuralRevision);
+    neuralRevision = sync.revision;
+    if (sync.merged) tel.count('zeroops.detector.neural_merges');
   }
 
   return {
@@ -256,7 +261,9 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     async start() {
       if (config.detectorNeural) {
         const b = await loadBackend(config.detectorBackend);
-        neural = new NeuralScorer(b.tf, await loadNeural(settings.store, MODEL_VERSION));
+        const saved = await loadNeural(settings.store, MODEL_VERSION);
+        neuralRevision = saved?.revision ?? 0;
+        neural = new NeuralScorer(b.tf, saved?.state);
         log.info({ backend: b.backend, skipped: b.skipped }, 'detector neural model backend chosen');
       }
       models = new ServiceModels({ episode: episodeConfig(windowMs), neural });
