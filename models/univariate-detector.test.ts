@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArtimeDetector } from './artime-detector.ts';
+import type { LikelihoodState } from './likelihood.ts';
 import { createRng } from './rng.ts';
 import { UnivariateDetector } from './univariate-detector.ts';
 
@@ -289,8 +290,9 @@ describe('UnivariateDetector', () => {
     const d = new UnivariateDetector({ features: { short: false, long: true, season: true, range: false } });
     run(d, series(600, 14));
     const state = d.toJSON();
-    expect(state.likelihoods.map((l) => l.history.size)).toEqual([1, 2000, 2000, 1]);
-    expect(state.likelihoods.map((l) => l.history.values.length)).toEqual([0, 600, 600, 0]);
+    const rings = state.likelihoods.map((l) => l as LikelihoodState);
+    expect(rings.map((l) => l.buffer.length)).toEqual([2, 2001, 2001, 2]);
+    expect(rings.map((l) => l.history[1])).toEqual([0, 600, 600, 0]);
     expect(state.shape?.art.maxCategories).toBe(1024);
   });
 });

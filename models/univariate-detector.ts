@@ -23,7 +23,7 @@
  */
 import { type ArtimeConfig, ArtimeDetector, type ArtimeState } from './artime-detector.ts';
 import { LevelShift, type LevelShiftState } from './level-shift.ts';
-import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood.ts';
+import { AnomalyLikelihood, type LegacyLikelihoodState, type LikelihoodConfig, type LikelihoodState } from './likelihood.ts';
 import type { RingState } from './online-stats.ts';
 import { RollingExtremes, type RollingExtremesState } from './rolling-extremes.ts';
 import { RollingQuantile } from './rolling-quantile.ts';
@@ -164,7 +164,8 @@ export interface UnivariateState {
   shortWin: RingState;
   longWin: RingState;
   seasonal: SeasonalState;
-  likelihoods: LikelihoodState[];
+  /** One per feature (states saved before the rings shared a buffer hold {@link LegacyLikelihoodState}s). */
+  likelihoods: (LikelihoodState | LegacyLikelihoodState)[];
   quiet: number;
   /** Finite rows seen (absent in states saved before it existed: 0). */
   rows?: number;
@@ -277,7 +278,7 @@ export class UnivariateDetector {
     this.seasonal.learn(timestampMs, value);
     let score = 0;
     for (const [k, f] of FEATURES.entries()) {
-      if (this.cfg.features[f]) score = Math.max(score, (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number).score);
+      if (this.cfg.features[f]) score = Math.max(score, (this.likelihoods[k] as AnomalyLikelihood).update(raws[k] as number));
     }
     if (this.cfg.levelShift.rows > 0) score = Math.max(score, this.levelShiftScore(timestampMs, value, range));
     row.shape = this.shape?.update(timestampMs, value) ?? 0;

@@ -8,8 +8,7 @@
  * shared model's weights.
  */
 import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../../models/episode.ts';
-import type { LikelihoodConfig } from '../../models/likelihood.ts';
-import { RingLikelihood, type RingLikelihoodState } from '../../models/ring-likelihood.ts';
+import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../../models/likelihood.ts';
 import type { Evidence } from '../bus/messages.ts';
 import { NEURAL_INPUTS, type NeuralBatch, type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
@@ -24,7 +23,7 @@ export interface ServiceState {
   partition: number;
   seasonal: SeasonalScorerState;
   neural: NeuralServiceState;
-  likelihood: RingLikelihoodState;
+  likelihood: LikelihoodState;
   episode: EpisodeState;
   /** Current episode id, its opening window end (ms) and the feature that opened it. */
   episodeId: string | null;
@@ -92,7 +91,7 @@ interface Live {
   st: ServiceMeta;
   seasonal: SeasonalScorer;
   neural: NeuralService;
-  likelihood: RingLikelihood;
+  likelihood: AnomalyLikelihood;
   episode: EpisodeTracker;
   /** Highest score of the open episode (the tracker's, kept here so that reading it copies nothing). */
   peak: number;
@@ -123,7 +122,7 @@ export class ServiceModels {
       st,
       seasonal: new SeasonalScorer(undefined, seasonal),
       neural: new NeuralService(neural),
-      likelihood: new RingLikelihood(SERVICE_LIKELIHOOD, likelihood),
+      likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, likelihood),
       episode: new EpisodeTracker(this.opts.episode, episode),
       peak: episode.open ? episode.peak : 0,
     };
@@ -145,7 +144,7 @@ export class ServiceModels {
         st,
         seasonal: new SeasonalScorer(),
         neural: new NeuralService(),
-        likelihood: new RingLikelihood(SERVICE_LIKELIHOOD),
+        likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD),
         episode: new EpisodeTracker(this.opts.episode),
         peak: 0,
       };
