@@ -98,53 +98,68 @@ export async function savePartitions(
   }
 }
 
-/** The shared neural model as saved, and which save it was. */
-export interface SavedNeural {
-  state: AutoencoderState;
-  /** Counts the saves of the model's row: a replica that finds another number than its own last one knows that another replica saved since. */
-  revision: number;
+/** Where a replica's copy of the shared neural model stood when it last loaded or saved it. */
+export interface NeuralSyncPoint {
+  /** The row's training work then (see {@link syncNeural}): what the copy already holds of every replica's training. */
+  work: number;
+  /** The copy's own training steps then: the steps since are what this replica has to add. */
+  steps: number;
 }
 
-/** The row's JSON: the model's state and the revision of the save. */
-type NeuralRow = AutoencoderState & { revision?: number };
+/** The shared neural model as saved, and where a replica that loads it stands. */
+export interface SavedNeural {
+  state: AutoencoderState;
+  at: NeuralSyncPoint;
+}
+
+/** The row's JSON: the model's state and the training work it holds. */
+type NeuralRow = AutoencoderState & { work?: number };
 
 /** Loads the shared neural model, if one was saved by `modelVersion`. */
 export async function loadNeural(store: Store, modelVersion: string): Promise<SavedNeural | undefined> {
   const rows = await store.db.select().from(detectorCheckpoints).where(eq(detectorCheckpoints.partitionKey, NEURAL_KEY));
   const row = rows[0];
   if (!row || row.modelVersion !== modelVersion) return undefined;
-  const { revision, ...state } = row.state as NeuralRow;
-  return { state, revision: revision ?? 0 };
+  const { work, ...state } = row.state as NeuralRow;
+  return { state, at: { work: work ?? 0, steps: state.steps } };
 }
 
 /** What {@link syncNeural} did. */
 export interface NeuralSync {
-  /** Revision of the save just made: the caller's `known` for the next sync. */
-  revision: number;
-  /** Whether the model was merged with another replica's save first. */
-  merged: boolean;
+  /** Where the copy stands after the save: the caller's `since` for the next sync. */
+  at: NeuralSyncPoint;
+  /** How far the copy moved toward the saved model before it was saved (0: not merged). */
+  share: number;
 }
 
 /**
- * Saves the shared neural model. When another replica saved it since this
- * one last loaded or saved it (revision `known`), the live `model` first
- * moves half-way to that save (federated averaging), so each replica's
- * training reaches the others instead of the last save overwriting the
- * rest. Read and write are one transaction, the row locked in between.
+ * Saves the shared neural model, merging the replicas' copies (federated
+ * averaging). The row counts the training work it holds: the sum of the
+ * training steps every save added. When it holds work this replica has not
+ * seen (more than at `since`), the live `model` first moves toward the saved
+ * one in proportion to that work against its own steps since `since`; then
+ * the row holds both. So each replica's training reaches the others instead
+ * of the last save overwriting the rest, a replica that has not trained
+ * since takes the saved model as it is, and one alone never blends with its
+ * own older save. Read and write are one transaction, the row locked in
+ * between.
  */
-export async function syncNeural(store: Store, model: Autoencoder, modelVersion: string, known: number): Promise<NeuralSync> {
+export async function syncNeural(store: Store, model: Autoencoder, modelVersion: string, since: NeuralSyncPoint): Promise<NeuralSync> {
   return store.db.transaction(async (tx) => {
     const rows = await tx.select().from(detectorCheckpoints).where(eq(detectorCheckpoints.partitionKey, NEURAL_KEY)).for('update');
     const row = rows[0];
     const saved = row?.modelVersion === modelVersion ? (row.state as NeuralRow) : undefined;
-    const last = saved?.revision ?? 0;
-    const merged = saved !== undefined && last !== known && model.blend(saved, 0.5);
-    const state: NeuralRow = { ...model.toJSON(), revision: last + 1 };
+    const work = saved?.work ?? 0;
+    const theirs = Math.max(0, work - since.work);
+    const mine = Math.max(0, model.trainingSteps - since.steps);
+    const weight = theirs === 0 ? 0 : theirs / (theirs + mine);
+    const share = saved !== undefined && weight > 0 && model.blend(saved, weight) ? weight : 0;
+    const state: NeuralRow = { ...model.toJSON(), work: work + mine };
     const now = new Date();
     await tx
       .insert(detectorCheckpoints)
       .values({ partitionKey: NEURAL_KEY, state, modelVersion, updatedAt: now })
       .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state, modelVersion, updatedAt: now } });
-    return { revision: last + 1, merged };
+    return { at: { work: work + mine, steps: model.trainingSteps }, share };
   });
 }

@@ -11,7 +11,16 @@ import type { Store } from '../store/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
-import { type LoadedCheckpoint, loadNeural, loadPartitions, offsetKey, type PartitionCheckpoint, savePartitions, syncNeural } from './checkpoints.ts';
+import {
+  type LoadedCheckpoint,
+  loadNeural,
+  loadPartitions,
+  type NeuralSyncPoint,
+  offsetKey,
+  type PartitionCheckpoint,
+  savePartitions,
+  syncNeural,
+} from './checkpoints.ts';
 import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans } from './ingest.ts';
 import { NeuralScorer } from './neural-scorer.ts';
 import { ServiceModels, type ServiceScore } from './service-models.ts';
@@ -71,8 +80,8 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
   });
   let models = new ServiceModels({ episode: episodeConfig(windowMs) });
   let neural: NeuralScorer | undefined;
-  /** Revision of the neural model's row as this replica last loaded or saved it. */
-  let neuralRevision = 0;
+  /** Where this replica's copy of the neural model stood at its last load or save. */
+  let neuralAt: NeuralSyncPoint = { work: 0, steps: 0 };
   const sink = createAnomalySink({ store: settings.store, bus: settings.bus, anomaliesTopic: settings.topics.anomalies });
   const signalOf = new Map<string, 'traces' | 'metrics' | 'logs'>([
     [settings.topics.traces, 'traces'],
@@ -251,9 +260,9 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
   async function checkpoint(released = false): Promise<void> {
     await savePartitions(settings.store, snapshot(), new Set(owned), MODEL_VERSION, released);
     if (!neural) return;
-    const sync = await syncNeural(settings.store, neural.model, MODEL_VERSION, neuralRevision);
-    neuralRevision = sync.revision;
-    if (sync.merged) tel.count('zeroops.detector.neural_merges');
+    const sync = await syncNeural(settings.store, neural.model, MODEL_VERSION, neuralAt);
+    neuralAt = sync.at;
+    if (sync.share > 0) tel.count('zeroops.detector.neural_merges');
   }
 
   return {
@@ -262,7 +271,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       if (config.detectorNeural) {
         const b = await loadBackend(config.detectorBackend);
         const saved = await loadNeural(settings.store, MODEL_VERSION);
-        neuralRevision = saved?.revision ?? 0;
+        neuralAt = saved?.at ?? { work: 0, steps: 0 };
         neural = new NeuralScorer(b.tf, saved?.state);
         log.info({ backend: b.backend, skipped: b.skipped }, 'detector neural model backend chosen');
       }
