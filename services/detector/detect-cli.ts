@@ -63,7 +63,6 @@ export async function runDetect(opts: DetectOptions): Promise<DetectSummary> {
     opts.progress?.(`[${k + 1}/${jobs.length}] ${job.from}: ${n} rows`);
   }
   const seconds = (performance.now() - started) / 1000;
-  opts.progress?.(`done: ${jobs.length} files, ${rows} rows in ${seconds.toFixed(2)} s`);
   return { files: jobs.length, rows, seconds };
 }
 

@@ -26,6 +26,13 @@ describe('zeroops detect (the binary)', () => {
     expect(p.stderr()).toMatch(/scored 2000 rows in 1 file/);
   });
 
+  it('prints its usage with --help and exits 0', async () => {
+    const p = spawnZeroops(['detect', '--help'], {});
+    expect(await p.exited, p.stderr()).toBe(0);
+    expect(p.stdout()).toMatch(/Usage: zeroops detect --input <file\|dir> --output <file\|dir>/);
+    expect(p.stdout()).toMatch(/anomaly_score is 0 on rows the detector does not report/);
+  });
+
   it('refuses an unknown detector and missing arguments with exit 2', async () => {
     const a = spawnZeroops(['detect', '--input', 'x.csv', '--output', 'y.csv', '--detector', 'magic'], {});
     expect(await a.exited).toBe(2);
