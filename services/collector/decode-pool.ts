@@ -26,11 +26,12 @@ const READY_TIMEOUT_MS = 20_000;
 /**
  * Validates export request bodies and splits them by resource (OTLP/JSON is
  * turned into protobuf first), on worker threads when it has any, else
- * inline on the event loop: every JSON body and protobuf bodies of at least
- * {@link OFFLOAD_PROTOBUF_BYTES} go to the least busy worker. A JSON body
- * finding every worker's queue full is refused with 429; a protobuf one is
- * decoded inline instead. Bad input and refusals are the same
- * {@link IngestError}s either way.
+ * inline on the event loop: every JSON body goes to the least busy worker,
+ * and protobuf bodies of at least {@link OFFLOAD_PROTOBUF_BYTES} to the least
+ * busy of the first {@link protobufWorkerCount} workers. A JSON body finding
+ * every worker's queue full is refused with 429; a protobuf one is decoded
+ * inline instead. Bad input and refusals are the same {@link IngestError}s
+ * either way.
  */
 export interface DecodePool {
   /** Starts the workers; on failure to load them, logs once and decodes inline. */
@@ -49,9 +50,24 @@ export interface DecodePool {
   stop(): Promise<void>;
 }
 
-/** `requested` workers, capped so that one core stays with the event loop. */
+/**
+ * `requested` workers, at most one per core. Converting JSON is the work of
+ * a JSON request (the event loop only reads it and publishes), so its bodies
+ * may keep every core busy: on the 2-core VM two workers sustain 30-40 %
+ * more JSON than one at the same p99 (make bench-ingest).
+ */
 export function jsonWorkerCount(requested: number, cores = availableParallelism()): number {
-  return Math.max(0, Math.min(requested, cores - 1));
+  return Math.max(0, Math.min(requested, cores));
+}
+
+/**
+ * Of `workers`, how many take protobuf bodies: all but one core's worth, so
+ * that one core stays with the event loop, which does most of a protobuf
+ * request's work (with a protobuf split on every core, single repetitions
+ * of make bench-ingest stalled for 150-1200 ms four times in eighteen).
+ */
+export function protobufWorkerCount(workers: number, cores = availableParallelism()): number {
+  return Math.max(0, Math.min(workers, cores - 1));
 }
 
 interface Pending {
@@ -90,6 +106,7 @@ function settle(pending: Pending, reply: DecodeReply): void {
 /** Creates a decode pool with `requested` workers (see {@link jsonWorkerCount}, `cores` defaults to availableParallelism()); 0 decodes inline. */
 export function createDecodePool(requested: number, logger: Logger, cores = availableParallelism()): DecodePool {
   const size = jsonWorkerCount(requested, cores);
+  const protobufSlots = protobufWorkerCount(size, cores);
   const slots: Slot[] = [];
   let nextId = 0;
   let stopping = false;
@@ -144,13 +161,15 @@ export function createDecodePool(requested: number, logger: Logger, cores = avai
     },
     offloadFrom(format) {
       if (slots.length === 0) return Number.POSITIVE_INFINITY;
-      return format === 'json' ? 0 : OFFLOAD_PROTOBUF_BYTES;
+      if (format === 'json') return 0;
+      return protobufSlots > 0 ? OFFLOAD_PROTOBUF_BYTES : Number.POSITIVE_INFINITY;
     },
     decode(signal, format, body) {
       const offload = body.length >= this.offloadFrom(format);
       if (!offload) return Promise.resolve().then(() => decodeInline(signal, format, body));
+      const candidates = format === 'json' ? slots.length : Math.min(protobufSlots, slots.length);
       let slot = slots[0] as Slot;
-      for (const s of slots) if (s.pending.size < slot.pending.size) slot = s;
+      for (let i = 1; i < candidates; i++) if ((slots[i] as Slot).pending.size < slot.pending.size) slot = slots[i] as Slot;
       if (slot.pending.size >= MAX_QUEUED_PER_WORKER) {
         if (format === 'json') return Promise.reject(saturated());
         return Promise.resolve().then(() => decodeInline(signal, format, body));

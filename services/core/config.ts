@@ -149,7 +149,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     schema: Type.Integer({ minimum: 0 }),
     default: 2,
     description:
-      'Worker threads that turn OTLP/JSON bodies into protobuf off the event loop, capped at run time to available cores minus one (that core stays with the event loop); 0 converts inline.',
+      "Decode worker threads: they turn OTLP/JSON bodies into protobuf and validate and split JSON and large (>= 64 KiB) protobuf bodies off the event loop. Capped at run time to the available cores; protobuf bodies use all but one core's worth (that core stays with the event loop). 0 decodes inline.",
   },
   {
     env: 'ZEROOPS_INGEST_TOKENS',

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, ConsumedRecord } from '../../../services/bus/bus.ts';
 import { createMemoryBus } from '../../../services/bus/memory-bus.ts';
 import { topicNames } from '../../../services/bus/topics.ts';
-import { createDecodePool, jsonWorkerCount, MAX_QUEUED_PER_WORKER, OFFLOAD_PROTOBUF_BYTES } from '../../../services/collector/decode-pool.ts';
+import {
+  createDecodePool,
+  jsonWorkerCount,
+  MAX_QUEUED_PER_WORKER,
+  OFFLOAD_PROTOBUF_BYTES,
+  protobufWorkerCount,
+} from '../../../services/collector/decode-pool.ts';
 import { type Collector, createCollector, type IngestError, RETRY_AFTER_MS } from '../../../services/collector/index.ts';
 import { createTelemetry, loadConfig, silentLogger } from '../../../services/core/index.ts';
 import { encodeExportRequest, type Signal, type SplitRequest, splitExportRequest } from '../../../services/otlp/index.ts';
@@ -98,11 +104,47 @@ afterAll(async () => {
 });
 
 describe('OTLP/JSON on worker threads', () => {
-  it('runs the requested workers, capped to the cores but one', () => {
+  it('runs the requested workers, at most one per core, protobuf bodies on all but one core', () => {
     expect(inline?.collector.jsonWorkers()).toBe(0);
     expect(pooled?.collector.jsonWorkers()).toBe(jsonWorkerCount(2));
     expect(jsonWorkerCount(2, 8)).toBe(2);
-    expect(jsonWorkerCount(2, 1)).toBe(0);
+    expect(jsonWorkerCount(2, 2)).toBe(2);
+    expect(jsonWorkerCount(2, 1)).toBe(1);
+    expect(protobufWorkerCount(2, 2)).toBe(1);
+    expect(protobufWorkerCount(2, 8)).toBe(2);
+    expect(protobufWorkerCount(1, 1)).toBe(0);
+  });
+
+  it('on one core decodes JSON on its worker and every protobuf body inline', async () => {
+    const pool = createDecodePool(2, silentLogger(), 1);
+    await pool.start();
+    try {
+      expect(pool.workers()).toBe(1);
+      expect(pool.offloadFrom('json')).toBe(0);
+      expect(pool.offloadFrom('protobuf')).toBe(Number.POSITIVE_INFINITY);
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it('sends protobuf bodies to the protobuf workers only, JSON bodies to any', async () => {
+    // Two workers on two cores: protobuf bodies go to the first only, so a queue of them leaves the second to JSON.
+    const pool = createDecodePool(2, silentLogger(), 2);
+    await pool.start();
+    try {
+      expect(pool.workers()).toBe(2);
+      const [signal, request] = requests[0] as (typeof requests)[number];
+      const large = encodeExportRequest('traces', traceRequest({ resources: 3, itemsPerResource: 200, attributesPerItem: 8, seed: 5 }));
+      expect(large.length).toBeGreaterThanOrEqual(OFFLOAD_PROTOBUF_BYTES);
+      // Enough protobuf bodies to fill both queues, were they spread over both workers.
+      const busy = Array.from({ length: 2 * MAX_QUEUED_PER_WORKER }, () => pool.decode('traces', 'protobuf', large.slice()));
+      // The first worker is full (the rest went inline); a JSON body still finds the second.
+      const json = pool.decode(signal, 'json', new TextEncoder().encode(JSON.stringify(request)));
+      await expect(json).resolves.toBeDefined();
+      await Promise.all(busy);
+    } finally {
+      await pool.stop();
+    }
   });
 
   it('publishes byte-identical records and answers alike', async () => {
