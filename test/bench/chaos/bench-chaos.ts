@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   await createPlaybook(m('api-1').api as string, target.url);
 
   const collectors = () => members.filter((x) => x.command === 'collector').map((x) => x.otlpHttp as string);
-  const load = startSpanLoad(collectors, 8, 400);
+  const load = startSpanLoad(collectors, 4, 200);
   const probes = startProbes(members, load.ledger.acked);
   const published = new Map<string, number>();
   const stream = startAnomalyStream(store, bus, topics.anomalies, published);

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { SpanKind } from '@opentelemetry/api';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** What the span load saw: span ids acknowledged by a collector, and every failed export with its reason. */
@@ -25,8 +26,8 @@ class Collecting implements SpanProcessor {
 
 /**
  * Steady span load through the stock OTLP/HTTP protobuf exporter: `perSecond`
- * spans of `services` services, exported every 250 ms, alternating between the
- * collectors. Every batch's result lands in the ledger.
+ * server spans of `services` services, exported once a second per service,
+ * alternating between the collectors. Every batch's result lands in the ledger.
  */
 export function startSpanLoad(collectors: () => string[], services: number, perSecond: number): { ledger: SpanLedger; stop(): Promise<void> } {
   const ledger: SpanLedger = { acked: new Map(), sent: 0, failures: [] };
@@ -44,8 +45,8 @@ export function startSpanLoad(collectors: () => string[], services: number, perS
   let turn = 0;
   const inflight = new Set<Promise<void>>();
   const tick = () => {
-    const n = Math.max(1, Math.round(perSecond / 4 / services));
-    for (const { tracer } of sinks) for (let i = 0; i < n; i++) tracer.startSpan('GET /item').end();
+    const n = Math.max(1, Math.round(perSecond / services));
+    for (const { tracer } of sinks) for (let i = 0; i < n; i++) tracer.startSpan('GET /item', { kind: SpanKind.SERVER }).end();
     for (const { sink } of sinks) {
       const batch = sink.spans.splice(0);
       const targets = collectors();
@@ -63,7 +64,7 @@ export function startSpanLoad(collectors: () => string[], services: number, perS
       void p.then(() => inflight.delete(p));
     }
   };
-  const timer = setInterval(tick, 250);
+  const timer = setInterval(tick, 1000);
   return {
     ledger,
     async stop() {
