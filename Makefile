@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.zeroops-installed
 
 .PHONY: help install run test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-nab bench-ingest bench-detector bench-executor chromium clean
+        bench-nab bench-ingest bench-detector bench-executor bench-chaos chromium clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -60,6 +60,9 @@ bench-detector: install ## detector throughput, delay, memory, precision/recall 
 
 bench-executor: install postgres-up ## executor matching and start-delay figures
 	npx tsx test/bench/executor/bench-executor.ts
+
+bench-chaos: install kafka-fetch ## production mode under faults (kill -9 each service, broker stop, Postgres restart, full budget): loss, duplicates, recovery
+	npx tsx test/bench/chaos/bench-chaos.ts
 
 clean: ## remove build output and local data (keeps the Kafka jars)
 	rm -rf dist .zeroops-data infra/kafka/run

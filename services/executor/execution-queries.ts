@@ -38,12 +38,18 @@ function notFound(id: string): PermanentError {
   return new PermanentError('ZEROOPS_NOT_FOUND', `no execution with id "${id}"`, { statusCode: 404 });
 }
 
-/** One execution with its steps and audit trail; 404 when missing. */
+/**
+ * One execution with its steps and audit trail; 404 when missing.
+ * `repeats` counts attempts sent again after an attempt whose result was
+ * never recorded; `unknownSteps` counts steps whose outcome stayed unknown.
+ */
 export async function getExecutionDetail(db: Db, id: string) {
   const row = await getExecutionRow(db, id);
   if (!row) throw notFound(id);
   const [steps, audit] = await Promise.all([listSteps(db, id), executionAudit(db, id)]);
-  return { ...iso(row), steps: steps.map(iso), audit: audit.map(iso) };
+  const repeats = steps.reduce((n, s) => n + s.repeats, 0);
+  const unknownSteps = steps.filter((s) => s.status === 'unknown').length;
+  return { ...iso(row), repeats, unknownSteps, steps: steps.map(iso), audit: audit.map(iso) };
 }
 
 async function transition(db: Db, id: string, from: ExecutionStatus[], set: Partial<typeof executions.$inferInsert>, what: string): Promise<ExecutionRow> {

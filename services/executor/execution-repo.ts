@@ -113,6 +113,12 @@ export interface StepIdentity {
 export interface BegunAttempt {
   attempt: number;
   startedAt: Date;
+  /**
+   * True when the attempt before this one started and its result was never
+   * recorded (its worker died or lost the lease mid-attempt): that attempt's
+   * side effect may or may not have happened.
+   */
+  unknownBefore: boolean;
 }
 
 /**
@@ -130,7 +136,9 @@ export async function beginAttempt(
 ): Promise<{ leaseLost: true } | { leaseLost: false; finished: true; row: ExecutionStepRow } | { leaseLost: false; finished: false; begun: BegunAttempt }> {
   const { executionId: ex, stepIndex, name, type, idempotencyKey: key } = step;
   const res = (await db.execute(sql`
-    with fence as (
+    with prev as (
+      select status from execution_steps where idempotency_key = ${key}::text
+    ), fence as (
       select id from executions
       where id = ${ex}::text and lease_owner = ${owner}::text and status = 'running' and lease_expires_at > now()
       for update
@@ -144,28 +152,43 @@ export async function beginAttempt(
       insert into audit_log (actor, action, subject_type, subject_id, details)
       select 'executor', 'step.start', 'execution', ${ex}::text, jsonb_build_object('step', ${name}::text, 'type', ${type}::text, 'attempt', ins.attempt, 'idempotencyKey', ${key}::text) from ins
     )
-    select (select count(*) from fence) as fenced, ins.attempt, ins.started_at from (select 1) as one left join ins on true`)) as unknown as {
-    rows: { fenced: number | string; attempt: number | null; started_at: Date | string | null }[];
+    select (select count(*) from fence) as fenced, (select status from prev) as prev_status, ins.attempt, ins.started_at
+    from (select 1) as one left join ins on true`)) as unknown as {
+    rows: { fenced: number | string; prev_status: string | null; attempt: number | null; started_at: Date | string | null }[];
   };
   const r = res.rows[0];
   if (!r || Number(r.fenced) === 0) return { leaseLost: true };
   if (r.attempt !== null && r.started_at !== null)
-    return { leaseLost: false, finished: false, begun: { attempt: Number(r.attempt), startedAt: new Date(r.started_at) } };
+    return {
+      leaseLost: false,
+      finished: false,
+      begun: { attempt: Number(r.attempt), startedAt: new Date(r.started_at), unknownBefore: r.prev_status === 'running' },
+    };
   const row = (await db.select().from(executionSteps).where(eq(executionSteps.idempotencyKey, key)))[0] as ExecutionStepRow;
   return { leaseLost: false, finished: true, row };
 }
 
-/** Records the end of a step (or of a failed attempt that will be retried, with status `running`). */
+/**
+ * Records the end of a step, or of a failed attempt that will be retried
+ * (status `pending`: an attempt whose result is recorded, so a worker that
+ * resumes the step knows the next attempt is not a repeat of an unknown one).
+ */
 export async function finishStep(
   db: DbOrTx,
   key: string,
   status: StepStatus,
-  fields: { request?: unknown; response?: unknown; error?: string | null },
+  fields: { request?: unknown; response?: unknown; error?: string | null; attempt?: number; repeated?: boolean },
 ): Promise<void> {
   const done = status !== 'running' && status !== 'pending';
+  const { repeated, ...rest } = fields;
   await db
     .update(executionSteps)
-    .set({ status, ...fields, ...(done ? { finishedAt: sql`now()` as unknown as Date } : {}) })
+    .set({
+      status,
+      ...rest,
+      ...(repeated ? { repeats: sql`${executionSteps.repeats} + 1` as unknown as number } : {}),
+      ...(done ? { finishedAt: sql`now()` as unknown as Date } : {}),
+    })
     .where(eq(executionSteps.idempotencyKey, key));
 }
 

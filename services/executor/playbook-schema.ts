@@ -94,6 +94,14 @@ const actionFields = {
   type: literals(STEP_TYPES, 'Step type; the parameters go under the property of the same name.'),
   timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86_400, default: 30, description: 'Per attempt.' })),
   retry: Type.Optional(RetrySchema),
+  idempotent: Type.Optional(
+    Type.Boolean({
+      description:
+        'Whether the step is safe to send again when an attempt started and its result was never recorded (the executor died mid-step). ' +
+        'Default: true for http (sent with an Idempotency-Key the target should honour), notify, wait, verify and kubernetes scale; ' +
+        'false for command and the other kubernetes actions. An unsafe step with an unknown outcome is marked unknown and the playbook escalates.',
+    }),
+  ),
   http: Type.Optional(HttpParamsSchema),
   kubernetes: Type.Optional(KubernetesParamsSchema),
   command: Type.Optional(CommandParamsSchema),
@@ -203,4 +211,16 @@ export type Playbook = PlaybookSpec & { guardrails: GuardrailsSpec };
 export interface PlaybookProblem {
   path: string;
   message: string;
+}
+
+/**
+ * Whether an action may be sent again when an attempt of it started and its
+ * result was never recorded: its own `idempotent` flag, else the default of
+ * its type (see the `idempotent` field's description).
+ */
+export function safeToRepeat(a: ActionSpec): boolean {
+  if (a.idempotent !== undefined) return a.idempotent;
+  if (a.type === 'command') return false;
+  if (a.type === 'kubernetes') return a.kubernetes?.action === 'scale';
+  return true;
 }

@@ -1,8 +1,8 @@
 import { describeError, PermanentError } from '../core/errors.ts';
 import { nextRetry, type RetryPolicy, sleep } from '../core/retry.ts';
 import type { Db, ExecutionStepRow } from '../store/index.ts';
-import { appendAudit, type BegunAttempt, beginAttempt, finishStep, type StepIdentity } from './execution-repo.ts';
-import type { ActionSpec } from './playbook-schema.ts';
+import { appendAudit, type BegunAttempt, beginAttempt, finishStep, readIncident, type StepIdentity } from './execution-repo.ts';
+import { type ActionSpec, safeToRepeat } from './playbook-schema.ts';
 import type { StepActivities, StepOutput } from './steps/index.ts';
 import type { Redactor, TemplateContext } from './template.ts';
 
@@ -64,10 +64,37 @@ async function attemptOnce(ctx: RunContext, ident: StepIdentity, action: ActionS
 }
 
 /**
+ * The attempt before `begun` started and its result was never recorded. A
+ * step that is safe to repeat is sent again while the episode is open (the
+ * repeat is counted and audited); otherwise the step ends `unknown` and its
+ * failure escalates. Returns the result to report, or undefined to go on.
+ */
+async function settleUnknown(ctx: RunContext, ident: StepIdentity, action: ActionSpec, begun: BegunAttempt): Promise<StepResult | undefined> {
+  const previous = begun.attempt - 1;
+  const safe = safeToRepeat(action);
+  const open = safe && (await readIncident(ctx.db, ctx.episodeId))?.state !== 'closed';
+  if (open) {
+    await finishStep(ctx.db, ident.idempotencyKey, 'running', { repeated: true });
+    await appendAudit(ctx.db, 'executor', 'step.repeat', 'execution', ctx.executionId, {
+      step: ident.name,
+      attempt: begun.attempt,
+      reason: `attempt ${previous} started and its result was never recorded; the step is safe to repeat and the episode is open`,
+    });
+    return undefined;
+  }
+  const why = safe ? 'the episode has closed' : 'the step is not safe to repeat (idempotent: false)';
+  const error = `outcome unknown: attempt ${previous} started and its result was never recorded; not sent again because ${why}`;
+  await finishStep(ctx.db, ident.idempotencyKey, 'unknown', { error, attempt: previous });
+  await appendAudit(ctx.db, 'executor', 'step.unknown', 'execution', ctx.executionId, { step: ident.name, attempt: previous, error });
+  return { ok: false, error };
+}
+
+/**
  * Runs one step durably: each attempt is recorded (attempt count, fenced by
  * the lease, with its `step.start` audit record) before its side effect and its result after; a step that
  * already finished (before a restart) is never run again; retryable
- * failures are retried per the step's policy.
+ * failures are retried per the step's policy. An attempt whose result was
+ * never recorded is settled by {@link settleUnknown} (repeat or `unknown`).
  */
 export async function runStep(ctx: RunContext, ident: StepIdentity, action: ActionSpec): Promise<StepResult> {
   for (;;) {
@@ -75,6 +102,10 @@ export async function runStep(ctx: RunContext, ident: StepIdentity, action: Acti
     if (begun.leaseLost) throw new LeaseLostError(ctx.executionId);
     if (begun.finished) return resultOfFinished(begun.row);
     const attempt = begun.begun.attempt;
+    if (begun.begun.unknownBefore) {
+      const settled = await settleUnknown(ctx, ident, action, begun.begun);
+      if (settled) return settled;
+    }
     try {
       const out = await attemptOnce(ctx, ident, action, begun.begun);
       const stored = ctx.redact(persisted(out)) as StepOutput;
@@ -95,7 +126,7 @@ export async function runStep(ctx: RunContext, ident: StepIdentity, action: Acti
         await appendAudit(ctx.db, 'executor', 'step.failed', 'execution', ctx.executionId, details);
         return { ok: false, error: message };
       }
-      await finishStep(ctx.db, ident.idempotencyKey, 'running', { error: message });
+      await finishStep(ctx.db, ident.idempotencyKey, 'pending', { error: message });
       await appendAudit(ctx.db, 'executor', 'step.retry', 'execution', ctx.executionId, { ...details, delayMs: d.delayMs });
       await sleep(d.delayMs, ctx.signal);
     }

@@ -12,7 +12,7 @@ export const EXECUTION_STATUSES = ['pending', 'running', 'awaiting_approval', 's
 /** State of an execution. */
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 /** Lifecycle states of one step of an execution. */
-export const STEP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'undone'] as const;
+export const STEP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'undone', 'unknown'] as const;
 /** State of an execution step. */
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
@@ -85,6 +85,8 @@ export const executionSteps = pgTable(
     idempotencyKey: text('idempotency_key').notNull().unique('execution_steps_idempotency_key_unique'),
     status: text('status').$type<StepStatus>().notNull().default('pending'),
     attempt: integer('attempt').notNull().default(0),
+    /** Attempts sent again because the attempt before them started and its result was never recorded (its owner died). */
+    repeats: integer('repeats').notNull().default(0),
     request: jsonb('request').$type<unknown>(),
     response: jsonb('response').$type<unknown>(),
     error: text('error'),

@@ -1,0 +1,2 @@
+/** Root-cause ranking over the call graph (pure). */
+export { type RankedCause, type RankInput, rankRootCauses, type ServiceEvidence } from './rank.ts';

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { rankRootCauses, type ServiceEvidence } from './index.ts';
+
+const NOW = 1_800_000_000_000;
+const graph: Record<string, string[]> = {
+  frontend: ['gateway'],
+  gateway: ['catalog', 'cart', 'checkout'],
+  checkout: ['payment', 'inventory', 'shipping'],
+  catalog: ['datastore'],
+  cart: ['datastore'],
+};
+const callees = (s: string) => graph[s] ?? [];
+const ev = (e: Record<string, ServiceEvidence>) => new Map(Object.entries(e));
+
+describe('rankRootCauses', () => {
+  it('blames the deepest anomalous service of a chain that failed in one window, whatever the target', () => {
+    const t = NOW - 20_000;
+    const evidence = ev({
+      frontend: { score: 0.9, openedAtMs: t, serverErrorRatio: 0.4 },
+      gateway: { score: 0.95, openedAtMs: t, serverErrorRatio: 0.45 },
+      checkout: { score: 0.97, openedAtMs: t, serverErrorRatio: 0.5 },
+      payment: { score: 0.99, openedAtMs: t, serverErrorRatio: 0.7 },
+    });
+    for (const target of ['frontend', 'gateway', 'checkout', 'payment']) {
+      const r = rankRootCauses({ target, callees, evidence }, 5, NOW);
+      expect(r[0]?.service, target).toBe('payment');
+      expect(r[0]?.reason).toMatch(/own server spans fail/);
+    }
+    const fromFrontend = rankRootCauses({ target: 'frontend', callees, evidence }, 5, NOW);
+    expect(fromFrontend.find((c) => c.service === 'frontend')?.reason).toMatch(/symptom/);
+    expect(fromFrontend[0]?.hops).toBe(3);
+  });
+
+  it('does not depend on the order in which the evidence arrived', () => {
+    const entries: [string, ServiceEvidence][] = [
+      ['gateway', { score: 0.9, openedAtMs: NOW - 10_000 }],
+      ['datastore', { score: 0.8, openedAtMs: NOW - 10_000, serverErrorRatio: 0.5 }],
+      ['catalog', { score: 0.85, openedAtMs: NOW - 10_000 }],
+    ];
+    const a = rankRootCauses({ target: 'gateway', callees, evidence: new Map(entries) }, 5, NOW);
+    const b = rankRootCauses({ target: 'gateway', callees, evidence: new Map([...entries].reverse()) }, 5, NOW);
+    expect(a).toEqual(b);
+    expect(a[0]?.service).toBe('datastore');
+  });
+
+  it('names a callee that its callers cannot reach even though it reports nothing itself', () => {
+    const evidence = ev({
+      checkout: { score: 0.95, openedAtMs: NOW - 30_000, serverErrorRatio: 0.6, clientErrorRatioTo: { inventory: 0.9, payment: 0 } },
+      gateway: { score: 0.9, openedAtMs: NOW - 30_000, serverErrorRatio: 0.5 },
+    });
+    const r = rankRootCauses({ target: 'gateway', callees, evidence }, 5, NOW);
+    expect(r[0]?.service).toBe('inventory');
+    expect(r[0]?.reason).toMatch(/unreachable or down/);
+    expect(r.find((c) => c.service === 'checkout')?.reason).toMatch(/symptom: inventory/);
+  });
+
+  it('keeps the service itself first when nothing downstream is anomalous', () => {
+    const evidence = ev({ cart: { score: 0.9, openedAtMs: NOW - 10_000, serverErrorRatio: 0.3 }, datastore: { score: 0.1 } });
+    const r = rankRootCauses({ target: 'cart', callees, evidence }, 5, NOW);
+    expect(r.map((c) => c.service)).toEqual(['cart']);
+    expect(r[0]?.reason).toMatch(/no anomalous dependency explains it/);
+  });
+
+  it('does not blame a callee that went anomalous well after the service did', () => {
+    const evidence = ev({
+      checkout: { score: 0.9, openedAtMs: NOW - 120_000, serverErrorRatio: 0.5 },
+      shipping: { score: 0.9, openedAtMs: NOW - 20_000 },
+    });
+    const r = rankRootCauses({ target: 'checkout', callees, evidence, windowMs: 10_000 }, 5, NOW);
+    expect(r[0]?.service).toBe('checkout');
+  });
+});

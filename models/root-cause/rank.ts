@@ -1,0 +1,160 @@
+/**
+ * Root-cause ranking over the call graph. Pure: evidence in, ranked
+ * candidates out. The ideas, after MicroRank, TraceRCA and BARO:
+ *
+ * - Walk the whole graph downstream of the anomalous service (not only its
+ *   direct callees): a fault two hops down shows first in the callee's
+ *   callee.
+ * - A candidate whose anomaly no anomalous callee explains is where the
+ *   fault originates; one whose callees went anomalous no later than it did
+ *   is a symptom of them.
+ * - Errors say where they originate: a callee whose own server spans fail is
+ *   an origin; a callee whose callers' client spans to it fail while it
+ *   reports no failing server spans (or none at all) is unreachable or down,
+ *   which is also an origin, even though its own telemetry looks quiet.
+ * - Earlier deviation ranks higher; the time scale is the window length.
+ *
+ * The ranking looks only at the evidence given (every service's latest
+ * score and episode start), never at the order in which incidents were
+ * written, so caller and callee failing in one window rank the same either
+ * way.
+ */
+
+/** What is known about one service when ranking. */
+export interface ServiceEvidence {
+  /** Anomaly score of its latest window or open episode, in [0, 1]; 0 when normal. */
+  score: number;
+  /** When its current episode opened, Unix ms; undefined when it has none. */
+  openedAtMs?: number;
+  /** Share of its own server spans that failed in its latest window, in [0, 1]. */
+  serverErrorRatio?: number;
+  /** Per callee: share of its client calls to that callee that failed in its latest window, in [0, 1]. */
+  clientErrorRatioTo?: Record<string, number>;
+}
+
+/** Input of {@link rankRootCauses}. */
+export interface RankInput {
+  /** The service whose anomaly is being explained. */
+  target: string;
+  /** Callees of a service seen recently in traces. */
+  callees(service: string): readonly string[];
+  /** Evidence per service; services missing here count as normal. */
+  evidence: ReadonlyMap<string, ServiceEvidence>;
+  /** Score from which a service counts as anomalous. Default 0.5. */
+  anomalousLevel?: number;
+  /** Share of failing client calls from which a callee counts as failing its callers. Default 0.2. */
+  failingCallsLevel?: number;
+  /** Time scale of "earlier" (about one detector window), ms. Default 10,000. */
+  windowMs?: number;
+  /** Hops followed downstream. Default 4. */
+  maxDepth?: number;
+}
+
+/** A ranked candidate: the service, a score in [0, 1], why, and how far downstream of the target it is. */
+export interface RankedCause {
+  service: string;
+  score: number;
+  reason: string;
+  hops: number;
+}
+
+interface Node {
+  service: string;
+  hops: number;
+  /** The caller it was reached from (undefined for the target). */
+  via?: string;
+}
+
+/** Breadth-first walk downstream of `target`, each service once at its fewest hops. */
+function reach(input: RankInput, maxDepth: number): Map<string, Node> {
+  const seen = new Map<string, Node>([[input.target, { service: input.target, hops: 0 }]]);
+  let frontier = [input.target];
+  for (let hops = 1; hops <= maxDepth && frontier.length > 0; hops++) {
+    const next: string[] = [];
+    for (const s of frontier) {
+      for (const c of input.callees(s)) {
+        if (seen.has(c)) continue;
+        seen.set(c, { service: c, hops, via: s });
+        next.push(c);
+      }
+    }
+    frontier = next;
+  }
+  return seen;
+}
+
+/** Worst share of failing calls that any reached caller sees to `service`, and which caller sees it. */
+function failingCalls(service: string, reached: Map<string, Node>, input: RankInput): { ratio: number; caller?: string } {
+  let best: { ratio: number; caller?: string } = { ratio: 0 };
+  for (const caller of reached.keys()) {
+    const r = input.evidence.get(caller)?.clientErrorRatioTo?.[service] ?? 0;
+    if (r > best.ratio) best = { ratio: r, caller };
+  }
+  return best;
+}
+
+interface Candidate {
+  service: string;
+  hops: number;
+  strength: number;
+  openedAtMs: number;
+  why: string;
+}
+
+function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, now: number): Candidate | undefined {
+  const level = input.anomalousLevel ?? 0.5;
+  const ev = input.evidence.get(node.service);
+  const own = ev && ev.score >= level ? ev.score : 0;
+  const calls = failingCalls(node.service, reached, input);
+  const ownErrors = ev?.serverErrorRatio ?? 0;
+  const unreachable = calls.ratio >= (input.failingCallsLevel ?? 0.2) && ownErrors < calls.ratio / 2;
+  if (own === 0 && !unreachable) return undefined;
+  const why = unreachable
+    ? `${calls.caller}'s calls to it fail (${Math.round(calls.ratio * 100)}%) while its own server spans ${ev ? `fail ${Math.round(ownErrors * 100)}%` : 'are missing'}: unreachable or down`
+    : ownErrors >= (input.failingCallsLevel ?? 0.2)
+      ? `its own server spans fail (${Math.round(ownErrors * 100)}%)`
+      : `anomalous (score ${own.toFixed(2)})`;
+  // A down service may report nothing: its trouble started when its callers' calls began to fail.
+  const callerOpened = unreachable && calls.caller ? input.evidence.get(calls.caller)?.openedAtMs : undefined;
+  const openedAtMs = Math.min(ev?.openedAtMs ?? now, callerOpened ?? now);
+  return { service: node.service, hops: node.hops, strength: Math.max(own, unreachable ? calls.ratio : 0), openedAtMs, why };
+}
+
+/**
+ * Ranks the services that may have caused `input.target`'s anomaly, best
+ * first (at most `limit`). The target itself is always a candidate; when its
+ * deviation is explained by an anomalous service downstream, its reason says
+ * it is a symptom of that service.
+ */
+export function rankRootCauses(input: RankInput, limit = 5, now = Date.now()): RankedCause[] {
+  const windowMs = input.windowMs ?? 10_000;
+  const reached = reach(input, input.maxDepth ?? 4);
+  const cands = new Map<string, Candidate>();
+  for (const node of reached.values()) {
+    const c = candidateOf(node, input, reached, now);
+    if (c) cands.set(c.service, c);
+  }
+  const earliest = Math.min(now, ...[...cands.values()].map((c) => c.openedAtMs));
+  // A candidate is explained when one of its anomalous callees deviated no later than one window after it.
+  const explainedBy = (c: Candidate): Candidate | undefined =>
+    input
+      .callees(c.service)
+      .map((d) => cands.get(d))
+      .filter((d): d is Candidate => d !== undefined && d.openedAtMs <= c.openedAtMs + windowMs)
+      .sort((a, b) => a.openedAtMs - b.openedAtMs || b.strength - a.strength)[0];
+  const ranked: RankedCause[] = [];
+  for (const c of cands.values()) {
+    const by = explainedBy(c);
+    const lag = Math.max(0, c.openedAtMs - earliest) / windowMs;
+    const score = c.strength * (by ? 0.35 : 1) * Math.exp(-lag / 6) * (1 - 0.03 * c.hops);
+    const where = c.hops === 0 ? 'the service itself' : `${c.hops} hop${c.hops > 1 ? 's' : ''} downstream`;
+    const reason = by ? `${where}; a symptom: ${by.service} downstream deviated no later` : `${where}; ${c.why}; no anomalous dependency explains it`;
+    ranked.push({ service: c.service, score: Math.round(Math.min(1, score) * 1000) / 1000, reason, hops: c.hops });
+  }
+  if (!cands.has(input.target)) {
+    const own = input.evidence.get(input.target)?.score ?? 0;
+    ranked.push({ service: input.target, score: Math.round(own * 0.2 * 1000) / 1000, reason: 'the service itself (its own score is below the anomalous level)', hops: 0 });
+  }
+  ranked.sort((a, b) => b.score - a.score || a.hops - b.hops || a.service.localeCompare(b.service));
+  return ranked.slice(0, limit);
+}
