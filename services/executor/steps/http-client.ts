@@ -59,7 +59,7 @@ function parseTarget(raw: string, guard?: AddressGuard): URL {
   return url;
 }
 
-/** Reads at most MAX_BODY bytes of `res`, then stops reading (destroys it) instead of draining the rest. */
+/** Keeps the first MAX_BODY bytes of `res`; once more arrive it stops reading (destroys it) instead of draining the rest. */
 function readCapped(res: IncomingMessage, fail: (err: unknown) => void, done: (body: string, truncated: boolean) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -72,8 +72,8 @@ function readCapped(res: IncomingMessage, fail: (err: unknown) => void, done: (b
   res.on('data', (c: Buffer) => {
     chunks.push(c);
     size += c.length;
-    if (size >= MAX_BODY) {
-      finish(size > MAX_BODY);
+    if (size > MAX_BODY) {
+      finish(true);
       res.destroy();
     }
   });
