@@ -96,10 +96,19 @@ export function urlTemplateShape(src: string): { problem?: string; host?: string
   }
 }
 
-/** Renders a header value: control characters (CR, LF, NUL, ...) are stripped from values, so a value cannot start a new header. */
+/**
+ * Renders a header value: control characters (CR, LF, NUL, ...) are
+ * stripped from values, so a value cannot start a new header, and
+ * characters outside printable ASCII are percent-encoded as UTF-8 (node:http
+ * refuses most of them in a header).
+ */
 export function renderHeader(src: string, ctx: TemplateContext): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point.
-  return renderWith(src, ctx, (v) => textOf(v).replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ''));
+  return renderWith(src, ctx, (v) =>
+    textOf(v)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point.
+      .replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '')
+      .replace(/[^\t\u0020-\u007e]+/g, (run) => encodeComponent(run)),
+  );
 }
 
 function insideJsonString(before: string): boolean {
