@@ -61,6 +61,8 @@ export function startDeadline(ms: number, opts: DeadlineOptions): Deadline {
 export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>, opts: DeadlineOptions): Promise<T> {
   const d = startDeadline(ms, opts);
   try {
+    // A parent that is already aborted: do not start the work at all.
+    if (d.signal.aborted) throw d.signal.reason;
     return await Promise.race([work(d.signal), d.expired]);
   } finally {
     d.clear();

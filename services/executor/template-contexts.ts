@@ -51,10 +51,11 @@ export function renderUrl(src: string, ctx: TemplateContext, field = 'url'): str
       throw unsafe(`${field}: ${name(ref)} is in the URL's scheme, host or port; only {{secret.NAME}} may be there, other values go in the path or query`);
     }
     const s = textOf(v);
-    if (place === 'path' && (s === '.' || s === '..')) throw unsafe(`${field}: ${name(ref)} is "${s}", which would move the URL's path up or stay put instead of naming a segment`);
+    if (place === 'path' && (s === '.' || s === '..'))
+      throw unsafe(`${field}: ${name(ref)} is "${s}", which would move the URL's path up or stay put instead of naming a segment`);
     return encodeComponent(s);
   });
-  const skeleton = renderWith(src, ctx, (v, ref, before) => (urlPlace(before) === 'origin' ? textOf(v) : 'x'));
+  const skeleton = renderWith(src, ctx, (v, _ref, before) => (urlPlace(before) === 'origin' ? textOf(v) : 'x'));
   let got: URL;
   let want: URL;
   try {
@@ -82,7 +83,9 @@ export function urlTemplateShape(src: string): { problem?: string; host?: string
     if ('text' in part) out += part.text;
     else if (urlPlace(out) !== 'origin') out += 'x';
     else if (part.ref[0] !== 'secret') {
-      return { problem: `${name(part.ref)} is in the URL's scheme, host or port: only {{secret.NAME}} may be there; put values from the anomaly in the path or query` };
+      return {
+        problem: `${name(part.ref)} is in the URL's scheme, host or port: only {{secret.NAME}} may be there; put values from the anomaly in the path or query`,
+      };
     } else {
       templatedOrigin = true;
       out += out === '' ? 'https://secret.invalid' : 'secret';
@@ -167,7 +170,9 @@ export function renderArgs(args: string[], ctx: TemplateContext): string[] {
       return s;
     });
     if (first && 'ref' in first && out.startsWith('-') && !optionsEnded) {
-      throw unsafe(`argument ${i}: ${name(first.ref)} makes it start with "-" (an option); put a "--" argument before it or write it as --name=${name(first.ref)}`);
+      throw unsafe(
+        `argument ${i}: ${name(first.ref)} makes it start with "-" (an option); put a "--" argument before it or write it as --name=${name(first.ref)}`,
+      );
     }
     if (a === '--') optionsEnded = true;
     return out;

@@ -139,7 +139,10 @@ describe('SSRF guard at connect time (real loopback listener)', () => {
     expect(lo.hits).toEqual([`127.0.0.1:${lo.port} /a`, `[::ffff:7f00:1]:${lo.port} /b`, `ops.internal:${lo.port} /c`, `api.svc.cluster.local:${lo.port} /d`]);
     // Allowlisting one name does not allow another name with the same address.
     await refusal(call(`http://other.internal:${lo.port}/e`, new AddressGuard(['ops.internal'], dns)));
-    const meta = new AddressGuard(['meta.internal'], fakeResolver(() => ['169.254.169.254']));
+    const meta = new AddressGuard(
+      ['meta.internal'],
+      fakeResolver(() => ['169.254.169.254']),
+    );
     expect(await refusal(call(`http://meta.internal:${lo.port}/f`, meta))).toMatch(/cloud metadata/);
     expect(lo.hits).toHaveLength(4);
   });

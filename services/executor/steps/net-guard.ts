@@ -25,7 +25,11 @@ type Entry = { kind: 'range'; range: IpRange } | { kind: 'name'; name: string } 
 const NAME_RE = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
 
 /** Lower case, without the trailing dot of a fully qualified name. */
-const normalizeHost = (host: string): string => host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+const normalizeHost = (host: string): string =>
+  host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 
 function parseEntry(raw: string): Entry {
   const e = normalizeHost(raw.trim());

@@ -1,6 +1,6 @@
 import { PermanentError } from '../../core/errors.ts';
 import type { ActionSpec, HttpParams, NotifyParams } from '../playbook-schema.ts';
-import { type TemplateContext, renderTemplate } from '../template.ts';
+import { renderTemplate, type TemplateContext } from '../template.ts';
 import { renderArgs, renderHeader, renderJsonValue, renderStringBody, renderUrl } from '../template-contexts.ts';
 
 /**
@@ -47,7 +47,10 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 export function renderKubeName(src: string, ctx: TemplateContext, field: string): string {
   const v = renderTemplate(src, ctx);
   if (!DNS_SUBDOMAIN.test(v)) {
-    throw new PermanentError('ZEROOPS_TEMPLATE_UNSAFE', `kubernetes.${field} "${v.slice(0, 100)}" is not a Kubernetes name (lower case letters, digits, "-" and ".")`);
+    throw new PermanentError(
+      'ZEROOPS_TEMPLATE_UNSAFE',
+      `kubernetes.${field} "${v.slice(0, 100)}" is not a Kubernetes name (lower case letters, digits, "-" and ".")`,
+    );
   }
   return v;
 }

@@ -58,7 +58,9 @@ describe('outbound step safety through the API and the executor (real Postgres, 
       const r = await app.inject({ method: 'POST', url: '/api/v1/playbooks/validate', payload: playbook('v', url) });
       return (r.json() as { error?: { details?: { path: string; message: string }[] } }).error?.details ?? [];
     };
-    expect(await problems('http://127.0.0.2:9/x')).toEqual([{ path: '/steps/0/http/url', message: expect.stringMatching(/loopback address \(rule 127\.0\.0\.0\/8\)/) }]);
+    expect(await problems('http://127.0.0.2:9/x')).toEqual([
+      { path: '/steps/0/http/url', message: expect.stringMatching(/loopback address \(rule 127\.0\.0\.0\/8\)/) },
+    ]);
     expect((await problems('http://0xa9fea9fe/latest'))[0]?.message).toMatch(/cloud metadata/);
     expect((await problems('http://[::ffff:7f00:2]/x'))[0]?.message).toMatch(/IPv4-mapped/);
     expect((await problems('http://api.localhost/x'))[0]?.message).toMatch(/RFC 6761/);
