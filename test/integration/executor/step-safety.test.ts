@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../../services/core/component.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
@@ -50,6 +51,17 @@ describe('outbound step safety through the API and the executor (real Postgres, 
     match: { service: name },
     guardrails: { cooldownSeconds: 0 },
     steps: [{ id: 'call', type: 'http', http: { method: 'POST', url }, ...extra }],
+  });
+
+  it('the executor logs the allowlist in force at start-up', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const other = createExecutor({ bus: h.bus, store: h.store, logger, telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100 } }, h.config);
+    await other.start();
+    await other.stop();
+    const started = lines.map((l) => JSON.parse(l) as { msg: string; httpAllowlist?: string[] }).find((l) => l.msg.startsWith('executor started'));
+    expect(started?.httpAllowlist).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(started?.msg).toContain('ZEROOPS_HTTP_ALLOWLIST: 10.0.0.0/8, 127.0.0.1');
   });
 
   it('validate and create report a URL whose literal host the guard refuses, or whose host is templated', async () => {
