@@ -212,7 +212,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'httpAllowlist',
     schema: StrList,
     default: [],
-    description: 'Hosts or IPv4 CIDRs that http/notify steps may call even though private or loopback (e.g. 127.0.0.1).',
+    description:
+      'Comma-separated targets that http/notify steps may call although private, loopback, link-local or otherwise restricted: IP addresses or CIDRs (IPv4 or IPv6, e.g. 10.0.0.0/8, fd00::/8), host names (ops.internal) or name suffixes (*.svc.cluster.local). A name allows whatever it resolves to except cloud-metadata addresses. Logged at start-up.',
   },
   {
     env: 'ZEROOPS_COMMAND_ALLOWLIST',

@@ -1,5 +1,6 @@
 export * from './component.ts';
 export * from './config.ts';
+export * from './deadline.ts';
 export * from './errors.ts';
 export * from './logger.ts';
 export * from './retry.ts';

@@ -7,8 +7,10 @@ import { gatherFacts, verdictFor } from './decide.ts';
 import { evaluateGuardrails, type GuardrailDecision } from './guardrails.ts';
 import { CompiledPlaybook, type MatchCheck, type PlaybookCatalog } from './matching.ts';
 import type { StoredPlaybook } from './playbook-repo.ts';
-import { STEP_TYPES } from './playbook-schema.ts';
-import { createRedactor, renderDeep, type TemplateContext } from './template.ts';
+import type { ActionSpec } from './playbook-schema.ts';
+import { AddressGuard } from './steps/net-guard.ts';
+import { renderAction } from './steps/render-step.ts';
+import { createRedactor, type TemplateContext } from './template.ts';
 
 /** What a dry-run reports: would the playbook match, be chosen, pass each guardrail, and what would it send. */
 export interface DryRunResult {
@@ -22,7 +24,11 @@ export interface DryRunResult {
   wouldRun: boolean;
   status: string;
   reason: string;
-  /** Each step with its rendered parameters (secrets redacted) or the rendering error. */
+  /**
+   * Each step with its rendered parameters (secrets redacted) or the
+   * rendering error; an http/notify step whose literal target host the
+   * guard would refuse has both, `error` naming the rule.
+   */
   plan: { id: string; type: string; params?: unknown; error?: string; undo?: boolean }[];
 }
 
@@ -74,28 +80,45 @@ export async function pastAnomaly(db: Db, id: string): Promise<AnomalyEvent> {
   };
 }
 
-function plan(p: StoredPlaybook, a: AnomalyEvent, secrets: Record<string, string>): DryRunResult['plan'] {
-  const redact = createRedactor(secrets);
+/** What a dry run needs from the configuration. */
+export interface DryRunConfig {
+  /** Configured secrets (rendered, then redacted in the plan). */
+  secrets: Record<string, string>;
+  /** config.httpAllowlist: a step URL whose literal host the guard would refuse is reported. */
+  httpAllowlist: string[];
+}
+
+function targetProblem(guard: AddressGuard, params: unknown): string | undefined {
+  const url = (params as { url?: unknown } | undefined)?.url;
+  if (typeof url !== 'string') return undefined;
+  const host = URL.canParse(url) ? new URL(url).hostname : undefined;
+  return host === undefined ? undefined : guard.literalProblem(host);
+}
+
+function plan(p: StoredPlaybook, a: AnomalyEvent, cfg: DryRunConfig): DryRunResult['plan'] {
+  const redact = createRedactor(cfg.secrets);
+  const guard = new AddressGuard(cfg.httpAllowlist);
   const base: Omit<TemplateContext, 'step'> = {
     anomaly: a as unknown as Record<string, unknown>,
-    secret: secrets,
+    secret: cfg.secrets,
     execution: { id: 'dry-run' },
     playbook: { id: p.id, name: p.name, version: p.version },
   };
-  const render = (id: string, action: { type: string } & Record<string, unknown>, undo: boolean) => {
+  const render = (id: string, action: ActionSpec, undo: boolean) => {
     const key = `${a.episodeId}:${p.id}@${p.version}:${undo ? 'undo:' : ''}${id}`;
-    const params = STEP_TYPES.includes(action.type as never) ? action[action.type] : undefined;
     try {
-      return { id, type: action.type, undo, params: redact(renderDeep(params, { ...base, step: { id, idempotencyKey: key } })) };
+      const params = renderAction(action, { ...base, step: { id, idempotencyKey: key } });
+      const refused = action.type === 'http' || action.type === 'notify' ? targetProblem(guard, params) : undefined;
+      return { id, type: action.type, undo, params: redact(params), ...(refused ? { error: redact.text(refused) } : {}) };
     } catch (err) {
-      return { id, type: action.type, undo, error: describeError(err) };
+      return { id, type: action.type, undo, error: redact.text(describeError(err)) };
     }
   };
-  return p.spec.steps.flatMap((s) => [render(s.id, s as never, false), ...(s.undo ? [render(s.id, s.undo as never, true)] : [])]);
+  return p.spec.steps.flatMap((s) => [render(s.id, s, false), ...(s.undo ? [render(s.id, s.undo, true)] : [])]);
 }
 
 /** Evaluates `p` against `a` without side effects (reads the store for the guardrails' facts). */
-export async function dryRun(db: Db, p: StoredPlaybook, a: AnomalyEvent, secrets: Record<string, string>, catalog: PlaybookCatalog): Promise<DryRunResult> {
+export async function dryRun(db: Db, p: StoredPlaybook, a: AnomalyEvent, cfg: DryRunConfig, catalog: PlaybookCatalog): Promise<DryRunResult> {
   const compiled = new CompiledPlaybook(p);
   const match = compiled.explain(a);
   const matched = match.every((m) => m.ok);
@@ -118,6 +141,6 @@ export async function dryRun(db: Db, p: StoredPlaybook, a: AnomalyEvent, secrets
     wouldRun,
     status: matched && chosen ? v.status : 'not_chosen',
     reason,
-    plan: plan(p, a, secrets),
+    plan: plan(p, a, cfg),
   };
 }

@@ -33,7 +33,7 @@ describe('address guard', () => {
   it('classifies loopback, private and link-local addresses', () => {
     expect(
       ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1'].map(restrictedKind),
-    ).toEqual(['loopback', 'private', 'private', 'private', 'link-local', 'loopback', 'link-local', 'private', 'loopback']);
+    ).toEqual(['loopback', 'private', 'private', 'private', 'cloud metadata', 'loopback', 'link-local', 'private (unique local)', 'loopback']);
     expect(restrictedKind('93.184.216.34')).toBeNull();
     expect(() => new AddressGuard(['10.0.0.0/8']).check('h', '10.9.9.9')).not.toThrow();
     expect(() => new AddressGuard(['10.0.0.0/8']).check('h', '192.168.0.1')).toThrow(/ZEROOPS_HTTP_ALLOWLIST/);

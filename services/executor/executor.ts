@@ -5,6 +5,7 @@ import { type AnomalyEvent, decodeAnomaly } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { Component } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
+import { withDeadline } from '../core/deadline.ts';
 import { describeError, PermanentError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
@@ -72,7 +73,8 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
   const db = settings.store.db;
   const logger = settings.logger.child({ component: 'executor', worker: opts.workerId });
   const catalog = createCatalogCache(db);
-  const activities = createStepActivities({ config, guard: new AddressGuard(config.httpAllowlist), readIncident: (ep) => readIncident(db, ep) });
+  const guard = new AddressGuard(config.httpAllowlist);
+  const activities = createStepActivities({ config, guard, readIncident: (ep) => readIncident(db, ep) });
   const outbox = createOutcomeOutbox({ db, bus, topic: topics.outcomes, logger, telemetry, graceMs: opts.outboxGraceMs });
   const engine = {
     db,
@@ -191,7 +193,13 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
       sub = await bus.subscribe({ groupId: `${config.topicPrefix}zeroops-executor`, topics: [topics.anomalies], eachBatch });
       void poll();
       void sweep();
-      logger.info({ leaseMs: opts.leaseMs, decisionConcurrency: opts.decisionConcurrency }, 'executor started');
+      const httpAllowlist = guard.describe();
+      logger.info(
+        { leaseMs: opts.leaseMs, decisionConcurrency: opts.decisionConcurrency, httpAllowlist },
+        httpAllowlist.length === 0
+          ? 'executor started; http/notify steps may call public addresses only (ZEROOPS_HTTP_ALLOWLIST is empty)'
+          : `executor started; http/notify steps may call public addresses and ZEROOPS_HTTP_ALLOWLIST: ${httpAllowlist.join(', ')}`,
+      );
     },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       stopping = true;
@@ -199,15 +207,12 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
       clearTimeout(sweepTimer);
       await sub?.stop();
       sub = undefined;
-      let timer: NodeJS.Timeout | undefined;
       const all = Promise.all([runs.abortAll(new Error('executor stopping')), ...publishing]);
-      await Promise.race([
-        all,
-        new Promise((res) => {
-          timer = setTimeout(res, deadlineMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      const late = new Error(`executions still running after ${deadlineMs} ms`);
+      await withDeadline(deadlineMs, () => all, { onTimeout: () => late }).catch((err: unknown) => {
+        if (err !== late) throw err;
+        logger.warn({ err: describeError(err) }, 'executor stop: not everything drained in time');
+      });
     },
   };
 }

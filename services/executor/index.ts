@@ -5,7 +5,7 @@
 
 export { outcomeEventOf } from './decide.ts';
 export type { DryRunResult } from './dry-run.ts';
-export { completeAnomaly, dryRun, pastAnomaly } from './dry-run.ts';
+export { completeAnomaly, type DryRunConfig, dryRun, pastAnomaly } from './dry-run.ts';
 export * from './execution-queries.ts';
 export type { ExecutorOptions, ExecutorSettings } from './executor.ts';
 export { createExecutor } from './executor.ts';

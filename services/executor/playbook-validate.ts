@@ -4,7 +4,9 @@ import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { PermanentError } from '../core/errors.ts';
 import { type ActionSpec, GuardrailsSchema, type Playbook, type PlaybookProblem, PlaybookSchema, STEP_TYPES, type StepType } from './playbook-schema.ts';
+import { AddressGuard } from './steps/net-guard.ts';
 import { eachString, parseTemplate, secretsReferenced } from './template.ts';
+import { urlTemplateShape } from './template-contexts.ts';
 
 /** What validation needs from the configuration. */
 export interface ValidationContext {
@@ -12,6 +14,8 @@ export interface ValidationContext {
   secrets: Record<string, string>;
   /** Executables `command` steps may run (empty: command steps are rejected). */
   commandAllowlist: string[];
+  /** config.httpAllowlist: an http/notify URL whose literal host the address guard would refuse is a problem. */
+  httpAllowlist: string[];
 }
 
 /** Parses a request body that is either already JSON-parsed or a YAML/JSON string. Throws ZEROOPS_PLAYBOOK_INVALID on a syntax error. */
@@ -73,6 +77,35 @@ function templateProblems(params: unknown, path: string, ctx: ValidationContext)
   return out;
 }
 
+/** A URL template with a non-secret placeholder in its scheme/host/port, or whose literal host the guard refuses. */
+function urlProblems(src: unknown, path: string, guard: AddressGuard | undefined): PlaybookProblem[] {
+  if (typeof src !== 'string') return [];
+  let shape: ReturnType<typeof urlTemplateShape>;
+  try {
+    shape = urlTemplateShape(src);
+  } catch (err) {
+    // A syntax error: templateProblems reports it.
+    return err instanceof PermanentError ? [] : [{ path, message: (err as Error).message }];
+  }
+  if (shape.problem) return [{ path, message: shape.problem }];
+  const refused = shape.host === undefined ? undefined : guard?.literalProblem(shape.host);
+  return refused ? [{ path, message: refused }] : [];
+}
+
+function targetProblems(a: ActionSpec, path: string, ctx: ValidationContext): PlaybookProblem[] {
+  let guard: AddressGuard | undefined;
+  try {
+    guard = new AddressGuard(ctx.httpAllowlist);
+  } catch (err) {
+    return [{ path, message: (err as Error).message }];
+  }
+  if (a.type === 'http') return urlProblems(a.http?.url, `${path}/http/url`, guard);
+  if (a.type === 'notify') return urlProblems(a.notify?.url, `${path}/notify/url`, guard);
+  // The Kubernetes API server is the operator's own (usually private): its host may not be templated, but it is not guarded.
+  if (a.type === 'kubernetes') return urlProblems(a.kubernetes?.server, `${path}/kubernetes/server`, undefined);
+  return [];
+}
+
 function actionProblems(a: ActionSpec, path: string, ctx: ValidationContext): PlaybookProblem[] {
   if (typeof a !== 'object' || a === null || !(STEP_TYPES as readonly string[]).includes(a.type)) return [];
   const type = a.type as StepType;
@@ -92,7 +125,7 @@ function actionProblems(a: ActionSpec, path: string, ctx: ValidationContext): Pl
         : `"${a.command.executable}" is not in ZEROOPS_COMMAND_ALLOWLIST`;
     out.push({ path: `${path}/command/executable`, message: why });
   }
-  if (rec[type] !== undefined) out.push(...templateProblems(rec[type], `${path}/${type}`, ctx));
+  if (rec[type] !== undefined) out.push(...templateProblems(rec[type], `${path}/${type}`, ctx), ...targetProblems(a, path, ctx));
   return out;
 }
 
@@ -138,8 +171,10 @@ export type ValidationResult = { ok: true; playbook: Playbook } | { ok: false; p
 
 /**
  * Validates a playbook document: structure (every error, with its JSON
- * pointer), globs, templates, referenced secrets, step parameters, freeze
- * windows. Fills in defaults. Never throws.
+ * pointer), globs, templates, referenced secrets, step parameters, URL
+ * templates (no placeholder but a secret in a scheme, host or port; no
+ * literal host the address guard refuses), freeze windows. Fills in
+ * defaults. Never throws.
  */
 export function validatePlaybook(doc: unknown, ctx: ValidationContext): ValidationResult {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, problems: [{ path: '/', message: 'a playbook must be an object' }] };

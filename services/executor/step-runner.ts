@@ -1,4 +1,5 @@
-import { describeError, PermanentError } from '../core/errors.ts';
+import { withDeadline } from '../core/deadline.ts';
+import { describeError, PermanentError, RetryableError } from '../core/errors.ts';
 import { nextRetry, type RetryPolicy, sleep } from '../core/retry.ts';
 import type { Db, ExecutionStepRow } from '../store/index.ts';
 import { appendAudit, type BegunAttempt, beginAttempt, finishStep, readIncident, type StepIdentity } from './execution-repo.ts';
@@ -48,18 +49,29 @@ function persisted(out: StepOutput): StepOutput {
   return { response: out.response, ...(out.verdict ? { verdict: out.verdict } : {}), ...(out.scoreAfter !== undefined ? { scoreAfter: out.scoreAfter } : {}) };
 }
 
+/**
+ * One attempt of a step. Every step type but wait and verify runs under a
+ * deadline of its own timeout (a timer this function owns, so it fires even
+ * when the target keeps a response trickling): the attempt then fails with a
+ * retryable ZEROOPS_STEP_TIMEOUT and the step's retry policy decides.
+ */
 async function attemptOnce(ctx: RunContext, ident: StepIdentity, action: ActionSpec, begun: BegunAttempt): Promise<StepOutput> {
   const untimed = action.type === 'wait' || action.type === 'verify';
   const timeoutMs = (action.timeoutSeconds ?? 30) * 1000;
-  const signal = untimed ? ctx.signal : AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
-  return ctx.activities[action.type](action, {
-    template: { ...ctx.template, step: { id: ident.name, idempotencyKey: ident.idempotencyKey } },
-    idempotencyKey: ident.idempotencyKey,
-    signal,
-    timeoutMs,
-    firstStartedAt: begun.startedAt.getTime(),
-    episodeId: ctx.episodeId,
-    scoreBefore: ctx.scoreBefore,
+  const run = (signal: AbortSignal) =>
+    ctx.activities[action.type](action, {
+      template: { ...ctx.template, step: { id: ident.name, idempotencyKey: ident.idempotencyKey } },
+      idempotencyKey: ident.idempotencyKey,
+      signal,
+      timeoutMs,
+      firstStartedAt: begun.startedAt.getTime(),
+      episodeId: ctx.episodeId,
+      scoreBefore: ctx.scoreBefore,
+    });
+  if (untimed) return run(ctx.signal);
+  return withDeadline(timeoutMs, run, {
+    signal: ctx.signal,
+    onTimeout: () => new RetryableError('ZEROOPS_STEP_TIMEOUT', `step ${ident.name} (${action.type}): the attempt did not finish within ${timeoutMs} ms`),
   });
 }
 

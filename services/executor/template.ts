@@ -68,33 +68,37 @@ function lookup(ctx: TemplateContext, ref: string[]): unknown {
   return cur;
 }
 
-/** Renders a template; a reference to a missing value (or an unconfigured secret) is a PermanentError. */
-export function renderTemplate(src: string, ctx: TemplateContext): string {
+/** The value a reference names; a missing value (or an unconfigured secret) is a PermanentError `ZEROOPS_TEMPLATE_UNRESOLVED`. */
+export function resolveRef(ctx: TemplateContext, ref: string[]): unknown {
+  const v = lookup(ctx, ref);
+  if (v !== undefined && v !== null) return v;
+  const what = ref[0] === 'secret' ? `secret ${ref[1]} is not configured (set ZEROOPS_SECRET_${ref[1]})` : `{{${ref.join('.')}}} has no value`;
+  throw new PermanentError('ZEROOPS_TEMPLATE_UNRESOLVED', what);
+}
+
+/** A value as text: strings as they are, other values as JSON. */
+export const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/**
+ * Renders a template, letting `encode` turn each value into the text that
+ * replaces its placeholder; `before` is the output rendered so far (text
+ * parts as written), so an encoder can tell where in a URL or JSON document
+ * the value lands.
+ */
+export function renderWith(src: string, ctx: TemplateContext, encode: (value: unknown, ref: string[], before: string) => string): string {
   let out = '';
-  for (const part of parseTemplate(src)) {
-    if ('text' in part) {
-      out += part.text;
-      continue;
-    }
-    const v = lookup(ctx, part.ref);
-    if (v === undefined || v === null) {
-      const what =
-        part.ref[0] === 'secret' ? `secret ${part.ref[1]} is not configured (set ZEROOPS_SECRET_${part.ref[1]})` : `{{${part.ref.join('.')}}} has no value`;
-      throw new PermanentError('ZEROOPS_TEMPLATE_UNRESOLVED', what);
-    }
-    out += typeof v === 'object' ? JSON.stringify(v) : String(v);
-  }
+  for (const part of parseTemplate(src)) out += 'text' in part ? part.text : encode(resolveRef(ctx, part.ref), part.ref, out);
   return out;
 }
 
-/** Renders every string leaf of a JSON value (keys are left as written). */
-export function renderDeep(value: unknown, ctx: TemplateContext): unknown {
-  if (typeof value === 'string') return renderTemplate(value, ctx);
-  if (Array.isArray(value)) return value.map((v) => renderDeep(v, ctx));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderDeep(v, ctx)]));
-  }
-  return value;
+/**
+ * Renders a template as plain text: values are inserted as they are. Use it
+ * only where the value cannot change what is called (a message text that is
+ * JSON-encoded afterwards); URLs, headers, bodies and arguments have their
+ * own renderers in template-contexts.ts.
+ */
+export function renderTemplate(src: string, ctx: TemplateContext): string {
+  return renderWith(src, ctx, textOf);
 }
 
 /** Calls `visit` with each string leaf of `value` and its JSON pointer. */

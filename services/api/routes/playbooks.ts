@@ -135,7 +135,7 @@ export const playbookRoutes: RouteModule = (app, deps) => {
       const p = await getPlaybook(db, req.params.id);
       const body = req.body;
       const a = body.anomalyId ? await pastAnomaly(db, body.anomalyId) : completeAnomaly((body.anomaly ?? {}) as Partial<AnomalyEvent>);
-      return dryRun(db, p, a, deps.config.secrets, new PlaybookCatalog(await listPlaybooks(db)));
+      return dryRun(db, p, a, deps.config, new PlaybookCatalog(await listPlaybooks(db)));
     },
   );
 };

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { PermanentError, RetryableError } from '../../core/errors.ts';
-import { renderTemplate } from '../template.ts';
+import { renderArgs } from '../template-contexts.ts';
 import type { StepActivity, StepDeps } from './types.ts';
 
 const MAX_OUTPUT = 64 * 1024;
@@ -8,7 +8,8 @@ const MAX_OUTPUT = 64 * 1024;
 /**
  * Creates the `command` step: runs an executable listed in
  * config.commandAllowlist with templated arguments, without a shell (no
- * globbing, no pipes, no expansion). A non-zero exit is a PermanentError;
+ * globbing, no pipes, no expansion); each argument template is one argv
+ * entry and a value cannot start an option (see renderArgs). A non-zero exit is a PermanentError;
  * a timeout is retryable.
  */
 export function createCommandStep(deps: StepDeps): StepActivity {
@@ -18,7 +19,7 @@ export function createCommandStep(deps: StepDeps): StepActivity {
     if (!deps.config.commandAllowlist.includes(p.executable)) {
       throw new PermanentError('ZEROOPS_COMMAND_REFUSED', `"${p.executable}" is not in ZEROOPS_COMMAND_ALLOWLIST`);
     }
-    const args = (p.args ?? []).map((a) => renderTemplate(a, rt.template));
+    const args = renderArgs(p.args ?? [], rt.template);
     const out = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
       execFile(
         p.executable,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { PermanentError } from '../../core/errors.ts';
-import { renderDeep, renderTemplate } from '../template.ts';
 import { sendRequest } from './http-client.ts';
+import { renderHttp } from './render-step.ts';
 import type { StepActivity, StepDeps, StepRuntime } from './types.ts';
 
 /**
@@ -23,20 +23,12 @@ export function zeroopsHeaders(deps: StepDeps, rt: StepRuntime, body: string): R
   return h;
 }
 
-/** Creates the `http` step: a templated request to an allowed target. */
+/** Creates the `http` step: a templated request (values encoded for where they land, see render-step.ts) to a target the guard allows. */
 export function createHttpStep(deps: StepDeps): StepActivity {
   return async (action, rt) => {
     const p = action.http;
     if (!p) throw new PermanentError('ZEROOPS_STEP_INVALID', 'http step without http parameters');
-    const url = renderTemplate(p.url, rt.template);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = renderTemplate(v, rt.template);
-    let body: string | undefined;
-    if (typeof p.body === 'string') body = renderTemplate(p.body, rt.template);
-    else if (p.body !== undefined) {
-      body = JSON.stringify(renderDeep(p.body, rt.template));
-      headers['content-type'] ??= 'application/json';
-    }
+    const { url, headers, body } = renderHttp(p, rt.template);
     Object.assign(headers, zeroopsHeaders(deps, rt, body ?? ''));
     const res = await sendRequest({
       method: p.method,

@@ -15,9 +15,11 @@ import {
   setHeaderOptions,
   type User,
 } from '@kubernetes/client-node';
+import { withDeadline } from '../../core/deadline.ts';
 import { PermanentError, RetryableError, ZeroopsError } from '../../core/errors.ts';
 import type { KubernetesParams } from '../playbook-schema.ts';
 import { renderTemplate } from '../template.ts';
+import { renderUrl } from '../template-contexts.ts';
 import type { StepDeps, StepRuntime } from './types.ts';
 
 /** Where the in-cluster service account token lives (read when `server` is given without `token`). */
@@ -161,7 +163,7 @@ async function kubeConfig(p: KubernetesParams, deps: StepDeps, rt: StepRuntime):
   const insecure = p.insecureSkipTlsVerify === true;
   const token = p.token === undefined ? undefined : renderTemplate(p.token, rt.template);
   if (p.server !== undefined) {
-    const server = renderTemplate(p.server, rt.template).replace(/\/$/, '');
+    const server = renderUrl(p.server, rt.template, 'kubernetes.server').replace(/\/$/, '');
     const read = deps.readFile ?? ((f: string) => readFile(f, 'utf8'));
     const bearer =
       token ??
@@ -205,15 +207,18 @@ function checkServer(cluster: Cluster): void {
  */
 export async function connectKubernetes(p: KubernetesParams, deps: StepDeps, rt: StepRuntime, what: string): Promise<KubeClient> {
   const apps = (await kubeConfig(p, deps, rt)).makeApiClient(AppsV1Api);
-  const options = (extra: ObservableMiddleware[], patch?: PatchStrategy): CallOptions => {
-    const signal = AbortSignal.any([rt.signal, AbortSignal.timeout(rt.timeoutMs)]);
+  const options = (signal: AbortSignal, extra: ObservableMiddleware[], patch?: PatchStrategy): CallOptions => {
     const base: CallOptions = { middleware: [withSignal(signal), ...extra], middlewareMergeStrategy: 'append' };
     return patch === undefined ? base : setHeaderOptions('Content-Type', patch, base);
   };
   const call = async <T>(verb: string, send: (opts: CallOptions) => Promise<T>, patch?: PatchStrategy, extra: ObservableMiddleware[] = []): Promise<T> => {
     try {
-      return await send(options(extra, patch));
+      return await withDeadline(rt.timeoutMs, (signal) => send(options(signal, extra, patch)), {
+        signal: rt.signal,
+        onTimeout: () => new RetryableError('ZEROOPS_K8S_TIMEOUT', `${verb} ${what}: no answer within ${rt.timeoutMs} ms`),
+      });
     } catch (err) {
+      if (rt.signal.aborted && !(err instanceof ZeroopsError)) throw new RetryableError('ZEROOPS_K8S_ABORTED', `${verb} ${what} was cancelled`, { cause: err });
       throw kubernetesError(err, verb, what, rt);
     }
   };

@@ -1,7 +1,7 @@
 import { PatchStrategy } from '@kubernetes/client-node';
 import { PermanentError } from '../../core/errors.ts';
-import { renderTemplate } from '../template.ts';
 import { connectKubernetes, type KubeClient, type Obj } from './kubernetes-client.ts';
+import { renderKubeName } from './render-step.ts';
 import type { StepActivity, StepDeps } from './types.ts';
 
 export { IN_CLUSTER } from './kubernetes-client.ts';
@@ -66,8 +66,8 @@ export function createKubernetesStep(deps: StepDeps): StepActivity {
   return async (action, rt) => {
     const p = action.kubernetes;
     if (!p) throw new PermanentError('ZEROOPS_STEP_INVALID', 'kubernetes step without kubernetes parameters');
-    const namespace = renderTemplate(p.namespace, rt.template);
-    const name = renderTemplate(p.deployment, rt.template);
+    const namespace = renderKubeName(p.namespace, rt.template, 'namespace');
+    const name = renderKubeName(p.deployment, rt.template, 'deployment');
     const request = { action: p.action, namespace, deployment: name, replicas: p.replicas };
     if (p.action === 'scale' && p.replicas === undefined) throw new PermanentError('ZEROOPS_STEP_INVALID', 'kubernetes.replicas is required for action scale');
     const kube = await connectKubernetes(p, deps, rt, `deployment ${namespace}/${name}`);

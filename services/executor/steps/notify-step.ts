@@ -1,7 +1,7 @@
 import { PermanentError } from '../../core/errors.ts';
-import { renderTemplate } from '../template.ts';
 import { sendRequest } from './http-client.ts';
 import { zeroopsHeaders } from './http-step.ts';
+import { renderNotify } from './render-step.ts';
 import type { StepActivity, StepDeps } from './types.ts';
 
 /** Creates the `notify` step: a Slack (`{text}`), PagerDuty Events v2 or plain JSON webhook. */
@@ -9,14 +9,13 @@ export function createNotifyStep(deps: StepDeps): StepActivity {
   return async (action, rt) => {
     const p = action.notify;
     if (!p) throw new PermanentError('ZEROOPS_STEP_INVALID', 'notify step without notify parameters');
-    const url = renderTemplate(p.url, rt.template);
-    const text = renderTemplate(p.text, rt.template);
+    const { url, text, routingKey } = renderNotify(p, rt.template);
     const a = rt.template.anomaly;
     let payload: unknown;
     if (p.kind === 'slack') payload = { text };
     else if (p.kind === 'pagerduty') {
       payload = {
-        routing_key: p.routingKey === undefined ? '' : renderTemplate(p.routingKey, rt.template),
+        routing_key: routingKey ?? '',
         event_action: 'trigger',
         dedup_key: rt.idempotencyKey,
         payload: {

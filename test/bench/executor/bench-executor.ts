@@ -64,7 +64,7 @@ for (let i = 0; i < N_PLAYBOOKS; i++) {
       guardrails: { cooldownSeconds: 0, maxConcurrent: 100_000 },
       steps: [{ id: 'act', type: 'http', http: { method: 'POST', url: `${targetUrl}/{{anomaly.id}}` } }],
     },
-    { secrets: {}, commandAllowlist: [] },
+    { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] },
   );
   await createPlaybook(store.db, spec, 'bench');
 }

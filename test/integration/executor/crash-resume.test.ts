@@ -24,7 +24,7 @@ describe('executor process killed with SIGKILL in the middle of a step (Kafka + 
         guardrails: { cooldownSeconds: 0 },
         steps: ['one', 'two', 'three'].map((id) => ({ id, type: 'http', timeoutSeconds: 60, http: { method: 'POST', url: `${h.target.url}/${id}` } })),
       },
-      { secrets: {}, commandAllowlist: [] },
+      { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] },
     );
     const pb = await createPlaybook(h.store.db, spec, 'test');
     await upsertIncident(h.store, 'ep-crash', { service: 'payments' });

@@ -41,7 +41,7 @@ describe('guardrails hold under a storm (in-process bus, real Postgres)', () => 
           guardrails,
           steps: steps ?? [{ id: 'act', type: 'http', http: { method: 'POST', url: `${target.url}/${name}/{{anomaly.episodeId}}` } }],
         },
-        { secrets: {}, commandAllowlist: [] },
+        { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] },
       ),
       'test',
     );

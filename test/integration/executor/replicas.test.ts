@@ -25,7 +25,7 @@ describe('two executor processes on one Kafka topic and one Postgres', () => {
           guardrails: { cooldownSeconds: 0, maxConcurrent: 1000 },
           steps: [{ id: 'act', type: 'http', http: { method: 'POST', url: `${h.target.url}/${name}/{{anomaly.episodeId}}` } }],
         },
-        { secrets: {}, commandAllowlist: [] },
+        { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] },
       );
     await createPlaybook(h.store.db, mk('svc-specific', 10, 'svc-[0-4]'), 'test');
     await createPlaybook(h.store.db, mk('catch-all', 0, 'svc-*'), 'test');
