@@ -78,7 +78,7 @@ describe('executor process killed with SIGKILL in the middle of a step (Kafka + 
         ],
         onFailure: [{ id: 'page', type: 'http', http: { method: 'POST', url: `${h.target.url}/page` } }],
       },
-      { secrets: {}, commandAllowlist: [] },
+      { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] },
     );
     await createPlaybook(h.store.db, spec, 'test');
     await upsertIncident(h.store, 'ep-unsafe', { service: 'ledger' });
