@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../models/rng.ts';
 import { anomalyEvent, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
 import { NeuralScorer } from './neural-scorer.ts';
-import { type ServiceModelsOptions, ServiceModels, type ServiceScore, type WindowInput } from './service-models.ts';
+import { ServiceModels, type ServiceModelsOptions, type ServiceScore, type WindowInput } from './service-models.ts';
 
 /** The detector's own episode settings for 10 s windows (services/detector/detector.ts). */
 const WINDOW_MS = 10_000;
