@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.ts';
-import { auditLog, type ExecutionRow, type ExecutionStepRow, executionSteps, executions, incidents, type StepStatus } from '../store/index.ts';
+import { anomalies, auditLog, type ExecutionRow, type ExecutionStepRow, executionSteps, executions, incidents, type StepStatus } from '../store/index.ts';
 import type { IncidentView } from './steps/types.ts';
 
 /** A transaction handle (same API as {@link Db}). */
@@ -25,11 +25,29 @@ export async function appendAudit(
   await db.insert(auditLog).values({ actor, action, subjectType, subjectId, details });
 }
 
-/** Reads the incidents row of an episode. */
+/** Largest absolute deviation of an anomaly's evidence; undefined without evidence. */
+export function largestDeviation(evidence: unknown): number | undefined {
+  if (!Array.isArray(evidence)) return undefined;
+  let worst: number | undefined;
+  for (const e of evidence as Array<{ deviation?: unknown }>) {
+    const d = typeof e?.deviation === 'number' && Number.isFinite(e.deviation) ? Math.abs(e.deviation) : undefined;
+    if (d !== undefined && (worst === undefined || d > worst)) worst = d;
+  }
+  return worst;
+}
+
+/** Reads the incidents row of an episode, with the deviation of its latest anomaly event. */
 export async function readIncident(db: DbOrTx, episodeId: string): Promise<IncidentView | undefined> {
   const rows = await db.select().from(incidents).where(eq(incidents.id, episodeId));
   const r = rows[0];
-  return r ? { state: r.state, lastScore: r.lastScore, maxScore: r.maxScore, flapping: r.flapping } : undefined;
+  if (!r) return undefined;
+  const [last] = await db
+    .select({ evidence: anomalies.evidence })
+    .from(anomalies)
+    .where(eq(anomalies.episodeId, episodeId))
+    .orderBy(desc(anomalies.windowEnd))
+    .limit(1);
+  return { state: r.state, lastScore: r.lastScore, maxScore: r.maxScore, flapping: r.flapping, lastDeviation: largestDeviation(last?.evidence) };
 }
 
 /** The execution of (episode, playbook), if any. */

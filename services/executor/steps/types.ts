@@ -17,6 +17,8 @@ export interface StepRuntime {
   episodeId: string;
   /** The episode's score when the execution was decided. */
   scoreBefore: number;
+  /** Largest absolute deviation (in baseline spreads) of the anomaly the execution was decided on; undefined without evidence. */
+  deviationBefore?: number;
 }
 
 /** Verdict of a verify step. */
@@ -39,6 +41,8 @@ export interface IncidentView {
   lastScore: number;
   maxScore: number;
   flapping: boolean;
+  /** Largest absolute deviation (in baseline spreads) of the episode's latest anomaly event; undefined without evidence. */
+  lastDeviation?: number;
 }
 
 /** Dependencies of the step activities. */

@@ -107,7 +107,7 @@ describe('outcomes, approvals, retries, undo and escalation', () => {
     expect(row.reason).toContain('1 step(s) undone');
     expect((await stepsOf(row.id)).map((s) => [s.name, s.status])).toEqual([
       ['scale-up', 'succeeded'],
-      ['verify', 'succeeded'],
+      ['verify', 'failed'],
       ['undo:scale-up', 'succeeded'],
     ]);
     expect(target.received.map((r) => r.path).filter((p) => p.startsWith('/scale'))).toEqual(['/scale-up', '/scale-down']);
