@@ -151,6 +151,11 @@ export class AnomalyLikelihood {
     return this.score;
   }
 
+  /** Whether the history is long enough for a likelihood (`minHistory` rows); the next update reports one if so. */
+  get ready(): boolean {
+    return this.histLen >= this.cfg.minHistory;
+  }
+
   /** Adds the short-term average of the last {@link AnomalyLikelihood.update} made with `learn` false to the history. */
   learnLast(): void {
     if (Number.isFinite(this.lastAvg)) this.pushHistory(this.lastAvg);

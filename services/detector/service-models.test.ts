@@ -63,6 +63,14 @@ describe('an ongoing fault is never learned as normal', () => {
     expect(again[0]?.episodeId).not.toBe(fault[0]?.episodeId);
   });
 
+  it('a fault that starts before the likelihood has its history (past warm-up) stays one episode too', () => {
+    const m = models();
+    run(m, 0, 40, () => false);
+    const fault = run(m, 40, 240, () => true);
+    expect(fault[0]).toMatchObject({ transition: 'open', warmingUp: false });
+    expect(fault.slice(1).every((r) => r.transition === 'ongoing')).toBe(true);
+  });
+
   it('models do not move while an episode is open (the pre-fault baselines stay the reference)', () => {
     const m = models();
     run(m, 0, 100, () => false);

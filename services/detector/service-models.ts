@@ -224,10 +224,11 @@ export class ServiceModels {
       const m = lives[i] as Live;
       const s = m.seasonal.score(w.features, w.endMs);
       const lik = m.likelihood;
+      // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
+      const warm = lik.ready;
+      m.st.scored++;
       // Scored against the history as it stands; whether the window joins it depends on the episode (below).
       lik.update(s.score, false);
-      // The likelihood needs a history of raw scores; until then the raw score stands alone.
-      const warm = ++m.st.scored > (SERVICE_LIKELIHOOD.minHistory as number);
       const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
       // The neural score is already a per-service likelihood (its residuals judged against that service's usual
       // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
