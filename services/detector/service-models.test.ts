@@ -99,6 +99,21 @@ describe('an ongoing fault is never learned as normal', () => {
     expect(anomalyEvent(opened as ServiceScore, [], 'v', 0).attributes).toEqual({});
   });
 
+  it('emits an event when the deviation grows beyond noise (a fault that starts within a window), not when it wobbles', () => {
+    const m = models();
+    run(m, 0, 100, () => false);
+    // A third of the first window fails, then 70%, then 70% give or take a few points.
+    const out = [0.25, 0.7, 0.72, 0.68, 0.71].map((e, k) => m.scoreBatch([windowOf(100 + k, e)])[0] as ServiceScore);
+    expect(out.map((r) => [r.transition, r.emit])).toEqual([
+      ['open', true],
+      ['ongoing', true],
+      ['ongoing', false],
+      ['ongoing', false],
+      ['ongoing', false],
+    ]);
+    expect(out[1]?.severity).toBe('critical');
+  });
+
   it('severity follows the deviation: a mild rise is info or warning, a large one critical', () => {
     const m = models({ warmupWindows: 10 });
     run(m, 0, 60, () => false);

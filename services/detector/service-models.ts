@@ -23,7 +23,7 @@ import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '
 import type { Evidence, Severity } from '../bus/messages.ts';
 import { NEURAL_INPUTS, type NeuralBatch, type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
-import { largestDeviation, severityOfDeviation, severityRank } from './severity.ts';
+import { deviationGrew, largestDeviation, severityOfDeviation, severityRank } from './severity.ts';
 import type { FeatureVector } from './window-features.ts';
 
 /** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
@@ -45,8 +45,8 @@ export interface ServiceState {
   seq: number;
   /** Windows scored so far. */
   scored: number;
-  /** Severity rank (0 info, 1 warning, 2 critical) and flapping flag of the last emitted event, and windows since it. */
-  emitted: { rank: number; flapping: boolean; windowsSince: number };
+  /** Severity rank (0 info, 1 warning, 2 critical), flapping flag and largest deviation of the last emitted event, and windows since it. */
+  emitted: { rank: number; flapping: boolean; windowsSince: number; deviation?: number };
   /** Callee services seen recently, with the window end they were last seen. */
   callees: Record<string, number>;
 }
@@ -88,8 +88,9 @@ export interface ServiceScore {
   warmingUp: boolean;
   /**
    * Whether this window deserves an anomaly event: the episode opened or
-   * closed, its severity rose, its flapping flag changed, or
-   * `heartbeatWindows` passed since the last event of an ongoing episode.
+   * closed, its severity rose, its deviation grew beyond noise (see
+   * severity.ts), its flapping flag changed, or `heartbeatWindows` passed
+   * since the last event of an ongoing episode.
    */
   emit: boolean;
 }
@@ -282,7 +283,7 @@ export class ServiceModels {
     const warmingUp = st.scored <= (this.opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS);
     const deviation = largestDeviation(evidence);
     const severity = severityOfDeviation(deviation, warmingUp);
-    const emit = this.shouldEmit(st, transition, severityRank(severity), u.flapping);
+    const emit = this.shouldEmit(st, transition, severityRank(severity), deviation, u.flapping);
     const result: ServiceScore = {
       input: w,
       score,
@@ -307,13 +308,19 @@ export class ServiceModels {
     return result;
   }
 
-  private shouldEmit(st: ServiceMeta, transition: ServiceScore['transition'], rank: number, flapping: boolean): boolean {
+  private shouldEmit(st: ServiceMeta, transition: ServiceScore['transition'], rank: number, deviation: number, flapping: boolean): boolean {
     const e = st.emitted;
     if (transition === 'none') return false;
     e.windowsSince++;
-    const material = transition !== 'ongoing' || rank > e.rank || flapping !== e.flapping || e.windowsSince >= (this.opts.heartbeatWindows ?? 6);
+    const material =
+      transition !== 'ongoing' ||
+      rank > e.rank ||
+      deviationGrew(e.deviation ?? 0, deviation) ||
+      flapping !== e.flapping ||
+      e.windowsSince >= (this.opts.heartbeatWindows ?? 6);
     if (!material) return false;
-    st.emitted = { rank: transition === 'open' ? rank : Math.max(e.rank, rank), flapping, windowsSince: 0 };
+    const worst = transition === 'open' ? deviation : Math.max(e.deviation ?? 0, deviation);
+    st.emitted = { rank: transition === 'open' ? rank : Math.max(e.rank, rank), flapping, windowsSince: 0, deviation: worst };
     return true;
   }
 

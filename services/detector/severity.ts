@@ -27,6 +27,22 @@ export function severityOfDeviation(deviation: number, warmingUp: boolean): Seve
   return deviation >= CRITICAL_DEVIATION ? 'critical' : deviation >= WARNING_DEVIATION ? 'warning' : 'info';
 }
 
+/** Growth of the largest deviation that is beyond noise whatever its size, in spreads (a window's own noise is about one). */
+export const GROWTH_SPREADS = 3;
+/** Relative growth of the largest deviation that is beyond noise (a fault tens of spreads out varies by more than 3 by itself). */
+export const GROWTH_SHARE = 0.25;
+
+/**
+ * Whether a deviation grew beyond noise from `before` to `after` (both in
+ * spreads): by more than {@link GROWTH_SPREADS} and more than
+ * {@link GROWTH_SHARE} of `before`. The executor's verify step judges
+ * `made_worse` by the same rule (services/executor/steps/wait-verify-step.ts).
+ */
+export function deviationGrew(before: number, after: number): boolean {
+  const growth = after - before;
+  return growth > GROWTH_SPREADS && growth > GROWTH_SHARE * before;
+}
+
 /** Rank of a severity (0 info, 1 warning, 2 critical), for "did it get worse" comparisons. */
 export function severityRank(s: Severity | string): number {
   return s === 'critical' ? 2 : s === 'warning' ? 1 : 0;

@@ -78,6 +78,8 @@ describe('pure decisions', () => {
     expect(verifyVerdict({ state: 'open', lastScore: 0.9999, scoreBefore: 0.9991, deviationBefore: 34, lastDeviation: 49 }, true)).toBe('made_worse');
     expect(verifyVerdict({ state: 'open', lastScore: 0.8, scoreBefore: 0.6, deviationBefore: 4, lastDeviation: 9 }, true)).toBe('made_worse');
     expect(verifyVerdict({ state: 'open', lastScore: 0.65, scoreBefore: 0.6, deviationBefore: 4, lastDeviation: 6 }, true)).toBe('not_resolved');
+    // Deviations known before, but no event after the settling time: nothing says it got worse.
+    expect(verifyVerdict({ state: 'open', lastScore: 0.99, scoreBefore: 0.6, deviationBefore: 4 }, true)).toBe('not_resolved');
     const done = [{ index: 0, id: 'a', type: 'http' }];
     expect(finalState({ done, verdict: 'not_resolved' }, { undone: 1, escalated: 1 }, false).outcome).toBe('escalated');
     expect(finalState({ done, verdict: 'made_worse' }, { undone: 1, escalated: 1 }, false).outcome).toBe('made_worse');

@@ -41,8 +41,12 @@ export interface IncidentView {
   lastScore: number;
   maxScore: number;
   flapping: boolean;
-  /** Largest absolute deviation (in baseline spreads) of the episode's latest anomaly event; undefined without evidence. */
-  lastDeviation?: number;
+}
+
+/** Largest absolute deviations (baseline spreads) of an episode's events up to a cut-off (`before`) and of the latest one after it (`after`). */
+export interface EpisodeDeviations {
+  before?: number;
+  after?: number;
 }
 
 /** Dependencies of the step activities. */
@@ -51,6 +55,8 @@ export interface StepDeps {
   guard: AddressGuard;
   /** Reads the incidents row of an episode (undefined when the detector has not written it). */
   readIncident(episodeId: string): Promise<IncidentView | undefined>;
+  /** Reads the deviations of an episode's anomaly events around `cutoffMs` (absent: the verify step judges by score). */
+  readDeviations?(episodeId: string, cutoffMs: number): Promise<EpisodeDeviations>;
   /** Reads a file (the in-cluster Kubernetes token); injectable for tests. */
   readFile?(path: string): Promise<string>;
 }

@@ -36,16 +36,27 @@ export interface VerifyReading {
 /**
  * Whether the episode got worse beyond noise: its largest deviation from
  * the pre-fault baseline grew by more than {@link WORSE_SPREADS} spreads and
- * more than {@link WORSE_SHARE} of what it was; without evidence on both
- * sides, its score rose by more than {@link WORSE_SCORE_RISE}.
+ * more than {@link WORSE_SHARE} of what it was. Without a deviation after the
+ * settling time there is nothing to judge by (not worse); without evidence
+ * at all, the score rose by more than {@link WORSE_SCORE_RISE}. (The
+ * detector emits an event whenever the deviation grows by as much, so the
+ * events hold what this needs.)
  */
 export function gotWorse(r: VerifyReading): boolean {
-  if (r.deviationBefore !== undefined && r.lastDeviation !== undefined) {
+  if (r.deviationBefore !== undefined) {
+    if (r.lastDeviation === undefined) return false;
     const growth = r.lastDeviation - r.deviationBefore;
     return growth > WORSE_SPREADS && growth > WORSE_SHARE * r.deviationBefore;
   }
   return r.lastScore !== undefined && r.lastScore - r.scoreBefore > WORSE_SCORE_RISE;
 }
+
+/**
+ * Windows after the verify step starts that still count as "before": a fault
+ * often starts within a window, so its first windows (the ones an automatic
+ * action answers) understate it; its full size shows a window or two later.
+ */
+export const SETTLE_WINDOWS = 2;
 
 /**
  * Pure verdict of a verify step: resolved once the episode closed (the
@@ -71,12 +82,14 @@ export function createVerifyStep(deps: StepDeps): StepActivity {
     const pollMs = (p.pollSeconds ?? DEFAULT_VERIFY_POLL_SECONDS) * 1000;
     for (;;) {
       const inc = await deps.readIncident(rt.episodeId);
+      const dev = await deps.readDeviations?.(rt.episodeId, rt.firstStartedAt + SETTLE_WINDOWS * deps.config.windowSeconds * 1000);
+      const before = [rt.deviationBefore, dev?.before].filter((d): d is number => d !== undefined);
       const reading: VerifyReading = {
         state: inc?.state,
         scoreBefore: rt.scoreBefore,
         lastScore: inc?.lastScore,
-        deviationBefore: rt.deviationBefore,
-        lastDeviation: inc?.lastDeviation,
+        deviationBefore: before.length > 0 ? Math.max(...before) : undefined,
+        lastDeviation: dev?.after,
       };
       const verdict = verifyVerdict(reading, Date.now() >= deadline);
       if (verdict)
@@ -88,8 +101,8 @@ export function createVerifyStep(deps: StepDeps): StepActivity {
             episodeState: inc?.state ?? 'unknown',
             lastScore: inc?.lastScore ?? null,
             scoreBefore: rt.scoreBefore,
-            deviationBefore: rt.deviationBefore ?? null,
-            lastDeviation: inc?.lastDeviation ?? null,
+            deviationBefore: reading.deviationBefore ?? null,
+            lastDeviation: reading.lastDeviation ?? null,
           },
         };
       await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), rt.signal);
