@@ -21,6 +21,8 @@ import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/ru
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually } from '../helpers/http-target.ts';
+import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../helpers/kafka.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
 
 const WINDOW_MS = 1000;
 /** Requests per second of every service. */
@@ -77,7 +79,31 @@ function liveTraffic(ps: Record<Service, BasicTracerProvider>, faulty: (s: Servi
   return () => clearInterval(timer);
 }
 
-describe('an ongoing fault with live traffic (embedded, 1 s windows)', () => {
+interface Mode {
+  name: string;
+  setup(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
+}
+
+const modes: Mode[] = [
+  {
+    name: 'embedded (in-process bus + PGlite)',
+    setup: async () => ({ env: { ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-fault-')) }, cleanup: async () => undefined }),
+  },
+  {
+    name: 'Kafka + Postgres',
+    async setup() {
+      await assertKafkaReachable();
+      const db = await createTestDatabase();
+      return {
+        env: { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('fault')}.` },
+        cleanup: () => db.drop(),
+      };
+    },
+  },
+];
+
+describe.each(modes)('an ongoing fault with live traffic, 1 s windows: $name', (mode) => {
+  let cleanup: () => Promise<void> = async () => undefined;
   let rt: Runtime;
   let fixServer: Server;
   let fixUrl = '';
@@ -97,8 +123,10 @@ describe('an ongoing fault with live traffic (embedded, 1 s windows)', () => {
     });
     await new Promise<void>((r) => fixServer.listen(0, '127.0.0.1', r));
     fixUrl = `http://127.0.0.1:${(fixServer.address() as AddressInfo).port}`;
+    const m = await mode.setup();
+    cleanup = m.cleanup;
     const config = loadConfig({
-      ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-fault-')),
+      ...m.env,
       ZEROOPS_API_PORT: '0',
       ZEROOPS_OTLP_HTTP_PORT: '0',
       ZEROOPS_OTLP_GRPC_PORT: '0',
@@ -115,6 +143,7 @@ describe('an ongoing fault with live traffic (embedded, 1 s windows)', () => {
     for (const p of Object.values(ps ?? {})) await p.shutdown();
     await rt?.stop();
     await new Promise<void>((r) => (fixServer ? fixServer.close(() => r()) : r()));
+    await cleanup();
   });
 
   const api = (path: string) => fetch(`${rt.addresses.api}${path}`);
@@ -154,10 +183,21 @@ describe('an ongoing fault with live traffic (embedded, 1 s windows)', () => {
     for (const s of SERVICES) await ps[s].forceFlush();
     stopTraffic = liveTraffic(ps, (s) => faultyNow[s]);
     await new Promise((r) => setTimeout(r, 4000));
+    // The switch from history to live traffic may open a short traffic episode: start the fault once none is open.
+    await eventually(
+      'no open incident before the fault',
+      async () => {
+        for (const s of SERVICES) if ((await incidentsOf(s)).some((i) => i.state === 'open')) return false;
+        return true;
+      },
+      20_000,
+    );
 
     const faultAt = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS;
     for (const s of SERVICES) faultyNow[s] = true;
-    const opened = await eventually('an errors incident of cart', async () => (await errorIncidents('cart', faultAt))[0], 20_000);
+    const opened = await eventually('an errors incident of cart', async () => (await errorIncidents('cart', faultAt))[0], 20_000).catch(async (err) => {
+      throw new Error(`${(err as Error).message}; cart incidents: ${JSON.stringify(await incidentsOf('cart'))}`);
+    });
     expect(opened.severity).toBe('critical');
     // 25 windows of the fault: today's detector learned it as normal after about ten.
     while (Date.now() < faultAt + 25_000) {
