@@ -112,11 +112,11 @@ describe.each(modes)('thin end-to-end path: $name', (mode) => {
 
     const otlp = rt.addresses.otlpHttp!;
     const first = Math.floor((Date.now() - 60_000) / WINDOW_MS) * WINDOW_MS;
-    // Normal traffic: half over OTLP/HTTP protobuf, half over OTLP/HTTP JSON.
-    await sendWindows(new ProtoTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first, 6, 30, 0);
-    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 6 * WINDOW_MS, 6, 30, 0);
+    // Normal traffic, long enough for the models' warm-up (30 windows): half over OTLP/HTTP protobuf, half over OTLP/HTTP JSON.
+    await sendWindows(new ProtoTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first, 16, 30, 0);
+    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 16 * WINDOW_MS, 16, 30, 0);
     // Then most requests fail.
-    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 12 * WINDOW_MS, 3, 30, 0.7);
+    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 32 * WINDOW_MS, 3, 30, 0.7);
 
     const anomaly = await eventually(
       'an errors anomaly for checkout',
@@ -128,7 +128,7 @@ describe.each(modes)('thin end-to-end path: $name', (mode) => {
     );
     expect(anomaly.severity).toMatch(/warning|critical/);
     expect((anomaly.evidence as Array<{ feature: string }>)[0]?.feature).toBe('error_ratio');
-    expect(anomaly.windowStart).toBe(new Date(first + 12 * WINDOW_MS).toISOString());
+    expect(anomaly.windowStart).toBe(new Date(first + 32 * WINDOW_MS).toISOString());
 
     const [call] = await target.waitFor((r) => r.method === 'POST' && r.url === '/restart/checkout', 1, 30_000);
     expect(JSON.parse(call!.body)).toEqual({ episode: anomaly.episodeId });
