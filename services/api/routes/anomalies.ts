@@ -24,6 +24,9 @@ export const AnomalySchema = Type.Object(
     modelVersion: Type.String(),
     episodeState: Type.String(),
     flapping: Type.Boolean(),
+    attributes: Type.Record(Type.String(), Type.String(), {
+      description: 'Event attributes; `zeroops.model_state: warming_up` while the service has been seen for too short a time to judge severity.',
+    }),
     detectedAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'Anomaly' },
