@@ -131,4 +131,37 @@ describe('AnomalyLikelihood', () => {
       expect(l.likelihood).toBeCloseTo(want.likelihood, 9);
     }
   });
+
+  it('keeps its history while told not to learn, so a sustained high score stays improbable', () => {
+    const quiet = () => {
+      const l = new AnomalyLikelihood({ shortWindow: 1, historyWindow: 500, minHistory: 50 });
+      const r = createRng(3);
+      for (let i = 0; i < 300; i++) l.update(0.2 * r.next());
+      return l;
+    };
+    const frozen = quiet();
+    const learning = quiet();
+    const rng = createRng(4);
+    for (let i = 0; i < 400; i++) {
+      const raw = 0.95 + 0.05 * rng.next();
+      frozen.update(raw, false);
+      learning.update(raw);
+    }
+    expect(frozen.score).toBeGreaterThan(0.9);
+    // The learning one has taken the fault in as its history: the same raw score is no longer improbable.
+    expect(learning.score).toBeLessThan(0.5);
+    expect(frozen.toJSON().history).toEqual(quiet().toJSON().history);
+  });
+
+  it('adds a value scored without learning once learnLast() says so, and only once', () => {
+    const a = new AnomalyLikelihood(CONFIG);
+    const b = new AnomalyLikelihood(CONFIG);
+    for (const raw of stream(200, 6)) {
+      a.update(raw);
+      b.update(raw, false);
+      b.learnLast();
+      b.learnLast();
+    }
+    expect(b.toJSON()).toEqual(a.toJSON());
+  });
 });

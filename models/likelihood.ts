@@ -67,6 +67,8 @@ export class AnomalyLikelihood {
   likelihood = 0;
   /** -log10 tail probability of the last update divided by `decades`, in [0, 1]. */
   score = 0;
+  /** Short-term average of the last update not yet in the history (NaN when none). */
+  private lastAvg = Number.NaN;
 
   constructor(config: Partial<LikelihoodConfig> = {}, state?: LikelihoodState | LegacyLikelihoodState) {
     this.cfg = { ...DEFAULT_LIKELIHOOD, ...(state?.config ?? config) };
@@ -125,10 +127,12 @@ export class AnomalyLikelihood {
 
   /**
    * Scores one raw value (non-finite values count as 0) against the history
-   * seen so far, then adds it to the history; sets `likelihood` and `score`
-   * and returns the score.
+   * seen so far, then adds it to the history unless `learn` is false (a
+   * caller that holds a reference, e.g. while an anomaly episode is open,
+   * keeps the history as it was; {@link AnomalyLikelihood.learnLast} adds the
+   * value later); sets `likelihood` and `score` and returns the score.
    */
-  update(raw: number): number {
+  update(raw: number, learn = true): number {
     this.pushShort(Number.isFinite(raw) ? raw : 0);
     const avg = this.shortSum / this.shortLen;
     if (this.histLen < this.cfg.minHistory) {
@@ -142,8 +146,20 @@ export class AnomalyLikelihood {
       this.likelihood = 1 - 10 ** -decades;
       this.score = Math.min(decades / this.cfg.decades, 1);
     }
-    this.pushHistory(avg);
+    if (learn) this.pushHistory(avg);
+    this.lastAvg = learn ? Number.NaN : avg;
     return this.score;
+  }
+
+  /** Whether the history is long enough for a likelihood (`minHistory` rows); the next update reports one if so. */
+  get ready(): boolean {
+    return this.histLen >= this.cfg.minHistory;
+  }
+
+  /** Adds the short-term average of the last {@link AnomalyLikelihood.update} made with `learn` false to the history. */
+  learnLast(): void {
+    if (Number.isFinite(this.lastAvg)) this.pushHistory(this.lastAvg);
+    this.lastAvg = Number.NaN;
   }
 
   /** A copy of the state, safe to JSON-serialize. */

@@ -1,6 +1,9 @@
 /** Builds anomaly events from scored windows: kind, severity and the event fields. */
-import type { AnomalyEvent, AnomalyKind, RootCause, Severity } from '../bus/messages.ts';
+import type { AnomalyEvent, AnomalyKind, RootCause } from '../bus/messages.ts';
 import type { ServiceScore } from './service-models.ts';
+
+/** Event attribute that says the service's models are still warming up (value `warming_up`). */
+export const MODEL_STATE_ATTRIBUTE = 'zeroops.model_state';
 
 /** The kind of anomaly a feature indicates. */
 export function kindOf(feature: string | undefined): AnomalyKind {
@@ -10,11 +13,6 @@ export function kindOf(feature: string | undefined): AnomalyKind {
   if (feature.startsWith('log_')) return 'logs';
   if (feature.startsWith('metric:')) return 'saturation';
   return 'traffic';
-}
-
-/** Severity of a score: >= 0.9 critical, >= 0.7 warning, else info. */
-export function severityOf(score: number): Severity {
-  return score >= 0.9 ? 'critical' : score >= 0.7 ? 'warning' : 'info';
 }
 
 /** The anomaly event of a scored window whose episode opened, continued or closed. */
@@ -29,13 +27,14 @@ export function anomalyEvent(r: ServiceScore, rootCauses: RootCause[], modelVers
     windowEndUnixMs: w.endMs,
     score: r.score,
     likelihood: r.likelihood,
-    severity: severityOf(r.transition === 'closed' ? r.peak : r.score),
+    // The severity of this window's deviation: a closing event is as mild as the window that closed it.
+    severity: r.severity,
     kind: kindOf(r.evidence[0]?.feature ?? r.episodeFeature),
     evidence: r.evidence.slice(0, 8),
     modelVersion,
     episodeState: r.transition as AnomalyEvent['episodeState'],
     rootCauses,
-    attributes: {},
+    attributes: r.warmingUp ? { [MODEL_STATE_ATTRIBUTE]: 'warming_up' } : {},
     detectedUnixMs,
     flapping: r.flapping,
   };

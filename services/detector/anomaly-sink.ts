@@ -1,7 +1,8 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Bus } from '../bus/bus.ts';
 import { type AnomalyEvent, encodeAnomaly, type RootCause } from '../bus/messages.ts';
-import { anomalies, incidents, rollups, type Store, services } from '../store/index.ts';
+import { anomalies, executions, incidents, rollups, type Store, services } from '../store/index.ts';
+import { severityRank } from './severity.ts';
 
 /**
  * Persists the detector's output and publishes it: anomaly rows and incident
@@ -28,6 +29,18 @@ export interface RollupInput {
   windowEndMs: number;
   features: Record<string, number>;
   score: number;
+}
+
+/**
+ * `resolved_by` of an incident whose episode just closed: kept when an
+ * execution already recorded who resolved it; `self` when no execution of
+ * the episode is still under way (it closed with no action that worked);
+ * otherwise left unset for that execution to record when it finishes.
+ */
+function resolvedByOnClose(episodeId: string) {
+  return sql<
+    'auto' | 'human' | 'self' | null
+  >`coalesce(${incidents.resolvedBy}, case when exists (select 1 from ${executions} where ${executions.episodeId} = ${episodeId} and ${executions.status} in ('pending', 'running', 'awaiting_approval')) then null else 'self' end)`;
 }
 
 /** Rows per insert statement (keeps statements well below Postgres' parameter limit). */
@@ -94,15 +107,17 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
           .onConflictDoNothing();
       } else {
         const closed = e.episodeState === 'closed';
-        const [row] = await db.select({ maxScore: incidents.maxScore }).from(incidents).where(eq(incidents.id, e.episodeId));
+        const [row] = await db.select({ maxScore: incidents.maxScore, severity: incidents.severity }).from(incidents).where(eq(incidents.id, e.episodeId));
         await db
           .update(incidents)
           .set({
             lastScore: e.score,
             maxScore: Math.max(row?.maxScore ?? 0, e.score),
+            // An incident is as severe as the worst window of its episode so far.
+            severity: row && severityRank(row.severity) >= severityRank(e.severity) ? row.severity : e.severity,
             flapping: e.flapping,
             updatedAt: now,
-            ...(closed ? { state: 'closed' as const, closedAt: new Date(e.windowEndUnixMs) } : {}),
+            ...(closed ? { state: 'closed' as const, closedAt: new Date(e.windowEndUnixMs), resolvedBy: resolvedByOnClose(e.episodeId) } : {}),
           })
           .where(and(eq(incidents.id, e.episodeId), eq(incidents.state, 'open')));
       }

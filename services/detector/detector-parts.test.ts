@@ -177,7 +177,7 @@ describe('ServiceModels', () => {
   });
 
   it('emits an ongoing event when the severity rises and as a heartbeat', () => {
-    const m = new ServiceModels({ episode: EPISODE, heartbeatWindows: 3 });
+    const m = new ServiceModels({ episode: EPISODE, heartbeatWindows: 3, warmupWindows: 10 });
     const ratios = [...new Array(12).fill(0), 0.12, 0.7, 0.7, 0.7, 0.7, 0.7];
     const out = ratios.map((r, i) => m.scoreBatch([window('a', i, r)])[0]!);
     expect(out[12]).toMatchObject({ transition: 'open', emit: true });

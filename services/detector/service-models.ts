@@ -6,12 +6,24 @@
  * anomaly likelihood of the result is folded in, and each service's episode
  * advances. A service's result depends only on its own windows and the
  * shared model's weights.
+ *
+ * An ongoing fault is never learned as normal: once a service is past its
+ * warm-up, none of its models (seasonal baselines, likelihood history,
+ * neural normalization, residual calibration and training rows) learns from
+ * a window while its episode is open. The baselines stay those from before
+ * the fault, so the episode closes only when the features are back within
+ * that pre-fault expectation, and the same fault coming back later scores as
+ * high as the first time and opens a new episode. During warm-up (the first
+ * `warmupWindows` windows) a service has no reference worth holding: its
+ * models learn as before (anomalous windows only after a persistent level
+ * shift) and its events say `info` and that it is warming up.
  */
 import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../../models/episode.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../../models/likelihood.ts';
-import type { Evidence } from '../bus/messages.ts';
+import type { Evidence, Severity } from '../bus/messages.ts';
 import { NEURAL_INPUTS, type NeuralBatch, type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
+import { deviationGrew, largestDeviation, severityOfDeviation, severityRank } from './severity.ts';
 import type { FeatureVector } from './window-features.ts';
 
 /** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
@@ -33,8 +45,8 @@ export interface ServiceState {
   seq: number;
   /** Windows scored so far. */
   scored: number;
-  /** Severity rank (0 info, 1 warning, 2 critical) and flapping flag of the last emitted event, and windows since it. */
-  emitted: { rank: number; flapping: boolean; windowsSince: number };
+  /** Severity rank (0 info, 1 warning, 2 critical), flapping flag and largest deviation of the last emitted event, and windows since it. */
+  emitted: { rank: number; flapping: boolean; windowsSince: number; deviation?: number };
   /** Callee services seen recently, with the window end they were last seen. */
   callees: Record<string, number>;
 }
@@ -68,17 +80,19 @@ export interface ServiceScore {
   callees: string[];
   /** Feature that opened the current episode. */
   episodeFeature?: string;
+  /** Largest absolute deviation of the evidence, in spreads of the baseline (0 without evidence). */
+  deviation: number;
+  /** Severity of this window (see severity.ts): from `deviation`, `info` while warming up. */
+  severity: Severity;
+  /** Whether the service's models are still warming up (fewer than `warmupWindows` windows seen). */
+  warmingUp: boolean;
   /**
    * Whether this window deserves an anomaly event: the episode opened or
-   * closed, its severity rose, its flapping flag changed, or
-   * `heartbeatWindows` passed since the last event of an ongoing episode.
+   * closed, its severity rose, its deviation grew beyond noise (see
+   * severity.ts), its flapping flag changed, or `heartbeatWindows` passed
+   * since the last event of an ongoing episode.
    */
   emit: boolean;
-}
-
-/** Severity rank of a score (0 info, 1 warning, 2 critical), matching the event severities. */
-function rankOf(score: number): number {
-  return score >= 0.9 ? 2 : score >= 0.7 ? 1 : 0;
 }
 
 const CALLEE_MEMORY_MS = 5 * 60_000;
@@ -105,7 +119,16 @@ export interface ServiceModelsOptions {
   neural?: NeuralScorer;
   /** Windows of an ongoing episode between two events when nothing material changes. Default 6. */
   heartbeatWindows?: number;
+  /**
+   * Windows a service is scored before its models count as warmed up: until
+   * then its events are `info` and marked warming up, and its models keep
+   * learning during episodes. Default {@link DEFAULT_WARMUP_WINDOWS}.
+   */
+  warmupWindows?: number;
 }
+
+/** Default warm-up of a service, in windows (five minutes of the default 10 s windows). */
+export const DEFAULT_WARMUP_WINDOWS = 30;
 
 /** The per-service models of one detector instance. */
 export class ServiceModels {
@@ -202,9 +225,11 @@ export class ServiceModels {
       const m = lives[i] as Live;
       const s = m.seasonal.score(w.features, w.endMs);
       const lik = m.likelihood;
-      lik.update(s.score);
-      // The likelihood needs a history of raw scores; until then the raw score stands alone.
-      const warm = ++m.st.scored > (SERVICE_LIKELIHOOD.minHistory as number);
+      // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
+      const warm = lik.ready;
+      m.st.scored++;
+      // Scored against the history as it stands; whether the window joins it depends on the episode (below).
+      lik.update(s.score, false);
       const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
       // The neural score is already a per-service likelihood (its residuals judged against that service's usual
       // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
@@ -212,16 +237,18 @@ export class ServiceModels {
       const ns = nn ? (nn.scores[i] as number) : 0;
       const score = Math.max(ns, seasonal);
       const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
+      const r = this.finish(w, m, score, warm ? lik.likelihood : s.score, evidence);
+      out[i] = r;
+      // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference.
+      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing')) continue;
+      lik.learnLast();
       m.seasonal.learn(w.features, w.endMs, score);
-      if (score < 0.5) {
-        if (nn && rows && raw) {
-          m.neural.learnNormalization(raw, i * NEURAL_INPUTS);
-          m.neural.learnResiduals(rows, nn.reconstruction, i);
-          // Rows normalized by a service's first few windows are not yet z-scores: they would teach the shared model noise.
-          if (m.neural.settled) normal.push(i);
-        }
+      if (score < 0.5 && nn && rows && raw) {
+        m.neural.learnNormalization(raw, i * NEURAL_INPUTS);
+        m.neural.learnResiduals(rows, nn.reconstruction, i);
+        // Rows normalized by a service's first few windows are not yet z-scores: they would teach the shared model noise.
+        if (m.neural.settled) normal.push(i);
       }
-      out[i] = this.finish(w, m, score, warm ? lik.likelihood : s.score, evidence);
     }
     if (neural && rows && normal.length > 0) {
       // The normal rows are gathered to the front of the scratch in place (row k comes from row normal[k] >= k).
@@ -253,7 +280,10 @@ export class ServiceModels {
       transition = 'closed';
       peak = u.event.peak;
     }
-    const emit = this.shouldEmit(st, transition, score, u.flapping);
+    const warmingUp = st.scored <= (this.opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS);
+    const deviation = largestDeviation(evidence);
+    const severity = severityOfDeviation(deviation, warmingUp);
+    const emit = this.shouldEmit(st, transition, severityRank(severity), deviation, u.flapping);
     const result: ServiceScore = {
       input: w,
       score,
@@ -266,6 +296,9 @@ export class ServiceModels {
       peak,
       callees: Object.keys(st.callees),
       episodeFeature: st.episodeFeature,
+      deviation,
+      severity,
+      warmingUp,
       emit,
     };
     if (transition === 'closed') {
@@ -275,13 +308,19 @@ export class ServiceModels {
     return result;
   }
 
-  private shouldEmit(st: ServiceMeta, transition: ServiceScore['transition'], score: number, flapping: boolean): boolean {
+  private shouldEmit(st: ServiceMeta, transition: ServiceScore['transition'], rank: number, deviation: number, flapping: boolean): boolean {
     const e = st.emitted;
     if (transition === 'none') return false;
     e.windowsSince++;
-    const material = transition !== 'ongoing' || rankOf(score) > e.rank || flapping !== e.flapping || e.windowsSince >= (this.opts.heartbeatWindows ?? 6);
+    const material =
+      transition !== 'ongoing' ||
+      rank > e.rank ||
+      deviationGrew(e.deviation ?? 0, deviation) ||
+      flapping !== e.flapping ||
+      e.windowsSince >= (this.opts.heartbeatWindows ?? 6);
     if (!material) return false;
-    st.emitted = { rank: transition === 'open' ? rankOf(score) : Math.max(e.rank, rankOf(score)), flapping, windowsSince: 0 };
+    const worst = transition === 'open' ? deviation : Math.max(e.deviation ?? 0, deviation);
+    st.emitted = { rank: transition === 'open' ? rank : Math.max(e.rank, rank), flapping, windowsSince: 0, deviation: worst };
     return true;
   }
 

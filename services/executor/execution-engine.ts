@@ -2,6 +2,7 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Db, ExecutionRow, ExecutionStepRow } from '../store/index.ts';
 import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
+import { recordResolution } from './incident-resolution.ts';
 import { getVersion } from './playbook-repo.ts';
 import { type ActionSpec, MUTATING_STEP_TYPES, type Playbook } from './playbook-schema.ts';
 import { LeaseLostError, type RunContext, runStep } from './step-runner.ts';
@@ -164,6 +165,7 @@ async function complete(deps: EngineDeps, row: ExecutionRow, f: Finish, kind: st
   const done = await finishExecution(deps.db, row.id, deps.owner, f);
   if (!done) return;
   await appendAudit(deps.db, 'executor', 'execution.finish', 'execution', row.id, { status: f.status, outcome: f.outcome, reason: f.reason });
+  await recordResolution(deps.db, done, f.outcome);
   await deps.publishOutcome(done, kind);
 }
 

@@ -3,6 +3,7 @@ import { PermanentError } from '../core/errors.ts';
 import type { Db, ExecutionRow, ExecutionStatus } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { appendAudit, executionAudit, getExecutionRow, listSteps } from './execution-repo.ts';
+import { noteHumanNeeded, recordResolution } from './incident-resolution.ts';
 
 /** Filters of {@link listExecutions}. */
 export interface ExecutionFilter {
@@ -74,6 +75,7 @@ export async function approveExecution(db: Db, id: string, actor: string): Promi
     'approve',
   );
   await appendAudit(db, actor, 'execution.approve', 'execution', id, {});
+  await noteHumanNeeded(db, row.episodeId);
   return row;
 }
 
@@ -88,6 +90,8 @@ export async function rejectExecution(db: Db, id: string, actor: string, note: s
     'reject',
   );
   await appendAudit(db, actor, 'execution.reject', 'execution', id, { note });
+  await noteHumanNeeded(db, row.episodeId);
+  await recordResolution(db, row, 'skipped');
   return row;
 }
 
@@ -108,5 +112,6 @@ export async function cancelExecution(db: Db, id: string, actor: string): Promis
     'cancel',
   );
   await appendAudit(db, actor, 'execution.cancel', 'execution', id, {});
+  await recordResolution(db, row, 'skipped');
   return row;
 }

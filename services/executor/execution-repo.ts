@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.ts';
-import { auditLog, type ExecutionRow, type ExecutionStepRow, executionSteps, executions, incidents, type StepStatus } from '../store/index.ts';
-import type { IncidentView } from './steps/types.ts';
+import { anomalies, auditLog, type ExecutionRow, type ExecutionStepRow, executionSteps, executions, incidents, type StepStatus } from '../store/index.ts';
+import type { EpisodeDeviations, IncidentView } from './steps/types.ts';
 
 /** A transaction handle (same API as {@link Db}). */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -25,11 +25,46 @@ export async function appendAudit(
   await db.insert(auditLog).values({ actor, action, subjectType, subjectId, details });
 }
 
+/** Largest absolute deviation of an anomaly's evidence; undefined without evidence. */
+export function largestDeviation(evidence: unknown): number | undefined {
+  if (!Array.isArray(evidence)) return undefined;
+  let worst: number | undefined;
+  for (const e of evidence as Array<{ deviation?: unknown }>) {
+    const d = typeof e?.deviation === 'number' && Number.isFinite(e.deviation) ? Math.abs(e.deviation) : undefined;
+    if (d !== undefined && (worst === undefined || d > worst)) worst = d;
+  }
+  return worst;
+}
+
 /** Reads the incidents row of an episode. */
 export async function readIncident(db: DbOrTx, episodeId: string): Promise<IncidentView | undefined> {
   const rows = await db.select().from(incidents).where(eq(incidents.id, episodeId));
   const r = rows[0];
   return r ? { state: r.state, lastScore: r.lastScore, maxScore: r.maxScore, flapping: r.flapping } : undefined;
+}
+
+/**
+ * The deviations of an episode's anomaly events around `cutoffMs`: the
+ * largest of those whose window ended by then (`before`), and that of the
+ * latest event if its window ended after it (`after`). Deviations are the
+ * largest absolute ones of each event's evidence, in baseline spreads.
+ */
+export async function readDeviations(db: DbOrTx, episodeId: string, cutoffMs: number): Promise<EpisodeDeviations> {
+  const rows = await db
+    .select({ evidence: anomalies.evidence, windowEnd: anomalies.windowEnd })
+    .from(anomalies)
+    .where(eq(anomalies.episodeId, episodeId))
+    .orderBy(desc(anomalies.windowEnd))
+    .limit(500);
+  const out: EpisodeDeviations = {};
+  const latest = rows[0];
+  if (latest && latest.windowEnd.getTime() > cutoffMs) out.after = largestDeviation(latest.evidence);
+  for (const r of rows) {
+    if (r.windowEnd.getTime() > cutoffMs) continue;
+    const d = largestDeviation(r.evidence);
+    if (d !== undefined && (out.before === undefined || d > out.before)) out.before = d;
+  }
+  return out;
 }
 
 /** The execution of (episode, playbook), if any. */

@@ -67,10 +67,19 @@ describe('pure decisions', () => {
   });
 
   it('verify verdicts and final outcomes', () => {
-    expect(verifyVerdict('closed', 0.9, 0.5, false)).toBe('resolved');
-    expect(verifyVerdict('open', 0.9, 0.5, false)).toBeUndefined();
-    expect(verifyVerdict('open', 0.9, 0.5, true)).toBe('made_worse');
-    expect(verifyVerdict('open', 0.4, 0.5, true)).toBe('not_resolved');
+    expect(verifyVerdict({ state: 'closed', lastScore: 0.9, scoreBefore: 0.5 }, false)).toBe('resolved');
+    expect(verifyVerdict({ state: 'open', lastScore: 0.9, scoreBefore: 0.5 }, false)).toBeUndefined();
+    expect(verifyVerdict({ state: 'open', lastScore: 0.9, scoreBefore: 0.5 }, true)).toBe('made_worse');
+    expect(verifyVerdict({ state: 'open', lastScore: 0.4, scoreBefore: 0.5 }, true)).toBe('not_resolved');
+    // A no-op fix: the score moves within noise (0.9991 -> 0.9995), as does the deviation (34 -> 35.5 spreads).
+    expect(verifyVerdict({ state: 'open', lastScore: 0.9995, scoreBefore: 0.9991 }, true)).toBe('not_resolved');
+    expect(verifyVerdict({ state: 'open', lastScore: 0.9995, scoreBefore: 0.9991, deviationBefore: 34, lastDeviation: 35.5 }, true)).toBe('not_resolved');
+    // A real deterioration: 70% -> 100% errors against a spread of 0.02 (34 -> 49 spreads), or 4 -> 9 spreads.
+    expect(verifyVerdict({ state: 'open', lastScore: 0.9999, scoreBefore: 0.9991, deviationBefore: 34, lastDeviation: 49 }, true)).toBe('made_worse');
+    expect(verifyVerdict({ state: 'open', lastScore: 0.8, scoreBefore: 0.6, deviationBefore: 4, lastDeviation: 9 }, true)).toBe('made_worse');
+    expect(verifyVerdict({ state: 'open', lastScore: 0.65, scoreBefore: 0.6, deviationBefore: 4, lastDeviation: 6 }, true)).toBe('not_resolved');
+    // Deviations known before, but no event after the settling time: nothing says it got worse.
+    expect(verifyVerdict({ state: 'open', lastScore: 0.99, scoreBefore: 0.6, deviationBefore: 4 }, true)).toBe('not_resolved');
     const done = [{ index: 0, id: 'a', type: 'http' }];
     expect(finalState({ done, verdict: 'not_resolved' }, { undone: 1, escalated: 1 }, false).outcome).toBe('escalated');
     expect(finalState({ done, verdict: 'made_worse' }, { undone: 1, escalated: 1 }, false).outcome).toBe('made_worse');

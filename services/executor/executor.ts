@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
 import { decide } from './decide.ts';
-import { findRunnable, readIncident, releaseLease } from './execution-repo.ts';
+import { findRunnable, readDeviations, readIncident, releaseLease } from './execution-repo.ts';
 import { forEachKeyInOrder } from './keyed-concurrency.ts';
 import type { PlaybookCatalog } from './matching.ts';
 import { createOutcomeOutbox } from './outcome-outbox.ts';
@@ -74,7 +74,12 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
   const logger = settings.logger.child({ component: 'executor', worker: opts.workerId });
   const catalog = createCatalogCache(db);
   const guard = new AddressGuard(config.httpAllowlist);
-  const activities = createStepActivities({ config, guard, readIncident: (ep) => readIncident(db, ep) });
+  const activities = createStepActivities({
+    config,
+    guard,
+    readIncident: (ep) => readIncident(db, ep),
+    readDeviations: (ep, cut) => readDeviations(db, ep, cut),
+  });
   const outbox = createOutcomeOutbox({ db, bus, topic: topics.outcomes, logger, telemetry, graceMs: opts.outboxGraceMs });
   const engine = {
     db,

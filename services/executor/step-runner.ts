@@ -2,7 +2,7 @@ import { withDeadline } from '../core/deadline.ts';
 import { describeError, PermanentError, RetryableError } from '../core/errors.ts';
 import { nextRetry, type RetryPolicy, sleep } from '../core/retry.ts';
 import type { Db, ExecutionStepRow } from '../store/index.ts';
-import { appendAudit, type BegunAttempt, beginAttempt, finishStep, readIncident, type StepIdentity } from './execution-repo.ts';
+import { appendAudit, type BegunAttempt, beginAttempt, finishStep, largestDeviation, readIncident, type StepIdentity } from './execution-repo.ts';
 import { type ActionSpec, safeToRepeat } from './playbook-schema.ts';
 import type { StepActivities, StepOutput } from './steps/index.ts';
 import type { Redactor, TemplateContext } from './template.ts';
@@ -41,6 +41,9 @@ export function policyOf(a: ActionSpec): RetryPolicy {
 
 function resultOfFinished(row: ExecutionStepRow): StepResult {
   if (row.status === 'succeeded') return { ok: true, output: (row.response ?? {}) as StepOutput };
+  // A verify step that judged the fix did not work ended `failed` but carries its verdict.
+  const out = (row.response ?? {}) as StepOutput;
+  if (row.status === 'failed' && out.verdict) return { ok: true, output: out };
   return { ok: false, error: row.error ?? `step ended ${row.status}` };
 }
 
@@ -67,6 +70,7 @@ async function attemptOnce(ctx: RunContext, ident: StepIdentity, action: ActionS
       firstStartedAt: begun.startedAt.getTime(),
       episodeId: ctx.episodeId,
       scoreBefore: ctx.scoreBefore,
+      deviationBefore: largestDeviation(ctx.template.anomaly.evidence),
     });
   if (untimed) return run(ctx.signal);
   return withDeadline(timeoutMs, run, {
@@ -121,8 +125,11 @@ export async function runStep(ctx: RunContext, ident: StepIdentity, action: Acti
     try {
       const out = await attemptOnce(ctx, ident, action, begun.begun);
       const stored = ctx.redact(persisted(out)) as StepOutput;
-      await finishStep(ctx.db, ident.idempotencyKey, 'succeeded', { request: ctx.redact(out.request ?? null), response: stored, error: null });
-      await appendAudit(ctx.db, 'executor', 'step.succeeded', 'execution', ctx.executionId, {
+      // A verify step whose verdict is not `resolved` did its job but the fix did not work: the step reads failed.
+      const worked = !out.verdict || out.verdict === 'resolved';
+      const error = worked ? null : `verdict ${out.verdict}: the episode did not close by the verify deadline`;
+      await finishStep(ctx.db, ident.idempotencyKey, worked ? 'succeeded' : 'failed', { request: ctx.redact(out.request ?? null), response: stored, error });
+      await appendAudit(ctx.db, 'executor', worked ? 'step.succeeded' : 'step.failed', 'execution', ctx.executionId, {
         step: ident.name,
         attempt,
         ...(out.verdict ? { verdict: out.verdict } : {}),

@@ -112,23 +112,24 @@ describe.each(modes)('thin end-to-end path: $name', (mode) => {
 
     const otlp = rt.addresses.otlpHttp!;
     const first = Math.floor((Date.now() - 60_000) / WINDOW_MS) * WINDOW_MS;
-    // Normal traffic: half over OTLP/HTTP protobuf, half over OTLP/HTTP JSON.
-    await sendWindows(new ProtoTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first, 6, 30, 0);
-    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 6 * WINDOW_MS, 6, 30, 0);
+    // Normal traffic, long enough for the models' warm-up (30 windows) even if the detector joins late: half over OTLP/HTTP protobuf, half over OTLP/HTTP JSON.
+    await sendWindows(new ProtoTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first, 22, 30, 0);
+    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 22 * WINDOW_MS, 22, 30, 0);
     // Then most requests fail.
-    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 12 * WINDOW_MS, 3, 30, 0.7);
+    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 44 * WINDOW_MS, 3, 30, 0.7);
 
     const anomaly = await eventually(
       'an errors anomaly for checkout',
       async () => {
         const r = (await (await fetch(`${api}/api/v1/anomalies?service=checkout`)).json()) as { items: Array<Record<string, unknown>> };
-        return r.items.find((a) => a.kind === 'errors');
+        // The opening event: the closing one is info (its window is back to normal).
+        return r.items.find((a) => a.kind === 'errors' && a.episodeState === 'open');
       },
       30_000,
     );
-    expect(anomaly.severity).toMatch(/warning|critical/);
+    expect(anomaly.severity, JSON.stringify(anomaly)).toMatch(/warning|critical/);
     expect((anomaly.evidence as Array<{ feature: string }>)[0]?.feature).toBe('error_ratio');
-    expect(anomaly.windowStart).toBe(new Date(first + 12 * WINDOW_MS).toISOString());
+    expect(anomaly.windowStart).toBe(new Date(first + 44 * WINDOW_MS).toISOString());
 
     const [call] = await target.waitFor((r) => r.method === 'POST' && r.url === '/restart/checkout', 1, 30_000);
     expect(JSON.parse(call!.body)).toEqual({ episode: anomaly.episodeId });

@@ -24,6 +24,9 @@ export const AnomalySchema = Type.Object(
     modelVersion: Type.String(),
     episodeState: Type.String(),
     flapping: Type.Boolean(),
+    attributes: Type.Record(Type.String(), Type.String(), {
+      description: 'Event attributes; `zeroops.model_state: warming_up` while the service has been seen for too short a time to judge severity.',
+    }),
     detectedAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'Anomaly' },
@@ -40,6 +43,11 @@ const IncidentSchema = Type.Object({
   maxScore: Type.Number(),
   lastScore: Type.Number(),
   flapping: Type.Boolean(),
+  resolvedBy: Type.Union([Type.Literal('auto'), Type.Literal('human'), Type.Literal('self'), Type.Null()], {
+    description:
+      'Who resolved it: auto (an automatic execution verified the fix), human (a person approved the fix), self (closed with no action that worked); null while open or while an execution is still under way.',
+  }),
+  neededHuman: Type.Boolean({ description: 'Whether a person had to act (approve, reject) or an execution escalated.' }),
 });
 
 const ListQuery = Type.Object({

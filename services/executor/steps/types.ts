@@ -17,6 +17,8 @@ export interface StepRuntime {
   episodeId: string;
   /** The episode's score when the execution was decided. */
   scoreBefore: number;
+  /** Largest absolute deviation (in baseline spreads) of the anomaly the execution was decided on; undefined without evidence. */
+  deviationBefore?: number;
 }
 
 /** Verdict of a verify step. */
@@ -41,12 +43,20 @@ export interface IncidentView {
   flapping: boolean;
 }
 
+/** Largest absolute deviations (baseline spreads) of an episode's events up to a cut-off (`before`) and of the latest one after it (`after`). */
+export interface EpisodeDeviations {
+  before?: number;
+  after?: number;
+}
+
 /** Dependencies of the step activities. */
 export interface StepDeps {
   config: Config;
   guard: AddressGuard;
   /** Reads the incidents row of an episode (undefined when the detector has not written it). */
   readIncident(episodeId: string): Promise<IncidentView | undefined>;
+  /** Reads the deviations of an episode's anomaly events around `cutoffMs` (absent: the verify step judges by score). */
+  readDeviations?(episodeId: string, cutoffMs: number): Promise<EpisodeDeviations>;
   /** Reads a file (the in-cluster Kubernetes token); injectable for tests. */
   readFile?(path: string): Promise<string>;
 }

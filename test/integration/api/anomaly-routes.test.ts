@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
 import { createMemoryBus } from '../../../services/bus/index.ts';
@@ -69,7 +70,12 @@ describe('anomaly, incident and service routes', () => {
   });
 
   it('returns one anomaly, and 404 with a stable code for an unknown id', async () => {
-    expect((await app.inject('/api/v1/anomalies/a3')).json()).toMatchObject({ id: 'a3', service: 'cart', rootCauses: [{ service: 'db' }] });
+    expect((await app.inject('/api/v1/anomalies/a3')).json()).toMatchObject({ id: 'a3', service: 'cart', rootCauses: [{ service: 'db' }], attributes: {} });
+    await store.db
+      .insert(anomalies)
+      .values({ ...anomaly('warm', 'cart', 'open', t + 40_000), severity: 'info', attributes: { 'zeroops.model_state': 'warming_up' } });
+    expect((await app.inject('/api/v1/anomalies/warm')).json()).toMatchObject({ severity: 'info', attributes: { 'zeroops.model_state': 'warming_up' } });
+    await store.db.delete(anomalies).where(eq(anomalies.id, 'warm'));
     const missing = await app.inject('/api/v1/anomalies/nope');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error).toMatchObject({ code: 'ZEROOPS_NOT_FOUND', message: 'no anomaly with id "nope"' });
@@ -84,7 +90,9 @@ describe('anomaly, incident and service routes', () => {
   });
 
   it('lists incidents and services', async () => {
-    expect((await app.inject('/api/v1/incidents?state=open')).json().items).toMatchObject([{ id: 'checkout:ep', state: 'open', closedAt: null }]);
+    expect((await app.inject('/api/v1/incidents?state=open')).json().items).toMatchObject([
+      { id: 'checkout:ep', state: 'open', closedAt: null, resolvedBy: null, neededHuman: false },
+    ]);
     expect(((await app.inject('/api/v1/services')).json().items as Array<{ name: string }>).map((s) => s.name)).toEqual(['cart', 'checkout']);
   });
 

@@ -6,7 +6,7 @@ import type { Component } from '../../../services/core/component.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createExecutor } from '../../../services/executor/index.ts';
-import { executionSteps, executions } from '../../../services/store/index.ts';
+import { executionSteps, executions, incidents } from '../../../services/store/index.ts';
 import { anomaly, type Harness, openHarness, publishAnomalies, type StepTarget, startStepTarget, until, upsertIncident } from './harness.ts';
 
 describe('outcomes, approvals, retries, undo and escalation', () => {
@@ -107,7 +107,7 @@ describe('outcomes, approvals, retries, undo and escalation', () => {
     expect(row.reason).toContain('1 step(s) undone');
     expect((await stepsOf(row.id)).map((s) => [s.name, s.status])).toEqual([
       ['scale-up', 'succeeded'],
-      ['verify', 'succeeded'],
+      ['verify', 'failed'],
       ['undo:scale-up', 'succeeded'],
     ]);
     expect(target.received.map((r) => r.path).filter((p) => p.startsWith('/scale'))).toEqual(['/scale-up', '/scale-down']);
@@ -156,5 +156,41 @@ describe('outcomes, approvals, retries, undo and escalation', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(target.received.filter((r) => r.path === '/second')).toHaveLength(0);
     expect((await h.store.db.select().from(executions).where(eq(executions.id, row!.id)))[0]?.status).toBe('cancelled');
+  });
+
+  it('who resolved it: an approved fix is human and needed a human; a rejected suggestion on an incident that closed by itself is self', async () => {
+    const incidentOf = async (id: string) => (await h.store.db.select().from(incidents).where(eq(incidents.id, id)))[0];
+    await create({
+      name: 'approved-fix',
+      mode: 'suggest',
+      match: { service: 'human' },
+      steps: [http('human-fix'), { id: 'verify', type: 'verify', verify: { deadlineSeconds: 20, pollSeconds: 0.1 } }],
+    });
+    await upsertIncident(h.store, 'human-1', { state: 'open', service: 'human' });
+    await upsertIncident(h.store, 'human-2', { state: 'open', service: 'human' });
+    await publishAnomalies(h.bus, h.topics.anomalies, [
+      anomaly({ service: 'human', episodeId: 'human-1' }),
+      anomaly({ service: 'human', episodeId: 'human-2' }),
+    ]);
+    const waiting = await until('two suggestions', async () => {
+      const rows = await h.store.db.select().from(executions).where(eq(executions.service, 'human'));
+      return rows.filter((r) => r.status === 'awaiting_approval').length === 2 ? rows : undefined;
+    });
+    const one = waiting.find((e) => e.episodeId === 'human-1')!;
+    const two = waiting.find((e) => e.episodeId === 'human-2')!;
+    expect((await incidentOf('human-1'))?.neededHuman).toBe(false);
+    expect((await app.inject({ method: 'POST', url: `/api/v1/executions/${one.id}/approve` })).statusCode).toBe(200);
+    await target.waitFor((r) => r.path === '/human-fix', 1);
+    // The fix worked: the detector closes the episode (the sink writes no resolver while an execution is under way).
+    await h.store.db.update(incidents).set({ state: 'closed', closedAt: new Date() }).where(eq(incidents.id, 'human-1'));
+    expect(await finished('human-1')).toMatchObject({ outcome: 'resolved' });
+    expect(await incidentOf('human-1')).toMatchObject({ resolvedBy: 'human', neededHuman: true });
+
+    // The other one closed by itself while its suggestion waited; rejecting it leaves it resolved by nobody: self.
+    await h.store.db.update(incidents).set({ state: 'closed', closedAt: new Date() }).where(eq(incidents.id, 'human-2'));
+    expect((await app.inject({ method: 'POST', url: `/api/v1/executions/${two.id}/reject`, payload: { note: 'gone' } })).statusCode).toBe(200);
+    expect(await incidentOf('human-2')).toMatchObject({ resolvedBy: 'self', neededHuman: true });
+    const listed = (await app.inject({ method: 'GET', url: '/api/v1/incidents?service=human' })).json() as { items: Array<Record<string, unknown>> };
+    expect(listed.items.find((i) => i.id === 'human-1')).toMatchObject({ resolvedBy: 'human', neededHuman: true });
   });
 });
