@@ -3,4 +3,5 @@ export * from './config.ts';
 export * from './errors.ts';
 export * from './logger.ts';
 export * from './retry.ts';
+export * from './store-settings.ts';
 export * from './telemetry.ts';

@@ -6,6 +6,6 @@
 export type { PostgresTarget } from './postgres-store.ts';
 export { describeDatabaseUrl, MIGRATION_LOCK_KEY } from './postgres-store.ts';
 export * from './schema/index.ts';
-export { isUniqueViolation, SQLSTATE, sqlStateOf } from './sql-errors.ts';
+export { isStoreUnavailable, isUniqueViolation, SQLSTATE, sqlStateOf } from './sql-errors.ts';
 export type { Db, Store, StoreKind, StoreSettings } from './store.ts';
-export { createStore, DEFAULT_MIGRATIONS_DIR, MEMORY_DATA_DIR, schema } from './store.ts';
+export { createStore, DEFAULT_MIGRATIONS_DIR, DEFAULT_STATEMENT_TIMEOUT_MS, MEMORY_DATA_DIR, schema } from './store.ts';
