@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.ts';
 import { createTelemetry, startSelfTelemetry, type Telemetry } from '../core/telemetry.ts';
 import { createDetector } from '../detector/index.ts';
 import { createExecutor } from '../executor/index.ts';
-import { createStore, type Store } from '../store/index.ts';
+import { createRetentionJob, createStore, type Store } from '../store/index.ts';
 
 /** The services one process can run. */
 export const SERVICE_NAMES = ['collector', 'detector', 'executor', 'api'] as const;
@@ -119,6 +119,8 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   // Consumers start before intake so that nothing waits on an absent group.
   if (which.includes('executor')) components.push(createExecutor(base, config));
   if (which.includes('detector')) components.push(createDetector(base, config));
+  // The api process (every `zeroops start`, and `zeroops api` in production) keeps data within its retention.
+  if (api) components.push(createRetentionJob(base, config));
   if (api) components.push(api);
   if (collector) components.push(collector);
   try {

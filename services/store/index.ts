@@ -5,6 +5,8 @@
 
 export type { PostgresTarget } from './postgres-store.ts';
 export { describeDatabaseUrl, MIGRATION_LOCK_KEY } from './postgres-store.ts';
+export type { RetentionKind, RetentionPolicy } from './retention.ts';
+export { createRetentionJob, RETENTION_KINDS, retentionPolicyOf, runRetention } from './retention.ts';
 export * from './schema/index.ts';
 export { isStoreUnavailable, isUniqueViolation, SQLSTATE, sqlStateOf } from './sql-errors.ts';
 export type { Db, Store, StoreKind, StoreSettings } from './store.ts';

@@ -1,0 +1,4 @@
+CREATE INDEX "anomalies_window_end_idx" ON "anomalies" USING btree ("window_end");--> statement-breakpoint
+CREATE INDEX "incidents_closed_at_idx" ON "incidents" USING btree ("closed_at") WHERE "state" = 'closed';--> statement-breakpoint
+CREATE INDEX "rollups_window_end_idx" ON "rollups" USING btree ("window_end");--> statement-breakpoint
+CREATE INDEX "executions_finished_at_idx" ON "executions" USING btree ("finished_at") WHERE "finished_at" IS NOT NULL;
