@@ -160,21 +160,19 @@ describe.each(BACKENDS)('retention ($name)', (backend) => {
 
   it('runs as a periodic component (the api process starts it)', async () => {
     const { db } = store;
-    await db
-      .insert(anomalies)
-      .values({
-        id: 'job-old',
-        service: 'svc',
-        episodeId: 'ep',
-        windowStart: new Date(0),
-        windowEnd: new Date(Date.now() - 100 * DAY),
-        score: 1,
-        likelihood: 1,
-        severity: 'critical',
-        kind: 'errors',
-        episodeState: 'open',
-        detectedAt: new Date(),
-      });
+    await db.insert(anomalies).values({
+      id: 'job-old',
+      service: 'svc',
+      episodeId: 'ep',
+      windowStart: new Date(0),
+      windowEnd: new Date(Date.now() - 100 * DAY),
+      score: 1,
+      likelihood: 1,
+      severity: 'critical',
+      kind: 'errors',
+      episodeState: 'open',
+      detectedAt: new Date(),
+    });
     const config = loadConfig({ ZEROOPS_RETENTION_INTERVAL_SECONDS: '1', ZEROOPS_RETENTION_ANOMALIES_DAYS: '30' });
     const job = createRetentionJob({ store, logger: silentLogger(), telemetry: createTelemetry() }, config);
     await job.start();
