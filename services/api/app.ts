@@ -5,7 +5,9 @@ import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
 import type { ApiDeps, RouteModule } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
+import { assertFiniteQuery, assertPlainData } from './plain-data.ts';
 import { routeModules } from './routes/index.ts';
+import { installFormats } from './schemas.ts';
 
 /** The fastify instance of the API, with the TypeBox type provider. */
 export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -45,7 +47,9 @@ export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Pro
     bodyLimit: deps.config.apiMaxBodyBytes,
     // Per-request logs would flood the hot path; requests are counted instead.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
+    // Ids are limited by their schemas (200 characters), which answer in the API's error shape.
+    routerOptions: { maxParamLength: 1_000 },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' }, onCreate: installFormats },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandler(app, (code, status) => deps.telemetry.count('zeroops.api.errors', { code, status }));
   await app.register(swagger, {
@@ -55,6 +59,12 @@ export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Pro
     },
   });
   traceRequests(app, deps);
+  // Before any schema or handler walks a body: bounded nesting and arrays, no NUL (Postgres cannot store it).
+  app.addHook('preValidation', async (req) => {
+    if (typeof req.body === 'object' && req.body !== null && !Buffer.isBuffer(req.body)) assertPlainData(req.body);
+  });
+  // Ajv coerces "1e400" to Infinity and lets it pass minimum/maximum: refuse what the schema could not.
+  app.addHook('preHandler', async (req) => assertFiniteQuery(req.query));
   for (const mod of [...routeModules, ...extra]) await mod(app, deps);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

@@ -1,14 +1,25 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { describeError, ZeroopsError } from '../core/errors.ts';
+import { describeError, RetryableError, ZeroopsError } from '../core/errors.ts';
+import { isStoreUnavailable } from '../store/index.ts';
 
 /** Body of every API error response. */
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
+function storeUnavailable(err: unknown): RetryableError {
+  return new RetryableError(
+    'ZEROOPS_STORE_UNAVAILABLE',
+    // The driver's message stays in the log: drizzle's includes the statement and its parameters.
+    'the database is unavailable or did not answer in time; retry later (operators: check DATABASE_URL, the database server and ZEROOPS_DATABASE_STATEMENT_TIMEOUT_MS)',
+    { cause: err, retryAfterMs: 5_000 },
+  );
+}
+
 /**
  * The one error handler of the API: ZeroopsErrors keep their code and
- * status; fastify's own validation, body-size and parse errors become 4xx
+ * status; a database that is down or does not answer in time is a 503
+ * `ZEROOPS_STORE_UNAVAILABLE` with Retry-After; fastify's own validation, body-size and parse errors become 4xx
  * with a stable code; anything else is a 500 that is logged.
  */
 export function installErrorHandler(app: FastifyInstance, count: (code: string, status: number) => void): void {
@@ -17,6 +28,8 @@ export function installErrorHandler(app: FastifyInstance, count: (code: string, 
     let code = 'ZEROOPS_INTERNAL';
     let message = 'internal error';
     let details: unknown;
+    if (!(err instanceof ZeroopsError) && isStoreUnavailable(err)) err = storeUnavailable(err);
+    if (err instanceof RetryableError && err.retryAfterMs !== undefined) void reply.header('retry-after', Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
     if (err instanceof ZeroopsError) {
       status = err.statusCode;
       code = err.code;

@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.ts';
 import { createTelemetry, startSelfTelemetry, type Telemetry } from '../core/telemetry.ts';
 import { createDetector } from '../detector/index.ts';
 import { createExecutor } from '../executor/index.ts';
-import { createStore, type Store } from '../store/index.ts';
+import { createRetentionJob, createStore, type Store } from '../store/index.ts';
 
 /** The services one process can run. */
 export const SERVICE_NAMES = ['collector', 'detector', 'executor', 'api'] as const;
@@ -46,6 +46,29 @@ async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   }
 }
 
+/** Awaits `p` for at most `ms` (at least 100 ms); past that, logs and resolves `undefined` (the work goes on unawaited). */
+async function boundedStep<T>(p: Promise<T>, ms: number, what: string, logger: Logger): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(
+      () => {
+        logger.warn({ ms: Math.round(ms) }, `shutdown: ${what} did not finish in time; going on`);
+        resolve(undefined);
+      },
+      Math.max(100, ms),
+    );
+  });
+  const settled = p.catch((err: unknown) => {
+    logger.error({ err: describeError(err) }, `shutdown: ${what} failed`);
+    return undefined;
+  });
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Starts the given services in this process over one bus and one store:
  * Kafka and Postgres when configured, else the in-process bus and PGlite.
@@ -73,6 +96,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
         dataDir: config.dataDir,
         poolSize: config.databasePool,
         connectTimeoutMs: config.connectTimeoutMs,
+        statementTimeoutMs: config.databaseStatementTimeoutMs,
         logger,
       }),
     );
@@ -95,6 +119,8 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   // Consumers start before intake so that nothing waits on an absent group.
   if (which.includes('executor')) components.push(createExecutor(base, config));
   if (which.includes('detector')) components.push(createDetector(base, config));
+  // The api process (every `zeroops start`, and `zeroops api` in production) keeps data within its retention.
+  if (api) components.push(createRetentionJob(base, config));
   if (api) components.push(api);
   if (collector) components.push(collector);
   try {
@@ -121,11 +147,15 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     stopping ??= (async () => {
       // Self-telemetry flushes first, while this process's own collector still listens.
       await telemetry.shutdown().catch((e) => logger.warn({ err: describeError(e) }, 'flushing self-telemetry failed'));
-      // Intake first (collector, then api), then the consumers, then the pools.
-      const errors = await stopAll([...components].reverse(), config.shutdownTimeoutMs);
-      for (const e of errors) logger.error({ err: describeError(e) }, 'error while stopping');
-      await bus.close();
-      await s.close();
+      // Intake first (collector, then api), then the consumers, then the pools; each part
+      // within its share of the deadline, so that a hung database or broker cannot hold the exit.
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const reserve = Math.min(3_000, Math.floor(config.shutdownTimeoutMs / 4));
+      const stopped = stopAll([...components].reverse(), config.shutdownTimeoutMs - reserve);
+      const errors = await boundedStep(stopped, deadline - reserve - Date.now(), 'stopping the services', logger);
+      for (const e of errors ?? []) logger.error({ err: describeError(e) }, 'error while stopping');
+      await boundedStep(bus.close(), (deadline - Date.now()) / 2, 'closing the bus', logger);
+      await boundedStep(s.close(), deadline - Date.now(), 'closing the store', logger);
     })();
     return stopping;
   };

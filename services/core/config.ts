@@ -3,6 +3,7 @@ import { type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { PermanentError } from './errors.ts';
+import { STORE_SETTINGS, type StoreConfig } from './store-settings.ts';
 
 /**
  * One setting: where it comes from (environment variable, or the same key in
@@ -73,6 +74,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'PostgreSQL connection string; when set, the store is Postgres instead of PGlite.',
   },
   { env: 'ZEROOPS_DATABASE_POOL', key: 'databasePool', schema: Positive, default: 10, description: 'Maximum Postgres connections per process.' },
+  ...STORE_SETTINGS,
   {
     env: 'ZEROOPS_CONNECT_TIMEOUT_MS',
     key: 'connectTimeoutMs',
@@ -233,7 +235,7 @@ export const SETTINGS: readonly SettingSpec[] = [
 ];
 
 /** Validated configuration of one zeroops process. */
-export interface Config {
+export interface Config extends StoreConfig {
   configFile: string;
   dataDir: string;
   host: string;

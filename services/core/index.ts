@@ -4,4 +4,5 @@ export * from './deadline.ts';
 export * from './errors.ts';
 export * from './logger.ts';
 export * from './retry.ts';
+export * from './store-settings.ts';
 export * from './telemetry.ts';

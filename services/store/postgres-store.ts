@@ -88,6 +88,27 @@ async function migrateLocked(client: pg.Client, migrationsDir: string, logger: L
 }
 
 /**
+ * Ends the pool, but never waits longer than `boundMs`: ending a connection
+ * waits for the server to close it, which a hung server never does. Past the
+ * bound the sockets still open are destroyed, so a shutdown keeps its deadline.
+ */
+async function endPool(pool: pg.Pool, clients: ReadonlySet<pg.PoolClient>, boundMs: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = pool.end().then(() => true);
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), boundMs);
+  });
+  const inTime = await Promise.race([ended, late]);
+  clearTimeout(timer);
+  if (inTime) return;
+  logger.warn({ boundMs }, 'store: Postgres connections did not close in time; dropping them');
+  for (const c of clients) {
+    // pg has no public way to drop a connection whose server went silent: destroy its socket.
+    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  }
+}
+
+/**
  * Opens a Postgres store: waits up to `connectTimeoutMs` for the server,
  * migrates under an advisory lock, then serves queries from a `pg.Pool`.
  */
@@ -95,6 +116,7 @@ export async function openPostgresStore(opts: {
   databaseUrl: string;
   poolSize: number;
   connectTimeoutMs: number;
+  statementTimeoutMs: number;
   logger: Logger;
   migrationsDir: string;
 }): Promise<Store> {
@@ -110,12 +132,20 @@ export async function openPostgresStore(opts: {
   const pool = new pg.Pool({
     connectionString: opts.databaseUrl,
     max: opts.poolSize,
-    connectionTimeoutMillis: opts.connectTimeoutMs,
+    // A request waits at most this long for a connection (also when the server accepts and never answers).
+    connectionTimeoutMillis: Math.min(opts.connectTimeoutMs, opts.statementTimeoutMs),
+    // The server cancels a statement after statement_timeout (SQLSTATE 57014); a server that
+    // stopped answering is given up one second later by the client itself.
+    statement_timeout: opts.statementTimeoutMs,
+    query_timeout: opts.statementTimeoutMs + 1_000,
   });
+  const clients = new Set<pg.PoolClient>();
+  pool.on('connect', (c) => clients.add(c));
+  pool.on('remove', (c) => clients.delete(c));
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (err) => opts.logger.warn({ err: describeError(err), target: target.label }, 'store: idle Postgres connection failed'));
   const db = drizzle({ client: pool, schema });
-  opts.logger.info({ target: target.label, poolSize: opts.poolSize }, 'store: Postgres ready, migrations applied');
+  opts.logger.info({ target: target.label, poolSize: opts.poolSize, statementTimeoutMs: opts.statementTimeoutMs }, 'store: Postgres ready, migrations applied');
   return {
     kind: 'postgres',
     db: db satisfies Db,
@@ -126,6 +156,6 @@ export async function openPostgresStore(opts: {
         throw unavailable(target, password, err);
       }
     },
-    close: closeOnce(() => pool.end()),
+    close: closeOnce(() => endPool(pool, clients, opts.statementTimeoutMs + 2_000, opts.logger)),
   };
 }

@@ -27,7 +27,11 @@ export interface Store {
   readonly db: Db;
   /** Round-trips a trivial query; rejects when the database is unreachable (readiness). */
   ping(): Promise<void>;
-  /** Closes the pool or the embedded database. Idempotent; later calls resolve at once. */
+  /**
+   * Closes the pool or the embedded database. Idempotent; later calls resolve
+   * at once. On Postgres it waits at most the statement timeout plus 2 s, even
+   * when the server has stopped answering.
+   */
   close(): Promise<void>;
 }
 
@@ -41,11 +45,21 @@ export interface StoreSettings {
   poolSize: number;
   /** How long start-up waits for Postgres before failing, in milliseconds (retrying transient errors meanwhile). */
   connectTimeoutMs: number;
+  /**
+   * Longest a statement may run on Postgres (its `statement_timeout`), in
+   * milliseconds; a silent server is given up 1 s later and a connection is
+   * waited for at most this long. Default {@link DEFAULT_STATEMENT_TIMEOUT_MS}.
+   * Migrations at start-up are not limited. Ignored by PGlite.
+   */
+  statementTimeoutMs?: number;
   /** Logger; the store logs under `component: 'store'`. */
   logger: Logger;
   /** Folder of drizzle migrations; defaults to services/store/migrations next to this module. */
   migrationsDir?: string;
 }
+
+/** Default of {@link StoreSettings.statementTimeoutMs}: 10 s. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 
 /** The `dataDir` value that selects an in-memory PGlite database. */
 export const MEMORY_DATA_DIR = ':memory:';
@@ -63,13 +77,17 @@ export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', impo
  *   reached within `connectTimeoutMs` (the message names host, port and
  *   database, never the password).
  * @throws PermanentError `ZEROOPS_CONFIG_INVALID` when `databaseUrl` is not a URL.
+ *
+ * Once open, queries that fail because the database is down, lost the
+ * connection or did not answer in time are recognised by
+ * `isStoreUnavailable` (sql-errors.ts).
  */
 export async function createStore(settings: StoreSettings): Promise<Store> {
   const logger = settings.logger.child({ component: 'store' });
   const migrationsDir = settings.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
   if (settings.databaseUrl !== '') {
     const { openPostgresStore } = await import('./postgres-store.ts');
-    return openPostgresStore({ ...settings, logger, migrationsDir });
+    return openPostgresStore({ ...settings, statementTimeoutMs: settings.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS, logger, migrationsDir });
   }
   const { openPgliteStore } = await import('./pglite-store.ts');
   return openPgliteStore({ dataDir: settings.dataDir, logger, migrationsDir });

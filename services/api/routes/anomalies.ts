@@ -3,6 +3,7 @@ import { and, desc, eq, gte, type SQL } from 'drizzle-orm';
 import { PermanentError } from '../../core/errors.ts';
 import { anomalies, incidents, services } from '../../store/index.ts';
 import type { RouteModule } from '../deps.ts';
+import { IdParams, Text, Timestamp } from '../schemas.ts';
 
 const Evidence = Type.Object({ feature: Type.String(), observed: Type.Number(), expected: Type.Number(), deviation: Type.Number() });
 const RootCause = Type.Object({ service: Type.String(), score: Type.Number(), reason: Type.String() });
@@ -51,10 +52,10 @@ const IncidentSchema = Type.Object({
 });
 
 const ListQuery = Type.Object({
-  service: Type.Optional(Type.String({ minLength: 1 })),
-  episode: Type.Optional(Type.String({ minLength: 1 })),
+  service: Type.Optional(Text({ minLength: 1 })),
+  episode: Type.Optional(Text({ minLength: 1 })),
   state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('ongoing'), Type.Literal('closed')])),
-  since: Type.Optional(Type.String({ format: 'date-time', description: 'Only anomalies whose window ended at or after this time.' })),
+  since: Type.Optional(Timestamp({ description: 'Only anomalies whose window ended at or after this time (RFC 3339, years 1 to 9999).' })),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 
@@ -98,15 +99,11 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
       };
     },
   );
-  app.get(
-    '/api/v1/anomalies/:id',
-    { schema: { tags: ['anomalies'], params: Type.Object({ id: Type.String() }), response: { 200: AnomalySchema } } },
-    async (req) => {
-      const [r] = await db.select().from(anomalies).where(eq(anomalies.id, req.params.id));
-      if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${req.params.id}"`, { statusCode: 404 });
-      return { ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() };
-    },
-  );
+  app.get('/api/v1/anomalies/:id', { schema: { tags: ['anomalies'], params: IdParams, response: { 200: AnomalySchema } } }, async (req) => {
+    const [r] = await db.select().from(anomalies).where(eq(anomalies.id, req.params.id));
+    if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${req.params.id}"`, { statusCode: 404 });
+    return { ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() };
+  });
   app.get(
     '/api/v1/incidents',
     {
@@ -114,7 +111,7 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
         description: 'Incidents (detector episodes), newest first.',
         tags: ['anomalies'],
         querystring: Type.Object({
-          service: Type.Optional(Type.String()),
+          service: Type.Optional(Text()),
           state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
         }),

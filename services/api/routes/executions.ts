@@ -3,8 +3,8 @@ import { describeError } from '../../core/errors.ts';
 import { approveExecution, cancelExecution, getExecutionDetail, listExecutions, publishOutcomeOf, rejectExecution } from '../../executor/index.ts';
 import type { ExecutionRow } from '../../store/index.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
+import { IdParams, Text } from '../schemas.ts';
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const tags = ['executions'];
 
 async function publishOutcome(deps: ApiDeps, row: ExecutionRow, log: { warn(o: object, m: string): void }): Promise<void> {
@@ -25,9 +25,9 @@ export const executionRoutes: RouteModule = (app, deps) => {
       schema: {
         tags,
         querystring: Type.Object({
-          service: Type.Optional(Type.String()),
-          status: Type.Optional(Type.String()),
-          outcome: Type.Optional(Type.String()),
+          service: Type.Optional(Text()),
+          status: Type.Optional(Text()),
+          outcome: Type.Optional(Text()),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
         }),
       },
@@ -38,7 +38,7 @@ export const executionRoutes: RouteModule = (app, deps) => {
   app.post('/api/v1/executions/:id/approve', { schema: { tags, params: IdParams } }, async (req) => approveExecution(db, req.params.id, req.actor));
   app.post(
     '/api/v1/executions/:id/reject',
-    { schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) })) } },
+    { schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Text({ maxLength: 2000 })) })) } },
     async (req) => {
       const row = await rejectExecution(db, req.params.id, req.actor, req.body?.note ?? '');
       await publishOutcome(deps, row, req.log);

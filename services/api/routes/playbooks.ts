@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import type { AnomalyEvent } from '../../bus/messages.ts';
 import { PermanentError } from '../../core/errors.ts';
 import {
+  ANOMALY_KINDS,
   applyBundle,
   assertPlaybook,
   completeAnomaly,
@@ -16,37 +17,87 @@ import {
   PlaybookCatalog,
   type PlaybookProblem,
   PlaybookSchema,
-  parseDocument,
+  parseDocument as parseYamlOrJson,
   pastAnomaly,
+  SEVERITIES,
   updatePlaybook,
   validatePlaybook,
 } from '../../executor/index.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
+import { assertPlainData } from '../plain-data.ts';
+import { bodyCheckedElsewhere, IdParams, Text } from '../schemas.ts';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
-// Bodies are validated by the executor's own validator (every problem, with its path), not by fastify.
-const noValidation = () => () => true;
 const tags = ['playbooks'];
+/** Most playbooks one bundle may hold. */
+const MAX_BUNDLE = 500;
+const literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+/** A YAML or JSON document (or an already parsed JSON body), checked for NUL and depth before the playbook validator walks it. */
+function parseDocument(body: unknown): unknown {
+  return assertPlainData(parseYamlOrJson(body));
+}
+
+function invalidYaml(message: string, cause?: unknown): PermanentError {
+  return new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `not valid YAML: ${message}`, { cause, details: [{ path: '/', message }] });
+}
+
+/** Every document of a multi-document YAML bundle, each with aliases bounded as for single documents. */
+function parseYamlDocuments(body: string): unknown[] {
+  const docs = parseAllDocuments(body);
+  if (!Array.isArray(docs)) return [];
+  if (docs.length > MAX_BUNDLE) throw invalidYaml(`a bundle holds at most ${MAX_BUNDLE} documents, got ${docs.length}`);
+  return docs.map((d, i) => {
+    if (d.errors.length > 0) throw invalidYaml(`document ${i}: ${d.errors[0]?.message}`);
+    try {
+      return assertPlainData(d.toJS({ maxAliasCount: 100 }), `body/playbooks/${i}`);
+    } catch (err) {
+      if (err instanceof PermanentError) throw err;
+      throw invalidYaml(`document ${i}: ${(err as Error).message.split('\n')[0]}`, err);
+    }
+  });
+}
+
+/** The anomaly a dry-run may describe instead of naming a past one: any subset of an anomaly event's fields, typed. */
+const DryRunAnomaly = Type.Partial(
+  Type.Object(
+    {
+      id: Text({ maxLength: 200 }),
+      service: Text({ maxLength: 200 }),
+      episodeId: Text({ maxLength: 200 }),
+      windowStartUnixMs: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 }),
+      windowEndUnixMs: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 }),
+      score: Type.Number({ minimum: 0, maximum: 1 }),
+      likelihood: Type.Number({ minimum: 0, maximum: 1 }),
+      severity: literals(SEVERITIES),
+      kind: literals(ANOMALY_KINDS),
+      evidence: Type.Array(Type.Object({ feature: Text(), observed: Type.Number(), expected: Type.Number(), deviation: Type.Number() }), { maxItems: 100 }),
+      modelVersion: Text(),
+      episodeState: literals(['open', 'ongoing', 'closed']),
+      rootCauses: Type.Array(Type.Object({ service: Text(), score: Type.Number(), reason: Text() }), { maxItems: 100 }),
+      attributes: Type.Record(Text({ maxLength: 200 }), Text(), { maxProperties: 100 }),
+      detectedUnixMs: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 }),
+      flapping: Type.Boolean(),
+    },
+    { additionalProperties: false },
+  ),
+);
 
 function parseBundle(body: unknown): unknown[] {
-  if (typeof body === 'string' && body.includes('\n---')) {
-    const docs = parseAllDocuments(body);
-    if (!Array.isArray(docs)) return [docs];
-    return docs.map((d) => {
-      if (d.errors.length > 0)
-        throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `not valid YAML: ${d.errors[0]?.message}`, {
-          details: [{ path: '/', message: d.errors[0]?.message }],
-        });
-      return d.toJS();
+  if (typeof body === 'string' && body.includes('\n---')) return parseYamlDocuments(body);
+  const doc = parseDocument(body);
+  const list = Array.isArray(doc) ? doc : doc && typeof doc === 'object' ? (doc as { playbooks?: unknown }).playbooks : undefined;
+  if (!Array.isArray(list)) {
+    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', 'a bundle is a list of playbooks, {"playbooks": [...]}, or YAML documents separated by ---', {
+      details: [{ path: '/', message: 'expected a list of playbooks' }],
     });
   }
-  const doc = parseDocument(body);
-  if (Array.isArray(doc)) return doc;
-  if (doc && typeof doc === 'object' && Array.isArray((doc as { playbooks?: unknown }).playbooks)) return (doc as { playbooks: unknown[] }).playbooks;
-  throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', 'a bundle is a list of playbooks, {"playbooks": [...]}, or YAML documents separated by ---', {
-    details: [{ path: '/', message: 'expected a list of playbooks' }],
-  });
+  if (list.length > MAX_BUNDLE) {
+    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `a bundle holds at most ${MAX_BUNDLE} playbooks, got ${list.length}`, {
+      details: [{ path: '/playbooks', message: `at most ${MAX_BUNDLE} playbooks` }],
+    });
+  }
+  return list;
 }
 
 function validateBundle(docs: unknown[], deps: ApiDeps): Playbook[] {
@@ -63,7 +114,13 @@ function validateBundle(docs: unknown[], deps: ApiDeps): Playbook[] {
     names.add(r.playbook.name);
     out.push(r.playbook);
   }
-  if (problems.length > 0) throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `bundle is invalid (${problems.length} problem(s))`, { details: problems });
+  if (problems.length > 0) {
+    const summary = problems
+      .slice(0, 5)
+      .map((p) => `${p.path}: ${p.message}`)
+      .join('; ');
+    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `bundle is invalid (${problems.length} problem(s)): ${summary}`, { details: problems });
+  }
   return out;
 }
 
@@ -71,7 +128,8 @@ function validateBundle(docs: unknown[], deps: ApiDeps): Playbook[] {
 export const playbookRoutes: RouteModule = (app, deps) => {
   const db = deps.store.db;
   for (const t of YAML_TYPES) if (!app.hasContentTypeParser(t)) app.addContentTypeParser(t, { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  const write = { validatorCompiler: noValidation };
+  // Playbook bodies are validated by the executor's validator (every problem, with its path); params still by schema.
+  const write = { validatorCompiler: bodyCheckedElsewhere };
 
   app.post(
     '/api/v1/playbooks',
@@ -90,7 +148,7 @@ export const playbookRoutes: RouteModule = (app, deps) => {
     { ...write, schema: { tags, description: 'Replace a playbook: a new immutable version.', body: PlaybookSchema, params: IdParams } },
     async (req) => {
       const spec = assertPlaybook(parseDocument(req.body), deps.config);
-      return (await updatePlaybook(db, (req.params as { id: string }).id, spec, req.actor)).playbook;
+      return (await updatePlaybook(db, req.params.id, spec, req.actor)).playbook;
     },
   );
   app.delete('/api/v1/playbooks/:id', { schema: { tags, params: IdParams } }, async (req, reply) => {
@@ -109,17 +167,13 @@ export const playbookRoutes: RouteModule = (app, deps) => {
   app.post(
     '/api/v1/playbooks/apply',
     {
-      ...write,
       schema: {
         tags,
         description: 'Make the live playbooks equal to the bundle (by name); prune=false keeps playbooks not in it.',
-        querystring: Type.Object({ prune: Type.Optional(Type.Boolean()) }),
+        querystring: Type.Object({ prune: Type.Boolean({ default: true, description: 'true or false; false keeps playbooks not in the bundle.' }) }),
       },
     },
-    async (req) => {
-      const prune = (req.query as { prune?: unknown }).prune !== 'false' && (req.query as { prune?: unknown }).prune !== false;
-      return applyBundle(db, validateBundle(parseBundle(req.body), deps), req.actor, prune);
-    },
+    async (req) => applyBundle(db, validateBundle(parseBundle(req.body), deps), req.actor, req.query.prune),
   );
   app.post(
     '/api/v1/playbooks/:id/dry-run',
@@ -128,7 +182,10 @@ export const playbookRoutes: RouteModule = (app, deps) => {
         tags,
         description: 'Plan and guardrail decisions for a given or a past anomaly; no side effects.',
         params: IdParams,
-        body: Type.Object({ anomalyId: Type.Optional(Type.String()), anomaly: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+        body: Type.Object(
+          { anomalyId: Type.Optional(Text({ minLength: 1, maxLength: 200 })), anomaly: Type.Optional(DryRunAnomaly) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (req) => {

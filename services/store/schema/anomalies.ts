@@ -49,7 +49,12 @@ export const anomalies = pgTable(
     detectedAt: timestamptz('detected_at').notNull(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
-  (t) => [index('anomalies_service_window_end_idx').on(t.service, t.windowEnd), index('anomalies_episode_id_idx').on(t.episodeId)],
+  (t) => [
+    index('anomalies_service_window_end_idx').on(t.service, t.windowEnd),
+    index('anomalies_episode_id_idx').on(t.episodeId),
+    // The retention job deletes by age across services.
+    index('anomalies_window_end_idx').on(t.windowEnd),
+  ],
 );
 
 /** States of an incident (an episode). */
@@ -85,6 +90,8 @@ export const incidents = pgTable(
   (t) => [
     index('incidents_service_opened_at_idx').on(t.service, t.openedAt),
     index('incidents_state_idx').on(t.state),
+    // The retention job deletes closed incidents by closing time.
+    index('incidents_closed_at_idx').on(t.closedAt).where(sql`"state" = 'closed'`),
     check('incidents_state_check', sql.raw(`"state" IN (${sqlList(INCIDENT_STATES)})`)),
     check('incidents_resolved_by_check', sql.raw(`"resolved_by" IS NULL OR "resolved_by" IN (${sqlList(RESOLVED_BY)})`)),
   ],
@@ -102,7 +109,11 @@ export const rollups = pgTable(
     features: jsonb('features').$type<Record<string, number>>().notNull(),
     score: doublePrecision('score').notNull(),
   },
-  (t) => [primaryKey({ name: 'rollups_pk', columns: [t.service, t.windowEnd] })],
+  (t) => [
+    primaryKey({ name: 'rollups_pk', columns: [t.service, t.windowEnd] }),
+    // The retention job deletes by age across services.
+    index('rollups_window_end_idx').on(t.windowEnd),
+  ],
 );
 
 /** A row of {@link anomalies} as read. */

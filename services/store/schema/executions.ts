@@ -59,6 +59,8 @@ export const executions = pgTable(
     // Guardrail counts per playbook and fleet-wide over the last hour read these instead of the whole table.
     index('executions_playbook_created_at_idx').on(t.playbookId, t.createdAt),
     index('executions_created_at_idx').on(t.createdAt),
+    // The retention job deletes finished executions by finishing time.
+    index('executions_finished_at_idx').on(t.finishedAt).where(sql`"finished_at" IS NOT NULL`),
     index('executions_outcome_unpublished_idx').on(t.updatedAt).where(sql`"outcome" IS NOT NULL AND NOT "outcome_published"`),
     foreignKey({
       name: 'executions_playbook_version_fk',

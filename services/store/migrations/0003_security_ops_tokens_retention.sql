@@ -1,0 +1,7 @@
+ALTER TABLE "execution_steps" DROP CONSTRAINT "execution_steps_status_check";--> statement-breakpoint
+ALTER TABLE "execution_steps" ADD COLUMN "repeats" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "anomalies_window_end_idx" ON "anomalies" USING btree ("window_end");--> statement-breakpoint
+CREATE INDEX "incidents_closed_at_idx" ON "incidents" USING btree ("closed_at") WHERE "state" = 'closed';--> statement-breakpoint
+CREATE INDEX "rollups_window_end_idx" ON "rollups" USING btree ("window_end");--> statement-breakpoint
+CREATE INDEX "executions_finished_at_idx" ON "executions" USING btree ("finished_at") WHERE "finished_at" IS NOT NULL;--> statement-breakpoint
+ALTER TABLE "execution_steps" ADD CONSTRAINT "execution_steps_status_check" CHECK ("status" IN ('pending', 'running', 'succeeded', 'failed', 'skipped', 'undone', 'unknown'));
