@@ -39,6 +39,6 @@ export function installErrorHandler(app: FastifyInstance, count: (code: string, 
   });
   app.setNotFoundHandler((req, reply) => {
     count('ZEROOPS_NOT_FOUND', 404);
-    void reply.status(404).send({ error: { code: 'ZEROOPS_NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
+    void reply.status(404).send({ error: { code: 'ZEROOPS_NOT_FOUND', message: 'no such route; GET /api/v1/openapi.json lists the routes' } });
   });
 }

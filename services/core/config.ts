@@ -166,6 +166,22 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Comma-separated `role:token` pairs (role viewer, operator or admin); empty means the API is open.',
   },
   {
+    env: 'ZEROOPS_TOKEN_CACHE_SECONDS',
+    key: 'tokenCacheSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 5,
+    description:
+      'How often each process re-reads the tokens created through /api/v1/tokens; a new or revoked token takes effect in other processes within this time (at once in the process that changed it).',
+  },
+  {
+    env: 'ZEROOPS_APPROVAL_TTL_SECONDS',
+    key: 'approvalTtlSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 3600,
+    description:
+      'How long an execution waits for approval (suggest mode); after that it ends as skipped (guardrail approval_expired) and a late approve answers 409.',
+  },
+  {
     env: 'ZEROOPS_API_MAX_BODY_BYTES',
     key: 'apiMaxBodyBytes',
     schema: Positive,
@@ -258,6 +274,8 @@ export interface Config {
   collectorJsonWorkers: number;
   ingestTokens: string[];
   apiTokens: string[];
+  tokenCacheSeconds: number;
+  approvalTtlSeconds: number;
   apiMaxBodyBytes: number;
   windowSeconds: number;
   latenessSeconds: number;

@@ -60,6 +60,7 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
   app.get(
     '/api/v1/anomalies',
     {
+      config: { access: 'viewer' },
       schema: {
         description: 'Anomaly events, newest first.',
         tags: ['anomalies'],
@@ -92,7 +93,7 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
   );
   app.get(
     '/api/v1/anomalies/:id',
-    { schema: { tags: ['anomalies'], params: Type.Object({ id: Type.String() }), response: { 200: AnomalySchema } } },
+    { config: { access: 'viewer' }, schema: { tags: ['anomalies'], params: Type.Object({ id: Type.String() }), response: { 200: AnomalySchema } } },
     async (req) => {
       const [r] = await db.select().from(anomalies).where(eq(anomalies.id, req.params.id));
       if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${req.params.id}"`, { statusCode: 404 });
@@ -102,6 +103,7 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
   app.get(
     '/api/v1/incidents',
     {
+      config: { access: 'viewer' },
       schema: {
         description: 'Incidents (detector episodes), newest first.',
         tags: ['anomalies'],
@@ -129,6 +131,7 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
   app.get(
     '/api/v1/services',
     {
+      config: { access: 'viewer' },
       schema: {
         description: 'Services seen in telemetry.',
         tags: ['anomalies'],

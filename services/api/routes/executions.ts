@@ -22,6 +22,7 @@ export const executionRoutes: RouteModule = (app, deps) => {
   app.get(
     '/api/v1/executions',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         querystring: Type.Object({
@@ -34,18 +35,18 @@ export const executionRoutes: RouteModule = (app, deps) => {
     },
     async (req) => ({ items: await listExecutions(db, req.query) }),
   );
-  app.get('/api/v1/executions/:id', { schema: { tags, params: IdParams } }, async (req) => getExecutionDetail(db, req.params.id));
-  app.post('/api/v1/executions/:id/approve', { schema: { tags, params: IdParams } }, async (req) => approveExecution(db, req.params.id, req.actor));
+  app.get('/api/v1/executions/:id', { config: { access: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => getExecutionDetail(db, req.params.id));
+  app.post('/api/v1/executions/:id/approve', { config: { access: 'operator' }, schema: { tags, params: IdParams } }, async (req) => approveExecution(db, req.params.id, req.actor));
   app.post(
     '/api/v1/executions/:id/reject',
-    { schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) })) } },
+    { config: { access: 'operator' }, schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) })) } },
     async (req) => {
       const row = await rejectExecution(db, req.params.id, req.actor, req.body?.note ?? '');
       await publishOutcome(deps, row, req.log);
       return row;
     },
   );
-  app.post('/api/v1/executions/:id/cancel', { schema: { tags, params: IdParams } }, async (req) => {
+  app.post('/api/v1/executions/:id/cancel', { config: { access: 'operator' }, schema: { tags, params: IdParams } }, async (req) => {
     const row = await cancelExecution(db, req.params.id, req.actor);
     await publishOutcome(deps, row, req.log);
     return row;
