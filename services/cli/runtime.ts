@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createApiServer } from '../api/index.ts';
+import { createTokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { createBus, ensureCatalogTopics } from '../bus/index.ts';
 import { topicNames } from '../bus/topics.ts';
@@ -90,14 +91,23 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   const base = { bus, store: s, logger, telemetry, topics };
   const components: Component[] = [];
   const addresses: Runtime['addresses'] = {};
-  const api = which.includes('api') ? createApiServer({ ...base, config }, config) : undefined;
-  const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics }, config) : undefined;
+  // One registry per process: a token created or revoked through this process's API counts at once for its collector too.
+  const tokens = createTokenRegistry({
+    db: s.db,
+    apiTokens: config.apiTokens,
+    ingestTokens: config.ingestTokens,
+    refreshMs: config.tokenCacheSeconds * 1000,
+    logger,
+  });
+  const api = which.includes('api') ? createApiServer({ ...base, config, tokens }, config) : undefined;
+  const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics, store: s, tokens }, config) : undefined;
   // Consumers start before intake so that nothing waits on an absent group.
   if (which.includes('executor')) components.push(createExecutor(base, config));
   if (which.includes('detector')) components.push(createDetector(base, config));
   if (api) components.push(api);
   if (collector) components.push(collector);
   try {
+    await tokens.start();
     await startAll(components);
   } catch (err) {
     await bus.close().catch(() => undefined);
@@ -124,6 +134,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
       // Intake first (collector, then api), then the consumers, then the pools.
       const errors = await stopAll([...components].reverse(), config.shutdownTimeoutMs);
       for (const e of errors) logger.error({ err: describeError(e) }, 'error while stopping');
+      tokens.stop();
       await bus.close();
       await s.close();
     })();
