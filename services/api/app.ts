@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController, type RawServerDefault } from 'fastify';
 import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import { installAuth } from './auth.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
@@ -48,6 +48,12 @@ export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Pro
     // Per-request logs would flood the hot path; requests are counted instead.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
+    // A path that is not valid percent-encoding matches no route: one fixed answer, before authorization,
+    // that echoes nothing of the request (fastify's default repeats the URL).
+    frameworkErrors: (err, _req, reply) => {
+      deps.telemetry.count('zeroops.api.errors', { code: 'ZEROOPS_BAD_URL', status: 400 });
+      void (reply as FastifyReply).status(400).send({ error: { code: 'ZEROOPS_BAD_URL', message: `the request path is not valid percent-encoding (${err.code})` } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const tokens = deps.tokens ?? ownRegistry(app, deps);
   await tokens.start();

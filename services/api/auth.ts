@@ -18,6 +18,20 @@ declare module 'fastify' {
   }
 }
 
+/** One registered route and the access it declared. */
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+const declared = new WeakMap<object, RouteAccess[]>();
+
+/** Every route registered on `app` (HEAD twins included) with its declared access, in registration order. */
+export function declaredRoutes(app: ApiApp): RouteAccess[] {
+  return [...(declared.get(app) ?? [])];
+}
+
 /** Where the route was reached, for counts and the audit log: the route template, never the raw URL. */
 function routeLabel(method: string, url: string | undefined): string {
   return url ? `${method} ${url}` : '(no route)';
@@ -58,12 +72,15 @@ export function authorize(registry: TokenRegistry, access: Access | undefined, a
  */
 export function installAuth(app: ApiApp, registry: TokenRegistry, denials: DenialRecorder): void {
   app.decorateRequest('actor', 'anonymous');
+  const table: RouteAccess[] = [];
+  declared.set(app, table);
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (!access || !ACCESS_LEVELS.includes(access)) {
       const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
       throw new Error(`route ${methods} ${route.url} declares no access: add config: { access: 'public' | 'viewer' | 'operator' | 'admin' }`);
     }
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (req, reply) => {
     req.actor = 'anonymous';
