@@ -52,7 +52,9 @@ export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Pro
     // that echoes nothing of the request (fastify's default repeats the URL).
     frameworkErrors: (err, _req, reply) => {
       deps.telemetry.count('zeroops.api.errors', { code: 'ZEROOPS_BAD_URL', status: 400 });
-      void (reply as FastifyReply).status(400).send({ error: { code: 'ZEROOPS_BAD_URL', message: `the request path is not valid percent-encoding (${err.code})` } });
+      void (reply as FastifyReply)
+        .status(400)
+        .send({ error: { code: 'ZEROOPS_BAD_URL', message: `the request path is not valid percent-encoding (${err.code})` } });
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const tokens = deps.tokens ?? ownRegistry(app, deps);

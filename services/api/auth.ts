@@ -57,7 +57,13 @@ export function authorize(registry: TokenRegistry, access: Access | undefined, a
     return { allow: false, status: 401, reason: 'not_an_api_token', message: 'an ingest token only works on OTLP ingest; use an API token', principal: p };
   }
   if (access !== undefined && ROLES.indexOf(p.role) < ROLES.indexOf(access)) {
-    return { allow: false, status: 403, reason: 'role_too_weak', message: `a ${p.role} token cannot do this; it needs a ${access} token or stronger`, principal: p };
+    return {
+      allow: false,
+      status: 403,
+      reason: 'role_too_weak',
+      message: `a ${p.role} token cannot do this; it needs a ${access} token or stronger`,
+      principal: p,
+    };
   }
   return { allow: true, principal: p };
 }

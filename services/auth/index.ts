@@ -6,5 +6,5 @@
 
 export { createDenialRecorder, type Denial, type DenialRecorder, MAX_PENDING_DENIAL_AUDITS } from './denials.ts';
 export { bearerOf, hashToken, newToken, TOKEN_PREFIX } from './token-hash.ts';
-export { type Principal, ROLES, type Role, type TokenProblem, type TokenRegistry, type TokenRegistrySettings, createTokenRegistry } from './token-registry.ts';
+export { createTokenRegistry, type Principal, ROLES, type Role, type TokenProblem, type TokenRegistry, type TokenRegistrySettings } from './token-registry.ts';
 export { createToken, listTokens, revokeToken, TOKEN_NAME_PATTERN, type TokenInfo } from './token-repo.ts';

@@ -5,9 +5,10 @@
  * resource's OTLP protobuf) to the signal's topic; the client is answered
  * 200 / OK only once the bus has durably taken the records.
  */
+
+import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import type { TopicId } from '../bus/topics.ts';
-import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import type { Component, Config, Logger, Telemetry } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import { createAuthenticator } from './auth.ts';

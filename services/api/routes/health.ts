@@ -26,7 +26,11 @@ export const healthRoutes: RouteModule = (app, deps) => {
     const ok = bus === 'ok' && store === 'ok';
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks: { bus, store }, bus: deps.bus.kind, store: deps.store.kind });
   });
-  app.get('/api/v1/stats', { schema: { description: 'Counters of this process (items received, refused, errors by code, ...).' }, config: { access: 'viewer' } }, async () => ({
-    counters: deps.telemetry.snapshot(),
-  }));
+  app.get(
+    '/api/v1/stats',
+    { schema: { description: 'Counters of this process (items received, refused, errors by code, ...).' }, config: { access: 'viewer' } },
+    async () => ({
+      counters: deps.telemetry.snapshot(),
+    }),
+  );
 };

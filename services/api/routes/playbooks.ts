@@ -100,7 +100,9 @@ export const playbookRoutes: RouteModule = (app, deps) => {
     await deletePlaybook(db, req.params.id, req.actor);
     return reply.status(204).send();
   });
-  app.get('/api/v1/playbooks/:id/versions', { config: viewer, schema: { tags, params: IdParams } }, async (req) => ({ items: await listVersions(db, req.params.id) }));
+  app.get('/api/v1/playbooks/:id/versions', { config: viewer, schema: { tags, params: IdParams } }, async (req) => ({
+    items: await listVersions(db, req.params.id),
+  }));
   app.post(
     '/api/v1/playbooks/validate',
     { ...write, config: operator, schema: { tags, description: '200 with the normalized playbook, or 400 listing every problem.', body: PlaybookSchema } },

@@ -27,7 +27,7 @@ export const accessTokens = pgTable(
     revokedAt: timestamptz('revoked_at'),
     revokedBy: text('revoked_by'),
   },
-  (t) => [check('access_tokens_role_check', sql.raw(`"role" IN (${sqlList(TOKEN_ROLES)})`))],
+  () => [check('access_tokens_role_check', sql.raw(`"role" IN (${sqlList(TOKEN_ROLES)})`))],
 );
 
 /** A row of {@link accessTokens} as read. */

@@ -6,10 +6,11 @@
  * Postgres; revocation likewise. API and ingest tokens do not stand in for
  * each other.
  */
+
+import { Metadata } from '@grpc/grpc-js';
 import type { ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as TraceGrpc } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as TraceProto } from '@opentelemetry/exporter-trace-otlp-proto';
-import { Metadata } from '@grpc/grpc-js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,10 @@ const ADMIN = 'ingest-test-admin';
 
 function spans(): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'token-test' }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'token-test' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
   provider.getTracer('t').startSpan('GET /x').end();
   return memory.getFinishedSpans();
 }
@@ -110,7 +114,12 @@ describe('ingest tokens created through the API', () => {
   it('ingest is open until the first ingest token exists; then only ingest tokens are accepted, here at once and there within the refresh period', async () => {
     expect((await exportWith('http', here())).ok).toBe(true);
     expect((await exportWith('grpc', there)).ok).toBe(true);
-    const res = await api.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'shop-sdk', role: 'ingest' } });
+    const res = await api.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { name: 'shop-sdk', role: 'ingest' },
+    });
     expect(res.statusCode).toBe(201);
     const ingest = res.json() as { id: string; token: string };
 

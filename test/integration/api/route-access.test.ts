@@ -204,7 +204,10 @@ describe('authorization by matched route', () => {
     let rows: (typeof auditLog.$inferSelect)[] = [];
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      rows = await store.db.select().from(auditLog).where(and(eq(auditLog.action, 'auth.deny'), eq(auditLog.subjectId, 'DELETE /api/v1/playbooks/:id')));
+      rows = await store.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'auth.deny'), eq(auditLog.subjectId, 'DELETE /api/v1/playbooks/:id')));
       if (rows.some((r) => r.details.reason === 'unknown_token') && rows.some((r) => r.details.reason === 'role_too_weak')) break;
       await new Promise((res) => setTimeout(res, 100));
     }
