@@ -156,14 +156,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'ingestTokens',
     schema: StrList,
     default: [],
-    description: 'Comma-separated bearer tokens accepted on OTLP ingest; empty means no auth.',
+    description:
+      'Comma-separated bearer tokens accepted on OTLP ingest, besides ingest tokens created through /api/v1/tokens; ingest is open while there are none of either.',
   },
   {
     env: 'ZEROOPS_API_TOKENS',
     key: 'apiTokens',
     schema: StrList,
     default: [],
-    description: 'Comma-separated `role:token` pairs (role viewer, operator or admin); empty means the API is open.',
+    description:
+      'Comma-separated `role:token` pairs (role viewer, operator or admin): the bootstrap tokens. The API is open only while there are none and no API token was ever created through /api/v1/tokens.',
   },
   {
     env: 'ZEROOPS_TOKEN_CACHE_SECONDS',
