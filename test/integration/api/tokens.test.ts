@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
+import { createToken, createTokenRegistry } from '../../../services/auth/index.ts';
 import { createMemoryBus, topicNames } from '../../../services/bus/index.ts';
 import { type Config, createTelemetry, loadConfig, silentLogger } from '../../../services/core/index.ts';
 import { accessTokens, auditLog, createStore, type Store } from '../../../services/store/index.ts';
@@ -111,3 +112,22 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('token registry without its store', () => {
+  it('stops accepting created tokens once the store cannot be read for three refresh periods; environment tokens keep working', async () => {
+    const inst = await (BACKENDS.find((b) => b.kind === 'pglite') as (typeof BACKENDS)[number]).create();
+    const store = await createStore(inst.settings);
+    const registry = createTokenRegistry({ db: store.db, apiTokens: [`admin:${ADMIN}`], ingestTokens: [], refreshMs: 100, logger: silentLogger() });
+    try {
+      const made = await createToken(store.db, 'short-lived', 'viewer', 'test');
+      await registry.start();
+      expect(registry.authenticate(`Bearer ${made.token}`)).toMatchObject({ actor: 'token:short-lived', role: 'viewer' });
+      await store.close();
+      await eventually('created tokens are refused', async () => registry.authenticate(`Bearer ${made.token}`) === 'unknown');
+      expect(registry.authenticate(`Bearer ${ADMIN}`)).toMatchObject({ role: 'admin', source: 'env' });
+    } finally {
+      registry.stop();
+      await inst.cleanup();
+    }
+  });
+});
