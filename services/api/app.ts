@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController, type RawServerDefault } from 'fastify';
+import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
+import { installAuth } from './auth.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
 import { assertFiniteQuery, assertPlainData } from './plain-data.ts';
@@ -50,12 +52,25 @@ export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Pro
     // Ids are limited by their schemas (200 characters), which answer in the API's error shape.
     routerOptions: { maxParamLength: 1_000 },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' }, onCreate: installFormats },
+    // A path that is not valid percent-encoding matches no route: one fixed answer, before authorization,
+    // that echoes nothing of the request (fastify's default repeats the URL).
+    frameworkErrors: (err, _req, reply) => {
+      deps.telemetry.count('zeroops.api.errors', { code: 'ZEROOPS_BAD_URL', status: 400 });
+      void (reply as FastifyReply)
+        .status(400)
+        .send({ error: { code: 'ZEROOPS_BAD_URL', message: `the request path is not valid percent-encoding (${err.code})` } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const tokens = deps.tokens ?? ownRegistry(app, deps);
+  await tokens.start();
+  // Before anything registers a route: from here on every route must declare its access.
+  installAuth(app, tokens, createDenialRecorder({ db: deps.store.db, telemetry: deps.telemetry, logger: deps.logger }));
   installErrorHandler(app, (code, status) => deps.telemetry.count('zeroops.api.errors', { code, status }));
   await app.register(swagger, {
     openapi: {
       info: { title: 'zeroops API', version: '1' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
     },
   });
   traceRequests(app, deps);
@@ -65,8 +80,22 @@ export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Pro
   });
   // Ajv coerces "1e400" to Infinity and lets it pass minimum/maximum: refuse what the schema could not.
   app.addHook('preHandler', async (req) => assertFiniteQuery(req.query));
-  for (const mod of [...routeModules, ...extra]) await mod(app, deps);
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  const withTokens = { ...deps, tokens };
+  for (const mod of [...routeModules, ...extra]) await mod(app, withTokens);
+  app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { access: 'viewer' } }, async () => app.swagger());
   await app.ready();
   return app;
+}
+
+/** A token registry over the API's own store, stopped with the app. */
+function ownRegistry(app: ApiApp, deps: ApiDeps): TokenRegistry {
+  const r = createTokenRegistry({
+    db: deps.store.db,
+    apiTokens: deps.config.apiTokens,
+    ingestTokens: deps.config.ingestTokens,
+    refreshMs: deps.config.tokenCacheSeconds * 1000,
+    logger: deps.logger,
+  });
+  app.addHook('onClose', async () => r.stop());
+  return r;
 }

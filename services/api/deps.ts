@@ -1,3 +1,4 @@
+import type { TokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
@@ -19,6 +20,11 @@ export interface ApiDeps {
   telemetry: Telemetry;
   /** Topic names under the configured prefix. */
   topics: Record<'traces' | 'metrics' | 'logs' | 'anomalies' | 'outcomes', string>;
+  /**
+   * The accepted tokens, shared with the collector of the same process (so a token created or revoked here
+   * takes effect there at once). Optional: buildApiApp creates (and stops) its own over `store` without it.
+   */
+  tokens?: TokenRegistry;
 }
 
 /** A route module: registers its routes on `app` using `deps`. */

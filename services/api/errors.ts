@@ -50,8 +50,8 @@ export function installErrorHandler(app: FastifyInstance, count: (code: string, 
     const body: ApiErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
     void reply.status(status).send(body);
   });
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler((_req, reply) => {
     count('ZEROOPS_NOT_FOUND', 404);
-    void reply.status(404).send({ error: { code: 'ZEROOPS_NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
+    void reply.status(404).send({ error: { code: 'ZEROOPS_NOT_FOUND', message: 'no such route; GET /api/v1/openapi.json lists the routes' } });
   });
 }

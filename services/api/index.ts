@@ -4,6 +4,7 @@ import { type ApiApp, buildApiApp } from './app.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
 
 export { type ApiApp, buildApiApp } from './app.ts';
+export { ACCESS_LEVELS, type Access, declaredRoutes, type RouteAccess } from './auth.ts';
 export type { ApiDeps, Readiness, RouteModule } from './deps.ts';
 
 /** The API as a component: builds the app and listens on `config.host:config.apiPort`. */

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createApiServer } from '../api/index.ts';
+import { createTokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { createBus, ensureCatalogTopics } from '../bus/index.ts';
 import { topicNames } from '../bus/topics.ts';
@@ -114,8 +115,16 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   const base = { bus, store: s, logger, telemetry, topics };
   const components: Component[] = [];
   const addresses: Runtime['addresses'] = {};
-  const api = which.includes('api') ? createApiServer({ ...base, config }, config) : undefined;
-  const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics }, config) : undefined;
+  // One registry per process: a token created or revoked through this process's API counts at once for its collector too.
+  const tokens = createTokenRegistry({
+    db: s.db,
+    apiTokens: config.apiTokens,
+    ingestTokens: config.ingestTokens,
+    refreshMs: config.tokenCacheSeconds * 1000,
+    logger,
+  });
+  const api = which.includes('api') ? createApiServer({ ...base, config, tokens }, config) : undefined;
+  const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics, store: s, tokens }, config) : undefined;
   // Consumers start before intake so that nothing waits on an absent group.
   if (which.includes('executor')) components.push(createExecutor(base, config));
   if (which.includes('detector')) components.push(createDetector(base, config));
@@ -124,6 +133,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   if (api) components.push(api);
   if (collector) components.push(collector);
   try {
+    await tokens.start();
     await startAll(components);
   } catch (err) {
     await bus.close().catch(() => undefined);
@@ -154,6 +164,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
       const stopped = stopAll([...components].reverse(), config.shutdownTimeoutMs - reserve);
       const errors = await boundedStep(stopped, deadline - reserve - Date.now(), 'stopping the services', logger);
       for (const e of errors ?? []) logger.error({ err: describeError(e) }, 'error while stopping');
+      tokens.stop();
       await boundedStep(bus.close(), (deadline - Date.now()) / 2, 'closing the bus', logger);
       await boundedStep(s.close(), deadline - Date.now(), 'closing the store', logger);
     })();

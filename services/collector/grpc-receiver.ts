@@ -103,7 +103,7 @@ async function handleCall(
   const lease = deps.budget.lease();
   try {
     const auth = call.metadata.get('authorization')[0];
-    deps.auth.check(typeof auth === 'string' ? auth : auth?.toString());
+    deps.auth.check(typeof auth === 'string' ? auth : auth?.toString(), `grpc ${signal}`, call.getPeer());
     const body = call.request;
     if (!lease.grow(body.length)) throw busy();
     const t1 = performance.now();

@@ -50,7 +50,7 @@ function precheck(req: IncomingMessage, auth: Authenticator): { signal: Signal; 
   const signal = PATHS[path];
   if (signal === undefined) throw refuse('not_found', 404, `no OTLP endpoint at ${path.slice(0, 100)}; use /v1/traces, /v1/metrics or /v1/logs`);
   if (req.method !== 'POST') throw refuse('method_not_allowed', 405, `${req.method} is not allowed on ${path}; OTLP/HTTP uses POST`);
-  auth.check(req.headers.authorization);
+  auth.check(req.headers.authorization, `POST ${path}`, req.socket.remoteAddress);
   const format = formatOf(req);
   if (format === undefined) {
     throw refuse(

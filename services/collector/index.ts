@@ -5,9 +5,12 @@
  * resource's OTLP protobuf) to the signal's topic; the client is answered
  * 200 / OK only once the bus has durably taken the records.
  */
+
+import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { Component, Config, Logger, Telemetry } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 import { createAuthenticator } from './auth.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { createDecodePool } from './decode-pool.ts';
@@ -24,6 +27,10 @@ export interface CollectorSettings {
   telemetry: Telemetry;
   /** Topic names by id (see services/bus/topics.ts `topicNames`). */
   topics: Record<TopicId, string>;
+  /** Where ingest tokens created through the API live, and where refusals are audited; without it only ZEROOPS_INGEST_TOKENS count. */
+  store?: Store;
+  /** The process's shared token registry (the runtime's); without it the collector keeps its own over `store`. */
+  tokens?: TokenRegistry;
 }
 
 /** The running collector. */
@@ -49,7 +56,17 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
   const { bus, telemetry } = settings;
   const logger = settings.logger.child({ component: 'collector' });
   const budget = new ByteBudget(config.collectorMaxInflightBytes);
-  const auth = createAuthenticator(config.ingestTokens);
+  const tokens =
+    settings.tokens ??
+    createTokenRegistry({
+      db: settings.store?.db,
+      apiTokens: [],
+      ingestTokens: config.ingestTokens,
+      refreshMs: config.tokenCacheSeconds * 1000,
+      logger,
+    });
+  const denials = createDenialRecorder({ db: settings.store?.db, telemetry, logger });
+  const auth = createAuthenticator(tokens, denials);
   const ingest = createIngest({
     bus,
     telemetry,
@@ -66,6 +83,7 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
     name: 'collector',
     async start() {
       if (state !== 'new') return;
+      if (!settings.tokens) await tokens.start();
       await decoder.start();
       try {
         await http.listen(config.host, config.otlpHttpPort);
@@ -81,7 +99,7 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
         throw err;
       }
       state = 'started';
-      logger.info({ http: http.address(), grpc: grpc.address(), auth: config.ingestTokens.length > 0 }, 'collector listening');
+      logger.info({ http: http.address(), grpc: grpc.address(), auth: tokens.ingestEnforced() }, 'collector listening');
     },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       if (state !== 'started') {
@@ -92,6 +110,8 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
       await Promise.all([http.close(deadlineMs), grpc.close(deadlineMs)]);
       // Only now: the drained HTTP requests were the workers' last users.
       await decoder.stop();
+      if (!settings.tokens) tokens.stop();
+      await denials.settled();
       logger.info('collector stopped');
     },
     httpAddress: () => http.address(),

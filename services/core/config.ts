@@ -158,14 +158,32 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'ingestTokens',
     schema: StrList,
     default: [],
-    description: 'Comma-separated bearer tokens accepted on OTLP ingest; empty means no auth.',
+    description:
+      'Comma-separated bearer tokens accepted on OTLP ingest, besides ingest tokens created through /api/v1/tokens; ingest is open while there are none of either.',
   },
   {
     env: 'ZEROOPS_API_TOKENS',
     key: 'apiTokens',
     schema: StrList,
     default: [],
-    description: 'Comma-separated `role:token` pairs (role viewer, operator or admin); empty means the API is open.',
+    description:
+      'Comma-separated `role:token` pairs (role viewer, operator or admin): the bootstrap tokens. The API is open only while there are none and no API token was ever created through /api/v1/tokens.',
+  },
+  {
+    env: 'ZEROOPS_TOKEN_CACHE_SECONDS',
+    key: 'tokenCacheSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 5,
+    description:
+      'How often each process re-reads the tokens created through /api/v1/tokens; a new or revoked token takes effect in other processes within this time (at once in the process that changed it).',
+  },
+  {
+    env: 'ZEROOPS_APPROVAL_TTL_SECONDS',
+    key: 'approvalTtlSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 3600,
+    description:
+      'How long an execution waits for approval (suggest mode); after that it ends as skipped (guardrail approval_expired) and a late approve answers 409.',
   },
   {
     env: 'ZEROOPS_API_MAX_BODY_BYTES',
@@ -261,6 +279,8 @@ export interface Config extends StoreConfig {
   collectorJsonWorkers: number;
   ingestTokens: string[];
   apiTokens: string[];
+  tokenCacheSeconds: number;
+  approvalTtlSeconds: number;
   apiMaxBodyBytes: number;
   windowSeconds: number;
   latenessSeconds: number;

@@ -65,20 +65,6 @@ async function transition(db: Db, id: string, from: ExecutionStatus[], set: Part
   throw new PermanentError('ZEROOPS_CONFLICT', `cannot ${what} execution ${id}: it is ${row.status} (only ${from.join(' or ')} can be)`, { statusCode: 409 });
 }
 
-/** Approves an execution awaiting approval: it becomes pending and an executor runs it. 404 / 409. */
-export async function approveExecution(db: Db, id: string, actor: string): Promise<ExecutionRow> {
-  const row = await transition(
-    db,
-    id,
-    ['awaiting_approval'],
-    { status: 'pending', outcome: null, reason: `approved by ${actor}`, leaseOwner: null, leaseExpiresAt: null },
-    'approve',
-  );
-  await appendAudit(db, actor, 'execution.approve', 'execution', id, {});
-  await noteHumanNeeded(db, row.episodeId);
-  return row;
-}
-
 /** Rejects an execution awaiting approval (outcome skipped). 404 / 409. */
 export async function rejectExecution(db: Db, id: string, actor: string, note: string): Promise<ExecutionRow> {
   const reason = `guardrail approval: rejected by ${actor}${note ? ` (${note})` : ''}`;

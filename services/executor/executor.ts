@@ -10,8 +10,9 @@ import { describeError, PermanentError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
+import { expireApprovals } from './approvals.ts';
 import { decide } from './decide.ts';
-import { findRunnable, readDeviations, readIncident, releaseLease } from './execution-repo.ts';
+import { decisionRecord, findRunnable, readDeviations, readIncident, releaseLease } from './execution-repo.ts';
 import { forEachKeyInOrder } from './keyed-concurrency.ts';
 import type { PlaybookCatalog } from './matching.ts';
 import { createOutcomeOutbox } from './outcome-outbox.ts';
@@ -178,6 +179,11 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
 
   async function sweep(): Promise<void> {
     try {
+      for (const row of await expireApprovals(db, config.approvalTtlSeconds)) {
+        telemetry.count('zeroops.executor.approvals_expired');
+        const kind = (await decisionRecord(db, row.id))?.anomaly as { kind?: unknown } | undefined;
+        track(outbox.publish(row, String(kind?.kind ?? '')));
+      }
       await outbox.sweep();
     } catch (err) {
       telemetry.count('zeroops.executor.outcome_sweep_failures');

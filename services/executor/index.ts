@@ -3,6 +3,7 @@
  * durable, exactly-once, verified executions. Other code imports only this module.
  */
 
+export { APPROVAL_EXPIRED, type ApprovalResult, approvalRefusal, approveExecution, expireApprovals } from './approvals.ts';
 export { outcomeEventOf } from './decide.ts';
 export type { DryRunResult } from './dry-run.ts';
 export { completeAnomaly, type DryRunConfig, dryRun, pastAnomaly } from './dry-run.ts';

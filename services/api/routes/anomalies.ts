@@ -69,6 +69,7 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
   app.get(
     '/api/v1/anomalies',
     {
+      config: { access: 'viewer' },
       schema: {
         description: 'Anomaly events, newest first.',
         tags: ['anomalies'],
@@ -99,14 +100,19 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
       };
     },
   );
-  app.get('/api/v1/anomalies/:id', { schema: { tags: ['anomalies'], params: IdParams, response: { 200: AnomalySchema } } }, async (req) => {
-    const [r] = await db.select().from(anomalies).where(eq(anomalies.id, req.params.id));
-    if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${req.params.id}"`, { statusCode: 404 });
-    return { ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() };
-  });
+  app.get(
+    '/api/v1/anomalies/:id',
+    { config: { access: 'viewer' }, schema: { tags: ['anomalies'], params: IdParams, response: { 200: AnomalySchema } } },
+    async (req) => {
+      const [r] = await db.select().from(anomalies).where(eq(anomalies.id, req.params.id));
+      if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${req.params.id}"`, { statusCode: 404 });
+      return { ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() };
+    },
+  );
   app.get(
     '/api/v1/incidents',
     {
+      config: { access: 'viewer' },
       schema: {
         description: 'Incidents (detector episodes), newest first.',
         tags: ['anomalies'],
@@ -134,6 +140,7 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
   app.get(
     '/api/v1/services',
     {
+      config: { access: 'viewer' },
       schema: {
         description: 'Services seen in telemetry.',
         tags: ['anomalies'],

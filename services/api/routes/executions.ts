@@ -1,6 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { describeError } from '../../core/errors.ts';
-import { approveExecution, cancelExecution, getExecutionDetail, listExecutions, publishOutcomeOf, rejectExecution } from '../../executor/index.ts';
+import {
+  approvalRefusal,
+  approveExecution,
+  cancelExecution,
+  getExecutionDetail,
+  listExecutions,
+  publishOutcomeOf,
+  rejectExecution,
+} from '../../executor/index.ts';
 import type { ExecutionRow } from '../../store/index.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
 import { IdParams, Text } from '../schemas.ts';
@@ -22,6 +30,7 @@ export const executionRoutes: RouteModule = (app, deps) => {
   app.get(
     '/api/v1/executions',
     {
+      config: { access: 'viewer' },
       schema: {
         tags,
         querystring: Type.Object({
@@ -34,18 +43,27 @@ export const executionRoutes: RouteModule = (app, deps) => {
     },
     async (req) => ({ items: await listExecutions(db, req.query) }),
   );
-  app.get('/api/v1/executions/:id', { schema: { tags, params: IdParams } }, async (req) => getExecutionDetail(db, req.params.id));
-  app.post('/api/v1/executions/:id/approve', { schema: { tags, params: IdParams } }, async (req) => approveExecution(db, req.params.id, req.actor));
+  app.get('/api/v1/executions/:id', { config: { access: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => getExecutionDetail(db, req.params.id));
+  app.post('/api/v1/executions/:id/approve', { config: { access: 'operator' }, schema: { tags, params: IdParams } }, async (req) => {
+    const r = await approveExecution(db, req.params.id, req.actor, deps.config.approvalTtlSeconds);
+    const refusal = approvalRefusal(r);
+    if (!refusal) return r.row;
+    await publishOutcome(deps, r.row, req.log);
+    throw refusal;
+  });
   app.post(
     '/api/v1/executions/:id/reject',
-    { schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Text({ maxLength: 2000 })) })) } },
+    {
+      config: { access: 'operator' },
+      schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Text({ maxLength: 2000 })) })) },
+    },
     async (req) => {
       const row = await rejectExecution(db, req.params.id, req.actor, req.body?.note ?? '');
       await publishOutcome(deps, row, req.log);
       return row;
     },
   );
-  app.post('/api/v1/executions/:id/cancel', { schema: { tags, params: IdParams } }, async (req) => {
+  app.post('/api/v1/executions/:id/cancel', { config: { access: 'operator' }, schema: { tags, params: IdParams } }, async (req) => {
     const row = await cancelExecution(db, req.params.id, req.actor);
     await publishOutcome(deps, row, req.log);
     return row;

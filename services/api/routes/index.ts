@@ -1,9 +1,9 @@
-import { authRoutes } from '../auth.ts';
 import type { RouteModule } from '../deps.ts';
 import { anomalyRoutes } from './anomalies.ts';
 import { executionRoutes } from './executions.ts';
 import { healthRoutes } from './health.ts';
 import { playbookRoutes } from './playbooks.ts';
+import { tokenRoutes } from './tokens.ts';
 
-/** Every route module of the API, in registration order. */
-export const routeModules: RouteModule[] = [authRoutes, healthRoutes, anomalyRoutes, playbookRoutes, executionRoutes];
+/** Every route module of the API, in registration order (authorization is installed before them by buildApiApp). */
+export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, executionRoutes, tokenRoutes];

@@ -130,35 +130,40 @@ export const playbookRoutes: RouteModule = (app, deps) => {
   for (const t of YAML_TYPES) if (!app.hasContentTypeParser(t)) app.addContentTypeParser(t, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   // Playbook bodies are validated by the executor's validator (every problem, with its path); params still by schema.
   const write = { validatorCompiler: bodyCheckedElsewhere };
+  const admin = { access: 'admin' as const };
+  const viewer = { access: 'viewer' as const };
+  const operator = { access: 'operator' as const };
 
   app.post(
     '/api/v1/playbooks',
-    { ...write, schema: { tags, description: 'Create a playbook (JSON or YAML); version 1.', body: PlaybookSchema } },
+    { ...write, config: admin, schema: { tags, description: 'Create a playbook (JSON or YAML); version 1.', body: PlaybookSchema } },
     async (req, reply) => {
       const spec = assertPlaybook(parseDocument(req.body), deps.config);
       return reply.status(201).send(await createPlaybook(db, spec, req.actor));
     },
   );
-  app.get('/api/v1/playbooks', { schema: { tags, description: 'Live playbooks with their current version.' } }, async () => ({
+  app.get('/api/v1/playbooks', { config: viewer, schema: { tags, description: 'Live playbooks with their current version.' } }, async () => ({
     items: await listPlaybooks(db),
   }));
-  app.get('/api/v1/playbooks/:id', { schema: { tags, params: IdParams } }, async (req) => getPlaybook(db, req.params.id));
+  app.get('/api/v1/playbooks/:id', { config: viewer, schema: { tags, params: IdParams } }, async (req) => getPlaybook(db, req.params.id));
   app.put(
     '/api/v1/playbooks/:id',
-    { ...write, schema: { tags, description: 'Replace a playbook: a new immutable version.', body: PlaybookSchema, params: IdParams } },
+    { ...write, config: admin, schema: { tags, description: 'Replace a playbook: a new immutable version.', body: PlaybookSchema, params: IdParams } },
     async (req) => {
       const spec = assertPlaybook(parseDocument(req.body), deps.config);
       return (await updatePlaybook(db, req.params.id, spec, req.actor)).playbook;
     },
   );
-  app.delete('/api/v1/playbooks/:id', { schema: { tags, params: IdParams } }, async (req, reply) => {
+  app.delete('/api/v1/playbooks/:id', { config: admin, schema: { tags, params: IdParams } }, async (req, reply) => {
     await deletePlaybook(db, req.params.id, req.actor);
     return reply.status(204).send();
   });
-  app.get('/api/v1/playbooks/:id/versions', { schema: { tags, params: IdParams } }, async (req) => ({ items: await listVersions(db, req.params.id) }));
+  app.get('/api/v1/playbooks/:id/versions', { config: viewer, schema: { tags, params: IdParams } }, async (req) => ({
+    items: await listVersions(db, req.params.id),
+  }));
   app.post(
     '/api/v1/playbooks/validate',
-    { ...write, schema: { tags, description: '200 with the normalized playbook, or 400 listing every problem.', body: PlaybookSchema } },
+    { ...write, config: operator, schema: { tags, description: '200 with the normalized playbook, or 400 listing every problem.', body: PlaybookSchema } },
     async (req) => ({
       valid: true,
       playbook: assertPlaybook(parseDocument(req.body), deps.config),
@@ -167,6 +172,7 @@ export const playbookRoutes: RouteModule = (app, deps) => {
   app.post(
     '/api/v1/playbooks/apply',
     {
+      config: admin,
       schema: {
         tags,
         description: 'Make the live playbooks equal to the bundle (by name); prune=false keeps playbooks not in it.',
@@ -178,6 +184,7 @@ export const playbookRoutes: RouteModule = (app, deps) => {
   app.post(
     '/api/v1/playbooks/:id/dry-run',
     {
+      config: operator,
       schema: {
         tags,
         description: 'Plan and guardrail decisions for a given or a past anomaly; no side effects.',

@@ -1,3 +1,17 @@
+CREATE TABLE "access_tokens" (
+	"id" text PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"role" text NOT NULL,
+	"hash" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_by" text NOT NULL,
+	"revoked_at" timestamp with time zone,
+	"revoked_by" text,
+	CONSTRAINT "access_tokens_name_unique" UNIQUE("name"),
+	CONSTRAINT "access_tokens_hash_unique" UNIQUE("hash"),
+	CONSTRAINT "access_tokens_role_check" CHECK ("role" IN ('viewer', 'operator', 'admin', 'ingest'))
+);
+--> statement-breakpoint
 ALTER TABLE "execution_steps" DROP CONSTRAINT "execution_steps_status_check";--> statement-breakpoint
 ALTER TABLE "execution_steps" ADD COLUMN "repeats" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 CREATE INDEX "anomalies_window_end_idx" ON "anomalies" USING btree ("window_end");--> statement-breakpoint

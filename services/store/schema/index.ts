@@ -10,3 +10,4 @@ export * from './executions.ts';
 export * from './feedback.ts';
 export * from './playbooks.ts';
 export * from './services.ts';
+export * from './tokens.ts';
