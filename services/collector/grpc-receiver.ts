@@ -4,7 +4,7 @@ import { encodeExportResponse, encodeStatus, SIGNALS, type Signal } from '../otl
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
 import type { DecodePool } from './decode-pool.ts';
-import { busy } from './http-body.ts';
+import { busy } from './decompress.ts';
 import { grpcCodeOf } from './http-receiver.ts';
 import { type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
 import { RequestTracker } from './request-tracker.ts';

@@ -4,3 +4,4 @@ export * from './errors.ts';
 export * from './logger.ts';
 export * from './retry.ts';
 export * from './telemetry.ts';
+export * from './tls.ts';
