@@ -5,6 +5,7 @@
  * they are produced.
  */
 import { request } from 'node:http';
+import { type ClientHttp2Session, connect as http2Connect } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExportRequest } from '../../../services/otlp/index.ts';
@@ -124,6 +125,91 @@ describe('gzip bombs and the memory budget', () => {
     expect((await postRaw(gzipSync(valid()), { 'content-encoding': 'gzip' })).status).toBe(200);
   });
 });
+
+describe('OTLP/gRPC messages and the memory budget', () => {
+  it('charges a message to the budget while it arrives, and refuses one the budget cannot hold with RESOURCE_EXHAUSTED', async () => {
+    const session = grpcSession();
+    try {
+      // Two calls each announce 30 MiB and send 25 MiB of it, then wait: the bytes are held, and counted, before the message is whole.
+      const held = [openCall(session, 30 * MIB, 0), openCall(session, 30 * MIB, 0)];
+      for (const c of held) c.send(25 * MIB);
+      await waitUntil(() => h.collector.bytesInFlight() >= 50 * MIB);
+      const third = openCall(session, 30 * MIB, 0);
+      third.send(25 * MIB);
+      const refused = await third.answer;
+      expect(refused.status).toBe('8');
+      expect(refused.message).toContain('memory limit (ZEROOPS_COLLECTOR_MAX_INFLIGHT_BYTES)');
+      for (const c of held) c.cancel();
+      await waitUntil(() => h.collector.bytesInFlight() === 0);
+      const tooBig = await openCall(session, 33 * MIB, 0).answer;
+      expect(tooBig.status).toBe('8');
+      expect(tooBig.message).toContain('exceeds 33554432 bytes');
+    } finally {
+      session.close();
+    }
+  });
+
+  it('gzip bombs over gRPC are refused (RESOURCE_EXHAUSTED) within the budget, which is then free again', async () => {
+    const bomb = Buffer.concat(Array<Buffer>(16).fill(gzipSync(Buffer.alloc(64 * MIB))));
+    const session = grpcSession();
+    try {
+      const calls = Array.from({ length: 10 }, () => openCall(session, bomb.length, 1));
+      for (const c of calls) c.sendBytes(bomb, true);
+      for (const a of await Promise.all(calls.map((c) => c.answer))) {
+        expect(a.status).toBe('8');
+        expect(a.message).toMatch(/decompresses to more than 33554432 bytes|memory limit/);
+      }
+      await waitUntil(() => h.collector.bytesInFlight() === 0);
+    } finally {
+      session.close();
+    }
+  });
+});
+
+/** An HTTP/2 connection to the gRPC receiver; its memory cap is raised so that it may queue tens of MiB of writes. */
+function grpcSession(): ClientHttp2Session {
+  return http2Connect(`http://${h.collector.grpcAddress()}`, { maxSessionMemory: 1024 });
+}
+
+/** A raw unary gRPC call on `session` whose message announces `declared` bytes (compressed flag `flag`, gzip). */
+function openCall(session: ClientHttp2Session, declared: number, flag: number) {
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    ...(flag ? { 'grpc-encoding': 'gzip' } : {}),
+  });
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt8(flag, 0);
+  prefix.writeUInt32BE(declared, 1);
+  stream.write(prefix);
+  const answer = new Promise<{ status: string; message: string }>((resolve) => {
+    let status = '';
+    let message = '';
+    // The status may come while this client is still sending (the server then resets the call with NO_ERROR).
+    const read = (hs: Record<string, unknown>): void => {
+      if (hs['grpc-message'] !== undefined) message = decodeURIComponent(String(hs['grpc-message']));
+      if (hs['grpc-status'] === undefined) return;
+      status = String(hs['grpc-status']);
+      resolve({ status, message });
+      stream.destroy();
+    };
+    stream.on('response', read);
+    stream.on('trailers', read);
+    stream.on('error', () => {});
+    stream.on('close', () => resolve({ status, message }));
+    stream.resume();
+  });
+  return {
+    answer,
+    send: (n: number) => {
+      for (let k = 0; k < n; k += MIB) stream.write(Buffer.alloc(MIB));
+    },
+    sendBytes: (b: Buffer, end: boolean) => (end ? stream.end(b) : stream.write(b)),
+    cancel: () => stream.close(),
+  };
+}
 
 function postRaw(body: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const url = new URL(`${h.collector.httpAddress()}/v1/traces`);
