@@ -30,11 +30,11 @@ function readPem(setting: string, path: string): Buffer {
  * file. The buffers belong to the caller.
  */
 export function loadTls(config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile'>, listener: 'ingest' | 'api'): TlsMaterial | undefined {
-  if (config.tlsCertFile === '') return undefined;
+  if (!config.tlsCertFile) return undefined;
   const material: TlsMaterial = {
     cert: readPem('ZEROOPS_TLS_CERT_FILE', config.tlsCertFile),
     key: readPem('ZEROOPS_TLS_KEY_FILE', config.tlsKeyFile),
   };
-  if (listener === 'ingest' && config.tlsClientCaFile !== '') material.ca = readPem('ZEROOPS_TLS_CLIENT_CA_FILE', config.tlsClientCaFile);
+  if (listener === 'ingest' && config.tlsClientCaFile) material.ca = readPem('ZEROOPS_TLS_CLIENT_CA_FILE', config.tlsClientCaFile);
   return material;
 }
