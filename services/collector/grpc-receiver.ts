@@ -123,6 +123,8 @@ async function handleCall(deps: GrpcReceiverDeps, stream: ServerHttp2Stream, hea
   const lease = deps.budget.lease();
   let signal: Signal | 'unknown' = 'unknown';
   stream.setTimeout(IDLE_TIMEOUT_MS, () => stream.close(constants.NGHTTP2_CANCEL));
+  // A stream reset by the client with an error code emits 'error'; unheard, that would crash the process.
+  stream.on('error', (err) => deps.logger.debug({ err }, 'OTLP/gRPC stream error'));
   try {
     const pre = precheck(headers, deps.auth);
     signal = pre.signal;
