@@ -1,10 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController, type RawServerDefault } from 'fastify';
 import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import { installAuth } from './auth.ts';
+import type { TlsMaterial } from '../core/index.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
 import { assertFiniteQuery, assertPlainData } from './plain-data.ts';
@@ -41,10 +43,14 @@ function traceRequests(app: ApiApp, deps: ApiDeps): void {
 
 /**
  * Builds the API application (REST /api/v1/*, OpenAPI at /api/v1/openapi.json,
- * /healthz, /readyz). Does not listen: `services/api/index.ts` does.
+ * /healthz, /readyz). Does not listen: `services/api/index.ts` does. With
+ * `options.tls` its server is HTTPS.
  */
-export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = []): Promise<ApiApp> {
+export async function buildApiApp(deps: ApiDeps, extra: RouteModule[] = [], options: { tls?: TlsMaterial } = {}): Promise<ApiApp> {
+  const tls = options.tls;
   const app = Fastify({
+    // node:https's server handles requests as node:http's does; fastify's types only know the latter here.
+    ...(tls ? { serverFactory: (handler: RequestListener) => createTlsServer({ cert: tls.cert, key: tls.key }, handler) as unknown as Server } : {}),
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: deps.config.apiMaxBodyBytes,
     // Per-request logs would flood the hot path; requests are counted instead.

@@ -1,5 +1,7 @@
+import type { AddressInfo } from 'node:net';
 import type { Component } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
+import { loadTls } from '../core/tls.ts';
 import { type ApiApp, buildApiApp } from './app.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
 
@@ -7,7 +9,7 @@ export { type ApiApp, buildApiApp } from './app.ts';
 export { ACCESS_LEVELS, type Access, declaredRoutes, type RouteAccess } from './auth.ts';
 export type { ApiDeps, Readiness, RouteModule } from './deps.ts';
 
-/** The API as a component: builds the app and listens on `config.host:config.apiPort`. */
+/** The API as a component: builds the app and listens on `config.host:config.apiPort` (HTTPS when config.tlsCertFile is set). */
 export function createApiServer(deps: ApiDeps, config: Config, extra: RouteModule[] = []): Component & { address(): string; app(): ApiApp } {
   let app: ApiApp | undefined;
   let url = '';
@@ -15,8 +17,11 @@ export function createApiServer(deps: ApiDeps, config: Config, extra: RouteModul
   return {
     name: 'api',
     async start() {
-      app = await buildApiApp(deps, extra);
-      url = await app.listen({ host: config.host, port: config.apiPort });
+      const tls = loadTls(config, 'api');
+      app = await buildApiApp(deps, extra, { tls });
+      await app.listen({ host: config.host, port: config.apiPort });
+      const a = app.server.address() as AddressInfo;
+      url = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     },
     async stop() {
       if (stopped || !app) return;

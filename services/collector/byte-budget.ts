@@ -48,6 +48,18 @@ export class Lease {
     return true;
   }
 
+  /** Bytes this lease holds. */
+  size(): number {
+    return this.held;
+  }
+
+  /** Gives back `n` of the bytes held (at most all of them), e.g. once a copy has replaced the pieces it was made from. */
+  shrink(n: number): void {
+    const k = Math.min(Math.max(0, n), this.held);
+    this.held -= k;
+    this.budget.give(k);
+  }
+
   /** Returns every byte held (idempotent). */
   release(): void {
     if (this.released) return;

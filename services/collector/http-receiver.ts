@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Logger, Telemetry } from '../core/index.ts';
+import type { Logger, Telemetry, TlsMaterial } from '../core/index.ts';
 import { encodeExportResponse, encodeStatus, exportResponseJson, type Signal, statusJson } from '../otlp/index.ts';
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
 import type { DecodePool } from './decode-pool.ts';
-import { type BodyLimits, gunzipBody, readBody } from './http-body.ts';
+import { decompress } from './decompress.ts';
+import { type BodyLimits, declaredLength, readBody, tooLarge } from './http-body.ts';
 import { type BodyFormat, type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
+import { closeAfterAnswer } from './linger.ts';
 import { RequestTracker } from './request-tracker.ts';
 
 const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
@@ -22,12 +25,14 @@ export interface HttpReceiverDeps {
   auth: Authenticator;
   telemetry: Telemetry;
   logger: Logger;
+  /** Serve HTTPS with this material (and verify client certificates when it has a CA); plain HTTP when undefined. */
+  tls?: TlsMaterial;
 }
 
 /** The OTLP/HTTP receiver: POST /v1/traces, /v1/metrics, /v1/logs. */
 export interface HttpReceiver {
   listen(host: string, port: number): Promise<void>;
-  /** `http://host:port` once listening. */
+  /** `http://host:port` (`https://` with TLS) once listening. */
   address(): string;
   /** Stops accepting, waits for in-flight requests up to `deadlineMs`, closes. */
   close(deadlineMs: number): Promise<void>;
@@ -44,8 +49,8 @@ function refuse(reason: 'not_found' | 'method_not_allowed' | 'unsupported_media_
   return new IngestError(reason, status, message);
 }
 
-/** Checks everything decidable from the request line and headers. */
-function precheck(req: IncomingMessage, auth: Authenticator): { signal: Signal; format: BodyFormat; gzip: boolean } {
+/** Checks everything decidable from the request line and headers (a declared length over the limit included). */
+function precheck(req: IncomingMessage, auth: Authenticator, limits: BodyLimits): { signal: Signal; format: BodyFormat; gzip: boolean } {
   const path = (req.url ?? '').split('?')[0] ?? '';
   const signal = PATHS[path];
   if (signal === undefined) throw refuse('not_found', 404, `no OTLP endpoint at ${path.slice(0, 100)}; use /v1/traces, /v1/metrics or /v1/logs`);
@@ -63,15 +68,25 @@ function precheck(req: IncomingMessage, auth: Authenticator): { signal: Signal; 
   if (enc !== 'gzip' && enc !== 'identity' && enc !== '') {
     throw refuse('unsupported_media_type', 415, `unsupported Content-Encoding ${JSON.stringify(enc)}; use gzip or none`);
   }
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limits.maxBodyBytes) throw tooLarge(limits);
   return { signal, format, gzip: enc === 'gzip' };
+}
+
+function serverFor(tls: TlsMaterial | undefined): Server {
+  const options = { keepAlive: true, requestTimeout: 60_000 };
+  if (tls === undefined) return createServer(options);
+  const verify = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {};
+  return createTlsServer({ ...options, cert: tls.cert, key: tls.key, ...verify });
 }
 
 /** Creates the OTLP/HTTP receiver (node:http; the hot path needs no framework). */
 export function createHttpReceiver(deps: HttpReceiverDeps): HttpReceiver {
   const tracker = new RequestTracker();
-  const server: Server = createServer({ keepAlive: true, requestTimeout: 60_000 }, (req, res) => {
-    tracker.track(handle(deps, req, res));
-  });
+  const server = serverFor(deps.tls);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => tracker.track(handle(deps, req, res, false)));
+  // With a listener here Node no longer answers `Expect: 100-continue` itself: handle() sends 100 only to a request it will read.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => tracker.track(handle(deps, req, res, true)));
   server.keepAliveTimeout = 65_000;
   let addr = '';
   return {
@@ -81,7 +96,7 @@ export function createHttpReceiver(deps: HttpReceiverDeps): HttpReceiver {
         server.listen(port, host, () => {
           server.off('error', reject);
           const a = server.address() as AddressInfo;
-          addr = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+          addr = `${deps.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
           resolve();
         });
       }),
@@ -97,19 +112,28 @@ export function createHttpReceiver(deps: HttpReceiverDeps): HttpReceiver {
   };
 }
 
-async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Answers one request. `expectsContinue`: the client sent `Expect: 100-continue`
+ * and waits for a 100 before sending the body; it gets one only once the
+ * headers pass every check, so a refused body is never sent.
+ */
+async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
   const t0 = performance.now();
   const lease = deps.budget.lease();
   let format: BodyFormat = 'json';
   let signal: Signal | 'unknown' = 'unknown';
   try {
-    const pre = precheck(req, deps.auth);
+    const pre = precheck(req, deps.auth, deps.limits);
     format = pre.format;
     signal = pre.signal;
+    if (expectsContinue) {
+      res.writeContinue();
+      expectsContinue = false;
+    }
     // Protobuf bodies the decode pool hands to a worker are read into shared memory
     // (JSON ones are decoded as text, which shared memory does not suit).
     let body = await readBody(req, deps.limits, lease, format === 'protobuf' && !pre.gzip ? deps.decoder.offloadFrom(format) : undefined);
-    if (pre.gzip) body = await gunzipBody(body, deps.limits, lease);
+    if (pre.gzip) body = await decompress(body, 'gzip', deps.limits.maxDecompressedBytes, lease);
     const t1 = performance.now();
     deps.telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'read' });
     const split = await deps.decoder.decode(pre.signal, format, body);
@@ -121,9 +145,14 @@ async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerR
   } catch (err) {
     // After a bus failure the ingest step still owns the lease (records may yet be in flight).
     if (!(err instanceof IngestError && err.reason === 'bus_unavailable')) lease.release();
+    // The rest of a body within the limit is read and dropped, keeping the connection; a body of unknown
+    // or excessive length, or one the client holds back for a 100 Continue it will not get, ends it.
+    const declared = declaredLength(req);
+    const drain = !req.complete && !expectsContinue && declared !== undefined && declared <= deps.limits.maxBodyBytes;
+    if (!req.complete && !drain) closeAfterAnswer(req, res);
     sendError(deps, res, signal, format, err);
     // An unread body would otherwise be parsed as the next request; drain it.
-    if (!req.complete) req.resume();
+    if (drain) req.resume();
   } finally {
     deps.telemetry.record('zeroops.collector.request.duration_ms', performance.now() - t0, { signal, transport: 'http' });
   }

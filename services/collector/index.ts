@@ -9,7 +9,7 @@
 import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import type { TopicId } from '../bus/topics.ts';
-import type { Component, Config, Logger, Telemetry } from '../core/index.ts';
+import { type Component, type Config, type Logger, loadTls, type Telemetry } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import { createAuthenticator } from './auth.ts';
 import { ByteBudget } from './byte-budget.ts';
@@ -48,7 +48,8 @@ export interface Collector extends Component {
 /**
  * Creates the collector. Uses config.host, otlpHttpPort, otlpGrpcPort,
  * maxBodyBytes, maxDecompressedBytes, maxItemsPerRequest, ingestTokens,
- * collectorMaxInflightBytes, collectorPublishTimeoutMs and collectorJsonWorkers. `stop()` stops
+ * collectorMaxInflightBytes, collectorPublishTimeoutMs, collectorJsonWorkers and the TLS
+ * files (tlsCertFile, tlsKeyFile, tlsClientCaFile; read here, a PermanentError when unreadable). `stop()` stops
  * intake, lets in-flight requests finish (up to the deadline) and closes both
  * servers; it does not close the bus (the caller owns it).
  */
@@ -76,8 +77,9 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
   });
   const limits = { maxBodyBytes: config.maxBodyBytes, maxDecompressedBytes: config.maxDecompressedBytes };
   const decoder = createDecodePool(config.collectorJsonWorkers, logger);
-  const http = createHttpReceiver({ ingest, decoder, budget, limits, auth, telemetry, logger });
-  const grpc = createGrpcReceiver({ ingest, decoder, budget, auth, telemetry, logger, maxMessageBytes: config.maxDecompressedBytes });
+  const tls = loadTls(config, 'ingest');
+  const http = createHttpReceiver({ ingest, decoder, budget, limits, auth, telemetry, logger, tls });
+  const grpc = createGrpcReceiver({ ingest, decoder, budget, auth, telemetry, logger, maxMessageBytes: config.maxDecompressedBytes, tls });
   let state: 'new' | 'started' | 'stopped' = 'new';
   return {
     name: 'collector',
@@ -99,7 +101,10 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
         throw err;
       }
       state = 'started';
-      logger.info({ http: http.address(), grpc: grpc.address(), auth: tokens.ingestEnforced() }, 'collector listening');
+      logger.info(
+        { http: http.address(), grpc: grpc.address(), auth: tokens.ingestEnforced(), tls: tls ? (tls.ca ? 'mutual' : 'server') : 'off' },
+        'collector listening',
+      );
     },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       if (state !== 'started') {

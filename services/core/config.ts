@@ -162,6 +162,29 @@ export const SETTINGS: readonly SettingSpec[] = [
       'Comma-separated bearer tokens accepted on OTLP ingest, besides ingest tokens created through /api/v1/tokens; ingest is open while there are none of either.',
   },
   {
+    env: 'ZEROOPS_TLS_CERT_FILE',
+    key: 'tlsCertFile',
+    schema: Type.String(),
+    default: '',
+    description:
+      'PEM certificate (chain) file; with ZEROOPS_TLS_KEY_FILE, OTLP/gRPC, OTLP/HTTP and the API accept only TLS. Empty: plain listeners. Read at start.',
+  },
+  {
+    env: 'ZEROOPS_TLS_KEY_FILE',
+    key: 'tlsKeyFile',
+    schema: Type.String(),
+    default: '',
+    description: 'PEM private key file of ZEROOPS_TLS_CERT_FILE (unencrypted).',
+  },
+  {
+    env: 'ZEROOPS_TLS_CLIENT_CA_FILE',
+    key: 'tlsClientCaFile',
+    schema: Type.String(),
+    default: '',
+    description:
+      'PEM file of the CA certificates that sign ingest clients; when set (needs TLS), OTLP/gRPC and OTLP/HTTP refuse clients without a certificate they signed. The API does not ask for client certificates.',
+  },
+  {
     env: 'ZEROOPS_API_TOKENS',
     key: 'apiTokens',
     schema: StrList,
@@ -278,6 +301,9 @@ export interface Config extends StoreConfig {
   collectorPublishTimeoutMs: number;
   collectorJsonWorkers: number;
   ingestTokens: string[];
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  tlsClientCaFile: string;
   apiTokens: string[];
   tokenCacheSeconds: number;
   approvalTtlSeconds: number;
@@ -321,6 +347,15 @@ function expectation(schema: TSchema): string {
   if (schema.type === 'array') return 'a comma-separated list';
   if (schema.type === 'string') return schema.minLength ? 'a non-empty string' : 'a string';
   return 'a valid value';
+}
+
+/** TLS settings that only make sense together. */
+function tlsProblems(c: Config): string[] {
+  const out: string[] = [];
+  if ((c.tlsCertFile === '') !== (c.tlsKeyFile === '')) out.push('ZEROOPS_TLS_CERT_FILE and ZEROOPS_TLS_KEY_FILE must be set together (or neither)');
+  if (c.tlsClientCaFile !== '' && c.tlsCertFile === '')
+    out.push('ZEROOPS_TLS_CLIENT_CA_FILE needs TLS: set ZEROOPS_TLS_CERT_FILE and ZEROOPS_TLS_KEY_FILE too');
+  return out;
 }
 
 /**
@@ -375,6 +410,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`ZEROOPS_API_TOKENS: "${role}:..." must be role:token with role viewer, operator or admin`);
     }
   }
+  problems.push(...tlsProblems(out as unknown as Config));
   if (problems.length > 0) {
     throw new PermanentError('ZEROOPS_CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: problems });
   }

@@ -6,3 +6,4 @@ export * from './logger.ts';
 export * from './retry.ts';
 export * from './store-settings.ts';
 export * from './telemetry.ts';
+export * from './tls.ts';
