@@ -17,8 +17,17 @@ export function severityOf(score: number): Severity {
   return score >= 0.9 ? 'critical' : score >= 0.7 ? 'warning' : 'info';
 }
 
-/** The anomaly event of a scored window whose episode opened, continued or closed. */
-export function anomalyEvent(r: ServiceScore, rootCauses: RootCause[], modelVersion: string, detectedUnixMs: number): AnomalyEvent {
+/**
+ * The anomaly event of a scored window whose episode opened, continued or
+ * closed; `attributes` are the service's kept resource attributes (copied).
+ */
+export function anomalyEvent(
+  r: ServiceScore,
+  rootCauses: RootCause[],
+  modelVersion: string,
+  detectedUnixMs: number,
+  attributes: Record<string, string> = {},
+): AnomalyEvent {
   const w = r.input;
   const episodeId = r.episodeId as string;
   return {
@@ -35,7 +44,7 @@ export function anomalyEvent(r: ServiceScore, rootCauses: RootCause[], modelVers
     modelVersion,
     episodeState: r.transition as AnomalyEvent['episodeState'],
     rootCauses,
-    attributes: {},
+    attributes: { ...attributes },
     detectedUnixMs,
     flapping: r.flapping,
   };
