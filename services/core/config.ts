@@ -211,9 +211,9 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'ZEROOPS_DETECTOR_MAX_SERVICES',
     key: 'detectorMaxServices',
     schema: Positive,
-    default: 20_000,
+    default: 10_000,
     description:
-      'Most services one detector instance tracks (about 15-30 KB each); records of further services are dropped and counted (GET /api/v1/services shows how many) until idle ones are evicted.',
+      'Most services one detector instance tracks (about 15-30 KB of memory each); records of further services are dropped and counted (GET /api/v1/services shows how many) until idle ones are evicted.',
   },
   {
     env: 'ZEROOPS_DETECTOR_IDLE_EVICT_SECONDS',

@@ -6,7 +6,7 @@
  * (the services relearn). Replicas that each train the neural model on their
  * own services merge their copies through its row (see {@link syncNeural}).
  */
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Autoencoder, AutoencoderState } from '../../models/multivariate/autoencoder.ts';
 import { detectorCheckpoints, type Store } from '../store/index.ts';
 import type { ServiceModelState } from './service-models.ts';
@@ -99,7 +99,8 @@ export async function savePartitions(
     await store.db
       .insert(detectorCheckpoints)
       .values({ partitionKey: checkpointKey(p), state: st, modelVersion, updatedAt: now })
-      .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state: st, modelVersion, updatedAt: now } });
+      // excluded.state: the (large) state travels once, not once for the insert and again for the update.
+      .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state: sql`excluded.state`, modelVersion, updatedAt: now } });
   }
 }
 
