@@ -295,7 +295,8 @@ export function createDetector(
 
   async function checkpoint(released = false): Promise<void> {
     await savePartitions(settings.store, snapshot(), new Set(owned), MODEL_VERSION, released);
-    await tracking.publish();
+    // The counters are for people reading the API: failing to write them must not hold up the neural sync.
+    await tracking.publish().catch((err) => log.warn({ err: describeError(err) }, 'could not publish the detector instance counters'));
     if (!neural) return;
     const sync = await syncNeural(settings.store, neural.model, MODEL_VERSION, neuralAt);
     neuralAt = sync.at;
