@@ -27,7 +27,7 @@ const WINDOW_MS = 10_000;
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-});
+}, 300_000);
 
 /** One ResourceSpans record: one server span of `service` ending at `ms`, with the resource attributes given. */
 function record(service: string, ms: number, attrs: Record<string, string> = {}): Uint8Array {
@@ -105,7 +105,7 @@ async function ingested(r: Rig, n: number): Promise<void> {
       const s = r.detector.serviceStats();
       return s.tracked + s.evicted + s.refusedRecords >= n;
     },
-    120_000,
+    300_000,
     50,
   );
 }
@@ -127,7 +127,7 @@ describe('detector with many services', () => {
     r.clock.wall += 2 * 60_000;
     await r.detector.flush();
     expect(r.detector.serviceStats()).toMatchObject({ tracked: 0, windowServices: 0, modelServices: 0, evicted: 23_000 });
-  }, 300_000);
+  }, 600_000);
 
   it('logs a failed write in a short line, not the statement and its parameters', async () => {
     const lines: string[] = [];
@@ -146,7 +146,7 @@ describe('detector with many services', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]).toContain('no_rows');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(4000);
-  }, 120_000);
+  }, 300_000);
 
   it('tracks at most the cap of 100,000 services with random names, counts the rest, and evicts idle ones', async () => {
     const r = await rig({ ZEROOPS_DETECTOR_MAX_SERVICES: '500', ZEROOPS_DETECTOR_IDLE_EVICT_SECONDS: '60', ZEROOPS_DETECTOR_CHECKPOINT_SECONDS: '1' });
@@ -165,7 +165,7 @@ describe('detector with many services', () => {
         const models = rows.flatMap((row) => Object.keys((row.state as { models?: object }).models ?? {}));
         return models.length === 500 ? rows : undefined;
       },
-      30_000,
+      120_000,
     );
     const bytes = cp.reduce((n, row) => n + JSON.stringify(row.state).length, 0);
     expect(bytes).toBeLessThan(500 * 40_000);
@@ -177,7 +177,7 @@ describe('detector with many services', () => {
         const t = (await app.inject('/api/v1/services')).json().tracking;
         return t.refusedRecords === 99_500 ? t : undefined;
       },
-      30_000,
+      120_000,
     );
     expect(tracking).toMatchObject({ instances: 1, trackedServices: 500, maxServices: 500 });
 
@@ -192,11 +192,11 @@ describe('detector with many services', () => {
         const rows = await r.store.db.select().from(detectorCheckpoints);
         return rows.every((row) => Object.keys((row.state as { models?: object }).models ?? {}).length === 0);
       },
-      30_000,
+      120_000,
     );
     // The freed room takes new services.
     await r.publish(['late-comer'], r.clock.wall - 1_000);
     await ingested(r, 100_001);
     expect(r.detector.serviceStats()).toMatchObject({ tracked: 1, refusedRecords: 99_500 });
-  }, 300_000);
+  }, 600_000);
 });
