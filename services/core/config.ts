@@ -251,6 +251,38 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'How often the detector checkpoints its model state and open windows to the store, in seconds.',
   },
   {
+    env: 'ZEROOPS_DETECTOR_MAX_SERVICES',
+    key: 'detectorMaxServices',
+    schema: Positive,
+    default: 10_000,
+    description:
+      'Most services one detector instance tracks (about 15-30 KB of memory each); records of further services are dropped and counted (GET /api/v1/services shows how many) until idle ones are evicted.',
+  },
+  {
+    env: 'ZEROOPS_DETECTOR_IDLE_EVICT_SECONDS',
+    key: 'detectorIdleEvictSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 3600,
+    description:
+      'A service without telemetry for this long (and no open window or episode) loses its detector state and leaves the checkpoint; if it comes back it relearns, in seconds.',
+  },
+  {
+    env: 'ZEROOPS_DETECTOR_ATTRIBUTES',
+    key: 'detectorAttributes',
+    schema: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 16 }),
+    default: [
+      'deployment.environment',
+      'deployment.environment.name',
+      'service.namespace',
+      'service.version',
+      'k8s.namespace.name',
+      'k8s.cluster.name',
+      'cloud.region',
+    ],
+    description:
+      'Resource attributes (at most 16 keys) every anomaly carries from its service, for playbooks to match on (`match.attributes`); values are cut to 256 characters, control characters replaced.',
+  },
+  {
     env: 'ZEROOPS_HTTP_ALLOWLIST',
     key: 'httpAllowlist',
     schema: StrList,
@@ -313,6 +345,9 @@ export interface Config extends StoreConfig {
   detectorBackend: 'auto' | 'node' | 'wasm' | 'cpu';
   detectorNeural: boolean;
   detectorCheckpointSeconds: number;
+  detectorMaxServices: number;
+  detectorIdleEvictSeconds: number;
+  detectorAttributes: string[];
   httpAllowlist: string[];
   commandAllowlist: string[];
   hmacSecret: string;
@@ -344,7 +379,7 @@ function expectation(schema: TSchema): string {
   }
   if (schema.type === 'number')
     return 'a number' + (schema.exclusiveMinimum !== undefined ? ` > ${schema.exclusiveMinimum}` : schema.minimum !== undefined ? ` >= ${schema.minimum}` : '');
-  if (schema.type === 'array') return 'a comma-separated list';
+  if (schema.type === 'array') return schema.maxItems !== undefined ? `a comma-separated list of at most ${schema.maxItems} items` : 'a comma-separated list';
   if (schema.type === 'string') return schema.minLength ? 'a non-empty string' : 'a string';
   return 'a valid value';
 }

@@ -47,16 +47,28 @@ export function isRetryable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
 }
 
-/** A readable one-line description of any thrown value, following `cause` chains. */
+/** Longest part (one error's message in a cause chain) {@link describeError} keeps, in characters. */
+export const MAX_ERROR_PART_CHARS = 600;
+
+function clip(s: string): string {
+  return s.length <= MAX_ERROR_PART_CHARS ? s : `${s.slice(0, MAX_ERROR_PART_CHARS)}... (${s.length - MAX_ERROR_PART_CHARS} more characters)`;
+}
+
+/**
+ * A readable one-line description of any thrown value, following `cause`
+ * chains (at most 5 deep). Each message is cut to
+ * {@link MAX_ERROR_PART_CHARS}: a failed multi-row statement's message holds
+ * its whole SQL and parameters, which must never become a log line.
+ */
 export function describeError(err: unknown): string {
   const parts: string[] = [];
   let cur: unknown = err;
   for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
     if (cur instanceof Error) {
-      parts.push(cur.message);
+      parts.push(clip(cur.message));
       cur = (cur as { cause?: unknown }).cause;
     } else {
-      parts.push(String(cur));
+      parts.push(clip(String(cur)));
       break;
     }
   }

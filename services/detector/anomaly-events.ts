@@ -15,8 +15,17 @@ export function kindOf(feature: string | undefined): AnomalyKind {
   return 'traffic';
 }
 
-/** The anomaly event of a scored window whose episode opened, continued or closed. */
-export function anomalyEvent(r: ServiceScore, rootCauses: RootCause[], modelVersion: string, detectedUnixMs: number): AnomalyEvent {
+/**
+ * The anomaly event of a scored window whose episode opened, continued or
+ * closed; `attributes` are the service's kept resource attributes (copied).
+ */
+export function anomalyEvent(
+  r: ServiceScore,
+  rootCauses: RootCause[],
+  modelVersion: string,
+  detectedUnixMs: number,
+  attributes: Record<string, string> = {},
+): AnomalyEvent {
   const w = r.input;
   const episodeId = r.episodeId as string;
   return {
@@ -34,7 +43,7 @@ export function anomalyEvent(r: ServiceScore, rootCauses: RootCause[], modelVers
     modelVersion,
     episodeState: r.transition as AnomalyEvent['episodeState'],
     rootCauses,
-    attributes: r.warmingUp ? { [MODEL_STATE_ATTRIBUTE]: 'warming_up' } : {},
+    attributes: { ...attributes, ...(r.warmingUp ? { [MODEL_STATE_ATTRIBUTE]: 'warming_up' } : {}) },
     detectedUnixMs,
     flapping: r.flapping,
   };

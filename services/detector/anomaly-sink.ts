@@ -19,8 +19,14 @@ export interface AnomalySink {
   emit(event: AnomalyEvent): Promise<void>;
   /** Root-cause candidates: which of `callees` have an open incident, ranked (earlier and stronger first). */
   rootCauses(service: string, callees: string[], score: number, openedAtMs: number): Promise<RootCause[]>;
-  /** Records that services were seen. */
-  touchServices(names: string[]): Promise<void>;
+  /** Records that services were seen now, with their kept resource attributes. */
+  touchServices(seen: SeenService[]): Promise<void>;
+}
+
+/** A service seen in a round, for {@link AnomalySink.touchServices}. */
+export interface SeenService {
+  name: string;
+  attributes: Record<string, string>;
 }
 
 /** One scored window for {@link AnomalySink.rollups}. */
@@ -43,8 +49,27 @@ function resolvedByOnClose(episodeId: string) {
   >`coalesce(${incidents.resolvedBy}, case when exists (select 1 from ${executions} where ${executions.episodeId} = ${episodeId} and ${executions.status} in ('pending', 'running', 'awaiting_approval')) then null else 'self' end)`;
 }
 
-/** Rows per insert statement (keeps statements well below Postgres' parameter limit). */
-const ROLLUP_CHUNK = 1000;
+/** Postgres' (and PGlite's) limit on bind parameters in one statement. */
+export const MAX_BIND_PARAMETERS = 65_535;
+
+/**
+ * Rows per multi-row statement for rows of `parameters` bind parameters
+ * each: at most 1,000 (statements stay a few MB at most), and always under
+ * {@link MAX_BIND_PARAMETERS} with room for `extra` parameters of the
+ * statement itself (e.g. an ON CONFLICT ... SET).
+ */
+export function rowsPerStatement(parameters: number, extra = 0): number {
+  return Math.max(1, Math.min(1000, Math.floor((MAX_BIND_PARAMETERS - extra) / parameters)));
+}
+
+/** Calls `write` on consecutive slices of `rows` of at most `size` rows, one after the other. */
+async function inChunks<T>(rows: T[], size: number, write: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) await write(rows.slice(i, i + size));
+}
+
+/** Bind parameters per row: rollups (service, window_end, features, score); services (name, first_seen, last_seen, attributes). */
+const ROLLUP_ROWS = rowsPerStatement(4);
+const SERVICE_ROWS = rowsPerStatement(4, 1);
 
 /** Creates the sink over the store and the bus. */
 export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic: string }): AnomalySink {
@@ -58,12 +83,12 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
     },
 
     async rollups(rows) {
-      for (let i = 0; i < rows.length; i += ROLLUP_CHUNK) {
-        const chunk = rows
-          .slice(i, i + ROLLUP_CHUNK)
-          .map((r) => ({ service: r.service, windowEnd: new Date(r.windowEndMs), features: r.features, score: r.score }));
-        await db.insert(rollups).values(chunk).onConflictDoNothing();
-      }
+      await inChunks(rows, ROLLUP_ROWS, (chunk) =>
+        db
+          .insert(rollups)
+          .values(chunk.map((r) => ({ service: r.service, windowEnd: new Date(r.windowEndMs), features: r.features, score: r.score })))
+          .onConflictDoNothing(),
+      );
     },
 
     async emit(e) {
@@ -145,13 +170,14 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
       return ranked.slice(0, 5);
     },
 
-    async touchServices(names) {
-      if (names.length === 0) return;
+    async touchServices(seen) {
       const now = new Date();
-      await db
-        .insert(services)
-        .values(names.map((name) => ({ name, firstSeen: now, lastSeen: now })))
-        .onConflictDoUpdate({ target: services.name, set: { lastSeen: now } });
+      await inChunks(seen, SERVICE_ROWS, (chunk) =>
+        db
+          .insert(services)
+          .values(chunk.map((s) => ({ name: s.name, firstSeen: now, lastSeen: now, attributes: s.attributes })))
+          .onConflictDoUpdate({ target: services.name, set: { lastSeen: now, attributes: sql`excluded.attributes` } }),
+      );
     },
   };
 }

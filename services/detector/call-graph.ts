@@ -119,6 +119,16 @@ export class CallGraph {
     return out.sort();
   }
 
+  /** Forgets the callees of `caller` (evicted when idle); its spans still waiting expire with the bounded maps. */
+  forget(caller: string): void {
+    this.edges.delete(caller);
+  }
+
+  /** Number of callers with remembered callees. */
+  callers(): number {
+    return this.edges.size;
+  }
+
   private edge(e: CallEdge, remote: boolean): void {
     if (e.caller === e.callee) return;
     let seen = this.edges.get(e.caller);

@@ -6,7 +6,7 @@
  * (the services relearn). Replicas that each train the neural model on their
  * own services merge their copies through its row (see {@link syncNeural}).
  */
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Autoencoder, AutoencoderState } from '../../models/multivariate/autoencoder.ts';
 import { detectorCheckpoints, type Store } from '../store/index.ts';
 import type { ServiceModelState } from './service-models.ts';
@@ -19,6 +19,8 @@ export interface PartitionCheckpoint {
   windows: Record<string, ServiceWindowState>;
   /** Last ingested offset by `<topic>|<partition>`: redelivered records up to it are already in the state. */
   offsets: Record<string, string>;
+  /** Kept resource attributes, by service (services without any are left out; absent in older checkpoints). */
+  attributes?: Record<string, Record<string, string>>;
 }
 
 /** Result of {@link loadPartitions}. */
@@ -46,7 +48,7 @@ const NEURAL_KEY = 'detector:neural';
 
 /** Loads the checkpoints of `partitions` written by `modelVersion`, merged. */
 export async function loadPartitions(store: Store, partitions: ReadonlySet<number>, modelVersion: string): Promise<LoadedCheckpoint> {
-  const out: PartitionCheckpoint = { models: {}, windows: {}, offsets: {} };
+  const out: PartitionCheckpoint = { models: {}, windows: {}, offsets: {}, attributes: {} };
   let released = true;
   if (partitions.size === 0) return { state: out, released };
   const rows = await store.db
@@ -60,6 +62,7 @@ export async function loadPartitions(store: Store, partitions: ReadonlySet<numbe
     Object.assign(out.models, st.models ?? {});
     Object.assign(out.windows, st.windows ?? {});
     Object.assign(out.offsets, st.offsets ?? {});
+    Object.assign(out.attributes as object, st.attributes ?? {});
   }
   return { state: out, released };
 }
@@ -77,7 +80,7 @@ export async function savePartitions(
   released: boolean,
 ): Promise<void> {
   const byPartition = new Map<number, PartitionCheckpoint & { released: boolean }>();
-  for (const p of partitions) byPartition.set(p, { models: {}, windows: {}, offsets: {}, released });
+  for (const p of partitions) byPartition.set(p, { models: {}, windows: {}, offsets: {}, attributes: {}, released });
   for (const [key, offset] of Object.entries(state.offsets)) {
     const bucket = byPartition.get(partitionOfKey(key));
     if (bucket) bucket.offsets[key] = offset;
@@ -88,13 +91,16 @@ export async function savePartitions(
     bucket.models[name] = st;
     const w = state.windows[name];
     if (w) bucket.windows[name] = w;
+    const a = state.attributes?.[name];
+    if (a && bucket.attributes) bucket.attributes[name] = a;
   }
   const now = new Date();
   for (const [p, st] of byPartition) {
     await store.db
       .insert(detectorCheckpoints)
       .values({ partitionKey: checkpointKey(p), state: st, modelVersion, updatedAt: now })
-      .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state: st, modelVersion, updatedAt: now } });
+      // excluded.state: the (large) state travels once, not once for the insert and again for the update.
+      .onConflictDoUpdate({ target: detectorCheckpoints.partitionKey, set: { state: sql`excluded.state`, modelVersion, updatedAt: now } });
   }
 }
 

@@ -23,7 +23,9 @@ import {
 } from './checkpoints.ts';
 import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans } from './ingest.ts';
 import { NeuralScorer } from './neural-scorer.ts';
+import { ServiceTracker } from './service-limits.ts';
 import { ServiceModels, type ServiceScore } from './service-models.ts';
+import { createServiceTracking, type DetectorServiceStats } from './service-tracking.ts';
 import { ServiceWindows } from './service-windows.ts';
 import { loadBackend } from './tf-backend.ts';
 import type { WindowAccumulator } from './window-features.ts';
@@ -62,7 +64,10 @@ function episodeConfig(windowMs: number) {
  * checkpointed per partition, periodically, when partitions are revoked and
  * at shutdown, and restored when partitions are assigned.
  */
-export function createDetector(settings: DetectorSettings, config: Config): Component & { flush(): Promise<void>; ownedPartitions(): number[] } {
+export function createDetector(
+  settings: DetectorSettings,
+  config: Config,
+): Component & { flush(): Promise<void>; ownedPartitions(): number[]; serviceStats(): DetectorServiceStats } {
   const log = settings.logger.child({ component: 'detector' });
   const tel = settings.telemetry;
   const now = settings.now ?? Date.now;
@@ -79,6 +84,25 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     tel.count('zeroops.detector.call_edges', { source: remote ? 'remote' : 'local' });
   });
   let models = new ServiceModels({ episode: episodeConfig(windowMs) });
+  const tracker = new ServiceTracker({
+    maxServices: config.detectorMaxServices,
+    idleEvictMs: config.detectorIdleEvictSeconds * 1000,
+    attributeKeys: config.detectorAttributes,
+    now,
+  });
+  const admit = tracker.admit.bind(tracker);
+  const tracking = createServiceTracking({
+    tracker,
+    windows,
+    models: () => models,
+    graph,
+    store: settings.store,
+    log,
+    telemetry: tel,
+    instanceId,
+    evictEveryMs: Math.max(1000, Math.min(windowMs, 60_000)),
+    now,
+  });
   let neural: NeuralScorer | undefined;
   /** Where this replica's copy of the neural model stood at its last load or save. */
   let neuralAt: NeuralSyncPoint = { work: 0, steps: 0 };
@@ -114,10 +138,10 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       try {
         const service =
           signal === 'traces'
-            ? ingestSpans(r.value, windows, skipped, graph)
+            ? ingestSpans(r.value, windows, skipped, graph, admit)
             : signal === 'logs'
-              ? ingestLogs(r.value, windows, skipped)
-              : ingestMetrics(r.value, windows, skipped);
+              ? ingestLogs(r.value, windows, skipped, admit)
+              : ingestMetrics(r.value, windows, skipped, admit);
         if (service === undefined) continue;
         models.notePartition(service, r.partition);
         ok[signal]++;
@@ -132,6 +156,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     }
     for (const [signal, n] of Object.entries(ok)) if (n > 0) tel.count('zeroops.detector.records', { signal, outcome: 'ok' }, n);
     for (const [reason, n] of skipped) tel.count('zeroops.detector.skipped', { reason }, n);
+    tracking.noteRefusals(skipped);
   }
 
   async function emitAll(results: ServiceScore[]): Promise<void> {
@@ -140,7 +165,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       if (!r.emit || !r.episodeId) continue;
       try {
         const rootCauses = await sink.rootCauses(r.input.service, r.callees, r.score, r.openedAtMs);
-        const event = anomalyEvent(r, rootCauses, MODEL_VERSION, now());
+        const event = anomalyEvent(r, rootCauses, MODEL_VERSION, now(), tracker.attributesOf(r.input.service));
         await sink.emit(event);
         tel.count('zeroops.detector.anomalies', { state: event.episodeState, kind: event.kind });
         tel.record('zeroops.detector.delay_ms', event.detectedUnixMs - r.input.endMs);
@@ -163,7 +188,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     }));
     const results = models.scoreBatch(inputs);
     try {
-      await sink.touchServices([...new Set(due.map((w) => w.service))]);
+      await sink.touchServices([...new Set(due.map((w) => w.service))].map((name) => ({ name, attributes: tracker.attributesOf(name) })));
       await sink.rollups(results.map((r) => ({ service: r.input.service, windowEndMs: r.input.endMs, features: r.input.features, score: r.score })));
     } catch (err) {
       tel.count('zeroops.detector.errors', { stage: 'rollup' });
@@ -211,15 +236,21 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     closing = closing
       .then(() => shareHints())
       .then(() => closeWindows())
+      .then(() => {
+        tracking.evictIdle();
+      })
       .catch((err) => log.error({ err: describeError(err) }, 'window tick failed'));
   }
 
   function snapshot(partitions?: ReadonlySet<number>): PartitionCheckpoint {
-    const state: PartitionCheckpoint = { models: models.snapshot(partitions), windows: {}, offsets: {} };
+    const attributes: Record<string, Record<string, string>> = {};
+    const state: PartitionCheckpoint = { models: models.snapshot(partitions), windows: {}, offsets: {}, attributes };
     for (const [k, o] of offsets) state.offsets[k] = o.toString();
     for (const name of Object.keys(state.models)) {
       const w = windows.snapshot(name);
       if (w) state.windows[name] = w;
+      const a = tracker.attributesOf(name);
+      if (Object.keys(a).length > 0) attributes[name] = a;
     }
     return state;
   }
@@ -229,6 +260,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     for (const p of fresh) owned.add(p);
     const cp = await awaitHandover(fresh);
     models.restore(cp.state.models);
+    for (const name of Object.keys(cp.state.models)) tracker.restore(name, cp.state.attributes?.[name]);
     for (const [name, w] of Object.entries(cp.state.windows)) windows.restore(name, w);
     for (const [k, o] of Object.entries(cp.state.offsets)) offsets.set(k, BigInt(o));
     // Claim the partitions: a later owner then waits for this instance's hand-over instead of taking an empty state.
@@ -252,13 +284,19 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     const gone = new Set(parts.map((p) => p.partition).filter((p) => owned.has(p)));
     if (gone.size === 0) return;
     await savePartitions(settings.store, snapshot(gone), gone, MODEL_VERSION, true);
-    for (const name of models.drop(gone)) windows.drop(name);
+    for (const name of models.drop(gone)) {
+      windows.drop(name);
+      tracker.forget(name);
+      graph.forget(name);
+    }
     for (const p of gone) owned.delete(p);
     for (const k of [...offsets.keys()]) if (gone.has(Number(k.slice(k.lastIndexOf('|') + 1)))) offsets.delete(k);
   }
 
   async function checkpoint(released = false): Promise<void> {
     await savePartitions(settings.store, snapshot(), new Set(owned), MODEL_VERSION, released);
+    // The counters are for people reading the API: failing to write them must not hold up the neural sync.
+    await tracking.publish().catch((err) => log.warn({ err: describeError(err) }, 'could not publish the detector instance counters'));
     if (!neural) return;
     const sync = await syncNeural(settings.store, neural.model, MODEL_VERSION, neuralAt);
     neuralAt = sync.at;
@@ -303,6 +341,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
     ownedPartitions() {
       return [...owned].sort((a, b) => a - b);
     },
+    serviceStats: tracking.stats,
     async flush() {
       tick();
       await closing;
@@ -318,6 +357,7 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
       await closeWindows(false);
       // Windows still open are checkpointed (their records are committed) rather than closed early.
       await checkpoint(true).catch((err) => log.error({ err: describeError(err) }, 'checkpoint at shutdown failed'));
+      await tracking.unpublish();
       neural?.model.dispose();
     },
   };

@@ -1,13 +1,16 @@
 /**
  * Decodes telemetry records (one OTLP resource each) into the windows of
  * their service. Bad telemetry never reaches a window: a record without a
- * `service.name`, items with absurd times, non-finite values or impossible
- * durations are skipped and counted by reason in {@link IngestCounts}.
+ * `service.name`, or whose service is not admitted (a name too long or with
+ * control characters, or a new service beyond the cap), items with absurd
+ * times, non-finite values or impossible durations are skipped and counted
+ * by reason in {@link IngestCounts}.
  */
 import { UNKNOWN_SERVICE } from '../bus/topics.ts';
 import { decodeResourceLogs, decodeResourceMetrics, decodeResourceSpans } from '../otlp/index.ts';
 import type { CallGraph } from './call-graph.ts';
 import { MetricSeries } from './metric-series.ts';
+import { type Admission, cleanServiceName } from './service-limits.ts';
 import type { ServiceWindows } from './service-windows.ts';
 import { SPAN_KIND, STATUS_ERROR } from './window-features.ts';
 
@@ -19,6 +22,37 @@ export type IngestCounts = Map<string, number>;
 
 function bump(counts: IngestCounts, reason: string, n = 1): void {
   counts.set(reason, (counts.get(reason) ?? 0) + n);
+}
+
+/**
+ * Decides whether a record of service `name` (with its resource attributes)
+ * is ingested, and under which name (the detector's is `ServiceTracker.admit`).
+ */
+export type Admit = (name: string, resource: Record<string, unknown>) => Admission;
+
+/** The default {@link Admit}: every service with an acceptable name (no cap). */
+export const admitValidNames: Admit = (name) => {
+  const service = cleanServiceName(name);
+  return service === undefined ? { refused: 'bad_service_name' } : { service };
+};
+
+/** Longest span id the call graph keeps, in hex characters (OTLP's are 16). */
+const MAX_SPAN_ID_HEX = 32;
+
+/** The admitted service of a decoded resource, or undefined (counted by reason, per item). */
+function admitted(
+  rec: { service: string; resourceAttributes: Record<string, unknown> },
+  items: number,
+  counts: IngestCounts,
+  admit: Admit,
+): string | undefined {
+  if (rec.service === UNKNOWN_SERVICE) {
+    bump(counts, 'no_service', items || 1);
+    return undefined;
+  }
+  const a = admit(rec.service, rec.resourceAttributes);
+  if (a.refused) bump(counts, a.refused, items || 1);
+  return a.service;
 }
 
 /** Unix ns (bigint) to ms; NaN for 0 (unset). */
@@ -40,13 +74,16 @@ function windowOf(windows: ServiceWindows, service: string, tMs: number, counts:
  * (matched by `graph` in either order), become call-graph edges. Returns the service
  * name, or undefined when the record was skipped. Throws on undecodable bytes.
  */
-export function ingestSpans(bytes: Uint8Array, windows: ServiceWindows, counts: IngestCounts, graph: CallGraph): string | undefined {
+export function ingestSpans(
+  bytes: Uint8Array,
+  windows: ServiceWindows,
+  counts: IngestCounts,
+  graph: CallGraph,
+  admit: Admit = admitValidNames,
+): string | undefined {
   const rs = decodeResourceSpans(bytes);
-  const service = rs.service;
-  if (service === UNKNOWN_SERVICE) {
-    bump(counts, 'no_service', rs.spans.length || 1);
-    return undefined;
-  }
+  const service = admitted(rs, rs.spans.length, counts, admit);
+  if (service === undefined) return undefined;
   for (const s of rs.spans) {
     const endMs = toMs(s.endUnixNano);
     const durationMs = Number(s.endUnixNano - s.startUnixNano) / 1e6;
@@ -58,16 +95,17 @@ export function ingestSpans(bytes: Uint8Array, windows: ServiceWindows, counts: 
       const acc = windowOf(windows, service, endMs, counts);
       if (!acc) continue;
       acc.addRequest(durationMs, s.statusCode === STATUS_ERROR);
-      if (s.parentSpanId) graph.server(s.parentSpanId, service, endMs);
+      if (s.parentSpanId && s.parentSpanId.length <= MAX_SPAN_ID_HEX) graph.server(s.parentSpanId, service, endMs);
     } else if (s.kind === SPAN_KIND.client || s.kind === SPAN_KIND.producer) {
       if (!windows.saneTime(endMs)) {
         bump(counts, 'absurd_time');
         continue;
       }
-      graph.client(s.spanId, service);
+      if (s.spanId.length <= MAX_SPAN_ID_HEX) graph.client(s.spanId, service);
       const acc = windowOf(windows, service, endMs, counts);
-      const peer = s.attributes['peer.service'];
-      if (acc && typeof peer === 'string' && peer) graph.peer(service, peer, endMs);
+      const raw = s.attributes['peer.service'];
+      const peer = typeof raw === 'string' ? cleanServiceName(raw) : undefined;
+      if (acc && peer) graph.peer(service, peer, endMs);
     }
   }
   return service;
@@ -83,17 +121,15 @@ export function severityClass(n: number): string {
 }
 
 /** Adds one ResourceLogs record: counts by severity class. Returns the service name, or undefined when skipped. */
-export function ingestLogs(bytes: Uint8Array, windows: ServiceWindows, counts: IngestCounts): string | undefined {
+export function ingestLogs(bytes: Uint8Array, windows: ServiceWindows, counts: IngestCounts, admit: Admit = admitValidNames): string | undefined {
   const rl = decodeResourceLogs(bytes);
-  if (rl.service === UNKNOWN_SERVICE) {
-    bump(counts, 'no_service', rl.logs.length || 1);
-    return undefined;
-  }
+  const service = admitted(rl, rl.logs.length, counts, admit);
+  if (service === undefined) return undefined;
   for (const r of rl.logs) {
     const ms = toMs(r.timeUnixNano || r.observedTimeUnixNano);
-    windowOf(windows, rl.service, ms, counts)?.addLog(severityClass(r.severityNumber));
+    windowOf(windows, service, ms, counts)?.addLog(severityClass(r.severityNumber));
   }
-  return rl.service;
+  return service;
 }
 
 /**
@@ -102,13 +138,11 @@ export function ingestLogs(bytes: Uint8Array, windows: ServiceWindows, counts: I
  * summaries as one gauge per quantile. Returns the service name, or
  * undefined when skipped.
  */
-export function ingestMetrics(bytes: Uint8Array, windows: ServiceWindows, counts: IngestCounts): string | undefined {
+export function ingestMetrics(bytes: Uint8Array, windows: ServiceWindows, counts: IngestCounts, admit: Admit = admitValidNames): string | undefined {
   const rm = decodeResourceMetrics(bytes);
-  if (rm.service === UNKNOWN_SERVICE) {
-    bump(counts, 'no_service', rm.metrics.length || 1);
-    return undefined;
-  }
-  const series = windows.seriesOf(rm.service);
+  const service = admitted(rm, rm.metrics.length, counts, admit);
+  if (service === undefined) return undefined;
+  const series = windows.seriesOf(service);
   for (const m of rm.metrics) {
     for (const p of m.points) {
       const ms = toMs(p.timeUnixNano);
@@ -120,7 +154,7 @@ export function ingestMetrics(bytes: Uint8Array, windows: ServiceWindows, counts
       if (m.kind === 'summary') {
         const gauges = MetricSeries.summaryGauges(m, p);
         if (gauges.length === 0) bump(counts, 'nonfinite');
-        const acc = gauges.length > 0 ? windowOf(windows, rm.service, ms, counts) : undefined;
+        const acc = gauges.length > 0 ? windowOf(windows, service, ms, counts) : undefined;
         for (const g of gauges) acc?.addMetric(g.name, g.value);
         continue;
       }
@@ -131,12 +165,12 @@ export function ingestMetrics(bytes: Uint8Array, windows: ServiceWindows, counts
       }
       const c = r.contribution;
       if (!c) continue;
-      const acc = windowOf(windows, rm.service, ms, counts);
+      const acc = windowOf(windows, service, ms, counts);
       if (!acc) continue;
       if (c.type === 'gauge') acc.addMetric(c.name, c.value);
       else if (c.type === 'increment') acc.addIncrement(c.name, c.value);
       else if (!acc.addHistogram(c.name, c.bounds, c.counts)) bump(counts, 'bad_histogram');
     }
   }
-  return rm.service;
+  return service;
 }

@@ -357,6 +357,16 @@ export class ServiceModels {
     return gone;
   }
 
+  /** Forgets one service (evicted when idle); a later window of it starts from scratch. */
+  forget(service: string): void {
+    this.live.delete(service);
+  }
+
+  /** Whether `service` is inside an open episode. */
+  inEpisode(service: string): boolean {
+    return (this.live.get(service)?.st.episodeId ?? null) !== null;
+  }
+
   /** Number of tracked services. */
   size(): number {
     return this.live.size;

@@ -152,7 +152,17 @@ export class ServiceWindows {
     });
   }
 
-  /** Forgets `service` (its partition moved to another instance). */
+  /** Whether `service` has an open window. */
+  hasOpen(service: string): boolean {
+    return (this.services.get(service)?.open.size ?? 0) > 0;
+  }
+
+  /** Number of services with state here. */
+  size(): number {
+    return this.services.size;
+  }
+
+  /** Forgets `service` (its partition moved to another instance, or it was evicted when idle). */
   drop(service: string): void {
     this.services.delete(service);
   }

@@ -17,9 +17,15 @@
  *    TensorFlow.js WebAssembly memory is an array buffer too), after the run and with fully grown
  *    seasonal state (every daily and weekly slot seen);
  *  - precision and recall of opened episodes against the injections, and
- *    recall by kind of injection (correlation breaks only the neural model sees).
+ *    recall by kind of injection (correlation breaks only the neural model sees);
+ *  - cardinality: the whole detector component fed one span from each of
+ *    100,000 services with random names under the default cap (10,000):
+ *    what it tracks and refuses, its memory per tracked service, its
+ *    checkpoint, and its memory once all of them are evicted when idle
+ *    (see bench-cardinality.ts).
  *
  * Usage: npx tsx test/bench/detector/bench-detector.ts [--services 1000,10000] [--backend auto|wasm|cpu] [--neural on|off]
+ *        [--cardinality 100000 (0 skips it)] [--cap 10000]
  */
 
 import { setFlagsFromString } from 'node:v8';
@@ -27,6 +33,7 @@ import { runInNewContext } from 'node:vm';
 import { NeuralScorer } from '../../../services/detector/neural-scorer.ts';
 import { ServiceModels, type ServiceScore, type WindowInput } from '../../../services/detector/service-models.ts';
 import { type BackendPreference, loadBackend } from '../../../services/detector/tf-backend.ts';
+import { benchCardinality } from './bench-cardinality.ts';
 import { type Injected, SyntheticFleet } from './synthetic-fleet.ts';
 
 const WINDOW_MS = 10_000;
@@ -159,6 +166,11 @@ function fullStateMemory(n: number): number {
 }
 
 async function main(): Promise<void> {
+  const cardinality = Number(arg('cardinality', '100000'));
+  if (arg('services', '') === '0') {
+    await benchCardinality(cardinality, Number(arg('cap', '10000')), heap);
+    return;
+  }
   const sizes = arg('services', '1000,10000').split(',').map(Number);
   const b = await loadBackend(arg('backend', 'auto') as BackendPreference);
   console.log(
@@ -168,6 +180,7 @@ async function main(): Promise<void> {
   console.log(
     `\nmemory, full state: ${(fullStateMemory(1000) / 1024).toFixed(1)} KB (heap + array buffers) per service after a week of hourly windows (all 24 daily and 84 weekly slots) plus 400 windows`,
   );
+  if (cardinality > 0) await benchCardinality(cardinality, Number(arg('cap', '10000')), heap);
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,107 @@
+/**
+ * Playbooks that match on resource attributes: spans sent with the
+ * OpenTelemetry SDK's own exporter from a service whose resource says
+ * deployment.environment=prod; the anomaly carries the allow-listed
+ * attributes, so the playbook for prod runs and the one for staging (higher
+ * priority, so it would win if attributes were ignored) does not.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
+import { loadConfig } from '../../services/core/config.ts';
+import { silentLogger } from '../../services/core/logger.ts';
+import { eventually, type HttpTarget, startHttpTarget } from '../helpers/http-target.ts';
+
+const WINDOW_MS = 1000;
+const RESOURCE = { 'service.name': 'checkout', 'deployment.environment': 'prod', 'service.version': '1.4.2', 'host.name': 'node-7' };
+
+/** Sends `windows` windows of 30 server spans each, `errorShare` of them failed, from the {@link RESOURCE}. */
+async function sendWindows(url: string, firstWindowMs: number, windows: number, errorShare: number): Promise<void> {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes(RESOURCE),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { maxExportBatchSize: 256, scheduledDelayMillis: 50 })],
+  });
+  const tracer = provider.getTracer('e2e');
+  for (let w = 0; w < windows; w++) {
+    for (let i = 0; i < 30; i++) {
+      const start = firstWindowMs + w * WINDOW_MS + Math.floor((i * WINDOW_MS) / 31);
+      const span = tracer.startSpan('GET /cart', { kind: SpanKind.SERVER, startTime: start });
+      if (i < Math.round(errorShare * 30)) span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+      span.end(start + 20 + (i % 5));
+    }
+  }
+  await provider.forceFlush();
+  await provider.shutdown();
+}
+
+function playbook(name: string, environment: string, priority: number, target: string) {
+  return {
+    name,
+    mode: 'auto',
+    priority,
+    match: { service: 'checkout', kinds: ['errors'], attributes: { 'deployment.environment': environment } },
+    guardrails: { cooldownSeconds: 0, maxConcurrent: 5 },
+    steps: [{ id: 'restart', type: 'http', http: { method: 'POST', url: `${target}/${environment}/{{anomaly.service}}` } }],
+  };
+}
+
+describe('playbooks matching on resource attributes (embedded)', () => {
+  let rt: Runtime;
+  let target: HttpTarget;
+
+  beforeAll(async () => {
+    target = await startHttpTarget();
+    const config = loadConfig({
+      ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-attrs-')),
+      ZEROOPS_API_PORT: '0',
+      ZEROOPS_OTLP_HTTP_PORT: '0',
+      ZEROOPS_OTLP_GRPC_PORT: '0',
+      ZEROOPS_WINDOW_SECONDS: String(WINDOW_MS / 1000),
+      ZEROOPS_LATENESS_SECONDS: '0.2',
+      ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
+      ZEROOPS_TOPIC_PARTITIONS: '4',
+    });
+    rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
+  });
+
+  afterAll(async () => {
+    await rt?.stop();
+    await target?.close();
+  });
+
+  it('the prod playbook fires for a prod service and the staging one does not', async () => {
+    const api = rt.addresses.api as string;
+    for (const p of [playbook('restart-prod', 'prod', 0, target.url), playbook('restart-staging', 'staging', 20, target.url)]) {
+      const r = await fetch(`${api}/api/v1/playbooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(p) });
+      expect(r.status, await r.clone().text()).toBe(201);
+    }
+    const url = `${rt.addresses.otlpHttp as string}/v1/traces`;
+    const first = Math.floor((Date.now() - 60_000) / WINDOW_MS) * WINDOW_MS;
+    await sendWindows(url, first, 12, 0);
+    await sendWindows(url, first + 12 * WINDOW_MS, 3, 0.7);
+
+    const anomaly = await eventually(
+      'an errors anomaly for checkout',
+      async () => {
+        const r = (await (await fetch(`${api}/api/v1/anomalies?service=checkout`)).json()) as { items: Array<Record<string, unknown>> };
+        return r.items.find((a) => a.kind === 'errors');
+      },
+      30_000,
+    );
+    // The allow-listed attributes only (host.name is not on the default list).
+    expect(anomaly.attributes).toEqual({ 'deployment.environment': 'prod', 'service.version': '1.4.2' });
+
+    await target.waitFor((r) => r.method === 'POST' && r.url === '/prod/checkout', 1, 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(target.requests.filter((r) => r.url.startsWith('/staging'))).toHaveLength(0);
+
+    const services = (await (await fetch(`${api}/api/v1/services`)).json()) as { items: Array<{ name: string; attributes: object }>; tracking: object };
+    expect(services.items.find((s) => s.name === 'checkout')?.attributes).toEqual({ 'deployment.environment': 'prod', 'service.version': '1.4.2' });
+  });
+});
