@@ -9,6 +9,7 @@ import { type Component, startAll, stopAll } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
 import { describeError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { createProcessReadiness, type ProcessReadiness } from '../core/readiness.ts';
 import { createTelemetry, startSelfTelemetry, type Telemetry } from '../core/telemetry.ts';
 import { createDetector } from '../detector/index.ts';
 import { createExecutor } from '../executor/index.ts';
@@ -26,6 +27,8 @@ export interface Runtime {
   store: Store;
   telemetry: Telemetry;
   components: Component[];
+  /** Serving once every component started; draining from the first moment of {@link Runtime.stop}. */
+  readiness: ProcessReadiness;
   /** Base URLs of what listens (`api`, `otlpHttp`, `otlpGrpc`), for the services that run. */
   addresses: Partial<Record<'api' | 'otlpHttp' | 'otlpGrpc', string>>;
   /** Stops intake, drains, commits, closes pools (idempotent). */
@@ -89,8 +92,10 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   const s = store as Store;
   const base = { bus, store: s, logger, telemetry, topics };
   const components: Component[] = [];
+  // Reads `components` at every report, so it sees the ones pushed below.
+  const readiness = createProcessReadiness(components);
   const addresses: Runtime['addresses'] = {};
-  const api = which.includes('api') ? createApiServer({ ...base, config }, config) : undefined;
+  const api = which.includes('api') ? createApiServer({ ...base, config, readiness }, config) : undefined;
   const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics }, config) : undefined;
   // Consumers start before intake so that nothing waits on an absent group.
   if (which.includes('executor')) components.push(createExecutor(base, config));
@@ -116,18 +121,22 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     intervalMs: config.telemetryIntervalMs,
     logger,
   });
+  // Only now does every listener accept and every consumer belong to its group: /readyz may answer 200.
+  readiness.serving();
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      readiness.draining();
       // Self-telemetry flushes first, while this process's own collector still listens.
       await telemetry.shutdown().catch((e) => logger.warn({ err: describeError(e) }, 'flushing self-telemetry failed'));
-      // Intake first (collector, then api), then the consumers, then the pools.
-      const errors = await stopAll([...components].reverse(), config.shutdownTimeoutMs);
+      // Intake first (collector), then the consumers, then the api last, so that /readyz answers 503 through the drain.
+      const order = [...components].reverse().sort((a, b) => Number(a === api) - Number(b === api));
+      const errors = await stopAll(order, config.shutdownTimeoutMs);
       for (const e of errors) logger.error({ err: describeError(e) }, 'error while stopping');
       await bus.close();
       await s.close();
     })();
     return stopping;
   };
-  return { config, bus, store: s, telemetry, components, addresses, stop };
+  return { config, bus, store: s, telemetry, components, readiness, addresses, stop };
 }

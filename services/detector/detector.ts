@@ -300,6 +300,11 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
         'detector started',
       );
     },
+    ready() {
+      if (stopped) return 'stopped';
+      if (!sub?.joined()) return 'not joined to its consumer group';
+      return hintSub?.joined() ? 'ok' : 'not joined to its call-graph group';
+    },
     ownedPartitions() {
       return [...owned].sort((a, b) => a - b);
     },

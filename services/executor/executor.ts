@@ -193,6 +193,10 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
       void sweep();
       logger.info({ leaseMs: opts.leaseMs, decisionConcurrency: opts.decisionConcurrency }, 'executor started');
     },
+    ready() {
+      if (stopping) return 'stopped';
+      return sub?.joined() ? 'ok' : 'not joined to its consumer group';
+    },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       stopping = true;
       clearTimeout(pollTimer);
