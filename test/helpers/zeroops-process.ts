@@ -15,9 +15,13 @@ export interface ZeroopsProcess {
   waitFor(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
 }
 
-/** Spawns `zeroops <args>` with `env` added to a minimal environment. */
-export function spawnZeroops(args: string[], env: Record<string, string>): ZeroopsProcess {
-  const child = spawn(process.execPath, [ZEROOPS_BIN, ...args], {
+/**
+ * Spawns `zeroops <args>` with `env` added to a minimal environment.
+ * `where.bin` runs another copy of the binary (an installed package), from `where.cwd`.
+ */
+export function spawnZeroops(args: string[], env: Record<string, string>, where: { bin?: string; cwd?: string } = {}): ZeroopsProcess {
+  const child = spawn(process.execPath, [where.bin ?? ZEROOPS_BIN, ...args], {
+    cwd: where.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ZEROOPS_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
