@@ -273,7 +273,8 @@ export function createDetector(settings: DetectorSettings, config: Config): Comp
         const saved = await loadNeural(settings.store, MODEL_VERSION);
         neuralAt = saved?.at ?? { work: 0, steps: 0 };
         neural = new NeuralScorer(b.tf, saved?.state);
-        log.info({ backend: b.backend, skipped: b.skipped }, 'detector neural model backend chosen');
+        // Passing over tfjs-node is the usual case (it is optional), so this is a statement of choice, not a warning.
+        log.info({ backend: b.backend, passedOver: b.skipped }, `neural model: using the ${b.backend} backend of TensorFlow.js`);
       }
       models = new ServiceModels({ episode: episodeConfig(windowMs), neural });
       sub = await settings.bus.subscribe({
