@@ -8,7 +8,9 @@ describe('pretty log lines (a terminal)', () => {
     const logger = createLogger({ format: 'pretty', destination: { write: (s: string) => lines.push(s) } });
     logger.child({ component: 'collector' }).warn({ http: 'http://127.0.0.1:4318', auth: false, note: 'two words' }, 'collector listening');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}collector {2}collector listening {2}http=http:\/\/127\.0\.0\.1:4318 auth=false note="two words"\n$/);
+    expect(lines[0]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} WARN {2}collector {2}collector listening {2}http=http:\/\/127\.0\.0\.1:4318 auth=false note="two words"\n$/,
+    );
     expect(lines[0]).not.toContain('{');
   });
 

@@ -61,7 +61,9 @@ export async function loadBackend(preference: BackendPreference = 'auto'): Promi
       skipped.push(`${which}: setBackend returned false`);
     } catch (err) {
       if (preference !== 'auto') throw new Error(`TensorFlow.js backend "${which}" cannot be loaded: ${describeError(err)}`, { cause: err });
-      skipped.push(`${which}: ${notInstalled(which, err) ? `${TFJS_NODE} is not installed (optional)` : err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      skipped.push(
+        `${which}: ${notInstalled(which, err) ? `${TFJS_NODE} is not installed (optional)` : err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
     }
   }
   throw new Error(`no TensorFlow.js backend could be loaded (${skipped.join('; ')})`);
