@@ -43,7 +43,9 @@ export function createLogger(opts: LoggerSettings = {}): Logger {
   const format = opts.format ?? 'json';
   const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
   const out = opts.destination ?? process.stdout;
-  const destination: DestinationStream = pretty ? prettyDestination(out, opts.destination === undefined) : (out as DestinationStream);
+  // Colors only on a terminal: `pretty` into a file or pipe stays plain text.
+  const color = opts.destination === undefined && process.stdout.isTTY === true;
+  const destination: DestinationStream = pretty ? prettyDestination(out, color) : (out as DestinationStream);
   const options = {
     name: opts.name ?? 'zeroops',
     level: opts.level ?? 'info',
