@@ -65,7 +65,7 @@ describe('npm pack', () => {
     );
     let signalled = false;
     try {
-      await p.waitFor(/API\s+http/, 180_000);
+      await p.waitFor(/API\s+http/, 360_000);
       const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`);
       expect(ready.status).toBe(200);
       const body = JSON.stringify({

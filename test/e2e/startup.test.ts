@@ -122,12 +122,12 @@ async function probe(api: string): Promise<ReadyProbe | undefined> {
 /** Polls /readyz every 10 ms from the process's first moment until it answers 200 (failing after 60 s or on exit). */
 async function firstReady(p: ZeroopsProcess, api: string): Promise<ReadyProbe[]> {
   const seen: ReadyProbe[] = [];
-  const deadline = Date.now() + 150_000;
+  const deadline = Date.now() + 360_000;
   for (;;) {
     const r = await probe(api);
     if (r) seen.push(r);
     if (r?.status === 200) return seen;
-    if (p.child.exitCode !== null || Date.now() > deadline) throw new Error(`no 200 from /readyz within 150 s (exit ${p.child.exitCode}):\n${p.stderr()}`);
+    if (p.child.exitCode !== null || Date.now() > deadline) throw new Error(`no 200 from /readyz within 360 s (exit ${p.child.exitCode}):\n${p.stderr()}`);
     await new Promise((res) => setTimeout(res, 10));
   }
 }
@@ -141,7 +141,7 @@ function holdRequest(port: number): () => void {
 }
 
 describe('/readyz means ready', () => {
-  it('answers 200 only once both OTLP listeners accept, and 503 (draining) from the start of a shutdown', { timeout: 300_000 }, async () => {
+  it('answers 200 only once both OTLP listeners accept, and 503 (draining) from the start of a shutdown', { timeout: 600_000 }, async () => {
     const [apiPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
     const api = `http://127.0.0.1:${apiPort}`;
     const p = spawnZeroops(['start'], {
