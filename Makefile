@@ -4,8 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.zeroops-installed
 
-.PHONY: help install run test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-nab bench-ingest bench-detector bench-executor bench-chaos chromium clean
+.PHONY: help install run build test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
+        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos chromium clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -17,7 +17,7 @@ $(NODE_STAMP): package.json package-lock.json
 install: $(NODE_STAMP) ## install npm dependencies when missing or stale
 
 run: install ## start zeroops in embedded mode (in-process bus, PGlite in ./.zeroops-data)
-	node bin/zeroops.js start
+	exec node bin/zeroops.js start
 
 test: install ## the whole suite against a real Kafka broker and a real Postgres (starts and stops them)
 	./test/run-all.sh
@@ -48,6 +48,12 @@ postgres-up: ## start the local PostgreSQL cluster if it is down
 
 chromium: ## install Chromium for the browser tests (Debian package)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+build: install ## compile to dist/ (what the npm package runs)
+	npm run build
+
+bench-startup: build ## time from zeroops start to the first 200 from /readyz: sources (tsx) and dist/, median of 5
+	npx tsx test/bench/startup/bench-startup.ts 5
 
 bench-nab: install ## NAB benchmark: detector scores (standard / low-FP / low-FN) and rows/s
 	npx tsx test/bench/nab/bench-nab.ts

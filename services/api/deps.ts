@@ -2,6 +2,7 @@ import type { TokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
+import type { ProcessReadiness } from '../core/readiness.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
 
@@ -18,6 +19,13 @@ export interface ApiDeps {
   config: Config;
   logger: Logger;
   telemetry: Telemetry;
+  /**
+   * The readiness of the whole process (set by `zeroops start` and the other
+   * service commands): /readyz answers 200 only while it is serving and every
+   * component reports ok. Absent (an app built alone, in tests): only the bus
+   * and the store are checked.
+   */
+  readiness?: ProcessReadiness;
   /** Topic names under the configured prefix. */
   topics: Record<'traces' | 'metrics' | 'logs' | 'anomalies' | 'outcomes', string>;
   /**

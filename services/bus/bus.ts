@@ -88,6 +88,12 @@ export interface SubscribeOptions {
 export interface Subscription {
   /** Partitions currently assigned to this member. */
   assignment(): TopicPartition[];
+  /**
+   * True while this member belongs to its group: after its join completed and
+   * until it stops, or (Kafka) while its consumer is crashed and rejoining.
+   * A member may be joined with no partitions (more members than partitions).
+   */
+  joined(): boolean;
   /** Leaves the group after the in-flight batch finishes and its offsets are committed (idempotent). */
   stop(): Promise<void>;
 }

@@ -313,6 +313,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       let stopped: Promise<void> | undefined;
       const tracked: Subscription = {
         assignment: () => s.assignment(),
+        joined: () => s.joined(),
         stop: () => {
           stopped ??= (async () => {
             await s.stop();

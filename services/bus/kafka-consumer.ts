@@ -85,6 +85,8 @@ class KafkaSubscription implements Subscription {
   private generation = 0;
   /** Restarts since the last successful join: the back-off exponent. */
   private restartsSinceJoin = 0;
+  /** The current generation has joined the group (GROUP_JOIN) and neither crashed nor stopped since. */
+  private member = false;
   /** Launches and recoveries, in order; stop() waits for it before disconnecting. */
   private lifecycle: Promise<void> = Promise.resolve();
 
@@ -128,6 +130,7 @@ class KafkaSubscription implements Subscription {
     consumer.on(GROUP_JOIN, (e) => {
       if (generation !== this.generation) return;
       this.restartsSinceJoin = 0;
+      this.member = !this.stopping;
       this.onJoin(e.payload.memberAssignment);
     });
     // kafkajs has disconnected the consumer (leaving the group) before it reports the crash.
@@ -145,6 +148,7 @@ class KafkaSubscription implements Subscription {
 
   private onCrash(generation: number, error: unknown): void {
     if (generation !== this.generation || this.stopping) return;
+    this.member = false;
     this.onJoin({});
     this.lifecycle = this.lifecycle.then(() => this.recover(error));
   }
@@ -198,6 +202,10 @@ class KafkaSubscription implements Subscription {
     return this.assigned.map((tp) => ({ ...tp }));
   }
 
+  joined(): boolean {
+    return this.member;
+  }
+
   stop(): Promise<void> {
     this.stopped ??= this.shutdown();
     return this.stopped;
@@ -205,6 +213,7 @@ class KafkaSubscription implements Subscription {
 
   private async shutdown(): Promise<void> {
     this.stopping = true;
+    this.member = false;
     this.abort.abort(new Error('consumer stopping'));
     // A launch under way finishes (bounded by kafkajs' retries) so that its consumer is the one disconnected below.
     await this.lifecycle;

@@ -32,6 +32,7 @@ export class MemoryMember implements Subscription {
   private readonly failures = new Map<string, number>();
   private loop: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | null = null;
+  private member = false;
   private readonly log: Logger;
 
   constructor(
@@ -49,6 +50,7 @@ export class MemoryMember implements Subscription {
   /** Joins the group (resolving once partitions are assigned) and starts the delivery loop. */
   async start(): Promise<void> {
     await this.group.join(this);
+    this.member = this.stopping === null;
     this.loop = this.run();
   }
 
@@ -57,8 +59,14 @@ export class MemoryMember implements Subscription {
     return this.assigned.map((tp) => ({ ...tp }));
   }
 
+  /** {@inheritDoc Subscription.joined} */
+  joined(): boolean {
+    return this.member;
+  }
+
   /** {@inheritDoc Subscription.stop} */
   stop(): Promise<void> {
+    this.member = false;
     this.stopping ??= this.shutdown();
     return this.stopping;
   }

@@ -35,7 +35,7 @@ function printSettings(args: string[]): void {
 
 async function runServices(which: readonly ServiceName[]): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, repeatIntervalMs: config.logRepeatIntervalMs });
   const mode = config.kafkaBrokers.length > 0 || config.databaseUrl ? 'production' : 'embedded';
   const rt = await startRuntime(config, logger, which);
   logger.info({ services: which, mode, bus: rt.bus.kind, store: rt.store.kind, ...rt.addresses }, 'zeroops started');

@@ -10,6 +10,7 @@ import { type Component, startAll, stopAll } from '../core/component.ts';
 import type { Config } from '../core/config.ts';
 import { describeError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { createProcessReadiness, type ProcessReadiness } from '../core/readiness.ts';
 import { createTelemetry, startSelfTelemetry, type Telemetry } from '../core/telemetry.ts';
 import { createDetector } from '../detector/index.ts';
 import { createExecutor } from '../executor/index.ts';
@@ -27,6 +28,8 @@ export interface Runtime {
   store: Store;
   telemetry: Telemetry;
   components: Component[];
+  /** Serving once every component started; draining from the first moment of {@link Runtime.stop}. */
+  readiness: ProcessReadiness;
   /** Base URLs of what listens (`api`, `otlpHttp`, `otlpGrpc`), for the services that run. */
   addresses: Partial<Record<'api' | 'otlpHttp' | 'otlpGrpc', string>>;
   /** Stops intake, drains, commits, closes pools (idempotent). */
@@ -114,6 +117,8 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   const s = store as Store;
   const base = { bus, store: s, logger, telemetry, topics };
   const components: Component[] = [];
+  // Reads `components` at every report, so it sees the ones pushed below.
+  const readiness = createProcessReadiness(components);
   const addresses: Runtime['addresses'] = {};
   // One registry per process: a token created or revoked through this process's API counts at once for its collector too.
   const tokens = createTokenRegistry({
@@ -123,7 +128,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     refreshMs: config.tokenCacheSeconds * 1000,
     logger,
   });
-  const api = which.includes('api') ? createApiServer({ ...base, config, tokens }, config) : undefined;
+  const api = which.includes('api') ? createApiServer({ ...base, config, tokens, readiness }, config) : undefined;
   const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics, store: s, tokens }, config) : undefined;
   // Consumers start before intake so that nothing waits on an absent group.
   if (which.includes('executor')) components.push(createExecutor(base, config));
@@ -152,16 +157,21 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     intervalMs: config.telemetryIntervalMs,
     logger,
   });
+  // Only now does every listener accept and every consumer belong to its group: /readyz may answer 200.
+  readiness.serving();
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      readiness.draining();
       // Self-telemetry flushes first, while this process's own collector still listens.
       await telemetry.shutdown().catch((e) => logger.warn({ err: describeError(e) }, 'flushing self-telemetry failed'));
-      // Intake first (collector, then api), then the consumers, then the pools; each part
+      // Intake first (collector), then the consumers, then the api, then the pools; each part
       // within its share of the deadline, so that a hung database or broker cannot hold the exit.
       const deadline = Date.now() + config.shutdownTimeoutMs;
       const reserve = Math.min(3_000, Math.floor(config.shutdownTimeoutMs / 4));
-      const stopped = stopAll([...components].reverse(), config.shutdownTimeoutMs - reserve);
+      // The api stops last, so that /readyz answers 503 through the drain.
+      const order = [...components].reverse().sort((x, y) => Number(x === api) - Number(y === api));
+      const stopped = stopAll(order, config.shutdownTimeoutMs - reserve);
       const errors = await boundedStep(stopped, deadline - reserve - Date.now(), 'stopping the services', logger);
       for (const e of errors ?? []) logger.error({ err: describeError(e) }, 'error while stopping');
       tokens.stop();
@@ -170,5 +180,5 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     })();
     return stopping;
   };
-  return { config, bus, store: s, telemetry, components, addresses, stop };
+  return { config, bus, store: s, telemetry, components, readiness, addresses, stop };
 }

@@ -119,6 +119,7 @@ export function createCollector(settings: CollectorSettings, config: Config): Co
       await denials.settled();
       logger.info('collector stopped');
     },
+    ready: () => (state === 'started' ? 'ok' : state === 'new' ? 'OTLP listeners not bound yet' : 'stopped'),
     httpAddress: () => http.address(),
     grpcAddress: () => grpc.address(),
     bytesInFlight: () => budget.inUse(),

@@ -11,6 +11,12 @@ export interface Component {
   readonly name: string;
   start(): Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
+  /**
+   * Whether the component serves right now, for /readyz: `'ok'`, or what it
+   * waits for (e.g. `not joined to consumer group x`). Absent: it serves
+   * from the moment `start()` resolves until `stop()` is called.
+   */
+  ready?(): 'ok' | string;
 }
 
 /** Starts components in order; if one fails, stops those already started (in reverse) and rethrows. */

@@ -90,6 +90,21 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Log level.',
   },
   {
+    env: 'ZEROOPS_LOG_FORMAT',
+    key: 'logFormat',
+    schema: Type.Union(['auto', 'pretty', 'json'].map((l) => Type.Literal(l))),
+    default: 'auto',
+    description: 'Log lines: pretty (readable), json (one object per line), or auto: pretty when stdout is a terminal, else json.',
+  },
+  {
+    env: 'ZEROOPS_LOG_REPEAT_INTERVAL_MS',
+    key: 'logRepeatIntervalMs',
+    schema: Type.Integer({ minimum: 0 }),
+    default: 30_000,
+    description:
+      'A warning or error that repeats (same component and message, e.g. while Kafka or Postgres is down) is written once per this interval, with the count of lines left out (`suppressed`); 0 writes every line.',
+  },
+  {
     env: 'ZEROOPS_TELEMETRY',
     key: 'telemetry',
     schema: Type.Union([Type.Literal('off'), Type.Literal('otlp'), Type.Literal('console')]),
@@ -323,6 +338,8 @@ export interface Config extends StoreConfig {
   databasePool: number;
   connectTimeoutMs: number;
   logLevel: string;
+  logFormat: 'auto' | 'pretty' | 'json';
+  logRepeatIntervalMs: number;
   telemetry: 'off' | 'otlp' | 'console';
   telemetryEndpoint: string;
   telemetryIntervalMs: number;

@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './deadline.ts';
 export * from './errors.ts';
 export * from './logger.ts';
+export * from './readiness.ts';
 export * from './retry.ts';
 export * from './store-settings.ts';
 export * from './telemetry.ts';

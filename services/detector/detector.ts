@@ -311,7 +311,8 @@ export function createDetector(
         const saved = await loadNeural(settings.store, MODEL_VERSION);
         neuralAt = saved?.at ?? { work: 0, steps: 0 };
         neural = new NeuralScorer(b.tf, saved?.state);
-        log.info({ backend: b.backend, skipped: b.skipped }, 'detector neural model backend chosen');
+        // Passing over tfjs-node is the usual case (it is optional), so this is a statement of choice, not a warning.
+        log.info({ backend: b.backend, passedOver: b.skipped }, `neural model: using the ${b.backend} backend of TensorFlow.js`);
       }
       models = new ServiceModels({ episode: episodeConfig(windowMs), neural });
       sub = await settings.bus.subscribe({
@@ -337,6 +338,11 @@ export function createDetector(
         { windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: MODEL_VERSION, neural: Boolean(neural) },
         'detector started',
       );
+    },
+    ready() {
+      if (stopped) return 'stopped';
+      if (!sub?.joined()) return 'not joined to its consumer group';
+      return hintSub?.joined() ? 'ok' : 'not joined to its call-graph group';
     },
     ownedPartitions() {
       return [...owned].sort((a, b) => a - b);

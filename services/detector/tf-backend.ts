@@ -25,6 +25,11 @@ export interface LoadedBackend {
 // A variable keeps TypeScript and bundlers from resolving a package that is not installed.
 const TFJS_NODE = '@tensorflow/tfjs-node';
 
+/** True when `err` says only that the optional tfjs-node package is absent: a choice of the operator, not a fault. */
+function notInstalled(which: string, err: unknown): boolean {
+  return which === 'node' && (err as { code?: unknown } | null)?.code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(TFJS_NODE);
+}
+
 async function tryNode(): Promise<boolean> {
   await import(TFJS_NODE);
   return tf.setBackend('tensorflow');
@@ -56,7 +61,9 @@ export async function loadBackend(preference: BackendPreference = 'auto'): Promi
       skipped.push(`${which}: setBackend returned false`);
     } catch (err) {
       if (preference !== 'auto') throw new Error(`TensorFlow.js backend "${which}" cannot be loaded: ${describeError(err)}`, { cause: err });
-      skipped.push(`${which}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      skipped.push(
+        `${which}: ${notInstalled(which, err) ? `${TFJS_NODE} is not installed (optional)` : err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
     }
   }
   throw new Error(`no TensorFlow.js backend could be loaded (${skipped.join('; ')})`);

@@ -212,6 +212,10 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
           : `executor started; http/notify steps may call public addresses and ZEROOPS_HTTP_ALLOWLIST: ${httpAllowlist.join(', ')}`,
       );
     },
+    ready() {
+      if (stopping) return 'stopped';
+      return sub?.joined() ? 'ok' : 'not joined to its consumer group';
+    },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       stopping = true;
       clearTimeout(pollTimer);

@@ -15,9 +15,13 @@ export interface ZeroopsProcess {
   waitFor(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
 }
 
-/** Spawns `zeroops <args>` with `env` added to a minimal environment. */
-export function spawnZeroops(args: string[], env: Record<string, string>): ZeroopsProcess {
-  const child = spawn(process.execPath, [ZEROOPS_BIN, ...args], {
+/**
+ * Spawns `zeroops <args>` with `env` added to a minimal environment.
+ * `where.bin` runs another copy of the binary (an installed package), from `where.cwd`.
+ */
+export function spawnZeroops(args: string[], env: Record<string, string>, where: { bin?: string; cwd?: string } = {}): ZeroopsProcess {
+  const child = spawn(process.execPath, [where.bin ?? ZEROOPS_BIN, ...args], {
+    cwd: where.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ZEROOPS_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -47,4 +51,29 @@ export function spawnZeroops(args: string[], env: Record<string, string>): Zeroo
       }
     },
   };
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (bound to 0, read, closed). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Resolves once a TCP connection to `127.0.0.1:port` is accepted; rejects with the socket error (e.g. ECONNREFUSED). */
+export async function tcpConnect(port: number): Promise<void> {
+  const { createConnection } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
 }

@@ -72,6 +72,15 @@ describe.each([memoryFactory, kafkaFactory])('bus contract: $name', (factory) =>
     }
   });
 
+  it('reports a member as joined once subscribe resolves, and not after stop (for /readyz)', async () => {
+    const { bus, topic, group } = await setup();
+    const sub = await consume(bus, group, topic, []);
+    // kafkajs' first join may complete just after subscribe resolves; the member says so as soon as it has.
+    await eventually(() => sub.joined(), 'the member to have joined');
+    await sub.stop();
+    expect(sub.joined()).toBe(false);
+  });
+
   it('round-trips keys, binary values and headers', async () => {
     const { bus, topic, group } = await setup();
     const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
