@@ -42,7 +42,7 @@ describe('executor process killed with SIGKILL in the middle of a step (Kafka + 
     const done = await until(
       'the execution to finish',
       async () => (await h.store.db.select().from(executions).where(eq(executions.id, before!.id))).find((e) => e.finishedAt),
-      30_000,
+      90_000,
     );
     expect(done).toMatchObject({ status: 'succeeded', playbookId: pb.id, leaseOwner: null });
 
@@ -63,7 +63,7 @@ describe('executor process killed with SIGKILL in the middle of a step (Kafka + 
     const detail = await getExecutionDetail(h.store.db, before!.id);
     expect(detail).toMatchObject({ repeats: 1, unknownSteps: 0 });
     expect(detail.audit.filter((a) => a.action === 'step.repeat').map((a) => (a.details as { step: string }).step)).toEqual(['two']);
-  });
+  }, 180_000);
 
   it('a step that is not safe to repeat is never sent twice: its outcome is unknown and the playbook escalates', async () => {
     const spec = assertPlaybook(
@@ -95,7 +95,7 @@ describe('executor process killed with SIGKILL in the middle of a step (Kafka + 
     const done = await until(
       'the execution to finish',
       async () => (await h.store.db.select().from(executions).where(eq(executions.id, before!.id))).find((e) => e.finishedAt),
-      30_000,
+      90_000,
     );
     expect(done).toMatchObject({ status: 'failed', outcome: 'escalated' });
     expect(done?.reason).toMatch(/outcome unknown.*not safe to repeat/);
@@ -107,5 +107,5 @@ describe('executor process killed with SIGKILL in the middle of a step (Kafka + 
     expect(detail).toMatchObject({ repeats: 0, unknownSteps: 1 });
     expect(detail.steps.find((s) => s.name === 'charge')).toMatchObject({ status: 'unknown', attempt: 1, repeats: 0 });
     expect(detail.audit.some((a) => a.action === 'step.unknown')).toBe(true);
-  });
+  }, 180_000);
 });
