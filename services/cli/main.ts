@@ -43,6 +43,7 @@ async function runServices(which: readonly ServiceName[]): Promise<void> {
     rt.addresses.otlpGrpc && `OTLP gRPC  ${rt.addresses.otlpGrpc}`,
     rt.addresses.otlpHttp && `OTLP HTTP  ${rt.addresses.otlpHttp}`,
     rt.addresses.api && `API        ${rt.addresses.api}  (health: ${rt.addresses.api}/readyz)`,
+    rt.addresses.health && `Health     ${rt.addresses.health}/healthz ${rt.addresses.health}/readyz`,
   ].filter(Boolean);
   process.stdout.write(`zeroops ${which.join(', ')} running (${mode}: bus ${rt.bus.kind}, store ${rt.store.kind})\n${lines.join('\n')}\n`);
   let signals = 0;
