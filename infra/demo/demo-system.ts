@@ -7,26 +7,12 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT, demoDir, stateFile } from './addresses.ts';
 import { createControlPlane } from './control-plane.ts';
 import { FaultBook, groundTruthLog } from './fault-book.ts';
-import { type LoadGenerator, startLoad } from './load-generator.ts';
+import { capacityFor, DEFAULT_RPS, type LoadGenerator, startLoad } from './load-generator.ts';
 import { Supervisor } from './supervisor.ts';
-import { subset } from './topology.ts';
-
-/** The control plane's default port (`zeroops demo` falls back to it when there is no state file). */
-export const DEFAULT_CONTROL_PORT = 7070;
-/** The first load balancer's default port (frontend); the others follow. */
-export const DEFAULT_SERVICE_BASE_PORT = 7101;
-
-/** Where, below the data directory, the demo keeps its files. */
-export function demoDir(dataDir: string): string {
-  return join(dataDir, 'demo');
-}
-
-/** The state file that names the running control plane. */
-export function stateFile(dataDir: string): string {
-  return join(demoDir(dataDir), 'control-plane.json');
-}
+import { SHOP, subset } from './topology.ts';
 
 /** Settings of a demo run. */
 export interface DemoOptions {
@@ -70,6 +56,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoSystem> {
     basePort: opts.serviceBasePort ?? DEFAULT_SERVICE_BASE_PORT,
     otlpEndpoint: opts.otlpEndpoint,
     metricIntervalMs: opts.metricIntervalMs ?? 10_000,
+    capacityRps: capacityFor(SHOP, opts.rps || DEFAULT_RPS),
     onCrash: (service, replica, code) => log({ event: 'replica.crashed', service, replica, code }),
     onRespawnFailure: (service, err) => log({ event: 'replica.respawn_failed', service, error: err.message }),
   });

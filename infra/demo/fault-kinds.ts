@@ -97,9 +97,13 @@ export const FAULT_INFO: Readonly<Record<FaultKind, FaultKindInfo>> = {
   },
 };
 
-/** Replicas needed to absorb a traffic surge of `magnitude` (one replica takes twice the normal load). */
+/**
+ * Replicas needed to absorb a traffic surge of `magnitude`: one replica takes
+ * three times the service's mean load, and the daily peak is 1.6 times the
+ * mean, so `magnitude * 1.6 / 3` replicas (at least 2).
+ */
 export function replicasNeeded(magnitude: number): number {
-  return Math.max(2, Math.ceil(magnitude / 2));
+  return Math.max(2, Math.ceil((magnitude * 1.6) / 3));
 }
 
 /** True when `kind` is a fault kind. */

@@ -4,7 +4,7 @@
  * extra load of traffic surges sent straight to the surged service.
  */
 import http from 'node:http';
-import type { ServiceSpec } from './topology.ts';
+import { SHOP, type ServiceSpec } from './topology.ts';
 
 /** Settings of the load generator. */
 export interface LoadOptions {
@@ -49,7 +49,7 @@ export function dailyRate(rps: number, dayMinutes: number, t: number): number {
 }
 
 /** Requests per second each service receives per frontend request per second, walking the call graph with the mix. */
-export function visitsPerRequest(services: ServiceSpec[]): Record<string, number> {
+export function visitsPerRequest(services: readonly ServiceSpec[]): Record<string, number> {
   const byName = new Map(services.map((s) => [s.name, s]));
   const visits: Record<string, number> = {};
   const walk = (service: string, method: string, path: string, weight: number, depth: number) => {
@@ -63,10 +63,21 @@ export function visitsPerRequest(services: ServiceSpec[]): Record<string, number
   return visits;
 }
 
+/** Default mean frontend rate, requests per second. */
+export const DEFAULT_RPS = 12;
+/** A replica serves this many times its share of the mean load (so the daily peak leaves headroom and a 4x surge does not fit). */
+export const CAPACITY_HEADROOM = 3;
+
+/** Per service, what one replica can serve (requests per second) for a mean frontend rate of `rps`. */
+export function capacityFor(services: readonly ServiceSpec[], rps: number): Record<string, number> {
+  const visits = visitsPerRequest(services);
+  return Object.fromEntries(services.map((s) => [s.name, Math.max(4, CAPACITY_HEADROOM * rps * (visits[s.name] ?? 0.5))]));
+}
+
 /** Starts sending load; stop() ends it (requests in flight finish). */
 export function startLoad(opts: LoadOptions): LoadGenerator {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-  const visits = visitsPerRequest(opts.services);
+  const visits = visitsPerRequest(SHOP);
   const maxInFlight = opts.maxInFlight ?? 400;
   const stats: LoadStats = { sent: 0, byStatus: {}, dropped: 0, inFlight: 0, currentRps: 0 };
   const send = (base: string | undefined, method: string, path: string) => {

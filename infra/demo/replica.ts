@@ -11,7 +11,7 @@ const MAIN = fileURLToPath(new URL('./service/service-main.ts', import.meta.url)
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Heap limit of a replica, in MB. */
 export const REPLICA_HEAP_MB = 160;
-const READY_TIMEOUT_MS = 45_000;
+const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 4_000;
 
 /** A running (or starting, or exited) replica process. */

@@ -16,6 +16,8 @@ export interface SupervisorOptions {
   /** OTLP/HTTP base URL the services export to ('' for none). */
   otlpEndpoint: string;
   metricIntervalMs: number;
+  /** Requests per second one replica of each service can serve. */
+  capacityRps: Record<string, number>;
   /** Called when a replica dies without being asked to (for the ground-truth log). */
   onCrash?: (service: string, replica: string, code: number | string) => void;
   /** Called when a replica that replaces a crashed one fails to start. */
@@ -205,6 +207,7 @@ export class Supervisor {
       spec: m.spec,
       version: m.version,
       bugRate: m.bugRate,
+      capacityRps: this.opts.capacityRps[m.spec.name] ?? 20,
       instanceId: `${m.spec.name}-${++m.seq}`,
       peers: Object.fromEntries([...this.managed.values()].map((o) => [o.spec.name, o.lb.url])),
       otlpEndpoint: this.opts.otlpEndpoint,

@@ -20,6 +20,8 @@ export interface ServiceProcessConfig {
   version: string;
   /** Share of requests the version's bug fails (0 for a good version). */
   bugRate: number;
+  /** Requests per second one replica can serve (its own work is 1/capacityRps seconds, served one at a time). */
+  capacityRps: number;
   /** `service.instance.id`. */
   instanceId: string;
   /** Service name -> base URL of its load balancer. */

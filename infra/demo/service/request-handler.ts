@@ -7,7 +7,7 @@ import type * as Http from 'node:http';
 import type { DownstreamCall, RouteSpec } from '../topology.ts';
 import type { EffectState } from './process-effects.ts';
 import type { ServiceProcessConfig } from './protocol.ts';
-import type { SlotPool } from './slot-pool.ts';
+import type { SlotPool, WorkQueue } from './slot-pool.ts';
 import type { ServiceTelemetry } from './telemetry.ts';
 
 /** An address that refuses connections: what a datastore that is down looks like to its clients. */
@@ -20,6 +20,7 @@ export interface HandlerDeps {
   cfg: ServiceProcessConfig;
   effects: EffectState;
   pool: SlotPool;
+  work: WorkQueue;
   telemetry: ServiceTelemetry;
   flags: () => Record<string, boolean>;
   cache: Map<string, number>;
@@ -72,7 +73,9 @@ function plannedCalls(deps: HandlerDeps, route: RouteSpec): Array<{ c: Downstrea
 
 async function serve(deps: HandlerDeps, route: RouteSpec, key: string): Promise<void> {
   const { spec } = deps.cfg;
-  await sleep(spec.workMs * (0.5 + Math.random()) + (deps.effects.magnitude('latency') ?? 0));
+  const workMs = deps.work.admit();
+  if (workMs === undefined) throw new Failure(503, `${spec.name} overloaded: request queue full`);
+  await sleep(workMs + spec.workMs * (0.5 + Math.random()) + (deps.effects.magnitude('latency') ?? 0));
   const errors = deps.effects.magnitude('errors');
   if (errors !== undefined && Math.random() < errors) throw new Failure(500, 'internal error while handling the request');
   if (deps.cfg.bugRate > 0 && Math.random() < deps.cfg.bugRate) {

@@ -7,10 +7,11 @@ import { createRequire } from 'node:module';
 import { EffectState, runProcessEffects } from './process-effects.ts';
 import type { FromProcess, ServiceProcessConfig, ToProcess } from './protocol.ts';
 import { handleRequest } from './request-handler.ts';
-import { SlotPool } from './slot-pool.ts';
+import { SlotPool, WorkQueue } from './slot-pool.ts';
 import { startTelemetry } from './telemetry.ts';
 
 const POOL_WAIT_MS = 3_000;
+const MAX_BACKLOG_MS = 2_000;
 
 function send(msg: FromProcess): void {
   process.send?.(msg);
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   let flags = { ...cfg.flags };
   const cache = new Map<string, number>();
   const pool = new SlotPool(cfg.spec.concurrency, cfg.spec.queueLimit, POOL_WAIT_MS);
-  const deps = { http, cfg, effects, pool, telemetry, flags: () => flags, cache };
+  const work = new WorkQueue(cfg.capacityRps, MAX_BACKLOG_MS);
+  const deps = { http, cfg, effects, pool, work, telemetry, flags: () => flags, cache };
   const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
     void handleRequest(deps, req, res);
   });

@@ -77,3 +77,25 @@ export class SlotPool {
     }
   }
 }
+
+/**
+ * A replica's own work: one request at a time, 1/capacityRps seconds each,
+ * in arrival order (a single-threaded server). Beyond `maxQueueMs` of backlog
+ * a request is refused at once.
+ */
+export class WorkQueue {
+  private busyUntil = 0;
+
+  constructor(
+    private readonly capacityRps: number,
+    private readonly maxQueueMs: number,
+  ) {}
+
+  /** Milliseconds until this request's work is done, or undefined when the backlog is too long. */
+  admit(now = Date.now()): number | undefined {
+    const start = Math.max(now, this.busyUntil);
+    if (start - now > this.maxQueueMs) return undefined;
+    this.busyUntil = start + 1000 / this.capacityRps;
+    return this.busyUntil - now;
+  }
+}
