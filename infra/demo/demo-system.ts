@@ -30,6 +30,8 @@ export interface DemoOptions {
   rps?: number;
   /** Minutes in a simulated day (default 60). */
   dayMinutes?: number;
+  /** Per-replica capacity (requests per second) of some services, instead of 3x their share of the mean load. */
+  capacityRps?: Record<string, number>;
 }
 
 /** A running demo. */
@@ -56,7 +58,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoSystem> {
     basePort: opts.serviceBasePort ?? DEFAULT_SERVICE_BASE_PORT,
     otlpEndpoint: opts.otlpEndpoint,
     metricIntervalMs: opts.metricIntervalMs ?? 10_000,
-    capacityRps: capacityFor(SHOP, opts.rps || DEFAULT_RPS),
+    capacityRps: { ...capacityFor(SHOP, opts.rps || DEFAULT_RPS), ...opts.capacityRps },
     onCrash: (service, replica, code) => log({ event: 'replica.crashed', service, replica, code }),
     onRespawnFailure: (service, err) => log({ event: 'replica.respawn_failed', service, error: err.message }),
   });

@@ -4,7 +4,7 @@
  * extra load of traffic surges sent straight to the surged service.
  */
 import http from 'node:http';
-import { SHOP, type ServiceSpec } from './topology.ts';
+import { type ServiceSpec, SHOP } from './topology.ts';
 
 /** Settings of the load generator. */
 export interface LoadOptions {

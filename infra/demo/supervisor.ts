@@ -83,7 +83,12 @@ export class Supervisor {
           seq: 0,
         });
       }
-      await Promise.all([...sup.managed.values()].map((m) => sup.fill(m)));
+      // Two at a time: each process loads the OpenTelemetry SDK, and a crowd of them starves a small host.
+      const pending = [...sup.managed.values()];
+      const worker = async () => {
+        for (let m = pending.shift(); m; m = pending.shift()) await sup.fill(m);
+      };
+      await Promise.all([worker(), worker()]);
     } catch (err) {
       await sup.stop();
       throw err;
