@@ -24,6 +24,8 @@ export interface HandlerDeps {
   telemetry: ServiceTelemetry;
   flags: () => Record<string, boolean>;
   cache: Map<string, number>;
+  /** Median event-loop delay over the last few seconds, in milliseconds. */
+  loopDelayP50Ms: () => number;
 }
 
 class Failure extends Error {
@@ -97,7 +99,9 @@ function answer(res: Http.ServerResponse, status: number, body: unknown): void {
 /** Handles one request (never throws: every failure is answered). */
 export async function handleRequest(deps: HandlerDeps, req: Http.IncomingMessage, res: Http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://demo');
-  if (url.pathname === '/healthz') return answer(res, 200, { ok: true, version: deps.cfg.version, pid: process.pid });
+  if (url.pathname === '/healthz') {
+    return answer(res, 200, { ok: true, version: deps.cfg.version, pid: process.pid, eventLoopDelayP50Ms: deps.loopDelayP50Ms() });
+  }
   const route = deps.cfg.spec.routes.find((r) => r.method === req.method && r.path === url.pathname);
   req.resume();
   if (!route) return answer(res, 404, { error: `no route ${req.method} ${url.pathname} on ${deps.cfg.spec.name}` });

@@ -4,6 +4,7 @@
  * talks to it over IPC (see protocol.ts). It exits when the supervisor goes.
  */
 import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EffectState, runProcessEffects } from './process-effects.ts';
 import type { FromProcess, ServiceProcessConfig, ToProcess } from './protocol.ts';
 import { handleRequest } from './request-handler.ts';
@@ -29,7 +30,14 @@ async function main(): Promise<void> {
   const cache = new Map<string, number>();
   const pool = new SlotPool(cfg.spec.concurrency, cfg.spec.queueLimit, POOL_WAIT_MS);
   const work = new WorkQueue(cfg.capacityRps, MAX_BACKLOG_MS);
-  const deps = { http, cfg, effects, pool, work, telemetry, flags: () => flags, cache };
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  let loopP50 = 0;
+  setInterval(() => {
+    loopP50 = loop.percentile(50) / 1e6;
+    loop.reset();
+  }, 3_000).unref();
+  const deps = { http, cfg, effects, pool, work, telemetry, flags: () => flags, cache, loopDelayP50Ms: () => loopP50 };
   const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
     void handleRequest(deps, req, res);
   });
