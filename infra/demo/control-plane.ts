@@ -40,12 +40,21 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
     );
     return run;
   };
+  // Operations take seconds (new processes start); like a deployment API they are
+  // accepted at once (202) and carried out in order, unless the caller asks ?wait=true.
+  const perform = async (name: string, wait: boolean, reply: FastifyReply, op: string, fn: () => Promise<unknown>) => {
+    const run = serial(name, fn);
+    if (wait) return run;
+    // serial() already logs a failure to the ground-truth log; this only keeps it from being unhandled.
+    run.catch((err: Error) => err);
+    return reply.code(202).send({ accepted: true, service: name, operation: op });
+  };
   const known = (name: string, reply: FastifyReply) => {
     if (sup.names().includes(name)) return true;
     void fail(reply, 404, 'ZEROOPS_DEMO_UNKNOWN_SERVICE', `no demo service "${name}"; known: ${sup.names().join(', ')}`);
     return false;
   };
-  type Named = { Params: { name: string } };
+  type Named = { Params: { name: string }; Querystring: { wait?: string } };
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/services', async () => ({ services: sup.status(), flags: sup.getFlags() }));
@@ -56,7 +65,7 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
   app.post<Named>('/services/:name/restart', async (req, reply) => {
     const name = req.params.name;
     if (!known(name, reply)) return;
-    return serial(name, async () => {
+    return perform(name, req.query.wait === 'true', reply, 'restart', async () => {
       const fixed = book.fixedBy(name, 'restart');
       await sup.restart(name);
       log({ event: 'operation', op: 'restart', service: name, fixed: fixed.map((f) => f.id) });
@@ -71,7 +80,7 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_REPLICAS) {
       return fail(reply, 400, 'ZEROOPS_DEMO_BAD_REQUEST', `body.replicas must be an integer from 1 to ${MAX_REPLICAS}`);
     }
-    return serial(name, async () => {
+    return perform(name, req.query.wait === 'true', reply, 'scale', async () => {
       await sup.scale(name, n);
       const fixed = book.fixedBy(name, 'scale', n);
       log({ event: 'operation', op: 'scale', service: name, replicas: n, fixed: fixed.map((f) => f.id) });
@@ -82,7 +91,11 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
   app.post<Named>('/services/:name/rollback', async (req, reply) => {
     const name = req.params.name;
     if (!known(name, reply)) return;
-    return serial(name, async () => {
+    if (sup.status(name)[0]?.previousVersions.length === 0) {
+      log({ event: 'operation', op: 'rollback', service: name, result: 'nothing to roll back' });
+      return fail(reply, 409, 'ZEROOPS_DEMO_NO_PREVIOUS_VERSION', `${name} runs its first version; there is nothing to roll back to`);
+    }
+    return perform(name, req.query.wait === 'true', reply, 'rollback', async () => {
       if (!(await sup.rollback(name))) {
         log({ event: 'operation', op: 'rollback', service: name, result: 'nothing to roll back' });
         return fail(reply, 409, 'ZEROOPS_DEMO_NO_PREVIOUS_VERSION', `${name} runs its first version; there is nothing to roll back to`);
@@ -100,7 +113,7 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
     if (typeof version !== 'string' || !/^[0-9A-Za-z.+-]{1,40}$/.test(version)) {
       return fail(reply, 400, 'ZEROOPS_DEMO_BAD_REQUEST', 'body.version must be a version string like 1.4.3');
     }
-    return serial(name, async () => {
+    return perform(name, req.query.wait === 'true', reply, 'deploy', async () => {
       await sup.deploy(name, version, 0);
       log({ event: 'operation', op: 'deploy', service: name, version });
       return sup.status(name)[0];

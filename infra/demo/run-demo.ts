@@ -22,6 +22,7 @@ function options(args: string[]) {
       services: { type: 'string', default: '' },
       'control-port': { type: 'string', default: String(DEFAULT_CONTROL_PORT) },
       'service-port': { type: 'string', default: String(DEFAULT_SERVICE_BASE_PORT) },
+      'warmup-minutes': { type: 'string', default: '5' },
     },
   });
   const num = (name: string, v: string) => {
@@ -35,6 +36,7 @@ function options(args: string[]) {
     services: values.services ? values.services.split(',').map((s) => s.trim()) : [],
     controlPort: num('control-port', values['control-port']),
     servicePort: num('service-port', values['service-port']),
+    warmupMinutes: num('warmup-minutes', values['warmup-minutes']),
   };
 }
 
@@ -63,8 +65,14 @@ export async function runDemo(args: string[]): Promise<void> {
     throw err;
   });
   const token = config.apiTokens.find((t) => t.startsWith('admin:') || t.startsWith('operator:'))?.split(':')[1];
-  const applied = await applyDemoPlaybooks(api, demo.controlUrl, token);
-  const names = [...applied.created, ...applied.updated, ...applied.unchanged];
+  const applyAt = new Date(Date.now() + opts.warmupMinutes * 60_000);
+  // Start-up itself (cold processes, an untrained detector) looks anomalous: playbooks come in after the warm-up.
+  const apply = () =>
+    applyDemoPlaybooks(api, demo.controlUrl, token).then(
+      (r) => process.stdout.write(`playbooks applied: ${[...r.created, ...r.updated, ...r.unchanged].join(', ')}; inject faults now\n`),
+      (err: unknown) => process.stderr.write(`zeroops demo: ${describeError(err)}\n`),
+    );
+  const warmup = setTimeout(apply, opts.warmupMinutes * 60_000);
   process.stdout.write(
     [
       '',
@@ -74,10 +82,10 @@ export async function runDemo(args: string[]): Promise<void> {
       `  control plane   ${demo.controlUrl}   GET /services  GET /faults  GET /notifications (escalations)`,
       `  shop frontend   ${demo.supervisor.url(demo.supervisor.names()[0] as string)}`,
       `  ground truth    ${demo.groundTruthPath}`,
-      `  playbooks       ${names.join(', ')}`,
+      `  playbooks       infra/demo/playbooks/*.yaml, applied at ${applyAt.toISOString().slice(11, 19)} UTC (after ${opts.warmupMinutes} min of warm-up)`,
       `  load            ${opts.rps} req/s at the frontend on average, one simulated day every ${opts.dayMinutes} min`,
       '',
-      'The detector scores a service after about a minute of its traffic; give it 5 minutes to learn, then try:',
+      'Once the playbooks are applied, try:',
       '  npx zeroops demo services',
       '  npx zeroops demo fault checkout bad-deploy --duration 300',
       '  npx zeroops demo clear',
@@ -89,6 +97,7 @@ export async function runDemo(args: string[]): Promise<void> {
   const stop = (sig: NodeJS.Signals) => {
     if (++signals > 1) process.exit(1);
     logger.warn({ sig }, 'stopping the demo');
+    clearTimeout(warmup);
     Promise.allSettled([demo.stop()])
       .then(() => rt.stop())
       .then(

@@ -93,11 +93,11 @@ describe('demo control plane: operations and faults on real processes', () => {
     expect((await status('cart')).version).toBe(BAD_VERSION);
     expect(JSON.parse((await hit('cart', '/healthz')).text).version).toBe(BAD_VERSION);
     expect((await hit('gateway', '/cart')).status).toBeGreaterThanOrEqual(500);
-    expect((await op('POST', '/services/cart/rollback')).status).toBe(200);
+    expect((await op('POST', '/services/cart/rollback?wait=true')).status).toBe(200);
     expect(JSON.parse((await hit('cart', '/healthz')).text).version).toBe(BASE_VERSION);
     expect((await hit('gateway', '/cart')).status).toBe(200);
     expect(await record(f.id)).toMatchObject({ state: 'ended', endedBy: 'fix:rollback' });
-    const again = await op('POST', '/services/cart/rollback');
+    const again = await op('POST', '/services/cart/rollback?wait=true');
     expect(again.status).toBe(409);
   }, 120_000);
 
@@ -133,7 +133,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     const f = await fault('cart', 'pool-exhaustion', 50);
     await eventually('cart to refuse for lack of connections', async () => (await hit('cart', '/items')).status === 503, 30_000, 500);
     const before = await pids('cart');
-    expect((await op('POST', '/services/cart/restart')).status).toBe(200);
+    expect((await op('POST', '/services/cart/restart?wait=true')).status).toBe(200);
     const after = await pids('cart');
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(before[0]);
@@ -154,7 +154,7 @@ describe('demo control plane: operations and faults on real processes', () => {
       500,
     );
     const n = replicasNeeded(4);
-    expect((await op('POST', '/services/sessions-db/scale', { replicas: n })).status).toBe(200);
+    expect((await op('POST', '/services/sessions-db/scale?wait=true', { replicas: n })).status).toBe(200);
     expect(await record(f.id)).toMatchObject({ state: 'ended', endedBy: 'fix:scale' });
     const s = await status('sessions-db');
     expect(s.replicas).toHaveLength(n);
@@ -166,7 +166,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     expect(await flood(Math.min(12, 4 * n))).toBe(0);
     const after = demo.supervisor.forwarded('sessions-db');
     for (const r of s.replicas) expect((after[r.port as number] ?? 0) - (counts[r.port as number] ?? 0)).toBeGreaterThan(0);
-    expect((await op('POST', '/services/sessions-db/scale', { replicas: 1 })).status).toBe(200);
+    expect((await op('POST', '/services/sessions-db/scale?wait=true', { replicas: 1 })).status).toBe(200);
     expect(await pids('sessions-db')).toHaveLength(1);
   }, 180_000);
 
@@ -175,7 +175,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     const delay = async () => JSON.parse((await hit('cart', '/healthz')).text).eventLoopDelayP50Ms as number;
     // The loop spins 90 ms of every 100: a timer waits for the spin to end.
     await eventually('event-loop delay of cart >= 40 ms', async () => (await delay()) >= 40, 60_000, 1_000);
-    expect((await op('POST', '/services/cart/restart')).status).toBe(200);
+    expect((await op('POST', '/services/cart/restart?wait=true')).status).toBe(200);
     expect(await record(f.id)).toMatchObject({ state: 'ended', endedBy: 'fix:restart' });
   }, 120_000);
 
@@ -194,7 +194,10 @@ describe('demo control plane: operations and faults on real processes', () => {
     const before = (await status('cart')).crashes;
     await eventually('cart to die of its leak', async () => (await status('cart')).crashes > before, 90_000, 500);
     expect((await record(f.id)).state).toBe('active');
-    expect((await op('POST', '/services/cart/restart')).status).toBe(200);
-    expect(await record(f.id)).toMatchObject({ state: 'ended', endedBy: 'fix:restart' });
+    // Without ?wait the operation is accepted at once and carried out in the background.
+    const oldPids = await pids('cart');
+    expect((await op('POST', '/services/cart/restart')).status).toBe(202);
+    await eventually('the restart to end the leak', async () => (await record(f.id)).endedBy === 'fix:restart', 90_000, 500);
+    await eventually('a new cart process', async () => (await pids('cart')).some((p) => p !== undefined && !oldPids.includes(p)), 90_000, 500);
   }, 200_000);
 });
