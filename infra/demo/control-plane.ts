@@ -98,6 +98,8 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
     return perform(name, req.query.wait === 'true', reply, 'rollback', async () => {
       if (!(await sup.rollback(name))) {
         log({ event: 'operation', op: 'rollback', service: name, result: 'nothing to roll back' });
+        // An accepted (202) rollback has answered already; the log says what happened.
+        if (reply.sent) return;
         return fail(reply, 409, 'ZEROOPS_DEMO_NO_PREVIOUS_VERSION', `${name} runs its first version; there is nothing to roll back to`);
       }
       const fixed = book.fixedBy(name, 'rollback');

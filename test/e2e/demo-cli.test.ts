@@ -46,7 +46,7 @@ describe('zeroops demo (CLI) and the demo playbooks', () => {
     expect(cleared.code, cleared.err).toBe(0);
     expect(cleared.out).toContain('cleared f1-sessions-db-errors');
     expect((await fetch(`${demo.supervisor.url('sessions-db')}/get`)).status).toBe(200);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses an unknown kind with the list of kinds, and says when no control plane answers', async () => {
     const bad = await runCli(['fault', 'sessions-db', 'meltdown'], dataDir);
@@ -55,7 +55,7 @@ describe('zeroops demo (CLI) and the demo playbooks', () => {
     const none = await runCli(['services', '--url', 'http://127.0.0.1:1'], dataDir);
     expect(none.code).toBe(1);
     expect(none.err).toContain('no demo control plane answers at http://127.0.0.1:1');
-  }, 60_000);
+  }, 300_000);
 
   it('the demo playbooks pass validation and are applied through the bundle apply, pointing at this control plane', async () => {
     const api = rt.addresses.api as string;

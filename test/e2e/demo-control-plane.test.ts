@@ -85,7 +85,7 @@ describe('demo control plane: operations and faults on real processes', () => {
       90_000,
       1_000,
     );
-  }, 120_000);
+  }, 300_000);
 
   it('bad-deploy runs another version whose bug fails requests; rollback runs the older version and is recorded as the fix', async () => {
     const f = await fault('cart', 'bad-deploy', 1);
@@ -99,7 +99,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     expect(await record(f.id)).toMatchObject({ state: 'ended', endedBy: 'fix:rollback' });
     const again = await op('POST', '/services/cart/rollback?wait=true');
     expect(again.status).toBe(409);
-  }, 120_000);
+  }, 300_000);
 
   it('errors: the service answers 500 and its callers see 5xx until the fault is cleared', async () => {
     const f = await fault('sessions-db', 'errors', 1);
@@ -109,7 +109,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     await op('DELETE', '/faults?service=sessions-db');
     expect((await hit('gateway', '/cart')).status).toBe(200);
     expect((await record(f.id)).endedBy).toBe('cleared');
-  }, 60_000);
+  }, 120_000);
 
   it('latency: the handler answers at least the added delay later', async () => {
     await fault('sessions-db', 'latency', 1500);
@@ -139,7 +139,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     expect(after[0]).not.toBe(before[0]);
     expect(await record(f.id)).toMatchObject({ state: 'ended', endedBy: 'fix:restart' });
     expect((await hit('cart', '/items')).status).toBe(200);
-  }, 120_000);
+  }, 300_000);
 
   it('traffic-surge sends extra load straight to the service; one replica cannot take it, enough replicas can and count as the fix', async () => {
     const flood = async (n: number) => (await Promise.all(Array.from({ length: n }, () => hit('sessions-db', '/get')))).filter((r) => r.status === 503).length;
@@ -168,7 +168,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     for (const r of s.replicas) expect((after[r.port as number] ?? 0) - (counts[r.port as number] ?? 0)).toBeGreaterThan(0);
     expect((await op('POST', '/services/sessions-db/scale?wait=true', { replicas: 1 })).status).toBe(200);
     expect(await pids('sessions-db')).toHaveLength(1);
-  }, 180_000);
+  }, 300_000);
 
   it('cpu-hog: a runaway loop holds the event loop until a restart ends it', async () => {
     const f = await fault('cart', 'cpu-hog', 0.9);
@@ -177,7 +177,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     await eventually('event-loop delay of cart >= 40 ms', async () => (await delay()) >= 40, 60_000, 1_000);
     expect((await op('POST', '/services/cart/restart?wait=true')).status).toBe(200);
     expect(await record(f.id)).toMatchObject({ state: 'ended', endedBy: 'fix:restart' });
-  }, 120_000);
+  }, 300_000);
 
   it('crash-loop: each replica exits soon after start and the supervisor brings it back; clearing ends the loop', async () => {
     const before = (await status('sessions-db')).crashes;
@@ -187,7 +187,7 @@ describe('demo control plane: operations and faults on real processes', () => {
     await eventually('sessions-db serving again', async () => (await hit('sessions-db', '/get')).status === 200, 90_000, 500);
     const log = readFileSync(demo.groundTruthPath, 'utf8');
     expect(log).toContain('"event":"replica.crashed","service":"sessions-db"');
-  }, 200_000);
+  }, 300_000);
 
   it('memory-leak: the heap grows until the process dies; only a restart ends it', async () => {
     const f = await fault('cart', 'memory-leak', 100);
@@ -199,5 +199,5 @@ describe('demo control plane: operations and faults on real processes', () => {
     expect((await op('POST', '/services/cart/restart')).status).toBe(202);
     await eventually('the restart to end the leak', async () => (await record(f.id)).endedBy === 'fix:restart', 90_000, 500);
     await eventually('a new cart process', async () => (await pids('cart')).some((p) => p !== undefined && !oldPids.includes(p)), 90_000, 500);
-  }, 200_000);
+  }, 300_000);
 });
