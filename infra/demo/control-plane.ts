@@ -25,11 +25,28 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
   return reply.code(status).send({ error: { code, message } });
 }
 
+type Named = { Params: { name: string }; Querystring: { wait?: string } };
+type Notification = { receivedAt: string; body: unknown };
+
+/** What the route groups share. */
+interface RouteContext {
+  app: FastifyInstance;
+  sup: Supervisor;
+  book: FaultBook;
+  log: ControlPlaneDeps['log'];
+  /** Runs `fn` after the service's earlier operations. */
+  serial: <T>(service: string, fn: () => Promise<T>) => Promise<T>;
+  /** Runs an operation: answers 202 at once, or its result with `wait`. */
+  perform: (name: string, wait: boolean, reply: FastifyReply, op: string, fn: () => Promise<unknown>) => Promise<unknown>;
+  /** True when the service exists; else answers 404. */
+  known: (name: string, reply: FastifyReply) => boolean;
+}
+
 /** Builds the control plane's HTTP app (not yet listening). */
 export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
   const app = Fastify({ logger: false });
   const { supervisor: sup, book, log } = deps;
-  const notifications: Array<{ receivedAt: string; body: unknown }> = [];
+  const notifications: Notification[] = [];
   // One operation per service at a time, in arrival order.
   const queues = new Map<string, Promise<unknown>>();
   const serial = <T>(service: string, fn: () => Promise<T>): Promise<T> => {
@@ -54,14 +71,34 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
     void fail(reply, 404, 'ZEROOPS_DEMO_UNKNOWN_SERVICE', `no demo service "${name}"; known: ${sup.names().join(', ')}`);
     return false;
   };
-  type Named = { Params: { name: string }; Querystring: { wait?: string } };
+  const ctx: RouteContext = { app, sup, book, log, serial, perform, known };
+  serviceInfoRoutes(ctx, notifications, deps.load);
+  operationRoutes(ctx);
+  flagAndFaultRoutes(ctx);
+  return app;
+}
 
+/** Health, service status, the webhook receiver and load statistics. */
+function serviceInfoRoutes(ctx: RouteContext, notifications: Notification[], load: LoadGenerator | undefined): void {
+  const { app, sup, book, log, known } = ctx;
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/services', async () => ({ services: sup.status(), flags: sup.getFlags() }));
   app.get<Named>('/services/:name', async (req, reply) => {
     if (known(req.params.name, reply)) return { ...sup.status(req.params.name)[0], faults: book.active(req.params.name) };
   });
 
+  app.post('/notifications', async (req) => {
+    notifications.push({ receivedAt: new Date().toISOString(), body: req.body });
+    log({ event: 'notification', body: req.body });
+    return { ok: true };
+  });
+  app.get('/notifications', async () => ({ notifications }));
+  app.get('/load', async () => ({ load: load?.stats() ?? null }));
+}
+
+/** restart, scale, rollback, deploy, cache clear. */
+function operationRoutes(ctx: RouteContext): void {
+  const { app, sup, book, log, perform, known } = ctx;
   app.post<Named>('/services/:name/restart', async (req, reply) => {
     const name = req.params.name;
     if (!known(name, reply)) return;
@@ -129,7 +166,11 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
     log({ event: 'operation', op: 'cache-clear', service: name });
     return { service: name, replicasCleared: replicas };
   });
+}
 
+/** Feature flags and fault injection. */
+function flagAndFaultRoutes(ctx: RouteContext): void {
+  const { app, sup, book, log, serial } = ctx;
   app.get('/flags', async () => ({ flags: sup.getFlags() }));
   app.post<{ Params: { flag: string }; Body: { enabled?: unknown } }>('/flags/:flag', async (req, reply) => {
     const flags = sup.getFlags();
@@ -164,13 +205,4 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
     const ended = await book.clear(req.query.service || undefined);
     return { cleared: ended.map((f) => f.id) };
   });
-
-  app.post('/notifications', async (req) => {
-    notifications.push({ receivedAt: new Date().toISOString(), body: req.body });
-    log({ event: 'notification', body: req.body });
-    return { ok: true };
-  });
-  app.get('/notifications', async () => ({ notifications }));
-  app.get('/load', async () => ({ load: deps.load?.stats() ?? null }));
-  return app;
 }
