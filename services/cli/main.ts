@@ -18,6 +18,9 @@ Commands:
                         score CSV series (timestamp,value) with the anomaly model
                         (zeroops detect --help for the output and options)
   settings [--markdown] list every setting with its default
+  demo run|services|fault|clear
+                        the proving ground: run it (make demo), list its services,
+                        inject or clear faults (zeroops demo help)
   help                  this text
 
 Embedded mode (default): in-process bus, PGlite in ZEROOPS_DATA_DIR.
@@ -133,6 +136,10 @@ async function main(argv: string[]): Promise<void> {
       return runDetectCommand(rest);
     case 'settings':
       return printSettings(rest);
+    case 'demo': {
+      const { runDemoCommand } = await import('./demo-command.ts');
+      return runDemoCommand(rest);
+    }
     case undefined:
     case 'help':
     case '--help':
