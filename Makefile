@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.zeroops-installed
 
 .PHONY: help install run build test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos chromium clean
+        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos demo chromium clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -24,6 +24,9 @@ test: install ## the whole suite against a real Kafka broker and a real Postgres
 
 test-unit: install ## unit tests only (no Kafka, no Postgres)
 	npx vitest run services models
+
+demo: install ## zeroops (embedded) + the demo shop, its load and playbooks; prints where to look (Ctrl-C stops)
+	ZEROOPS_HTTP_ALLOWLIST=$${ZEROOPS_HTTP_ALLOWLIST:-127.0.0.1} node bin/zeroops.js demo run
 
 typecheck: install ## tsc --noEmit
 	npx tsc --noEmit -p tsconfig.json

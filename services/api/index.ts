@@ -8,6 +8,7 @@ import type { ApiDeps, RouteModule } from './deps.ts';
 export { type ApiApp, buildApiApp } from './app.ts';
 export { ACCESS_LEVELS, type Access, declaredRoutes, type RouteAccess } from './auth.ts';
 export type { ApiDeps, Readiness, RouteModule } from './deps.ts';
+export { type HealthServer, startHealthServer } from './health-server.ts';
 
 /** The API as a component: builds the app and listens on `config.host:config.apiPort` (HTTPS when config.tlsCertFile is set). */
 export function createApiServer(deps: ApiDeps, config: Config, extra: RouteModule[] = []): Component & { address(): string; app(): ApiApp } {

@@ -18,6 +18,9 @@ Commands:
                         score CSV series (timestamp,value) with the anomaly model
                         (zeroops detect --help for the output and options)
   settings [--markdown] list every setting with its default
+  demo run|services|fault|clear
+                        the proving ground: run it (make demo), list its services,
+                        inject or clear faults (zeroops demo help)
   help                  this text
 
 Embedded mode (default): in-process bus, PGlite in ZEROOPS_DATA_DIR.
@@ -43,6 +46,7 @@ async function runServices(which: readonly ServiceName[]): Promise<void> {
     rt.addresses.otlpGrpc && `OTLP gRPC  ${rt.addresses.otlpGrpc}`,
     rt.addresses.otlpHttp && `OTLP HTTP  ${rt.addresses.otlpHttp}`,
     rt.addresses.api && `API        ${rt.addresses.api}  (health: ${rt.addresses.api}/readyz)`,
+    rt.addresses.health && `Health     ${rt.addresses.health}/healthz ${rt.addresses.health}/readyz`,
   ].filter(Boolean);
   process.stdout.write(`zeroops ${which.join(', ')} running (${mode}: bus ${rt.bus.kind}, store ${rt.store.kind})\n${lines.join('\n')}\n`);
   let signals = 0;
@@ -132,6 +136,10 @@ async function main(argv: string[]): Promise<void> {
       return runDetectCommand(rest);
     case 'settings':
       return printSettings(rest);
+    case 'demo': {
+      const { runDemoCommand } = await import('./demo-command.ts');
+      return runDemoCommand(rest);
+    }
     case undefined:
     case 'help':
     case '--help':

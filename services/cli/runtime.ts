@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { createApiServer } from '../api/index.ts';
+import { createApiServer, type HealthServer, startHealthServer } from '../api/index.ts';
 import { createTokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { createBus, ensureCatalogTopics } from '../bus/index.ts';
@@ -31,7 +31,7 @@ export interface Runtime {
   /** Serving once every component started; draining from the first moment of {@link Runtime.stop}. */
   readiness: ProcessReadiness;
   /** Base URLs of what listens (`api`, `otlpHttp`, `otlpGrpc`), for the services that run. */
-  addresses: Partial<Record<'api' | 'otlpHttp' | 'otlpGrpc', string>>;
+  addresses: Partial<Record<'api' | 'otlpHttp' | 'otlpGrpc' | 'health', string>>;
   /** Stops intake, drains, commits, closes pools (idempotent). */
   stop(): Promise<void>;
 }
@@ -137,15 +137,20 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   if (api) components.push(createRetentionJob(base, config));
   if (api) components.push(api);
   if (collector) components.push(collector);
+  // A process without the API may still be probed: /healthz and /readyz on their own port, from before the components start.
+  let health: HealthServer | undefined;
   try {
+    if (!api && config.healthPort >= 0) health = await startHealthServer({ bus, store: s, readiness, logger }, config.host, config.healthPort);
     await tokens.start();
     await startAll(components);
   } catch (err) {
+    await health?.stop().catch(() => undefined);
     await bus.close().catch(() => undefined);
     await s.close().catch(() => undefined);
     throw err;
   }
   if (api) addresses.api = api.address();
+  if (health) addresses.health = health.address();
   if (collector) {
     addresses.otlpHttp = collector.httpAddress();
     addresses.otlpGrpc = collector.grpcAddress();
@@ -177,6 +182,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
       tokens.stop();
       await boundedStep(bus.close(), (deadline - Date.now()) / 2, 'closing the bus', logger);
       await boundedStep(s.close(), deadline - Date.now(), 'closing the store', logger);
+      await health?.stop();
     })();
     return stopping;
   };

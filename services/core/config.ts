@@ -51,6 +51,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'ZEROOPS_OTLP_HTTP_PORT', key: 'otlpHttpPort', schema: Port, default: 4318, description: 'OTLP/HTTP port (0 picks a free port).' },
   { env: 'ZEROOPS_API_PORT', key: 'apiPort', schema: Port, default: 8080, description: 'REST API, web UI and health port (0 picks a free port).' },
   {
+    env: 'ZEROOPS_HEALTH_PORT',
+    key: 'healthPort',
+    schema: Type.Integer({ minimum: -1, maximum: 65535 }),
+    default: -1,
+    description:
+      'Port of /healthz and /readyz for a process that runs no API (`zeroops collector`, `detector` or `executor` alone), e.g. for Kubernetes probes; -1 serves none, 0 picks a free port. A process with the API serves them on ZEROOPS_API_PORT.',
+  },
+  {
     env: 'KAFKA_BROKERS',
     key: 'kafkaBrokers',
     schema: StrList,
@@ -330,6 +338,7 @@ export interface Config extends StoreConfig {
   otlpGrpcPort: number;
   otlpHttpPort: number;
   apiPort: number;
+  healthPort: number;
   kafkaBrokers: string[];
   kafkaClientId: string;
   topicPrefix: string;

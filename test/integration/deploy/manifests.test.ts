@@ -81,8 +81,11 @@ describe('infra/kubernetes', () => {
       expect(spec.replicas, d.metadata.name).toBeGreaterThanOrEqual(2);
       expect(c.readinessProbe.httpGet.path).toBe('/readyz');
       expect(c.livenessProbe.httpGet.path).toBe('/healthz');
-      const apiPort = c.ports.find((p) => p.name === c.readinessProbe.httpGet.port);
-      expect(apiPort?.containerPort, `${d.metadata.name}: probe port`).toBe(Number(podEnv.ZEROOPS_API_PORT));
+      // The api serves the probes on its own port; the other processes on ZEROOPS_HEALTH_PORT.
+      const probePort = c.ports.find((p) => p.name === c.readinessProbe.httpGet.port);
+      const served = c.args[0] === 'api' ? podEnv.ZEROOPS_API_PORT : podEnv.ZEROOPS_HEALTH_PORT;
+      expect(served, `${d.metadata.name}: the setting that serves its probes`).toBeDefined();
+      expect(probePort?.containerPort, `${d.metadata.name}: probe port`).toBe(Number(served));
       expect(c.resources.requests.cpu).toBeTruthy();
       expect(c.resources.requests.memory).toBeTruthy();
       expect(c.envFrom.map((e) => e.configMapRef?.name ?? e.secretRef?.name)).toEqual(['zeroops-settings', 'zeroops-secrets']);

@@ -1,0 +1,36 @@
+/**
+ * The demo's playbooks (infra/demo/playbooks/*.yaml) as one bundle, applied
+ * through the API's bundle apply like playbooks kept in git.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const DIR = fileURLToPath(new URL('./playbooks/', import.meta.url));
+/** The control-plane address written in the YAML files (the default port). */
+export const PLAYBOOK_CONTROL_URL = 'http://127.0.0.1:7070';
+
+/** The playbooks as YAML documents separated by `---`, with the control plane at `controlUrl`. */
+export function demoPlaybookBundle(controlUrl: string): string {
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  return files.map((f) => readFileSync(`${DIR}${f}`, 'utf8').replaceAll(PLAYBOOK_CONTROL_URL, controlUrl.replace(/\/$/, ''))).join('\n---\n');
+}
+
+/** What the API's bundle apply answered. */
+export interface ApplyResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  deleted: string[];
+}
+
+/** Applies the bundle through `POST {apiUrl}/api/v1/playbooks/apply`; throws with the API's message on refusal. */
+export async function applyDemoPlaybooks(apiUrl: string, controlUrl: string, token?: string): Promise<ApplyResult> {
+  const headers: Record<string, string> = { 'content-type': 'application/yaml' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${apiUrl}/api/v1/playbooks/apply`, { method: 'POST', headers, body: demoPlaybookBundle(controlUrl) });
+  const body = (await res.json()) as ApplyResult & { error?: { message: string; details?: unknown } };
+  if (!res.ok) throw new Error(`applying the demo playbooks failed (${res.status}): ${body.error?.message} ${JSON.stringify(body.error?.details ?? [])}`);
+  return body;
+}

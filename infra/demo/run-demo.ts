@@ -1,0 +1,113 @@
+/**
+ * `zeroops demo run` (what `make demo` starts): zeroops in embedded mode on
+ * its default ports, the demo shop exporting to it, the load generator and
+ * the demo playbooks, in one command; prints where to look and stops
+ * everything on Ctrl-C.
+ */
+import { parseArgs } from 'node:util';
+import { SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
+import { loadConfig } from '../../services/core/config.ts';
+import { describeError } from '../../services/core/errors.ts';
+import { createLogger } from '../../services/core/logger.ts';
+import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT } from './addresses.ts';
+import { startDemo } from './demo-system.ts';
+import { applyDemoPlaybooks } from './playbook-bundle.ts';
+
+function options(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rps: { type: 'string', default: '12' },
+      'day-minutes': { type: 'string', default: '60' },
+      services: { type: 'string', default: '' },
+      'control-port': { type: 'string', default: String(DEFAULT_CONTROL_PORT) },
+      'service-port': { type: 'string', default: String(DEFAULT_SERVICE_BASE_PORT) },
+      'warmup-minutes': { type: 'string', default: '5' },
+    },
+  });
+  const num = (name: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got "${v}"`);
+    return n;
+  };
+  return {
+    rps: num('rps', values.rps),
+    dayMinutes: num('day-minutes', values['day-minutes']),
+    services: values.services ? values.services.split(',').map((s) => s.trim()) : [],
+    controlPort: num('control-port', values['control-port']),
+    servicePort: num('service-port', values['service-port']),
+    warmupMinutes: num('warmup-minutes', values['warmup-minutes']),
+  };
+}
+
+/** Runs the demo until SIGINT/SIGTERM. */
+export async function runDemo(args: string[]): Promise<void> {
+  const opts = options(args);
+  const base = loadConfig();
+  // The playbooks' http steps call the control plane on loopback.
+  const config = loadConfig(undefined, { httpAllowlist: [...new Set([...base.httpAllowlist, '127.0.0.1'])] });
+  const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  process.stdout.write('starting zeroops (embedded) ...\n');
+  const rt = await startRuntime(config, logger, SERVICE_NAMES);
+  const api = rt.addresses.api as string;
+  const otlp = rt.addresses.otlpHttp as string;
+  process.stdout.write(`starting the demo shop (${opts.services.length || 'all'} services; a few seconds per process) ...\n`);
+  const demo = await startDemo({
+    dataDir: config.dataDir,
+    otlpEndpoint: otlp,
+    services: opts.services,
+    controlPort: opts.controlPort,
+    serviceBasePort: opts.servicePort,
+    rps: opts.rps,
+    dayMinutes: opts.dayMinutes,
+  }).catch(async (err: unknown) => {
+    await rt.stop();
+    throw err;
+  });
+  const token = config.apiTokens.find((t) => t.startsWith('admin:') || t.startsWith('operator:'))?.split(':')[1];
+  const applyAt = new Date(Date.now() + opts.warmupMinutes * 60_000);
+  // Start-up itself (cold processes, an untrained detector) looks anomalous: playbooks come in after the warm-up.
+  const apply = () =>
+    applyDemoPlaybooks(api, demo.controlUrl, token).then(
+      (r) => process.stdout.write(`playbooks applied: ${[...r.created, ...r.updated, ...r.unchanged].join(', ')}; inject faults now\n`),
+      (err: unknown) => process.stderr.write(`zeroops demo: ${describeError(err)}\n`),
+    );
+  const warmup = setTimeout(apply, opts.warmupMinutes * 60_000);
+  process.stdout.write(
+    [
+      '',
+      'zeroops demo running',
+      `  zeroops API     ${api}   anomalies: ${api}/api/v1/anomalies  executions: ${api}/api/v1/executions`,
+      `  OTLP/HTTP       ${otlp}`,
+      `  control plane   ${demo.controlUrl}   GET /services  GET /faults  GET /notifications (escalations)`,
+      `  shop frontend   ${demo.supervisor.url(demo.supervisor.names()[0] as string)}`,
+      `  ground truth    ${demo.groundTruthPath}`,
+      `  playbooks       infra/demo/playbooks/*.yaml, applied at ${applyAt.toISOString().slice(11, 19)} UTC (after ${opts.warmupMinutes} min of warm-up)`,
+      `  load            ${opts.rps} req/s at the frontend on average, one simulated day every ${opts.dayMinutes} min`,
+      '',
+      'Once the playbooks are applied, try:',
+      '  npx zeroops demo services',
+      '  npx zeroops demo fault checkout bad-deploy --duration 300',
+      '  npx zeroops demo clear',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  let signals = 0;
+  const stop = (sig: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(1);
+    logger.warn({ sig }, 'stopping the demo');
+    clearTimeout(warmup);
+    Promise.allSettled([demo.stop()])
+      .then(() => rt.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`zeroops demo: stopping failed: ${describeError(err)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

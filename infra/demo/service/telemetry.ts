@@ -1,0 +1,59 @@
+/**
+ * OpenTelemetry set-up of a demo service: the Node SDK with HTTP and runtime
+ * instrumentation, exporting traces, metrics and logs over OTLP/HTTP
+ * (protobuf) with the stock exporters.
+ */
+import { type Logger, logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ServiceProcessConfig } from './protocol.ts';
+
+/** The process's telemetry: a log emitter and a flush-and-stop. */
+export interface ServiceTelemetry {
+  log(severity: 'info' | 'warn' | 'error' | 'fatal', body: string, attributes?: Record<string, string | number>): void;
+  shutdown(): Promise<void>;
+}
+
+const SEVERITY = { info: SeverityNumber.INFO, warn: SeverityNumber.WARN, error: SeverityNumber.ERROR, fatal: SeverityNumber.FATAL } as const;
+
+/**
+ * Starts the SDK. Must run before `node:http` is first required, so that the
+ * HTTP instrumentation wraps it. With no endpoint, nothing is exported.
+ */
+export function startTelemetry(cfg: ServiceProcessConfig): ServiceTelemetry {
+  if (!cfg.otlpEndpoint) return { log: () => undefined, shutdown: async () => undefined };
+  const base = cfg.otlpEndpoint.replace(/\/$/, '');
+  const resource = resourceFromAttributes({
+    'service.name': cfg.spec.name,
+    'service.version': cfg.version,
+    'service.instance.id': cfg.instanceId,
+    'service.namespace': 'zeroops-demo',
+    'deployment.environment.name': 'demo',
+  });
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }), { scheduledDelayMillis: 1000 })],
+    metricReaders: [
+      new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }), exportIntervalMillis: cfg.metricIntervalMs }),
+    ],
+    logRecordProcessors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${base}/v1/logs` }), scheduledDelayMillis: 1000 })],
+    instrumentations: [new HttpInstrumentation(), new RuntimeNodeInstrumentation({ monitoringPrecision: 1000 })],
+  });
+  sdk.start();
+  const logger: Logger = logs.getLogger('zeroops-demo');
+  return {
+    log(severity, body, attributes) {
+      logger.emit({ severityNumber: SEVERITY[severity], severityText: severity.toUpperCase(), body, attributes });
+    },
+    shutdown: () => sdk.shutdown(),
+  };
+}
