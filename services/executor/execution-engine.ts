@@ -162,10 +162,15 @@ function startHeartbeat(deps: EngineDeps, row: ExecutionRow, ctl: AbortControlle
 }
 
 async function complete(deps: EngineDeps, row: ExecutionRow, f: Finish, kind: string): Promise<void> {
-  const done = await finishExecution(deps.db, row.id, deps.owner, f);
+  // One transaction: whoever sees the execution finished also sees its audit record and who resolved the incident.
+  const done = await deps.db.transaction(async (tx) => {
+    const finished = await finishExecution(tx, row.id, deps.owner, f);
+    if (!finished) return undefined;
+    await appendAudit(tx, 'executor', 'execution.finish', 'execution', row.id, { status: f.status, outcome: f.outcome, reason: f.reason });
+    await recordResolution(tx, finished, f.outcome);
+    return finished;
+  });
   if (!done) return;
-  await appendAudit(deps.db, 'executor', 'execution.finish', 'execution', row.id, { status: f.status, outcome: f.outcome, reason: f.reason });
-  await recordResolution(deps.db, done, f.outcome);
   await deps.publishOutcome(done, kind);
 }
 
