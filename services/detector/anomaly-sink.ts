@@ -1,4 +1,5 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { rankRootCauses, type ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { type AnomalyEvent, encodeAnomaly, type RootCause } from '../bus/messages.ts';
 import { anomalies, executions, incidents, rollups, type Store, services } from '../store/index.ts';
@@ -18,7 +19,13 @@ export interface AnomalySink {
   /** Stores and publishes an anomaly event, creating, updating or closing its incident. */
   emit(event: AnomalyEvent): Promise<void>;
   /** Root-cause candidates: which of `callees` have an open incident, ranked (earlier and stronger first). */
-  rootCauses(service: string, callees: string[], score: number, openedAtMs: number): Promise<RootCause[]>;
+  /**
+   * Ranked root-cause candidates of `target`'s anomaly over the call graph
+   * (`callees`), from this round's evidence (`round`: every service scored
+   * in the same round, whatever order its events are written in) and the
+   * open incidents of every instance (from the store).
+   */
+  rootCauses(target: string, round: ReadonlyMap<string, ServiceEvidence>, callees: (service: string) => readonly string[], windowMs: number): Promise<RootCause[]>;
   /** Records that services were seen now, with their kept resource attributes. */
   touchServices(seen: SeenService[]): Promise<void>;
 }
@@ -48,6 +55,9 @@ function resolvedByOnClose(episodeId: string) {
     'auto' | 'human' | 'self' | null
   >`coalesce(${incidents.resolvedBy}, case when exists (select 1 from ${executions} where ${executions.episodeId} = ${episodeId} and ${executions.status} in ('pending', 'running', 'awaiting_approval')) then null else 'self' end)`;
 }
+
+/** Most open incidents read to rank root causes (more would mean a fleet-wide outage; the newest are not needed to rank). */
+const MAX_OPEN_INCIDENTS_READ = 5000;
 
 /** Postgres' (and PGlite's) limit on bind parameters in one statement. */
 export const MAX_BIND_PARAMETERS = 65_535;
@@ -149,25 +159,20 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
       await deps.bus.publish(deps.anomaliesTopic, [{ key: e.service, value: encodeAnomaly(e), headers: { 'content-type': 'application/x-protobuf' } }]);
     },
 
-    async rootCauses(service, callees, score, openedAtMs) {
-      if (callees.length === 0) return [{ service, score, reason: 'no anomalous dependency: the service itself' }];
+    async rootCauses(target, round, callees, windowMs) {
+      // Open incidents are few (one per service at most); they carry what the other instances know.
       const open = await db
         .select({ service: incidents.service, openedAt: incidents.openedAt, maxScore: incidents.maxScore })
         .from(incidents)
-        .where(and(inArray(incidents.service, callees), eq(incidents.state, 'open')));
-      const ranked = open.map((r) => {
-        const first = r.openedAt.getTime() <= openedAtMs;
-        return {
-          service: r.service,
-          score: Math.min(1, r.maxScore * (first ? 1 : 0.6)),
-          reason: first ? 'downstream dependency anomalous since before this service' : 'downstream dependency anomalous too',
-        };
-      });
-      ranked.sort((a, b) => b.score - a.score);
-      const selfScore = ranked.length > 0 ? score * 0.5 : score;
-      ranked.push({ service, score: selfScore, reason: ranked.length > 0 ? 'the service itself' : 'no anomalous dependency: the service itself' });
-      ranked.sort((a, b) => b.score - a.score);
-      return ranked.slice(0, 5);
+        .where(eq(incidents.state, 'open'))
+        .limit(MAX_OPEN_INCIDENTS_READ);
+      const evidence = new Map<string, ServiceEvidence>();
+      for (const r of open) evidence.set(r.service, { score: r.maxScore, openedAtMs: r.openedAt.getTime() });
+      for (const [service, e] of round) {
+        const stored = evidence.get(service);
+        evidence.set(service, { ...e, openedAtMs: e.openedAtMs ?? stored?.openedAtMs, score: Math.max(e.score, stored?.score ?? 0) });
+      }
+      return rankRootCauses({ target, callees, evidence, windowMs }).map(({ service, score, reason }) => ({ service, score, reason }));
     },
 
     async touchServices(seen) {

@@ -8,6 +8,7 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
+import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
@@ -159,12 +160,28 @@ export function createDetector(
     tracking.noteRefusals(skipped);
   }
 
+  /** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start and error ratio. */
+  function roundEvidence(results: ServiceScore[]): Map<string, ServiceEvidence> {
+    const out = new Map<string, ServiceEvidence>();
+    for (const r of results) {
+      out.set(r.input.service, {
+        score: r.episodeId ? Math.max(r.score, r.peak) : r.score,
+        openedAtMs: r.episodeId ? r.openedAtMs : undefined,
+        serverErrorRatio: r.input.features.error_ratio,
+      });
+    }
+    return out;
+  }
+
   async function emitAll(results: ServiceScore[]): Promise<void> {
+    const round = roundEvidence(results);
+    const roundCallees = new Map(results.map((r) => [r.input.service, r.callees]));
+    const callees = (s: string) => roundCallees.get(s) ?? graph.callees(s, now() - edgeHorizonMs);
     for (const r of results) {
       tel.count('zeroops.detector.windows', { outcome: r.transition });
       if (!r.emit || !r.episodeId) continue;
       try {
-        const rootCauses = await sink.rootCauses(r.input.service, r.callees, r.score, r.openedAtMs);
+        const rootCauses = await sink.rootCauses(r.input.service, round, callees, windowMs);
         const event = anomalyEvent(r, rootCauses, MODEL_VERSION, now(), tracker.attributesOf(r.input.service));
         await sink.emit(event);
         tel.count('zeroops.detector.anomalies', { state: event.episodeState, kind: event.kind });
