@@ -108,6 +108,7 @@ async function main(): Promise<void> {
   const inTopic = await readSpanIds(bus, topics.traces, new Set(load.ledger.acked.keys()));
   const rows = phases.map((p) => summarize(p, load.ledger.acked, inTopic, published, target.received, probes.results, load.ledger.failures));
   printTable(rows);
+  if (fillAnswers.size > 0) process.stdout.write(`budget-filling requests (${(body0Bytes / 1e6).toFixed(1)} MB each, 24 at a time) were answered: ${[...fillAnswers].map(([k, n]) => `${k} x${n}`).join(', ')}\n`);
   const file = join(tmpdir(), 'bench-chaos.json');
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
   process.stdout.write(`\nJSON: ${file}\n`);
@@ -207,13 +208,21 @@ async function waitRecovered(faultMs: number, results: ProbeResult[], firstAt: M
   return undefined;
 }
 
+/** Statuses the budget-filling requests got (shows that the budget was really full). */
+const fillAnswers = new Map<string, number>();
+
+let body0Bytes = 0;
+
 async function fillBudget(c: Member, forMs: number): Promise<void> {
   const body = encodeExportRequest('traces', traceRequest({ itemsPerResource: 20_000, attributesPerItem: 8, seed: 77, servicePrefix: 'chaos-fill' }));
+  body0Bytes = body.length;
   const end = Date.now() + forMs;
   const worker = async () => {
     while (Date.now() < end) {
       const res = await fetch(`${c.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body }).catch(() => undefined);
       await res?.text();
+      const k = String(res?.status ?? 'network error');
+      fillAnswers.set(k, (fillAnswers.get(k) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: 24 }, worker));

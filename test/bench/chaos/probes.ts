@@ -12,7 +12,8 @@ export interface ProbeResult {
 
 /** A status or error a client may retry (OTLP: 429, 502, 503, 504, and connection failures). */
 export function retryable(seen: string): boolean {
-  return /^(429|502|503|504)\b/.test(seen) || /ECONNREFUSED|ECONNRESET|fetch failed|socket|timeout|aborted/i.test(seen);
+  // The exporter's own failures ("retryable status", "timed out") come after it retried such answers itself.
+  return /^(429|502|503|504)\b/.test(seen) || /ECONNREFUSED|ECONNRESET|fetch failed|socket|timeout|timed out|aborted|retryable status/i.test(seen);
 }
 
 let seq = 0;
