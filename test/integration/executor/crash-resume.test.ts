@@ -66,6 +66,8 @@ describe('executor process killed with SIGKILL in the middle of a step (Kafka + 
   }, 180_000);
 
   it('a step that is not safe to repeat is never sent twice: its outcome is unknown and the playbook escalates', async () => {
+    // Only the executor this test kills may take the execution: stop the previous test's.
+    for (const p of h.procs.splice(0)) await p.stop();
     const spec = assertPlaybook(
       {
         name: 'unsafe-step',
