@@ -1,21 +1,15 @@
+import { withDeadline } from '../core/deadline.ts';
 import { describeError } from '../core/errors.ts';
 import type { ProcessReadiness } from '../core/readiness.ts';
 import type { ApiDeps } from './deps.ts';
 
+/** 'ok' when `fn` settles within `timeoutMs`, else what went wrong. */
 async function check(fn: () => Promise<void>, timeoutMs: number): Promise<'ok' | string> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withDeadline(timeoutMs, fn, { onTimeout: () => new Error(`no answer within ${timeoutMs} ms`) });
     return 'ok';
   } catch (err) {
     return describeError(err);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
