@@ -5,11 +5,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController, type RawServerDefault } from 'fastify';
 import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
-import { installAuth } from './auth.ts';
 import type { TlsMaterial } from '../core/index.ts';
+import { assertFiniteQuery, assertPlainData } from '../core/plain-data.ts';
+import { installAuth } from './auth.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
-import { assertFiniteQuery, assertPlainData } from './plain-data.ts';
 import { routeModules } from './routes/index.ts';
 import { installFormats } from './schemas.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertFiniteQuery, assertPlainData, MAX_ARRAY_ITEMS, MAX_BODY_DEPTH } from './plain-data.ts';
+import { assertFiniteQuery, assertPlainData, MAX_ARRAY_ITEMS, MAX_BODY_DEPTH } from '../core/plain-data.ts';
 import { isStorableDateTime } from './schemas.ts';
 
 describe('isStorableDateTime', () => {

@@ -1,13 +1,13 @@
-import { noteHumanNeeded } from './incident-resolution.ts';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { AnomalyEvent } from '../bus/messages.ts';
 import { PermanentError } from '../core/errors.ts';
+import { getVersion } from '../playbooks/index.ts';
 import type { Db, ExecutionRow } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
 import { appendAudit, type DbOrTx, decisionRecord, getExecutionRow } from './execution-repo.ts';
 import { evaluateGuardrails, firstDenial, type GuardrailDecision } from './guardrails.ts';
-import { getVersion } from './playbook-repo.ts';
+import { noteHumanNeeded } from './incident-resolution.ts';
 
 /** Reason prefix of an approval request that expired: `skipped` naming the guardrail that said no, as other skips do. */
 export const APPROVAL_EXPIRED = 'guardrail approval_expired';

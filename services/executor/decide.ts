@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { AnomalyEvent, OutcomeEvent } from '../bus/messages.ts';
+import type { PlaybookVersionRef } from '../playbooks/index.ts';
 import type { Db, ExecutionRow } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
 import { appendAudit, type DbOrTx, findExecution } from './execution-repo.ts';
 import { evaluateGuardrails, firstDenial, type GuardrailDecision, type GuardrailFacts } from './guardrails.ts';
-import type { PlaybookVersionRef } from './matching.ts';
 
 /** What a decision did. */
 export type Decision =

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AnomalyEvent } from '../bus/messages.ts';
+import type { GuardrailsSpec } from '../playbooks/index.ts';
 import type { ExecutionRow } from '../store/index.ts';
 import { executions, incidents } from '../store/index.ts';
 import { ACTING_STATUSES, type DbOrTx } from './execution-repo.ts';
 import type { GuardrailFacts } from './guardrails.ts';
-import type { GuardrailsSpec } from './playbook-schema.ts';
 
 /** Seed of the advisory lock keys of decisions (keeps them apart from other advisory locks, e.g. migrations). */
 const LOCK_NAMESPACE = 'zeroops.executor.decide';

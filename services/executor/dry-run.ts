@@ -1,16 +1,21 @@
 import { eq } from 'drizzle-orm';
 import type { AnomalyEvent } from '../bus/messages.ts';
 import { describeError, PermanentError } from '../core/errors.ts';
+import {
+  type ActionSpec,
+  AddressGuard,
+  CompiledPlaybook,
+  createRedactor,
+  type MatchCheck,
+  type PlaybookCatalog,
+  type StoredPlaybook,
+  type TemplateContext,
+} from '../playbooks/index.ts';
 import type { Db } from '../store/index.ts';
 import { anomalies } from '../store/index.ts';
 import { gatherFacts, verdictFor } from './decide.ts';
 import { evaluateGuardrails, type GuardrailDecision } from './guardrails.ts';
-import { CompiledPlaybook, type MatchCheck, type PlaybookCatalog } from './matching.ts';
-import type { StoredPlaybook } from './playbook-repo.ts';
-import type { ActionSpec } from './playbook-schema.ts';
-import { AddressGuard } from './steps/net-guard.ts';
 import { renderAction } from './steps/render-step.ts';
-import { createRedactor, type TemplateContext } from './template.ts';
 
 /** What a dry-run reports: would the playbook match, be chosen, pass each guardrail, and what would it send. */
 export interface DryRunResult {

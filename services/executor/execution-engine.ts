@@ -1,13 +1,11 @@
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { type ActionSpec, getVersion, MUTATING_STEP_TYPES, type Playbook, type Redactor } from '../playbooks/index.ts';
 import type { Db, ExecutionRow, ExecutionStepRow } from '../store/index.ts';
 import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
 import { recordResolution } from './incident-resolution.ts';
-import { getVersion } from './playbook-repo.ts';
-import { type ActionSpec, MUTATING_STEP_TYPES, type Playbook } from './playbook-schema.ts';
 import { LeaseLostError, type RunContext, runStep } from './step-runner.ts';
 import type { StepActivities, VerifyVerdict } from './steps/index.ts';
-import type { Redactor } from './template.ts';
 
 /** Dependencies of the engine. */
 export interface EngineDeps {

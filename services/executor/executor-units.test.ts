@@ -1,12 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { AddressGuard, createRedactor, parseTemplate, renderTemplate, restrictedKind, type TemplateContext } from '../playbooks/index.ts';
 import { finalState } from './execution-engine.ts';
 import { inFreezeWindow } from './guardrails.ts';
 import { sendRequest } from './steps/http-client.ts';
-import { AddressGuard, restrictedKind } from './steps/net-guard.ts';
 import { verifyVerdict } from './steps/wait-verify-step.ts';
-import { createRedactor, parseTemplate, renderTemplate, type TemplateContext } from './template.ts';
 
 const ctx: TemplateContext = {
   anomaly: { service: 'checkout', attributes: { env: 'prod' } },

@@ -9,17 +9,15 @@ import { withDeadline } from '../core/deadline.ts';
 import { describeError, PermanentError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
+import { AddressGuard, createCatalogCache, createRedactor, type PlaybookCatalog } from '../playbooks/index.ts';
 import type { Store } from '../store/index.ts';
 import { expireApprovals } from './approvals.ts';
 import { decide } from './decide.ts';
 import { decisionRecord, findRunnable, readDeviations, readIncident, releaseLease } from './execution-repo.ts';
 import { forEachKeyInOrder } from './keyed-concurrency.ts';
-import type { PlaybookCatalog } from './matching.ts';
 import { createOutcomeOutbox } from './outcome-outbox.ts';
-import { createCatalogCache } from './playbook-catalog.ts';
 import { createRunRegistry } from './run-registry.ts';
-import { AddressGuard, createStepActivities } from './steps/index.ts';
-import { createRedactor } from './template.ts';
+import { createStepActivities } from './steps/index.ts';
 
 /** Tuning of the executor; every field has a default. */
 export interface ExecutorOptions {

@@ -1,4 +1,4 @@
-import type { FreezeWindow, GuardrailsSpec } from './playbook-schema.ts';
+import type { FreezeWindow, GuardrailsSpec } from '../playbooks/index.ts';
 
 /** Names of the guardrails, as reported in `skipped` outcomes. */
 export type GuardrailName = 'episode_closed' | 'flapping' | 'freeze_window' | 'cooldown' | 'max_runs_per_hour' | 'fleet_budget' | 'max_concurrent';

@@ -1,11 +1,10 @@
 import { withDeadline } from '../core/deadline.ts';
 import { describeError, PermanentError, RetryableError } from '../core/errors.ts';
 import { nextRetry, type RetryPolicy, sleep } from '../core/retry.ts';
+import { type ActionSpec, type Redactor, safeToRepeat, type TemplateContext } from '../playbooks/index.ts';
 import type { Db, ExecutionStepRow } from '../store/index.ts';
 import { appendAudit, type BegunAttempt, beginAttempt, finishStep, largestDeviation, readIncident, type StepIdentity } from './execution-repo.ts';
-import { type ActionSpec, safeToRepeat } from './playbook-schema.ts';
 import type { StepActivities, StepOutput } from './steps/index.ts';
-import type { Redactor, TemplateContext } from './template.ts';
 
 /** Thrown when this worker no longer holds the execution (lease expired and taken, or the execution was cancelled). */
 export class LeaseLostError extends Error {

@@ -3,11 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.ts';
 import { PermanentError } from '../core/errors.ts';
-import type { ActionSpec } from './playbook-schema.ts';
+import { type ActionSpec, AddressGuard, renderArgs, renderUrl, type TemplateContext, urlTemplateShape } from '../playbooks/index.ts';
 import { createStepActivities, type StepRuntime } from './steps/index.ts';
-import { AddressGuard } from './steps/net-guard.ts';
-import type { TemplateContext } from './template.ts';
-import { renderArgs, renderUrl, urlTemplateShape } from './template-contexts.ts';
 
 /** Service names an attacker could put in OTLP resource attributes. */
 const HOSTILE = [

@@ -1,62 +1,29 @@
 import { Type } from '@sinclair/typebox';
-import { parseAllDocuments } from 'yaml';
 import type { AnomalyEvent } from '../../bus/messages.ts';
-import { PermanentError } from '../../core/errors.ts';
+import { completeAnomaly, dryRun, pastAnomaly } from '../../executor/index.ts';
 import {
   ANOMALY_KINDS,
   applyBundle,
   assertPlaybook,
-  completeAnomaly,
   createPlaybook,
   deletePlaybook,
-  dryRun,
   getPlaybook,
   listPlaybooks,
   listVersions,
-  type Playbook,
   PlaybookCatalog,
-  type PlaybookProblem,
   PlaybookSchema,
-  parseDocument as parseYamlOrJson,
-  pastAnomaly,
+  parseBundle,
+  parsePlaybookBody as parseDocument,
   SEVERITIES,
   updatePlaybook,
-  validatePlaybook,
-} from '../../executor/index.ts';
-import type { ApiDeps, RouteModule } from '../deps.ts';
-import { assertPlainData } from '../plain-data.ts';
+  validateBundle,
+} from '../../playbooks/index.ts';
+import type { RouteModule } from '../deps.ts';
 import { bodyCheckedElsewhere, IdParams, Text } from '../schemas.ts';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const tags = ['playbooks'];
-/** Most playbooks one bundle may hold. */
-const MAX_BUNDLE = 500;
 const literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
-
-/** A YAML or JSON document (or an already parsed JSON body), checked for NUL and depth before the playbook validator walks it. */
-function parseDocument(body: unknown): unknown {
-  return assertPlainData(parseYamlOrJson(body));
-}
-
-function invalidYaml(message: string, cause?: unknown): PermanentError {
-  return new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `not valid YAML: ${message}`, { cause, details: [{ path: '/', message }] });
-}
-
-/** Every document of a multi-document YAML bundle, each with aliases bounded as for single documents. */
-function parseYamlDocuments(body: string): unknown[] {
-  const docs = parseAllDocuments(body);
-  if (!Array.isArray(docs)) return [];
-  if (docs.length > MAX_BUNDLE) throw invalidYaml(`a bundle holds at most ${MAX_BUNDLE} documents, got ${docs.length}`);
-  return docs.map((d, i) => {
-    if (d.errors.length > 0) throw invalidYaml(`document ${i}: ${d.errors[0]?.message}`);
-    try {
-      return assertPlainData(d.toJS({ maxAliasCount: 100 }), `body/playbooks/${i}`);
-    } catch (err) {
-      if (err instanceof PermanentError) throw err;
-      throw invalidYaml(`document ${i}: ${(err as Error).message.split('\n')[0]}`, err);
-    }
-  });
-}
 
 /** The anomaly a dry-run may describe instead of naming a past one: any subset of an anomaly event's fields, typed. */
 const DryRunAnomaly = Type.Partial(
@@ -82,47 +49,6 @@ const DryRunAnomaly = Type.Partial(
     { additionalProperties: false },
   ),
 );
-
-function parseBundle(body: unknown): unknown[] {
-  if (typeof body === 'string' && body.includes('\n---')) return parseYamlDocuments(body);
-  const doc = parseDocument(body);
-  const list = Array.isArray(doc) ? doc : doc && typeof doc === 'object' ? (doc as { playbooks?: unknown }).playbooks : undefined;
-  if (!Array.isArray(list)) {
-    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', 'a bundle is a list of playbooks, {"playbooks": [...]}, or YAML documents separated by ---', {
-      details: [{ path: '/', message: 'expected a list of playbooks' }],
-    });
-  }
-  if (list.length > MAX_BUNDLE) {
-    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `a bundle holds at most ${MAX_BUNDLE} playbooks, got ${list.length}`, {
-      details: [{ path: '/playbooks', message: `at most ${MAX_BUNDLE} playbooks` }],
-    });
-  }
-  return list;
-}
-
-function validateBundle(docs: unknown[], deps: ApiDeps): Playbook[] {
-  const problems: PlaybookProblem[] = [];
-  const out: Playbook[] = [];
-  const names = new Set<string>();
-  for (const [i, d] of docs.entries()) {
-    const r = validatePlaybook(d, deps.config);
-    if (!r.ok) {
-      problems.push(...r.problems.map((p) => ({ path: `/playbooks/${i}${p.path === '/' ? '' : p.path}`, message: p.message })));
-      continue;
-    }
-    if (names.has(r.playbook.name)) problems.push({ path: `/playbooks/${i}/name`, message: `duplicate name "${r.playbook.name}" in the bundle` });
-    names.add(r.playbook.name);
-    out.push(r.playbook);
-  }
-  if (problems.length > 0) {
-    const summary = problems
-      .slice(0, 5)
-      .map((p) => `${p.path}: ${p.message}`)
-      .join('; ');
-    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `bundle is invalid (${problems.length} problem(s)): ${summary}`, { details: problems });
-  }
-  return out;
-}
 
 /** /api/v1/playbooks: CRUD with immutable versions, validate, apply (bundle sync), dry-run. JSON or YAML bodies. */
 export const playbookRoutes: RouteModule = (app, deps) => {
@@ -179,7 +105,7 @@ export const playbookRoutes: RouteModule = (app, deps) => {
         querystring: Type.Object({ prune: Type.Boolean({ default: true, description: 'true or false; false keeps playbooks not in the bundle.' }) }),
       },
     },
-    async (req) => applyBundle(db, validateBundle(parseBundle(req.body), deps), req.actor, req.query.prune),
+    async (req) => applyBundle(db, validateBundle(parseBundle(req.body), deps.config), req.actor, req.query.prune),
   );
   app.post(
     '/api/v1/playbooks/:id/dry-run',

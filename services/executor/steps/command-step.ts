@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { PermanentError, RetryableError } from '../../core/errors.ts';
-import { renderArgs } from '../template-contexts.ts';
+import { renderArgs } from '../../playbooks/index.ts';
 import type { StepActivity, StepDeps } from './types.ts';
 
 const MAX_OUTPUT = 64 * 1024;

@@ -2,8 +2,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetryableError } from '../../core/errors.ts';
+import { AddressGuard } from '../../playbooks/index.ts';
 import { sendRequest } from './http-client.ts';
-import { AddressGuard } from './net-guard.ts';
 
 describe('http client: deadline and read cap (real slow and endless servers)', () => {
   const open = new Set<ServerResponse>();

@@ -3,7 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { withDeadline } from '../../core/deadline.ts';
 import { PermanentError, RetryableError } from '../../core/errors.ts';
-import type { AddressGuard } from './net-guard.ts';
+import type { AddressGuard } from '../../playbooks/index.ts';
 
 /** A request made by a step. `body` is sent as is. */
 export interface OutboundRequest {

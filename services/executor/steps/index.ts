@@ -1,4 +1,4 @@
-import type { StepType } from '../playbook-schema.ts';
+import type { StepType } from '../../playbooks/index.ts';
 import { createCommandStep } from './command-step.ts';
 import { createHttpStep } from './http-step.ts';
 import { createKubernetesStep } from './kubernetes-step.ts';
@@ -7,7 +7,6 @@ import type { StepActivity, StepDeps } from './types.ts';
 import { createVerifyStep, createWaitStep } from './wait-verify-step.ts';
 
 export { signBody } from './http-step.ts';
-export { AddressGuard, restrictedKind } from './net-guard.ts';
 export type { IncidentView, StepActivity, StepDeps, StepOutput, StepRuntime, VerifyVerdict } from './types.ts';
 
 /** The side effects of every step type, bound to their dependencies (Temporal-style activities). */

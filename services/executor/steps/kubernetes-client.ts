@@ -17,9 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import { withDeadline } from '../../core/deadline.ts';
 import { PermanentError, RetryableError, ZeroopsError } from '../../core/errors.ts';
-import type { KubernetesParams } from '../playbook-schema.ts';
-import { renderTemplate } from '../template.ts';
-import { renderUrl } from '../template-contexts.ts';
+import { type KubernetesParams, renderTemplate, renderUrl } from '../../playbooks/index.ts';
 import type { StepDeps, StepRuntime } from './types.ts';
 
 /** Where the in-cluster service account token lives (read when `server` is given without `token`). */

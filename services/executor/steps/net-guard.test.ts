@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../core/errors.ts';
+import { AddressGuard, type Resolver } from '../../playbooks/index.ts';
 import { sendRequest } from './http-client.ts';
-import { AddressGuard, type Resolver } from './net-guard.ts';
 
 /** A resolver standing in for an attacker's DNS: every name answers with `answer(name, call)`. */
 function fakeResolver(answer: (name: string, call: number) => string[]): Resolver & { calls: string[] } {

@@ -1,7 +1,16 @@
 import { PermanentError } from '../../core/errors.ts';
-import type { ActionSpec, HttpParams, NotifyParams } from '../playbook-schema.ts';
-import { renderTemplate, type TemplateContext } from '../template.ts';
-import { renderArgs, renderHeader, renderJsonValue, renderStringBody, renderUrl } from '../template-contexts.ts';
+import {
+  type ActionSpec,
+  type HttpParams,
+  type NotifyParams,
+  renderArgs,
+  renderHeader,
+  renderJsonValue,
+  renderStringBody,
+  renderTemplate,
+  renderUrl,
+  type TemplateContext,
+} from '../../playbooks/index.ts';
 
 /**
  * Renders step parameters for where each value goes (URL, header, body,

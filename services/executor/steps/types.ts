@@ -1,7 +1,5 @@
 import type { Config } from '../../core/config.ts';
-import type { ActionSpec } from '../playbook-schema.ts';
-import type { TemplateContext } from '../template.ts';
-import type { AddressGuard } from './net-guard.ts';
+import type { ActionSpec, AddressGuard, TemplateContext } from '../../playbooks/index.ts';
 
 /** What a step needs at run time besides its parameters. */
 export interface StepRuntime {

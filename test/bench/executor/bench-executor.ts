@@ -15,7 +15,8 @@ import { type AnomalyEvent, encodeAnomaly } from '../../../services/bus/messages
 import { loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { assertPlaybook, createExecutor, createPlaybook, listPlaybooks, PlaybookCatalog } from '../../../services/executor/index.ts';
+import { createExecutor } from '../../../services/executor/index.ts';
+import { assertPlaybook, createPlaybook, listPlaybooks, PlaybookCatalog } from '../../../services/playbooks/index.ts';
 import { createStore } from '../../../services/store/index.ts';
 import { createTestDatabase } from '../../helpers/postgres.ts';
 

@@ -7,8 +7,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiApp } from '../../../services/api/index.ts';
-import { decide } from '../../../services/executor/decide.ts';
-import { expireApprovals, type StoredPlaybook } from '../../../services/executor/index.ts';
+import { decide, expireApprovals } from '../../../services/executor/index.ts';
+import type { StoredPlaybook } from '../../../services/playbooks/index.ts';
 import { auditLog, executions } from '../../../services/store/index.ts';
 import { anomaly, type Harness, openHarness, upsertIncident } from '../executor/harness.ts';
 

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPlaybook, createPlaybook, getExecutionDetail } from '../../../services/executor/index.ts';
+import { getExecutionDetail } from '../../../services/executor/index.ts';
+import { assertPlaybook, createPlaybook } from '../../../services/playbooks/index.ts';
 import { executionSteps, executions } from '../../../services/store/index.ts';
 import { anomaly, publishAnomalies, until, upsertIncident } from './harness.ts';
 import { openProcessHarness, type ProcessHarness, startExecutorProcess } from './processes.ts';

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Component } from '../../../services/core/component.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { assertPlaybook, createExecutor, createPlaybook, deletePlaybook, listPlaybooks } from '../../../services/executor/index.ts';
+import { createExecutor } from '../../../services/executor/index.ts';
+import { assertPlaybook, createPlaybook, deletePlaybook, listPlaybooks } from '../../../services/playbooks/index.ts';
 import { type ExecutionRow, executions } from '../../../services/store/index.ts';
 import { anomaly, type Harness, openHarness, publishAnomalies, type StepTarget, startStepTarget, until, upsertIncident } from './harness.ts';
 

@@ -4,20 +4,24 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../services/core/config.ts';
 import { isRetryable, PermanentError, RetryableError } from '../../../services/core/errors.ts';
-import type { ActionSpec } from '../../../services/executor/index.ts';
-import { AddressGuard } from '../../../services/executor/index.ts';
-import { createKubernetesStep, IN_CLUSTER, ROLLBACK_KEY_ANNOTATION } from '../../../services/executor/steps/kubernetes-step.ts';
-import type { StepActivity, StepRuntime } from '../../../services/executor/steps/types.ts';
+import { createStepActivities, type StepActivities, type StepDeps, type StepRuntime } from '../../../services/executor/index.ts';
+import { type ActionSpec, AddressGuard } from '../../../services/playbooks/index.ts';
 import { type FakeKubeApi, startFakeKubeApi } from './fake-kube-api.ts';
+
+/** The annotation a rollback writes (its idempotency key): part of the step's contract with the cluster. */
+const ROLLBACK_KEY_ANNOTATION = 'zeroops.io/rollback-key';
+/** Where a pod's service account token is mounted. */
+const IN_CLUSTER_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const kubernetesStep = (deps: StepDeps) => createStepActivities(deps).kubernetes;
 
 describe('kubernetes step against a fake Kubernetes API server', () => {
   let kube: FakeKubeApi;
-  let step: StepActivity;
+  let step: StepActivities['kubernetes'];
   const FIRST_START = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 
   beforeAll(async () => {
     kube = await startFakeKubeApi();
-    step = createKubernetesStep({ config: loadConfig({}), guard: new AddressGuard([]), readIncident: async () => undefined });
+    step = kubernetesStep({ config: loadConfig({}), guard: new AddressGuard([]), readIncident: async () => undefined });
   });
   afterAll(async () => {
     await kube?.close();
@@ -283,7 +287,7 @@ describe('kubernetes step against a fake Kubernetes API server', () => {
     const dir = await mkdtemp(join(tmpdir(), 'zeroops-kube-'));
     await writeFile(join(dir, 'token'), `${kube.token}\n`);
     const asked: string[] = [];
-    const inCluster = createKubernetesStep({
+    const inCluster = kubernetesStep({
       config: loadConfig({}),
       guard: new AddressGuard([]),
       readIncident: async () => undefined,
@@ -295,7 +299,7 @@ describe('kubernetes step against a fake Kubernetes API server', () => {
     const { token, ...withoutToken } = action({ action: 'scale', replicas: 1 }).kubernetes!;
     void token;
     await inCluster({ id: 'k8s', type: 'kubernetes', kubernetes: withoutToken } as ActionSpec, runtime());
-    expect(asked).toEqual([IN_CLUSTER.tokenFile]);
+    expect(asked).toEqual([IN_CLUSTER_TOKEN_FILE]);
     expect(kube.requests.at(-1)!.headers.authorization).toBe(`Bearer ${kube.token}`);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPlaybook, createPlaybook } from '../../../services/executor/index.ts';
+import { assertPlaybook, createPlaybook } from '../../../services/playbooks/index.ts';
 import { executionSteps, executions } from '../../../services/store/index.ts';
 import { anomaly, publishAnomalies, until } from './harness.ts';
 import { openProcessHarness, type ProcessHarness, startExecutorProcess } from './processes.ts';

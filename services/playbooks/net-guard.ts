@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { PermanentError } from '../../core/errors.ts';
+import { PermanentError } from '../core/errors.ts';
 import { embeddedV4, type IpBytes, type IpRange, inRange, parseIp, parseRange, type Restriction, restrictionOf } from './ip-ranges.ts';
 
 /**

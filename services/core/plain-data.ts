@@ -1,4 +1,4 @@
-import { PermanentError } from '../core/errors.ts';
+import { PermanentError } from './errors.ts';
 
 /** Most items of one array in a request body (a bundle holds at most 500 playbooks, a playbook 50 steps). */
 export const MAX_ARRAY_ITEMS = 1_000;

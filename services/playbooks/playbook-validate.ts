@@ -3,8 +3,8 @@ import { Value } from '@sinclair/typebox/value';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { PermanentError } from '../core/errors.ts';
+import { AddressGuard } from './net-guard.ts';
 import { type ActionSpec, GuardrailsSchema, type Playbook, type PlaybookProblem, PlaybookSchema, STEP_TYPES, type StepType } from './playbook-schema.ts';
-import { AddressGuard } from './steps/net-guard.ts';
 import { eachString, parseTemplate, secretsReferenced } from './template.ts';
 import { urlTemplateShape } from './template-contexts.ts';
 
