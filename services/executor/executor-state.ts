@@ -1,0 +1,95 @@
+import type { Bus, Subscription } from '../bus/bus.ts';
+import type { TopicId } from '../bus/topics.ts';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Telemetry } from '../core/telemetry.ts';
+import { AddressGuard, createCatalogCache, createRedactor, type PlaybookCatalog } from '../playbooks/index.ts';
+import type { Db } from '../store/index.ts';
+import { schedulePoll } from './execution-poller.ts';
+import { readDeviations, readIncident } from './execution-repo.ts';
+import { type ExecutorOptions, type ExecutorSettings, executorOptions } from './executor-options.ts';
+import { createOutcomeOutbox, type OutcomeOutbox } from './outcome-outbox.ts';
+import { createRunRegistry, type RunRegistry } from './run-registry.ts';
+import { createStepActivities } from './steps/index.ts';
+
+/**
+ * Everything one executor holds, shared by its modules (intake, poller,
+ * sweep, lifecycle): the wiring, built once, and the few mutable fields.
+ */
+export interface ExecutorState {
+  readonly config: Config;
+  readonly opts: ExecutorOptions;
+  readonly bus: Bus;
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  readonly topics: Record<TopicId, string>;
+  /** The live playbooks, reloaded when they change. */
+  readonly catalog: { current(): Promise<PlaybookCatalog> };
+  readonly guard: AddressGuard;
+  readonly outbox: OutcomeOutbox;
+  readonly runs: RunRegistry;
+  /** Outcome publications in flight (stop waits for them). */
+  readonly publishing: Set<Promise<void>>;
+  /** The anomalies subscription, while started. */
+  sub: Subscription | undefined;
+  pollTimer: NodeJS.Timeout | undefined;
+  sweepTimer: NodeJS.Timeout | undefined;
+  /** Set by stop: no new work starts; claimed leases are given back. */
+  stopping: boolean;
+  /** Some execution was decided while every slot was taken: poll as soon as one frees up. */
+  backlog: boolean;
+}
+
+/** Builds the state of one executor (nothing starts yet). */
+export function createExecutorState(settings: ExecutorSettings, config: Config): ExecutorState {
+  const opts = executorOptions(config, settings.options);
+  const { bus, telemetry, topics } = settings;
+  const db = settings.store.db;
+  const logger = settings.logger.child({ component: 'executor', worker: opts.workerId });
+  const guard = new AddressGuard(config.httpAllowlist);
+  const activities = createStepActivities({
+    config,
+    guard,
+    readIncident: (ep) => readIncident(db, ep),
+    readDeviations: (ep, cut) => readDeviations(db, ep, cut),
+  });
+  const outbox = createOutcomeOutbox({ db, bus, topic: topics.outcomes, logger, telemetry, graceMs: opts.outboxGraceMs });
+  const engine = {
+    db,
+    activities,
+    redact: createRedactor(config.secrets),
+    logger,
+    secrets: config.secrets,
+    owner: opts.workerId,
+    leaseMs: opts.leaseMs,
+    publishOutcome: outbox.publish,
+  };
+  const runs = createRunRegistry({ engine, logger, telemetry, maxRunning: opts.maxRunning, onSlotFreed: () => state.backlog && schedulePoll(state, 0) });
+  const state: ExecutorState = {
+    config,
+    opts,
+    bus,
+    db,
+    logger,
+    telemetry,
+    topics,
+    catalog: createCatalogCache(db),
+    guard,
+    outbox,
+    runs,
+    publishing: new Set(),
+    sub: undefined,
+    pollTimer: undefined,
+    sweepTimer: undefined,
+    stopping: false,
+    backlog: false,
+  };
+  return state;
+}
+
+/** Keeps `p` (an outcome publication) in `state.publishing` until it settles. */
+export function track(state: ExecutorState, p: Promise<void>): void {
+  state.publishing.add(p);
+  void p.finally(() => state.publishing.delete(p));
+}
