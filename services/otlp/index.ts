@@ -8,7 +8,21 @@ import { decodeToJson, type JsonObject } from './json-decode.ts';
 import { encodeJson } from './json-encode.ts';
 import { SIGNALS, type Signal } from './schema.ts';
 
-export * from './decode.ts';
+export {
+  type AttributeValue,
+  anyValue,
+  attributes,
+  type DecodedDataPoint,
+  type DecodedLogRecord,
+  type DecodedMetric,
+  type DecodedResourceLogs,
+  type DecodedResourceMetrics,
+  type DecodedResourceSpans,
+  type DecodedSpan,
+  decodeResourceLogs,
+  decodeResourceMetrics,
+  decodeResourceSpans,
+} from './decode.ts';
 export { decodeToJson, type JsonObject } from './json-decode.ts';
 export { encodeJson, JsonShapeError, writeMessage } from './json-encode.ts';
 export { type ExportOutcome, encodeExportResponse, encodeStatus, exportResponseJson, GRPC, statusJson } from './response.ts';

@@ -3,11 +3,40 @@
  * what drizzle-kit reads (see drizzle.config.ts) and what `Db` is typed with.
  */
 
-export * from './anomalies.ts';
-export * from './audit.ts';
-export * from './detector.ts';
-export * from './executions.ts';
-export * from './feedback.ts';
-export * from './playbooks.ts';
-export * from './services.ts';
-export * from './tokens.ts';
+export {
+  type AnomalyRow,
+  anomalies,
+  type EvidenceJson,
+  INCIDENT_STATES,
+  type IncidentRow,
+  type IncidentState,
+  incidents,
+  type NewAnomalyRow,
+  type NewIncidentRow,
+  type NewRollupRow,
+  RESOLVED_BY,
+  type ResolvedBy,
+  type RollupRow,
+  type RootCauseJson,
+  rollups,
+} from './anomalies.ts';
+export { type AuditLogRow, auditLog, type NewAuditLogRow } from './audit.ts';
+export { type DetectorCheckpointRow, type DetectorInstanceRow, detectorCheckpoints, detectorInstances, type NewDetectorCheckpointRow } from './detector.ts';
+export {
+  EXECUTION_MODES,
+  EXECUTION_STATUSES,
+  type ExecutionMode,
+  type ExecutionRow,
+  type ExecutionStatus,
+  type ExecutionStepRow,
+  executionSteps,
+  executions,
+  type NewExecutionRow,
+  type NewExecutionStepRow,
+  STEP_STATUSES,
+  type StepStatus,
+} from './executions.ts';
+export { FEEDBACK_LABELS, type FeedbackLabel, type FeedbackRow, feedback, type NewFeedbackRow } from './feedback.ts';
+export { type NewPlaybookRow, type NewPlaybookVersionRow, type PlaybookRow, type PlaybookVersionRow, playbooks, playbookVersions } from './playbooks.ts';
+export { type NewServiceRow, type ServiceRow, services } from './services.ts';
+export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';
