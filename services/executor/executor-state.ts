@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import { AddressGuard, createCatalogCache, createRedactor, type PlaybookCatalog } from '../playbooks/index.ts';
 import type { Db } from '../store/index.ts';
+import type { EngineDeps } from './execution-engine.ts';
 import { schedulePoll } from './execution-poller.ts';
 import { readDeviations, readIncident } from './execution-repo.ts';
 import { type ExecutorOptions, type ExecutorSettings, executorOptions } from './executor-options.ts';
@@ -41,21 +42,15 @@ export interface ExecutorState {
   backlog: boolean;
 }
 
-/** Builds the state of one executor (nothing starts yet). */
-export function createExecutorState(settings: ExecutorSettings, config: Config): ExecutorState {
-  const opts = executorOptions(config, settings.options);
-  const { bus, telemetry, topics } = settings;
-  const db = settings.store.db;
-  const logger = settings.logger.child({ component: 'executor', worker: opts.workerId });
-  const guard = new AddressGuard(config.httpAllowlist);
+/** What the durable engine needs: the step activities bound to their dependencies, and the lease and outcome wiring. */
+function engineDeps(config: Config, opts: ExecutorOptions, db: Db, logger: Logger, guard: AddressGuard, outbox: OutcomeOutbox): EngineDeps {
   const activities = createStepActivities({
     config,
     guard,
     readIncident: (ep) => readIncident(db, ep),
     readDeviations: (ep, cut) => readDeviations(db, ep, cut),
   });
-  const outbox = createOutcomeOutbox({ db, bus, topic: topics.outcomes, logger, telemetry, graceMs: opts.outboxGraceMs });
-  const engine = {
+  return {
     db,
     activities,
     redact: createRedactor(config.secrets),
@@ -65,26 +60,21 @@ export function createExecutorState(settings: ExecutorSettings, config: Config):
     leaseMs: opts.leaseMs,
     publishOutcome: outbox.publish,
   };
+}
+
+/** Builds the state of one executor (nothing starts yet). */
+export function createExecutorState(settings: ExecutorSettings, config: Config): ExecutorState {
+  const opts = executorOptions(config, settings.options);
+  const { bus, telemetry, topics } = settings;
+  const db = settings.store.db;
+  const logger = settings.logger.child({ component: 'executor', worker: opts.workerId });
+  const guard = new AddressGuard(config.httpAllowlist);
+  const outbox = createOutcomeOutbox({ db, bus, topic: topics.outcomes, logger, telemetry, graceMs: opts.outboxGraceMs });
+  const engine = engineDeps(config, opts, db, logger, guard, outbox);
   const runs = createRunRegistry({ engine, logger, telemetry, maxRunning: opts.maxRunning, onSlotFreed: () => state.backlog && schedulePoll(state, 0) });
-  const state: ExecutorState = {
-    config,
-    opts,
-    bus,
-    db,
-    logger,
-    telemetry,
-    topics,
-    catalog: createCatalogCache(db),
-    guard,
-    outbox,
-    runs,
-    publishing: new Set(),
-    sub: undefined,
-    pollTimer: undefined,
-    sweepTimer: undefined,
-    stopping: false,
-    backlog: false,
-  };
+  const catalog = createCatalogCache(db);
+  const idle = { publishing: new Set<Promise<void>>(), sub: undefined, pollTimer: undefined, sweepTimer: undefined, stopping: false, backlog: false };
+  const state: ExecutorState = { config, opts, bus, db, logger, telemetry, topics, catalog, guard, outbox, runs, ...idle };
   return state;
 }
 
