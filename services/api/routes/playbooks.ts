@@ -54,7 +54,7 @@ const DryRunAnomaly = Type.Partial(
 export const playbookRoutes: RouteModule = (app, deps) => {
   const db = deps.store.db;
   for (const t of YAML_TYPES) if (!app.hasContentTypeParser(t)) app.addContentTypeParser(t, { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  // Playbook bodies are validated by the executor's validator (every problem, with its path); params still by schema.
+  // Playbook bodies are validated by services/playbooks' validator (every problem, with its path); params still by schema.
   const write = { validatorCompiler: bodyCheckedElsewhere };
   const admin = { access: 'admin' as const };
   const viewer = { access: 'viewer' as const };
