@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { parseAllDocuments } from 'yaml';
 import type { AnomalyEvent } from '../../bus/messages.ts';
+import { AnomalyKindSchema, EpisodeStateSchema, SeveritySchema } from '../../core/contracts/index.ts';
 import { PermanentError } from '../../core/errors.ts';
 import {
-  ANOMALY_KINDS,
   applyBundle,
   assertPlaybook,
   completeAnomaly,
@@ -19,7 +19,6 @@ import {
   PlaybookSchema,
   parseDocument as parseYamlOrJson,
   pastAnomaly,
-  SEVERITIES,
   updatePlaybook,
   validatePlaybook,
 } from '../../executor/index.ts';
@@ -31,7 +30,6 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text
 const tags = ['playbooks'];
 /** Most playbooks one bundle may hold. */
 const MAX_BUNDLE = 500;
-const literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 /** A YAML or JSON document (or an already parsed JSON body), checked for NUL and depth before the playbook validator walks it. */
 function parseDocument(body: unknown): unknown {
@@ -69,11 +67,11 @@ const DryRunAnomaly = Type.Partial(
       windowEndUnixMs: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 }),
       score: Type.Number({ minimum: 0, maximum: 1 }),
       likelihood: Type.Number({ minimum: 0, maximum: 1 }),
-      severity: literals(SEVERITIES),
-      kind: literals(ANOMALY_KINDS),
+      severity: SeveritySchema,
+      kind: AnomalyKindSchema,
       evidence: Type.Array(Type.Object({ feature: Text(), observed: Type.Number(), expected: Type.Number(), deviation: Type.Number() }), { maxItems: 100 }),
       modelVersion: Text(),
-      episodeState: literals(['open', 'ongoing', 'closed']),
+      episodeState: EpisodeStateSchema,
       rootCauses: Type.Array(Type.Object({ service: Text(), score: Type.Number(), reason: Text() }), { maxItems: 100 }),
       attributes: Type.Record(Text({ maxLength: 200 }), Text(), { maxProperties: 100 }),
       detectedUnixMs: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 }),
