@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Component } from '../core/component.ts';
-import type { Config } from '../core/config.ts';
+import type { ApiConfig } from '../core/component-config.ts';
 import { loadTls } from '../core/tls.ts';
 import { type ApiApp, buildApiApp } from './app.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
@@ -11,7 +11,7 @@ export type { ApiDeps, Readiness, RouteModule } from './deps.ts';
 export { type HealthServer, startHealthServer } from './health-server.ts';
 
 /** The API as a component: builds the app and listens on `config.host:config.apiPort` (HTTPS when config.tlsCertFile is set). */
-export function createApiServer(deps: ApiDeps, config: Config, extra: RouteModule[] = []): Component & { address(): string; app(): ApiApp } {
+export function createApiServer(deps: ApiDeps, config: ApiConfig, extra: RouteModule[] = []): Component & { address(): string; app(): ApiApp } {
   let app: ApiApp | undefined;
   let url = '';
   let stopped = false;

@@ -7,6 +7,7 @@ import { topicNames } from '../bus/topics.ts';
 import { traceBus } from '../bus/traced-bus.ts';
 import { createCollector } from '../collector/index.ts';
 import { type Component, startAll, stopAll } from '../core/component.ts';
+import { API_CONFIG_KEYS, BUS_CONFIG_KEYS, COLLECTOR_CONFIG_KEYS, configFor, DETECTOR_CONFIG_KEYS, EXECUTOR_CONFIG_KEYS } from '../core/component-config.ts';
 import type { Config } from '../core/config.ts';
 import { describeError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -83,7 +84,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   const telemetry = createTelemetry();
   const topics = topicNames(config.topicPrefix);
   if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const bus = traceBus(createBus(config, logger, telemetry), telemetry);
+  const bus = traceBus(createBus(configFor(config, BUS_CONFIG_KEYS), logger, telemetry), telemetry);
   const margin = config.connectTimeoutMs + 5_000;
   let store: Store | undefined;
   try {
@@ -128,11 +129,15 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     refreshMs: config.tokenCacheSeconds * 1000,
     logger,
   });
-  const api = which.includes('api') ? createApiServer({ ...base, config, tokens, readiness }, config) : undefined;
-  const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics, store: s, tokens }, config) : undefined;
+  // Each factory gets only the settings it declares (services/core/component-config.ts).
+  const apiConfig = configFor(config, API_CONFIG_KEYS);
+  const api = which.includes('api') ? createApiServer({ ...base, config: apiConfig, tokens, readiness }, apiConfig) : undefined;
+  const collector = which.includes('collector')
+    ? createCollector({ bus, logger, telemetry, topics, store: s, tokens }, configFor(config, COLLECTOR_CONFIG_KEYS))
+    : undefined;
   // Consumers start before intake so that nothing waits on an absent group.
-  if (which.includes('executor')) components.push(createExecutor(base, config));
-  if (which.includes('detector')) components.push(createDetector(base, config));
+  if (which.includes('executor')) components.push(createExecutor(base, configFor(config, EXECUTOR_CONFIG_KEYS)));
+  if (which.includes('detector')) components.push(createDetector(base, configFor(config, DETECTOR_CONFIG_KEYS)));
   // The api process (every `zeroops start`, and `zeroops api` in production) keeps data within its retention.
   if (api) components.push(createRetentionJob(base, config));
   if (api) components.push(api);

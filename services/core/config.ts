@@ -316,7 +316,13 @@ export const SETTINGS = [
     default: '',
     description: 'Key that signs outgoing http steps (X-Zeroops-Signature); empty disables signing.',
   }),
-  setting({ env: 'ZEROOPS_SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', schema: Positive, default: 15_000, description: 'Deadline for draining on SIGTERM/SIGINT.' }),
+  setting({
+    env: 'ZEROOPS_SHUTDOWN_TIMEOUT_MS',
+    key: 'shutdownTimeoutMs',
+    schema: Positive,
+    default: 15_000,
+    description: 'Deadline for draining on SIGTERM/SIGINT.',
+  }),
 ] as const;
 
 /** Validated configuration of one zeroops process: one field per entry of {@link SETTINGS}, plus the secrets. */

@@ -4,7 +4,7 @@ import type { Bus, ConsumedRecord, Subscription } from '../bus/bus.ts';
 import { type AnomalyEvent, decodeAnomaly } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { Component } from '../core/component.ts';
-import type { Config } from '../core/config.ts';
+import type { ExecutorConfig } from '../core/component-config.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { describeError, PermanentError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -50,7 +50,7 @@ export interface ExecutorSettings {
 }
 
 /** Resolves the options, filling defaults. */
-export function executorOptions(config: Config, over: Partial<ExecutorOptions> = {}): ExecutorOptions {
+export function executorOptions(config: Pick<ExecutorConfig, 'databasePool'>, over: Partial<ExecutorOptions> = {}): ExecutorOptions {
   return {
     leaseMs: 15_000,
     pollMs: 1_000,
@@ -68,7 +68,7 @@ export function executorOptions(config: Config, over: Partial<ExecutorOptions> =
  * picks a playbook, applies the guardrails, and runs durable executions whose
  * outcomes go to the `outcomes` topic (through an outbox) and the executions table.
  */
-export function createExecutor(settings: ExecutorSettings, config: Config): Component {
+export function createExecutor(settings: ExecutorSettings, config: ExecutorConfig): Component {
   const opts = executorOptions(config, settings.options);
   const { bus, telemetry, topics } = settings;
   const db = settings.store.db;

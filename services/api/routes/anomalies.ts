@@ -1,13 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { and, desc, eq, gte, type SQL } from 'drizzle-orm';
-import {
-  AnomalyKindSchema,
-  anomalyFields,
-  EpisodeStateSchema,
-  IncidentStateSchema,
-  ResolvedBySchema,
-  SeveritySchema,
-} from '../../core/contracts/index.ts';
+import { AnomalyKindSchema, anomalyFields, EpisodeStateSchema, IncidentStateSchema, ResolvedBySchema, SeveritySchema } from '../../core/contracts/index.ts';
 import { PermanentError } from '../../core/errors.ts';
 import { anomalies, detectorInstances, incidents, services } from '../../store/index.ts';
 import type { RouteModule } from '../deps.ts';

@@ -1,4 +1,4 @@
-import { type TLiteral, type TUnion, Type, type SchemaOptions } from '@sinclair/typebox';
+import { type SchemaOptions, type TLiteral, type TUnion, Type } from '@sinclair/typebox';
 
 /**
  * A TypeBox union of string literals built from a `const` list, so a value

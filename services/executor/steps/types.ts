@@ -1,4 +1,4 @@
-import type { Config } from '../../core/config.ts';
+import type { ExecutorConfig } from '../../core/component-config.ts';
 import type { ActionSpec } from '../playbook-schema.ts';
 import type { TemplateContext } from '../template.ts';
 import type { AddressGuard } from './net-guard.ts';
@@ -51,7 +51,7 @@ export interface EpisodeDeviations {
 
 /** Dependencies of the step activities. */
 export interface StepDeps {
-  config: Config;
+  config: ExecutorConfig;
   guard: AddressGuard;
   /** Reads the incidents row of an episode (undefined when the detector has not written it). */
   readIncident(episodeId: string): Promise<IncidentView | undefined>;
