@@ -9,6 +9,7 @@ import { createCollector } from '../collector/index.ts';
 import { type Component, startAll, stopAll } from '../core/component.ts';
 import { API_CONFIG_KEYS, BUS_CONFIG_KEYS, COLLECTOR_CONFIG_KEYS, configFor, DETECTOR_CONFIG_KEYS, EXECUTOR_CONFIG_KEYS } from '../core/component-config.ts';
 import type { Config } from '../core/config.ts';
+import { settlesWithin, withDeadline } from '../core/deadline.ts';
 import { describeError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { createProcessReadiness, type ProcessReadiness } from '../core/readiness.ts';
@@ -37,41 +38,24 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new RetryableError('ZEROOPS_STARTUP_TIMEOUT', `${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  return withDeadline(ms, () => p, { onTimeout: () => new RetryableError('ZEROOPS_STARTUP_TIMEOUT', `${what} did not answer within ${ms} ms`) });
 }
 
 /** Awaits `p` for at most `ms` (at least 100 ms); past that, logs and resolves `undefined` (the work goes on unawaited). */
 async function boundedStep<T>(p: Promise<T>, ms: number, what: string, logger: Logger): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(
-      () => {
-        logger.warn({ ms: Math.round(ms) }, `shutdown: ${what} did not finish in time; going on`);
-        resolve(undefined);
-      },
-      Math.max(100, ms),
-    );
-  });
-  const settled = p.catch((err: unknown) => {
-    logger.error({ err: describeError(err) }, `shutdown: ${what} failed`);
-    return undefined;
-  });
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  let value: T | undefined;
+  const settled = p.then(
+    (v) => {
+      value = v;
+    },
+    (err: unknown) => {
+      logger.error({ err: describeError(err) }, `shutdown: ${what} failed`);
+    },
+  );
+  if (await settlesWithin(Math.max(100, ms), settled)) return value;
+  logger.warn({ ms: Math.round(ms) }, `shutdown: ${what} did not finish in time; going on`);
+  return undefined;
 }
 
 /**
