@@ -2,6 +2,7 @@ import type { Bus, BusRecord } from '../bus/bus.ts';
 import { describeError, PermanentError, RetryableError, type Telemetry, withDeadline, ZeroopsError } from '../core/index.ts';
 import { SIGNALS, type Signal, type SplitRequest } from '../otlp/index.ts';
 import type { Lease } from './byte-budget.ts';
+import { releaseUnlessBusOwns } from './ingest-instrumentation.ts';
 
 /** Suggested client back-off when the bus is down or the collector is full, in milliseconds. */
 export const RETRY_AFTER_MS = 1_000;
@@ -88,7 +89,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     try {
       return await ingestOne(deps, signal, split, receivedAtMs, lease);
     } catch (err) {
-      if (!(err instanceof IngestError) || err.reason !== 'bus_unavailable') lease.release();
+      releaseUnlessBusOwns(err, lease);
       throw err;
     }
   };
