@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Component } from '../core/component.ts';
 import type { ApiConfig } from '../core/component-config.ts';
+import { settlesWithin } from '../core/deadline.ts';
 import { loadTls } from '../core/tls.ts';
 import { type ApiApp, buildApiApp } from './app.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
@@ -24,10 +25,15 @@ export function createApiServer(deps: ApiDeps, config: ApiConfig, extra: RouteMo
       const a = app.server.address() as AddressInfo;
       url = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     },
-    async stop() {
+    async stop(deadlineMs = config.shutdownTimeoutMs) {
       if (stopped || !app) return;
       stopped = true;
-      await app.close();
+      // In-flight requests get until the deadline; then their connections are cut so that stop() keeps it.
+      const closing = app.close();
+      if (!(await settlesWithin(deadlineMs, closing))) {
+        app.server.closeAllConnections();
+        await closing;
+      }
     },
     address() {
       return url;
