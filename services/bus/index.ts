@@ -16,7 +16,23 @@ export type { BatchContext, Bus, BusRecord, ConsumedRecord, SubscribeOptions, Su
 export { createKafkaBus, type KafkaBusOptions } from './kafka-bus.ts';
 export type { KafkaConsumerTuning } from './kafka-consumer.ts';
 export { BUS_UNAVAILABLE, createMemoryBus, type MemoryBusOptions } from './memory-bus.ts';
-export * from './messages.ts';
+export {
+  type AnomalyEvent,
+  type AnomalyKind,
+  type CallHint,
+  type CallHintsMessage,
+  decodeAnomaly,
+  decodeCallHints,
+  decodeOutcome,
+  type EpisodeState,
+  type Evidence,
+  encodeAnomaly,
+  encodeCallHints,
+  encodeOutcome,
+  type OutcomeEvent,
+  type RootCause,
+  type Severity,
+} from './messages.ts';
 export { murmur2, partitionForKey } from './murmur2.ts';
 export { TOPICS, type TopicDef, type TopicId, topicNames, UNKNOWN_SERVICE } from './topics.ts';
 
