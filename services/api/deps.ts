@@ -1,6 +1,6 @@
 import type { TokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
-import type { Config } from '../core/config.ts';
+import type { ApiConfig } from '../core/component-config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ProcessReadiness } from '../core/readiness.ts';
 import type { Telemetry } from '../core/telemetry.ts';
@@ -16,7 +16,7 @@ export interface Readiness {
 export interface ApiDeps {
   store: Store;
   bus: Bus;
-  config: Config;
+  config: ApiConfig;
   logger: Logger;
   telemetry: Telemetry;
   /**

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Component } from '../core/component.ts';
-import type { Config } from '../core/config.ts';
+import type { ApiConfig } from '../core/component-config.ts';
+import { settlesWithin } from '../core/deadline.ts';
 import { loadTls } from '../core/tls.ts';
 import { type ApiApp, buildApiApp } from './app.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
@@ -11,7 +12,7 @@ export type { ApiDeps, Readiness, RouteModule } from './deps.ts';
 export { type HealthServer, startHealthServer } from './health-server.ts';
 
 /** The API as a component: builds the app and listens on `config.host:config.apiPort` (HTTPS when config.tlsCertFile is set). */
-export function createApiServer(deps: ApiDeps, config: Config, extra: RouteModule[] = []): Component & { address(): string; app(): ApiApp } {
+export function createApiServer(deps: ApiDeps, config: ApiConfig, extra: RouteModule[] = []): Component & { address(): string; app(): ApiApp } {
   let app: ApiApp | undefined;
   let url = '';
   let stopped = false;
@@ -24,10 +25,15 @@ export function createApiServer(deps: ApiDeps, config: Config, extra: RouteModul
       const a = app.server.address() as AddressInfo;
       url = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     },
-    async stop() {
+    async stop(deadlineMs = config.shutdownTimeoutMs) {
       if (stopped || !app) return;
       stopped = true;
-      await app.close();
+      // In-flight requests get until the deadline; then their connections are cut so that stop() keeps it.
+      const closing = app.close();
+      if (!(await settlesWithin(deadlineMs, closing))) {
+        app.server.closeAllConnections();
+        await closing;
+      }
     },
     address() {
       return url;

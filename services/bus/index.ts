@@ -4,7 +4,7 @@
  */
 
 import type { Logger } from 'pino';
-import type { Config } from '../core/config.ts';
+import type { BusConfig } from '../core/component-config.ts';
 import { PermanentError } from '../core/errors.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Bus } from './bus.ts';
@@ -42,7 +42,7 @@ export { TOPICS, type TopicDef, type TopicId, topicNames, UNKNOWN_SERVICE } from
  * implicit topics with `config.topicPartitions` partitions), otherwise the
  * in-process bus. Not yet connected: call {@link Bus.connect}.
  */
-export function createBus(config: Config, logger: Logger, telemetry?: Telemetry): Bus {
+export function createBus(config: BusConfig, logger: Logger, telemetry?: Telemetry): Bus {
   if (config.kafkaBrokers.length > 0) {
     return createKafkaBus({
       brokers: config.kafkaBrokers,
@@ -68,7 +68,7 @@ export const RECORD_OVERHEAD_BYTES = 64 * 1024;
  * resource never outgrows the body it came in, and OTLP/JSON shrinks when
  * turned into protobuf) plus {@link RECORD_OVERHEAD_BYTES}.
  */
-export function telemetryMaxMessageBytes(config: Pick<Config, 'maxDecompressedBytes'>): number {
+export function telemetryMaxMessageBytes(config: Pick<BusConfig, 'maxDecompressedBytes'>): number {
   return config.maxDecompressedBytes + RECORD_OVERHEAD_BYTES;
 }
 
@@ -81,7 +81,7 @@ export function telemetryMaxMessageBytes(config: Pick<Config, 'maxDecompressedBy
  */
 export async function ensureCatalogTopics(
   bus: Bus,
-  config: Pick<Config, 'topicPrefix' | 'topicPartitions' | 'maxDecompressedBytes'>,
+  config: Pick<BusConfig, 'topicPrefix' | 'topicPartitions' | 'maxDecompressedBytes'>,
 ): Promise<Record<TopicId, string>> {
   const names = topicNames(config.topicPrefix);
   const telemetry = new Set<TopicId>(['traces', 'metrics', 'logs']);

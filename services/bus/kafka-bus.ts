@@ -10,6 +10,7 @@
  * {@link RetryableError} within seconds.
  */
 import type { Logger } from 'pino';
+import { withDeadline } from '../core/deadline.ts';
 import { describeError, PermanentError, RetryableError } from '../core/errors.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './bus.ts';
@@ -122,19 +123,6 @@ async function raiseMessageLimits(admin: Admin, specs: TopicSpec[], log: Logger)
   }
 }
 
-/** Rejects with `onTimeout()` when `p` does not settle within `ms`. */
-async function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Creates a {@link Bus} over Kafka. Nothing connects until {@link Bus.connect} (or the first publish). */
 export function createKafkaBus(opts: KafkaBusOptions): Bus {
   const where = opts.brokers.join(',');
@@ -191,8 +179,10 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     let last: unknown;
     while (Date.now() < deadline && !closed) {
       try {
-        await within(Promise.all([admin.connect(), ...producers.map((p) => p.connect())]), Math.max(1, deadline - Date.now()), timedOut);
-        await within(admin.describeCluster(), Math.max(1, deadline - Date.now()), timedOut);
+        await withDeadline(Math.max(1, deadline - Date.now()), () => Promise.all([admin.connect(), ...producers.map((p) => p.connect())]), {
+          onTimeout: timedOut,
+        });
+        await withDeadline(Math.max(1, deadline - Date.now()), () => admin.describeCluster(), { onTimeout: timedOut });
         return;
       } catch (err) {
         if (last === undefined || !(err instanceof Error && err.message === timedOut().message)) last = err;
@@ -211,7 +201,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
   /** Deletes a transient group whose member has left; a failure only leaves it to offsets retention. */
   const deleteGroup = async (groupId: string): Promise<void> => {
     try {
-      await within(admin.deleteGroups([groupId]), 5_000, () => new Error('no answer within 5000 ms'));
+      await withDeadline(5_000, () => admin.deleteGroups([groupId]), { onTimeout: () => new Error('no answer within 5000 ms') });
     } catch (err) {
       log.warn(
         { group: groupId, err: describeError(err) },
@@ -290,9 +280,11 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       const queued = queue.enqueue(topic, messages);
       try {
         // Records still queued at the deadline are withdrawn: they were never sent and never will be.
-        await within(queued.done, publishTimeoutMs, () => {
-          const state = queued.withdraw() ? `never sent, ${queue.waiting()} publishes still queued` : 'sent, unanswered';
-          return new Error(`no acknowledgement within ${publishTimeoutMs} ms (${state})`);
+        await withDeadline(publishTimeoutMs, () => queued.done, {
+          onTimeout: () => {
+            const state = queued.withdraw() ? `never sent, ${queue.waiting()} publishes still queued` : 'sent, unanswered';
+            return new Error(`no acknowledgement within ${publishTimeoutMs} ms (${state})`);
+          },
         });
       } catch (err) {
         if (isRefusal(err))
@@ -330,11 +322,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     async ping() {
       const ms = opts.pingTimeoutMs ?? 3_000;
       try {
-        await within(
-          ensureConnected().then(() => admin.describeCluster()),
-          ms,
-          () => new Error(`no answer within ${ms} ms`),
-        );
+        await withDeadline(ms, () => ensureConnected().then(() => admin.describeCluster()), { onTimeout: () => new Error(`no answer within ${ms} ms`) });
       } catch (err) {
         throw err instanceof RetryableError ? err : unavailable('ping failed', err);
       }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import type { AnomalyEvent, OutcomeEvent } from '../core/contracts/index.ts';
 import { PermanentError } from '../core/errors.ts';
 
 const protoPath = fileURLToPath(new URL('../../proto/zeroops/v1/events.proto', import.meta.url));
@@ -8,64 +9,15 @@ const AnomalyType = root.lookupType('zeroops.v1.Anomaly');
 const OutcomeType = root.lookupType('zeroops.v1.Outcome');
 const CallHintsType = root.lookupType('zeroops.v1.CallHints');
 
-/** One deviating feature of an anomaly. */
-export interface Evidence {
-  feature: string;
-  observed: number;
-  expected: number;
-  /** Signed deviation in robust standard deviations. */
-  deviation: number;
-}
-
-/** A service that may explain an anomaly. */
-export interface RootCause {
-  service: string;
-  /** In [0, 1]. */
-  score: number;
-  reason: string;
-}
-
-/** Severity of an anomaly. */
-export type Severity = 'info' | 'warning' | 'critical';
-/** What kind of signal is anomalous. */
-export type AnomalyKind = 'latency' | 'errors' | 'traffic' | 'saturation' | 'logs';
-/** Where in its episode an anomaly event is. */
-export type EpisodeState = 'open' | 'ongoing' | 'closed';
-
-/** An anomaly event (value of the `anomalies` topic), as plain data. Times in Unix ms. */
-export interface AnomalyEvent {
-  id: string;
-  service: string;
-  episodeId: string;
-  windowStartUnixMs: number;
-  windowEndUnixMs: number;
-  score: number;
-  likelihood: number;
-  severity: Severity;
-  kind: AnomalyKind;
-  evidence: Evidence[];
-  modelVersion: string;
-  episodeState: EpisodeState;
-  rootCauses: RootCause[];
-  attributes: Record<string, string>;
-  detectedUnixMs: number;
-  flapping: boolean;
-}
-
-/** The result of one execution (value of the `outcomes` topic). */
-export interface OutcomeEvent {
-  executionId: string;
-  episodeId: string;
-  service: string;
-  playbookId: string;
-  playbookVersion: number;
-  outcome: 'resolved' | 'not_resolved' | 'made_worse' | 'undone' | 'escalated' | 'skipped' | 'awaiting_approval';
-  reason: string;
-  scoreBefore: number;
-  scoreAfter: number;
-  decidedUnixMs: number;
-  anomalyKind: string;
-}
+export type {
+  AnomalyEvent,
+  AnomalyKind,
+  EpisodeState,
+  Evidence,
+  OutcomeEvent,
+  RootCause,
+  Severity,
+} from '../core/contracts/index.ts';
 
 const toObjectOpts: protobuf.IConversionOptions = { longs: Number, defaults: true, arrays: true, objects: true };
 

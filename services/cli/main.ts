@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS } from '../core/config.ts';
 import { describeError, ZeroopsError } from '../core/errors.ts';
@@ -137,6 +139,12 @@ async function main(argv: string[]): Promise<void> {
     case 'settings':
       return printSettings(rest);
     case 'demo': {
+      // The proving ground runs its services from the sources in infra/demo, which the npm package does not ship.
+      if (!existsSync(fileURLToPath(new URL('../../infra/demo/', import.meta.url)))) {
+        const msg =
+          'demo runs the proving ground from a source checkout (infra/demo), which the npm package does not include; clone the repository and run `make demo`';
+        throw new ZeroopsError('ZEROOPS_DEMO_UNAVAILABLE', msg, { statusCode: 400 });
+      }
       const { runDemoCommand } = await import('./demo-command.ts');
       return runDemoCommand(rest);
     }

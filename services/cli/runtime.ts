@@ -7,7 +7,9 @@ import { topicNames } from '../bus/topics.ts';
 import { traceBus } from '../bus/traced-bus.ts';
 import { createCollector } from '../collector/index.ts';
 import { type Component, startAll, stopAll } from '../core/component.ts';
+import { API_CONFIG_KEYS, BUS_CONFIG_KEYS, COLLECTOR_CONFIG_KEYS, configFor, DETECTOR_CONFIG_KEYS, EXECUTOR_CONFIG_KEYS } from '../core/component-config.ts';
 import type { Config } from '../core/config.ts';
+import { settlesWithin, withDeadline } from '../core/deadline.ts';
 import { describeError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { createProcessReadiness, type ProcessReadiness } from '../core/readiness.ts';
@@ -36,41 +38,24 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new RetryableError('ZEROOPS_STARTUP_TIMEOUT', `${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  return withDeadline(ms, () => p, { onTimeout: () => new RetryableError('ZEROOPS_STARTUP_TIMEOUT', `${what} did not answer within ${ms} ms`) });
 }
 
 /** Awaits `p` for at most `ms` (at least 100 ms); past that, logs and resolves `undefined` (the work goes on unawaited). */
 async function boundedStep<T>(p: Promise<T>, ms: number, what: string, logger: Logger): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(
-      () => {
-        logger.warn({ ms: Math.round(ms) }, `shutdown: ${what} did not finish in time; going on`);
-        resolve(undefined);
-      },
-      Math.max(100, ms),
-    );
-  });
-  const settled = p.catch((err: unknown) => {
-    logger.error({ err: describeError(err) }, `shutdown: ${what} failed`);
-    return undefined;
-  });
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  let value: T | undefined;
+  const settled = p.then(
+    (v) => {
+      value = v;
+    },
+    (err: unknown) => {
+      logger.error({ err: describeError(err) }, `shutdown: ${what} failed`);
+    },
+  );
+  if (await settlesWithin(Math.max(100, ms), settled)) return value;
+  logger.warn({ ms: Math.round(ms) }, `shutdown: ${what} did not finish in time; going on`);
+  return undefined;
 }
 
 /**
@@ -83,7 +68,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   const telemetry = createTelemetry();
   const topics = topicNames(config.topicPrefix);
   if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const bus = traceBus(createBus(config, logger, telemetry), telemetry);
+  const bus = traceBus(createBus(configFor(config, BUS_CONFIG_KEYS), logger, telemetry), telemetry);
   const margin = config.connectTimeoutMs + 5_000;
   let store: Store | undefined;
   try {
@@ -128,11 +113,15 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     refreshMs: config.tokenCacheSeconds * 1000,
     logger,
   });
-  const api = which.includes('api') ? createApiServer({ ...base, config, tokens, readiness }, config) : undefined;
-  const collector = which.includes('collector') ? createCollector({ bus, logger, telemetry, topics, store: s, tokens }, config) : undefined;
+  // Each factory gets only the settings it declares (services/core/component-config.ts).
+  const apiConfig = configFor(config, API_CONFIG_KEYS);
+  const api = which.includes('api') ? createApiServer({ ...base, config: apiConfig, tokens, readiness }, apiConfig) : undefined;
+  const collector = which.includes('collector')
+    ? createCollector({ bus, logger, telemetry, topics, store: s, tokens }, configFor(config, COLLECTOR_CONFIG_KEYS))
+    : undefined;
   // Consumers start before intake so that nothing waits on an absent group.
-  if (which.includes('executor')) components.push(createExecutor(base, config));
-  if (which.includes('detector')) components.push(createDetector(base, config));
+  if (which.includes('executor')) components.push(createExecutor(base, configFor(config, EXECUTOR_CONFIG_KEYS)));
+  if (which.includes('detector')) components.push(createDetector(base, configFor(config, DETECTOR_CONFIG_KEYS)));
   // The api process (every `zeroops start`, and `zeroops api` in production) keeps data within its retention.
   if (api) components.push(createRetentionJob(base, config));
   if (api) components.push(api);

@@ -8,6 +8,7 @@ import type { DecodePool } from './decode-pool.ts';
 import { GRPC_ENCODINGS, readGrpcMessage } from './grpc-message.ts';
 import { grpcCodeOf } from './http-receiver.ts';
 import { type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
+import { instrumentIngest } from './ingest-instrumentation.ts';
 import { LINGER_BYTES } from './linger.ts';
 import { RequestTracker } from './request-tracker.ts';
 
@@ -119,32 +120,24 @@ function precheck(headers: IncomingHttpHeaders, auth: Authenticator, peer: strin
 }
 
 async function handleCall(deps: GrpcReceiverDeps, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
-  const t0 = performance.now();
-  const lease = deps.budget.lease();
-  let signal: Signal | 'unknown' = 'unknown';
   stream.setTimeout(IDLE_TIMEOUT_MS, () => stream.close(constants.NGHTTP2_CANCEL));
   // A stream reset by the client with an error code emits 'error'; unheard, that would crash the process.
   stream.on('error', (err) => deps.logger.debug({ err }, 'OTLP/gRPC stream error'));
-  try {
-    const pre = precheck(headers, deps.auth, stream.session?.socket?.remoteAddress);
-    signal = pre.signal;
-    const body = await readGrpcMessage(stream, pre.encoding, deps.maxMessageBytes, lease);
-    const t1 = performance.now();
-    const split = await deps.decoder.decode(pre.signal, 'protobuf', body);
-    deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: 'split' });
-    const result = await deps.ingest(pre.signal, split, Date.now(), lease);
-    answerOk(stream, encodeExportResponse({ rejected: result.rejected, message: result.message }));
-    deps.telemetry.count('zeroops.collector.requests', { signal, transport: 'grpc', outcome: 'accepted', reason: 'ok' });
-  } catch (err) {
-    if (!(err instanceof IngestError && err.reason === 'bus_unavailable')) lease.release();
-    const e = err instanceof IngestError ? err : new IngestError('malformed', 500, 'internal error while ingesting', undefined, err);
-    if (!(err instanceof IngestError)) deps.logger.error({ err }, 'OTLP/gRPC call failed');
-    deps.telemetry.count('zeroops.collector.requests', { signal, transport: 'grpc', outcome: 'refused', reason: e.reason });
-    if (e.items > 0) deps.telemetry.count('zeroops.collector.items', { signal, outcome: 'refused', reason: e.reason }, e.items);
-    answerError(stream, e);
-  } finally {
-    deps.telemetry.record('zeroops.collector.request.duration_ms', performance.now() - t0, { signal, transport: 'grpc' });
-  }
+  await instrumentIngest(
+    deps,
+    'grpc',
+    async (call) => {
+      const pre = precheck(headers, deps.auth, stream.session?.socket?.remoteAddress);
+      call.signal = pre.signal;
+      const body = await readGrpcMessage(stream, pre.encoding, deps.maxMessageBytes, call.lease);
+      const t1 = performance.now();
+      const split = await deps.decoder.decode(pre.signal, 'protobuf', body);
+      deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal: pre.signal, stage: 'split' });
+      const result = await deps.ingest(pre.signal, split, Date.now(), call.lease);
+      answerOk(stream, encodeExportResponse({ rejected: result.rejected, message: result.message }));
+    },
+    (e) => answerError(stream, e),
+  );
 }
 
 const RESPONSE_HEADERS = {

@@ -9,6 +9,7 @@ import type { DecodePool } from './decode-pool.ts';
 import { decompress } from './decompress.ts';
 import { type BodyLimits, declaredLength, readBody, tooLarge } from './http-body.ts';
 import { type BodyFormat, type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
+import { instrumentIngest } from './ingest-instrumentation.ts';
 import { closeAfterAnswer } from './linger.ts';
 import { RequestTracker } from './request-tracker.ts';
 
@@ -118,44 +119,41 @@ export function createHttpReceiver(deps: HttpReceiverDeps): HttpReceiver {
  * headers pass every check, so a refused body is never sent.
  */
 async function handle(deps: HttpReceiverDeps, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
-  const t0 = performance.now();
-  const lease = deps.budget.lease();
   let format: BodyFormat = 'json';
-  let signal: Signal | 'unknown' = 'unknown';
-  try {
-    const pre = precheck(req, deps.auth, deps.limits);
-    format = pre.format;
-    signal = pre.signal;
-    if (expectsContinue) {
-      res.writeContinue();
-      expectsContinue = false;
-    }
-    // Protobuf bodies the decode pool hands to a worker are read into shared memory
-    // (JSON ones are decoded as text, which shared memory does not suit).
-    let body = await readBody(req, deps.limits, lease, format === 'protobuf' && !pre.gzip ? deps.decoder.offloadFrom(format) : undefined);
-    if (pre.gzip) body = await decompress(body, 'gzip', deps.limits.maxDecompressedBytes, lease);
-    const t1 = performance.now();
-    deps.telemetry.record(STAGE_METRIC, t1 - t0, { signal, stage: 'read' });
-    const split = await deps.decoder.decode(pre.signal, format, body);
-    deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal, stage: format === 'json' ? 'json' : 'split' });
-    const result = await deps.ingest(pre.signal, split, Date.now(), lease);
-    const outcome = { rejected: result.rejected, message: result.message };
-    send(res, 200, format, format === 'json' ? exportResponseJson(pre.signal, outcome) : encodeExportResponse(outcome));
-    deps.telemetry.count('zeroops.collector.requests', { signal, transport: 'http', outcome: 'accepted', reason: 'ok' });
-  } catch (err) {
-    // After a bus failure the ingest step still owns the lease (records may yet be in flight).
-    if (!(err instanceof IngestError && err.reason === 'bus_unavailable')) lease.release();
-    // The rest of a body within the limit is read and dropped, keeping the connection; a body of unknown
-    // or excessive length, or one the client holds back for a 100 Continue it will not get, ends it.
-    const declared = declaredLength(req);
-    const drain = !req.complete && !expectsContinue && declared !== undefined && declared <= deps.limits.maxBodyBytes;
-    if (!req.complete && !drain) closeAfterAnswer(req, res);
-    sendError(deps, res, signal, format, err);
-    // An unread body would otherwise be parsed as the next request; drain it.
-    if (drain) req.resume();
-  } finally {
-    deps.telemetry.record('zeroops.collector.request.duration_ms', performance.now() - t0, { signal, transport: 'http' });
-  }
+  await instrumentIngest(
+    deps,
+    'http',
+    async (call) => {
+      const pre = precheck(req, deps.auth, deps.limits);
+      format = pre.format;
+      call.signal = pre.signal;
+      if (expectsContinue) {
+        res.writeContinue();
+        expectsContinue = false;
+      }
+      // Protobuf bodies the decode pool hands to a worker are read into shared memory
+      // (JSON ones are decoded as text, which shared memory does not suit).
+      let body = await readBody(req, deps.limits, call.lease, format === 'protobuf' && !pre.gzip ? deps.decoder.offloadFrom(format) : undefined);
+      if (pre.gzip) body = await decompress(body, 'gzip', deps.limits.maxDecompressedBytes, call.lease);
+      const t1 = performance.now();
+      deps.telemetry.record(STAGE_METRIC, t1 - call.startedAt, { signal: pre.signal, stage: 'read' });
+      const split = await deps.decoder.decode(pre.signal, format, body);
+      deps.telemetry.record(STAGE_METRIC, performance.now() - t1, { signal: pre.signal, stage: format === 'json' ? 'json' : 'split' });
+      const result = await deps.ingest(pre.signal, split, Date.now(), call.lease);
+      const outcome = { rejected: result.rejected, message: result.message };
+      send(res, 200, format, format === 'json' ? exportResponseJson(pre.signal, outcome) : encodeExportResponse(outcome));
+    },
+    (e) => {
+      // The rest of a body within the limit is read and dropped, keeping the connection; a body of unknown
+      // or excessive length, or one the client holds back for a 100 Continue it will not get, ends it.
+      const declared = declaredLength(req);
+      const drain = !req.complete && !expectsContinue && declared !== undefined && declared <= deps.limits.maxBodyBytes;
+      if (!req.complete && !drain) closeAfterAnswer(req, res);
+      sendError(res, format, e);
+      // An unread body would otherwise be parsed as the next request; drain it.
+      if (drain) req.resume();
+    },
+  );
 }
 
 function send(res: ServerResponse, status: number, format: BodyFormat, body: string | Uint8Array, headers: Record<string, string> = {}): void {
@@ -168,11 +166,8 @@ function send(res: ServerResponse, status: number, format: BodyFormat, body: str
   res.end(body);
 }
 
-function sendError(deps: HttpReceiverDeps, res: ServerResponse, signal: Signal | 'unknown', format: BodyFormat, err: unknown): void {
-  const e = err instanceof IngestError ? err : new IngestError('malformed', 500, 'internal error while ingesting', undefined, err);
-  if (e.statusCode >= 500 && !(err instanceof IngestError)) deps.logger.error({ err }, 'OTLP/HTTP request failed');
-  deps.telemetry.count('zeroops.collector.requests', { signal, transport: 'http', outcome: 'refused', reason: e.reason });
-  if (e.items > 0) deps.telemetry.count('zeroops.collector.items', { signal, outcome: 'refused', reason: e.reason }, e.items);
+/** Answers a refusal (counted by {@link instrumentIngest}): its status, headers and an OTLP status body. */
+function sendError(res: ServerResponse, format: BodyFormat, e: IngestError): void {
   const headers: Record<string, string> = {};
   if (e.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
   if (e.statusCode === 405) headers.allow = 'POST';

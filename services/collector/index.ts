@@ -9,7 +9,7 @@
 import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import type { TopicId } from '../bus/topics.ts';
-import { type Component, type Config, type Logger, loadTls, type Telemetry } from '../core/index.ts';
+import { type CollectorConfig, type Component, type Logger, loadTls, type Telemetry } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import { createAuthenticator } from './auth.ts';
 import { ByteBudget } from './byte-budget.ts';
@@ -53,7 +53,7 @@ export interface Collector extends Component {
  * intake, lets in-flight requests finish (up to the deadline) and closes both
  * servers; it does not close the bus (the caller owns it).
  */
-export function createCollector(settings: CollectorSettings, config: Config): Collector {
+export function createCollector(settings: CollectorSettings, config: CollectorConfig): Collector {
   const { bus, telemetry } = settings;
   const logger = settings.logger.child({ component: 'collector' });
   const budget = new ByteBudget(config.collectorMaxInflightBytes);

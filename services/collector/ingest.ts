@@ -1,7 +1,8 @@
 import type { Bus, BusRecord } from '../bus/bus.ts';
-import { describeError, PermanentError, RetryableError, type Telemetry, ZeroopsError } from '../core/index.ts';
+import { describeError, PermanentError, RetryableError, type Telemetry, withDeadline, ZeroopsError } from '../core/index.ts';
 import { SIGNALS, type Signal, type SplitRequest } from '../otlp/index.ts';
 import type { Lease } from './byte-budget.ts';
+import { releaseUnlessBusOwns } from './ingest-instrumentation.ts';
 
 /** Suggested client back-off when the bus is down or the collector is full, in milliseconds. */
 export const RETRY_AFTER_MS = 1_000;
@@ -88,7 +89,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     try {
       return await ingestOne(deps, signal, split, receivedAtMs, lease);
     } catch (err) {
-      if (!(err instanceof IngestError) || err.reason !== 'bus_unavailable') lease.release();
+      releaseUnlessBusOwns(err, lease);
       throw err;
     }
   };
@@ -115,13 +116,7 @@ async function ingestOne(deps: IngestDeps, signal: Signal, split: SplitRequest, 
 async function publish(deps: IngestDeps, signal: Signal, split: SplitRequest, receivedAtMs: number, lease: Lease): Promise<void> {
   const headers = { 'content-type': 'application/x-protobuf', 'zeroops-received-at': String(receivedAtMs) };
   const records: BusRecord[] = split.resources.map((r) => ({ key: r.service, value: r.bytes, headers }));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RetryableError('ZEROOPS_BUS_TIMEOUT', `the bus did not take the records within ${deps.publishTimeoutMs} ms`)),
-      deps.publishTimeoutMs,
-    );
-  });
+  const timedOut = () => new RetryableError('ZEROOPS_BUS_TIMEOUT', `the bus did not take the records within ${deps.publishTimeoutMs} ms`);
   try {
     const published = deps.bus.publish(deps.topics[signal], records);
     // The records stay in memory until the bus settles them, answered or not.
@@ -129,7 +124,7 @@ async function publish(deps: IngestDeps, signal: Signal, split: SplitRequest, re
       () => lease.release(),
       () => lease.release(),
     );
-    await Promise.race([published, deadline]);
+    await withDeadline(deps.publishTimeoutMs, () => published, { onTimeout: timedOut });
   } catch (err) {
     if (err instanceof PermanentError && err.statusCode === 413) {
       const msg = `a resource is larger than the bus takes (the telemetry topic's max.message.bytes); send smaller resources: ${describeError(err)}`;
@@ -140,7 +135,5 @@ async function publish(deps: IngestDeps, signal: Signal, split: SplitRequest, re
     }
     const msg = `telemetry not stored, retry later: ${describeError(err)}`;
     throw new IngestError('bus_unavailable', 503, msg, RETRY_AFTER_MS, err).withItems(split.items);
-  } finally {
-    clearTimeout(timer);
   }
 }

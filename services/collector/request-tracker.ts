@@ -1,3 +1,5 @@
+import { settlesWithin } from '../core/deadline.ts';
+
 /** Counts in-flight requests so that stop() can wait for them. */
 export class RequestTracker {
   private readonly inflight = new Set<Promise<void>>();
@@ -19,11 +21,6 @@ export class RequestTracker {
   /** Resolves when every tracked request has settled, or after `deadlineMs`. */
   async drain(deadlineMs: number): Promise<void> {
     if (this.inflight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, deadlineMs);
-    });
-    await Promise.race([Promise.allSettled([...this.inflight]), timeout]);
-    clearTimeout(timer);
+    await settlesWithin(deadlineMs, Promise.allSettled([...this.inflight]));
   }
 }

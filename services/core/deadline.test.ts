@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startDeadline, withDeadline } from './deadline.ts';
+import { settlesWithin, startDeadline, withDeadline } from './deadline.ts';
 
 describe('withDeadline', () => {
   const late = () => new Error('too late');
@@ -40,5 +40,18 @@ describe('withDeadline', () => {
     d.clear();
     await new Promise((r) => setTimeout(r, 100));
     expect(d.signal.aborted).toBe(false);
+  });
+});
+
+describe('settlesWithin', () => {
+  it('is true when the work settles in time, false when the time runs out first', async () => {
+    expect(await settlesWithin(1_000, new Promise((r) => setTimeout(r, 10)))).toBe(true);
+    const t0 = Date.now();
+    expect(await settlesWithin(50, new Promise(() => undefined))).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('passes on a rejection that comes in time', async () => {
+    await expect(settlesWithin(1_000, Promise.reject(new Error('boom')))).rejects.toThrow('boom');
   });
 });

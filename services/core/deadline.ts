@@ -68,3 +68,19 @@ export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) =>
     d.clear();
   }
 }
+
+/**
+ * Waits for `p` at most `ms` milliseconds (through {@link withDeadline}):
+ * `true` when it settled in time, `false` when the time ran out first (the
+ * work goes on unawaited). A rejection of `p` in time is passed on.
+ */
+export async function settlesWithin(ms: number, p: Promise<unknown>): Promise<boolean> {
+  const late = new Error(`not settled within ${ms} ms`);
+  try {
+    await withDeadline(ms, () => p, { onTimeout: () => late });
+    return true;
+  } catch (err) {
+    if (err === late) return false;
+    throw err;
+  }
+}

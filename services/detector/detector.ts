@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus, ConsumedRecord, Subscription, TopicPartition } from '../bus/bus.ts';
 import { decodeCallHints, encodeCallHints } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { Component } from '../core/component.ts';
-import type { Config } from '../core/config.ts';
+import type { DetectorConfig } from '../core/component-config.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
-import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
@@ -67,7 +67,7 @@ function episodeConfig(windowMs: number) {
  */
 export function createDetector(
   settings: DetectorSettings,
-  config: Config,
+  config: DetectorConfig,
 ): Component & { flush(): Promise<void>; ownedPartitions(): number[]; serviceStats(): DetectorServiceStats } {
   const log = settings.logger.child({ component: 'detector' });
   const tel = settings.telemetry;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Bus } from '../bus/bus.ts';
 import type { TopicId } from '../bus/topics.ts';
-import type { Config } from '../core/config.ts';
+import type { ExecutorConfig } from '../core/component-config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
@@ -36,7 +36,7 @@ export interface ExecutorSettings {
 }
 
 /** Resolves the options, filling defaults. */
-export function executorOptions(config: Config, over: Partial<ExecutorOptions> = {}): ExecutorOptions {
+export function executorOptions(config: Pick<ExecutorConfig, 'databasePool'>, over: Partial<ExecutorOptions> = {}): ExecutorOptions {
   return {
     leaseMs: 15_000,
     pollMs: 1_000,

@@ -1,6 +1,6 @@
 import type { Bus, Subscription } from '../bus/bus.ts';
 import type { TopicId } from '../bus/topics.ts';
-import type { Config } from '../core/config.ts';
+import type { ExecutorConfig } from '../core/component-config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import { AddressGuard, createCatalogCache, createRedactor, type PlaybookCatalog } from '../playbooks/index.ts';
@@ -18,7 +18,7 @@ import { createStepActivities } from './steps/index.ts';
  * sweep, lifecycle): the wiring, built once, and the few mutable fields.
  */
 export interface ExecutorState {
-  readonly config: Config;
+  readonly config: ExecutorConfig;
   readonly opts: ExecutorOptions;
   readonly bus: Bus;
   readonly db: Db;
@@ -43,7 +43,7 @@ export interface ExecutorState {
 }
 
 /** What the durable engine needs: the step activities bound to their dependencies, and the lease and outcome wiring. */
-function engineDeps(config: Config, opts: ExecutorOptions, db: Db, logger: Logger, guard: AddressGuard, outbox: OutcomeOutbox): EngineDeps {
+function engineDeps(config: ExecutorConfig, opts: ExecutorOptions, db: Db, logger: Logger, guard: AddressGuard, outbox: OutcomeOutbox): EngineDeps {
   const activities = createStepActivities({
     config,
     guard,
@@ -63,7 +63,7 @@ function engineDeps(config: Config, opts: ExecutorOptions, db: Db, logger: Logge
 }
 
 /** Builds the state of one executor (nothing starts yet). */
-export function createExecutorState(settings: ExecutorSettings, config: Config): ExecutorState {
+export function createExecutorState(settings: ExecutorSettings, config: ExecutorConfig): ExecutorState {
   const opts = executorOptions(config, settings.options);
   const { bus, telemetry, topics } = settings;
   const db = settings.store.db;

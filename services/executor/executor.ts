@@ -1,5 +1,5 @@
 import type { Component } from '../core/component.ts';
-import type { Config } from '../core/config.ts';
+import type { ExecutorConfig } from '../core/component-config.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { describeError } from '../core/errors.ts';
 import { consumeAnomalies } from './anomaly-intake.ts';
@@ -61,7 +61,7 @@ async function stop(s: ExecutorState, deadlineMs: number): Promise<void> {
  * Its modules share one {@link ExecutorState}: intake (anomaly-intake.ts),
  * the poller of unfinished executions (execution-poller.ts) and the outcome sweep (outcome-sweep.ts).
  */
-export function createExecutor(settings: ExecutorSettings, config: Config): Component {
+export function createExecutor(settings: ExecutorSettings, config: ExecutorConfig): Component {
   const s = createExecutorState(settings, config);
   return {
     name: 'executor',

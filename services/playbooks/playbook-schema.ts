@@ -1,4 +1,5 @@
 import { type Static, type TLiteral, type TUnion, Type } from '@sinclair/typebox';
+import { ANOMALY_KINDS, SEVERITIES } from '../core/contracts/index.ts';
 
 /** Every step type a playbook may use. */
 export const STEP_TYPES = ['http', 'kubernetes', 'command', 'notify', 'wait', 'verify'] as const;
@@ -6,10 +7,8 @@ export const STEP_TYPES = ['http', 'kubernetes', 'command', 'notify', 'wait', 'v
 export type StepType = (typeof STEP_TYPES)[number];
 /** Step types that change the monitored system (the episode is re-checked right before them). */
 export const MUTATING_STEP_TYPES: readonly StepType[] = ['http', 'kubernetes', 'command'];
-/** Severities in increasing order. */
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-/** Anomaly kinds a playbook may match. */
-export const ANOMALY_KINDS = ['latency', 'errors', 'traffic', 'saturation', 'logs'] as const;
+// The match enums are the anomaly contract's (services/core/contracts).
+export { ANOMALY_KINDS, SEVERITIES };
 /** Playbook modes: record only, run after approval, or run. */
 export const PLAYBOOK_MODES = ['observe', 'suggest', 'auto'] as const;
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { describeError, type Logger, PermanentError, RetryableError, sleep } from '../core/index.ts';
+import { describeError, type Logger, PermanentError, RetryableError, settlesWithin, sleep } from '../core/index.ts';
 import { closeOnce } from './close-once.ts';
 import * as schema from './schema/index.ts';
 import type { Db, Store } from './store.ts';
@@ -93,14 +93,7 @@ async function migrateLocked(client: pg.Client, migrationsDir: string, logger: L
  * bound the sockets still open are destroyed, so a shutdown keeps its deadline.
  */
 async function endPool(pool: pg.Pool, clients: ReadonlySet<pg.PoolClient>, boundMs: number, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const ended = pool.end().then(() => true);
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), boundMs);
-  });
-  const inTime = await Promise.race([ended, late]);
-  clearTimeout(timer);
-  if (inTime) return;
+  if (await settlesWithin(boundMs, pool.end())) return;
   logger.warn({ boundMs }, 'store: Postgres connections did not close in time; dropping them');
   for (const c of clients) {
     // pg has no public way to drop a connection whose server went silent: destroy its socket.

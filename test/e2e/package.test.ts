@@ -52,6 +52,12 @@ describe('npm pack', () => {
     expect(existsSync(bin)).toBe(true);
     // No TypeScript loader is installed with the package: what runs below is dist/.
     expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
+    // The proving ground is not in the package: `zeroops demo` says so instead of failing on a missing module.
+    const demo = await run(bin, ['demo', 'services'], { cwd: app }).then(
+      () => '',
+      (err: { stderr?: string }) => err.stderr ?? '',
+    );
+    expect(demo).toContain('ZEROOPS_DEMO_UNAVAILABLE');
 
     const [apiPort, httpPort] = [await freePort(), await freePort()];
     const p = spawnZeroops(

@@ -1,30 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import { and, desc, eq, gte, type SQL } from 'drizzle-orm';
+import { AnomalyKindSchema, anomalyFields, EpisodeStateSchema, IncidentStateSchema, ResolvedBySchema, SeveritySchema } from '../../core/contracts/index.ts';
 import { PermanentError } from '../../core/errors.ts';
 import { anomalies, detectorInstances, incidents, services } from '../../store/index.ts';
 import type { RouteModule } from '../deps.ts';
 import { IdParams, Text, Timestamp } from '../schemas.ts';
 
-const Evidence = Type.Object({ feature: Type.String(), observed: Type.Number(), expected: Type.Number(), deviation: Type.Number() });
-const RootCause = Type.Object({ service: Type.String(), score: Type.Number(), reason: Type.String() });
-
-/** An anomaly as the API returns it. */
+/** An anomaly as the API returns it: the shared contract's fields, times as RFC 3339 strings. */
 export const AnomalySchema = Type.Object(
   {
-    id: Type.String(),
-    service: Type.String(),
-    episodeId: Type.String(),
+    ...anomalyFields,
     windowStart: Type.String({ format: 'date-time' }),
     windowEnd: Type.String({ format: 'date-time' }),
-    score: Type.Number({ description: 'Combined anomaly score in [0, 1].' }),
-    likelihood: Type.Number(),
-    severity: Type.String(),
-    kind: Type.String(),
-    evidence: Type.Array(Evidence),
-    rootCauses: Type.Array(RootCause),
-    modelVersion: Type.String(),
-    episodeState: Type.String(),
-    flapping: Type.Boolean(),
     attributes: Type.Record(Type.String(), Type.String(), {
       description:
         "The service's resource attributes kept by the detector (ZEROOPS_DETECTOR_ATTRIBUTES), as playbooks' match.attributes sees them; " +
@@ -38,15 +25,15 @@ export const AnomalySchema = Type.Object(
 const IncidentSchema = Type.Object({
   id: Type.String(),
   service: Type.String(),
-  kind: Type.String(),
-  severity: Type.String(),
-  state: Type.String(),
+  kind: AnomalyKindSchema,
+  severity: SeveritySchema,
+  state: IncidentStateSchema,
   openedAt: Type.String({ format: 'date-time' }),
   closedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   maxScore: Type.Number(),
   lastScore: Type.Number(),
   flapping: Type.Boolean(),
-  resolvedBy: Type.Union([Type.Literal('auto'), Type.Literal('human'), Type.Literal('self'), Type.Null()], {
+  resolvedBy: Type.Union([ResolvedBySchema, Type.Null()], {
     description:
       'Who resolved it: auto (an automatic execution verified the fix), human (a person approved the fix), self (closed with no action that worked); null while open or while an execution is still under way.',
   }),
@@ -56,7 +43,7 @@ const IncidentSchema = Type.Object({
 const ListQuery = Type.Object({
   service: Type.Optional(Text({ minLength: 1 })),
   episode: Type.Optional(Text({ minLength: 1 })),
-  state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('ongoing'), Type.Literal('closed')])),
+  state: Type.Optional(EpisodeStateSchema),
   since: Type.Optional(Timestamp({ description: 'Only anomalies whose window ended at or after this time (RFC 3339, years 1 to 9999).' })),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });

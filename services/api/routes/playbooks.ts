@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { AnomalyEvent } from '../../bus/messages.ts';
+import { AnomalyKindSchema, EpisodeStateSchema, SeveritySchema } from '../../core/contracts/index.ts';
 import { completeAnomaly, dryRun, pastAnomaly } from '../../executor/index.ts';
 import {
-  ANOMALY_KINDS,
   applyBundle,
   assertPlaybook,
   createPlaybook,
@@ -14,7 +14,6 @@ import {
   PlaybookSchema,
   parseBundle,
   parsePlaybookBody as parseDocument,
-  SEVERITIES,
   updatePlaybook,
   validateBundle,
 } from '../../playbooks/index.ts';
@@ -23,7 +22,6 @@ import { bodyCheckedElsewhere, IdParams, Text } from '../schemas.ts';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const tags = ['playbooks'];
-const literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 /** The anomaly a dry-run may describe instead of naming a past one: any subset of an anomaly event's fields, typed. */
 const DryRunAnomaly = Type.Partial(
@@ -36,11 +34,11 @@ const DryRunAnomaly = Type.Partial(
       windowEndUnixMs: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 }),
       score: Type.Number({ minimum: 0, maximum: 1 }),
       likelihood: Type.Number({ minimum: 0, maximum: 1 }),
-      severity: literals(SEVERITIES),
-      kind: literals(ANOMALY_KINDS),
+      severity: SeveritySchema,
+      kind: AnomalyKindSchema,
       evidence: Type.Array(Type.Object({ feature: Text(), observed: Type.Number(), expected: Type.Number(), deviation: Type.Number() }), { maxItems: 100 }),
       modelVersion: Text(),
-      episodeState: literals(['open', 'ongoing', 'closed']),
+      episodeState: EpisodeStateSchema,
       rootCauses: Type.Array(Type.Object({ service: Text(), score: Type.Number(), reason: Text() }), { maxItems: 100 }),
       attributes: Type.Record(Text({ maxLength: 200 }), Text(), { maxProperties: 100 }),
       detectedUnixMs: Type.Integer({ minimum: 0, maximum: 253_402_300_799_999 }),

@@ -1,4 +1,4 @@
-import type { Config } from '../../core/config.ts';
+import type { ExecutorConfig } from '../../core/component-config.ts';
 import type { ActionSpec, AddressGuard, TemplateContext } from '../../playbooks/index.ts';
 
 /** What a step needs at run time besides its parameters. */
@@ -49,7 +49,7 @@ export interface EpisodeDeviations {
 
 /** Dependencies of the step activities. */
 export interface StepDeps {
-  config: Config;
+  config: ExecutorConfig;
   guard: AddressGuard;
   /** Reads the incidents row of an episode (undefined when the detector has not written it). */
   readIncident(episodeId: string): Promise<IncidentView | undefined>;

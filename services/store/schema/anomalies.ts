@@ -1,23 +1,17 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, doublePrecision, index, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import {
+  type AnomalyKind,
+  type EpisodeState,
+  type Evidence,
+  INCIDENT_STATES,
+  type IncidentState,
+  RESOLVED_BY,
+  type ResolvedBy,
+  type RootCause,
+  type Severity,
+} from '../../core/contracts/index.ts';
 import { sqlList, timestamptz } from './columns.ts';
-
-/** One deviating feature of an anomaly (mirrors `zeroops.v1.Evidence`). */
-export interface EvidenceJson {
-  feature: string;
-  observed: number;
-  expected: number;
-  /** Signed, in robust standard deviations. */
-  deviation: number;
-}
-
-/** A root-cause candidate of an anomaly (mirrors `zeroops.v1.RootCause`). */
-export interface RootCauseJson {
-  service: string;
-  /** In [0, 1]; higher is more likely the cause. */
-  score: number;
-  reason: string;
-}
 
 /**
  * Anomaly events, one row per `zeroops.v1.Anomaly`. The primary key is the
@@ -35,15 +29,12 @@ export const anomalies = pgTable(
     score: doublePrecision('score').notNull(),
     /** Anomaly likelihood in [0, 1]. */
     likelihood: doublePrecision('likelihood').notNull(),
-    /** `info` | `warning` | `critical`. */
-    severity: text('severity').notNull(),
-    /** `latency` | `errors` | `traffic` | `saturation` | `logs`. */
-    kind: text('kind').notNull(),
-    evidence: jsonb('evidence').$type<EvidenceJson[]>().notNull().default([]),
-    rootCauses: jsonb('root_causes').$type<RootCauseJson[]>().notNull().default([]),
+    severity: text('severity').$type<Severity>().notNull(),
+    kind: text('kind').$type<AnomalyKind>().notNull(),
+    evidence: jsonb('evidence').$type<Evidence[]>().notNull().default([]),
+    rootCauses: jsonb('root_causes').$type<RootCause[]>().notNull().default([]),
     modelVersion: text('model_version').notNull().default(''),
-    /** `open` | `ongoing` | `closed`. */
-    episodeState: text('episode_state').notNull(),
+    episodeState: text('episode_state').$type<EpisodeState>().notNull(),
     flapping: boolean('flapping').notNull().default(false),
     attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default({}),
     detectedAt: timestamptz('detected_at').notNull(),
@@ -57,14 +48,8 @@ export const anomalies = pgTable(
   ],
 );
 
-/** States of an incident (an episode). */
-export const INCIDENT_STATES = ['open', 'closed'] as const;
-/** State of an incident. */
-export type IncidentState = (typeof INCIDENT_STATES)[number];
-/** Who resolved an incident: a playbook (`auto`), a person (`human`) or nobody (`self`). */
-export const RESOLVED_BY = ['auto', 'human', 'self'] as const;
-/** Who resolved an incident. */
-export type ResolvedBy = (typeof RESOLVED_BY)[number];
+// The incident enums come from the shared contract; re-exported for the store's users.
+export { INCIDENT_STATES, type IncidentState, RESOLVED_BY, type ResolvedBy };
 
 /**
  * Incidents, one per detector episode (id = episode id). Updated as the
@@ -75,8 +60,8 @@ export const incidents = pgTable(
   {
     id: text('id').primaryKey(),
     service: text('service').notNull(),
-    kind: text('kind').notNull(),
-    severity: text('severity').notNull(),
+    kind: text('kind').$type<AnomalyKind>().notNull(),
+    severity: text('severity').$type<Severity>().notNull(),
     state: text('state').$type<IncidentState>().notNull().default('open'),
     openedAt: timestamptz('opened_at').notNull(),
     closedAt: timestamptz('closed_at'),

@@ -6,7 +6,6 @@
 export {
   type AnomalyRow,
   anomalies,
-  type EvidenceJson,
   INCIDENT_STATES,
   type IncidentRow,
   type IncidentState,
@@ -17,7 +16,6 @@ export {
   RESOLVED_BY,
   type ResolvedBy,
   type RollupRow,
-  type RootCauseJson,
   rollups,
 } from './anomalies.ts';
 export { type AuditLogRow, auditLog, type NewAuditLogRow } from './audit.ts';

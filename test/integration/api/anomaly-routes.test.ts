@@ -4,11 +4,12 @@ import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
 import { createMemoryBus } from '../../../services/bus/index.ts';
 import { topicNames } from '../../../services/bus/topics.ts';
 import { loadConfig } from '../../../services/core/config.ts';
+import type { EpisodeState } from '../../../services/core/contracts/index.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry, type Telemetry } from '../../../services/core/telemetry.ts';
-import { anomalies, createStore, incidents, MEMORY_DATA_DIR, type Store, services } from '../../../services/store/index.ts';
+import { anomalies, createStore, incidents, MEMORY_DATA_DIR, type NewAnomalyRow, type Store, services } from '../../../services/store/index.ts';
 
-function anomaly(id: string, service: string, state: string, windowEndMs: number) {
+function anomaly(id: string, service: string, state: EpisodeState, windowEndMs: number): NewAnomalyRow {
   return {
     id,
     service,

@@ -6,7 +6,7 @@ import { type AnomalyEvent, encodeAnomaly } from '../../../services/bus/messages
 import { type Config, loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { createStore, incidents, type Store } from '../../../services/store/index.ts';
+import { createStore, incidents, type NewIncidentRow, type Store } from '../../../services/store/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 
 /** A real Postgres database with the schema, a config allowlisting 127.0.0.1, and an in-process bus. */
@@ -90,7 +90,7 @@ export async function upsertIncident(
   id: string,
   fields: { state?: 'open' | 'closed'; lastScore?: number; flapping?: boolean; service?: string },
 ): Promise<void> {
-  const row = {
+  const row: NewIncidentRow & { state: 'open' | 'closed' } = {
     id,
     service: fields.service ?? 'checkout',
     kind: 'errors',

@@ -11,6 +11,8 @@ import {
   executionSteps,
   executions,
   incidents,
+  type NewAnomalyRow,
+  type NewIncidentRow,
   playbooks,
   playbookVersions,
   type RetentionPolicy,
@@ -35,7 +37,7 @@ async function fill(store: Store, now: number): Promise<void> {
       ...Array.from({ length: 20 }, (_, i) => ({ service: `s${i % 3}`, windowEnd: ago(8, i), features: { rate: i }, score: 0.1 })),
       ...Array.from({ length: 5 }, (_, i) => ({ service: 'keep', windowEnd: ago(6, i), features: {}, score: 0 })),
     ]);
-  const anomaly = (id: string, end: Date) => ({
+  const anomaly = (id: string, end: Date): NewAnomalyRow => ({
     id,
     service: 'svc',
     episodeId: 'ep',
@@ -54,7 +56,7 @@ async function fill(store: Store, now: number): Promise<void> {
       ...Array.from({ length: 15 }, (_, i) => anomaly(`old-${i}`, ago(31, i))),
       ...Array.from({ length: 3 }, (_, i) => anomaly(`new-${i}`, ago(29, i))),
     ]);
-  const incident = (id: string, opened: Date, closed: Date | null) => ({
+  const incident = (id: string, opened: Date, closed: Date | null): NewIncidentRow => ({
     id,
     service: 'svc',
     kind: 'errors',

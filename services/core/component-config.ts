@@ -1,0 +1,102 @@
+import type { Config } from './config.ts';
+
+/**
+ * The settings each component's factory takes: a slice of {@link Config}
+ * named key by key, so a factory cannot read a setting it does not declare
+ * and a test can build one without a whole configuration. The types follow
+ * the settings table (services/core/config.ts); adding a setting to a
+ * component means adding its key here.
+ */
+
+/** Settings of the bus factory (`createBus`). */
+export const BUS_CONFIG_KEYS = [
+  'kafkaBrokers',
+  'kafkaClientId',
+  'connectTimeoutMs',
+  'topicPrefix',
+  'topicPartitions',
+  'maxDecompressedBytes',
+] as const satisfies readonly (keyof Config)[];
+/** The settings named by {@link BUS_CONFIG_KEYS}. */
+export type BusConfig = Pick<Config, (typeof BUS_CONFIG_KEYS)[number]>;
+
+/** Settings of the collector (`createCollector`): listeners, TLS, request limits, ingest tokens and the drain deadline. */
+export const COLLECTOR_CONFIG_KEYS = [
+  'host',
+  'otlpHttpPort',
+  'otlpGrpcPort',
+  'tlsCertFile',
+  'tlsKeyFile',
+  'tlsClientCaFile',
+  'maxBodyBytes',
+  'maxDecompressedBytes',
+  'maxItemsPerRequest',
+  'ingestTokens',
+  'tokenCacheSeconds',
+  'collectorMaxInflightBytes',
+  'collectorPublishTimeoutMs',
+  'collectorJsonWorkers',
+  'shutdownTimeoutMs',
+] as const satisfies readonly (keyof Config)[];
+/** The settings named by {@link COLLECTOR_CONFIG_KEYS}. */
+export type CollectorConfig = Pick<Config, (typeof COLLECTOR_CONFIG_KEYS)[number]>;
+
+/** Settings of the detector (`createDetector`): windows, the model, service tracking, topics and checkpoints. */
+export const DETECTOR_CONFIG_KEYS = [
+  'windowSeconds',
+  'latenessSeconds',
+  'detectorBackend',
+  'detectorNeural',
+  'detectorCheckpointSeconds',
+  'detectorMaxServices',
+  'detectorIdleEvictSeconds',
+  'detectorAttributes',
+  'topicPrefix',
+  'topicPartitions',
+] as const satisfies readonly (keyof Config)[];
+/** The settings named by {@link DETECTOR_CONFIG_KEYS}. */
+export type DetectorConfig = Pick<Config, (typeof DETECTOR_CONFIG_KEYS)[number]>;
+
+/** Settings of the executor (`createExecutor`) and of the steps it runs (`StepContext.config`). */
+export const EXECUTOR_CONFIG_KEYS = [
+  'approvalTtlSeconds',
+  'databasePool',
+  'httpAllowlist',
+  'commandAllowlist',
+  'hmacSecret',
+  'secrets',
+  'windowSeconds',
+  'topicPrefix',
+  'topicPartitions',
+  'shutdownTimeoutMs',
+] as const satisfies readonly (keyof Config)[];
+/** The settings named by {@link EXECUTOR_CONFIG_KEYS}. */
+export type ExecutorConfig = Pick<Config, (typeof EXECUTOR_CONFIG_KEYS)[number]>;
+
+/** Settings of the REST API (`createApiServer`, `buildApiApp`, its routes). */
+export const API_CONFIG_KEYS = [
+  'host',
+  'apiPort',
+  'tlsCertFile',
+  'tlsKeyFile',
+  'tlsClientCaFile',
+  'apiMaxBodyBytes',
+  'apiTokens',
+  'ingestTokens',
+  'tokenCacheSeconds',
+  'approvalTtlSeconds',
+  'detectorCheckpointSeconds',
+  'httpAllowlist',
+  'commandAllowlist',
+  'secrets',
+  'shutdownTimeoutMs',
+] as const satisfies readonly (keyof Config)[];
+/** The settings named by {@link API_CONFIG_KEYS}. */
+export type ApiConfig = Pick<Config, (typeof API_CONFIG_KEYS)[number]>;
+
+/** The slice of `config` a component takes (a new object holding exactly `keys`), e.g. `configFor(config, COLLECTOR_CONFIG_KEYS)`. */
+export function configFor<K extends keyof Config>(config: Pick<Config, K>, keys: readonly K[]): Pick<Config, K> {
+  const out: Partial<Pick<Config, K>> = {};
+  for (const k of keys) out[k] = config[k];
+  return out as Pick<Config, K>;
+}
