@@ -74,6 +74,11 @@ export function signatureOf(service: string, kind: string, evidence: readonly { 
   return `${service}|${kind}|${lead}`;
 }
 
+/** The anomaly kind part of a signature made by {@link signatureOf}. */
+export function kindOfSignature(signature: string): string {
+  return signature.split('|')[1] ?? '';
+}
+
 /** Records an outcome on an arm; returns a new record (ignored outcomes return it unchanged). */
 export function applyOutcome(arm: ArmRecord, outcome: string): ArmRecord {
   const e = outcomeEffect(outcome);
@@ -90,13 +95,22 @@ export function applyOutcome(arm: ArmRecord, outcome: string): ArmRecord {
  * RATE elsewhere (a playbook that usually works starts optimistic), while
  * its small weight lets the service's own outcomes dominate after a handful
  * of episodes (services differ). Arms of the same service are not pooled:
- * they are the local evidence itself.
+ * they are the local evidence itself. With `kind`, only the record on
+ * anomalies of that kind counts (a restart that cures latency elsewhere says
+ * little about error bursts).
  */
-export function pooledPrior(records: readonly ArmRecord[], playbookId: string, service: string, opts: PoolingOptions = DEFAULT_POOLING): BetaPosterior {
+export function pooledPrior(
+  records: readonly ArmRecord[],
+  playbookId: string,
+  service: string,
+  opts: PoolingOptions = DEFAULT_POOLING,
+  kind?: string,
+): BetaPosterior {
   let s = 0;
   let f = 0;
   for (const r of records) {
     if (r.playbookId !== playbookId || r.service === service) continue;
+    if (kind !== undefined && kindOfSignature(r.signature) !== kind) continue;
     s += r.successes;
     f += r.failures;
   }
@@ -105,7 +119,7 @@ export function pooledPrior(records: readonly ArmRecord[], playbookId: string, s
   return { alpha: opts.base + s * k, beta: opts.base + f * k };
 }
 
-/** The posterior of (signature, playbook): the pooled prior plus the arm's own record (zero when it has none). */
+/** The posterior of (signature, playbook): the prior pooled from the same kind on other services plus the arm's own record (zero when it has none). */
 export function posteriorOf(
   records: readonly ArmRecord[],
   signature: string,
@@ -113,7 +127,7 @@ export function posteriorOf(
   playbookId: string,
   opts: PoolingOptions = DEFAULT_POOLING,
 ): BetaPosterior {
-  const prior = pooledPrior(records, playbookId, service, opts);
+  const prior = pooledPrior(records, playbookId, service, opts, kindOfSignature(signature));
   const own = records.find((r) => r.signature === signature && r.playbookId === playbookId);
   return { alpha: prior.alpha + (own?.successes ?? 0), beta: prior.beta + (own?.failures ?? 0) };
 }
