@@ -7,6 +7,16 @@ export type { AutonomyEvent, AutonomyMode, AutonomyRule, AutonomyState, ModeChan
 export { AUTONOMY_MODES, initialAutonomy, pinAutonomy, stepAutonomy } from './autonomy.ts';
 export { betaCdf, betaQuantile, sampleBeta } from './beta.ts';
 export type { ArmRecord, BetaPosterior, PolicyOutcome, PoolingOptions } from './posterior.ts';
-export { applyOutcome, DEFAULT_POOLING, lowerBound, outcomeEffect, pooledPrior, posteriorMean, posteriorOf, signatureOf } from './posterior.ts';
+export {
+  applyOutcome,
+  DEFAULT_POOLING,
+  kindOfSignature,
+  lowerBound,
+  outcomeEffect,
+  pooledPrior,
+  posteriorMean,
+  posteriorOf,
+  signatureOf,
+} from './posterior.ts';
 export type { Candidate, SampledCandidate, ThompsonChoice } from './thompson.ts';
 export { thompsonChoose } from './thompson.ts';

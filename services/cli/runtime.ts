@@ -15,9 +15,10 @@ import { createTelemetry, startSelfTelemetry, type Telemetry } from '../core/tel
 import { createDetector } from '../detector/index.ts';
 import { createExecutor } from '../executor/index.ts';
 import { createRetentionJob, createStore, type Store } from '../store/index.ts';
+import { createTrainer } from '../trainer/index.ts';
 
 /** The services one process can run. */
-export const SERVICE_NAMES = ['collector', 'detector', 'executor', 'api'] as const;
+export const SERVICE_NAMES = ['collector', 'detector', 'executor', 'trainer', 'api'] as const;
 /** One of {@link SERVICE_NAMES}. */
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -133,6 +134,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   // Consumers start before intake so that nothing waits on an absent group.
   if (which.includes('executor')) components.push(createExecutor(base, config));
   if (which.includes('detector')) components.push(createDetector(base, config));
+  if (which.includes('trainer')) components.push(createTrainer(base, config));
   // The api process (every `zeroops start`, and `zeroops api` in production) keeps data within its retention.
   if (api) components.push(createRetentionJob(base, config));
   if (api) components.push(api);

@@ -9,5 +9,6 @@ export * from './detector.ts';
 export * from './executions.ts';
 export * from './feedback.ts';
 export * from './playbooks.ts';
+export * from './policy.ts';
 export * from './services.ts';
 export * from './tokens.ts';
