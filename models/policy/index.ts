@@ -19,4 +19,4 @@ export {
   signatureOf,
 } from './posterior.ts';
 export type { Candidate, SampledCandidate, ThompsonChoice } from './thompson.ts';
-export { thompsonChoose } from './thompson.ts';
+export { policyChoose, thompsonChoose } from './thompson.ts';

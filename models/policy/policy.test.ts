@@ -10,6 +10,7 @@ import {
   lowerBound,
   outcomeEffect,
   pinAutonomy,
+  policyChoose,
   pooledPrior,
   posteriorOf,
   sampleBeta,
@@ -101,6 +102,34 @@ describe('thompsonChoose', () => {
     expect(counts.new).toBeGreaterThan(50);
     expect(counts.bad).toBeLessThan(counts.new as number);
     expect(thompsonChoose([], rng)).toBeUndefined();
+  });
+});
+
+describe('policyChoose', () => {
+  it('lets the declared priority decide at a cold start, then samples', () => {
+    const rng = createRng(3);
+    const flat = { alpha: 1, beta: 1 };
+    const cold = policyChoose(
+      [
+        { playbookId: 'low', priority: 1, posterior: flat },
+        { playbookId: 'high', priority: 5, posterior: flat },
+      ],
+      rng,
+    );
+    expect(cold?.chosen).toBe('high');
+    expect(cold?.candidates.every((c) => Number.isNaN(c.sampled))).toBe(true);
+    let lowWins = 0;
+    for (let i = 0; i < 200; i++) {
+      const c = policyChoose(
+        [
+          { playbookId: 'low', priority: 1, posterior: { alpha: 6, beta: 1 } },
+          { playbookId: 'high', priority: 5, posterior: { alpha: 1, beta: 6 } },
+        ],
+        rng,
+      );
+      if (c?.chosen === 'low') lowWins++;
+    }
+    expect(lowWins).toBeGreaterThan(180);
   });
 });
 

@@ -46,3 +46,19 @@ export function thompsonChoose(candidates: readonly Candidate[], rng: Rng): Thom
   }
   return { chosen: best.playbookId, candidates: sampled };
 }
+
+/**
+ * The policy's choice: Thompson sampling, except at a cold start. While no
+ * candidate has any record (no own outcome and nothing pooled from other
+ * services: every posterior is the flat base prior), the declared priority
+ * is the only information there is, so the highest priority wins (ties by
+ * id) and its `sampled` values are null. `base` is the prior's pseudo-count
+ * per side (default 1).
+ */
+export function policyChoose(candidates: readonly Candidate[], rng: Rng, base = 1): ThompsonChoice | undefined {
+  if (candidates.length === 0) return undefined;
+  const cold = candidates.every((c) => c.posterior.alpha + c.posterior.beta <= 2 * base + 1e-9);
+  if (!cold) return thompsonChoose(candidates, rng);
+  const best = [...candidates].sort((x, y) => y.priority - x.priority || (x.playbookId < y.playbookId ? -1 : 1))[0] as Candidate;
+  return { chosen: best.playbookId, candidates: candidates.map((c) => ({ ...c, sampled: Number.NaN })) };
+}

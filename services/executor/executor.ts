@@ -17,6 +17,7 @@ import { forEachKeyInOrder } from './keyed-concurrency.ts';
 import type { PlaybookCatalog } from './matching.ts';
 import { createOutcomeOutbox } from './outcome-outbox.ts';
 import { createCatalogCache } from './playbook-catalog.ts';
+import { createPolicyChooser } from './policy-choice.ts';
 import { createRunRegistry } from './run-registry.ts';
 import { AddressGuard, createStepActivities } from './steps/index.ts';
 import { createRedactor } from './template.ts';
@@ -74,6 +75,7 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
   const db = settings.store.db;
   const logger = settings.logger.child({ component: 'executor', worker: opts.workerId });
   const catalog = createCatalogCache(db);
+  const policy = createPolicyChooser(db);
   const guard = new AddressGuard(config.httpAllowlist);
   const activities = createStepActivities({
     config,
@@ -108,13 +110,14 @@ export function createExecutor(settings: ExecutorSettings, config: Config): Comp
 
   async function handle(a: AnomalyEvent, cat: PlaybookCatalog): Promise<void> {
     if (a.episodeState === 'closed') return telemetry.count('zeroops.executor.anomalies', { result: 'episode_closed' });
-    const pb = cat.choose(a);
+    const pb = await policy.choose(a, cat);
     if (!pb) return telemetry.count('zeroops.executor.anomalies', { result: 'no_match' });
     const slot = runs.reserve();
     try {
       const d = await decide(db, a, pb.ref, 'executor', slot && !stopping ? { owner: opts.workerId, leaseMs: opts.leaseMs } : undefined);
       telemetry.count('zeroops.executor.anomalies', { result: d.kind === 'exists' ? 'duplicate' : d.execution.status });
       if (d.kind === 'exists') return;
+      if (d.fresh) await policy.record(d.execution.id, pb);
       if (d.outcome) track(outbox.publish(d.execution, a.kind));
       if (d.execution.status === 'pending') backlog = true;
       if (d.execution.status !== 'running' || d.execution.leaseOwner !== opts.workerId) return;

@@ -15,4 +15,5 @@ export {
   readPolicyDecision,
   recordPolicyDecision,
 } from './policy-repo.ts';
+export { playbookAutonomy, policyOfService } from './policy-view.ts';
 export { createTrainer, TRAINER_GROUP, type TrainerSettings } from './trainer.ts';

@@ -4,7 +4,7 @@
  * best playbook for its signature minus that of the one chosen. The best
  * fixed choice per signature has regret 0 by definition.
  */
-import { type ArmRecord, applyOutcome, DEFAULT_POOLING, type PoolingOptions, posteriorOf, thompsonChoose } from '../../../models/policy/index.ts';
+import { type ArmRecord, applyOutcome, DEFAULT_POOLING, type PoolingOptions, policyChoose, posteriorOf } from '../../../models/policy/index.ts';
 import { createRng, type Rng } from '../../../models/rng.ts';
 import type { SimSignature, SimWorld } from './simulated-world.ts';
 
@@ -33,7 +33,7 @@ export function priorityPolicy(world: SimWorld): SimPolicy {
   };
 }
 
-/** Thompson sampling on the models/policy posteriors (pooled priors unless `pooling.maxPooled` is 0). */
+/** The models/policy choice (Thompson sampling, priority at a cold start) on its posteriors (pooled priors unless `pooling.maxPooled` is 0). */
 export function thompsonPolicy(world: SimWorld, rng: Rng, pooling: PoolingOptions = DEFAULT_POOLING): SimPolicy {
   const records = new Map<string, ArmRecord>();
   const key = (sig: string, pb: string) => `${sig}\u0000${pb}`;
@@ -45,7 +45,7 @@ export function thompsonPolicy(world: SimWorld, rng: Rng, pooling: PoolingOption
         priority: world.priority[p] ?? 0,
         posterior: posteriorOf(all, sig.signature, sig.service, p, pooling),
       }));
-      const c = thompsonChoose(candidates, rng);
+      const c = policyChoose(candidates, rng);
       return sig.playbooks.indexOf(c?.chosen as string);
     },
     learn(sig, i, success) {
