@@ -17,7 +17,7 @@ const EPISODES = Number(values.episodes);
 const SEEDS = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
 
 const POLICIES: Record<string, (w: SimWorld, seed: number) => SimPolicy> = {
-  'thompson (pooled priors)': (w, s) => thompsonPolicy(w, policyRng(s)),
+  'zeroops policy (pooled)': (w, s) => thompsonPolicy(w, policyRng(s)),
   'thompson (no pooling)': (w, s) => thompsonPolicy(w, policyRng(s), { base: 1, maxPooled: 0 }),
   'uniform random': (_w, s) => randomPolicy(policyRng(s)),
   'highest priority wins': (w) => priorityPolicy(w),
@@ -38,7 +38,7 @@ for (const seed of SEEDS) {
     r[name] = cumulativeRegret(world, make(world, seed), EPISODES, seed);
     results[name]?.push(r[name] as number);
   }
-  ratios.push((r['thompson (pooled priors)'] as number) / (r['uniform random'] as number));
+  ratios.push((r['zeroops policy (pooled)'] as number) / (r['uniform random'] as number));
 }
 
 const w = DEFAULT_WORLD;
@@ -52,6 +52,6 @@ for (const [name, xs] of Object.entries(results)) {
 console.log(`  ${'best fixed choice'.padEnd(26)} ${'0.0'.padStart(7)}  (reference)`);
 const share = median(ratios);
 console.log(`policy regret / uniform random regret: ${(share * 100).toFixed(1)}% median (target < 20%: ${share < 0.2 ? 'met' : 'NOT met'})`);
-const prio = median(results['thompson (pooled priors)'] as number[]) / median(results['highest priority wins'] as number[]);
+const prio = median(results['zeroops policy (pooled)'] as number[]) / median(results['highest priority wins'] as number[]);
 console.log(`policy regret / highest-priority-wins regret: ${(prio * 100).toFixed(1)}% (of medians)`);
 console.log('recalibration (false-alarm reduction, recall): n/a (another part of issue 14)');
