@@ -3,7 +3,7 @@
  * arms, and a playbook's autonomy (effective mode, record, changes).
  */
 import { eq, inArray } from 'drizzle-orm';
-import { DEFAULT_POOLING, lowerBound, posteriorMean, posteriorOf } from '../../models/policy/index.ts';
+import { type AutonomyMode, DEFAULT_POOLING, lowerBound, posteriorMean, posteriorOf } from '../../models/policy/index.ts';
 import { playbookModes, playbooks } from '../store/index.ts';
 import { autonomyRuleOf, currentSpec } from './autonomy-store.ts';
 import { type DbOrTx, readArmsOfService, readModeHistory } from './policy-repo.ts';
@@ -56,7 +56,7 @@ export async function playbookAutonomy(db: DbOrTx, playbookId: string) {
   const row = rows[0];
   return {
     declaredMode: spec?.mode ?? null,
-    effectiveMode: row?.mode ?? spec?.mode ?? null,
+    effectiveMode: (row?.mode as AutonomyMode | undefined) ?? spec?.mode ?? null,
     pinned: row?.pinned ?? false,
     rule: spec ? (autonomyRuleOf(spec) ?? null) : null,
     record: row ? { successes: row.successes, failures: row.failures, failureStreak: row.streak, observed: row.observed } : null,

@@ -35,6 +35,29 @@ const PolicyView = Type.Object(
 
 const Mode = Type.Union([Type.Literal('observe'), Type.Literal('suggest'), Type.Literal('auto')]);
 
+const Threshold = Type.Object({ successes: Type.Number(), lcb: Type.Number(), observed: Type.Optional(Type.Number()) });
+
+const PlaybookAutonomy = Type.Object(
+  {
+    declaredMode: Type.Union([Mode, Type.Null()]),
+    effectiveMode: Type.Union([Mode, Type.Null()]),
+    pinned: Type.Boolean(),
+    rule: Type.Union([Type.Object({ suggest: Threshold, auto: Threshold, failureStreak: Type.Number(), confidence: Type.Number() }), Type.Null()]),
+    record: Type.Union([
+      Type.Object({ successes: Type.Integer(), failures: Type.Integer(), failureStreak: Type.Integer(), observed: Type.Integer() }),
+      Type.Null(),
+    ]),
+    reason: Type.String(),
+    changes: Type.Array(
+      Type.Object(
+        { at: Type.String({ format: 'date-time' }), actor: Type.String(), action: Type.String() },
+        { additionalProperties: true, description: 'A mode change: from, to, reason or note, and what caused it.' },
+      ),
+    ),
+  },
+  { $id: 'PlaybookAutonomy', description: 'Graduated autonomy of a playbook: effective mode, pin, record and the latest mode changes (newest first).' },
+);
+
 const ModeBody = Type.Object(
   {
     mode: Type.Union([Mode, Type.Null()], { description: 'The mode to pin, or null to unpin (the record moves it again).' }),
@@ -59,15 +82,25 @@ export const policyRoutes: RouteModule = (app, deps) => {
     },
     async (req) => policyOfService(db, req.query.service),
   );
-  app.get('/api/v1/playbooks/:id/autonomy', { config: { access: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => {
-    const pb = await getPlaybook(db, req.params.id);
-    return playbookAutonomy(db, pb.id);
-  });
+  app.get(
+    '/api/v1/playbooks/:id/autonomy',
+    { config: { access: 'viewer' }, schema: { tags, params: IdParams, response: { 200: PlaybookAutonomy } } },
+    async (req) => {
+      const pb = await getPlaybook(db, req.params.id);
+      return playbookAutonomy(db, pb.id);
+    },
+  );
   app.post(
     '/api/v1/playbooks/:id/mode',
     {
       config: { access: 'operator' },
-      schema: { tags, description: 'Pin the effective mode of a playbook (or unpin it with mode null). Audited.', params: IdParams, body: ModeBody },
+      schema: {
+        tags,
+        description: 'Pin the effective mode of a playbook (or unpin it with mode null). Audited.',
+        params: IdParams,
+        body: ModeBody,
+        response: { 200: PlaybookAutonomy },
+      },
     },
     async (req) => {
       const pb = await getPlaybook(db, req.params.id);
