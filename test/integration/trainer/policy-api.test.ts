@@ -118,7 +118,11 @@ describe.each(['postgres', 'pglite'] as const)('policy API and choice on %s', (s
     expect((await app.inject({ method: 'POST', url: '/api/v1/playbooks/nope/mode', payload: { mode: 'auto' } })).statusCode).toBe(404);
     const pin = await app.inject({ method: 'POST', url: `/api/v1/playbooks/${ids.good}/mode`, payload: { mode: 'suggest', note: 'review first' } });
     expect(pin.statusCode, pin.body).toBe(200);
-    expect(pin.json()).toMatchObject({ effectiveMode: 'suggest', pinned: true, changes: [{ action: 'playbook.mode.pin', note: 'review first', from: 'auto' }] });
+    expect(pin.json()).toMatchObject({
+      effectiveMode: 'suggest',
+      pinned: true,
+      changes: [{ action: 'playbook.mode.pin', note: 'review first', from: 'auto' }],
+    });
     const shown = (await app.inject({ method: 'GET', url: `/api/v1/playbooks/${ids.good}/autonomy` })).json();
     expect(shown).toMatchObject({ declaredMode: 'auto', effectiveMode: 'suggest', record: { successes: 0 } });
     const pb = (await app.inject({ method: 'GET', url: `/api/v1/playbooks/${ids.good}` })).json() as { autonomy: Record<string, unknown> };
