@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.zeroops-installed
 
 .PHONY: help install run build test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos demo chromium clean
+        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos bench-learning demo chromium clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -69,6 +69,9 @@ bench-detector: install ## detector throughput, delay, memory, precision/recall 
 
 bench-executor: install postgres-up ## executor matching and start-delay figures
 	npx tsx test/bench/executor/bench-executor.ts
+
+bench-learning: install ## remediation policy on simulated playbooks with hidden success rates: cumulative regret vs best fixed, random, priority (median of 7 seeds)
+	npx tsx test/bench/learning/bench-learning.ts
 
 bench-chaos: install kafka-fetch ## production mode under faults (kill -9 each service, broker stop, Postgres restart, full budget): loss, duplicates, recovery
 	npx tsx test/bench/chaos/bench-chaos.ts

@@ -15,6 +15,7 @@ Commands:
   collector             OTLP receivers (gRPC :4317, HTTP :4318) -> bus
   detector              telemetry topics -> anomalies
   executor              anomalies -> playbooks -> outcomes
+  trainer               outcomes -> remediation policy and playbook autonomy
   api                   REST API, web UI, /healthz, /readyz (:8080)
   detect --input <file|dir> --output <file|dir> [--detector univariate|artime]
                         score CSV series (timestamp,value) with the anomaly model
@@ -132,6 +133,7 @@ async function main(argv: string[]): Promise<void> {
     case 'collector':
     case 'detector':
     case 'executor':
+    case 'trainer':
     case 'api':
       return runServices([cmd]);
     case 'detect':

@@ -7,7 +7,7 @@ import { topicNames } from '../bus/topics.ts';
 import { traceBus } from '../bus/traced-bus.ts';
 import { createCollector } from '../collector/index.ts';
 import { type Component, startAll, stopAll } from '../core/component.ts';
-import { API_CONFIG_KEYS, BUS_CONFIG_KEYS, COLLECTOR_CONFIG_KEYS, configFor, DETECTOR_CONFIG_KEYS, EXECUTOR_CONFIG_KEYS } from '../core/component-config.ts';
+import { API_CONFIG_KEYS, BUS_CONFIG_KEYS, COLLECTOR_CONFIG_KEYS, configFor, DETECTOR_CONFIG_KEYS, EXECUTOR_CONFIG_KEYS, TRAINER_CONFIG_KEYS } from '../core/component-config.ts';
 import type { Config } from '../core/config.ts';
 import { settlesWithin, withDeadline } from '../core/deadline.ts';
 import { describeError, RetryableError } from '../core/errors.ts';
@@ -17,9 +17,10 @@ import { createTelemetry, startSelfTelemetry, type Telemetry } from '../core/tel
 import { createDetector } from '../detector/index.ts';
 import { createExecutor } from '../executor/index.ts';
 import { createRetentionJob, createStore, type Store } from '../store/index.ts';
+import { createTrainer } from '../trainer/index.ts';
 
 /** The services one process can run. */
-export const SERVICE_NAMES = ['collector', 'detector', 'executor', 'api'] as const;
+export const SERVICE_NAMES = ['collector', 'detector', 'executor', 'trainer', 'api'] as const;
 /** One of {@link SERVICE_NAMES}. */
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -122,6 +123,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   // Consumers start before intake so that nothing waits on an absent group.
   if (which.includes('executor')) components.push(createExecutor(base, configFor(config, EXECUTOR_CONFIG_KEYS)));
   if (which.includes('detector')) components.push(createDetector(base, configFor(config, DETECTOR_CONFIG_KEYS)));
+  if (which.includes('trainer')) components.push(createTrainer(base, configFor(config, TRAINER_CONFIG_KEYS)));
   // The api process (every `zeroops start`, and `zeroops api` in production) keeps data within its retention.
   if (api) components.push(createRetentionJob(base, config));
   if (api) components.push(api);

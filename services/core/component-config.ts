@@ -100,3 +100,8 @@ export function configFor<K extends keyof Config>(config: Pick<Config, K>, keys:
   for (const k of keys) out[k] = config[k];
   return out as Pick<Config, K>;
 }
+
+/** Settings of the trainer (`createTrainer`): its consumer group and topics, and the drain deadline. */
+export const TRAINER_CONFIG_KEYS = ['topicPrefix', 'topicPartitions', 'shutdownTimeoutMs'] as const satisfies readonly (keyof Config)[];
+/** The settings named by {@link TRAINER_CONFIG_KEYS}. */
+export type TrainerConfig = Pick<Config, (typeof TRAINER_CONFIG_KEYS)[number]>;

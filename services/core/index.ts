@@ -16,6 +16,8 @@ export {
   type DetectorConfig,
   EXECUTOR_CONFIG_KEYS,
   type ExecutorConfig,
+  TRAINER_CONFIG_KEYS,
+  type TrainerConfig,
 } from './component-config.ts';
 export { type Config, loadConfig, SETTINGS, type SettingSpec, type SettingsValues, setting } from './config.ts';
 export { type Deadline, type DeadlineOptions, settlesWithin, startDeadline, withDeadline } from './deadline.ts';

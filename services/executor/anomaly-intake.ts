@@ -14,7 +14,7 @@ import { forEachKeyInOrder } from './keyed-concurrency.ts';
  */
 async function handleAnomaly(s: ExecutorState, a: AnomalyEvent, cat: PlaybookCatalog): Promise<void> {
   if (a.episodeState === 'closed') return s.telemetry.count('zeroops.executor.anomalies', { result: 'episode_closed' });
-  const pb = cat.choose(a);
+  const pb = await s.policy.choose(a, cat);
   if (!pb) return s.telemetry.count('zeroops.executor.anomalies', { result: 'no_match' });
   const { workerId, leaseMs } = s.opts;
   const slot = s.runs.reserve();
@@ -22,6 +22,7 @@ async function handleAnomaly(s: ExecutorState, a: AnomalyEvent, cat: PlaybookCat
     const d = await decide(s.db, a, pb.ref, 'executor', slot && !s.stopping ? { owner: workerId, leaseMs } : undefined);
     s.telemetry.count('zeroops.executor.anomalies', { result: d.kind === 'exists' ? 'duplicate' : d.execution.status });
     if (d.kind === 'exists') return;
+    if (d.fresh) await s.policy.record(d.execution.id, pb);
     if (d.outcome) track(s, s.outbox.publish(d.execution, a.kind));
     if (d.execution.status === 'pending') s.backlog = true;
     if (d.execution.status !== 'running' || d.execution.leaseOwner !== workerId) return;

@@ -10,6 +10,7 @@ import { schedulePoll } from './execution-poller.ts';
 import { readDeviations, readIncident } from './execution-repo.ts';
 import { type ExecutorOptions, type ExecutorSettings, executorOptions } from './executor-options.ts';
 import { createOutcomeOutbox, type OutcomeOutbox } from './outcome-outbox.ts';
+import { createPolicyChooser, type PolicyChooser } from './policy-choice.ts';
 import { createRunRegistry, type RunRegistry } from './run-registry.ts';
 import { createStepActivities } from './steps/index.ts';
 
@@ -28,6 +29,8 @@ export interface ExecutorState {
   /** The live playbooks, reloaded when they change. */
   readonly catalog: { current(): Promise<PlaybookCatalog> };
   readonly guard: AddressGuard;
+  /** The learned choice among matching playbooks (policy-choice.ts). */
+  readonly policy: PolicyChooser;
   readonly outbox: OutcomeOutbox;
   readonly runs: RunRegistry;
   /** Outcome publications in flight (stop waits for them). */
@@ -74,7 +77,8 @@ export function createExecutorState(settings: ExecutorSettings, config: Executor
   const runs = createRunRegistry({ engine, logger, telemetry, maxRunning: opts.maxRunning, onSlotFreed: () => state.backlog && schedulePoll(state, 0) });
   const catalog = createCatalogCache(db);
   const idle = { publishing: new Set<Promise<void>>(), sub: undefined, pollTimer: undefined, sweepTimer: undefined, stopping: false, backlog: false };
-  const state: ExecutorState = { config, opts, bus, db, logger, telemetry, topics, catalog, guard, outbox, runs, ...idle };
+  const policy = createPolicyChooser(db);
+  const state: ExecutorState = { config, opts, bus, db, logger, telemetry, topics, catalog, guard, outbox, policy, runs, ...idle };
   return state;
 }
 

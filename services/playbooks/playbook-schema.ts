@@ -1,5 +1,6 @@
 import { type Static, type TLiteral, type TUnion, Type } from '@sinclair/typebox';
 import { ANOMALY_KINDS, SEVERITIES } from '../core/contracts/index.ts';
+import { AutonomySchema } from './autonomy-schema.ts';
 
 /** Every step type a playbook may use. */
 export const STEP_TYPES = ['http', 'kubernetes', 'command', 'notify', 'wait', 'verify'] as const;
@@ -174,6 +175,7 @@ export const PlaybookSchema = Type.Object(
     mode: literals(PLAYBOOK_MODES, 'observe: record only; suggest: wait for approval; auto: run.'),
     match: MatchSchema,
     guardrails: Type.Optional(GuardrailsSchema),
+    autonomy: Type.Optional(AutonomySchema),
     steps: Type.Array(StepSchema, { minItems: 1, maxItems: 50 }),
     onFailure: Type.Optional(Type.Array(ActionSchema, { maxItems: 20, description: 'Escalation run when a step fails.' })),
     timeoutSeconds: Type.Optional(

@@ -59,6 +59,15 @@ export {
   services,
   TOKEN_ROLES,
   type TokenRole,
+  PLAYBOOK_EFFECTIVE_MODES,
+  type PlaybookModeRow,
+  POLICY_OUTCOME_USES,
+  type PolicyArmRow,
+  type PolicyDecisionRow,
+  playbookModes,
+  policyArms,
+  policyDecisions,
+  policyOutcomes,
 } from './schema/index.ts';
 export { isStoreUnavailable, isUniqueViolation, SQLSTATE, sqlStateOf } from './sql-errors.ts';
 export type { Db, Store, StoreKind, StoreSettings } from './store.ts';

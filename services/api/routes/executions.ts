@@ -10,6 +10,7 @@ import {
   rejectExecution,
 } from '../../executor/index.ts';
 import type { ExecutionRow } from '../../store/index.ts';
+import { readPolicyDecision } from '../../trainer/index.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
 import { IdParams, Text } from '../schemas.ts';
 
@@ -43,7 +44,10 @@ export const executionRoutes: RouteModule = (app, deps) => {
     },
     async (req) => ({ items: await listExecutions(db, req.query) }),
   );
-  app.get('/api/v1/executions/:id', { config: { access: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => getExecutionDetail(db, req.params.id));
+  app.get('/api/v1/executions/:id', { config: { access: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => ({
+    ...(await getExecutionDetail(db, req.params.id)),
+    policyDecision: (await readPolicyDecision(db, req.params.id)) ?? null,
+  }));
   app.post('/api/v1/executions/:id/approve', { config: { access: 'operator' }, schema: { tags, params: IdParams } }, async (req) => {
     const r = await approveExecution(db, req.params.id, req.actor, deps.config.approvalTtlSeconds);
     const refusal = approvalRefusal(r);

@@ -3,7 +3,8 @@ import { anomalyRoutes } from './anomalies.ts';
 import { executionRoutes } from './executions.ts';
 import { healthRoutes } from './health.ts';
 import { playbookRoutes } from './playbooks.ts';
+import { policyRoutes } from './policy.ts';
 import { tokenRoutes } from './tokens.ts';
 
 /** Every route module of the API, in registration order (authorization is installed before them by buildApiApp). */
-export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, executionRoutes, tokenRoutes];
+export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, policyRoutes, executionRoutes, tokenRoutes];

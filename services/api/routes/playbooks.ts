@@ -17,6 +17,7 @@ import {
   updatePlaybook,
   validateBundle,
 } from '../../playbooks/index.ts';
+import { playbookAutonomy } from '../../trainer/index.ts';
 import type { RouteModule } from '../deps.ts';
 import { bodyCheckedElsewhere, IdParams, Text } from '../schemas.ts';
 
@@ -69,7 +70,10 @@ export const playbookRoutes: RouteModule = (app, deps) => {
   app.get('/api/v1/playbooks', { config: viewer, schema: { tags, description: 'Live playbooks with their current version.' } }, async () => ({
     items: await listPlaybooks(db),
   }));
-  app.get('/api/v1/playbooks/:id', { config: viewer, schema: { tags, params: IdParams } }, async (req) => getPlaybook(db, req.params.id));
+  app.get('/api/v1/playbooks/:id', { config: viewer, schema: { tags, params: IdParams } }, async (req) => {
+    const pb = await getPlaybook(db, req.params.id);
+    return { ...pb, autonomy: await playbookAutonomy(db, pb.id) };
+  });
   app.put(
     '/api/v1/playbooks/:id',
     { ...write, config: admin, schema: { tags, description: 'Replace a playbook: a new immutable version.', body: PlaybookSchema, params: IdParams } },

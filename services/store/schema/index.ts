@@ -38,3 +38,14 @@ export { FEEDBACK_LABELS, type FeedbackLabel, type FeedbackRow, feedback, type N
 export { type NewPlaybookRow, type NewPlaybookVersionRow, type PlaybookRow, type PlaybookVersionRow, playbooks, playbookVersions } from './playbooks.ts';
 export { type NewServiceRow, type ServiceRow, services } from './services.ts';
 export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';
+export {
+  PLAYBOOK_EFFECTIVE_MODES,
+  type PlaybookModeRow,
+  POLICY_OUTCOME_USES,
+  type PolicyArmRow,
+  type PolicyDecisionRow,
+  playbookModes,
+  policyArms,
+  policyDecisions,
+  policyOutcomes,
+} from './policy.ts';

@@ -2,13 +2,15 @@
  * The components under the lifecycle test, each built by its factory with only
  * its slice of the configuration, and a way to make each one busy: the
  * collector mid-request, the detector mid-window, the executor mid-step, the
- * API mid-request. (The trainer joins this table when it exists.)
+ * API mid-request, the trainer mid-outcome.
  */
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { buildApiApp } from '../../../services/api/app.ts';
 import { createApiServer } from '../../../services/api/index.ts';
 import type { Bus } from '../../../services/bus/bus.ts';
+import { encodeOutcome } from '../../../services/bus/messages.ts';
+import type { OutcomeEvent } from '../../../services/core/contracts/index.ts';
 import { createCollector } from '../../../services/collector/index.ts';
 import {
   API_CONFIG_KEYS,
@@ -19,10 +21,13 @@ import {
   DETECTOR_CONFIG_KEYS,
   EXECUTOR_CONFIG_KEYS,
   silentLogger,
+  TRAINER_CONFIG_KEYS,
 } from '../../../services/core/index.ts';
 import { createDetector } from '../../../services/detector/index.ts';
 import { createExecutor } from '../../../services/executor/index.ts';
 import { encodeExportRequest, encodeResource } from '../../../services/otlp/index.ts';
+import type { Store } from '../../../services/store/index.ts';
+import { createTrainer } from '../../../services/trainer/index.ts';
 import { anomaly, publishAnomalies, until, upsertIncident } from '../executor/harness.ts';
 import type { LifecycleEnv } from './environments.ts';
 
@@ -36,7 +41,7 @@ export interface Busy {
 export interface ComponentCase {
   name: string;
   /** Builds the component (not started). */
-  make(env: LifecycleEnv, bus?: Bus): Component;
+  make(env: LifecycleEnv, bus?: Bus, store?: Store): Component;
   /** Builds and starts the component, and returns once it is in the middle of its work. */
   startBusy(env: LifecycleEnv): Promise<Busy>;
 }
@@ -195,5 +200,47 @@ const apiCase: ComponentCase = {
   },
 };
 
+/** The trainer in the middle of applying an outcome: its store transaction waits at a gate the test holds. */
+const trainerCase: ComponentCase = {
+  name: 'trainer',
+  make: (env, _bus, store = env.store) => createTrainer({ ...runtime(env), store }, configFor(env.config, TRAINER_CONFIG_KEYS)),
+  async startBusy(env) {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let entered = false;
+    const db = new Proxy(env.store.db, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop !== 'transaction' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+        return async (...args: unknown[]) => {
+          entered = true;
+          await gate;
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const t = trainerCase.make(env, undefined, { ...env.store, db });
+    await t.start();
+    const o: OutcomeEvent = {
+      executionId: `lifecycle-${Date.now()}`,
+      episodeId: 'ep-lifecycle',
+      service: 'checkout',
+      playbookId: 'pb-lifecycle',
+      playbookVersion: 1,
+      outcome: 'resolved',
+      reason: '',
+      scoreBefore: 0.9,
+      scoreAfter: 0.1,
+      decidedUnixMs: Date.now(),
+      anomalyKind: 'latency',
+    };
+    await env.bus.publish(env.topics.outcomes, [{ key: o.service, value: encodeOutcome(o) }]);
+    await until('the trainer to start applying the outcome', async () => entered, 20_000);
+    return { component: t, release: async () => open() };
+  },
+};
+
 /** Every component under the lifecycle test. */
-export const COMPONENTS: ComponentCase[] = [collectorCase, detectorCase, executorCase, apiCase];
+export const COMPONENTS: ComponentCase[] = [collectorCase, detectorCase, executorCase, apiCase, trainerCase];

@@ -1,0 +1,46 @@
+CREATE TABLE "playbook_modes" (
+	"playbook_id" text PRIMARY KEY NOT NULL,
+	"mode" text NOT NULL,
+	"pinned" boolean DEFAULT false NOT NULL,
+	"successes" integer DEFAULT 0 NOT NULL,
+	"failures" integer DEFAULT 0 NOT NULL,
+	"streak" integer DEFAULT 0 NOT NULL,
+	"observed" integer DEFAULT 0 NOT NULL,
+	"reason" text DEFAULT '' NOT NULL,
+	"updated_by" text DEFAULT '' NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "playbook_modes_mode_check" CHECK ("mode" IN ('observe', 'suggest', 'auto'))
+);
+--> statement-breakpoint
+CREATE TABLE "policy_arms" (
+	"signature" text NOT NULL,
+	"service" text NOT NULL,
+	"kind" text NOT NULL,
+	"playbook_id" text NOT NULL,
+	"successes" integer DEFAULT 0 NOT NULL,
+	"failures" integer DEFAULT 0 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "policy_arms_pk" PRIMARY KEY("signature","playbook_id")
+);
+--> statement-breakpoint
+CREATE TABLE "policy_decisions" (
+	"execution_id" text PRIMARY KEY NOT NULL,
+	"signature" text NOT NULL,
+	"chosen_playbook_id" text NOT NULL,
+	"candidates" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "policy_outcomes" (
+	"execution_id" text NOT NULL,
+	"use" text NOT NULL,
+	"outcome" text NOT NULL,
+	"signature" text NOT NULL,
+	"playbook_id" text NOT NULL,
+	"applied_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "policy_outcomes_pk" PRIMARY KEY("execution_id","use"),
+	CONSTRAINT "policy_outcomes_use_check" CHECK ("use" IN ('counted', 'observed'))
+);
+--> statement-breakpoint
+CREATE INDEX "policy_arms_playbook_idx" ON "policy_arms" USING btree ("playbook_id");--> statement-breakpoint
+CREATE INDEX "policy_outcomes_applied_at_idx" ON "policy_outcomes" USING btree ("applied_at");

@@ -1,0 +1,91 @@
+import type { Bus, ConsumedRecord, Subscription } from '../bus/bus.ts';
+import { decodeOutcome, type OutcomeEvent } from '../bus/messages.ts';
+import type { TopicId } from '../bus/topics.ts';
+import type { Component } from '../core/component.ts';
+import type { TrainerConfig } from '../core/component-config.ts';
+import { withDeadline } from '../core/deadline.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Telemetry } from '../core/telemetry.ts';
+import type { Store } from '../store/index.ts';
+import { applyOutcomeEvent } from './outcome-apply.ts';
+
+/** Runtime dependencies of the trainer. */
+export interface TrainerSettings {
+  bus: Bus;
+  store: Store;
+  logger: Logger;
+  telemetry: Telemetry;
+  topics: Record<TopicId, string>;
+}
+
+/** Consumer group of the trainer on the `outcomes` topic (after the topic prefix). */
+export const TRAINER_GROUP = 'zeroops-trainer';
+
+/**
+ * The trainer service: consumes `outcomes` as its own consumer group
+ * (`<prefix>zeroops-trainer`) and folds each outcome into the remediation
+ * policy's arms and the playbooks' autonomy (see outcome-apply.ts).
+ * Checkpointed twice over: the group's offsets are committed after each
+ * batch is applied, and the store's `policy_outcomes` rows make a batch
+ * replayed after a crash count once. Bad messages are counted and dropped;
+ * a store failure fails the batch, which the bus delivers again.
+ */
+export function createTrainer(settings: TrainerSettings, config: TrainerConfig): Component {
+  const { bus, telemetry, topics } = settings;
+  const db = settings.store.db;
+  const logger = settings.logger.child({ component: 'trainer' });
+  let sub: Subscription | undefined;
+  let stopping = false;
+  let inFlight: Promise<void> | undefined;
+
+  async function applyAll(records: ConsumedRecord[]): Promise<void> {
+    for (const r of records) {
+      let o: OutcomeEvent;
+      try {
+        o = decodeOutcome(r.value);
+      } catch (err) {
+        telemetry.count('zeroops.trainer.invalid_messages');
+        logger.warn({ err: describeError(err), partition: r.partition, offset: r.offset }, 'dropping undecodable outcome');
+        continue;
+      }
+      const result = await applyOutcomeEvent(db, o);
+      telemetry.count('zeroops.trainer.outcomes', { result });
+    }
+  }
+
+  return {
+    name: 'trainer',
+    async start() {
+      stopping = false;
+      await bus.ensureTopics([{ name: topics.outcomes, partitions: config.topicPartitions }]);
+      sub = await bus.subscribe({
+        groupId: `${config.topicPrefix}${TRAINER_GROUP}`,
+        topics: [topics.outcomes],
+        eachBatch: async (records) => {
+          inFlight = applyAll(records);
+          try {
+            await inFlight;
+          } finally {
+            inFlight = undefined;
+          }
+        },
+      });
+      logger.info('trainer started: learning from the outcomes topic');
+    },
+    ready() {
+      if (stopping) return 'stopped';
+      return sub?.joined() ? 'ok' : 'not joined to its consumer group';
+    },
+    async stop(deadlineMs = config.shutdownTimeoutMs) {
+      stopping = true;
+      const s = sub;
+      sub = undefined;
+      const late = new Error(`trainer batch still applying after ${deadlineMs} ms`);
+      await withDeadline(deadlineMs, async () => s?.stop(), { onTimeout: () => late }).catch((err: unknown) => {
+        if (err !== late) throw err;
+        logger.warn({ err: describeError(err), applying: inFlight !== undefined }, 'trainer stop: the batch did not finish in time');
+      });
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The trainer on both buses (memory, Kafka) and both stores (Postgres,
+ * PGlite): outcomes become arm counts exactly once per execution, across a
+ * restart and a republication; a playbook with an autonomy rule climbs
+ * observe -> suggest -> auto by its record and is demoted by a made_worse
+ * outcome, each change audited; a pinned mode wins.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bus, createMemoryBus, topicNames } from '../../../services/bus/index.ts';
+import { encodeOutcome, type OutcomeEvent } from '../../../services/bus/messages.ts';
+import type { Component } from '../../../services/core/component.ts';
+import { loadConfig } from '../../../services/core/config.ts';
+import { silentLogger } from '../../../services/core/logger.ts';
+import { createTelemetry } from '../../../services/core/telemetry.ts';
+import { assertPlaybook, createPlaybook } from '../../../services/playbooks/index.ts';
+import { auditLog, createStore, playbookModes, policyArms, type Store } from '../../../services/store/index.ts';
+import { createTrainer, pinPlaybookMode, readModeHistory } from '../../../services/trainer/index.ts';
+import { connectTestKafkaBus, uniqueName } from '../../helpers/kafka.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
+
+const until = async <T>(what: string, f: () => Promise<T | false | undefined>, ms = 20_000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+let seq = 0;
+const outcome = (over: Partial<OutcomeEvent>): OutcomeEvent => ({
+  executionId: `ex-${++seq}`,
+  episodeId: `ep-${seq}`,
+  service: 'checkout',
+  playbookId: 'pb',
+  playbookVersion: 1,
+  outcome: 'resolved',
+  reason: '',
+  scoreBefore: 0.9,
+  scoreAfter: 0.1,
+  decidedUnixMs: Date.now(),
+  anomalyKind: 'latency',
+  ...over,
+});
+
+const cases = [
+  { bus: 'memory', store: 'postgres' },
+  { bus: 'kafka', store: 'pglite' },
+  { bus: 'memory', store: 'pglite' },
+  { bus: 'kafka', store: 'postgres' },
+] as const;
+
+describe.each(cases)('trainer on the $bus bus and $store store', ({ bus: busKind, store: storeKind }) => {
+  let bus: Bus;
+  let store: Store;
+  let pg: TestDatabase | undefined;
+  const prefix = busKind === 'kafka' ? `${uniqueName('trainer')}.` : '';
+  const topics = topicNames(prefix);
+  const config = loadConfig({ ZEROOPS_TOPIC_PREFIX: prefix, ZEROOPS_TOPIC_PARTITIONS: '2' });
+  const running: Component[] = [];
+  let watched = '';
+  let restricted = '';
+
+  beforeAll(async () => {
+    bus = busKind === 'kafka' ? await connectTestKafkaBus({ defaultPartitions: 2 }) : createMemoryBus({ partitions: 2 });
+    if (busKind === 'memory') await bus.connect();
+    pg = storeKind === 'postgres' ? await createTestDatabase() : undefined;
+    store = await createStore({ databaseUrl: pg?.url ?? '', dataDir: ':memory:', poolSize: 4, connectTimeoutMs: 5_000, logger: silentLogger() });
+    const spec = (name: string, extra: Record<string, unknown>) =>
+      assertPlaybook(
+        { name, mode: 'observe', match: { service: '*' }, steps: [{ id: 'w', type: 'wait', wait: { seconds: 0 } }], ...extra },
+        { secrets: {}, commandAllowlist: [], httpAllowlist: [] },
+      );
+    watched = (
+      await createPlaybook(
+        store.db,
+        spec('watched', { autonomy: { suggest: { successes: 0, lcb: 0, observed: 2 }, auto: { successes: 4, lcb: 0.4 }, failureStreak: 2 } }),
+        'test',
+      )
+    ).id;
+    restricted = (
+      await createPlaybook(store.db, spec('restricted', { autonomy: { suggest: { successes: 1, lcb: 0 }, auto: { successes: 2, lcb: 0 } } }), 'test')
+    ).id;
+  });
+  afterAll(async () => {
+    for (const c of running) await c.stop();
+    await bus?.close();
+    await store?.close();
+    await pg?.drop();
+  });
+
+  const start = async () => {
+    const t = createTrainer({ bus, store, logger: silentLogger(), telemetry: createTelemetry(), topics }, config);
+    running.push(t);
+    await t.start();
+    await until('the trainer to join', async () => t.ready?.() === 'ok');
+    return t;
+  };
+  const publish = (os: OutcomeEvent[]) =>
+    bus.publish(
+      topics.outcomes,
+      os.map((o) => ({ key: o.service, value: encodeOutcome(o) })),
+    );
+  const arm = async (pb: string) => (await store.db.select().from(policyArms).where(eq(policyArms.playbookId, pb)))[0];
+  const mode = async (pb: string) => (await store.db.select().from(playbookModes).where(eq(playbookModes.playbookId, pb)))[0];
+
+  it('counts each execution once: duplicates, a republication after a restart and ignored outcomes change nothing', async () => {
+    const t = await start();
+    const first = [
+      outcome({ playbookId: 'pb-a', outcome: 'resolved' }),
+      outcome({ playbookId: 'pb-a', outcome: 'not_resolved' }),
+      outcome({ playbookId: 'pb-a', outcome: 'made_worse' }),
+      outcome({ playbookId: 'pb-a', outcome: 'skipped', reason: 'guardrail cooldown: 10 s' }),
+      outcome({ playbookId: 'pb-a', outcome: 'awaiting_approval' }),
+    ];
+    await publish([...first, first[0] as OutcomeEvent, first[1] as OutcomeEvent]);
+    await until('three counted outcomes', async () => {
+      const a = await arm('pb-a');
+      return a && a.successes + a.failures === 3 && a;
+    });
+    await t.stop();
+    // The outbox is at-least-once: the same outcomes again, to a restarted trainer, plus one new success.
+    await publish([...first, outcome({ playbookId: 'pb-a', outcome: 'resolved' })]);
+    await start();
+    const a = await until('the new success', async () => {
+      const r = await arm('pb-a');
+      return r && r.successes === 2 && r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await arm('pb-a')).toMatchObject({ signature: 'checkout|latency|', successes: 2, failures: 2, kind: 'latency' });
+    expect(a.service).toBe('checkout');
+  });
+
+  it('moves a playbook observe -> suggest -> auto by its record, demotes it on made_worse, and audits each change', async () => {
+    const wouldRun = () => outcome({ playbookId: watched, outcome: 'skipped', reason: 'observe mode: would run w' });
+    await publish([wouldRun(), outcome({ playbookId: watched, outcome: 'skipped', reason: 'observe mode: guardrail cooldown would skip it' }), wouldRun()]);
+    await until('suggest', async () => (await mode(watched))?.mode === 'suggest');
+    await publish(Array.from({ length: 4 }, () => outcome({ playbookId: watched, outcome: 'resolved' })));
+    await until('auto', async () => (await mode(watched))?.mode === 'auto');
+    await publish([outcome({ playbookId: watched, outcome: 'made_worse' })]);
+    const row = await until('demoted', async () => {
+      const m = await mode(watched);
+      return m?.mode === 'suggest' && m;
+    });
+    expect(row).toMatchObject({ successes: 4, failures: 1, pinned: false });
+    const history = await readModeHistory(store.db, watched);
+    expect(history.map((h) => (h.details as { to: string }).to)).toEqual(['suggest', 'auto', 'suggest']);
+    expect(history[0]?.details).toMatchObject({ reason: expect.stringMatching(/made the anomaly worse/) });
+  });
+
+  it('a pinned mode wins over the record until unpinned', async () => {
+    await pinPlaybookMode(store.db, restricted, 'observe', 'observe', 'alice', 'change freeze');
+    await publish(Array.from({ length: 3 }, () => outcome({ playbookId: restricted, outcome: 'resolved' })));
+    await until('three successes counted', async () => (await mode(restricted))?.successes === 3);
+    expect(await mode(restricted)).toMatchObject({ mode: 'observe', pinned: true });
+    await pinPlaybookMode(store.db, restricted, 'observe', undefined, 'alice', '');
+    await publish([outcome({ playbookId: restricted, outcome: 'resolved' })]);
+    await until('suggest after unpinning', async () => (await mode(restricted))?.mode === 'suggest');
+    const actions = (await store.db.select().from(auditLog).where(eq(auditLog.subjectId, restricted))).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['playbook.mode.pin', 'playbook.mode.unpin', 'playbook.mode']));
+  });
+});
