@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { NeuralScorer, ServiceModels, type ServiceScore } from '../../models/fleet/index.ts';
+import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus, ConsumedRecord, Subscription, TopicPartition } from '../bus/bus.ts';
 import { decodeCallHints, encodeCallHints } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
@@ -8,7 +10,6 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
-import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
@@ -23,9 +24,7 @@ import {
   syncNeural,
 } from './checkpoints.ts';
 import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans } from './ingest.ts';
-import { NeuralScorer } from './neural-scorer.ts';
 import { ServiceTracker } from './service-limits.ts';
-import { ServiceModels, type ServiceScore } from './service-models.ts';
 import { createServiceTracking, type DetectorServiceStats } from './service-tracking.ts';
 import { ServiceWindows } from './service-windows.ts';
 import { loadBackend } from './tf-backend.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { LikelihoodState } from '../likelihood/index.ts';
+import { createRng } from '../stats/index.ts';
 import { ArtimeDetector } from './artime-detector.ts';
-import type { LikelihoodState } from './likelihood.ts';
-import { createRng } from './rng.ts';
 import { UnivariateDetector } from './univariate-detector.ts';
 
 const STEP = 300_000; // 5 minutes

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../stats/index.ts';
 import { normalTailDecades } from './gaussian-tail.ts';
 import { AnomalyLikelihood, type LegacyLikelihoodState, type LikelihoodConfig } from './likelihood.ts';
-import { createRng } from './rng.ts';
 
 function warmed(seed = 1): AnomalyLikelihood {
   const rng = createRng(seed);

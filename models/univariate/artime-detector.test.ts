@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../stats/index.ts';
 import { ArtimeDetector, artimeSpans, DEFAULT_ARTIME } from './artime-detector.ts';
 import { DualVigilanceArt } from './artime-dvfa.ts';
 import { haar, Levelizer, SpikeDownsampler } from './artime-features.ts';
-import { createRng } from './rng.ts';
 
 const STEP = 300_000; // 5 minutes
 

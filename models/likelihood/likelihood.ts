@@ -9,8 +9,9 @@
  * squares is kept as a sum instead of a second ring, and an update allocates
  * nothing (its results are read from the instance).
  */
+
+import type { RingState } from '../stats/index.ts';
 import { normalTailDecades } from './gaussian-tail.ts';
-import type { RingState } from './online-stats.ts';
 
 /** Settings of an {@link AnomalyLikelihood}. */
 export interface LikelihoodConfig {

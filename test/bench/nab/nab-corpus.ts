@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseTimestamp, readColumn } from '../../../services/cli/series-csv.ts';
 import {
   type NabProfile,
   prepareRows,
@@ -14,7 +15,6 @@ import {
   type ThresholdScore,
   windowsToRows,
 } from './nab-scorer.ts';
-import { parseTimestamp, readColumn } from './series-csv.ts';
 
 /** The three NAB profile names, in NAB's order. */
 export const NAB_PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;

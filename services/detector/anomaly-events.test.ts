@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../models/rng.ts';
+import { NeuralScorer, ServiceModels, type ServiceModelsOptions, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
+import { createRng } from '../../models/stats/index.ts';
 import { anomalyEvent, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
-import { NeuralScorer } from './neural-scorer.ts';
-import { ServiceModels, type ServiceModelsOptions, type ServiceScore, type WindowInput } from './service-models.ts';
 
 /** The detector's own episode settings for 10 s windows (services/detector/detector.ts). */
 const WINDOW_MS = 10_000;

@@ -1,6 +1,6 @@
 /**
  * Per-service, per-feature scoring against online baselines built from the
- * models/ blocks: a daily seasonal baseline (hourly slots plus a level that
+ * models/stats seasonal baseline: a daily seasonal baseline (hourly slots plus a level that
  * follows shifts), a weekly one for traffic (hour-of-week slots), and a
  * recent exponentially weighted mean that stands in while a slot is still
  * unseen. The weekly slots are two hours wide. Windows that score as anomalous are not learned, unless the
@@ -8,7 +8,7 @@
  * accepted as normal (a level shift).
  *
  * All baselines of a service live in one `Float64Array` (see
- * models/seasonal-slots.ts), laid out for the memory a window touches: the
+ * models/stats/seasonal-baseline.ts), laid out for the memory a window touches: the
  * headers of all features side by side (recent mean, variance and count,
  * daily level and scale), then the daily slots bucket by bucket with the
  * features of a bucket side by side, so that a window reads a few
@@ -16,9 +16,8 @@
  * block of `request_rate` is a second array. Scoring and learning allocate
  * nothing per feature.
  */
-import { SEASONAL_HEADER, SeasonalSlots } from '../../models/seasonal-slots.ts';
-import type { Evidence } from '../bus/messages.ts';
-import type { FeatureVector } from './window-features.ts';
+import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
+import type { Evidence, FeatureVector } from './outputs.ts';
 
 /** Which direction of a feature is bad and the smallest standard deviation assumed (absolute, and relative to the mean). */
 export interface FeatureRule {
@@ -92,7 +91,7 @@ const GROW = 4;
 export interface SeasonalScorerState {
   /** Feature names, in order of first appearance (at most `maxFeatures`). */
   features: string[];
-  /** Per feature (in `features` order) its recent mean, variance and count and its daily block (models/seasonal-slots.ts). */
+  /** Per feature (in `features` order) its recent mean, variance and count and its daily block (models/stats/seasonal-baseline.ts). */
   data: number[];
   /** Weekly block of `request_rate`, once that feature has been seen. */
   weekly?: number[];

@@ -10,7 +10,7 @@
  * state (weights, Adam moments, replay buffer, RNG) serializes to JSON.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { createRng, type Rng } from '../rng.ts';
+import { createRng, type Rng } from '../stats/index.ts';
 
 /** The TensorFlow.js namespace the model runs on (any backend). */
 export type TfModule = typeof TF;

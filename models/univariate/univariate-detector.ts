@@ -21,13 +21,20 @@
  * its middle, is reported (the record rule): it is a new incident, not the
  * tail of the old.
  */
+
+import { AnomalyLikelihood, type LegacyLikelihoodState, type LikelihoodConfig, type LikelihoodState } from '../likelihood/index.ts';
+import type { RingState } from '../stats/index.ts';
+import {
+  type LegacySeasonalState,
+  RollingExtremes,
+  type RollingExtremesState,
+  RollingQuantile,
+  SeasonalBaseline,
+  type SeasonalConfig,
+  type SeasonalState,
+} from '../stats/index.ts';
 import { type ArtimeConfig, ArtimeDetector, type ArtimeState } from './artime-detector.ts';
 import { LevelShift, type LevelShiftState } from './level-shift.ts';
-import { AnomalyLikelihood, type LegacyLikelihoodState, type LikelihoodConfig, type LikelihoodState } from './likelihood.ts';
-import type { RingState } from './online-stats.ts';
-import { RollingExtremes, type RollingExtremesState } from './rolling-extremes.ts';
-import { RollingQuantile } from './rolling-quantile.ts';
-import { SeasonalBaseline, type SeasonalConfig, type SeasonalState } from './seasonal-baseline.ts';
 
 /** Settings of a {@link UnivariateDetector}. */
 export interface UnivariateConfig {
@@ -163,7 +170,8 @@ export interface UnivariateState {
   config: UnivariateConfig;
   shortWin: RingState;
   longWin: RingState;
-  seasonal: SeasonalState;
+  /** The seasonal baseline (the older per-slot form is still read). */
+  seasonal: SeasonalState | LegacySeasonalState;
   /** One per feature (states saved before the rings shared a buffer hold {@link LegacyLikelihoodState}s). */
   likelihoods: (LikelihoodState | LegacyLikelihoodState)[];
   quiet: number;

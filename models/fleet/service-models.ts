@@ -18,13 +18,12 @@
  * models learn as before (anomalous windows only after a persistent level
  * shift) and its events say `info` and that it is warming up.
  */
-import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../../models/episode.ts';
-import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../../models/likelihood.ts';
-import type { Evidence, Severity } from '../bus/messages.ts';
+import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../episodes/index.ts';
+import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../likelihood/index.ts';
 import { NEURAL_INPUTS, type NeuralBatch, type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
+import type { Evidence, FeatureVector, Severity } from './outputs.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
 import { deviationGrew, largestDeviation, severityOfDeviation, severityRank } from './severity.ts';
-import type { FeatureVector } from './window-features.ts';
 
 /** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
 export const SERVICE_LIKELIHOOD: Partial<LikelihoodConfig> = { shortWindow: 1, historyWindow: 240, minHistory: 60, minStd: 0.05, decades: 8 };

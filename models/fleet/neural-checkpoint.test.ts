@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../models/rng.ts';
+import { createRng } from '../stats/index.ts';
 import { NeuralScorer } from './neural-scorer.ts';
 import { ServiceModels, type WindowInput } from './service-models.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../stats/index.ts';
 import { LevelShift } from './level-shift.ts';
-import { createRng } from './rng.ts';
 
 describe('LevelShift', () => {
   it('is 0 until its block of rows is full', () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../rng.ts';
+import { createRng } from '../stats/index.ts';
 import { Autoencoder } from './autoencoder.ts';
 
 const D = 6;

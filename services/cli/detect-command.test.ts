@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runDetect } from './detect-cli.ts';
+import { runDetect } from './detect-command.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -58,25 +58,5 @@ describe('runDetect', () => {
   it('rejects a header without timestamp and value columns', async () => {
     await writeFile(join(dir, 'h.csv'), 'time,val\n2024-01-01 00:00:00,1\n');
     await expect(runDetect({ input: join(dir, 'h.csv'), output: join(dir, 'o.csv') })).rejects.toThrow(/h\.csv:1: header/);
-  });
-
-  it('scores with the ARTime-style detector when asked, alarming on the spike', async () => {
-    await writeFile(join(dir, 'a.csv'), csv(400, 350));
-    await runDetect({ input: join(dir, 'a.csv'), output: join(dir, 'o.csv'), detector: 'artime' });
-    const scores = (await readFile(join(dir, 'o.csv'), 'utf8'))
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => Number(l.split(',')[2]));
-    expect(scores.length).toBe(400);
-    expect(Math.max(...scores)).toBeGreaterThan(0);
-    // It scores chunks of rows (2 here): the alarm is on the spike's row or at the end of its chunk.
-    expect(scores.indexOf(Math.max(...scores))).toBeGreaterThanOrEqual(350);
-    expect(scores.indexOf(Math.max(...scores))).toBeLessThanOrEqual(351);
-  });
-
-  it('rejects an unknown detector name', async () => {
-    await writeFile(join(dir, 'x.csv'), csv(20));
-    await expect(runDetect({ input: join(dir, 'x.csv'), output: join(dir, 'o.csv'), detector: 'nope' as 'artime' })).rejects.toThrow(/detector must be one of/);
   });
 });

@@ -1,15 +1,15 @@
 /**
- * Core of `zeroops detect`: runs the univariate streaming detector over CSV
- * files (`timestamp,value` with a header) and writes
+ * `zeroops detect`: runs the univariate streaming detector (models/univariate)
+ * over CSV files (`timestamp,value` with a header) and writes
  * `timestamp,value,anomaly_score`, one output row per input row, each score
  * computed from that row and the rows before it only.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ArtimeDetector } from '../../models/artime-detector.ts';
-import { UnivariateDetector } from '../../models/univariate-detector.ts';
-import { PermanentError } from '../core/index.ts';
-import { csvLines, listCsvFiles, parseTimestamp } from './nab/series-csv.ts';
+import { parseArgs } from 'node:util';
+import { UnivariateDetector } from '../../models/univariate/index.ts';
+import { PermanentError, ZeroopsError } from '../core/errors.ts';
+import { csvLines, listCsvFiles, parseTimestamp } from './series-csv.ts';
 
 /** Options of {@link runDetect}. */
 export interface DetectOptions {
@@ -17,22 +17,9 @@ export interface DetectOptions {
   input: string;
   /** Output file (for a file input) or directory (for a directory input); created as needed. */
   output: string;
-  /**
-   * Which streaming detector scores the rows, each with its default settings:
-   * `univariate` (statistical baselines + likelihood, with the ARTime-style
-   * detector as its shape feature; the best on NAB, the default) or `artime` (dual-vigilance ART over wavelet features, after
-   * NAB's ARTime).
-   */
-  detector?: DetectorKind;
   /** Receives human-readable progress messages (one per file and a summary). */
   progress?: (msg: string) => void;
 }
-
-/** Names of the detectors {@link runDetect} can use. */
-export const DETECTOR_KINDS = ['univariate', 'artime'] as const;
-
-/** One of {@link DETECTOR_KINDS}. */
-export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
 /** Totals of one {@link runDetect} call. */
 export interface DetectSummary {
@@ -51,14 +38,10 @@ export interface DetectSummary {
  */
 export async function runDetect(opts: DetectOptions): Promise<DetectSummary> {
   const started = performance.now();
-  const kind = opts.detector ?? 'univariate';
-  if (!DETECTOR_KINDS.includes(kind)) {
-    throw new PermanentError('ZEROOPS_DETECT_BAD_INPUT', `detector must be one of ${DETECTOR_KINDS.join(', ')}, got "${String(kind)}"`);
-  }
   const jobs = await planJobs(opts.input, opts.output);
   let rows = 0;
   for (const [k, job] of jobs.entries()) {
-    const n = await detectFile(job.from, job.to, kind);
+    const n = await detectFile(job.from, job.to);
     rows += n;
     opts.progress?.(`[${k + 1}/${jobs.length}] ${job.from}: ${n} rows`);
   }
@@ -86,11 +69,11 @@ async function planJobs(input: string, output: string): Promise<Job[]> {
   return files.map((rel) => ({ from: join(input, rel), to: join(output, rel) }));
 }
 
-/** Scores one file; returns its number of data rows. */
-async function detectFile(from: string, to: string, kind: DetectorKind): Promise<number> {
+/** Scores one file with a fresh univariate detector; returns its number of data rows. */
+async function detectFile(from: string, to: string): Promise<number> {
   const lines = csvLines(await readFile(from, 'utf8'));
   const { tsCol, valueCol } = headerColumns(lines[0], from);
-  const detector = createDetector(kind);
+  const detector = new UnivariateDetector();
   const out: string[] = ['timestamp,value,anomaly_score'];
   for (let i = 1; i < lines.length; i++) {
     const cells = (lines[i] as string).split(',');
@@ -101,11 +84,6 @@ async function detectFile(from: string, to: string, kind: DetectorKind): Promise
   await mkdir(dirname(to), { recursive: true });
   await writeFile(to, `${out.join('\n')}\n`);
   return lines.length - 1;
-}
-
-function createDetector(kind: DetectorKind): { update(timestampMs: number, value: number): number } {
-  if (kind === 'artime') return new ArtimeDetector();
-  return new UnivariateDetector();
 }
 
 function headerColumns(header: string | undefined, file: string): { tsCol: number; valueCol: number } {
@@ -129,4 +107,41 @@ function parseRow(cells: string[], tsCol: number, valueCol: number, where: strin
     throw new PermanentError('ZEROOPS_DETECT_BAD_INPUT', `${where}: timestamp "${cells[tsCol] ?? ''}" is not a date`);
   }
   return { time, value };
+}
+
+const DETECT_USAGE = `Usage: zeroops detect --input <file|dir> --output <file|dir>
+
+Scores CSV series (a header, then timestamp,value rows) with no look-ahead:
+each row's score uses only that row and the rows before it. Writes
+timestamp,value,anomaly_score, one row per input row. For a directory, every
+*.csv below --input goes to the same relative path below --output.
+
+The detector is univariate: statistical baselines with a shape feature
+(after NAB's ARTime), rarity and record rules, and an anomaly likelihood.
+
+anomaly_score is 0 on rows the detector does not report; on an alarm it is
+the detector's confidence in (0, 1]: 1 for a value beyond everything of the
+recent past, less for one within the recent swings. Keep every non-zero row,
+or only rows of 0.5 and more when false alarms cost more than late ones.
+`;
+
+/**
+ * The `zeroops detect` command: parses `args` (`--input`, `--output`,
+ * `--help`), scores the CSV files and reports progress on stderr. Bad
+ * arguments throw a `ZeroopsError` with code `ZEROOPS_USAGE`.
+ */
+export async function runDetectCommand(args: string[]): Promise<void> {
+  let values: { input?: string; output?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args, options: { input: { type: 'string' }, output: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    throw new ZeroopsError('ZEROOPS_USAGE', `detect: ${(err as Error).message}\n\n${DETECT_USAGE}`, { statusCode: 400 });
+  }
+  if (values.help) {
+    process.stdout.write(DETECT_USAGE);
+    return;
+  }
+  if (!values.input || !values.output) throw new ZeroopsError('ZEROOPS_USAGE', 'detect needs --input <file|dir> and --output <file|dir>', { statusCode: 400 });
+  const r = await runDetect({ input: values.input, output: values.output, progress: (m) => process.stderr.write(`${m}\n`) });
+  process.stderr.write(`scored ${r.rows} rows in ${r.files} file(s) in ${r.seconds.toFixed(1)} s\n`);
 }

@@ -7,7 +7,7 @@
  * every window of a service whose models are still warming up, since their
  * spread is not yet known well enough to call anything critical.
  */
-import type { Evidence, Severity } from '../bus/messages.ts';
+import type { Evidence, Severity } from './outputs.ts';
 
 /** Deviation (in spreads of the baseline) at or above which a window is `warning`. */
 export const WARNING_DEVIATION = 5;

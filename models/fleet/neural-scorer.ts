@@ -12,10 +12,9 @@
  * of the mean of the largest residuals of this window and the previous one,
  * so that one window of reconstruction noise cannot open an episode alone.
  */
-import { Autoencoder, type AutoencoderState, type TfModule } from '../../models/multivariate/autoencoder.ts';
-import type { Evidence } from '../bus/messages.ts';
+import { Autoencoder, type AutoencoderState, type TfModule } from './autoencoder.ts';
+import type { Evidence, FeatureVector } from './outputs.ts';
 import { deviationToScore, ruleFor } from './seasonal-scorer.ts';
-import type { FeatureVector } from './window-features.ts';
 
 /** Fixed slots of the vector; `metric` slots are assigned per service in order of first appearance. */
 export const FIXED_SLOTS = [

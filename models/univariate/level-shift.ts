@@ -6,7 +6,7 @@
  * own spread dilutes it. That separates plateaus (a road jam, a dead feed)
  * from spikes, which the extreme-value features already catch.
  */
-import { RingBuffer, type RingState } from './online-stats.ts';
+import { RingBuffer, type RingState } from '../stats/index.ts';
 
 /** Serializable state of a {@link LevelShift}: the recent rows, oldest first. */
 export type LevelShiftState = RingState;

@@ -1,0 +1,20 @@
+/**
+ * The fleet models the live detector runs (pure): per-service seasonal
+ * baselines, the tfjs autoencoder (tf injected by the caller), likelihood,
+ * episodes and severity, combined into one scoring round over a batch of
+ * closed windows.
+ */
+export { Autoencoder, type AutoencoderState, type TfModule } from './autoencoder.ts';
+export { NEURAL_INPUTS, NeuralScorer } from './neural-scorer.ts';
+export type { Evidence, FeatureVector, Severity } from './outputs.ts';
+export { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';
+export {
+  DEFAULT_WARMUP_WINDOWS,
+  type ServiceModelState,
+  ServiceModels,
+  type ServiceModelsOptions,
+  type ServiceScore,
+  type ServiceState,
+  type WindowInput,
+} from './service-models.ts';
+export { severityRank } from './severity.ts';
