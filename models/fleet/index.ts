@@ -6,15 +6,8 @@
  */
 export { Autoencoder, type AutoencoderState, type TfModule } from './autoencoder.ts';
 export { NEURAL_INPUTS, NeuralScorer } from './neural-scorer.ts';
-export type { Evidence, FeatureVector, Severity } from './outputs.ts';
+export type { Evidence, FeatureVector, ServiceScore, Severity, WindowInput } from './outputs.ts';
 export { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';
-export {
-  DEFAULT_WARMUP_WINDOWS,
-  type ServiceModelState,
-  ServiceModels,
-  type ServiceModelsOptions,
-  type ServiceScore,
-  type ServiceState,
-  type WindowInput,
-} from './service-models.ts';
+export { ServiceModels } from './service-models.ts';
+export { DEFAULT_WARMUP_WINDOWS, type ServiceModelState, type ServiceModelsOptions, type ServiceState } from './service-state.ts';
 export { severityRank } from './severity.ts';

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../stats/index.ts';
 import { NeuralScorer } from './neural-scorer.ts';
-import { ServiceModels, type WindowInput } from './service-models.ts';
+import type { WindowInput } from './outputs.ts';
+import { ServiceModels } from './service-models.ts';
 
 const EPISODE = { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: 10_000, flapWindowMs: 600_000, flapOpenings: 3 };
 const SERVICES = 40;

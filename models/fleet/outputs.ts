@@ -22,3 +22,44 @@ export interface Evidence {
 
 /** Severity of an anomalous window. */
 export type Severity = 'info' | 'warning' | 'critical';
+
+/** One closed window to score. */
+export interface WindowInput {
+  service: string;
+  startMs: number;
+  endMs: number;
+  features: FeatureVector;
+  callees: string[];
+}
+
+/** Result of scoring one window of one service. */
+export interface ServiceScore {
+  input: WindowInput;
+  /** Combined score in [0, 1]. */
+  score: number;
+  likelihood: number;
+  evidence: Evidence[];
+  transition: 'none' | 'open' | 'ongoing' | 'closed';
+  episodeId: string | null;
+  openedAtMs: number;
+  flapping: boolean;
+  /** Highest score of the episode so far (of the closed one on `closed`). */
+  peak: number;
+  /** Recent callees of the service (for root-cause ranking). */
+  callees: string[];
+  /** Feature that opened the current episode. */
+  episodeFeature?: string;
+  /** Largest absolute deviation of the evidence, in spreads of the baseline (0 without evidence). */
+  deviation: number;
+  /** Severity of this window (see severity.ts): from `deviation`, `info` while warming up. */
+  severity: Severity;
+  /** Whether the service's models are still warming up (fewer than `warmupWindows` windows seen). */
+  warmingUp: boolean;
+  /**
+   * Whether this window deserves an anomaly event: the episode opened or
+   * closed, its severity rose, its deviation grew beyond noise (see
+   * severity.ts), its flapping flag changed, or `heartbeatWindows` passed
+   * since the last event of an ongoing episode.
+   */
+  emit: boolean;
+}

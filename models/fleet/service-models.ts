@@ -18,116 +18,10 @@
  * models learn as before (anomalous windows only after a persistent level
  * shift) and its events say `info` and that it is warming up.
  */
-import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../episodes/index.ts';
-import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../likelihood/index.ts';
-import { NEURAL_INPUTS, type NeuralBatch, type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
-import type { Evidence, FeatureVector, Severity } from './outputs.ts';
-import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
-import { deviationGrew, largestDeviation, severityOfDeviation, severityRank } from './severity.ts';
-
-/** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
-export const SERVICE_LIKELIHOOD: Partial<LikelihoodConfig> = { shortWindow: 1, historyWindow: 240, minHistory: 60, minStd: 0.05, decades: 8 };
-
-/** Serializable model state of one service. */
-export interface ServiceState {
-  /** Bus partition the service's telemetry arrives on (its checkpoint key). */
-  partition: number;
-  seasonal: SeasonalScorerState;
-  neural: NeuralServiceState;
-  likelihood: LikelihoodState;
-  episode: EpisodeState;
-  /** Current episode id, its opening window end (ms) and the feature that opened it. */
-  episodeId: string | null;
-  openedAtMs: number;
-  episodeFeature?: string;
-  /** Episodes opened so far (part of episode ids). */
-  seq: number;
-  /** Windows scored so far. */
-  scored: number;
-  /** Severity rank (0 info, 1 warning, 2 critical), flapping flag and largest deviation of the last emitted event, and windows since it. */
-  emitted: { rank: number; flapping: boolean; windowsSince: number; deviation?: number };
-  /** Callee services seen recently, with the window end they were last seen. */
-  callees: Record<string, number>;
-}
-
-/** Serializable state of many services, keyed by service name. */
-export type ServiceModelState = Record<string, ServiceState>;
-
-/** One closed window to score. */
-export interface WindowInput {
-  service: string;
-  startMs: number;
-  endMs: number;
-  features: FeatureVector;
-  callees: string[];
-}
-
-/** Result of scoring one window of one service. */
-export interface ServiceScore {
-  input: WindowInput;
-  /** Combined score in [0, 1]. */
-  score: number;
-  likelihood: number;
-  evidence: Evidence[];
-  transition: 'none' | 'open' | 'ongoing' | 'closed';
-  episodeId: string | null;
-  openedAtMs: number;
-  flapping: boolean;
-  /** Highest score of the episode so far (of the closed one on `closed`). */
-  peak: number;
-  /** Recent callees of the service (for root-cause ranking). */
-  callees: string[];
-  /** Feature that opened the current episode. */
-  episodeFeature?: string;
-  /** Largest absolute deviation of the evidence, in spreads of the baseline (0 without evidence). */
-  deviation: number;
-  /** Severity of this window (see severity.ts): from `deviation`, `info` while warming up. */
-  severity: Severity;
-  /** Whether the service's models are still warming up (fewer than `warmupWindows` windows seen). */
-  warmingUp: boolean;
-  /**
-   * Whether this window deserves an anomaly event: the episode opened or
-   * closed, its severity rose, its deviation grew beyond noise (see
-   * severity.ts), its flapping flag changed, or `heartbeatWindows` passed
-   * since the last event of an ongoing episode.
-   */
-  emit: boolean;
-}
-
-const CALLEE_MEMORY_MS = 5 * 60_000;
-
-/** The part of a service's state that is not held by its live models. */
-type ServiceMeta = Omit<ServiceState, 'seasonal' | 'neural' | 'likelihood' | 'episode'>;
-
-/** A service's live models and the rest of its state ({@link ServiceModels.snapshot} puts them together). */
-interface Live {
-  st: ServiceMeta;
-  seasonal: SeasonalScorer;
-  neural: NeuralService;
-  likelihood: AnomalyLikelihood;
-  episode: EpisodeTracker;
-  /** Highest score of the open episode (the tracker's, kept here so that reading it copies nothing). */
-  peak: number;
-}
-
-/** Settings of {@link ServiceModels}. */
-export interface ServiceModelsOptions {
-  /** Episode settings (open/close levels, minimum quiet time, flap detection). */
-  episode: Partial<EpisodeConfig>;
-  /** The shared neural model; scoring uses the seasonal baselines only when absent. */
-  neural?: NeuralScorer;
-  /** Windows of an ongoing episode between two events when nothing material changes. Default 6. */
-  heartbeatWindows?: number;
-  /**
-   * Windows a service is scored before its models count as warmed up: until
-   * then its events are `info` and marked warming up, and its models keep
-   * learning during episodes. Default {@link DEFAULT_WARMUP_WINDOWS}.
-   */
-  warmupWindows?: number;
-}
-
-/** Default warm-up of a service, in windows (five minutes of the default 10 s windows). */
-export const DEFAULT_WARMUP_WINDOWS = 30;
+import { episodeStep } from './episode-step.ts';
+import { NEURAL_INPUTS, type NeuralBatch } from './neural-scorer.ts';
+import type { ServiceScore, WindowInput } from './outputs.ts';
+import { type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 
 /** The per-service models of one detector instance. */
 export class ServiceModels {
@@ -138,38 +32,10 @@ export class ServiceModels {
 
   constructor(private readonly opts: ServiceModelsOptions) {}
 
-  private wrap(state: ServiceState): Live {
-    const { seasonal, neural, likelihood, episode, ...st } = state;
-    return {
-      st,
-      seasonal: new SeasonalScorer(undefined, seasonal),
-      neural: new NeuralService(neural),
-      likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, likelihood),
-      episode: new EpisodeTracker(this.opts.episode, episode),
-      peak: episode.open ? episode.peak : 0,
-    };
-  }
-
   private get(service: string): Live {
     let m = this.live.get(service);
     if (!m) {
-      const st: ServiceMeta = {
-        partition: -1,
-        episodeId: null,
-        openedAtMs: 0,
-        seq: 0,
-        scored: 0,
-        emitted: { rank: 0, flapping: false, windowsSince: 0 },
-        callees: {},
-      };
-      m = {
-        st,
-        seasonal: new SeasonalScorer(),
-        neural: new NeuralService(),
-        likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD),
-        episode: new EpisodeTracker(this.opts.episode),
-        peak: 0,
-      };
+      m = newLive(this.opts.episode);
       this.live.set(service, m);
     }
     return m;
@@ -197,130 +63,78 @@ export class ServiceModels {
   }
 
   private scoreRound(round: WindowInput[]): ServiceScore[] {
-    const n = round.length;
     const lives = round.map((w) => this.get(w.service));
-    const neural = this.opts.neural;
-    let nn: NeuralBatch | undefined;
-    let rows: Float32Array | undefined;
-    let raw: Float64Array | undefined;
-    if (neural) {
-      if (this.rows.length < n * NEURAL_INPUTS) {
-        this.rows = new Float32Array(n * NEURAL_INPUTS);
-        this.raw = new Float64Array(n * NEURAL_INPUTS);
-      }
-      rows = this.rows;
-      raw = this.raw;
-      for (let i = 0; i < n; i++) (lives[i] as Live).neural.normalize((round[i] as WindowInput).features, raw, rows, i * NEURAL_INPUTS);
-      nn = neural.scoreBatch(
-        rows,
-        lives.map((l) => l.neural),
-        round.map((w) => w.features),
-      );
-    }
+    const nn = this.neuralRound(round, lives);
     const normal: number[] = [];
-    const out: ServiceScore[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const w = round[i] as WindowInput;
-      const m = lives[i] as Live;
-      const s = m.seasonal.score(w.features, w.endMs);
-      const lik = m.likelihood;
-      // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
-      const warm = lik.ready;
-      m.st.scored++;
-      // Scored against the history as it stands; whether the window joins it depends on the episode (below).
-      lik.update(s.score, false);
-      const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
-      // The neural score is already a per-service likelihood (its residuals judged against that service's usual
-      // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
-      // likelihood of raw seasonal scores, which would turn its modest values into alarms.
-      const ns = nn ? (nn.scores[i] as number) : 0;
-      const score = Math.max(ns, seasonal);
-      const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
-      const r = this.finish(w, m, score, warm ? lik.likelihood : s.score, evidence);
+    const out: ServiceScore[] = new Array(round.length);
+    for (let i = 0; i < round.length; i++) {
+      const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference.
       if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing')) continue;
-      lik.learnLast();
-      m.seasonal.learn(w.features, w.endMs, score);
-      if (score < 0.5 && nn && rows && raw) {
-        m.neural.learnNormalization(raw, i * NEURAL_INPUTS);
-        m.neural.learnResiduals(rows, nn.reconstruction, i);
-        // Rows normalized by a service's first few windows are not yet z-scores: they would teach the shared model noise.
-        if (m.neural.settled) normal.push(i);
-      }
+      if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
     }
-    if (neural && rows && normal.length > 0) {
-      // The normal rows are gathered to the front of the scratch in place (row k comes from row normal[k] >= k).
-      for (let k = 0; k < normal.length; k++) {
-        const i = normal[k] as number;
-        rows.copyWithin(k * NEURAL_INPUTS, i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS);
-      }
-      neural.model.observe(rows, normal.length);
-    }
+    this.train(normal);
     return out;
   }
 
-  private finish(w: WindowInput, m: Live, score: number, likelihood: number, evidence: Evidence[]): ServiceScore {
-    const st = m.st;
-    for (const c of w.callees) st.callees[c] = w.endMs;
-    for (const c in st.callees) if (w.endMs - (st.callees[c] as number) > CALLEE_MEMORY_MS) delete st.callees[c];
-    const u = m.episode.update(score, w.endMs);
-    let transition: ServiceScore['transition'] = u.open ? 'ongoing' : 'none';
-    if (u.event?.type === 'opened') m.peak = score;
-    else if (u.open) m.peak = Math.max(m.peak, score);
-    let peak = u.open ? m.peak : 0;
-    if (u.event?.type === 'opened') {
-      transition = 'open';
-      st.seq++;
-      st.episodeId = `${w.service}:${w.endMs}:${st.seq}`;
-      st.openedAtMs = w.endMs;
-      st.episodeFeature = evidence[0]?.feature;
-    } else if (u.event?.type === 'closed') {
-      transition = 'closed';
-      peak = u.event.peak;
+  /** Normalizes the round's windows into the scratch rows and scores them all in one call of the shared model (none without it). */
+  private neuralRound(round: WindowInput[], lives: Live[]): NeuralBatch | undefined {
+    const neural = this.opts.neural;
+    if (!neural) return undefined;
+    const n = round.length;
+    if (this.rows.length < n * NEURAL_INPUTS) {
+      this.rows = new Float32Array(n * NEURAL_INPUTS);
+      this.raw = new Float64Array(n * NEURAL_INPUTS);
     }
-    const warmingUp = st.scored <= (this.opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS);
-    const deviation = largestDeviation(evidence);
-    const severity = severityOfDeviation(deviation, warmingUp);
-    const emit = this.shouldEmit(st, transition, severityRank(severity), deviation, u.flapping);
-    const result: ServiceScore = {
-      input: w,
-      score,
-      likelihood,
-      evidence,
-      transition,
-      episodeId: transition === 'none' ? null : st.episodeId,
-      openedAtMs: st.openedAtMs,
-      flapping: u.flapping,
-      peak,
-      callees: Object.keys(st.callees),
-      episodeFeature: st.episodeFeature,
-      deviation,
-      severity,
-      warmingUp,
-      emit,
-    };
-    if (transition === 'closed') {
-      st.episodeId = null;
-      delete st.episodeFeature;
-    }
-    return result;
+    for (let i = 0; i < n; i++) (lives[i] as Live).neural.normalize((round[i] as WindowInput).features, this.raw, this.rows, i * NEURAL_INPUTS);
+    return neural.scoreBatch(
+      this.rows,
+      lives.map((l) => l.neural),
+      round.map((w) => w.features),
+    );
   }
 
-  private shouldEmit(st: ServiceMeta, transition: ServiceScore['transition'], rank: number, deviation: number, flapping: boolean): boolean {
-    const e = st.emitted;
-    if (transition === 'none') return false;
-    e.windowsSince++;
-    const material =
-      transition !== 'ongoing' ||
-      rank > e.rank ||
-      deviationGrew(e.deviation ?? 0, deviation) ||
-      flapping !== e.flapping ||
-      e.windowsSince >= (this.opts.heartbeatWindows ?? 6);
-    if (!material) return false;
-    const worst = transition === 'open' ? deviation : Math.max(e.deviation ?? 0, deviation);
-    st.emitted = { rank: transition === 'open' ? rank : Math.max(e.rank, rank), flapping, windowsSince: 0, deviation: worst };
-    return true;
+  /** Scores window `i` of the round: seasonal score and its likelihood, beside the neural score; then the episode step. */
+  private scoreWindow(w: WindowInput, m: Live, i: number, nn: NeuralBatch | undefined): ServiceScore {
+    const s = m.seasonal.score(w.features, w.endMs);
+    const lik = m.likelihood;
+    // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
+    const warm = lik.ready;
+    m.st.scored++;
+    // Scored against the history as it stands; whether the window joins it depends on the episode (below).
+    lik.update(s.score, false);
+    const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
+    // The neural score is already a per-service likelihood (its residuals judged against that service's usual
+    // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
+    // likelihood of raw seasonal scores, which would turn its modest values into alarms.
+    const ns = nn ? (nn.scores[i] as number) : 0;
+    const score = Math.max(ns, seasonal);
+    const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
+    return episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
+  }
+
+  /** Lets the service's models learn window `i`; returns whether its row may train the shared model. */
+  private learnWindow(r: ServiceScore, m: Live, i: number, nn: NeuralBatch | undefined): boolean {
+    m.likelihood.learnLast();
+    m.seasonal.learn(r.input.features, r.input.endMs, r.score);
+    if (!(r.score < 0.5 && nn)) return false;
+    m.neural.learnNormalization(this.raw, i * NEURAL_INPUTS);
+    m.neural.learnResiduals(this.rows, nn.reconstruction, i);
+    // Rows normalized by a service's first few windows are not yet z-scores: they would teach the shared model noise.
+    return m.neural.settled;
+  }
+
+  /** Trains the shared model on the round's normal rows. */
+  private train(normal: number[]): void {
+    const neural = this.opts.neural;
+    if (!neural || normal.length === 0) return;
+    // The normal rows are gathered to the front of the scratch in place (row k comes from row normal[k] >= k).
+    for (let k = 0; k < normal.length; k++) {
+      const i = normal[k] as number;
+      this.rows.copyWithin(k * NEURAL_INPUTS, i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS);
+    }
+    neural.model.observe(this.rows, normal.length);
   }
 
   /** Copies the state of the services on `partitions` (all when omitted). */
@@ -328,21 +142,14 @@ export class ServiceModels {
     const out: ServiceModelState = {};
     for (const [name, m] of this.live) {
       if (partitions && !partitions.has(m.st.partition)) continue;
-      // The models' toJSON() already return copies.
-      out[name] = {
-        ...structuredClone(m.st),
-        seasonal: m.seasonal.toJSON(),
-        neural: m.neural.toJSON(),
-        likelihood: m.likelihood.toJSON(),
-        episode: m.episode.toJSON(),
-      };
+      out[name] = stateOf(m);
     }
     return out;
   }
 
   /** Replaces the state of the services in `state` (restored from a checkpoint). */
   restore(state: ServiceModelState): void {
-    for (const [name, st] of Object.entries(state)) this.live.set(name, this.wrap(structuredClone(st)));
+    for (const [name, st] of Object.entries(state)) this.live.set(name, liveOf(structuredClone(st), this.opts.episode));
   }
 
   /** Forgets the services on `partitions` (after a rebalance took them away); returns their names. */

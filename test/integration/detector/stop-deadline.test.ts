@@ -68,7 +68,7 @@ async function releasedPartitions(store: Store): Promise<number> {
 }
 
 describe('detector stop', () => {
-  it('stop before start and a second stop are no-ops', async () => {
+  it('stop before start and a second stop are no-ops', { timeout: 240_000 }, async () => {
     const env = await envFor('memory', 'pglite');
     const d = createDetector({ bus: env.bus, store: env.store, logger: silentLogger(), telemetry: createTelemetry(), topics: env.topics }, env.config);
     await d.stop(1000);
@@ -83,7 +83,7 @@ describe('detector stop', () => {
     ['kafka', 'pglite'],
     ['kafka', 'postgres'],
   ] as const) {
-    it(`${bus} bus, ${store}: a stop hands over; a stop held up by a locked store returns at its deadline`, async () => {
+    it(`${bus} bus, ${store}: a stop hands over; a stop held up by a locked store returns at its deadline`, { timeout: 240_000 }, async () => {
       const env = await envFor(bus, store);
       const first = await startDetector(env);
       await publishWindows(env.bus, env.topics.traces, SERVICES, 0, 12, FIRST, []);
