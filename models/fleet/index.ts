@@ -4,7 +4,8 @@
  * episodes and severity, combined into one scoring round over a batch of
  * closed windows.
  */
-export { Autoencoder, type AutoencoderState, type TfModule } from './autoencoder.ts';
+export { Autoencoder, type TfModule } from './autoencoder.ts';
+export type { AutoencoderConfig, AutoencoderState } from './autoencoder-config.ts';
 export { NEURAL_INPUTS, NeuralScorer } from './neural-scorer.ts';
 export type { Evidence, FeatureVector, ServiceScore, Severity, WindowInput } from './outputs.ts';
 export { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';

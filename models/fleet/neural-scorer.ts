@@ -12,7 +12,8 @@
  * of the mean of the largest residuals of this window and the previous one,
  * so that one window of reconstruction noise cannot open an episode alone.
  */
-import { Autoencoder, type AutoencoderState, type TfModule } from './autoencoder.ts';
+import { Autoencoder, type TfModule } from './autoencoder.ts';
+import type { AutoencoderState } from './autoencoder-config.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { deviationToScore, ruleFor } from './seasonal-scorer.ts';
 

@@ -154,7 +154,12 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
   }
   if (!cands.has(input.target)) {
     const own = input.evidence.get(input.target)?.score ?? 0;
-    ranked.push({ service: input.target, score: Math.round(own * 0.2 * 1000) / 1000, reason: 'the service itself (its own score is below the anomalous level)', hops: 0 });
+    ranked.push({
+      service: input.target,
+      score: Math.round(own * 0.2 * 1000) / 1000,
+      reason: 'the service itself (its own score is below the anomalous level)',
+      hops: 0,
+    });
   }
   ranked.sort((a, b) => b.score - a.score || a.hops - b.hops || a.service.localeCompare(b.service));
   return ranked.slice(0, limit);
