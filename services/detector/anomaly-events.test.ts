@@ -4,7 +4,7 @@ import { NeuralScorer, ServiceModels, type ServiceModelsOptions, type ServiceSco
 import { createRng } from '../../models/stats/index.ts';
 import { anomalyEvent, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
 
-/** The detector's own episode settings for 10 s windows (services/detector/detector.ts). */
+/** The detector's own episode settings for 10 s windows (services/detector/detector-state.ts). */
 const WINDOW_MS = 10_000;
 const EPISODE = { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: WINDOW_MS, flapWindowMs: 60 * WINDOW_MS, flapOpenings: 3 };
 const T0 = Date.UTC(2026, 0, 5, 9);
