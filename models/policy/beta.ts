@@ -3,7 +3,7 @@
  * (Marsaglia-Tsang gamma draws) and the exact quantile (bisection over the
  * regularized incomplete beta function). Pure: numbers in, numbers out.
  */
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../stats/index.ts';
 
 /** A standard normal draw from two uniforms (Box-Muller). */
 function normal(rng: Rng): number {

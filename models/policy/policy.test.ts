@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../rng.ts';
+import { createRng } from '../stats/index.ts';
 import {
   type ArmRecord,
   type AutonomyRule,

@@ -3,7 +3,7 @@
  * each candidate's posterior, the largest draw wins. Pure; randomness from
  * the injected seeded {@link Rng}.
  */
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../stats/index.ts';
 import { sampleBeta } from './beta.ts';
 import type { BetaPosterior } from './posterior.ts';
 

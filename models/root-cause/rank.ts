@@ -124,9 +124,10 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
  * Ranks the services that may have caused `input.target`'s anomaly, best
  * first (at most `limit`). The target itself is always a candidate; when its
  * deviation is explained by an anomalous service downstream, its reason says
- * it is a symptom of that service.
+ * it is a symptom of that service. `now` (Unix ms) is the caller's clock:
+ * the model reads none.
  */
-export function rankRootCauses(input: RankInput, limit = 5, now = Date.now()): RankedCause[] {
+export function rankRootCauses(input: RankInput, limit: number, now: number): RankedCause[] {
   const windowMs = input.windowMs ?? 10_000;
   const reached = reach(input, input.maxDepth ?? 4);
   const cands = new Map<string, Candidate>();
@@ -153,7 +154,12 @@ export function rankRootCauses(input: RankInput, limit = 5, now = Date.now()): R
   }
   if (!cands.has(input.target)) {
     const own = input.evidence.get(input.target)?.score ?? 0;
-    ranked.push({ service: input.target, score: Math.round(own * 0.2 * 1000) / 1000, reason: 'the service itself (its own score is below the anomalous level)', hops: 0 });
+    ranked.push({
+      service: input.target,
+      score: Math.round(own * 0.2 * 1000) / 1000,
+      reason: 'the service itself (its own score is below the anomalous level)',
+      hops: 0,
+    });
   }
   ranked.sort((a, b) => b.score - a.score || a.hops - b.hops || a.service.localeCompare(b.service));
   return ranked.slice(0, limit);

@@ -17,7 +17,7 @@ Commands:
   executor              anomalies -> playbooks -> outcomes
   trainer               outcomes -> remediation policy and playbook autonomy
   api                   REST API, web UI, /healthz, /readyz (:8080)
-  detect --input <file|dir> --output <file|dir> [--detector univariate|artime]
+  detect --input <file|dir> --output <file|dir>
                         score CSV series (timestamp,value) with the anomaly model
                         (zeroops detect --help for the output and options)
   settings [--markdown] list every setting with its default
@@ -80,51 +80,6 @@ async function runServices(which: readonly ServiceName[]): Promise<void> {
   process.on('SIGINT', onSignal);
 }
 
-const DETECT_USAGE = `Usage: zeroops detect --input <file|dir> --output <file|dir> [--detector univariate|artime]
-
-Scores CSV series (a header, then timestamp,value rows) with no look-ahead:
-each row's score uses only that row and the rows before it. Writes
-timestamp,value,anomaly_score, one row per input row. For a directory, every
-*.csv below --input goes to the same relative path below --output.
-
-anomaly_score is 0 on rows the detector does not report; on an alarm it is
-the detector's confidence in (0, 1]: 1 for a value beyond everything of the
-recent past, less for one within the recent swings. Keep every non-zero row,
-or only rows of 0.5 and more when false alarms cost more than late ones.
-
-  --detector univariate   statistical baselines with a shape feature (default)
-  --detector artime       dual-vigilance fuzzy ART after NAB's ARTime
-`;
-
-async function runDetectCommand(args: string[]): Promise<void> {
-  let values: { input?: string; output?: string; detector?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { input: { type: 'string' }, output: { type: 'string' }, detector: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    throw new ZeroopsError('ZEROOPS_USAGE', `detect: ${(err as Error).message}\n\n${DETECT_USAGE}`, { statusCode: 400 });
-  }
-  if (values.help) {
-    process.stdout.write(DETECT_USAGE);
-    return;
-  }
-  if (!values.input || !values.output) throw new ZeroopsError('ZEROOPS_USAGE', 'detect needs --input <file|dir> and --output <file|dir>', { statusCode: 400 });
-  const { runDetect, DETECTOR_KINDS } = await import('../detector/detect-cli.ts');
-  const detector = values.detector ?? 'univariate';
-  if (!(DETECTOR_KINDS as readonly string[]).includes(detector)) {
-    throw new ZeroopsError('ZEROOPS_USAGE', `detect: --detector must be one of ${DETECTOR_KINDS.join(', ')}, got "${detector}"`, { statusCode: 400 });
-  }
-  const r = await runDetect({
-    input: values.input,
-    output: values.output,
-    detector: detector as (typeof DETECTOR_KINDS)[number],
-    progress: (m) => process.stderr.write(`${m}\n`),
-  });
-  process.stderr.write(`scored ${r.rows} rows in ${r.files} file(s) in ${r.seconds.toFixed(1)} s\n`);
-}
-
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
@@ -136,8 +91,10 @@ async function main(argv: string[]): Promise<void> {
     case 'trainer':
     case 'api':
       return runServices([cmd]);
-    case 'detect':
+    case 'detect': {
+      const { runDetectCommand } = await import('./detect-command.ts');
       return runDetectCommand(rest);
+    }
     case 'settings':
       return printSettings(rest);
     case 'demo': {

@@ -53,6 +53,7 @@ export const DETECTOR_CONFIG_KEYS = [
   'detectorAttributes',
   'topicPrefix',
   'topicPartitions',
+  'shutdownTimeoutMs',
 ] as const satisfies readonly (keyof Config)[];
 /** The settings named by {@link DETECTOR_CONFIG_KEYS}. */
 export type DetectorConfig = Pick<Config, (typeof DETECTOR_CONFIG_KEYS)[number]>;

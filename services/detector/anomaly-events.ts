@@ -1,6 +1,7 @@
 /** Builds anomaly events from scored windows: kind, severity and the event fields. */
+
+import type { ServiceScore } from '../../models/fleet/index.ts';
 import type { AnomalyEvent, AnomalyKind, RootCause } from '../bus/messages.ts';
-import type { ServiceScore } from './service-models.ts';
 
 /** Event attribute that says the service's models are still warming up (value `warming_up`). */
 export const MODEL_STATE_ATTRIBUTE = 'zeroops.model_state';

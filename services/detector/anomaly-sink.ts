@@ -1,9 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { severityRank } from '../../models/fleet/index.ts';
 import { rankRootCauses, type ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { type AnomalyEvent, encodeAnomaly, type RootCause } from '../bus/messages.ts';
 import { anomalies, executions, incidents, rollups, type Store, services } from '../store/index.ts';
-import { severityRank } from './severity.ts';
 
 /**
  * Persists the detector's output and publishes it: anomaly rows and incident
@@ -25,7 +25,12 @@ export interface AnomalySink {
    * in the same round, whatever order its events are written in) and the
    * open incidents of every instance (from the store).
    */
-  rootCauses(target: string, round: ReadonlyMap<string, ServiceEvidence>, callees: (service: string) => readonly string[], windowMs: number): Promise<RootCause[]>;
+  rootCauses(
+    target: string,
+    round: ReadonlyMap<string, ServiceEvidence>,
+    callees: (service: string) => readonly string[],
+    windowMs: number,
+  ): Promise<RootCause[]>;
   /** Records that services were seen now, with their kept resource attributes. */
   touchServices(seen: SeenService[]): Promise<void>;
 }
@@ -172,7 +177,7 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
         const stored = evidence.get(service);
         evidence.set(service, { ...e, openedAtMs: e.openedAtMs ?? stored?.openedAtMs, score: Math.max(e.score, stored?.score ?? 0) });
       }
-      return rankRootCauses({ target, callees, evidence, windowMs }).map(({ service, score, reason }) => ({ service, score, reason }));
+      return rankRootCauses({ target, callees, evidence, windowMs }, 5, Date.now()).map(({ service, score, reason }) => ({ service, score, reason }));
     },
 
     async touchServices(seen) {

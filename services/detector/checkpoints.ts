@@ -7,9 +7,8 @@
  * own services merge their copies through its row (see {@link syncNeural}).
  */
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { Autoencoder, AutoencoderState } from '../../models/multivariate/autoencoder.ts';
+import type { Autoencoder, AutoencoderState, ServiceModelState } from '../../models/fleet/index.ts';
 import { detectorCheckpoints, type Store } from '../store/index.ts';
-import type { ServiceModelState } from './service-models.ts';
 import type { ServiceWindowState } from './service-windows.ts';
 
 /** What one partition's checkpoint holds. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';
-import { ServiceModels, type WindowInput } from './service-models.ts';
+import { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer, ServiceModels, type WindowInput } from '../../models/fleet/index.ts';
 import { ServiceWindows } from './service-windows.ts';
 import { WindowAccumulator } from './window-features.ts';
 

@@ -1,2 +1,3 @@
 /** The detector service: public surface. */
-export { createDetector, type DetectorSettings, MODEL_VERSION } from './detector.ts';
+export { createDetector, type Detector } from './detector.ts';
+export { type DetectorSettings, MODEL_VERSION } from './detector-state.ts';

@@ -5,6 +5,7 @@
  * instance's counters to the store for the API.
  */
 import { eq, lt } from 'drizzle-orm';
+import type { ServiceModels } from '../../models/fleet/index.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
@@ -12,7 +13,6 @@ import { detectorInstances, type Store } from '../store/index.ts';
 import type { CallGraph } from './call-graph.ts';
 import type { IngestCounts } from './ingest.ts';
 import type { ServiceTracker, TrackerStats } from './service-limits.ts';
-import type { ServiceModels } from './service-models.ts';
 import type { ServiceWindows } from './service-windows.ts';
 
 /** How often the cap warning may repeat, ms. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../models/rng.ts';
-import { NEURAL_INPUTS, NeuralScorer } from './neural-scorer.ts';
+import { NEURAL_INPUTS, NeuralScorer } from '../../models/fleet/index.ts';
+import { createRng } from '../../models/stats/index.ts';
 import { loadBackend } from './tf-backend.ts';
 
 function rows(n: number, seed: number): Float32Array {

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { TfModule } from '../../models/multivariate/autoencoder.ts';
+import type { TfModule } from '../../models/fleet/index.ts';
 import { describeError } from '../core/errors.ts';
 
 /** A backend preference: `auto` tries node, then wasm, then cpu. */

@@ -9,7 +9,7 @@
 import { randomInt } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { type AutonomyMode, policyChoose, posteriorOf, signatureOf } from '../../models/policy/index.ts';
-import { createRng, type Rng } from '../../models/rng.ts';
+import { createRng, type Rng } from '../../models/stats/index.ts';
 import type { AnomalyEvent } from '../bus/messages.ts';
 import type { Db } from '../store/index.ts';
 import { executions } from '../store/index.ts';

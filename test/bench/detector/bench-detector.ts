@@ -30,8 +30,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { NeuralScorer } from '../../../services/detector/neural-scorer.ts';
-import { ServiceModels, type ServiceScore, type WindowInput } from '../../../services/detector/service-models.ts';
+import { NeuralScorer, ServiceModels, type ServiceScore, type WindowInput } from '../../../models/fleet/index.ts';
 import { type BackendPreference, loadBackend } from '../../../services/detector/tf-backend.ts';
 import { benchCardinality } from './bench-cardinality.ts';
 import { type Injected, SyntheticFleet } from './synthetic-fleet.ts';

@@ -8,8 +8,9 @@
  * unchanged rate: every feature stays within its own normal range (the
  * per-feature floors are 10%), so only the multivariate model can see it.
  */
-import { createRng, type Rng } from '../../../models/rng.ts';
-import type { FeatureVector } from '../../../services/detector/window-features.ts';
+
+import type { FeatureVector } from '../../../models/fleet/index.ts';
+import { createRng, type Rng } from '../../../models/stats/index.ts';
 
 /** One injected anomaly: windows [from, to) of service `service`. */
 export interface Injected {

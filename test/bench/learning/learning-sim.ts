@@ -5,7 +5,7 @@
  * fixed choice per signature has regret 0 by definition.
  */
 import { type ArmRecord, applyOutcome, DEFAULT_POOLING, type PoolingOptions, policyChoose, posteriorOf } from '../../../models/policy/index.ts';
-import { createRng, type Rng } from '../../../models/rng.ts';
+import { createRng, type Rng } from '../../../models/stats/index.ts';
 import type { SimSignature, SimWorld } from './simulated-world.ts';
 
 /** A policy: picks the index of a matching playbook for a signature, and learns from the outcome. */

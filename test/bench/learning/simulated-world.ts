@@ -7,7 +7,7 @@
  * Priorities are assigned independently of the hidden rates, as a person
  * writing playbooks without outcome data would.
  */
-import { createRng, type Rng } from '../../../models/rng.ts';
+import { createRng, type Rng } from '../../../models/stats/index.ts';
 
 /** One anomaly signature: the playbooks that match it and their hidden rates. */
 export interface SimSignature {

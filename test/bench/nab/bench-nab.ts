@@ -1,17 +1,19 @@
 /**
  * NAB benchmark: runs `runDetect` over the NAB data folder into a temporary
  * directory, scores the outputs with the project's NAB scorer and prints the
- * normalized standard / low-FP / low-FN scores and throughput.
+ * normalized standard / low-FP / low-FN scores and throughput. The scorer is
+ * first checked against NAB's published results (check-nab-scorer.ts).
  *
- * Usage: npx tsx test/bench/nab/bench-nab.ts [--data <nab dir>] [--detector univariate|artime]
+ * Usage: npx tsx test/bench/nab/bench-nab.ts [--data <nab dir>]
  * Default dir: $ZEROOPS_NAB_DIR, else ../shared/datasets/nab from the repo root.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type DetectorKind, runDetect } from '../../../services/detector/detect-cli.ts';
-import { type FileScores, loadNabProfiles, loadNabWindows, NAB_PROFILES, readScoreFile, scoreCorpus } from '../../../services/detector/nab/nab-corpus.ts';
-import { listCsvFiles } from '../../../services/detector/nab/series-csv.ts';
+import { runDetect } from '../../../services/cli/detect-command.ts';
+import { listCsvFiles } from '../../../services/cli/series-csv.ts';
+import { checkNabScorer } from './check-nab-scorer.ts';
+import { type FileScores, loadNabProfiles, loadNabWindows, NAB_PROFILES, readScoreFile, scoreCorpus } from './nab-corpus.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -23,17 +25,16 @@ function nabDir(argv: readonly string[]): string {
 
 async function main(): Promise<void> {
   const dir = nabDir(process.argv.slice(2));
+  // The scorer is checked against NAB's published results first: a wrong scorer would make every figure below meaningless.
+  await checkNabScorer(dir);
   const out = await mkdtemp(join(tmpdir(), 'zeroops-bench-nab-'));
   try {
-    const argv = process.argv.slice(2);
-    const k = argv.indexOf('--detector');
-    const detector = (k >= 0 ? argv[k + 1] : 'univariate') as DetectorKind;
-    const summary = await runDetect({ input: join(dir, 'data'), output: out, detector });
+    const summary = await runDetect({ input: join(dir, 'data'), output: out });
     const files = new Map<string, FileScores>();
     for (const rel of await listCsvFiles(out)) files.set(rel, await readScoreFile(join(out, rel)));
     const windows = await loadNabWindows(dir);
     const profiles = await loadNabProfiles(dir);
-    console.log(`NAB data: ${dir} (${summary.files} files, ${summary.rows} rows), detector ${detector}`);
+    console.log(`NAB data: ${dir} (${summary.files} files, ${summary.rows} rows)`);
     for (const p of NAB_PROFILES) {
       const { sweep } = scoreCorpus(files, windows, profiles[p]);
       console.log(`${p.padEnd(20)} ${sweep.normalized.toFixed(2).padStart(7)}   (threshold ${sweep.threshold.toFixed(6)}, raw ${sweep.score.toFixed(3)})`);

@@ -16,19 +16,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type ArtimeConfig, ArtimeDetector } from '../../../models/artime-detector.ts';
-import { type UnivariateConfig, UnivariateDetector } from '../../../models/univariate-detector.ts';
-import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from '../../../services/detector/nab/nab-corpus.ts';
-import {
-  type NabProfile,
-  normalizeScore,
-  prepareRows,
-  type ScoredRow,
-  scoreAtThreshold,
-  sweepThreshold,
-  windowsToRows,
-} from '../../../services/detector/nab/nab-scorer.ts';
-import { csvLines, listCsvFiles, parseTimestamp } from '../../../services/detector/nab/series-csv.ts';
+import { type ArtimeConfig, ArtimeDetector, type UnivariateConfig, UnivariateDetector } from '../../../models/univariate/index.ts';
+import { csvLines, listCsvFiles, parseTimestamp } from '../../../services/cli/series-csv.ts';
+import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from './nab-corpus.ts';
+import { type NabProfile, normalizeScore, prepareRows, type ScoredRow, scoreAtThreshold, sweepThreshold, windowsToRows } from './nab-scorer.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 

@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Autoencoder, type AutoencoderState } from '../../../models/multivariate/autoencoder.ts';
-import { createRng } from '../../../models/rng.ts';
+import { Autoencoder, type AutoencoderState } from '../../../models/fleet/index.ts';
+import { createRng } from '../../../models/stats/index.ts';
 import { loadNeural, syncNeural } from '../../../services/detector/checkpoints.ts';
 import { createStore, type Store } from '../../../services/store/index.ts';
 import { BACKENDS, type BackendInstance } from '../store/backends.ts';

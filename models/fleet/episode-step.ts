@@ -1,0 +1,84 @@
+/**
+ * The episode step of the fleet scoring round: how one scored window moves
+ * its service's episode (open, ongoing, closed) and whether it deserves an
+ * anomaly event.
+ */
+import type { Evidence, ServiceScore, WindowInput } from './outputs.ts';
+import { DEFAULT_WARMUP_WINDOWS, type Live, type ServiceMeta, type ServiceModelsOptions } from './service-state.ts';
+import { deviationGrew, largestDeviation, severityOfDeviation, severityRank } from './severity.ts';
+
+/** Callees not seen for this long are forgotten, ms. */
+const CALLEE_MEMORY_MS = 5 * 60_000;
+
+/** A window's combined score, the likelihood reported with it and its evidence. */
+export interface Scored {
+  score: number;
+  likelihood: number;
+  evidence: Evidence[];
+}
+
+/**
+ * Advances the episode of service `m` by one scored window and builds its
+ * result: the transition, the episode id and peak, severity and whether the
+ * window deserves an event. Updates `m` (episode, callees, emitted state).
+ */
+export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: ServiceModelsOptions): ServiceScore {
+  const { score, likelihood, evidence } = scored;
+  const st = m.st;
+  for (const c of w.callees) st.callees[c] = w.endMs;
+  for (const c in st.callees) if (w.endMs - (st.callees[c] as number) > CALLEE_MEMORY_MS) delete st.callees[c];
+  const u = m.episode.update(score, w.endMs);
+  let transition: ServiceScore['transition'] = u.open ? 'ongoing' : 'none';
+  if (u.event?.type === 'opened') m.peak = score;
+  else if (u.open) m.peak = Math.max(m.peak, score);
+  let peak = u.open ? m.peak : 0;
+  if (u.event?.type === 'opened') {
+    transition = 'open';
+    st.seq++;
+    st.episodeId = `${w.service}:${w.endMs}:${st.seq}`;
+    st.openedAtMs = w.endMs;
+    st.episodeFeature = evidence[0]?.feature;
+  } else if (u.event?.type === 'closed') {
+    transition = 'closed';
+    peak = u.event.peak;
+  }
+  const warmingUp = st.scored <= (opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS);
+  const deviation = largestDeviation(evidence);
+  const severity = severityOfDeviation(deviation, warmingUp);
+  const emit = shouldEmit(st, transition, severityRank(severity), deviation, u.flapping, opts.heartbeatWindows ?? 6);
+  const result: ServiceScore = {
+    input: w,
+    score,
+    likelihood,
+    evidence,
+    transition,
+    episodeId: transition === 'none' ? null : st.episodeId,
+    openedAtMs: st.openedAtMs,
+    flapping: u.flapping,
+    peak,
+    callees: Object.keys(st.callees),
+    episodeFeature: st.episodeFeature,
+    deviation,
+    severity,
+    warmingUp,
+    emit,
+  };
+  if (transition === 'closed') {
+    st.episodeId = null;
+    delete st.episodeFeature;
+  }
+  return result;
+}
+
+/** Whether a window of an episode deserves an event (see {@link ServiceScore.emit}); notes it as emitted when it does. */
+function shouldEmit(st: ServiceMeta, transition: ServiceScore['transition'], rank: number, deviation: number, flapping: boolean, heartbeat: number): boolean {
+  const e = st.emitted;
+  if (transition === 'none') return false;
+  e.windowsSince++;
+  const material =
+    transition !== 'ongoing' || rank > e.rank || deviationGrew(e.deviation ?? 0, deviation) || flapping !== e.flapping || e.windowsSince >= heartbeat;
+  if (!material) return false;
+  const worst = transition === 'open' ? deviation : Math.max(e.deviation ?? 0, deviation);
+  st.emitted = { rank: transition === 'open' ? rank : Math.max(e.rank, rank), flapping, windowsSince: 0, deviation: worst };
+  return true;
+}

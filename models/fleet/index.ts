@@ -1,0 +1,14 @@
+/**
+ * The fleet models the live detector runs (pure): per-service seasonal
+ * baselines, the tfjs autoencoder (tf injected by the caller), likelihood,
+ * episodes and severity, combined into one scoring round over a batch of
+ * closed windows.
+ */
+export { Autoencoder, type TfModule } from './autoencoder.ts';
+export type { AutoencoderConfig, AutoencoderState } from './autoencoder-config.ts';
+export { NEURAL_INPUTS, NeuralScorer } from './neural-scorer.ts';
+export type { Evidence, FeatureVector, ServiceScore, Severity, WindowInput } from './outputs.ts';
+export { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';
+export { ServiceModels } from './service-models.ts';
+export { DEFAULT_WARMUP_WINDOWS, type ServiceModelState, type ServiceModelsOptions, type ServiceState } from './service-state.ts';
+export { severityRank } from './severity.ts';

@@ -1,0 +1,247 @@
+/**
+ * Per-service, per-feature scoring against online baselines built from the
+ * models/stats seasonal baseline: a daily seasonal baseline (hourly slots plus a level that
+ * follows shifts), a weekly one for traffic (hour-of-week slots), and a
+ * recent exponentially weighted mean that stands in while a slot is still
+ * unseen. The weekly slots are two hours wide. Windows that score as anomalous are not learned, unless the
+ * service stays anomalous for `adaptAfter` windows: then the new level is
+ * accepted as normal (a level shift).
+ *
+ * All baselines of a service live in one `Float64Array` (see
+ * models/stats/seasonal-baseline.ts), laid out for the memory a window touches: the
+ * headers of all features side by side (recent mean, variance and count,
+ * daily level and scale), then the daily slots bucket by bucket with the
+ * features of a bucket side by side, so that a window reads a few
+ * consecutive cache lines instead of a line or two per feature. The weekly
+ * block of `request_rate` is a second array. Scoring and learning allocate
+ * nothing per feature.
+ */
+import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
+import type { Evidence, FeatureVector } from './outputs.ts';
+
+/** Which direction of a feature is bad and the smallest standard deviation assumed (absolute, and relative to the mean). */
+export interface FeatureRule {
+  direction: 'up' | 'both';
+  absFloor: number;
+  relFloor: number;
+}
+
+const rules = new Map<string, FeatureRule>();
+
+/** The rule of a feature name (cached: the returned object is shared and must not be changed). */
+export function ruleFor(feature: string): FeatureRule {
+  let r = rules.get(feature);
+  if (!r) {
+    r = Object.freeze(computeRule(feature));
+    // Feature names are bounded per service but not across a fleet: keep the cache bounded too.
+    if (rules.size < 4096) rules.set(feature, r);
+  }
+  return r;
+}
+
+function computeRule(feature: string): FeatureRule {
+  if (feature === 'error_ratio') return { direction: 'up', absFloor: 0.02, relFloor: 0.2 };
+  if (feature.startsWith('latency_')) return { direction: 'up', absFloor: 2, relFloor: 0.1 };
+  if (feature === 'request_rate') return { direction: 'both', absFloor: 0.5, relFloor: 0.1 };
+  if (feature.startsWith('log_')) return { direction: feature.includes('error') || feature.includes('fatal') ? 'up' : 'both', absFloor: 0.5, relFloor: 0.2 };
+  return { direction: 'both', absFloor: 1e-6, relFloor: 0.1 };
+}
+
+/** Maps a deviation in standard deviations to [0, 1]: z50 -> 0.5, growing toward 1. */
+export function deviationToScore(z: number, z50: number): number {
+  if (!(z > 0)) return 0;
+  if (z <= z50) return (0.5 * z) / z50;
+  return 1 - 0.5 * Math.exp(-(z - z50) / z50);
+}
+
+/** Settings of the seasonal scorer. */
+export interface SeasonalScorerConfig {
+  /** Windows of history before a feature is scored. Default 5. */
+  warmup: number;
+  /** Deviation (in standard deviations) that maps to score 0.5. Default 3. */
+  z50: number;
+  /** Score at or above which a window is not learned. Default 0.7. */
+  learnBelow: number;
+  /** Consecutive anomalous windows after which they are learned anyway (level shift). Default 30. */
+  adaptAfter: number;
+  /** Features scored per service; later new features are ignored. Default 20. */
+  maxFeatures: number;
+}
+
+/** Default seasonal scorer settings. */
+export const DEFAULT_SEASONAL_SCORER: SeasonalScorerConfig = { warmup: 5, z50: 3, learnBelow: 0.7, adaptAfter: 30, maxFeatures: 20 };
+
+const HOUR_MS = 3_600_000;
+const DAILY = new SeasonalSlots({ periodMs: 24 * HOUR_MS, buckets: 24 });
+// Two-hour slots over the week: half the memory of hourly ones, and the daily baseline keeps the hourly shape.
+const WEEKLY = new SeasonalSlots({ periodMs: 7 * 24 * HOUR_MS, buckets: 84 });
+/** The feature that also gets a weekly baseline. */
+const WEEKLY_FEATURE = 'request_rate';
+const RECENT_ALPHA = 0.1;
+/** Numbers per feature in the checkpointed layout: recent mean, variance and count, then the daily block. */
+const STRIDE = 3 + DAILY.blockSize;
+const DAILY_AT = 3;
+/** Numbers of a feature's header in the live layout: recent mean, variance and count, then the daily block's header. */
+const HEAD = DAILY_AT + SEASONAL_HEADER;
+const BUCKETS = DAILY.cfg.buckets;
+/** Features of room added at a time (a service's array grows by this much, up to `maxFeatures`). */
+const GROW = 4;
+
+/** Serializable state of one service's {@link SeasonalScorer}. */
+export interface SeasonalScorerState {
+  /** Feature names, in order of first appearance (at most `maxFeatures`). */
+  features: string[];
+  /** Per feature (in `features` order) its recent mean, variance and count and its daily block (models/stats/seasonal-baseline.ts). */
+  data: number[];
+  /** Weekly block of `request_rate`, once that feature has been seen. */
+  weekly?: number[];
+  /** Consecutive windows not learned because they were anomalous. */
+  anomalousRun: number;
+}
+
+/** Result of scoring one window. */
+export interface FeatureScore {
+  /** Highest feature score in [0, 1]. */
+  score: number;
+  /** Features scoring >= 0.5, strongest first. */
+  evidence: Evidence[];
+}
+
+/** The seasonal scorer of one service; see the module comment. */
+export class SeasonalScorer {
+  private readonly names: string[];
+  private readonly rules: FeatureRule[];
+  /** Live layout for `room` features: `room` headers of {@link HEAD} numbers, then per bucket `room` slots of 2. */
+  private data: Float64Array;
+  private room: number;
+  private weekly: Float64Array | undefined;
+  private anomalousRun: number;
+
+  constructor(
+    private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
+    state?: SeasonalScorerState,
+  ) {
+    this.names = [...(state?.features ?? [])].slice(0, cfg.maxFeatures);
+    this.rules = this.names.map(ruleFor);
+    this.room = Math.min(cfg.maxFeatures, this.names.length + GROW);
+    this.data = new Float64Array(this.room * (HEAD + 2 * BUCKETS));
+    const saved = state?.data ?? [];
+    for (let i = 0; i < this.names.length; i++) {
+      for (let k = 0; k < HEAD; k++) this.data[i * HEAD + k] = saved[i * STRIDE + k] ?? 0;
+      for (let b = 0; b < BUCKETS; b++) {
+        this.data[this.slotAt(i, b)] = saved[i * STRIDE + HEAD + 2 * b] ?? 0;
+        this.data[this.slotAt(i, b) + 1] = saved[i * STRIDE + HEAD + 2 * b + 1] ?? 0;
+      }
+    }
+    if (state?.weekly) this.weekly = Float64Array.from(state.weekly.slice(0, WEEKLY.blockSize));
+    else if (this.names.includes(WEEKLY_FEATURE)) this.weekly = new Float64Array(WEEKLY.blockSize);
+    this.anomalousRun = state?.anomalousRun ?? 0;
+  }
+
+  /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
+  private indexOf(feature: string, hint: number): number {
+    return this.names[hint] === feature ? hint : this.names.indexOf(feature);
+  }
+
+  /** Index in `data` of the daily slot of feature `i` for bucket `b`. */
+  private slotAt(i: number, b: number): number {
+    return this.room * HEAD + 2 * (b * this.room + i);
+  }
+
+  private add(feature: string): number {
+    const i = this.names.length;
+    if (i + 1 > this.room) {
+      const old = this.data;
+      const oldRoom = this.room;
+      this.room = Math.min(this.cfg.maxFeatures, i + GROW);
+      this.data = new Float64Array(this.room * (HEAD + 2 * BUCKETS));
+      this.data.set(old.subarray(0, oldRoom * HEAD));
+      for (let b = 0; b < BUCKETS; b++) {
+        const from = oldRoom * HEAD + 2 * b * oldRoom;
+        this.data.set(old.subarray(from, from + 2 * oldRoom), this.slotAt(0, b));
+      }
+    }
+    this.names.push(feature);
+    this.rules.push(ruleFor(feature));
+    if (feature === WEEKLY_FEATURE) this.weekly ??= new Float64Array(WEEKLY.blockSize);
+    return i;
+  }
+
+  /** Scores `features` of the window ending at `tMs` without learning them. Non-finite values are ignored. */
+  score(features: FeatureVector, tMs: number): FeatureScore {
+    let evidence: Evidence[] | undefined;
+    const data = this.data;
+    const slots = this.slotAt(0, DAILY.bucketOf(tMs));
+    let best = 0;
+    let hint = 0;
+    for (const feature in features) {
+      const x = features[feature] as number;
+      const i = this.indexOf(feature, hint++);
+      if (i < 0 || !Number.isFinite(x) || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
+      const o = i * HEAD;
+      const rule = this.rules[i] as FeatureRule;
+      const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
+      const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
+      const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
+      const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+      const dev = (x - exp) / std;
+      const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
+      if (s > best) best = s;
+      if (s < 0.5) continue;
+      evidence ??= [];
+      evidence.push({ feature, observed: x, expected: exp, deviation: dev });
+    }
+    if (!evidence) return { score: best, evidence: [] };
+    if (evidence.length > 1) evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
+    return { score: best, evidence };
+  }
+
+  /**
+   * Learns the window unless `score` (the service's combined score of it)
+   * says it was anomalous, for at most `adaptAfter` windows in a row.
+   */
+  learn(features: FeatureVector, tMs: number, score: number): void {
+    if (score >= this.cfg.learnBelow && this.anomalousRun < this.cfg.adaptAfter) {
+      this.anomalousRun++;
+      return;
+    }
+    this.anomalousRun = score >= this.cfg.learnBelow ? this.anomalousRun : 0;
+    // A window without a usable time still teaches the recent mean, not the seasonal slots.
+    const day = Number.isFinite(tMs) ? DAILY.bucketOf(tMs) : -1;
+    let hint = 0;
+    for (const feature in features) {
+      const x = features[feature] as number;
+      let i = this.indexOf(feature, hint++);
+      if (!Number.isFinite(x)) continue;
+      if (i < 0) {
+        if (this.names.length >= this.cfg.maxFeatures) continue;
+        i = this.add(feature);
+      }
+      const data = this.data;
+      const o = i * HEAD;
+      if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
+      if (this.weekly && feature === WEEKLY_FEATURE) WEEKLY.learn(this.weekly, 0, tMs, x);
+      const count = (data[o + 2] as number) + 1;
+      data[o + 2] = count;
+      const a = Math.max(RECENT_ALPHA, 1 / count);
+      const dx = x - (data[o] as number);
+      data[o] = (data[o] as number) + a * dx;
+      data[o + 1] = (1 - a) * ((data[o + 1] as number) + a * dx * dx);
+    }
+  }
+
+  /** A copy of the state, safe to JSON-serialize. */
+  toJSON(): SeasonalScorerState {
+    const data: number[] = [];
+    for (let i = 0; i < this.names.length; i++) {
+      for (let k = 0; k < HEAD; k++) data.push(this.data[i * HEAD + k] as number);
+      for (let b = 0; b < BUCKETS; b++) data.push(this.data[this.slotAt(i, b)] as number, this.data[this.slotAt(i, b) + 1] as number);
+    }
+    return {
+      features: [...this.names],
+      data,
+      ...(this.weekly ? { weekly: Array.from(this.weekly) } : {}),
+      anomalousRun: this.anomalousRun,
+    };
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The per-service models of one detector instance and the batched scoring
+ * path: for each round of closed windows (at most one per service), every
+ * service is scored against its seasonal baselines, all of them go through
+ * the shared neural model in one call, the two raw scores are combined, the
+ * anomaly likelihood of the result is folded in, and each service's episode
+ * advances. A service's result depends only on its own windows and the
+ * shared model's weights.
+ *
+ * An ongoing fault is never learned as normal: once a service is past its
+ * warm-up, none of its models (seasonal baselines, likelihood history,
+ * neural normalization, residual calibration and training rows) learns from
+ * a window while its episode is open. The baselines stay those from before
+ * the fault, so the episode closes only when the features are back within
+ * that pre-fault expectation, and the same fault coming back later scores as
+ * high as the first time and opens a new episode. During warm-up (the first
+ * `warmupWindows` windows) a service has no reference worth holding: its
+ * models learn as before (anomalous windows only after a persistent level
+ * shift) and its events say `info` and that it is warming up.
+ */
+import { episodeStep } from './episode-step.ts';
+import { NEURAL_INPUTS, type NeuralBatch } from './neural-scorer.ts';
+import type { ServiceScore, WindowInput } from './outputs.ts';
+import { type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
+
+/** The per-service models of one detector instance. */
+export class ServiceModels {
+  private readonly live = new Map<string, Live>();
+  /** Scratch of the batched neural call, reused across rounds: normalized rows and the raw values they came from. */
+  private rows = new Float32Array(0);
+  private raw = new Float64Array(0);
+
+  constructor(private readonly opts: ServiceModelsOptions) {}
+
+  private get(service: string): Live {
+    let m = this.live.get(service);
+    if (!m) {
+      m = newLive(this.opts.episode);
+      this.live.set(service, m);
+    }
+    return m;
+  }
+
+  /** Notes that `service` arrives on `partition`. */
+  notePartition(service: string, partition: number): void {
+    this.get(service).st.partition = partition;
+  }
+
+  /** Scores closed windows, oldest first per service, in rounds batched across services. */
+  scoreBatch(inputs: WindowInput[]): ServiceScore[] {
+    const rounds: WindowInput[][] = [];
+    const depth = new Map<string, number>();
+    for (const w of inputs) {
+      const k = depth.get(w.service) ?? 0;
+      depth.set(w.service, k + 1);
+      if (!rounds[k]) rounds[k] = [];
+      (rounds[k] as WindowInput[]).push(w);
+    }
+    if (rounds.length === 1) return this.scoreRound(rounds[0] as WindowInput[]);
+    const out: ServiceScore[] = [];
+    for (const round of rounds) for (const r of this.scoreRound(round)) out.push(r);
+    return out;
+  }
+
+  private scoreRound(round: WindowInput[]): ServiceScore[] {
+    const lives = round.map((w) => this.get(w.service));
+    const nn = this.neuralRound(round, lives);
+    const normal: number[] = [];
+    const out: ServiceScore[] = new Array(round.length);
+    for (let i = 0; i < round.length; i++) {
+      const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
+      out[i] = r;
+      // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference.
+      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing')) continue;
+      if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
+    }
+    this.train(normal);
+    return out;
+  }
+
+  /** Normalizes the round's windows into the scratch rows and scores them all in one call of the shared model (none without it). */
+  private neuralRound(round: WindowInput[], lives: Live[]): NeuralBatch | undefined {
+    const neural = this.opts.neural;
+    if (!neural) return undefined;
+    const n = round.length;
+    if (this.rows.length < n * NEURAL_INPUTS) {
+      this.rows = new Float32Array(n * NEURAL_INPUTS);
+      this.raw = new Float64Array(n * NEURAL_INPUTS);
+    }
+    for (let i = 0; i < n; i++) (lives[i] as Live).neural.normalize((round[i] as WindowInput).features, this.raw, this.rows, i * NEURAL_INPUTS);
+    return neural.scoreBatch(
+      this.rows,
+      lives.map((l) => l.neural),
+      round.map((w) => w.features),
+    );
+  }
+
+  /** Scores window `i` of the round: seasonal score and its likelihood, beside the neural score; then the episode step. */
+  private scoreWindow(w: WindowInput, m: Live, i: number, nn: NeuralBatch | undefined): ServiceScore {
+    const s = m.seasonal.score(w.features, w.endMs);
+    const lik = m.likelihood;
+    // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
+    const warm = lik.ready;
+    m.st.scored++;
+    // Scored against the history as it stands; whether the window joins it depends on the episode (below).
+    lik.update(s.score, false);
+    const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
+    // The neural score is already a per-service likelihood (its residuals judged against that service's usual
+    // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
+    // likelihood of raw seasonal scores, which would turn its modest values into alarms.
+    const ns = nn ? (nn.scores[i] as number) : 0;
+    const score = Math.max(ns, seasonal);
+    const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
+    return episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
+  }
+
+  /** Lets the service's models learn window `i`; returns whether its row may train the shared model. */
+  private learnWindow(r: ServiceScore, m: Live, i: number, nn: NeuralBatch | undefined): boolean {
+    m.likelihood.learnLast();
+    m.seasonal.learn(r.input.features, r.input.endMs, r.score);
+    if (!(r.score < 0.5 && nn)) return false;
+    m.neural.learnNormalization(this.raw, i * NEURAL_INPUTS);
+    m.neural.learnResiduals(this.rows, nn.reconstruction, i);
+    // Rows normalized by a service's first few windows are not yet z-scores: they would teach the shared model noise.
+    return m.neural.settled;
+  }
+
+  /** Trains the shared model on the round's normal rows. */
+  private train(normal: number[]): void {
+    const neural = this.opts.neural;
+    if (!neural || normal.length === 0) return;
+    // The normal rows are gathered to the front of the scratch in place (row k comes from row normal[k] >= k).
+    for (let k = 0; k < normal.length; k++) {
+      const i = normal[k] as number;
+      this.rows.copyWithin(k * NEURAL_INPUTS, i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS);
+    }
+    neural.model.observe(this.rows, normal.length);
+  }
+
+  /** Copies the state of the services on `partitions` (all when omitted). */
+  snapshot(partitions?: ReadonlySet<number>): ServiceModelState {
+    const out: ServiceModelState = {};
+    for (const [name, m] of this.live) {
+      if (partitions && !partitions.has(m.st.partition)) continue;
+      out[name] = stateOf(m);
+    }
+    return out;
+  }
+
+  /** Replaces the state of the services in `state` (restored from a checkpoint). */
+  restore(state: ServiceModelState): void {
+    for (const [name, st] of Object.entries(state)) this.live.set(name, liveOf(structuredClone(st), this.opts.episode));
+  }
+
+  /** Forgets the services on `partitions` (after a rebalance took them away); returns their names. */
+  drop(partitions: ReadonlySet<number>): string[] {
+    const gone: string[] = [];
+    for (const [name, m] of this.live) {
+      if (!partitions.has(m.st.partition)) continue;
+      this.live.delete(name);
+      gone.push(name);
+    }
+    return gone;
+  }
+
+  /** Forgets one service (evicted when idle); a later window of it starts from scratch. */
+  forget(service: string): void {
+    this.live.delete(service);
+  }
+
+  /** Whether `service` is inside an open episode. */
+  inEpisode(service: string): boolean {
+    return (this.live.get(service)?.st.episodeId ?? null) !== null;
+  }
+
+  /** Number of tracked services. */
+  size(): number {
+    return this.live.size;
+  }
+}

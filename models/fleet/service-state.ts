@@ -1,0 +1,106 @@
+/**
+ * The state the fleet models keep per service: its serializable form
+ * (checkpointed per partition) and its live form (the model objects), and
+ * the settings of {@link ServiceModels}.
+ */
+import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../episodes/index.ts';
+import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../likelihood/index.ts';
+import { type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
+import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
+
+/** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
+export const SERVICE_LIKELIHOOD: Partial<LikelihoodConfig> = { shortWindow: 1, historyWindow: 240, minHistory: 60, minStd: 0.05, decades: 8 };
+
+/** Serializable model state of one service. */
+export interface ServiceState {
+  /** Bus partition the service's telemetry arrives on (its checkpoint key). */
+  partition: number;
+  seasonal: SeasonalScorerState;
+  neural: NeuralServiceState;
+  likelihood: LikelihoodState;
+  episode: EpisodeState;
+  /** Current episode id, its opening window end (ms) and the feature that opened it. */
+  episodeId: string | null;
+  openedAtMs: number;
+  episodeFeature?: string;
+  /** Episodes opened so far (part of episode ids). */
+  seq: number;
+  /** Windows scored so far. */
+  scored: number;
+  /** Severity rank (0 info, 1 warning, 2 critical), flapping flag and largest deviation of the last emitted event, and windows since it. */
+  emitted: { rank: number; flapping: boolean; windowsSince: number; deviation?: number };
+  /** Callee services seen recently, with the window end they were last seen. */
+  callees: Record<string, number>;
+}
+
+/** Serializable state of many services, keyed by service name. */
+export type ServiceModelState = Record<string, ServiceState>;
+
+/** Settings of {@link ServiceModels}. */
+export interface ServiceModelsOptions {
+  /** Episode settings (open/close levels, minimum quiet time, flap detection). */
+  episode: Partial<EpisodeConfig>;
+  /** The shared neural model; scoring uses the seasonal baselines only when absent. */
+  neural?: NeuralScorer;
+  /** Windows of an ongoing episode between two events when nothing material changes. Default 6. */
+  heartbeatWindows?: number;
+  /**
+   * Windows a service is scored before its models count as warmed up: until
+   * then its events are `info` and marked warming up, and its models keep
+   * learning during episodes. Default {@link DEFAULT_WARMUP_WINDOWS}.
+   */
+  warmupWindows?: number;
+}
+
+/** Default warm-up of a service, in windows (five minutes of the default 10 s windows). */
+export const DEFAULT_WARMUP_WINDOWS = 30;
+
+/** The part of a service's state that is not held by its live models. */
+export type ServiceMeta = Omit<ServiceState, 'seasonal' | 'neural' | 'likelihood' | 'episode'>;
+
+/** A service's live models and the rest of its state ({@link ServiceModels.snapshot} puts them together). */
+export interface Live {
+  st: ServiceMeta;
+  seasonal: SeasonalScorer;
+  neural: NeuralService;
+  likelihood: AnomalyLikelihood;
+  episode: EpisodeTracker;
+  /** Highest score of the open episode (the tracker's, kept here so that reading it copies nothing). */
+  peak: number;
+}
+
+/** The live models of a service restored from `state`. */
+export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig>): Live {
+  const { seasonal, neural, likelihood, episode, ...st } = state;
+  return {
+    st,
+    seasonal: new SeasonalScorer(undefined, seasonal),
+    neural: new NeuralService(neural),
+    likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, likelihood),
+    episode: new EpisodeTracker(episodeConfig, episode),
+    peak: episode.open ? episode.peak : 0,
+  };
+}
+
+/** The live models of a service seen for the first time. */
+export function newLive(episodeConfig: Partial<EpisodeConfig>): Live {
+  return {
+    st: { partition: -1, episodeId: null, openedAtMs: 0, seq: 0, scored: 0, emitted: { rank: 0, flapping: false, windowsSince: 0 }, callees: {} },
+    seasonal: new SeasonalScorer(),
+    neural: new NeuralService(),
+    likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD),
+    episode: new EpisodeTracker(episodeConfig),
+    peak: 0,
+  };
+}
+
+/** The serializable state of a live service (the models' toJSON() already return copies). */
+export function stateOf(m: Live): ServiceState {
+  return {
+    ...structuredClone(m.st),
+    seasonal: m.seasonal.toJSON(),
+    neural: m.neural.toJSON(),
+    likelihood: m.likelihood.toJSON(),
+    episode: m.episode.toJSON(),
+  };
+}

@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NeuralScorer, ServiceModels, type ServiceModelsOptions, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
+import { createRng } from '../../models/stats/index.ts';
+import { anomalyEvent, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
+
+/** The detector's own episode settings for 10 s windows (services/detector/detector-state.ts). */
+const WINDOW_MS = 10_000;
+const EPISODE = { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: WINDOW_MS, flapWindowMs: 60 * WINDOW_MS, flapOpenings: 3 };
+const T0 = Date.UTC(2026, 0, 5, 9);
+
+/** Window `i` of a steady service with noisy traffic, latency and error ratio; `errorShare` replaces the error ratio during a fault. */
+function windowOf(i: number, errorShare?: number): WindowInput {
+  const rng = createRng(500 + i);
+  const jitter = () => 1 + (rng.next() - 0.5) * 0.2;
+  const endMs = T0 + (i + 1) * WINDOW_MS;
+  return {
+    service: 'cart',
+    startMs: endMs - WINDOW_MS,
+    endMs,
+    callees: [],
+    features: {
+      request_rate: 20 * jitter(),
+      error_ratio: errorShare ?? 0.01 * jitter(),
+      latency_p50_ms: 20 * jitter(),
+      latency_p99_ms: 60 * jitter(),
+    },
+  };
+}
+
+/** Feeds windows `from`..`to`-1 (a 70% error fault where `fault(i)`), one round each. */
+function run(m: ServiceModels, from: number, to: number, fault: (i: number) => boolean): ServiceScore[] {
+  const out: ServiceScore[] = [];
+  for (let i = from; i < to; i++) out.push(m.scoreBatch([windowOf(i, fault(i) ? 0.7 : undefined)])[0] as ServiceScore);
+  return out;
+}
+
+function models(extra: Partial<ServiceModelsOptions> = {}): ServiceModels {
+  return new ServiceModels({ episode: EPISODE, ...extra });
+}
+
+describe('an ongoing fault is never learned as normal', () => {
+  it('a fault left unfixed for two hours of 10 s windows keeps one episode open, closes when it stops, and opens a new one when it returns', () => {
+    const m = models();
+    const warm = run(m, 0, 100, () => false);
+    expect(warm.filter((r) => r.transition !== 'none')).toEqual([]);
+    // 720 windows of 10 s: two hours of 70% errors that nobody fixes.
+    const fault = run(m, 100, 820, () => true);
+    expect(fault[0]).toMatchObject({ transition: 'open', severity: 'critical', warmingUp: false });
+    expect(fault.slice(1).every((r) => r.transition === 'ongoing')).toBe(true);
+    expect(new Set(fault.map((r) => r.episodeId)).size).toBe(1);
+    expect(fault.every((r) => r.severity === 'critical')).toBe(true);
+    // Healed: the features are back within the pre-fault expectation, so it closes within two windows, mildly.
+    const healed = run(m, 820, 829, () => false);
+    const closing = healed.find((r) => r.transition === 'closed');
+    expect(healed.findIndex((r) => r.transition === 'closed')).toBeLessThanOrEqual(1);
+    expect(closing).toMatchObject({ severity: 'info', episodeId: fault[0]?.episodeId });
+    expect(anomalyEvent(closing as ServiceScore, [], 'v', 0).severity).toBe('info');
+    // The same fault 90 s later: a new episode at its first window.
+    const again = run(m, 829, 835, () => true);
+    expect(again[0]).toMatchObject({ transition: 'open', severity: 'critical' });
+    expect(again[0]?.episodeId).not.toBe(fault[0]?.episodeId);
+  });
+
+  it('a fault that starts before the likelihood has its history (past warm-up) stays one episode too', () => {
+    const m = models();
+    run(m, 0, 40, () => false);
+    const fault = run(m, 40, 240, () => true);
+    expect(fault[0]).toMatchObject({ transition: 'open', warmingUp: false });
+    expect(fault.slice(1).every((r) => r.transition === 'ongoing')).toBe(true);
+  });
+
+  it('models do not move while an episode is open (the pre-fault baselines stay the reference)', () => {
+    const m = models();
+    run(m, 0, 100, () => false);
+    run(m, 100, 101, () => true);
+    const held = m.snapshot();
+    run(m, 101, 300, () => true);
+    const after = m.snapshot();
+    expect(after.cart?.seasonal).toEqual(held.cart?.seasonal);
+    expect(after.cart?.likelihood).toEqual(held.cart?.likelihood);
+    expect(after.cart?.neural).toEqual(held.cart?.neural);
+  });
+
+  it('a service still warming up says so: info events marked warming_up', () => {
+    const m = models({ warmupWindows: 30 });
+    run(m, 0, 10, () => false);
+    const early = run(m, 10, 40, () => true);
+    expect(early[0]).toMatchObject({ transition: 'open', warmingUp: true, severity: 'info' });
+    const ev = anomalyEvent(early[0] as ServiceScore, [], 'v', 0);
+    expect(ev.attributes[MODEL_STATE_ATTRIBUTE]).toBe('warming_up');
+    expect(ev.severity).toBe('info');
+    // Past warm-up the same deviation is critical, and the event no longer carries the warm-up mark.
+    const later = models({ warmupWindows: 30 });
+    run(later, 0, 40, () => false);
+    const [opened] = run(later, 40, 41, () => true);
+    expect(opened).toMatchObject({ transition: 'open', warmingUp: false, severity: 'critical' });
+    expect(anomalyEvent(opened as ServiceScore, [], 'v', 0).attributes).toEqual({});
+  });
+
+  it('emits an event when the deviation grows beyond noise (a fault that starts within a window), not when it wobbles', () => {
+    const m = models();
+    run(m, 0, 100, () => false);
+    // A third of the first window fails, then 70%, then 70% give or take a few points.
+    const out = [0.25, 0.7, 0.72, 0.68, 0.71].map((e, k) => m.scoreBatch([windowOf(100 + k, e)])[0] as ServiceScore);
+    expect(out.map((r) => [r.transition, r.emit])).toEqual([
+      ['open', true],
+      ['ongoing', true],
+      ['ongoing', false],
+      ['ongoing', false],
+      ['ongoing', false],
+    ]);
+    expect(out[1]?.severity).toBe('critical');
+  });
+
+  it('severity follows the deviation: a mild rise is info or warning, a large one critical', () => {
+    const m = models({ warmupWindows: 10 });
+    run(m, 0, 60, () => false);
+    // Error ratio 0.01 expected with a spread floor of 0.02: 0.13 is 6 spreads, 0.7 is 34.
+    const mild = m.scoreBatch([windowOf(60, 0.13)])[0] as ServiceScore;
+    expect(mild.deviation).toBeGreaterThan(5);
+    expect(mild.deviation).toBeLessThan(8);
+    expect(mild.severity).toBe('warning');
+    const strong = m.scoreBatch([windowOf(61, 0.7)])[0] as ServiceScore;
+    expect(strong.severity).toBe('critical');
+  });
+});
+
+describe('with the shared neural model', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('the neural model neither trains on nor calibrates against windows of an open episode', () => {
+    const neural = new NeuralScorer(tf);
+    const m = models({ neural });
+    run(m, 0, 120, () => false);
+    const seen = () => neural.model.toJSON().seen;
+    expect(seen()).toBeGreaterThan(0);
+    run(m, 120, 121, () => true);
+    const rows = seen();
+    const held = m.snapshot().cart?.neural;
+    const fault = run(m, 121, 260, () => true);
+    expect(fault.every((r) => r.transition === 'ongoing')).toBe(true);
+    expect(seen()).toBe(rows);
+    expect({ ...m.snapshot().cart?.neural, last: 0 }).toEqual({ ...held, last: 0 });
+    neural.model.dispose();
+  });
+});

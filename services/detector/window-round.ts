@@ -1,0 +1,77 @@
+/**
+ * The window round of the detector: closes the windows that are due, scores
+ * them in one batch with the fleet models, stores their rollups and emits
+ * the anomaly events of episodes that opened, continued or closed, with
+ * their ranked root causes.
+ */
+
+import type { ServiceScore, WindowInput } from '../../models/fleet/index.ts';
+import type { ServiceEvidence } from '../../models/root-cause/index.ts';
+import { describeError } from '../core/errors.ts';
+import { anomalyEvent } from './anomaly-events.ts';
+import { shareHints } from './call-hints.ts';
+import { type DetectorState, enqueue, MODEL_VERSION } from './detector-state.ts';
+
+/** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start and error ratio. */
+function roundEvidence(results: ServiceScore[]): Map<string, ServiceEvidence> {
+  const out = new Map<string, ServiceEvidence>();
+  for (const r of results) {
+    out.set(r.input.service, {
+      score: r.episodeId ? Math.max(r.score, r.peak) : r.score,
+      openedAtMs: r.episodeId ? r.openedAtMs : undefined,
+      serverErrorRatio: r.input.features.error_ratio,
+    });
+  }
+  return out;
+}
+
+async function emitAll(s: DetectorState, results: ServiceScore[]): Promise<void> {
+  const round = roundEvidence(results);
+  const roundCallees = new Map(results.map((r) => [r.input.service, r.callees]));
+  const callees = (service: string) => roundCallees.get(service) ?? s.graph.callees(service, s.now() - s.edgeHorizonMs);
+  for (const r of results) {
+    s.tel.count('zeroops.detector.windows', { outcome: r.transition });
+    if (!r.emit || !r.episodeId) continue;
+    try {
+      const rootCauses = await s.sink.rootCauses(r.input.service, round, callees, s.windowMs);
+      const event = anomalyEvent(r, rootCauses, MODEL_VERSION, s.now(), s.tracker.attributesOf(r.input.service));
+      await s.sink.emit(event);
+      s.tel.count('zeroops.detector.anomalies', { state: event.episodeState, kind: event.kind });
+      s.tel.record('zeroops.detector.delay_ms', event.detectedUnixMs - r.input.endMs);
+    } catch (err) {
+      s.tel.count('zeroops.detector.errors', { stage: 'emit' });
+      s.log.error({ service: r.input.service, err: describeError(err) }, 'failed to emit an anomaly');
+    }
+  }
+}
+
+/** Closes the due windows (all open ones when `all`), scores them, stores their rollups and emits their events. */
+export async function closeWindows(s: DetectorState, all = false): Promise<void> {
+  const due = all ? s.windows.closeAll() : s.windows.closeDue();
+  if (due.length === 0) return;
+  const inputs: WindowInput[] = due.map((acc) => ({
+    service: acc.service,
+    startMs: acc.startMs,
+    endMs: acc.endMs,
+    features: acc.features(),
+    callees: [...new Set([...acc.callees.keys(), ...s.graph.callees(acc.service, acc.endMs - s.edgeHorizonMs)])],
+  }));
+  const results = s.models.scoreBatch(inputs);
+  try {
+    await s.sink.touchServices([...new Set(due.map((w) => w.service))].map((name) => ({ name, attributes: s.tracker.attributesOf(name) })));
+    await s.sink.rollups(results.map((r) => ({ service: r.input.service, windowEndMs: r.input.endMs, features: r.input.features, score: r.score })));
+  } catch (err) {
+    s.tel.count('zeroops.detector.errors', { stage: 'rollup' });
+    s.log.error({ windows: due.length, err: describeError(err) }, 'failed to store window rollups');
+  }
+  await emitAll(s, results);
+}
+
+/** One tick of the window timer, queued: share call-graph hints, close the due windows, evict idle services. */
+export function tick(s: DetectorState): Promise<void> {
+  return enqueue(s, 'window tick', async () => {
+    await shareHints(s);
+    await closeWindows(s);
+    s.tracking.evictIdle();
+  });
+}
