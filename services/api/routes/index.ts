@@ -4,7 +4,8 @@ import { executionRoutes } from './executions.ts';
 import { healthRoutes } from './health.ts';
 import { incidentRoutes } from './incident-routes.ts';
 import { playbookRoutes } from './playbooks.ts';
+import { reportRoutes } from './report-routes.ts';
 import { tokenRoutes } from './tokens.ts';
 
 /** Every route module of the API, in registration order (authorization is installed before them by buildApiApp). */
-export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, executionRoutes, tokenRoutes, incidentRoutes];
+export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, executionRoutes, tokenRoutes, incidentRoutes, reportRoutes];
