@@ -5,7 +5,17 @@ import { healthRoutes } from './health.ts';
 import { incidentRoutes } from './incident-routes.ts';
 import { playbookRoutes } from './playbooks.ts';
 import { reportRoutes } from './report-routes.ts';
+import { serviceRoutes } from './service-routes.ts';
 import { tokenRoutes } from './tokens.ts';
 
 /** Every route module of the API, in registration order (authorization is installed before them by buildApiApp). */
-export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, executionRoutes, tokenRoutes, incidentRoutes, reportRoutes];
+export const routeModules: RouteModule[] = [
+  healthRoutes,
+  anomalyRoutes,
+  playbookRoutes,
+  executionRoutes,
+  tokenRoutes,
+  incidentRoutes,
+  reportRoutes,
+  serviceRoutes,
+];
