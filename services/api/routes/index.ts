@@ -1,5 +1,6 @@
 import type { RouteModule } from '../deps.ts';
 import { anomalyRoutes } from './anomalies.ts';
+import { eventRoutes } from './event-routes.ts';
 import { executionRoutes } from './executions.ts';
 import { healthRoutes } from './health.ts';
 import { incidentRoutes } from './incident-routes.ts';
@@ -18,4 +19,5 @@ export const routeModules: RouteModule[] = [
   incidentRoutes,
   reportRoutes,
   serviceRoutes,
+  eventRoutes,
 ];
