@@ -30,6 +30,8 @@ export interface WindowInput {
   endMs: number;
   features: FeatureVector;
   callees: string[];
+  /** Client calls to each callee in the window (kept with the window's rollup). */
+  calls?: Record<string, number>;
 }
 
 /** Result of scoring one window of one service. */
@@ -38,6 +40,8 @@ export interface ServiceScore {
   /** Combined score in [0, 1]. */
   score: number;
   likelihood: number;
+  /** What the seasonal baseline expected of each feature before learning this window: `[expected, lower, upper]` (for rollups). */
+  expected?: Record<string, [number, number, number]>;
   evidence: Evidence[];
   transition: 'none' | 'open' | 'ongoing' | 'closed';
   episodeId: string | null;

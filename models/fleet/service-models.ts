@@ -111,7 +111,9 @@ export class ServiceModels {
     const ns = nn ? (nn.scores[i] as number) : 0;
     const score = Math.max(ns, seasonal);
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
-    return episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
+    const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
+    r.expected = m.seasonal.expectations(w.features, w.endMs);
+    return r;
   }
 
   /** Lets the service's models learn window `i`; returns whether its row may train the shared model. */

@@ -86,6 +86,8 @@ export const API_CONFIG_KEYS = [
   'ingestTokens',
   'tokenCacheSeconds',
   'approvalTtlSeconds',
+  'changeFailureSeconds',
+  'serviceWarmupSeconds',
   'detectorCheckpointSeconds',
   'httpAllowlist',
   'commandAllowlist',

@@ -4,6 +4,7 @@ import { rankRootCauses, type ServiceEvidence } from '../../models/root-cause/in
 import type { Bus } from '../bus/bus.ts';
 import { type AnomalyEvent, encodeAnomaly, type RootCause } from '../bus/messages.ts';
 import { anomalies, executions, incidents, rollups, type Store, services } from '../store/index.ts';
+import { recordDeployments } from './deployment-tracker.ts';
 
 /**
  * Persists the detector's output and publishes it: anomaly rows and incident
@@ -47,6 +48,10 @@ export interface RollupInput {
   windowEndMs: number;
   features: Record<string, number>;
   score: number;
+  /** What the baseline expected of each feature: `[expected, lower, upper]`. */
+  expected?: Record<string, [number, number, number]>;
+  /** Client calls to each callee in the window. */
+  callees?: Record<string, number>;
 }
 
 /**
@@ -82,8 +87,8 @@ async function inChunks<T>(rows: T[], size: number, write: (chunk: T[]) => Promi
   for (let i = 0; i < rows.length; i += size) await write(rows.slice(i, i + size));
 }
 
-/** Bind parameters per row: rollups (service, window_end, features, score); services (name, first_seen, last_seen, attributes). */
-const ROLLUP_ROWS = rowsPerStatement(4);
+/** Bind parameters per row: rollups (service, window_end, features, score, expected, callees, step_seconds); services (name, first_seen, last_seen, attributes). */
+const ROLLUP_ROWS = rowsPerStatement(7);
 const SERVICE_ROWS = rowsPerStatement(4, 1);
 
 /** Creates the sink over the store and the bus. */
@@ -101,7 +106,16 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
       await inChunks(rows, ROLLUP_ROWS, (chunk) =>
         db
           .insert(rollups)
-          .values(chunk.map((r) => ({ service: r.service, windowEnd: new Date(r.windowEndMs), features: r.features, score: r.score })))
+          .values(
+            chunk.map((r) => ({
+              service: r.service,
+              windowEnd: new Date(r.windowEndMs),
+              features: r.features,
+              score: r.score,
+              expected: r.expected ?? {},
+              callees: r.callees ?? {},
+            })),
+          )
           .onConflictDoNothing(),
       );
     },
@@ -182,6 +196,7 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
 
     async touchServices(seen) {
       const now = new Date();
+      await recordDeployments(db, seen, now);
       await inChunks(seen, SERVICE_ROWS, (chunk) =>
         db
           .insert(services)

@@ -55,11 +55,21 @@ export async function closeWindows(s: DetectorState, all = false): Promise<void>
     endMs: acc.endMs,
     features: acc.features(),
     callees: [...new Set([...acc.callees.keys(), ...s.graph.callees(acc.service, acc.endMs - s.edgeHorizonMs)])],
+    calls: Object.fromEntries(acc.callees),
   }));
   const results = s.models.scoreBatch(inputs);
   try {
     await s.sink.touchServices([...new Set(due.map((w) => w.service))].map((name) => ({ name, attributes: s.tracker.attributesOf(name) })));
-    await s.sink.rollups(results.map((r) => ({ service: r.input.service, windowEndMs: r.input.endMs, features: r.input.features, score: r.score })));
+    await s.sink.rollups(
+      results.map((r) => ({
+        service: r.input.service,
+        windowEndMs: r.input.endMs,
+        features: r.input.features,
+        score: r.score,
+        expected: r.expected,
+        callees: r.input.calls,
+      })),
+    );
   } catch (err) {
     s.tel.count('zeroops.detector.errors', { stage: 'rollup' });
     s.log.error({ windows: due.length, err: describeError(err) }, 'failed to store window rollups');

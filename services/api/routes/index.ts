@@ -1,10 +1,27 @@
 import type { RouteModule } from '../deps.ts';
 import { anomalyRoutes } from './anomalies.ts';
+import { eventRoutes } from './event-routes.ts';
 import { executionRoutes } from './executions.ts';
 import { healthRoutes } from './health.ts';
+import { incidentRoutes } from './incident-routes.ts';
+import { kpiRoutes } from './kpi-routes.ts';
 import { playbookRoutes } from './playbooks.ts';
 import { policyRoutes } from './policy.ts';
+import { reportRoutes } from './report-routes.ts';
+import { serviceRoutes } from './service-routes.ts';
 import { tokenRoutes } from './tokens.ts';
 
 /** Every route module of the API, in registration order (authorization is installed before them by buildApiApp). */
-export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, policyRoutes, executionRoutes, tokenRoutes];
+export const routeModules: RouteModule[] = [
+  healthRoutes,
+  anomalyRoutes,
+  playbookRoutes,
+  policyRoutes,
+  executionRoutes,
+  tokenRoutes,
+  incidentRoutes,
+  reportRoutes,
+  serviceRoutes,
+  eventRoutes,
+  kpiRoutes,
+];

@@ -119,10 +119,10 @@ describe('authorization by matched route', () => {
     await store?.close();
   });
 
-  it('knows every route and each declares its access; only health checks are public', () => {
+  it('knows every route and each declares its access; only health checks and whoami are public', () => {
     expect(routes.length).toBeGreaterThan(25);
     expect(routes.filter((r) => r.access === 'public').map((r) => r.url)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
-    expect(new Set(routes.filter((r) => r.access === 'public').map((r) => r.url))).toEqual(new Set(['/healthz', '/readyz']));
+    expect(new Set(routes.filter((r) => r.access === 'public').map((r) => r.url))).toEqual(new Set(['/healthz', '/readyz', '/api/v1/whoami']));
     const find = (m: string, u: string) => routes.find((r) => r.method === m && r.url === u)?.access;
     expect(find('POST', '/api/v1/playbooks')).toBe('admin');
     expect(find('POST', '/api/v1/playbooks/apply')).toBe('admin');
