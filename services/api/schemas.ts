@@ -62,3 +62,22 @@ export function bodyCheckedElsewhere({ schema, httpPart }: { schema: unknown; ht
     };
   };
 }
+
+/**
+ * The paging parameters of a list endpoint: `limit` (1 to `max`, default `dflt`) and `cursor`
+ * (the `nextCursor` of the previous page; opaque, at most 700 characters).
+ */
+export function pageQuery(dflt: number, max: number) {
+  return {
+    limit: Type.Integer({ minimum: 1, maximum: max, default: dflt, description: `Most items in the page (1 to ${max}).` }),
+    cursor: Type.Optional(Text({ minLength: 1, maxLength: 700, description: 'nextCursor of the previous page; omit for the first page.' })),
+  };
+}
+
+/** A query filter of one of `values`. */
+export function oneOf(values: readonly string[], description?: string) {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    description ? { description } : {},
+  );
+}

@@ -1,69 +1,19 @@
 import { Type } from '@sinclair/typebox';
-import { and, desc, eq, gte, type SQL } from 'drizzle-orm';
-import { PermanentError } from '../../core/errors.ts';
-import { anomalies, detectorInstances, incidents, services } from '../../store/index.ts';
+import { gte } from 'drizzle-orm';
+import { detectorInstances, services } from '../../store/index.ts';
+import { AnomalyPageSchema, AnomalySchema, responses } from '../api-schemas.ts';
 import type { RouteModule } from '../deps.ts';
-import { IdParams, Text, Timestamp } from '../schemas.ts';
+import { getAnomaly, listAnomalies } from '../repositories/index.ts';
+import { IdParams, oneOf, pageQuery, Text, Timestamp } from '../schemas.ts';
 
-const Evidence = Type.Object({ feature: Type.String(), observed: Type.Number(), expected: Type.Number(), deviation: Type.Number() });
-const RootCause = Type.Object({ service: Type.String(), score: Type.Number(), reason: Type.String() });
-
-/** An anomaly as the API returns it. */
-export const AnomalySchema = Type.Object(
-  {
-    id: Type.String(),
-    service: Type.String(),
-    episodeId: Type.String(),
-    windowStart: Type.String({ format: 'date-time' }),
-    windowEnd: Type.String({ format: 'date-time' }),
-    score: Type.Number({ description: 'Combined anomaly score in [0, 1].' }),
-    likelihood: Type.Number(),
-    severity: Type.String(),
-    kind: Type.String(),
-    evidence: Type.Array(Evidence),
-    rootCauses: Type.Array(RootCause),
-    modelVersion: Type.String(),
-    episodeState: Type.String(),
-    flapping: Type.Boolean(),
-    attributes: Type.Record(Type.String(), Type.String(), {
-      description:
-        "The service's resource attributes kept by the detector (ZEROOPS_DETECTOR_ATTRIBUTES), as playbooks' match.attributes sees them; " +
-        'plus `zeroops.model_state: warming_up` while the service has been seen for too short a time to judge severity.',
-    }),
-    detectedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Anomaly' },
-);
-
-const IncidentSchema = Type.Object({
-  id: Type.String(),
-  service: Type.String(),
-  kind: Type.String(),
-  severity: Type.String(),
-  state: Type.String(),
-  openedAt: Type.String({ format: 'date-time' }),
-  closedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  maxScore: Type.Number(),
-  lastScore: Type.Number(),
-  flapping: Type.Boolean(),
-  resolvedBy: Type.Union([Type.Literal('auto'), Type.Literal('human'), Type.Literal('self'), Type.Null()], {
-    description:
-      'Who resolved it: auto (an automatic execution verified the fix), human (a person approved the fix), self (closed with no action that worked); null while open or while an execution is still under way.',
-  }),
-  neededHuman: Type.Boolean({ description: 'Whether a person had to act (approve, reject) or an execution escalated.' }),
-});
-
-const ListQuery = Type.Object({
+const AnomalyQuery = Type.Object({
   service: Type.Optional(Text({ minLength: 1 })),
-  episode: Type.Optional(Text({ minLength: 1 })),
-  state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('ongoing'), Type.Literal('closed')])),
+  episode: Type.Optional(Text({ minLength: 1, description: 'An incident (episode) id.' })),
+  state: Type.Optional(oneOf(['open', 'ongoing', 'closed'], "The episode's state when the anomaly was raised.")),
   since: Type.Optional(Timestamp({ description: 'Only anomalies whose window ended at or after this time (RFC 3339, years 1 to 9999).' })),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  until: Type.Optional(Timestamp({ description: 'Only anomalies whose window ended at or before this time (RFC 3339).' })),
+  ...pageQuery(100, 1000),
 });
-
-function iso(d: Date | null): string | null {
-  return d ? d.toISOString() : null;
-}
 
 const ServiceItem = Type.Object({
   name: Type.String(),
@@ -85,7 +35,7 @@ const Tracking = Type.Object(
   { description: 'What the running detector instances track against their caps (from their last checkpoint).' },
 );
 
-/** `GET /api/v1/anomalies`, `/anomalies/:id`, `/incidents`, `/services`. */
+/** `GET /api/v1/anomalies` (filtered, paged), `/anomalies/:id`, `/services`. */
 export const anomalyRoutes: RouteModule = (app, { store, config }) => {
   const { db } = store;
   app.get(
@@ -93,71 +43,18 @@ export const anomalyRoutes: RouteModule = (app, { store, config }) => {
     {
       config: { access: 'viewer' },
       schema: {
-        description: 'Anomaly events, newest first.',
+        description: 'Anomaly events, newest window first; filters combine with AND.',
         tags: ['anomalies'],
-        querystring: ListQuery,
-        response: { 200: Type.Object({ items: Type.Array(AnomalySchema) }) },
+        querystring: AnomalyQuery,
+        response: responses({ 200: Type.Ref(AnomalyPageSchema) }),
       },
     },
-    async (req) => {
-      const q = req.query;
-      const where: SQL[] = [];
-      if (q.service) where.push(eq(anomalies.service, q.service));
-      if (q.episode) where.push(eq(anomalies.episodeId, q.episode));
-      if (q.state) where.push(eq(anomalies.episodeState, q.state));
-      if (q.since) where.push(gte(anomalies.windowEnd, new Date(q.since)));
-      const rows = await db
-        .select()
-        .from(anomalies)
-        .where(and(...where))
-        .orderBy(desc(anomalies.windowEnd), desc(anomalies.id))
-        .limit(q.limit);
-      return {
-        items: rows.map((r) => ({
-          ...r,
-          windowStart: r.windowStart.toISOString(),
-          windowEnd: r.windowEnd.toISOString(),
-          detectedAt: r.detectedAt.toISOString(),
-        })),
-      };
-    },
+    async (req) => listAnomalies(db, req.query),
   );
   app.get(
     '/api/v1/anomalies/:id',
-    { config: { access: 'viewer' }, schema: { tags: ['anomalies'], params: IdParams, response: { 200: AnomalySchema } } },
-    async (req) => {
-      const [r] = await db.select().from(anomalies).where(eq(anomalies.id, req.params.id));
-      if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${req.params.id}"`, { statusCode: 404 });
-      return { ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() };
-    },
-  );
-  app.get(
-    '/api/v1/incidents',
-    {
-      config: { access: 'viewer' },
-      schema: {
-        description: 'Incidents (detector episodes), newest first.',
-        tags: ['anomalies'],
-        querystring: Type.Object({
-          service: Type.Optional(Text()),
-          state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-        }),
-        response: { 200: Type.Object({ items: Type.Array(IncidentSchema) }) },
-      },
-    },
-    async (req) => {
-      const where: SQL[] = [];
-      if (req.query.service) where.push(eq(incidents.service, req.query.service));
-      if (req.query.state) where.push(eq(incidents.state, req.query.state));
-      const rows = await db
-        .select()
-        .from(incidents)
-        .where(and(...where))
-        .orderBy(desc(incidents.openedAt))
-        .limit(req.query.limit);
-      return { items: rows.map((r) => ({ ...r, openedAt: r.openedAt.toISOString(), closedAt: iso(r.closedAt) })) };
-    },
+    { config: { access: 'viewer' }, schema: { tags: ['anomalies'], params: IdParams, response: responses({ 200: Type.Ref(AnomalySchema) }) } },
+    async (req) => getAnomaly(db, req.params.id),
   );
   app.get(
     '/api/v1/services',

@@ -1,0 +1,135 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import type { FastifyRequest } from 'fastify';
+import { parseAllDocuments } from 'yaml';
+import { PermanentError } from '../core/errors.ts';
+import { assertPlaybook, type Playbook, type PlaybookProblem, parseDocument, validatePlaybook, type ValidationContext } from '../executor/index.ts';
+import { assertPlainData } from './plain-data.ts';
+
+/** Content types whose bodies are read as YAML (a superset of JSON). text/plain too: a pasted playbook. */
+export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
+/** Most playbooks one bundle may hold. */
+export const MAX_BUNDLE = 500;
+
+function invalidYaml(message: string, cause?: unknown): PermanentError {
+  return new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `not valid YAML: ${message}`, { cause, details: [{ path: '/', message }] });
+}
+
+/** Every document of a multi-document YAML bundle, each with aliases bounded as for single documents. */
+function parseYamlDocuments(body: string): unknown[] {
+  const docs = parseAllDocuments(body);
+  if (!Array.isArray(docs)) return [];
+  if (docs.length > MAX_BUNDLE) throw invalidYaml(`a bundle holds at most ${MAX_BUNDLE} documents, got ${docs.length}`);
+  return docs.map((d, i) => {
+    if (d.errors.length > 0) throw invalidYaml(`document ${i}: ${d.errors[0]?.message}`);
+    try {
+      return assertPlainData(d.toJS({ maxAliasCount: 100 }), `body/playbooks/${i}`);
+    } catch (err) {
+      if (err instanceof PermanentError) throw err;
+      throw invalidYaml(`document ${i}: ${(err as Error).message.split('\n')[0]}`, err);
+    }
+  });
+}
+
+/**
+ * The content-type parser of YAML bodies: one document becomes its value, several (separated by `---`)
+ * a list (a bundle). Aliases, nesting and NUL are bounded as for JSON; a syntax error is a 400
+ * `ZEROOPS_PLAYBOOK_INVALID` naming the document.
+ */
+export function parseYamlBody(_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
+  try {
+    done(null, body.includes('\n---') ? parseYamlDocuments(body) : assertPlainData(parseDocument(body)));
+  } catch (err) {
+    done(err as Error);
+  }
+}
+
+/** The playbook list of a bundle body: a list, `{ playbooks: [...] }`, or YAML documents; at most {@link MAX_BUNDLE}. */
+function bundleList(body: unknown): unknown[] {
+  const list = Array.isArray(body) ? body : body && typeof body === 'object' ? (body as { playbooks?: unknown }).playbooks : undefined;
+  if (!Array.isArray(list)) {
+    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', 'a bundle is a list of playbooks, {"playbooks": [...]}, or YAML documents separated by ---', {
+      details: [{ path: '/', message: 'expected a list of playbooks' }],
+    });
+  }
+  if (list.length > MAX_BUNDLE) {
+    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `a bundle holds at most ${MAX_BUNDLE} playbooks, got ${list.length}`, {
+      details: [{ path: '/playbooks', message: `at most ${MAX_BUNDLE} playbooks` }],
+    });
+  }
+  return list;
+}
+
+/** Validates every playbook of a bundle (names unique); throws `ZEROOPS_PLAYBOOK_INVALID` listing every problem with its path. */
+export function assertBundle(body: unknown, ctx: ValidationContext): Playbook[] {
+  const problems: PlaybookProblem[] = [];
+  const out: Playbook[] = [];
+  const names = new Set<string>();
+  for (const [i, d] of bundleList(body).entries()) {
+    const r = validatePlaybook(d, ctx);
+    if (!r.ok) {
+      problems.push(...r.problems.map((p) => ({ path: `/playbooks/${i}${p.path === '/' ? '' : p.path}`, message: p.message })));
+      continue;
+    }
+    if (names.has(r.playbook.name)) problems.push({ path: `/playbooks/${i}/name`, message: `duplicate name "${r.playbook.name}" in the bundle` });
+    names.add(r.playbook.name);
+    out.push(r.playbook);
+  }
+  if (problems.length > 0) {
+    const summary = problems
+      .slice(0, 5)
+      .map((p) => `${p.path}: ${p.message}`)
+      .join('; ');
+    throw new PermanentError('ZEROOPS_PLAYBOOK_INVALID', `bundle is invalid (${problems.length} problem(s)): ${summary}`, { details: problems });
+  }
+  return out;
+}
+
+type Result = { value: unknown } | { error: Error };
+
+/** Query booleans: exactly "true" or "false" become booleans; anything else stays a string, which the schema refuses. */
+function strictBooleans(schema: TSchema, query: unknown): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  const props = (schema.properties ?? {}) as Record<string, TSchema>;
+  const q = query as Record<string, unknown>;
+  for (const [k, p] of Object.entries(props)) {
+    if (p.type === 'boolean' && (q[k] === 'true' || q[k] === 'false')) q[k] = q[k] === 'true';
+  }
+  return q;
+}
+
+/** Checks a request part against its TypeBox schema (defaults applied, query booleans converted), as fastify's Ajv would. */
+function partValidator(schema: TSchema, httpPart: string | undefined): (data: unknown) => Result {
+  const check = TypeCompiler.Compile(schema);
+  return (data) => {
+    const value = httpPart === 'querystring' ? strictBooleans(schema, Value.Default(schema, Value.Clone(data))) : data;
+    if (check.Check(value)) return { value };
+    const details = [...check.Errors(value)].map((e) => ({ path: e.path || '/', message: e.message }));
+    const first = details[0];
+    return { error: new PermanentError('ZEROOPS_REQUEST_INVALID', `${httpPart ?? 'request'}${first?.path ?? ''} ${first?.message ?? 'is invalid'}`, { details }) };
+  };
+}
+
+/**
+ * A route `validatorCompiler` whose body validator is the playbook language's own: `assert` (a playbook or a
+ * bundle) checks the TypeBox schema and the semantic rules and answers 400 `ZEROOPS_PLAYBOOK_INVALID` with every
+ * problem's path; the validated, defaulted value replaces the body. Params and query are checked by their schemas.
+ */
+export function playbookBodyValidator(assert: (body: unknown) => unknown) {
+  return ({ schema, httpPart }: { schema: unknown; httpPart?: string }) => {
+    if (httpPart !== 'body') return partValidator(schema as TSchema, httpPart);
+    return (data: unknown): Result => {
+      try {
+        return { value: assert(data) };
+      } catch (err) {
+        return { error: err as Error };
+      }
+    };
+  };
+}
+
+/** The body validator of single-playbook writes. */
+export const playbookValidator = (ctx: ValidationContext) => playbookBodyValidator((body) => assertPlaybook(body, ctx));
+/** The body validator of bundle applies. */
+export const bundleValidator = (ctx: ValidationContext) => playbookBodyValidator((body) => assertBundle(body, ctx));
