@@ -73,7 +73,7 @@ const DryRunBody = Type.Object(
  */
 function playbookWrites(app: ApiApp, deps: ApiDeps): void {
   const db = deps.store.db;
-  if (app.hasContentTypeParser('text/plain')) app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser(YAML_TYPES);
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, parseYamlBody);
   const write = { validatorCompiler: playbookValidator(deps.config) };
   const [admin, operator] = [{ access: 'admin' as const }, { access: 'operator' as const }];
@@ -122,6 +122,9 @@ function playbookWrites(app: ApiApp, deps: ApiDeps): void {
 export const playbookRoutes: RouteModule = async (app, deps) => {
   const db = deps.store.db;
   const [admin, operator, viewer] = [{ access: 'admin' as const }, { access: 'operator' as const }, { access: 'viewer' as const }];
+  // Elsewhere a YAML body stays text, which a JSON schema refuses with a 400 naming the body.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(async (writes) => playbookWrites(writes as ApiApp, deps));
   app.get(
     '/api/v1/playbooks',
