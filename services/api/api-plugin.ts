@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import { NAMED_SCHEMAS } from './api-schemas.ts';
@@ -85,7 +86,14 @@ async function registerApi(app: ApiApp, { deps, extra = [] }: ApiPluginOptions):
   const withTokens = { ...deps, tokens };
   // Each route module is its own plugin: what it adds (a content-type parser, a decorator) stays in it.
   for (const mod of [...routeModules, ...extra]) await app.register(async (scope) => mod(scope as ApiApp, withTokens));
-  app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { access: 'viewer' } }, async () => app.swagger());
+  app.get(
+    '/api/v1/openapi.json',
+    {
+      schema: { hide: true, response: { 200: Type.Object({}, { additionalProperties: true, description: 'The OpenAPI 3 document.' }) } },
+      config: { access: 'viewer' },
+    },
+    async () => app.swagger(),
+  );
 }
 
 /**

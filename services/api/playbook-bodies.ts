@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifyRequest } from 'fastify';
 import { parseAllDocuments } from 'yaml';
 import { PermanentError } from '../core/errors.ts';
-import { assertPlaybook, type Playbook, type PlaybookProblem, parseDocument, validatePlaybook, type ValidationContext } from '../executor/index.ts';
+import { assertPlaybook, type Playbook, type PlaybookProblem, parseDocument, type ValidationContext, validatePlaybook } from '../executor/index.ts';
 import { assertPlainData } from './plain-data.ts';
 
 /** Content types whose bodies are read as YAML (a superset of JSON). text/plain too: a pasted playbook. */
@@ -107,7 +107,9 @@ function partValidator(schema: TSchema, httpPart: string | undefined): (data: un
     if (check.Check(value)) return { value };
     const details = [...check.Errors(value)].map((e) => ({ path: e.path || '/', message: e.message }));
     const first = details[0];
-    return { error: new PermanentError('ZEROOPS_REQUEST_INVALID', `${httpPart ?? 'request'}${first?.path ?? ''} ${first?.message ?? 'is invalid'}`, { details }) };
+    return {
+      error: new PermanentError('ZEROOPS_REQUEST_INVALID', `${httpPart ?? 'request'}${first?.path ?? ''} ${first?.message ?? 'is invalid'}`, { details }),
+    };
   };
 }
 

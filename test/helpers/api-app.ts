@@ -71,7 +71,9 @@ export async function buildTestApp(o: TestAppOptions = {}): Promise<TestApp> {
   const topics = topicNames(o.topicPrefix ?? '');
   let app: ApiApp;
   try {
-    app = await buildApiApp({ store, bus, config, logger: silentLogger(), telemetry, topics, ...(o.tokens ? { tokens: o.tokens } : {}) }, o.extra, { tls: o.tls });
+    app = await buildApiApp({ store, bus, config, logger: silentLogger(), telemetry, topics, ...(o.tokens ? { tokens: o.tokens } : {}) }, o.extra, {
+      tls: o.tls,
+    });
   } catch (err) {
     for (const c of cleanups) await c();
     throw err;

@@ -39,7 +39,13 @@ export async function listAnomalies(db: Db, f: AnomalyFilter): Promise<Page<Anom
     .where(and(...where))
     .orderBy(...keysetOrder(keyset))
     .limit(f.limit + 1);
-  return toPage(keyset, rows, f.limit, (r) => r.id, ({ cursorT: _c, ...r }) => toJson(r));
+  return toPage(
+    keyset,
+    rows,
+    f.limit,
+    (r) => r.id,
+    ({ cursorT: _c, ...r }) => toJson(r),
+  );
 }
 
 /** One anomaly; 404 `ZEROOPS_NOT_FOUND` when there is none with that id. */

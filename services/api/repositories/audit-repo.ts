@@ -40,5 +40,11 @@ export async function listAudit(db: Db, f: AuditFilter): Promise<Page<AuditJson>
     .where(and(...where))
     .orderBy(...keysetOrder(keyset))
     .limit(f.limit + 1);
-  return toPage(keyset, rows, f.limit, (r) => String(r.id), ({ cursorT: _c, ...r }) => ({ ...r, at: r.at.toISOString() }));
+  return toPage(
+    keyset,
+    rows,
+    f.limit,
+    (r) => String(r.id),
+    ({ cursorT: _c, ...r }) => ({ ...r, at: r.at.toISOString() }),
+  );
 }

@@ -40,5 +40,11 @@ export async function listExecutions(db: Db, f: ExecutionFilter): Promise<Page<E
     .where(and(...filters(db, f)))
     .orderBy(...keysetOrder(keyset))
     .limit(f.limit + 1);
-  return toPage(keyset, rows, f.limit, (r) => r.id, ({ cursorT: _c, ...r }) => jsonRow(r));
+  return toPage(
+    keyset,
+    rows,
+    f.limit,
+    (r) => r.id,
+    ({ cursorT: _c, ...r }) => jsonRow(r),
+  );
 }

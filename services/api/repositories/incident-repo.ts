@@ -46,5 +46,11 @@ export async function listIncidents(db: Db, f: IncidentFilter): Promise<Page<Inc
     .where(and(...filters(db, f)))
     .orderBy(...keysetOrder(keyset))
     .limit(f.limit + 1);
-  return toPage(keyset, rows, f.limit, (r) => r.id, ({ cursorT: _c, ...r }) => jsonRow(r));
+  return toPage(
+    keyset,
+    rows,
+    f.limit,
+    (r) => r.id,
+    ({ cursorT: _c, ...r }) => jsonRow(r),
+  );
 }

@@ -20,12 +20,18 @@ export async function listPlaybookPage(db: Db, f: PlaybookFilter): Promise<Page<
     .where(and(isNull(playbooks.deletedAt), afterCursor(keyset, f.cursor), f.mode ? sql`${playbookVersions.spec}->>'mode' = ${f.mode}` : undefined))
     .orderBy(...keysetOrder(keyset))
     .limit(f.limit + 1);
-  return toPage(keyset, rows, f.limit, (r) => r.p.id, ({ p, v }) => ({
-    id: p.id,
-    name: p.name,
-    version: p.currentVersion,
-    spec: v.spec as Playbook,
-    createdAt: p.createdAt.toISOString(),
-    updatedAt: p.updatedAt.toISOString(),
-  }));
+  return toPage(
+    keyset,
+    rows,
+    f.limit,
+    (r) => r.p.id,
+    ({ p, v }) => ({
+      id: p.id,
+      name: p.name,
+      version: p.currentVersion,
+      spec: v.spec as Playbook,
+      createdAt: p.createdAt.toISOString(),
+      updatedAt: p.updatedAt.toISOString(),
+    }),
+  );
 }

@@ -34,13 +34,19 @@ export async function listTokenPage(db: Db, f: TokenFilter): Promise<Page<TokenJ
     .where(and(...where))
     .orderBy(...keysetOrder(keyset))
     .limit(f.limit + 1);
-  return toPage(keyset, rows, f.limit, (r) => r.id, (r) => ({
-    id: r.id,
-    name: r.name,
-    role: r.role,
-    createdAt: r.createdAt.toISOString(),
-    createdBy: r.createdBy,
-    revokedAt: r.revokedAt ? r.revokedAt.toISOString() : null,
-    revokedBy: r.revokedBy,
-  }));
+  return toPage(
+    keyset,
+    rows,
+    f.limit,
+    (r) => r.id,
+    (r) => ({
+      id: r.id,
+      name: r.name,
+      role: r.role,
+      createdAt: r.createdAt.toISOString(),
+      createdBy: r.createdBy,
+      revokedAt: r.revokedAt ? r.revokedAt.toISOString() : null,
+      revokedBy: r.revokedBy,
+    }),
+  );
 }

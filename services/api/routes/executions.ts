@@ -1,13 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { describeError } from '../../core/errors.ts';
-import {
-  approvalRefusal,
-  approveExecution,
-  cancelExecution,
-  getExecutionDetail,
-  publishOutcomeOf,
-  rejectExecution,
-} from '../../executor/index.ts';
+import { approvalRefusal, approveExecution, cancelExecution, getExecutionDetail, publishOutcomeOf, rejectExecution } from '../../executor/index.ts';
 import { EXECUTION_STATUSES, type ExecutionRow } from '../../store/index.ts';
 import { ExecutionDetailSchema, ExecutionPageSchema, ExecutionSchema, responses } from '../api-schemas.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
@@ -42,7 +35,12 @@ export const executionRoutes: RouteModule = (app, deps) => {
     '/api/v1/executions',
     {
       config: { access: 'viewer' },
-      schema: { tags, description: 'Executions, newest first; filters combine with AND.', querystring: ExecutionQuery, response: responses({ 200: Type.Ref(ExecutionPageSchema) }) },
+      schema: {
+        tags,
+        description: 'Executions, newest first; filters combine with AND.',
+        querystring: ExecutionQuery,
+        response: responses({ 200: Type.Ref(ExecutionPageSchema) }),
+      },
     },
     async (req) => listExecutions(db, req.query),
   );

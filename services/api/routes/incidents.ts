@@ -5,17 +5,15 @@ import type { RouteModule } from '../deps.ts';
 import { listIncidents } from '../repositories/index.ts';
 import { oneOf, pageQuery, Text, Timestamp } from '../schemas.ts';
 
-const IncidentQuery = Type.Object(
-  {
-    service: Type.Optional(Text({ minLength: 1 })),
-    state: Type.Optional(oneOf(INCIDENT_STATES)),
-    severity: Type.Optional(oneOf(['info', 'warning', 'critical'])),
-    label: Type.Optional(oneOf(FEEDBACK_LABELS, 'Only incidents with a label of this kind.')),
-    from: Type.Optional(Timestamp({ description: 'Only incidents not closed before this time (RFC 3339).' })),
-    to: Type.Optional(Timestamp({ description: 'Only incidents opened at or before this time (RFC 3339).' })),
-    ...pageQuery(100, 1000),
-  },
-);
+const IncidentQuery = Type.Object({
+  service: Type.Optional(Text({ minLength: 1 })),
+  state: Type.Optional(oneOf(INCIDENT_STATES)),
+  severity: Type.Optional(oneOf(['info', 'warning', 'critical'])),
+  label: Type.Optional(oneOf(FEEDBACK_LABELS, 'Only incidents with a label of this kind.')),
+  from: Type.Optional(Timestamp({ description: 'Only incidents not closed before this time (RFC 3339).' })),
+  to: Type.Optional(Timestamp({ description: 'Only incidents opened at or before this time (RFC 3339).' })),
+  ...pageQuery(100, 1000),
+});
 
 /** `GET /api/v1/incidents`: incidents (detector episodes), most recently opened first, filtered and paged. */
 export const incidentRoutes: RouteModule = (app, { store }) => {

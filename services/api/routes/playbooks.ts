@@ -33,7 +33,9 @@ import { IdParams, oneOf, pageQuery, Text } from '../schemas.ts';
 
 const tags = ['playbooks'];
 const Spec = Type.Ref(PlaybookSpecSchema);
-const Bundle = Type.Union([Type.Array(Spec), Type.Object({ playbooks: Type.Array(Spec) })], { description: 'A list, {"playbooks": [...]}, or YAML documents.' });
+const Bundle = Type.Union([Type.Array(Spec), Type.Object({ playbooks: Type.Array(Spec) })], {
+  description: 'A list, {"playbooks": [...]}, or YAML documents.',
+});
 const one = responses({ 200: Type.Ref(PlaybookSchemaOut) });
 const time = { minimum: 0, maximum: 253_402_300_799_999 };
 
@@ -79,7 +81,11 @@ function playbookWrites(app: ApiApp, deps: ApiDeps): void {
   const [admin, operator] = [{ access: 'admin' as const }, { access: 'operator' as const }];
   app.post(
     '/api/v1/playbooks',
-    { ...write, config: admin, schema: { tags, description: 'Create a playbook (JSON or YAML); version 1.', body: Spec, response: responses({ 201: Type.Ref(PlaybookSchemaOut) }) } },
+    {
+      ...write,
+      config: admin,
+      schema: { tags, description: 'Create a playbook (JSON or YAML); version 1.', body: Spec, response: responses({ 201: Type.Ref(PlaybookSchemaOut) }) },
+    },
     async (req, reply) => reply.status(201).send(await createPlaybook(db, req.body as Playbook, req.actor)),
   );
   app.put(
@@ -96,7 +102,9 @@ function playbookWrites(app: ApiApp, deps: ApiDeps): void {
         tags,
         description: '200 with the normalized playbook, or 400 listing every problem.',
         body: Spec,
-        response: responses({ 200: Type.Object({ valid: Type.Literal(true), playbook: Type.Unknown({ description: 'The playbook with defaults filled in.' }) }) }),
+        response: responses({
+          200: Type.Object({ valid: Type.Literal(true), playbook: Type.Unknown({ description: 'The playbook with defaults filled in.' }) }),
+        }),
       },
     },
     async (req) => ({ valid: true as const, playbook: req.body }),
@@ -146,7 +154,15 @@ export const playbookRoutes: RouteModule = async (app, deps) => {
   });
   app.get(
     '/api/v1/playbooks/:id/versions',
-    { config: viewer, schema: { tags, description: 'Every version, newest first, in one page.', params: IdParams, response: responses({ 200: Type.Ref(PlaybookVersionPageSchema) }) } },
+    {
+      config: viewer,
+      schema: {
+        tags,
+        description: 'Every version, newest first, in one page.',
+        params: IdParams,
+        response: responses({ 200: Type.Ref(PlaybookVersionPageSchema) }),
+      },
+    },
     async (req) => ({ items: await listVersions(db, req.params.id), nextCursor: null }),
   );
   app.post(

@@ -37,12 +37,23 @@ export const tokenRoutes: RouteModule = (app, deps) => {
   );
   app.get(
     '/api/v1/tokens',
-    { config: admin, schema: { tags, description: 'Tokens, newest first (revoked ones too unless filtered).', querystring: TokenQuery, response: responses({ 200: Type.Ref(TokenPageSchema) }) } },
+    {
+      config: admin,
+      schema: {
+        tags,
+        description: 'Tokens, newest first (revoked ones too unless filtered).',
+        querystring: TokenQuery,
+        response: responses({ 200: Type.Ref(TokenPageSchema) }),
+      },
+    },
     async (req) => listTokenPage(db, req.query),
   );
   app.delete(
     '/api/v1/tokens/:id',
-    { config: admin, schema: { tags, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }), response: responses({ 200: Type.Ref(TokenSchema) }) } },
+    {
+      config: admin,
+      schema: { tags, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }), response: responses({ 200: Type.Ref(TokenSchema) }) },
+    },
     async (req) => {
       const revoked = await revokeToken(db, req.params.id, req.actor);
       await deps.tokens?.refresh();

@@ -70,7 +70,10 @@ const seeders: Record<string, Seeder> = {
   },
   audit: async ({ store }, i) => {
     // The database's own clock (microseconds), as every real audit entry.
-    const [r] = await store.db.insert(auditLog).values({ actor: 'test', action: 'page.test', subjectType: 'page', subjectId: pad(i) }).returning();
+    const [r] = await store.db
+      .insert(auditLog)
+      .values({ actor: 'test', action: 'page.test', subjectType: 'page', subjectId: pad(i) })
+      .returning();
     return String(r?.id);
   },
 };
