@@ -1,6 +1,4 @@
 import { type StringOptions, type TSchema, Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { PermanentError } from '../core/errors.ts';
 
 /** Strings stored in Postgres cannot hold NUL (U+0000); every request string is checked against this. */
 export const NO_NUL_PATTERN = '^[^\\u0000]*$';
@@ -42,25 +40,6 @@ export function isStorableDateTime(s: string): boolean {
 /** Registers the API's formats on fastify's Ajv instance (runs after ajv-formats, so it replaces its `date-time`). */
 export function installFormats(ajv: { addFormat(name: string, format: { type: 'string'; validate: (s: string) => boolean }): unknown }): void {
   ajv.addFormat('date-time', { type: 'string', validate: isStorableDateTime });
-}
-
-/**
- * A route `validatorCompiler` for routes whose body another validator checks
- * (playbooks: every problem with its path, JSON or YAML): the body passes
- * through, every other part (params, querystring) is checked against its
- * schema and refused with 400 `ZEROOPS_REQUEST_INVALID` naming the field.
- */
-export function bodyCheckedElsewhere({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
-  if (httpPart === 'body') return () => true;
-  const check = TypeCompiler.Compile(schema as TSchema);
-  return (data: unknown) => {
-    if (check.Check(data)) return { value: data };
-    const details = [...check.Errors(data)].map((e) => ({ path: e.path || '/', message: e.message }));
-    const first = details[0];
-    return {
-      error: new PermanentError('ZEROOPS_REQUEST_INVALID', `${httpPart ?? 'request'}${first?.path ?? ''} ${first?.message ?? 'is invalid'}`, { details }),
-    };
-  };
 }
 
 /**
