@@ -129,6 +129,7 @@ describe('authorization by matched route', () => {
     expect(find('POST', '/api/v1/tokens')).toBe('admin');
     expect(find('POST', '/api/v1/executions/:id/approve')).toBe('operator');
     expect(find('GET', '/api/v1/executions')).toBe('viewer');
+    expect(find('GET', '/api/v1/audit')).toBe('admin');
   });
 
   for (const transport of ['inject', 'socket'] as const) {
