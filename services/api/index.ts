@@ -6,6 +6,7 @@ import { loadTls } from '../core/tls.ts';
 import { type ApiApp, buildApiApp } from './app.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
 
+export { type ApiPluginOptions, apiPlugin } from './api-plugin.ts';
 export { type ApiApp, buildApiApp } from './app.ts';
 export { ACCESS_LEVELS, type Access, declaredRoutes, type RouteAccess } from './auth.ts';
 export type { ApiDeps, Readiness, RouteModule } from './deps.ts';

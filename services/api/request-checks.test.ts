@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertFiniteQuery, assertPlainData, MAX_ARRAY_ITEMS, MAX_BODY_DEPTH } from '../core/plain-data.ts';
+import { decodeCursor, encodeCursor } from './repositories/index.ts';
 import { isStorableDateTime } from './schemas.ts';
 
 describe('isStorableDateTime', () => {
@@ -52,5 +53,22 @@ describe('assertPlainData', () => {
   it('refuses non-finite query numbers', () => {
     expect(code(() => assertFiniteQuery({ limit: Number.POSITIVE_INFINITY }))?.[1]).toContain('querystring/limit');
     expect(code(() => assertFiniteQuery({ limit: 5 }))).toBeUndefined();
+  });
+});
+
+describe('cursors', () => {
+  it('round-trip for their own list only', () => {
+    const c = encodeCursor('incidents', '2026-01-01T00:00:00.123456Z', 'inc-1');
+    expect(decodeCursor('incidents', c)).toEqual({ kind: 'incidents', t: '2026-01-01T00:00:00.123456Z', id: 'inc-1' });
+    expect(() => decodeCursor('anomalies', c)).toThrow(/incidents list/);
+  });
+  it.each([
+    ['not base64url', 'a+b/c='],
+    ['not JSON', Buffer.from('{').toString('base64url')],
+    ['not a triple', Buffer.from('["incidents","x"]').toString('base64url')],
+    ['a time that is not one', Buffer.from('["incidents","2026-02-30T00:00:00Z","x"]').toString('base64url')],
+    ['an empty id', Buffer.from('["incidents","2026-01-01T00:00:00Z",""]').toString('base64url')],
+  ])('refuses %s with ZEROOPS_CURSOR_INVALID', (_name, c) => {
+    expect(() => decodeCursor('incidents', c)).toThrow(expect.objectContaining({ code: 'ZEROOPS_CURSOR_INVALID', statusCode: 400 }));
   });
 });

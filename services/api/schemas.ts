@@ -1,6 +1,4 @@
 import { type StringOptions, type TSchema, Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { PermanentError } from '../core/errors.ts';
 
 /** Strings stored in Postgres cannot hold NUL (U+0000); every request string is checked against this. */
 export const NO_NUL_PATTERN = '^[^\\u0000]*$';
@@ -45,20 +43,20 @@ export function installFormats(ajv: { addFormat(name: string, format: { type: 's
 }
 
 /**
- * A route `validatorCompiler` for routes whose body another validator checks
- * (playbooks: every problem with its path, JSON or YAML): the body passes
- * through, every other part (params, querystring) is checked against its
- * schema and refused with 400 `ZEROOPS_REQUEST_INVALID` naming the field.
+ * The paging parameters of a list endpoint: `limit` (1 to `max`, default `dflt`) and `cursor`
+ * (the `nextCursor` of the previous page; opaque, at most 700 characters).
  */
-export function bodyCheckedElsewhere({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
-  if (httpPart === 'body') return () => true;
-  const check = TypeCompiler.Compile(schema as TSchema);
-  return (data: unknown) => {
-    if (check.Check(data)) return { value: data };
-    const details = [...check.Errors(data)].map((e) => ({ path: e.path || '/', message: e.message }));
-    const first = details[0];
-    return {
-      error: new PermanentError('ZEROOPS_REQUEST_INVALID', `${httpPart ?? 'request'}${first?.path ?? ''} ${first?.message ?? 'is invalid'}`, { details }),
-    };
+export function pageQuery(dflt: number, max: number) {
+  return {
+    limit: Type.Integer({ minimum: 1, maximum: max, default: dflt, description: `Most items in the page (1 to ${max}).` }),
+    cursor: Type.Optional(Text({ minLength: 1, maxLength: 700, description: 'nextCursor of the previous page; omit for the first page.' })),
   };
+}
+
+/** A query filter of one of `values`. */
+export function oneOf(values: readonly string[], description?: string) {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    description ? { description } : {},
+  );
 }

@@ -1,58 +1,20 @@
 import { Type } from '@sinclair/typebox';
-import { and, desc, eq, gte, type SQL } from 'drizzle-orm';
-import { AnomalyKindSchema, anomalyFields, EpisodeStateSchema, IncidentStateSchema, ResolvedBySchema, SeveritySchema } from '../../core/contracts/index.ts';
-import { PermanentError } from '../../core/errors.ts';
-import { anomalies, incidents } from '../../store/index.ts';
+import { EPISODE_STATES } from '../../core/contracts/index.ts';
+import { AnomalyPageSchema, AnomalySchema, responses } from '../api-schemas.ts';
 import type { RouteModule } from '../deps.ts';
-import { IdParams, Text, Timestamp } from '../schemas.ts';
+import { getAnomaly, listAnomalies } from '../repositories/index.ts';
+import { IdParams, oneOf, pageQuery, Text, Timestamp } from '../schemas.ts';
 
-/** An anomaly as the API returns it: the shared contract's fields, times as RFC 3339 strings. */
-export const AnomalySchema = Type.Object(
-  {
-    ...anomalyFields,
-    windowStart: Type.String({ format: 'date-time' }),
-    windowEnd: Type.String({ format: 'date-time' }),
-    attributes: Type.Record(Type.String(), Type.String(), {
-      description:
-        "The service's resource attributes kept by the detector (ZEROOPS_DETECTOR_ATTRIBUTES), as playbooks' match.attributes sees them; " +
-        'plus `zeroops.model_state: warming_up` while the service has been seen for too short a time to judge severity.',
-    }),
-    detectedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Anomaly' },
-);
-
-const IncidentSchema = Type.Object({
-  id: Type.String(),
-  service: Type.String(),
-  kind: AnomalyKindSchema,
-  severity: SeveritySchema,
-  state: IncidentStateSchema,
-  openedAt: Type.String({ format: 'date-time' }),
-  closedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  maxScore: Type.Number(),
-  lastScore: Type.Number(),
-  flapping: Type.Boolean(),
-  resolvedBy: Type.Union([ResolvedBySchema, Type.Null()], {
-    description:
-      'Who resolved it: auto (an automatic execution verified the fix), human (a person approved the fix), self (closed with no action that worked); null while open or while an execution is still under way.',
-  }),
-  neededHuman: Type.Boolean({ description: 'Whether a person had to act (approve, reject) or an execution escalated.' }),
-});
-
-const ListQuery = Type.Object({
+const AnomalyQuery = Type.Object({
   service: Type.Optional(Text({ minLength: 1 })),
-  episode: Type.Optional(Text({ minLength: 1 })),
-  state: Type.Optional(EpisodeStateSchema),
+  episode: Type.Optional(Text({ minLength: 1, description: 'An incident (episode) id.' })),
+  state: Type.Optional(oneOf(EPISODE_STATES, "The episode's state when the anomaly was raised.")),
   since: Type.Optional(Timestamp({ description: 'Only anomalies whose window ended at or after this time (RFC 3339, years 1 to 9999).' })),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  until: Type.Optional(Timestamp({ description: 'Only anomalies whose window ended at or before this time (RFC 3339).' })),
+  ...pageQuery(100, 1000),
 });
 
-function iso(d: Date | null): string | null {
-  return d ? d.toISOString() : null;
-}
-
-/** `GET /api/v1/anomalies`, `/anomalies/:id`, `/incidents` (`/services` is in service-routes.ts). */
+/** `GET /api/v1/anomalies` (filtered, paged), `/anomalies/:id` (`/services` is in service-routes.ts). */
 export const anomalyRoutes: RouteModule = (app, { store }) => {
   const { db } = store;
   app.get(
@@ -60,70 +22,17 @@ export const anomalyRoutes: RouteModule = (app, { store }) => {
     {
       config: { access: 'viewer' },
       schema: {
-        description: 'Anomaly events, newest first.',
+        description: 'Anomaly events, newest window first; filters combine with AND.',
         tags: ['anomalies'],
-        querystring: ListQuery,
-        response: { 200: Type.Object({ items: Type.Array(AnomalySchema) }) },
+        querystring: AnomalyQuery,
+        response: responses({ 200: Type.Ref(AnomalyPageSchema) }),
       },
     },
-    async (req) => {
-      const q = req.query;
-      const where: SQL[] = [];
-      if (q.service) where.push(eq(anomalies.service, q.service));
-      if (q.episode) where.push(eq(anomalies.episodeId, q.episode));
-      if (q.state) where.push(eq(anomalies.episodeState, q.state));
-      if (q.since) where.push(gte(anomalies.windowEnd, new Date(q.since)));
-      const rows = await db
-        .select()
-        .from(anomalies)
-        .where(and(...where))
-        .orderBy(desc(anomalies.windowEnd), desc(anomalies.id))
-        .limit(q.limit);
-      return {
-        items: rows.map((r) => ({
-          ...r,
-          windowStart: r.windowStart.toISOString(),
-          windowEnd: r.windowEnd.toISOString(),
-          detectedAt: r.detectedAt.toISOString(),
-        })),
-      };
-    },
+    async (req) => listAnomalies(db, req.query),
   );
   app.get(
     '/api/v1/anomalies/:id',
-    { config: { access: 'viewer' }, schema: { tags: ['anomalies'], params: IdParams, response: { 200: AnomalySchema } } },
-    async (req) => {
-      const [r] = await db.select().from(anomalies).where(eq(anomalies.id, req.params.id));
-      if (!r) throw new PermanentError('ZEROOPS_NOT_FOUND', `no anomaly with id "${req.params.id}"`, { statusCode: 404 });
-      return { ...r, windowStart: r.windowStart.toISOString(), windowEnd: r.windowEnd.toISOString(), detectedAt: r.detectedAt.toISOString() };
-    },
-  );
-  app.get(
-    '/api/v1/incidents',
-    {
-      config: { access: 'viewer' },
-      schema: {
-        description: 'Incidents (detector episodes), newest first.',
-        tags: ['anomalies'],
-        querystring: Type.Object({
-          service: Type.Optional(Text()),
-          state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-        }),
-        response: { 200: Type.Object({ items: Type.Array(IncidentSchema) }) },
-      },
-    },
-    async (req) => {
-      const where: SQL[] = [];
-      if (req.query.service) where.push(eq(incidents.service, req.query.service));
-      if (req.query.state) where.push(eq(incidents.state, req.query.state));
-      const rows = await db
-        .select()
-        .from(incidents)
-        .where(and(...where))
-        .orderBy(desc(incidents.openedAt))
-        .limit(req.query.limit);
-      return { items: rows.map((r) => ({ ...r, openedAt: r.openedAt.toISOString(), closedAt: iso(r.closedAt) })) };
-    },
+    { config: { access: 'viewer' }, schema: { tags: ['anomalies'], params: IdParams, response: responses({ 200: Type.Ref(AnomalySchema) }) } },
+    async (req) => getAnomaly(db, req.params.id),
   );
 };

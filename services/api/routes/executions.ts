@@ -1,20 +1,24 @@
 import { Type } from '@sinclair/typebox';
 import { describeError } from '../../core/errors.ts';
-import {
-  approvalRefusal,
-  approveExecution,
-  cancelExecution,
-  getExecutionDetail,
-  listExecutions,
-  publishOutcomeOf,
-  rejectExecution,
-} from '../../executor/index.ts';
-import type { ExecutionRow } from '../../store/index.ts';
+import { approvalRefusal, approveExecution, cancelExecution, getExecutionDetail, publishOutcomeOf, rejectExecution } from '../../executor/index.ts';
 import { readPolicyDecision } from '../../trainer/index.ts';
+import { EXECUTION_STATUSES, type ExecutionRow } from '../../store/index.ts';
+import { ExecutionDetailSchema, ExecutionPageSchema, ExecutionSchema, responses } from '../api-schemas.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
-import { IdParams, Text } from '../schemas.ts';
+import { listExecutions } from '../repositories/index.ts';
+import { IdParams, oneOf, pageQuery, Text } from '../schemas.ts';
 
 const tags = ['executions'];
+const one = responses({ 200: Type.Ref(ExecutionSchema) });
+
+const ExecutionQuery = Type.Object({
+  service: Type.Optional(Text()),
+  status: Type.Optional(oneOf(EXECUTION_STATUSES)),
+  outcome: Type.Optional(Text({ description: 'resolved, not_resolved, made_worse, undone, escalated, skipped, awaiting_approval.' })),
+  playbook: Type.Optional(Text({ minLength: 1, maxLength: 200, description: "A playbook's id or name." })),
+  incident: Type.Optional(Text({ minLength: 1, maxLength: 200, description: 'An incident (episode) id.' })),
+  ...pageQuery(50, 500),
+});
 
 async function publishOutcome(deps: ApiDeps, row: ExecutionRow, log: { warn(o: object, m: string): void }): Promise<void> {
   try {
@@ -25,7 +29,7 @@ async function publishOutcome(deps: ApiDeps, row: ExecutionRow, log: { warn(o: o
   }
 }
 
-/** /api/v1/executions: list, detail with steps and audit, approve / reject / cancel. */
+/** /api/v1/executions: list (filtered, paged), detail with steps and audit, approve / reject / cancel. */
 export const executionRoutes: RouteModule = (app, deps) => {
   const db = deps.store.db;
   app.get(
@@ -34,21 +38,22 @@ export const executionRoutes: RouteModule = (app, deps) => {
       config: { access: 'viewer' },
       schema: {
         tags,
-        querystring: Type.Object({
-          service: Type.Optional(Text()),
-          status: Type.Optional(Text()),
-          outcome: Type.Optional(Text()),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-        }),
+        description: 'Executions, newest first; filters combine with AND.',
+        querystring: ExecutionQuery,
+        response: responses({ 200: Type.Ref(ExecutionPageSchema) }),
       },
     },
-    async (req) => ({ items: await listExecutions(db, req.query) }),
+    async (req) => listExecutions(db, req.query),
   );
-  app.get('/api/v1/executions/:id', { config: { access: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => ({
-    ...(await getExecutionDetail(db, req.params.id)),
-    policyDecision: (await readPolicyDecision(db, req.params.id)) ?? null,
-  }));
-  app.post('/api/v1/executions/:id/approve', { config: { access: 'operator' }, schema: { tags, params: IdParams } }, async (req) => {
+  app.get(
+    '/api/v1/executions/:id',
+    { config: { access: 'viewer' }, schema: { tags, params: IdParams, response: responses({ 200: Type.Ref(ExecutionDetailSchema) }) } },
+    async (req) => ({
+      ...(await getExecutionDetail(db, req.params.id)),
+      policyDecision: (await readPolicyDecision(db, req.params.id)) ?? null,
+    }),
+  );
+  app.post('/api/v1/executions/:id/approve', { config: { access: 'operator' }, schema: { tags, params: IdParams, response: one } }, async (req) => {
     const r = await approveExecution(db, req.params.id, req.actor, deps.config.approvalTtlSeconds);
     const refusal = approvalRefusal(r);
     if (!refusal) return r.row;
@@ -59,7 +64,7 @@ export const executionRoutes: RouteModule = (app, deps) => {
     '/api/v1/executions/:id/reject',
     {
       config: { access: 'operator' },
-      schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Text({ maxLength: 2000 })) })) },
+      schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ note: Type.Optional(Text({ maxLength: 2000 })) })), response: one },
     },
     async (req) => {
       const row = await rejectExecution(db, req.params.id, req.actor, req.body?.note ?? '');
@@ -67,7 +72,7 @@ export const executionRoutes: RouteModule = (app, deps) => {
       return row;
     },
   );
-  app.post('/api/v1/executions/:id/cancel', { config: { access: 'operator' }, schema: { tags, params: IdParams } }, async (req) => {
+  app.post('/api/v1/executions/:id/cancel', { config: { access: 'operator' }, schema: { tags, params: IdParams, response: one } }, async (req) => {
     const row = await cancelExecution(db, req.params.id, req.actor);
     await publishOutcome(deps, row, req.log);
     return row;

@@ -20,7 +20,7 @@ function stored(r: LabelResult, log: { warn(o: object, m: string): void }, deps:
 }
 
 /** `GET /api/v1/incidents/:id`, labels (`POST /api/v1/incidents/:id/feedback`, `POST /api/v1/feedback`) and `GET /api/v1/whoami`. */
-export const incidentRoutes: RouteModule = (app, deps) => {
+export const incidentDetailRoutes: RouteModule = (app, deps) => {
   const db = deps.store.db;
   app.get(
     '/api/v1/incidents/:id',

@@ -1,9 +1,11 @@
 import type { RouteModule } from '../deps.ts';
 import { anomalyRoutes } from './anomalies.ts';
+import { auditRoutes } from './audit.ts';
 import { eventRoutes } from './event-routes.ts';
 import { executionRoutes } from './executions.ts';
 import { healthRoutes } from './health.ts';
-import { incidentRoutes } from './incident-routes.ts';
+import { incidentDetailRoutes } from './incident-routes.ts';
+import { incidentRoutes } from './incidents.ts';
 import { kpiRoutes } from './kpi-routes.ts';
 import { playbookRoutes } from './playbooks.ts';
 import { policyRoutes } from './policy.ts';
@@ -11,17 +13,19 @@ import { reportRoutes } from './report-routes.ts';
 import { serviceRoutes } from './service-routes.ts';
 import { tokenRoutes } from './tokens.ts';
 
-/** Every route module of the API, in registration order (authorization is installed before them by buildApiApp). */
+/** Every route module of the API, in registration order (authorization is installed before them by the API plugin). */
 export const routeModules: RouteModule[] = [
   healthRoutes,
   anomalyRoutes,
-  playbookRoutes,
-  policyRoutes,
-  executionRoutes,
-  tokenRoutes,
   incidentRoutes,
+  incidentDetailRoutes,
   reportRoutes,
   serviceRoutes,
   eventRoutes,
   kpiRoutes,
+  playbookRoutes,
+  policyRoutes,
+  executionRoutes,
+  tokenRoutes,
+  auditRoutes,
 ];

@@ -1,13 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
-import { createMemoryBus } from '../../../services/bus/index.ts';
-import { topicNames } from '../../../services/bus/topics.ts';
-import { loadConfig } from '../../../services/core/config.ts';
+import type { ApiApp } from '../../../services/api/index.ts';
 import type { EpisodeState } from '../../../services/core/contracts/index.ts';
-import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry, type Telemetry } from '../../../services/core/telemetry.ts';
-import { anomalies, createStore, incidents, MEMORY_DATA_DIR, type NewAnomalyRow, type Store, services } from '../../../services/store/index.ts';
+import type { Telemetry } from '../../../services/core/telemetry.ts';
+import { anomalies, incidents, type NewAnomalyRow, type Store, services } from '../../../services/store/index.ts';
+import { buildTestApp, type TestApp } from '../../helpers/api-app.ts';
 
 function anomaly(id: string, service: string, state: EpisodeState, windowEndMs: number): NewAnomalyRow {
   return {
@@ -32,19 +29,12 @@ describe('anomaly, incident and service routes', () => {
   let store: Store;
   let app: ApiApp;
   let telemetry: Telemetry;
+  let built: TestApp;
   const t = Date.UTC(2026, 0, 1);
 
   beforeAll(async () => {
-    store = await createStore({ databaseUrl: '', dataDir: MEMORY_DATA_DIR, poolSize: 1, connectTimeoutMs: 10_000, logger: silentLogger() });
-    telemetry = createTelemetry();
-    app = await buildApiApp({
-      store,
-      bus: createMemoryBus(),
-      config: loadConfig({ ZEROOPS_API_MAX_BODY_BYTES: '1024' }),
-      logger: silentLogger(),
-      telemetry,
-      topics: topicNames(''),
-    });
+    built = await buildTestApp({ env: { ZEROOPS_API_MAX_BODY_BYTES: '1024' } });
+    ({ store, app, telemetry } = built);
     await store.db
       .insert(anomalies)
       .values([anomaly('a1', 'checkout', 'open', t), anomaly('a2', 'checkout', 'ongoing', t + 10_000), anomaly('a3', 'cart', 'open', t + 20_000)]);
@@ -55,8 +45,7 @@ describe('anomaly, incident and service routes', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await store?.close();
+    await built?.close();
   });
 
   it('lists anomalies newest first and filters by service, state and time', async () => {

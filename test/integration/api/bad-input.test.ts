@@ -1,31 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
-import { createMemoryBus, topicNames } from '../../../services/bus/index.ts';
-import { loadConfig } from '../../../services/core/config.ts';
-import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { createStore, type Store } from '../../../services/store/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
+import type { ApiApp } from '../../../services/api/index.ts';
+import { buildTestApp, type TestApp } from '../../helpers/api-app.ts';
 import { BAD_INPUT_CASES, playbook, SEED } from './bad-input-cases.ts';
 
 describe('API bad input (real Postgres, app.inject): always a 4xx with a stable code naming the field', () => {
-  let db: TestDatabase;
-  let store: Store;
+  let built: TestApp;
   let app: ApiApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await createStore({ databaseUrl: db.url, dataDir: ':memory:', poolSize: 2, connectTimeoutMs: 5_000, logger: silentLogger() });
-    const config = loadConfig({ DATABASE_URL: db.url, ZEROOPS_API_MAX_BODY_BYTES: '1048576' });
-    app = await buildApiApp({ store, bus: createMemoryBus(), config, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') });
+    built = await buildTestApp({ store: 'postgres', env: { ZEROOPS_API_MAX_BODY_BYTES: '1048576' } });
+    app = built.app;
     const seeded = await app.inject({ method: 'POST', url: '/api/v1/playbooks', payload: playbook({ name: SEED }) });
     expect(seeded.statusCode, seeded.body).toBe(201);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await store?.close();
-    await db?.drop();
+    await built?.close();
   });
 
   it('has at least 100 cases', () => {

@@ -14,12 +14,13 @@ import { OTLPTraceExporter as TraceProto } from '@opentelemetry/exporter-trace-o
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
+import type { ApiApp } from '../../../services/api/index.ts';
 import { createTokenRegistry, type TokenRegistry } from '../../../services/auth/index.ts';
 import { type Bus, createMemoryBus, topicNames } from '../../../services/bus/index.ts';
 import { type Collector, createCollector } from '../../../services/collector/index.ts';
 import { type Config, createTelemetry, loadConfig, silentLogger } from '../../../services/core/index.ts';
 import { auditLog, createStore, type Store } from '../../../services/store/index.ts';
+import { buildTestApp } from '../../helpers/api-app.ts';
 import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 import { spawnZeroops, type ZeroopsProcess } from '../../helpers/zeroops-process.ts';
@@ -83,7 +84,7 @@ describe('ingest tokens created through the API', () => {
     await registry.start();
     const telemetry = createTelemetry();
     const topics = topicNames('');
-    api = await buildApiApp({ store, bus, config, logger: silentLogger(), telemetry, topics, tokens: registry });
+    api = (await buildTestApp({ store, bus, config, telemetry, tokens: registry })).app;
     collector = createCollector({ bus, logger: silentLogger(), telemetry, topics, store, tokens: registry }, config);
     await collector.start();
     proc = spawnZeroops(['collector'], {

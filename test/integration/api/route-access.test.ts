@@ -9,10 +9,10 @@
 import { request } from 'node:http';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiApp, buildApiApp, declaredRoutes, type RouteAccess } from '../../../services/api/index.ts';
-import { createMemoryBus, topicNames } from '../../../services/bus/index.ts';
+import { type ApiApp, declaredRoutes, type RouteAccess } from '../../../services/api/index.ts';
 import { createTelemetry, loadConfig, silentLogger, type Telemetry } from '../../../services/core/index.ts';
 import { auditLog, createStore, MEMORY_DATA_DIR, type Store } from '../../../services/store/index.ts';
+import { buildTestApp } from '../../helpers/api-app.ts';
 
 const TOKENS = { viewer: 'view-secret-1', operator: 'oper-secret-2', admin: 'admin-secret-3', ingest: 'ingest-secret-4' };
 const WEAKER = { operator: 'viewer', admin: 'operator' } as const;
@@ -109,7 +109,7 @@ describe('authorization by matched route', () => {
       },
       { apiPort: 0 },
     );
-    app = await buildApiApp({ store, bus: createMemoryBus(), config, logger: silentLogger(), telemetry, topics: topicNames('') });
+    app = (await buildTestApp({ store, config, telemetry })).app;
     base = new URL(await app.listen({ host: '127.0.0.1', port: 0 }));
     routes = declaredRoutes(app);
   });
@@ -129,6 +129,7 @@ describe('authorization by matched route', () => {
     expect(find('POST', '/api/v1/tokens')).toBe('admin');
     expect(find('POST', '/api/v1/executions/:id/approve')).toBe('operator');
     expect(find('GET', '/api/v1/executions')).toBe('viewer');
+    expect(find('GET', '/api/v1/audit')).toBe('admin');
   });
 
   for (const transport of ['inject', 'socket'] as const) {
@@ -221,11 +222,16 @@ describe('authorization by matched route', () => {
 
   it('a route that declares no access stops start-up', async () => {
     const config = loadConfig({}, {});
-    const build = buildApiApp({ store, bus: createMemoryBus(), config, logger: silentLogger(), telemetry, topics: topicNames('') }, [
-      (a) => {
-        a.get('/api/v1/undeclared', async () => ({ ok: true }));
-      },
-    ]);
+    const build = buildTestApp({
+      store,
+      config,
+      telemetry,
+      extra: [
+        (a) => {
+          a.get('/api/v1/undeclared', async () => ({ ok: true }));
+        },
+      ],
+    });
     await expect(build).rejects.toThrow(/GET \/api\/v1\/undeclared declares no access/);
   });
 });

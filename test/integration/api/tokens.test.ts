@@ -8,11 +8,11 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
+import type { ApiApp } from '../../../services/api/index.ts';
 import { createToken, createTokenRegistry } from '../../../services/auth/index.ts';
-import { createMemoryBus, topicNames } from '../../../services/bus/index.ts';
-import { type Config, createTelemetry, loadConfig, silentLogger } from '../../../services/core/index.ts';
+import { type Config, loadConfig, silentLogger } from '../../../services/core/index.ts';
 import { accessTokens, auditLog, createStore, type Store } from '../../../services/store/index.ts';
+import { buildTestApp, type TestApp } from '../../helpers/api-app.ts';
 import { BACKENDS, type BackendInstance } from '../store/backends.ts';
 
 const ADMIN = 'bootstrap-admin-secret';
@@ -30,11 +30,11 @@ for (const backend of BACKENDS) {
   describe(`API tokens on ${backend.name}`, () => {
     let inst: BackendInstance;
     let store: Store;
-    const apps: ApiApp[] = [];
-    const open = async (config: Config) => {
-      const a = await buildApiApp({ store, bus: createMemoryBus(), config, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') });
-      apps.push(a);
-      return a;
+    const apps: TestApp[] = [];
+    const open = async (config: Config): Promise<ApiApp> => {
+      const built = await buildTestApp({ store, config });
+      apps.push(built);
+      return built.app;
     };
 
     beforeAll(async () => {

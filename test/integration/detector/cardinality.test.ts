@@ -11,7 +11,6 @@ import { count } from 'drizzle-orm';
 import pg from 'pg';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApiApp } from '../../../services/api/app.ts';
 import { type Bus, createMemoryBus, ensureCatalogTopics } from '../../../services/bus/index.ts';
 import { loadConfig } from '../../../services/core/config.ts';
 import type { Logger } from '../../../services/core/logger.ts';
@@ -20,6 +19,7 @@ import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createDetector } from '../../../services/detector/index.ts';
 import { encodeResource } from '../../../services/otlp/index.ts';
 import { createStore, detectorCheckpoints, rollups, type Store, services } from '../../../services/store/index.ts';
+import { buildTestApp } from '../../helpers/api-app.ts';
 import { eventually } from '../../helpers/http-target.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 
@@ -169,8 +169,8 @@ describe('detector with many services', () => {
     );
     const bytes = cp.reduce((n, row) => n + JSON.stringify(row.state).length, 0);
     expect(bytes).toBeLessThan(500 * 40_000);
-    const app = await buildApiApp({ store: r.store, bus: r.bus, config: r.config, logger: silentLogger(), telemetry: createTelemetry(), topics: r.topics });
-    cleanups.push(() => app.close());
+    const { app, close } = await buildTestApp({ store: r.store, bus: r.bus, config: r.config });
+    cleanups.push(close);
     const tracking = await eventually(
       'the tracking counters in the API',
       async () => {

@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
-import { createMemoryBus } from '../../../services/bus/index.ts';
-import { topicNames } from '../../../services/bus/topics.ts';
-import { loadConfig } from '../../../services/core/config.ts';
-import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { createStore, MEMORY_DATA_DIR, type Store } from '../../../services/store/index.ts';
+import type { ApiApp } from '../../../services/api/index.ts';
+import { buildTestApp, type TestApp } from '../../helpers/api-app.ts';
 
 /** The first ```yaml block of the README's Playbooks section. */
 function readmePlaybook(): string {
@@ -18,19 +13,19 @@ function readmePlaybook(): string {
 }
 
 describe('the README playbook example', () => {
-  let store: Store;
+  let built: TestApp;
   let app: ApiApp;
 
   beforeAll(async () => {
     // The example references three secrets; a playbook naming an unconfigured secret is refused.
-    const config = loadConfig({ ZEROOPS_SECRET_DEPLOY_TOKEN: 't', ZEROOPS_SECRET_SLACK_WEBHOOK: 'https://hooks.example/x', ZEROOPS_SECRET_PD_KEY: 'k' });
-    store = await createStore({ databaseUrl: '', dataDir: MEMORY_DATA_DIR, poolSize: 1, connectTimeoutMs: 10_000, logger: silentLogger() });
-    app = await buildApiApp({ store, bus: createMemoryBus(), config, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') });
+    built = await buildTestApp({
+      env: { ZEROOPS_SECRET_DEPLOY_TOKEN: 't', ZEROOPS_SECRET_SLACK_WEBHOOK: 'https://hooks.example/x', ZEROOPS_SECRET_PD_KEY: 'k' },
+    });
+    app = built.app;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await store?.close();
+    await built?.close();
   });
 
   it('is a valid playbook as documented', async () => {

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApiApp, buildApiApp } from '../../../services/api/app.ts';
+import type { ApiApp } from '../../../services/api/app.ts';
 import { type Bus, createMemoryBus, topicNames } from '../../../services/bus/index.ts';
 import { type AnomalyEvent, encodeAnomaly } from '../../../services/bus/messages.ts';
 import { type Config, loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createStore, incidents, type NewIncidentRow, type Store } from '../../../services/store/index.ts';
+import { buildTestApp } from '../../helpers/api-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 
 /** A real Postgres database with the schema, a config allowlisting 127.0.0.1, and an in-process bus. */
@@ -31,7 +31,7 @@ export async function openHarness(env: Record<string, string> = {}, secrets: Rec
   const bus = createMemoryBus({ partitions: 2 });
   await bus.connect();
   const topics = topicNames('');
-  const apps: ApiApp[] = [];
+  const apps: { close(): Promise<void> }[] = [];
   return {
     db,
     store,
@@ -39,9 +39,9 @@ export async function openHarness(env: Record<string, string> = {}, secrets: Rec
     bus,
     topics,
     async app() {
-      const a = await buildApiApp({ store, bus, config, logger: silentLogger(), telemetry: createTelemetry(), topics });
-      apps.push(a);
-      return a;
+      const built = await buildTestApp({ store, bus, config });
+      apps.push(built);
+      return built.app;
     },
     async close() {
       for (const a of apps) await a.close();

@@ -114,7 +114,7 @@ describe('playbook API (real Postgres, app.inject)', () => {
     });
     expect(again.json()).toEqual({ created: [], updated: ['b-two'], unchanged: ['b-one'], deleted: [] });
     const names = ((await app.inject({ method: 'GET', url: '/api/v1/playbooks' })).json() as { items: { name: string }[] }).items.map((p) => p.name);
-    expect(names).toEqual(['b-one', 'b-two']);
+    expect(names.sort()).toEqual(['b-one', 'b-two']);
     const bad = await app.inject({ method: 'POST', url: '/api/v1/playbooks/apply', payload: [valid('b-one'), { name: 'x' }] });
     expect(bad.statusCode).toBe(400);
     expect((bad.json() as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toContain('/playbooks/1/mode');
@@ -149,8 +149,10 @@ describe('playbook API (real Postgres, app.inject)', () => {
   it('serves the playbook schema in the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
       paths: Record<string, Record<string, { requestBody?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
     };
-    expect(JSON.stringify(doc.paths['/api/v1/playbooks']?.post?.requestBody)).toContain('guardrails');
+    expect(JSON.stringify(doc.paths['/api/v1/playbooks']?.post?.requestBody)).toContain('#/components/schemas/PlaybookSpec');
+    expect(JSON.stringify(doc.components.schemas.PlaybookSpec)).toContain('guardrails');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/playbooks/{id}/dry-run', '/api/v1/executions/{id}/approve']));
   });
 });

@@ -1,11 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
-import { createMemoryBus, topicNames } from '../../../services/bus/index.ts';
+import type { ApiApp } from '../../../services/api/index.ts';
 import { loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createStore, isStoreUnavailable, type Store } from '../../../services/store/index.ts';
+import { buildTestApp } from '../../helpers/api-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
 import { spawnZeroops } from '../../helpers/zeroops-process.ts';
@@ -60,8 +59,8 @@ describe('the store failing (real Postgres behind a TCP proxy)', () => {
     });
     cleanups.push(() => store.close());
     const config = loadConfig({ DATABASE_URL: url });
-    const app = await buildApiApp({ store, bus: createMemoryBus(), config, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') });
-    cleanups.push(() => app.close());
+    const { app, close } = await buildTestApp({ store, config });
+    cleanups.push(close);
     // Warm the pool so that both failure modes also hit connections opened before the failure.
     expect((await app.inject('/api/v1/anomalies')).statusCode).toBe(200);
     return { app, store, proxy };

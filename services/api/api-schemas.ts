@@ -1,0 +1,248 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { PlaybookSchema } from '../playbooks/index.ts';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Time = (description?: string) => Type.String({ format: 'date-time', ...(description ? { description } : {}) });
+const Cursor = Nullable(Type.String({ description: 'Pass as ?cursor= to get the next page; null on the last page.' }));
+/** A page of `item`s under the name `$id`: `{ items, nextCursor }`. */
+const PageOf = <T extends TSchema>($id: string, item: T) => Type.Object({ items: Type.Array(Type.Ref(item)), nextCursor: Cursor }, { $id });
+
+/** Body of every error answer: a stable code, a message saying what to fix, and per-field details. */
+export const ApiErrorSchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable, e.g. ZEROOPS_REQUEST_INVALID, ZEROOPS_NOT_FOUND, ZEROOPS_CURSOR_INVALID.' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown({ description: 'Usually [{ path, message }], one per problem.' })),
+    }),
+  },
+  { $id: 'ApiError' },
+);
+
+const Evidence = Type.Object({
+  feature: Type.String(),
+  observed: Type.Number(),
+  expected: Type.Number(),
+  deviation: Type.Number({ description: 'Signed, in robust standard deviations.' }),
+});
+const RootCause = Type.Object({ service: Type.String(), score: Type.Number({ description: 'In [0, 1].' }), reason: Type.String() });
+
+/** An anomaly as the API returns it. */
+export const AnomalySchema = Type.Object(
+  {
+    id: Type.String(),
+    service: Type.String(),
+    episodeId: Type.String(),
+    windowStart: Time(),
+    windowEnd: Time(),
+    score: Type.Number({ description: 'Combined anomaly score in [0, 1].' }),
+    likelihood: Type.Number(),
+    severity: Type.String(),
+    kind: Type.String(),
+    evidence: Type.Array(Evidence),
+    rootCauses: Type.Array(RootCause),
+    modelVersion: Type.String(),
+    episodeState: Type.String(),
+    flapping: Type.Boolean(),
+    attributes: Type.Record(Type.String(), Type.String(), {
+      description:
+        "The service's resource attributes kept by the detector (ZEROOPS_DETECTOR_ATTRIBUTES), as playbooks' match.attributes sees them; " +
+        'plus `zeroops.model_state: warming_up` while the service has been seen for too short a time to judge severity.',
+    }),
+    detectedAt: Time(),
+  },
+  { $id: 'Anomaly' },
+);
+
+/** An incident (one detector episode). */
+export const IncidentSchema = Type.Object(
+  {
+    id: Type.String(),
+    service: Type.String(),
+    kind: Type.String(),
+    severity: Type.String(),
+    state: Type.String(),
+    openedAt: Time(),
+    closedAt: Nullable(Time()),
+    maxScore: Type.Number(),
+    lastScore: Type.Number(),
+    flapping: Type.Boolean(),
+    resolvedBy: Type.Union([Type.Literal('auto'), Type.Literal('human'), Type.Literal('self'), Type.Null()], {
+      description:
+        'Who resolved it: auto (an automatic execution verified the fix), human (a person approved the fix), self (closed with no action that worked); null while open or while an execution is still under way.',
+    }),
+    neededHuman: Type.Boolean({ description: 'Whether a person had to act (approve, reject) or an execution escalated.' }),
+    updatedAt: Time(),
+  },
+  { $id: 'Incident' },
+);
+
+/** One playbook execution. */
+export const ExecutionSchema = Type.Object(
+  {
+    id: Type.String(),
+    episodeId: Type.String({ description: 'The incident it acts on.' }),
+    anomalyId: Type.String(),
+    service: Type.String(),
+    playbookId: Type.String(),
+    playbookVersion: Type.Integer(),
+    mode: Type.String({ description: 'observe, suggest or auto.' }),
+    status: Type.String({ description: 'pending, running, awaiting_approval, succeeded, failed, cancelled, skipped, timed_out.' }),
+    outcome: Nullable(Type.String({ description: 'resolved, not_resolved, made_worse, undone, escalated, skipped, awaiting_approval.' })),
+    reason: Type.String(),
+    scoreBefore: Type.Number(),
+    scoreAfter: Nullable(Type.Number()),
+    leaseOwner: Nullable(Type.String()),
+    leaseExpiresAt: Nullable(Time()),
+    createdAt: Time(),
+    updatedAt: Time(),
+    finishedAt: Nullable(Time()),
+    outcomePublished: Type.Boolean(),
+  },
+  { $id: 'Execution' },
+);
+
+/** One audit log entry. */
+export const AuditEntrySchema = Type.Object(
+  {
+    id: Type.Integer(),
+    at: Time(),
+    actor: Type.String(),
+    action: Type.String(),
+    subjectType: Type.String(),
+    subjectId: Type.String(),
+    details: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'AuditEntry' },
+);
+
+const ExecutionStep = Type.Object({
+  executionId: Type.String(),
+  stepIndex: Type.Integer(),
+  name: Type.String(),
+  type: Type.String(),
+  idempotencyKey: Type.String(),
+  status: Type.String(),
+  attempt: Type.Integer(),
+  repeats: Type.Integer(),
+  request: Type.Unknown(),
+  response: Type.Unknown(),
+  error: Nullable(Type.String()),
+  startedAt: Nullable(Time()),
+  finishedAt: Nullable(Time()),
+});
+
+/** An execution with its steps and audit trail. */
+export const ExecutionDetailSchema = Type.Composite(
+  [
+    ExecutionSchema,
+    Type.Object({
+      repeats: Type.Integer({ description: 'Attempts sent again after an attempt whose result was never recorded.' }),
+      unknownSteps: Type.Integer({ description: 'Steps whose outcome stayed unknown.' }),
+      steps: Type.Array(ExecutionStep),
+      audit: Type.Array(Type.Ref(AuditEntrySchema)),
+      policyDecision: Type.Optional(
+        Nullable(Type.Unknown({ description: 'The learned policy\'s choice when several playbooks matched: signature, sampled values and the alternatives.' })),
+      ),
+    }),
+  ],
+  { $id: 'ExecutionDetail' },
+);
+
+/** The playbook language (request bodies of playbook writes). */
+export const PlaybookSpecSchema = Type.Unsafe<Static<typeof PlaybookSchema>>({ ...PlaybookSchema, $id: 'PlaybookSpec' });
+
+const Spec = Type.Unknown({ description: 'The validated playbook document (schema PlaybookSpec), defaults filled in.' });
+
+/** A live playbook with its current version. */
+export const PlaybookSchemaOut = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    version: Type.Integer(),
+    spec: Spec,
+    createdAt: Time(),
+    updatedAt: Time(),
+    autonomy: Type.Optional(Type.Unknown({ description: 'Graduated autonomy: effective mode, pinned or not, the record and the rule (GET /api/v1/playbooks/:id only).' })),
+  },
+  { $id: 'Playbook' },
+);
+
+/** One immutable version of a playbook. */
+export const PlaybookVersionSchema = Type.Object(
+  { version: Type.Integer(), spec: Spec, createdAt: Time(), createdBy: Type.String() },
+  { $id: 'PlaybookVersion' },
+);
+
+/** What a bundle apply did, by playbook name. */
+export const ApplyResultSchema = Type.Object(
+  { created: Type.Array(Type.String()), updated: Type.Array(Type.String()), unchanged: Type.Array(Type.String()), deleted: Type.Array(Type.String()) },
+  { $id: 'ApplyResult' },
+);
+
+/** What a playbook would do for an anomaly: match, guardrails, plan. */
+export const DryRunResultSchema = Type.Object(
+  {
+    playbook: Type.Object({ id: Type.String(), name: Type.String(), version: Type.Integer() }),
+    matched: Type.Boolean(),
+    chosen: Type.Boolean({ description: 'Whether this playbook is the one chosen among all live matching playbooks.' }),
+    wouldRun: Type.Boolean(),
+    status: Type.String(),
+    reason: Type.String(),
+  },
+  { $id: 'DryRunResult', additionalProperties: true },
+);
+
+/** An API or ingest token, never its secret. */
+export const TokenSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    role: Type.String(),
+    createdAt: Time(),
+    createdBy: Type.String(),
+    revokedAt: Nullable(Time()),
+    revokedBy: Nullable(Type.String()),
+  },
+  { $id: 'Token' },
+);
+
+/** The pages of every list endpoint. */
+export const AnomalyPageSchema = PageOf('AnomalyPage', AnomalySchema);
+export const IncidentPageSchema = PageOf('IncidentPage', IncidentSchema);
+export const ExecutionPageSchema = PageOf('ExecutionPage', ExecutionSchema);
+export const PlaybookPageSchema = PageOf('PlaybookPage', PlaybookSchemaOut);
+export const PlaybookVersionPageSchema = PageOf('PlaybookVersionPage', PlaybookVersionSchema);
+export const TokenPageSchema = PageOf('TokenPage', TokenSchema);
+export const AuditPageSchema = PageOf('AuditPage', AuditEntrySchema);
+
+/** Every named schema, in dependency order: buildApiApp adds them to the app (and so to the OpenAPI document's components). */
+export const NAMED_SCHEMAS: TSchema[] = [
+  ApiErrorSchema,
+  AnomalySchema,
+  IncidentSchema,
+  ExecutionSchema,
+  AuditEntrySchema,
+  ExecutionDetailSchema,
+  PlaybookSpecSchema,
+  PlaybookSchemaOut,
+  PlaybookVersionSchema,
+  ApplyResultSchema,
+  DryRunResultSchema,
+  TokenSchema,
+  AnomalyPageSchema,
+  IncidentPageSchema,
+  ExecutionPageSchema,
+  PlaybookPageSchema,
+  PlaybookVersionPageSchema,
+  TokenPageSchema,
+  AuditPageSchema,
+];
+
+/**
+ * A route's `response` map: `ok` for its success status(es), and the {@link ApiErrorSchema} for every 4xx and 5xx.
+ * Example: `responses({ 200: Type.Ref(AnomalySchema) })`.
+ */
+export function responses<R extends Record<number, TSchema>>(ok: R): R & { '4xx': TSchema; '5xx': TSchema } {
+  return { ...ok, '4xx': Type.Ref(ApiErrorSchema), '5xx': Type.Ref(ApiErrorSchema) };
+}
