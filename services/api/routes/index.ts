@@ -4,6 +4,7 @@ import { executionRoutes } from './executions.ts';
 import { healthRoutes } from './health.ts';
 import { playbookRoutes } from './playbooks.ts';
 import { tokenRoutes } from './tokens.ts';
+import { webUiRoutes } from './web-ui.ts';
 
 /** Every route module of the API, in registration order (authorization is installed before them by buildApiApp). */
-export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, executionRoutes, tokenRoutes];
+export const routeModules: RouteModule[] = [healthRoutes, anomalyRoutes, playbookRoutes, executionRoutes, tokenRoutes, webUiRoutes()];
