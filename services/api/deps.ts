@@ -27,7 +27,7 @@ export interface ApiDeps {
    */
   readiness?: ProcessReadiness;
   /** Topic names under the configured prefix. */
-  topics: Record<'traces' | 'metrics' | 'logs' | 'anomalies' | 'outcomes', string>;
+  topics: Record<'traces' | 'metrics' | 'logs' | 'anomalies' | 'outcomes' | 'feedback', string>;
   /**
    * The accepted tokens, shared with the collector of the same process (so a token created or revoked here
    * takes effect there at once). Optional: buildApiApp creates (and stops) its own over `store` without it.

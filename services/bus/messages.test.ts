@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AnomalyEvent, decodeAnomaly, decodeOutcome, encodeAnomaly, encodeOutcome } from './messages.ts';
+import { type AnomalyEvent, decodeAnomaly, decodeFeedback, decodeOutcome, encodeAnomaly, encodeFeedback, encodeOutcome, type FeedbackEvent } from './messages.ts';
 
 describe('zeroops.v1 messages', () => {
   it('round-trips an anomaly with evidence, root causes and attributes', () => {
@@ -39,6 +39,21 @@ describe('zeroops.v1 messages', () => {
       anomalyKind: 'latency',
     };
     expect(decodeOutcome(encodeOutcome(o))).toEqual(o);
+  });
+
+  it('round-trips a label', () => {
+    const f: FeedbackEvent = {
+      id: 'fb-1',
+      label: 'false_positive',
+      service: 'checkout',
+      episodeId: 'ep-1',
+      fromUnixMs: 1_700_000_000_000,
+      toUnixMs: 1_700_000_600_000,
+      actor: 'token:alice',
+      note: 'a batch job',
+      createdUnixMs: 1_700_000_700_000,
+    };
+    expect(decodeFeedback(encodeFeedback(f))).toEqual(f);
   });
 
   it('rejects malformed bytes with a permanent error', () => {

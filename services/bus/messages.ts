@@ -7,6 +7,7 @@ const root = protobuf.loadSync(protoPath);
 const AnomalyType = root.lookupType('zeroops.v1.Anomaly');
 const OutcomeType = root.lookupType('zeroops.v1.Outcome');
 const CallHintsType = root.lookupType('zeroops.v1.CallHints');
+const FeedbackType = root.lookupType('zeroops.v1.Feedback');
 
 /** One deviating feature of an anomaly. */
 export interface Evidence {
@@ -120,4 +121,29 @@ export function encodeCallHints(m: CallHintsMessage): Uint8Array {
 /** Decodes zeroops.v1.CallHints; throws PermanentError on malformed bytes. */
 export function decodeCallHints(bytes: Uint8Array): CallHintsMessage {
   return decode<CallHintsMessage>(CallHintsType, bytes, 'zeroops.v1.CallHints');
+}
+
+/** A human label (value of the `feedback` topic). Times in Unix ms. */
+export interface FeedbackEvent {
+  id: string;
+  label: 'true_positive' | 'false_positive' | 'missed';
+  service: string;
+  /** The incident labelled; empty for `missed`. */
+  episodeId: string;
+  /** The range labelled: the incident's opening to its closing (or the time of labelling), or the missed range. */
+  fromUnixMs: number;
+  toUnixMs: number;
+  actor: string;
+  note: string;
+  createdUnixMs: number;
+}
+
+/** Encodes a label as zeroops.v1.Feedback protobuf. */
+export function encodeFeedback(f: FeedbackEvent): Uint8Array {
+  return FeedbackType.encode(FeedbackType.fromObject(f)).finish();
+}
+
+/** Decodes zeroops.v1.Feedback; throws PermanentError on malformed bytes. */
+export function decodeFeedback(bytes: Uint8Array): FeedbackEvent {
+  return decode<FeedbackEvent>(FeedbackType, bytes, 'zeroops.v1.Feedback');
 }

@@ -17,6 +17,7 @@ export const TOPICS = {
   logs: { name: 'telemetry.logs', message: 'opentelemetry.proto.logs.v1.ResourceLogs', key: 'service.name of the resource' },
   anomalies: { name: 'anomalies', message: 'zeroops.v1.Anomaly', key: 'service' },
   outcomes: { name: 'outcomes', message: 'zeroops.v1.Outcome', key: 'service' },
+  feedback: { name: 'feedback', message: 'zeroops.v1.Feedback', key: 'service' },
   callgraph: { name: 'detector.callgraph', message: 'zeroops.v1.CallHints', key: 'detector instance id' },
 } as const satisfies Record<string, TopicDef>;
 

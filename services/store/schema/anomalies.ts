@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, doublePrecision, index, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { boolean, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { sqlList, timestamptz } from './columns.ts';
 
 /** One deviating feature of an anomaly (mirrors `zeroops.v1.Evidence`). */
@@ -108,6 +108,14 @@ export const rollups = pgTable(
     windowEnd: timestamptz('window_end').notNull(),
     features: jsonb('features').$type<Record<string, number>>().notNull(),
     score: doublePrecision('score').notNull(),
+    /**
+     * What the baseline expected of each feature at this window: feature name to
+     * `[expected, lower, upper]` in the feature's unit (the band is where the
+     * feature scores below 0.5, i.e. raises no evidence). Empty while warming up.
+     */
+    expected: jsonb('expected').$type<Record<string, [number, number, number]>>().notNull().default({}),
+    /** Length of the window this row summarises, in seconds: 0 for a detector window, more for a coarser rollup made by retention. */
+    stepSeconds: integer('step_seconds').notNull().default(0),
   },
   (t) => [
     primaryKey({ name: 'rollups_pk', columns: [t.service, t.windowEnd] }),

@@ -8,9 +8,9 @@ export const FEEDBACK_LABELS = ['true_positive', 'false_positive', 'missed'] as 
 export type FeedbackLabel = (typeof FEEDBACK_LABELS)[number];
 
 /**
- * Human labels on anomalies or episodes, the feedback loop's input. At least
- * one of `anomalyId` and `episodeId` is set (a `missed` label on a window
- * that raised no anomaly names the episode or is attached by the API).
+ * Human labels on anomalies or episodes, the feedback loop's input. A label
+ * names an anomaly, an episode (incident), or, for a `missed` anomaly that
+ * raised nothing, a service and a time range (`fromAt`..`toAt`).
  */
 export const feedback = pgTable(
   'feedback',
@@ -21,13 +21,20 @@ export const feedback = pgTable(
     label: text('label').$type<FeedbackLabel>().notNull(),
     actor: text('actor').notNull(),
     note: text('note').notNull().default(''),
+    /** The service labelled (set on every label the API writes; a `missed` label names only the service and a time range). */
+    service: text('service'),
+    /** Start of the time range a `missed` label covers (null on labels of an incident). */
+    fromAt: timestamptz('from_at'),
+    /** End of the time range a `missed` label covers. */
+    toAt: timestamptz('to_at'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
   (t) => [
     index('feedback_episode_id_idx').on(t.episodeId),
     index('feedback_anomaly_id_idx').on(t.anomalyId),
     check('feedback_label_check', sql.raw(`"label" IN (${sqlList(FEEDBACK_LABELS)})`)),
-    check('feedback_subject_check', sql`"anomaly_id" IS NOT NULL OR "episode_id" IS NOT NULL`),
+    index('feedback_service_created_at_idx').on(t.service, t.createdAt),
+    check('feedback_subject_check', sql`"anomaly_id" IS NOT NULL OR "episode_id" IS NOT NULL OR ("service" IS NOT NULL AND "from_at" IS NOT NULL AND "to_at" IS NOT NULL)`),
   ],
 );
 

@@ -5,6 +5,7 @@
 
 export * from './anomalies.ts';
 export * from './audit.ts';
+export * from './deployments.ts';
 export * from './detector.ts';
 export * from './executions.ts';
 export * from './feedback.ts';

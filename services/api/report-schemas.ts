@@ -1,0 +1,71 @@
+import { Type } from '@sinclair/typebox';
+
+const DateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** A human label of an incident (or a missed anomaly). */
+export const LabelSchema = Type.Object(
+  {
+    id: Type.String(),
+    label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive'), Type.Literal('missed')]),
+    actor: Type.String({ description: 'Who labelled: `token:<name>`, or `anonymous` when the API runs without tokens.' }),
+    note: Type.String(),
+    createdAt: DateTime,
+  },
+  { $id: 'Label' },
+);
+
+const incidentFields = {
+  id: Type.String({ description: 'The episode id.' }),
+  service: Type.String(),
+  kind: Type.String({ description: '`latency` | `errors` | `traffic` | `saturation` | `logs`.' }),
+  severity: Type.String({ description: '`info` | `warning` | `critical`: the worst window of the episode so far.' }),
+  state: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+  openedAt: DateTime,
+  closedAt: Nullable(DateTime),
+  maxScore: Type.Number({ description: 'Highest combined anomaly score of the episode, in [0, 1].' }),
+  lastScore: Type.Number({ description: 'Score of the latest window of the episode, in [0, 1].' }),
+  flapping: Type.Boolean(),
+  neededHuman: Type.Boolean({ description: 'Whether a person had to act (approve, reject) or an execution escalated.' }),
+  resolvedBy: Nullable(Type.Union([Type.Literal('auto'), Type.Literal('human'), Type.Literal('self')])),
+  updatedAt: DateTime,
+};
+
+/** An incident with its labels (`GET /api/v1/incidents/:id`). */
+export const IncidentWithLabelsSchema = Type.Object({ ...incidentFields, labels: Type.Array(LabelSchema) }, { $id: 'IncidentWithLabels' });
+
+/** An incident without its labels (inside a report). */
+export const IncidentSchema = Type.Object(incidentFields);
+
+/** Body of `POST /api/v1/incidents/:id/feedback`. */
+export const IncidentFeedbackBody = Type.Object(
+  {
+    label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive')], {
+      description: 'true_positive: a real problem; false_positive: nothing was wrong (the detector learns this pattern as normal).',
+    }),
+    note: Type.Optional(Type.String({ maxLength: 2000, pattern: '^[^\\u0000]*$' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Body of `POST /api/v1/feedback` (an anomaly the detector missed). */
+export const MissedFeedbackBody = Type.Object(
+  {
+    service: Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000]*$' }),
+    from: Type.String({ format: 'date-time', description: 'Start of the missed anomaly (RFC 3339).' }),
+    to: Type.String({ format: 'date-time', description: 'End of the missed anomaly (RFC 3339), later than `from`.' }),
+    note: Type.Optional(Type.String({ maxLength: 2000, pattern: '^[^\\u0000]*$' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Answer of `GET /api/v1/whoami`. */
+export const WhoamiSchema = Type.Object({
+  role: Nullable(Type.String({ description: 'Role of the token sent (`viewer` | `operator` | `admin` | `ingest`); null without a valid token.' })),
+  tokensConfigured: Type.Boolean({ description: 'Whether the API needs a token; false: every route is open (role is then null).' }),
+});
+
+/** The API's error body, for response schemas. */
+export const ErrorSchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+});

@@ -1,0 +1,8 @@
+/**
+ * Reports: incidents with their labels, labelling, the incident report, service
+ * health, series, KPIs and deployments. Repository-style modules over the store;
+ * the API's route files are thin wrappers over them.
+ */
+
+export { getIncident, getIncidentRow, type IncidentView, incidentView, type LabelView, labelsOf } from './incident-view.ts';
+export { type LabelDeps, type LabelResult, labelIncident, labelMissed } from './labels.ts';
