@@ -93,7 +93,7 @@ function FilterForm(props: { filters: Filters }) {
       </select>
       <select name="severity" value={f.severity ?? ''}>
         <option value="">any severity</option>
-        {['critical', 'high', 'medium', 'low', 'info'].map((s) => (
+        {['critical', 'warning', 'info'].map((s) => (
           <option value={s}>{s}</option>
         ))}
       </select>

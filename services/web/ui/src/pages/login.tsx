@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, setToken, whoami, type Who } from '../api.ts';
+import { ApiError, ROLES, setToken, whoami, type Who } from '../api.ts';
 
 /** Asks for an API token; keeps it for this tab (sessionStorage) once the API accepts it. */
 export function LoginPage(props: { onLogin: (who: Who) => void }) {
@@ -11,7 +11,7 @@ export function LoginPage(props: { onLogin: (who: Who) => void }) {
     setToken(token);
     try {
       const who = await whoami();
-      if (!who.role) {
+      if (!who.role || !(ROLES as readonly string[]).includes(who.role)) {
         setToken(null);
         return setError('the API does not know this token (or it is an ingest token): use an API token');
       }
