@@ -88,13 +88,22 @@ export function may(who: Who, need: Role): boolean {
 /**
  * Subscribes to the API's server-sent events (`incident`, `execution`);
  * returns the unsubscribe function. EventSource cannot send headers, so the
- * token goes in `?token=`.
+ * token goes in `?token=`. When the stream is refused (an older API without
+ * /api/v1/events, or a proxy that drops it), `poll` runs every 5 s instead.
  */
-export function subscribe(handlers: Partial<Record<'incident' | 'execution', (data: unknown) => void>>): () => void {
+export function subscribe(handlers: Partial<Record<'incident' | 'execution', (data: unknown) => void>>, poll?: () => void): () => void {
   const token = getToken();
   const es = new EventSource(`/api/v1/events${token ? `?token=${encodeURIComponent(token)}` : ''}`);
   for (const [name, fn] of Object.entries(handlers)) {
     es.addEventListener(name, (e) => fn(safeJson((e as MessageEvent<string>).data)));
   }
-  return () => es.close();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  es.addEventListener('error', () => {
+    // CLOSED: the browser gave up (an HTTP error answer); CONNECTING means it retries by itself.
+    if (es.readyState === EventSource.CLOSED && poll && !timer) timer = setInterval(poll, 5000);
+  });
+  return () => {
+    es.close();
+    if (timer) clearInterval(timer);
+  };
 }

@@ -21,7 +21,7 @@ export function ExecutionsPage(props: { search: URLSearchParams; who: Who }) {
       .catch((e: Error) => setError(e.message));
   useEffect(() => {
     void load();
-    return subscribe({ execution: () => void load() });
+    return subscribe({ execution: () => void load() }, load);
   }, [status, cursor]);
   return (
     <section>
@@ -91,7 +91,7 @@ export function ExecutionPage(props: { id: string; who: Who }) {
       .catch((e: Error) => setError(e.message));
   useEffect(() => {
     void load();
-    return subscribe({ execution: (d) => (d as { id: string }).id === props.id && void load() });
+    return subscribe({ execution: (d) => (d as { id: string }).id === props.id && void load() }, load);
   }, [props.id]);
   if (error) return <p class="error">{error}</p>;
   if (!x) return <p class="muted">loading…</p>;

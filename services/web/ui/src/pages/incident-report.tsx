@@ -164,7 +164,7 @@ export function IncidentReportPage(props: { id: string; who: Who }) {
       .catch((e: Error) => setError(e.message));
   useEffect(() => {
     void load();
-    return subscribe({ incident: (d) => (d as { id: string }).id === props.id && void load(), execution: () => void load() });
+    return subscribe({ incident: (d) => (d as { id: string }).id === props.id && void load(), execution: () => void load() }, load);
   }, [props.id]);
   if (error) return <p class="error">{error}</p>;
   if (!r) return <p class="muted">loading…</p>;

@@ -123,16 +123,21 @@ export function IncidentsPage(props: { search: URLSearchParams }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     setPage(null);
-    api<Page<Incident>>(`/api/v1/incidents${query({ ...filters, cursor, limit: 50 })}`)
-      .then(setPage)
-      .catch((e: Error) => setError(e.message));
+    const load = () =>
+      api<Page<Incident>>(`/api/v1/incidents${query({ ...filters, cursor, limit: 50 })}`)
+        .then(setPage)
+        .catch((e: Error) => setError(e.message));
+    void load();
     if (cursor) return;
-    return subscribe({
-      incident: (data) => {
-        const i = data as Incident;
-        if (fits(i, filters)) setPage((p) => (p ? { ...p, items: upsert(p.items, i).slice(0, 50) } : p));
+    return subscribe(
+      {
+        incident: (data) => {
+          const i = data as Incident;
+          if (fits(i, filters)) setPage((p) => (p ? { ...p, items: upsert(p.items, i).slice(0, 50) } : p));
+        },
       },
-    });
+      load,
+    );
   }, [key]);
   const next = page?.nextCursor;
   return (

@@ -92,13 +92,17 @@ function HealthGrid() {
 function OpenIncidents() {
   const [items, setItems] = useState<Incident[] | null>(null);
   useEffect(() => {
-    api<Page<Incident>>('/api/v1/incidents?state=open&limit=20').then((p) => setItems(p.items));
-    return subscribe({
-      incident: (d) => {
-        const i = d as Incident;
-        setItems((cur) => (cur ? (i.state === 'open' ? upsert(cur, i) : cur.filter((x) => x.id !== i.id)) : cur));
+    const load = () => api<Page<Incident>>('/api/v1/incidents?state=open&limit=20').then((p) => setItems(p.items));
+    void load();
+    return subscribe(
+      {
+        incident: (d) => {
+          const i = d as Incident;
+          setItems((cur) => (cur ? (i.state === 'open' ? upsert(cur, i) : cur.filter((x) => x.id !== i.id)) : cur));
+        },
       },
-    });
+      load,
+    );
   }, []);
   return items ? <IncidentTable items={items} /> : <p class="muted">loading…</p>;
 }
