@@ -75,6 +75,10 @@ describe('web UI in Chromium against zeroops start', () => {
 
   it('shows a new incident live in the list (server-sent events, no reload)', async () => {
     const page = await operatorPage();
+    const streams: number[] = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/events') streams.push(r.status());
+    });
     await page.goto(`${api}/incidents`);
     await page.waitForSelector('table.incidents, p.empty');
     expect(await page.locator('tr[data-incident]').count()).toBe(0);
@@ -87,6 +91,8 @@ describe('web UI in Chromium against zeroops start', () => {
     const row = page.locator('tr[data-incident]').first();
     await row.waitFor({ timeout: 45_000 });
     expect(await row.textContent()).toContain('checkout');
+    // Live through the event stream (the UI polls only when the stream is refused).
+    expect(streams).toContain(200);
     incidentId = (await row.getAttribute('data-incident')) ?? '';
     expect(incidentId).not.toBe('');
     await screenshot(page, 'incidents');
