@@ -10,7 +10,7 @@ import pg from 'pg';
 import { launchChromium, screenshot } from '../../helpers/browser.ts';
 import { createTestDatabase } from '../../helpers/postgres.ts';
 import { spawnZeroops } from '../../helpers/zeroops-process.ts';
-import { ensureWebBuild } from '../../integration/web/web-ui-routes.test.ts';
+import { ensureWebBuild } from '../../helpers/web-build.ts';
 
 const INCIDENTS = 10_000;
 const OPEN = 50;

@@ -17,7 +17,7 @@ import { launchChromium, screenshot, signIn } from '../../helpers/browser.ts';
 import { eventually, type HttpTarget, startHttpTarget } from '../../helpers/http-target.ts';
 import { sendServerWindows } from '../../helpers/otlp-traffic.ts';
 import { spawnZeroops, type ZeroopsProcess } from '../../helpers/zeroops-process.ts';
-import { ensureWebBuild } from '../../integration/web/web-ui-routes.test.ts';
+import { ensureWebBuild } from '../../helpers/web-build.ts';
 
 const WINDOW_MS = 1000;
 const TOKENS = { admin: 'web-admin-token-0123456789', operator: 'web-operator-token-0123456789', viewer: 'web-viewer-token-0123456789' };
@@ -47,7 +47,7 @@ describe('web UI in Chromium against zeroops start', () => {
       ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
       ZEROOPS_API_TOKENS: `admin:${TOKENS.admin},operator:${TOKENS.operator},viewer:${TOKENS.viewer}`,
     });
-    [, api] = (await zeroops.waitFor(/API\s+(http:\/\/\S+)/, 60_000)) as [string, string];
+    [, api] = (await zeroops.waitFor(/API\s+(http:\/\/\S+)/, 240_000)) as [string, string];
     [, otlp] = (await zeroops.waitFor(/OTLP HTTP\s+(http:\/\/\S+)/, 5_000)) as [string, string];
     const playbook = {
       name: 'restart-checkout',
@@ -58,7 +58,7 @@ describe('web UI in Chromium against zeroops start', () => {
     };
     const created = await call('/api/v1/playbooks', TOKENS.admin, { method: 'POST', body: JSON.stringify(playbook) });
     expect(created.status, await created.clone().text()).toBe(201);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -4,7 +4,6 @@
  * routes keep their roles; without a build `/` says how to build it and the
  * API still works.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,15 +15,8 @@ import { webUiRoutes } from '../../../services/api/routes/web-ui.ts';
 import { createMemoryBus, topicNames } from '../../../services/bus/index.ts';
 import { createTelemetry, loadConfig, silentLogger } from '../../../services/core/index.ts';
 import { createStore, MEMORY_DATA_DIR, type Store } from '../../../services/store/index.ts';
-import { findWebBuild } from '../../../services/web/index.ts';
+import { ensureWebBuild } from '../../helpers/web-build.ts';
 
-const ROOT = join(import.meta.dirname, '../../..');
-
-/** Builds dist/web/ when it is missing (what `make test` does before the suite). */
-export function ensureWebBuild(): void {
-  if (findWebBuild()) return;
-  execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 describe('web UI routes', () => {
   let store: Store;
