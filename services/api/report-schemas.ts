@@ -69,3 +69,82 @@ export const WhoamiSchema = Type.Object({
 export const ErrorSchema = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 });
+
+const Num = Type.Number();
+const NullableNum = Nullable(Type.Number());
+
+/** One point of a series: observed value and the expected value and band (null where nothing was stored). */
+export const SeriesPointSchema = Type.Object({ t: DateTime, value: Num, expected: NullableNum, lower: NullableNum, upper: NullableNum });
+
+/** A feature's series with its unit. */
+export const FeatureSeriesSchema = Type.Object(
+  { feature: Type.String(), unit: Type.String({ description: 'Unit of value, expected, lower and upper.' }), points: Type.Array(SeriesPointSchema) },
+  { $id: 'FeatureSeries' },
+);
+
+/** `GET /api/v1/incidents/:id/report`. */
+export const ReportSchema = Type.Object(
+  {
+    incident: IncidentSchema,
+    timeline: Type.Array(Type.Object({ at: DateTime, score: Num, severity: Type.String(), state: Type.String(), anomalyId: Type.String() }), {
+      description: "The episode's anomaly events, oldest first (score in [0, 1]).",
+    }),
+    features: Type.Array(
+      Type.Object({
+        feature: Type.String(),
+        unit: Type.String({ description: 'Unit of observed, expected, lower and upper.' }),
+        observed: Num,
+        expected: Num,
+        lower: NullableNum,
+        upper: NullableNum,
+        deviation: Type.Number({ description: 'Signed, in robust standard deviations of the baseline from the expected value.' }),
+      }),
+      { description: 'Deviating features at the peak of the episode, strongest first.' },
+    ),
+    series: Type.Array(FeatureSeriesSchema, { description: 'Those features from 30 min before opening to 10 min after closing (or now).' }),
+    rootCauses: Type.Array(Type.Object({ service: Type.String(), rank: Type.Integer(), score: Type.Number({ description: 'In [0, 1].' }), reason: Type.String() })),
+    neighbourhood: Type.Object({
+      nodes: Type.Array(
+        Type.Object({ service: Type.String(), state: Type.Union([Type.Literal('healthy'), Type.Literal('warming_up'), Type.Literal('anomalous')]), root: Type.Boolean() }),
+      ),
+      edges: Type.Array(
+        Type.Object({
+          from: Type.String(),
+          to: Type.String(),
+          calls: Type.Integer({ description: 'Client calls seen in the period.' }),
+          errors: Type.Union([Type.Integer(), Type.Null()], { description: 'Failed calls; null: not recorded per edge.' }),
+        }),
+      ),
+    }),
+    executions: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        playbookId: Type.String(),
+        playbookName: Type.String(),
+        playbookVersion: Type.Integer(),
+        mode: Type.String(),
+        status: Type.String(),
+        outcome: Nullable(Type.String()),
+        createdAt: DateTime,
+        finishedAt: Nullable(DateTime),
+        steps: Type.Array(
+          Type.Object({
+            name: Type.String(),
+            type: Type.String(),
+            status: Type.String(),
+            startedAt: Nullable(DateTime),
+            finishedAt: Nullable(DateTime),
+            error: Nullable(Type.String()),
+          }),
+        ),
+      }),
+    ),
+    deployments: Type.Array(Type.Object({ service: Type.String(), oldVersion: Nullable(Type.String()), newVersion: Type.String(), firstSeen: DateTime })),
+    modelVersion: Type.String(),
+    labels: Type.Array(LabelSchema),
+  },
+  { $id: 'IncidentReport' },
+);
+
+/** `GET /api/v1/services/:name/series`. */
+export const SeriesAnswerSchema = Type.Object({ service: Type.String(), from: DateTime, to: DateTime, series: Type.Array(FeatureSeriesSchema) });

@@ -232,6 +232,22 @@ export const SETTINGS: readonly SettingSpec[] = [
       'How long an execution waits for approval (suggest mode); after that it ends as skipped (guardrail approval_expired) and a late approve answers 409.',
   },
   {
+    env: 'ZEROOPS_CHANGE_FAILURE_SECONDS',
+    key: 'changeFailureSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 3600,
+    description:
+      'A deployment (a change of a service\'s `service.version`) followed by an incident of that service within this time counts as a failed change (KPI `changeFailureRate`); an incident report lists the deployments of its service and callees this long before it opened, in seconds.',
+  },
+  {
+    env: 'ZEROOPS_SERVICE_WARMUP_SECONDS',
+    key: 'serviceWarmupSeconds',
+    schema: Type.Number({ minimum: 0 }),
+    default: 300,
+    description:
+      'A service first seen less than this long ago is `warming_up` in GET /api/v1/services (its baseline is still being learned: the detector warms up over 30 windows, 300 s at the default window) unless it has an open incident, in seconds.',
+  },
+  {
     env: 'ZEROOPS_API_MAX_BODY_BYTES',
     key: 'apiMaxBodyBytes',
     schema: Positive,
@@ -365,6 +381,8 @@ export interface Config extends StoreConfig {
   apiTokens: string[];
   tokenCacheSeconds: number;
   approvalTtlSeconds: number;
+  changeFailureSeconds: number;
+  serviceWarmupSeconds: number;
   apiMaxBodyBytes: number;
   windowSeconds: number;
   latenessSeconds: number;

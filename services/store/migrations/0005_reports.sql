@@ -9,6 +9,7 @@ CREATE TABLE "deployments" (
 --> statement-breakpoint
 ALTER TABLE "feedback" DROP CONSTRAINT "feedback_subject_check";--> statement-breakpoint
 ALTER TABLE "rollups" ADD COLUMN "expected" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "rollups" ADD COLUMN "callees" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "rollups" ADD COLUMN "step_seconds" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "feedback" ADD COLUMN "service" text;--> statement-breakpoint
 ALTER TABLE "feedback" ADD COLUMN "from_at" timestamp with time zone;--> statement-breakpoint

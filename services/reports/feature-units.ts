@@ -1,0 +1,38 @@
+/**
+ * Units of the detector's window features, for reports and charts. Feature
+ * names follow services/detector/window-features.ts.
+ */
+
+/** What an evidence's `deviation` measures. */
+export const DEVIATION_UNIT = 'robust standard deviations from the expected value (signed; |deviation| >= 3 is where a feature starts to count as evidence)';
+
+/**
+ * How many spreads of the baseline the expected band spans on each side:
+ * the seasonal scorer's default z50 (a feature scores 0.5, i.e. becomes
+ * evidence, at 3 spreads).
+ */
+export const BAND_SPREADS = 3;
+
+/** The unit of `feature`'s values. */
+export function unitOf(feature: string): string {
+  if (feature === 'request_rate') return 'requests/s';
+  if (feature === 'error_ratio') return 'ratio of failed requests (0..1)';
+  if (/^latency_p\d+_ms$/.test(feature)) return 'ms';
+  if (/^log_.+_rate$/.test(feature)) return 'log records/s';
+  if (/^metric:.+:rate$/.test(feature)) return 'increase/s of the counter';
+  if (/^metric:.+:p\d+$/.test(feature)) return "the histogram's unit";
+  if (feature.startsWith('metric:')) return "the gauge's unit (window mean)";
+  return '';
+}
+
+/**
+ * The expected band of a feature at a window: `[expected, lower, upper]`
+ * from the stored expectation when there is one, else derived from an
+ * evidence item (`deviation = (observed - expected) / spread`, so the
+ * spread is recovered and the band is `expected ± BAND_SPREADS * spread`).
+ */
+export function bandFromEvidence(observed: number, expected: number, deviation: number): [number, number] | null {
+  if (!Number.isFinite(deviation) || deviation === 0) return null;
+  const spread = Math.abs((observed - expected) / deviation);
+  return [expected - BAND_SPREADS * spread, expected + BAND_SPREADS * spread];
+}
