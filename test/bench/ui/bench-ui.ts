@@ -65,7 +65,8 @@ async function main(): Promise<void> {
       const page = await ctx.newPage();
       const t0 = performance.now();
       await page.goto(`${api}/`);
-      await page.waitForSelector('.tiles[data-loaded="yes"]', { timeout: 60_000 });
+      const tiles = await page.waitForSelector('.tiles[data-loaded="yes"], .tiles[data-loaded="error"]', { timeout: 60_000 });
+      if ((await tiles.getAttribute('data-loaded')) === 'error') process.stdout.write(`  KPI tiles failed: ${await tiles.textContent()}\n`);
       await page.waitForSelector('table.incidents tr[data-incident]', { timeout: 60_000 });
       const ms = performance.now() - t0;
       times.push(ms);

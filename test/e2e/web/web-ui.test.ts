@@ -91,11 +91,11 @@ describe('web UI in Chromium against zeroops start', () => {
     const row = page.locator('tr[data-incident]').first();
     await row.waitFor({ timeout: 45_000 });
     expect(await row.textContent()).toContain('checkout');
-    // Live through the event stream (the UI polls only when the stream is refused).
-    expect(streams).toContain(200);
     incidentId = (await row.getAttribute('data-incident')) ?? '';
     expect(incidentId).not.toBe('');
     await screenshot(page, 'incidents');
+    // Live through the event stream (the UI polls only when the stream is refused).
+    expect(streams).toContain(200);
     await page.context().close();
   }, 120_000);
 

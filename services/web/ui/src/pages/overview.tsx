@@ -46,7 +46,13 @@ function KpiTiles() {
       .then(setKpis)
       .catch((e: Error) => setError(e.message));
   }, []);
-  if (error) return <p class="error">KPIs: {error}</p>;
+  if (error) {
+    return (
+      <p class="tiles error" data-loaded="error">
+        KPIs: {error}
+      </p>
+    );
+  }
   return (
     <div class="tiles" data-loaded={kpis ? 'yes' : 'no'}>
       {TILES.map((t) => (
