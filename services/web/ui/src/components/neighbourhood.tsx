@@ -7,7 +7,7 @@ function layout(nodes: Report['neighbourhood']['nodes'], centre: string, w: numb
   const pos = new Map<string, { x: number; y: number }>();
   const others = nodes.filter((n) => n.service !== centre);
   pos.set(centre, { x: w / 2, y: h / 2 });
-  const r = Math.min(w, h) / 2 - 40;
+  const r = Math.max(0, Math.min(w, h) / 2 - 40);
   others.forEach((n, i) => {
     const a = (2 * Math.PI * i) / Math.max(1, others.length) - Math.PI / 2;
     pos.set(n.service, { x: w / 2 + r * Math.cos(a), y: h / 2 + r * Math.sin(a) });
@@ -20,7 +20,8 @@ export function Neighbourhood(props: { graph: Report['neighbourhood']; service: 
   const { nodes, edges } = props.graph;
   if (nodes.length === 0) return <p class="muted">no calls between services were seen around this incident</p>;
   const w = 520;
-  const h = 300;
+  // A lone service needs no room for neighbours.
+  const h = nodes.length > 1 ? 300 : 90;
   const pos = layout(nodes, props.service, w, h);
   return (
     <svg class="graph" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label="call-graph neighbourhood">

@@ -60,10 +60,10 @@ export function SeriesChart(props: { series: Series; openedAt: string; closedAt:
         {},
         { label: 'observed', stroke: '#1f6feb', width: 2, points: { show: true, size: 3 } },
         { label: 'expected', stroke: '#2da44e', dash: [6, 4], width: 1 },
-        { label: 'lower', stroke: 'rgba(45,164,78,0.35)', width: 1 },
-        { label: 'upper', stroke: 'rgba(45,164,78,0.35)', width: 1 },
+        { label: 'lower', stroke: 'rgba(45,164,78,0.6)', width: 1 },
+        { label: 'upper', stroke: 'rgba(45,164,78,0.6)', width: 1 },
       ],
-      bands: [{ series: [4, 3], fill: 'rgba(45,164,78,0.12)' }],
+      bands: [{ series: [4, 3], fill: 'rgba(45,164,78,0.22)' }],
     };
     const plot = new uPlot(opts, columns(series), box.current);
     return () => plot.destroy();
