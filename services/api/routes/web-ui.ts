@@ -43,7 +43,9 @@ export function webUiRoutes(candidates?: string[]): RouteModule {
     app.get('/assets/:file', { ...page, schema: { hide: true, params: assetParams } }, async (req, reply) => {
       const asset = current()?.assets.get(req.params.file);
       if (!asset) {
-        return reply.status(404).send({ error: { code: 'ZEROOPS_NOT_FOUND', message: `no web asset "${req.params.file}": reload the page (the UI was rebuilt)` } });
+        return reply
+          .status(404)
+          .send({ error: { code: 'ZEROOPS_NOT_FOUND', message: `no web asset "${req.params.file}": reload the page (the UI was rebuilt)` } });
       }
       return reply.header('cache-control', 'public, max-age=31536000, immutable').type(asset.type).send(asset.body);
     });

@@ -9,8 +9,8 @@
 import pg from 'pg';
 import { launchChromium, screenshot } from '../../helpers/browser.ts';
 import { createTestDatabase } from '../../helpers/postgres.ts';
-import { spawnZeroops } from '../../helpers/zeroops-process.ts';
 import { ensureWebBuild } from '../../helpers/web-build.ts';
+import { spawnZeroops } from '../../helpers/zeroops-process.ts';
 
 const INCIDENTS = 10_000;
 const OPEN = 50;
@@ -74,7 +74,9 @@ async function main(): Promise<void> {
       if (i === 0) await screenshot(page, 'bench-overview');
       await ctx.close();
     }
-    process.stdout.write(`first page load (navigation -> KPI tiles + open incidents drawn), ${INCIDENTS} incidents: median ${median(times).toFixed(0)} ms of ${runs}\n`);
+    process.stdout.write(
+      `first page load (navigation -> KPI tiles + open incidents drawn), ${INCIDENTS} incidents: median ${median(times).toFixed(0)} ms of ${runs}\n`,
+    );
   } finally {
     await browser.close();
     z.child.kill('SIGTERM');

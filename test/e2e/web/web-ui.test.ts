@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, signIn } from '../../helpers/browser.ts';
 import { eventually, type HttpTarget, startHttpTarget } from '../../helpers/http-target.ts';
 import { sendServerWindows } from '../../helpers/otlp-traffic.ts';
-import { spawnZeroops, type ZeroopsProcess } from '../../helpers/zeroops-process.ts';
 import { ensureWebBuild } from '../../helpers/web-build.ts';
+import { spawnZeroops, type ZeroopsProcess } from '../../helpers/zeroops-process.ts';
 
 const WINDOW_MS = 1000;
 const TOKENS = { admin: 'web-admin-token-0123456789', operator: 'web-operator-token-0123456789', viewer: 'web-viewer-token-0123456789' };
@@ -167,10 +167,14 @@ describe('web UI in Chromium against zeroops start', () => {
     const label = page.locator('li.label-false_positive');
     await label.waitFor({ timeout: 15_000 });
     expect(await label.textContent()).toContain('load test, not a fault');
-    await eventually('the label in the API', async () => {
-      const r = (await (await call(`/api/v1/incidents/${encodeURIComponent(incidentId)}`, TOKENS.viewer)).json()) as { labels?: { label: string }[] };
-      return r.labels?.some((l) => l.label === 'false_positive');
-    }, 5_000);
+    await eventually(
+      'the label in the API',
+      async () => {
+        const r = (await (await call(`/api/v1/incidents/${encodeURIComponent(incidentId)}`, TOKENS.viewer)).json()) as { labels?: { label: string }[] };
+        return r.labels?.some((l) => l.label === 'false_positive');
+      },
+      5_000,
+    );
     await page.locator('figure.chart canvas').first().waitFor();
     await screenshot(page, 'report');
     await page.context().close();

@@ -9,14 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
 import type { ApiDeps } from '../../../services/api/deps.ts';
+import { type ApiApp, buildApiApp } from '../../../services/api/index.ts';
 import { webUiRoutes } from '../../../services/api/routes/web-ui.ts';
 import { createMemoryBus, topicNames } from '../../../services/bus/index.ts';
 import { createTelemetry, loadConfig, silentLogger } from '../../../services/core/index.ts';
 import { createStore, MEMORY_DATA_DIR, type Store } from '../../../services/store/index.ts';
 import { ensureWebBuild } from '../../helpers/web-build.ts';
-
 
 describe('web UI routes', () => {
   let store: Store;

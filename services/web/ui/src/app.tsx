@@ -1,3 +1,4 @@
+import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { setToken, type Who, whoami } from './api.ts';
 import { ExecutionPage, ExecutionsPage } from './pages/executions.tsx';
@@ -8,18 +9,32 @@ import { OverviewPage } from './pages/overview.tsx';
 import { PlaybookPage, PlaybooksPage } from './pages/playbooks.tsx';
 import { match, onLinkClick, useLocation } from './router.ts';
 
+type Params = Record<string, string>;
+type Props = { search: URLSearchParams; who: Who; p: Params };
+
+/** Client routes, first match wins (the API answers index.html at each, see services/web/web-build.ts). */
+const ROUTES: [string, (x: Props) => JSX.Element][] = [
+  ['/', () => <OverviewPage />],
+  ['/login', () => <OverviewPage />],
+  ['/incidents', (x) => <IncidentsPage search={x.search} />],
+  ['/incidents/:id', (x) => <IncidentReportPage id={x.p.id ?? ''} who={x.who} />],
+  ['/executions', (x) => <ExecutionsPage search={x.search} who={x.who} />],
+  ['/executions/:id', (x) => <ExecutionPage id={x.p.id ?? ''} who={x.who} />],
+  ['/playbooks', () => <PlaybooksPage />],
+  ['/playbooks/:id', (x) => <PlaybookPage id={x.p.id ?? ''} who={x.who} />],
+];
+
 /** The page for `path`, or a not-found note. */
 function Route(props: { path: string; search: URLSearchParams; who: Who }) {
-  const { path, search, who } = props;
-  let m: Record<string, string> | null;
-  if (match('/', path) || match('/login', path)) return <OverviewPage />;
-  if (match('/incidents', path)) return <IncidentsPage search={search} />;
-  if ((m = match('/incidents/:id', path))) return <IncidentReportPage id={m.id ?? ''} who={who} />;
-  if (match('/executions', path)) return <ExecutionsPage search={search} who={who} />;
-  if ((m = match('/executions/:id', path))) return <ExecutionPage id={m.id ?? ''} who={who} />;
-  if (match('/playbooks', path)) return <PlaybooksPage />;
-  if ((m = match('/playbooks/:id', path))) return <PlaybookPage id={m.id ?? ''} who={who} />;
-  return <p>No page here. Go to the <a href="/">overview</a>.</p>;
+  for (const [pattern, page] of ROUTES) {
+    const p = match(pattern, props.path);
+    if (p) return page({ search: props.search, who: props.who, p });
+  }
+  return (
+    <p>
+      No page here. Go to the <a href="/">overview</a>.
+    </p>
+  );
 }
 
 function Nav(props: { who: Who; onLogout: () => void }) {
@@ -52,6 +67,11 @@ export function App() {
   const [who, setWho] = useState<Who | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    // In-app links navigate without a page load (one listener for the whole document).
+    document.addEventListener('click', onLinkClick);
+    return () => document.removeEventListener('click', onLinkClick);
+  }, []);
+  useEffect(() => {
     whoami()
       .then(setWho)
       .catch((e: Error) => setError(`cannot reach the zeroops API: ${e.message}`));
@@ -64,7 +84,7 @@ export function App() {
     setWho({ role: null, tokensConfigured: true });
   };
   return (
-    <div onClick={onLinkClick}>
+    <div>
       <Nav who={who} onLogout={logout} />
       <main>
         <Route path={path} search={search} who={who} />

@@ -11,13 +11,7 @@ function sec(iso: string): number {
 /** The columns uPlot draws: time, observed, expected, lower, upper (null where the detector had no expectation). */
 function columns(s: Series): uPlot.AlignedData {
   const pts = s.points;
-  return [
-    pts.map((p) => sec(p.t)),
-    pts.map((p) => p.value),
-    pts.map((p) => p.expected),
-    pts.map((p) => p.lower),
-    pts.map((p) => p.upper),
-  ];
+  return [pts.map((p) => sec(p.t)), pts.map((p) => p.value), pts.map((p) => p.expected), pts.map((p) => p.lower), pts.map((p) => p.upper)];
 }
 
 /** Shades the incident's span (opened .. closed, or the chart's end while open) behind the lines. */
@@ -26,7 +20,7 @@ function shadeIncident(from: number, to: number | null): uPlot.Plugin {
     hooks: {
       drawClear: (u) => {
         const x0 = u.valToPos(from, 'x', true);
-        const x1 = u.valToPos(to ?? (u.scales.x?.max ?? from), 'x', true);
+        const x1 = u.valToPos(to ?? u.scales.x?.max ?? from, 'x', true);
         const { top, height, left, width } = u.bbox;
         const a = Math.max(left, Math.min(x0, x1));
         const b = Math.min(left + width, Math.max(x0, x1));

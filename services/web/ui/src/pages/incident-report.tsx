@@ -16,8 +16,8 @@ function Header(props: { r: Report }) {
         {i.service} <span class="muted">{i.kind}</span>
       </h1>
       <p>
-        <Badge kind="severity" value={i.severity} /> <Badge kind="state" value={i.state} /> opened {time(i.openedAt)} · closed {time(i.closedAt)} · max
-        score {num(i.maxScore)} · resolved by {i.resolvedBy ?? '-'} · {i.neededHuman ? 'needed a human' : 'no human needed'} · model{' '}
+        <Badge kind="severity" value={i.severity} /> <Badge kind="state" value={i.state} /> opened {time(i.openedAt)} · closed {time(i.closedAt)} · max score{' '}
+        {num(i.maxScore)} · resolved by {i.resolvedBy ?? '-'} · {i.neededHuman ? 'needed a human' : 'no human needed'} · model{' '}
         <code>{props.r.modelVersion}</code>
       </p>
     </header>
@@ -173,7 +173,14 @@ export function IncidentReportPage(props: { id: string; who: Who }) {
     <div class="report">
       <Header r={r} />
       <p>
-        <a href={md} onClick={(e) => getToken() && (e.preventDefault(), void openMarkdown(md))}>
+        <a
+          href={md}
+          onClick={(e) => {
+            if (!getToken()) return;
+            e.preventDefault();
+            void openMarkdown(md);
+          }}
+        >
           Markdown for a ticket
         </a>
       </p>

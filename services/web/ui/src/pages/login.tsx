@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, ROLES, setToken, whoami, type Who } from '../api.ts';
+import { ApiError, ROLES, setToken, type Who, whoami } from '../api.ts';
 
 /** Asks for an API token; keeps it for this tab (sessionStorage) once the API accepts it. */
 export function LoginPage(props: { onLogin: (who: Who) => void }) {

@@ -21,7 +21,7 @@ const TILES: { key: KpiKey; label: string; show: (v: number | null) => string; b
 /** A sparkline of one KPI over the buckets (gaps where undefined). */
 function Trend(props: { values: (number | null)[] }) {
   const vals = props.values.filter((v): v is number => v !== null && Number.isFinite(v));
-  if (vals.length < 2) return <svg class="trend" width="100" height="24" />;
+  if (vals.length < 2) return null;
   const lo = Math.min(...vals);
   const hi = Math.max(...vals);
   const n = props.values.length;
@@ -30,7 +30,7 @@ function Trend(props: { values: (number | null)[] }) {
     .filter(Boolean)
     .join(' ');
   return (
-    <svg class="trend" width="100" height="24" viewBox="0 0 100 24">
+    <svg class="trend" width="100" height="24" viewBox="0 0 100 24" role="img" aria-label="trend over the buckets">
       <polyline points={pts} fill="none" stroke="#1f6feb" stroke-width="1.5" />
     </svg>
   );
