@@ -8,11 +8,26 @@ import { OverviewPage } from './pages/overview.tsx';
 import { match, onLinkClick, useLocation } from './router.ts';
 
 // Pages other than the overview and the incident list load on first use (uPlot, yaml and their code stay off the first page).
-const IncidentReportPage = lazyPage(() => import('./pages/incident-report.tsx'), (m) => m.IncidentReportPage);
-const ExecutionsPage = lazyPage(() => import('./pages/executions.tsx'), (m) => m.ExecutionsPage);
-const ExecutionPage = lazyPage(() => import('./pages/executions.tsx'), (m) => m.ExecutionPage);
-const PlaybooksPage = lazyPage(() => import('./pages/playbooks.tsx'), (m) => m.PlaybooksPage);
-const PlaybookPage = lazyPage(() => import('./pages/playbooks.tsx'), (m) => m.PlaybookPage);
+const IncidentReportPage = lazyPage(
+  () => import('./pages/incident-report.tsx'),
+  (m) => m.IncidentReportPage,
+);
+const ExecutionsPage = lazyPage(
+  () => import('./pages/executions.tsx'),
+  (m) => m.ExecutionsPage,
+);
+const ExecutionPage = lazyPage(
+  () => import('./pages/executions.tsx'),
+  (m) => m.ExecutionPage,
+);
+const PlaybooksPage = lazyPage(
+  () => import('./pages/playbooks.tsx'),
+  (m) => m.PlaybooksPage,
+);
+const PlaybookPage = lazyPage(
+  () => import('./pages/playbooks.tsx'),
+  (m) => m.PlaybookPage,
+);
 
 type Params = Record<string, string>;
 type Props = { search: URLSearchParams; who: Who; p: Params };
