@@ -15,6 +15,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The access the route needs; every route must declare it (`config: { access: 'viewer' }`), or start-up fails. */
     access?: Access;
+    /**
+     * The route also takes its token as `?token=` when no Authorization header is sent
+     * (EventSource cannot set headers). Only for routes that must: URLs end up in logs and histories.
+     */
+    tokenInQuery?: boolean;
   }
 }
 
@@ -68,6 +73,17 @@ export function authorize(registry: TokenRegistry, access: Access | undefined, a
   return { allow: true, principal: p };
 }
 
+/** The Authorization header, or on a `tokenInQuery` route without one, `Bearer <?token=>`. */
+function authorizationOf(req: {
+  headers: { authorization?: string };
+  query: unknown;
+  routeOptions: { config?: { tokenInQuery?: boolean } };
+}): string | undefined {
+  if (req.headers.authorization !== undefined || !req.routeOptions.config?.tokenInQuery) return req.headers.authorization;
+  const token = (req.query as Record<string, unknown> | undefined)?.token;
+  return typeof token === 'string' && token !== '' ? `Bearer ${token}` : undefined;
+}
+
 /**
  * Authorization by matched route, deny by default: every route registered
  * after this must declare `config.access` (`public`, `viewer`, `operator`,
@@ -90,7 +106,7 @@ export function installAuth(app: ApiApp, registry: TokenRegistry, denials: Denia
   });
   app.addHook('onRequest', async (req, reply) => {
     req.actor = 'anonymous';
-    const d = authorize(registry, req.routeOptions.config?.access, req.headers.authorization);
+    const d = authorize(registry, req.routeOptions.config?.access, authorizationOf(req));
     if (d.allow) {
       if (d.principal) req.actor = d.principal.actor;
       return;

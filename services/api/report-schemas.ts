@@ -102,10 +102,16 @@ export const ReportSchema = Type.Object(
       { description: 'Deviating features at the peak of the episode, strongest first.' },
     ),
     series: Type.Array(FeatureSeriesSchema, { description: 'Those features from 30 min before opening to 10 min after closing (or now).' }),
-    rootCauses: Type.Array(Type.Object({ service: Type.String(), rank: Type.Integer(), score: Type.Number({ description: 'In [0, 1].' }), reason: Type.String() })),
+    rootCauses: Type.Array(
+      Type.Object({ service: Type.String(), rank: Type.Integer(), score: Type.Number({ description: 'In [0, 1].' }), reason: Type.String() }),
+    ),
     neighbourhood: Type.Object({
       nodes: Type.Array(
-        Type.Object({ service: Type.String(), state: Type.Union([Type.Literal('healthy'), Type.Literal('warming_up'), Type.Literal('anomalous')]), root: Type.Boolean() }),
+        Type.Object({
+          service: Type.String(),
+          state: Type.Union([Type.Literal('healthy'), Type.Literal('warming_up'), Type.Literal('anomalous')]),
+          root: Type.Boolean(),
+        }),
       ),
       edges: Type.Array(
         Type.Object({

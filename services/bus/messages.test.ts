@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type AnomalyEvent, decodeAnomaly, decodeFeedback, decodeOutcome, encodeAnomaly, encodeFeedback, encodeOutcome, type FeedbackEvent } from './messages.ts';
+import {
+  type AnomalyEvent,
+  decodeAnomaly,
+  decodeFeedback,
+  decodeOutcome,
+  encodeAnomaly,
+  encodeFeedback,
+  encodeOutcome,
+  type FeedbackEvent,
+} from './messages.ts';
 
 describe('zeroops.v1 messages', () => {
   it('round-trips an anomaly with evidence, root causes and attributes', () => {

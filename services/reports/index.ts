@@ -4,9 +4,11 @@
  * the API's route files are thin wrappers over them.
  */
 
-export { getIncident, getIncidentRow, type IncidentView, incidentView, type LabelView, labelsOf } from './incident-view.ts';
-export { type LabelDeps, type LabelResult, labelIncident, labelMissed } from './labels.ts';
+export { createEventFeed, type EventFeed, type EventFeedSettings, type ExecutionChange, type FeedEvent } from './event-feed.ts';
 export { BAND_SPREADS, DEVIATION_UNIT, unitOf } from './feature-units.ts';
 export { buildIncidentReport, type IncidentReport, type ReportSettings } from './incident-report.ts';
+export { getIncident, getIncidentRow, type IncidentView, incidentView, type LabelView, labelsOf } from './incident-view.ts';
+export { type LabelDeps, type LabelResult, labelIncident, labelMissed } from './labels.ts';
 export { renderReportMarkdown } from './report-markdown.ts';
 export { DEFAULT_SERIES_FEATURES, type FeatureSeries, loadSeries, type SeriesPoint } from './series.ts';
+export { detectorTracking, listServiceHealth, MAX_SERVICES_LISTED, type ServiceHealth, type ServiceState, type Tracking } from './service-health.ts';

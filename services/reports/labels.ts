@@ -80,17 +80,21 @@ export async function labelIncident(deps: LabelDeps, id: string, input: Incident
     createdAt: now,
   };
   await store(deps.db, row, { service: incident.service });
-  return publish(deps, {
-    id: row.id,
-    label: row.label,
-    service: incident.service,
-    episodeId: id,
-    fromUnixMs: incident.openedAt.getTime(),
-    toUnixMs: (incident.closedAt ?? now).getTime(),
-    actor: row.actor,
-    note: row.note,
-    createdUnixMs: now.getTime(),
-  }, labelView(row));
+  return publish(
+    deps,
+    {
+      id: row.id,
+      label: row.label,
+      service: incident.service,
+      episodeId: id,
+      fromUnixMs: incident.openedAt.getTime(),
+      toUnixMs: (incident.closedAt ?? now).getTime(),
+      actor: row.actor,
+      note: row.note,
+      createdUnixMs: now.getTime(),
+    },
+    labelView(row),
+  );
 }
 
 /** Records a `missed` label (an anomaly of `service` between `from` and `to` that raised nothing); 400 when `to` is not after `from`. */
@@ -112,15 +116,19 @@ export async function labelMissed(deps: LabelDeps, input: MissedLabelInput): Pro
     createdAt: now,
   };
   await store(deps.db, row, { service: input.service, from: input.from.toISOString(), to: input.to.toISOString() });
-  return publish(deps, {
-    id: row.id,
-    label: 'missed',
-    service: input.service,
-    episodeId: '',
-    fromUnixMs: input.from.getTime(),
-    toUnixMs: input.to.getTime(),
-    actor: row.actor,
-    note: row.note,
-    createdUnixMs: now.getTime(),
-  }, labelView(row));
+  return publish(
+    deps,
+    {
+      id: row.id,
+      label: 'missed',
+      service: input.service,
+      episodeId: '',
+      fromUnixMs: input.from.getTime(),
+      toUnixMs: input.to.getTime(),
+      actor: row.actor,
+      note: row.note,
+      createdUnixMs: now.getTime(),
+    },
+    labelView(row),
+  );
 }

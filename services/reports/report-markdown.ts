@@ -57,7 +57,9 @@ function actions(r: IncidentReport): string[] {
   const out = ['', '## Actions', ''];
   if (r.executions.length === 0) return [...out, 'No playbook ran.'];
   for (const e of r.executions) {
-    out.push(`- **${cell(e.playbookName)}** v${e.playbookVersion} (${e.mode}): ${e.status}, outcome ${e.outcome ?? 'pending'}, started ${e.createdAt}${e.finishedAt ? `, finished ${e.finishedAt}` : ''}`);
+    out.push(
+      `- **${cell(e.playbookName)}** v${e.playbookVersion} (${e.mode}): ${e.status}, outcome ${e.outcome ?? 'pending'}, started ${e.createdAt}${e.finishedAt ? `, finished ${e.finishedAt}` : ''}`,
+    );
     for (const s of e.steps) out.push(`  - ${cell(s.name)} (${s.type}): ${s.status}${s.error ? `: ${cell(s.error)}` : ''}`);
   }
   return out;

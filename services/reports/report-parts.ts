@@ -80,7 +80,15 @@ export async function deviatingFeatures(db: Db, peak: AnomalyRow | undefined): P
   return peak.evidence.map((e) => {
     const stored = rollup?.expected[e.feature];
     const band = stored ? [stored[1], stored[2]] : bandFromEvidence(e.observed, e.expected, e.deviation);
-    return { feature: e.feature, unit: unitOf(e.feature), observed: e.observed, expected: e.expected, lower: band?.[0] ?? null, upper: band?.[1] ?? null, deviation: e.deviation };
+    return {
+      feature: e.feature,
+      unit: unitOf(e.feature),
+      observed: e.observed,
+      expected: e.expected,
+      lower: band?.[0] ?? null,
+      upper: band?.[1] ?? null,
+      deviation: e.deviation,
+    };
   });
 }
 
@@ -96,7 +104,12 @@ export async function executionsOf(db: Db, episodeId: string): Promise<ReportExe
   const steps = await db
     .select()
     .from(executionSteps)
-    .where(inArray(executionSteps.executionId, rows.map((r) => r.e.id)))
+    .where(
+      inArray(
+        executionSteps.executionId,
+        rows.map((r) => r.e.id),
+      ),
+    )
     .orderBy(asc(executionSteps.stepIndex));
   return rows.map(({ e, name }) => ({
     id: e.id,

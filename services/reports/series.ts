@@ -37,7 +37,13 @@ function mean(xs: number[]): number | null {
 
 /** Averages consecutive raw points into at most `points` buckets of equal time span over [fromMs, toMs]. */
 export function downsample(raw: Raw[], fromMs: number, toMs: number, points: number): SeriesPoint[] {
-  const exact = (r: Raw): SeriesPoint => ({ t: new Date(r.t).toISOString(), value: r.value, expected: r.band?.[0] ?? null, lower: r.band?.[1] ?? null, upper: r.band?.[2] ?? null });
+  const exact = (r: Raw): SeriesPoint => ({
+    t: new Date(r.t).toISOString(),
+    value: r.value,
+    expected: r.band?.[0] ?? null,
+    lower: r.band?.[1] ?? null,
+    upper: r.band?.[2] ?? null,
+  });
   if (raw.length <= points) return raw.map(exact);
   const span = Math.max(1, toMs - fromMs) / points;
   const buckets = new Map<number, Raw[]>();

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { and, desc, eq, gte, type SQL } from 'drizzle-orm';
 import { PermanentError } from '../../core/errors.ts';
-import { anomalies, detectorInstances, incidents, services } from '../../store/index.ts';
+import { anomalies, incidents } from '../../store/index.ts';
 import type { RouteModule } from '../deps.ts';
 import { IdParams, Text, Timestamp } from '../schemas.ts';
 
@@ -65,28 +65,8 @@ function iso(d: Date | null): string | null {
   return d ? d.toISOString() : null;
 }
 
-const ServiceItem = Type.Object({
-  name: Type.String(),
-  firstSeen: Type.String(),
-  lastSeen: Type.String(),
-  attributes: Type.Record(Type.String(), Type.Unknown(), { description: 'Kept resource attributes of the latest window.' }),
-});
-
-const Tracking = Type.Object(
-  {
-    instances: Type.Integer({ description: 'Detector instances that reported recently.' }),
-    trackedServices: Type.Integer(),
-    maxServices: Type.Integer({ description: "Sum of the instances' caps (ZEROOPS_DETECTOR_MAX_SERVICES each)." }),
-    refusedRecords: Type.Integer({ description: 'Records dropped since the instances started because their cap was reached.' }),
-    refusedServices: Type.Integer({ description: 'Distinct services among them (estimated within a few per cent).' }),
-    badNameRecords: Type.Integer({ description: 'Records dropped for a service.name longer than 256 characters or holding control characters.' }),
-    evictedServices: Type.Integer({ description: 'Services whose detector state was dropped after being idle.' }),
-  },
-  { description: 'What the running detector instances track against their caps (from their last checkpoint).' },
-);
-
-/** `GET /api/v1/anomalies`, `/anomalies/:id`, `/incidents`, `/services`. */
-export const anomalyRoutes: RouteModule = (app, { store, config }) => {
+/** `GET /api/v1/anomalies`, `/anomalies/:id`, `/incidents` (`/services` is in service-routes.ts). */
+export const anomalyRoutes: RouteModule = (app, { store }) => {
   const { db } = store;
   app.get(
     '/api/v1/anomalies',
@@ -157,36 +137,6 @@ export const anomalyRoutes: RouteModule = (app, { store, config }) => {
         .orderBy(desc(incidents.openedAt))
         .limit(req.query.limit);
       return { items: rows.map((r) => ({ ...r, openedAt: r.openedAt.toISOString(), closedAt: iso(r.closedAt) })) };
-    },
-  );
-  app.get(
-    '/api/v1/services',
-    {
-      config: { access: 'viewer' },
-      schema: {
-        description: 'Services seen in telemetry (at most 10,000, by name), and what the detector instances track against their caps.',
-        tags: ['anomalies'],
-        response: { 200: Type.Object({ items: Type.Array(ServiceItem), tracking: Tracking }) },
-      },
-    },
-    async () => {
-      const rows = await db.select().from(services).orderBy(services.name).limit(10_000);
-      // An instance reports with every checkpoint: rows older than a few checkpoint periods belong to instances gone.
-      const fresh = new Date(Date.now() - Math.max(3 * config.detectorCheckpointSeconds * 1000, 120_000));
-      const live = await db.select().from(detectorInstances).where(gte(detectorInstances.updatedAt, fresh));
-      const sum = (f: (r: (typeof live)[number]) => number) => live.reduce((n, r) => n + f(r), 0);
-      return {
-        items: rows.map((r) => ({ name: r.name, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString(), attributes: r.attributes })),
-        tracking: {
-          instances: live.length,
-          trackedServices: sum((r) => r.trackedServices),
-          maxServices: sum((r) => r.maxServices),
-          refusedRecords: sum((r) => r.refusedRecords),
-          refusedServices: sum((r) => r.refusedServices),
-          badNameRecords: sum((r) => r.badNameRecords),
-          evictedServices: sum((r) => r.evictedServices),
-        },
-      };
     },
   );
 };

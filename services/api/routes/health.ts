@@ -1,5 +1,5 @@
-import { readinessAnswer } from '../readiness-answer.ts';
 import type { RouteModule } from '../deps.ts';
+import { readinessAnswer } from '../readiness-answer.ts';
 
 /**
  * `/healthz` (the process is alive) and `/readyz` (the process serves: every

@@ -67,7 +67,10 @@ export const incidentRoutes: RouteModule = (app, deps) => {
   );
   app.get(
     '/api/v1/whoami',
-    { config: { access: 'public' }, schema: { tags: ['auth'], description: 'The role of the token sent, and whether the API needs tokens.', response: { 200: WhoamiSchema } } },
+    {
+      config: { access: 'public' },
+      schema: { tags: ['auth'], description: 'The role of the token sent, and whether the API needs tokens.', response: { 200: WhoamiSchema } },
+    },
     async (req) => {
       const tokens = deps.tokens;
       const enforced = tokens?.apiEnforced() ?? false;

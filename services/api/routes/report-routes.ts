@@ -14,9 +14,19 @@ const SeriesQuery = Type.Object({
 
 function featureList(raw: string | undefined): string[] {
   if (!raw) return DEFAULT_SERIES_FEATURES;
-  const list = [...new Set(raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0))];
+  const list = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    ),
+  ];
   if (list.length === 0 || list.length > 20) {
-    throw new PermanentError('ZEROOPS_REQUEST_INVALID', 'querystring/features must name 1 to 20 features, comma-separated (e.g. features=error_ratio,latency_p99_ms)');
+    throw new PermanentError(
+      'ZEROOPS_REQUEST_INVALID',
+      'querystring/features must name 1 to 20 features, comma-separated (e.g. features=error_ratio,latency_p99_ms)',
+    );
   }
   return list;
 }
@@ -34,7 +44,9 @@ export const reportRoutes: RouteModule = (app, deps) => {
         params: IdParams,
         querystring: Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('md')], { default: 'json' }) }),
         response: {
-          200: { content: { 'application/json': { schema: ReportSchema }, 'text/markdown': { schema: Type.String({ description: 'The report as Markdown.' }) } } },
+          200: {
+            content: { 'application/json': { schema: ReportSchema }, 'text/markdown': { schema: Type.String({ description: 'The report as Markdown.' }) } },
+          },
           404: ErrorSchema,
         },
       },

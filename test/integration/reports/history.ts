@@ -148,8 +148,26 @@ async function insertExecutions(db: Db): Promise<void> {
     });
   }
   await db.insert(executionSteps).values([
-    { executionId: 'e1', stepIndex: 0, name: 'restart pods', type: 'http', idempotencyKey: 'e1:0', status: 'succeeded', startedAt: at(1 * H + 2 * MIN), finishedAt: at(1 * H + 2 * MIN + 5_000) },
-    { executionId: 'e1', stepIndex: 1, name: 'verify', type: 'wait_verify', idempotencyKey: 'e1:1', status: 'succeeded', startedAt: at(1 * H + 2 * MIN + 5_000), finishedAt: at(1 * H + 3 * MIN) },
+    {
+      executionId: 'e1',
+      stepIndex: 0,
+      name: 'restart pods',
+      type: 'http',
+      idempotencyKey: 'e1:0',
+      status: 'succeeded',
+      startedAt: at(1 * H + 2 * MIN),
+      finishedAt: at(1 * H + 2 * MIN + 5_000),
+    },
+    {
+      executionId: 'e1',
+      stepIndex: 1,
+      name: 'verify',
+      type: 'wait_verify',
+      idempotencyKey: 'e1:1',
+      status: 'succeeded',
+      startedAt: at(1 * H + 2 * MIN + 5_000),
+      finishedAt: at(1 * H + 3 * MIN),
+    },
   ]);
 }
 

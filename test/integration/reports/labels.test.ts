@@ -19,13 +19,20 @@ describe.each(SETUPS)('labels on $name', (setup) => {
 
   beforeAll(async () => {
     h = await startHarness(setup, { ZEROOPS_API_TOKENS: TOKENS });
-    await h.store.db.insert(incidents).values({ id: 'ep-1', service: 'checkout', kind: 'errors', severity: 'critical', openedAt: opened, maxScore: 0.9, lastScore: 0.8 });
-  }, 60_000);
+    await h.store.db
+      .insert(incidents)
+      .values({ id: 'ep-1', service: 'checkout', kind: 'errors', severity: 'critical', openedAt: opened, maxScore: 0.9, lastScore: 0.8 });
+  }, 180_000);
   afterAll(async () => h?.close());
 
   it('labels an incident, audits it, shows it on the incident and publishes it', async () => {
     const published = await h.collect(h.topics.feedback);
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/incidents/ep-1/feedback', headers: OPERATOR, payload: { label: 'false_positive', note: 'nightly batch' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents/ep-1/feedback',
+      headers: OPERATOR,
+      payload: { label: 'false_positive', note: 'nightly batch' },
+    });
     expect(res.statusCode).toBe(201);
     const label = res.json();
     expect(label).toMatchObject({ label: 'false_positive', actor: expect.stringContaining('operator'), note: 'nightly batch' });
@@ -36,7 +43,14 @@ describe.each(SETUPS)('labels on $name', (setup) => {
     await eventually(() => published.some((r) => decodeFeedback(r.value).id === label.id));
     const record = published.find((r) => decodeFeedback(r.value).id === label.id);
     const e = decodeFeedback(record?.value as Uint8Array);
-    expect(e).toMatchObject({ id: label.id, label: 'false_positive', service: 'checkout', episodeId: 'ep-1', fromUnixMs: opened.getTime(), note: 'nightly batch' });
+    expect(e).toMatchObject({
+      id: label.id,
+      label: 'false_positive',
+      service: 'checkout',
+      episodeId: 'ep-1',
+      fromUnixMs: opened.getTime(),
+      note: 'nightly batch',
+    });
     expect(record?.key).toBe('checkout');
   }, 30_000);
 
@@ -49,7 +63,11 @@ describe.each(SETUPS)('labels on $name', (setup) => {
     const [row] = await h.store.db.select().from(feedback).where(eq(feedback.id, res.json().id));
     expect(row).toMatchObject({ service: 'cart', episodeId: null, fromAt: new Date(body.from), toAt: new Date(body.to) });
     await eventually(() => published.some((r) => decodeFeedback(r.value).id === res.json().id));
-    expect(published.map((r) => decodeFeedback(r.value)).find((e) => e.id === res.json().id)).toMatchObject({ label: 'missed', service: 'cart', toUnixMs: Date.parse(body.to) });
+    expect(published.map((r) => decodeFeedback(r.value)).find((e) => e.id === res.json().id)).toMatchObject({
+      label: 'missed',
+      service: 'cart',
+      toUnixMs: Date.parse(body.to),
+    });
   }, 30_000);
 
   it('refuses bad labels with stable codes, and viewers', async () => {

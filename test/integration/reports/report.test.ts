@@ -12,7 +12,7 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
   beforeAll(async () => {
     h = await startHarness(setup);
     await writeHistory(h.store.db);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => h?.close());
 
   it('assembles the report of an incident', async () => {
@@ -42,7 +42,9 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
       ]),
     );
     expect(r.neighbourhood.edges).toEqual(expect.arrayContaining([{ from: 'checkout', to: 'payments', calls: 51 * 40, errors: null }]));
-    expect(r.executions).toMatchObject([{ id: 'e1', playbookName: 'restart', playbookVersion: 1, mode: 'auto', outcome: 'resolved', steps: [{ name: 'restart pods' }, { name: 'verify' }] }]);
+    expect(r.executions).toMatchObject([
+      { id: 'e1', playbookName: 'restart', playbookVersion: 1, mode: 'auto', outcome: 'resolved', steps: [{ name: 'restart pods' }, { name: 'verify' }] },
+    ]);
     // checkout's v1 -> v2 and its callee payments' p7 -> p8, both within the hour before opening.
     expect(r.deployments).toEqual([
       { service: 'payments', oldVersion: 'p7', newVersion: 'p8', firstSeen: new Date(T0 + 45 * 60_000).toISOString() },
