@@ -154,3 +154,39 @@ export const ReportSchema = Type.Object(
 
 /** `GET /api/v1/services/:name/series`. */
 export const SeriesAnswerSchema = Type.Object({ service: Type.String(), from: DateTime, to: DateTime, series: Type.Array(FeatureSeriesSchema) });
+
+const Rate = (d: string) => Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: `${d} 0..1; null when nothing to divide by.` });
+const Ms = (d: string) => Type.Union([Type.Number(), Type.Null()], { description: `${d} In ms; null without data.` });
+
+/** The KPI figures of one range (definitions in the README, section KPIs). */
+export const KpisFields = {
+  incidents: Type.Integer({ description: 'Incidents opened in the range.' }),
+  neededHumanShare: Rate('Share of those incidents where a person had to act or an execution escalated.'),
+  autoRemediationRate: Rate('Share of the closed ones resolved by an automatic execution.'),
+  verifiedFixRate: Rate('Share of judged executions (resolved, not_resolved, made_worse, undone) whose fix was verified (resolved).'),
+  harmRate: Rate('Share of judged executions that made things worse (made_worse).'),
+  falsePositiveRate: Rate('Share of labelled incidents whose latest label is false_positive.'),
+  ttdP50Ms: Ms('Time to detect, median: start of the first anomalous window to its report.'),
+  ttdP90Ms: Ms('Time to detect, 90th percentile.'),
+  ttrP50Ms: Ms('Time to recover, median: opening to closing of closed incidents.'),
+  ttrP90Ms: Ms('Time to recover, 90th percentile.'),
+  ttrAutoP50Ms: Ms('Time to recover of incidents resolved automatically, median.'),
+  ttrHumanP50Ms: Ms('Time to recover of incidents resolved with a person, median.'),
+  mtbfMs: Ms('Mean time between failures: time without an open incident divided by incidents.'),
+  actionsByPlaybook: Type.Record(Type.String(), Type.Integer(), { description: 'Executions that acted (suggest or auto, ran), by playbook name.' }),
+  deployments: Type.Integer({ description: 'Deployments (service.version changes) first seen in the range.' }),
+  deploymentsPerDay: Type.Number({ description: 'Deployments per day of the range.' }),
+  changeFailureRate: Rate('Share of those deployments followed by an incident of their service within ZEROOPS_CHANGE_FAILURE_SECONDS.'),
+};
+
+/** `GET /api/v1/kpis`. */
+export const KpiAnswerSchema = Type.Object(
+  {
+    from: DateTime,
+    to: DateTime,
+    service: Nullable(Type.String()),
+    totals: Type.Object(KpisFields),
+    buckets: Type.Array(Type.Object({ start: DateTime, ...KpisFields })),
+  },
+  { $id: 'Kpis' },
+);

@@ -3,6 +3,7 @@ import { rankRootCauses, type ServiceEvidence } from '../../models/root-cause/in
 import type { Bus } from '../bus/bus.ts';
 import { type AnomalyEvent, encodeAnomaly, type RootCause } from '../bus/messages.ts';
 import { anomalies, executions, incidents, rollups, type Store, services } from '../store/index.ts';
+import { recordDeployments } from './deployment-tracker.ts';
 import { severityRank } from './severity.ts';
 
 /**
@@ -25,7 +26,12 @@ export interface AnomalySink {
    * in the same round, whatever order its events are written in) and the
    * open incidents of every instance (from the store).
    */
-  rootCauses(target: string, round: ReadonlyMap<string, ServiceEvidence>, callees: (service: string) => readonly string[], windowMs: number): Promise<RootCause[]>;
+  rootCauses(
+    target: string,
+    round: ReadonlyMap<string, ServiceEvidence>,
+    callees: (service: string) => readonly string[],
+    windowMs: number,
+  ): Promise<RootCause[]>;
   /** Records that services were seen now, with their kept resource attributes. */
   touchServices(seen: SeenService[]): Promise<void>;
 }
@@ -177,6 +183,7 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
 
     async touchServices(seen) {
       const now = new Date();
+      await recordDeployments(db, seen, now);
       await inChunks(seen, SERVICE_ROWS, (chunk) =>
         db
           .insert(services)

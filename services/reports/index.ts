@@ -8,6 +8,9 @@ export { createEventFeed, type EventFeed, type EventFeedSettings, type Execution
 export { BAND_SPREADS, DEVIATION_UNIT, unitOf } from './feature-units.ts';
 export { buildIncidentReport, type IncidentReport, type ReportSettings } from './incident-report.ts';
 export { getIncident, getIncidentRow, type IncidentView, incidentView, type LabelView, labelsOf } from './incident-view.ts';
+export { exportKpiMetrics, type KpiMetricsSettings } from './kpi-metrics.ts';
+export { type KpiAnswer, type KpiQuery, kpisOf, MAX_KPI_BUCKETS, parseBucket } from './kpi-repo.ts';
+export { computeKpis, type Kpis, percentile } from './kpis.ts';
 export { type LabelDeps, type LabelResult, labelIncident, labelMissed } from './labels.ts';
 export { renderReportMarkdown } from './report-markdown.ts';
 export { DEFAULT_SERIES_FEATURES, type FeatureSeries, loadSeries, type SeriesPoint } from './series.ts';

@@ -4,6 +4,7 @@ import { eventRoutes } from './event-routes.ts';
 import { executionRoutes } from './executions.ts';
 import { healthRoutes } from './health.ts';
 import { incidentRoutes } from './incident-routes.ts';
+import { kpiRoutes } from './kpi-routes.ts';
 import { playbookRoutes } from './playbooks.ts';
 import { reportRoutes } from './report-routes.ts';
 import { serviceRoutes } from './service-routes.ts';
@@ -21,5 +22,6 @@ export const routeModules: RouteModule[] = [
   reportRoutes,
   serviceRoutes,
   eventRoutes,
+  kpiRoutes,
   webUiRoutes(),
 ];
