@@ -179,4 +179,24 @@ describe('web UI in Chromium against zeroops start', () => {
     await screenshot(page, 'report');
     await page.context().close();
   }, 60_000);
+
+  it('playbooks: the list shows the mode, the YAML editor validates and reports problems with their path', async () => {
+    const page = await operatorPage();
+    await page.goto(`${api}/playbooks`);
+    const row = page.locator('tr[data-playbook="restart-checkout"]');
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.textContent()).toContain('suggest');
+    await row.locator('a').click();
+    const editor = page.locator('textarea.yaml');
+    await expect.poll(() => editor.inputValue(), { timeout: 15_000 }).toContain('restart-checkout');
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.locator('.editor .ok').waitFor({ timeout: 10_000 });
+    await editor.fill(`${await editor.inputValue()}\nmode: sometimes\n`.replace(/^mode: suggest\n/m, ''));
+    await page.getByRole('button', { name: 'Validate' }).click();
+    const problem = page.locator('.editor .error');
+    await problem.waitFor({ timeout: 10_000 });
+    expect(await problem.textContent()).toMatch(/mode/);
+    await screenshot(page, 'playbook');
+    await page.context().close();
+  }, 60_000);
 });
