@@ -48,6 +48,10 @@ export interface RollupInput {
   windowEndMs: number;
   features: Record<string, number>;
   score: number;
+  /** What the baseline expected of each feature: `[expected, lower, upper]`. */
+  expected?: Record<string, [number, number, number]>;
+  /** Client calls to each callee in the window. */
+  callees?: Record<string, number>;
 }
 
 /**
@@ -83,8 +87,8 @@ async function inChunks<T>(rows: T[], size: number, write: (chunk: T[]) => Promi
   for (let i = 0; i < rows.length; i += size) await write(rows.slice(i, i + size));
 }
 
-/** Bind parameters per row: rollups (service, window_end, features, score); services (name, first_seen, last_seen, attributes). */
-const ROLLUP_ROWS = rowsPerStatement(4);
+/** Bind parameters per row: rollups (service, window_end, features, score, expected, callees, step_seconds); services (name, first_seen, last_seen, attributes). */
+const ROLLUP_ROWS = rowsPerStatement(7);
 const SERVICE_ROWS = rowsPerStatement(4, 1);
 
 /** Creates the sink over the store and the bus. */
@@ -102,7 +106,16 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
       await inChunks(rows, ROLLUP_ROWS, (chunk) =>
         db
           .insert(rollups)
-          .values(chunk.map((r) => ({ service: r.service, windowEnd: new Date(r.windowEndMs), features: r.features, score: r.score })))
+          .values(
+            chunk.map((r) => ({
+              service: r.service,
+              windowEnd: new Date(r.windowEndMs),
+              features: r.features,
+              score: r.score,
+              expected: r.expected ?? {},
+              callees: r.callees ?? {},
+            })),
+          )
           .onConflictDoNothing(),
       );
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus, ConsumedRecord, Subscription, TopicPartition } from '../bus/bus.ts';
 import { decodeCallHints, encodeCallHints } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
@@ -8,7 +9,6 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
-import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
@@ -202,11 +202,21 @@ export function createDetector(
       endMs: acc.endMs,
       features: acc.features(),
       callees: [...new Set([...acc.callees.keys(), ...graph.callees(acc.service, acc.endMs - edgeHorizonMs)])],
+      calls: Object.fromEntries(acc.callees),
     }));
     const results = models.scoreBatch(inputs);
     try {
       await sink.touchServices([...new Set(due.map((w) => w.service))].map((name) => ({ name, attributes: tracker.attributesOf(name) })));
-      await sink.rollups(results.map((r) => ({ service: r.input.service, windowEndMs: r.input.endMs, features: r.input.features, score: r.score })));
+      await sink.rollups(
+        results.map((r) => ({
+          service: r.input.service,
+          windowEndMs: r.input.endMs,
+          features: r.input.features,
+          score: r.score,
+          expected: r.expected,
+          callees: r.input.calls,
+        })),
+      );
     } catch (err) {
       tel.count('zeroops.detector.errors', { stage: 'rollup' });
       log.error({ windows: due.length, err: describeError(err) }, 'failed to store window rollups');

@@ -198,6 +198,29 @@ export class SeasonalScorer {
   }
 
   /**
+   * What the baseline expects of each known feature of the window ending at
+   * `tMs`: `[expected, lower, upper]`, the band being where a feature scores
+   * below 0.5 (`z50` spreads on each side). Features still warming up are left out.
+   */
+  expectations(features: FeatureVector, tMs: number): Record<string, [number, number, number]> {
+    const out: Record<string, [number, number, number]> = {};
+    const data = this.data;
+    const slots = this.slotAt(0, DAILY.bucketOf(tMs));
+    for (const feature in features) {
+      const i = this.names.indexOf(feature);
+      if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
+      const o = i * HEAD;
+      const rule = this.rules[i] as FeatureRule;
+      const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
+      const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
+      const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
+      const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+      if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
+    }
+    return out;
+  }
+
+  /**
    * Learns the window unless `score` (the service's combined score of it)
    * says it was anomalous, for at most `adaptAfter` windows in a row.
    */

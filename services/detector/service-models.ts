@@ -61,6 +61,8 @@ export interface WindowInput {
   endMs: number;
   features: FeatureVector;
   callees: string[];
+  /** Client calls to each callee in the window (kept with the window's rollup). */
+  calls?: Record<string, number>;
 }
 
 /** Result of scoring one window of one service. */
@@ -84,6 +86,8 @@ export interface ServiceScore {
   deviation: number;
   /** Severity of this window (see severity.ts): from `deviation`, `info` while warming up. */
   severity: Severity;
+  /** What the seasonal baseline expected of each feature before learning this window: `[expected, lower, upper]` (for rollups). */
+  expected?: Record<string, [number, number, number]>;
   /** Whether the service's models are still warming up (fewer than `warmupWindows` windows seen). */
   warmingUp: boolean;
   /**
@@ -238,6 +242,7 @@ export class ServiceModels {
       const score = Math.max(ns, seasonal);
       const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
       const r = this.finish(w, m, score, warm ? lik.likelihood : s.score, evidence);
+      r.expected = m.seasonal.expectations(w.features, w.endMs);
       out[i] = r;
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference.
       if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing')) continue;

@@ -2,8 +2,18 @@
  * The KPIs over the known history of history.ts, checked against figures
  * computed by hand, overall, per 12 h bucket and for one service, on both stores.
  */
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReportsHarness, SETUPS, startHarness } from './harness.ts';
+import { createTelemetry, silentLogger } from '../../../services/core/index.ts';
+import { exportKpiMetrics } from '../../../services/reports/index.ts';
+import { eventually, type ReportsHarness, SETUPS, startHarness } from './harness.ts';
+
+/** A reader that exports only when asked (collect()). */
+class PullReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
 import { T0, writeHistory } from './history.ts';
 
 const MIN = 60_000;
@@ -140,5 +150,23 @@ describe.each(SETUPS)('KPIs on $name', (setup) => {
     expect((await h.app.inject(`/api/v1/kpis?${range}&bucket=soon`)).json().error.code).toBe('ZEROOPS_REQUEST_INVALID');
     const backwards = await h.app.inject(`/api/v1/kpis?from=${new Date(T0 + MIN).toISOString()}&to=${new Date(T0).toISOString()}`);
     expect(backwards.json().error.message).toMatch(/earlier/);
+  });
+
+  it('exports the KPIs as OpenTelemetry gauges', async () => {
+    const reader = new PullReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    const telemetry = { ...createTelemetry(), meter: provider.getMeter('zeroops') };
+    // A range reaching back before the history: i0 to i4, five incidents.
+    const stop = exportKpiMetrics({ db: h.store.db, telemetry, logger: silentLogger(), changeFailureMs: 3_600_000, rangeMs: Date.now() - T0 + 86_400_000 });
+    const value = async (name: string) => {
+      const { resourceMetrics } = await reader.collect();
+      const m = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((x) => x.descriptor.name === name);
+      return m?.dataPoints[0]?.value as number | undefined;
+    };
+    await eventually(async () => (await value('zeroops.kpi.incidents')) === 5);
+    expect(await value('zeroops.kpi.deployments')).toBe(5);
+    expect(await value('zeroops.kpi.verified_fix_rate')).toBeCloseTo(2 / 3, 9);
+    stop();
+    await provider.shutdown();
   });
 });
