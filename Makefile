@@ -3,9 +3,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.zeroops-installed
+# The web UI's build (dist/web/), rebuilt when a source of services/web/ui/ is newer.
+WEB_STAMP := dist/web/index.html
+WEB_SOURCES := $(shell find services/web/ui -type f -not -name '*.test.ts' 2>/dev/null)
 
 .PHONY: help install run build test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos bench-learning demo chromium clean
+        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos bench-learning bench-ui demo chromium web clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -16,20 +19,26 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP) ## install npm dependencies when missing or stale
 
-run: install ## start zeroops in embedded mode (in-process bus, PGlite in ./.zeroops-data)
+$(WEB_STAMP): $(NODE_STAMP) $(WEB_SOURCES)
+	npm run build:web
+
+web: $(WEB_STAMP) ## build the web UI into dist/web/ when missing or stale (the API serves it at /)
+
+run: install web ## start zeroops in embedded mode (in-process bus, PGlite in ./.zeroops-data)
 	exec node bin/zeroops.js start
 
-test: install ## the whole suite against a real Kafka broker and a real Postgres (starts and stops them)
+test: install web chromium ## the whole suite against a real Kafka broker and a real Postgres (starts and stops them)
 	./test/run-all.sh
 
 test-unit: install ## unit tests only (no Kafka, no Postgres)
 	npx vitest run services models
 
-demo: install ## zeroops (embedded) + the demo shop, its load and playbooks; prints where to look (Ctrl-C stops)
+demo: install web ## zeroops (embedded) + the demo shop, its load and playbooks; prints where to look (Ctrl-C stops)
 	ZEROOPS_HTTP_ALLOWLIST=$${ZEROOPS_HTTP_ALLOWLIST:-127.0.0.1} node bin/zeroops.js demo run
 
-typecheck: install ## tsc --noEmit
+typecheck: install ## tsc --noEmit (services and the web UI)
 	npx tsc --noEmit -p tsconfig.json
+	npx tsc --noEmit -p services/web/ui/tsconfig.json
 
 lint: install ## biome check
 	npx biome check .
@@ -72,6 +81,9 @@ bench-executor: install postgres-up ## executor matching and start-delay figures
 
 bench-learning: install ## remediation policy on simulated playbooks with hidden success rates: cumulative regret vs best fixed, random, priority (median of 7 seeds)
 	npx tsx test/bench/learning/bench-learning.ts
+
+bench-ui: install web postgres-up chromium ## first page load (KPI tiles + incident list drawn) with 10,000 incidents, median of 5
+	npx tsx test/bench/ui/bench-ui.ts 5
 
 bench-chaos: install kafka-fetch ## production mode under faults (kill -9 each service, broker stop, Postgres restart, full budget): loss, duplicates, recovery
 	npx tsx test/bench/chaos/bench-chaos.ts

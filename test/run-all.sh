@@ -22,5 +22,6 @@ trap cleanup EXIT INT TERM
 
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json || exit 1
+npx tsc --noEmit -p services/web/ui/tsconfig.json || exit 1
 echo "== vitest"
 npx vitest run "$@"

@@ -34,6 +34,9 @@ describe('npm pack', () => {
     expect(files).toContain('dist/services/collector/decode-worker-entry.js');
     expect(files).toContain('dist/proto/zeroops/v1/events.proto');
     expect(files.some((f) => f.startsWith('dist/services/store/migrations/') && f.endsWith('.sql'))).toBe(true);
+    // The built web UI: its page and its hashed assets.
+    expect(files).toContain('dist/web/index.html');
+    expect(files.some((f) => /^dist\/web\/assets\/index-[\w-]+\.js$/.test(f))).toBe(true);
     // Sources and tests stay out: the package runs what was compiled.
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => f.includes('.test.'))).toEqual([]);
@@ -76,6 +79,12 @@ describe('npm pack', () => {
       await p.waitFor(/API\s+http/, 360_000);
       const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`);
       expect(ready.status).toBe(200);
+      // The installed package serves the web UI from its own dist/web/.
+      const page = await fetch(`http://127.0.0.1:${apiPort}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+      expect((await fetch(`http://127.0.0.1:${apiPort}${asset}`)).status).toBe(200);
       const body = JSON.stringify({
         resourceSpans: [
           {

@@ -12,6 +12,7 @@ import { policyRoutes } from './policy.ts';
 import { reportRoutes } from './report-routes.ts';
 import { serviceRoutes } from './service-routes.ts';
 import { tokenRoutes } from './tokens.ts';
+import { webUiRoutes } from './web-ui.ts';
 
 /** Every route module of the API, in registration order (authorization is installed before them by the API plugin). */
 export const routeModules: RouteModule[] = [
@@ -28,4 +29,5 @@ export const routeModules: RouteModule[] = [
   executionRoutes,
   tokenRoutes,
   auditRoutes,
+  webUiRoutes(),
 ];

@@ -13,6 +13,7 @@ import { type ApiApp, declaredRoutes, type RouteAccess } from '../../../services
 import { createTelemetry, loadConfig, silentLogger, type Telemetry } from '../../../services/core/index.ts';
 import { auditLog, createStore, MEMORY_DATA_DIR, type Store } from '../../../services/store/index.ts';
 import { buildTestApp } from '../../helpers/api-app.ts';
+import { WEB_CLIENT_ROUTES } from '../../../services/web/index.ts';
 
 const TOKENS = { viewer: 'view-secret-1', operator: 'oper-secret-2', admin: 'admin-secret-3', ingest: 'ingest-secret-4' };
 const WEAKER = { operator: 'viewer', admin: 'operator' } as const;
@@ -119,10 +120,12 @@ describe('authorization by matched route', () => {
     await store?.close();
   });
 
-  it('knows every route and each declares its access; only health checks and whoami are public', () => {
+  it('knows every route and each declares its access; only health checks, whoami and the web UI page and assets are public', () => {
     expect(routes.length).toBeGreaterThan(25);
     expect(routes.filter((r) => r.access === 'public').map((r) => r.url)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
-    expect(new Set(routes.filter((r) => r.access === 'public').map((r) => r.url))).toEqual(new Set(['/healthz', '/readyz', '/api/v1/whoami']));
+    // The web UI's page and assets hold no data: what it shows comes from the API's role-checked routes.
+    const web = [...WEB_CLIENT_ROUTES, '/assets/:file'];
+    expect(new Set(routes.filter((r) => r.access === 'public').map((r) => r.url))).toEqual(new Set(['/healthz', '/readyz', '/api/v1/whoami', ...web]));
     const find = (m: string, u: string) => routes.find((r) => r.method === m && r.url === u)?.access;
     expect(find('POST', '/api/v1/playbooks')).toBe('admin');
     expect(find('POST', '/api/v1/playbooks/apply')).toBe('admin');
