@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus, ConsumedRecord, Subscription, TopicPartition } from '../bus/bus.ts';
 import { decodeCallHints, encodeCallHints } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
@@ -8,7 +9,6 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
-import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
@@ -22,6 +22,7 @@ import {
   savePartitions,
   syncNeural,
 } from './checkpoints.ts';
+import { ClientCallErrors } from './client-call-errors.ts';
 import { type IngestCounts, ingestLogs, ingestMetrics, ingestSpans } from './ingest.ts';
 import { NeuralScorer } from './neural-scorer.ts';
 import { ServiceTracker } from './service-limits.ts';
@@ -78,12 +79,15 @@ export function createDetector(
   const instanceId = randomUUID();
   /** Callees seen this long before a window still count as its callees for root-cause ranking. */
   const edgeHorizonMs = Math.max(30 * windowMs, 300_000);
-  const graph = new CallGraph((edge, remote) => {
-    // Only into a caller this instance tracks: a window must never be opened for another instance's service.
-    const acc = windows.knownWindowFor(edge.caller, edge.atMs);
-    acc?.addCallee(edge.callee);
-    tel.count('zeroops.detector.call_edges', { source: remote ? 'remote' : 'local' });
-  });
+  const graph = new CallGraph(
+    (edge, remote) => {
+      // Only into a caller this instance tracks: a window must never be opened for another instance's service.
+      const acc = windows.knownWindowFor(edge.caller, edge.atMs);
+      acc?.addCallee(edge.callee);
+      tel.count('zeroops.detector.call_edges', { source: remote ? 'remote' : 'local' });
+    },
+    { clientCalls: new ClientCallErrors({ bucketMs: windowMs }) },
+  );
   let models = new ServiceModels({ episode: episodeConfig(windowMs) });
   const tracker = new ServiceTracker({
     maxServices: config.detectorMaxServices,
@@ -168,6 +172,7 @@ export function createDetector(
         score: r.episodeId ? Math.max(r.score, r.peak) : r.score,
         openedAtMs: r.episodeId ? r.openedAtMs : undefined,
         serverErrorRatio: r.input.features.error_ratio,
+        clientErrorRatioTo: graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
       });
     }
     return out;

@@ -52,7 +52,12 @@ function args() {
 
 async function main(): Promise<void> {
   const { values, num, modes, kinds } = args();
-  const faults = planFaults(num('faults'), num('seed'), SHOP.map((s) => s.name), kinds);
+  const faults = planFaults(
+    num('faults'),
+    num('seed'),
+    SHOP.map((s) => s.name),
+    kinds,
+  );
   for (const mode of modes) {
     const opts: BenchOptions = {
       mode,

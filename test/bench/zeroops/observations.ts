@@ -72,7 +72,9 @@ async function list<T>(api: string, path: string, pageSize: number, max = 20_000
   let cursor: string | undefined;
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await getJson<{ items: T[]; nextCursor?: string | null }>(`${api}${path}${sep}limit=${pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await getJson<{ items: T[]; nextCursor?: string | null }>(
+      `${api}${path}${sep}limit=${pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     out.push(...page.items);
     if (!page.nextCursor || out.length >= max || page.items.length === 0) return out;
     cursor = page.nextCursor;

@@ -55,8 +55,9 @@ export function formatResult(r: BenchResult): string {
       (r.quietActions.length ? ` (${r.quietActions.map((a) => `${a.service}:${a.playbook}`).join(', ')})` : ''),
     `incidents opened while fault-free (no action needed): ${r.quietIncidents.length}` +
       (r.quietIncidents.length ? ` (${r.quietIncidents.map((i) => `${i.service}/${i.kind}/${i.severity}`).join(', ')})` : ''),
-    `mode ${r.mode} (${Object.entries(r.processes).map(([k, n]) => `${n} ${k}`).join(', ')}); ${r.options.windowSeconds} s windows; ` +
-      `load average (1 min) ${r.loadAverage.join(' ')}; ${r.startedAt} .. ${r.finishedAt}`,
+    `mode ${r.mode} (${Object.entries(r.processes)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}); ${r.options.windowSeconds} s windows; ` + `load average (1 min) ${r.loadAverage.join(' ')}; ${r.startedAt} .. ${r.finishedAt}`,
   ];
   return [faults, '', kinds, '', ...quiet].join('\n');
 }

@@ -61,9 +61,9 @@ async function inject(controlUrl: string, f: PlannedFault, seconds: number): Pro
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ service: f.service, kind: f.kind, durationSeconds: seconds }),
   });
-  const body = (await res.json()) as FaultRecord & { error?: { message: string } };
-  if (!res.ok) throw new Error(`injecting ${f.kind} into ${f.service} failed (${res.status}): ${body.error?.message}`);
-  return body;
+  const text = await res.text();
+  if (!res.ok) throw new Error(`injecting ${f.kind} into ${f.service} failed (${res.status}): ${text.slice(0, 500)}`);
+  return JSON.parse(text) as FaultRecord;
 }
 
 async function faultState(controlUrl: string, id: string): Promise<FaultRecord | undefined> {

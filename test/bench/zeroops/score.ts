@@ -61,9 +61,7 @@ function execBrief(e: ApiExecution) {
 /** Scores one fault over `[start, phase.endMs]`. */
 export function scoreFault(n: number, f: FaultRecord, phase: FaultPhase, obs: Observations): FaultResult {
   const p: Period = { startMs: at(f.startedAt), endMs: phase.endMs };
-  const first = obs.anomalies
-    .filter((a) => inside(at(a.detectedAt), p) && names(a, f.service))
-    .sort((a, b) => at(a.detectedAt) - at(b.detectedAt))[0];
+  const first = obs.anomalies.filter((a) => inside(at(a.detectedAt), p) && names(a, f.service)).sort((a, b) => at(a.detectedAt) - at(b.detectedAt))[0];
   const execs = obs.executions.filter((e) => inside(at(e.createdAt), p)).sort((a, b) => at(a.createdAt) - at(b.createdAt));
   const own = execs.filter((e) => e.service === f.service);
   const incident = obs.incidents
@@ -97,7 +95,9 @@ export function quietActions(quiet: Period[], obs: Observations) {
 
 /** Incidents opened during the fault-free periods (false alarms; not actions). */
 export function quietIncidents(quiet: Period[], obs: Observations) {
-  return obs.incidents.filter((i) => quiet.some((q) => inside(at(i.openedAt), q))).map((i) => ({ service: i.service, kind: i.kind, severity: i.severity, openedAt: i.openedAt }));
+  return obs.incidents
+    .filter((i) => quiet.some((q) => inside(at(i.openedAt), q)))
+    .map((i) => ({ service: i.service, kind: i.kind, severity: i.severity, openedAt: i.openedAt }));
 }
 
 /** Median of the defined values (null when none). */

@@ -96,7 +96,11 @@ async function production(dataDir: string, windowSeconds: number, extra: Record<
   };
   try {
     for (const command of FLEET) {
-      const ports = { ZEROOPS_OTLP_HTTP_PORT: String(await freePort()), ZEROOPS_OTLP_GRPC_PORT: String(await freePort()), ZEROOPS_API_PORT: String(await freePort()) };
+      const ports = {
+        ZEROOPS_OTLP_HTTP_PORT: String(await freePort()),
+        ZEROOPS_OTLP_GRPC_PORT: String(await freePort()),
+        ZEROOPS_API_PORT: String(await freePort()),
+      };
       const p = spawnZeroops([command], { ...base, ...ports });
       procs.push(p);
       await p.waitFor(/zeroops .* running/, 120_000);
