@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.zeroops-installed
 
 .PHONY: help install run build test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos demo chromium clean
+        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos bench-zeroops demo chromium clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -72,6 +72,9 @@ bench-executor: install postgres-up ## executor matching and start-delay figures
 
 bench-chaos: install kafka-fetch ## production mode under faults (kill -9 each service, broker stop, Postgres restart, full budget): loss, duplicates, recovery
 	npx tsx test/bench/chaos/bench-chaos.ts
+
+bench-zeroops: install kafka-up postgres-up ## randomized faults on the demo shop, embedded then production mode: detection, root cause, auto-fix, false actions (ARGS="--faults 30 --seed 1 ...")
+	npx tsx test/bench/zeroops/bench-zeroops.ts $(ARGS)
 
 clean: ## remove build output and local data (keeps the Kafka jars)
 	rm -rf dist .zeroops-data infra/kafka/run
