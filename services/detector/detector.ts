@@ -173,6 +173,7 @@ export function createDetector(
         openedAtMs: r.episodeId ? r.openedAtMs : undefined,
         serverErrorRatio: r.input.features.error_ratio,
         clientErrorRatioTo: graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
+        lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
       });
     }
     return out;

@@ -25,7 +25,8 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       faults: FAULTS,
       services: SERVICES,
       windowSeconds: 2,
-      warmupSeconds: 45,
+      // Past the detector's warm-up (30 windows, while severity stays info and no playbook matches) and start-up noise.
+      warmupSeconds: 80,
       quietSeconds: 10,
       faultSeconds: 150,
       settleSeconds: 30,

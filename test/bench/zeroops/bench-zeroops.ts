@@ -28,12 +28,14 @@ function args() {
       seed: { type: 'string', default: '1' },
       mode: { type: 'string', default: 'both' },
       window: { type: 'string', default: '10' },
-      'warmup-seconds': { type: 'string', default: '300' },
+      // Default: 40 windows, past the detector's warm-up (30 windows, while severity stays info and no playbook matches).
+      'warmup-seconds': { type: 'string', default: '' },
       'quiet-seconds': { type: 'string', default: '60' },
       'fault-seconds': { type: 'string', default: '300' },
       'settle-seconds': { type: 'string', default: '120' },
       rps: { type: 'string', default: '12' },
       kinds: { type: 'string', default: '' },
+      services: { type: 'string', default: '' },
       out: { type: 'string', default: tmpdir() },
     },
   });
@@ -52,22 +54,19 @@ function args() {
 
 async function main(): Promise<void> {
   const { values, num, modes, kinds } = args();
-  const faults = planFaults(
-    num('faults'),
-    num('seed'),
-    SHOP.map((s) => s.name),
-    kinds,
-  );
+  const services = values.services ? values.services.split(',').map((s) => s.trim()) : SHOP.map((s) => s.name);
+  const faults = planFaults(num('faults'), num('seed'), services, kinds);
   for (const mode of modes) {
     const opts: BenchOptions = {
       mode,
       faults,
       windowSeconds: num('window'),
-      warmupSeconds: num('warmup-seconds'),
+      warmupSeconds: values['warmup-seconds'] ? num('warmup-seconds') : 40 * num('window'),
       quietSeconds: num('quiet-seconds'),
       faultSeconds: num('fault-seconds'),
       settleSeconds: num('settle-seconds'),
       rps: num('rps'),
+      services: values.services ? services : undefined,
       progress: (line) => process.stderr.write(`bench-zeroops [${mode}]: ${line}\n`),
     };
     const result = await runBench(opts);

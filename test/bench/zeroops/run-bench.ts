@@ -88,6 +88,21 @@ async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, opts: B
   }
 }
 
+/** Scores one fault from what zeroops recorded so far (progress output; the final score reads everything again). */
+async function scoreNow(api: string, controlUrl: string, phase: FaultPhase & { n: number }): Promise<FaultResult> {
+  const obs = await observe(api, controlUrl);
+  return scoreFault(phase.n, obs.faults.find((f) => f.id === phase.faultId) as FaultRecord, phase, obs);
+}
+
+function briefRow(f: FaultResult): string {
+  const ran = f.playbooks.map((p) => `${p.playbook}(${p.outcome ?? '?'})`).join(' ') || 'no playbook';
+  const elsewhere = f.actionsElsewhere.length ? `; elsewhere: ${f.actionsElsewhere.map((a) => `${a.service}:${a.playbook}`).join(' ')}` : '';
+  return (
+    `  -> ${f.detected ? `detected after ${f.detectSeconds} s, top cause ${f.topRootCause}, rank ${f.rootCauseRank ?? '-'}` : 'NOT detected'}; ` +
+    `${ran}; ended by ${f.endedBy}; ${f.recoverSeconds !== null ? `resolved by auto after ${f.recoverSeconds} s` : `resolved by ${f.resolvedBy ?? '-'}`}; escalations ${f.escalations}${elsewhere}`
+  );
+}
+
 /** Runs the bench and scores it. */
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const say = opts.progress ?? (() => undefined);
@@ -121,7 +136,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
       const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
       await watch(zt, demo, rec.id, opts);
-      phases.push({ n: f.n, faultId: rec.id, endMs: Date.now() });
+      const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
+      phases.push(phase);
+      say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase)));
     }
     const tail = { startMs: Date.now(), endMs: 0 };
     await sleep(opts.quietSeconds * 1000);
