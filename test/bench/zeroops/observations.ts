@@ -83,13 +83,17 @@ async function list<T>(api: string, path: string, pageSize: number, max = 20_000
 
 /** Reads zeroops's and the control plane's records. */
 export async function observe(api: string, controlUrl: string): Promise<Observations> {
-  const [anomalies, incidents, executions, faults, notes] = await Promise.all([
+  const [anomalies, incidents, executions, faults, notes, playbooks] = await Promise.all([
     list<ApiAnomaly>(api, '/api/v1/anomalies', 1000),
     list<ApiIncident>(api, '/api/v1/incidents', 1000),
     list<ApiExecution>(api, '/api/v1/executions', 500),
     getJson<{ faults: FaultRecord[] }>(`${controlUrl}/faults`),
     getJson<{ notifications: Notification[] }>(`${controlUrl}/notifications`),
+    getJson<{ items: Array<{ id: string; name: string }> }>(`${api}/api/v1/playbooks`),
   ]);
+  // Playbooks by name in the tables (executions carry the id).
+  const names = new Map(playbooks.items.map((p) => [p.id, p.name]));
+  for (const e of executions) e.playbookId = names.get(e.playbookId) ?? e.playbookId;
   return { anomalies, incidents, executions, faults: faults.faults, notifications: notes.notifications };
 }
 
