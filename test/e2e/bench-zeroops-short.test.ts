@@ -40,5 +40,5 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       expect(f.resolvedBy, `fault ${f.n} resolved by an automatic execution\n${table}`).toBe('auto');
     }
     expect(result.overall.madeWorse, table).toBe(0);
-  }, 600_000);
+  }, 1_200_000);
 });
