@@ -31,6 +31,7 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       faultSeconds: 150,
       settleSeconds: 30,
       rps: 12,
+      progress: (line) => process.stderr.write(`bench-zeroops-short: ${line}\n`),
     });
     const table = formatResult(result);
     for (const f of result.faults) {
