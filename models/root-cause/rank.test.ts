@@ -69,4 +69,27 @@ describe('rankRootCauses', () => {
     const r = rankRootCauses({ target: 'checkout', callees, evidence, windowMs: 10_000 }, 5, NOW);
     expect(r[0]?.service).toBe('checkout');
   });
+  it('a callee that only lost traffic (its caller stopped calling it) does not explain its caller, and ranks below it', () => {
+    const t = NOW - 20_000;
+    const evidence = ev({
+      gateway: { score: 0.95, openedAtMs: t, serverErrorRatio: 0.6 },
+      cart: { score: 0.9, openedAtMs: t, lostTraffic: true },
+      catalog: { score: 0.88, openedAtMs: t, lostTraffic: true },
+    });
+    const r = rankRootCauses({ target: 'gateway', callees, evidence }, 5, NOW);
+    expect(r[0]?.service).toBe('gateway');
+    expect(r[0]?.reason).toMatch(/no anomalous dependency explains it/);
+    expect(r.find((c) => c.service === 'cart')?.reason).toMatch(/only lost traffic/);
+  });
+
+  it("a callee that emits nothing while its callers' calls to it fail is blamed, not the callers", () => {
+    const t = NOW - 20_000;
+    const evidence = ev({
+      gateway: { score: 0.95, openedAtMs: t, serverErrorRatio: 0.6, clientErrorRatioTo: { cart: 0.9, catalog: 0 } },
+      catalog: { score: 0.1 },
+    });
+    const r = rankRootCauses({ target: 'gateway', callees, evidence }, 5, NOW);
+    expect(r[0]?.service).toBe('cart');
+    expect(r[0]?.reason).toMatch(/calls to it fail \(90%\) while its own server spans are missing/);
+  });
 });

@@ -30,6 +30,12 @@ export interface ServiceEvidence {
   serverErrorRatio?: number;
   /** Per callee: share of its client calls to that callee that failed in its latest window, in [0, 1]. */
   clientErrorRatioTo?: Record<string, number>;
+  /**
+   * Its only deviation is fewer requests than expected (no errors, no
+   * slowness): its callers stopped calling it. That is a consequence of
+   * trouble upstream, so it explains no caller's anomaly.
+   */
+  lostTraffic?: boolean;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -99,7 +105,12 @@ interface Candidate {
   strength: number;
   openedAtMs: number;
   why: string;
+  /** Its only deviation is lost traffic: a consequence upstream, never an explanation of a caller. */
+  lostTraffic?: boolean;
 }
+
+/** Weight of a downstream service whose only deviation is lost traffic (the same discount as a symptom). */
+const LOST_TRAFFIC_WEIGHT = 0.35;
 
 function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, now: number): Candidate | undefined {
   const level = input.anomalousLevel ?? 0.5;
@@ -117,7 +128,16 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
   // A down service may report nothing: its trouble started when its callers' calls began to fail.
   const callerOpened = unreachable && calls.caller ? input.evidence.get(calls.caller)?.openedAtMs : undefined;
   const openedAtMs = Math.min(ev?.openedAtMs ?? now, callerOpened ?? now);
-  return { service: node.service, hops: node.hops, strength: Math.max(own, unreachable ? calls.ratio : 0), openedAtMs, why };
+  const lostTraffic = !unreachable && ev?.lostTraffic === true;
+  const strength = Math.max(own, unreachable ? calls.ratio : 0) * (lostTraffic ? LOST_TRAFFIC_WEIGHT : 1);
+  return {
+    service: node.service,
+    hops: node.hops,
+    strength,
+    openedAtMs,
+    why: lostTraffic ? 'it only lost traffic (its callers stopped calling it)' : why,
+    lostTraffic,
+  };
 }
 
 /**
@@ -141,7 +161,7 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
     input
       .callees(c.service)
       .map((d) => cands.get(d))
-      .filter((d): d is Candidate => d !== undefined && d.openedAtMs <= c.openedAtMs + windowMs)
+      .filter((d): d is Candidate => d !== undefined && !d.lostTraffic && d.openedAtMs <= c.openedAtMs + windowMs)
       .sort((a, b) => a.openedAtMs - b.openedAtMs || b.strength - a.strength)[0];
   const ranked: RankedCause[] = [];
   for (const c of cands.values()) {

@@ -6,6 +6,13 @@ import type { AnomalyEvent, AnomalyKind, RootCause } from '../bus/messages.ts';
 /** Event attribute that says the service's models are still warming up (value `warming_up`). */
 export const MODEL_STATE_ATTRIBUTE = 'zeroops.model_state';
 
+/**
+ * Event attribute that says whether the service is its anomaly's top-ranked
+ * root cause (`cause`) or a symptom of another service (`symptom`), so that a
+ * playbook can act only where the fault is (`match.attributes`).
+ */
+export const ROOT_CAUSE_ROLE_ATTRIBUTE = 'zeroops.root_cause_role';
+
 /** The kind of anomaly a feature indicates. */
 export function kindOf(feature: string | undefined): AnomalyKind {
   if (!feature) return 'traffic';
@@ -44,7 +51,11 @@ export function anomalyEvent(
     modelVersion,
     episodeState: r.transition as AnomalyEvent['episodeState'],
     rootCauses,
-    attributes: { ...attributes, ...(r.warmingUp ? { [MODEL_STATE_ATTRIBUTE]: 'warming_up' } : {}) },
+    attributes: {
+      ...attributes,
+      ...(r.warmingUp ? { [MODEL_STATE_ATTRIBUTE]: 'warming_up' } : {}),
+      [ROOT_CAUSE_ROLE_ATTRIBUTE]: !rootCauses[0] || rootCauses[0].service === w.service ? 'cause' : 'symptom',
+    },
     detectedUnixMs,
     flapping: r.flapping,
   };

@@ -14,6 +14,7 @@
  * only those of one window.
  */
 import type { CallHint } from '../bus/messages.ts';
+import type { ClientCallErrors } from './client-call-errors.ts';
 
 /** An edge found: `caller` called `callee` around `atMs`. */
 export interface CallEdge {
@@ -30,6 +31,8 @@ export interface CallGraphOptions {
   hintsPerCallee?: number;
   /** Most callees remembered per caller. Default 256. */
   maxCalleesPerCaller?: number;
+  /** Where client calls named by `peer.service` are counted, with their failures (root-cause evidence against a callee that is down). */
+  clientCalls?: ClientCallErrors;
 }
 
 interface Pending {
@@ -60,7 +63,7 @@ export class CallGraph {
   /** @param onEdge called for every edge found (e.g. to add the callee to the caller's open window). */
   constructor(
     private readonly onEdge: (edge: CallEdge, remote: boolean) => void = () => {},
-    options: CallGraphOptions = {},
+    private readonly options: CallGraphOptions = {},
   ) {
     this.maxSpans = options.maxSpans ?? 50_000;
     this.hintsPerCallee = options.hintsPerCallee ?? 8;
@@ -105,9 +108,15 @@ export class CallGraph {
     return out;
   }
 
-  /** An edge named by the caller itself (a client span's `peer.service`). */
-  peer(caller: string, callee: string, atMs: number): void {
+  /** An edge named by the caller itself (a client span's `peer.service`); `failed` when the client span has error status. */
+  peer(caller: string, callee: string, atMs: number, failed = false): void {
     this.edge({ caller, callee, atMs }, false);
+    this.options.clientCalls?.record(caller, callee, atMs, failed);
+  }
+
+  /** Per callee named by `peer.service`: the share of `caller`'s calls to it that failed in [startMs, endMs). */
+  clientErrorRatios(caller: string, startMs: number, endMs: number): Record<string, number> {
+    return this.options.clientCalls?.ratios(caller, startMs, endMs) ?? {};
   }
 
   /** Callees `caller` was seen calling at or after `sinceMs`, sorted. */
@@ -122,6 +131,7 @@ export class CallGraph {
   /** Forgets the callees of `caller` (evicted when idle); its spans still waiting expire with the bounded maps. */
   forget(caller: string): void {
     this.edges.delete(caller);
+    this.options.clientCalls?.forget(caller);
   }
 
   /** Number of callers with remembered callees. */

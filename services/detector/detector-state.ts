@@ -15,6 +15,7 @@ import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
 import { type AnomalySink, createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
+import { ClientCallErrors } from './client-call-errors.ts';
 import type { NeuralSyncPoint } from './checkpoints.ts';
 import { ServiceTracker } from './service-limits.ts';
 import { createServiceTracking, type ServiceTracking } from './service-tracking.ts';
@@ -89,11 +90,14 @@ export function createDetectorState(settings: DetectorSettings, config: Detector
   const now = settings.now ?? Date.now;
   const windowMs = config.windowSeconds * 1000;
   const windows = new ServiceWindows(windowMs, config.latenessSeconds * 1000, now);
-  const graph = new CallGraph((edge, remote) => {
-    // Only into a caller this instance tracks: a window must never be opened for another instance's service.
-    windows.knownWindowFor(edge.caller, edge.atMs)?.addCallee(edge.callee);
-    tel.count('zeroops.detector.call_edges', { source: remote ? 'remote' : 'local' });
-  });
+  const graph = new CallGraph(
+    (edge, remote) => {
+      // Only into a caller this instance tracks: a window must never be opened for another instance's service.
+      windows.knownWindowFor(edge.caller, edge.atMs)?.addCallee(edge.callee);
+      tel.count('zeroops.detector.call_edges', { source: remote ? 'remote' : 'local' });
+    },
+    { clientCalls: new ClientCallErrors({ bucketMs: windowMs }) },
+  );
   const tracker = new ServiceTracker({
     maxServices: config.detectorMaxServices,
     idleEvictMs: config.detectorIdleEvictSeconds * 1000,

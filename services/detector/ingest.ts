@@ -105,7 +105,7 @@ export function ingestSpans(
       const acc = windowOf(windows, service, endMs, counts);
       const raw = s.attributes['peer.service'];
       const peer = typeof raw === 'string' ? cleanServiceName(raw) : undefined;
-      if (acc && peer) graph.peer(service, peer, endMs);
+      if (acc && peer) graph.peer(service, peer, endMs, s.statusCode === STATUS_ERROR);
     }
   }
   return service;

@@ -13,20 +13,22 @@ import { shareHints } from './call-hints.ts';
 import { type DetectorState, enqueue, MODEL_VERSION } from './detector-state.ts';
 
 /** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start and error ratio. */
-function roundEvidence(results: ServiceScore[]): Map<string, ServiceEvidence> {
+function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, ServiceEvidence> {
   const out = new Map<string, ServiceEvidence>();
   for (const r of results) {
     out.set(r.input.service, {
       score: r.episodeId ? Math.max(r.score, r.peak) : r.score,
       openedAtMs: r.episodeId ? r.openedAtMs : undefined,
       serverErrorRatio: r.input.features.error_ratio,
+      clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
+      lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
     });
   }
   return out;
 }
 
 async function emitAll(s: DetectorState, results: ServiceScore[]): Promise<void> {
-  const round = roundEvidence(results);
+  const round = roundEvidence(s, results);
   const roundCallees = new Map(results.map((r) => [r.input.service, r.callees]));
   const callees = (service: string) => roundCallees.get(service) ?? s.graph.callees(service, s.now() - s.edgeHorizonMs);
   for (const r of results) {

@@ -95,8 +95,9 @@ describe('playbooks matching on resource attributes (embedded)', () => {
       30_000,
     );
     // The allow-listed resource attributes only (host.name is not on the default list), besides the
-    // detector's own warm-up marker on a service it has seen only briefly.
-    const { 'zeroops.model_state': _state, ...resource } = anomaly.attributes as Record<string, string>;
+    // detector's own warm-up marker on a service it has seen only briefly and its root-cause role.
+    const { 'zeroops.model_state': _state, 'zeroops.root_cause_role': role, ...resource } = anomaly.attributes as Record<string, string>;
+    expect(role).toBe('cause');
     expect(resource).toEqual({ 'deployment.environment': 'prod', 'service.version': '1.4.2' });
 
     await target.waitFor((r) => r.method === 'POST' && r.url === '/prod/checkout', 1, 30_000);

@@ -25,6 +25,30 @@ export interface ServiceTelemetry {
 const SEVERITY = { info: SeverityNumber.INFO, warn: SeverityNumber.WARN, error: SeverityNumber.ERROR, fatal: SeverityNumber.FATAL } as const;
 
 /**
+ * Names the callee of each outgoing call (`peer.service`, as the semantic
+ * conventions have it) from the address of its load balancer, so that a
+ * callee that is down and emits nothing is still named by its callers'
+ * failing client spans. Calls to other addresses get no name.
+ */
+export function peerServiceHook(
+  peers: Record<string, string>,
+): (req: { hostname?: string | null; host?: string | null; port?: string | number | null }) => Record<string, string> {
+  const byAddress = new Map(
+    Object.entries(peers).map(([name, url]) => {
+      const u = new URL(url);
+      return [`${u.hostname}:${u.port}`, name];
+    }),
+  );
+  return (req) => {
+    const host = req.hostname ?? req.host?.split(':')[0];
+    const name = byAddress.get(`${host}:${req.port ?? ''}`);
+    const attrs: Record<string, string> = {};
+    if (name) attrs['peer.service'] = name;
+    return attrs;
+  };
+}
+
+/**
  * Starts the SDK. Must run before `node:http` is first required, so that the
  * HTTP instrumentation wraps it. With no endpoint, nothing is exported.
  */
@@ -46,7 +70,10 @@ export function startTelemetry(cfg: ServiceProcessConfig): ServiceTelemetry {
       new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }), exportIntervalMillis: cfg.metricIntervalMs }),
     ],
     logRecordProcessors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${base}/v1/logs` }), scheduledDelayMillis: 1000 })],
-    instrumentations: [new HttpInstrumentation(), new RuntimeNodeInstrumentation({ monitoringPrecision: 1000 })],
+    instrumentations: [
+      new HttpInstrumentation({ startOutgoingSpanHook: peerServiceHook(cfg.peers) }),
+      new RuntimeNodeInstrumentation({ monitoringPrecision: 1000 }),
+    ],
   });
   sdk.start();
   const logger: Logger = logs.getLogger('zeroops-demo');

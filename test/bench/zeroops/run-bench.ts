@@ -1,0 +1,172 @@
+/**
+ * One bench-zeroops run: zeroops (embedded or production) with the demo shop
+ * under load, a warm-up, then each planned fault injected through the control
+ * plane and watched until zeroops is done with it, separated by fault-free
+ * periods; everything is read back and scored at the end.
+ */
+import { loadavg } from 'node:os';
+import { type DemoSystem, startDemo } from '../../../infra/demo/demo-system.ts';
+import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
+import { applyDemoPlaybooks } from '../../../infra/demo/playbook-bundle.ts';
+import type { PlannedFault } from './fault-plan.ts';
+import { observe, openIncidents, runningExecutions } from './observations.ts';
+import { type FaultPhase, type FaultResult, type Period, quietActions, quietIncidents, scoreFault, summarize } from './score.ts';
+import { type BenchMode, startZeroops, type ZeroopsUnderTest } from './zeroops-under-test.ts';
+
+/** Settings of a run. */
+export interface BenchOptions {
+  mode: BenchMode;
+  faults: PlannedFault[];
+  windowSeconds: number;
+  /** Traffic before the playbooks are applied (models learn; start-up noise passes). */
+  warmupSeconds: number;
+  /** Fault-free traffic with the playbooks active, before each fault. */
+  quietSeconds: number;
+  /** How long an injected fault lasts unless fixed. */
+  faultSeconds: number;
+  /** After a fault ended, how long to wait for incidents to close and executions to finish. */
+  settleSeconds: number;
+  /** Frontend requests per second. */
+  rps: number;
+  /** Demo services to run (default: all). */
+  services?: string[];
+  /** Extra zeroops settings. */
+  env?: Record<string, string>;
+  progress?: (line: string) => void;
+}
+
+/** The whole result, as written to JSON. */
+export interface BenchResult {
+  mode: BenchMode;
+  options: Omit<BenchOptions, 'progress' | 'faults'>;
+  processes: Record<string, number>;
+  startedAt: string;
+  finishedAt: string;
+  /** 1-minute load average at the start, at each fault, and at the end. */
+  loadAverage: number[];
+  faults: FaultResult[];
+  quietPeriods: Array<{ start: string; end: string }>;
+  quietMinutes: number;
+  quietActions: ReturnType<typeof quietActions>;
+  quietIncidents: ReturnType<typeof quietIncidents>;
+  overall: ReturnType<typeof summarize>;
+  perKind: Record<string, ReturnType<typeof summarize>>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function inject(controlUrl: string, f: PlannedFault, seconds: number): Promise<FaultRecord> {
+  const res = await fetch(`${controlUrl}/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ service: f.service, kind: f.kind, durationSeconds: seconds }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`injecting ${f.kind} into ${f.service} failed (${res.status}): ${text.slice(0, 500)}`);
+  return JSON.parse(text) as FaultRecord;
+}
+
+async function faultState(controlUrl: string, id: string): Promise<FaultRecord | undefined> {
+  const res = await fetch(`${controlUrl}/faults`);
+  return ((await res.json()) as { faults: FaultRecord[] }).faults.find((f) => f.id === id);
+}
+
+/** Waits until the fault has ended and zeroops is done with it (no open incident, no running execution), or `settle` after its end. */
+async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, opts: BenchOptions): Promise<void> {
+  let endedAt: number | undefined;
+  const hardStop = Date.now() + (opts.faultSeconds + opts.settleSeconds + 30) * 1000;
+  for (;;) {
+    await sleep(2_000);
+    const f = await faultState(demo.controlUrl, id);
+    if (f?.state === 'ended') endedAt ??= Date.now();
+    if (endedAt !== undefined) {
+      const [open, running] = await Promise.all([openIncidents(zt.api), runningExecutions(zt.api)]);
+      if (open.length === 0 && running.length === 0) return;
+      if (Date.now() - endedAt > opts.settleSeconds * 1000) return;
+    }
+    if (Date.now() > hardStop) return;
+  }
+}
+
+/** Scores one fault from what zeroops recorded so far (progress output; the final score reads everything again). */
+async function scoreNow(api: string, controlUrl: string, phase: FaultPhase & { n: number }): Promise<FaultResult> {
+  const obs = await observe(api, controlUrl);
+  return scoreFault(phase.n, obs.faults.find((f) => f.id === phase.faultId) as FaultRecord, phase, obs);
+}
+
+function briefRow(f: FaultResult): string {
+  const ran = f.playbooks.map((p) => `${p.playbook}(${p.outcome ?? '?'})`).join(' ') || 'no playbook';
+  const elsewhere = f.actionsElsewhere.length ? `; elsewhere: ${f.actionsElsewhere.map((a) => `${a.service}:${a.playbook}`).join(' ')}` : '';
+  return (
+    `  -> ${f.detected ? `detected after ${f.detectSeconds} s, top cause ${f.topRootCause}, rank ${f.rootCauseRank ?? '-'}` : 'NOT detected'}; ` +
+    `${ran}; ended by ${f.endedBy}; ${f.recoverSeconds !== null ? `resolved by auto after ${f.recoverSeconds} s` : `resolved by ${f.resolvedBy ?? '-'}`}; escalations ${f.escalations}${elsewhere}`
+  );
+}
+
+/** Runs the bench and scores it. */
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const say = opts.progress ?? (() => undefined);
+  const load = [loadavg()[0] as number];
+  const startedAt = new Date().toISOString();
+  say(`starting zeroops (${opts.mode}, ${opts.windowSeconds} s windows)`);
+  const zt = await startZeroops(opts.mode, opts.windowSeconds, opts.env);
+  let demo: DemoSystem | undefined;
+  try {
+    say('starting the demo shop');
+    demo = await startDemo({
+      dataDir: zt.dataDir,
+      otlpEndpoint: zt.otlp,
+      services: opts.services,
+      controlPort: 0,
+      serviceBasePort: 0,
+      rps: opts.rps,
+      metricIntervalMs: Math.min(10_000, opts.windowSeconds * 1000),
+    });
+    say(`warm-up: ${opts.warmupSeconds} s of traffic before the playbooks are applied`);
+    await sleep(opts.warmupSeconds * 1000);
+    await applyDemoPlaybooks(zt.api, demo.controlUrl);
+    const quiet: Period[] = [];
+    const phases: Array<FaultPhase & { n: number }> = [];
+    for (const f of opts.faults) {
+      const q = { startMs: Date.now(), endMs: 0 };
+      await sleep(opts.quietSeconds * 1000);
+      q.endMs = Date.now();
+      quiet.push(q);
+      load.push(loadavg()[0] as number);
+      say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
+      const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
+      await watch(zt, demo, rec.id, opts);
+      const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
+      phases.push(phase);
+      say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase)));
+    }
+    const tail = { startMs: Date.now(), endMs: 0 };
+    await sleep(opts.quietSeconds * 1000);
+    tail.endMs = Date.now();
+    quiet.push(tail);
+    load.push(loadavg()[0] as number);
+    const obs = await observe(zt.api, demo.controlUrl);
+    const byId = new Map(obs.faults.map((f) => [f.id, f]));
+    const faults = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as FaultRecord, p, obs));
+    const kinds = [...new Set(faults.map((f) => f.kind))].sort();
+    const { progress: _p, faults: _f, ...rest } = opts;
+    return {
+      mode: opts.mode,
+      options: rest,
+      processes: zt.processes,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      loadAverage: load.map((x) => Math.round(x * 100) / 100),
+      faults,
+      quietPeriods: quiet.map((q) => ({ start: new Date(q.startMs).toISOString(), end: new Date(q.endMs).toISOString() })),
+      quietMinutes: Math.round(quiet.reduce((s, q) => s + q.endMs - q.startMs, 0) / 6_000) / 10,
+      quietActions: quietActions(quiet, obs),
+      quietIncidents: quietIncidents(quiet, obs),
+      overall: summarize(faults),
+      perKind: Object.fromEntries(kinds.map((k) => [k, summarize(faults.filter((f) => f.kind === k))])),
+    };
+  } finally {
+    await demo?.stop();
+    await zt.stop();
+  }
+}

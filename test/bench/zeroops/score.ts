@@ -1,0 +1,145 @@
+/**
+ * Scores a bench-zeroops run against the ground truth: per fault, whether and
+ * when zeroops detected it, where the true service ranked among the root
+ * causes, what ran and how it ended; per fault-free period, every action.
+ */
+import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
+import type { ApiExecution, Observations } from './observations.ts';
+
+/** A time span of the run, Unix ms. */
+export interface Period {
+  startMs: number;
+  endMs: number;
+}
+
+/** One fault of the run and when the bench moved on from it. */
+export interface FaultPhase {
+  faultId: string;
+  /** When the bench stopped watching this fault (the next quiet period starts). */
+  endMs: number;
+}
+
+/** The scored result of one fault. */
+export interface FaultResult {
+  n: number;
+  service: string;
+  kind: string;
+  fix: string;
+  startedAt: string;
+  /** How the fault ended per the control plane: `fix:<op>`, `expired`, `cleared`. */
+  endedBy: string | null;
+  detected: boolean;
+  /** Fault start -> first anomaly naming the service (as itself or a root-cause candidate), seconds. */
+  detectSeconds: number | null;
+  /** 1-based rank of the true service among the root causes of that first anomaly (null: not listed). */
+  rootCauseRank: number | null;
+  /** Top root cause of that first anomaly. */
+  topRootCause: string | null;
+  /** Playbooks run on the true service, with their outcomes. */
+  playbooks: Array<{ playbook: string; outcome: string | null }>;
+  /** Executions started on other services during the fault (acting on a symptom). */
+  actionsElsewhere: Array<{ service: string; playbook: string; outcome: string | null }>;
+  /** Fault start -> its incident closed with resolvedBy auto, seconds (null: not auto-resolved). */
+  recoverSeconds: number | null;
+  resolvedBy: string | null;
+  /** Escalations (webhook notifications) that name the service during the fault. */
+  escalations: number;
+}
+
+const sec = (ms: number) => Math.round(ms / 100) / 10;
+const at = (iso: string) => Date.parse(iso);
+const inside = (ms: number, p: Period) => ms >= p.startMs && ms <= p.endMs;
+
+function names(o: Observations['anomalies'][number], service: string): boolean {
+  return o.service === service || o.rootCauses.some((c) => c.service === service);
+}
+
+function execBrief(e: ApiExecution) {
+  return { service: e.service, playbook: e.playbookId, outcome: e.outcome };
+}
+
+/** Scores one fault over `[start, phase.endMs]`. */
+export function scoreFault(n: number, f: FaultRecord, phase: FaultPhase, obs: Observations): FaultResult {
+  const p: Period = { startMs: at(f.startedAt), endMs: phase.endMs };
+  const first = obs.anomalies.filter((a) => inside(at(a.detectedAt), p) && names(a, f.service)).sort((a, b) => at(a.detectedAt) - at(b.detectedAt))[0];
+  const execs = obs.executions.filter((e) => inside(at(e.createdAt), p)).sort((a, b) => at(a.createdAt) - at(b.createdAt));
+  const own = execs.filter((e) => e.service === f.service);
+  const incident = obs.incidents
+    .filter((i) => i.service === f.service && at(i.openedAt) >= p.startMs - 30_000 && at(i.openedAt) <= p.endMs)
+    .sort((a, b) => at(a.openedAt) - at(b.openedAt));
+  const auto = incident.find((i) => i.resolvedBy === 'auto' && i.closedAt);
+  const rank = first ? first.rootCauses.findIndex((c) => c.service === f.service) : -1;
+  return {
+    n,
+    service: f.service,
+    kind: f.kind,
+    fix: f.fix,
+    startedAt: f.startedAt,
+    endedBy: f.endedBy ?? null,
+    detected: first !== undefined,
+    detectSeconds: first ? sec(at(first.detectedAt) - p.startMs) : null,
+    rootCauseRank: rank >= 0 ? rank + 1 : null,
+    topRootCause: first?.rootCauses[0]?.service ?? null,
+    playbooks: own.map((e) => ({ playbook: e.playbookId, outcome: e.outcome })),
+    actionsElsewhere: execs.filter((e) => e.service !== f.service).map(execBrief),
+    recoverSeconds: auto?.closedAt ? sec(at(auto.closedAt) - p.startMs) : null,
+    resolvedBy: auto ? 'auto' : (incident[0]?.resolvedBy ?? null),
+    escalations: obs.notifications.filter((x) => inside(at(x.receivedAt), p) && JSON.stringify(x.body).includes(f.service)).length,
+  };
+}
+
+/** Every action taken during the fault-free periods. */
+export function quietActions(quiet: Period[], obs: Observations) {
+  return obs.executions.filter((e) => quiet.some((q) => inside(at(e.createdAt), q))).map((e) => ({ ...execBrief(e), createdAt: e.createdAt }));
+}
+
+/** Incidents opened during the fault-free periods (false alarms; not actions). */
+export function quietIncidents(quiet: Period[], obs: Observations) {
+  return obs.incidents
+    .filter((i) => quiet.some((q) => inside(at(i.openedAt), q)))
+    .map((i) => ({ service: i.service, kind: i.kind, severity: i.severity, openedAt: i.openedAt }));
+}
+
+/** Median of the defined values (null when none). */
+export function median(xs: Array<number | null>): number | null {
+  const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+}
+
+/** Summary figures over a set of faults (one kind, or all). */
+export interface Summary {
+  faults: number;
+  detected: number;
+  detectP50: number | null;
+  top1: number;
+  top3: number;
+  fixable: number;
+  autoResolved: number;
+  recoverP50: number | null;
+  unfixable: number;
+  escalatedOnce: number;
+  madeWorse: number;
+  actionsElsewhere: number;
+}
+
+/** Sums up `rows`. */
+export function summarize(rows: FaultResult[]): Summary {
+  const fixable = rows.filter((r) => r.fix !== 'none');
+  const unfixable = rows.filter((r) => r.fix === 'none');
+  return {
+    faults: rows.length,
+    detected: rows.filter((r) => r.detected).length,
+    detectP50: median(rows.map((r) => r.detectSeconds)),
+    top1: rows.filter((r) => r.rootCauseRank === 1).length,
+    top3: rows.filter((r) => r.rootCauseRank !== null && r.rootCauseRank <= 3).length,
+    fixable: fixable.length,
+    autoResolved: fixable.filter((r) => r.recoverSeconds !== null).length,
+    recoverP50: median(fixable.map((r) => r.recoverSeconds)),
+    unfixable: unfixable.length,
+    escalatedOnce: unfixable.filter((r) => r.escalations === 1).length,
+    madeWorse: rows.reduce((n, r) => n + [...r.playbooks, ...r.actionsElsewhere].filter((p) => p.outcome === 'made_worse').length, 0),
+    actionsElsewhere: rows.reduce((n, r) => n + r.actionsElsewhere.length, 0),
+  };
+}
