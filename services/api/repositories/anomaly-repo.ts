@@ -1,8 +1,8 @@
-import { and, eq, getTableColumns, gte, lte, type SQL } from 'drizzle-orm';
+import { eq, gte, lte, type SQL } from 'drizzle-orm';
 import { PermanentError } from '../../core/errors.ts';
 import { type AnomalyRow, anomalies, type Db } from '../../store/index.ts';
 import { type JsonRow, jsonRow } from './json-row.ts';
-import { afterCursor, cursorTime, type Keyset, keysetOrder, type Page, type PageRequest, toPage } from './page.ts';
+import { type Keyset, type Page, type PageRequest, selectPage } from './page.ts';
 
 /** Filters of {@link listAnomalies}; every one optional. Times are RFC 3339 strings. */
 export interface AnomalyFilter extends PageRequest {
@@ -18,7 +18,7 @@ export interface AnomalyFilter extends PageRequest {
 /** An anomaly as the API returns it (no storage bookkeeping). */
 export type AnomalyJson = Omit<JsonRow<AnomalyRow>, 'createdAt'>;
 
-const keyset: Keyset = { kind: 'anomalies', time: anomalies.windowEnd, id: anomalies.id };
+const keyset: Keyset = { kind: 'anomalies', time: anomalies.windowEnd, id: anomalies.id, idKey: 'id' };
 
 function toJson(r: AnomalyRow): AnomalyJson {
   const { createdAt: _stored, ...rest } = r;
@@ -27,25 +27,13 @@ function toJson(r: AnomalyRow): AnomalyJson {
 
 /** Anomalies matching `f`, newest window first, one page at a time. */
 export async function listAnomalies(db: Db, f: AnomalyFilter): Promise<Page<AnomalyJson>> {
-  const where: (SQL | undefined)[] = [afterCursor(keyset, f.cursor)];
+  const where: (SQL | undefined)[] = [];
   if (f.service) where.push(eq(anomalies.service, f.service));
   if (f.episode) where.push(eq(anomalies.episodeId, f.episode));
   if (f.state) where.push(eq(anomalies.episodeState, f.state as AnomalyRow['episodeState']));
   if (f.since) where.push(gte(anomalies.windowEnd, new Date(f.since)));
   if (f.until) where.push(lte(anomalies.windowEnd, new Date(f.until)));
-  const rows = await db
-    .select({ ...getTableColumns(anomalies), cursorT: cursorTime(keyset) })
-    .from(anomalies)
-    .where(and(...where))
-    .orderBy(...keysetOrder(keyset))
-    .limit(f.limit + 1);
-  return toPage(
-    keyset,
-    rows,
-    f.limit,
-    (r) => r.id,
-    ({ cursorT: _c, ...r }) => toJson(r),
-  );
+  return selectPage(db, anomalies, keyset, f, where, toJson);
 }
 
 /** One anomaly; 404 `ZEROOPS_NOT_FOUND` when there is none with that id. */

@@ -1,6 +1,6 @@
-import { and, eq, getTableColumns, gte, lte, type SQL } from 'drizzle-orm';
-import { auditLog, type Db } from '../../store/index.ts';
-import { afterCursor, cursorTime, type Keyset, keysetOrder, type Page, type PageRequest, toPage } from './page.ts';
+import { eq, gte, lte, type SQL } from 'drizzle-orm';
+import { type AuditLogRow, auditLog, type Db } from '../../store/index.ts';
+import { type Keyset, type Page, type PageRequest, selectPage } from './page.ts';
 
 /** Filters of {@link listAudit}; every one optional. Times are RFC 3339 strings. */
 export interface AuditFilter extends PageRequest {
@@ -23,28 +23,16 @@ export interface AuditJson {
   details: Record<string, unknown>;
 }
 
-const keyset: Keyset = { kind: 'audit', time: auditLog.at, id: auditLog.id };
+const keyset: Keyset = { kind: 'audit', time: auditLog.at, id: auditLog.id, idKey: 'id' };
 
 /** Audit entries matching `f`, newest first, one page at a time. */
 export async function listAudit(db: Db, f: AuditFilter): Promise<Page<AuditJson>> {
-  const where: (SQL | undefined)[] = [afterCursor(keyset, f.cursor)];
+  const where: (SQL | undefined)[] = [];
   if (f.actor) where.push(eq(auditLog.actor, f.actor));
   if (f.action) where.push(eq(auditLog.action, f.action));
   if (f.subjectType) where.push(eq(auditLog.subjectType, f.subjectType));
   if (f.subjectId) where.push(eq(auditLog.subjectId, f.subjectId));
   if (f.since) where.push(gte(auditLog.at, new Date(f.since)));
   if (f.until) where.push(lte(auditLog.at, new Date(f.until)));
-  const rows = await db
-    .select({ ...getTableColumns(auditLog), cursorT: cursorTime(keyset) })
-    .from(auditLog)
-    .where(and(...where))
-    .orderBy(...keysetOrder(keyset))
-    .limit(f.limit + 1);
-  return toPage(
-    keyset,
-    rows,
-    f.limit,
-    (r) => String(r.id),
-    ({ cursorT: _c, ...r }) => ({ ...r, at: r.at.toISOString() }),
-  );
+  return selectPage(db, auditLog, keyset, f, where, (r: AuditLogRow) => ({ ...r, at: r.at.toISOString() }));
 }

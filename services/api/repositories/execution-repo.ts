@@ -1,7 +1,7 @@
-import { and, eq, getTableColumns, inArray, or, type SQL } from 'drizzle-orm';
+import { eq, inArray, or, type SQL } from 'drizzle-orm';
 import { type Db, type ExecutionRow, type ExecutionStatus, executions, playbooks } from '../../store/index.ts';
 import { type JsonRow, jsonRow } from './json-row.ts';
-import { afterCursor, cursorTime, type Keyset, keysetOrder, type Page, type PageRequest, toPage } from './page.ts';
+import { type Keyset, type Page, type PageRequest, selectPage } from './page.ts';
 
 /** Filters of {@link listExecutions}; every one optional. */
 export interface ExecutionFilter extends PageRequest {
@@ -17,10 +17,10 @@ export interface ExecutionFilter extends PageRequest {
 /** An execution as the API returns it. */
 export type ExecutionJson = JsonRow<ExecutionRow>;
 
-const keyset: Keyset = { kind: 'executions', time: executions.createdAt, id: executions.id };
+const keyset: Keyset = { kind: 'executions', time: executions.createdAt, id: executions.id, idKey: 'id' };
 
 function filters(db: Db, f: ExecutionFilter): (SQL | undefined)[] {
-  const where: (SQL | undefined)[] = [afterCursor(keyset, f.cursor)];
+  const where: (SQL | undefined)[] = [];
   if (f.service) where.push(eq(executions.service, f.service));
   if (f.status) where.push(eq(executions.status, f.status as ExecutionStatus));
   if (f.outcome) where.push(eq(executions.outcome, f.outcome));
@@ -34,17 +34,5 @@ function filters(db: Db, f: ExecutionFilter): (SQL | undefined)[] {
 
 /** Executions matching `f`, newest first, one page at a time. */
 export async function listExecutions(db: Db, f: ExecutionFilter): Promise<Page<ExecutionJson>> {
-  const rows = await db
-    .select({ ...getTableColumns(executions), cursorT: cursorTime(keyset) })
-    .from(executions)
-    .where(and(...filters(db, f)))
-    .orderBy(...keysetOrder(keyset))
-    .limit(f.limit + 1);
-  return toPage(
-    keyset,
-    rows,
-    f.limit,
-    (r) => r.id,
-    ({ cursorT: _c, ...r }) => jsonRow(r),
-  );
+  return selectPage(db, executions, keyset, f, filters(db, f), jsonRow);
 }

@@ -1,7 +1,7 @@
-import { and, eq, exists, getTableColumns, gte, isNull, lte, or, type SQL } from 'drizzle-orm';
+import { and, eq, exists, gte, isNull, lte, or, type SQL } from 'drizzle-orm';
 import { type Db, feedback, type IncidentRow, incidents } from '../../store/index.ts';
 import { type JsonRow, jsonRow } from './json-row.ts';
-import { afterCursor, cursorTime, type Keyset, keysetOrder, type Page, type PageRequest, toPage } from './page.ts';
+import { type Keyset, type Page, type PageRequest, selectPage } from './page.ts';
 
 /** Filters of {@link listIncidents}; every one optional. Times are RFC 3339 strings. */
 export interface IncidentFilter extends PageRequest {
@@ -19,10 +19,10 @@ export interface IncidentFilter extends PageRequest {
 /** An incident as the API returns it. */
 export type IncidentJson = JsonRow<IncidentRow>;
 
-const keyset: Keyset = { kind: 'incidents', time: incidents.openedAt, id: incidents.id };
+const keyset: Keyset = { kind: 'incidents', time: incidents.openedAt, id: incidents.id, idKey: 'id' };
 
 function filters(db: Db, f: IncidentFilter): (SQL | undefined)[] {
-  const where: (SQL | undefined)[] = [afterCursor(keyset, f.cursor)];
+  const where: (SQL | undefined)[] = [];
   if (f.service) where.push(eq(incidents.service, f.service));
   if (f.state) where.push(eq(incidents.state, f.state as IncidentRow['state']));
   if (f.severity) where.push(eq(incidents.severity, f.severity as IncidentRow['severity']));
@@ -40,17 +40,5 @@ function filters(db: Db, f: IncidentFilter): (SQL | undefined)[] {
 
 /** Incidents matching `f`, most recently opened first, one page at a time. */
 export async function listIncidents(db: Db, f: IncidentFilter): Promise<Page<IncidentJson>> {
-  const rows = await db
-    .select({ ...getTableColumns(incidents), cursorT: cursorTime(keyset) })
-    .from(incidents)
-    .where(and(...filters(db, f)))
-    .orderBy(...keysetOrder(keyset))
-    .limit(f.limit + 1);
-  return toPage(
-    keyset,
-    rows,
-    f.limit,
-    (r) => r.id,
-    ({ cursorT: _c, ...r }) => jsonRow(r),
-  );
+  return selectPage(db, incidents, keyset, f, filters(db, f), jsonRow);
 }

@@ -1,6 +1,7 @@
-import { type SQL, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { and, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { PermanentError } from '../../core/errors.ts';
+import type { Db } from '../../store/index.ts';
 import { isStorableDateTime } from '../schemas.ts';
 
 /** One page of a list: at most `limit` items, newest first, and the cursor of the next page (null on the last). */
@@ -60,6 +61,8 @@ export interface Keyset {
   kind: string;
   time: PgColumn;
   id: PgColumn;
+  /** The row property holding the id (for single-table lists read by {@link selectPage}). */
+  idKey: string;
 }
 
 /** The sort time of a row as exact UTC text with microseconds, selected beside the row to build its cursor. */
@@ -88,4 +91,32 @@ export function toPage<R extends { cursorT: string }, T>(k: Keyset, rows: R[], l
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept[kept.length - 1];
   return { items: kept.map(map), nextCursor: more && last ? encodeCursor(k.kind, last.cursorT, idOf(last)) : null };
+}
+
+/**
+ * One page of a single table's rows: those after `req.cursor` that match every
+ * filter (undefined filters are left out), in `k`'s order, each mapped by `map`.
+ */
+export async function selectPage<T extends PgTable, J>(
+  db: Db,
+  table: T,
+  k: Keyset,
+  req: PageRequest,
+  filters: (SQL | undefined)[],
+  map: (row: T['$inferSelect']) => J,
+): Promise<Page<J>> {
+  type Row = T['$inferSelect'] & { cursorT: string };
+  const rows = (await db
+    .select({ ...getTableColumns(table), cursorT: cursorTime(k) })
+    .from(table as PgTable)
+    .where(and(afterCursor(k, req.cursor), ...filters))
+    .orderBy(...keysetOrder(k))
+    .limit(req.limit + 1)) as Row[];
+  return toPage(
+    k,
+    rows,
+    req.limit,
+    (r) => String((r as Record<string, unknown>)[k.idKey]),
+    ({ cursorT: _c, ...r }: Row) => map(r as T['$inferSelect']),
+  );
 }

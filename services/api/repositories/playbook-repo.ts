@@ -9,7 +9,7 @@ export interface PlaybookFilter extends PageRequest {
   mode?: string;
 }
 
-const keyset: Keyset = { kind: 'playbooks', time: playbooks.createdAt, id: playbooks.id };
+const keyset: Keyset = { kind: 'playbooks', time: playbooks.createdAt, id: playbooks.id, idKey: 'id' };
 
 /** Live playbooks with their current version, newest first, one page at a time. */
 export async function listPlaybookPage(db: Db, f: PlaybookFilter): Promise<Page<StoredPlaybook>> {

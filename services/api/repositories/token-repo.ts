@@ -20,7 +20,7 @@ export interface TokenJson {
   revokedBy: string | null;
 }
 
-const keyset: Keyset = { kind: 'tokens', time: accessTokens.createdAt, id: accessTokens.id };
+const keyset: Keyset = { kind: 'tokens', time: accessTokens.createdAt, id: accessTokens.id, idKey: 'id' };
 
 /** Tokens (revoked ones too unless filtered), newest first, one page at a time, without secrets. */
 export async function listTokenPage(db: Db, f: TokenFilter): Promise<Page<TokenJson>> {
