@@ -1,18 +1,5 @@
-/**
- * The feedback loop, end to end with live traffic (1-second windows): two
- * playbooks match the same errors fault of one service. `fix` calls a real
- * HTTP target that stops the fault (the same process produces the service's
- * spans through the OpenTelemetry SDK's OTLP exporter); `noop` calls one
- * that does nothing, and has the higher priority, so it is what zeroops
- * would run forever without the policy. Over 20 fault episodes the trainer
- * learns from the outcomes and the executor's Thompson sampling moves to
- * `fix`: at least 9 of the last 10 episodes must choose it.
- */
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -22,8 +9,7 @@ import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/ru
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually } from '../helpers/http-target.ts';
-import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../helpers/kafka.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
+import { runModes } from '../helpers/run-modes.ts';
 
 const WINDOW_MS = 1000;
 const RATE = 30;
@@ -43,23 +29,7 @@ interface Execution {
   id: string;
 }
 
-const modes = [
-  {
-    name: 'embedded (in-process bus + PGlite)',
-    setup: async () => ({ env: { ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-loop-')) }, cleanup: async () => undefined }),
-  },
-  {
-    name: 'Kafka + Postgres',
-    async setup() {
-      await assertKafkaReachable();
-      const db = await createTestDatabase();
-      return {
-        env: { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('loop')}.` },
-        cleanup: () => db.drop(),
-      };
-    },
-  },
-];
+const modes = runModes('loop');
 
 describe.each(modes)('live loop: the policy learns which playbook fixes a recurring fault ($name)', (mode) => {
   let rt: Runtime;

@@ -7,11 +7,8 @@
  * fault (a real HTTP server flips the flag the traffic generator reads).
  */
 
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -21,8 +18,7 @@ import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/ru
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually } from '../helpers/http-target.ts';
-import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../helpers/kafka.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
+import { runModes } from '../helpers/run-modes.ts';
 
 const WINDOW_MS = 1000;
 /** Requests per second of every service. */
@@ -79,28 +75,7 @@ function liveTraffic(ps: Record<Service, BasicTracerProvider>, faulty: (s: Servi
   return () => clearInterval(timer);
 }
 
-interface Mode {
-  name: string;
-  setup(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
-}
-
-const modes: Mode[] = [
-  {
-    name: 'embedded (in-process bus + PGlite)',
-    setup: async () => ({ env: { ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-fault-')) }, cleanup: async () => undefined }),
-  },
-  {
-    name: 'Kafka + Postgres',
-    async setup() {
-      await assertKafkaReachable();
-      const db = await createTestDatabase();
-      return {
-        env: { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('fault')}.` },
-        cleanup: () => db.drop(),
-      };
-    },
-  },
-];
+const modes = runModes('fault');
 
 describe.each(modes)('an ongoing fault with live traffic, 1 s windows: $name', (mode) => {
   let cleanup: () => Promise<void> = async () => undefined;

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -11,8 +8,7 @@ import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/ru
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually, type HttpTarget, startHttpTarget } from '../helpers/http-target.ts';
-import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../helpers/kafka.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { runModes } from '../helpers/run-modes.ts';
 
 const WINDOW_MS = 1000;
 
@@ -42,30 +38,7 @@ async function sendWindows(
   await provider.shutdown();
 }
 
-interface Mode {
-  name: string;
-  setup(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
-}
-
-const modes: Mode[] = [
-  {
-    name: 'Kafka + Postgres',
-    async setup() {
-      await assertKafkaReachable();
-      const db: TestDatabase = await createTestDatabase();
-      return {
-        env: { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('e2e')}.` },
-        cleanup: () => db.drop(),
-      };
-    },
-  },
-  {
-    name: 'embedded (in-process bus + PGlite)',
-    async setup() {
-      return { env: { ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-e2e-')) }, cleanup: async () => undefined };
-    },
-  },
-];
+const modes = runModes('e2e');
 
 describe.each(modes)('thin end-to-end path: $name', (mode) => {
   let rt: Runtime;
