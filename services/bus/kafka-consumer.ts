@@ -24,9 +24,10 @@ import type { Logger } from 'pino';
 import { describeError } from '../core/errors.ts';
 import { sleep } from '../core/retry.ts';
 import type { Telemetry } from '../core/telemetry.ts';
-import type { BatchContext, ConsumedRecord, SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
-import { coPartitionedAssigner } from './kafka-assigner.ts';
-import { type Consumer, type EachBatchPayload, type Kafka, PartitionAssigners } from './kafkajs.ts';
+import type { SubscribeOptions, Subscription, TopicPartition } from './bus.ts';
+import { batchContext, toConsumed } from './kafka-batch.ts';
+import { consumerConfig } from './kafka-consumer-config.ts';
+import type { Consumer, EachBatchPayload, Kafka } from './kafkajs.ts';
 import { partitionsMinus } from './partitions.ts';
 
 /** Tuning of Kafka consumers; every value has a default suited to tests and small deployments. */
@@ -104,26 +105,9 @@ class KafkaSubscription implements Subscription {
     return first;
   }
 
-  private createConsumer(): Consumer {
-    const sessionTimeout = this.sessionTimeout;
-    return this.deps.kafka.consumer({
-      groupId: this.opts.groupId,
-      sessionTimeout,
-      // A member busy in a batch must rejoin within this; twice the session keeps a slow batch from being kicked needlessly.
-      rebalanceTimeout: Math.max(2 * sessionTimeout, 5_000),
-      heartbeatInterval: Math.min(3_000, Math.max(100, Math.floor(sessionTimeout / 10))),
-      maxWaitTimeInMs: this.deps.tuning.fetchMaxWaitMs,
-      allowAutoTopicCreation: false,
-      // Partition p of every topic to one member (a service's signals stay together); round-robin only while older members remain.
-      partitionAssigners: [coPartitionedAssigner, PartitionAssigners.roundRobin],
-      // kafkajs restarts only after some errors and then reuses the crashed consumer; we restart after every crash, with a fresh one.
-      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5, restartOnFailure: async () => false },
-    });
-  }
-
   /** Starts a new generation: connects, subscribes and runs a fresh kafkajs consumer. */
   private async launch(): Promise<void> {
-    const consumer = this.createConsumer();
+    const consumer = this.deps.kafka.consumer(consumerConfig(this.opts.groupId, this.sessionTimeout, this.deps.tuning));
     const generation = ++this.generation;
     this.consumer = consumer;
     const { GROUP_JOIN, CRASH } = consumer.events;
@@ -253,19 +237,7 @@ class KafkaSubscription implements Subscription {
   private async handle(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     await this.callbacks;
-    const ctx: BatchContext = {
-      topic: batch.topic,
-      partition: batch.partition,
-      heartbeat: async () => {
-        try {
-          await payload.heartbeat();
-        } catch (err) {
-          // A rebalance is handled by kafkajs after this batch; the handler should go on.
-          this.log.debug({ err: describeError(err) }, 'kafka bus: heartbeat during a batch failed');
-        }
-      },
-      signal: this.abort.signal,
-    };
+    const ctx = batchContext(payload, this.abort.signal, this.log);
     const max = this.opts.maxBatchSize ?? DEFAULT_MAX_BATCH;
     for (let i = 0; i < batch.messages.length; i += max) {
       if (this.stopping || !payload.isRunning() || payload.isStale()) return;
@@ -304,23 +276,4 @@ class KafkaSubscription implements Subscription {
       this.log.debug({ err: describeError(e) }, 'kafka bus: back-off ended early (stopping or rebalancing)');
     }
   }
-}
-
-function toConsumed(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): ConsumedRecord {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) {
-    if (v === undefined) continue;
-    const one = Array.isArray(v) ? v[v.length - 1] : v;
-    headers[k] = typeof one === 'string' ? one : Buffer.from(one!).toString('utf8');
-  }
-  const value = m.value ?? Buffer.alloc(0);
-  return {
-    topic,
-    partition,
-    offset: m.offset,
-    key: m.key ? m.key.toString('utf8') : '',
-    value: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
-    headers,
-    timestamp: Number(m.timestamp),
-  };
 }

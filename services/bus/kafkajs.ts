@@ -78,6 +78,7 @@ export type Kafka = KafkaJs.Kafka;
 export type {
   Admin,
   Consumer,
+  ConsumerConfig,
   DescribeConfigResponse,
   EachBatchPayload,
   KafkaJSProtocolError,
