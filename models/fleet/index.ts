@@ -6,7 +6,8 @@
  */
 export { Autoencoder, type TfModule } from './autoencoder.ts';
 export type { AutoencoderConfig, AutoencoderState } from './autoencoder-config.ts';
-export { NEURAL_INPUTS, NeuralScorer } from './neural-scorer.ts';
+export { NeuralScorer } from './neural-scorer.ts';
+export { NEURAL_INPUTS } from './neural-service.ts';
 export type { Evidence, FeatureVector, ServiceScore, Severity, WindowInput } from './outputs.ts';
 export { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';
 export { ServiceModels } from './service-models.ts';

@@ -19,7 +19,8 @@
  * shift) and its events say `info` and that it is warming up.
  */
 import { episodeStep } from './episode-step.ts';
-import { NEURAL_INPUTS, type NeuralBatch } from './neural-scorer.ts';
+import type { NeuralBatch } from './neural-scorer.ts';
+import { NEURAL_INPUTS } from './neural-service.ts';
 import type { ServiceScore, WindowInput } from './outputs.ts';
 import { type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 

@@ -5,7 +5,8 @@
  */
 import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../episodes/index.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../likelihood/index.ts';
-import { type NeuralScorer, NeuralService, type NeuralServiceState } from './neural-scorer.ts';
+import type { NeuralScorer } from './neural-scorer.ts';
+import { NeuralService, type NeuralServiceState } from './neural-service.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
 
 /** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */

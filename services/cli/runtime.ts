@@ -1,13 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { createApiServer, type HealthServer, startHealthServer } from '../api/index.ts';
-import { createTokenRegistry } from '../auth/index.ts';
+import { createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { createBus, ensureCatalogTopics } from '../bus/index.ts';
 import { topicNames } from '../bus/topics.ts';
 import { traceBus } from '../bus/traced-bus.ts';
 import { createCollector } from '../collector/index.ts';
 import { type Component, startAll, stopAll } from '../core/component.ts';
-import { API_CONFIG_KEYS, BUS_CONFIG_KEYS, COLLECTOR_CONFIG_KEYS, configFor, DETECTOR_CONFIG_KEYS, EXECUTOR_CONFIG_KEYS, TRAINER_CONFIG_KEYS } from '../core/component-config.ts';
+import {
+  API_CONFIG_KEYS,
+  BUS_CONFIG_KEYS,
+  COLLECTOR_CONFIG_KEYS,
+  configFor,
+  DETECTOR_CONFIG_KEYS,
+  EXECUTOR_CONFIG_KEYS,
+  TRAINER_CONFIG_KEYS,
+} from '../core/component-config.ts';
 import type { Config } from '../core/config.ts';
 import { settlesWithin, withDeadline } from '../core/deadline.ts';
 import { describeError, RetryableError } from '../core/errors.ts';
@@ -59,17 +67,8 @@ async function boundedStep<T>(p: Promise<T>, ms: number, what: string, logger: L
   return undefined;
 }
 
-/**
- * Starts the given services in this process over one bus and one store:
- * Kafka and Postgres when configured, else the in-process bus and PGlite.
- * Fails within `config.connectTimeoutMs` (plus a margin) naming what could
- * not be reached.
- */
-export async function startRuntime(config: Config, logger: Logger, which: readonly ServiceName[]): Promise<Runtime> {
-  const telemetry = createTelemetry();
-  const topics = topicNames(config.topicPrefix);
-  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const bus = traceBus(createBus(configFor(config, BUS_CONFIG_KEYS), logger, telemetry), telemetry);
+/** Connects the bus and opens the store, both within `margin` ms; on failure closes what opened (and the telemetry) and throws. */
+async function connectBusAndStore(config: Config, logger: Logger, bus: Bus, telemetry: Telemetry): Promise<Store> {
   const margin = config.connectTimeoutMs + 5_000;
   let store: Store | undefined;
   try {
@@ -100,12 +99,25 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     await telemetry.shutdown();
     throw err;
   }
-  const s = store as Store;
-  const base = { bus, store: s, logger, telemetry, topics };
+  return store as Store;
+}
+
+/** What {@link startRuntime} runs: its components in start order, and the parts it addresses by name. */
+interface Assembly {
+  base: { bus: Bus; store: Store; logger: Logger; telemetry: Telemetry; topics: ReturnType<typeof topicNames> };
+  components: Component[];
+  readiness: ProcessReadiness;
+  tokens: TokenRegistry;
+  api: ReturnType<typeof createApiServer> | undefined;
+  collector: ReturnType<typeof createCollector> | undefined;
+}
+
+/** Creates (without starting) the components of the services in `which`. */
+function assemble(config: Config, base: Assembly['base'], which: readonly ServiceName[]): Assembly {
+  const { bus, store: s, logger, telemetry, topics } = base;
   const components: Component[] = [];
   // Reads `components` at every report, so it sees the ones pushed below.
   const readiness = createProcessReadiness(components);
-  const addresses: Runtime['addresses'] = {};
   // One registry per process: a token created or revoked through this process's API counts at once for its collector too.
   const tokens = createTokenRegistry({
     db: s.db,
@@ -128,24 +140,81 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
   if (api) components.push(createRetentionJob(base, config));
   if (api) components.push(api);
   if (collector) components.push(collector);
+  return { base, components, readiness, tokens, api, collector };
+}
+
+/** Starts the health server (when needed), the token registry and the components; on failure closes the bus and the store and throws. */
+async function startAssembly(config: Config, a: Assembly): Promise<HealthServer | undefined> {
+  const { bus, store: s, logger } = a.base;
   // A process without the API may still be probed: /healthz and /readyz on their own port, from before the components start.
   let health: HealthServer | undefined;
   try {
-    if (!api && config.healthPort >= 0) health = await startHealthServer({ bus, store: s, readiness, logger }, config.host, config.healthPort);
-    await tokens.start();
-    await startAll(components);
+    if (!a.api && config.healthPort >= 0) health = await startHealthServer({ bus, store: s, readiness: a.readiness, logger }, config.host, config.healthPort);
+    await a.tokens.start();
+    await startAll(a.components);
   } catch (err) {
     await health?.stop().catch(() => undefined);
     await bus.close().catch(() => undefined);
     await s.close().catch(() => undefined);
     throw err;
   }
-  if (api) addresses.api = api.address();
+  return health;
+}
+
+/** Base URLs of what listens once `a` started. */
+function addressesOf(a: Assembly, health: HealthServer | undefined): Runtime['addresses'] {
+  const addresses: Runtime['addresses'] = {};
+  if (a.api) addresses.api = a.api.address();
   if (health) addresses.health = health.address();
-  if (collector) {
-    addresses.otlpHttp = collector.httpAddress();
-    addresses.otlpGrpc = collector.grpcAddress();
+  if (a.collector) {
+    addresses.otlpHttp = a.collector.httpAddress();
+    addresses.otlpGrpc = a.collector.grpcAddress();
   }
+  return addresses;
+}
+
+/** The graceful, idempotent {@link Runtime.stop} of a started assembly. */
+function stopperOf(config: Config, a: Assembly, health: HealthServer | undefined): () => Promise<void> {
+  const { bus, store: s, logger, telemetry } = a.base;
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      a.readiness.draining();
+      // Self-telemetry flushes first, while this process's own collector still listens.
+      await telemetry.shutdown().catch((e) => logger.warn({ err: describeError(e) }, 'flushing self-telemetry failed'));
+      // Intake first (collector), then the consumers, then the api, then the pools; each part
+      // within its share of the deadline, so that a hung database or broker cannot hold the exit.
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const reserve = Math.min(3_000, Math.floor(config.shutdownTimeoutMs / 4));
+      // The api stops last, so that /readyz answers 503 through the drain.
+      const order = [...a.components].reverse().sort((x, y) => Number(x === a.api) - Number(y === a.api));
+      const stopped = stopAll(order, config.shutdownTimeoutMs - reserve);
+      const errors = await boundedStep(stopped, deadline - reserve - Date.now(), 'stopping the services', logger);
+      for (const e of errors ?? []) logger.error({ err: describeError(e) }, 'error while stopping');
+      a.tokens.stop();
+      await boundedStep(bus.close(), (deadline - Date.now()) / 2, 'closing the bus', logger);
+      await boundedStep(s.close(), deadline - Date.now(), 'closing the store', logger);
+      await health?.stop();
+    })();
+    return stopping;
+  };
+}
+
+/**
+ * Starts the given services in this process over one bus and one store:
+ * Kafka and Postgres when configured, else the in-process bus and PGlite.
+ * Fails within `config.connectTimeoutMs` (plus a margin) naming what could
+ * not be reached.
+ */
+export async function startRuntime(config: Config, logger: Logger, which: readonly ServiceName[]): Promise<Runtime> {
+  const telemetry = createTelemetry();
+  const topics = topicNames(config.topicPrefix);
+  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
+  const bus = traceBus(createBus(configFor(config, BUS_CONFIG_KEYS), logger, telemetry), telemetry);
+  const s = await connectBusAndStore(config, logger, bus, telemetry);
+  const a = assemble(config, { bus, store: s, logger, telemetry, topics }, which);
+  const health = await startAssembly(config, a);
+  const addresses = addressesOf(a, health);
   // Self-telemetry starts last so that it can default to this process's own collector.
   await startSelfTelemetry(telemetry, {
     mode: config.telemetry,
@@ -154,28 +223,7 @@ export async function startRuntime(config: Config, logger: Logger, which: readon
     logger,
   });
   // Only now does every listener accept and every consumer belong to its group: /readyz may answer 200.
-  readiness.serving();
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      readiness.draining();
-      // Self-telemetry flushes first, while this process's own collector still listens.
-      await telemetry.shutdown().catch((e) => logger.warn({ err: describeError(e) }, 'flushing self-telemetry failed'));
-      // Intake first (collector), then the consumers, then the api, then the pools; each part
-      // within its share of the deadline, so that a hung database or broker cannot hold the exit.
-      const deadline = Date.now() + config.shutdownTimeoutMs;
-      const reserve = Math.min(3_000, Math.floor(config.shutdownTimeoutMs / 4));
-      // The api stops last, so that /readyz answers 503 through the drain.
-      const order = [...components].reverse().sort((x, y) => Number(x === api) - Number(y === api));
-      const stopped = stopAll(order, config.shutdownTimeoutMs - reserve);
-      const errors = await boundedStep(stopped, deadline - reserve - Date.now(), 'stopping the services', logger);
-      for (const e of errors ?? []) logger.error({ err: describeError(e) }, 'error while stopping');
-      tokens.stop();
-      await boundedStep(bus.close(), (deadline - Date.now()) / 2, 'closing the bus', logger);
-      await boundedStep(s.close(), deadline - Date.now(), 'closing the store', logger);
-      await health?.stop();
-    })();
-    return stopping;
-  };
-  return { config, bus, store: s, telemetry, components, readiness, addresses, stop };
+  a.readiness.serving();
+  const stop = stopperOf(config, a, health);
+  return { config, bus, store: s, telemetry, components: a.components, readiness: a.readiness, addresses, stop };
 }

@@ -103,90 +103,109 @@ function settle(pending: Pending, reply: DecodeReply): void {
   else pending.reject(new Error(`decode worker failed: ${reply.failed}`));
 }
 
+/** The one state object of a decode pool, shared by its functions below. Owned by its {@link createDecodePool}. */
+interface PoolState {
+  readonly logger: Logger;
+  /** Workers the pool runs once started. */
+  readonly size: number;
+  /** Of the workers, how many take protobuf bodies (the first ones). */
+  readonly protobufSlots: number;
+  readonly slots: Slot[];
+  nextId: number;
+  stopping: boolean;
+  /** Load failures are reported once by start(); only later crashes are logged here. */
+  started: boolean;
+}
+
+function spawn(state: PoolState): Slot {
+  const worker = new Worker(new URL('./decode-worker-entry.js', import.meta.url));
+  const slot: Slot = { worker, pending: new Map() };
+  worker.on('message', (reply: DecodeReply | 'ready') => {
+    if (reply === 'ready') return;
+    const p = slot.pending.get(reply.id);
+    slot.pending.delete(reply.id);
+    if (slot.pending.size === 0) worker.unref();
+    if (p) settle(p, reply);
+  });
+  worker.on('error', (err) => {
+    if (state.started) state.logger.error({ err }, 'decode worker crashed; replacing it');
+  });
+  worker.on('exit', () => onExit(state, slot));
+  // Idle workers must not keep the process alive; busy ones must (see decode).
+  worker.unref();
+  return slot;
+}
+
+function onExit(state: PoolState, slot: Slot): void {
+  for (const p of slot.pending.values()) p.reject(new Error('decode worker exited before answering'));
+  slot.pending.clear();
+  const i = state.slots.indexOf(slot);
+  if (i < 0) return;
+  // A crashed worker is replaced so the pool keeps its size.
+  if (state.stopping) state.slots.splice(i, 1);
+  else state.slots[i] = spawn(state);
+}
+
+/** See {@link DecodePool.start}. */
+async function startPool(state: PoolState): Promise<void> {
+  const { slots, size, logger } = state;
+  if (size === 0 || slots.length > 0 || state.stopping) return;
+  for (let i = 0; i < size; i++) slots.push(spawn(state));
+  try {
+    await Promise.all(slots.map((s) => ready(s.worker)));
+  } catch (err) {
+    state.stopping = true;
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    slots.length = 0;
+    state.stopping = false;
+    logger.warn({ err }, 'decode worker threads failed to start; decoding request bodies on the event loop');
+    return;
+  }
+  state.started = true;
+  logger.debug({ workers: size }, 'decode workers ready');
+}
+
+/** Decodes `body` on the least busy worker that takes `format` (the pool has workers), or inline when a protobuf body finds them all full. */
+function decodeOnWorker(state: PoolState, signal: Signal, format: BodyFormat, body: Uint8Array): Promise<SplitRequest> {
+  const { slots } = state;
+  const candidates = format === 'json' ? slots.length : Math.min(state.protobufSlots, slots.length);
+  let slot = slots[0] as Slot;
+  for (let i = 1; i < candidates; i++) if ((slots[i] as Slot).pending.size < slot.pending.size) slot = slots[i] as Slot;
+  if (slot.pending.size >= MAX_QUEUED_PER_WORKER) {
+    if (format === 'json') return Promise.reject(saturated());
+    return Promise.resolve().then(() => decodeInline(signal, format, body));
+  }
+  // Shared memory is walked where it lies; anything else is transferred to the worker.
+  const own = body.buffer instanceof SharedArrayBuffer ? body : ownBuffer(body);
+  const id = state.nextId++;
+  return new Promise<SplitRequest>((resolve, reject) => {
+    slot.pending.set(id, { resolve, reject });
+    if (slot.pending.size === 1) slot.worker.ref();
+    const job: DecodeJob = { id, signal, format, body: own };
+    slot.worker.postMessage(job, own.buffer instanceof ArrayBuffer ? [own.buffer] : []);
+  });
+}
+
 /** Creates a decode pool with `requested` workers (see {@link jsonWorkerCount}, `cores` defaults to availableParallelism()); 0 decodes inline. */
 export function createDecodePool(requested: number, logger: Logger, cores = availableParallelism()): DecodePool {
   const size = jsonWorkerCount(requested, cores);
-  const protobufSlots = protobufWorkerCount(size, cores);
-  const slots: Slot[] = [];
-  let nextId = 0;
-  let stopping = false;
-  // Load failures are reported once by start(); only later crashes are logged here.
-  let started = false;
-
-  const spawn = (): Slot => {
-    const worker = new Worker(new URL('./decode-worker-entry.js', import.meta.url));
-    const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (reply: DecodeReply | 'ready') => {
-      if (reply === 'ready') return;
-      const p = slot.pending.get(reply.id);
-      slot.pending.delete(reply.id);
-      if (slot.pending.size === 0) worker.unref();
-      if (p) settle(p, reply);
-    });
-    worker.on('error', (err) => {
-      if (started) logger.error({ err }, 'decode worker crashed; replacing it');
-    });
-    worker.on('exit', () => onExit(slot));
-    // Idle workers must not keep the process alive; busy ones must (see decode).
-    worker.unref();
-    return slot;
-  };
-
-  const onExit = (slot: Slot): void => {
-    for (const p of slot.pending.values()) p.reject(new Error('decode worker exited before answering'));
-    slot.pending.clear();
-    const i = slots.indexOf(slot);
-    if (i < 0) return;
-    // A crashed worker is replaced so the pool keeps its size.
-    if (stopping) slots.splice(i, 1);
-    else slots[i] = spawn();
-  };
-
+  const state: PoolState = { logger, size, protobufSlots: protobufWorkerCount(size, cores), slots: [], nextId: 0, stopping: false, started: false };
+  const { slots } = state;
   return {
-    async start() {
-      if (size === 0 || slots.length > 0 || stopping) return;
-      for (let i = 0; i < size; i++) slots.push(spawn());
-      try {
-        await Promise.all(slots.map((s) => ready(s.worker)));
-      } catch (err) {
-        stopping = true;
-        await Promise.all(slots.map((s) => s.worker.terminate()));
-        slots.length = 0;
-        stopping = false;
-        logger.warn({ err }, 'decode worker threads failed to start; decoding request bodies on the event loop');
-        return;
-      }
-      started = true;
-      logger.debug({ workers: size }, 'decode workers ready');
-    },
+    start: () => startPool(state),
     offloadFrom(format) {
       if (slots.length === 0) return Number.POSITIVE_INFINITY;
       if (format === 'json') return 0;
-      return protobufSlots > 0 ? OFFLOAD_PROTOBUF_BYTES : Number.POSITIVE_INFINITY;
+      return state.protobufSlots > 0 ? OFFLOAD_PROTOBUF_BYTES : Number.POSITIVE_INFINITY;
     },
     decode(signal, format, body) {
       const offload = body.length >= this.offloadFrom(format);
       if (!offload) return Promise.resolve().then(() => decodeInline(signal, format, body));
-      const candidates = format === 'json' ? slots.length : Math.min(protobufSlots, slots.length);
-      let slot = slots[0] as Slot;
-      for (let i = 1; i < candidates; i++) if ((slots[i] as Slot).pending.size < slot.pending.size) slot = slots[i] as Slot;
-      if (slot.pending.size >= MAX_QUEUED_PER_WORKER) {
-        if (format === 'json') return Promise.reject(saturated());
-        return Promise.resolve().then(() => decodeInline(signal, format, body));
-      }
-      // Shared memory is walked where it lies; anything else is transferred to the worker.
-      const own = body.buffer instanceof SharedArrayBuffer ? body : ownBuffer(body);
-      const id = nextId++;
-      return new Promise<SplitRequest>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
-        if (slot.pending.size === 1) slot.worker.ref();
-        const job: DecodeJob = { id, signal, format, body: own };
-        slot.worker.postMessage(job, own.buffer instanceof ArrayBuffer ? [own.buffer] : []);
-      });
+      return decodeOnWorker(state, signal, format, body);
     },
     workers: () => slots.length,
     async stop() {
-      stopping = true;
+      state.stopping = true;
       const all = slots.slice();
       await Promise.all(all.map((s) => s.worker.terminate()));
       slots.length = 0;

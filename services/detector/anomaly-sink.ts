@@ -3,7 +3,7 @@ import { severityRank } from '../../models/fleet/index.ts';
 import { rankRootCauses, type ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import { type AnomalyEvent, encodeAnomaly, type RootCause } from '../bus/messages.ts';
-import { anomalies, executions, incidents, rollups, type Store, services } from '../store/index.ts';
+import { anomalies, type Db, executions, incidents, rollups, type Store, services } from '../store/index.ts';
 import { recordDeployments } from './deployment-tracker.ts';
 
 /**
@@ -91,6 +91,122 @@ async function inChunks<T>(rows: T[], size: number, write: (chunk: T[]) => Promi
 const ROLLUP_ROWS = rowsPerStatement(7);
 const SERVICE_ROWS = rowsPerStatement(4, 1);
 
+/** Stores many scored windows, {@link ROLLUP_ROWS} rows per statement. */
+async function insertRollups(db: Db, rows: RollupInput[]): Promise<void> {
+  await inChunks(rows, ROLLUP_ROWS, (chunk) =>
+    db
+      .insert(rollups)
+      .values(
+        chunk.map((r) => ({
+          service: r.service,
+          windowEnd: new Date(r.windowEndMs),
+          features: r.features,
+          score: r.score,
+          expected: r.expected ?? {},
+          callees: r.callees ?? {},
+        })),
+      )
+      .onConflictDoNothing(),
+  );
+}
+
+/** Stores the anomaly row of `e` (a redelivered event is ignored). */
+async function insertAnomaly(db: Db, e: AnomalyEvent): Promise<void> {
+  await db
+    .insert(anomalies)
+    .values({
+      id: e.id,
+      service: e.service,
+      episodeId: e.episodeId,
+      windowStart: new Date(e.windowStartUnixMs),
+      windowEnd: new Date(e.windowEndUnixMs),
+      score: e.score,
+      likelihood: e.likelihood,
+      severity: e.severity,
+      kind: e.kind,
+      evidence: e.evidence,
+      rootCauses: e.rootCauses,
+      modelVersion: e.modelVersion,
+      episodeState: e.episodeState,
+      flapping: e.flapping,
+      attributes: e.attributes,
+      detectedAt: new Date(e.detectedUnixMs),
+    })
+    .onConflictDoNothing();
+}
+
+/** Creates the incident of `e`'s episode (an `open` event), unless it exists. */
+async function openIncident(db: Db, e: AnomalyEvent, now: Date): Promise<void> {
+  await db
+    .insert(incidents)
+    .values({
+      id: e.episodeId,
+      service: e.service,
+      kind: e.kind,
+      severity: e.severity,
+      state: 'open',
+      openedAt: new Date(e.windowEndUnixMs),
+      maxScore: e.score,
+      lastScore: e.score,
+      flapping: e.flapping,
+      updatedAt: now,
+    })
+    .onConflictDoNothing();
+}
+
+/** Updates the open incident of `e`'s episode with its scores, closing it on a `closed` event. */
+async function updateIncident(db: Db, e: AnomalyEvent, now: Date): Promise<void> {
+  const closed = e.episodeState === 'closed';
+  const [row] = await db.select({ maxScore: incidents.maxScore, severity: incidents.severity }).from(incidents).where(eq(incidents.id, e.episodeId));
+  await db
+    .update(incidents)
+    .set({
+      lastScore: e.score,
+      maxScore: Math.max(row?.maxScore ?? 0, e.score),
+      // An incident is as severe as the worst window of its episode so far.
+      severity: row && severityRank(row.severity) >= severityRank(e.severity) ? row.severity : e.severity,
+      flapping: e.flapping,
+      updatedAt: now,
+      ...(closed ? { state: 'closed' as const, closedAt: new Date(e.windowEndUnixMs), resolvedBy: resolvedByOnClose(e.episodeId) } : {}),
+    })
+    .where(and(eq(incidents.id, e.episodeId), eq(incidents.state, 'open')));
+}
+
+/** See {@link AnomalySink.rootCauses}. */
+async function rankFromStore(
+  db: Db,
+  target: string,
+  round: ReadonlyMap<string, ServiceEvidence>,
+  callees: (service: string) => readonly string[],
+  windowMs: number,
+): Promise<RootCause[]> {
+  // Open incidents are few (one per service at most); they carry what the other instances know.
+  const open = await db
+    .select({ service: incidents.service, openedAt: incidents.openedAt, maxScore: incidents.maxScore })
+    .from(incidents)
+    .where(eq(incidents.state, 'open'))
+    .limit(MAX_OPEN_INCIDENTS_READ);
+  const evidence = new Map<string, ServiceEvidence>();
+  for (const r of open) evidence.set(r.service, { score: r.maxScore, openedAtMs: r.openedAt.getTime() });
+  for (const [service, e] of round) {
+    const stored = evidence.get(service);
+    evidence.set(service, { ...e, openedAtMs: e.openedAtMs ?? stored?.openedAtMs, score: Math.max(e.score, stored?.score ?? 0) });
+  }
+  return rankRootCauses({ target, callees, evidence, windowMs }, 5, Date.now()).map(({ service, score, reason }) => ({ service, score, reason }));
+}
+
+/** See {@link AnomalySink.touchServices}. */
+async function upsertServices(db: Db, seen: SeenService[]): Promise<void> {
+  const now = new Date();
+  await recordDeployments(db, seen, now);
+  await inChunks(seen, SERVICE_ROWS, (chunk) =>
+    db
+      .insert(services)
+      .values(chunk.map((s) => ({ name: s.name, firstSeen: now, lastSeen: now, attributes: s.attributes })))
+      .onConflictDoUpdate({ target: services.name, set: { lastSeen: now, attributes: sql`excluded.attributes` } }),
+  );
+}
+
 /** Creates the sink over the store and the bus. */
 export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic: string }): AnomalySink {
   const { db } = deps.store;
@@ -101,108 +217,15 @@ export function createAnomalySink(deps: { store: Store; bus: Bus; anomaliesTopic
         .values({ service, windowEnd: new Date(windowEndMs), features, score })
         .onConflictDoNothing();
     },
-
-    async rollups(rows) {
-      await inChunks(rows, ROLLUP_ROWS, (chunk) =>
-        db
-          .insert(rollups)
-          .values(
-            chunk.map((r) => ({
-              service: r.service,
-              windowEnd: new Date(r.windowEndMs),
-              features: r.features,
-              score: r.score,
-              expected: r.expected ?? {},
-              callees: r.callees ?? {},
-            })),
-          )
-          .onConflictDoNothing(),
-      );
-    },
-
+    rollups: (rows) => insertRollups(db, rows),
     async emit(e) {
-      await db
-        .insert(anomalies)
-        .values({
-          id: e.id,
-          service: e.service,
-          episodeId: e.episodeId,
-          windowStart: new Date(e.windowStartUnixMs),
-          windowEnd: new Date(e.windowEndUnixMs),
-          score: e.score,
-          likelihood: e.likelihood,
-          severity: e.severity,
-          kind: e.kind,
-          evidence: e.evidence,
-          rootCauses: e.rootCauses,
-          modelVersion: e.modelVersion,
-          episodeState: e.episodeState,
-          flapping: e.flapping,
-          attributes: e.attributes,
-          detectedAt: new Date(e.detectedUnixMs),
-        })
-        .onConflictDoNothing();
+      await insertAnomaly(db, e);
       const now = new Date();
-      if (e.episodeState === 'open') {
-        await db
-          .insert(incidents)
-          .values({
-            id: e.episodeId,
-            service: e.service,
-            kind: e.kind,
-            severity: e.severity,
-            state: 'open',
-            openedAt: new Date(e.windowEndUnixMs),
-            maxScore: e.score,
-            lastScore: e.score,
-            flapping: e.flapping,
-            updatedAt: now,
-          })
-          .onConflictDoNothing();
-      } else {
-        const closed = e.episodeState === 'closed';
-        const [row] = await db.select({ maxScore: incidents.maxScore, severity: incidents.severity }).from(incidents).where(eq(incidents.id, e.episodeId));
-        await db
-          .update(incidents)
-          .set({
-            lastScore: e.score,
-            maxScore: Math.max(row?.maxScore ?? 0, e.score),
-            // An incident is as severe as the worst window of its episode so far.
-            severity: row && severityRank(row.severity) >= severityRank(e.severity) ? row.severity : e.severity,
-            flapping: e.flapping,
-            updatedAt: now,
-            ...(closed ? { state: 'closed' as const, closedAt: new Date(e.windowEndUnixMs), resolvedBy: resolvedByOnClose(e.episodeId) } : {}),
-          })
-          .where(and(eq(incidents.id, e.episodeId), eq(incidents.state, 'open')));
-      }
+      if (e.episodeState === 'open') await openIncident(db, e, now);
+      else await updateIncident(db, e, now);
       await deps.bus.publish(deps.anomaliesTopic, [{ key: e.service, value: encodeAnomaly(e), headers: { 'content-type': 'application/x-protobuf' } }]);
     },
-
-    async rootCauses(target, round, callees, windowMs) {
-      // Open incidents are few (one per service at most); they carry what the other instances know.
-      const open = await db
-        .select({ service: incidents.service, openedAt: incidents.openedAt, maxScore: incidents.maxScore })
-        .from(incidents)
-        .where(eq(incidents.state, 'open'))
-        .limit(MAX_OPEN_INCIDENTS_READ);
-      const evidence = new Map<string, ServiceEvidence>();
-      for (const r of open) evidence.set(r.service, { score: r.maxScore, openedAtMs: r.openedAt.getTime() });
-      for (const [service, e] of round) {
-        const stored = evidence.get(service);
-        evidence.set(service, { ...e, openedAtMs: e.openedAtMs ?? stored?.openedAtMs, score: Math.max(e.score, stored?.score ?? 0) });
-      }
-      return rankRootCauses({ target, callees, evidence, windowMs }, 5, Date.now()).map(({ service, score, reason }) => ({ service, score, reason }));
-    },
-
-    async touchServices(seen) {
-      const now = new Date();
-      await recordDeployments(db, seen, now);
-      await inChunks(seen, SERVICE_ROWS, (chunk) =>
-        db
-          .insert(services)
-          .values(chunk.map((s) => ({ name: s.name, firstSeen: now, lastSeen: now, attributes: s.attributes })))
-          .onConflictDoUpdate({ target: services.name, set: { lastSeen: now, attributes: sql`excluded.attributes` } }),
-      );
-    },
+    rootCauses: (target, round, callees, windowMs) => rankFromStore(db, target, round, callees, windowMs),
+    touchServices: (seen) => upsertServices(db, seen),
   };
 }
