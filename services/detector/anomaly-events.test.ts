@@ -95,7 +95,7 @@ describe('an ongoing fault is never learned as normal', () => {
     run(later, 0, 40, () => false);
     const [opened] = run(later, 40, 41, () => true);
     expect(opened).toMatchObject({ transition: 'open', warmingUp: false, severity: 'critical' });
-    expect(anomalyEvent(opened as ServiceScore, [], 'v', 0).attributes).toEqual({});
+    expect(anomalyEvent(opened as ServiceScore, [], 'v', 0).attributes).not.toHaveProperty(MODEL_STATE_ATTRIBUTE);
   });
 
   it('emits an event when the deviation grows beyond noise (a fault that starts within a window), not when it wobbles', () => {

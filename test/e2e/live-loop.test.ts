@@ -126,7 +126,7 @@ describe.each(modes)('live loop: the policy learns which playbook fixes a recurr
       await new Promise((r) => setTimeout(r, 2_000));
       const faultAt = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS;
       faulty = true;
-      const incident = await eventually('an errors incident', async () => (await errorIncidents()).find((i) => Date.parse(i.openedAt) >= faultAt), 20_000);
+      const incident = await eventually('an errors incident', async () => (await errorIncidents()).find((i) => Date.parse(i.openedAt) >= faultAt), 45_000);
       const ex = await eventually(
         'the episode’s execution to finish',
         async () => (await get<{ items: Execution[] }>(`/api/v1/executions?service=${SERVICE}`)).items.find((x) => x.episodeId === incident.id && x.outcome),

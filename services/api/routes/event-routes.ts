@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { createEventFeed, type FeedEvent } from '../../reports/index.ts';
+import { responses } from '../api-schemas.ts';
 import type { RouteModule } from '../deps.ts';
 import { Text } from '../schemas.ts';
 
@@ -33,7 +34,7 @@ export const eventRoutes: RouteModule = (app, deps) => {
         description:
           'Server-sent events (text/event-stream): `incident` when an incident opens, changes or closes, `execution` when an execution changes; `: ping` every 15 s. Also takes the token as `?token=` (for EventSource).',
         querystring: Type.Object({ token: Type.Optional(Text({ description: 'The API token, for clients that cannot send an Authorization header.' })) }),
-        response: { 200: { content: { 'text/event-stream': { schema: Type.String() } } } },
+        response: responses({ 200: Type.Unsafe({ content: { 'text/event-stream': { schema: Type.String() } } }) }),
       },
     },
     async (req, reply) => {

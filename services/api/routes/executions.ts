@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { describeError } from '../../core/errors.ts';
 import { approvalRefusal, approveExecution, cancelExecution, getExecutionDetail, publishOutcomeOf, rejectExecution } from '../../executor/index.ts';
-import { readPolicyDecision } from '../../trainer/index.ts';
 import { EXECUTION_STATUSES, type ExecutionRow } from '../../store/index.ts';
+import { readPolicyDecision } from '../../trainer/index.ts';
 import { ExecutionDetailSchema, ExecutionPageSchema, ExecutionSchema, responses } from '../api-schemas.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
 import { listExecutions } from '../repositories/index.ts';

@@ -1,7 +1,8 @@
 import { describeError } from '../../core/errors.ts';
 import { getIncident, type LabelResult, type LabelView, labelIncident, labelMissed } from '../../reports/index.ts';
+import { responses } from '../api-schemas.ts';
 import type { ApiDeps, RouteModule } from '../deps.ts';
-import { ErrorSchema, IncidentFeedbackBody, IncidentWithLabelsSchema, LabelSchema, MissedFeedbackBody, WhoamiSchema } from '../report-schemas.ts';
+import { IncidentFeedbackBody, IncidentWithLabelsSchema, LabelSchema, MissedFeedbackBody, WhoamiSchema } from '../report-schemas.ts';
 import { IdParams } from '../schemas.ts';
 
 const tags = ['incidents'];
@@ -26,7 +27,7 @@ export const incidentDetailRoutes: RouteModule = (app, deps) => {
     '/api/v1/incidents/:id',
     {
       config: { access: 'viewer' },
-      schema: { tags, description: 'One incident with its labels.', params: IdParams, response: { 200: IncidentWithLabelsSchema, 404: ErrorSchema } },
+      schema: { tags, description: 'One incident with its labels.', params: IdParams, response: responses({ 200: IncidentWithLabelsSchema }) },
     },
     async (req) => getIncident(db, req.params.id),
   );
@@ -39,7 +40,7 @@ export const incidentDetailRoutes: RouteModule = (app, deps) => {
         description: 'Labels an incident true or false positive: stored, audited and published on the `feedback` topic for the trainer.',
         params: IdParams,
         body: IncidentFeedbackBody,
-        response: { 201: LabelSchema, 404: ErrorSchema },
+        response: responses({ 201: LabelSchema }),
       },
     },
     async (req, reply) => {
@@ -55,7 +56,7 @@ export const incidentDetailRoutes: RouteModule = (app, deps) => {
         tags,
         description: 'Reports an anomaly the detector missed (label `missed`): a service and the time range it was wrong.',
         body: MissedFeedbackBody,
-        response: { 201: LabelSchema, 400: ErrorSchema },
+        response: responses({ 201: LabelSchema }),
       },
     },
     async (req, reply) => {
@@ -69,7 +70,7 @@ export const incidentDetailRoutes: RouteModule = (app, deps) => {
     '/api/v1/whoami',
     {
       config: { access: 'public' },
-      schema: { tags: ['auth'], description: 'The role of the token sent, and whether the API needs tokens.', response: { 200: WhoamiSchema } },
+      schema: { tags: ['auth'], description: 'The role of the token sent, and whether the API needs tokens.', response: responses({ 200: WhoamiSchema }) },
     },
     async (req) => {
       const tokens = deps.tokens;

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { PermanentError } from '../../core/errors.ts';
 import { exportKpiMetrics, kpisOf, parseBucket } from '../../reports/index.ts';
+import { responses } from '../api-schemas.ts';
 import type { RouteModule } from '../deps.ts';
-import { ErrorSchema, KpiAnswerSchema } from '../report-schemas.ts';
+import { KpiAnswerSchema } from '../report-schemas.ts';
 import { Text, Timestamp } from '../schemas.ts';
 
 /** `GET /api/v1/kpis` over any range, overall or per service, with buckets; the same figures exported as OpenTelemetry gauges. */
@@ -31,7 +32,7 @@ export const kpiRoutes: RouteModule = (app, deps) => {
             description: 'Bucket length: a number and s, m, h or d (default 1d); at most 1000 buckets.',
           }),
         }),
-        response: { 200: KpiAnswerSchema, 400: ErrorSchema },
+        response: responses({ 200: KpiAnswerSchema }),
       },
     },
     async (req) => {

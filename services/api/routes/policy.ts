@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { AutonomyMode } from '../../../models/policy/index.ts';
 import { getPlaybook } from '../../playbooks/index.ts';
 import { pinPlaybookMode, playbookAutonomy, policyOfService } from '../../trainer/index.ts';
+import { responses } from '../api-schemas.ts';
 import type { RouteModule } from '../deps.ts';
 import { IdParams, Text } from '../schemas.ts';
 
@@ -77,14 +78,14 @@ export const policyRoutes: RouteModule = (app, deps) => {
         tags,
         description: 'The learned remediation policy of a service: each playbook’s Beta posterior per anomaly signature.',
         querystring: Type.Object({ service: Text({ minLength: 1, maxLength: 200, description: 'Service name.' }) }),
-        response: { 200: PolicyView },
+        response: responses({ 200: PolicyView }),
       },
     },
     async (req) => policyOfService(db, req.query.service),
   );
   app.get(
     '/api/v1/playbooks/:id/autonomy',
-    { config: { access: 'viewer' }, schema: { tags, params: IdParams, response: { 200: PlaybookAutonomy } } },
+    { config: { access: 'viewer' }, schema: { tags, params: IdParams, response: responses({ 200: PlaybookAutonomy }) } },
     async (req) => {
       const pb = await getPlaybook(db, req.params.id);
       return playbookAutonomy(db, pb.id);
@@ -99,7 +100,7 @@ export const policyRoutes: RouteModule = (app, deps) => {
         description: 'Pin the effective mode of a playbook (or unpin it with mode null). Audited.',
         params: IdParams,
         body: ModeBody,
-        response: { 200: PlaybookAutonomy },
+        response: responses({ 200: PlaybookAutonomy }),
       },
     },
     async (req) => {

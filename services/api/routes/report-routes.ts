@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { PermanentError } from '../../core/errors.ts';
 import { buildIncidentReport, DEFAULT_SERIES_FEATURES, loadSeries, renderReportMarkdown } from '../../reports/index.ts';
+import { responses } from '../api-schemas.ts';
 import type { RouteModule } from '../deps.ts';
-import { ErrorSchema, ReportSchema, SeriesAnswerSchema } from '../report-schemas.ts';
+import { ReportSchema, SeriesAnswerSchema } from '../report-schemas.ts';
 import { IdParams, Text, Timestamp } from '../schemas.ts';
 
 const SeriesQuery = Type.Object({
@@ -43,12 +44,11 @@ export const reportRoutes: RouteModule = (app, deps) => {
         description: 'The report of one incident; `?format=md` renders it as Markdown (text/markdown) for a ticket or a chat message.',
         params: IdParams,
         querystring: Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('md')], { default: 'json' }) }),
-        response: {
-          200: {
+        response: responses({
+          200: Type.Unsafe({
             content: { 'application/json': { schema: ReportSchema }, 'text/markdown': { schema: Type.String({ description: 'The report as Markdown.' }) } },
-          },
-          404: ErrorSchema,
-        },
+          }),
+        }),
       },
     },
     async (req, reply) => {
@@ -66,7 +66,7 @@ export const reportRoutes: RouteModule = (app, deps) => {
         description: "A service's window features with the expected value and band at each window, downsampled to `points`.",
         params: Type.Object({ name: Text({ minLength: 1, maxLength: 256 }) }),
         querystring: SeriesQuery,
-        response: { 200: SeriesAnswerSchema, 400: ErrorSchema },
+        response: responses({ 200: SeriesAnswerSchema }),
       },
     },
     async (req) => {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { detectorTracking, listServiceHealth } from '../../reports/index.ts';
+import { responses } from '../api-schemas.ts';
 import type { RouteModule } from '../deps.ts';
 
 const NullableNum = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
@@ -50,7 +51,7 @@ export const serviceRoutes: RouteModule = (app, { store, config }) => {
         description:
           'Services seen in telemetry (at most 10,000, by name) with their state now, last score and key signals, and what the detector instances track against their caps.',
         tags: ['services'],
-        response: { 200: Type.Object({ items: Type.Array(ServiceItem), tracking: Tracking }) },
+        response: responses({ 200: Type.Object({ items: Type.Array(ServiceItem), tracking: Tracking }) }),
       },
     },
     async () => ({
