@@ -23,19 +23,5 @@ trap cleanup EXIT INT TERM
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json || exit 1
 npx tsc --noEmit -p services/web/ui/tsconfig.json || exit 1
-# Suites whose timing is part of what they assert (live OTLP traffic through
-# 1-second windows, 20 fault episodes in a row) run on their own after the
-# rest, so the other suites' CPU use cannot starve their traffic.
-ALONE=(test/e2e/live-loop.test.ts)
-if [ "$#" -gt 0 ]; then
-  echo "== vitest $*"
-  npx vitest run "$@"
-  exit $?
-fi
-excludes=()
-for f in "${ALONE[@]}"; do excludes+=(--exclude "$f"); done
-echo "== vitest (all suites but ${ALONE[*]})"
-npx vitest run "${excludes[@]}" || status=$?
-echo "== vitest, alone: ${ALONE[*]}"
-npx vitest run "${ALONE[@]}" || status=$?
-exit "${status:-0}"
+echo "== vitest"
+npx vitest run "$@"
