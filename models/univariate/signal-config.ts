@@ -33,6 +33,13 @@ export interface SignalConfig {
   tail: 'gaussian' | 'evt';
   /** Share of the history modelled as the tail by `evt`. Default 0.05. */
   tailShare: number;
+  /**
+   * Least spread of a likelihood's reference distribution, in log1p
+   * surprise units: a surprise must exceed the usual by at least this many
+   * spreads' worth of tail to count (it keeps a usually-zero surprise, such
+   * as novelty, from paging on a tiny excess). Default 0.1.
+   */
+  minSpread: number;
   /** Rows in the short-term average of each anomaly likelihood (HTM's short window). Default 1. */
   likelihoodShort: number;
   /** Rows of history of each anomaly likelihood (HTM's long window). Default 2048. */
@@ -67,6 +74,7 @@ export const DEFAULT_SIGNAL: SignalConfig = {
   seasonal: {},
   tail: 'gaussian',
   tailShare: 0.05,
+  minSpread: 0.1,
   likelihoodShort: 1,
   likelihoodHistory: 2048,
   alarmDecades: 8,
@@ -90,6 +98,8 @@ export interface SignalState {
   tails?: RingState[];
   /** The level-shift block (present when `shiftRows` > 0). */
   shift?: RingState;
+  /** The forecast's usual absolute error and the rows it has learned (with `forecast: "seasonal"`). */
+  scale?: [number, number];
   /** Rows of the current hold still to run. */
   hold: number;
   /** Finite rows seen. */
@@ -98,5 +108,5 @@ export interface SignalState {
 
 /** Defaults overlaid with `config`. */
 export function mergeSignalConfig(config: Partial<SignalConfig>): SignalConfig {
-  return { ...DEFAULT_SIGNAL, ...config, seasonal: { ...DEFAULT_SIGNAL.seasonal, ...config.seasonal } };
+  return { ...DEFAULT_SIGNAL, ...config, seasonal: { ...DEFAULT_SIGNAL.seasonal, ...config.seasonal }};
 }

@@ -8,10 +8,9 @@
  *   baseline with a tracked level, or the recent median) in units of the
  *   forecast's usual error;
  * - novelty: how far the value leaves the extremes of the recent past, in
- *   units of its range (a value inside that range scores 0);
- * - level shift: how far the median of the last few rows sits from the
- *   recent median, in units of the larger of the usual noise and the block's
- *   own spread (a plateau, not a burst).
+ *   units of the forecast's noise (a value inside that range scores 0);
+ * - level shift: the median of the last few signed residuals (a sustained
+ *   departure from the forecast, a plateau or a missing cycle, not a burst).
  * Each surprise goes through its own anomaly likelihood (HTM-style: the tail
  * probability of its short-term average under the distribution of its own
  * history), so series of any scale and noise share one false-alarm rate.
@@ -25,9 +24,8 @@
  * caller tracking many features keeps one model per feature.
  */
 import { AnomalyLikelihood } from '../likelihood/index.ts';
-import { RollingQuantile, SeasonalBaseline } from '../stats/index.ts';
+import { RingBuffer, RollingQuantile, SeasonalBaseline } from '../stats/index.ts';
 import { EvtTail } from './evt-tail.ts';
-import { LevelShift } from './level-shift.ts';
 import { mergeSignalConfig, type SignalConfig, type SignalState } from './signal-config.ts';
 
 /** Names of the mechanisms, in the order of {@link SignalModel.surprises} and of the state's likelihoods. */
@@ -35,6 +33,10 @@ export const SIGNAL_MECHANISMS = ['residual', 'novelty', 'shift'] as const;
 
 /** Rows of the recent past needed before a surprise is computed. */
 const MIN_PAST = 16;
+/** Rows of the time scale of the forecast's error scale. */
+const SCALE_ROWS = 100;
+/** Errors beyond this many usual errors count as this many when the scale learns them. */
+const SCALE_CLIP = 3;
 
 /** What one update saw; read from {@link SignalModel.last} after {@link SignalModel.update}. */
 export interface SignalVerdict {
@@ -56,10 +58,12 @@ export class SignalModel {
   private readonly seasonal: SeasonalBaseline | undefined;
   private readonly likelihoods: AnomalyLikelihood[];
   private readonly tails: EvtTail[];
-  private readonly shift: LevelShift | undefined;
+  private readonly shift: RingBuffer | undefined;
   private readonly alarmLevel: number;
   private readonly raws = [0, 0, 0];
   private hold: number;
+  private scale: number;
+  private scaleRows: number;
   private rows: number;
 
   /** `state` (from {@link SignalModel.toJSON}) wins over `config`. */
@@ -68,13 +72,15 @@ export class SignalModel {
     this.cfg = cfg;
     this.past = new RollingQuantile(cfg.window, state?.window);
     this.seasonal = cfg.forecast === 'seasonal' ? new SeasonalBaseline(cfg.seasonal, state?.seasonal) : undefined;
-    const lcfg = { shortWindow: cfg.likelihoodShort, historyWindow: cfg.likelihoodHistory, minHistory: 2 * MIN_PAST, minStd: 0.01, decades: cfg.scaleDecades };
+    const lcfg = { shortWindow: cfg.likelihoodShort, historyWindow: cfg.likelihoodHistory, minHistory: 2 * MIN_PAST, minStd: cfg.minSpread, decades: cfg.scaleDecades };
     const gaussian = cfg.tail === 'gaussian';
     this.likelihoods = gaussian ? SIGNAL_MECHANISMS.map((_, k) => new AnomalyLikelihood(lcfg, state?.likelihoods?.[k])) : [];
     this.tails = gaussian ? [] : SIGNAL_MECHANISMS.map((_, k) => new EvtTail(cfg.likelihoodHistory, cfg.tailShare, 2 * MIN_PAST, state?.tails?.[k]));
-    this.shift = cfg.shiftRows > 0 ? new LevelShift(cfg.shiftRows, state?.shift) : undefined;
+    this.shift = cfg.shiftRows > 0 ? new RingBuffer(Math.max(2, cfg.shiftRows), state?.shift) : undefined;
     this.alarmLevel = cfg.alarmDecades / cfg.scaleDecades;
     this.hold = state?.hold ?? 0;
+    this.scale = state?.scale?.[0] ?? 0;
+    this.scaleRows = state?.scale?.[1] ?? 0;
     this.rows = state?.rows ?? 0;
   }
 
@@ -114,6 +120,17 @@ export class SignalModel {
     return this.last.score;
   }
 
+  /**
+   * The forecast's usual absolute error, learned with the error clipped at
+   * {@link SCALE_CLIP} times the current scale: an ongoing fault widens the
+   * scale only slowly, so it is not learned as normal within hours.
+   */
+  private learnScale(err: number): void {
+    this.scaleRows++;
+    const clipped = this.scaleRows > MIN_PAST ? Math.min(err, SCALE_CLIP * this.scale) : err;
+    this.scale += Math.max(1 / SCALE_ROWS, 1 / this.scaleRows) * (clipped - this.scale);
+  }
+
   /** Likelihood score in [0, 1] of mechanism `k`'s surprise of this row, then learns it. */
   private judge(k: number): number {
     const raw = this.raws[k] as number;
@@ -139,17 +156,22 @@ export class SignalModel {
     let noise: number;
     const season = this.seasonal?.expect(t);
     if (season !== undefined && Number.isFinite(season.expected)) {
-      noise = Math.max(1.25 * season.scale, floor);
-      residual = Math.abs(x - season.expected) / noise;
+      const err = Math.abs(x - season.expected);
+      noise = Math.max(1.25 * this.scale, floor);
+      residual = err / noise;
+      this.learnScale(err);
     } else {
       noise = Math.max(iqrSigma, floor);
       residual = Math.abs(x - median) / noise;
     }
     this.raws[0] = Math.log1p(residual);
-    this.raws[1] = Math.log1p((10 * Math.max(x - hi, lo - x, 0)) / Math.max(hi - lo, floor));
+    // Novelty in units of the noise: a new extreme by a fraction of the noise is what a stationary series does now and then.
+    this.raws[1] = Math.log1p(Math.max(x - hi, lo - x, 0) / Math.max(noise, floor));
     if (this.shift !== undefined) {
-      this.shift.push(x);
-      this.raws[2] = Math.log1p(this.shift.shift(median, Math.max(iqrSigma, noise)));
+      // The signed residual's median over the last rows: a sustained departure from the forecast, which a lone spike cannot make.
+      const signed = season !== undefined && Number.isFinite(season.expected) ? (x - season.expected) / noise : (x - median) / noise;
+      this.shift.push(signed);
+      this.raws[2] = this.shift.length < this.shift.size ? 0 : Math.log1p(Math.abs(medianOf(this.shift.values())));
     }
   }
 
@@ -163,9 +185,17 @@ export class SignalModel {
       ...(this.tails.length > 0 ? { tails: this.tails.map((t) => t.toJSON()) } : {}),
       ...(this.shift ? { shift: this.shift.toJSON() } : {}),
       hold: this.hold,
+      scale: [this.scale, this.scaleRows],
       rows: this.rows,
     };
   }
+}
+
+/** Median of a small array (sorted in place). */
+function medianOf(v: number[]): number {
+  v.sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
 }
 
 /** Scores a whole series with a fresh model (a convenience for batch callers and tests). */

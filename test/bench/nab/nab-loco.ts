@@ -34,18 +34,21 @@ export async function loadSeries(dir: string): Promise<Series[]> {
   return out;
 }
 
+/** Version of the per-signal model the trials record names (bumped when its mechanisms change). */
+export const MODEL_VERSION = 'signal-v7';
+
 /**
  * The declared grid: the time scale of the recent past (rows), the
  * forecast, the alarm budget (hold share of the history) and the false-alarm
- * rate (decades). 2 x 2 x 2 x 2 = 16 configurations; every other setting
+ * rate (decades). 2 x 2 x 2 x 3 = 24 configurations; every other setting
  * stays at its default.
  */
 export function declaredGrid(): Partial<SignalConfig>[] {
   const out: Partial<SignalConfig>[] = [];
-  for (const window of [512, 2048])
+  for (const window of [1024, 4096])
     for (const forecast of ['seasonal', 'median'] as const)
       for (const holdShare of [0, 0.02])
-        for (const alarmDecades of [6, 10]) out.push({ window, forecast, holdShare, alarmDecades });
+        for (const alarmDecades of [6, 8, 10]) out.push({ window, forecast, holdShare, alarmDecades });
   return out;
 }
 
