@@ -39,8 +39,10 @@ export class EvtTail {
       const [below] = this.hist.counts(x);
       return -Math.log10(Math.max((n - below) / n, 1 / n));
     }
+    // The tail's share is what lies above u (less than tailShare when many values tie at u, as a usually-zero surprise does).
+    const above = Math.max(n - this.hist.counts(u)[1], 1) / n;
     const excess = this.meanExcess(u);
-    return -Math.log10(this.tailShare) + (x - u) / (Math.max(excess, 1e-9) * Math.LN10);
+    return -Math.log10(above) + (x - u) / (Math.max(excess, 1e-9) * Math.LN10);
   }
 
   /** Mean of the history's excesses over `u` (its values above `u`). */

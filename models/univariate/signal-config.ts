@@ -108,5 +108,5 @@ export interface SignalState {
 
 /** Defaults overlaid with `config`. */
 export function mergeSignalConfig(config: Partial<SignalConfig>): SignalConfig {
-  return { ...DEFAULT_SIGNAL, ...config, seasonal: { ...DEFAULT_SIGNAL.seasonal, ...config.seasonal }};
+  return { ...DEFAULT_SIGNAL, ...config, seasonal: { ...DEFAULT_SIGNAL.seasonal, ...config.seasonal } };
 }

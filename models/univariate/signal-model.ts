@@ -72,7 +72,13 @@ export class SignalModel {
     this.cfg = cfg;
     this.past = new RollingQuantile(cfg.window, state?.window);
     this.seasonal = cfg.forecast === 'seasonal' ? new SeasonalBaseline(cfg.seasonal, state?.seasonal) : undefined;
-    const lcfg = { shortWindow: cfg.likelihoodShort, historyWindow: cfg.likelihoodHistory, minHistory: 2 * MIN_PAST, minStd: cfg.minSpread, decades: cfg.scaleDecades };
+    const lcfg = {
+      shortWindow: cfg.likelihoodShort,
+      historyWindow: cfg.likelihoodHistory,
+      minHistory: 2 * MIN_PAST,
+      minStd: cfg.minSpread,
+      decades: cfg.scaleDecades,
+    };
     const gaussian = cfg.tail === 'gaussian';
     this.likelihoods = gaussian ? SIGNAL_MECHANISMS.map((_, k) => new AnomalyLikelihood(lcfg, state?.likelihoods?.[k])) : [];
     this.tails = gaussian ? [] : SIGNAL_MECHANISMS.map((_, k) => new EvtTail(cfg.likelihoodHistory, cfg.tailShare, 2 * MIN_PAST, state?.tails?.[k]));

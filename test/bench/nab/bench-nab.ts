@@ -22,7 +22,7 @@ import { runDetect } from '../../../services/cli/detect-command.ts';
 import { listCsvFiles } from '../../../services/cli/series-csv.ts';
 import { checkNabScorer } from './check-nab-scorer.ts';
 import { type FileScores, loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows, readScoreFile } from './nab-corpus.ts';
-import { declaredGrid, inSample, MODEL_VERSION, leaveOneCategoryOut, loadSeries, rowsByCategory, runConfig, type Series } from './nab-loco.ts';
+import { declaredGrid, inSample, leaveOneCategoryOut, loadSeries, MODEL_VERSION, rowsByCategory, runConfig, type Series } from './nab-loco.ts';
 import type { NabProfile, ScoredRow } from './nab-scorer.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -84,7 +84,8 @@ async function benchGrid(series: readonly Series[], windows: NabWindows, profile
     const ins = inSample(prepared, profile);
     const loco = leaveOneCategoryOut(prepared, profile);
     console.log(`  ${p.padEnd(20)} in-sample ${ins.normalized.toFixed(2).padStart(6)} (${label(ins.config)})   LOCO ${loco.normalized.toFixed(2).padStart(6)}`);
-    for (const [cat, pick] of loco.folds) console.log(`      held out ${cat.padEnd(22)} ${pick.normalized.toFixed(2).padStart(7)}  picked ${label(pick.config)} thr ${pick.threshold.toFixed(3)}`);
+    for (const [cat, pick] of loco.folds)
+      console.log(`      held out ${cat.padEnd(22)} ${pick.normalized.toFixed(2).padStart(7)}  picked ${label(pick.config)} thr ${pick.threshold.toFixed(3)}`);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * NAB experiment runner for detector development: loads the NAB folder once,
  * runs a detector with one or more JSON configs (partial `UnivariateConfig`s;
- * `"detector": "artime"` selects the ARTime-style detector and
+ * `"detector": "artime"` selects the ARTime-style detector, `"signal"` the
+ * per-signal model (signal-model.ts), and
  * `"artime+univariate"` the larger of the two, the other keys being their
  * settings), prints the three profile scores with a per-category
  * breakdown, and, given several configs, a leave-one-category-out estimate:
@@ -16,7 +17,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type ArtimeConfig, ArtimeDetector, type UnivariateConfig, UnivariateDetector } from '../../../models/univariate/index.ts';
+import {
+  type ArtimeConfig,
+  ArtimeDetector,
+  type SignalConfig,
+  SignalModel,
+  type UnivariateConfig,
+  UnivariateDetector,
+} from '../../../models/univariate/index.ts';
 import { csvLines, listCsvFiles, parseTimestamp } from '../../../services/cli/series-csv.ts';
 import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from './nab-corpus.ts';
 import { type NabProfile, normalizeScore, prepareRows, type ScoredRow, scoreAtThreshold, sweepThreshold, windowsToRows } from './nab-scorer.ts';
@@ -45,6 +53,7 @@ async function loadSeries(dir: string): Promise<Series[]> {
 function makeDetector(config: Record<string, unknown>): { update(t: number, v: number): number } {
   const { detector, ...rest } = config;
   if (detector === 'artime') return new ArtimeDetector(rest as Partial<ArtimeConfig>);
+  if (detector === 'signal') return new SignalModel(rest as Partial<SignalConfig>);
   if (detector === 'artime+univariate') return artimeWithUnivariate(rest);
   return new UnivariateDetector(rest as Partial<UnivariateConfig>);
 }

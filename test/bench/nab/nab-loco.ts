@@ -44,12 +44,13 @@ export const MODEL_VERSION = 'signal-v7';
  * stays at its default.
  */
 export function declaredGrid(): Partial<SignalConfig>[] {
-  const out: Partial<SignalConfig>[] = [];
-  for (const window of [1024, 4096])
-    for (const forecast of ['seasonal', 'median'] as const)
-      for (const holdShare of [0, 0.02])
-        for (const alarmDecades of [6, 8, 10]) out.push({ window, forecast, holdShare, alarmDecades });
-  return out;
+  const windows = [1024, 4096];
+  const forecasts = ['seasonal', 'median'] as const;
+  const holdShares = [0, 0.02];
+  const alarmDecades = [6, 8, 10];
+  return windows.flatMap((window) =>
+    forecasts.flatMap((forecast) => holdShares.flatMap((holdShare) => alarmDecades.map((d) => ({ window, forecast, holdShare, alarmDecades: d })))),
+  );
 }
 
 /** Scores every series with one configuration; returns per-series scores and the seconds it took. */
