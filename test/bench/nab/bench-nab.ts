@@ -18,6 +18,7 @@
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_SIGNAL, type SignalConfig } from '../../../models/univariate/index.ts';
 import { runDetect } from '../../../services/cli/detect-command.ts';
 import { listCsvFiles } from '../../../services/cli/series-csv.ts';
 import { checkNabScorer } from './check-nab-scorer.ts';
@@ -64,6 +65,11 @@ async function benchDetect(dir: string, series: readonly Series[], windows: NabW
   }
 }
 
+/** Whether a grid point is the model's default configuration. */
+function isDefault(c: Partial<SignalConfig>): boolean {
+  return Object.entries(c).every(([k, v]) => DEFAULT_SIGNAL[k as keyof SignalConfig] === v);
+}
+
 /** The per-signal model over the declared grid. */
 async function benchGrid(series: readonly Series[], windows: NabWindows, profiles: Record<string, NabProfile>): Promise<void> {
   const grid = declaredGrid();
@@ -84,6 +90,14 @@ async function benchGrid(series: readonly Series[], windows: NabWindows, profile
     const ins = inSample(prepared, profile);
     const loco = leaveOneCategoryOut(prepared, profile);
     console.log(`  ${p.padEnd(20)} in-sample ${ins.normalized.toFixed(2).padStart(6)} (${label(ins.config)})   LOCO ${loco.normalized.toFixed(2).padStart(6)}`);
+    // The default configuration alone, only its threshold picked per fold: what `SignalModel` with no settings gives.
+    const def = grid.findIndex((c) => isDefault(c));
+    if (def >= 0) {
+      const fixed = leaveOneCategoryOut([prepared[def] as Map<string, ScoredRow[]>], profile);
+      console.log(
+        `      default configuration, threshold only: in-sample ${inSample([prepared[def] as Map<string, ScoredRow[]>], profile).normalized.toFixed(2)}   LOCO ${fixed.normalized.toFixed(2)}`,
+      );
+    }
     for (const [cat, pick] of loco.folds)
       console.log(`      held out ${cat.padEnd(22)} ${pick.normalized.toFixed(2).padStart(7)}  picked ${label(pick.config)} thr ${pick.threshold.toFixed(3)}`);
   }
