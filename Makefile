@@ -70,7 +70,7 @@ build: install ## compile to dist/ (what the npm package runs)
 bench-startup: build ## time from zeroops start to the first 200 from /readyz: sources (tsx) and dist/, median of 5
 	npx tsx test/bench/startup/bench-startup.ts 5
 
-bench-nab: install ## NAB benchmark: detector scores (standard / low-FP / low-FN) and rows/s
+bench-nab: install ## NAB benchmark: zeroops detect and the per-signal model, in-sample and leave-one-category-out, configurations tried, rows/s
 	npx tsx test/bench/nab/bench-nab.ts
 
 bench-ingest: install kafka-up ## collector throughput and latency against the real broker
