@@ -118,7 +118,7 @@ export const ReportSchema = Type.Object(
           from: Type.String(),
           to: Type.String(),
           calls: Type.Integer({ description: 'Client calls seen in the period.' }),
-          errors: Type.Union([Type.Integer(), Type.Null()], { description: 'Failed calls; null: not recorded per edge.' }),
+          errors: Type.Union([Type.Integer(), Type.Null()], { description: 'Failed calls (count) over the same period (client or server span with error status).' }),
         }),
       ),
     }),

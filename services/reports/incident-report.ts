@@ -69,7 +69,7 @@ export async function buildIncidentReport(db: Db, id: string, settings: ReportSe
     rootCauses,
     neighbourhood: {
       nodes: around.map((service) => ({ service, state: anomalous.has(service) ? 'anomalous' : 'healthy', root: service === top })),
-      edges: [...callees].map(([callee, calls]) => ({ from: row.service, to: callee, calls, errors: null })),
+      edges: [...callees].map(([callee, c]) => ({ from: row.service, to: callee, calls: c.calls, errors: c.errors })),
     },
     executions: await executionsOf(db, id),
     deployments: await deploymentsNear(db, [row.service, ...callees.keys()], new Date(row.openedAt.getTime() - settings.deployLookbackMs), row.openedAt),

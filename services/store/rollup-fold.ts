@@ -13,7 +13,7 @@ export interface CoarseRollupPolicy {
 const BUCKETS_PER_CHUNK = 24;
 
 /** A fine row as the fold reads it. */
-type FineRow = Pick<NewRollupRow, 'service' | 'windowEnd' | 'features' | 'expected' | 'callees' | 'score'>;
+type FineRow = Pick<NewRollupRow, 'service' | 'windowEnd' | 'features' | 'expected' | 'callees' | 'calleeErrors' | 'score'>;
 
 function meanOf(sum: number, n: number): number {
   return sum / n;
@@ -23,7 +23,7 @@ function meanOf(sum: number, n: number): number {
  * The coarse rows of `rows`, one per service and bucket `(end - step, end]`
  * (pure): each feature the mean of the windows that have it, each expected
  * value and band edge the mean of the windows that have a band for that
- * feature, calls to each callee summed, the score the highest.
+ * feature, calls and failed calls to each callee summed, the score the highest.
  */
 export function foldRows(rows: FineRow[], stepMs: number): NewRollupRow[] {
   const groups = new Map<string, FineRow[]>();
@@ -40,6 +40,7 @@ export function foldRows(rows: FineRow[], stepMs: number): NewRollupRow[] {
     const feat = new Map<string, [number, number]>();
     const band = new Map<string, [number, number, number, number]>();
     const callees: Record<string, number> = {};
+    const calleeErrors: Record<string, number> = {};
     for (const r of list) {
       for (const [f, v] of Object.entries(r.features)) {
         if (!Number.isFinite(v)) continue;
@@ -51,6 +52,7 @@ export function foldRows(rows: FineRow[], stepMs: number): NewRollupRow[] {
         band.set(f, [acc[0] + e, acc[1] + lo, acc[2] + hi, acc[3] + 1]);
       }
       for (const [c, n] of Object.entries(r.callees ?? {})) callees[c] = (callees[c] ?? 0) + n;
+      for (const [c, n] of Object.entries(r.calleeErrors ?? {})) calleeErrors[c] = (calleeErrors[c] ?? 0) + n;
     }
     out.push({
       service,
@@ -58,6 +60,7 @@ export function foldRows(rows: FineRow[], stepMs: number): NewRollupRow[] {
       features: Object.fromEntries([...feat].map(([f, [s, n]]) => [f, meanOf(s, n)])),
       expected: Object.fromEntries([...band].map(([f, [e, lo, hi, n]]) => [f, [meanOf(e, n), meanOf(lo, n), meanOf(hi, n)] as [number, number, number]])),
       callees,
+      calleeErrors,
       score: Math.max(...list.map((r) => r.score)),
       stepSeconds: stepMs / 1000,
     });
@@ -94,6 +97,7 @@ export async function foldRollups(db: Db, cutoff: Date, stepSeconds: number, sho
           features: rollups.features,
           expected: rollups.expected,
           callees: rollups.callees,
+          calleeErrors: rollups.calleeErrors,
           score: rollups.score,
         })
         .from(rollups)

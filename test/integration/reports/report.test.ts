@@ -41,7 +41,13 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
         { service: 'payments', state: 'healthy', root: true },
       ]),
     );
-    expect(r.neighbourhood.edges).toEqual(expect.arrayContaining([{ from: 'checkout', to: 'payments', calls: 51 * 40, errors: null }]));
+    // Failed calls: 20 in each bad window (01:00, 01:02 to 01:05) and 30 at the peak (01:01).
+    expect(r.neighbourhood.edges).toEqual(
+      expect.arrayContaining([
+        { from: 'checkout', to: 'payments', calls: 51 * 40, errors: 5 * 20 + 30 },
+        { from: 'checkout', to: 'db', calls: 50 * 10, errors: 0 },
+      ]),
+    );
     expect(r.executions).toMatchObject([
       { id: 'e1', playbookName: 'restart', playbookVersion: 1, mode: 'auto', outcome: 'resolved', steps: [{ name: 'restart pods' }, { name: 'verify' }] },
     ]);
@@ -63,6 +69,7 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
     expect(md).toMatch(/^# Incident i1: errors on checkout$/m);
     expect(md).toContain('| error_ratio | 0.5 | 0.01 | 0 .. 0.04 | 12 | ratio of failed requests (0..1) |');
     expect(md).toContain('1. **payments** (score 0.8)');
+    expect(md).toContain('payments (2040 calls, 130 failed: 6.373 %)');
     expect(md).toContain('- **restart** v1 (auto): succeeded, outcome resolved');
     expect(md).toContain('- checkout: v1 → v2 at 2026-01-01T00:30:00.000Z');
     expect(md).toContain('- true_positive by token:test');
