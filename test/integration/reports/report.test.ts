@@ -59,6 +59,20 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
     expect(r.labels.map((l: { label: string }) => l.label)).toEqual(['false_positive', 'true_positive']);
   });
 
+  it('says the unit of every number in the report', async () => {
+    const r = (await h.app.inject('/api/v1/incidents/i1/report')).json();
+    const paths = new Set<string>();
+    const walk = (v: unknown, path: string) => {
+      if (typeof v === 'number') paths.add(path);
+      else if (Array.isArray(v)) for (const x of v) walk(x, `${path}[]`);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (path !== 'units') walk(x, path ? `${path}.${k}` : k);
+    };
+    walk(r, '');
+    expect(paths.size).toBeGreaterThan(8);
+    for (const p of paths) expect(r.units[p], `no unit for ${p}`).toEqual(expect.any(String));
+    expect(r.units['features[].deviation']).toMatch(/robust standard deviations/);
+  });
+
   it('renders it as Markdown with every section', async () => {
     const res = await h.app.inject('/api/v1/incidents/i1/report?format=md');
     expect(res.statusCode).toBe(200);

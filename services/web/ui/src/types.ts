@@ -80,6 +80,7 @@ export interface Report {
   executions: ReportExecution[];
   deployments: { service: string; oldVersion: string | null; newVersion: string; firstSeen: string }[];
   modelVersion: string;
+  units: Record<string, string>;
   labels: Label[];
 }
 
