@@ -184,10 +184,10 @@ describe('web UI in Chromium against zeroops start', () => {
     const badge = page.locator(`tr[data-incident="${incidentId}"] [data-label="false_positive"]`);
     await badge.waitFor({ timeout: 15_000 });
     expect(await badge.textContent()).toBe('false positive');
+    await screenshot(page, 'incidents-labelled');
     await page.goto(`${api}/incidents?label=none`);
     await page.locator('table.incidents, p.empty').first().waitFor({ timeout: 15_000 });
     expect(await page.locator(`tr[data-incident="${incidentId}"]`).count()).toBe(0);
-    await screenshot(page, 'incidents-labelled');
     await page.context().close();
   }, 60_000);
 
