@@ -1,7 +1,7 @@
 /**
  * Coarse rollups beyond the fine retention, on both stores: the retention
  * run folds fine windows past ZEROOPS_RETENTION_ROLLUPS_DAYS into hourly rows
- * (feature and band means, calls summed, highest score), keeps the recent
+ * (feature and band means, calls and failed calls summed, highest score), keeps the recent
  * fine windows, and drops coarse rows past their own retention; the series
  * endpoint serves coarse, fine or both, downsampled to the points asked for.
  */
@@ -39,6 +39,7 @@ describe.each(SETUPS)('coarse rollups on $name', (setup) => {
       features: { request_rate: k, ...(k % 2 === 0 ? { latency_p99_ms: k } : {}) },
       expected: { request_rate: [k, k - 1, k + 1] },
       callees: { db: 2 },
+      calleeErrors: k % 4 === 0 ? { db: 1 } : {},
       score: k / 1000,
     }));
     const recent: NewRollupRow[] = range(1, RECENT).map((k) => ({
@@ -76,6 +77,7 @@ describe.each(SETUPS)('coarse rollups on $name', (setup) => {
     expect(band[1]).toBeCloseTo(179.5, 9);
     expect(band[2]).toBeCloseTo(181.5, 9);
     expect(first.callees).toEqual({ db: 720 });
+    expect(first.calleeErrors).toEqual({ db: 90 });
     expect(first.score).toBeCloseTo(0.36, 9);
     expect(second.score).toBeCloseTo(0.72, 9);
     // A second run finds nothing more to fold.
