@@ -73,6 +73,18 @@ export const IncidentSchema = Type.Object(
     }),
     neededHuman: Type.Boolean({ description: 'Whether a person had to act (approve, reject) or an execution escalated.' }),
     updatedAt: Time(),
+    labels: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.String(),
+          label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive'), Type.Literal('missed')]),
+          actor: Type.String(),
+          note: Type.String(),
+          createdAt: Time(),
+        }),
+        { description: 'Its human labels, oldest first (in list pages; the latest true/false-positive label is the one that counts).' },
+      ),
+    ),
   },
   { $id: 'Incident' },
 );
@@ -142,7 +154,7 @@ export const ExecutionDetailSchema = Type.Composite(
       steps: Type.Array(ExecutionStep),
       audit: Type.Array(Type.Ref(AuditEntrySchema)),
       policyDecision: Type.Optional(
-        Nullable(Type.Unknown({ description: 'The learned policy\'s choice when several playbooks matched: signature, sampled values and the alternatives.' })),
+        Nullable(Type.Unknown({ description: "The learned policy's choice when several playbooks matched: signature, sampled values and the alternatives." })),
       ),
     }),
   ],
@@ -163,7 +175,9 @@ export const PlaybookSchemaOut = Type.Object(
     spec: Spec,
     createdAt: Time(),
     updatedAt: Time(),
-    autonomy: Type.Optional(Type.Unknown({ description: 'Graduated autonomy: effective mode, pinned or not, the record and the rule (GET /api/v1/playbooks/:id only).' })),
+    autonomy: Type.Optional(
+      Type.Unknown({ description: 'Graduated autonomy: effective mode, pinned or not, the record and the rule (GET /api/v1/playbooks/:id only).' }),
+    ),
   },
   { $id: 'Playbook' },
 );

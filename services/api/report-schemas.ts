@@ -118,7 +118,9 @@ export const ReportSchema = Type.Object(
           from: Type.String(),
           to: Type.String(),
           calls: Type.Integer({ description: 'Client calls seen in the period.' }),
-          errors: Type.Union([Type.Integer(), Type.Null()], { description: 'Failed calls; null: not recorded per edge.' }),
+          errors: Type.Union([Type.Integer(), Type.Null()], {
+            description: 'Failed calls (count) over the same period (client or server span with error status).',
+          }),
         }),
       ),
     }),
@@ -148,6 +150,9 @@ export const ReportSchema = Type.Object(
     deployments: Type.Array(Type.Object({ service: Type.String(), oldVersion: Nullable(Type.String()), newVersion: Type.String(), firstSeen: DateTime })),
     modelVersion: Type.String(),
     labels: Type.Array(LabelSchema),
+    units: Type.Record(Type.String(), Type.String(), {
+      description: 'The unit of every number of the report, by its path (`[]` for each item of a list); times are RFC 3339, durations ms.',
+    }),
   },
   { $id: 'IncidentReport' },
 );

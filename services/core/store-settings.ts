@@ -19,7 +19,22 @@ export const STORE_SETTINGS = [
     key: 'retentionRollupsDays',
     schema: Days,
     default: 14,
-    description: 'Days of fine rollups (per-window features of each service) to keep; 0 keeps them forever.',
+    description: 'Days of fine rollups (per-window features of each service) to keep before they are folded into coarse rollups; 0 keeps them forever.',
+  }),
+  setting({
+    env: 'ZEROOPS_ROLLUP_COARSE_SECONDS',
+    key: 'rollupCoarseSeconds',
+    schema: Type.Integer({ minimum: 0, maximum: 604_800 }),
+    default: 3_600,
+    description:
+      'Length in seconds of the coarse rollups that fine rollups past ZEROOPS_RETENTION_ROLLUPS_DAYS are folded into (means of each feature and expected band, calls summed, highest score); the series endpoint serves both. 0 deletes fine rollups past their retention instead.',
+  }),
+  setting({
+    env: 'ZEROOPS_RETENTION_COARSE_ROLLUPS_DAYS',
+    key: 'retentionCoarseRollupsDays',
+    schema: Days,
+    default: 365,
+    description: 'Days of coarse rollups (see ZEROOPS_ROLLUP_COARSE_SECONDS) to keep; 0 keeps them forever.',
   }),
   setting({
     env: 'ZEROOPS_RETENTION_ANOMALIES_DAYS',

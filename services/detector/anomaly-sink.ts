@@ -52,6 +52,8 @@ export interface RollupInput {
   expected?: Record<string, [number, number, number]>;
   /** Client calls to each callee in the window. */
   callees?: Record<string, number>;
+  /** Of those, the failed ones per callee. */
+  calleeErrors?: Record<string, number>;
 }
 
 /**
@@ -87,8 +89,8 @@ async function inChunks<T>(rows: T[], size: number, write: (chunk: T[]) => Promi
   for (let i = 0; i < rows.length; i += size) await write(rows.slice(i, i + size));
 }
 
-/** Bind parameters per row: rollups (service, window_end, features, score, expected, callees, step_seconds); services (name, first_seen, last_seen, attributes). */
-const ROLLUP_ROWS = rowsPerStatement(7);
+/** Bind parameters per row: rollups (service, window_end, features, score, expected, callees, callee_errors, step_seconds); services (name, first_seen, last_seen, attributes). */
+const ROLLUP_ROWS = rowsPerStatement(8);
 const SERVICE_ROWS = rowsPerStatement(4, 1);
 
 /** Stores many scored windows, {@link ROLLUP_ROWS} rows per statement. */
@@ -104,6 +106,7 @@ async function insertRollups(db: Db, rows: RollupInput[]): Promise<void> {
           score: r.score,
           expected: r.expected ?? {},
           callees: r.callees ?? {},
+          calleeErrors: r.calleeErrors ?? {},
         })),
       )
       .onConflictDoNothing(),

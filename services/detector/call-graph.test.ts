@@ -23,6 +23,22 @@ describe('CallGraph', () => {
     expect(graph.callees('db', 0)).toEqual([]);
   });
 
+  it('marks an edge failed when its server span or its client span (peer.service) has error status', () => {
+    const { graph, edges } = recording();
+    graph.client('c1', 'web');
+    graph.server('c1', 'db', 1_000, false, true);
+    graph.server('c2', 'cache', 2_000, false, true);
+    graph.client('c2', 'web');
+    graph.peer('web', 'search', 3_000, true);
+    graph.peer('web', 'search', 3_500);
+    expect(edges).toEqual([
+      [{ caller: 'web', callee: 'db', atMs: 1_000, failed: true }, false],
+      [{ caller: 'web', callee: 'cache', atMs: 2_000, failed: true }, false],
+      [{ caller: 'web', callee: 'search', atMs: 3_000, failed: true }, false],
+      [{ caller: 'web', callee: 'search', atMs: 3_500 }, false],
+    ]);
+  });
+
   it('offers only the server halves still unmatched as hints, a few per callee, once', () => {
     const { graph } = recording({ hintsPerCallee: 2 });
     graph.server('p1', 'db', 1);

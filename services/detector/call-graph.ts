@@ -21,6 +21,13 @@ export interface CallEdge {
   caller: string;
   callee: string;
   atMs: number;
+  /** The call failed (the client span, or the matched server span, has error status). */
+  failed?: boolean;
+}
+
+/** An edge, marked `failed` only when it failed. */
+function edgeOf(caller: string, callee: string, atMs: number, failed: boolean): CallEdge {
+  return failed ? { caller, callee, atMs, failed } : { caller, callee, atMs };
 }
 
 /** Settings of a {@link CallGraph}. */
@@ -38,6 +45,7 @@ export interface CallGraphOptions {
 interface Pending {
   callee: string;
   endMs: number;
+  failed: boolean;
 }
 
 /** Bounded insertion-ordered map: the oldest entry goes when full. */
@@ -75,7 +83,7 @@ export class CallGraph {
     const waiting = this.pending.get(spanId);
     if (waiting) {
       this.pending.delete(spanId);
-      this.edge({ caller, callee: waiting.callee, atMs: waiting.endMs }, false);
+      this.edge(edgeOf(caller, waiting.callee, waiting.endMs, waiting.failed), false);
       return;
     }
     boundedSet(this.clients, this.maxSpans, spanId, caller);
@@ -83,16 +91,17 @@ export class CallGraph {
 
   /**
    * A server (or consumer) span of `callee` whose parent is `parentSpanId`,
-   * ending at `endMs`; `remote` when another instance sent it as a hint.
-   * Local halves without their client become hints for the others.
+   * ending at `endMs`; `remote` when another instance sent it as a hint;
+   * `failed` when the span has error status. Local halves without their
+   * client become hints for the others.
    */
-  server(parentSpanId: string, callee: string, endMs: number, remote = false): void {
+  server(parentSpanId: string, callee: string, endMs: number, remote = false, failed = false): void {
     const caller = this.clients.get(parentSpanId);
     if (caller !== undefined) {
-      this.edge({ caller, callee, atMs: endMs }, remote);
+      this.edge(edgeOf(caller, callee, endMs, failed), remote);
       return;
     }
-    boundedSet(this.pending, this.maxSpans, parentSpanId, { callee, endMs });
+    boundedSet(this.pending, this.maxSpans, parentSpanId, { callee, endMs, failed });
     if (remote) return;
     const n = this.hintsByCallee.get(callee) ?? 0;
     if (n >= this.hintsPerCallee) return;
@@ -110,7 +119,7 @@ export class CallGraph {
 
   /** An edge named by the caller itself (a client span's `peer.service`); `failed` when the client span has error status. */
   peer(caller: string, callee: string, atMs: number, failed = false): void {
-    this.edge({ caller, callee, atMs }, false);
+    this.edge(edgeOf(caller, callee, atMs, failed), false);
     this.options.clientCalls?.record(caller, callee, atMs, failed);
   }
 

@@ -15,8 +15,8 @@ import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
 import { type AnomalySink, createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
-import { ClientCallErrors } from './client-call-errors.ts';
 import type { NeuralSyncPoint } from './checkpoints.ts';
+import { ClientCallErrors } from './client-call-errors.ts';
 import { ServiceTracker } from './service-limits.ts';
 import { createServiceTracking, type ServiceTracking } from './service-tracking.ts';
 import { ServiceWindows } from './service-windows.ts';
@@ -93,7 +93,7 @@ export function createDetectorState(settings: DetectorSettings, config: Detector
   const graph = new CallGraph(
     (edge, remote) => {
       // Only into a caller this instance tracks: a window must never be opened for another instance's service.
-      windows.knownWindowFor(edge.caller, edge.atMs)?.addCallee(edge.callee);
+      windows.knownWindowFor(edge.caller, edge.atMs)?.addCallee(edge.callee, edge.failed === true);
       tel.count('zeroops.detector.call_edges', { source: remote ? 'remote' : 'local' });
     },
     { clientCalls: new ClientCallErrors({ bucketMs: windowMs }) },

@@ -95,7 +95,7 @@ export function ingestSpans(
       const acc = windowOf(windows, service, endMs, counts);
       if (!acc) continue;
       acc.addRequest(durationMs, s.statusCode === STATUS_ERROR);
-      if (s.parentSpanId && s.parentSpanId.length <= MAX_SPAN_ID_HEX) graph.server(s.parentSpanId, service, endMs);
+      if (s.parentSpanId && s.parentSpanId.length <= MAX_SPAN_ID_HEX) graph.server(s.parentSpanId, service, endMs, false, s.statusCode === STATUS_ERROR);
     } else if (s.kind === SPAN_KIND.client || s.kind === SPAN_KIND.producer) {
       if (!windows.saneTime(endMs)) {
         bump(counts, 'absurd_time');

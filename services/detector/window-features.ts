@@ -44,6 +44,8 @@ export interface WindowState {
   increments: Record<string, number>;
   histograms: Record<string, { bounds: number[]; counts: number[] }>;
   callees: Record<string, number>;
+  /** Failed calls to each callee (absent in checkpoints written before it existed). */
+  calleeErrors?: Record<string, number>;
 }
 
 /** Accumulates one window of one service. Memory is constant per window (a fixed histogram and a few bounded maps). */
@@ -57,6 +59,8 @@ export class WindowAccumulator {
   private readonly histograms = new Map<string, { bounds: number[]; counts: number[] }>();
   /** Callee services seen from this service's client spans in this window. */
   readonly callees = new Map<string, number>();
+  /** Of those, the failed calls per callee. */
+  readonly calleeErrors = new Map<string, number>();
   /** Metric contributions refused because the window already had {@link MAX_METRIC_FEATURES} metrics. */
   droppedMetrics = 0;
 
@@ -120,9 +124,10 @@ export class WindowAccumulator {
     return true;
   }
 
-  /** Records a call edge from this service to `callee`. */
-  addCallee(callee: string): void {
+  /** Records a call edge from this service to `callee`; `failed` when the call failed. */
+  addCallee(callee: string, failed = false): void {
     this.callees.set(callee, (this.callees.get(callee) ?? 0) + 1);
+    if (failed) this.calleeErrors.set(callee, (this.calleeErrors.get(callee) ?? 0) + 1);
   }
 
   private quantile(q: number): number {
@@ -178,6 +183,7 @@ export class WindowAccumulator {
       increments: Object.fromEntries(this.increments),
       histograms: structuredClone(Object.fromEntries(this.histograms)),
       callees: Object.fromEntries(this.callees),
+      calleeErrors: Object.fromEntries(this.calleeErrors),
     };
   }
 
@@ -192,6 +198,7 @@ export class WindowAccumulator {
     for (const [k, v] of Object.entries(s.increments)) w.increments.set(k, v);
     for (const [k, v] of Object.entries(s.histograms)) w.histograms.set(k, structuredClone(v));
     for (const [k, v] of Object.entries(s.callees)) w.callees.set(k, v);
+    for (const [k, v] of Object.entries(s.calleeErrors ?? {})) w.calleeErrors.set(k, v);
     return w;
   }
 }

@@ -59,6 +59,7 @@ export async function closeWindows(s: DetectorState, all = false): Promise<void>
     callees: [...new Set([...acc.callees.keys(), ...s.graph.callees(acc.service, acc.endMs - s.edgeHorizonMs)])],
     calls: Object.fromEntries(acc.callees),
   }));
+  const failedCalls = new Map(due.map((acc) => [`${acc.service}\u0000${acc.endMs}`, Object.fromEntries(acc.calleeErrors)]));
   const results = s.models.scoreBatch(inputs);
   try {
     await s.sink.touchServices([...new Set(due.map((w) => w.service))].map((name) => ({ name, attributes: s.tracker.attributesOf(name) })));
@@ -70,6 +71,7 @@ export async function closeWindows(s: DetectorState, all = false): Promise<void>
         score: r.score,
         expected: r.expected,
         callees: r.input.calls,
+        calleeErrors: failedCalls.get(`${r.input.service}\u0000${r.input.endMs}`) ?? {},
       })),
     );
   } catch (err) {

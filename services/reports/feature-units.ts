@@ -7,6 +7,30 @@
 export const DEVIATION_UNIT = 'robust standard deviations from the expected value (signed; |deviation| >= 3 is where a feature starts to count as evidence)';
 
 /**
+ * The unit of every number of an incident report, by its path in the JSON
+ * (`[]` for each item of a list); a feature's values are in its own `unit`.
+ */
+export const REPORT_UNITS: Readonly<Record<string, string>> = {
+  'incident.maxScore': 'combined anomaly score, 0..1 (1 = certainly anomalous)',
+  'incident.lastScore': 'combined anomaly score, 0..1',
+  'timeline[].score': 'combined anomaly score of that window, 0..1',
+  'features[].observed': "the feature's unit (features[].unit)",
+  'features[].expected': "the feature's unit (features[].unit)",
+  'features[].lower': "the feature's unit (features[].unit)",
+  'features[].upper': "the feature's unit (features[].unit)",
+  'features[].deviation': DEVIATION_UNIT,
+  'series[].points[].value': "the feature's unit (series[].unit), the mean of the windows in the point",
+  'series[].points[].expected': "the feature's unit (series[].unit)",
+  'series[].points[].lower': "the feature's unit (series[].unit)",
+  'series[].points[].upper': "the feature's unit (series[].unit)",
+  'rootCauses[].rank': 'rank, 1 = most likely',
+  'rootCauses[].score': 'root-cause score, 0..1',
+  'neighbourhood.edges[].calls': 'client calls (count) from the service to the callee over the series period',
+  'neighbourhood.edges[].errors': 'failed calls (count) over the same period',
+  'executions[].playbookVersion': 'playbook version number',
+};
+
+/**
  * How many spreads of the baseline the expected band spans on each side:
  * the seasonal scorer's default z50 (a feature scores 0.5, i.e. becomes
  * evidence, at 3 spreads).

@@ -1,4 +1,5 @@
 import type { Db } from '../store/index.ts';
+import { REPORT_UNITS } from './feature-units.ts';
 import { getIncidentRow, type IncidentView, incidentView, type LabelView, labelsOf } from './incident-view.ts';
 import {
   anomalousAmong,
@@ -29,6 +30,8 @@ export interface IncidentReport {
   deployments: ReportDeployment[];
   modelVersion: string;
   labels: LabelView[];
+  /** The unit of every number above, by its path (see REPORT_UNITS). */
+  units: Record<string, string>;
 }
 
 /** Settings of {@link buildIncidentReport}. */
@@ -69,11 +72,12 @@ export async function buildIncidentReport(db: Db, id: string, settings: ReportSe
     rootCauses,
     neighbourhood: {
       nodes: around.map((service) => ({ service, state: anomalous.has(service) ? 'anomalous' : 'healthy', root: service === top })),
-      edges: [...callees].map(([callee, calls]) => ({ from: row.service, to: callee, calls, errors: null })),
+      edges: [...callees].map(([callee, c]) => ({ from: row.service, to: callee, calls: c.calls, errors: c.errors })),
     },
     executions: await executionsOf(db, id),
     deployments: await deploymentsNear(db, [row.service, ...callees.keys()], new Date(row.openedAt.getTime() - settings.deployLookbackMs), row.openedAt),
     modelVersion: peak?.modelVersion ?? '',
     labels: (await labelsOf(db, [id])).get(id) ?? [],
+    units: { ...REPORT_UNITS },
   };
 }

@@ -5,7 +5,7 @@
  */
 
 export { createEventFeed, type EventFeed, type EventFeedSettings, type ExecutionChange, type FeedEvent } from './event-feed.ts';
-export { BAND_SPREADS, DEVIATION_UNIT, unitOf } from './feature-units.ts';
+export { BAND_SPREADS, DEVIATION_UNIT, REPORT_UNITS, unitOf } from './feature-units.ts';
 export { buildIncidentReport, type IncidentReport, type ReportSettings } from './incident-report.ts';
 export { getIncident, getIncidentRow, type IncidentView, incidentView, type LabelView, labelsOf } from './incident-view.ts';
 export { exportKpiMetrics, type KpiMetricsSettings } from './kpi-metrics.ts';

@@ -40,18 +40,25 @@ export function parseBucket(s: string): number {
 async function loadIncidents(db: Db, q: KpiQuery): Promise<KpiIncident[]> {
   const svc = (col: typeof incidents.service | typeof anomalies.service): SQL[] => (q.service ? [eq(col, q.service)] : []);
   // Opened in the range, or open during it (they count as downtime for the MTBF).
-  const rows = await db
-    .select()
+  // Only the columns the KPIs use (the overview asks for them on every first page load).
+  const rowsQuery = db
+    .select({
+      id: incidents.id,
+      service: incidents.service,
+      openedAt: incidents.openedAt,
+      closedAt: incidents.closedAt,
+      neededHuman: incidents.neededHuman,
+      resolvedBy: incidents.resolvedBy,
+    })
     .from(incidents)
     .where(and(lt(incidents.openedAt, q.to), or(isNull(incidents.closedAt), gte(incidents.closedAt, q.from)), ...svc(incidents.service)))
     .limit(MAX_KPI_ROWS);
-  const opening = await db
+  const openingQuery = db
     .select({ episodeId: anomalies.episodeId, windowStart: anomalies.windowStart, detectedAt: anomalies.detectedAt })
     .from(anomalies)
     .where(and(eq(anomalies.episodeState, 'open'), gte(anomalies.windowEnd, q.from), lt(anomalies.windowEnd, q.to), ...svc(anomalies.service)))
     .limit(MAX_KPI_ROWS);
-  const ttd = new Map(opening.map((a) => [a.episodeId, a.detectedAt.getTime() - a.windowStart.getTime()]));
-  const labels = await db
+  const labelsQuery = db
     .select({ episodeId: feedback.episodeId, label: feedback.label, createdAt: feedback.createdAt, id: feedback.id })
     .from(feedback)
     .innerJoin(incidents, eq(incidents.id, feedback.episodeId))
@@ -64,6 +71,9 @@ async function loadIncidents(db: Db, q: KpiQuery): Promise<KpiIncident[]> {
       ),
     )
     .limit(MAX_KPI_ROWS);
+  // The three reads go out together (a loaded database answers them side by side).
+  const [rows, opening, labels] = await Promise.all([rowsQuery, openingQuery, labelsQuery]);
+  const ttd = new Map(opening.map((a) => [a.episodeId, a.detectedAt.getTime() - a.windowStart.getTime()]));
   labels.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
   const latest = new Map<string, 'true_positive' | 'false_positive'>();
   for (const l of labels) latest.set(l.episodeId as string, l.label as 'true_positive' | 'false_positive');
@@ -80,12 +90,12 @@ async function loadIncidents(db: Db, q: KpiQuery): Promise<KpiIncident[]> {
 }
 
 async function loadDeployments(db: Db, q: KpiQuery) {
-  const rows = await db
+  const rowsQuery = db
     .select({ service: deployments.service, firstSeen: deployments.firstSeen })
     .from(deployments)
     .where(and(gte(deployments.firstSeen, q.from), lt(deployments.firstSeen, q.to), ...(q.service ? [eq(deployments.service, q.service)] : [])))
     .limit(MAX_KPI_ROWS);
-  const after = await db
+  const afterQuery = db
     .select({ service: incidents.service, openedAt: incidents.openedAt })
     .from(incidents)
     .where(
@@ -96,8 +106,13 @@ async function loadDeployments(db: Db, q: KpiQuery) {
       ),
     )
     .limit(MAX_KPI_ROWS);
+  const [rows, after] = await Promise.all([rowsQuery, afterQuery]);
   const opened = new Map<string, number[]>();
-  for (const i of after) opened.set(i.service, [...(opened.get(i.service) ?? []), i.openedAt.getTime()]);
+  for (const i of after) {
+    const list = opened.get(i.service) ?? [];
+    list.push(i.openedAt.getTime());
+    opened.set(i.service, list);
+  }
   return rows.map((d) => {
     const t = d.firstSeen.getTime();
     return { firstSeenMs: t, failed: (opened.get(d.service) ?? []).some((o) => o >= t && o <= t + q.changeFailureMs) };
@@ -105,7 +120,7 @@ async function loadDeployments(db: Db, q: KpiQuery) {
 }
 
 async function loadKpiData(db: Db, q: KpiQuery): Promise<KpiData> {
-  const exe = await db
+  const exeQuery = db
     .select({
       createdAt: executions.createdAt,
       name: playbooks.name,
@@ -118,8 +133,9 @@ async function loadKpiData(db: Db, q: KpiQuery): Promise<KpiData> {
     .leftJoin(playbooks, eq(playbooks.id, executions.playbookId))
     .where(and(gte(executions.createdAt, q.from), lt(executions.createdAt, q.to), ...(q.service ? [eq(executions.service, q.service)] : [])))
     .limit(MAX_KPI_ROWS);
+  const [exe, inc, dep] = await Promise.all([exeQuery, loadIncidents(db, q), loadDeployments(db, q)]);
   return {
-    incidents: await loadIncidents(db, q),
+    incidents: inc,
     executions: exe.map((e) => ({
       createdMs: e.createdAt.getTime(),
       playbookName: e.name ?? e.playbookId,
@@ -127,7 +143,7 @@ async function loadKpiData(db: Db, q: KpiQuery): Promise<KpiData> {
       status: e.status,
       outcome: e.outcome,
     })),
-    deployments: await loadDeployments(db, q),
+    deployments: dep,
     nowMs: (q.now ?? new Date()).getTime(),
   };
 }

@@ -48,7 +48,10 @@ function rootCause(r: IncidentReport): string[] {
   const out = ['', '## Root cause', ''];
   if (r.rootCauses.length === 0) out.push('No candidate ranked.');
   for (const c of r.rootCauses) out.push(`${c.rank}. **${cell(c.service)}** (score ${num(c.score)}): ${cell(c.reason)}`);
-  const edges = r.neighbourhood.edges.map((e) => `${e.to} (${e.calls} calls)`);
+  if (r.rootCauses.length > 0) out.push('', 'Root-cause scores are in 0..1 (1 = certainly the cause).');
+  const edges = r.neighbourhood.edges.map(
+    (e) => `${e.to} (${e.calls} calls, ${e.errors ?? 'unknown'} failed${e.errors && e.calls ? `: ${num((100 * e.errors) / e.calls)} %` : ''})`,
+  );
   if (edges.length > 0) out.push('', `Calls from ${r.incident.service} in the period: ${edges.join(', ')}.`);
   return out;
 }

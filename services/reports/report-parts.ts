@@ -48,6 +48,7 @@ export interface ReportDeployment {
 /** The call-graph neighbourhood of the incident's service. */
 export interface Neighbourhood {
   nodes: { service: string; state: 'healthy' | 'warming_up' | 'anomalous'; root: boolean }[];
+  /** Calls and failed calls from the incident's service to each callee over the report's period (counts). */
   edges: { from: string; to: string; calls: number; errors: number | null }[];
 }
 
@@ -127,15 +128,20 @@ export async function executionsOf(db: Db, episodeId: string): Promise<ReportExe
   }));
 }
 
-/** Callees of `service` with their calls, summed over its rollups in [from, to]. */
-export async function calleesOf(db: Db, service: string, from: Date, to: Date): Promise<Map<string, number>> {
+/** Callees of `service` with their calls and failed calls, summed over its rollups in [from, to]. */
+export async function calleesOf(db: Db, service: string, from: Date, to: Date): Promise<Map<string, { calls: number; errors: number }>> {
   const rows = await db
-    .select({ callees: rollups.callees })
+    .select({ callees: rollups.callees, calleeErrors: rollups.calleeErrors })
     .from(rollups)
     .where(and(eq(rollups.service, service), gte(rollups.windowEnd, from), lte(rollups.windowEnd, to)))
     .limit(10_000);
-  const out = new Map<string, number>();
-  for (const r of rows) for (const [k, n] of Object.entries(r.callees)) out.set(k, (out.get(k) ?? 0) + n);
+  const out = new Map<string, { calls: number; errors: number }>();
+  for (const r of rows) {
+    for (const [k, n] of Object.entries(r.callees)) {
+      const e = out.get(k) ?? { calls: 0, errors: 0 };
+      out.set(k, { calls: e.calls + n, errors: e.errors + (r.calleeErrors[k] ?? 0) });
+    }
+  }
   return out;
 }
 

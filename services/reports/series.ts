@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, lte } from 'drizzle-orm';
+import { and, asc, count, eq, gte, lte, sql } from 'drizzle-orm';
 import { type Db, rollups } from '../store/index.ts';
 import { unitOf } from './feature-units.ts';
 
@@ -69,17 +69,48 @@ export function downsample(raw: Raw[], fromMs: number, toMs: number, points: num
     });
 }
 
+/** `features` of `service` in [from, to], averaged in SQL into at most `points` buckets of equal time span (for ranges with more rows than points). */
+async function aggregated(db: Db, service: string, feature: string, from: Date, to: Date, points: number): Promise<SeriesPoint[]> {
+  const fromMs = from.getTime();
+  const span = Math.max(1, to.getTime() - fromMs) / points;
+  const ms = sql`(extract(epoch from ${rollups.windowEnd}) * 1000)`;
+  const band = (i: number) => sql`avg((${rollups.expected} -> ${feature}::text ->> ${i}::int)::float8)`;
+  const res = (await db.execute(sql`
+    SELECT least(${points - 1}::int, greatest(0, floor((${ms} - ${fromMs}::float8) / ${span}::float8)))::int AS b,
+           avg(${ms})::float8 AS t, avg((${rollups.features} ->> ${feature}::text)::float8) AS v,
+           ${band(0)} AS e, ${band(1)} AS lo, ${band(2)} AS hi
+      FROM ${rollups}
+     WHERE ${rollups.service} = ${service} AND ${rollups.windowEnd} >= ${from.toISOString()}::timestamptz
+       AND ${rollups.windowEnd} <= ${to.toISOString()}::timestamptz AND jsonb_typeof(${rollups.features} -> ${feature}::text) = 'number'
+     GROUP BY 1 ORDER BY 1`)) as unknown as { rows: { t: number | string; v: number | string; e: unknown; lo: unknown; hi: unknown }[] };
+  const orNull = (x: unknown) => (x === null || x === undefined ? null : Number(x));
+  return res.rows.map((r) => ({
+    t: new Date(Math.round(Number(r.t))).toISOString(),
+    value: Number(r.v),
+    expected: orNull(r.e),
+    lower: orNull(r.lo),
+    upper: orNull(r.hi),
+  }));
+}
+
 /**
  * The series of `features` of `service` over [from, to] from the rollups
- * (fine windows and, past their retention, coarser rollups), each
- * downsampled to at most `points` points. Features never observed in the
- * range come back with no points.
+ * (fine windows and, past their retention, the coarser rollups they were
+ * folded into), each downsampled to at most `points` points: the rows
+ * themselves when the range holds no more than `points`, else bucket means
+ * computed by the database (any range length, no rows shipped). Features
+ * never observed in the range come back with no points.
  */
 export async function loadSeries(db: Db, service: string, features: string[], from: Date, to: Date, points: number): Promise<FeatureSeries[]> {
+  const inRange = and(eq(rollups.service, service), gte(rollups.windowEnd, from), lte(rollups.windowEnd, to));
+  const [held] = await db.select({ n: count() }).from(rollups).where(inRange);
+  if (Number(held?.n ?? 0) > points) {
+    return Promise.all(features.map(async (feature) => ({ feature, unit: unitOf(feature), points: await aggregated(db, service, feature, from, to, points) })));
+  }
   const rows = await db
     .select({ windowEnd: rollups.windowEnd, features: rollups.features, expected: rollups.expected })
     .from(rollups)
-    .where(and(eq(rollups.service, service), gte(rollups.windowEnd, from), lte(rollups.windowEnd, to)))
+    .where(inRange)
     .orderBy(asc(rollups.windowEnd))
     .limit(MAX_SERIES_ROWS);
   return features.map((feature) => {

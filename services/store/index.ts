@@ -7,6 +7,7 @@ export type { PostgresTarget } from './postgres-store.ts';
 export { describeDatabaseUrl, MIGRATION_LOCK_KEY } from './postgres-store.ts';
 export type { RetentionKind, RetentionPolicy } from './retention.ts';
 export { createRetentionJob, RETENTION_KINDS, retentionPolicyOf, runRetention } from './retention.ts';
+export { type CoarseRollupPolicy, foldRollups, foldRows } from './rollup-fold.ts';
 export {
   type AccessTokenRow,
   type AnomalyRow,
@@ -14,8 +15,10 @@ export {
   accessTokens,
   anomalies,
   auditLog,
+  type DeploymentRow,
   type DetectorCheckpointRow,
   type DetectorInstanceRow,
+  deployments,
   detectorCheckpoints,
   detectorInstances,
   EXECUTION_MODES,
@@ -36,6 +39,7 @@ export {
   incidents,
   type NewAnomalyRow,
   type NewAuditLogRow,
+  type NewDeploymentRow,
   type NewDetectorCheckpointRow,
   type NewExecutionRow,
   type NewExecutionStepRow,
@@ -45,10 +49,19 @@ export {
   type NewPlaybookVersionRow,
   type NewRollupRow,
   type NewServiceRow,
+  PLAYBOOK_EFFECTIVE_MODES,
+  type PlaybookModeRow,
   type PlaybookRow,
   type PlaybookVersionRow,
+  POLICY_OUTCOME_USES,
+  type PolicyArmRow,
+  type PolicyDecisionRow,
+  playbookModes,
   playbooks,
   playbookVersions,
+  policyArms,
+  policyDecisions,
+  policyOutcomes,
   RESOLVED_BY,
   type ResolvedBy,
   type RollupRow,
@@ -59,18 +72,6 @@ export {
   services,
   TOKEN_ROLES,
   type TokenRole,
-  type DeploymentRow,
-  deployments,
-  type NewDeploymentRow,
-  PLAYBOOK_EFFECTIVE_MODES,
-  type PlaybookModeRow,
-  POLICY_OUTCOME_USES,
-  type PolicyArmRow,
-  type PolicyDecisionRow,
-  playbookModes,
-  policyArms,
-  policyDecisions,
-  policyOutcomes,
 } from './schema/index.ts';
 export { isStoreUnavailable, isUniqueViolation, SQLSTATE, sqlStateOf } from './sql-errors.ts';
 export type { Db, Store, StoreKind, StoreSettings } from './store.ts';

@@ -4,6 +4,7 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { StoreConfig } from '../core/store-settings.ts';
 import type { Telemetry } from '../core/telemetry.ts';
+import { type CoarseRollupPolicy, deleteCoarseRollups, foldRollups } from './rollup-fold.ts';
 import type { Db, Store } from './store.ts';
 
 /** The kinds of data the retention job removes, oldest first. */
@@ -16,6 +17,11 @@ export interface RetentionPolicy {
   days: Record<RetentionKind, number>;
   /** Rows deleted per statement; each statement is its own short transaction. */
   batchRows: number;
+  /**
+   * Fine rollups past `days.rollups` are folded into coarser rows kept this
+   * long, rather than deleted; absent or step 0: deleted.
+   */
+  coarseRollups?: CoarseRollupPolicy;
 }
 
 /** The {@link RetentionPolicy} of a configuration. */
@@ -29,6 +35,7 @@ export function retentionPolicyOf(config: StoreConfig): RetentionPolicy {
       audit: config.retentionAuditDays,
     },
     batchRows: config.retentionBatchRows,
+    coarseRollups: { stepSeconds: config.rollupCoarseSeconds, days: config.retentionCoarseRollupsDays },
   };
 }
 
@@ -74,8 +81,13 @@ async function deleteBatch(db: Db, kind: RetentionKind, cutoff: string, n: numbe
  */
 export async function runRetention(db: Db, policy: RetentionPolicy, now = new Date(), shouldStop = () => false): Promise<Record<RetentionKind, number>> {
   const deleted = Object.fromEntries(RETENTION_KINDS.map((k) => [k, 0])) as Record<RetentionKind, number>;
+  const coarse = policy.coarseRollups;
   for (const kind of RETENTION_KINDS) {
     const days = policy.days[kind];
+    if (kind === 'rollups' && coarse && coarse.stepSeconds > 0) {
+      deleted.rollups += await coarseRetention(db, policy, coarse, now, shouldStop);
+      continue;
+    }
     if (days <= 0) continue;
     const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
     for (;;) {
@@ -88,6 +100,21 @@ export async function runRetention(db: Db, policy: RetentionPolicy, now = new Da
     }
   }
   return deleted;
+}
+
+/** Fine rollups past their retention folded into coarse ones, coarse ones past theirs deleted; returns rows removed. */
+async function coarseRetention(db: Db, policy: RetentionPolicy, coarse: CoarseRollupPolicy, now: Date, shouldStop: () => boolean): Promise<number> {
+  let removed = 0;
+  if (policy.days.rollups > 0) removed += await foldRollups(db, new Date(now.getTime() - policy.days.rollups * 86_400_000), coarse.stepSeconds, shouldStop);
+  if (coarse.days <= 0) return removed;
+  const cutoff = new Date(now.getTime() - coarse.days * 86_400_000);
+  for (;;) {
+    if (shouldStop()) return removed;
+    const n = await deleteCoarseRollups(db, cutoff, policy.batchRows);
+    removed += n;
+    if (n < policy.batchRows) return removed;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /**

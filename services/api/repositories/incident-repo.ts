@@ -1,4 +1,4 @@
-import { and, eq, exists, gte, isNull, lte, or, type SQL } from 'drizzle-orm';
+import { and, eq, exists, gte, inArray, isNull, lte, not, or, type SQL } from 'drizzle-orm';
 import { type Db, feedback, type IncidentRow, incidents } from '../../store/index.ts';
 import { type JsonRow, jsonRow } from './json-row.ts';
 import { type Keyset, type Page, type PageRequest, selectPage } from './page.ts';
@@ -8,7 +8,7 @@ export interface IncidentFilter extends PageRequest {
   service?: string;
   state?: string;
   severity?: string;
-  /** Only incidents with at least one label of this kind (`true_positive`, `false_positive`, `missed`). */
+  /** Only incidents with at least one label of this kind (`true_positive`, `false_positive`, `missed`); `none`: with no true- or false-positive label. */
   label?: string;
   /** Only incidents still open at or after this time (closed at or after it, or not closed). */
   from?: string;
@@ -28,7 +28,13 @@ function filters(db: Db, f: IncidentFilter): (SQL | undefined)[] {
   if (f.severity) where.push(eq(incidents.severity, f.severity as IncidentRow['severity']));
   if (f.from) where.push(or(isNull(incidents.closedAt), gte(incidents.closedAt, new Date(f.from))));
   if (f.to) where.push(lte(incidents.openedAt, new Date(f.to)));
-  if (f.label) {
+  if (f.label === 'none') {
+    const judged = db
+      .select({ one: feedback.id })
+      .from(feedback)
+      .where(and(eq(feedback.episodeId, incidents.id), inArray(feedback.label, ['true_positive', 'false_positive'])));
+    where.push(not(exists(judged)));
+  } else if (f.label) {
     const labelled = db
       .select({ one: feedback.id })
       .from(feedback)

@@ -101,6 +101,8 @@ export const rollups = pgTable(
     expected: jsonb('expected').$type<Record<string, [number, number, number]>>().notNull().default({}),
     /** Calls the service made to each callee in this window (callee service name to number of client calls). */
     callees: jsonb('callees').$type<Record<string, number>>().notNull().default({}),
+    /** Of those calls, the failed ones per callee (client or matched server span with error status). */
+    calleeErrors: jsonb('callee_errors').$type<Record<string, number>>().notNull().default({}),
     /** Length of the window this row summarises, in seconds: 0 for a detector window, more for a coarser rollup made by retention. */
     stepSeconds: integer('step_seconds').notNull().default(0),
   },

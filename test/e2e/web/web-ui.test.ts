@@ -5,7 +5,9 @@
  * the execution waiting for approval; a viewer sees no approve button and the
  * API refuses it (403); an operator approves it and a real HTTP target
  * receives the playbook's call; labelling the incident false positive shows
- * the label after a reload. Screenshots go to test-results/web/.
+ * the label after a reload, in the incident's list row and under the label
+ * filter; the playbook editor validates and dry-runs against the incident.
+ * Screenshots go to test-results/web/.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -177,6 +179,15 @@ describe('web UI in Chromium against zeroops start', () => {
     );
     await page.locator('figure.chart canvas').first().waitFor();
     await screenshot(page, 'report');
+    // The incident list shows the label in the incident's row, and filters by it.
+    await page.goto(`${api}/incidents?label=false_positive`);
+    const badge = page.locator(`tr[data-incident="${incidentId}"] [data-label="false_positive"]`);
+    await badge.waitFor({ timeout: 15_000 });
+    expect(await badge.textContent()).toBe('false positive');
+    await screenshot(page, 'incidents-labelled');
+    await page.goto(`${api}/incidents?label=none`);
+    await page.locator('table.incidents, p.empty').first().waitFor({ timeout: 15_000 });
+    expect(await page.locator(`tr[data-incident="${incidentId}"]`).count()).toBe(0);
     await page.context().close();
   }, 60_000);
 
@@ -196,6 +207,15 @@ describe('web UI in Chromium against zeroops start', () => {
     const problem = page.locator('.editor .error');
     await problem.waitFor({ timeout: 10_000 });
     expect(await problem.textContent()).toMatch(/mode/);
+    // Dry run of the saved version against the past incident: it matches and renders the step's call.
+    await page.locator('.dry-run select').selectOption(incidentId);
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    const result = page.locator('pre.dry-run-result');
+    await result.waitFor({ timeout: 15_000 });
+    const dry = JSON.parse((await result.textContent()) ?? '{}') as { playbook?: { name: string }; matched?: boolean };
+    expect(dry.playbook?.name).toBe('restart-checkout');
+    expect(dry.matched).toBe(true);
+    expect(await result.textContent()).toContain('/restart/checkout');
     await screenshot(page, 'playbook');
     await page.context().close();
   }, 60_000);

@@ -102,6 +102,8 @@ async function insertRollups(db: Db): Promise<void> {
       features: { request_rate: 100, error_ratio: bad ? 0.5 : 0.01, latency_p99_ms: bad ? 900 : 120 },
       expected: { error_ratio: [0.01, 0.0, 0.05] as [number, number, number] },
       callees: { payments: 40, db: 10 },
+      // While it is bad, half of its calls to payments fail.
+      calleeErrors: bad ? { payments: 20 } : {},
       score: bad ? 0.9 : 0.1,
     });
   }
@@ -111,6 +113,7 @@ async function insertRollups(db: Db): Promise<void> {
     features: { request_rate: 100, error_ratio: 0.5, latency_p99_ms: 900 },
     expected: { error_ratio: [0.01, 0.0, 0.04] as [number, number, number] },
     callees: { payments: 40 },
+    calleeErrors: { payments: 30 },
     score: 0.97,
   });
   await db.insert(rollups).values(rows).onConflictDoNothing();

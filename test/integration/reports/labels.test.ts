@@ -19,9 +19,10 @@ describe.each(SETUPS)('labels on $name', (setup) => {
 
   beforeAll(async () => {
     h = await startHarness(setup, { ZEROOPS_API_TOKENS: TOKENS });
-    await h.store.db
-      .insert(incidents)
-      .values({ id: 'ep-1', service: 'checkout', kind: 'errors', severity: 'critical', openedAt: opened, maxScore: 0.9, lastScore: 0.8 });
+    await h.store.db.insert(incidents).values([
+      { id: 'ep-1', service: 'checkout', kind: 'errors', severity: 'critical', openedAt: opened, maxScore: 0.9, lastScore: 0.8 },
+      { id: 'ep-2', service: 'checkout', kind: 'latency', severity: 'warning', openedAt: new Date(opened.getTime() - 60_000), maxScore: 0.7, lastScore: 0.6 },
+    ]);
   }, 180_000);
   afterAll(async () => h?.close());
 
@@ -53,6 +54,20 @@ describe.each(SETUPS)('labels on $name', (setup) => {
     });
     expect(record?.key).toBe('checkout');
   }, 30_000);
+
+  it('shows the labels of each incident in the list and filters by label (none: not judged)', async () => {
+    const list = async (q: string) => (await h.app.inject({ url: `/api/v1/incidents${q}`, headers: VIEWER })).json();
+    const all = await list('');
+    expect(all.items.map((i: { id: string }) => i.id)).toEqual(['ep-1', 'ep-2']);
+    expect(all.items[0].labels).toEqual([
+      expect.objectContaining({ label: 'false_positive', note: 'nightly batch', actor: expect.stringContaining('operator') }),
+    ]);
+    expect(all.items[1].labels).toEqual([]);
+    expect((await list('?label=false_positive')).items.map((i: { id: string }) => i.id)).toEqual(['ep-1']);
+    expect((await list('?label=true_positive')).items).toEqual([]);
+    expect((await list('?label=none')).items.map((i: { id: string }) => i.id)).toEqual(['ep-2']);
+    expect((await h.app.inject({ url: '/api/v1/incidents?label=maybe', headers: VIEWER })).statusCode).toBe(400);
+  });
 
   it('records a missed anomaly with its service and range', async () => {
     const published = await h.collect(h.topics.feedback);

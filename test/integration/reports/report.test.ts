@@ -41,7 +41,13 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
         { service: 'payments', state: 'healthy', root: true },
       ]),
     );
-    expect(r.neighbourhood.edges).toEqual(expect.arrayContaining([{ from: 'checkout', to: 'payments', calls: 51 * 40, errors: null }]));
+    // Failed calls: 20 in each bad window (01:00, 01:02 to 01:05) and 30 at the peak (01:01).
+    expect(r.neighbourhood.edges).toEqual(
+      expect.arrayContaining([
+        { from: 'checkout', to: 'payments', calls: 51 * 40, errors: 5 * 20 + 30 },
+        { from: 'checkout', to: 'db', calls: 50 * 10, errors: 0 },
+      ]),
+    );
     expect(r.executions).toMatchObject([
       { id: 'e1', playbookName: 'restart', playbookVersion: 1, mode: 'auto', outcome: 'resolved', steps: [{ name: 'restart pods' }, { name: 'verify' }] },
     ]);
@@ -51,6 +57,20 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
       { service: 'checkout', oldVersion: 'v1', newVersion: 'v2', firstSeen: new Date(T0 + 30 * 60_000).toISOString() },
     ]);
     expect(r.labels.map((l: { label: string }) => l.label)).toEqual(['false_positive', 'true_positive']);
+  });
+
+  it('says the unit of every number in the report', async () => {
+    const r = (await h.app.inject('/api/v1/incidents/i1/report')).json();
+    const paths = new Set<string>();
+    const walk = (v: unknown, path: string) => {
+      if (typeof v === 'number') paths.add(path);
+      else if (Array.isArray(v)) for (const x of v) walk(x, `${path}[]`);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (path !== 'units') walk(x, path ? `${path}.${k}` : k);
+    };
+    walk(r, '');
+    expect(paths.size).toBeGreaterThan(8);
+    for (const p of paths) expect(r.units[p], `no unit for ${p}`).toEqual(expect.any(String));
+    expect(r.units['features[].deviation']).toMatch(/robust standard deviations/);
   });
 
   it('renders it as Markdown with every section', async () => {
@@ -63,6 +83,7 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
     expect(md).toMatch(/^# Incident i1: errors on checkout$/m);
     expect(md).toContain('| error_ratio | 0.5 | 0.01 | 0 .. 0.04 | 12 | ratio of failed requests (0..1) |');
     expect(md).toContain('1. **payments** (score 0.8)');
+    expect(md).toContain('payments (2040 calls, 130 failed: 6.373 %)');
     expect(md).toContain('- **restart** v1 (auto): succeeded, outcome resolved');
     expect(md).toContain('- checkout: v1 → v2 at 2026-01-01T00:30:00.000Z');
     expect(md).toContain('- true_positive by token:test');

@@ -47,6 +47,28 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return parsed as T;
 }
 
+/** Requests started before the first render (see {@link prefetch}), by path, until a page takes them. */
+const early = new Map<string, Promise<unknown>>();
+
+/**
+ * Starts GET `path` now, before the app knows who the tab is, so the first
+ * page's data is on its way while whoami and the first render run.
+ */
+export function prefetch(path: string): void {
+  if (early.has(path)) return;
+  const p = api<unknown>(path);
+  p.catch(() => undefined);
+  early.set(path, p);
+}
+
+/** GET `path`, taking the {@link prefetch}ed answer when there is one (a failed prefetch, e.g. before sign-in, is asked again). */
+export function apiFirst<T>(path: string): Promise<T> {
+  const p = early.get(path);
+  if (!p) return api<T>(path);
+  early.delete(path);
+  return (p as Promise<T>).catch(() => api<T>(path));
+}
+
 function safeJson(raw: string): unknown {
   try {
     return JSON.parse(raw);

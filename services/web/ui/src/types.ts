@@ -75,11 +75,12 @@ export interface Report {
   rootCauses: { service: string; rank: number; score: number; reason: string }[];
   neighbourhood: {
     nodes: { service: string; state: string; root: boolean }[];
-    edges: { from: string; to: string; calls: number; errors: number }[];
+    edges: { from: string; to: string; calls: number; errors: number | null }[];
   };
   executions: ReportExecution[];
   deployments: { service: string; oldVersion: string | null; newVersion: string; firstSeen: string }[];
   modelVersion: string;
+  units: Record<string, string>;
   labels: Label[];
 }
 

@@ -35,9 +35,14 @@ export function Neighbourhood(props: { graph: Report['neighbourhood']; service: 
         const b = pos.get(e.to);
         if (!a || !b) return null;
         return (
-          <line key={`${e.from}>${e.to}`} x1={a.x} y1={a.y} x2={b.x} y2={b.y} stroke={e.errors > 0 ? '#cf222e' : '#999'} marker-end="url(#arrow)">
-            <title>{`${e.from} -> ${e.to}: ${e.calls} calls, ${e.errors} errors`}</title>
-          </line>
+          <g key={`${e.from}>${e.to}`} class="edge" data-edge={`${e.from}>${e.to}`}>
+            <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} stroke={(e.errors ?? 0) > 0 ? '#cf222e' : '#999'} marker-end="url(#arrow)">
+              <title>{`${e.from} -> ${e.to}: ${e.calls} calls, ${e.errors ?? 'unknown'} failed`}</title>
+            </line>
+            <text x={(a.x + b.x) / 2} y={(a.y + b.y) / 2 - 4} text-anchor="middle" font-size="10" fill={(e.errors ?? 0) > 0 ? '#cf222e' : '#57606a'}>
+              {`${e.calls} calls${e.errors ? `, ${e.errors} failed` : ''}`}
+            </text>
+          </g>
         );
       })}
       {nodes.map((n) => {

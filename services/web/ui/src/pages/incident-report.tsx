@@ -16,9 +16,9 @@ function Header(props: { r: Report }) {
         {i.service} <span class="muted">{i.kind}</span>
       </h1>
       <p>
-        <Badge kind="severity" value={i.severity} /> <Badge kind="state" value={i.state} /> opened {time(i.openedAt)} · closed {time(i.closedAt)} · max score{' '}
-        {num(i.maxScore)} · resolved by {i.resolvedBy ?? '-'} · {i.neededHuman ? 'needed a human' : 'no human needed'} · model{' '}
-        <code>{props.r.modelVersion}</code>
+        <Badge kind="severity" value={i.severity} /> <Badge kind="state" value={i.state} /> opened {time(i.openedAt)} · closed {time(i.closedAt)} ·{' '}
+        <span title="combined anomaly score, 0..1">max score {num(i.maxScore)} of 1</span> · resolved by {i.resolvedBy ?? '-'} ·{' '}
+        {i.neededHuman ? 'needed a human' : 'no human needed'} · model <code>{props.r.modelVersion}</code>
       </p>
     </header>
   );
@@ -88,7 +88,7 @@ function Features(props: { r: Report }) {
                 {num(f.expected)} {f.unit}
               </td>
               <td>
-                {num(f.lower)} .. {num(f.upper)}
+                {num(f.lower)} .. {num(f.upper)} {f.unit}
               </td>
               <td title="how far the observed value is from the expected one, in robust standard deviations">{num(f.deviation, 2)} σ</td>
             </tr>
@@ -111,7 +111,11 @@ function RootCauses(props: { r: Report }) {
       <ol class="root-causes">
         {props.r.rootCauses.map((c) => (
           <li key={c.service} data-service={c.service}>
-            <b>{c.service}</b> <span class="muted">score {num(c.score)}</span> {c.reason}
+            <b>{c.service}</b>{' '}
+            <span class="muted" title="root-cause score, 0..1">
+              score {num(c.score)} of 1
+            </span>{' '}
+            {c.reason}
           </li>
         ))}
       </ol>

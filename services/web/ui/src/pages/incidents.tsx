@@ -23,10 +23,34 @@ function fits(i: Incident, f: Filters): boolean {
   return (!f.service || f.service === i.service) && (!f.state || f.state === i.state) && (!f.severity || f.severity === i.severity);
 }
 
-/** Adds or replaces `i` in `items`, newest opening first. */
+/** Adds or replaces `i` in `items`, newest opening first (a live event carries no labels: the listed ones stay). */
 export function upsert(items: Incident[], i: Incident): Incident[] {
+  const before = items.find((x) => x.id === i.id);
   const rest = items.filter((x) => x.id !== i.id);
-  return [i, ...rest].sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+  const next = i.labels || !before?.labels ? i : { ...i, labels: before.labels };
+  return [next, ...rest].sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+}
+
+/** An incident's labels in its list row: the verdict that counts (the latest true/false positive) and whether a miss was reported. */
+function Labels(props: { labels: Incident['labels'] }) {
+  const all = props.labels ?? [];
+  const verdict = all.filter((l) => l.label !== 'missed').at(-1);
+  const missed = all.some((l) => l.label === 'missed');
+  if (!verdict && !missed) return <span class="muted">-</span>;
+  return (
+    <span class="labels">
+      {verdict ? (
+        <span class={`badge label-${verdict.label}`} data-label={verdict.label} title={`${verdict.actor}${verdict.note ? `: ${verdict.note}` : ''}`}>
+          {verdict.label.replace('_', ' ')}
+        </span>
+      ) : null}
+      {missed ? (
+        <span class="badge label-missed" data-label="missed">
+          missed
+        </span>
+      ) : null}
+    </span>
+  );
 }
 
 /** The incident table (shared by the overview's open incidents). */
@@ -62,7 +86,9 @@ export function IncidentTable(props: { items: Incident[] }) {
             </td>
             <td>{num(i.maxScore)}</td>
             <td>{i.resolvedBy ?? '-'}</td>
-            <td>{i.labels?.at(-1)?.label.replace('_', ' ') ?? ''}</td>
+            <td>
+              <Labels labels={i.labels} />
+            </td>
           </tr>
         ))}
       </tbody>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, query, subscribe } from '../api.ts';
+import { api, apiFirst, prefetch, query, subscribe } from '../api.ts';
 import { duration, num, pct } from '../format.ts';
 import type { Incident, KpiAnswer, Kpis, Page, ServiceHealth } from '../types.ts';
 import { IncidentTable, upsert } from './incidents.tsx';
@@ -36,13 +36,25 @@ function Trend(props: { values: (number | null)[] }) {
   );
 }
 
+/** The overview's KPI request: the last 7 days to the next whole minute (one path a minute, so a prefetch matches it). */
+function kpiPath(): string {
+  const to = Math.ceil(Date.now() / 60_000) * 60_000;
+  return `/api/v1/kpis${query({ from: new Date(to - 7 * 86_400_000).toISOString(), to: new Date(to).toISOString(), bucket: '1d' })}`;
+}
+
+const OPEN_INCIDENTS_PATH = '/api/v1/incidents?state=open&limit=20';
+const SERVICES_PATH = '/api/v1/services';
+
+/** Starts the overview's requests (called before the first render when the URL is the overview). */
+export function prefetchOverview(): void {
+  for (const p of [kpiPath(), OPEN_INCIDENTS_PATH, SERVICES_PATH]) prefetch(p);
+}
+
 function KpiTiles() {
   const [kpis, setKpis] = useState<KpiAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const to = new Date();
-    const from = new Date(to.getTime() - 7 * 86_400_000);
-    api<KpiAnswer>(`/api/v1/kpis${query({ from: from.toISOString(), to: to.toISOString(), bucket: '1d' })}`)
+    apiFirst<KpiAnswer>(kpiPath())
       .then(setKpis)
       .catch((e: Error) => setError(e.message));
   }, []);
@@ -69,7 +81,7 @@ function KpiTiles() {
 function HealthGrid() {
   const [items, setItems] = useState<ServiceHealth[] | null>(null);
   useEffect(() => {
-    api<{ items: ServiceHealth[] }>('/api/v1/services').then((r) => setItems(r.items));
+    apiFirst<{ items: ServiceHealth[] }>(SERVICES_PATH).then((r) => setItems(r.items));
   }, []);
   if (!items) return <p class="muted">loading…</p>;
   if (items.length === 0) return <p class="muted">no service has sent telemetry yet</p>;
@@ -98,8 +110,10 @@ function HealthGrid() {
 function OpenIncidents() {
   const [items, setItems] = useState<Incident[] | null>(null);
   useEffect(() => {
-    const load = () => api<Page<Incident>>('/api/v1/incidents?state=open&limit=20').then((p) => setItems(p.items));
-    void load();
+    const load = () => api<Page<Incident>>(OPEN_INCIDENTS_PATH).then((p) => setItems(p.items));
+    void apiFirst<Page<Incident>>(OPEN_INCIDENTS_PATH)
+      .then((p) => setItems(p.items))
+      .catch(() => undefined);
     return subscribe(
       {
         incident: (d) => {

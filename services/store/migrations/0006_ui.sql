@@ -1,0 +1,1 @@
+ALTER TABLE "rollups" ADD COLUMN "callee_errors" jsonb DEFAULT '{}'::jsonb NOT NULL;
