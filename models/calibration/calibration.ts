@@ -40,7 +40,7 @@ export type CalibrationLabelKind = 'true_positive' | 'false_positive' | 'missed'
 /** One label as the calibration sees it. */
 export interface CalibrationLabel {
   kind: CalibrationLabelKind;
-  /** Features the labelled alarm rested on (its evidence); ignored for `missed`, which moves every feature. */
+  /** Features the labelled alarm rested on (its evidence; none: no shift moves); ignored for `missed`, which moves every feature. */
   features: readonly string[];
   /** When the label was given (Unix ms): the decay runs from here. */
   atMs: number;
@@ -112,7 +112,8 @@ export function applyLabel(cal: ServiceCalibration, label: CalibrationLabel): Se
   const settings = cal.settings;
   const out: ServiceCalibration = structuredClone(cal);
   const step = labelStep(label.kind, settings.targetFalseAlarmRate);
-  const keys = label.kind === 'missed' || label.features.length === 0 ? [ALL_FEATURES] : [...new Set(label.features)];
+  // An alarm's label moves only the features it rested on (none known: none moved); a miss moves them all.
+  const keys = label.kind === 'missed' ? [ALL_FEATURES] : [...new Set(label.features)];
   for (const k of keys) {
     const prev = out.shifts[k];
     const at = Math.max(label.atMs, prev?.atMs ?? label.atMs);
