@@ -116,7 +116,10 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     await waitForRollups(e.store, SERVICES.length * (END - 1), 120_000);
     const fault = await openedBetween(e.store, FAULT_AT, FAULT_AT + 4);
     expect(fault.length).toBe(1);
-    const events = await e.store.db.select().from(anomalies).where(eq(anomalies.episodeId, fault[0]?.id as string));
+    const events = await e.store.db
+      .select()
+      .from(anomalies)
+      .where(eq(anomalies.episodeId, fault[0]?.id as string));
     expect(events.some((a) => a.evidence.some((ev) => ev.feature === 'error_ratio'))).toBe(true);
     expect(events[0]?.modelVersion).toMatch(/\+cal\.\d+$/);
     // The other service never alarmed and was never calibrated.
