@@ -1,7 +1,8 @@
 /**
  * Detector recalibration from human labels (pure).
  *
- * What it controls: the alarm threshold of each feature of a service, on the
+ * What it controls: the alarm threshold of each feature of a service (each
+ * side of it: a deviation up and one down are calibrated apart), on the
  * deviation scale the baselines score on. The seasonal baselines model a
  * feature as Gaussian around its expectation and alarm once a window sits
  * about z_open spreads out (score 0.7, about 4.5 spreads). A calibration
@@ -40,7 +41,11 @@ export type CalibrationLabelKind = 'true_positive' | 'false_positive' | 'missed'
 /** One label as the calibration sees it. */
 export interface CalibrationLabel {
   kind: CalibrationLabelKind;
-  /** Features the labelled alarm rested on (its evidence; none: no shift moves); ignored for `missed`, which moves every feature. */
+  /**
+   * What the labelled alarm rested on: {@link deviationKey}s of its evidence
+   * (or plain feature names, for both sides); none: no shift moves. Ignored
+   * for `missed`, which moves every feature.
+   */
   features: readonly string[];
   /** When the label was given (Unix ms): the decay runs from here. */
   atMs: number;
@@ -145,7 +150,21 @@ export function spreadFactors(cal: ServiceCalibration, atMs: number): Record<str
   return out;
 }
 
-/** The factor of `feature` in `factors` (from {@link spreadFactors}). */
-export function factorOf(factors: Readonly<Record<string, number>>, feature: string): number {
-  return factors[feature] ?? factors[ALL_FEATURES] ?? 1;
+/**
+ * The calibration key of a deviation of `feature`: the feature and the side
+ * it deviated to (`latency_p95_ms+`, `request_rate-`). A harmless traffic
+ * spike then widens the upper side of `request_rate` only, and a real drop
+ * of traffic alarms as before.
+ */
+export function deviationKey(feature: string, deviation: number): string {
+  return `${feature}${deviation < 0 ? '-' : '+'}`;
+}
+
+/**
+ * The factor of a deviation of `feature` to the side of `deviation` in
+ * `factors` (from {@link spreadFactors}): that side's key, else the
+ * feature's, else {@link ALL_FEATURES}'s, else 1.
+ */
+export function factorOf(factors: Readonly<Record<string, number>>, feature: string, deviation = 1): number {
+  return factors[deviationKey(feature, deviation)] ?? factors[feature] ?? factors[ALL_FEATURES] ?? 1;
 }

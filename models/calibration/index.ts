@@ -11,6 +11,7 @@ export {
   type CalibrationSettings,
   DEFAULT_CALIBRATION,
   decayedShift,
+  deviationKey,
   emptyCalibration,
   type FeatureShift,
   factorOf,

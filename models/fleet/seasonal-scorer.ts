@@ -196,7 +196,7 @@ export class SeasonalScorer {
       const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
       const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
       let std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
-      if (spread) std *= factorOf(spread, feature);
+      if (spread) std *= factorOf(spread, feature, x - exp);
       const dev = (x - exp) / std;
       const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
       if (s > best) best = s;
@@ -263,6 +263,23 @@ export class SeasonalScorer {
       const dx = x - (data[o] as number);
       data[o] = (data[o] as number) + a * dx;
       data[o + 1] = (1 - a) * ((data[o + 1] as number) + a * dx * dx);
+    }
+  }
+
+  /**
+   * Learns a window of the past as normal (one people labelled a false
+   * alarm, held out while its episode was open): into the seasonal slot of
+   * its time and the spread, but not into the recent mean or the level,
+   * which describe the present. Only features already known are learned.
+   */
+  learnPast(features: FeatureVector, tMs: number): void {
+    if (!Number.isFinite(tMs)) return;
+    const day = DAILY.bucketOf(tMs);
+    for (const feature in features) {
+      const i = this.names.indexOf(feature);
+      const x = features[feature] as number;
+      if (i < 0 || !Number.isFinite(x)) continue;
+      DAILY.learnPastAt(this.data, i * HEAD + DAILY_AT, this.slotAt(i, day), x);
     }
   }
 

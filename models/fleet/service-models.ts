@@ -22,7 +22,7 @@ import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration
 import { episodeStep } from './episode-step.ts';
 import { NEURAL_Z50, type NeuralBatch } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
-import type { FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
+import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
 import { deviationToScore, scoreToDeviation } from './seasonal-scorer.ts';
 import { type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 
@@ -115,7 +115,7 @@ export class ServiceModels {
     // The neural score is already a per-service likelihood (its residuals judged against that service's usual
     // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
     // likelihood of raw seasonal scores, which would turn its modest values into alarms.
-    const ns = nn ? calibratedNeural(nn.scores[i] as number, nn.evidence.get(i)?.[0]?.feature, factors) : 0;
+    const ns = nn ? calibratedNeural(nn.scores[i] as number, nn.evidence.get(i)?.[0], factors) : 0;
     const score = Math.max(ns, seasonal);
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
@@ -161,7 +161,7 @@ export class ServiceModels {
   learnNormal(service: string, windows: readonly { features: FeatureVector; endMs: number }[]): number {
     const m = this.live.get(service);
     if (!m) return 0;
-    for (const w of windows) m.seasonal.learn(w.features, w.endMs, 0);
+    for (const w of windows) m.seasonal.learnPast(w.features, w.endMs);
     return windows.length;
   }
 
@@ -212,8 +212,8 @@ export class ServiceModels {
  * score mapping) divided by the spread factor of the feature that leads its
  * evidence, scored again. Unchanged without a calibration or evidence.
  */
-function calibratedNeural(score: number, lead: string | undefined, factors: Readonly<Record<string, number>> | undefined): number {
+function calibratedNeural(score: number, lead: Evidence | undefined, factors: Readonly<Record<string, number>> | undefined): number {
   if (!factors || lead === undefined || score <= 0) return score;
-  const k = factorOf(factors, lead);
+  const k = factorOf(factors, lead.feature, lead.deviation);
   return k === 1 ? score : deviationToScore(scoreToDeviation(score, NEURAL_Z50) / k, NEURAL_Z50);
 }

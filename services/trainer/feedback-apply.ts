@@ -6,7 +6,14 @@
  * label changes nothing.
  */
 import { eq } from 'drizzle-orm';
-import { applyLabel, type CalibrationLabel, type CalibrationSettings, emptyCalibration, type ServiceCalibration } from '../../models/calibration/index.ts';
+import {
+  applyLabel,
+  type CalibrationLabel,
+  type CalibrationSettings,
+  deviationKey,
+  emptyCalibration,
+  type ServiceCalibration,
+} from '../../models/calibration/index.ts';
 import type { FeedbackEvent } from '../bus/messages.ts';
 import type { TrainerConfig } from '../core/component-config.ts';
 import { anomalies, calibrationLabels, type Db, detectorCalibrations } from '../store/index.ts';
@@ -26,11 +33,11 @@ export function calibrationSettingsOf(
   };
 }
 
-/** The features the alarms of episode `episodeId` rested on: every feature of their evidence. */
+/** What the alarms of episode `episodeId` rested on: every feature of their evidence, with the side it deviated to. */
 export async function episodeFeatures(db: DbOrTx, episodeId: string): Promise<string[]> {
   const rows = await db.select({ evidence: anomalies.evidence }).from(anomalies).where(eq(anomalies.episodeId, episodeId));
   const out = new Set<string>();
-  for (const r of rows) for (const e of r.evidence ?? []) if (typeof e?.feature === 'string') out.add(e.feature);
+  for (const r of rows) for (const e of r.evidence ?? []) if (typeof e?.feature === 'string') out.add(deviationKey(e.feature, Number(e.deviation) || 0));
   return [...out];
 }
 
