@@ -19,7 +19,9 @@ import { runModes } from '../../helpers/run-modes.ts';
 import { type Env, type Injection, openEnv, publishWindows, startDetector, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
 
 const SVC = 'checkout';
-const SERVICES = [SVC, 'inventory'];
+/** The same pattern on a service nobody labels: it keeps alarming (the drop on SVC is the labels' doing). */
+const CONTROL = 'checkout-eu';
+const SERVICES = [SVC, 'inventory', CONTROL];
 /** Clean windows first: past the warm-up (30 windows) and the likelihood's history (60). */
 const CLEAN = 80;
 const PHASE = 120;
@@ -27,24 +29,31 @@ const PERIOD = 15;
 const FAULT_AT = CLEAN + 2 * PHASE + 10;
 const END = FAULT_AT + 16;
 
-function bumps(from: number, to: number): Injection[] {
+function bumps(from: number, to: number, service = SVC): Injection[] {
   const out: Injection[] = [];
-  for (let w = from + 5; w + 2 <= to; w += PERIOD) out.push({ service: SVC, from: w, to: w + 2, kind: 'bump' });
+  for (let w = from + 5; w + 2 <= to; w += PERIOD) out.push({ service, from: w, to: w + 2, kind: 'bump' });
   return out;
 }
 const INJECTIONS: Injection[] = [
-  ...bumps(CLEAN, CLEAN + PHASE),
-  ...bumps(CLEAN + PHASE, CLEAN + 2 * PHASE),
+  ...bumps(CLEAN, CLEAN + 2 * PHASE),
+  ...bumps(CLEAN, CLEAN + 2 * PHASE, CONTROL),
   { service: SVC, from: FAULT_AT, to: FAULT_AT + 4, kind: 'errors' },
 ];
 const FIRST = Math.floor((Date.now() - 3_600_000) / WINDOW_MS) * WINDOW_MS;
 const at = (w: number) => new Date(FIRST + w * WINDOW_MS);
 
-async function openedBetween(store: Store, from: number, to: number) {
+async function openedBetween(store: Store, from: number, to: number, service = SVC) {
   return store.db
     .select()
     .from(incidents)
-    .where(and(eq(incidents.service, SVC), gte(incidents.openedAt, at(from)), lt(incidents.openedAt, at(to))));
+    .where(and(eq(incidents.service, service), gte(incidents.openedAt, at(from)), lt(incidents.openedAt, at(to))));
+}
+
+/** The bumps of `service` in windows [from, to) during which one of its incidents was open (an episode may span several bumps). */
+async function bumpsAlarmed(store: Store, service: string, from: number, to: number): Promise<number> {
+  const all = await store.db.select().from(incidents).where(eq(incidents.service, service));
+  const open = (b: Injection) => all.some((i) => i.openedAt <= at(b.to + 1) && (i.closedAt ?? new Date(8.64e15)) >= at(b.from + 1));
+  return bumps(from, to, service).filter(open).length;
 }
 
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -85,9 +94,11 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     // Phase A: the pattern alarms.
     await publishWindows(e.bus, e.topics.traces, SERVICES, 0, CLEAN + PHASE + 1, FIRST, INJECTIONS);
     await waitForRollups(e.store, SERVICES.length * (CLEAN + PHASE), 120_000);
+    await detector.flush();
     const before = await openedBetween(e.store, CLEAN, CLEAN + PHASE);
     const patternBumps = bumps(CLEAN, CLEAN + PHASE).length;
-    expect(before.length).toBeGreaterThanOrEqual(Math.ceil(patternBumps / 2));
+    const alarmedBefore = await bumpsAlarmed(e.store, SVC, CLEAN, CLEAN + PHASE);
+    expect(alarmedBefore).toBeGreaterThanOrEqual(Math.ceil(patternBumps / 2));
 
     // An operator labels every one of them false positive.
     for (const inc of before) {
@@ -108,12 +119,18 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     // Phase B: the same pattern again.
     await publishWindows(e.bus, e.topics.traces, SERVICES, CLEAN + PHASE + 1, CLEAN + 2 * PHASE + 1, FIRST, INJECTIONS);
     await waitForRollups(e.store, SERVICES.length * (CLEAN + 2 * PHASE), 120_000);
+    await detector.flush();
     const after = await openedBetween(e.store, CLEAN + PHASE, CLEAN + 2 * PHASE);
+    const alarmedAfter = await bumpsAlarmed(e.store, SVC, CLEAN + PHASE, CLEAN + 2 * PHASE);
     expect(after.length).toBeLessThanOrEqual(Math.floor(before.length / 2));
+    expect(alarmedAfter).toBeLessThanOrEqual(Math.floor(alarmedBefore / 2));
+    const control = await bumpsAlarmed(e.store, CONTROL, CLEAN + PHASE, CLEAN + 2 * PHASE);
+    expect(control).toBeGreaterThanOrEqual(Math.ceil(patternBumps / 2));
 
     // A real fault on the same service is still detected, by the calibrated model.
     await publishWindows(e.bus, e.topics.traces, SERVICES, CLEAN + 2 * PHASE + 1, END, FIRST, INJECTIONS);
     await waitForRollups(e.store, SERVICES.length * (END - 1), 120_000);
+    await detector.flush();
     const fault = await openedBetween(e.store, FAULT_AT, FAULT_AT + 4);
     expect(fault.length).toBe(1);
     const events = await e.store.db
@@ -124,6 +141,8 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     expect(events[0]?.modelVersion).toMatch(/\+cal\.\d+$/);
     // The other service never alarmed and was never calibrated.
     expect(await e.store.db.select().from(incidents).where(eq(incidents.service, 'inventory'))).toEqual([]);
-    console.log(`recalibration (${mode.name}): pattern alarms ${before.length} of ${patternBumps} bumps before labels, ${after.length} after`);
+    console.log(
+      `recalibration (${mode.name}): bumps alarmed ${alarmedBefore} of ${patternBumps} before labels (${before.length} incidents), ${alarmedAfter} after (${after.length} incidents; unlabelled twin: ${control})`,
+    );
   }, 420_000);
 });
