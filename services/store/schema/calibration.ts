@@ -34,7 +34,7 @@ export const calibrationLabels = pgTable(
     version: integer('version').notNull(),
     appliedAt: timestamptz('applied_at').notNull().defaultNow(),
   },
-  (t) => [check('calibration_labels_label_check', sql`"label" IN ('true_positive', 'false_positive', 'missed')`)],
+  () => [check('calibration_labels_label_check', sql`"label" IN ('true_positive', 'false_positive', 'missed')`)],
 );
 
 /** A row of {@link detectorCalibrations} as read. */
