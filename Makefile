@@ -82,7 +82,7 @@ bench-detector: install ## detector throughput, delay, memory, precision/recall 
 bench-executor: install postgres-up ## executor matching and start-delay figures
 	npx tsx test/bench/executor/bench-executor.ts
 
-bench-learning: install ## remediation policy on simulated playbooks with hidden success rates: cumulative regret vs best fixed, random, priority (median of 7 seeds)
+bench-learning: install ## remediation policy on simulated playbooks with hidden success rates: cumulative regret vs best fixed, random, priority (median of 7 seeds); recalibration from labels: false-alarm reduction and recall on a simulated replay
 	npx tsx test/bench/learning/bench-learning.ts
 
 bench-ui: install web postgres-up chromium ## first page load (KPI tiles + incident list drawn) with 10,000 incidents, median of 5

@@ -21,7 +21,7 @@ import { deviationToScore } from './seasonal-scorer.ts';
 /** Training steps of the shared model before any neural score counts. */
 const MODEL_WARMUP = 20;
 /** Residual of a slot, in typical residuals of that slot, that scores 0.5. */
-const NEURAL_Z50 = 3.6;
+export const NEURAL_Z50 = 3.6;
 
 /** Neural results of a batch, and the reconstruction they came from (for {@link NeuralService.learnResiduals}). */
 export interface NeuralBatch {

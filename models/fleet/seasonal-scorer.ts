@@ -16,6 +16,7 @@
  * block of `request_rate` is a second array. Scoring and learning allocate
  * nothing per feature.
  */
+import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 
@@ -52,6 +53,13 @@ export function deviationToScore(z: number, z50: number): number {
   if (!(z > 0)) return 0;
   if (z <= z50) return (0.5 * z) / z50;
   return 1 - 0.5 * Math.exp(-(z - z50) / z50);
+}
+
+/** The deviation that {@link deviationToScore} maps to `score` (its inverse; Infinity for a score of 1). */
+export function scoreToDeviation(score: number, z50: number): number {
+  if (!(score > 0)) return 0;
+  if (score <= 0.5) return 2 * score * z50;
+  return z50 - z50 * Math.log(2 * (1 - score));
 }
 
 /** Settings of the seasonal scorer. */
@@ -167,8 +175,12 @@ export class SeasonalScorer {
     return i;
   }
 
-  /** Scores `features` of the window ending at `tMs` without learning them. Non-finite values are ignored. */
-  score(features: FeatureVector, tMs: number): FeatureScore {
+  /**
+   * Scores `features` of the window ending at `tMs` without learning them.
+   * Non-finite values are ignored. `spread` (a recalibration, see
+   * models/calibration) widens or narrows the spread of each feature by its factor.
+   */
+  score(features: FeatureVector, tMs: number, spread?: Readonly<Record<string, number>>): FeatureScore {
     let evidence: Evidence[] | undefined;
     const data = this.data;
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
@@ -183,7 +195,8 @@ export class SeasonalScorer {
       const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
       const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
       const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
-      const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+      let std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+      if (spread) std *= factorOf(spread, feature, x - exp);
       const dev = (x - exp) / std;
       const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
       if (s > best) best = s;
@@ -250,6 +263,23 @@ export class SeasonalScorer {
       const dx = x - (data[o] as number);
       data[o] = (data[o] as number) + a * dx;
       data[o + 1] = (1 - a) * ((data[o + 1] as number) + a * dx * dx);
+    }
+  }
+
+  /**
+   * Learns a window of the past as normal (one people labelled a false
+   * alarm, held out while its episode was open): into the seasonal slot of
+   * its time and the spread, but not into the recent mean or the level,
+   * which describe the present. Only features already known are learned.
+   */
+  learnPast(features: FeatureVector, tMs: number): void {
+    if (!Number.isFinite(tMs)) return;
+    const day = DAILY.bucketOf(tMs);
+    for (const feature in features) {
+      const i = this.names.indexOf(feature);
+      const x = features[feature] as number;
+      if (i < 0 || !Number.isFinite(x)) continue;
+      DAILY.learnPastAt(this.data, i * HEAD + DAILY_AT, this.slotAt(i, day), x);
     }
   }
 

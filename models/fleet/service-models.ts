@@ -18,15 +18,19 @@
  * models learn as before (anomalous windows only after a persistent level
  * shift) and its events say `info` and that it is warming up.
  */
+import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration/index.ts';
 import { episodeStep } from './episode-step.ts';
-import type { NeuralBatch } from './neural-scorer.ts';
+import { NEURAL_Z50, type NeuralBatch } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
-import type { ServiceScore, WindowInput } from './outputs.ts';
+import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
+import { deviationToScore, scoreToDeviation } from './seasonal-scorer.ts';
 import { type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 
 /** The per-service models of one detector instance. */
 export class ServiceModels {
   private readonly live = new Map<string, Live>();
+  /** Recalibrations from human labels, per service (not checkpointed: the store holds them). */
+  private readonly calibrations = new Map<string, ServiceCalibration>();
   /** Scratch of the batched neural call, reused across rounds: normalized rows and the raw values they came from. */
   private rows = new Float32Array(0);
   private raw = new Float64Array(0);
@@ -98,7 +102,9 @@ export class ServiceModels {
 
   /** Scores window `i` of the round: seasonal score and its likelihood, beside the neural score; then the episode step. */
   private scoreWindow(w: WindowInput, m: Live, i: number, nn: NeuralBatch | undefined): ServiceScore {
-    const s = m.seasonal.score(w.features, w.endMs);
+    const cal = this.calibrations.get(w.service);
+    const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
+    const s = m.seasonal.score(w.features, w.endMs, factors);
     const lik = m.likelihood;
     // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
     const warm = lik.ready;
@@ -109,7 +115,7 @@ export class ServiceModels {
     // The neural score is already a per-service likelihood (its residuals judged against that service's usual
     // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
     // likelihood of raw seasonal scores, which would turn its modest values into alarms.
-    const ns = nn ? (nn.scores[i] as number) : 0;
+    const ns = nn ? calibratedNeural(nn.scores[i] as number, nn.evidence.get(i)?.[0], factors) : 0;
     const score = Math.max(ns, seasonal);
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
@@ -138,6 +144,25 @@ export class ServiceModels {
       this.rows.copyWithin(k * NEURAL_INPUTS, i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS);
     }
     neural.model.observe(this.rows, normal.length);
+  }
+
+  /** Sets (or with `undefined` removes) the recalibration of `service` (see models/calibration). */
+  setCalibration(service: string, calibration: ServiceCalibration | undefined): void {
+    if (calibration) this.calibrations.set(service, calibration);
+    else this.calibrations.delete(service);
+  }
+
+  /**
+   * Lets `service`'s seasonal baselines learn `windows` as normal (windows of
+   * an episode people labelled a false positive, which were held out of
+   * learning while it was open). Returns how many were learned (none for a
+   * service this instance does not track).
+   */
+  learnNormal(service: string, windows: readonly { features: FeatureVector; endMs: number }[]): number {
+    const m = this.live.get(service);
+    if (!m) return 0;
+    for (const w of windows) m.seasonal.learnPast(w.features, w.endMs);
+    return windows.length;
   }
 
   /** Copies the state of the services on `partitions` (all when omitted). */
@@ -180,4 +205,15 @@ export class ServiceModels {
   size(): number {
     return this.live.size;
   }
+}
+
+/**
+ * The neural score under a recalibration: its deviation (the inverse of the
+ * score mapping) divided by the spread factor of the feature that leads its
+ * evidence, scored again. Unchanged without a calibration or evidence.
+ */
+function calibratedNeural(score: number, lead: Evidence | undefined, factors: Readonly<Record<string, number>> | undefined): number {
+  if (!factors || lead === undefined || score <= 0) return score;
+  const k = factorOf(factors, lead.feature, lead.deviation);
+  return k === 1 ? score : deviationToScore(scoreToDeviation(score, NEURAL_Z50) / k, NEURAL_Z50);
 }

@@ -120,6 +120,20 @@ export class SeasonalSlots {
     // Slots learn the value net of the current level so that level and season stay separate.
     ewmPush(buf, slot, c.bucketAlpha, value - (c.levelAlpha > 0 && seen ? (buf[head + LEVEL] as number) : 0));
   }
+
+  /**
+   * As {@link SeasonalSlots.learnAt}, for an observation from the past
+   * (learned late, e.g. once people said it was normal): it teaches its slot
+   * and the scale, but not the level, which follows the present.
+   */
+  learnPastAt(buf: Float64Array, head: number, slot: number, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const c = this.cfg;
+    const expected = this.expectedAt(buf, head, slot);
+    const seen = Number.isFinite(expected);
+    if (seen) ewmPush(buf, head + SCALE, c.scaleAlpha, Math.abs(value - expected));
+    ewmPush(buf, slot, c.bucketAlpha, value - (c.levelAlpha > 0 && seen ? (buf[head + LEVEL] as number) : 0));
+  }
 }
 
 /** Serializable state of a {@link SeasonalBaseline}: its settings and its block (see the module comment). */

@@ -51,6 +51,7 @@ export const DETECTOR_CONFIG_KEYS = [
   'detectorMaxServices',
   'detectorIdleEvictSeconds',
   'detectorAttributes',
+  'calibrationPollSeconds',
   'topicPrefix',
   'topicPartitions',
   'shutdownTimeoutMs',
@@ -105,6 +106,13 @@ export function configFor<K extends keyof Config>(config: Pick<Config, K>, keys:
 }
 
 /** Settings of the trainer (`createTrainer`): its consumer group and topics, and the drain deadline. */
-export const TRAINER_CONFIG_KEYS = ['topicPrefix', 'topicPartitions', 'shutdownTimeoutMs'] as const satisfies readonly (keyof Config)[];
+export const TRAINER_CONFIG_KEYS = [
+  'topicPrefix',
+  'topicPartitions',
+  'shutdownTimeoutMs',
+  'targetFalseAlarmRate',
+  'calibrationHalfLifeHours',
+  'calibrationMaxShift',
+] as const satisfies readonly (keyof Config)[];
 /** The settings named by {@link TRAINER_CONFIG_KEYS}. */
 export type TrainerConfig = Pick<Config, (typeof TRAINER_CONFIG_KEYS)[number]>;

@@ -226,7 +226,7 @@ export const SETTINGS = [
     schema: Type.Number({ exclusiveMinimum: 0 }),
     default: 3600,
     description:
-      'A deployment (a change of a service\'s `service.version`) followed by an incident of that service within this time counts as a failed change (KPI `changeFailureRate`); an incident report lists the deployments of its service and callees this long before it opened, in seconds.',
+      "A deployment (a change of a service's `service.version`) followed by an incident of that service within this time counts as a failed change (KPI `changeFailureRate`); an incident report lists the deployments of its service and callees this long before it opened, in seconds.",
   }),
   setting({
     env: 'ZEROOPS_SERVICE_WARMUP_SECONDS',
@@ -309,6 +309,36 @@ export const SETTINGS = [
     ],
     description:
       'Resource attributes (at most 16 keys) every anomaly carries from its service, for playbooks to match on (`match.attributes`); values are cut to 256 characters, control characters replaced.',
+  }),
+  setting({
+    env: 'ZEROOPS_TARGET_FALSE_ALARM_RATE',
+    key: 'targetFalseAlarmRate',
+    schema: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+    default: 0.1,
+    description:
+      "Share of labelled alarms allowed to be false positives: the trainer moves each service's alarm thresholds (per feature) until false_positive labels make up this share of its labelled alarms (each false positive raises them by 1 - rate, each true positive lowers them by rate, each missed label lowers every feature by a whole step).",
+  }),
+  setting({
+    env: 'ZEROOPS_CALIBRATION_HALF_LIFE_HOURS',
+    key: 'calibrationHalfLifeHours',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 168,
+    description: 'Half-life of a threshold change learned from labels, in hours: without new labels a recalibration fades back to the plain detector.',
+  }),
+  setting({
+    env: 'ZEROOPS_CALIBRATION_MAX_SHIFT',
+    key: 'calibrationMaxShift',
+    schema: Type.Number({ minimum: 0, maximum: 6 }),
+    default: 3,
+    description:
+      "Largest threshold change labels can make, in doublings of a feature's spread (3: a feature's alarm needs at most 8 times the deviation it needed, or an eighth of it).",
+  }),
+  setting({
+    env: 'ZEROOPS_CALIBRATION_POLL_SECONDS',
+    key: 'calibrationPollSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 10,
+    description: 'How often every detector replica reads new recalibrations (from labels) from the store, in seconds; they apply without a restart.',
   }),
   setting({
     env: 'ZEROOPS_HTTP_ALLOWLIST',

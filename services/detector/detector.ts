@@ -15,6 +15,7 @@ import type { Component } from '../core/component.ts';
 import type { DetectorConfig } from '../core/component-config.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { describeError } from '../core/errors.ts';
+import { startCalibrationSync } from './calibration-sync.ts';
 import { receiveHints } from './call-hints.ts';
 import { loadNeural } from './checkpoints.ts';
 import { createDetectorState, type DetectorSettings, type DetectorState, enqueue, episodeConfig, MODEL_VERSION } from './detector-state.ts';
@@ -100,6 +101,7 @@ export function createDetector(settings: DetectorSettings, config: DetectorConfi
       s.models = new ServiceModels({ episode: episodeConfig(s.windowMs), neural: s.neural });
       await subscribe(s, run);
       startTimers(s, run);
+      run.timers.push(await startCalibrationSync(s));
       s.log.info(
         { windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: MODEL_VERSION, neural: Boolean(s.neural) },
         'detector started',

@@ -1,5 +1,5 @@
 import type { Bus, ConsumedRecord, Subscription } from '../bus/bus.ts';
-import { decodeOutcome, type OutcomeEvent } from '../bus/messages.ts';
+import { decodeFeedback, decodeOutcome, type FeedbackEvent, type OutcomeEvent } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { Component } from '../core/component.ts';
 import type { TrainerConfig } from '../core/component-config.ts';
@@ -8,6 +8,7 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Store } from '../store/index.ts';
+import { applyFeedbackEvent, calibrationSettingsOf } from './feedback-apply.ts';
 import { applyOutcomeEvent } from './outcome-apply.ts';
 
 /** Runtime dependencies of the trainer. */
@@ -21,11 +22,16 @@ export interface TrainerSettings {
 
 /** Consumer group of the trainer on the `outcomes` topic (after the topic prefix). */
 export const TRAINER_GROUP = 'zeroops-trainer';
+/** Consumer group of the trainer on the `feedback` topic (after the topic prefix). */
+export const TRAINER_FEEDBACK_GROUP = 'zeroops-trainer-feedback';
 
 /**
  * The trainer service: consumes `outcomes` as its own consumer group
  * (`<prefix>zeroops-trainer`) and folds each outcome into the remediation
- * policy's arms and the playbooks' autonomy (see outcome-apply.ts).
+ * policy's arms and the playbooks' autonomy (see outcome-apply.ts); and
+ * consumes `feedback` as another (`<prefix>zeroops-trainer-feedback`),
+ * folding each label into the detector's recalibration of its service
+ * (feedback-apply.ts; `calibration_labels` rows make it idempotent).
  * Checkpointed twice over: the group's offsets are committed after each
  * batch is applied, and the store's `policy_outcomes` rows make a batch
  * replayed after a crash count once. Bad messages are counted and dropped;
@@ -36,6 +42,8 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
   const db = settings.store.db;
   const logger = settings.logger.child({ component: 'trainer' });
   let sub: Subscription | undefined;
+  let feedbackSub: Subscription | undefined;
+  const calibration = calibrationSettingsOf(config);
   let stopping = false;
   let inFlight: Promise<void> | undefined;
 
@@ -54,11 +62,29 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
     }
   }
 
+  async function applyLabels(records: ConsumedRecord[]): Promise<void> {
+    for (const r of records) {
+      let f: FeedbackEvent;
+      try {
+        f = decodeFeedback(r.value);
+      } catch (err) {
+        telemetry.count('zeroops.trainer.invalid_messages');
+        logger.warn({ err: describeError(err), partition: r.partition, offset: r.offset }, 'dropping undecodable label');
+        continue;
+      }
+      const result = await applyFeedbackEvent(db, f, calibration);
+      telemetry.count('zeroops.trainer.labels', { result, label: f.label });
+    }
+  }
+
   return {
     name: 'trainer',
     async start() {
       stopping = false;
-      await bus.ensureTopics([{ name: topics.outcomes, partitions: config.topicPartitions }]);
+      await bus.ensureTopics([
+        { name: topics.outcomes, partitions: config.topicPartitions },
+        { name: topics.feedback, partitions: config.topicPartitions },
+      ]);
       sub = await bus.subscribe({
         groupId: `${config.topicPrefix}${TRAINER_GROUP}`,
         topics: [topics.outcomes],
@@ -71,18 +97,40 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
           }
         },
       });
-      logger.info('trainer started: learning from the outcomes topic');
+      feedbackSub = await bus.subscribe({
+        groupId: `${config.topicPrefix}${TRAINER_FEEDBACK_GROUP}`,
+        topics: [topics.feedback],
+        eachBatch: async (records) => {
+          inFlight = applyLabels(records);
+          try {
+            await inFlight;
+          } finally {
+            inFlight = undefined;
+          }
+        },
+      });
+      logger.info('trainer started: learning from the outcomes and feedback topics');
     },
     ready() {
       if (stopping) return 'stopped';
-      return sub?.joined() ? 'ok' : 'not joined to its consumer group';
+      if (!sub?.joined()) return 'not joined to its consumer group';
+      return feedbackSub?.joined() ? 'ok' : 'not joined to its feedback consumer group';
     },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       stopping = true;
       const s = sub;
+      const fs = feedbackSub;
       sub = undefined;
+      feedbackSub = undefined;
       const late = new Error(`trainer batch still applying after ${deadlineMs} ms`);
-      await withDeadline(deadlineMs, async () => s?.stop(), { onTimeout: () => late }).catch((err: unknown) => {
+      await withDeadline(
+        deadlineMs,
+        async () => {
+          await fs?.stop();
+          await s?.stop();
+        },
+        { onTimeout: () => late },
+      ).catch((err: unknown) => {
         if (err !== late) throw err;
         logger.warn({ err: describeError(err), applying: inFlight !== undefined }, 'trainer stop: the batch did not finish in time');
       });

@@ -19,6 +19,7 @@ export {
   rollups,
 } from './anomalies.ts';
 export { type AuditLogRow, auditLog, type NewAuditLogRow } from './audit.ts';
+export { calibrationLabels, type DetectorCalibrationRow, detectorCalibrations } from './calibration.ts';
 export { type DeploymentRow, deployments, type NewDeploymentRow } from './deployments.ts';
 export { type DetectorCheckpointRow, type DetectorInstanceRow, detectorCheckpoints, detectorInstances, type NewDetectorCheckpointRow } from './detector.ts';
 export {
@@ -37,8 +38,6 @@ export {
 } from './executions.ts';
 export { FEEDBACK_LABELS, type FeedbackLabel, type FeedbackRow, feedback, type NewFeedbackRow } from './feedback.ts';
 export { type NewPlaybookRow, type NewPlaybookVersionRow, type PlaybookRow, type PlaybookVersionRow, playbooks, playbookVersions } from './playbooks.ts';
-export { type NewServiceRow, type ServiceRow, services } from './services.ts';
-export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';
 export {
   PLAYBOOK_EFFECTIVE_MODES,
   type PlaybookModeRow,
@@ -50,3 +49,5 @@ export {
   policyDecisions,
   policyOutcomes,
 } from './policy.ts';
+export { type NewServiceRow, type ServiceRow, services } from './services.ts';
+export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';

@@ -22,7 +22,8 @@ export interface Injection {
   service: string;
   from: number;
   to: number;
-  kind: 'errors' | 'latency';
+  /** `errors`: 60% of requests fail; `latency`: ten times slower; `bump`: 2.5 times slower (a harmless recurring pattern). */
+  kind: 'errors' | 'latency' | 'bump';
 }
 
 const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
@@ -36,7 +37,7 @@ export function windowRecord(service: string, index: number, w: number, firstMs:
   for (let i = 0; i < n; i++) {
     const start = firstMs + w * WINDOW_MS + Math.floor((i * WINDOW_MS) / (n + 2));
     const base = 20 + ((w * 13 + index + i) % 7);
-    const latency = inj?.kind === 'latency' ? base * 10 : base;
+    const latency = inj?.kind === 'latency' ? base * 10 : inj?.kind === 'bump' ? Math.round(base * 2.5) : base;
     const error = inj?.kind === 'errors' ? i % 5 < 3 : (w + i + index) % 97 === 0;
     spans.push({
       traceId: hex(w * 1000 + index, 32),

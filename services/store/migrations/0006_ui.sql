@@ -1,1 +1,0 @@
-ALTER TABLE "rollups" ADD COLUMN "callee_errors" jsonb DEFAULT '{}'::jsonb NOT NULL;
