@@ -39,7 +39,7 @@ describe.each(SETUPS)('coarse rollups on $name', (setup) => {
       features: { request_rate: k, ...(k % 2 === 0 ? { latency_p99_ms: k } : {}) },
       expected: { request_rate: [k, k - 1, k + 1] },
       callees: { db: 2 },
-      calleeErrors: k % 4 === 0 ? { db: 1 } : {},
+      calleeErrors: (k % 4 === 0 ? { db: 1 } : {}) as Record<string, number>,
       score: k / 1000,
     }));
     const recent: NewRollupRow[] = range(1, RECENT).map((k) => ({
