@@ -71,6 +71,13 @@ export {
   policyArms,
   policyDecisions,
   policyOutcomes,
+  MODEL_KINDS,
+  MODEL_STATES,
+  type ModelKind,
+  type ModelState,
+  type ModelVersionRow,
+  modelVersions,
+  type NewModelVersionRow,
 } from './schema/index.ts';
 export { isStoreUnavailable, isUniqueViolation, SQLSTATE, sqlStateOf } from './sql-errors.ts';
 export type { Db, Store, StoreKind, StoreSettings } from './store.ts';

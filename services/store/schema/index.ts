@@ -36,6 +36,7 @@ export {
   type StepStatus,
 } from './executions.ts';
 export { FEEDBACK_LABELS, type FeedbackLabel, type FeedbackRow, feedback, type NewFeedbackRow } from './feedback.ts';
+export { MODEL_KINDS, MODEL_STATES, type ModelKind, type ModelState, type ModelVersionRow, modelVersions, type NewModelVersionRow } from './models.ts';
 export { type NewPlaybookRow, type NewPlaybookVersionRow, type PlaybookRow, type PlaybookVersionRow, playbooks, playbookVersions } from './playbooks.ts';
 export { type NewServiceRow, type ServiceRow, services } from './services.ts';
 export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';
