@@ -4,6 +4,7 @@ CREATE TABLE "model_versions" (
 	"state" text NOT NULL,
 	"parent_id" text,
 	"reason" text DEFAULT '' NOT NULL,
+	"decision" text DEFAULT '' NOT NULL,
 	"quality" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"params" jsonb,
 	"shadow_windows" integer DEFAULT 0 NOT NULL,

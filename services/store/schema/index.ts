@@ -38,8 +38,6 @@ export {
 export { FEEDBACK_LABELS, type FeedbackLabel, type FeedbackRow, feedback, type NewFeedbackRow } from './feedback.ts';
 export { MODEL_KINDS, MODEL_STATES, type ModelKind, type ModelState, type ModelVersionRow, modelVersions, type NewModelVersionRow } from './models.ts';
 export { type NewPlaybookRow, type NewPlaybookVersionRow, type PlaybookRow, type PlaybookVersionRow, playbooks, playbookVersions } from './playbooks.ts';
-export { type NewServiceRow, type ServiceRow, services } from './services.ts';
-export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';
 export {
   PLAYBOOK_EFFECTIVE_MODES,
   type PlaybookModeRow,
@@ -51,3 +49,5 @@ export {
   policyDecisions,
   policyOutcomes,
 } from './policy.ts';
+export { type NewServiceRow, type ServiceRow, services } from './services.ts';
+export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';

@@ -26,8 +26,10 @@ export const modelVersions = pgTable(
     kind: text('kind').$type<ModelKind>().notNull(),
     state: text('state').$type<ModelState>().notNull(),
     parentId: text('parent_id'),
-    /** Why the version exists, and (once decided) why it was promoted, retired or rolled back. */
+    /** Why the version exists (how it was made). */
     reason: text('reason').notNull().default(''),
+    /** Why it was last promoted, retired or rolled back, and by whom (empty until then). */
+    decision: text('decision').notNull().default(''),
     quality: jsonb('quality').$type<Record<string, unknown>>().notNull().default({}),
     params: jsonb('params').$type<unknown>(),
     /** Live windows (judged normal by the active model) the shadow version was scored on, across replicas. */
