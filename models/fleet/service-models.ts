@@ -19,7 +19,7 @@
  * shift) and its events say `info` and that it is warming up.
  */
 import { episodeStep } from './episode-step.ts';
-import type { NeuralBatch } from './neural-scorer.ts';
+import type { NeuralBatch, NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { ServiceScore, WindowInput } from './outputs.ts';
 import { type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
@@ -137,7 +137,19 @@ export class ServiceModels {
       const i = normal[k] as number;
       this.rows.copyWithin(k * NEURAL_INPUTS, i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS);
     }
+    this.opts.onNormalRows?.(this.rows, normal.length);
     neural.model.observe(this.rows, normal.length);
+  }
+
+  /**
+   * Runs another shared neural model from now on (a newly active version):
+   * every service's residual calibration starts over against it (its neural
+   * score counts again after the warm-up windows; the seasonal score runs
+   * meanwhile), its normalization is kept. The caller disposes of the old model.
+   */
+  useNeural(neural: NeuralScorer): void {
+    this.opts.neural = neural;
+    for (const m of this.live.values()) m.neural.recalibrate();
   }
 
   /** Copies the state of the services on `partitions` (all when omitted). */

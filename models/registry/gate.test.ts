@@ -49,12 +49,20 @@ describe('labelled figures', () => {
   it('holds both versions to the same false-alarm budget and measures recall and precision at it', () => {
     const rng = createRng(3);
     const normal = Array.from({ length: 1000 }, () => rng.next());
-    const separated = labelledFigures(normal, Array.from({ length: 50 }, () => 2 + rng.next()), 0.99);
+    const separated = labelledFigures(
+      normal,
+      Array.from({ length: 50 }, () => 2 + rng.next()),
+      0.99,
+    );
     expect(separated.threshold).toBeCloseTo(quantile(normal, 0.99), 10);
     expect(separated.falseAlarmRate).toBeLessThanOrEqual(0.01);
     expect(separated.recall).toBe(1);
     expect(separated.precision).toBeGreaterThan(0.8);
-    const blind = labelledFigures(normal, Array.from({ length: 50 }, () => rng.next() * 0.5), 0.99);
+    const blind = labelledFigures(
+      normal,
+      Array.from({ length: 50 }, () => rng.next() * 0.5),
+      0.99,
+    );
     expect(blind.recall).toBe(0);
     expect(blind.precision).toBe(0);
     expect(labelledFigures([], []).recall).toBe(0);

@@ -7,8 +7,9 @@
  * a confirmed or still open fault are fault rows (never training data);
  * windows a person labelled a false alarm are normal rows.
  */
-import { NEURAL_INPUTS, NeuralService } from '../fleet/index.ts';
+
 import type { FeatureVector } from '../fleet/index.ts';
+import { NEURAL_INPUTS, NeuralService } from '../fleet/index.ts';
 
 /** A stored window and what is known of it. */
 export interface LabelledWindow {
@@ -33,7 +34,7 @@ export interface TrainingSet {
 
 function pack(rows: Float32Array[]): Rows {
   const data = new Float32Array(rows.length * NEURAL_INPUTS);
-  rows.forEach((r, i) => data.set(r, i * NEURAL_INPUTS));
+  for (let i = 0; i < rows.length; i++) data.set(rows[i] as Float32Array, i * NEURAL_INPUTS);
   return { data, n: rows.length };
 }
 

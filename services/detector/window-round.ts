@@ -10,7 +10,7 @@ import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { describeError } from '../core/errors.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { shareHints } from './call-hints.ts';
-import { type DetectorState, enqueue, MODEL_VERSION } from './detector-state.ts';
+import { type DetectorState, enqueue } from './detector-state.ts';
 
 /** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start and error ratio. */
 function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, ServiceEvidence> {
@@ -36,7 +36,7 @@ async function emitAll(s: DetectorState, results: ServiceScore[]): Promise<void>
     if (!r.emit || !r.episodeId) continue;
     try {
       const rootCauses = await s.sink.rootCauses(r.input.service, round, callees, s.windowMs);
-      const event = anomalyEvent(r, rootCauses, MODEL_VERSION, s.now(), s.tracker.attributesOf(r.input.service));
+      const event = anomalyEvent(r, rootCauses, s.modelVersion, s.now(), s.tracker.attributesOf(r.input.service));
       await s.sink.emit(event);
       s.tel.count('zeroops.detector.anomalies', { state: event.episodeState, kind: event.kind });
       s.tel.record('zeroops.detector.delay_ms', event.detectedUnixMs - r.input.endMs);
