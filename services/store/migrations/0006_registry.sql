@@ -19,4 +19,5 @@ CREATE TABLE "model_versions" (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX "model_versions_one_active_idx" ON "model_versions" USING btree ("kind") WHERE "state" = 'active';--> statement-breakpoint
+CREATE UNIQUE INDEX "model_versions_one_shadow_idx" ON "model_versions" USING btree ("kind") WHERE "state" = 'shadow';--> statement-breakpoint
 CREATE INDEX "model_versions_kind_state_idx" ON "model_versions" USING btree ("kind","state");

@@ -13,7 +13,7 @@ export type ModelState = (typeof MODEL_STATES)[number];
 
 /**
  * The model registry: every version of a model the detector runs or could
- * run. At most one version per kind is `active` (a partial unique index);
+ * run. At most one version per kind is `active`, and one `shadow` (partial unique indexes);
  * a `shadow` version is scored beside it on the same live windows, its
  * paired counts (`shadow_*`, `baseline_alarms`) added up by every detector
  * replica, until the trainer's gate promotes or retires it. `params` holds
@@ -46,6 +46,8 @@ export const modelVersions = pgTable(
   },
   (t) => [
     uniqueIndex('model_versions_one_active_idx').on(t.kind).where(sql`"state" = 'active'`),
+    // One shadow at a time per kind: two trainer replicas registering at once cannot both succeed.
+    uniqueIndex('model_versions_one_shadow_idx').on(t.kind).where(sql`"state" = 'shadow'`),
     index('model_versions_kind_state_idx').on(t.kind, t.state),
     check('model_versions_kind_check', sql.raw(`"kind" IN (${sqlList(MODEL_KINDS)})`)),
     check('model_versions_state_check', sql.raw(`"state" IN (${sqlList(MODEL_STATES)})`)),
