@@ -1,3 +1,4 @@
+import type { TfModule } from '../../models/fleet/index.ts';
 import type { Bus, ConsumedRecord, Subscription } from '../bus/bus.ts';
 import { decodeOutcome, type OutcomeEvent } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
@@ -7,7 +8,9 @@ import { withDeadline } from '../core/deadline.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
+import { loadBackend } from '../detector/index.ts';
 import type { Store } from '../store/index.ts';
+import { modelCycle } from './model-cycle.ts';
 import { applyOutcomeEvent } from './outcome-apply.ts';
 
 /** Runtime dependencies of the trainer. */
@@ -23,13 +26,50 @@ export interface TrainerSettings {
 export const TRAINER_GROUP = 'zeroops-trainer';
 
 /**
+ * Runs the model registry's loop every `trainerModelIntervalSeconds` (none
+ * when 0): one round at a time, on the detector's tfjs backend.
+ */
+function modelLoop(settings: TrainerSettings, config: TrainerConfig, logger: Logger) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let tf: TfModule | undefined;
+  const round = async () => {
+    tf ??= (await loadBackend(config.detectorBackend)).tf;
+    const r = await modelCycle(settings.store, tf, { windowMs: config.windowSeconds * 1000, minLiveWindows: config.trainerShadowMinWindows });
+    settings.telemetry.count('zeroops.trainer.model_rounds', { action: r.action });
+    const quiet = r.action === 'waiting' || r.action === 'skipped';
+    logger[quiet ? 'debug' : 'info']({ action: r.action, version: r.versionId, reason: r.reason }, `model registry: ${r.action} ${r.versionId ?? ''}`.trim());
+  };
+  const tick = () => {
+    if (running) return;
+    running = round()
+      .catch((err) => logger.error({ err: describeError(err) }, 'model registry round failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  return {
+    start() {
+      if (config.trainerModelIntervalSeconds > 0) timer = setInterval(tick, config.trainerModelIntervalSeconds * 1000);
+    },
+    /** Stops the timer; resolves once a round in progress finished. */
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+/**
  * The trainer service: consumes `outcomes` as its own consumer group
  * (`<prefix>zeroops-trainer`) and folds each outcome into the remediation
  * policy's arms and the playbooks' autonomy (see outcome-apply.ts).
  * Checkpointed twice over: the group's offsets are committed after each
  * batch is applied, and the store's `policy_outcomes` rows make a batch
  * replayed after a crash count once. Bad messages are counted and dropped;
- * a store failure fails the batch, which the bus delivers again.
+ * a store failure fails the batch, which the bus delivers again. It also
+ * retrains the shared neural model and judges shadow versions (modelLoop).
  */
 export function createTrainer(settings: TrainerSettings, config: TrainerConfig): Component {
   const { bus, telemetry, topics } = settings;
@@ -38,6 +78,7 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
   let sub: Subscription | undefined;
   let stopping = false;
   let inFlight: Promise<void> | undefined;
+  const models = modelLoop(settings, config, logger);
 
   async function applyAll(records: ConsumedRecord[]): Promise<void> {
     for (const r of records) {
@@ -71,7 +112,8 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
           }
         },
       });
-      logger.info('trainer started: learning from the outcomes topic');
+      models.start();
+      logger.info({ modelIntervalSeconds: config.trainerModelIntervalSeconds }, 'trainer started: learning from the outcomes topic');
     },
     ready() {
       if (stopping) return 'stopped';
@@ -82,7 +124,7 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
       const s = sub;
       sub = undefined;
       const late = new Error(`trainer batch still applying after ${deadlineMs} ms`);
-      await withDeadline(deadlineMs, async () => s?.stop(), { onTimeout: () => late }).catch((err: unknown) => {
+      await withDeadline(deadlineMs, async () => Promise.all([s?.stop(), models.stop()]), { onTimeout: () => late }).catch((err: unknown) => {
         if (err !== late) throw err;
         logger.warn({ err: describeError(err), applying: inFlight !== undefined }, 'trainer stop: the batch did not finish in time');
       });
