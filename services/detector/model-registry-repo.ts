@@ -5,7 +5,7 @@
  * that detector replicas add to a shadow version.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import { PermanentError } from '../core/errors.ts';
 import { auditLog, type Db, type ModelKind, type ModelVersionRow, modelVersions } from '../store/index.ts';
 
@@ -130,7 +130,7 @@ export async function promoteModel(db: Db, id: string, actor: string, why: strin
 
 /**
  * Rolls the active version `id` back: the version it came from (its parent,
- * else the one promoted before it) becomes active again and `id` is
+ * else the last one promoted before `id` was made) becomes active again and `id` is
  * retired; audited as `model.rollback`. 404 for an unknown id; 409 when `id`
  * is not the active version or there is nothing to roll back to.
  */
@@ -148,7 +148,9 @@ export async function rollbackModel(db: Db, id: string, actor: string, why: stri
         await tx
           .select()
           .from(modelVersions)
-          .where(and(eq(modelVersions.kind, row.kind), ne(modelVersions.id, id), isNotNull(modelVersions.promotedAt)))
+          .where(
+            and(eq(modelVersions.kind, row.kind), ne(modelVersions.id, id), isNotNull(modelVersions.promotedAt), lt(modelVersions.promotedAt, row.createdAt)),
+          )
           .orderBy(desc(modelVersions.promotedAt))
           .limit(1)
       )[0];

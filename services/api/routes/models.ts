@@ -68,7 +68,7 @@ export const modelRoutes: RouteModule = (app, deps) => {
       schema: {
         tags,
         description:
-          'Roll the active version back: the version it came from (its parent, else the one active before it) becomes active again and this one is retired. Answers the version now active. 409 when this version is not the active one. Audited.',
+          'Roll the active version back: the version it came from (its parent, else the last one promoted before it was made) becomes active again and this one is retired. Answers the version now active. 409 when this version is not the active one. Audited.',
         params: IdParams,
         body: Type.Optional(DecisionBody),
         response: responses({ 200: Type.Ref(ModelVersionSchema) }),
