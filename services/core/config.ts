@@ -226,7 +226,7 @@ export const SETTINGS = [
     schema: Type.Number({ exclusiveMinimum: 0 }),
     default: 3600,
     description:
-      'A deployment (a change of a service\'s `service.version`) followed by an incident of that service within this time counts as a failed change (KPI `changeFailureRate`); an incident report lists the deployments of its service and callees this long before it opened, in seconds.',
+      "A deployment (a change of a service's `service.version`) followed by an incident of that service within this time counts as a failed change (KPI `changeFailureRate`); an incident report lists the deployments of its service and callees this long before it opened, in seconds.",
   }),
   setting({
     env: 'ZEROOPS_SERVICE_WARMUP_SECONDS',
