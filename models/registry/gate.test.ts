@@ -39,6 +39,13 @@ describe('shadow gate', () => {
   it('tolerates differences within the tolerance and chance, and ignores recall without labelled faults', () => {
     expect(gateDecision({ ...base, candidate: { recall: 0.89, precision: 0.94 } }).action).toBe('promote');
     expect(gateDecision({ ...base, live: { windows: 1000, candidateAlarms: 14, baselineAlarms: 10 } }).action).toBe('promote');
+    // A few fault windows apart on a small labelled set is chance; the same gap on a large one is not.
+    expect(
+      gateDecision({ ...base, faultWindows: 156, candidate: { recall: 0.897, precision: 0.972 }, baseline: { recall: 0.929, precision: 0.973 } }).action,
+    ).toBe('promote');
+    expect(
+      gateDecision({ ...base, faultWindows: 5000, candidate: { recall: 0.85, precision: 0.95 }, baseline: { recall: 0.93, precision: 0.95 } }).action,
+    ).toBe('retire');
     const unlabelled = gateDecision({ ...base, faultWindows: 0, candidate: { recall: 0, precision: 1 } });
     expect(unlabelled.action).toBe('promote');
     expect(unlabelled.reason).toContain('no labelled fault windows');

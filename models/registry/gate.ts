@@ -5,8 +5,8 @@
  * windows) and then scored side by side on the same live windows that the
  * active model judged normal (the share of them each alarms on is the
  * false-alarm proxy). The candidate is promoted only if it is not worse on
- * any of them, within a tolerance; until enough live windows were paired
- * the answer is to wait.
+ * any of them beyond a tolerance plus two standard errors (see slack());
+ * until enough live windows were paired the answer is to wait.
  */
 import type { LabelledFigures } from './evaluate.ts';
 
@@ -40,13 +40,14 @@ export interface GateDecision {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /**
- * The live false-alarm slack: the tolerance plus two standard errors of the
- * difference of two shares over `n` paired windows, so that chance alone
- * rarely retires an equal candidate.
+ * How much lower share `a` may be than share `b`, each measured over `n`
+ * trials, and still count as not worse: the tolerance plus two standard
+ * errors of their difference, so that chance alone rarely retires an equal
+ * candidate (the labelled set and the live windows are finite samples).
  */
-function liveSlack(a: number, b: number, n: number, tolerance: number): number {
-  const p = (a + b) / 2;
-  return tolerance + 2 * Math.sqrt((2 * p * (1 - p) + 1e-9) / n);
+function slack(a: number, b: number, n: number, tolerance: number): number {
+  const v = (a * (1 - a) + b * (1 - b)) / Math.max(1, n);
+  return tolerance + 2 * Math.sqrt(v + 1e-12);
 }
 
 /** Decides on a candidate; see the module comment. */
@@ -56,11 +57,13 @@ export function gateDecision(input: GateInput, opts: GateOptions = DEFAULT_GATE)
   const worse: string[] = [];
   const c = live.candidateAlarms / live.windows;
   const b = live.baselineAlarms / live.windows;
-  if (c > b + liveSlack(c, b, live.windows, opts.tolerance)) worse.push(`live false alarms ${pct(c)} against ${pct(b)}`);
+  if (c > b + slack(c, b, live.windows, opts.tolerance)) worse.push(`live false alarms ${pct(c)} against ${pct(b)}`);
   if (input.faultWindows > 0) {
-    if (input.candidate.recall < input.baseline.recall - opts.tolerance)
-      worse.push(`recall ${pct(input.candidate.recall)} against ${pct(input.baseline.recall)}`);
-    if (input.candidate.precision < input.baseline.precision - opts.tolerance)
+    const { recall: rc, precision: pc } = input.candidate;
+    const { recall: rb, precision: pb } = input.baseline;
+    if (rc < rb - slack(rc, rb, input.faultWindows, opts.tolerance)) worse.push(`recall ${pct(input.candidate.recall)} against ${pct(input.baseline.recall)}`);
+    // Precision is a share of the alarms on fault windows and normal ones: about recall x fault windows of them at least.
+    if (pc < pb - slack(pc, pb, Math.min(rc, rb) * input.faultWindows, opts.tolerance))
       worse.push(`precision ${pct(input.candidate.precision)} against ${pct(input.baseline.precision)}`);
   }
   const figures =
