@@ -5,9 +5,9 @@
  * closed windows.
  */
 export { Autoencoder, type TfModule } from './autoencoder.ts';
-export type { AutoencoderConfig, AutoencoderState } from './autoencoder-config.ts';
+export { type AutoencoderConfig, type AutoencoderState, DEFAULT_AUTOENCODER } from './autoencoder-config.ts';
 export { NeuralScorer } from './neural-scorer.ts';
-export { NEURAL_INPUTS } from './neural-service.ts';
+export { NEURAL_INPUTS, NeuralService } from './neural-service.ts';
 export type { Evidence, FeatureVector, ServiceScore, Severity, WindowInput } from './outputs.ts';
 export { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';
 export { ServiceModels } from './service-models.ts';

@@ -182,6 +182,13 @@ export class NeuralService {
     return this.residualN >= SERVICE_WARMUP;
   }
 
+  /** Forgets the residual calibration (a new shared model reconstructs differently): relearned over the next normal windows. */
+  recalibrate(): void {
+    this.stats.fill(0, RESIDUAL, RESIDUAL + NEURAL_INPUTS);
+    this.residualN = 0;
+    this.last = 0;
+  }
+
   /** Typical residual of slot `j` (normalized units, at least {@link RESIDUAL_FLOOR}). */
   typicalResidual(j: number): number {
     return Math.max(Math.sqrt(this.stats[RESIDUAL + j] as number), RESIDUAL_FLOOR);

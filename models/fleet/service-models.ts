@@ -20,7 +20,7 @@
  */
 import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration/index.ts';
 import { episodeStep } from './episode-step.ts';
-import { NEURAL_Z50, type NeuralBatch } from './neural-scorer.ts';
+import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
 import { deviationToScore, scoreToDeviation } from './seasonal-scorer.ts';
@@ -143,6 +143,7 @@ export class ServiceModels {
       const i = normal[k] as number;
       this.rows.copyWithin(k * NEURAL_INPUTS, i * NEURAL_INPUTS, (i + 1) * NEURAL_INPUTS);
     }
+    this.opts.onNormalRows?.(this.rows, normal.length);
     neural.model.observe(this.rows, normal.length);
   }
 
@@ -163,6 +164,17 @@ export class ServiceModels {
     if (!m) return 0;
     for (const w of windows) m.seasonal.learnPast(w.features, w.endMs);
     return windows.length;
+  }
+
+  /**
+   * Runs another shared neural model from now on (a newly active version):
+   * every service's residual calibration starts over against it (its neural
+   * score counts again after the warm-up windows; the seasonal score runs
+   * meanwhile), its normalization is kept. The caller disposes of the old model.
+   */
+  useNeural(neural: NeuralScorer): void {
+    this.opts.neural = neural;
+    for (const m of this.live.values()) m.neural.recalibrate();
   }
 
   /** Copies the state of the services on `partitions` (all when omitted). */

@@ -46,6 +46,13 @@ export interface ServiceModelsOptions {
   /** Windows of an ongoing episode between two events when nothing material changes. Default 6. */
   heartbeatWindows?: number;
   /**
+   * Called each round with the normalized rows about to train the shared
+   * model (the settled services' windows judged normal), `n` rows of
+   * `NEURAL_INPUTS` values; the rows are only valid during the call. The
+   * detector scores them with a shadow model version here.
+   */
+  onNormalRows?: (rows: Float32Array, n: number) => void;
+  /**
    * Windows a service is scored before its models count as warmed up: until
    * then its events are `info` and marked warming up, and its models keep
    * learning during episodes. Default {@link DEFAULT_WARMUP_WINDOWS}.

@@ -221,6 +221,35 @@ export const TokenSchema = Type.Object(
   { $id: 'Token' },
 );
 
+/** A version of a model in the registry (its weights are not listed). */
+export const ModelVersionSchema = Type.Object(
+  {
+    id: Type.String(),
+    kind: Type.Union([Type.Literal('neural'), Type.Literal('calibration'), Type.Literal('baselines')]),
+    state: Type.Union([Type.Literal('shadow'), Type.Literal('active'), Type.Literal('retired')]),
+    parentId: Nullable(Type.String({ description: 'The version it was made from or judged against.' })),
+    reason: Type.String({ description: 'How and why it was made.' }),
+    decision: Type.String({ description: 'Why it was last promoted, retired or rolled back, and by whom (empty until then).' }),
+    quality: Type.Record(Type.String(), Type.Unknown(), {
+      description:
+        'The figures it was judged by: for a trained neural version, `candidate` and `baseline` (threshold, recall, precision, falseAlarmRate on the labelled set) and `training`.',
+    }),
+    live: Type.Object(
+      {
+        windows: Type.Integer({ description: 'Live windows (judged normal by the active version) it was scored on in shadow, across replicas.' }),
+        alarms: Type.Integer({ description: 'Of those, windows it alarmed on.' }),
+        baselineAlarms: Type.Integer({ description: 'Of the same windows, those the active version alarmed on.' }),
+        meanError: Type.Number({ description: 'Its mean reconstruction error on them.' }),
+      },
+      { description: 'The paired shadow figures (zero for a version that never ran in shadow).' },
+    ),
+    createdAt: Time(),
+    promotedAt: Nullable(Time()),
+    retiredAt: Nullable(Time()),
+  },
+  { $id: 'ModelVersion' },
+);
+
 /** The pages of every list endpoint. */
 export const AnomalyPageSchema = PageOf('AnomalyPage', AnomalySchema);
 export const IncidentPageSchema = PageOf('IncidentPage', IncidentSchema);
@@ -229,6 +258,7 @@ export const PlaybookPageSchema = PageOf('PlaybookPage', PlaybookSchemaOut);
 export const PlaybookVersionPageSchema = PageOf('PlaybookVersionPage', PlaybookVersionSchema);
 export const TokenPageSchema = PageOf('TokenPage', TokenSchema);
 export const AuditPageSchema = PageOf('AuditPage', AuditEntrySchema);
+export const ModelVersionPageSchema = PageOf('ModelVersionPage', ModelVersionSchema);
 
 /** Every named schema, in dependency order: buildApiApp adds them to the app (and so to the OpenAPI document's components). */
 export const NAMED_SCHEMAS: TSchema[] = [
@@ -244,6 +274,7 @@ export const NAMED_SCHEMAS: TSchema[] = [
   ApplyResultSchema,
   DryRunResultSchema,
   TokenSchema,
+  ModelVersionSchema,
   AnomalyPageSchema,
   IncidentPageSchema,
   ExecutionPageSchema,
@@ -251,6 +282,7 @@ export const NAMED_SCHEMAS: TSchema[] = [
   PlaybookVersionPageSchema,
   TokenPageSchema,
   AuditPageSchema,
+  ModelVersionPageSchema,
 ];
 
 /**

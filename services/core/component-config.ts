@@ -48,6 +48,7 @@ export const DETECTOR_CONFIG_KEYS = [
   'detectorBackend',
   'detectorNeural',
   'detectorCheckpointSeconds',
+  'detectorModelPollSeconds',
   'detectorMaxServices',
   'detectorIdleEvictSeconds',
   'detectorAttributes',
@@ -105,7 +106,7 @@ export function configFor<K extends keyof Config>(config: Pick<Config, K>, keys:
   return out as Pick<Config, K>;
 }
 
-/** Settings of the trainer (`createTrainer`): its consumer group and topics, and the drain deadline. */
+/** Settings of the trainer (`createTrainer`): its consumer group and topics, the drain deadline, and model retraining (its cadence, the gate, the tfjs backend, the window length), and the recalibration from labels. */
 export const TRAINER_CONFIG_KEYS = [
   'topicPrefix',
   'topicPartitions',
@@ -113,6 +114,10 @@ export const TRAINER_CONFIG_KEYS = [
   'targetFalseAlarmRate',
   'calibrationHalfLifeHours',
   'calibrationMaxShift',
+  'trainerModelIntervalSeconds',
+  'trainerShadowMinWindows',
+  'detectorBackend',
+  'windowSeconds',
 ] as const satisfies readonly (keyof Config)[];
 /** The settings named by {@link TRAINER_CONFIG_KEYS}. */
 export type TrainerConfig = Pick<Config, (typeof TRAINER_CONFIG_KEYS)[number]>;

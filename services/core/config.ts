@@ -279,6 +279,29 @@ export const SETTINGS = [
     description: 'How often the detector checkpoints its model state and open windows to the store, in seconds.',
   }),
   setting({
+    env: 'ZEROOPS_DETECTOR_MODEL_POLL_SECONDS',
+    key: 'detectorModelPollSeconds',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 10,
+    description:
+      'How often every detector replica asks the model registry for a newly active or shadow neural version (and adds its shadow counts), in seconds.',
+  }),
+  setting({
+    env: 'ZEROOPS_TRAINER_MODEL_INTERVAL_SECONDS',
+    key: 'trainerModelIntervalSeconds',
+    schema: Type.Number({ minimum: 0 }),
+    default: 900,
+    description:
+      'How often the trainer judges the shadow neural version (promote or retire) or, without one, retrains a candidate on recent windows and registers it as shadow, in seconds; 0 turns retraining off.',
+  }),
+  setting({
+    env: 'ZEROOPS_TRAINER_SHADOW_MIN_WINDOWS',
+    key: 'trainerShadowMinWindows',
+    schema: Positive,
+    default: 500,
+    description: 'Live windows a shadow neural version is scored on beside the active one before the trainer decides on it.',
+  }),
+  setting({
     env: 'ZEROOPS_DETECTOR_MAX_SERVICES',
     key: 'detectorMaxServices',
     schema: Positive,

@@ -10,7 +10,7 @@ import { and, asc, eq, gte, lte } from 'drizzle-orm';
 import type { ServiceCalibration } from '../../models/calibration/index.ts';
 import { describeError } from '../core/errors.ts';
 import { detectorCalibrations, rollups } from '../store/index.ts';
-import { type DetectorState, enqueue, MODEL_VERSION } from './detector-state.ts';
+import { type DetectorState, enqueue } from './detector-state.ts';
 
 /** Most windows of one false-positive range learned as normal. */
 const MAX_WINDOWS_PER_RANGE = 360;
@@ -38,10 +38,10 @@ function syncOf(s: DetectorState): CalibrationSync {
   return c;
 }
 
-/** The model version an anomaly of `service` is recorded with: the model family, and the calibration version when there is one. */
+/** The model version an anomaly of `service` is recorded with: the active neural version's registry id (see model-registry-sync.ts), and the calibration version when there is one. */
 export function modelVersionOf(s: DetectorState, service: string): string {
   const v = syncs.get(s)?.versions.get(service);
-  return v ? `${MODEL_VERSION}+cal.${v}` : MODEL_VERSION;
+  return v ? `${s.modelVersion}+cal.${v}` : s.modelVersion;
 }
 
 /** Lets the baselines of `service` learn the windows of its false-positive ranges not learned yet (only where this replica tracks it). */

@@ -5,7 +5,7 @@
  * it stands in each of them, and the queue its store work runs on.
  */
 import { randomUUID } from 'node:crypto';
-import { type NeuralScorer, ServiceModels } from '../../models/fleet/index.ts';
+import { type NeuralScorer, ServiceModels, type TfModule } from '../../models/fleet/index.ts';
 import type { Bus } from '../bus/bus.ts';
 import type { TopicId } from '../bus/topics.ts';
 import type { DetectorConfig } from '../core/component-config.ts';
@@ -17,6 +17,7 @@ import { type AnomalySink, createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
 import type { NeuralSyncPoint } from './checkpoints.ts';
 import { ClientCallErrors } from './client-call-errors.ts';
+import type { ShadowRun } from './model-registry-sync.ts';
 import { ServiceTracker } from './service-limits.ts';
 import { createServiceTracking, type ServiceTracking } from './service-tracking.ts';
 import { ServiceWindows } from './service-windows.ts';
@@ -39,7 +40,11 @@ export interface DetectorSettings {
   handoverWaitMs?: number;
 }
 
-/** Identifier of the model family, carried by every anomaly and checkpoint. */
+/**
+ * Identifier of the model family, carried by every partition checkpoint (and
+ * by anomalies when the neural model is off; with it on they carry the
+ * registry id of the active neural version).
+ */
 export const MODEL_VERSION = 'seasonal-ae-4';
 
 /** The state of one detector instance; see the module comment. Owned by its `createDetector`. */
@@ -69,6 +74,12 @@ export interface DetectorState {
   neural: NeuralScorer | undefined;
   /** Where this replica's copy of the neural model stood at its last load or save. */
   neuralAt: NeuralSyncPoint;
+  /** The model version the anomalies record: the active neural version's registry id (MODEL_VERSION without the neural model). */
+  modelVersion: string;
+  /** The shadow version scored beside the active one, if any. */
+  shadow: ShadowRun | undefined;
+  /** The TensorFlow.js namespace the neural models run on (set at start). */
+  tf: TfModule | undefined;
   /** Partitions of the telemetry topics this instance owns. */
   readonly owned: Set<number>;
   /** Last ingested offset per topic-partition (checkpointed, so redelivered records are not counted twice). */
@@ -141,6 +152,9 @@ export function createDetectorState(settings: DetectorSettings, config: Detector
     models: new ServiceModels({ episode: episodeConfig(windowMs) }),
     neural: undefined,
     neuralAt: { work: 0, steps: 0 },
+    modelVersion: MODEL_VERSION,
+    shadow: undefined,
+    tf: undefined,
     owned: new Set(),
     offsets: new Map(),
     queue: Promise.resolve(),

@@ -9,7 +9,7 @@
  * Its modules share one {@link DetectorState}: record-ingest.ts,
  * window-round.ts, call-hints.ts, handover.ts; this file is the lifecycle.
  */
-import { NeuralScorer, ServiceModels } from '../../models/fleet/index.ts';
+import { ServiceModels } from '../../models/fleet/index.ts';
 import type { Subscription } from '../bus/bus.ts';
 import type { Component } from '../core/component.ts';
 import type { DetectorConfig } from '../core/component-config.ts';
@@ -17,9 +17,9 @@ import { withDeadline } from '../core/deadline.ts';
 import { describeError } from '../core/errors.ts';
 import { startCalibrationSync } from './calibration-sync.ts';
 import { receiveHints } from './call-hints.ts';
-import { loadNeural } from './checkpoints.ts';
-import { createDetectorState, type DetectorSettings, type DetectorState, enqueue, episodeConfig, MODEL_VERSION } from './detector-state.ts';
+import { createDetectorState, type DetectorSettings, type DetectorState, enqueue, episodeConfig } from './detector-state.ts';
 import { checkpoint, onAssigned, onRevoked } from './handover.ts';
+import { flushShadow, loadActiveNeural, refreshModels, scoreShadow } from './model-registry-sync.ts';
 import { ingestRecords } from './record-ingest.ts';
 import type { DetectorServiceStats } from './service-tracking.ts';
 import { loadBackend } from './tf-backend.ts';
@@ -33,6 +33,10 @@ export interface Detector extends Component {
   ownedPartitions(): number[];
   /** Sizes of the per-service structures and the tracker's counters. */
   serviceStats(): DetectorServiceStats;
+  /** The registry id of the neural model version it runs, and of the shadow version it scores beside it (if any). */
+  modelVersions(): { active: string; shadow: string | undefined };
+  /** Polls the model registry now (as the timer does) and waits for it. */
+  refreshModels(): Promise<void>;
 }
 
 /** What runs while the detector is started: its subscriptions and timers. */
@@ -42,13 +46,11 @@ interface Running {
   timers: NodeJS.Timeout[];
 }
 
-/** Loads the shared neural model (when enabled) on the configured tfjs backend. */
+/** Loads the active version of the shared neural model (when enabled) from the registry, on the configured tfjs backend. */
 async function loadNeuralModel(s: DetectorState): Promise<void> {
   if (!s.config.detectorNeural) return;
   const b = await loadBackend(s.config.detectorBackend);
-  const saved = await loadNeural(s.settings.store, MODEL_VERSION);
-  s.neuralAt = saved?.at ?? { work: 0, steps: 0 };
-  s.neural = new NeuralScorer(b.tf, saved?.state);
+  s.neural = await loadActiveNeural(s, b.tf);
   // Passing over tfjs-node is the usual case (it is optional), so this is a statement of choice, not a warning.
   s.log.info({ backend: b.backend, passedOver: b.skipped }, `neural model: using the ${b.backend} backend of TensorFlow.js`);
 }
@@ -75,6 +77,7 @@ function startTimers(s: DetectorState, run: Running): void {
   // At most 250 ms between a window becoming due and its scoring (the close-to-event delay budget is 1 s).
   run.timers.push(setInterval(() => void tick(s), Math.max(50, Math.min(250, s.windowMs / 4))));
   run.timers.push(setInterval(() => void enqueue(s, 'periodic checkpoint', () => checkpoint(s)), s.config.detectorCheckpointSeconds * 1000));
+  if (s.neural) run.timers.push(setInterval(() => void enqueue(s, 'model registry poll', () => refreshModels(s)), s.config.detectorModelPollSeconds * 1000));
 }
 
 /** Stops intake, scores the windows that are due and checkpoints the rest (its records are committed) as handed over. */
@@ -83,6 +86,7 @@ async function drain(s: DetectorState, run: Running): Promise<void> {
   await run.sub?.stop();
   await s.queue;
   await closeWindows(s, false);
+  await flushShadow(s).catch((err) => s.log.warn({ err: describeError(err) }, 'could not add the shadow counts at shutdown'));
   // Windows still open are checkpointed rather than closed early.
   await checkpoint(s, true).catch((err) => s.log.error({ err: describeError(err) }, 'checkpoint at shutdown failed'));
   await s.tracking.unpublish();
@@ -98,12 +102,13 @@ export function createDetector(settings: DetectorSettings, config: DetectorConfi
     async start() {
       started = true;
       await loadNeuralModel(s);
-      s.models = new ServiceModels({ episode: episodeConfig(s.windowMs), neural: s.neural });
+      s.models = new ServiceModels({ episode: episodeConfig(s.windowMs), neural: s.neural, onNormalRows: (rows, n) => scoreShadow(s, rows, n) });
+      if (s.neural) await refreshModels(s);
       await subscribe(s, run);
       startTimers(s, run);
       run.timers.push(await startCalibrationSync(s));
       s.log.info(
-        { windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: MODEL_VERSION, neural: Boolean(s.neural) },
+        { windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: s.modelVersion, neural: Boolean(s.neural) },
         'detector started',
       );
     },
@@ -114,6 +119,8 @@ export function createDetector(settings: DetectorSettings, config: DetectorConfi
     },
     ownedPartitions: () => [...s.owned].sort((a, b) => a - b),
     serviceStats: s.tracking.stats,
+    modelVersions: () => ({ active: s.modelVersion, shadow: s.shadow?.id }),
+    refreshModels: () => enqueue(s, 'model registry poll', () => refreshModels(s)),
     async flush() {
       await tick(s);
       await s.queue;
@@ -131,7 +138,12 @@ export function createDetector(settings: DetectorSettings, config: DetectorConfi
       if (!started) return;
       const work = drain(s, run);
       // The model may be in use by the draining work: dispose of it only once that settled, deadline or not.
-      void work.catch(() => undefined).finally(() => s.neural?.model.dispose());
+      void work
+        .catch(() => undefined)
+        .finally(() => {
+          s.neural?.model.dispose();
+          s.shadow?.model.dispose();
+        });
       const late = new Error(`detector did not drain within ${deadlineMs} ms`);
       await withDeadline(deadlineMs, () => work, { onTimeout: () => late }).catch((err: unknown) => {
         if (err !== late) throw err;

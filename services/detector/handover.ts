@@ -71,7 +71,8 @@ export async function checkpoint(s: DetectorState, released = false): Promise<vo
   // The counters are for people reading the API: failing to write them must not hold up the neural sync.
   await s.tracking.publish().catch((err) => s.log.warn({ err: describeError(err) }, 'could not publish the detector instance counters'));
   if (!s.neural) return;
-  const sync = await syncNeural(s.settings.store, s.neural.model, MODEL_VERSION, s.neuralAt);
+  // The shared model's row is keyed by the active version's registry id: a replica still on an older version never blends it in.
+  const sync = await syncNeural(s.settings.store, s.neural.model, s.modelVersion, s.neuralAt);
   s.neuralAt = sync.at;
   if (sync.share > 0) s.tel.count('zeroops.detector.neural_merges');
 }

@@ -1,3 +1,4 @@
+import type { TfModule } from '../../models/fleet/index.ts';
 import type { Bus, ConsumedRecord, Subscription } from '../bus/bus.ts';
 import { decodeFeedback, decodeOutcome, type FeedbackEvent, type OutcomeEvent } from '../bus/messages.ts';
 import type { TopicId } from '../bus/topics.ts';
@@ -7,8 +8,10 @@ import { withDeadline } from '../core/deadline.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
+import { loadBackend } from '../detector/index.ts';
 import type { Store } from '../store/index.ts';
 import { applyFeedbackEvent, calibrationSettingsOf } from './feedback-apply.ts';
+import { modelCycle } from './model-cycle.ts';
 import { applyOutcomeEvent } from './outcome-apply.ts';
 
 /** Runtime dependencies of the trainer. */
@@ -26,6 +29,42 @@ export const TRAINER_GROUP = 'zeroops-trainer';
 export const TRAINER_FEEDBACK_GROUP = 'zeroops-trainer-feedback';
 
 /**
+ * Runs the model registry's loop every `trainerModelIntervalSeconds` (none
+ * when 0): one round at a time, on the detector's tfjs backend.
+ */
+function modelLoop(settings: TrainerSettings, config: TrainerConfig, logger: Logger) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let tf: TfModule | undefined;
+  const round = async () => {
+    tf ??= (await loadBackend(config.detectorBackend)).tf;
+    const r = await modelCycle(settings.store, tf, { windowMs: config.windowSeconds * 1000, minLiveWindows: config.trainerShadowMinWindows });
+    settings.telemetry.count('zeroops.trainer.model_rounds', { action: r.action });
+    const quiet = r.action === 'waiting' || r.action === 'skipped';
+    logger[quiet ? 'debug' : 'info']({ action: r.action, version: r.versionId, reason: r.reason }, `model registry: ${r.action} ${r.versionId ?? ''}`.trim());
+  };
+  const tick = () => {
+    if (running) return;
+    running = round()
+      .catch((err) => logger.error({ err: describeError(err) }, 'model registry round failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  return {
+    start() {
+      if (config.trainerModelIntervalSeconds > 0) timer = setInterval(tick, config.trainerModelIntervalSeconds * 1000);
+    },
+    /** Stops the timer; resolves once a round in progress finished. */
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+/**
  * The trainer service: consumes `outcomes` as its own consumer group
  * (`<prefix>zeroops-trainer`) and folds each outcome into the remediation
  * policy's arms and the playbooks' autonomy (see outcome-apply.ts); and
@@ -35,7 +74,8 @@ export const TRAINER_FEEDBACK_GROUP = 'zeroops-trainer-feedback';
  * Checkpointed twice over: the group's offsets are committed after each
  * batch is applied, and the store's `policy_outcomes` rows make a batch
  * replayed after a crash count once. Bad messages are counted and dropped;
- * a store failure fails the batch, which the bus delivers again.
+ * a store failure fails the batch, which the bus delivers again. It also
+ * retrains the shared neural model and judges shadow versions (modelLoop).
  */
 export function createTrainer(settings: TrainerSettings, config: TrainerConfig): Component {
   const { bus, telemetry, topics } = settings;
@@ -46,6 +86,7 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
   const calibration = calibrationSettingsOf(config);
   let stopping = false;
   let inFlight: Promise<void> | undefined;
+  const models = modelLoop(settings, config, logger);
 
   async function applyAll(records: ConsumedRecord[]): Promise<void> {
     for (const r of records) {
@@ -109,7 +150,8 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
           }
         },
       });
-      logger.info('trainer started: learning from the outcomes and feedback topics');
+      models.start();
+      logger.info({ modelIntervalSeconds: config.trainerModelIntervalSeconds }, 'trainer started: learning from the outcomes and feedback topics');
     },
     ready() {
       if (stopping) return 'stopped';
@@ -127,7 +169,7 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
         deadlineMs,
         async () => {
           await fs?.stop();
-          await s?.stop();
+          await Promise.all([s?.stop(), models.stop()]);
         },
         { onTimeout: () => late },
       ).catch((err: unknown) => {

@@ -7,6 +7,7 @@ import { healthRoutes } from './health.ts';
 import { incidentDetailRoutes } from './incident-routes.ts';
 import { incidentRoutes } from './incidents.ts';
 import { kpiRoutes } from './kpi-routes.ts';
+import { modelRoutes } from './models.ts';
 import { playbookRoutes } from './playbooks.ts';
 import { policyRoutes } from './policy.ts';
 import { reportRoutes } from './report-routes.ts';
@@ -26,6 +27,7 @@ export const routeModules: RouteModule[] = [
   kpiRoutes,
   playbookRoutes,
   policyRoutes,
+  modelRoutes,
   executionRoutes,
   tokenRoutes,
   auditRoutes,

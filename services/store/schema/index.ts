@@ -37,6 +37,7 @@ export {
   type StepStatus,
 } from './executions.ts';
 export { FEEDBACK_LABELS, type FeedbackLabel, type FeedbackRow, feedback, type NewFeedbackRow } from './feedback.ts';
+export { MODEL_KINDS, MODEL_STATES, type ModelKind, type ModelState, type ModelVersionRow, modelVersions, type NewModelVersionRow } from './models.ts';
 export { type NewPlaybookRow, type NewPlaybookVersionRow, type PlaybookRow, type PlaybookVersionRow, playbooks, playbookVersions } from './playbooks.ts';
 export {
   PLAYBOOK_EFFECTIVE_MODES,

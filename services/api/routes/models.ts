@@ -1,0 +1,79 @@
+import { Type } from '@sinclair/typebox';
+import { PermanentError } from '../../core/errors.ts';
+import { getModelVersion, promoteModel, rollbackModel } from '../../detector/index.ts';
+import { MODEL_KINDS, MODEL_STATES } from '../../store/index.ts';
+import { ModelVersionPageSchema, ModelVersionSchema, responses } from '../api-schemas.ts';
+import type { RouteModule } from '../deps.ts';
+import { listModelPage, modelVersionJson } from '../repositories/index.ts';
+import { IdParams, oneOf, pageQuery, Text } from '../schemas.ts';
+
+const tags = ['models'];
+
+const ModelQuery = Type.Object({
+  kind: Type.Optional(oneOf(MODEL_KINDS, 'Only versions of this kind.')),
+  state: Type.Optional(oneOf(MODEL_STATES, 'Only versions in this state.')),
+  ...pageQuery(50, 500),
+});
+
+const DecisionBody = Type.Object(
+  { reason: Type.Optional(Text({ maxLength: 2000, description: 'Why (kept on the version and in the audit log).' })) },
+  { additionalProperties: false },
+);
+
+/** GET /api/v1/models (viewer), GET /api/v1/models/:id (viewer), POST /api/v1/models/:id/promote and /rollback (admin, audited). */
+export const modelRoutes: RouteModule = (app, deps) => {
+  const db = deps.store.db;
+  app.get(
+    '/api/v1/models',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags,
+        description: 'Versions of the models the detector runs (neural weights, calibration, baselines), newest first: state, parent, reason, quality figures.',
+        querystring: ModelQuery,
+        response: responses({ 200: Type.Ref(ModelVersionPageSchema) }),
+      },
+    },
+    async (req) => listModelPage(db, req.query),
+  );
+  app.get(
+    '/api/v1/models/:id',
+    { config: { access: 'viewer' }, schema: { tags, params: IdParams, response: responses({ 200: Type.Ref(ModelVersionSchema) }) } },
+    async (req) => {
+      const row = await getModelVersion(db, req.params.id);
+      if (!row)
+        throw new PermanentError('ZEROOPS_NOT_FOUND', `no model version with id "${req.params.id}"; GET /api/v1/models lists them`, { statusCode: 404 });
+      return modelVersionJson(row);
+    },
+  );
+  app.post(
+    '/api/v1/models/:id/promote',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        description:
+          'Make this version (shadow or retired) the active one of its kind; the active one is retired. Every detector replica runs it within ZEROOPS_DETECTOR_MODEL_POLL_SECONDS. 409 when it is already active. Audited.',
+        params: IdParams,
+        body: Type.Optional(DecisionBody),
+        response: responses({ 200: Type.Ref(ModelVersionSchema) }),
+      },
+    },
+    async (req) => modelVersionJson(await promoteModel(db, req.params.id, req.actor, req.body?.reason ?? '')),
+  );
+  app.post(
+    '/api/v1/models/:id/rollback',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        description:
+          'Roll the active version back: the version it came from (its parent, else the last one promoted before it was made) becomes active again and this one is retired. Answers the version now active. 409 when this version is not the active one. Audited.',
+        params: IdParams,
+        body: Type.Optional(DecisionBody),
+        response: responses({ 200: Type.Ref(ModelVersionSchema) }),
+      },
+    },
+    async (req) => modelVersionJson(await rollbackModel(db, req.params.id, req.actor, req.body?.reason ?? '')),
+  );
+};
