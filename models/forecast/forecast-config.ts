@@ -16,7 +16,7 @@ export interface ForecasterConfig {
   phi: number;
   /** Least seasonal smoothing in (0, 1] (default 0.1): each slot is the plain mean of its first `1/gamma` cycles, then an exponential mean. */
   gamma: number;
-  /** A seasonal value is the mean of the slots within this fraction of the shortest period on either side (default 0.02; 0: the slot alone). */
+  /** A seasonal value is the median of the slots within this fraction of the shortest period on either side (default 0.02; 0: the slot alone). */
   smoothFraction: number;
   /** A one-step error beyond this many mean absolute errors is clipped before it updates the state, so that spikes do not bend the forecast (default 4). */
   clip: number;

@@ -6,5 +6,12 @@
 export { autocorrelation, detrend } from './autocorrelation.ts';
 export { DEFAULT_FORECASTER, type ForecasterConfig, forecasterConfig } from './forecast-config.ts';
 export { coverage, mase, meanAbsoluteError, seasonalNaive } from './forecast-metrics.ts';
-export { DEFAULT_PERIOD_DETECTION, type DetectedPeriod, detectPeriods, type PeriodDetectionConfig } from './period-detection.ts';
+export {
+  DEFAULT_PERIOD_DETECTION,
+  type DetectedPeriod,
+  detectPeriods,
+  type PeriodDetectionConfig,
+  ROUND_PERIOD_SECONDS,
+  roundPeriodsFor,
+} from './period-detection.ts';
 export { type ForecasterState, type ForecastPoint, fitForecaster, SeasonalForecaster } from './seasonal-forecaster.ts';

@@ -14,16 +14,30 @@ export interface PeriodDetectionConfig {
   minPeriod: number;
   /** Longest period considered, in steps; at most half the series so that two cycles are seen (default: half the series). */
   maxPeriod?: number;
-  /** Least autocorrelation of a period (default 0.3). */
+  /** Least autocorrelation of a period (default 0.2). */
   minStrength: number;
   /** How much higher a longer period's autocorrelation must be than its shorter multiples' (default 0.05). */
   minGain: number;
   /** Most periods returned (default 2). */
   maxPeriods: number;
+  /**
+   * Periods, in steps, that a found period within 3 % snaps to: round
+   * durations such as an hour, a day or a week (a few noisy cycles pin a
+   * period down no closer than a per cent or two; calendars are round). Default none.
+   */
+  roundPeriods?: number[];
 }
 
 /** Defaults of {@link PeriodDetectionConfig}. */
-export const DEFAULT_PERIOD_DETECTION: PeriodDetectionConfig = { minPeriod: 4, minStrength: 0.3, minGain: 0.05, maxPeriods: 2 };
+export const DEFAULT_PERIOD_DETECTION: PeriodDetectionConfig = { minPeriod: 4, minStrength: 0.2, minGain: 0.05, maxPeriods: 2 };
+
+/** Round durations (seconds) that operational cycles have: minutes, hours, a day, a week. */
+export const ROUND_PERIOD_SECONDS = [60, 300, 600, 900, 1800, 3600, 7200, 10_800, 14_400, 21_600, 28_800, 43_200, 86_400, 604_800];
+
+/** {@link ROUND_PERIOD_SECONDS} in steps of `stepSeconds` (those that are a whole number of at least 2 steps). */
+export function roundPeriodsFor(stepSeconds: number): number[] {
+  return ROUND_PERIOD_SECONDS.map((s) => s / stepSeconds).filter((p) => Number.isInteger(p) && p >= 2);
+}
 
 /** One seasonal period found. */
 export interface DetectedPeriod {
@@ -54,6 +68,31 @@ function bestNear(acf: readonly number[], guess: number): number {
   const w = Math.max(2, Math.round(guess * 0.02));
   let best = guess;
   for (let k = Math.max(1, guess - w); k <= Math.min(acf.length - 1, guess + w); k++) if ((acf[k] as number) > (acf[best] as number)) best = k;
+  return best;
+}
+
+/** `xs` with values beyond 5 robust standard deviations (1.4826 MAD) of the median pulled in to that bound, so that spikes do not drown the cycle. */
+function winsorize(xs: readonly number[]): number[] {
+  const finite = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (finite.length === 0) return [...xs];
+  const med = finite[Math.floor(finite.length / 2)] as number;
+  const dev = finite.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+  const mad = 1.4826 * (dev[Math.floor(dev.length / 2)] as number);
+  if (mad === 0) return [...xs];
+  return xs.map((x) => (Number.isFinite(x) ? Math.max(med - 5 * mad, Math.min(med + 5 * mad, x)) : x));
+}
+
+/** The round period nearest `p` if one is within 3 % of it, else `p`. */
+function snap(p: number, round: readonly number[] | undefined): number {
+  let best = p;
+  let gap = Number.POSITIVE_INFINITY;
+  for (const r of round ?? []) {
+    const d = Math.abs(r - p);
+    if (Number.isInteger(r) && r >= 2 && d <= 0.03 * r && d < gap) {
+      best = r;
+      gap = d;
+    }
+  }
   return best;
 }
 
@@ -106,8 +145,9 @@ function refineByFolding(xs: readonly number[], p: number): number {
     let n = 0;
     d.forEach((v, t) => {
       if (!ok[t]) return;
-      sum[t % q] += v;
-      cnt[t % q] += 1;
+      const i = t % q;
+      sum[i] = (sum[i] as number) + v;
+      cnt[i] = (cnt[i] as number) + 1;
       total += v * v;
       n++;
     });
@@ -150,14 +190,15 @@ export function detectPeriods(xs: readonly number[], config: Partial<PeriodDetec
   const c = { ...DEFAULT_PERIOD_DETECTION, ...config };
   const maxLag = Math.min(c.maxPeriod ?? Number.POSITIVE_INFINITY, Math.floor(xs.length / 2));
   if (maxLag < c.minPeriod) return [];
-  const acf = autocorrelation(xs, maxLag + Math.max(2, Math.round(maxLag * 0.1)));
+  const clipped = winsorize(xs);
+  const acf = autocorrelation(clipped, maxLag + Math.max(2, Math.round(maxLag * 0.1)));
   const cands = peaks(acf, c.minPeriod, maxLag, c.minStrength);
   if (cands.length === 0) return [];
   const topLag = cands.reduce((a, b) => ((acf[b] as number) > (acf[a] as number) ? b : a));
   const top = acf[topLag] as number;
   // The fundamental: the shortest strong peak of which the strongest is a multiple (a weekly peak over daily ones).
   const divides = (k: number) => Math.abs(topLag / k - Math.round(topLag / k)) * k <= Math.max(2, 0.03 * topLag);
-  const p1 = refineByFolding(xs, vertex(acf, cands.find((k) => (acf[k] as number) >= 0.5 * top && divides(k)) ?? topLag));
+  const p1 = snap(refineByFolding(clipped, vertex(acf, cands.find((k) => (acf[k] as number) >= 0.5 * top && divides(k)) ?? topLag)), c.roundPeriods);
   const out: DetectedPeriod[] = [{ steps: p1, strength: acf[p1] as number }];
   let last = p1;
   while (out.length < c.maxPeriods) {

@@ -3,7 +3,8 @@
  * periods (Taylor's multiple-seasonal form, updated one season after the
  * other). Each seasonal slot is the plain mean of its first cycles, so the
  * forecast is useful after a few cycles of the shortest period; errors are
- * clipped before they update the state (robust to spikes). The prediction
+ * clipped before they update the state (robust to spikes); the errors' own
+ * persistence (lag-1 autocorrelation) corrects the first steps ahead. The prediction
  * interval comes from the empirical quantiles of recent errors at a few
  * tracked horizons, interpolated in log-horizon between them.
  */
@@ -29,8 +30,12 @@ export interface ForecasterState {
   scale: number;
   /** Errors that have updated `scale`. */
   scaleCount: number;
-  /** Level and trend after each of the last `max(horizons)` steps, as a ring: [level, trend] at index `step % length`. */
-  bases: Array<[number, number]>;
+  /** The latest (clipped) one-step error, and the exponential means of its square and of its product with the one before (lag-1 autocorrelation). */
+  lastError: number;
+  errVar: number;
+  errCov: number;
+  /** Level, trend and one-step error after each of the last `max(horizons)` steps, as a ring at index `step % length`. */
+  bases: Array<[number, number, number]>;
   /** Per tracked horizon, a ring of its recent errors (observed minus forecast). */
   residuals: number[][];
   /** Per tracked horizon, errors recorded so far (the ring's write position is this modulo its size). */
@@ -75,7 +80,10 @@ export class SeasonalForecaster {
       seasons: c.periods.map((p) => ({ period: p, slots: new Array(p).fill(0), counts: new Array(p).fill(0) })),
       scale: 0,
       scaleCount: 0,
-      bases: Array.from({ length: keep }, () => [0, 0] as [number, number]),
+      lastError: 0,
+      errVar: 0,
+      errCov: 0,
+      bases: Array.from({ length: keep }, () => [0, 0, 0] as [number, number, number]),
       residuals: c.horizons.map(() => []),
       recorded: c.horizons.map(() => 0),
     };
@@ -97,20 +105,28 @@ export class SeasonalForecaster {
     return p === undefined ? Number.POSITIVE_INFINITY : Math.floor(this.s.t / p);
   }
 
-  /** Seasonal value of season `i` at step `t`: the mean of the seen slots within the smoothing width. */
+  /**
+   * Seasonal value of season `i` at step `t`: the median of the seen slots
+   * within the smoothing width (a median keeps a step edge sharp and ignores
+   * a stray slot, where a mean would blur the one and follow the other).
+   */
   private seasonal(i: number, t: number): number {
     const se = this.s.seasons[i] as SeasonState;
     // The width follows the shortest period: a longer season (weekly) holds sharp day boundaries.
     const w = Math.floor(this.shortest * this.s.config.smoothFraction);
-    let sum = 0;
-    let k = 0;
+    if (w === 0) {
+      const slot = t % se.period;
+      return (se.counts[slot] as number) === 0 ? 0 : (se.slots[slot] as number);
+    }
+    const vals: number[] = [];
     for (let d = -w; d <= w; d++) {
       const slot = (((t + d) % se.period) + se.period) % se.period;
-      if ((se.counts[slot] as number) === 0) continue;
-      sum += se.slots[slot] as number;
-      k++;
+      if ((se.counts[slot] as number) > 0) vals.push(se.slots[slot] as number);
     }
-    return k === 0 ? 0 : sum / k;
+    if (vals.length === 0) return 0;
+    vals.sort((a, b) => a - b);
+    const m = vals.length >> 1;
+    return vals.length % 2 ? (vals[m] as number) : ((vals[m - 1] as number) + (vals[m] as number)) / 2;
   }
 
   private seasonalSum(t: number, except = -1): number {
@@ -125,6 +141,16 @@ export class SeasonalForecaster {
     return (phi * (1 - phi ** h)) / (1 - phi);
   }
 
+  /**
+   * Lag-1 autocorrelation of the one-step errors, in [0, 0.99]: a deviation
+   * from the seasonal pattern that persists (a busy afternoon) carries into
+   * the next steps, fading as rho^h (Taylor's AR(1) adjustment).
+   */
+  private get rho(): number {
+    const s = this.s;
+    return s.errVar > 0 ? Math.max(0, Math.min(0.99, s.errCov / s.errVar)) : 0;
+  }
+
   /** Whether every season has seen the slot of step `t` and the shortest cycle has passed once. */
   private warm(t: number): boolean {
     return t >= this.shortest && this.s.seasons.every((se) => (se.counts[t % se.period] as number) > 0);
@@ -136,10 +162,10 @@ export class SeasonalForecaster {
     c.horizons.forEach((h, i) => {
       const from = s.t - h;
       if (from < 0 || from < s.t - s.bases.length || from < (c.periods[0] ?? 1)) return;
-      const [level, trend] = s.bases[from % s.bases.length] as [number, number];
+      const [level, trend, err] = s.bases[from % s.bases.length] as [number, number, number];
       const ring = s.residuals[i] as number[];
       const at = (s.recorded[i] as number) % c.residualWindow;
-      ring[at] = x - (level + trend * this.dampedSum(h) + seasonal);
+      ring[at] = x - (level + trend * this.dampedSum(h) + seasonal + this.rho ** h * err);
       s.recorded[i] = (s.recorded[i] as number) + 1;
     });
   }
@@ -193,7 +219,11 @@ export class SeasonalForecaster {
         const ec = warm && s.scale > 0 ? Math.max(-bound, Math.min(bound, e)) : e;
         if (warm) {
           s.scaleCount++;
-          s.scale += Math.max(0.01, 1 / s.scaleCount) * (Math.abs(ec) - s.scale);
+          const a = Math.max(0.01, 1 / s.scaleCount);
+          s.scale += a * (Math.abs(ec) - s.scale);
+          s.errVar += a * (ec * ec - s.errVar);
+          s.errCov += a * (ec * s.lastError - s.errCov);
+          s.lastError = ec;
         }
         const xc = forecast + ec;
         // Through the first cycle the level stays put and the seasons take everything; then the level takes that cycle's mean.
@@ -210,8 +240,9 @@ export class SeasonalForecaster {
     } else {
       s.level += c.phi * s.trend;
       s.trend *= c.phi;
+      s.lastError *= this.rho;
     }
-    s.bases[s.t % s.bases.length] = [s.level, s.trend];
+    s.bases[s.t % s.bases.length] = [s.level, s.trend, s.lastError];
     s.t++;
   }
 
@@ -248,7 +279,7 @@ export class SeasonalForecaster {
     const sorted = s.residuals.map((r) => (r.length >= 30 ? [...r].sort((a, b) => a - b) : undefined));
     const out: ForecastPoint[] = [];
     for (let k = 1; k <= horizon; k++) {
-      const mean = s.level + s.trend * this.dampedSum(k) + this.seasonalSum(s.t + k - 1);
+      const mean = s.level + s.trend * this.dampedSum(k) + this.seasonalSum(s.t + k - 1) + this.rho ** k * s.lastError;
       const [lo, hi] = this.band(k, sorted);
       out.push({ step: k, mean, lower: mean + Math.min(0, lo), upper: mean + Math.max(0, hi) });
     }
