@@ -14,4 +14,5 @@ export {
   ROUND_PERIOD_SECONDS,
   roundPeriodsFor,
 } from './period-detection.ts';
+export { type QuietWindow, quietestWindow } from './quiet-window.ts';
 export { type ForecasterState, type ForecastPoint, fitForecaster, SeasonalForecaster } from './seasonal-forecaster.ts';
