@@ -98,6 +98,10 @@ export const ExecutionSchema = Type.Object(
     updatedAt: Time(),
     finishedAt: Nullable(Time()),
     outcomePublished: Type.Boolean(),
+    scheduledFor: Nullable(
+      Time('A deferred execution (deferrable playbook) waits as pending until this time: the quiet window chosen from the load forecast.'),
+    ),
+    scheduleReason: Nullable(Type.String({ description: 'Why it was scheduled then, or why it runs now (worse incident, operator, no forecast yet).' })),
   },
   { $id: 'Execution' },
 );
@@ -142,7 +146,7 @@ export const ExecutionDetailSchema = Type.Composite(
       steps: Type.Array(ExecutionStep),
       audit: Type.Array(Type.Ref(AuditEntrySchema)),
       policyDecision: Type.Optional(
-        Nullable(Type.Unknown({ description: 'The learned policy\'s choice when several playbooks matched: signature, sampled values and the alternatives.' })),
+        Nullable(Type.Unknown({ description: "The learned policy's choice when several playbooks matched: signature, sampled values and the alternatives." })),
       ),
     }),
   ],
@@ -163,7 +167,9 @@ export const PlaybookSchemaOut = Type.Object(
     spec: Spec,
     createdAt: Time(),
     updatedAt: Time(),
-    autonomy: Type.Optional(Type.Unknown({ description: 'Graduated autonomy: effective mode, pinned or not, the record and the rule (GET /api/v1/playbooks/:id only).' })),
+    autonomy: Type.Optional(
+      Type.Unknown({ description: 'Graduated autonomy: effective mode, pinned or not, the record and the rule (GET /api/v1/playbooks/:id only).' }),
+    ),
   },
   { $id: 'Playbook' },
 );

@@ -67,6 +67,8 @@ export const EXECUTOR_CONFIG_KEYS = [
   'hmacSecret',
   'secrets',
   'windowSeconds',
+  'forecastHistorySeconds',
+  'forecastCoverage',
   'topicPrefix',
   'topicPartitions',
   'shutdownTimeoutMs',
