@@ -37,6 +37,8 @@ export {
 } from './executions.ts';
 export { FEEDBACK_LABELS, type FeedbackLabel, type FeedbackRow, feedback, type NewFeedbackRow } from './feedback.ts';
 export { type NewPlaybookRow, type NewPlaybookVersionRow, type PlaybookRow, type PlaybookVersionRow, playbooks, playbookVersions } from './playbooks.ts';
+export { type NewServiceRow, type ServiceRow, services } from './services.ts';
+export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';
 export {
   PLAYBOOK_EFFECTIVE_MODES,
   type PlaybookModeRow,
@@ -48,5 +50,3 @@ export {
   policyDecisions,
   policyOutcomes,
 } from './policy.ts';
-export { type NewServiceRow, type ServiceRow, services } from './services.ts';
-export { type AccessTokenRow, accessTokens, TOKEN_ROLES, type TokenRole } from './tokens.ts';
