@@ -44,6 +44,12 @@ function print(title: string, rows: EvalResult[]): void {
   console.log(
     `  median reduction ${pct(median(red))}; mean-MASE reduction ${pct(pooled)}; series at >= 30 %: ${red.filter((x) => x >= 0.3).length}/${rows.length}`,
   );
+  const vs = rows.map((r) => r.reductionVsTruth).filter((x): x is number => x !== undefined);
+  if (vs.length > 0)
+    console.log(
+      `  against the noise-free signal (the known answer): median reduction ${pct(median(vs))}; series at >= 30 %: ${vs.filter((x) => x >= 0.3).length}/${vs.length}`,
+    );
+  console.log(`  median 90 % interval coverage ${pct(median(rows.map((r) => r.coverage)))}`);
 }
 
 function run(title: string, all: EvalSeries[], horizonOf: (s: EvalSeries) => number, train: number): EvalResult[] {
