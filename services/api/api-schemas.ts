@@ -110,6 +110,10 @@ export const ExecutionSchema = Type.Object(
     updatedAt: Time(),
     finishedAt: Nullable(Time()),
     outcomePublished: Type.Boolean(),
+    scheduledFor: Nullable(
+      Time('A deferred execution (deferrable playbook) waits as pending until this time: the quiet window chosen from the load forecast.'),
+    ),
+    scheduleReason: Nullable(Type.String({ description: 'Why it was scheduled then, or why it runs now (worse incident, operator, no forecast yet).' })),
   },
   { $id: 'Execution' },
 );

@@ -237,6 +237,21 @@ export const SETTINGS = [
       'A service first seen less than this long ago is `warming_up` in GET /api/v1/services (its baseline is still being learned: the detector warms up over 30 windows, 300 s at the default window) unless it has an open incident, in seconds.',
   }),
   setting({
+    env: 'ZEROOPS_FORECAST_HISTORY_SECONDS',
+    key: 'forecastHistorySeconds',
+    schema: Type.Integer({ minimum: 600, maximum: 90 * 86_400 }),
+    default: 14 * 86_400,
+    description:
+      "How much of a service's request-rate history a load forecast learns from (GET /api/v1/services/:name/forecast, quiet windows of deferrable playbooks), in seconds; a weekly cycle is found only with two weeks of it.",
+  }),
+  setting({
+    env: 'ZEROOPS_FORECAST_COVERAGE',
+    key: 'forecastCoverage',
+    schema: Type.Number({ minimum: 0.5, maximum: 0.99 }),
+    default: 0.9,
+    description: 'Nominal coverage of the prediction interval of a load forecast (0.9: nine actual values in ten fall inside it).',
+  }),
+  setting({
     env: 'ZEROOPS_API_MAX_BODY_BYTES',
     key: 'apiMaxBodyBytes',
     schema: Positive,

@@ -1,9 +1,10 @@
 import type { ConsumedRecord } from '../bus/bus.ts';
 import { type AnomalyEvent, decodeAnomaly } from '../bus/messages.ts';
 import { describeError, PermanentError } from '../core/errors.ts';
-import type { PlaybookCatalog } from '../playbooks/index.ts';
+import type { PlaybookCatalog, PlaybookVersionRef } from '../playbooks/index.ts';
 import { decide } from './decide.ts';
-import { releaseLease } from './execution-repo.ts';
+import { type DeferralPlan, planDeferral, runDeferredNow, worsened } from './deferral.ts';
+import { findExecution, releaseLease } from './execution-repo.ts';
 import { type ExecutorState, track } from './executor-state.ts';
 import { forEachKeyInOrder } from './keyed-concurrency.ts';
 
@@ -16,10 +17,12 @@ async function handleAnomaly(s: ExecutorState, a: AnomalyEvent, cat: PlaybookCat
   if (a.episodeState === 'closed') return s.telemetry.count('zeroops.executor.anomalies', { result: 'episode_closed' });
   const pb = await s.policy.choose(a, cat);
   if (!pb) return s.telemetry.count('zeroops.executor.anomalies', { result: 'no_match' });
+  const deferral = await deferralFor(s, a, pb.ref);
+  if (deferral === 'handled') return;
   const { workerId, leaseMs } = s.opts;
   const slot = s.runs.reserve();
   try {
-    const d = await decide(s.db, a, pb.ref, 'executor', slot && !s.stopping ? { owner: workerId, leaseMs } : undefined);
+    const d = await decide(s.db, a, pb.ref, 'executor', slot && !s.stopping ? { owner: workerId, leaseMs } : undefined, deferral);
     s.telemetry.count('zeroops.executor.anomalies', { result: d.kind === 'exists' ? 'duplicate' : d.execution.status });
     if (d.kind === 'exists') return;
     if (d.fresh) await s.policy.record(d.execution.id, pb);
@@ -32,6 +35,31 @@ async function handleAnomaly(s: ExecutorState, a: AnomalyEvent, cat: PlaybookCat
   } finally {
     if (slot) s.runs.unreserve();
   }
+}
+
+/**
+ * For a deferrable playbook: with an execution already waiting for its
+ * quiet window, runs it now if this anomaly is worse ('handled' either way);
+ * with none yet, plans when the new one is to start.
+ */
+async function deferralFor(s: ExecutorState, a: AnomalyEvent, pb: PlaybookVersionRef): Promise<DeferralPlan | 'handled' | undefined> {
+  const d = pb.spec.deferrable;
+  if (!d) return undefined;
+  const existing = await findExecution(s.db, a.episodeId, pb.id);
+  if (existing && existing.status !== 'skipped') {
+    const why = worsened(existing, d, a.score);
+    if (why) {
+      await runDeferredNow(s.db, existing.id, 'executor', why);
+      s.backlog = true;
+      s.telemetry.count('zeroops.executor.anomalies', { result: 'deferred_run_now' });
+    } else s.telemetry.count('zeroops.executor.anomalies', { result: 'duplicate' });
+    return 'handled';
+  }
+  return planDeferral(s.db, a.service, d, {
+    historySeconds: s.config.forecastHistorySeconds,
+    coverage: s.config.forecastCoverage,
+    windowSeconds: s.config.windowSeconds,
+  });
 }
 
 function decodeAll(s: ExecutorState, records: ConsumedRecord[]): AnomalyEvent[] {

@@ -5,6 +5,7 @@ import type { PlaybookVersionRef } from '../playbooks/index.ts';
 import type { Db, ExecutionRow } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
+import type { DeferralPlan } from './deferral.ts';
 import { appendAudit, type DbOrTx, findExecution } from './execution-repo.ts';
 import { evaluateGuardrails, firstDenial, type GuardrailDecision, type GuardrailFacts } from './guardrails.ts';
 
@@ -72,9 +73,17 @@ const sameSkip = (row: ExecutionRow, v: Verdict) => row.status === 'skipped' && 
  * episode (e.g. once it stops flapping). Records the decision (with the
  * anomaly snapshot) in the audit log. With `claim`, an execution that is to
  * run is written already `running` under that lease (its `fresh` flag says
- * it was inserted, so it has no steps yet).
+ * it was inserted, so it has no steps yet). With a `deferral` that has a
+ * time, an execution that is to run waits unclaimed as `pending` until then.
  */
-export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, actor: string, claim?: DecisionClaim): Promise<Decision> {
+export async function decide(
+  db: Db,
+  a: AnomalyEvent,
+  pb: PlaybookVersionRef,
+  actor: string,
+  claim?: DecisionClaim,
+  deferral?: DeferralPlan,
+): Promise<Decision> {
   return db.transaction(async (tx) => {
     await takeDecisionLocks(tx, decisionLockKeys(a.service, pb.id, pb.spec.guardrails));
     const { existing, facts } = await readDecisionSnapshot(tx, a, pb.id, Date.now());
@@ -86,8 +95,10 @@ export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, ac
       pb.spec.steps.map((s) => s.id),
     );
     if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
+    // A deferred execution waits as pending (unclaimed) until its scheduled time.
+    const deferred = v.status === 'pending' && deferral?.at !== undefined;
     const lease =
-      v.status === 'pending' && claim
+      v.status === 'pending' && claim && !deferred
         ? { status: 'running' as const, leaseOwner: claim.owner, leaseExpiresAt: sql`now() + ${claim.leaseMs} * interval '1 millisecond'` as unknown as Date }
         : { status: v.status };
     const fields = {
@@ -99,6 +110,8 @@ export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, ac
       outcomePublished: false,
       reason: v.reason,
       scoreBefore: a.score,
+      scheduledFor: deferred ? (deferral?.at ?? null) : null,
+      scheduleReason: deferral && v.status === 'pending' ? deferral.reason : null,
       createdAt: sql`now()` as unknown as Date,
       updatedAt: sql`now()` as unknown as Date,
     };
@@ -119,6 +132,7 @@ export async function decide(db: Db, a: AnomalyEvent, pb: PlaybookVersionRef, ac
       status: v.status,
       reason: v.reason,
       guardrails: decisions,
+      ...(deferral && v.status === 'pending' ? { schedule: { at: deferral.at?.toISOString() ?? null, reason: deferral.reason } } : {}),
     });
     return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
   });

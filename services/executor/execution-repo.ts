@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../store/index.ts';
 import { anomalies, auditLog, type ExecutionRow, type ExecutionStepRow, executionSteps, executions, incidents, type StepStatus } from '../store/index.ts';
 import type { EpisodeDeviations, IncidentView } from './steps/types.ts';
@@ -119,12 +119,19 @@ export async function releaseLease(db: DbOrTx, id: string, owner: string): Promi
     .where(and(eq(executions.id, id), eq(executions.leaseOwner, owner)));
 }
 
-/** Ids of runnable executions whose lease is free or expired, oldest first. */
+/** Ids of runnable executions whose lease is free or expired and whose scheduled time (if any) has come, oldest first. */
 export async function findRunnable(db: DbOrTx, limit: number): Promise<string[]> {
   const rows = await db
     .select({ id: executions.id })
     .from(executions)
-    .where(and(inArray(executions.status, [...RUNNABLE_STATUSES]), or(isNull(executions.leaseExpiresAt), lt(executions.leaseExpiresAt, sql`now()`))))
+    .where(
+      and(
+        inArray(executions.status, [...RUNNABLE_STATUSES]),
+        or(isNull(executions.leaseExpiresAt), lt(executions.leaseExpiresAt, sql`now()`)),
+        // A deferred execution waits for its scheduled time.
+        or(isNull(executions.scheduledFor), lte(executions.scheduledFor, sql`now()`)),
+      ),
+    )
     .orderBy(asc(executions.createdAt))
     .limit(limit);
   return rows.map((r) => r.id);

@@ -26,6 +26,7 @@ export {
 export {
   type ActionSpec,
   ANOMALY_KINDS,
+  type DeferrableSpec,
   type FreezeWindow,
   type GuardrailsSpec,
   type HttpParams,

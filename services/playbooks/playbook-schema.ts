@@ -165,6 +165,30 @@ export const GuardrailsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Deferrable work (a restart for a slow leak, a cache rebuild): the execution
+ * is scheduled into the quietest stretch of the service's load forecast
+ * within `maxDelaySeconds`, and runs at once if the incident worsens.
+ */
+export const DeferrableSchema = Type.Object(
+  {
+    maxDelaySeconds: Type.Integer({ minimum: 60, maximum: 7 * 86_400, description: 'Latest start after the decision, in seconds.' }),
+    durationSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: 300,
+      description: 'How long the work disturbs the service: the quiet stretch sought.',
+    }),
+    worsenBy: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.05,
+      description: 'A later anomaly of the episode whose score exceeds the decision-time score by this much runs the execution now.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 /** A playbook document, as written by users (JSON or YAML). */
 export const PlaybookSchema = Type.Object(
   {
@@ -176,6 +200,7 @@ export const PlaybookSchema = Type.Object(
     match: MatchSchema,
     guardrails: Type.Optional(GuardrailsSchema),
     autonomy: Type.Optional(AutonomySchema),
+    deferrable: Type.Optional(DeferrableSchema),
     steps: Type.Array(StepSchema, { minItems: 1, maxItems: 50 }),
     onFailure: Type.Optional(Type.Array(ActionSchema, { maxItems: 20, description: 'Escalation run when a step fails.' })),
     timeoutSeconds: Type.Optional(
@@ -193,6 +218,8 @@ export type StepSpec = Static<typeof StepSchema>;
 export type ActionSpec = Static<typeof ActionSchema>;
 /** Guardrails with defaults applied. */
 export type GuardrailsSpec = Static<typeof GuardrailsSchema>;
+/** Deferral settings of a deferrable playbook (defaults applied). */
+export type DeferrableSpec = Static<typeof DeferrableSchema>;
 /** A freeze window. */
 export type FreezeWindow = Static<typeof FreezeWindowSchema>;
 /** Retry policy of a step. */

@@ -1,6 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { describeError } from '../../core/errors.ts';
-import { approvalRefusal, approveExecution, cancelExecution, getExecutionDetail, publishOutcomeOf, rejectExecution } from '../../executor/index.ts';
+import {
+  approvalRefusal,
+  approveExecution,
+  cancelExecution,
+  getExecutionDetail,
+  publishOutcomeOf,
+  rejectExecution,
+  runDeferredNow,
+} from '../../executor/index.ts';
 import { EXECUTION_STATUSES, type ExecutionRow } from '../../store/index.ts';
 import { readPolicyDecision } from '../../trainer/index.ts';
 import { ExecutionDetailSchema, ExecutionPageSchema, ExecutionSchema, responses } from '../api-schemas.ts';
@@ -29,7 +37,7 @@ async function publishOutcome(deps: ApiDeps, row: ExecutionRow, log: { warn(o: o
   }
 }
 
-/** /api/v1/executions: list (filtered, paged), detail with steps and audit, approve / reject / cancel. */
+/** /api/v1/executions: list (filtered, paged), detail with steps and audit, approve / reject / cancel / run-now (deferred). */
 export const executionRoutes: RouteModule = (app, deps) => {
   const db = deps.store.db;
   app.get(
@@ -77,4 +85,17 @@ export const executionRoutes: RouteModule = (app, deps) => {
     await publishOutcome(deps, row, req.log);
     return row;
   });
+  app.post(
+    '/api/v1/executions/:id/run-now',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags,
+        description: 'Runs a deferred execution (waiting for its quiet window) now instead of at its scheduled time; 409 unless it is waiting.',
+        params: IdParams,
+        response: one,
+      },
+    },
+    async (req) => runDeferredNow(db, req.params.id, req.actor, `run now by ${req.actor}`),
+  );
 };

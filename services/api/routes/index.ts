@@ -3,6 +3,7 @@ import { anomalyRoutes } from './anomalies.ts';
 import { auditRoutes } from './audit.ts';
 import { eventRoutes } from './event-routes.ts';
 import { executionRoutes } from './executions.ts';
+import { forecastRoutes } from './forecast-routes.ts';
 import { healthRoutes } from './health.ts';
 import { incidentDetailRoutes } from './incident-routes.ts';
 import { incidentRoutes } from './incidents.ts';
@@ -23,6 +24,7 @@ export const routeModules: RouteModule[] = [
   incidentDetailRoutes,
   reportRoutes,
   serviceRoutes,
+  forecastRoutes,
   eventRoutes,
   kpiRoutes,
   playbookRoutes,

@@ -34,6 +34,8 @@ CREATE TABLE "model_versions" (
 	CONSTRAINT "model_versions_state_check" CHECK ("state" IN ('shadow', 'active', 'retired'))
 );
 --> statement-breakpoint
+ALTER TABLE "executions" ADD COLUMN "scheduled_for" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "executions" ADD COLUMN "schedule_reason" text;--> statement-breakpoint
 ALTER TABLE "rollups" ADD COLUMN "callee_errors" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 CREATE INDEX "detector_calibrations_updated_at_idx" ON "detector_calibrations" USING btree ("updated_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "model_versions_one_active_idx" ON "model_versions" USING btree ("kind") WHERE "state" = 'active';--> statement-breakpoint

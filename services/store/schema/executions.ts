@@ -51,6 +51,10 @@ export const executions = pgTable(
      * executor's outcome sweep republishes rows left false (at-least-once).
      */
     outcomePublished: boolean('outcome_published').notNull().default(false),
+    /** A deferred execution (deferrable playbook) waits as `pending` until this time; null: runnable at once. */
+    scheduledFor: timestamptz('scheduled_for'),
+    /** Why it was scheduled then (the quiet window chosen from the load forecast), or why it ran early. */
+    scheduleReason: text('schedule_reason'),
   },
   (t) => [
     unique('executions_episode_playbook_unique').on(t.episodeId, t.playbookId),

@@ -1,0 +1,179 @@
+/**
+ * Load forecasts on synthetic series with known answers: the periods that
+ * generated them, forecasts against the noise-free signal, and interval
+ * coverage against the nominal level.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../stats/index.ts';
+import {
+  autocorrelation,
+  coverage,
+  detectPeriods,
+  fitForecaster,
+  forecasterConfig,
+  mase,
+  meanAbsoluteError,
+  SeasonalForecaster,
+  seasonalNaive,
+} from './index.ts';
+
+/** A seeded standard normal sampler (Box-Muller). */
+function normals(seed: number): () => number {
+  const rng = createRng(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+}
+
+/** n points of `signal(t)` plus normal noise of `sigma`. */
+function noisy(signal: (t: number) => number, n: number, sigma: number, seed = 1): number[] {
+  const z = normals(seed);
+  return Array.from({ length: n }, (_, t) => signal(t) + sigma * z());
+}
+
+const daily = (p: number) => (t: number) => 100 + 40 * Math.sin((2 * Math.PI * t) / p) + 15 * Math.cos((4 * Math.PI * t) / p);
+
+describe('autocorrelation', () => {
+  it('is 1 at lag 0, near 1 at the period of a sine and near -1 at half of it', () => {
+    const acf = autocorrelation(
+      Array.from({ length: 400 }, (_, t) => Math.sin((2 * Math.PI * t) / 40)),
+      100,
+    );
+    expect(acf[0]).toBeCloseTo(1, 10);
+    expect(acf[40]).toBeGreaterThan(0.95);
+    expect(acf[20]).toBeLessThan(-0.95);
+  });
+});
+
+describe('detectPeriods', () => {
+  it('finds the period of a noisy daily rhythm after two cycles and more', () => {
+    for (const cycles of [3, 6]) {
+      const found = detectPeriods(noisy(daily(48), 48 * cycles, 10));
+      // Within 1 %: over a few noisy cycles the data pins the period down no closer.
+      expect(Math.abs((found[0]?.steps ?? 0) - 48)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('finds the 360-window cycle of the demo day (10 s windows, 60 min day)', () => {
+    expect(Math.abs((detectPeriods(noisy(daily(360), 360 * 3, 15, 3))[0]?.steps ?? 0) - 360)).toBeLessThanOrEqual(3.6);
+  });
+
+  it('finds a 4-hour batch cycle (10-minute steps) that is no sine', () => {
+    const batch = (t: number) => (t % 24 < 3 ? 500 : 50);
+    expect(detectPeriods(noisy(batch, 24 * 8, 20, 4)).map((p) => p.steps)).toEqual([24]);
+  });
+
+  it('finds daily and weekly periods when weekends differ', () => {
+    const weekly = (t: number) => daily(24)(t) * (Math.floor(t / 24) % 7 >= 5 ? 0.5 : 1);
+    const found = detectPeriods(noisy(weekly, 24 * 7 * 5, 5, 5));
+    expect(found.map((p) => p.steps)).toEqual([24, 168]);
+  });
+
+  it('finds no period in white noise or a straight line, or in a series too short', () => {
+    expect(detectPeriods(noisy(() => 10, 500, 1, 6))).toEqual([]);
+    expect(detectPeriods(Array.from({ length: 300 }, (_, t) => 2 * t))).toEqual([]);
+    expect(detectPeriods([1, 2, 3])).toEqual([]);
+  });
+});
+
+describe('SeasonalForecaster', () => {
+  it('after three cycles, forecasts the next cycle far closer to the signal than seasonal-naive does', () => {
+    const p = 96;
+    const xs = noisy(daily(p), p * 3, 10, 7);
+    const f = fitForecaster(xs, { periods: [p] });
+    const truth = Array.from({ length: p }, (_, k) => daily(p)(3 * p + k));
+    const ours = meanAbsoluteError(
+      truth,
+      f.forecast(p).map((x) => x.mean),
+    );
+    const naive = meanAbsoluteError(truth, seasonalNaive(xs, p, p));
+    // Seasonal-naive repeats one noisy cycle (error about 0.8 sigma = 8); three averaged cycles, smoothed, do much better.
+    expect(naive).toBeGreaterThan(6);
+    expect(ours).toBeLessThan(0.6 * naive);
+  });
+
+  it('forecasts two seasons (daily and weekly) better than the daily season alone', () => {
+    const weekly = (t: number) => daily(24)(t) * (Math.floor(t / 24) % 7 >= 5 ? 0.5 : 1);
+    const xs = noisy(weekly, 24 * 7 * 6, 3, 8);
+    const truth = Array.from({ length: 168 }, (_, k) => weekly(xs.length + k));
+    const both = fitForecaster(xs, { periods: [24, 168] }).forecast(168);
+    const one = fitForecaster(xs, { periods: [24] }).forecast(168);
+    const errBoth = meanAbsoluteError(
+      truth,
+      both.map((x) => x.mean),
+    );
+    expect(errBoth).toBeLessThan(
+      0.5 *
+        meanAbsoluteError(
+          truth,
+          one.map((x) => x.mean),
+        ),
+    );
+    expect(errBoth).toBeLessThan(5);
+  });
+
+  it('gives prediction intervals whose coverage is near nominal at short and long horizons', () => {
+    const p = 24;
+    const xs = noisy(daily(p), p * 60, 5, 9);
+    const f = new SeasonalForecaster({ periods: [p], coverage: 0.9 });
+    const hits: Record<number, number[]> = { 1: [], 12: [], 24: [] };
+    for (let t = 0; t < xs.length; t++) {
+      if (t >= p * 20 && t % 7 === 0) {
+        const fc = f.forecast(24);
+        for (const h of [1, 12, 24]) {
+          const x = xs[t + h - 1];
+          const pt = fc[h - 1];
+          if (x === undefined || !pt) continue;
+          (hits[h] as number[]).push(x >= pt.lower && x <= pt.upper ? 1 : 0);
+        }
+      }
+      f.update(xs[t] as number);
+    }
+    for (const h of [1, 12, 24]) {
+      const rate = (hits[h] as number[]).reduce((a, b) => a + b, 0) / (hits[h] as number[]).length;
+      expect(rate, `coverage at horizon ${h}`).toBeGreaterThan(0.82);
+      expect(rate, `coverage at horizon ${h}`).toBeLessThan(0.97);
+    }
+  });
+
+  it('resumes from its serialized state with identical forecasts', () => {
+    const xs = noisy(daily(24), 24 * 5, 4, 10);
+    const a = fitForecaster(xs.slice(0, 80), { periods: [24] });
+    const b = new SeasonalForecaster({}, JSON.parse(JSON.stringify(a.getState())));
+    for (const x of xs.slice(80)) {
+      a.update(x);
+      b.update(x);
+    }
+    expect(b.forecast(30)).toEqual(a.forecast(30));
+    expect(b.steps).toBe(xs.length);
+    expect(b.cycles).toBe(5);
+  });
+
+  it('steps over gaps and is not bent by spikes', () => {
+    const p = 24;
+    const clean = noisy(daily(p), p * 6, 2, 11);
+    const spiky = clean.map((x, t) => (t % 37 === 36 ? x * 20 : t % 53 === 0 ? Number.NaN : x));
+    const truth = Array.from({ length: p }, (_, k) => daily(p)(p * 6 + k));
+    const err = meanAbsoluteError(
+      truth,
+      fitForecaster(spiky, { periods: [p] })
+        .forecast(p)
+        .map((x) => x.mean),
+    );
+    expect(err).toBeLessThan(5);
+    expect(fitForecaster([Number.NaN, Number.NaN], {}).forecast(2)).toHaveLength(2);
+  });
+
+  it('refuses bad settings, naming the field', () => {
+    expect(() => forecasterConfig({ alpha: 0 })).toThrow(/alpha/);
+    expect(() => forecasterConfig({ periods: [1.5] })).toThrow(/periods/);
+  });
+});
+
+describe('error measures', () => {
+  it('computes seasonal-naive, MAE, MASE and coverage by hand', () => {
+    expect(seasonalNaive([1, 2, 3, 4], 2, 3)).toEqual([3, 4, 3]);
+    expect(meanAbsoluteError([1, 2, Number.NaN], [2, 2, 5])).toBe(0.5);
+    // In-sample seasonal-naive errors of [1, 2, 3, 5] with period 2: |3-1|, |5-2| -> 2.5.
+    expect(mase([4], [3], [1, 2, 3, 5], 2)).toBeCloseTo(1 / 2.5, 12);
+    expect(coverage([1, 5, 3], [0, 0, 0], [2, 2, 4])).toBeCloseTo(2 / 3, 12);
+  });
+});

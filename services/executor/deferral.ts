@@ -1,0 +1,70 @@
+/**
+ * Deferrable playbooks: the decision schedules the execution into the
+ * quietest stretch of the service's load forecast within the playbook's
+ * maximum delay; a later, worse anomaly of the episode (or an operator)
+ * runs it at once.
+ */
+import { and, eq, gt, sql } from 'drizzle-orm';
+import { PermanentError } from '../core/errors.ts';
+import { type ForecastSettings, forecastLoad, quietWindowOf } from '../forecast/index.ts';
+import type { DeferrableSpec } from '../playbooks/index.ts';
+import type { Db, ExecutionRow } from '../store/index.ts';
+import { executions } from '../store/index.ts';
+import { appendAudit, getExecutionRow } from './execution-repo.ts';
+
+/** When a deferrable execution is to start (`at`; none: now) and why. */
+export interface DeferralPlan {
+  at?: Date;
+  reason: string;
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+
+/** The start of `service`'s quietest stretch of `durationSeconds` within `maxDelaySeconds` of `now`, from its load forecast. */
+export async function planDeferral(db: Db, service: string, d: DeferrableSpec, settings: ForecastSettings, now = new Date()): Promise<DeferralPlan> {
+  const duration = d.durationSeconds ?? 300;
+  const fc = await forecastLoad(db, service, d.maxDelaySeconds + duration, settings, now);
+  if (!fc.ready) return { reason: `deferrable, but the load forecast is not ready (${fc.basis}): runs now` };
+  const q = quietWindowOf(fc, d.maxDelaySeconds, duration);
+  const first = fc.points[0];
+  if (!q || !first) return { reason: 'deferrable, but the forecast has no quiet window: runs now' };
+  const atMs = Math.min(Date.parse(q.startsAt), now.getTime() + d.maxDelaySeconds * 1000);
+  const load = `expected ${fmt(q.expected)} req/s there against ${fmt(first.expected)} req/s now`;
+  if (atMs <= now.getTime() + fc.stepSeconds * 1000)
+    return { reason: `the quietest ${duration} s within ${d.maxDelaySeconds} s starts now (${load}): runs now` };
+  const cycles = fc.periods.map((p) => `${p.seconds} s`).join(', ');
+  return {
+    at: new Date(atMs),
+    reason: `deferred to the quietest ${duration} s within ${d.maxDelaySeconds} s of the load forecast (${load}; cycles ${cycles})`,
+  };
+}
+
+/**
+ * Moves a deferred execution (pending, scheduled later) to now: the poller
+ * then claims it. 404 when missing, 409 when it is not a waiting deferred one.
+ */
+export async function runDeferredNow(db: Db, id: string, actor: string, reason: string): Promise<ExecutionRow> {
+  const rows = await db
+    .update(executions)
+    .set({ scheduledFor: sql`now()` as unknown as Date, scheduleReason: reason, updatedAt: sql`now()` as unknown as Date })
+    .where(and(eq(executions.id, id), eq(executions.status, 'pending'), gt(executions.scheduledFor, sql`now()`)))
+    .returning();
+  const row = rows[0];
+  if (!row) {
+    const found = await getExecutionRow(db, id);
+    if (!found) throw new PermanentError('ZEROOPS_NOT_FOUND', `no execution with id "${id}"`, { statusCode: 404 });
+    throw new PermanentError('ZEROOPS_CONFLICT', `cannot run execution ${id} now: it is ${found.status} and not waiting for a scheduled time`, {
+      statusCode: 409,
+    });
+  }
+  await appendAudit(db, actor, 'execution.run_now', 'execution', id, { reason });
+  return row;
+}
+
+/** Whether `score` makes a waiting deferred execution run now (the incident worsened), and the reason. */
+export function worsened(row: ExecutionRow, d: DeferrableSpec, score: number, now = Date.now()): string | undefined {
+  if (row.status !== 'pending' || !row.scheduledFor || row.scheduledFor.getTime() <= now) return undefined;
+  const by = d.worsenBy ?? 0.05;
+  if (score < row.scoreBefore + by) return undefined;
+  return `the incident worsened (score ${score.toFixed(3)} against ${row.scoreBefore.toFixed(3)} at the decision): runs now instead of ${row.scheduledFor.toISOString()}`;
+}
