@@ -13,7 +13,12 @@
  * a window while its episode is open. The baselines stay those from before
  * the fault, so the episode closes only when the features are back within
  * that pre-fault expectation, and the same fault coming back later scores as
- * high as the first time and opens a new episode. During warm-up (the first
+ * high as the first time and opens a new episode. That holds for one daily
+ * period (`acceptAfterMs`, default a day): a change that has lasted through
+ * a whole cycle of the seasonal baselines (a migration, a new release's
+ * footprint) is the service's new normal, so the models learn again and the
+ * episode closes once they have caught up, instead of staying open for good
+ * and blinding the service to every later fault. During warm-up (the first
  * `warmupWindows` windows) a service has no reference worth holding: its
  * models learn as before (anomalous windows only after a persistent level
  * shift) and its events say `info` and that it is warming up.
@@ -22,7 +27,7 @@ import { episodeStep } from './episode-step.ts';
 import type { NeuralBatch } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { ServiceScore, WindowInput } from './outputs.ts';
-import { type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
+import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 
 /** The per-service models of one detector instance. */
 export class ServiceModels {
@@ -31,7 +36,11 @@ export class ServiceModels {
   private rows = new Float32Array(0);
   private raw = new Float64Array(0);
 
-  constructor(private readonly opts: ServiceModelsOptions) {}
+  private readonly acceptAfterMs: number;
+
+  constructor(private readonly opts: ServiceModelsOptions) {
+    this.acceptAfterMs = opts.acceptAfterMs ?? DEFAULT_ACCEPT_AFTER_MS;
+  }
 
   private get(service: string): Live {
     let m = this.live.get(service);
@@ -71,8 +80,9 @@ export class ServiceModels {
     for (let i = 0; i < round.length; i++) {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
-      // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference.
-      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing')) continue;
+      // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
+      // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
+      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
       if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
     }
     this.train(normal);
