@@ -41,17 +41,17 @@ export function rowWindow(service: string, startMs: number, endMs: number, colum
 /** Latest event time (ms) in an OTLP/JSON resource record, or NaN. */
 function latestMs(node: unknown, depth = 0): number {
   if (depth > 8 || node === null || typeof node !== 'object') return Number.NaN;
-  let best = Number.NaN;
+  let best = Number.NEGATIVE_INFINITY;
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
     if ((k === 'endTimeUnixNano' || k === 'timeUnixNano') && (typeof v === 'string' || typeof v === 'number')) {
       const ms = Number(v) / 1e6;
-      if (Number.isFinite(ms) && !(ms <= best)) best = ms;
+      if (ms > best) best = ms;
     } else if (typeof v === 'object') {
       const inner = latestMs(v, depth + 1);
-      if (!(inner <= best)) best = inner;
+      if (inner > best) best = inner;
     }
   }
-  return best;
+  return Number.isFinite(best) ? best : Number.NaN;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Config } from '../../core/config.ts';
 import { PermanentError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { loadBackend, saveWarmStart, type WarmStartSummary } from '../../detector/index.ts';
-import { createStore } from '../../store/index.ts';
+import { createStore, type Store } from '../../store/index.ts';
 import { type BacktestResult, runBacktest } from './backtest.ts';
 import { otlpBatches, parseOtlpExport } from './otlp-export.ts';
 import { historyBatches, isDirectory, readServiceDir } from './service-csv.ts';
@@ -33,6 +33,8 @@ export interface ServiceBacktestOptions {
   >;
   /** Store the learned models as the live detector's starting state. */
   saveState?: boolean;
+  /** The store to save into (left open); by default one is opened from `config` and closed. */
+  store?: Store;
   logger: Logger;
   progress?: (msg: string) => void;
 }
@@ -118,6 +120,7 @@ export async function runServiceBacktest(opts: ServiceBacktestOptions): Promise<
 }
 
 async function saveState(opts: ServiceBacktestOptions, r: BacktestResult, neural: NeuralScorer | undefined): Promise<WarmStartSummary> {
+  if (opts.store) return saveWarmStart(opts.store, r.models.snapshot(), opts.config.topicPartitions, neural);
   const c = opts.config;
   const store = await createStore({
     databaseUrl: c.databaseUrl,
