@@ -25,12 +25,7 @@ export interface WarmStartSummary {
 }
 
 /** Writes `models` (a {@link ServiceModels} snapshot) and the neural model, if any, as checkpoints for a topic of `topicPartitions` partitions. */
-export async function saveWarmStart(
-  store: Store,
-  models: ServiceModelState,
-  topicPartitions: number,
-  neural?: NeuralScorer,
-): Promise<WarmStartSummary> {
+export async function saveWarmStart(store: Store, models: ServiceModelState, topicPartitions: number, neural?: NeuralScorer): Promise<WarmStartSummary> {
   const parts = new Set<number>();
   for (const [name, st] of Object.entries(models)) {
     st.partition = partitionForKey(name, topicPartitions);

@@ -13,5 +13,8 @@ export async function runServiceBacktestCommand(input: string, output: string, s
     `scored ${r.windows} windows of ${r.services} service(s) in ${r.seconds.toFixed(1)} s (${Math.round(r.windows / Math.max(r.seconds, 1e-9))} windows/s): ` +
       `${r.anomalies} anomaly events, ${r.incidents} incidents`,
   );
-  if (r.saved) say(`saved the state of ${r.saved.services} service(s) as detector checkpoints (partitions ${r.saved.partitions.join(', ')})${r.saved.neural ? ' and the neural model' : ''}`);
+  if (r.saved)
+    say(
+      `saved the state of ${r.saved.services} service(s) as detector checkpoints (partitions ${r.saved.partitions.join(', ')})${r.saved.neural ? ' and the neural model' : ''}`,
+    );
 }

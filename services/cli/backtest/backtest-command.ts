@@ -29,7 +29,15 @@ export interface ServiceBacktestOptions {
   /** Settings used: window length and lateness (OTLP input), neural model and backend, store and partitions (`saveState`). */
   config: Pick<
     Config,
-    'windowSeconds' | 'latenessSeconds' | 'detectorNeural' | 'detectorBackend' | 'databaseUrl' | 'dataDir' | 'databasePool' | 'connectTimeoutMs' | 'topicPartitions'
+    | 'windowSeconds'
+    | 'latenessSeconds'
+    | 'detectorNeural'
+    | 'detectorBackend'
+    | 'databaseUrl'
+    | 'dataDir'
+    | 'databasePool'
+    | 'connectTimeoutMs'
+    | 'topicPartitions'
   >;
   /** Store the learned models as the live detector's starting state. */
   saveState?: boolean;
@@ -55,7 +63,9 @@ function fileNameOf(service: string): string {
 }
 
 /** The windows of the input and how each service's windows are labelled in the output. */
-async function openInput(opts: ServiceBacktestOptions): Promise<{ batches: Iterable<WindowInput[]>; windowMs: number; total: number; labels: Map<string, string[]> }> {
+async function openInput(
+  opts: ServiceBacktestOptions,
+): Promise<{ batches: Iterable<WindowInput[]>; windowMs: number; total: number; labels: Map<string, string[]> }> {
   const labels = new Map<string, string[]>();
   if (await isDirectory(opts.input)) {
     const histories = await readServiceDir(opts.input);

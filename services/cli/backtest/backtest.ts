@@ -6,7 +6,7 @@
  * the incidents those events would have opened; the models are left as the
  * history taught them (for `--save-state`).
  */
-import { type NeuralScorer, type ServiceScore, ServiceModels, severityRank, type WindowInput } from '../../../models/fleet/index.ts';
+import { type NeuralScorer, ServiceModels, type ServiceScore, severityRank, type WindowInput } from '../../../models/fleet/index.ts';
 import type { AnomalyEvent } from '../../bus/index.ts';
 import { anomalyEvent, episodeConfig, MODEL_VERSION } from '../../detector/index.ts';
 

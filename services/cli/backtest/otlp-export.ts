@@ -49,7 +49,12 @@ export function parseOtlpExport(text: string, file: string): Array<{ line: numbe
 }
 
 function checkRequest(request: unknown, where: string): Record<string, unknown> {
-  if (request === null || typeof request !== 'object' || Array.isArray(request) || !KEYS.some(([k]) => Array.isArray((request as Record<string, unknown>)[k]))) {
+  if (
+    request === null ||
+    typeof request !== 'object' ||
+    Array.isArray(request) ||
+    !KEYS.some(([k]) => Array.isArray((request as Record<string, unknown>)[k]))
+  ) {
     throw bad(`${where}: not an OTLP/JSON export request (no resourceSpans, resourceMetrics or resourceLogs array)`);
   }
   return request as Record<string, unknown>;
@@ -72,7 +77,9 @@ export function* otlpBatches(
         try {
           replay.add(signal, r);
         } catch (cause) {
-          throw new PermanentError('ZEROOPS_DETECT_BAD_INPUT', `${file}:${line}: a ${key} entry is not valid OTLP/JSON (${(cause as Error).message})`, { cause });
+          throw new PermanentError('ZEROOPS_DETECT_BAD_INPUT', `${file}:${line}: a ${key} entry is not valid OTLP/JSON (${(cause as Error).message})`, {
+            cause,
+          });
         }
       }
     }

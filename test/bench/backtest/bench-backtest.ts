@@ -70,5 +70,7 @@ const mean = (xs: ServiceFigures[], k: keyof ServiceFigures): number => xs.reduc
 console.log('');
 console.log(`mean over ${ours.length} services: model point F1 ${mean(ours, 'pointF1').toFixed(3)}, Fc1 ${mean(ours, 'fc1').toFixed(3)}`);
 console.log(`                       z-score point F1 ${mean(base, 'pointF1').toFixed(3)}, Fc1 ${mean(base, 'fc1').toFixed(3)}`);
-console.log(`throughput: ${result.windows} windows (rows) in ${result.seconds.toFixed(1)} s = ${(result.windows / result.seconds).toFixed(0)} rows/s (neural ${neural ? 'on' : 'off'})`);
+console.log(
+  `throughput: ${result.windows} windows (rows) in ${result.seconds.toFixed(1)} s = ${(result.windows / result.seconds).toFixed(0)} rows/s (neural ${neural ? 'on' : 'off'})`,
+);
 neural?.model.dispose();
