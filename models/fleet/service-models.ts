@@ -81,7 +81,10 @@ export class ServiceModels {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
       // Isolated excursions (and quiet windows) teach each feature how far it usually strays; a sustained fault does not.
-      if (r.transition !== 'ongoing') (lives[i] as Live).seasonal.learnTail();
+      if (r.transition !== 'ongoing') {
+        (lives[i] as Live).seasonal.learnTail();
+        (lives[i] as Live).neural.learnTail();
+      }
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
       if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
