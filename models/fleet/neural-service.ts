@@ -244,12 +244,13 @@ export class NeuralService {
     return this.tail.calibrate(0, z);
   }
 
-  /** Adds the last scored window's statistic to its history (the caller leaves out the windows of an ongoing episode). */
-  learnTail(): void {
-    if (!Number.isFinite(this.lastStat)) return;
-    this.tail.learn(0, this.lastStat);
-    this.tail.tick();
+  /** Adds the last scored window's statistic to its history when `learn` (not in an ongoing episode); forgets it either way. */
+  learnTail(learn: boolean): void {
+    const z = this.lastStat;
     this.lastStat = Number.NaN;
+    if (!learn || !Number.isFinite(z)) return;
+    this.tail.learn(0, z);
+    this.tail.tick();
   }
 
   /** A copy of the state, safe to JSON-serialize. */

@@ -81,10 +81,8 @@ export class ServiceModels {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
       // Isolated excursions (and quiet windows) teach each feature how far it usually strays; a sustained fault does not.
-      if (r.transition !== 'ongoing') {
-        (lives[i] as Live).seasonal.learnTail();
-        (lives[i] as Live).neural.learnTail();
-      }
+      if (r.transition !== 'ongoing') (lives[i] as Live).seasonal.learnTail();
+      (lives[i] as Live).neural.learnTail(r.transition !== 'ongoing');
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
       if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
@@ -120,7 +118,9 @@ export class ServiceModels {
     m.st.scored++;
     // Scored against the history as it stands; whether the window joins it depends on the episode (below).
     lik.update(s.score, false);
-    const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
+    // Each feature's deviation is already judged against that feature's own history (tail-calibration.ts), over a
+    // longer memory than the likelihood's: the seasonal score stands as it is, the likelihood is reported beside it.
+    const seasonal = s.score;
     // The neural score is already a per-service likelihood (its residuals judged against that service's usual
     // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
     // likelihood of raw seasonal scores, which would turn its modest values into alarms.

@@ -4,7 +4,9 @@
  * exponentially decayed histogram of its past deviations (in spreads of its
  * baseline, log-spaced bins from 1 to ~170, time scale `TAIL_WINDOWS`
  * windows). A new deviation z is judged by its tail frequency among them,
- * blended with the Gaussian tail as a prior worth `PRIOR_WINDOWS` windows,
+ * counted at one standard error below what was seen (so that one or two
+ * past excursions, such as the last occurrence of a fault, prove no
+ * routine), blended with the Gaussian tail as a prior worth `PRIOR_WINDOWS` windows,
  * and mapped back to the Gaussian deviation of that frequency; it is never
  * raised above z. A metric whose spikes of ten spreads come back every few
  * hours thus scores them as the routine they are, while a feature that
@@ -67,8 +69,11 @@ export class TailCalibration {
       for (let b = Math.max(k + 1, 0); b < TAIL_BINS; b++) tail += this.data[o + b] as number;
       if (k >= 0) tail += (this.data[o + k] as number) * (1 - (x - k));
     }
-    const p = (tail / this.g + PRIOR_WINDOWS * 2 * normalTail(z)) / (total + PRIOR_WINDOWS);
-    return Math.min(z, deviationOfTail(p / 2));
+    // The frequency the history proves (its count less one standard error): one or two past excursions prove nothing.
+    const proven = Math.max(0, Math.sqrt(tail / this.g) - 1) ** 2;
+    const p = (proven + PRIOR_WINDOWS * 2 * normalTail(z)) / (total + PRIOR_WINDOWS);
+    // A tail so thin it underflows is beyond anything the spread allows: the deviation stands.
+    return p > 0 ? Math.min(z, deviationOfTail(p / 2)) : z;
   }
 
   /** Adds one window's deviation `z` (>= 0) of feature `i`. */
