@@ -3,7 +3,7 @@
  * is only as surprising as the feature's past says. Each feature keeps an
  * exponentially decayed histogram of its past deviations (in spreads of its
  * baseline, log-spaced bins from 1 to ~170, time scale `TAIL_WINDOWS`
- * windows). A new deviation z is judged by its tail frequency among them,
+ * windows; the last bin holds everything beyond). A new deviation z is judged by its tail frequency among them,
  * counted at one standard error below what was seen (so that one or two
  * past excursions, such as the last occurrence of a fault, prove no
  * routine), blended with the Gaussian tail as a prior worth `PRIOR_WINDOWS` windows,
@@ -65,12 +65,15 @@ export class TailCalibration {
     const x = Math.log(z) / LOG_RATIO;
     const k = Math.floor(x);
     let tail = 0;
-    if (k < TAIL_BINS) {
+    if (k >= TAIL_BINS - 1) {
+      // The last bin is open-ended: past deviations beyond its edge are not resolved, so they all count as this far.
+      tail = this.data[o + TAIL_BINS - 1] as number;
+    } else {
       for (let b = Math.max(k + 1, 0); b < TAIL_BINS; b++) tail += this.data[o + b] as number;
       if (k >= 0) tail += (this.data[o + k] as number) * (1 - (x - k));
     }
-    // The frequency the history proves (its count less one standard error): one or two past excursions prove nothing.
-    const proven = Math.max(0, Math.sqrt(tail / this.g) - 1) ** 2;
+    // Recurrences, not occurrences: the first excursion that far was a novelty (the last fault, say), the later ones make it routine.
+    const proven = Math.max(0, tail / this.g - 1);
     const p = (proven + PRIOR_WINDOWS * 2 * normalTail(z)) / (total + PRIOR_WINDOWS);
     // A tail so thin it underflows is beyond anything the spread allows: the deviation stands.
     return p > 0 ? Math.min(z, deviationOfTail(p / 2)) : z;
