@@ -24,7 +24,7 @@ describe('TailCalibration', () => {
     expect(t.calibrate(0, 3)).toBeGreaterThan(2.5);
   });
 
-  it('scores routine spikes as routine: ten spreads every 50 windows (2%, counted low) scores under three spreads', () => {
+  it('scores routine spikes as routine: ten spreads every 50 windows (2%, recurrences only) scores under three spreads', () => {
     const t = new TailCalibration(1);
     feed(t, 1500, 50, 10);
     const z = t.calibrate(0, 10);
@@ -34,7 +34,7 @@ describe('TailCalibration', () => {
     expect(t.calibrate(0, 40)).toBeGreaterThan(3.5);
   });
 
-  it('one or two past excursions prove no routine', () => {
+  it('one past excursion proves no routine', () => {
     const t = new TailCalibration(1);
     feed(t, 200, 0, 0);
     t.learn(0, 30);

@@ -4,8 +4,8 @@
  * exponentially decayed histogram of its past deviations (in spreads of its
  * baseline, log-spaced bins from 1 to ~170, time scale `TAIL_WINDOWS`
  * windows; the last bin holds everything beyond). A new deviation z is judged by its tail frequency among them,
- * counted at one standard error below what was seen (so that one or two
- * past excursions, such as the last occurrence of a fault, prove no
+ * counting recurrences rather than occurrences (the first excursion that
+ * far, such as the last occurrence of a fault, was a novelty and proves no
  * routine), blended with the Gaussian tail as a prior worth `PRIOR_WINDOWS` windows,
  * and mapped back to the Gaussian deviation of that frequency; it is never
  * raised above z. A metric whose spikes of ten spreads come back every few
