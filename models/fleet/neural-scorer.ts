@@ -57,7 +57,8 @@ export class NeuralScorer {
       const s = services[i] as NeuralService;
       if (!s.calibrated) continue;
       const worst = s.worstResidual(rows, reconstruction, i);
-      const score = deviationToScore((worst + s.last) / 2, NEURAL_Z50);
+      // Judged by how often this service's statistic went that far before (a max over slots is heavy-tailed).
+      const score = deviationToScore(s.calibrate((worst + s.last) / 2), NEURAL_Z50);
       s.last = worst;
       scores[i] = score;
       if (score >= 0.5) evidence.set(i, s.evidence(features[i] as FeatureVector, rows, reconstruction, i));

@@ -6,6 +6,7 @@
  */
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { ruleFor } from './seasonal-scorer.ts';
+import { TailCalibration } from './tail-calibration.ts';
 
 /** Fixed slots of the vector; `metric` slots are assigned per service in order of first appearance. */
 export const FIXED_SLOTS = [
@@ -44,6 +45,8 @@ export interface NeuralServiceState {
   residualN: number;
   /** Largest calibrated residual of the previous window (the score is of the mean of it and this window's). */
   last: number;
+  /** History of the window statistic the score is of (tail-calibration.ts); absent in older checkpoints. */
+  tail?: number[];
 }
 
 const MEAN = 0;
@@ -90,8 +93,12 @@ export class NeuralService {
   private readonly keySlots = new Int8Array(KEY_MEMORY);
   /** Largest calibrated residual of the previous window. */
   last: number;
+  /** How far the window statistic (mean of this and the last window's largest residual) usually goes, and its last value (NaN: not scored). */
+  private readonly tail: TailCalibration;
+  private lastStat = Number.NaN;
 
   constructor(state?: NeuralServiceState) {
+    this.tail = new TailCalibration(1, state?.tail);
     this.metrics = (state?.metrics ?? []).slice(0, METRIC_SLOTS);
     this.names = new Array<string | undefined>(NEURAL_INPUTS).fill(undefined);
     for (let j = 0; j < NEURAL_INPUTS; j++) this.assign(j, j < FIXED_SLOTS.length ? FIXED_SLOTS[j] : this.metrics[j - FIXED_SLOTS.length]);
@@ -238,6 +245,21 @@ export class NeuralService {
     return ranked.slice(0, 3);
   }
 
+  /** The window statistic `z` judged by how often it went that far before (see tail-calibration.ts); remembered for {@link NeuralService.learnTail}. */
+  calibrate(z: number): number {
+    this.lastStat = z;
+    return this.tail.calibrate(0, z);
+  }
+
+  /** Adds the last scored window's statistic to its history when `learn` (not in an ongoing episode); forgets it either way. */
+  learnTail(learn: boolean): void {
+    const z = this.lastStat;
+    this.lastStat = Number.NaN;
+    if (!learn || !Number.isFinite(z)) return;
+    this.tail.learn(0, z);
+    this.tail.tick();
+  }
+
   /** A copy of the state, safe to JSON-serialize. */
   toJSON(): NeuralServiceState {
     return {
@@ -248,6 +270,7 @@ export class NeuralService {
       residualVar: Array.from(this.stats.subarray(RESIDUAL, RESIDUAL + NEURAL_INPUTS)),
       residualN: this.residualN,
       last: this.last,
+      tail: this.tail.toJSON(1),
     };
   }
 }

@@ -19,6 +19,7 @@
 import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
+import { TailCalibration } from './tail-calibration.ts';
 
 /** Which direction of a feature is bad and the smallest standard deviation assumed (absolute, and relative to the mean). */
 export interface FeatureRule {
@@ -105,6 +106,8 @@ export interface SeasonalScorerState {
   weekly?: number[];
   /** Consecutive windows not learned because they were anomalous. */
   anomalousRun: number;
+  /** Per feature (in `features` order) the histogram of its past deviations (tail-calibration.ts); absent in older checkpoints. */
+  tail?: number[];
 }
 
 /** Result of scoring one window. */
@@ -124,6 +127,9 @@ export class SeasonalScorer {
   private room: number;
   private weekly: Float64Array | undefined;
   private anomalousRun: number;
+  private readonly tails: TailCalibration;
+  /** Per feature, the deviation the last scored window had (NaN: absent), for {@link SeasonalScorer.learnTail}. */
+  private lastDev: Float64Array;
 
   constructor(
     private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
@@ -144,6 +150,8 @@ export class SeasonalScorer {
     if (state?.weekly) this.weekly = Float64Array.from(state.weekly.slice(0, WEEKLY.blockSize));
     else if (this.names.includes(WEEKLY_FEATURE)) this.weekly = new Float64Array(WEEKLY.blockSize);
     this.anomalousRun = state?.anomalousRun ?? 0;
+    this.tails = new TailCalibration(this.room, state?.tail);
+    this.lastDev = new Float64Array(this.room).fill(Number.NaN);
   }
 
   /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
@@ -169,6 +177,12 @@ export class SeasonalScorer {
         this.data.set(old.subarray(from, from + 2 * oldRoom), this.slotAt(0, b));
       }
     }
+    if (this.lastDev.length < this.room) {
+      this.tails.grow(this.room);
+      const last = new Float64Array(this.room).fill(Number.NaN);
+      last.set(this.lastDev);
+      this.lastDev = last;
+    }
     this.names.push(feature);
     this.rules.push(ruleFor(feature));
     if (feature === WEEKLY_FEATURE) this.weekly ??= new Float64Array(WEEKLY.blockSize);
@@ -186,6 +200,7 @@ export class SeasonalScorer {
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
     let best = 0;
     let hint = 0;
+    this.lastDev.fill(Number.NaN);
     for (const feature in features) {
       const x = features[feature] as number;
       const i = this.indexOf(feature, hint++);
@@ -198,7 +213,10 @@ export class SeasonalScorer {
       let std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
       if (spread) std *= factorOf(spread, feature, x - exp);
       const dev = (x - exp) / std;
-      const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
+      const q = rule.direction === 'up' ? dev : Math.abs(dev);
+      this.lastDev[i] = q;
+      // Judged by how often this feature deviated that far before (tail-calibration.ts), never more than by the spread alone.
+      const s = deviationToScore(q > 0 ? this.tails.calibrate(i, q) : q, this.cfg.z50);
       if (s > best) best = s;
       if (s < 0.5) continue;
       evidence ??= [];
@@ -283,6 +301,18 @@ export class SeasonalScorer {
     }
   }
 
+  /**
+   * Adds the deviations of the last scored window to each feature's history
+   * of deviations (the caller leaves out the windows of an ongoing episode).
+   */
+  learnTail(): void {
+    for (let i = 0; i < this.names.length; i++) {
+      const q = this.lastDev[i] as number;
+      if (Number.isFinite(q)) this.tails.learn(i, q > 0 ? q : 0);
+    }
+    this.tails.tick();
+  }
+
   /** A copy of the state, safe to JSON-serialize. */
   toJSON(): SeasonalScorerState {
     const data: number[] = [];
@@ -295,6 +325,7 @@ export class SeasonalScorer {
       data,
       ...(this.weekly ? { weekly: Array.from(this.weekly) } : {}),
       anomalousRun: this.anomalousRun,
+      tail: this.tails.toJSON(this.names.length),
     };
   }
 }

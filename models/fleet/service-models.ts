@@ -13,7 +13,12 @@
  * a window while its episode is open. The baselines stay those from before
  * the fault, so the episode closes only when the features are back within
  * that pre-fault expectation, and the same fault coming back later scores as
- * high as the first time and opens a new episode. During warm-up (the first
+ * high as the first time and opens a new episode. That holds for one daily
+ * period (`acceptAfterMs`, default a day): a change that has lasted through
+ * a whole cycle of the seasonal baselines (a migration, a new release's
+ * footprint) is the service's new normal, so the models learn again and the
+ * episode closes once they have caught up, instead of staying open for good
+ * and blinding the service to every later fault. During warm-up (the first
  * `warmupWindows` windows) a service has no reference worth holding: its
  * models learn as before (anomalous windows only after a persistent level
  * shift) and its events say `info` and that it is warming up.
@@ -24,7 +29,7 @@ import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
 import { deviationToScore, scoreToDeviation } from './seasonal-scorer.ts';
-import { type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
+import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 
 /** The per-service models of one detector instance. */
 export class ServiceModels {
@@ -35,7 +40,11 @@ export class ServiceModels {
   private rows = new Float32Array(0);
   private raw = new Float64Array(0);
 
-  constructor(private readonly opts: ServiceModelsOptions) {}
+  private readonly acceptAfterMs: number;
+
+  constructor(private readonly opts: ServiceModelsOptions) {
+    this.acceptAfterMs = opts.acceptAfterMs ?? DEFAULT_ACCEPT_AFTER_MS;
+  }
 
   private get(service: string): Live {
     let m = this.live.get(service);
@@ -75,8 +84,12 @@ export class ServiceModels {
     for (let i = 0; i < round.length; i++) {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
-      // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference.
-      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing')) continue;
+      // Isolated excursions (and quiet windows) teach each feature how far it usually strays; a sustained fault does not.
+      if (r.transition !== 'ongoing') (lives[i] as Live).seasonal.learnTail();
+      (lives[i] as Live).neural.learnTail(r.transition !== 'ongoing');
+      // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
+      // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
+      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
       if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
     }
     this.train(normal);
@@ -111,7 +124,9 @@ export class ServiceModels {
     m.st.scored++;
     // Scored against the history as it stands; whether the window joins it depends on the episode (below).
     lik.update(s.score, false);
-    const seasonal = warm ? (s.score + lik.score) / 2 : s.score;
+    // Each feature's deviation is already judged against that feature's own history (tail-calibration.ts), over a
+    // longer memory than the likelihood's: the seasonal score stands as it is, the likelihood is reported beside it.
+    const seasonal = s.score;
     // The neural score is already a per-service likelihood (its residuals judged against that service's usual
     // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
     // likelihood of raw seasonal scores, which would turn its modest values into alarms.

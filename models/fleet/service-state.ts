@@ -58,7 +58,16 @@ export interface ServiceModelsOptions {
    * learning during episodes. Default {@link DEFAULT_WARMUP_WINDOWS}.
    */
   warmupWindows?: number;
+  /**
+   * Event time (ms) after which an open episode's windows are learned again
+   * (its level has held through a whole daily cycle: the new normal).
+   * Default {@link DEFAULT_ACCEPT_AFTER_MS}.
+   */
+  acceptAfterMs?: number;
 }
+
+/** Default time an episode holds its service's models from learning: one daily period of the seasonal baselines, ms. */
+export const DEFAULT_ACCEPT_AFTER_MS = 86_400_000;
 
 /** Default warm-up of a service, in windows (five minutes of the default 10 s windows). */
 export const DEFAULT_WARMUP_WINDOWS = 30;

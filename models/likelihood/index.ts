@@ -1,3 +1,3 @@
 /** Anomaly likelihood (pure): how unusual the recent scores are against their own history. */
-export { normalTailDecades } from './gaussian-tail.ts';
+export { normalTail, normalTailDecades } from './gaussian-tail.ts';
 export { AnomalyLikelihood, DEFAULT_LIKELIHOOD, type LegacyLikelihoodState, type LikelihoodConfig, type LikelihoodState } from './likelihood.ts';

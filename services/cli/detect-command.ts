@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UnivariateDetector } from '../../models/univariate/index.ts';
 import { PermanentError, ZeroopsError } from '../core/errors.ts';
+import { isServiceHistory } from './backtest/service-csv.ts';
 import { csvLines, listCsvFiles, parseTimestamp } from './series-csv.ts';
 
 /** Options of {@link runDetect}. */
@@ -110,6 +111,7 @@ function parseRow(cells: string[], tsCol: number, valueCol: number, where: strin
 }
 
 const DETECT_USAGE = `Usage: zeroops detect --input <file|dir> --output <file|dir>
+       zeroops detect --input <dir|export.json> --output <dir> [--services] [--save-state]
 
 Scores CSV series (a header, then timestamp,value rows) with no look-ahead:
 each row's score uses only that row and the rows before it. Writes
@@ -118,6 +120,16 @@ timestamp,value,anomaly_score, one row per input row. For a directory, every
 
 The detector is univariate: statistical baselines with a shape feature
 (after NAB's ARTime), rarity and record rules, and an anomaly likelihood.
+
+Service history (multivariate backtest; chosen by --services, by an OTLP/JSON
+input file, or by CSVs with a timestamp column and no value column): one CSV
+per service (timestamp and one column per metric) or an OTLP/JSON export
+(one request per line, as the Collector's file exporter writes), scored by
+the live detector's models on the history's own clock, however old. Writes
+<service>.csv (timestamp,anomaly_score), anomalies.jsonl (the anomaly
+events, with evidence) and incidents.json below --output. --save-state
+stores the learned models as the live detector's checkpoints (the store of
+DATABASE_URL / ZEROOPS_DATA_DIR), so that it starts warm for those services.
 
 anomaly_score is 0 on rows the detector does not report; on an alarm it is
 the detector's confidence in (0, 1]: 1 for a value beyond everything of the
@@ -131,9 +143,18 @@ or only rows of 0.5 and more when false alarms cost more than late ones.
  * arguments throw a `ZeroopsError` with code `ZEROOPS_USAGE`.
  */
 export async function runDetectCommand(args: string[]): Promise<void> {
-  let values: { input?: string; output?: string; help?: boolean };
+  let values: { input?: string; output?: string; help?: boolean; services?: boolean; 'save-state'?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { input: { type: 'string' }, output: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: {
+        input: { type: 'string' },
+        output: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        services: { type: 'boolean' },
+        'save-state': { type: 'boolean' },
+      },
+    }));
   } catch (err) {
     throw new ZeroopsError('ZEROOPS_USAGE', `detect: ${(err as Error).message}\n\n${DETECT_USAGE}`, { statusCode: 400 });
   }
@@ -142,6 +163,10 @@ export async function runDetectCommand(args: string[]): Promise<void> {
     return;
   }
   if (!values.input || !values.output) throw new ZeroopsError('ZEROOPS_USAGE', 'detect needs --input <file|dir> and --output <file|dir>', { statusCode: 400 });
+  if (values.services || values['save-state'] || (await isServiceHistory(values.input))) {
+    const { runServiceBacktestCommand } = await import('./backtest/backtest-cli.ts');
+    return runServiceBacktestCommand(values.input, values.output, values['save-state'] === true);
+  }
   const r = await runDetect({ input: values.input, output: values.output, progress: (m) => process.stderr.write(`${m}\n`) });
   process.stderr.write(`scored ${r.rows} rows in ${r.files} file(s) in ${r.seconds.toFixed(1)} s\n`);
 }

@@ -1,7 +1,8 @@
 /** The detector service: public surface. */
+export { anomalyEvent } from './anomaly-events.ts';
 export { loadNeural } from './checkpoints.ts';
 export { createDetector, type Detector } from './detector.ts';
-export { type DetectorSettings, MODEL_VERSION } from './detector-state.ts';
+export { type DetectorSettings, episodeConfig, MODEL_VERSION } from './detector-state.ts';
 export {
   addShadowCounts,
   ensureActiveModel,
@@ -14,4 +15,6 @@ export {
   rollbackModel,
   type ShadowCounts,
 } from './model-registry-repo.ts';
+export { OtlpReplay, rowWindow } from './replay.ts';
 export { type BackendPreference, loadBackend } from './tf-backend.ts';
+export { saveWarmStart, type WarmStartSummary } from './warm-start.ts';

@@ -1,0 +1,108 @@
+/**
+ * Per-feature calibration of deviations by their own history: a deviation
+ * is only as surprising as the feature's past says. Each feature keeps an
+ * exponentially decayed histogram of its past deviations (in spreads of its
+ * baseline, log-spaced bins from 1 to ~170, time scale `TAIL_WINDOWS`
+ * windows; the last bin holds everything beyond). A new deviation z is judged by its tail frequency among them,
+ * counting recurrences rather than occurrences (the first excursion that
+ * far, such as the last occurrence of a fault, was a novelty and proves no
+ * routine), blended with the Gaussian tail as a prior worth `PRIOR_WINDOWS` windows,
+ * and mapped back to the Gaussian deviation of that frequency; it is never
+ * raised above z. A metric whose spikes of ten spreads come back every few
+ * hours thus scores them as the routine they are, while a feature that
+ * never moved that far keeps its full score. Only isolated excursions are
+ * learned (the caller leaves out the windows of an ongoing episode), so a
+ * sustained fault never calibrates itself away.
+ */
+import { normalTail } from '../likelihood/index.ts';
+
+/** Bins of the deviation histogram: bin k holds deviations in [RATIO^k, RATIO^(k+1)). */
+export const TAIL_BINS = 24;
+const RATIO = 1.25;
+const LOG_RATIO = Math.log(RATIO);
+/** Time scale of the histogram, in windows. */
+export const TAIL_WINDOWS = 2000;
+/** Weight of the Gaussian prior, in windows. */
+const PRIOR_WINDOWS = 50;
+/** Deviations at or below this are not calibrated (they score below 0.35 anyway). */
+const CALIBRATE_ABOVE = 2;
+const GROWTH = 1 + 1 / TAIL_WINDOWS;
+/** Numbers per feature: the bins, then the total weight. */
+export const TAIL_STRIDE = TAIL_BINS + 1;
+
+/** Gaussian deviation whose upper tail is `p` (Abramowitz and Stegun 26.2.23, error < 5e-4). */
+function deviationOfTail(p: number): number {
+  if (!(p < 0.5)) return 0;
+  const t = Math.sqrt(-2 * Math.log(p));
+  return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+}
+
+/** The deviation histograms of one service's features (grown as features are added). */
+export class TailCalibration {
+  private data: Float64Array;
+  /** Weight of the next window (grows instead of decaying the past; rescaled before it overflows). */
+  private g = 1;
+
+  constructor(features: number, saved?: readonly number[]) {
+    this.data = new Float64Array(features * TAIL_STRIDE);
+    if (saved) this.data.set(saved.slice(0, this.data.length));
+  }
+
+  /** Makes room for `features` features. */
+  grow(features: number): void {
+    if (features * TAIL_STRIDE <= this.data.length) return;
+    const d = new Float64Array(features * TAIL_STRIDE);
+    d.set(this.data);
+    this.data = d;
+  }
+
+  /** The calibrated deviation of feature `i` for a deviation `z` (>= 0). */
+  calibrate(i: number, z: number): number {
+    if (!(z > CALIBRATE_ABOVE)) return z;
+    const o = i * TAIL_STRIDE;
+    const total = (this.data[o + TAIL_BINS] as number) / this.g;
+    if (!(total > 0)) return z;
+    const x = Math.log(z) / LOG_RATIO;
+    const k = Math.floor(x);
+    let tail = 0;
+    if (k >= TAIL_BINS - 1) {
+      // The last bin is open-ended: past deviations beyond its edge are not resolved, so they all count as this far.
+      tail = this.data[o + TAIL_BINS - 1] as number;
+    } else {
+      for (let b = Math.max(k + 1, 0); b < TAIL_BINS; b++) tail += this.data[o + b] as number;
+      if (k >= 0) tail += (this.data[o + k] as number) * (1 - (x - k));
+    }
+    // Recurrences, not occurrences: the first excursion that far was a novelty (the last fault, say), the later ones make it routine.
+    const proven = Math.max(0, tail / this.g - 1);
+    const p = (proven + PRIOR_WINDOWS * 2 * normalTail(z)) / (total + PRIOR_WINDOWS);
+    // A tail so thin it underflows is beyond anything the spread allows: the deviation stands.
+    return p > 0 ? Math.min(z, deviationOfTail(p / 2)) : z;
+  }
+
+  /** Adds one window's deviation `z` (>= 0) of feature `i`. */
+  learn(i: number, z: number): void {
+    const o = i * TAIL_STRIDE;
+    this.data[o + TAIL_BINS] = (this.data[o + TAIL_BINS] as number) + this.g;
+    if (z >= 1) {
+      const k = Math.min(TAIL_BINS - 1, Math.floor(Math.log(z) / LOG_RATIO));
+      this.data[o + k] = (this.data[o + k] as number) + this.g;
+    }
+  }
+
+  /** Moves to the next window (the past weighs a little less). */
+  tick(): void {
+    this.g *= GROWTH;
+    if (this.g > 1e100) this.rescale();
+  }
+
+  private rescale(): void {
+    for (let j = 0; j < this.data.length; j++) this.data[j] = (this.data[j] as number) / this.g;
+    this.g = 1;
+  }
+
+  /** A copy of the histograms with the current weight as 1, `features` features long. */
+  toJSON(features: number): number[] {
+    this.rescale();
+    return Array.from(this.data.subarray(0, features * TAIL_STRIDE));
+  }
+}
