@@ -19,9 +19,17 @@
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 
-/** Which direction of a feature is bad and the smallest standard deviation assumed (absolute, and relative to the mean). */
+/**
+ * Which direction of a feature is bad and the smallest standard deviation
+ * assumed (absolute, and relative to the mean). `request_rate` is bad only
+ * downward: fewer requests than expected mean callers cannot reach the
+ * service (or stopped calling it); more requests than expected are demand,
+ * which matters once it hurts, and then its latency and error ratio show it.
+ * A surge that scaling absorbed thus closes its episode while it lasts. The
+ * volume of logs below warning follows demand the same way.
+ */
 export interface FeatureRule {
-  direction: 'up' | 'both';
+  direction: 'up' | 'down' | 'both';
   absFloor: number;
   relFloor: number;
 }
@@ -42,8 +50,9 @@ export function ruleFor(feature: string): FeatureRule {
 function computeRule(feature: string): FeatureRule {
   if (feature === 'error_ratio') return { direction: 'up', absFloor: 0.02, relFloor: 0.2 };
   if (feature.startsWith('latency_')) return { direction: 'up', absFloor: 2, relFloor: 0.1 };
-  if (feature === 'request_rate') return { direction: 'both', absFloor: 0.5, relFloor: 0.1 };
-  if (feature.startsWith('log_')) return { direction: feature.includes('error') || feature.includes('fatal') ? 'up' : 'both', absFloor: 0.5, relFloor: 0.2 };
+  if (feature === 'request_rate') return { direction: 'down', absFloor: 0.5, relFloor: 0.1 };
+  // Warnings and errors are bad upward; the volume of other logs follows demand like the request rate.
+  if (feature.startsWith('log_')) return { direction: /error|fatal|warn/.test(feature) ? 'up' : 'down', absFloor: 0.5, relFloor: 0.2 };
   return { direction: 'both', absFloor: 1e-6, relFloor: 0.1 };
 }
 
@@ -185,7 +194,7 @@ export class SeasonalScorer {
       const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
       const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
       const dev = (x - exp) / std;
-      const s = deviationToScore(rule.direction === 'up' ? dev : Math.abs(dev), this.cfg.z50);
+      const s = deviationToScore(rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev), this.cfg.z50);
       if (s > best) best = s;
       if (s < 0.5) continue;
       evidence ??= [];

@@ -6,8 +6,16 @@
  * evidence (e.g. the quiet window that closes an episode) is `info`; so is
  * every window of a service whose models are still warming up, since their
  * spread is not yet known well enough to call anything critical.
+ *
+ * Severity follows the symptoms: what the service's clients feel (its
+ * traffic, errors, latency and error logs). Its resource and runtime
+ * measurements (`metric:*`: GC, event-loop delay, heap, CPU) are evidence
+ * that helps explain an anomaly, but they move with the machine's load as
+ * much as with a fault, so on their own they keep a window `info`. Only a
+ * service that reports no symptom features at all (metrics only) has its
+ * severity follow its metrics.
  */
-import type { Evidence, Severity } from './outputs.ts';
+import type { Evidence, FeatureVector, Severity } from './outputs.ts';
 
 /** Deviation (in spreads of the baseline) at or above which a window is `warning`. */
 export const WARNING_DEVIATION = 5;
@@ -19,6 +27,29 @@ export function largestDeviation(evidence: readonly Evidence[]): number {
   let worst = 0;
   for (const e of evidence) if (Number.isFinite(e.deviation) && Math.abs(e.deviation) > worst) worst = Math.abs(e.deviation);
   return worst;
+}
+
+/** Whether `feature` is a symptom the service's clients feel: traffic, errors, latency, warning/error/fatal logs (not `metric:*`, not other log levels). */
+export function isSymptomFeature(feature: string): boolean {
+  if (feature.startsWith('metric:')) return false;
+  if (feature.startsWith('log_')) return /error|fatal|warn/.test(feature);
+  return true;
+}
+
+/** Whether a window reports any symptom feature (spans or error logs), i.e. whether its severity can follow symptoms. */
+export function hasSymptomFeatures(features: FeatureVector): boolean {
+  for (const f in features) if (isSymptomFeature(f)) return true;
+  return false;
+}
+
+/**
+ * The deviation a window's severity follows: the largest among its symptom
+ * evidence, or among all its evidence when the window has no symptom
+ * features (a service that reports only metrics).
+ */
+export function severityDeviation(evidence: readonly Evidence[], features: FeatureVector): number {
+  if (!hasSymptomFeatures(features)) return largestDeviation(evidence);
+  return largestDeviation(evidence.filter((e) => isSymptomFeature(e.feature)));
 }
 
 /** Severity of a window whose largest deviation is `deviation` spreads; `info` while `warmingUp`. */

@@ -124,6 +124,31 @@ describe('an ongoing fault is never learned as normal', () => {
     const strong = m.scoreBatch([windowOf(61, 0.7)])[0] as ServiceScore;
     expect(strong.severity).toBe('critical');
   });
+
+  it('runtime metrics alone keep a window info; a fault users feel is named after its symptom and rated by it', () => {
+    const m = models({ warmupWindows: 10 });
+    // An event-loop delay of about 5 ms with a little noise, beside the span features.
+    const withDelay = (i: number, delayMs: number, errorShare?: number): WindowInput => {
+      const w = windowOf(i, errorShare);
+      return { ...w, features: { ...w.features, 'metric:nodejs.eventloop.delay.p99': delayMs * (1 + ((i * 7) % 5) / 100) } };
+    };
+    for (let i = 0; i < 60; i++) m.scoreBatch([withDelay(i, 5)]);
+    // The machine gets busy: the delay jumps tenfold while traffic, errors and latency stay as expected.
+    const busy = m.scoreBatch([withDelay(60, 50)])[0] as ServiceScore;
+    expect(busy.evidence[0]?.feature).toBe('metric:nodejs.eventloop.delay.p99');
+    expect(busy.deviation).toBeGreaterThan(8);
+    expect(busy.severity).toBe('info');
+    // A real fault: 70% errors, with the delay even further out. Severity and kind follow the errors.
+    const fault = m.scoreBatch([withDelay(61, 500, 0.7)])[0] as ServiceScore;
+    expect(fault.severity).toBe('critical');
+    expect(Math.abs(fault.evidence[0]?.deviation ?? 0)).toBeGreaterThan(Math.abs(fault.evidence.find((e) => e.feature === 'error_ratio')?.deviation ?? 0));
+    expect(anomalyEvent({ ...fault, episodeId: 'cart:1:1', transition: 'open' }, [], 'v', 0).kind).toBe('errors');
+    // A service that reports only metrics is judged by them.
+    const metricsOnly = models({ warmupWindows: 10 });
+    const onlyMetric = (i: number, v: number): WindowInput => ({ ...withDelay(i, v), features: { 'metric:queue.depth': v * (1 + ((i * 7) % 5) / 100) } });
+    for (let i = 0; i < 60; i++) metricsOnly.scoreBatch([onlyMetric(i, 5)]);
+    expect((metricsOnly.scoreBatch([onlyMetric(60, 50)])[0] as ServiceScore).severity).toBe('critical');
+  });
 });
 
 describe('with the shared neural model', () => {

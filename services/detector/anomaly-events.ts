@@ -1,6 +1,6 @@
 /** Builds anomaly events from scored windows: kind, severity and the event fields. */
 
-import type { ServiceScore } from '../../models/fleet/index.ts';
+import { type Evidence, isSymptomFeature, type ServiceScore } from '../../models/fleet/index.ts';
 import type { AnomalyEvent, AnomalyKind, RootCause } from '../bus/messages.ts';
 
 /** Event attribute that says the service's models are still warming up (value `warming_up`). */
@@ -21,6 +21,16 @@ export function kindOf(feature: string | undefined): AnomalyKind {
   if (feature.startsWith('log_')) return 'logs';
   if (feature.startsWith('metric:')) return 'saturation';
   return 'traffic';
+}
+
+/**
+ * The feature that names a window's kind: its strongest symptom (traffic,
+ * errors, latency, error logs) when it has one, so that a fault users feel is
+ * not named after a runtime metric that happened to deviate more; else its
+ * strongest evidence; else the feature that opened the episode.
+ */
+export function kindFeature(evidence: readonly Evidence[], episodeFeature: string | undefined): string | undefined {
+  return (evidence.find((e) => isSymptomFeature(e.feature)) ?? evidence[0])?.feature ?? episodeFeature;
 }
 
 /**
@@ -46,7 +56,7 @@ export function anomalyEvent(
     likelihood: r.likelihood,
     // The severity of this window's deviation: a closing event is as mild as the window that closed it.
     severity: r.severity,
-    kind: kindOf(r.evidence[0]?.feature ?? r.episodeFeature),
+    kind: kindOf(kindFeature(r.evidence, r.episodeFeature)),
     evidence: r.evidence.slice(0, 8),
     modelVersion,
     episodeState: r.transition as AnomalyEvent['episodeState'],

@@ -5,14 +5,14 @@
  * their ranked root causes.
  */
 
-import type { ServiceScore, WindowInput } from '../../models/fleet/index.ts';
+import { isSymptomFeature, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
 import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { describeError } from '../core/errors.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { shareHints } from './call-hints.ts';
 import { type DetectorState, enqueue, MODEL_VERSION } from './detector-state.ts';
 
-/** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start and error ratio. */
+/** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start, error ratio and what it deviates in. */
 function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, ServiceEvidence> {
   const out = new Map<string, ServiceEvidence>();
   for (const r of results) {
@@ -22,6 +22,9 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
       serverErrorRatio: r.input.features.error_ratio,
       clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
       lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
+      // Deviating only in its own runtime metrics (GC, event loop, heap) while it has symptom features: its callers feel nothing of it.
+      resourceOnly:
+        r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)) && Object.keys(r.input.features).some(isSymptomFeature),
     });
   }
   return out;

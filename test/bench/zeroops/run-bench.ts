@@ -99,7 +99,7 @@ function briefRow(f: FaultResult): string {
   const elsewhere = f.actionsElsewhere.length ? `; elsewhere: ${f.actionsElsewhere.map((a) => `${a.service}:${a.playbook}`).join(' ')}` : '';
   return (
     `  -> ${f.detected ? `detected after ${f.detectSeconds} s, top cause ${f.topRootCause}, rank ${f.rootCauseRank ?? '-'}` : 'NOT detected'}; ` +
-    `${ran}; ended by ${f.endedBy}; ${f.recoverSeconds !== null ? `resolved by auto after ${f.recoverSeconds} s` : `resolved by ${f.resolvedBy ?? '-'}`}; escalations ${f.escalations}${elsewhere}`
+    `${ran}; ended by ${f.endedBy}; ${f.recoverSeconds !== null ? `resolved by auto after ${f.recoverSeconds} s` : `resolved by ${f.resolvedBy ?? '-'}`}; escalations ${f.escalations}${elsewhere}\n     events: ${f.events.slice(0, 12).join(', ') || 'none'}`
   );
 }
 
