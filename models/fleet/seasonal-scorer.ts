@@ -147,6 +147,11 @@ export class SeasonalScorer {
     this.anomalousRun = state?.anomalousRun ?? 0;
   }
 
+  /** Whether any feature this scorer has learned passes `test` (e.g. whether the service has ever reported a symptom feature). */
+  hasFeature(test: (feature: string) => boolean): boolean {
+    return this.names.some(test);
+  }
+
   /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
   private indexOf(feature: string, hint: number): number {
     return this.names[hint] === feature ? hint : this.names.indexOf(feature);
@@ -176,6 +181,18 @@ export class SeasonalScorer {
     return i;
   }
 
+  /** Expected value and spread of feature `i` (named `feature`) at the daily slot starting at `slots` for time `tMs`. */
+  private expectedOf(i: number, feature: string, slots: number, tMs: number): { exp: number; std: number } {
+    const data = this.data;
+    const o = i * HEAD;
+    const rule = this.rules[i] as FeatureRule;
+    const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
+    const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
+    const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
+    const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+    return { exp, std };
+  }
+
   /** Scores `features` of the window ending at `tMs` without learning them. Non-finite values are ignored. */
   score(features: FeatureVector, tMs: number): FeatureScore {
     let evidence: Evidence[] | undefined;
@@ -187,12 +204,8 @@ export class SeasonalScorer {
       const x = features[feature] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x) || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const o = i * HEAD;
       const rule = this.rules[i] as FeatureRule;
-      const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
-      const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
-      const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
-      const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+      const { exp, std } = this.expectedOf(i, feature, slots, tMs);
       const dev = (x - exp) / std;
       const s = deviationToScore(rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev), this.cfg.z50);
       if (s > best) best = s;
@@ -217,12 +230,7 @@ export class SeasonalScorer {
     for (const feature in features) {
       const i = this.names.indexOf(feature);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const o = i * HEAD;
-      const rule = this.rules[i] as FeatureRule;
-      const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
-      const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
-      const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
-      const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+      const { exp, std } = this.expectedOf(i, feature, slots, tMs);
       if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
     }
     return out;
@@ -249,6 +257,7 @@ export class SeasonalScorer {
         if (this.names.length >= this.cfg.maxFeatures) continue;
         i = this.add(feature);
       }
+      if (this.aboveDemand(i, feature, x, day, tMs)) continue;
       const data = this.data;
       const o = i * HEAD;
       if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
@@ -260,6 +269,19 @@ export class SeasonalScorer {
       data[o] = (data[o] as number) + a * dx;
       data[o + 1] = (1 - a) * ((data[o + 1] as number) + a * dx * dx);
     }
+  }
+
+  /**
+   * Whether `x` of a feature bad only downward (demand) is above its normal
+   * band ({@link SeasonalScorerConfig.z50} spreads above expectation): such a
+   * window is not learned for that feature. A surge neither alarms nor moves
+   * the baseline, so the return to the usual demand is not a drop; growth
+   * within the band (the daily rhythm, a gradual trend) is learned as usual.
+   */
+  private aboveDemand(i: number, feature: string, x: number, day: number, tMs: number): boolean {
+    if ((this.rules[i] as FeatureRule).direction !== 'down' || day < 0 || (this.data[i * HEAD + 2] as number) < this.cfg.warmup) return false;
+    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    return x > exp + this.cfg.z50 * std;
   }
 
   /** A copy of the state, safe to JSON-serialize. */

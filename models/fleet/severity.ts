@@ -12,10 +12,10 @@
  * measurements (`metric:*`: GC, event-loop delay, heap, CPU) are evidence
  * that helps explain an anomaly, but they move with the machine's load as
  * much as with a fault, so on their own they keep a window `info`. Only a
- * service that reports no symptom features at all (metrics only) has its
+ * service that has never reported a symptom feature (metrics only) has its
  * severity follow its metrics.
  */
-import type { Evidence, FeatureVector, Severity } from './outputs.ts';
+import type { Evidence, Severity } from './outputs.ts';
 
 /** Deviation (in spreads of the baseline) at or above which a window is `warning`. */
 export const WARNING_DEVIATION = 5;
@@ -36,19 +36,15 @@ export function isSymptomFeature(feature: string): boolean {
   return true;
 }
 
-/** Whether a window reports any symptom feature (spans or error logs), i.e. whether its severity can follow symptoms. */
-export function hasSymptomFeatures(features: FeatureVector): boolean {
-  for (const f in features) if (isSymptomFeature(f)) return true;
-  return false;
-}
-
 /**
  * The deviation a window's severity follows: the largest among its symptom
- * evidence, or among all its evidence when the window has no symptom
- * features (a service that reports only metrics).
+ * evidence when the service reports symptom features (`reportsSymptoms`:
+ * it has ever sent spans or warning/error logs, so a window whose spans came
+ * late is judged the same way), else among all its evidence (a service that
+ * reports only metrics).
  */
-export function severityDeviation(evidence: readonly Evidence[], features: FeatureVector): number {
-  if (!hasSymptomFeatures(features)) return largestDeviation(evidence);
+export function severityDeviation(evidence: readonly Evidence[], reportsSymptoms: boolean): number {
+  if (!reportsSymptoms) return largestDeviation(evidence);
   return largestDeviation(evidence.filter((e) => isSymptomFeature(e.feature)));
 }
 

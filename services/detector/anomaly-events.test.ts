@@ -149,6 +149,27 @@ describe('an ongoing fault is never learned as normal', () => {
     for (let i = 0; i < 60; i++) metricsOnly.scoreBatch([onlyMetric(i, 5)]);
     expect((metricsOnly.scoreBatch([onlyMetric(60, 50)])[0] as ServiceScore).severity).toBe('critical');
   });
+
+  it('more requests than expected, served as usual, are demand; fewer are an anomaly', () => {
+    const m = models({ warmupWindows: 10 });
+    run(m, 0, 60, () => false);
+    const withRate = (i: number, rate: number): WindowInput => {
+      const w = windowOf(i);
+      return { ...w, features: { ...w.features, request_rate: rate } };
+    };
+    // Four times the usual 20 requests/s for 30 windows, at the usual latency and error ratio (a surge that enough replicas absorb).
+    const surge = run(m, 60, 90, () => false).map((_, k) => m.scoreBatch([withRate(90 + k, 80)])[0] as ServiceScore);
+    expect(surge.filter((r) => r.transition !== 'none')).toEqual([]);
+    expect(surge.every((r) => r.evidence.length === 0)).toBe(true);
+    // Back to the usual demand: not a drop (the surge was learned only up to the top of the normal band).
+    const after = run(m, 120, 130, () => false);
+    expect(after.filter((r) => r.transition !== 'none')).toEqual([]);
+    // A fifth of the usual: callers cannot reach it.
+    const drop = m.scoreBatch([withRate(130, 4)])[0] as ServiceScore;
+    expect(drop.transition).toBe('open');
+    expect(drop.evidence[0]?.feature).toBe('request_rate');
+    expect(anomalyEvent(drop, [], 'v', 0).kind).toBe('traffic');
+  });
 });
 
 describe('with the shared neural model', () => {

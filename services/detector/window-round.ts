@@ -22,9 +22,8 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
       serverErrorRatio: r.input.features.error_ratio,
       clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
       lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
-      // Deviating only in its own runtime metrics (GC, event loop, heap) while it has symptom features: its callers feel nothing of it.
-      resourceOnly:
-        r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)) && Object.keys(r.input.features).some(isSymptomFeature),
+      // Deviating only in its own runtime metrics (GC, event loop, heap): its callers feel nothing of it.
+      resourceOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)),
     });
   }
   return out;
