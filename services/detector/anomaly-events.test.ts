@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NeuralScorer, ServiceModels, type ServiceModelsOptions, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
 import { createRng } from '../../models/stats/index.ts';
-import { anomalyEvent, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
+import { anomalyEvent, kindFeature, kindOf, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
 
 /** The detector's own episode settings for 10 s windows (services/detector/detector-state.ts). */
 const WINDOW_MS = 10_000;
@@ -191,5 +191,20 @@ describe('with the shared neural model', () => {
     expect(seen()).toBe(rows);
     expect({ ...m.snapshot().cart?.neural, last: 0 }).toEqual({ ...held, last: 0 });
     neural.model.dispose();
+  });
+});
+
+describe('the kind of an anomaly', () => {
+  const ev = (feature: string, deviation: number) => ({ feature, observed: 0, expected: 0, deviation });
+
+  it('is its most specific clear symptom: errors before latency, even when the latency deviates more', () => {
+    const badDeploy = [ev('latency_p95_ms', 430), ev('latency_p50_ms', 300), ev('error_ratio', 28)];
+    expect(kindOf(kindFeature(badDeploy, undefined))).toBe('errors');
+    // A slight rise of the error ratio does not name a latency fault.
+    expect(kindOf(kindFeature([ev('latency_p99_ms', 40), ev('error_ratio', 2)], undefined))).toBe('latency');
+    // Runtime metrics name it only when no symptom deviates.
+    expect(kindOf(kindFeature([ev('metric:nodejs.eventloop.delay.p99', 90), ev('latency_p99_ms', 6)], undefined))).toBe('latency');
+    expect(kindOf(kindFeature([ev('metric:nodejs.eventloop.delay.p99', 90)], undefined))).toBe('saturation');
+    expect(kindOf(kindFeature([], 'request_rate'))).toBe('traffic');
   });
 });

@@ -23,14 +23,28 @@ export function kindOf(feature: string | undefined): AnomalyKind {
   return 'traffic';
 }
 
+/** Deviation (in spreads) from which a symptom counts as clear enough to name the kind (the `warning` level). */
+const CLEAR_DEVIATION = 5;
+
+/** Symptoms in order of how specific they are: failing requests point at a broken component; slowness and lost traffic follow almost any trouble (a busy host too). */
+const SPECIFICITY: readonly AnomalyKind[] = ['errors', 'logs', 'latency', 'traffic'];
+
 /**
- * The feature that names a window's kind: its strongest symptom (traffic,
- * errors, latency, error logs) when it has one, so that a fault users feel is
- * not named after a runtime metric that happened to deviate more; else its
- * strongest evidence; else the feature that opened the episode.
+ * The feature that names a window's kind: its most specific clear symptom
+ * (errors before error logs before latency before traffic, each at least
+ * {@link CLEAR_DEVIATION} spreads out), so that a bad deploy whose failing
+ * requests also queue is named `errors` and not `latency`; else its
+ * strongest symptom; else its strongest evidence (runtime metrics: not
+ * something its clients feel); else the feature that opened the episode.
  */
 export function kindFeature(evidence: readonly Evidence[], episodeFeature: string | undefined): string | undefined {
-  return (evidence.find((e) => isSymptomFeature(e.feature)) ?? evidence[0])?.feature ?? episodeFeature;
+  const symptoms = evidence.filter((e) => isSymptomFeature(e.feature));
+  const clear = symptoms.filter((e) => Math.abs(e.deviation) >= CLEAR_DEVIATION);
+  for (const kind of SPECIFICITY) {
+    const hit = clear.find((e) => kindOf(e.feature) === kind);
+    if (hit) return hit.feature;
+  }
+  return (symptoms[0] ?? evidence[0])?.feature ?? episodeFeature;
 }
 
 /**
