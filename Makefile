@@ -8,7 +8,7 @@ WEB_STAMP := dist/web/index.html
 WEB_SOURCES := $(shell find services/web/ui -type f -not -name '*.test.ts' 2>/dev/null)
 
 .PHONY: help install run build test test-live-loop test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos bench-learning bench-ui bench-zeroops demo chromium web clean
+        bench-startup bench-nab bench-ingest bench-detector bench-executor bench-chaos bench-learning bench-ui bench-zeroops bench-zeroops-short demo chromium web clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -93,6 +93,9 @@ bench-chaos: install kafka-fetch ## production mode under faults (kill -9 each s
 
 bench-zeroops: install kafka-up postgres-up ## randomized faults on the demo shop, embedded then production mode: detection, root cause, auto-fix, false actions (ARGS="--faults 30 --seed 1 ...")
 	npx tsx test/bench/zeroops/bench-zeroops.ts $(ARGS)
+
+bench-zeroops-short: install ## the short proving-ground acceptance run (3 fixable faults: detected, top root cause, fixed by auto); not yet in make test
+	npx vitest run --config test/bench/zeroops/vitest.config.ts
 
 clean: ## remove build output and local data (keeps the Kafka jars)
 	rm -rf dist .zeroops-data infra/kafka/run

@@ -9,9 +9,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PlannedFault } from '../bench/zeroops/fault-plan.ts';
-import { formatResult } from '../bench/zeroops/report.ts';
-import { runBench } from '../bench/zeroops/run-bench.ts';
+import type { PlannedFault } from './fault-plan.ts';
+import { formatResult } from './report.ts';
+import { runBench } from './run-bench.ts';
 
 const SERVICES = ['frontend', 'gateway', 'catalog', 'products-db', 'cart', 'sessions-db'];
 const FAULTS: PlannedFault[] = [
