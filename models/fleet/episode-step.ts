@@ -5,7 +5,7 @@
  */
 import type { Evidence, ServiceScore, WindowInput } from './outputs.ts';
 import { DEFAULT_WARMUP_WINDOWS, type Live, type ServiceMeta, type ServiceModelsOptions } from './service-state.ts';
-import { deviationGrew, largestDeviation, severityOfDeviation, severityRank } from './severity.ts';
+import { deviationGrew, isSymptomFeature, largestDeviation, severityDeviation, severityOfDeviation, severityRank } from './severity.ts';
 
 /** Callees not seen for this long are forgotten, ms. */
 const CALLEE_MEMORY_MS = 5 * 60_000;
@@ -44,7 +44,7 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
   }
   const warmingUp = st.scored <= (opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS);
   const deviation = largestDeviation(evidence);
-  const severity = severityOfDeviation(deviation, warmingUp);
+  const severity = severityOfDeviation(severityDeviation(evidence, m.seasonal.hasFeature(isSymptomFeature)), warmingUp);
   const emit = shouldEmit(st, transition, severityRank(severity), deviation, u.flapping, opts.heartbeatWindows ?? 6);
   const result: ServiceScore = {
     input: w,

@@ -64,6 +64,8 @@ for (let j = 0; j < NEURAL_INPUTS; j++) {
   SHARED_FLOORS[REL_FLOOR + j] = rule.relFloor;
 }
 const FIXED_INDEX = new Map<string, number>(FIXED_SLOTS.map((name, j) => [name, j]));
+/** Slot of `request_rate`, bad only downward. */
+const REQUEST_RATE_SLOT = FIXED_SLOTS.indexOf('request_rate');
 /** Feature keys of a window whose slots a service remembers (windows list their features in a stable order). */
 const KEY_MEMORY = 48;
 
@@ -201,12 +203,17 @@ export class NeuralService {
     return Math.max(Math.sqrt(this.stats[RESIDUAL + j] as number), RESIDUAL_FLOOR);
   }
 
-  /** Largest calibrated residual of row `i` of a scored batch. */
+  /**
+   * Largest calibrated residual of row `i` of a scored batch. The
+   * `request_rate` slot counts only below its reconstruction (see the
+   * seasonal scorer's `FeatureRule`: more requests than expected are demand).
+   */
   worstResidual(rows: Float32Array, reconstruction: Float32Array, i: number): number {
     let worst = 0;
     for (let j = 0; j < NEURAL_INPUTS; j++) {
       const k = i * NEURAL_INPUTS + j;
-      const z = Math.abs((rows[k] as number) - (reconstruction[k] as number)) / this.typicalResidual(j);
+      const r = (rows[k] as number) - (reconstruction[k] as number);
+      const z = (j === REQUEST_RATE_SLOT ? Math.max(0, -r) : Math.abs(r)) / this.typicalResidual(j);
       if (z > worst) worst = z;
     }
     return worst;

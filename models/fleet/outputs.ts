@@ -55,7 +55,7 @@ export interface ServiceScore {
   episodeFeature?: string;
   /** Largest absolute deviation of the evidence, in spreads of the baseline (0 without evidence). */
   deviation: number;
-  /** Severity of this window (see severity.ts): from `deviation`, `info` while warming up. */
+  /** Severity of this window (see severity.ts): from the largest deviation of its symptom evidence, `info` while warming up. */
   severity: Severity;
   /** Whether the service's models are still warming up (fewer than `warmupWindows` windows seen). */
   warmingUp: boolean;

@@ -21,9 +21,17 @@ import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
-/** Which direction of a feature is bad and the smallest standard deviation assumed (absolute, and relative to the mean). */
+/**
+ * Which direction of a feature is bad and the smallest standard deviation
+ * assumed (absolute, and relative to the mean). `request_rate` is bad only
+ * downward: fewer requests than expected mean callers cannot reach the
+ * service (or stopped calling it); more requests than expected are demand,
+ * which matters once it hurts, and then its latency and error ratio show it.
+ * A surge that scaling absorbed thus closes its episode while it lasts. The
+ * volume of logs below warning follows demand the same way.
+ */
 export interface FeatureRule {
-  direction: 'up' | 'both';
+  direction: 'up' | 'down' | 'both';
   absFloor: number;
   relFloor: number;
 }
@@ -44,8 +52,9 @@ export function ruleFor(feature: string): FeatureRule {
 function computeRule(feature: string): FeatureRule {
   if (feature === 'error_ratio') return { direction: 'up', absFloor: 0.02, relFloor: 0.2 };
   if (feature.startsWith('latency_')) return { direction: 'up', absFloor: 2, relFloor: 0.1 };
-  if (feature === 'request_rate') return { direction: 'both', absFloor: 0.5, relFloor: 0.1 };
-  if (feature.startsWith('log_')) return { direction: feature.includes('error') || feature.includes('fatal') ? 'up' : 'both', absFloor: 0.5, relFloor: 0.2 };
+  if (feature === 'request_rate') return { direction: 'down', absFloor: 0.5, relFloor: 0.1 };
+  // Warnings and errors are bad upward; the volume of other logs follows demand like the request rate.
+  if (feature.startsWith('log_')) return { direction: /error|fatal|warn/.test(feature) ? 'up' : 'down', absFloor: 0.5, relFloor: 0.2 };
   return { direction: 'both', absFloor: 1e-6, relFloor: 0.1 };
 }
 
@@ -154,6 +163,11 @@ export class SeasonalScorer {
     this.lastDev = new Float64Array(this.room).fill(Number.NaN);
   }
 
+  /** Whether any feature this scorer has learned passes `test` (e.g. whether the service has ever reported a symptom feature). */
+  hasFeature(test: (feature: string) => boolean): boolean {
+    return this.names.some(test);
+  }
+
   /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
   private indexOf(feature: string, hint: number): number {
     return this.names[hint] === feature ? hint : this.names.indexOf(feature);
@@ -189,6 +203,18 @@ export class SeasonalScorer {
     return i;
   }
 
+  /** Expected value and spread of feature `i` (named `feature`) at the daily slot starting at `slots` for time `tMs`. */
+  private expectedOf(i: number, feature: string, slots: number, tMs: number): { exp: number; std: number } {
+    const data = this.data;
+    const o = i * HEAD;
+    const rule = this.rules[i] as FeatureRule;
+    const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
+    const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
+    const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
+    const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+    return { exp, std };
+  }
+
   /**
    * Scores `features` of the window ending at `tMs` without learning them.
    * Non-finite values are ignored. `spread` (a recalibration, see
@@ -205,15 +231,12 @@ export class SeasonalScorer {
       const x = features[feature] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x) || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const o = i * HEAD;
       const rule = this.rules[i] as FeatureRule;
-      const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
-      const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
-      const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
-      let std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
-      if (spread) std *= factorOf(spread, feature, x - exp);
+      const e = this.expectedOf(i, feature, slots, tMs);
+      const exp = e.exp;
+      const std = spread ? e.std * factorOf(spread, feature, x - e.exp) : e.std;
       const dev = (x - exp) / std;
-      const q = rule.direction === 'up' ? dev : Math.abs(dev);
+      const q = rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev);
       this.lastDev[i] = q;
       // Judged by how often this feature deviated that far before (tail-calibration.ts), never more than by the spread alone.
       const s = deviationToScore(q > 0 ? this.tails.calibrate(i, q) : q, this.cfg.z50);
@@ -239,12 +262,7 @@ export class SeasonalScorer {
     for (const feature in features) {
       const i = this.names.indexOf(feature);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const o = i * HEAD;
-      const rule = this.rules[i] as FeatureRule;
-      const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
-      const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
-      const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
-      const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+      const { exp, std } = this.expectedOf(i, feature, slots, tMs);
       if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
     }
     return out;
@@ -271,6 +289,7 @@ export class SeasonalScorer {
         if (this.names.length >= this.cfg.maxFeatures) continue;
         i = this.add(feature);
       }
+      if (this.aboveDemand(i, feature, x, day, tMs)) continue;
       const data = this.data;
       const o = i * HEAD;
       if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
@@ -311,6 +330,19 @@ export class SeasonalScorer {
       if (Number.isFinite(q)) this.tails.learn(i, q > 0 ? q : 0);
     }
     this.tails.tick();
+  }
+
+  /**
+   * Whether `x` of a feature bad only downward (demand) is above its normal
+   * band ({@link SeasonalScorerConfig.z50} spreads above expectation): such a
+   * window is not learned for that feature. A surge neither alarms nor moves
+   * the baseline, so the return to the usual demand is not a drop; growth
+   * within the band (the daily rhythm, a gradual trend) is learned as usual.
+   */
+  private aboveDemand(i: number, feature: string, x: number, day: number, tMs: number): boolean {
+    if ((this.rules[i] as FeatureRule).direction !== 'down' || day < 0 || (this.data[i * HEAD + 2] as number) < this.cfg.warmup) return false;
+    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    return x > exp + this.cfg.z50 * std;
   }
 
   /** A copy of the state, safe to JSON-serialize. */

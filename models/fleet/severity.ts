@@ -6,6 +6,14 @@
  * evidence (e.g. the quiet window that closes an episode) is `info`; so is
  * every window of a service whose models are still warming up, since their
  * spread is not yet known well enough to call anything critical.
+ *
+ * Severity follows the symptoms: what the service's clients feel (its
+ * traffic, errors, latency and error logs). Its resource and runtime
+ * measurements (`metric:*`: GC, event-loop delay, heap, CPU) are evidence
+ * that helps explain an anomaly, but they move with the machine's load as
+ * much as with a fault, so on their own they keep a window `info`. Only a
+ * service that has never reported a symptom feature (metrics only) has its
+ * severity follow its metrics.
  */
 import type { Evidence, Severity } from './outputs.ts';
 
@@ -19,6 +27,25 @@ export function largestDeviation(evidence: readonly Evidence[]): number {
   let worst = 0;
   for (const e of evidence) if (Number.isFinite(e.deviation) && Math.abs(e.deviation) > worst) worst = Math.abs(e.deviation);
   return worst;
+}
+
+/** Whether `feature` is a symptom the service's clients feel: traffic, errors, latency, warning/error/fatal logs (not `metric:*`, not other log levels). */
+export function isSymptomFeature(feature: string): boolean {
+  if (feature.startsWith('metric:')) return false;
+  if (feature.startsWith('log_')) return /error|fatal|warn/.test(feature);
+  return true;
+}
+
+/**
+ * The deviation a window's severity follows: the largest among its symptom
+ * evidence when the service reports symptom features (`reportsSymptoms`:
+ * it has ever sent spans or warning/error logs, so a window whose spans came
+ * late is judged the same way), else among all its evidence (a service that
+ * reports only metrics).
+ */
+export function severityDeviation(evidence: readonly Evidence[], reportsSymptoms: boolean): number {
+  if (!reportsSymptoms) return largestDeviation(evidence);
+  return largestDeviation(evidence.filter((e) => isSymptomFeature(e.feature)));
 }
 
 /** Severity of a window whose largest deviation is `deviation` spreads; `info` while `warmingUp`. */

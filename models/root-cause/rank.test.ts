@@ -92,4 +92,17 @@ describe('rankRootCauses', () => {
     expect(r[0]?.service).toBe('cart');
     expect(r[0]?.reason).toMatch(/calls to it fail \(90%\) while its own server spans are missing/);
   });
+
+  it('a datastore whose only deviation is its runtime metrics, open since earlier, does not explain a caller that fails on its own', () => {
+    const evidence = ev({
+      cart: { score: 0.97, openedAtMs: NOW - 4_000, serverErrorRatio: 0.6 },
+      datastore: { score: 0.9, openedAtMs: NOW - 300_000, resourceOnly: true },
+    });
+    const r = rankRootCauses({ target: 'cart', callees, evidence, windowMs: 2_000 }, 5, NOW);
+    expect(r[0]?.service).toBe('cart');
+    expect(r[0]?.reason).toMatch(/own server spans fail \(60%\); no anomalous dependency explains it/);
+    const ds = r.find((c) => c.service === 'datastore');
+    expect(ds?.reason).toMatch(/only its runtime metrics deviate/);
+    expect(ds?.score ?? 1).toBeLessThan(r[0]?.score ?? 0);
+  });
 });

@@ -13,6 +13,10 @@
  *   reports no failing server spans (or none at all) is unreachable or down,
  *   which is also an origin, even though its own telemetry looks quiet.
  * - Earlier deviation ranks higher; the time scale is the window length.
+ * - A downstream service that only lost traffic, or whose only deviation is
+ *   in its own runtime metrics (GC, event loop, heap: noise under machine
+ *   load as often as trouble), explains no caller's anomaly: its callers
+ *   feel nothing of it.
  *
  * The ranking looks only at the evidence given (every service's latest
  * score and episode start), never at the order in which incidents were
@@ -36,6 +40,12 @@ export interface ServiceEvidence {
    * trouble upstream, so it explains no caller's anomaly.
    */
   lostTraffic?: boolean;
+  /**
+   * Its only deviations are in its own resource or runtime metrics (GC,
+   * event loop, heap) while its traffic, errors and latency are as expected:
+   * its callers feel nothing of it, so it explains no caller's anomaly.
+   */
+  resourceOnly?: boolean;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -105,12 +115,12 @@ interface Candidate {
   strength: number;
   openedAtMs: number;
   why: string;
-  /** Its only deviation is lost traffic: a consequence upstream, never an explanation of a caller. */
-  lostTraffic?: boolean;
+  /** Its only deviation is lost traffic or its own runtime metrics: never an explanation of a caller. */
+  explainsNothing?: boolean;
 }
 
-/** Weight of a downstream service whose only deviation is lost traffic (the same discount as a symptom). */
-const LOST_TRAFFIC_WEIGHT = 0.35;
+/** Weight of a service whose only deviation is lost traffic or its runtime metrics (the same discount as a symptom). */
+const QUIET_TO_CALLERS_WEIGHT = 0.35;
 
 function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, now: number): Candidate | undefined {
   const level = input.anomalousLevel ?? 0.5;
@@ -129,14 +139,19 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
   const callerOpened = unreachable && calls.caller ? input.evidence.get(calls.caller)?.openedAtMs : undefined;
   const openedAtMs = Math.min(ev?.openedAtMs ?? now, callerOpened ?? now);
   const lostTraffic = !unreachable && ev?.lostTraffic === true;
-  const strength = Math.max(own, unreachable ? calls.ratio : 0) * (lostTraffic ? LOST_TRAFFIC_WEIGHT : 1);
+  const resourceOnly = !unreachable && !lostTraffic && ev?.resourceOnly === true;
+  const strength = Math.max(own, unreachable ? calls.ratio : 0) * (lostTraffic || resourceOnly ? QUIET_TO_CALLERS_WEIGHT : 1);
   return {
     service: node.service,
     hops: node.hops,
     strength,
     openedAtMs,
-    why: lostTraffic ? 'it only lost traffic (its callers stopped calling it)' : why,
-    lostTraffic,
+    why: lostTraffic
+      ? 'it only lost traffic (its callers stopped calling it)'
+      : resourceOnly
+        ? 'only its runtime metrics deviate (its traffic, errors and latency are as expected)'
+        : why,
+    explainsNothing: lostTraffic || resourceOnly,
   };
 }
 
@@ -155,13 +170,15 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
     const c = candidateOf(node, input, reached, now);
     if (c) cands.set(c.service, c);
   }
-  const earliest = Math.min(now, ...[...cands.values()].map((c) => c.openedAtMs));
+  // "Earlier" is measured from the first deviation that can explain others: an old episode of runtime-metric noise sets no clock.
+  const clocks = [...cands.values()].filter((c) => !c.explainsNothing);
+  const earliest = Math.min(now, ...(clocks.length > 0 ? clocks : [...cands.values()]).map((c) => c.openedAtMs));
   // A candidate is explained when one of its anomalous callees deviated no later than one window after it.
   const explainedBy = (c: Candidate): Candidate | undefined =>
     input
       .callees(c.service)
       .map((d) => cands.get(d))
-      .filter((d): d is Candidate => d !== undefined && !d.lostTraffic && d.openedAtMs <= c.openedAtMs + windowMs)
+      .filter((d): d is Candidate => d !== undefined && !d.explainsNothing && d.openedAtMs <= c.openedAtMs + windowMs)
       .sort((a, b) => a.openedAtMs - b.openedAtMs || b.strength - a.strength)[0];
   const ranked: RankedCause[] = [];
   for (const c of cands.values()) {

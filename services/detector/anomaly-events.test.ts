@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NeuralScorer, ServiceModels, type ServiceModelsOptions, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
 import { createRng } from '../../models/stats/index.ts';
-import { anomalyEvent, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
+import { anomalyEvent, kindFeature, kindOf, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
 
 /** The detector's own episode settings for 10 s windows (services/detector/detector-state.ts). */
 const WINDOW_MS = 10_000;
@@ -124,6 +124,52 @@ describe('an ongoing fault is never learned as normal', () => {
     const strong = m.scoreBatch([windowOf(61, 0.7)])[0] as ServiceScore;
     expect(strong.severity).toBe('critical');
   });
+
+  it('runtime metrics alone keep a window info; a fault users feel is named after its symptom and rated by it', () => {
+    const m = models({ warmupWindows: 10 });
+    // An event-loop delay of about 5 ms with a little noise, beside the span features.
+    const withDelay = (i: number, delayMs: number, errorShare?: number): WindowInput => {
+      const w = windowOf(i, errorShare);
+      return { ...w, features: { ...w.features, 'metric:nodejs.eventloop.delay.p99': delayMs * (1 + ((i * 7) % 5) / 100) } };
+    };
+    for (let i = 0; i < 60; i++) m.scoreBatch([withDelay(i, 5)]);
+    // The machine gets busy: the delay jumps tenfold while traffic, errors and latency stay as expected.
+    const busy = m.scoreBatch([withDelay(60, 50)])[0] as ServiceScore;
+    expect(busy.evidence[0]?.feature).toBe('metric:nodejs.eventloop.delay.p99');
+    expect(busy.deviation).toBeGreaterThan(8);
+    expect(busy.severity).toBe('info');
+    // A real fault: 70% errors, with the delay even further out. Severity and kind follow the errors.
+    const fault = m.scoreBatch([withDelay(61, 500, 0.7)])[0] as ServiceScore;
+    expect(fault.severity).toBe('critical');
+    expect(Math.abs(fault.evidence[0]?.deviation ?? 0)).toBeGreaterThan(Math.abs(fault.evidence.find((e) => e.feature === 'error_ratio')?.deviation ?? 0));
+    expect(anomalyEvent({ ...fault, episodeId: 'cart:1:1', transition: 'open' }, [], 'v', 0).kind).toBe('errors');
+    // A service that reports only metrics is judged by them.
+    const metricsOnly = models({ warmupWindows: 10 });
+    const onlyMetric = (i: number, v: number): WindowInput => ({ ...withDelay(i, v), features: { 'metric:queue.depth': v * (1 + ((i * 7) % 5) / 100) } });
+    for (let i = 0; i < 60; i++) metricsOnly.scoreBatch([onlyMetric(i, 5)]);
+    expect((metricsOnly.scoreBatch([onlyMetric(60, 50)])[0] as ServiceScore).severity).toBe('critical');
+  });
+
+  it('more requests than expected, served as usual, are demand; fewer are an anomaly', () => {
+    const m = models({ warmupWindows: 10 });
+    run(m, 0, 60, () => false);
+    const withRate = (i: number, rate: number): WindowInput => {
+      const w = windowOf(i);
+      return { ...w, features: { ...w.features, request_rate: rate } };
+    };
+    // Four times the usual 20 requests/s for 30 windows, at the usual latency and error ratio (a surge that enough replicas absorb).
+    const surge = run(m, 60, 90, () => false).map((_, k) => m.scoreBatch([withRate(90 + k, 80)])[0] as ServiceScore);
+    expect(surge.filter((r) => r.transition !== 'none')).toEqual([]);
+    expect(surge.every((r) => r.evidence.length === 0)).toBe(true);
+    // Back to the usual demand: not a drop (the surge was learned only up to the top of the normal band).
+    const after = run(m, 120, 130, () => false);
+    expect(after.filter((r) => r.transition !== 'none')).toEqual([]);
+    // A fifth of the usual: callers cannot reach it.
+    const drop = m.scoreBatch([withRate(130, 4)])[0] as ServiceScore;
+    expect(drop.transition).toBe('open');
+    expect(drop.evidence[0]?.feature).toBe('request_rate');
+    expect(anomalyEvent(drop, [], 'v', 0).kind).toBe('traffic');
+  });
 });
 
 describe('with the shared neural model', () => {
@@ -145,5 +191,20 @@ describe('with the shared neural model', () => {
     expect(seen()).toBe(rows);
     expect({ ...m.snapshot().cart?.neural, last: 0 }).toEqual({ ...held, last: 0 });
     neural.model.dispose();
+  });
+});
+
+describe('the kind of an anomaly', () => {
+  const ev = (feature: string, deviation: number) => ({ feature, observed: 0, expected: 0, deviation });
+
+  it('is its most specific clear symptom: errors before latency, even when the latency deviates more', () => {
+    const badDeploy = [ev('latency_p95_ms', 430), ev('latency_p50_ms', 300), ev('error_ratio', 28)];
+    expect(kindOf(kindFeature(badDeploy, undefined))).toBe('errors');
+    // A slight rise of the error ratio does not name a latency fault.
+    expect(kindOf(kindFeature([ev('latency_p99_ms', 40), ev('error_ratio', 2)], undefined))).toBe('latency');
+    // Runtime metrics name it only when no symptom deviates.
+    expect(kindOf(kindFeature([ev('metric:nodejs.eventloop.delay.p99', 90), ev('latency_p99_ms', 6)], undefined))).toBe('latency');
+    expect(kindOf(kindFeature([ev('metric:nodejs.eventloop.delay.p99', 90)], undefined))).toBe('saturation');
+    expect(kindOf(kindFeature([], 'request_rate'))).toBe('traffic');
   });
 });

@@ -1,6 +1,6 @@
 /** Builds anomaly events from scored windows: kind, severity and the event fields. */
 
-import type { ServiceScore } from '../../models/fleet/index.ts';
+import { type Evidence, isSymptomFeature, type ServiceScore } from '../../models/fleet/index.ts';
 import type { AnomalyEvent, AnomalyKind, RootCause } from '../bus/messages.ts';
 
 /** Event attribute that says the service's models are still warming up (value `warming_up`). */
@@ -21,6 +21,30 @@ export function kindOf(feature: string | undefined): AnomalyKind {
   if (feature.startsWith('log_')) return 'logs';
   if (feature.startsWith('metric:')) return 'saturation';
   return 'traffic';
+}
+
+/** Deviation (in spreads) from which a symptom counts as clear enough to name the kind (the `warning` level). */
+const CLEAR_DEVIATION = 5;
+
+/** Symptoms in order of how specific they are: failing requests point at a broken component; slowness and lost traffic follow almost any trouble (a busy host too). */
+const SPECIFICITY: readonly AnomalyKind[] = ['errors', 'logs', 'latency', 'traffic'];
+
+/**
+ * The feature that names a window's kind: its most specific clear symptom
+ * (errors before error logs before latency before traffic, each at least
+ * {@link CLEAR_DEVIATION} spreads out), so that a bad deploy whose failing
+ * requests also queue is named `errors` and not `latency`; else its
+ * strongest symptom; else its strongest evidence (runtime metrics: not
+ * something its clients feel); else the feature that opened the episode.
+ */
+export function kindFeature(evidence: readonly Evidence[], episodeFeature: string | undefined): string | undefined {
+  const symptoms = evidence.filter((e) => isSymptomFeature(e.feature));
+  const clear = symptoms.filter((e) => Math.abs(e.deviation) >= CLEAR_DEVIATION);
+  for (const kind of SPECIFICITY) {
+    const hit = clear.find((e) => kindOf(e.feature) === kind);
+    if (hit) return hit.feature;
+  }
+  return (symptoms[0] ?? evidence[0])?.feature ?? episodeFeature;
 }
 
 /**
@@ -46,7 +70,7 @@ export function anomalyEvent(
     likelihood: r.likelihood,
     // The severity of this window's deviation: a closing event is as mild as the window that closed it.
     severity: r.severity,
-    kind: kindOf(r.evidence[0]?.feature ?? r.episodeFeature),
+    kind: kindOf(kindFeature(r.evidence, r.episodeFeature)),
     evidence: r.evidence.slice(0, 8),
     modelVersion,
     episodeState: r.transition as AnomalyEvent['episodeState'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { anomalyEvent, ROOT_CAUSE_ROLE_ATTRIBUTE } from './anomaly-events.ts';
 import type { ServiceScore } from '../../models/fleet/index.ts';
+import { anomalyEvent, ROOT_CAUSE_ROLE_ATTRIBUTE } from './anomaly-events.ts';
 
 const score = {
   input: { service: 'gateway', startMs: 0, endMs: 10_000, features: {}, callees: [] },

@@ -5,7 +5,7 @@
  * their ranked root causes.
  */
 
-import type { ServiceScore, WindowInput } from '../../models/fleet/index.ts';
+import { isSymptomFeature, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
 import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { describeError } from '../core/errors.ts';
 import { anomalyEvent } from './anomaly-events.ts';
@@ -13,7 +13,7 @@ import { modelVersionOf } from './calibration-sync.ts';
 import { shareHints } from './call-hints.ts';
 import { type DetectorState, enqueue } from './detector-state.ts';
 
-/** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start and error ratio. */
+/** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start, error ratio and what it deviates in. */
 function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, ServiceEvidence> {
   const out = new Map<string, ServiceEvidence>();
   for (const r of results) {
@@ -23,6 +23,8 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
       serverErrorRatio: r.input.features.error_ratio,
       clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
       lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
+      // Deviating only in its own runtime metrics (GC, event loop, heap): its callers feel nothing of it.
+      resourceOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)),
     });
   }
   return out;

@@ -60,10 +60,18 @@ export interface Observations {
   notifications: Notification[];
 }
 
+/** GET as JSON; on a loaded machine a read may stall, so a timed-out or refused read is tried again (3 tries, 60 s each). */
 async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  return (await res.json()) as T;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+      if (!res.ok) throw new Error(`GET ${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      return (await res.json()) as T;
+    } catch (err) {
+      const transient = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'TypeError');
+      if (!transient || attempt >= 3) throw err;
+    }
+  }
 }
 
 /** Reads `path` page by page (cursor pagination when the API offers it), newest first, up to `max` items. */

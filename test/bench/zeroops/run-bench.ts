@@ -4,6 +4,7 @@
  * plane and watched until zeroops is done with it, separated by fault-free
  * periods; everything is read back and scored at the end.
  */
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { type DemoSystem, startDemo } from '../../../infra/demo/demo-system.ts';
 import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
@@ -33,6 +34,8 @@ export interface BenchOptions {
   /** Extra zeroops settings. */
   env?: Record<string, string>;
   progress?: (line: string) => void;
+  /** Where to write everything read back at the end (anomalies, incidents, executions, faults, notifications) as JSON, for diagnosis. */
+  dumpTo?: string;
 }
 
 /** The whole result, as written to JSON. */
@@ -99,7 +102,7 @@ function briefRow(f: FaultResult): string {
   const elsewhere = f.actionsElsewhere.length ? `; elsewhere: ${f.actionsElsewhere.map((a) => `${a.service}:${a.playbook}`).join(' ')}` : '';
   return (
     `  -> ${f.detected ? `detected after ${f.detectSeconds} s, top cause ${f.topRootCause}, rank ${f.rootCauseRank ?? '-'}` : 'NOT detected'}; ` +
-    `${ran}; ended by ${f.endedBy}; ${f.recoverSeconds !== null ? `resolved by auto after ${f.recoverSeconds} s` : `resolved by ${f.resolvedBy ?? '-'}`}; escalations ${f.escalations}${elsewhere}`
+    `${ran}; ended by ${f.endedBy}; ${f.recoverSeconds !== null ? `resolved by auto after ${f.recoverSeconds} s` : `resolved by ${f.resolvedBy ?? '-'}`}; escalations ${f.escalations}${elsewhere}\n     events: ${f.events.slice(0, 12).join(', ') || 'none'}`
   );
 }
 
@@ -146,10 +149,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     quiet.push(tail);
     load.push(loadavg()[0] as number);
     const obs = await observe(zt.api, demo.controlUrl);
+    if (opts.dumpTo) writeFileSync(opts.dumpTo, JSON.stringify(obs));
     const byId = new Map(obs.faults.map((f) => [f.id, f]));
     const faults = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as FaultRecord, p, obs));
     const kinds = [...new Set(faults.map((f) => f.kind))].sort();
-    const { progress: _p, faults: _f, ...rest } = opts;
+    const { progress: _p, faults: _f, dumpTo: _d, ...rest } = opts;
     return {
       mode: opts.mode,
       options: rest,

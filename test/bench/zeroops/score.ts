@@ -44,6 +44,8 @@ export interface FaultResult {
   resolvedBy: string | null;
   /** Escalations (webhook notifications) that name the service during the fault. */
   escalations: number;
+  /** The service's own anomaly events during the fault, in order (state:kind/severity/role, repeats folded as xN): why a playbook matched or not. */
+  events: string[];
 }
 
 const sec = (ms: number) => Math.round(ms / 100) / 10;
@@ -85,7 +87,21 @@ export function scoreFault(n: number, f: FaultRecord, phase: FaultPhase, obs: Ob
     recoverSeconds: auto?.closedAt ? sec(at(auto.closedAt) - p.startMs) : null,
     resolvedBy: auto ? 'auto' : (incident[0]?.resolvedBy ?? null),
     escalations: obs.notifications.filter((x) => inside(at(x.receivedAt), p) && JSON.stringify(x.body).includes(f.service)).length,
+    events: eventTrail(obs, f.service, p),
   };
+}
+
+/** The service's anomaly events inside `p`, oldest first, consecutive repeats folded. */
+function eventTrail(obs: Observations, service: string, p: Period): string[] {
+  const out: Array<{ label: string; n: number }> = [];
+  const own = obs.anomalies.filter((a) => a.service === service && inside(at(a.detectedAt), p)).sort((a, b) => at(a.detectedAt) - at(b.detectedAt));
+  for (const a of own) {
+    const label = `${a.episodeState}:${a.kind}/${a.severity}/${a.attributes['zeroops.root_cause_role'] ?? '-'}`;
+    const last = out.at(-1);
+    if (last?.label === label) last.n++;
+    else out.push({ label, n: 1 });
+  }
+  return out.map((x) => (x.n > 1 ? `${x.label} x${x.n}` : x.label));
 }
 
 /** Every action taken during the fault-free periods. */

@@ -6,6 +6,8 @@
  * the root causes, and fixed by an automatic execution that zeroops records
  * as resolved (the incident closed with resolvedBy auto).
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlannedFault } from './fault-plan.ts';
 import { formatResult } from './report.ts';
@@ -32,6 +34,7 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       settleSeconds: 30,
       rps: 12,
       progress: (line) => process.stderr.write(`bench-zeroops-short: ${line}\n`),
+      dumpTo: join(tmpdir(), 'bench-zeroops-short-observations.json'),
     });
     const table = formatResult(result);
     for (const f of result.faults) {
