@@ -83,7 +83,7 @@ describe.each(modes)('live loop: the policy learns which playbook fixes a recurr
         new BatchSpanProcessor(new OTLPTraceExporter({ url: `${rt.addresses.otlpHttp}/v1/traces` }), { maxExportBatchSize: 512, scheduledDelayMillis: 100 }),
       ],
     });
-  });
+  }, 300_000); // a full runtime starting on a loaded machine (in make test other suites run beside it)
 
   afterAll(async () => {
     stopTraffic();
@@ -91,7 +91,7 @@ describe.each(modes)('live loop: the policy learns which playbook fixes a recurr
     await rt?.stop();
     await new Promise<void>((r) => (target ? target.close(() => r()) : r()));
     await cleanup();
-  });
+  }, 300_000);
 
   const span = (startMs: number, failed: boolean) => {
     const s = provider.getTracer('loop').startSpan('POST /order', { kind: SpanKind.SERVER, startTime: startMs, attributes: { 'http.route': '/order' } });
@@ -159,7 +159,7 @@ describe.each(modes)('live loop: the policy learns which playbook fixes a recurr
     const outcomes: string[] = [];
     for (let e = 0; e < EPISODES; e++) {
       await eventually('no open incident', async () => (await incidents()).every((i) => i.state !== 'open'), 30_000);
-      await new Promise((r) => setTimeout(r, 2_000));
+      await new Promise((r) => setTimeout(r, 1_000));
       const faultAt = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS;
       faulty = true;
       const incident = await eventually(
