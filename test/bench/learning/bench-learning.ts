@@ -5,23 +5,31 @@
  * seed, every policy plays the same episodes; prints each policy's
  * cumulative regret against the best fixed choice per signature (median over
  * the seeds, and the range), and the learned policy's regret as a share of
- * uniform random's (target: below 20%). Then the detector's recalibration
- * from labels on a simulated replay (recalibration-sim.ts): false-alarm
- * reduction on a labelled harmless pattern and recall of real faults, with
- * and without the false-positive windows learned as normal.
- * Options: --episodes 1000 --seeds 7
+ * uniform random's (target: below 20%), after each checkpoint. Then the
+ * detector's recalibration from labels on a simulated replay
+ * (recalibration-sim.ts): false-alarm reduction on a labelled harmless
+ * pattern and recall of real faults, with and without the false-positive
+ * windows learned as normal.
+ * Options: --episodes 500,1000 (the checkpoints printed; the last is how many
+ * are played) --seeds 7
  */
 import { parseArgs } from 'node:util';
 import { cumulativeRegret, policyRng, priorityPolicy, randomPolicy, type SimPolicy, thompsonPolicy } from './learning-sim.ts';
 import { DEFAULT_RECAL_SIM, type RecalSimResult, runRecalibration } from './recalibration-sim.ts';
 import { buildWorld, DEFAULT_WORLD, type SimWorld } from './simulated-world.ts';
 
-const { values } = parseArgs({ options: { episodes: { type: 'string', default: '1000' }, seeds: { type: 'string', default: '7' } } });
-const EPISODES = Number(values.episodes);
+const { values } = parseArgs({ options: { episodes: { type: 'string', default: '500,1000' }, seeds: { type: 'string', default: '7' } } });
+/** The episode counts at which the regrets are printed (the last is how many are played). */
+const CHECKPOINTS = values.episodes
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0)
+  .sort((a, b) => a - b);
 const SEEDS = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
+const OURS = 'zeroops policy (pooled)';
 
 const POLICIES: Record<string, (w: SimWorld, seed: number) => SimPolicy> = {
-  'zeroops policy (pooled)': (w, s) => thompsonPolicy(w, policyRng(s)),
+  [OURS]: (w, s) => thompsonPolicy(w, policyRng(s)),
   'thompson (no pooling)': (w, s) => thompsonPolicy(w, policyRng(s), { base: 1, maxPooled: 0 }),
   'uniform random': (_w, s) => randomPolicy(policyRng(s)),
   'highest priority wins': (w) => priorityPolicy(w),
@@ -33,31 +41,33 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-const results: Record<string, number[]> = Object.fromEntries(Object.keys(POLICIES).map((k) => [k, []]));
-const ratios: number[] = [];
+/** regrets[policy][checkpoint index] = one regret per seed. */
+const regrets: Record<string, number[][]> = Object.fromEntries(Object.keys(POLICIES).map((k) => [k, CHECKPOINTS.map(() => [])]));
 for (const seed of SEEDS) {
   const world = buildWorld(seed);
-  const r: Record<string, number> = {};
   for (const [name, make] of Object.entries(POLICIES)) {
-    r[name] = cumulativeRegret(world, make(world, seed), EPISODES, seed);
-    results[name]?.push(r[name] as number);
+    const rs = cumulativeRegret(world, make(world, seed), CHECKPOINTS, seed);
+    for (const [c, r] of rs.entries()) regrets[name]?.[c]?.push(r);
   }
-  ratios.push((r['zeroops policy (pooled)'] as number) / (r['uniform random'] as number));
 }
 
 const w = DEFAULT_WORLD;
 console.log(
-  `bench-learning: ${w.services} services x ${w.kinds} kinds = ${w.services * w.kinds} signatures, ${w.playbooks} playbooks (${w.matching} match each signature), ${EPISODES} episodes, seeds ${SEEDS.join(',')}`,
+  `bench-learning: ${w.services} services x ${w.kinds} kinds = ${w.services * w.kinds} signatures, ${w.playbooks} playbooks (${w.matching} match each signature), seeds ${SEEDS.join(',')}`,
 );
-console.log('cumulative expected regret against the best fixed choice per signature (median [min..max] over seeds):');
-for (const [name, xs] of Object.entries(results)) {
-  console.log(`  ${name.padEnd(26)} ${median(xs).toFixed(1).padStart(7)}  [${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}]`);
-}
-console.log(`  ${'best fixed choice'.padEnd(26)} ${'0.0'.padStart(7)}  (reference)`);
-const share = median(ratios);
-console.log(`policy regret / uniform random regret: ${(share * 100).toFixed(1)}% median (target < 20%: ${share < 0.2 ? 'met' : 'NOT met'})`);
-const prio = median(results['zeroops policy (pooled)'] as number[]) / median(results['highest priority wins'] as number[]);
-console.log(`policy regret / highest-priority-wins regret: ${(prio * 100).toFixed(1)}% (of medians)`);
+CHECKPOINTS.forEach((episodes, c) => {
+  const of = (name: string) => regrets[name]?.[c] as number[];
+  console.log(`after ${episodes} episodes: cumulative expected regret against the best fixed choice per signature (median [min..max] over seeds):`);
+  for (const name of Object.keys(POLICIES)) {
+    const xs = of(name);
+    console.log(`  ${name.padEnd(26)} ${median(xs).toFixed(1).padStart(7)}  [${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}]`);
+  }
+  console.log(`  ${'best fixed choice'.padEnd(26)} ${'0.0'.padStart(7)}  (reference)`);
+  const share = median(of(OURS).map((r, i) => r / (of('uniform random')[i] as number)));
+  console.log(`  policy regret / uniform random regret: ${(share * 100).toFixed(1)}% median over seeds (target < 20%: ${share < 0.2 ? 'met' : 'NOT met'})`);
+  const prio = median(of(OURS)) / median(of('highest priority wins'));
+  console.log(`  policy regret / highest-priority-wins regret: ${(prio * 100).toFixed(1)}% (of medians)`);
+});
 
 // Recalibration from labels: a simulated replay through the fleet models (recalibration-sim.ts).
 const rs = DEFAULT_RECAL_SIM;

@@ -58,22 +58,27 @@ export function thompsonPolicy(world: SimWorld, rng: Rng, pooling: PoolingOption
 }
 
 /**
- * Plays `episodes` anomalies (signatures drawn uniformly, from `seed`)
- * through `policy` and returns its cumulative expected regret. Every policy
- * sees the same sequence of signatures and outcome draws for a seed.
+ * Plays anomalies (signatures drawn uniformly, from `seed`) through `policy`
+ * up to the largest of `checkpoints` and returns its cumulative expected
+ * regret after each checkpoint's number of episodes. Every policy sees the
+ * same sequence of signatures and outcome draws for a seed.
  */
-export function cumulativeRegret(world: SimWorld, policy: SimPolicy, episodes: number, seed: number): number {
+export function cumulativeRegret(world: SimWorld, policy: SimPolicy, checkpoints: readonly number[], seed: number): number[] {
   const env = createRng(seed ^ 0x5bd1e995);
+  const last = Math.max(0, ...checkpoints);
+  const wanted = new Set(checkpoints);
+  const at = new Map<number, number>();
   let regret = 0;
-  for (let e = 0; e < episodes; e++) {
+  for (let e = 1; e <= last; e++) {
     const sig = world.signatures[Math.floor(env.next() * world.signatures.length)] as SimSignature;
     const draw = env.next();
     const i = policy.choose(sig);
     const rate = sig.rates[i] as number;
     regret += Math.max(...sig.rates) - rate;
     policy.learn(sig, i, draw < rate);
+    if (wanted.has(e)) at.set(e, regret);
   }
-  return regret;
+  return checkpoints.map((c) => at.get(c) ?? 0);
 }
 
 /** Seeded helper for the policies' own randomness (kept apart from the environment's). */

@@ -3,6 +3,7 @@
  * Postgres and PGlite): a playbook declared in `observe` sees two would-run
  * matches and moves to `suggest`; two approved runs that resolve their
  * episodes take it to `auto`, where the next anomaly runs without approval.
+ * Then a run that makes its anomaly worse takes it back down to `suggest`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiApp, buildApiApp } from '../../../services/api/app.ts';
@@ -107,5 +108,31 @@ describe.each(['postgres', 'pglite'] as const)('autonomy earned through real run
     expect(await executionOf('auto-1', false)).toMatchObject({ mode: 'auto', outcome: null });
     await upsertIncident(store, 'auto-1', { service: 'billing', state: 'closed', lastScore: 0.1 });
     expect(await executionOf('auto-1')).toMatchObject({ mode: 'auto', outcome: 'resolved' });
+  });
+
+  it('a run whose anomaly got worse demotes it from auto to suggest, audited; the next anomaly waits for approval again', async () => {
+    // Starts in auto (the previous test earned it). The anomaly scores 0.5; while its verify step waits, the episode's
+    // score climbs to 0.99: at the deadline the step judges made_worse.
+    expect((await autonomy()).effectiveMode).toBe('auto');
+    await upsertIncident(store, 'worse-1', { service: 'billing', state: 'open', lastScore: 0.5 });
+    await publishAnomalies(bus, topics.anomalies, [anomaly({ service: 'billing', episodeId: 'worse-1', score: 0.5 })]);
+    expect(await executionOf('worse-1', false)).toMatchObject({ mode: 'auto', outcome: null });
+    await upsertIncident(store, 'worse-1', { service: 'billing', state: 'open', lastScore: 0.99 });
+    expect(await executionOf('worse-1')).toMatchObject({ mode: 'auto', outcome: 'made_worse' });
+    const a = await until('the demotion', async () => {
+      const s = await autonomy();
+      return s.effectiveMode === 'suggest' && s;
+    });
+    expect(a.record).toMatchObject({ successes: 3, failures: 1 });
+    // `changes` is read from the audit log, newest first.
+    const changes = a.changes as { to: string; actor: string; reason?: string }[];
+    expect(changes.map((c) => [c.actor, c.to])).toEqual([
+      ['trainer', 'suggest'],
+      ['trainer', 'auto'],
+      ['trainer', 'suggest'],
+    ]);
+    expect(changes[0]?.reason).toMatch(/worse/);
+    await anomalyOn('after-worse');
+    expect(await executionOf('after-worse', false)).toMatchObject({ status: 'awaiting_approval', mode: 'suggest' });
   });
 });
