@@ -84,9 +84,13 @@ export class ServiceModels {
     for (let i = 0; i < round.length; i++) {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
-      // Isolated excursions (and quiet windows) teach each feature how far it usually strays; a sustained fault does not.
-      if (r.transition !== 'ongoing') (lives[i] as Live).seasonal.learnTail();
-      (lives[i] as Live).neural.learnTail(r.transition !== 'ongoing');
+      // Windows outside any episode teach each feature how far it usually strays (excursions too small to open one
+      // included); a window that opens or continues an episode does not: were the opening window of each fault
+      // learned, a fault that keeps coming back would be scored as routine by its third return (a recurring harmless
+      // pattern is taught by a false-positive label instead, see models/calibration).
+      const quiet = r.transition === 'none' || r.transition === 'closed';
+      if (quiet) (lives[i] as Live).seasonal.learnTail();
+      (lives[i] as Live).neural.learnTail(quiet);
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
       if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;

@@ -8,11 +8,10 @@
  * far, such as the last occurrence of a fault, was a novelty and proves no
  * routine), blended with the Gaussian tail as a prior worth `PRIOR_WINDOWS` windows,
  * and mapped back to the Gaussian deviation of that frequency; it is never
- * raised above z. A metric whose spikes of ten spreads come back every few
- * hours thus scores them as the routine they are, while a feature that
- * never moved that far keeps its full score. Only isolated excursions are
- * learned (the caller leaves out the windows of an ongoing episode), so a
- * sustained fault never calibrates itself away.
+ * raised above z. A feature that never moved that far keeps its full score.
+ * The caller teaches it only windows outside any episode (not the one that
+ * opens an episode, nor those inside it), so neither a sustained fault nor a
+ * fault that keeps returning calibrates itself away.
  */
 import { normalTail } from '../likelihood/index.ts';
 
