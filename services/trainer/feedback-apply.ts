@@ -46,7 +46,9 @@ export async function episodeFeatures(db: DbOrTx, episodeId: string): Promise<st
 function calibrationVersionOf(f: FeedbackEvent, version: number, cal: ServiceCalibration, features: string[]): NewCalibrationVersion {
   const shifts: Record<string, number> = {};
   for (const [k, v] of Object.entries(cal.shifts)) shifts[k] = v.shift;
-  const incident = f.episodeId ? ` on incident ${f.episodeId}` : ` (${new Date(Number(f.fromUnixMs)).toISOString()} to ${new Date(Number(f.toUnixMs)).toISOString()})`;
+  const incident = f.episodeId
+    ? ` on incident ${f.episodeId}`
+    : ` (${new Date(Number(f.fromUnixMs)).toISOString()} to ${new Date(Number(f.toUnixMs)).toISOString()})`;
   return {
     service: f.service,
     version,
