@@ -85,7 +85,7 @@ describe.each(runModes('registry'))('model registry and shadow gate: $name', (mo
     const baselines = await db.select().from(modelVersions).where(eq(modelVersions.kind, 'baselines'));
     expect(baselines).toHaveLength(1);
     expect(baselines[0]).toMatchObject({ state: 'active', parentId: null, id: (await modelInState(db, 'baselines', 'active'))?.id });
-    const base = `+base.${(baselines[0]?.id as string).replace(/^baselines-/, '')}`;
+    const base = `+base.${String(baselines[0]?.id).replace(/^baselines-/, '')}`;
     expect(base).toMatch(/^\+base\.[0-9a-f]{8}$/);
     expect(new Set(early.map((a) => a.modelVersion))).toEqual(new Set([`${first}${base}`]));
 
