@@ -127,6 +127,28 @@ export interface FeatureScore {
   evidence: Evidence[];
 }
 
+/** Half-life, in samples, of an exponential average that weighs a new sample `alpha`. */
+const halfLifeOf = (alpha: number) => (alpha > 0 && alpha < 1 ? Math.log(0.5) / Math.log(1 - alpha) : 0);
+
+/**
+ * The parameters that shape the seasonal baselines (`cfg`, the slot layouts
+ * and their averaging weights, with the half-lives those give), as plain
+ * data: what the model registry versions (see baseline-params.ts).
+ */
+export function seasonalParameters(cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER): Record<string, unknown> {
+  const slots = (c: SeasonalSlots['cfg']) => ({
+    ...c,
+    halfLives: { bucket: halfLifeOf(c.bucketAlpha), level: halfLifeOf(c.levelAlpha), scale: halfLifeOf(c.scaleAlpha) },
+  });
+  return {
+    scorer: { ...cfg },
+    recentAlpha: RECENT_ALPHA,
+    recentHalfLife: halfLifeOf(RECENT_ALPHA),
+    daily: slots(DAILY.cfg),
+    weekly: { feature: WEEKLY_FEATURE, ...slots(WEEKLY.cfg) },
+  };
+}
+
 /** The seasonal scorer of one service; see the module comment. */
 export class SeasonalScorer {
   private readonly names: string[];

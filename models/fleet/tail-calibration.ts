@@ -29,6 +29,11 @@ const GROWTH = 1 + 1 / TAIL_WINDOWS;
 /** Numbers per feature: the bins, then the total weight. */
 export const TAIL_STRIDE = TAIL_BINS + 1;
 
+/** The tail calibration's parameters as plain data (versioned by the model registry, see baseline-params.ts). */
+export function tailParameters(): Record<string, number> {
+  return { bins: TAIL_BINS, ratio: RATIO, windows: TAIL_WINDOWS, priorWindows: PRIOR_WINDOWS, calibrateAbove: CALIBRATE_ABOVE };
+}
+
 /** Gaussian deviation whose upper tail is `p` (Abramowitz and Stegun 26.2.23, error < 5e-4). */
 function deviationOfTail(p: number): number {
   if (!(p < 0.5)) return 0;

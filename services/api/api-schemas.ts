@@ -231,12 +231,16 @@ export const ModelVersionSchema = Type.Object(
     id: Type.String(),
     kind: Type.Union([Type.Literal('neural'), Type.Literal('calibration'), Type.Literal('baselines')]),
     state: Type.Union([Type.Literal('shadow'), Type.Literal('active'), Type.Literal('retired')]),
-    parentId: Nullable(Type.String({ description: 'The version it was made from or judged against.' })),
-    reason: Type.String({ description: 'How and why it was made.' }),
+    parentId: Nullable(Type.String({ description: "The version it was made from or judged against (a calibration: the service's previous version)." })),
+    service: Nullable(Type.String({ description: 'The service of a `calibration` version; null for the fleet-wide kinds.' })),
+    version: Nullable(
+      Type.Integer({ description: 'The calibration version number of its service (anomalies record it as `+cal.<N>`); null for other kinds.' }),
+    ),
+    reason: Type.String({ description: 'How and why it was made (a calibration: the label that caused it, with its feedback id and incident).' }),
     decision: Type.String({ description: 'Why it was last promoted, retired or rolled back, and by whom (empty until then).' }),
     quality: Type.Record(Type.String(), Type.Unknown(), {
       description:
-        'The figures it was judged by: for a trained neural version, `candidate` and `baseline` (threshold, recall, precision, falseAlarmRate on the labelled set) and `training`.',
+        "The figures it was judged by: for a trained neural version, `candidate` and `baseline` (threshold, recall, precision, falseAlarmRate on the labelled set) and `training`; for a calibration, `shifts` (per feature side, in doublings of its spread), `counts` and the `label`; for baselines, the parameters' `hash`.",
     }),
     live: Type.Object(
       {

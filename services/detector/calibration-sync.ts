@@ -38,10 +38,17 @@ function syncOf(s: DetectorState): CalibrationSync {
   return c;
 }
 
-/** The model version an anomaly of `service` is recorded with: the active neural version's registry id (see model-registry-sync.ts), and the calibration version when there is one. */
+/**
+ * The model version an anomaly of `service` is recorded with:
+ * `<neural>+base.<hash8>+cal.<N>`, the active neural version's registry id
+ * (see model-registry-sync.ts), the hash of the baseline parameters (registry
+ * id `baselines-<hash8>`), and the service's calibration version when there
+ * is one (registry: kind `calibration`, that service and version).
+ */
 export function modelVersionOf(s: DetectorState, service: string): string {
   const v = syncs.get(s)?.versions.get(service);
-  return v ? `${s.modelVersion}+cal.${v}` : s.modelVersion;
+  const base = s.baselinesVersion ? `+base.${s.baselinesVersion.slice('baselines-'.length)}` : '';
+  return v ? `${s.modelVersion}${base}+cal.${v}` : `${s.modelVersion}${base}`;
 }
 
 /** Lets the baselines of `service` learn the windows of its false-positive ranges not learned yet (only where this replica tracks it). */

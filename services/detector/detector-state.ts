@@ -76,6 +76,8 @@ export interface DetectorState {
   neuralAt: NeuralSyncPoint;
   /** The model version the anomalies record: the active neural version's registry id (MODEL_VERSION without the neural model). */
   modelVersion: string;
+  /** The registry id of the baseline parameters this replica runs (`baselines-<hash8>`; empty before start). */
+  baselinesVersion: string;
   /** The shadow version scored beside the active one, if any. */
   shadow: ShadowRun | undefined;
   /** The TensorFlow.js namespace the neural models run on (set at start). */
@@ -153,6 +155,7 @@ export function createDetectorState(settings: DetectorSettings, config: Detector
     neural: undefined,
     neuralAt: { work: 0, steps: 0 },
     modelVersion: MODEL_VERSION,
+    baselinesVersion: '',
     shadow: undefined,
     tf: undefined,
     owned: new Set(),

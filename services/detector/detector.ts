@@ -19,7 +19,7 @@ import { startCalibrationSync } from './calibration-sync.ts';
 import { receiveHints } from './call-hints.ts';
 import { createDetectorState, type DetectorSettings, type DetectorState, enqueue, episodeConfig } from './detector-state.ts';
 import { checkpoint, onAssigned, onRevoked } from './handover.ts';
-import { flushShadow, loadActiveNeural, refreshModels, scoreShadow } from './model-registry-sync.ts';
+import { flushShadow, loadActiveNeural, refreshModels, registerBaselines, scoreShadow } from './model-registry-sync.ts';
 import { ingestRecords } from './record-ingest.ts';
 import type { DetectorServiceStats } from './service-tracking.ts';
 import { loadBackend } from './tf-backend.ts';
@@ -102,13 +102,21 @@ export function createDetector(settings: DetectorSettings, config: DetectorConfi
     async start() {
       started = true;
       await loadNeuralModel(s);
-      s.models = new ServiceModels({ episode: episodeConfig(s.windowMs), neural: s.neural, onNormalRows: (rows, n) => scoreShadow(s, rows, n) });
+      const baselines = { episode: episodeConfig(s.windowMs) };
+      await registerBaselines(s, baselines);
+      s.models = new ServiceModels({ ...baselines, neural: s.neural, onNormalRows: (rows, n) => scoreShadow(s, rows, n) });
       if (s.neural) await refreshModels(s);
       await subscribe(s, run);
       startTimers(s, run);
       run.timers.push(await startCalibrationSync(s));
       s.log.info(
-        { windowSeconds: config.windowSeconds, latenessSeconds: config.latenessSeconds, model: s.modelVersion, neural: Boolean(s.neural) },
+        {
+          windowSeconds: config.windowSeconds,
+          latenessSeconds: config.latenessSeconds,
+          model: s.modelVersion,
+          baselines: s.baselinesVersion,
+          neural: Boolean(s.neural),
+        },
         'detector started',
       );
     },

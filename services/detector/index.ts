@@ -15,6 +15,7 @@ export {
   rollbackModel,
   type ShadowCounts,
 } from './model-registry-repo.ts';
+export { baselinesIdOf, ensureBaselinesVersion, type NewCalibrationVersion, registerCalibrationVersion } from './model-registry-versions.ts';
 export { OtlpReplay, rowWindow } from './replay.ts';
 export { type BackendPreference, loadBackend } from './tf-backend.ts';
 export { saveWarmStart, type WarmStartSummary } from './warm-start.ts';

@@ -10,7 +10,7 @@ import { PermanentError } from '../core/errors.ts';
 import { auditLog, type Db, type ModelKind, type ModelVersionRow, modelVersions } from '../store/index.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-type DbOrTx = Db | Tx;
+export type DbOrTx = Db | Tx;
 
 /** What registering a version takes. */
 export interface NewModelVersion {
@@ -32,12 +32,12 @@ export async function getModelVersion(db: DbOrTx, id: string): Promise<ModelVers
   return (await db.select().from(modelVersions).where(eq(modelVersions.id, id)))[0];
 }
 
-/** The version of `kind` in `state` (the newest, for `shadow`). */
-export async function modelInState(db: DbOrTx, kind: ModelKind, state: 'active' | 'shadow'): Promise<ModelVersionRow | undefined> {
+/** The version of `kind` in `state` (the newest, for `shadow`); of `service` for a per-service kind (`calibration`). */
+export async function modelInState(db: DbOrTx, kind: ModelKind, state: 'active' | 'shadow', service = ''): Promise<ModelVersionRow | undefined> {
   const rows = await db
     .select()
     .from(modelVersions)
-    .where(and(eq(modelVersions.kind, kind), eq(modelVersions.state, state)))
+    .where(and(eq(modelVersions.kind, kind), eq(modelVersions.service, service), eq(modelVersions.state, state)))
     .orderBy(desc(modelVersions.createdAt))
     .limit(1);
   return rows[0];
@@ -84,9 +84,16 @@ function notFound(id: string): PermanentError {
   return new PermanentError('ZEROOPS_NOT_FOUND', `no model version with id "${id}"; GET /api/v1/models lists them`, { statusCode: 404 });
 }
 
+/** Locks version `id`; only neural versions are promoted and rolled back by people (the others follow labels and the detector's parameters). */
 async function lockVersion(tx: Tx, id: string): Promise<ModelVersionRow> {
   const row = (await tx.select().from(modelVersions).where(eq(modelVersions.id, id)).for('update'))[0];
   if (!row) throw notFound(id);
+  if (row.kind !== 'neural')
+    throw new PermanentError(
+      'ZEROOPS_CONFLICT',
+      `model version ${id} is a ${row.kind} version: it follows ${row.kind === 'calibration' ? 'the labels of its service' : "the detector's configured parameters"}, only neural versions are promoted or rolled back`,
+      { statusCode: 409 },
+    );
   return row;
 }
 
@@ -97,7 +104,9 @@ async function activate(tx: Tx, target: ModelVersionRow, decision: string, repla
     await tx
       .update(modelVersions)
       .set({ state: 'retired', retiredAt: now, decision: replacedDecision })
-      .where(and(eq(modelVersions.kind, target.kind), eq(modelVersions.state, 'active'), ne(modelVersions.id, target.id)))
+      .where(
+        and(eq(modelVersions.kind, target.kind), eq(modelVersions.service, target.service), eq(modelVersions.state, 'active'), ne(modelVersions.id, target.id)),
+      )
       .returning()
   )[0];
   await tx.update(modelVersions).set({ state: 'active', promotedAt: now, retiredAt: null, decision }).where(eq(modelVersions.id, target.id));

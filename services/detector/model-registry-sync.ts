@@ -7,12 +7,21 @@
  * it alarms on among those the active model judged normal. The counts are
  * added to the shadow version's row, where the trainer's gate reads them.
  */
-import { Autoencoder, type AutoencoderState, NeuralScorer, type TfModule } from '../../models/fleet/index.ts';
+import {
+  Autoencoder,
+  type AutoencoderState,
+  type BaselineOptions,
+  baselineParameters,
+  canonicalJson,
+  NeuralScorer,
+  type TfModule,
+} from '../../models/fleet/index.ts';
 import { describeError } from '../core/errors.ts';
 import type { ModelVersionRow } from '../store/index.ts';
 import { loadNeural } from './checkpoints.ts';
 import { type DetectorState, MODEL_VERSION } from './detector-state.ts';
 import { addShadowCounts, ensureActiveModel, modelInState, type ShadowCounts } from './model-registry-repo.ts';
+import { baselinesIdOf, ensureBaselinesVersion } from './model-registry-versions.ts';
 
 /** A shadow version being scored beside the active one. */
 export interface ShadowRun {
@@ -53,6 +62,22 @@ export async function loadActiveNeural(s: DetectorState, tf: TfModule): Promise<
   s.modelVersion = active.id;
   s.neuralAt = at;
   return new NeuralScorer(tf, state);
+}
+
+/**
+ * Versions the baseline parameters this replica runs with (`opts`): their
+ * id is their hash, known even when the registry cannot be written (then
+ * only logged), and the active `baselines` version becomes theirs.
+ */
+export async function registerBaselines(s: DetectorState, opts: BaselineOptions): Promise<void> {
+  const params = baselineParameters(opts);
+  const canonical = canonicalJson(params);
+  s.baselinesVersion = baselinesIdOf(canonical);
+  try {
+    await ensureBaselinesVersion(s.settings.store.db, canonical, params);
+  } catch (err) {
+    s.log.warn({ err: describeError(err), version: s.baselinesVersion }, 'could not register the baseline parameters in the model registry');
+  }
 }
 
 /** Scores the round's normal rows with the shadow version and the active one (see the module comment). */

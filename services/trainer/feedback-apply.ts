@@ -16,6 +16,7 @@ import {
 } from '../../models/calibration/index.ts';
 import type { FeedbackEvent } from '../bus/messages.ts';
 import type { TrainerConfig } from '../core/component-config.ts';
+import { type NewCalibrationVersion, registerCalibrationVersion } from '../detector/index.ts';
 import { anomalies, calibrationLabels, type Db, detectorCalibrations } from '../store/index.ts';
 import type { DbOrTx } from './policy-repo.ts';
 
@@ -39,6 +40,26 @@ export async function episodeFeatures(db: DbOrTx, episodeId: string): Promise<st
   const out = new Set<string>();
   for (const r of rows) for (const e of r.evidence ?? []) if (typeof e?.feature === 'string') out.add(deviationKey(e.feature, Number(e.deviation) || 0));
   return [...out];
+}
+
+/** Label `f`'s calibration version `version` (state `cal`) as the model registry lists it: the label as reason, the shifts as quality. */
+function calibrationVersionOf(f: FeedbackEvent, version: number, cal: ServiceCalibration, features: string[]): NewCalibrationVersion {
+  const shifts: Record<string, number> = {};
+  for (const [k, v] of Object.entries(cal.shifts)) shifts[k] = v.shift;
+  const incident = f.episodeId
+    ? ` on incident ${f.episodeId}`
+    : ` (${new Date(Number(f.fromUnixMs)).toISOString()} to ${new Date(Number(f.toUnixMs)).toISOString()})`;
+  return {
+    service: f.service,
+    version,
+    reason: `${f.label} label ${f.id}${incident} by ${f.actor || 'unknown'}`,
+    quality: {
+      label: { feedbackId: f.id, label: f.label, incidentId: f.episodeId || null, actor: f.actor, features },
+      shifts,
+      counts: cal.counts,
+    },
+    params: cal,
+  };
 }
 
 /**
@@ -72,6 +93,7 @@ export async function applyFeedbackEvent(db: Db, f: FeedbackEvent, settings: Cal
       .insert(detectorCalibrations)
       .values({ service: f.service, version, state, updatedAt: new Date() })
       .onConflictDoUpdate({ target: detectorCalibrations.service, set: { version, state, updatedAt: new Date() } });
+    await registerCalibrationVersion(tx, calibrationVersionOf(f, version, state as unknown as ServiceCalibration, features));
     return 'applied';
   });
 }

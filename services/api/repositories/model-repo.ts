@@ -6,6 +6,7 @@ import { type Keyset, type Page, type PageRequest, selectPage } from './page.ts'
 export interface ModelFilter extends PageRequest {
   kind?: string;
   state?: string;
+  service?: string;
 }
 
 /** A model version as the API lists it: everything but its weights. */
@@ -14,6 +15,8 @@ export interface ModelVersionJson {
   kind: string;
   state: string;
   parentId: string | null;
+  service: string | null;
+  version: number | null;
   reason: string;
   decision: string;
   quality: Record<string, unknown>;
@@ -32,6 +35,8 @@ export function modelVersionJson(r: ModelVersionRow): ModelVersionJson {
     kind: r.kind,
     state: r.state,
     parentId: r.parentId,
+    service: r.service === '' ? null : r.service,
+    version: r.version,
     reason: r.reason,
     decision: r.decision,
     quality: r.quality,
@@ -52,6 +57,7 @@ export async function listModelPage(db: Db, f: ModelFilter): Promise<Page<ModelV
   const filters: (SQL | undefined)[] = [
     f.kind ? eq(modelVersions.kind, f.kind as ModelKind) : undefined,
     f.state ? eq(modelVersions.state, f.state as ModelState) : undefined,
+    f.service ? eq(modelVersions.service, f.service) : undefined,
   ];
   return selectPage(db, modelVersions, keyset, f, filters, modelVersionJson);
 }

@@ -12,6 +12,7 @@ const tags = ['models'];
 const ModelQuery = Type.Object({
   kind: Type.Optional(oneOf(MODEL_KINDS, 'Only versions of this kind.')),
   state: Type.Optional(oneOf(MODEL_STATES, 'Only versions in this state.')),
+  service: Type.Optional(Text({ maxLength: 256, description: 'Only versions of this service (calibrations are per service).' })),
   ...pageQuery(50, 500),
 });
 
@@ -29,7 +30,8 @@ export const modelRoutes: RouteModule = (app, deps) => {
       config: { access: 'viewer' },
       schema: {
         tags,
-        description: 'Versions of the models the detector runs (neural weights, calibration, baselines), newest first: state, parent, reason, quality figures.',
+        description:
+          'Versions of the models the detector runs (neural weights, per-service calibrations from labels, baseline parameters), newest first: state, parent, reason, quality figures.',
         querystring: ModelQuery,
         response: responses({ 200: Type.Ref(ModelVersionPageSchema) }),
       },
@@ -53,7 +55,7 @@ export const modelRoutes: RouteModule = (app, deps) => {
       schema: {
         tags,
         description:
-          'Make this version (shadow or retired) the active one of its kind; the active one is retired. Every detector replica runs it within ZEROOPS_DETECTOR_MODEL_POLL_SECONDS. 409 when it is already active. Audited.',
+          'Make this neural version (shadow or retired) the active one; the active one is retired. Every detector replica runs it within ZEROOPS_DETECTOR_MODEL_POLL_SECONDS. 409 when it is already active, or for a calibration or baselines version (they follow labels and configuration). Audited.',
         params: IdParams,
         body: Type.Optional(DecisionBody),
         response: responses({ 200: Type.Ref(ModelVersionSchema) }),
@@ -68,7 +70,7 @@ export const modelRoutes: RouteModule = (app, deps) => {
       schema: {
         tags,
         description:
-          'Roll the active version back: the version it came from (its parent, else the last one promoted before it was made) becomes active again and this one is retired. Answers the version now active. 409 when this version is not the active one. Audited.',
+          'Roll the active version back: the version it came from (its parent, else the last one promoted before it was made) becomes active again and this one is retired. Answers the version now active. 409 when this version is not the active one, or is not a neural version. Audited.',
         params: IdParams,
         body: Type.Optional(DecisionBody),
         response: responses({ 200: Type.Ref(ModelVersionSchema) }),

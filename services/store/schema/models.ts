@@ -13,7 +13,7 @@ export type ModelState = (typeof MODEL_STATES)[number];
 
 /**
  * The model registry: every version of a model the detector runs or could
- * run. At most one version per kind is `active`, and one `shadow` (partial unique indexes);
+ * run. At most one version per kind (and service, for `calibration`) is `active`, and one `shadow` (partial unique indexes);
  * a `shadow` version is scored beside it on the same live windows, its
  * paired counts (`shadow_*`, `baseline_alarms`) added up by every detector
  * replica, until the trainer's gate promotes or retires it. `params` holds
@@ -26,6 +26,10 @@ export const modelVersions = pgTable(
     kind: text('kind').$type<ModelKind>().notNull(),
     state: text('state').$type<ModelState>().notNull(),
     parentId: text('parent_id'),
+    /** The service a per-service version (`calibration`) belongs to; empty for fleet-wide kinds. */
+    service: text('service').notNull().default(''),
+    /** The service's calibration version number (`detector_calibrations.version`); null for other kinds. */
+    version: integer('version'),
     /** Why the version exists (how it was made). */
     reason: text('reason').notNull().default(''),
     /** Why it was last promoted, retired or rolled back, and by whom (empty until then). */
@@ -45,9 +49,10 @@ export const modelVersions = pgTable(
     retiredAt: timestamptz('retired_at'),
   },
   (t) => [
-    uniqueIndex('model_versions_one_active_idx').on(t.kind).where(sql`"state" = 'active'`),
+    // Per kind and service: a calibration has an active version per service, the fleet-wide kinds one (service '').
+    uniqueIndex('model_versions_one_active_idx').on(t.kind, t.service).where(sql`"state" = 'active'`),
     // One shadow at a time per kind: two trainer replicas registering at once cannot both succeed.
-    uniqueIndex('model_versions_one_shadow_idx').on(t.kind).where(sql`"state" = 'shadow'`),
+    uniqueIndex('model_versions_one_shadow_idx').on(t.kind, t.service).where(sql`"state" = 'shadow'`),
     index('model_versions_kind_state_idx').on(t.kind, t.state),
     check('model_versions_kind_check', sql.raw(`"kind" IN (${sqlList(MODEL_KINDS)})`)),
     check('model_versions_state_check', sql.raw(`"state" IN (${sqlList(MODEL_STATES)})`)),

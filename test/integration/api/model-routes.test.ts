@@ -3,12 +3,15 @@
  * listing versions (paged, filtered by kind and state, without weights),
  * promoting a shadow version and rolling it back (admin only, audited),
  * 404 for an unknown id and 409 for a pointless promotion or rollback,
- * and viewer and operator tokens refused on the admin routes.
+ * and viewer and operator tokens refused on the admin routes; a false-positive
+ * label folded in by the trainer lists a `calibration` version of its service
+ * (filtered by kind and service) whose parent is the service's previous one.
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerModelVersion } from '../../../services/detector/index.ts';
-import { auditLog, modelVersions } from '../../../services/store/index.ts';
+import { anomalies, auditLog, modelVersions } from '../../../services/store/index.ts';
+import { applyFeedbackEvent } from '../../../services/trainer/index.ts';
 import { buildTestApp, type TestApp } from '../../helpers/api-app.ts';
 
 const TOKENS = { viewer: 'models-view-1', operator: 'models-oper-2', admin: 'models-admin-3' };
@@ -19,6 +22,9 @@ interface Version {
   state: string;
   kind: string;
   parentId: string | null;
+  service: string | null;
+  version: number | null;
+  reason: string;
   decision: string;
   quality: Record<string, unknown>;
   live: { windows: number };
@@ -125,5 +131,64 @@ describe.each(['pglite', 'postgres'] as const)('model registry API on %s', (stor
     expect(audit.map((a) => a.subjectId)).toEqual([ids.shadow]);
     // The first version has no earlier one to go back to.
     expect((await post(`/api/v1/models/${ids.first}/rollback`, 'admin')).statusCode).toBe(409);
+  });
+
+  it('lists the calibration version a false-positive label creates, with its parent, by kind and service; not promotable', async () => {
+    const at = Date.UTC(2026, 11, 5, 9);
+    await t.store.db.insert(anomalies).values({
+      id: 'models-a-1',
+      service: 'checkout',
+      episodeId: 'models-ep-1',
+      windowStart: new Date(at - 60_000),
+      windowEnd: new Date(at - 50_000),
+      score: 0.9,
+      likelihood: 0.9,
+      severity: 'warning',
+      kind: 'latency',
+      evidence: [{ feature: 'latency_p95_ms', observed: 900, expected: 100, deviation: 8 }],
+      episodeState: 'open',
+      detectedAt: new Date(at),
+    });
+    const settings = { targetFalseAlarmRate: 0.1, halfLifeMs: 7 * 86_400_000, maxShift: 3 };
+    const fp = (id: string, service: string) =>
+      applyFeedbackEvent(
+        t.store.db,
+        {
+          id,
+          label: 'false_positive',
+          service,
+          episodeId: 'models-ep-1',
+          fromUnixMs: at - 60_000,
+          toUnixMs: at - 40_000,
+          actor: 'op',
+          note: '',
+          createdUnixMs: at,
+        },
+        settings,
+      );
+    expect(await fp('models-fb-1', 'checkout')).toBe('applied');
+    expect(await fp('models-fb-2', 'checkout')).toBe('applied');
+    expect(await fp('models-fb-3', 'search')).toBe('applied');
+    const r = await get('/api/v1/models?kind=calibration&service=checkout');
+    expect(r.statusCode, r.body).toBe(200);
+    const items = (r.json() as { items: Version[] }).items;
+    expect(items.map((v) => [v.service, v.version, v.state])).toEqual([
+      ['checkout', 2, 'active'],
+      ['checkout', 1, 'retired'],
+    ]);
+    const [second, first] = items as [Version, Version];
+    expect(second.parentId).toBe(first.id);
+    expect(first.parentId).toBeNull();
+    expect(second.reason).toContain('false_positive label models-fb-2 on incident models-ep-1');
+    expect(second.quality).toMatchObject({ label: { feedbackId: 'models-fb-2', label: 'false_positive', incidentId: 'models-ep-1' } });
+    expect((second.quality as { shifts: Record<string, number> }).shifts['latency_p95_ms+']).toBeCloseTo(1.8, 1);
+    expect(r.body).not.toContain('normalRanges');
+    const search = (await get('/api/v1/models?kind=calibration&service=search')).json() as { items: Version[] };
+    expect(search.items.map((v) => [v.service, v.version, v.state, v.parentId])).toEqual([['search', 1, 'active', null]]);
+    const fleet = (await get('/api/v1/models?kind=neural')).json() as { items: Version[] };
+    expect(fleet.items.every((v) => v.service === null && v.version === null)).toBe(true);
+    const refused = await post(`/api/v1/models/${first.id}/promote`, 'admin');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ error: { code: 'ZEROOPS_CONFLICT', message: expect.stringContaining('labels of its service') } });
   });
 });

@@ -1,14 +1,16 @@
 /**
  * The trainer's feedback consumer folds labels into the detector's
  * calibration of their service, once each (a redelivered label changes
- * nothing), on Postgres and PGlite.
+ * nothing), on Postgres and PGlite; each new calibration version is also a
+ * `calibration` version in the model registry (the label as its reason, the
+ * shifts as its quality, the previous version as its parent and retired).
  */
-import { eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FEATURES, DEFAULT_CALIBRATION, type ServiceCalibration } from '../../../models/calibration/index.ts';
 import type { FeedbackEvent } from '../../../services/bus/index.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
-import { anomalies, calibrationLabels, createStore, detectorCalibrations, type Store } from '../../../services/store/index.ts';
+import { anomalies, calibrationLabels, createStore, detectorCalibrations, modelVersions, type Store } from '../../../services/store/index.ts';
 import { applyFeedbackEvent } from '../../../services/trainer/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 
@@ -74,6 +76,27 @@ describe.each(['postgres', 'pglite'] as const)('feedback into calibrations on %s
     expect(cal.shifts[ALL_FEATURES]?.shift).toBeCloseTo(-1, 12);
     expect(cal.shifts['latency_p95_ms+']?.shift).toBeCloseTo(0.6, 12);
     expect(cal.counts).toEqual({ true_positive: 1, false_positive: 1, missed: 1 });
+    const registry = await store.db
+      .select()
+      .from(modelVersions)
+      .where(and(eq(modelVersions.kind, 'calibration'), eq(modelVersions.service, 'checkout')))
+      .orderBy(asc(modelVersions.version));
+    expect(registry.map((r) => [r.version, r.state])).toEqual([
+      [1, 'retired'],
+      [2, 'retired'],
+      [3, 'active'],
+    ]);
+    expect(registry.map((r) => r.parentId)).toEqual([null, registry[0]?.id, registry[1]?.id]);
+    expect(registry[0]?.reason).toMatch(/^false_positive label f-1 on incident ep-1/);
+    expect(registry[1]?.reason).toMatch(/^missed label f-2/);
+    expect(registry[2]?.quality).toMatchObject({
+      label: { feedbackId: 'f-3', label: 'true_positive', incidentId: 'ep-1' },
+      counts: { true_positive: 1, false_positive: 1, missed: 1 },
+    });
+    const shifts = (registry[2]?.quality as { shifts: Record<string, number> } | undefined)?.shifts ?? {};
+    expect(shifts['latency_p95_ms+']).toBeCloseTo(cal.shifts['latency_p95_ms+']?.shift as number, 12);
+    expect(shifts[ALL_FEATURES]).toBeCloseTo(-1, 12);
+    expect(registry[2]?.params).toEqual(cal);
     const applied = await store.db.select().from(calibrationLabels).where(eq(calibrationLabels.service, 'checkout'));
     expect(applied.map((r) => [r.feedbackId, r.version]).sort()).toEqual([
       ['f-1', 1],

@@ -6,12 +6,13 @@
  * windows) runs in shadow on the same live windows and is retired by the
  * trainer's gate, never promoted; a candidate trained on the normal windows
  * runs in shadow and is promoted; the running detector switches to it on
- * its own registry poll, without a restart, and anomalies record the version that produced them.
+ * its own registry poll, without a restart, and anomalies record the version that produced them
+ * (with the hash of the baseline parameters, registered once as the active `baselines` version).
  */
 import { and, eq, gt, lt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TfModule } from '../../../models/fleet/index.ts';
-import { type Detector, getModelVersion, loadBackend } from '../../../services/detector/index.ts';
+import { type Detector, getModelVersion, loadBackend, modelInState } from '../../../services/detector/index.ts';
 import { anomalies, feedback, incidents, modelVersions } from '../../../services/store/index.ts';
 import { modelCycle } from '../../../services/trainer/index.ts';
 import { runModes } from '../../helpers/run-modes.ts';
@@ -81,7 +82,12 @@ describe.each(runModes('registry'))('model registry and shadow gate: $name', (mo
     expect(await labelIncidents(env)).toBeGreaterThanOrEqual(4);
     const early = await db.select().from(anomalies).where(eq(anomalies.service, 'cart'));
     expect(early.length).toBeGreaterThan(0);
-    expect(new Set(early.map((a) => a.modelVersion))).toEqual(new Set([first]));
+    const baselines = await db.select().from(modelVersions).where(eq(modelVersions.kind, 'baselines'));
+    expect(baselines).toHaveLength(1);
+    expect(baselines[0]).toMatchObject({ state: 'active', parentId: null, id: (await modelInState(db, 'baselines', 'active'))?.id });
+    const base = `+base.${String(baselines[0]?.id).replace(/^baselines-/, '')}`;
+    expect(base).toMatch(/^\+base\.[0-9a-f]{8}$/);
+    expect(new Set(early.map((a) => a.modelVersion))).toEqual(new Set([`${first}${base}`]));
 
     // A candidate trained on the fault windows: in shadow on the same live windows, then refused.
     const worse = await modelCycle(env.store, tf, { ...CYCLE, trainOn: 'faults' });
@@ -111,7 +117,7 @@ describe.each(runModes('registry'))('model registry and shadow gate: $name', (mo
     expect(await getModelVersion(db, better.versionId as string)).toMatchObject({ state: 'active', parentId: first });
     expect((await getModelVersion(db, first))?.state).toBe('retired');
     const versions = await db.select().from(modelVersions);
-    expect(versions.filter((v) => v.state === 'active').map((v) => v.id)).toEqual([better.versionId]);
+    expect(versions.filter((v) => v.state === 'active' && v.kind === 'neural').map((v) => v.id)).toEqual([better.versionId]);
 
     // The running detector picks the new version up on its own next poll (every second here), without a restart.
     const deadline = Date.now() + 30_000;
@@ -129,6 +135,6 @@ describe.each(runModes('registry'))('model registry and shadow gate: $name', (mo
         ),
       );
     expect(late.length).toBeGreaterThan(0);
-    expect(new Set(late.map((a) => a.modelVersion))).toEqual(new Set([better.versionId]));
+    expect(new Set(late.map((a) => a.modelVersion))).toEqual(new Set([`${better.versionId}${base}`]));
   }, 600_000);
 });
