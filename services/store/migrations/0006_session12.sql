@@ -19,6 +19,8 @@ CREATE TABLE "model_versions" (
 	"kind" text NOT NULL,
 	"state" text NOT NULL,
 	"parent_id" text,
+	"service" text DEFAULT '' NOT NULL,
+	"version" integer,
 	"reason" text DEFAULT '' NOT NULL,
 	"decision" text DEFAULT '' NOT NULL,
 	"quality" jsonb DEFAULT '{}'::jsonb NOT NULL,
@@ -38,6 +40,6 @@ ALTER TABLE "executions" ADD COLUMN "scheduled_for" timestamp with time zone;-->
 ALTER TABLE "executions" ADD COLUMN "schedule_reason" text;--> statement-breakpoint
 ALTER TABLE "rollups" ADD COLUMN "callee_errors" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 CREATE INDEX "detector_calibrations_updated_at_idx" ON "detector_calibrations" USING btree ("updated_at");--> statement-breakpoint
-CREATE UNIQUE INDEX "model_versions_one_active_idx" ON "model_versions" USING btree ("kind") WHERE "state" = 'active';--> statement-breakpoint
-CREATE UNIQUE INDEX "model_versions_one_shadow_idx" ON "model_versions" USING btree ("kind") WHERE "state" = 'shadow';--> statement-breakpoint
+CREATE UNIQUE INDEX "model_versions_one_active_idx" ON "model_versions" USING btree ("kind","service") WHERE "state" = 'active';--> statement-breakpoint
+CREATE UNIQUE INDEX "model_versions_one_shadow_idx" ON "model_versions" USING btree ("kind","service") WHERE "state" = 'shadow';--> statement-breakpoint
 CREATE INDEX "model_versions_kind_state_idx" ON "model_versions" USING btree ("kind","state");
