@@ -79,8 +79,8 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
     expect(res.headers['content-type']).toMatch(/^text\/markdown/);
     const md = res.body;
     const sections = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-    expect(sections).toEqual(['Summary', 'Deviating signals', 'Root cause', 'Actions', 'Deployments', 'Labels']);
-    expect(md).toMatch(/^# Incident i1: errors on checkout$/m);
+    expect(sections).toEqual(['Summary', 'Deviating signals', 'Root cause', 'Actions', 'Deployments', 'Labels', 'Timeline']);
+    expect(md).toMatch(/^# Incident i1: errors on checkout \(severity [a-z]+\)$/m);
     expect(md).toContain('| error_ratio | 0.5 | 0.01 | 0 .. 0.04 | 12 | ratio of failed requests (0..1) |');
     expect(md).toContain('1. **payments** (score 0.8)');
     expect(md).toContain('payments (2040 calls, 130 failed: 6.373 %)');
