@@ -53,7 +53,15 @@ describe('renderReportMarkdown', () => {
   it('names kind, service and severity in the title and lists every event in a well-formed timeline', () => {
     const md = renderReportMarkdown(report(5));
     expect(md.split('\n')[0]).toBe('# Incident inc|1: errors on frontend (severity critical)');
-    expect([...md.matchAll(/^## (.+)$/gm)].map((m) => m[1])).toEqual(['Summary', 'Deviating signals', 'Root cause', 'Actions', 'Deployments', 'Labels', 'Timeline']);
+    expect([...md.matchAll(/^## (.+)$/gm)].map((m) => m[1])).toEqual([
+      'Summary',
+      'Deviating signals',
+      'Root cause',
+      'Actions',
+      'Deployments',
+      'Labels',
+      'Timeline',
+    ]);
     expect(markdownProblems(md)).toEqual([]);
     const timeline = markdownTables(md).at(-1) ?? [];
     // Header, separator, 5 anomaly windows, execution started and finished, incident closed, label.
