@@ -292,6 +292,8 @@ describe('web UI in Chromium against zeroops start', () => {
       expect(await row.locator('.badge.status-cancelled').textContent()).toBe('cancelled');
       expect(await row.locator('.badge.outcome-skipped').textContent()).toBe('skipped');
       expect(await row.locator('button').count()).toBe(0);
+      // The playbook by its name, not its id.
+      expect(await row.textContent()).toContain(`restart-${e.service} v1`);
     }
     await screenshot(page, 'executions');
     // Each execution's page says which it was: the reason and the audit trail.
@@ -304,6 +306,7 @@ describe('web UI in Chromium against zeroops start', () => {
       const section = page.locator('section.execution[data-status="cancelled"]');
       await section.waitFor({ timeout: 15_000 });
       expect(await section.textContent()).toMatch(reason);
+      await expect.poll(() => section.locator('h1').textContent(), { timeout: 10_000 }).toContain(`restart-${e.service}`);
       expect(await section.locator('ul.audit').textContent()).toContain(audit);
       const api_ = (await (await call(`/api/v1/executions/${e.id}`, TOKENS.viewer)).json()) as Row;
       expect(api_).toMatchObject({ status: 'cancelled', outcome: 'skipped' });
