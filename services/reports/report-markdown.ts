@@ -29,7 +29,7 @@ function summary(r: IncidentReport): string[] {
     `- **Kind / severity:** ${i.kind} / ${i.severity}`,
     `- **State:** ${i.state}${i.resolvedBy ? ` (resolved by ${i.resolvedBy})` : ''}${i.neededHuman ? ', needed a human' : ''}${i.flapping ? ', flapping' : ''}`,
     `- **Opened:** ${i.openedAt}${i.closedAt ? `, closed ${i.closedAt}` : ''} (${duration(i.openedAt, i.closedAt)})`,
-    `- **Score:** peak ${num(i.maxScore)}, last ${num(i.lastScore)} (0..1), over ${r.timeline.length} anomaly events`,
+    `- **Score:** peak ${num(i.maxScore)}, last ${num(i.lastScore)} (0..1), over ${r.timeline.length} anomaly event${r.timeline.length === 1 ? '' : 's'}`,
     `- **Model version:** ${r.modelVersion || 'unknown'}`,
   ];
 }
