@@ -21,7 +21,7 @@ function duration(fromIso: string, toIso: string | null): string {
 function summary(r: IncidentReport): string[] {
   const i = r.incident;
   return [
-    `# Incident ${i.id}: ${i.kind} on ${i.service}`,
+    `# Incident ${i.id}: ${i.kind} on ${i.service} (severity ${i.severity})`,
     '',
     '## Summary',
     '',
@@ -29,7 +29,7 @@ function summary(r: IncidentReport): string[] {
     `- **Kind / severity:** ${i.kind} / ${i.severity}`,
     `- **State:** ${i.state}${i.resolvedBy ? ` (resolved by ${i.resolvedBy})` : ''}${i.neededHuman ? ', needed a human' : ''}${i.flapping ? ', flapping' : ''}`,
     `- **Opened:** ${i.openedAt}${i.closedAt ? `, closed ${i.closedAt}` : ''} (${duration(i.openedAt, i.closedAt)})`,
-    `- **Score:** peak ${num(i.maxScore)}, last ${num(i.lastScore)} (0..1), over ${r.timeline.length} anomaly events`,
+    `- **Score:** peak ${num(i.maxScore)}, last ${num(i.lastScore)} (0..1), over ${r.timeline.length} anomaly event${r.timeline.length === 1 ? '' : 's'}`,
     `- **Model version:** ${r.modelVersion || 'unknown'}`,
   ];
 }
@@ -78,7 +78,30 @@ function deploymentsAndLabels(r: IncidentReport): string[] {
   return out;
 }
 
-/** The report as Markdown for a ticket or a chat message: Summary, Deviating signals, Root cause, Actions, Deployments, Labels. */
+/** Most rows of the timeline table: the first and last half of them when there are more. */
+export const TIMELINE_ROWS = 40;
+
+/** Every event of the incident in time order: anomaly windows, executions started and finished, labels. */
+function timeline(r: IncidentReport): string[] {
+  const events: [string, string, string][] = [];
+  for (const t of r.timeline) events.push([t.at, 'anomaly', `${t.state}, ${t.severity}, score ${num(t.score)}`]);
+  for (const e of r.executions) {
+    events.push([e.createdAt, 'execution', `${cell(e.playbookName)} v${e.playbookVersion} started (${e.mode})`]);
+    if (e.finishedAt) events.push([e.finishedAt, 'execution', `${cell(e.playbookName)} v${e.playbookVersion} ${e.status}, outcome ${e.outcome ?? 'pending'}`]);
+  }
+  for (const l of r.labels) events.push([l.createdAt, 'label', `${l.label} by ${cell(l.actor)}`]);
+  if (r.incident.closedAt) events.push([r.incident.closedAt, 'incident', `closed${r.incident.resolvedBy ? ` (resolved by ${r.incident.resolvedBy})` : ''}`]);
+  events.sort((a, b) => a[0].localeCompare(b[0]));
+  const out = ['', '## Timeline', '', '| Time (UTC) | Event | Detail |', '|---|---|---|'];
+  const half = TIMELINE_ROWS / 2;
+  const shown = events.length > TIMELINE_ROWS ? [...events.slice(0, half), null, ...events.slice(-half)] : events;
+  for (const e of shown) {
+    out.push(e ? `| ${e[0]} | ${e[1]} | ${e[2]} |` : `| … | … | ${events.length - TIMELINE_ROWS} more events |`);
+  }
+  return [...out, '', 'Anomaly scores are in 0..1.'];
+}
+
+/** The report as Markdown for a ticket or a chat message: Summary, Deviating signals, Root cause, Actions, Deployments, Labels, Timeline. */
 export function renderReportMarkdown(r: IncidentReport): string {
-  return `${[...summary(r), ...signals(r), ...rootCause(r), ...actions(r), ...deploymentsAndLabels(r)].join('\n')}\n`;
+  return `${[...summary(r), ...signals(r), ...rootCause(r), ...actions(r), ...deploymentsAndLabels(r), ...timeline(r)].join('\n')}\n`;
 }

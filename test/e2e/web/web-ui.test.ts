@@ -6,7 +6,10 @@
  * API refuses it (403); an operator approves it and a real HTTP target
  * receives the playbook's call; labelling the incident false positive shows
  * the label after a reload, in the incident's list row and under the label
- * filter; the playbook editor validates and dry-runs against the incident.
+ * filter; the playbook editor validates and dry-runs against the incident; on
+ * the Executions page an operator rejects one waiting execution and cancels
+ * another, and both show cancelled after a reload (a viewer sees neither
+ * button and the API refuses it).
  * Screenshots go to test-results/web/.
  */
 import { mkdtempSync } from 'node:fs';
@@ -219,4 +222,98 @@ describe('web UI in Chromium against zeroops start', () => {
     await screenshot(page, 'playbook');
     await page.context().close();
   }, 60_000);
+
+  it('executions page: an operator rejects one waiting execution and cancels another; both show after a reload; a viewer sees neither button', async () => {
+    // Two more services fail, each matching its own suggest-mode playbook: two executions wait for approval.
+    const services = ['cart', 'payments'];
+    for (const service of services) {
+      const playbook = {
+        name: `restart-${service}`,
+        mode: 'suggest',
+        match: { service, kinds: ['errors'] },
+        guardrails: { cooldownSeconds: 0, maxConcurrent: 5 },
+        steps: [{ id: 'restart', type: 'http', http: { method: 'POST', url: `${target.url}/restart/{{anomaly.service}}` } }],
+      };
+      const created = await call('/api/v1/playbooks', TOKENS.admin, { method: 'POST', body: JSON.stringify(playbook) });
+      expect(created.status, await created.clone().text()).toBe(201);
+    }
+    const exporter = new OTLPTraceExporter({ url: `${otlp}/v1/traces` });
+    const first = Math.floor((Date.now() - 90_000) / WINDOW_MS) * WINDOW_MS;
+    for (const service of services) {
+      await sendServerWindows(exporter, { service, firstWindowMs: first, windowMs: WINDOW_MS, windows: 50, perWindow: 30, errorShare: 0 });
+      await sendServerWindows(exporter, { service, firstWindowMs: first + 50 * WINDOW_MS, windowMs: WINDOW_MS, windows: 4, perWindow: 30, errorShare: 0.7 });
+    }
+    type Row = { id: string; service: string; status: string; outcome: string | null; reason: string };
+    const waiting = await eventually(
+      'an execution waiting for approval for cart and for payments',
+      async () => {
+        const page = (await (await call('/api/v1/executions?status=awaiting_approval', TOKENS.viewer)).json()) as { items: Row[] };
+        const byService = services.map((s) => page.items.find((e) => e.service === s));
+        return byService.every(Boolean) ? (byService as Row[]) : undefined;
+      },
+      60_000,
+    );
+    const [toReject, toCancel] = waiting as [Row, Row];
+    const rowOf = (page: Page, id: string) => page.locator(`tr[data-execution="${id}"]`);
+
+    // A viewer sees both waiting executions but no approve, reject or cancel button; the API refuses it.
+    const viewer = await (await browser.newContext({ viewport: { width: 1300, height: 900 } })).newPage();
+    await signIn(viewer, api, TOKENS.viewer);
+    await viewer.goto(`${api}/executions?status=awaiting_approval`);
+    for (const e of waiting) await rowOf(viewer, e.id).waitFor({ timeout: 15_000 });
+    expect(await rowOf(viewer, toReject.id).locator('.badge.status-awaiting_approval').count()).toBe(1);
+    expect(await viewer.locator('table.executions button.reject').count()).toBe(0);
+    expect(await viewer.locator('table.executions button.cancel').count()).toBe(0);
+    expect(await viewer.locator('table.executions button.approve').count()).toBe(0);
+    await viewer.goto(`${api}/executions/${encodeURIComponent(toCancel.id)}`);
+    await viewer.locator('section.execution[data-status="awaiting_approval"]').waitFor({ timeout: 15_000 });
+    expect(await viewer.locator('section.execution button').count()).toBe(0);
+    for (const action of ['reject', 'cancel']) {
+      const refused = await call(`/api/v1/executions/${toReject.id}/${action}`, TOKENS.viewer, { method: 'POST', body: '{}' });
+      expect(refused.status).toBe(403);
+    }
+    await screenshot(viewer, 'executions-viewer');
+    await viewer.context().close();
+
+    // The operator rejects one and cancels the other from the list.
+    const page = await operatorPage();
+    await page.goto(`${api}/executions`);
+    for (const e of waiting) await rowOf(page, e.id).locator('button.reject').waitFor({ timeout: 15_000 });
+    await rowOf(page, toReject.id).locator('button.reject').click();
+    await rowOf(page, toReject.id).locator('.badge.status-cancelled').waitFor({ timeout: 15_000 });
+    await rowOf(page, toCancel.id).locator('button.cancel').click();
+    await rowOf(page, toCancel.id).locator('.badge.status-cancelled').waitFor({ timeout: 15_000 });
+
+    // After a reload both rows show the result and offer no action any more.
+    await page.reload();
+    for (const e of waiting) {
+      const row = rowOf(page, e.id);
+      await row.waitFor({ timeout: 15_000 });
+      expect(await row.locator('.badge.status-cancelled').textContent()).toBe('cancelled');
+      expect(await row.locator('.badge.outcome-skipped').textContent()).toBe('skipped');
+      expect(await row.locator('button').count()).toBe(0);
+      // The playbook by its name, not its id.
+      expect(await row.textContent()).toContain(`restart-${e.service} v1`);
+    }
+    await screenshot(page, 'executions');
+    // Each execution's page says which it was: the reason and the audit trail.
+    const expectations: [Row, RegExp, string][] = [
+      [toReject, /rejected by token:env:operator:/, 'execution.reject'],
+      [toCancel, /cancelled by token:env:operator:/, 'execution.cancel'],
+    ];
+    for (const [e, reason, audit] of expectations) {
+      await page.goto(`${api}/executions/${encodeURIComponent(e.id)}`);
+      const section = page.locator('section.execution[data-status="cancelled"]');
+      await section.waitFor({ timeout: 15_000 });
+      expect(await section.textContent()).toMatch(reason);
+      await expect.poll(() => section.locator('h1').textContent(), { timeout: 10_000 }).toContain(`restart-${e.service}`);
+      expect(await section.locator('ul.audit').textContent()).toContain(audit);
+      const api_ = (await (await call(`/api/v1/executions/${e.id}`, TOKENS.viewer)).json()) as Row;
+      expect(api_).toMatchObject({ status: 'cancelled', outcome: 'skipped' });
+      expect(api_.reason).toMatch(reason);
+    }
+    // Neither playbook's call was made.
+    expect(target.requests.filter((r) => r.url === '/restart/cart' || r.url === '/restart/payments')).toHaveLength(0);
+    await page.context().close();
+  }, 150_000);
 });

@@ -3,6 +3,7 @@
  * known history, on both stores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markdownProblems, markdownTables, tableCells } from '../../helpers/markdown-check.ts';
 import { type ReportsHarness, SETUPS, startHarness } from './harness.ts';
 import { T0, writeHistory } from './history.ts';
 
@@ -79,14 +80,21 @@ describe.each(SETUPS)('incident report on $name', (setup) => {
     expect(res.headers['content-type']).toMatch(/^text\/markdown/);
     const md = res.body;
     const sections = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-    expect(sections).toEqual(['Summary', 'Deviating signals', 'Root cause', 'Actions', 'Deployments', 'Labels']);
-    expect(md).toMatch(/^# Incident i1: errors on checkout$/m);
+    expect(sections).toEqual(['Summary', 'Deviating signals', 'Root cause', 'Actions', 'Deployments', 'Labels', 'Timeline']);
+    expect(md).toMatch(/^# Incident i1: errors on checkout \(severity [a-z]+\)$/m);
     expect(md).toContain('| error_ratio | 0.5 | 0.01 | 0 .. 0.04 | 12 | ratio of failed requests (0..1) |');
     expect(md).toContain('1. **payments** (score 0.8)');
     expect(md).toContain('payments (2040 calls, 130 failed: 6.373 %)');
     expect(md).toContain('- **restart** v1 (auto): succeeded, outcome resolved');
     expect(md).toContain('- checkout: v1 → v2 at 2026-01-01T00:30:00.000Z');
     expect(md).toContain('- true_positive by token:test');
+    // The timeline: both anomaly events, the execution started and finished, the labels and the closing, in time order.
+    const timeline = (markdownTables(md).at(-1) ?? []).slice(2).map(tableCells);
+    expect(timeline.filter((c) => c[1] === 'anomaly')).toHaveLength(2);
+    expect(timeline.filter((c) => c[1] === 'execution').map((c) => c[2])).toEqual(['restart v1 started (auto)', 'restart v1 succeeded, outcome resolved']);
+    expect(timeline.some((c) => c[1] === 'incident' && c[2] === 'closed (resolved by auto)')).toBe(true);
+    expect(timeline.map((c) => c[0])).toEqual(timeline.map((c) => c[0]).sort());
+    expect(markdownProblems(md)).toEqual([]);
   });
 
   it('answers 404 for an unknown incident and 400 for an unknown format', async () => {

@@ -5,7 +5,7 @@ import { ExecutionActions } from '../components/execution-actions.tsx';
 import { StepsTimeline } from '../components/steps-timeline.tsx';
 import { time } from '../format.ts';
 import { navigate } from '../router.ts';
-import type { ExecutionDetail, ExecutionRow, Page } from '../types.ts';
+import type { ExecutionDetail, ExecutionRow, Page, StoredPlaybook } from '../types.ts';
 
 const STATUSES = ['pending', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'skipped', 'timed_out'];
 
@@ -23,6 +23,13 @@ export function ExecutionsPage(props: { search: URLSearchParams; who: Who }) {
     void load();
     return subscribe({ execution: () => void load() }, load);
   }, [status, cursor]);
+  // The list answers playbook ids: their names come from the playbook list (once; an id stays shown if it fails).
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    api<Page<StoredPlaybook>>('/api/v1/playbooks?limit=500')
+      .then((p) => setNames(new Map(p.items.map((b) => [b.id, b.name]))))
+      .catch(() => undefined);
+  }, []);
   return (
     <section>
       <h1>Executions</h1>
@@ -53,7 +60,7 @@ export function ExecutionsPage(props: { search: URLSearchParams; who: Who }) {
               </td>
               <td>{e.service}</td>
               <td>
-                {e.playbookName ?? e.playbookId} v{e.playbookVersion}
+                {e.playbookName ?? names.get(e.playbookId) ?? e.playbookId} v{e.playbookVersion}
               </td>
               <td>{e.mode}</td>
               <td>
@@ -93,12 +100,20 @@ export function ExecutionPage(props: { id: string; who: Who }) {
     void load();
     return subscribe({ execution: (d) => (d as { id: string }).id === props.id && void load() }, load);
   }, [props.id]);
+  const [name, setName] = useState<string | null>(null);
+  const playbookId = x?.playbookId;
+  useEffect(() => {
+    if (!playbookId) return;
+    api<StoredPlaybook>(`/api/v1/playbooks/${encodeURIComponent(playbookId)}`)
+      .then((p) => setName(p.name))
+      .catch(() => undefined);
+  }, [playbookId]);
   if (error) return <p class="error">{error}</p>;
   if (!x) return <p class="muted">loading…</p>;
   return (
     <section class="execution" data-execution={x.id} data-status={x.status}>
       <h1>
-        {x.playbookName ?? x.playbookId} <span class="muted">v{x.playbookVersion}</span> on {x.service}
+        {x.playbookName ?? name ?? x.playbookId} <span class="muted">v{x.playbookVersion}</span> on {x.service}
       </h1>
       <p>
         <Badge kind="mode" value={x.mode} /> <Badge kind="status" value={x.status} /> outcome <Badge kind="outcome" value={x.outcome} /> ·{' '}
