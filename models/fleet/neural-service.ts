@@ -161,10 +161,7 @@ export class NeuralService {
     for (let j = 0; j < NEURAL_INPUTS; j++) {
       const x = raw[offset + j] as number;
       const mean = st[MEAN + j] as number;
-      const variance = st[VARIANCE + j] as number;
-      let std = Math.max(Math.sqrt(variance), fl[ABS_FLOOR + j] as number, (fl[REL_FLOOR + j] as number) * Math.abs(mean));
-      // A metric that never moved has no known resolution: its first change counts as at most one spread (see feature-resolution.ts).
-      if (variance === 0 && j >= FIXED_SLOTS.length) std = Math.max(std, Math.abs(x - mean));
+      const std = Math.max(Math.sqrt(st[VARIANCE + j] as number), fl[ABS_FLOOR + j] as number, (fl[REL_FLOOR + j] as number) * Math.abs(mean));
       out[offset + j] = this.n === 0 || !Number.isFinite(x) ? 0 : (x - mean) / std;
     }
   }

@@ -18,7 +18,6 @@
  */
 import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
-import { FeatureResolution } from './feature-resolution.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
@@ -35,12 +34,6 @@ export interface FeatureRule {
   direction: 'up' | 'down' | 'both';
   absFloor: number;
   relFloor: number;
-  /**
-   * Whether the spread is also floored by the feature's own resolution
-   * (see {@link SeasonalScorer}): for features of unknown unit, whose
-   * absolute floor is only there to avoid a division by zero.
-   */
-  resolution: boolean;
 }
 
 const rules = new Map<string, FeatureRule>();
@@ -57,13 +50,12 @@ export function ruleFor(feature: string): FeatureRule {
 }
 
 function computeRule(feature: string): FeatureRule {
-  if (feature === 'error_ratio') return { direction: 'up', absFloor: 0.02, relFloor: 0.2, resolution: false };
-  if (feature.startsWith('latency_')) return { direction: 'up', absFloor: 2, relFloor: 0.1, resolution: false };
-  if (feature === 'request_rate') return { direction: 'down', absFloor: 0.5, relFloor: 0.1, resolution: false };
+  if (feature === 'error_ratio') return { direction: 'up', absFloor: 0.02, relFloor: 0.2 };
+  if (feature.startsWith('latency_')) return { direction: 'up', absFloor: 2, relFloor: 0.1 };
+  if (feature === 'request_rate') return { direction: 'down', absFloor: 0.5, relFloor: 0.1 };
   // Warnings and errors are bad upward; the volume of other logs follows demand like the request rate.
-  if (feature.startsWith('log_')) return { direction: /error|fatal|warn/.test(feature) ? 'up' : 'down', absFloor: 0.5, relFloor: 0.2, resolution: false };
-  // Any other metric: its unit is unknown, so the absolute floor means nothing and its resolution floors the spread.
-  return { direction: 'both', absFloor: 1e-6, relFloor: 0.1, resolution: true };
+  if (feature.startsWith('log_')) return { direction: /error|fatal|warn/.test(feature) ? 'up' : 'down', absFloor: 0.5, relFloor: 0.2 };
+  return { direction: 'both', absFloor: 1e-6, relFloor: 0.1 };
 }
 
 /** Maps a deviation in standard deviations to [0, 1]: z50 -> 0.5, growing toward 1. */
@@ -125,8 +117,6 @@ export interface SeasonalScorerState {
   anomalousRun: number;
   /** Per feature (in `features` order) the histogram of its past deviations (tail-calibration.ts); absent in older checkpoints. */
   tail?: number[];
-  /** Per feature (in `features` order) its last learned value and resolution (feature-resolution.ts); absent in older checkpoints. */
-  resolution?: number[];
 }
 
 /** Result of scoring one window. */
@@ -147,7 +137,6 @@ export class SeasonalScorer {
   private weekly: Float64Array | undefined;
   private anomalousRun: number;
   private readonly tails: TailCalibration;
-  private readonly resolution: FeatureResolution;
   /** Per feature, the deviation the last scored window had (NaN: absent), for {@link SeasonalScorer.learnTail}. */
   private lastDev: Float64Array;
 
@@ -171,9 +160,6 @@ export class SeasonalScorer {
     else if (this.names.includes(WEEKLY_FEATURE)) this.weekly = new Float64Array(WEEKLY.blockSize);
     this.anomalousRun = state?.anomalousRun ?? 0;
     this.tails = new TailCalibration(this.room, state?.tail);
-    this.resolution = new FeatureResolution(this.room, state?.resolution);
-    // Older checkpoints: a feature that varied has a resolution not known yet (no floor until its next step).
-    if (!state?.resolution) for (let i = 0; i < this.names.length; i++) if ((this.data[i * HEAD + 1] as number) > 0) this.resolution.forget(i);
     this.lastDev = new Float64Array(this.room).fill(Number.NaN);
   }
 
@@ -207,7 +193,6 @@ export class SeasonalScorer {
     }
     if (this.lastDev.length < this.room) {
       this.tails.grow(this.room);
-      this.resolution.grow(this.room);
       const last = new Float64Array(this.room).fill(Number.NaN);
       last.set(this.lastDev);
       this.lastDev = last;
@@ -218,12 +203,8 @@ export class SeasonalScorer {
     return i;
   }
 
-  /**
-   * Expected value and spread of feature `i` (named `feature`) at the daily
-   * slot starting at `slots` for time `tMs`, for its value `x` (which only
-   * the resolution floor of a metric that never moved depends on).
-   */
-  private expectedOf(i: number, feature: string, slots: number, tMs: number, x: number): { exp: number; std: number } {
+  /** Expected value and spread of feature `i` (named `feature`) at the daily slot starting at `slots` for time `tMs`. */
+  private expectedOf(i: number, feature: string, slots: number, tMs: number): { exp: number; std: number } {
     const data = this.data;
     const o = i * HEAD;
     const rule = this.rules[i] as FeatureRule;
@@ -231,7 +212,7 @@ export class SeasonalScorer {
     const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
     const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
     const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
-    return { exp, std: rule.resolution ? Math.max(std, this.resolution.floor(i, x, exp)) : std };
+    return { exp, std };
   }
 
   /**
@@ -251,7 +232,7 @@ export class SeasonalScorer {
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x) || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
       const rule = this.rules[i] as FeatureRule;
-      const e = this.expectedOf(i, feature, slots, tMs, x);
+      const e = this.expectedOf(i, feature, slots, tMs);
       const exp = e.exp;
       const std = spread ? e.std * factorOf(spread, feature, x - e.exp) : e.std;
       const dev = (x - exp) / std;
@@ -281,7 +262,7 @@ export class SeasonalScorer {
     for (const feature in features) {
       const i = this.names.indexOf(feature);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const { exp, std } = this.expectedOf(i, feature, slots, tMs, features[feature] as number);
+      const { exp, std } = this.expectedOf(i, feature, slots, tMs);
       if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
     }
     return out;
@@ -313,7 +294,6 @@ export class SeasonalScorer {
       const o = i * HEAD;
       if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
       if (this.weekly && feature === WEEKLY_FEATURE) WEEKLY.learn(this.weekly, 0, tMs, x);
-      if ((this.rules[i] as FeatureRule).resolution) this.resolution.learn(i, x, (data[o + 2] as number) === 0);
       const count = (data[o + 2] as number) + 1;
       data[o + 2] = count;
       const a = Math.max(RECENT_ALPHA, 1 / count);
@@ -347,7 +327,7 @@ export class SeasonalScorer {
   learnTail(): void {
     for (let i = 0; i < this.names.length; i++) {
       const q = this.lastDev[i] as number;
-      if (Number.isFinite(q)) this.tails.learn(i, Math.max(q, 0));
+      if (Number.isFinite(q)) this.tails.learn(i, q > 0 ? q : 0);
     }
     this.tails.tick();
   }
@@ -361,7 +341,7 @@ export class SeasonalScorer {
    */
   private aboveDemand(i: number, feature: string, x: number, day: number, tMs: number): boolean {
     if ((this.rules[i] as FeatureRule).direction !== 'down' || day < 0 || (this.data[i * HEAD + 2] as number) < this.cfg.warmup) return false;
-    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs, x);
+    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
     return x > exp + this.cfg.z50 * std;
   }
 
@@ -378,7 +358,6 @@ export class SeasonalScorer {
       ...(this.weekly ? { weekly: Array.from(this.weekly) } : {}),
       anomalousRun: this.anomalousRun,
       tail: this.tails.toJSON(this.names.length),
-      resolution: this.resolution.toJSON(this.names.length),
     };
   }
 }
