@@ -27,7 +27,7 @@ const PRIOR_WINDOWS = 50;
 /** Deviations at or below this are not calibrated (they score below 0.35 anyway). */
 const CALIBRATE_ABOVE = 2;
 const GROWTH = 1 + 1 / TAIL_WINDOWS;
-/** Numbers per feature in the saved layout: the bins, then the total weight. */
+/** Numbers per feature: the bins, then the total weight. */
 export const TAIL_STRIDE = TAIL_BINS + 1;
 
 /** Gaussian deviation whose upper tail is `p` (Abramowitz and Stegun 26.2.23, error < 5e-4). */
@@ -39,55 +39,38 @@ function deviationOfTail(p: number): number {
 
 /** The deviation histograms of one service's features (grown as features are added). */
 export class TailCalibration {
-  /**
-   * Per feature its total weight, side by side: most deviations are below one
-   * spread and touch only this (one cache line for all the features of a
-   * service, where a fleet's histograms do not stay in cache).
-   */
-  private totals: Float64Array;
-  /** Per feature its {@link TAIL_BINS} bins. */
-  private bins: Float64Array;
+  private data: Float64Array;
   /** Weight of the next window (grows instead of decaying the past; rescaled before it overflows). */
   private g = 1;
 
   constructor(features: number, saved?: readonly number[]) {
-    this.totals = new Float64Array(features);
-    this.bins = new Float64Array(features * TAIL_BINS);
-    if (!saved) return;
-    const n = Math.min(features, Math.floor(saved.length / TAIL_STRIDE));
-    for (let i = 0; i < n; i++) {
-      for (let b = 0; b < TAIL_BINS; b++) this.bins[i * TAIL_BINS + b] = saved[i * TAIL_STRIDE + b] as number;
-      this.totals[i] = saved[i * TAIL_STRIDE + TAIL_BINS] as number;
-    }
+    this.data = new Float64Array(features * TAIL_STRIDE);
+    if (saved) this.data.set(saved.slice(0, this.data.length));
   }
 
   /** Makes room for `features` features. */
   grow(features: number): void {
-    if (features <= this.totals.length) return;
-    const t = new Float64Array(features);
-    t.set(this.totals);
-    this.totals = t;
-    const b = new Float64Array(features * TAIL_BINS);
-    b.set(this.bins);
-    this.bins = b;
+    if (features * TAIL_STRIDE <= this.data.length) return;
+    const d = new Float64Array(features * TAIL_STRIDE);
+    d.set(this.data);
+    this.data = d;
   }
 
   /** The calibrated deviation of feature `i` for a deviation `z` (>= 0). */
   calibrate(i: number, z: number): number {
     if (!(z > CALIBRATE_ABOVE)) return z;
-    const o = i * TAIL_BINS;
-    const bins = this.bins;
-    const total = (this.totals[i] as number) / this.g;
+    const o = i * TAIL_STRIDE;
+    const total = (this.data[o + TAIL_BINS] as number) / this.g;
     if (!(total > 0)) return z;
     const x = Math.log(z) / LOG_RATIO;
     const k = Math.floor(x);
     let tail = 0;
     if (k >= TAIL_BINS - 1) {
       // The last bin is open-ended: past deviations beyond its edge are not resolved, so they all count as this far.
-      tail = bins[o + TAIL_BINS - 1] as number;
+      tail = this.data[o + TAIL_BINS - 1] as number;
     } else {
-      for (let b = Math.max(k + 1, 0); b < TAIL_BINS; b++) tail += bins[o + b] as number;
-      if (k >= 0) tail += (bins[o + k] as number) * (1 - (x - k));
+      for (let b = Math.max(k + 1, 0); b < TAIL_BINS; b++) tail += this.data[o + b] as number;
+      if (k >= 0) tail += (this.data[o + k] as number) * (1 - (x - k));
     }
     // Recurrences, not occurrences: the first excursion that far was a novelty (the last fault, say), the later ones make it routine.
     const proven = Math.max(0, tail / this.g - 1);
@@ -98,10 +81,11 @@ export class TailCalibration {
 
   /** Adds one window's deviation `z` (>= 0) of feature `i`. */
   learn(i: number, z: number): void {
-    this.totals[i] = (this.totals[i] as number) + this.g;
+    const o = i * TAIL_STRIDE;
+    this.data[o + TAIL_BINS] = (this.data[o + TAIL_BINS] as number) + this.g;
     if (z >= 1) {
-      const k = i * TAIL_BINS + Math.min(TAIL_BINS - 1, Math.floor(Math.log(z) / LOG_RATIO));
-      this.bins[k] = (this.bins[k] as number) + this.g;
+      const k = Math.min(TAIL_BINS - 1, Math.floor(Math.log(z) / LOG_RATIO));
+      this.data[o + k] = (this.data[o + k] as number) + this.g;
     }
   }
 
@@ -112,20 +96,13 @@ export class TailCalibration {
   }
 
   private rescale(): void {
-    for (let j = 0; j < this.totals.length; j++) this.totals[j] = (this.totals[j] as number) / this.g;
-    for (let j = 0; j < this.bins.length; j++) this.bins[j] = (this.bins[j] as number) / this.g;
+    for (let j = 0; j < this.data.length; j++) this.data[j] = (this.data[j] as number) / this.g;
     this.g = 1;
   }
 
   /** A copy of the histograms with the current weight as 1, `features` features long. */
   toJSON(features: number): number[] {
     this.rescale();
-    const out = new Array<number>(features * TAIL_STRIDE).fill(0);
-    const n = Math.min(features, this.totals.length);
-    for (let i = 0; i < n; i++) {
-      for (let b = 0; b < TAIL_BINS; b++) out[i * TAIL_STRIDE + b] = this.bins[i * TAIL_BINS + b] as number;
-      out[i * TAIL_STRIDE + TAIL_BINS] = this.totals[i] as number;
-    }
-    return out;
+    return Array.from(this.data.subarray(0, features * TAIL_STRIDE));
   }
 }

@@ -34,7 +34,7 @@ class Reference {
   }
 }
 
-describe('TailCalibration layout', () => {
+describe('TailCalibration against the plain computation', () => {
   it('scores a seeded fleet of features as the plain computation does, and saves the same histograms', () => {
     const rng = createRng(11);
     const F = 6;
