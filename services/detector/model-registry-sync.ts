@@ -115,6 +115,8 @@ async function switchActive(s: DetectorState, tf: TfModule, row: ModelVersionRow
   s.models.useNeural(next);
   const from = s.modelVersion;
   s.modelVersion = row.id;
+  // A promoted shadow is the active version now: stop scoring it beside itself in the same step, so no reader sees both.
+  if (s.shadow?.id === row.id) switchShadow(s, tf, undefined);
   old?.model.dispose();
   s.tel.count('zeroops.detector.model_switches');
   s.log.info({ from, to: row.id }, `now running neural model version ${row.id}`);
