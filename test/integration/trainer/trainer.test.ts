@@ -3,12 +3,13 @@
  * PGlite): outcomes become arm counts exactly once per execution, across a
  * restart and a republication; a playbook with an autonomy rule climbs
  * observe -> suggest -> auto by its record and is demoted by a made_worse
- * outcome, each change audited; a pinned mode wins.
+ * outcome, each change audited; a pinned mode wins; an undecodable outcome
+ * or label is counted and dropped, and the rest of its batch is applied.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, createMemoryBus, topicNames } from '../../../services/bus/index.ts';
-import { encodeOutcome, type OutcomeEvent } from '../../../services/bus/messages.ts';
+import { encodeFeedback, encodeOutcome, type OutcomeEvent } from '../../../services/bus/messages.ts';
 import type { Component } from '../../../services/core/component.ts';
 import { loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
@@ -91,8 +92,8 @@ describe.each(cases)('trainer on the $bus bus and $store store', ({ bus: busKind
     await pg?.drop();
   });
 
-  const start = async () => {
-    const t = createTrainer({ bus, store, logger: silentLogger(), telemetry: createTelemetry(), topics }, config);
+  const start = async (telemetry = createTelemetry()) => {
+    const t = createTrainer({ bus, store, logger: silentLogger(), telemetry, topics }, config);
     running.push(t);
     await t.start();
     await until('the trainer to join', async () => t.ready?.() === 'ok');
@@ -131,6 +132,29 @@ describe.each(cases)('trainer on the $bus bus and $store store', ({ bus: busKind
     await new Promise((r) => setTimeout(r, 300));
     expect(await arm('pb-a')).toMatchObject({ signature: 'checkout|latency|', successes: 2, failures: 2, kind: 'latency' });
     expect(a.service).toBe('checkout');
+  });
+
+  it('drops an undecodable outcome or label, counts it, and applies the rest of its batch', async () => {
+    // One trainer in the group, so that it is the one that reads both batches.
+    for (const c of running.splice(0)) await c.stop();
+    const telemetry = createTelemetry();
+    await start(telemetry);
+    const junk = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
+    await bus.publish(topics.outcomes, [
+      { key: 'checkout', value: junk },
+      { key: 'checkout', value: encodeOutcome(outcome({ playbookId: 'pb-junk', outcome: 'resolved' })) },
+    ]);
+    const label = { id: `fb-${++seq}`, label: 'missed' as const, service: 'checkout', episodeId: '', actor: 'alice', note: '' };
+    const now = Date.now();
+    await bus.publish(topics.feedback, [
+      { key: 'checkout', value: junk },
+      { key: 'checkout', value: encodeFeedback({ ...label, fromUnixMs: now - 60_000, toUnixMs: now, createdUnixMs: now }) },
+    ]);
+    await until('the outcome after the junk applied', async () => (await arm('pb-junk'))?.successes === 1);
+    const labels = () => Object.entries(telemetry.snapshot()).filter(([k]) => k.startsWith('zeroops.trainer.labels'));
+    await until('the label after the junk applied', async () => labels().length > 0);
+    expect(labels()[0]?.[0]).toContain('label=missed');
+    expect(telemetry.snapshot()['zeroops.trainer.invalid_messages']).toBe(2);
   });
 
   it('moves a playbook observe -> suggest -> auto by its record, demotes it on made_worse, and audits each change', async () => {
