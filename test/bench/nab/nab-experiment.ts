@@ -15,7 +15,6 @@
  * one, FP, pr = probation) and its standard-profile weight, ranked by score,
  * to see which alarms a threshold can separate.
  */
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type ArtimeConfig,
@@ -25,29 +24,11 @@ import {
   type UnivariateConfig,
   UnivariateDetector,
 } from '../../../models/univariate/index.ts';
-import { csvLines, listCsvFiles, parseTimestamp } from '../../../services/cli/series-csv.ts';
 import { loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows } from './nab-corpus.ts';
+import { loadSeries, rowsByCategory, type Series, windowCount } from './nab-loco.ts';
 import { type NabProfile, normalizeScore, prepareRows, type ScoredRow, scoreAtThreshold, sweepThreshold, windowsToRows } from './nab-scorer.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
-
-interface Series {
-  file: string;
-  category: string;
-  times: number[];
-  values: number[];
-}
-
-async function loadSeries(dir: string): Promise<Series[]> {
-  const out: Series[] = [];
-  for (const file of await listCsvFiles(join(dir, 'data'))) {
-    const lines = csvLines(await readFile(join(dir, 'data', file), 'utf8')).slice(1);
-    const times = lines.map((l) => parseTimestamp(l.split(',')[0] as string));
-    const values = lines.map((l) => Number(l.split(',')[1]));
-    out.push({ file, category: file.split('/')[0] as string, times, values });
-  }
-  return out;
-}
 
 /** A config selects its detector with `"detector": "artime"` or `"artime+univariate"`; the univariate detector otherwise. */
 function makeDetector(config: Record<string, unknown>): { update(t: number, v: number): number } {
@@ -77,25 +58,6 @@ function detect(series: Series[], config: Record<string, unknown>): number[][] {
   });
 }
 
-/** Rows per category, window ids distinct across the corpus. */
-function prepare(series: Series[], scores: number[][], windows: NabWindows, profile: NabProfile): Map<string, ScoredRow[]> {
-  const out = new Map<string, ScoredRow[]>();
-  let base = 0;
-  for (const [k, s] of series.entries()) {
-    const wins = windowsToRows(s.times, windows.get(s.file) ?? []);
-    const rows = prepareRows(scores[k] as number[], wins, profile, base);
-    base += wins.length;
-    out.set(s.category, [...(out.get(s.category) ?? []), ...rows]);
-  }
-  return out;
-}
-
-function windowCount(rows: readonly ScoredRow[]): number {
-  const ids = new Set<number>();
-  for (const r of rows) if (r.role.kind === 'window') ids.add(r.role.window);
-  return ids.size;
-}
-
 /** Every alarm of the corpus, highest score first, with its role and weight. */
 function listAlarms(series: Series[], scores: number[][], windows: NabWindows, profile: NabProfile): void {
   const alarms: { score: number; line: string }[] = [];
@@ -120,7 +82,7 @@ function listAlarms(series: Series[], scores: number[][], windows: NabWindows, p
 function report(series: Series[], scores: number[][], windows: NabWindows, profiles: Record<string, NabProfile>, verbose: boolean): void {
   const parts: string[] = [];
   for (const p of NAB_PROFILES) {
-    const byCat = prepare(series, scores, windows, profiles[p] as NabProfile);
+    const byCat = rowsByCategory(series, scores, windows, profiles[p] as NabProfile);
     const sweep = sweepThreshold([...byCat.values()].flat(), profiles[p] as NabProfile);
     parts.push(`${p.slice(0, 12)} ${sweep.normalized.toFixed(2)}`);
     if (p !== 'standard') continue;
@@ -191,7 +153,7 @@ async function main(): Promise<void> {
   }
   const cats = [...new Set(series.map((s) => s.category))];
   for (const p of NAB_PROFILES) {
-    const prepared = all.map((scores) => prepare(series, scores, windows, profiles[p] as NabProfile));
+    const prepared = all.map((scores) => rowsByCategory(series, scores, windows, profiles[p] as NabProfile));
     console.log(`leave-one-category-out ${p}:`);
     console.log(`  => ${leaveOneOut(cats, prepared, profiles[p] as NabProfile, configs).toFixed(2)}`);
   }
