@@ -85,6 +85,18 @@ describe('splitExportRequest', () => {
     expect(splitExportRequest('logs', bytes).resources[0]?.service).toBe('unknown_service');
   });
 
+  it('finds service.name among other resource attributes; an empty one counts as none', () => {
+    const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const logs = { scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] };
+    const bytes = encodeExportRequest('logs', {
+      resourceLogs: [
+        { resource: { attributes: [attr('host.name', 'n1'), attr('service.name', 'billing'), attr('service.version', '2')] }, ...logs },
+        { resource: { attributes: [attr('service.name', ''), attr('host.name', 'n2')] }, ...logs },
+      ],
+    });
+    expect(splitExportRequest('logs', bytes).resources.map((r) => r.service)).toEqual(['billing', 'unknown_service']);
+  });
+
   it('drops invalid items, keeps the rest and reports why', () => {
     const req = traceRequest({ itemsPerResource: 4 }) as any;
     req.resourceSpans[0].scopeSpans[0].spans[1].traceId = 'abcd';
