@@ -118,6 +118,12 @@ export const ExecutionSchema = Type.Object(
   { $id: 'Execution' },
 );
 
+/** One execution in a list page: the execution and the name of its playbook (its version is `playbookVersion`). */
+export const ExecutionListItemSchema = Type.Composite(
+  [ExecutionSchema, Type.Object({ playbookName: Type.String({ description: 'The name of the playbook run (also of a playbook deleted since).' }) })],
+  { $id: 'ExecutionListItem' },
+);
+
 /** One audit log entry. */
 export const AuditEntrySchema = Type.Object(
   {
@@ -261,7 +267,7 @@ export const ModelVersionSchema = Type.Object(
 /** The pages of every list endpoint. */
 export const AnomalyPageSchema = PageOf('AnomalyPage', AnomalySchema);
 export const IncidentPageSchema = PageOf('IncidentPage', IncidentSchema);
-export const ExecutionPageSchema = PageOf('ExecutionPage', ExecutionSchema);
+export const ExecutionPageSchema = PageOf('ExecutionPage', ExecutionListItemSchema);
 export const PlaybookPageSchema = PageOf('PlaybookPage', PlaybookSchemaOut);
 export const PlaybookVersionPageSchema = PageOf('PlaybookVersionPage', PlaybookVersionSchema);
 export const TokenPageSchema = PageOf('TokenPage', TokenSchema);
@@ -274,6 +280,7 @@ export const NAMED_SCHEMAS: TSchema[] = [
   AnomalySchema,
   IncidentSchema,
   ExecutionSchema,
+  ExecutionListItemSchema,
   AuditEntrySchema,
   ExecutionDetailSchema,
   PlaybookSpecSchema,
