@@ -10,8 +10,8 @@ import { buildApiApp } from '../../../services/api/app.ts';
 import { createApiServer } from '../../../services/api/index.ts';
 import type { Bus } from '../../../services/bus/bus.ts';
 import { encodeOutcome } from '../../../services/bus/messages.ts';
-import type { OutcomeEvent } from '../../../services/core/contracts/index.ts';
 import { createCollector } from '../../../services/collector/index.ts';
+import type { OutcomeEvent } from '../../../services/core/contracts/index.ts';
 import {
   API_CONFIG_KEYS,
   COLLECTOR_CONFIG_KEYS,
