@@ -56,6 +56,23 @@ export function spawnZeroops(args: string[], env: Record<string, string>, where:
   };
 }
 
+/**
+ * The settings of a zeroops a test starts beside others: every listener on a
+ * free port (read the addresses back), detector windows of `windowMs`,
+ * `latenessSeconds` of lateness (more on a starved machine), HTTP steps
+ * allowed to 127.0.0.1 (where tests run their targets).
+ */
+export function testRuntimeEnv(windowMs: number, latenessSeconds = 0.2): Record<string, string> {
+  return {
+    ZEROOPS_API_PORT: '0',
+    ZEROOPS_OTLP_HTTP_PORT: '0',
+    ZEROOPS_OTLP_GRPC_PORT: '0',
+    ZEROOPS_WINDOW_SECONDS: String(windowMs / 1000),
+    ZEROOPS_LATENESS_SECONDS: String(latenessSeconds),
+    ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
+  };
+}
+
 /** A running `zeroops start` (see {@link startZeroopsOnFreePorts}) and the base URLs it printed. */
 export interface StartedZeroops {
   zeroops: ZeroopsProcess;
@@ -74,16 +91,7 @@ export interface StartedZeroops {
  * The caller owns the process: kill it with SIGTERM and await `exited`.
  */
 export async function startZeroopsOnFreePorts(name: string, windowMs: number, env: Record<string, string> = {}): Promise<StartedZeroops> {
-  const zeroops = spawnZeroops(['start'], {
-    ZEROOPS_API_PORT: '0',
-    ZEROOPS_OTLP_HTTP_PORT: '0',
-    ZEROOPS_OTLP_GRPC_PORT: '0',
-    ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), `zeroops-${name}-`)),
-    ZEROOPS_WINDOW_SECONDS: String(windowMs / 1000),
-    ZEROOPS_LATENESS_SECONDS: '0.2',
-    ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
-    ...env,
-  });
+  const zeroops = spawnZeroops(['start'], { ...testRuntimeEnv(windowMs), ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), `zeroops-${name}-`)), ...env });
   const [, api] = (await zeroops.waitFor(/API\s+(http:\/\/\S+)/, 240_000)) as [string, string];
   const [, otlp] = (await zeroops.waitFor(/OTLP HTTP\s+(http:\/\/\S+)/, 5_000)) as [string, string];
   return { zeroops, api, otlp };
