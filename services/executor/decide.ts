@@ -84,56 +84,74 @@ export async function decide(
   claim?: DecisionClaim,
   deferral?: DeferralPlan,
 ): Promise<Decision> {
-  return db.transaction(async (tx) => {
-    await takeDecisionLocks(tx, decisionLockKeys(a.service, pb.id, pb.spec.guardrails));
-    const { existing, facts } = await readDecisionSnapshot(tx, a, pb.id, Date.now());
-    if (existing && existing.status !== 'skipped') return { kind: 'exists', execution: existing };
-    const decisions = evaluateGuardrails(pb.spec.guardrails, facts);
-    const v = verdictFor(
-      pb.spec.mode,
-      decisions,
-      pb.spec.steps.map((s) => s.id),
-    );
-    if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
-    // A deferred execution waits as pending (unclaimed) until its scheduled time.
-    const deferred = v.status === 'pending' && deferral?.at !== undefined;
-    const lease =
-      v.status === 'pending' && claim && !deferred
-        ? { status: 'running' as const, leaseOwner: claim.owner, leaseExpiresAt: sql`now() + ${claim.leaseMs} * interval '1 millisecond'` as unknown as Date }
-        : { status: v.status };
-    const fields = {
-      anomalyId: a.id,
-      playbookVersion: pb.version,
-      mode: pb.spec.mode,
-      ...lease,
-      outcome: v.outcome,
-      outcomePublished: false,
-      reason: v.reason,
-      scoreBefore: a.score,
-      scheduledFor: deferred ? (deferral?.at ?? null) : null,
-      scheduleReason: deferral && v.status === 'pending' ? deferral.reason : null,
-      createdAt: sql`now()` as unknown as Date,
-      updatedAt: sql`now()` as unknown as Date,
-    };
-    const rows = existing
-      ? await tx.update(executions).set(fields).where(eq(executions.id, existing.id)).returning()
-      : await tx
-          .insert(executions)
-          .values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields })
-          .onConflictDoNothing()
-          .returning();
-    const row = rows[0];
-    // Only reachable if two events of one episode named different services (other locks): the unique key decided.
-    if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
-    await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, {
-      anomaly: a,
-      playbook: { id: pb.id, name: pb.name, version: pb.version },
-      mode: pb.spec.mode,
-      status: v.status,
-      reason: v.reason,
-      guardrails: decisions,
-      ...(deferral && v.status === 'pending' ? { schedule: { at: deferral.at?.toISOString() ?? null, reason: deferral.reason } } : {}),
-    });
-    return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
+  return db.transaction((tx) => decideInTx(tx, a, pb, actor, claim, deferral));
+}
+
+/**
+ * {@link decide} inside the caller's transaction (the advisory locks are
+ * re-entrant, so a caller that already holds them, like the forecast
+ * evaluator, reads its own facts under the same locks). `forecast`, for a
+ * forecast-triggered execution, is the forecast decision stored with it.
+ */
+export async function decideInTx(
+  tx: DbOrTx,
+  a: AnomalyEvent,
+  pb: PlaybookVersionRef,
+  actor: string,
+  claim?: DecisionClaim,
+  deferral?: DeferralPlan,
+  forecast?: Record<string, unknown>,
+): Promise<Decision> {
+  await takeDecisionLocks(tx, decisionLockKeys(a.service, pb.id, pb.spec.guardrails));
+  const { existing, facts } = await readDecisionSnapshot(tx, a, pb.id, Date.now());
+  if (existing && existing.status !== 'skipped') return { kind: 'exists', execution: existing };
+  const decisions = evaluateGuardrails(pb.spec.guardrails, facts);
+  const v = verdictFor(
+    pb.spec.mode,
+    decisions,
+    pb.spec.steps.map((s) => s.id),
+  );
+  if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
+  // A deferred execution waits as pending (unclaimed) until its scheduled time.
+  const deferred = v.status === 'pending' && deferral?.at !== undefined;
+  const lease =
+    v.status === 'pending' && claim && !deferred
+      ? { status: 'running' as const, leaseOwner: claim.owner, leaseExpiresAt: sql`now() + ${claim.leaseMs} * interval '1 millisecond'` as unknown as Date }
+      : { status: v.status };
+  const fields = {
+    anomalyId: a.id,
+    playbookVersion: pb.version,
+    mode: pb.spec.mode,
+    ...lease,
+    outcome: v.outcome,
+    outcomePublished: false,
+    reason: v.reason,
+    scoreBefore: a.score,
+    scheduledFor: deferred ? (deferral?.at ?? null) : null,
+    scheduleReason: deferral && v.status === 'pending' ? deferral.reason : null,
+    forecast: forecast ?? null,
+    createdAt: sql`now()` as unknown as Date,
+    updatedAt: sql`now()` as unknown as Date,
+  };
+  const rows = existing
+    ? await tx.update(executions).set(fields).where(eq(executions.id, existing.id)).returning()
+    : await tx
+        .insert(executions)
+        .values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields })
+        .onConflictDoNothing()
+        .returning();
+  const row = rows[0];
+  // Only reachable if two events of one episode named different services (other locks): the unique key decided.
+  if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
+  await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, {
+    anomaly: a,
+    playbook: { id: pb.id, name: pb.name, version: pb.version },
+    mode: pb.spec.mode,
+    status: v.status,
+    reason: v.reason,
+    guardrails: decisions,
+    ...(deferral && v.status === 'pending' ? { schedule: { at: deferral.at?.toISOString() ?? null, reason: deferral.reason } } : {}),
+    ...(forecast ? { forecast } : {}),
   });
+  return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
 }
