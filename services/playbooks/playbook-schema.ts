@@ -242,7 +242,7 @@ export const TriggerSchema = Type.Object(
     type: literals(TRIGGER_TYPES, 'anomaly (default) or forecast.'),
     leadSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 7 * 86_400, description: 'forecast: how far ahead the forecast is looked at.' })),
     capacity: Type.Optional(CapacitySchema),
-    minReplicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 1, description: 'forecast: never scale below this.' })),
+    minReplicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'forecast: never scale below this (default 1).' })),
     maxReplicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'forecast: never scale above this.' })),
     initialReplicas: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 10_000, description: 'forecast: replicas assumed before the first forecast execution (default minReplicas).' }),

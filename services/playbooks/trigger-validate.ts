@@ -38,10 +38,11 @@ function forecastFieldProblems(t: NonNullable<Playbook['trigger']>): PlaybookPro
 
 /** Problems of `doc.trigger`, and `{{forecast.*}}` used by a playbook that no forecast starts. */
 export function triggerProblems(doc: Playbook): PlaybookProblem[] {
-  const t = doc.trigger;
-  if (t === null || typeof t !== 'object') return [];
+  const t = doc.trigger ?? { type: 'anomaly' as const };
+  // A trigger of the wrong shape or an unknown type is a structural problem, reported as such.
+  if (t === null || typeof t !== 'object' || !['anomaly', 'forecast'].includes(t.type)) return [];
   const steps = Array.isArray(doc.steps) ? doc.steps : [];
-  if (t.type !== 'forecast') {
+  if (t.type === 'anomaly') {
     const out: PlaybookProblem[] = FORECAST_ONLY.filter((k) => t[k] !== undefined).map((k) => ({
       path: `/trigger/${k}`,
       message: `${k} belongs to a forecast trigger (trigger.type: forecast)`,
