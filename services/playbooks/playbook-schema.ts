@@ -50,7 +50,11 @@ export const KubernetesParamsSchema = Type.Object(
     action: literals(['scale', 'restart', 'rollback'] as const, 'What to do to the Deployment.'),
     namespace: Templated('Namespace.'),
     deployment: Templated('Deployment name.'),
-    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'Replicas for `scale`.' })),
+    replicas: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.String({ pattern: '^\\{\\{\\s*[A-Za-z0-9_.-]+\\s*\\}\\}$' })], {
+        description: 'Replicas for `scale`: a number, or one placeholder that gives one, e.g. {{forecast.replicas}}.',
+      }),
+    ),
     server: Type.Optional(Templated('API server URL (default https://kubernetes.default.svc).')),
     token: Type.Optional(Templated('Bearer token (default: the in-cluster service account token), e.g. {{secret.KUBE_TOKEN}}.')),
     insecureSkipTlsVerify: Type.Optional(Type.Boolean()),
