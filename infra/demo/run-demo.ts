@@ -28,7 +28,7 @@ function options(args: string[]) {
       'surge-service': { type: 'string', default: 'cart' },
       'surge-magnitude': { type: 'string', default: '4' },
       'surge-at': { type: 'string', default: '' },
-      'surge-minutes': { type: 'string', default: '3' },
+      'surge-minutes': { type: 'string', default: '5' },
     },
   });
   const num = (name: string, v: string) => {
