@@ -78,7 +78,15 @@ export function createExecutorState(settings: ExecutorSettings, config: Executor
   const engine = engineDeps(config, opts, db, logger, guard, outbox);
   const runs = createRunRegistry({ engine, logger, telemetry, maxRunning: opts.maxRunning, onSlotFreed: () => state.backlog && schedulePoll(state, 0) });
   const catalog = createCatalogCache(db);
-  const idle = { publishing: new Set<Promise<void>>(), sub: undefined, pollTimer: undefined, sweepTimer: undefined, forecastTimer: undefined, stopping: false, backlog: false };
+  const idle = {
+    publishing: new Set<Promise<void>>(),
+    sub: undefined,
+    pollTimer: undefined,
+    sweepTimer: undefined,
+    forecastTimer: undefined,
+    stopping: false,
+    backlog: false,
+  };
   const policy = createPolicyChooser(db);
   const state: ExecutorState = { config, opts, bus, db, logger, telemetry, topics, catalog, guard, outbox, policy, runs, ...idle };
   return state;

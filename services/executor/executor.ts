@@ -4,9 +4,9 @@ import { withDeadline } from '../core/deadline.ts';
 import { describeError } from '../core/errors.ts';
 import { consumeAnomalies } from './anomaly-intake.ts';
 import { poll } from './execution-poller.ts';
-import { scheduleForecasts } from './forecast-scaling.ts';
 import type { ExecutorSettings } from './executor-options.ts';
 import { createExecutorState, type ExecutorState } from './executor-state.ts';
+import { scheduleForecasts } from './forecast-scaling.ts';
 import { sweepOutcomes } from './outcome-sweep.ts';
 
 export type { ExecutorOptions, ExecutorSettings } from './executor-options.ts';

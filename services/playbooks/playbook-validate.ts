@@ -6,8 +6,8 @@ import { PermanentError } from '../core/errors.ts';
 import { AddressGuard } from './net-guard.ts';
 import { type ActionSpec, GuardrailsSchema, type Playbook, type PlaybookProblem, PlaybookSchema, STEP_TYPES, type StepType } from './playbook-schema.ts';
 import { eachString, parseTemplate, secretsReferenced } from './template.ts';
-import { triggerProblems } from './trigger-validate.ts';
 import { urlTemplateShape } from './template-contexts.ts';
+import { triggerProblems } from './trigger-validate.ts';
 
 /** What validation needs from the configuration. */
 export interface ValidationContext {

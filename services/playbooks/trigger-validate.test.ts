@@ -38,11 +38,15 @@ describe('forecast triggers', () => {
       '/trigger/maxReplicas: a forecast trigger needs maxReplicas',
       '/trigger/capacity: a forecast trigger needs capacity: { perReplica: <req/s> } or { metric: <feature> }',
     ]);
-    expect(problems(doc({ trigger: { type: 'forecast', leadSeconds: 60, capacity: { perReplica: 1, metric: 'x' }, maxReplicas: 3, initialReplicas: 9 } }))).toEqual([
+    expect(
+      problems(doc({ trigger: { type: 'forecast', leadSeconds: 60, capacity: { perReplica: 1, metric: 'x' }, maxReplicas: 3, initialReplicas: 9 } })),
+    ).toEqual([
       '/trigger/capacity: give exactly one of capacity.perReplica (req/s per replica) and capacity.metric',
       '/trigger/initialReplicas: initialReplicas must lie between minReplicas (1) and maxReplicas (3)',
     ]);
-    expect(problems(doc({ trigger: { type: 'forecast', leadSeconds: 5, capacity: { perReplica: 0 }, maxReplicas: 3, scaleIn: { belowUtilization: 2 } } }))).toEqual(
+    expect(
+      problems(doc({ trigger: { type: 'forecast', leadSeconds: 5, capacity: { perReplica: 0 }, maxReplicas: 3, scaleIn: { belowUtilization: 2 } } })),
+    ).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^\/trigger\/leadSeconds: /),
         expect.stringMatching(/^\/trigger\/capacity\/perReplica: /),
@@ -54,7 +58,13 @@ describe('forecast triggers', () => {
 
   it('refuse anomaly criteria, verify steps and deferral with a forecast trigger, and forecast fields or {{forecast.*}} without one', () => {
     expect(
-      problems(doc({ match: { service: 'shop', minScore: 0.5 }, deferrable: { maxDelaySeconds: 600 }, steps: [scale, { id: 'v', type: 'verify', verify: { deadlineSeconds: 9 } }] })),
+      problems(
+        doc({
+          match: { service: 'shop', minScore: 0.5 },
+          deferrable: { maxDelaySeconds: 600 },
+          steps: [scale, { id: 'v', type: 'verify', verify: { deadlineSeconds: 9 } }],
+        }),
+      ),
     ).toEqual([
       '/match/minScore: a forecast-triggered playbook matches services only (match.service): remove match.minScore',
       '/deferrable: a forecast-triggered playbook runs ahead of the load: it cannot be deferrable',

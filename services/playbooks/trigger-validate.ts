@@ -22,7 +22,8 @@ function usesForecastRoot(value: unknown): string[] {
 
 function forecastFieldProblems(t: NonNullable<Playbook['trigger']>): PlaybookProblem[] {
   const out: PlaybookProblem[] = [];
-  if (t.leadSeconds === undefined) out.push({ path: '/trigger/leadSeconds', message: 'a forecast trigger needs leadSeconds (how far ahead to look, in seconds)' });
+  if (t.leadSeconds === undefined)
+    out.push({ path: '/trigger/leadSeconds', message: 'a forecast trigger needs leadSeconds (how far ahead to look, in seconds)' });
   if (t.maxReplicas === undefined) out.push({ path: '/trigger/maxReplicas', message: 'a forecast trigger needs maxReplicas' });
   const c = t.capacity;
   if (!c) out.push({ path: '/trigger/capacity', message: 'a forecast trigger needs capacity: { perReplica: <req/s> } or { metric: <feature> }' });
@@ -54,7 +55,8 @@ export function triggerProblems(doc: Playbook): PlaybookProblem[] {
   const out = forecastFieldProblems(t);
   const m = (doc.match ?? {}) as Record<string, unknown>;
   for (const k of ANOMALY_CRITERIA) {
-    if (m[k] !== undefined) out.push({ path: `/match/${k}`, message: `a forecast-triggered playbook matches services only (match.service): remove match.${k}` });
+    if (m[k] !== undefined)
+      out.push({ path: `/match/${k}`, message: `a forecast-triggered playbook matches services only (match.service): remove match.${k}` });
   }
   if (doc.deferrable !== undefined) out.push({ path: '/deferrable', message: 'a forecast-triggered playbook runs ahead of the load: it cannot be deferrable' });
   steps.forEach((s, i) => {

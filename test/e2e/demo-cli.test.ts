@@ -72,6 +72,9 @@ describe('zeroops demo (CLI) and the demo playbooks', () => {
       spec: { trigger: { type: string }; steps: Array<{ http: { url: string; body: unknown } }> };
     };
     expect(predictive.spec.trigger.type).toBe('forecast');
-    expect(predictive.spec.steps[0]?.http).toMatchObject({ url: `${demo.controlUrl}/services/{{anomaly.service}}/scale`, body: { replicas: '{{forecast.replicas}}' } });
+    expect(predictive.spec.steps[0]?.http).toMatchObject({
+      url: `${demo.controlUrl}/services/{{anomaly.service}}/scale`,
+      body: { replicas: '{{forecast.replicas}}' },
+    });
   }, 60_000);
 });

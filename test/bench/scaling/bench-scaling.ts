@@ -57,7 +57,14 @@ const base: Omit<SimOptions, 'predictive' | 'seed'> = {
   capacityRps: capacity,
   objectiveMs: Number(values['objective-ms']),
   startupSeconds: 5,
-  reactive: { targetUtilization: 0.8, metricSeconds: 60, everySeconds: 15, stabilizationSeconds: 300, maxReplicas: 6, delaySeconds: Number(values['reactive-delay']) },
+  reactive: {
+    targetUtilization: 0.8,
+    metricSeconds: 60,
+    everySeconds: 15,
+    stabilizationSeconds: 300,
+    maxReplicas: 6,
+    delaySeconds: Number(values['reactive-delay']),
+  },
 };
 const predictive = { trigger, everySeconds: 30, cooldownSeconds: 60, historySeconds: 4 * 3600, coverage: 0.9 };
 
@@ -93,5 +100,7 @@ const cut = above('reactive') === 0 ? 0 : 1 - above('predictive') / above('react
 console.log(
   `median minutes above objective: reactive ${above('reactive')}, predictive ${above('predictive')} (${(cut * 100).toFixed(0)} % fewer; target >= 80 %)`,
 );
-console.log(`median replica-minutes: reactive ${rm('reactive').toFixed(0)}, predictive ${rm('predictive').toFixed(0)} (${(rm('predictive') / rm('reactive')).toFixed(2)}x; target <= 1.2x)`);
+console.log(
+  `median replica-minutes: reactive ${rm('reactive').toFixed(0)}, predictive ${rm('predictive').toFixed(0)} (${(rm('predictive') / rm('reactive')).toFixed(2)}x; target <= 1.2x)`,
+);
 console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);

@@ -42,7 +42,7 @@ describe('recurring surges of the demo load generator', () => {
   const sendFor = async (surge: RecurringSurge, ms: number) => {
     hits.length = 0;
     // Only the surged service has an address: the frontend's daily traffic goes nowhere.
-    const load = startLoad({ services: SHOP, urls: { cart: url }, rps: 12, dayMinutes: 60, surges: () => [], recurringSurge: surge });
+    const load = startLoad({ services: [...SHOP], urls: { cart: url }, rps: 12, dayMinutes: 60, surges: () => [], recurringSurge: surge });
     await new Promise((r) => setTimeout(r, ms));
     load.stop();
     return hits.length;

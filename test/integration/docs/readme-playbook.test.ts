@@ -27,7 +27,12 @@ describe('the README playbook example', () => {
   beforeAll(async () => {
     // The example references three secrets; a playbook naming an unconfigured secret is refused.
     built = await buildTestApp({
-      env: { ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_SECRET_DEPLOY_TOKEN: 't', ZEROOPS_SECRET_SLACK_WEBHOOK: 'https://hooks.example/x', ZEROOPS_SECRET_PD_KEY: 'k' },
+      env: {
+        ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
+        ZEROOPS_SECRET_DEPLOY_TOKEN: 't',
+        ZEROOPS_SECRET_SLACK_WEBHOOK: 'https://hooks.example/x',
+        ZEROOPS_SECRET_PD_KEY: 'k',
+      },
     });
     app = built.app;
   });

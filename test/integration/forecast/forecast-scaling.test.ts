@@ -87,11 +87,7 @@ describe.each(SETUPS)('forecast-triggered scaling on $name', (setup) => {
 
   const executionsOf = (service: string) => h.store.db.select().from(executions).where(eq(executions.service, service));
   const finished = (service: string) =>
-    until(
-      `a finished forecast execution for ${service}`,
-      async () => (await executionsOf(service)).find((r) => r.finishedAt !== null),
-      60_000,
-    );
+    until(`a finished forecast execution for ${service}`, async () => (await executionsOf(service)).find((r) => r.finishedAt !== null), 60_000);
   // Several evaluation rounds of both executors pass, so that a duplicate would show up.
   const rounds = () => new Promise((r) => setTimeout(r, 2_000));
   const scaleCalls = (service: string) => target.received.filter((r) => r.path === `/services/${service}/scale`);
