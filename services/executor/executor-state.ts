@@ -41,6 +41,8 @@ export interface ExecutorState {
   sweepTimer: NodeJS.Timeout | undefined;
   /** Next evaluation of the forecast-triggered playbooks (forecast-scaling.ts). */
   forecastTimer: NodeJS.Timeout | undefined;
+  /** The evaluation round in progress, if any (stop waits for it). */
+  forecasting: Promise<void> | undefined;
   /** Set by stop: no new work starts; claimed leases are given back. */
   stopping: boolean;
   /** Some execution was decided while every slot was taken: poll as soon as one frees up. */
@@ -84,6 +86,7 @@ export function createExecutorState(settings: ExecutorSettings, config: Executor
     pollTimer: undefined,
     sweepTimer: undefined,
     forecastTimer: undefined,
+    forecasting: undefined,
     stopping: false,
     backlog: false,
   };

@@ -49,8 +49,8 @@ async function stop(s: ExecutorState, deadlineMs: number): Promise<void> {
     await sub?.stop();
     await Promise.all([...s.publishing]);
   })();
-  const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping'))]);
-  const late = new Error(`executor still draining (intake, executions or outcome publications) after ${deadlineMs} ms`);
+  const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping')), s.forecasting]);
+  const late = new Error(`executor still draining (intake, executions, outcome publications or a forecast evaluation) after ${deadlineMs} ms`);
   await withDeadline(deadlineMs, () => drained, { onTimeout: () => late }).catch((err: unknown) => {
     if (err !== late) throw err;
     s.logger.warn({ err: describeError(err) }, 'executor stop: not everything drained in time');

@@ -18,7 +18,7 @@ import type { Db, ExecutionRow } from '../store/index.ts';
 import { executions, services } from '../store/index.ts';
 import { type Decision, decideInTx } from './decide.ts';
 import { decisionLockKeys, takeDecisionLocks } from './decision-facts.ts';
-import type { DbOrTx } from './execution-repo.ts';
+import { type DbOrTx, releaseLease } from './execution-repo.ts';
 import { type ExecutorState, track } from './executor-state.ts';
 import { planScaling, type ScalingPlan } from './scaling-plan.ts';
 
@@ -28,6 +28,8 @@ interface InForce {
   since: string;
   /** An earlier forecast execution is still unfinished (or awaits approval): nothing new is decided. */
   busy?: string;
+  /** The count of a decision a person rejected or cancelled: not proposed again until the plan wants another. */
+  declined?: number;
 }
 
 const UNFINISHED = new Set(['pending', 'running', 'awaiting_approval']);
@@ -44,7 +46,7 @@ async function inForce(tx: DbOrTx, playbookId: string, service: string, t: Forec
   if (UNFINISHED.has(last.status)) return { replicas: f.currentReplicas ?? t.minReplicas, since: last.id, busy: last.id };
   // A failed, timed-out or cancelled change may not have happened: the count before it stays in force.
   const replicas = last.status === 'succeeded' ? f.replicas : f.currentReplicas;
-  return { replicas: replicas ?? t.minReplicas, since: last.id };
+  return { replicas: replicas ?? t.minReplicas, since: last.id, ...(last.status === 'cancelled' ? { declined: f.replicas } : {}) };
 }
 
 /** Requests per second one replica serves: the trigger's figure, or the recent mean of its metric (undefined without data). */
@@ -104,7 +106,7 @@ function forecastEvent(service: string, pb: PlaybookVersionRef, since: string, p
 
 /** What one evaluation of (playbook, service) did. */
 export type ForecastEvaluation =
-  | { result: 'not_ready' | 'no_capacity' | 'busy' | 'hold'; detail: string }
+  | { result: 'not_ready' | 'no_capacity' | 'busy' | 'hold' | 'declined'; detail: string }
   | { result: 'decided'; decision: Decision; event: AnomalyEvent };
 
 /**
@@ -130,25 +132,28 @@ export async function evaluateForecastPlaybook(s: ExecutorState, pb: PlaybookVer
       if (cur.busy) return { result: 'busy', detail: `forecast execution ${cur.busy} is unfinished` };
       const plan = planScaling({ trigger: t, currentReplicas: cur.replicas, perReplica, stepSeconds: fc.stepSeconds, upper });
       if (plan.action === 'hold') return { result: 'hold', detail: plan.reason };
+      if (plan.replicas === cur.declined) return { result: 'declined', detail: `${plan.replicas} replicas were rejected or cancelled in ${cur.since}` };
       const event = forecastEvent(service, pb, cur.since, plan, now);
       const decision = await decideInTx(tx, event, pb, 'executor', claim, undefined, recordOf(fc, t, perReplica, plan));
       return { result: 'decided', decision, event };
     });
-    if (out.result === 'decided') start(s, pb, out.decision, out.event);
+    if (out.result === 'decided') await start(s, pb, out.decision, out.event);
     return out;
   } finally {
     if (slot) s.runs.unreserve();
   }
 }
 
-function start(s: ExecutorState, pb: PlaybookVersionRef, d: Decision, event: AnomalyEvent): void {
+async function start(s: ExecutorState, pb: PlaybookVersionRef, d: Decision, event: AnomalyEvent): Promise<void> {
   s.telemetry.count('zeroops.executor.forecast_decisions', { result: d.kind === 'exists' ? 'duplicate' : d.execution.status });
   if (d.kind === 'exists') return;
   if (d.outcome) track(s, s.outbox.publish(d.execution, event.kind));
   if (d.execution.status === 'pending') s.backlog = true;
   if (d.execution.status !== 'running' || d.execution.leaseOwner !== s.opts.workerId) return;
   const preloaded = d.fresh ? { spec: pb.spec, anomaly: JSON.parse(JSON.stringify(event)) as Record<string, unknown>, steps: [] } : undefined;
-  s.runs.start(d.execution as ExecutionRow, preloaded);
+  // Stopping began after the decision claimed it: give the lease back for another executor (or the next start).
+  if (s.stopping) await releaseLease(s.db, d.execution.id, s.opts.workerId);
+  else s.runs.start(d.execution as ExecutionRow, preloaded);
 }
 
 /** Evaluates every enabled forecast playbook for every known service its `match.service` covers; one failure does not stop the others. */
@@ -175,9 +180,12 @@ export function scheduleForecasts(s: ExecutorState, delayMs = s.opts.forecastEva
   if (s.stopping || s.opts.forecastEvalMs <= 0) return;
   clearTimeout(s.forecastTimer);
   s.forecastTimer = setTimeout(() => {
-    void evaluateForecasts(s)
+    s.forecasting = evaluateForecasts(s)
       .catch((err: unknown) => s.logger.warn({ err: describeError(err) }, 'forecast evaluation round failed'))
-      .finally(() => scheduleForecasts(s));
+      .finally(() => {
+        s.forecasting = undefined;
+        scheduleForecasts(s);
+      });
   }, delayMs);
   s.forecastTimer.unref();
 }

@@ -34,11 +34,11 @@ describe.each(SETUPS)('forecast-triggered scaling on $name', (setup) => {
   const shopRate = (ms: number) => (surging(ms) ? 100 : 20);
   const calmRate = (ms: number) => 10 + 3 * Math.cos((2 * Math.PI * (ms - now)) / HOUR);
 
-  const scalePlaybook = (service: string, trigger: Record<string, unknown>, guardrails: Record<string, unknown> = {}) =>
+  const scalePlaybook = (service: string, trigger: Record<string, unknown>, guardrails: Record<string, unknown> = {}, mode = 'auto') =>
     assertPlaybook(
       {
         name: `predict-${service}`,
-        mode: 'auto',
+        mode,
         match: { service },
         trigger: { type: 'forecast', ...trigger },
         guardrails: { cooldownSeconds: 0, ...guardrails },
@@ -56,18 +56,19 @@ describe.each(SETUPS)('forecast-triggered scaling on $name', (setup) => {
   beforeAll(async () => {
     h = await startHarness(setup);
     target = await startStepTarget();
-    await h.store.db.insert(services).values(['shop', 'calm', 'frozen', 'fresh'].map((name) => ({ name })));
+    await h.store.db.insert(services).values(['shop', 'calm', 'frozen', 'fresh', 'asked'].map((name) => ({ name })));
     const rows = [];
     for (let m = 8 * 60; m >= 1; m--) {
       const end = Math.floor((now - m * MIN) / MIN) * MIN;
       const features = (svc: string) => ({ request_rate: svc === 'calm' ? calmRate(end - 30_000) : shopRate(end - 30_000) });
-      for (const svc of ['shop', 'calm', 'frozen']) rows.push({ service: svc, windowEnd: new Date(end), features: features(svc), score: 0.1 });
+      for (const svc of ['shop', 'calm', 'frozen', 'asked']) rows.push({ service: svc, windowEnd: new Date(end), features: features(svc), score: 0.1 });
     }
     await h.store.db.insert(rollups).values(rows);
     const trigger = { leadSeconds: 900, capacity: { perReplica: 30 }, minReplicas: 1, maxReplicas: 10 };
     await createPlaybook(h.store.db, scalePlaybook('shop', trigger), 'test');
     await createPlaybook(h.store.db, scalePlaybook('calm', { ...trigger, minReplicas: 2, initialReplicas: 5 }), 'test');
     await createPlaybook(h.store.db, scalePlaybook('fresh', trigger), 'test');
+    await createPlaybook(h.store.db, scalePlaybook('asked', trigger, {}, 'suggest'), 'test');
     const freeze = { freezeWindows: [{ start: new Date(now - HOUR).toISOString(), end: new Date(now + 2 * HOUR).toISOString(), reason: 'test freeze' }] };
     await createPlaybook(h.store.db, scalePlaybook('frozen', trigger, freeze), 'test');
     const config = loadConfig({ ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_TOPIC_PARTITIONS: '2' });
@@ -133,6 +134,18 @@ describe.each(SETUPS)('forecast-triggered scaling on $name', (setup) => {
     await rounds();
     expect(await executionsOf('frozen')).toHaveLength(1);
     expect(scaleCalls('frozen')).toHaveLength(0);
+  });
+
+  it('in suggest mode waits for approval, and does not propose a rejected count again', async () => {
+    const row = await until('the suggestion for asked', async () => (await executionsOf('asked'))[0], 60_000);
+    expect(row).toMatchObject({ status: 'awaiting_approval', forecast: { action: 'scale_out', currentReplicas: 1 } });
+    await rounds();
+    expect(await executionsOf('asked')).toHaveLength(1);
+    const rejected = await h.app.inject({ method: 'POST', url: `/api/v1/executions/${row.id}/reject`, payload: { note: 'not now' } });
+    expect(rejected.statusCode).toBe(200);
+    await rounds();
+    expect(await executionsOf('asked')).toHaveLength(1);
+    expect(scaleCalls('asked')).toHaveLength(0);
   });
 
   it('does nothing for a service whose forecast is not ready', async () => {
