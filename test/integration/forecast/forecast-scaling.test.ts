@@ -56,12 +56,14 @@ describe.each(SETUPS)('forecast-triggered scaling on $name', (setup) => {
   beforeAll(async () => {
     h = await startHarness(setup);
     target = await startStepTarget();
-    await h.store.db.insert(services).values(['shop', 'calm', 'frozen', 'fresh', 'asked'].map((name) => ({ name })));
+    await h.store.db.insert(services).values(['shop', 'calm', 'frozen', 'fresh', 'asked', 'metered'].map((name) => ({ name })));
     const rows = [];
     for (let m = 8 * 60; m >= 1; m--) {
       const end = Math.floor((now - m * MIN) / MIN) * MIN;
       const features = (svc: string) => ({ request_rate: svc === 'calm' ? calmRate(end - 30_000) : shopRate(end - 30_000) });
       for (const svc of ['shop', 'calm', 'frozen', 'asked']) rows.push({ service: svc, windowEnd: new Date(end), features: features(svc), score: 0.1 });
+      // A service that reports what one replica serves (as a gauge the detector keeps as a feature).
+      rows.push({ service: 'metered', windowEnd: new Date(end), features: { ...features('metered'), 'metric:capacity_rps': 60 }, score: 0.1 });
     }
     await h.store.db.insert(rollups).values(rows);
     const trigger = { leadSeconds: 900, capacity: { perReplica: 30 }, minReplicas: 1, maxReplicas: 10 };
@@ -69,6 +71,7 @@ describe.each(SETUPS)('forecast-triggered scaling on $name', (setup) => {
     await createPlaybook(h.store.db, scalePlaybook('calm', { ...trigger, minReplicas: 2, initialReplicas: 5 }), 'test');
     await createPlaybook(h.store.db, scalePlaybook('fresh', trigger), 'test');
     await createPlaybook(h.store.db, scalePlaybook('asked', trigger, {}, 'suggest'), 'test');
+    await createPlaybook(h.store.db, scalePlaybook('metered', { ...trigger, capacity: { metric: 'metric:capacity_rps' } }), 'test');
     const freeze = { freezeWindows: [{ start: new Date(now - HOUR).toISOString(), end: new Date(now + 2 * HOUR).toISOString(), reason: 'test freeze' }] };
     await createPlaybook(h.store.db, scalePlaybook('frozen', trigger, freeze), 'test');
     const config = loadConfig({ ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_TOPIC_PARTITIONS: '2' });
@@ -146,6 +149,15 @@ describe.each(SETUPS)('forecast-triggered scaling on $name', (setup) => {
     await rounds();
     expect(await executionsOf('asked')).toHaveLength(1);
     expect(scaleCalls('asked')).toHaveLength(0);
+  });
+
+  it('takes the capacity per replica from a metric of the service', async () => {
+    const row = await finished('metered');
+    const f = row.forecast as { perReplica: number; replicas: number; peakUpper: number };
+    expect(f.perReplica).toBe(60);
+    expect(f.replicas).toBe(Math.ceil(f.peakUpper / 60));
+    await rounds();
+    expect(scaleCalls('metered').map((c) => JSON.parse(c.body))).toEqual([{ replicas: f.replicas }]);
   });
 
   it('does nothing for a service whose forecast is not ready', async () => {
