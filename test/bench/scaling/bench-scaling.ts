@@ -10,7 +10,8 @@
  * --warmup N days of history first (default 3), --lead S (default 120),
  * --objective-ms N (default 1000), --reactive-delay S extra lag of the
  * reactive autoscaler (default 0; e.g. 30 for an anomaly detector's time to
- * detect).
+ * detect), --missing-surge-every N (every Nth day the surge does not come;
+ * default 0: it always does).
  */
 import { parseArgs } from 'node:util';
 import { capacityFor } from '../../../infra/demo/load-generator.ts';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     lead: { type: 'string', default: '120' },
     'objective-ms': { type: 'string', default: '1000' },
     'reactive-delay': { type: 'string', default: '0' },
+    'missing-surge-every': { type: 'string', default: '0' },
   },
 });
 const SERVICE = 'cart';
@@ -52,6 +54,7 @@ const base: Omit<SimOptions, 'predictive' | 'seed'> = {
   rps: RPS,
   dayMinutes: DAY_MINUTES,
   surge: { service: SERVICE, magnitude: 4, everyMinutes: DAY_MINUTES, atMinute: 40, durationMinutes: 5 },
+  missingSurgeEvery: Number(values['missing-surge-every']),
   warmupDays: Number(values.warmup),
   measuredDays: Number(values.days),
   capacityRps: capacity,
@@ -70,7 +73,8 @@ const predictive = { trigger, everySeconds: 30, cooldownSeconds: 60, historySeco
 
 console.log(
   `service ${SERVICE}: ${capacity.toFixed(1)} req/s per replica; a ${base.surge.magnitude}x surge for ${base.surge.durationMinutes} min at minute ${base.surge.atMinute} of every ${DAY_MINUTES}-min day; ` +
-    `${base.warmupDays} days of history, ${base.measuredDays} measured; objective p99 <= ${base.objectiveMs} ms`,
+    `${base.warmupDays} days of history, ${base.measuredDays} measured; objective p99 <= ${base.objectiveMs} ms` +
+    (base.missingSurgeEvery > 0 ? `; every ${base.missingSurgeEvery}th day the surge does not come` : ''),
 );
 console.log(
   `reactive: desired = ceil(rate of the last ${base.reactive.metricSeconds} s / (${(base.reactive.targetUtilization * 100).toFixed(0)} % of capacity)) every ${base.reactive.everySeconds} s${base.reactive.delaySeconds ? ` (acting ${base.reactive.delaySeconds} s late)` : ''}, scale-in after ${base.reactive.stabilizationSeconds} s; replicas serve ${base.startupSeconds} s after being asked for`,

@@ -30,6 +30,8 @@ export interface SimOptions {
   rps: number;
   dayMinutes: number;
   surge: RecurringSurge;
+  /** Every this many surge periods the surge does not come (0: it always does): what a forecast that expects it costs. */
+  missingSurgeEvery: number;
   /** Simulated days before the measured ones (history for the forecast). */
   warmupDays: number;
   measuredDays: number;
@@ -80,10 +82,12 @@ function p99(xs: number[]): number {
 }
 
 /** The offered load of the service at `t` (unix ms): its share of the daily rhythm plus the surge's extra, as the load generator sends it. */
-export function offeredRate(o: Pick<SimOptions, 'service' | 'rps' | 'dayMinutes' | 'surge'>, t: number): number {
+export function offeredRate(o: Pick<SimOptions, 'service' | 'rps' | 'dayMinutes' | 'surge' | 'missingSurgeEvery'>, t: number): number {
   const share = visitsPerRequest(SHOP)[o.service] ?? 0.5;
   const rate = dailyRate(o.rps, o.dayMinutes, t);
-  const m = o.surge.service === o.service ? recurringSurgeAt(o.surge, t) : undefined;
+  const period = Math.floor((t - o.surge.atMinute * 60_000) / (o.surge.everyMinutes * 60_000));
+  const missing = o.missingSurgeEvery > 0 && period % o.missingSurgeEvery === o.missingSurgeEvery - 1;
+  const m = o.surge.service === o.service && !missing ? recurringSurgeAt(o.surge, t) : undefined;
   return rate * share + (m === undefined ? 0 : Math.max(2, (m - 1) * rate * share));
 }
 
