@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { AnomalyEvent, OutcomeEvent } from '../bus/messages.ts';
 import type { PlaybookVersionRef } from '../playbooks/index.ts';
-import type { Db, ExecutionRow } from '../store/index.ts';
+import type { ExecutionRow } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
 import type { DeferralPlan } from './deferral.ts';
@@ -75,26 +75,13 @@ const sameSkip = (row: ExecutionRow, v: Verdict) => row.status === 'skipped' && 
  * run is written already `running` under that lease (its `fresh` flag says
  * it was inserted, so it has no steps yet). With a `deferral` that has a
  * time, an execution that is to run waits unclaimed as `pending` until then.
- */
-export async function decide(
-  db: Db,
-  a: AnomalyEvent,
-  pb: PlaybookVersionRef,
-  actor: string,
-  claim?: DecisionClaim,
-  deferral?: DeferralPlan,
-): Promise<Decision> {
-  return db.transaction((tx) => decideInTx(tx, a, pb, actor, claim, deferral));
-}
-
-/**
- * {@link decide} inside the caller's transaction (the advisory locks are
- * re-entrant, so a caller that already holds them, like the forecast
+ * Given a transaction as `db`, it decides in a savepoint of it (the advisory
+ * locks are re-entrant, so a caller that took them first, like the forecast
  * evaluator, reads its own facts under the same locks). `forecast`, for a
  * forecast-triggered execution, is the forecast decision stored with it.
  */
-export async function decideInTx(
-  tx: DbOrTx,
+export async function decide(
+  db: DbOrTx,
   a: AnomalyEvent,
   pb: PlaybookVersionRef,
   actor: string,
@@ -102,56 +89,58 @@ export async function decideInTx(
   deferral?: DeferralPlan,
   forecast?: Record<string, unknown>,
 ): Promise<Decision> {
-  await takeDecisionLocks(tx, decisionLockKeys(a.service, pb.id, pb.spec.guardrails));
-  const { existing, facts } = await readDecisionSnapshot(tx, a, pb.id, Date.now());
-  if (existing && existing.status !== 'skipped') return { kind: 'exists', execution: existing };
-  const decisions = evaluateGuardrails(pb.spec.guardrails, facts);
-  const v = verdictFor(
-    pb.spec.mode,
-    decisions,
-    pb.spec.steps.map((s) => s.id),
-  );
-  if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
-  // A deferred execution waits as pending (unclaimed) until its scheduled time.
-  const deferred = v.status === 'pending' && deferral?.at !== undefined;
-  const lease =
-    v.status === 'pending' && claim && !deferred
-      ? { status: 'running' as const, leaseOwner: claim.owner, leaseExpiresAt: sql`now() + ${claim.leaseMs} * interval '1 millisecond'` as unknown as Date }
-      : { status: v.status };
-  const fields = {
-    anomalyId: a.id,
-    playbookVersion: pb.version,
-    mode: pb.spec.mode,
-    ...lease,
-    outcome: v.outcome,
-    outcomePublished: false,
-    reason: v.reason,
-    scoreBefore: a.score,
-    scheduledFor: deferred ? (deferral?.at ?? null) : null,
-    scheduleReason: deferral && v.status === 'pending' ? deferral.reason : null,
-    forecast: forecast ?? null,
-    createdAt: sql`now()` as unknown as Date,
-    updatedAt: sql`now()` as unknown as Date,
-  };
-  const rows = existing
-    ? await tx.update(executions).set(fields).where(eq(executions.id, existing.id)).returning()
-    : await tx
-        .insert(executions)
-        .values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields })
-        .onConflictDoNothing()
-        .returning();
-  const row = rows[0];
-  // Only reachable if two events of one episode named different services (other locks): the unique key decided.
-  if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
-  await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, {
-    anomaly: a,
-    playbook: { id: pb.id, name: pb.name, version: pb.version },
-    mode: pb.spec.mode,
-    status: v.status,
-    reason: v.reason,
-    guardrails: decisions,
-    ...(deferral && v.status === 'pending' ? { schedule: { at: deferral.at?.toISOString() ?? null, reason: deferral.reason } } : {}),
-    ...(forecast ? { forecast } : {}),
+  return db.transaction(async (tx) => {
+    await takeDecisionLocks(tx, decisionLockKeys(a.service, pb.id, pb.spec.guardrails));
+    const { existing, facts } = await readDecisionSnapshot(tx, a, pb.id, Date.now());
+    if (existing && existing.status !== 'skipped') return { kind: 'exists', execution: existing };
+    const decisions = evaluateGuardrails(pb.spec.guardrails, facts);
+    const v = verdictFor(
+      pb.spec.mode,
+      decisions,
+      pb.spec.steps.map((s) => s.id),
+    );
+    if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
+    // A deferred execution waits as pending (unclaimed) until its scheduled time.
+    const deferred = v.status === 'pending' && deferral?.at !== undefined;
+    const lease =
+      v.status === 'pending' && claim && !deferred
+        ? { status: 'running' as const, leaseOwner: claim.owner, leaseExpiresAt: sql`now() + ${claim.leaseMs} * interval '1 millisecond'` as unknown as Date }
+        : { status: v.status };
+    const fields = {
+      anomalyId: a.id,
+      playbookVersion: pb.version,
+      mode: pb.spec.mode,
+      ...lease,
+      outcome: v.outcome,
+      outcomePublished: false,
+      reason: v.reason,
+      scoreBefore: a.score,
+      scheduledFor: deferred ? (deferral?.at ?? null) : null,
+      scheduleReason: deferral && v.status === 'pending' ? deferral.reason : null,
+      forecast: forecast ?? null,
+      createdAt: sql`now()` as unknown as Date,
+      updatedAt: sql`now()` as unknown as Date,
+    };
+    const rows = existing
+      ? await tx.update(executions).set(fields).where(eq(executions.id, existing.id)).returning()
+      : await tx
+          .insert(executions)
+          .values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields })
+          .onConflictDoNothing()
+          .returning();
+    const row = rows[0];
+    // Only reachable if two events of one episode named different services (other locks): the unique key decided.
+    if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
+    await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, {
+      anomaly: a,
+      playbook: { id: pb.id, name: pb.name, version: pb.version },
+      mode: pb.spec.mode,
+      status: v.status,
+      reason: v.reason,
+      guardrails: decisions,
+      ...(deferral && v.status === 'pending' ? { schedule: { at: deferral.at?.toISOString() ?? null, reason: deferral.reason } } : {}),
+      ...(forecast ? { forecast } : {}),
+    });
+    return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
   });
-  return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
 }

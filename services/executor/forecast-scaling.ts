@@ -16,7 +16,7 @@ import { chooseStep, forecastLoad, type LoadForecast, loadRateSeries } from '../
 import { type ForecastTrigger, forecastTriggerOf, type PlaybookVersionRef } from '../playbooks/index.ts';
 import type { Db, ExecutionRow } from '../store/index.ts';
 import { executions, services } from '../store/index.ts';
-import { type Decision, decideInTx } from './decide.ts';
+import { type Decision, decide } from './decide.ts';
 import { decisionLockKeys, takeDecisionLocks } from './decision-facts.ts';
 import { type DbOrTx, releaseLease } from './execution-repo.ts';
 import { type ExecutorState, track } from './executor-state.ts';
@@ -134,7 +134,7 @@ export async function evaluateForecastPlaybook(s: ExecutorState, pb: PlaybookVer
       if (plan.action === 'hold') return { result: 'hold', detail: plan.reason };
       if (plan.replicas === cur.declined) return { result: 'declined', detail: `${plan.replicas} replicas were rejected or cancelled in ${cur.since}` };
       const event = forecastEvent(service, pb, cur.since, plan, now);
-      const decision = await decideInTx(tx, event, pb, 'executor', claim, undefined, recordOf(fc, t, perReplica, plan));
+      const decision = await decide(tx, event, pb, 'executor', claim, undefined, recordOf(fc, t, perReplica, plan));
       return { result: 'decided', decision, event };
     });
     if (out.result === 'decided') await start(s, pb, out.decision, out.event);
