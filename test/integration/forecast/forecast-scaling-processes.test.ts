@@ -39,7 +39,7 @@ describe('forecast-triggered scaling, two executor processes', () => {
         name: 'predict-shop',
         mode: 'auto',
         match: { service: 'shop' },
-        trigger: { type: 'forecast', leadSeconds: 900, capacity: { perReplica: 30 }, maxReplicas: 10 },
+        trigger: { type: 'forecast', leadSeconds: 900, capacity: { perReplica: 30 }, maxReplicas: 3 },
         guardrails: { cooldownSeconds: 0, maxConcurrent: 10 },
         steps: [
           {
