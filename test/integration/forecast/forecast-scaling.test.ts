@@ -153,7 +153,7 @@ describe.each(SETUPS)('forecast-triggered scaling on $name', (setup) => {
 
   it('takes the capacity per replica from a metric of the service', async () => {
     const row = await finished('metered');
-    const f = row.forecast as { perReplica: number; replicas: number; peakUpper: number };
+    const f = row.forecast as { perReplica: number; replicas: number; peakUpper: number; reason: string };
     expect(f.perReplica).toBe(60);
     // Over 60 req/s at the surge: 2 replicas of 60 (the maximum here).
     expect(f.peakUpper).toBeGreaterThan(60);
