@@ -114,6 +114,14 @@ export const ExecutionSchema = Type.Object(
       Time('A deferred execution (deferrable playbook) waits as pending until this time: the quiet window chosen from the load forecast.'),
     ),
     scheduleReason: Nullable(Type.String({ description: 'Why it was scheduled then, or why it runs now (worse incident, operator, no forecast yet).' })),
+    forecast: Type.Optional(
+      Nullable(
+        Type.Record(Type.String(), Type.Unknown(), {
+          description:
+            'A forecast-triggered execution: the replica decision (action, currentReplicas, replicas, perReplica, peakUpper, reason) and the forecast points that justified it.',
+        }),
+      ),
+    ),
   },
   { $id: 'Execution' },
 );
