@@ -1,0 +1,126 @@
+/**
+ * Configurations of the forecaster tried against each other (the record of
+ * the choice of defaults): every configuration runs the bench-forecast
+ * evaluation on the three groups (demo traffic, NAB daily series, synthetic
+ * series with known answers) at two horizons, and the choice is made on one
+ * group and scored on the others, so no figure is scored on the data that
+ * chose it.
+ *
+ *   npx tsx test/bench/forecast/forecast-experiments.ts [name-filter]
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ForecasterConfig } from '../../../models/forecast/index.ts';
+import { demoTraffic } from './demo-traffic.ts';
+import { type EvalSeries, evaluate } from './forecast-eval.ts';
+import { nabSeries } from './nab-series.ts';
+import { syntheticSeries } from './synthetic-series.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+
+const CONFIGS: Array<[string, Partial<ForecasterConfig>]> = [
+  ['defaults', {}],
+  ['alpha 0.005', { alpha: 0.005 }],
+  ['alpha 0.02', { alpha: 0.02 }],
+  ['gamma 0.05', { gamma: 0.05 }],
+  ['gamma 0.2', { gamma: 0.2 }],
+  ['smooth 0', { smoothFraction: 0 }],
+  ['smooth 0.01', { smoothFraction: 0.01 }],
+  ['smooth 0.04', { smoothFraction: 0.04 }],
+  ['clip 2.5', { clip: 2.5 }],
+  ['clip 8', { clip: 8 }],
+  ['beta 0.005', { beta: 0.005 }],
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+interface Group {
+  name: string;
+  series: EvalSeries[];
+  train: number;
+}
+
+async function groups(): Promise<Group[]> {
+  const demo = demoTraffic({ days: 8, dayMinutes: 60, rps: 12, windowSeconds: 10, seed: 1 }).filter(
+    (s) => !s.values.every((v, i) => i < s.knownPeriod || v === s.values[i - s.knownPeriod]),
+  );
+  const out: Group[] = [
+    { name: 'demo', series: demo, train: 3 / 8 },
+    { name: 'synthetic', series: syntheticSeries(1), train: 0.25 },
+  ];
+  const nabDir = resolve(process.env.ZEROOPS_NAB_DIR ?? join(REPO_ROOT, '../shared/datasets/nab'));
+  if (existsSync(nabDir)) {
+    out.push({
+      name: 'nab',
+      series: [
+        ...(await nabSeries(nabDir, 'realTweets', /^Twitter_volume_/)),
+        ...(await nabSeries(nabDir, 'realTraffic', /^(occupancy|speed)_/)),
+        ...(await nabSeries(nabDir, 'artificialNoAnomaly', /^art_daily_small_noise/)),
+      ],
+      train: 0.4,
+    });
+  }
+  return out;
+}
+
+interface Score {
+  hour: number;
+  day: number;
+  coverHour: number;
+  coverDay: number;
+  truthHour: number;
+}
+
+function score(g: Group, config: Partial<ForecasterConfig>): Score {
+  const at = (h: (p: number) => number) =>
+    g.series.map((s) => evaluate(s, { train: g.train, horizon: h(s.knownPeriod), stride: Math.max(1, Math.round(s.knownPeriod / 12)), config }));
+  const hour = at((p) => Math.max(1, Math.round(p / 24)));
+  const day = at((p) => p);
+  const truth = hour.map((r) => r.reductionVsTruth).filter((x): x is number => x !== undefined);
+  return {
+    hour: median(hour.map((r) => r.reduction)),
+    day: median(day.map((r) => r.reduction)),
+    coverHour: median(hour.map((r) => r.coverage)),
+    coverDay: median(day.map((r) => r.coverage)),
+    truthHour: truth.length > 0 ? median(truth) : Number.NaN,
+  };
+}
+
+async function main(): Promise<void> {
+  const filter = process.argv[2];
+  const gs = await groups();
+  const configs = CONFIGS.filter(([name]) => !filter || name.includes(filter) || name === 'defaults');
+  const table: Record<string, Record<string, Score>> = {};
+  const pct = (x: number) => `${(100 * x).toFixed(1)}`;
+  for (const [name, config] of configs) {
+    table[name] = {};
+    for (const g of gs) (table[name] as Record<string, Score>)[g.name] = score(g, config);
+    const row = table[name] as Record<string, Score>;
+    console.log(
+      [name.padEnd(28), ...gs.map((g) => {
+        const s = row[g.name] as Score;
+        return `${g.name} h ${pct(s.hour)} d ${pct(s.day)} cov ${pct(s.coverHour)}/${pct(s.coverDay)}${Number.isNaN(s.truthHour) ? '' : ` truth ${pct(s.truthHour)}`}`;
+      })].join(' | '),
+    );
+  }
+  // Choose on one group (the mean of its two horizons' median reductions), score on the others.
+  for (const chooser of gs) {
+    const best = configs
+      .map(([name]) => name)
+      .sort((a, b) => {
+        const s = (n: string) => ((table[n] as Record<string, Score>)[chooser.name] as Score);
+        return s(b).hour + s(b).day - (s(a).hour + s(a).day);
+      })[0] as string;
+    const others = gs.filter((g) => g !== chooser).map((g) => {
+      const s = (table[best] as Record<string, Score>)[g.name] as Score;
+      return `${g.name} h ${pct(s.hour)} d ${pct(s.day)}`;
+    });
+    console.log(`chosen on ${chooser.name}: ${best} -> ${others.join('; ')}`);
+  }
+}
+
+await main();
