@@ -1,5 +1,5 @@
 /**
- * Online additive Holt-Winters with damped trend and any number of seasonal
+ * One member of the forecaster: online additive Holt-Winters with damped trend and any number of seasonal
  * periods (Taylor's multiple-seasonal form, updated one season after the
  * other). Each seasonal slot is the plain mean of its first cycles, so the
  * forecast is useful after a few cycles of the shortest period; errors are
@@ -8,7 +8,10 @@
  * interval comes from the empirical quantiles of recent errors at a few
  * tracked horizons, interpolated in log-horizon between them.
  */
-import { type ForecasterConfig, forecasterConfig } from './forecast-config.ts';
+import type { ForecasterConfig } from './forecast-config.ts';
+
+/** The settings of one member: the forecaster's, with its own level and trend smoothing. */
+export type MemberConfig = Omit<ForecasterConfig, 'members' | 'combine'>;
 
 interface SeasonState {
   period: number;
@@ -16,9 +19,9 @@ interface SeasonState {
   counts: number[];
 }
 
-/** Serializable state of a {@link SeasonalForecaster} (plain JSON). */
-export interface ForecasterState {
-  config: ForecasterConfig;
+/** Serializable state of a {@link HoltWinters} (plain JSON). */
+export interface HoltWintersState {
+  config: MemberConfig;
   /** Steps seen, gaps included: the index of the next point. */
   t: number;
   /** Finite points seen. */
@@ -59,17 +62,17 @@ function quantile(sorted: readonly number[], q: number): number {
   return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
 
-/** Online seasonal forecaster; see the module comment. */
-export class SeasonalForecaster {
-  private readonly s: ForecasterState;
+/** One Holt-Winters member; see the module comment. */
+export class HoltWinters {
+  private readonly s: HoltWintersState;
 
-  /** A fresh forecaster with `config`, or one resumed from `state` (which carries its config). */
-  constructor(config: Partial<ForecasterConfig>, state?: ForecasterState) {
+  /** A fresh member with `config` (already checked), or one resumed from `state` (which it then owns). */
+  constructor(config: MemberConfig, state?: HoltWintersState) {
     if (state) {
-      this.s = structuredClone(state);
+      this.s = state;
       return;
     }
-    const c = forecasterConfig(config);
+    const c = config;
     const keep = Math.max(1, ...c.horizons);
     this.s = {
       config: c,
@@ -89,9 +92,22 @@ export class SeasonalForecaster {
     };
   }
 
-  /** A copy of the state, to store and resume later. */
-  getState(): ForecasterState {
-    return structuredClone(this.s);
+  /** The live state (the caller copies it). */
+  get state(): HoltWintersState {
+    return this.s;
+  }
+
+  /**
+   * Mean absolute error of the recent forecasts at tracked horizon index `i`
+   * (NaN with fewer than 30 errors): how well this member has forecast that
+   * far ahead lately.
+   */
+  recentError(i: number): number {
+    const r = this.s.residuals[i] as number[];
+    if (r.length < 30) return Number.NaN;
+    let sum = 0;
+    for (const e of r) sum += Math.abs(e);
+    return sum / r.length;
   }
 
   /** Steps seen (gaps included). */
@@ -285,11 +301,4 @@ export class SeasonalForecaster {
     }
     return out;
   }
-}
-
-/** A forecaster with `config` fed every point of `xs`. */
-export function fitForecaster(xs: readonly number[], config: Partial<ForecasterConfig>): SeasonalForecaster {
-  const f = new SeasonalForecaster(config);
-  for (const x of xs) f.update(x);
-  return f;
 }

@@ -20,16 +20,11 @@ const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
 const CONFIGS: Array<[string, Partial<ForecasterConfig>]> = [
   ['defaults', {}],
-  ['alpha 0.005', { alpha: 0.005 }],
-  ['alpha 0.02', { alpha: 0.02 }],
-  ['gamma 0.05', { gamma: 0.05 }],
-  ['gamma 0.2', { gamma: 0.2 }],
-  ['smooth 0', { smoothFraction: 0 }],
-  ['smooth 0.01', { smoothFraction: 0.01 }],
-  ['smooth 0.04', { smoothFraction: 0.04 }],
-  ['clip 2.5', { clip: 2.5 }],
-  ['clip 8', { clip: 8 }],
-  ['beta 0.005', { beta: 0.005 }],
+  ['single (before)', { members: [{ memory: 2, trend: 0 }] }],
+  ['weighted', { combine: 'weighted' }],
+  ['select +trend', { members: [{ memory: 2, trend: 0 }, { memory: 0.5, trend: 0 }, { memory: 0.125, trend: 0 }, { memory: 0.5, trend: 0.1 }] }],
+  ['select 2,1,.5,.25,.125', { members: [2, 1, 0.5, 0.25, 0.125].map((memory) => ({ memory, trend: 0 })) }],
+  ['select 4,1,.25', { members: [4, 1, 0.25].map((memory) => ({ memory, trend: 0 })) }],
 ];
 
 function median(xs: number[]): number {
@@ -50,7 +45,7 @@ async function groups(): Promise<Group[]> {
   );
   const out: Group[] = [
     { name: 'demo', series: demo, train: 3 / 8 },
-    { name: 'synthetic', series: syntheticSeries(1), train: 0.25 },
+    { name: 'synthetic', series: syntheticSeries(1), train: 1 / 3 },
   ];
   const nabDir = resolve(process.env.ZEROOPS_NAB_DIR ?? join(REPO_ROOT, '../shared/datasets/nab'));
   if (existsSync(nabDir)) {

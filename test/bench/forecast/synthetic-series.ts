@@ -2,7 +2,7 @@
  * Seasonal series with known answers: each is generated here from a stated
  * process (seeded), so the noise-free signal (the expected value at each
  * step) is known and a forecast can be scored against it as well as against
- * the noisy observations. 5-minute steps, daily period of 288 steps, 28 days.
+ * the noisy observations. 5-minute steps, daily period of 288 steps, 42 days.
  * The processes cover what request rates do: smooth and sharp daily
  * profiles, weekends, a trend, a level shift, a batch job every 4 hours,
  * count noise (Poisson, small and large), heavy-tailed noise with spikes,
@@ -73,7 +73,7 @@ const SPECS: Spec[] = [
 ];
 
 /** The series of {@link SPECS}, seeded from `seed`. */
-export function syntheticSeries(seed: number, days = 28): EvalSeries[] {
+export function syntheticSeries(seed: number, days = 42): EvalSeries[] {
   return SPECS.map((spec, i) => {
     const rng = createRng(seed * 1000 + i);
     const values: number[] = [];
