@@ -39,6 +39,12 @@ export interface ForecasterConfig {
   smoothFraction: number;
   /** A one-step error beyond this many mean absolute errors is clipped before it updates the state, so that spikes do not bend the forecast (default 4). */
   clip: number;
+  /**
+   * The point forecast: `mean` (the model's) or `median` (the model's plus
+   * the median of its recent errors at that horizon, the point that
+   * minimises the absolute error when errors are skewed, as bursty counts are).
+   */
+  point: 'mean' | 'median';
   /** Nominal coverage of the prediction interval in (0, 1) (default 0.9). */
   coverage: number;
   /** Recent errors kept per tracked horizon for the interval (default 500). */
@@ -65,6 +71,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   gamma: 0.1,
   smoothFraction: 0.02,
   clip: 4,
+  point: 'mean',
   coverage: 0.9,
   residualWindow: 500,
   horizons: [1, 4, 16, 64, 256, 1024],
@@ -82,6 +89,7 @@ export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterC
     within('members memory', m.memory, 1e-3, 1e3);
     within('members trend', m.trend, 0, 1);
   }
+  if (c.point !== 'mean' && c.point !== 'median') throw new RangeError(`forecaster point must be mean or median, got ${String(c.point)}`);
   if (c.combine !== 'select' && c.combine !== 'weighted') throw new RangeError(`forecaster combine must be select or weighted, got ${String(c.combine)}`);
   within('beta', c.beta, 0, 1);
   within('phi', c.phi, 0, 1);

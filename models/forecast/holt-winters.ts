@@ -262,42 +262,42 @@ export class HoltWinters {
     s.t++;
   }
 
-  /** The error quantiles [lower, upper] at horizon `h`, interpolated between tracked horizons with enough errors. */
-  private band(h: number, sortedByHorizon: Array<number[] | undefined>): [number, number] {
+  /** The error quantile `q` at horizon `h`, interpolated (in log-horizon) between tracked horizons with enough errors. */
+  private errorQuantile(h: number, q: number, sortedByHorizon: Array<number[] | undefined>): number {
     const c = this.s.config;
-    const lq = (1 - c.coverage) / 2;
-    const uq = 1 - lq;
     const known = c.horizons.map((hh, i) => ({ h: hh, r: sortedByHorizon[i] })).filter((k): k is { h: number; r: number[] } => k.r !== undefined);
     if (known.length === 0) {
       // No tracked errors yet: a normal band from the mean absolute error (which is 0.8 sigma for normal errors).
       const z = 1.645 * 1.25 * this.s.scale * Math.sqrt(1 + (h - 1) * c.alpha ** 2);
-      return [-z, z];
+      return q === 0.5 ? 0 : q < 0.5 ? -z : z;
     }
     const below = [...known].reverse().find((k) => k.h <= h);
     const above = known.find((k) => k.h >= h);
-    const q = (k: { h: number; r: number[] }): [number, number] => [quantile(k.r, lq), quantile(k.r, uq)];
-    if (!below) return q(above as { h: number; r: number[] });
+    if (!below) return quantile((above as { r: number[] }).r, q);
     if (!above) {
       const grow = Math.sqrt((1 + (h - 1) * c.alpha ** 2) / (1 + (below.h - 1) * c.alpha ** 2));
-      const [lo, hi] = q(below);
-      return [lo * grow, hi * grow];
+      return quantile(below.r, q) * grow;
     }
-    if (above.h === below.h) return q(below);
+    if (above.h === below.h) return quantile(below.r, q);
     const f = Math.log(h / below.h) / Math.log(above.h / below.h);
-    const [l0, u0] = q(below);
-    const [l1, u1] = q(above);
-    return [l0 + f * (l1 - l0), u0 + f * (u1 - u0)];
+    const q0 = quantile(below.r, q);
+    return q0 + f * (quantile(above.r, q) - q0);
   }
 
   /** The next `horizon` steps: expected value and prediction interval (at the configured coverage). */
   forecast(horizon: number): ForecastPoint[] {
     const s = this.s;
+    const c = s.config;
     const sorted = s.residuals.map((r) => (r.length >= 30 ? [...r].sort((a, b) => a - b) : undefined));
     const out: ForecastPoint[] = [];
     for (let k = 1; k <= horizon; k++) {
       const mean = s.level + s.trend * this.dampedSum(k) + this.seasonalSum(s.t + k - 1) + this.rho ** k * s.lastError;
-      const [lo, hi] = this.band(k, sorted);
-      out.push({ step: k, mean, lower: mean + Math.min(0, lo), upper: mean + Math.max(0, hi) });
+      const lq = (1 - c.coverage) / 2;
+      const lo = this.errorQuantile(k, lq, sorted);
+      const hi = this.errorQuantile(k, 1 - lq, sorted);
+      // The median of the errors moves the point to the middle of what came after such forecasts (the point that minimises the absolute error).
+      const mid = c.point === 'median' ? this.errorQuantile(k, 0.5, sorted) : 0;
+      out.push({ step: k, mean: mean + mid, lower: mean + Math.min(mid, lo), upper: mean + Math.max(mid, hi) });
     }
     return out;
   }

@@ -10,21 +10,14 @@
  * a faster one. The state is plain JSON.
  */
 import { type ForecasterConfig, forecasterConfig, memberConfigs } from './forecast-config.ts';
-import { HoltWinters, type HoltWintersState } from './holt-winters.ts';
+import { type ForecastPoint, HoltWinters, type HoltWintersState } from './holt-winters.ts';
+
+export type { ForecastPoint };
 
 /** Serializable state of a {@link SeasonalForecaster} (plain JSON). */
 export interface ForecasterState {
   config: ForecasterConfig;
   members: HoltWintersState[];
-}
-
-/** One forecast point: the expected value and its prediction interval. */
-export interface ForecastPoint {
-  /** Steps ahead of the last point seen (1 = the next one). */
-  step: number;
-  mean: number;
-  lower: number;
-  upper: number;
 }
 
 /** Online seasonal forecaster; see the module comment. */

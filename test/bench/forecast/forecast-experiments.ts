@@ -24,6 +24,12 @@ const CONFIGS: Array<[string, Partial<ForecasterConfig>]> = [
   ['weighted', { combine: 'weighted' }],
   ['select +trend', { members: [{ memory: 2, trend: 0 }, { memory: 0.5, trend: 0 }, { memory: 0.125, trend: 0 }, { memory: 0.5, trend: 0.1 }] }],
   ['select 2,1,.5,.25,.125', { members: [2, 1, 0.5, 0.25, 0.125].map((memory) => ({ memory, trend: 0 })) }],
+  ['med select', { point: 'median' }],
+  ['med single', { point: 'median', members: [{ memory: 2, trend: 0 }] }],
+  ['med weighted', { point: 'median', combine: 'weighted' }],
+  ['win2000 select', { residualWindow: 2000 }],
+  ['win2000 single', { residualWindow: 2000, members: [{ memory: 2, trend: 0 }] }],
+  ['win2000 weighted', { residualWindow: 2000, combine: 'weighted' }],
   ['select 4,1,.25', { members: [4, 1, 0.25].map((memory) => ({ memory, trend: 0 })) }],
 ];
 
