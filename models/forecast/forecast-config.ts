@@ -47,7 +47,7 @@ export interface ForecasterConfig {
   point: 'mean' | 'median';
   /** Nominal coverage of the prediction interval in (0, 1) (default 0.9). */
   coverage: number;
-  /** Recent errors kept per tracked horizon for the interval (default 500). */
+  /** Recent errors kept per tracked horizon for the interval and the choice of member (default 2000: a week of 5-minute steps, so that the errors at a horizon of a day are not those of one day alone). */
   residualWindow: number;
   /** Horizons, in steps, whose forecast errors are tracked for the interval; others are interpolated between them (default 1, 4, 16, 64, 256, 1024). */
   horizons: number[];
@@ -73,7 +73,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   clip: 4,
   point: 'mean',
   coverage: 0.9,
-  residualWindow: 500,
+  residualWindow: 2000,
   horizons: [1, 4, 16, 64, 256, 1024],
 };
 

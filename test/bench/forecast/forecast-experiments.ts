@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ForecasterConfig } from '../../../models/forecast/index.ts';
+import type { ForecasterConfig, PeriodDetectionConfig } from '../../../models/forecast/index.ts';
 import { demoTraffic } from './demo-traffic.ts';
 import { type EvalSeries, evaluate } from './forecast-eval.ts';
 import { nabSeries } from './nab-series.ts';
@@ -18,7 +18,8 @@ import { syntheticSeries } from './synthetic-series.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
-const CONFIGS: Array<[string, Partial<ForecasterConfig>]> = [
+// Each: [name, forecaster settings, period detection settings]. 'defaults' is re-run with every filter, as the reference.
+const CONFIGS: Array<[string, Partial<ForecasterConfig>, Partial<PeriodDetectionConfig>?]> = [
   ['defaults', {}],
   ['single (before)', { members: [{ memory: 2, trend: 0 }] }],
   ['weighted', { combine: 'weighted' }],
@@ -30,6 +31,8 @@ const CONFIGS: Array<[string, Partial<ForecasterConfig>]> = [
   ['win2000 select', { residualWindow: 2000 }],
   ['win2000 single', { residualWindow: 2000, members: [{ memory: 2, trend: 0 }] }],
   ['win2000 weighted', { residualWindow: 2000, combine: 'weighted' }],
+  ['detect minStrength 0.1', {}, { minStrength: 0.1 }],
+  ['detect minStrength 0.1 weighted', { combine: 'weighted' }, { minStrength: 0.1 }],
   ['select 4,1,.25', { members: [4, 1, 0.25].map((memory) => ({ memory, trend: 0 })) }],
 ];
 
@@ -76,9 +79,9 @@ interface Score {
   truthHour: number;
 }
 
-function score(g: Group, config: Partial<ForecasterConfig>): Score {
+function score(g: Group, config: Partial<ForecasterConfig>, detection: Partial<PeriodDetectionConfig> = {}): Score {
   const at = (h: (p: number) => number) =>
-    g.series.map((s) => evaluate(s, { train: g.train, horizon: h(s.knownPeriod), stride: Math.max(1, Math.round(s.knownPeriod / 12)), config }));
+    g.series.map((s) => evaluate(s, { train: g.train, horizon: h(s.knownPeriod), stride: Math.max(1, Math.round(s.knownPeriod / 12)), config, detection }));
   const hour = at((p) => Math.max(1, Math.round(p / 24)));
   const day = at((p) => p);
   const truth = hour.map((r) => r.reductionVsTruth).filter((x): x is number => x !== undefined);
@@ -97,9 +100,9 @@ async function main(): Promise<void> {
   const configs = CONFIGS.filter(([name]) => !filter || name.includes(filter) || name === 'defaults');
   const table: Record<string, Record<string, Score>> = {};
   const pct = (x: number) => `${(100 * x).toFixed(1)}`;
-  for (const [name, config] of configs) {
+  for (const [name, config, detection] of configs) {
     table[name] = {};
-    for (const g of gs) (table[name] as Record<string, Score>)[g.name] = score(g, config);
+    for (const g of gs) (table[name] as Record<string, Score>)[g.name] = score(g, config, detection);
     const row = table[name] as Record<string, Score>;
     console.log(
       [name.padEnd(28), ...gs.map((g) => {
