@@ -10,10 +10,10 @@
 import {
   detectPeriods,
   type ForecasterConfig,
-  type PeriodDetectionConfig,
   fitForecaster,
   mase,
   meanAbsoluteError,
+  type PeriodDetectionConfig,
   roundPeriodsFor,
   seasonalNaive,
 } from '../../../models/forecast/index.ts';
@@ -47,7 +47,10 @@ export interface EvalResult {
 }
 
 /** Scores one series; `train` is the share of it used to find the periods before the first origin; `config` overrides the forecaster's defaults. */
-export function evaluate(s: EvalSeries, opts: { train: number; horizon: number; stride: number; config?: Partial<ForecasterConfig>; detection?: Partial<PeriodDetectionConfig> }): EvalResult {
+export function evaluate(
+  s: EvalSeries,
+  opts: { train: number; horizon: number; stride: number; config?: Partial<ForecasterConfig>; detection?: Partial<PeriodDetectionConfig> },
+): EvalResult {
   const n = s.values.length;
   const start = Math.floor(n * opts.train);
   const found = detectPeriods(s.values.slice(0, start), { ...opts.detection, roundPeriods: roundPeriodsFor(s.stepSeconds) }).map((p) => p.steps);

@@ -23,7 +23,17 @@ const CONFIGS: Array<[string, Partial<ForecasterConfig>, Partial<PeriodDetection
   ['defaults', {}],
   ['single (before)', { members: [{ memory: 2, trend: 0 }] }],
   ['weighted', { combine: 'weighted' }],
-  ['select +trend', { members: [{ memory: 2, trend: 0 }, { memory: 0.5, trend: 0 }, { memory: 0.125, trend: 0 }, { memory: 0.5, trend: 0.1 }] }],
+  [
+    'select +trend',
+    {
+      members: [
+        { memory: 2, trend: 0 },
+        { memory: 0.5, trend: 0 },
+        { memory: 0.125, trend: 0 },
+        { memory: 0.5, trend: 0.1 },
+      ],
+    },
+  ],
   ['select 2,1,.5,.25,.125', { members: [2, 1, 0.5, 0.25, 0.125].map((memory) => ({ memory, trend: 0 })) }],
   ['med select', { point: 'median' }],
   ['med single', { point: 'median', members: [{ memory: 2, trend: 0 }] }],
@@ -105,10 +115,13 @@ async function main(): Promise<void> {
     for (const g of gs) (table[name] as Record<string, Score>)[g.name] = score(g, config, detection);
     const row = table[name] as Record<string, Score>;
     console.log(
-      [name.padEnd(28), ...gs.map((g) => {
-        const s = row[g.name] as Score;
-        return `${g.name} h ${pct(s.hour)} d ${pct(s.day)} cov ${pct(s.coverHour)}/${pct(s.coverDay)}${Number.isNaN(s.truthHour) ? '' : ` truth ${pct(s.truthHour)}`}`;
-      })].join(' | '),
+      [
+        name.padEnd(28),
+        ...gs.map((g) => {
+          const s = row[g.name] as Score;
+          return `${g.name} h ${pct(s.hour)} d ${pct(s.day)} cov ${pct(s.coverHour)}/${pct(s.coverDay)}${Number.isNaN(s.truthHour) ? '' : ` truth ${pct(s.truthHour)}`}`;
+        }),
+      ].join(' | '),
     );
   }
   // Choose on one group (the mean of its two horizons' median reductions), score on the others.
@@ -116,13 +129,15 @@ async function main(): Promise<void> {
     const best = configs
       .map(([name]) => name)
       .sort((a, b) => {
-        const s = (n: string) => ((table[n] as Record<string, Score>)[chooser.name] as Score);
+        const s = (n: string) => (table[n] as Record<string, Score>)[chooser.name] as Score;
         return s(b).hour + s(b).day - (s(a).hour + s(a).day);
       })[0] as string;
-    const others = gs.filter((g) => g !== chooser).map((g) => {
-      const s = (table[best] as Record<string, Score>)[g.name] as Score;
-      return `${g.name} h ${pct(s.hour)} d ${pct(s.day)}`;
-    });
+    const others = gs
+      .filter((g) => g !== chooser)
+      .map((g) => {
+        const s = (table[best] as Record<string, Score>)[g.name] as Score;
+        return `${g.name} h ${pct(s.hour)} d ${pct(s.day)}`;
+      });
     console.log(`chosen on ${chooser.name}: ${best} -> ${others.join('; ')}`);
   }
 }
