@@ -78,7 +78,7 @@ export class SeasonalForecaster {
     for (let k = 1; k <= horizon; k++) {
       const errs = this.errorsAt(k, byHorizon);
       const pts = all.map((f) => f[k - 1] as ForecastPoint);
-      // Until errors are known, the slowest member (the first) forecasts alone.
+      // Until errors are known, the first member (the slowest of the defaults) forecasts alone.
       if (!errs.every(Number.isFinite)) {
         out.push(pts[0] as ForecastPoint);
         continue;
