@@ -1,17 +1,36 @@
 /** Settings of the seasonal forecaster, with their defaults. */
 
+/**
+ * One member of the forecaster's ensemble: how many cycles of the shortest
+ * period its level remembers (alpha = 1 / (memory x period)), and its trend
+ * smoothing as a fraction of that alpha (0: no trend).
+ */
+export interface MemberSpec {
+  memory: number;
+  trend: number;
+}
+
 /** Settings of a {@link SeasonalForecaster}. */
 export interface ForecasterConfig {
   /** Seasonal periods in steps, shortest first (from `detectPeriods`); none: level and trend only. */
   periods: number[];
   /**
-   * Level smoothing in (0, 1] (default: 1 / (2 x the shortest period), so the
-   * level remembers about two cycles and does not soak up what a longer
-   * season should learn, such as a weekend; 0.1 without seasons).
+   * Level smoothing in (0, 1] of a single model (default NaN: an ensemble of
+   * `members`, whose level smoothing follows the shortest period).
    */
   alpha: number;
-  /** Trend smoothing in [0, 1] (default 0: no trend; a small value such as 0.005 adds a damped one). */
+  /** Trend smoothing in [0, 1] of a single model (with `alpha`; default 0: no trend). */
   beta: number;
+  /**
+   * The ensemble, when `alpha` is not given: members that differ in how fast
+   * their level and trend follow the data, all fed every point; each horizon
+   * is forecast by the member whose recent forecasts that far ahead erred
+   * least (see `combine`). Without periods, a cycle counts as
+   * {@link NO_PERIOD_CYCLE} steps.
+   */
+  members: MemberSpec[];
+  /** How members make one forecast: `select` the member with the least recent error at that horizon, or `weighted` by the inverse of its squared error. */
+  combine: 'select' | 'weighted';
   /** Trend damping per step in [0, 1] (default 0.98): the trend's reach ahead is at most about `phi / (1 - phi)` steps. */
   phi: number;
   /** Least seasonal smoothing in (0, 1] (default 0.1): each slot is the plain mean of its first `1/gamma` cycles, then an exponential mean. */
@@ -20,37 +39,58 @@ export interface ForecasterConfig {
   smoothFraction: number;
   /** A one-step error beyond this many mean absolute errors is clipped before it updates the state, so that spikes do not bend the forecast (default 4). */
   clip: number;
+  /**
+   * The point forecast: `mean` (the model's) or `median` (the model's plus
+   * the median of its recent errors at that horizon, the point that
+   * minimises the absolute error when errors are skewed, as bursty counts are).
+   */
+  point: 'mean' | 'median';
   /** Nominal coverage of the prediction interval in (0, 1) (default 0.9). */
   coverage: number;
-  /** Recent errors kept per tracked horizon for the interval (default 500). */
+  /** Recent errors kept per tracked horizon for the interval and the choice of member (default 2000: a week of 5-minute steps, so that the errors at a horizon of a day are not those of one day alone). */
   residualWindow: number;
   /** Horizons, in steps, whose forecast errors are tracked for the interval; others are interpolated between them (default 1, 4, 16, 64, 256, 1024). */
   horizons: number[];
 }
 
-/** Defaults of {@link ForecasterConfig} (`alpha` NaN: derived from the periods). */
+/** Steps that stand for a cycle when sizing the members of a forecaster without periods. */
+export const NO_PERIOD_CYCLE = 20;
+
+/** Defaults of {@link ForecasterConfig} (`alpha` NaN: the ensemble of `members`). */
 export const DEFAULT_FORECASTER: ForecasterConfig = {
   periods: [],
   alpha: Number.NaN,
   beta: 0,
+  members: [
+    { memory: 2, trend: 0 },
+    { memory: 0.5, trend: 0 },
+    { memory: 0.125, trend: 0 },
+  ],
+  combine: 'select',
   phi: 0.98,
   gamma: 0.1,
   smoothFraction: 0.02,
   clip: 4,
+  point: 'mean',
   coverage: 0.9,
-  residualWindow: 500,
+  residualWindow: 2000,
   horizons: [1, 4, 16, 64, 256, 1024],
 };
 
 /** `config` over the defaults, checked: throws a RangeError naming the bad field. */
 export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterConfig {
   const c = { ...DEFAULT_FORECASTER, ...config };
-  const shortest = Math.min(...(c.periods.length > 0 ? c.periods : [Number.NaN]));
-  if (Number.isNaN(c.alpha)) c.alpha = Number.isFinite(shortest) ? Math.min(0.5, 1 / (2 * shortest)) : 0.1;
-  const within = (name: keyof ForecasterConfig, v: number, lo: number, hi: number) => {
+  const within = (name: string, v: number, lo: number, hi: number) => {
     if (!(Number.isFinite(v) && v >= lo && v <= hi)) throw new RangeError(`forecaster ${name} must be in [${lo}, ${hi}], got ${v}`);
   };
-  within('alpha', c.alpha, 1e-6, 1);
+  if (!Number.isNaN(c.alpha)) within('alpha', c.alpha, 1e-6, 1);
+  if (!Number.isNaN(c.alpha) || c.members.length === 0) c.members = [];
+  for (const m of c.members) {
+    within('members memory', m.memory, 1e-3, 1e3);
+    within('members trend', m.trend, 0, 1);
+  }
+  if (c.point !== 'mean' && c.point !== 'median') throw new RangeError(`forecaster point must be mean or median, got ${String(c.point)}`);
+  if (c.combine !== 'select' && c.combine !== 'weighted') throw new RangeError(`forecaster combine must be select or weighted, got ${String(c.combine)}`);
   within('beta', c.beta, 0, 1);
   within('phi', c.phi, 0, 1);
   within('gamma', c.gamma, 1e-6, 1);
@@ -61,4 +101,18 @@ export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterC
   for (const p of c.periods) if (!Number.isInteger(p) || p < 2) throw new RangeError(`forecaster periods must be integers of at least 2 steps, got ${p}`);
   for (const h of c.horizons) if (!Number.isInteger(h) || h < 1) throw new RangeError(`forecaster horizons must be positive integers, got ${h}`);
   return { ...c, periods: [...c.periods].sort((a, b) => a - b), horizons: [...new Set(c.horizons)].sort((a, b) => a - b) };
+}
+
+/** The settings of each member of a forecaster with checked config `c`: one model with `alpha` when it is given (0.1 when NaN without members), else one per member. */
+export function memberConfigs(c: ForecasterConfig): Array<Omit<ForecasterConfig, 'members' | 'combine'>> {
+  const { members, combine, ...base } = c;
+  const cycle = c.periods[0] ?? NO_PERIOD_CYCLE;
+  if (members.length === 0) {
+    const alpha = Number.isNaN(c.alpha) ? (c.periods.length > 0 ? Math.min(0.5, 1 / (2 * cycle)) : 0.1) : c.alpha;
+    return [{ ...base, alpha }];
+  }
+  return members.map((m) => {
+    const alpha = Math.min(0.5, 1 / (m.memory * cycle));
+    return { ...base, alpha, beta: alpha * m.trend };
+  });
 }

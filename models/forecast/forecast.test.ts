@@ -162,9 +162,60 @@ describe('SeasonalForecaster', () => {
     expect(fitForecaster([Number.NaN, Number.NaN], {}).forecast(2)).toHaveLength(2);
   });
 
+  it('follows a level shift and a trend with its faster members, and keeps the slow one on a steady series', () => {
+    const p = 48;
+    const steady = daily(p);
+    const shifted = (t: number) => daily(p)(t) + (t >= p * 12 + 7 ? 60 : 0);
+    const trending = (t: number) => daily(p)(t) + t * 0.1;
+    const errors = (signal: (t: number) => number, seed: number) => {
+      const xs = noisy(signal, p * 14, 5, seed);
+      const truth = Array.from({ length: p }, (_, k) => signal(xs.length + k));
+      const err = (config: Parameters<typeof fitForecaster>[1]) =>
+        meanAbsoluteError(
+          truth,
+          fitForecaster(xs, config)
+            .forecast(p)
+            .map((x) => x.mean),
+        );
+      return { ensemble: err({ periods: [p] }), slow: err({ periods: [p], members: [{ memory: 2, trend: 0 }] }) };
+    };
+    const shift = errors(shifted, 21);
+    // The slow level (two cycles of memory) has not yet caught up with the shift of 60 two cycles later.
+    expect(shift.slow).toBeGreaterThan(6);
+    expect(shift.ensemble).toBeLessThan(0.5 * shift.slow);
+    const trend = errors(trending, 22);
+    expect(trend.ensemble).toBeLessThan(0.75 * trend.slow);
+    const flat = errors(steady, 23);
+    expect(flat.ensemble).toBeLessThan(1.25 * flat.slow + 0.5);
+  });
+
+  it('with point median, moves the point towards the middle of skewed noise (less absolute error than the mean)', () => {
+    const p = 24;
+    const rng = createRng(31);
+    const z = normals(32);
+    // Bursty counts: small noise, and a burst of +50 one step in five (mean +10, median about +0.3).
+    const xs = Array.from({ length: p * 40 }, (_, t) => daily(p)(t) + 2 * z() + (rng.next() < 0.2 ? 50 : 0));
+    const err = (point: 'mean' | 'median') => {
+      const f = fitForecaster(xs.slice(0, p * 20), { periods: [p], point });
+      const actual: number[] = [];
+      const forecast: number[] = [];
+      for (let t = p * 20; t < xs.length; t++) {
+        if (t % p === 0 && t + p <= xs.length) {
+          actual.push(...xs.slice(t, t + p));
+          forecast.push(...f.forecast(p).map((x) => x.mean));
+        }
+        f.update(xs[t] as number);
+      }
+      return meanAbsoluteError(actual, forecast);
+    };
+    expect(err('median')).toBeLessThan(0.9 * err('mean'));
+  });
+
   it('refuses bad settings, naming the field', () => {
     expect(() => forecasterConfig({ alpha: 0 })).toThrow(/alpha/);
     expect(() => forecasterConfig({ periods: [1.5] })).toThrow(/periods/);
+    expect(() => forecasterConfig({ members: [{ memory: 0, trend: 0 }] })).toThrow(/memory/);
+    expect(() => forecasterConfig({ point: 'mode' as 'mean' })).toThrow(/point/);
   });
 });
 

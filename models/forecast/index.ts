@@ -4,7 +4,7 @@
  * intervals, and the error measures that compare it with seasonal-naive.
  */
 export { autocorrelation, detrend } from './autocorrelation.ts';
-export { DEFAULT_FORECASTER, type ForecasterConfig, forecasterConfig } from './forecast-config.ts';
+export { DEFAULT_FORECASTER, type ForecasterConfig, forecasterConfig, type MemberSpec } from './forecast-config.ts';
 export { coverage, mase, meanAbsoluteError, seasonalNaive } from './forecast-metrics.ts';
 export {
   DEFAULT_PERIOD_DETECTION,

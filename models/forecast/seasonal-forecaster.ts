@@ -1,287 +1,101 @@
 /**
- * Online additive Holt-Winters with damped trend and any number of seasonal
- * periods (Taylor's multiple-seasonal form, updated one season after the
- * other). Each seasonal slot is the plain mean of its first cycles, so the
- * forecast is useful after a few cycles of the shortest period; errors are
- * clipped before they update the state (robust to spikes); the errors' own
- * persistence (lag-1 autocorrelation) corrects the first steps ahead. The prediction
- * interval comes from the empirical quantiles of recent errors at a few
- * tracked horizons, interpolated in log-horizon between them.
+ * The load forecaster: an ensemble of online Holt-Winters members
+ * (`holt-winters.ts`) that share the seasonal periods and differ in how fast
+ * their level and trend follow the data. All learn from every point; each
+ * tracks its own recent errors at a few horizons, and each horizon of a
+ * forecast comes from the member that has lately forecast that far ahead
+ * best (or from all, weighted by that). The choice is made per series and
+ * online, from the errors of the series' own past only: a steady series
+ * keeps the slow level (least noise), one that drifts, shifts or trends gets
+ * a faster one. The state is plain JSON.
  */
-import { type ForecasterConfig, forecasterConfig } from './forecast-config.ts';
+import { type ForecasterConfig, forecasterConfig, memberConfigs } from './forecast-config.ts';
+import { type ForecastPoint, HoltWinters, type HoltWintersState } from './holt-winters.ts';
 
-interface SeasonState {
-  period: number;
-  slots: number[];
-  counts: number[];
-}
+export type { ForecastPoint };
 
 /** Serializable state of a {@link SeasonalForecaster} (plain JSON). */
 export interface ForecasterState {
   config: ForecasterConfig;
-  /** Steps seen, gaps included: the index of the next point. */
-  t: number;
-  /** Finite points seen. */
-  n: number;
-  level: number;
-  trend: number;
-  seasons: SeasonState[];
-  /** Exponential mean of the absolute (clipped) one-step error. */
-  scale: number;
-  /** Errors that have updated `scale`. */
-  scaleCount: number;
-  /** The latest (clipped) one-step error, and the exponential means of its square and of its product with the one before (lag-1 autocorrelation). */
-  lastError: number;
-  errVar: number;
-  errCov: number;
-  /** Level, trend and one-step error after each of the last `max(horizons)` steps, as a ring at index `step % length`. */
-  bases: Array<[number, number, number]>;
-  /** Per tracked horizon, a ring of its recent errors (observed minus forecast). */
-  residuals: number[][];
-  /** Per tracked horizon, errors recorded so far (the ring's write position is this modulo its size). */
-  recorded: number[];
-}
-
-/** One forecast point: the expected value and its prediction interval. */
-export interface ForecastPoint {
-  /** Steps ahead of the last point seen (1 = the next one). */
-  step: number;
-  mean: number;
-  lower: number;
-  upper: number;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+  members: HoltWintersState[];
 }
 
 /** Online seasonal forecaster; see the module comment. */
 export class SeasonalForecaster {
-  private readonly s: ForecasterState;
+  private readonly config: ForecasterConfig;
+  private readonly members: HoltWinters[];
 
   /** A fresh forecaster with `config`, or one resumed from `state` (which carries its config). */
   constructor(config: Partial<ForecasterConfig>, state?: ForecasterState) {
     if (state) {
-      this.s = structuredClone(state);
+      const copy = structuredClone(state);
+      this.config = copy.config;
+      this.members = copy.members.map((m) => new HoltWinters(m.config, m));
       return;
     }
-    const c = forecasterConfig(config);
-    const keep = Math.max(1, ...c.horizons);
-    this.s = {
-      config: c,
-      t: 0,
-      n: 0,
-      level: 0,
-      trend: 0,
-      seasons: c.periods.map((p) => ({ period: p, slots: new Array(p).fill(0), counts: new Array(p).fill(0) })),
-      scale: 0,
-      scaleCount: 0,
-      lastError: 0,
-      errVar: 0,
-      errCov: 0,
-      bases: Array.from({ length: keep }, () => [0, 0, 0] as [number, number, number]),
-      residuals: c.horizons.map(() => []),
-      recorded: c.horizons.map(() => 0),
-    };
+    this.config = forecasterConfig(config);
+    this.members = memberConfigs(this.config).map((c) => new HoltWinters(c));
   }
 
   /** A copy of the state, to store and resume later. */
   getState(): ForecasterState {
-    return structuredClone(this.s);
+    return structuredClone({ config: this.config, members: this.members.map((m) => m.state) });
   }
 
   /** Steps seen (gaps included). */
   get steps(): number {
-    return this.s.t;
+    return (this.members[0] as HoltWinters).steps;
   }
 
   /** Full cycles of the shortest period seen (Infinity without seasons). */
   get cycles(): number {
-    const p = this.s.config.periods[0];
-    return p === undefined ? Number.POSITIVE_INFINITY : Math.floor(this.s.t / p);
-  }
-
-  /**
-   * Seasonal value of season `i` at step `t`: the median of the seen slots
-   * within the smoothing width (a median keeps a step edge sharp and ignores
-   * a stray slot, where a mean would blur the one and follow the other).
-   */
-  private seasonal(i: number, t: number): number {
-    const se = this.s.seasons[i] as SeasonState;
-    // The width follows the shortest period: a longer season (weekly) holds sharp day boundaries.
-    const w = Math.floor(this.shortest * this.s.config.smoothFraction);
-    if (w === 0) {
-      const slot = t % se.period;
-      return (se.counts[slot] as number) === 0 ? 0 : (se.slots[slot] as number);
-    }
-    const vals: number[] = [];
-    for (let d = -w; d <= w; d++) {
-      const slot = (((t + d) % se.period) + se.period) % se.period;
-      if ((se.counts[slot] as number) > 0) vals.push(se.slots[slot] as number);
-    }
-    if (vals.length === 0) return 0;
-    vals.sort((a, b) => a - b);
-    const m = vals.length >> 1;
-    return vals.length % 2 ? (vals[m] as number) : ((vals[m - 1] as number) + (vals[m] as number)) / 2;
-  }
-
-  private seasonalSum(t: number, except = -1): number {
-    let sum = 0;
-    for (let i = 0; i < this.s.seasons.length; i++) if (i !== except) sum += this.seasonal(i, t);
-    return sum;
-  }
-
-  private dampedSum(h: number): number {
-    const phi = this.s.config.phi;
-    if (phi === 1) return h;
-    return (phi * (1 - phi ** h)) / (1 - phi);
-  }
-
-  /**
-   * Lag-1 autocorrelation of the one-step errors, in [0, 0.99]: a deviation
-   * from the seasonal pattern that persists (a busy afternoon) carries into
-   * the next steps, fading as rho^h (Taylor's AR(1) adjustment).
-   */
-  private get rho(): number {
-    const s = this.s;
-    return s.errVar > 0 ? Math.max(0, Math.min(0.99, s.errCov / s.errVar)) : 0;
-  }
-
-  /** Whether every season has seen the slot of step `t` and the shortest cycle has passed once. */
-  private warm(t: number): boolean {
-    return t >= this.shortest && this.s.seasons.every((se) => (se.counts[t % se.period] as number) > 0);
-  }
-
-  private recordErrors(x: number, seasonal: number): void {
-    const s = this.s;
-    const c = s.config;
-    c.horizons.forEach((h, i) => {
-      const from = s.t - h;
-      if (from < 0 || from < s.t - s.bases.length || from < (c.periods[0] ?? 1)) return;
-      const [level, trend, err] = s.bases[from % s.bases.length] as [number, number, number];
-      const ring = s.residuals[i] as number[];
-      const at = (s.recorded[i] as number) % c.residualWindow;
-      ring[at] = x - (level + trend * this.dampedSum(h) + seasonal + this.rho ** h * err);
-      s.recorded[i] = (s.recorded[i] as number) + 1;
-    });
-  }
-
-  private get shortest(): number {
-    return this.s.config.periods[0] ?? 1;
-  }
-
-  private learnSeasons(x: number): void {
-    const s = this.s;
-    s.seasons.forEach((se, i) => {
-      const slot = s.t % se.period;
-      const g = Math.max(s.config.gamma, 1 / ((se.counts[slot] as number) + 1));
-      se.slots[slot] = g * (x - s.level - this.seasonalSum(s.t, i)) + (1 - g) * (se.slots[slot] as number);
-      se.counts[slot] = (se.counts[slot] as number) + 1;
-    });
-  }
-
-  /** Moves the mean of the shortest season's seen slots into the level. */
-  private recentre(): void {
-    const se = this.s.seasons[0];
-    if (!se) return;
-    let sum = 0;
-    let k = 0;
-    se.slots.forEach((v, i) => {
-      if ((se.counts[i] as number) === 0) return;
-      sum += v;
-      k++;
-    });
-    if (k === 0) return;
-    const m = sum / k;
-    this.s.level += m;
-    se.slots = se.slots.map((v, i) => ((se.counts[i] as number) === 0 ? v : v - m));
+    return (this.members[0] as HoltWinters).cycles;
   }
 
   /** Adds the next point; a non-finite value is a gap (the state moves one step on without learning). */
   update(x: number): void {
-    const s = this.s;
-    const c = s.config;
-    const seasonal = this.seasonalSum(s.t);
-    if (Number.isFinite(x)) {
-      if (s.n === 0) {
-        s.level = x - seasonal;
-        s.trend = 0;
-      } else {
-        const warm = this.warm(s.t);
-        if (warm) this.recordErrors(x, seasonal);
-        const forecast = s.level + c.phi * s.trend + seasonal;
-        const e = x - forecast;
-        const bound = c.clip * s.scale;
-        const ec = warm && s.scale > 0 ? Math.max(-bound, Math.min(bound, e)) : e;
-        if (warm) {
-          s.scaleCount++;
-          const a = Math.max(0.01, 1 / s.scaleCount);
-          s.scale += a * (Math.abs(ec) - s.scale);
-          s.errVar += a * (ec * ec - s.errVar);
-          s.errCov += a * (ec * s.lastError - s.errCov);
-          s.lastError = ec;
-        }
-        const xc = forecast + ec;
-        // Through the first cycle the level stays put and the seasons take everything; then the level takes that cycle's mean.
-        if (s.t >= this.shortest) {
-          const level = c.alpha * (xc - seasonal) + (1 - c.alpha) * (s.level + c.phi * s.trend);
-          s.trend = c.beta * (level - s.level) + (1 - c.beta) * c.phi * s.trend;
-          s.level = level;
-        }
-        x = xc;
-      }
-      this.learnSeasons(x);
-      if (s.t === this.shortest - 1) this.recentre();
-      s.n++;
-    } else {
-      s.level += c.phi * s.trend;
-      s.trend *= c.phi;
-      s.lastError *= this.rho;
-    }
-    s.bases[s.t % s.bases.length] = [s.level, s.trend, s.lastError];
-    s.t++;
+    for (const m of this.members) m.update(x);
   }
 
-  /** The error quantiles [lower, upper] at horizon `h`, interpolated between tracked horizons with enough errors. */
-  private band(h: number, sortedByHorizon: Array<number[] | undefined>): [number, number] {
-    const c = this.s.config;
-    const lq = (1 - c.coverage) / 2;
-    const uq = 1 - lq;
-    const known = c.horizons.map((hh, i) => ({ h: hh, r: sortedByHorizon[i] })).filter((k): k is { h: number; r: number[] } => k.r !== undefined);
-    if (known.length === 0) {
-      // No tracked errors yet: a normal band from the mean absolute error (which is 0.8 sigma for normal errors).
-      const z = 1.645 * 1.25 * this.s.scale * Math.sqrt(1 + (h - 1) * c.alpha ** 2);
-      return [-z, z];
+  /** Per member, its recent error at horizon `h`: that of the nearest tracked horizon (in log-horizon) with enough errors. */
+  private errorsAt(h: number, byHorizon: number[][]): number[] {
+    const hs = this.config.horizons;
+    let best = -1;
+    for (let i = 0; i < hs.length; i++) {
+      if (!(byHorizon[i] as number[]).every(Number.isFinite)) continue;
+      if (best < 0 || Math.abs(Math.log(h / (hs[i] as number))) < Math.abs(Math.log(h / (hs[best] as number)))) best = i;
     }
-    const below = [...known].reverse().find((k) => k.h <= h);
-    const above = known.find((k) => k.h >= h);
-    const q = (k: { h: number; r: number[] }): [number, number] => [quantile(k.r, lq), quantile(k.r, uq)];
-    if (!below) return q(above as { h: number; r: number[] });
-    if (!above) {
-      const grow = Math.sqrt((1 + (h - 1) * c.alpha ** 2) / (1 + (below.h - 1) * c.alpha ** 2));
-      const [lo, hi] = q(below);
-      return [lo * grow, hi * grow];
-    }
-    if (above.h === below.h) return q(below);
-    const f = Math.log(h / below.h) / Math.log(above.h / below.h);
-    const [l0, u0] = q(below);
-    const [l1, u1] = q(above);
-    return [l0 + f * (l1 - l0), u0 + f * (u1 - u0)];
+    return best < 0 ? this.members.map(() => Number.NaN) : (byHorizon[best] as number[]);
   }
 
   /** The next `horizon` steps: expected value and prediction interval (at the configured coverage). */
   forecast(horizon: number): ForecastPoint[] {
-    const s = this.s;
-    const sorted = s.residuals.map((r) => (r.length >= 30 ? [...r].sort((a, b) => a - b) : undefined));
+    const all = this.members.map((m) => m.forecast(horizon));
+    if (all.length === 1) return all[0] as ForecastPoint[];
+    // byHorizon[i][j]: member j's recent error at tracked horizon i.
+    const byHorizon = this.config.horizons.map((_, i) => this.members.map((m) => m.recentError(i)));
     const out: ForecastPoint[] = [];
     for (let k = 1; k <= horizon; k++) {
-      const mean = s.level + s.trend * this.dampedSum(k) + this.seasonalSum(s.t + k - 1) + this.rho ** k * s.lastError;
-      const [lo, hi] = this.band(k, sorted);
-      out.push({ step: k, mean, lower: mean + Math.min(0, lo), upper: mean + Math.max(0, hi) });
+      const errs = this.errorsAt(k, byHorizon);
+      const pts = all.map((f) => f[k - 1] as ForecastPoint);
+      // Until errors are known, the first member (the slowest of the defaults) forecasts alone.
+      if (!errs.every(Number.isFinite)) {
+        out.push(pts[0] as ForecastPoint);
+        continue;
+      }
+      let best = 0;
+      errs.forEach((e, j) => {
+        if (e < (errs[best] as number)) best = j;
+      });
+      if (this.config.combine === 'select') {
+        out.push(pts[best] as ForecastPoint);
+        continue;
+      }
+      const w = errs.map((e) => 1 / Math.max(1e-12, e) ** 2);
+      const sw = w.reduce((a, b) => a + b, 0);
+      const mean = pts.reduce((a, p, j) => a + p.mean * (w[j] as number), 0) / sw;
+      const b = pts[best] as ForecastPoint;
+      out.push({ step: k, mean, lower: mean - (b.mean - b.lower), upper: mean + (b.upper - b.mean) });
     }
     return out;
   }

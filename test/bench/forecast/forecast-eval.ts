@@ -7,7 +7,16 @@
  * noise-free signal). MASE divides by the training part's in-sample
  * seasonal-naive error, so it is comparable across series.
  */
-import { detectPeriods, fitForecaster, mase, meanAbsoluteError, roundPeriodsFor, seasonalNaive } from '../../../models/forecast/index.ts';
+import {
+  detectPeriods,
+  type ForecasterConfig,
+  fitForecaster,
+  mase,
+  meanAbsoluteError,
+  type PeriodDetectionConfig,
+  roundPeriodsFor,
+  seasonalNaive,
+} from '../../../models/forecast/index.ts';
 
 /** A series to score: observed values (NaN for gaps) and, if known, the noise-free signal and the true period. */
 export interface EvalSeries {
@@ -37,12 +46,15 @@ export interface EvalResult {
   coverage: number;
 }
 
-/** Scores one series; `train` is the share of it used to find the periods before the first origin. */
-export function evaluate(s: EvalSeries, opts: { train: number; horizon: number; stride: number }): EvalResult {
+/** Scores one series; `train` is the share of it used to find the periods before the first origin; `config` overrides the forecaster's defaults. */
+export function evaluate(
+  s: EvalSeries,
+  opts: { train: number; horizon: number; stride: number; config?: Partial<ForecasterConfig>; detection?: Partial<PeriodDetectionConfig> },
+): EvalResult {
   const n = s.values.length;
   const start = Math.floor(n * opts.train);
-  const found = detectPeriods(s.values.slice(0, start), { roundPeriods: roundPeriodsFor(s.stepSeconds) }).map((p) => p.steps);
-  const f = fitForecaster(s.values.slice(0, start), { periods: found });
+  const found = detectPeriods(s.values.slice(0, start), { ...opts.detection, roundPeriods: roundPeriodsFor(s.stepSeconds) }).map((p) => p.steps);
+  const f = fitForecaster(s.values.slice(0, start), { ...opts.config, periods: found });
   const actual: number[] = [];
   const truth: number[] = [];
   const ours: number[] = [];

@@ -1,0 +1,164 @@
+/**
+ * Configurations of the forecaster tried against each other (the record of
+ * the choice of defaults): every configuration runs the bench-forecast
+ * evaluation on the three groups (demo traffic, NAB daily series, synthetic
+ * series with known answers) at two horizons, and the choice is made on one
+ * group and scored on the others, so no figure is scored on the data that
+ * chose it.
+ *
+ *   npx tsx test/bench/forecast/forecast-experiments.ts [name-filter]
+ *
+ * Record of the runs that chose the defaults (median reduction vs observed,
+ * %, at 1 h / one day; load average 10 to 20). The residual window was 500
+ * in the first two blocks, 2000 after.
+ *   single model (before): demo 27.6/27.6, synthetic 29.4/27.2, NAB 27.8/23.8
+ *   alpha 0.005 / 0.02, gamma 0.05 / 0.2, smoothFraction 0 / 0.01 / 0.04,
+ *   clip 2.5 / 8, beta 0.005 (single model): every group within 1.5 points
+ *   of the single model, except smoothFraction 0 (4 to 6 points worse)
+ *   ensemble select (3 members): demo 27.5/27.5, synthetic 29.5/28.9, NAB 28.3/22.6
+ *   ensemble weighted: demo 27.4/27.3, synthetic 29.5/27.1, NAB 29.5/23.7
+ *   with a trend member, or 5 members: within 0.1 of select
+ *   point median (select / single / weighted): NAB 28.4/20.9, 28.9/22.2, 29.9/20.8
+ *   window 2000, select: demo 27.6/27.6, synthetic 29.6/28.9, NAB 27.4/22.7
+ *     (NAB coverage at one day 83.4 -> 88.1 %)
+ *   window 2000, single: demo 27.6/27.6, synthetic 29.4/27.2, NAB 27.8/23.8
+ *   window 2000, weighted: demo 27.4/27.3, synthetic 29.5/27.1, NAB 29.5/23.7
+ *   period detection minStrength 0.1: no change
+ * Chosen on demo and on synthetic: window 2000 with select (the default);
+ * chosen on NAB: window 2000 weighted.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ForecasterConfig, PeriodDetectionConfig } from '../../../models/forecast/index.ts';
+import { demoTraffic } from './demo-traffic.ts';
+import { type EvalSeries, evaluate } from './forecast-eval.ts';
+import { nabSeries } from './nab-series.ts';
+import { syntheticSeries } from './synthetic-series.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+
+// Each: [name, forecaster settings, period detection settings]. 'defaults' is re-run with every filter, as the reference.
+const CONFIGS: Array<[string, Partial<ForecasterConfig>, Partial<PeriodDetectionConfig>?]> = [
+  ['defaults', {}],
+  ['single (before)', { members: [{ memory: 2, trend: 0 }] }],
+  ['weighted', { combine: 'weighted' }],
+  [
+    'select +trend',
+    {
+      members: [
+        { memory: 2, trend: 0 },
+        { memory: 0.5, trend: 0 },
+        { memory: 0.125, trend: 0 },
+        { memory: 0.5, trend: 0.1 },
+      ],
+    },
+  ],
+  ['select 2,1,.5,.25,.125', { members: [2, 1, 0.5, 0.25, 0.125].map((memory) => ({ memory, trend: 0 })) }],
+  ['med select', { point: 'median' }],
+  ['med single', { point: 'median', members: [{ memory: 2, trend: 0 }] }],
+  ['med weighted', { point: 'median', combine: 'weighted' }],
+  ['win2000 select', { residualWindow: 2000 }],
+  ['win2000 single', { residualWindow: 2000, members: [{ memory: 2, trend: 0 }] }],
+  ['win2000 weighted', { residualWindow: 2000, combine: 'weighted' }],
+  ['detect minStrength 0.1', {}, { minStrength: 0.1 }],
+  ['detect minStrength 0.1 weighted', { combine: 'weighted' }, { minStrength: 0.1 }],
+  ['select 4,1,.25', { members: [4, 1, 0.25].map((memory) => ({ memory, trend: 0 })) }],
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+interface Group {
+  name: string;
+  series: EvalSeries[];
+  train: number;
+}
+
+async function groups(): Promise<Group[]> {
+  const demo = demoTraffic({ days: 8, dayMinutes: 60, rps: 12, windowSeconds: 10, seed: 1 }).filter(
+    (s) => !s.values.every((v, i) => i < s.knownPeriod || v === s.values[i - s.knownPeriod]),
+  );
+  const out: Group[] = [
+    { name: 'demo', series: demo, train: 3 / 8 },
+    { name: 'synthetic', series: syntheticSeries(1), train: 1 / 3 },
+  ];
+  const nabDir = resolve(process.env.ZEROOPS_NAB_DIR ?? join(REPO_ROOT, '../shared/datasets/nab'));
+  if (existsSync(nabDir)) {
+    out.push({
+      name: 'nab',
+      series: [
+        ...(await nabSeries(nabDir, 'realTweets', /^Twitter_volume_/)),
+        ...(await nabSeries(nabDir, 'realTraffic', /^(occupancy|speed)_/)),
+        ...(await nabSeries(nabDir, 'artificialNoAnomaly', /^art_daily_small_noise/)),
+      ],
+      train: 0.4,
+    });
+  }
+  return out;
+}
+
+interface Score {
+  hour: number;
+  day: number;
+  coverHour: number;
+  coverDay: number;
+  truthHour: number;
+}
+
+function score(g: Group, config: Partial<ForecasterConfig>, detection: Partial<PeriodDetectionConfig> = {}): Score {
+  const at = (h: (p: number) => number) =>
+    g.series.map((s) => evaluate(s, { train: g.train, horizon: h(s.knownPeriod), stride: Math.max(1, Math.round(s.knownPeriod / 12)), config, detection }));
+  const hour = at((p) => Math.max(1, Math.round(p / 24)));
+  const day = at((p) => p);
+  const truth = hour.map((r) => r.reductionVsTruth).filter((x): x is number => x !== undefined);
+  return {
+    hour: median(hour.map((r) => r.reduction)),
+    day: median(day.map((r) => r.reduction)),
+    coverHour: median(hour.map((r) => r.coverage)),
+    coverDay: median(day.map((r) => r.coverage)),
+    truthHour: truth.length > 0 ? median(truth) : Number.NaN,
+  };
+}
+
+async function main(): Promise<void> {
+  const filter = process.argv[2];
+  const gs = await groups();
+  const configs = CONFIGS.filter(([name]) => !filter || name.includes(filter) || name === 'defaults');
+  const table: Record<string, Record<string, Score>> = {};
+  const pct = (x: number) => `${(100 * x).toFixed(1)}`;
+  for (const [name, config, detection] of configs) {
+    table[name] = {};
+    for (const g of gs) (table[name] as Record<string, Score>)[g.name] = score(g, config, detection);
+    const row = table[name] as Record<string, Score>;
+    console.log(
+      [
+        name.padEnd(28),
+        ...gs.map((g) => {
+          const s = row[g.name] as Score;
+          return `${g.name} h ${pct(s.hour)} d ${pct(s.day)} cov ${pct(s.coverHour)}/${pct(s.coverDay)}${Number.isNaN(s.truthHour) ? '' : ` truth ${pct(s.truthHour)}`}`;
+        }),
+      ].join(' | '),
+    );
+  }
+  // Choose on one group (the mean of its two horizons' median reductions), score on the others.
+  for (const chooser of gs) {
+    const best = configs
+      .map(([name]) => name)
+      .sort((a, b) => {
+        const s = (n: string) => (table[n] as Record<string, Score>)[chooser.name] as Score;
+        return s(b).hour + s(b).day - (s(a).hour + s(a).day);
+      })[0] as string;
+    const others = gs
+      .filter((g) => g !== chooser)
+      .map((g) => {
+        const s = (table[best] as Record<string, Score>)[g.name] as Score;
+        return `${g.name} h ${pct(s.hour)} d ${pct(s.day)}`;
+      });
+    console.log(`chosen on ${chooser.name}: ${best} -> ${others.join('; ')}`);
+  }
+}
+
+await main();
