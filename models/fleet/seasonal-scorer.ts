@@ -326,6 +326,29 @@ export class SeasonalScorer {
   }
 
   /**
+   * Learns, of a window that {@link SeasonalScorer.learn} must not learn (it
+   * is inside an open episode), each known feature whose daily slot for
+   * `tMs` has never been seen, into that slot only. Such a feature has no
+   * expectation for this time of day to hold on to, only the recent mean
+   * standing in: without this, a daily phase first met after the warm-up
+   * (the daytime level of a service started at night) opens an episode that
+   * keeps itself from ever learning that phase. Slots already seen, the
+   * recent mean, level, spread and tail stay as they were before the fault.
+   */
+  learnUnseen(features: FeatureVector, tMs: number): void {
+    if (!Number.isFinite(tMs)) return;
+    const day = DAILY.bucketOf(tMs);
+    let hint = 0;
+    for (const feature in features) {
+      const x = features[feature] as number;
+      const i = this.indexOf(feature, hint++);
+      if (i < 0 || !Number.isFinite(x)) continue;
+      const slot = this.slotAt(i, day);
+      if (this.data[slot + 1] === 0) DAILY.learnAt(this.data, i * HEAD + DAILY_AT, slot, x);
+    }
+  }
+
+  /**
    * Learns a window of the past as normal (one people labelled a false
    * alarm, held out while its episode was open): into the seasonal slot of
    * its time and the spread, but not into the recent mean or the level,

@@ -84,16 +84,21 @@ export class ServiceModels {
     for (let i = 0; i < round.length; i++) {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
-      // Windows outside any episode teach each feature how far it usually strays (excursions too small to open one
-      // included); a window that opens or continues an episode does not: were the opening window of each fault
-      // learned, a fault that keeps coming back would be scored as routine by its third return (a recurring harmless
-      // pattern is taught by a false-positive label instead, see models/calibration).
-      const quiet = r.transition === 'none' || r.transition === 'closed';
-      if (quiet) (lives[i] as Live).seasonal.learnTail();
-      (lives[i] as Live).neural.learnTail(quiet);
+      // Windows outside any episode, and the window that opens one, teach each feature how far it usually strays;
+      // the windows that continue an episode do not, so a sustained fault never calibrates itself away. A fault
+      // that keeps coming back stays surprising as long as it returns less often than a 3-spread Gaussian excursion
+      // would (the tail calibration judges recurrences by their rate over its whole memory, tail-calibration.ts),
+      // while an excursion that is the feature's routine (a daily spike, a bursty count) stops opening episodes.
+      if (r.transition !== 'ongoing') (lives[i] as Live).seasonal.learnTail();
+      // The neural residual calibration keeps learning only windows outside any episode.
+      (lives[i] as Live).neural.learnTail(r.transition === 'none' || r.transition === 'closed');
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
-      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
+      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) {
+        // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
+        (lives[i] as Live).seasonal.learnUnseen(r.input.features, r.input.endMs);
+        continue;
+      }
       if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
     }
     this.train(normal);
