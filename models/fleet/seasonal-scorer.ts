@@ -161,6 +161,8 @@ export class SeasonalScorer {
   private readonly tails: TailCalibration;
   /** Per feature, the deviation the last scored window had (NaN: absent), for {@link SeasonalScorer.learnTail}. */
   private lastDev: Float64Array;
+  /** Whether some daily slot is provisional (see {@link SeasonalScorer.learnUnseen}). */
+  private provisional = false;
 
   constructor(
     private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
@@ -183,6 +185,7 @@ export class SeasonalScorer {
     this.anomalousRun = state?.anomalousRun ?? 0;
     this.tails = new TailCalibration(this.room, state?.tail);
     this.lastDev = new Float64Array(this.room).fill(Number.NaN);
+    for (let k = this.room * HEAD + 1; k < this.data.length && !this.provisional; k += 2) this.provisional = (this.data[k] as number) < 0;
   }
 
   /** Whether any feature this scorer has learned passes `test` (e.g. whether the service has ever reported a symptom feature). */
@@ -300,6 +303,7 @@ export class SeasonalScorer {
       return;
     }
     this.anomalousRun = score >= this.cfg.learnBelow ? this.anomalousRun : 0;
+    this.confirm();
     // A window without a usable time still teaches the recent mean, not the seasonal slots.
     const day = Number.isFinite(tMs) ? DAILY.bucketOf(tMs) : -1;
     let hint = 0;
@@ -328,12 +332,14 @@ export class SeasonalScorer {
   /**
    * Learns, of a window that {@link SeasonalScorer.learn} must not learn (it
    * is inside an open episode), each known feature whose daily slot for
-   * `tMs` has never been seen, into that slot only. Such a feature has no
-   * expectation for this time of day to hold on to, only the recent mean
-   * standing in: without this, a daily phase first met after the warm-up
-   * (the daytime level of a service started at night) opens an episode that
-   * keeps itself from ever learning that phase. Slots already seen, the
-   * recent mean, level, spread and tail stay as they were before the fault.
+   * `tMs` has never been seen, into that slot, provisionally: the slot (its
+   * count negative) is not used for scoring until {@link SeasonalScorer.confirm}
+   * (the episode closed), so the episode goes on being judged against the
+   * pre-fault reference. Such a feature has no expectation for this time of
+   * day: without this, a daily phase first met after the warm-up (the daytime
+   * level of a service started at night) opens an episode that keeps itself
+   * from ever learning that phase, every day. The recent mean, level, spread
+   * and tail stay as they were before the episode.
    */
   learnUnseen(features: FeatureVector, tMs: number): void {
     if (!Number.isFinite(tMs)) return;
@@ -344,8 +350,28 @@ export class SeasonalScorer {
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x)) continue;
       const slot = this.slotAt(i, day);
-      if (this.data[slot + 1] === 0) DAILY.learnAt(this.data, i * HEAD + DAILY_AT, slot, x);
+      const n = -(this.data[slot + 1] as number);
+      if (n < 0) continue;
+      // The plain mean of the episode's values at this time of day (the level is the pre-episode one).
+      this.data[slot] = n === 0 ? x - this.levelOf(i) : (this.data[slot] as number) + (x - this.levelOf(i) - (this.data[slot] as number)) / (n + 1);
+      this.data[slot + 1] = -(n + 1);
+      this.provisional = true;
     }
+  }
+
+  /**
+   * Makes the provisional slots (see {@link SeasonalScorer.learnUnseen})
+   * count as seen once, with the weight of one window, so that the days after
+   * correct them quickly if the episode was a fault after all.
+   */
+  confirm(): void {
+    if (!this.provisional) return;
+    this.provisional = false;
+    for (let k = this.room * HEAD + 1; k < this.data.length; k += 2) if ((this.data[k] as number) < 0) this.data[k] = 1;
+  }
+
+  private levelOf(i: number): number {
+    return DAILY.cfg.levelAlpha > 0 ? (this.data[i * HEAD + DAILY_AT] as number) : 0;
   }
 
   /**
@@ -356,6 +382,7 @@ export class SeasonalScorer {
    */
   learnPast(features: FeatureVector, tMs: number): void {
     if (!Number.isFinite(tMs)) return;
+    this.confirm();
     const day = DAILY.bucketOf(tMs);
     for (const feature in features) {
       const i = this.names.indexOf(feature);
