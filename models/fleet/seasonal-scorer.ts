@@ -96,6 +96,12 @@ const WEEKLY = new SeasonalSlots({ periodMs: 7 * 24 * HOUR_MS, buckets: 84 });
 /** The feature that also gets a weekly baseline. */
 const WEEKLY_FEATURE = 'request_rate';
 const RECENT_ALPHA = 0.1;
+/**
+ * Anomalous windows an episode may have and still count as a blip whose
+ * opening deviation teaches the tail calibration (20 s of the default 10 s
+ * windows); an episode with more is a fault (see {@link SeasonalScorer.releaseTail}).
+ */
+export const BLIP_WINDOWS = 2;
 /** Numbers per feature in the checkpointed layout: recent mean, variance and count, then the daily block. */
 const STRIDE = 3 + DAILY.blockSize;
 const DAILY_AT = 3;
@@ -117,6 +123,10 @@ export interface SeasonalScorerState {
   anomalousRun: number;
   /** Per feature (in `features` order) the histogram of its past deviations (tail-calibration.ts); absent in older checkpoints. */
   tail?: number[];
+  /** Deviations of the window that opened the current episode, held until it closes (see {@link SeasonalScorer.holdTail}). */
+  held?: number[];
+  /** Anomalous windows of the current episode so far (0: none held). */
+  heldRun?: number;
 }
 
 /** Result of scoring one window. */
@@ -163,6 +173,10 @@ export class SeasonalScorer {
   private lastDev: Float64Array;
   /** Whether some daily slot is provisional (see {@link SeasonalScorer.learnUnseen}). */
   private provisional = false;
+  /** Per feature, the deviation of the window that opened the current episode (see {@link SeasonalScorer.holdTail}). */
+  private held: Float64Array;
+  /** Anomalous windows of the current episode so far; 0 when nothing is held. */
+  private heldRun: number;
 
   constructor(
     private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
@@ -185,6 +199,9 @@ export class SeasonalScorer {
     this.anomalousRun = state?.anomalousRun ?? 0;
     this.tails = new TailCalibration(this.room, state?.tail);
     this.lastDev = new Float64Array(this.room).fill(Number.NaN);
+    this.held = new Float64Array(this.room).fill(Number.NaN);
+    if (state?.held) this.held.set(state.held.slice(0, this.room).map((v) => (v === null ? Number.NaN : v)));
+    this.heldRun = state?.heldRun ?? 0;
     for (let k = this.room * HEAD + 1; k < this.data.length && !this.provisional; k += 2) this.provisional = (this.data[k] as number) < 0;
   }
 
@@ -221,6 +238,9 @@ export class SeasonalScorer {
       const last = new Float64Array(this.room).fill(Number.NaN);
       last.set(this.lastDev);
       this.lastDev = last;
+      const held = new Float64Array(this.room).fill(Number.NaN);
+      held.set(this.held);
+      this.held = held;
     }
     this.names.push(feature);
     this.rules.push(ruleFor(feature));
@@ -405,6 +425,42 @@ export class SeasonalScorer {
   }
 
   /**
+   * Holds the deviations of the last scored window, the one that opened an
+   * episode, instead of learning them: they join the tail history only if
+   * the episode turns out a blip ({@link SeasonalScorer.releaseTail}).
+   */
+  holdTail(): void {
+    this.held.set(this.lastDev);
+    this.heldRun = 1;
+  }
+
+  /** Counts one more anomalous window (score at or above the opening level) of the held episode. */
+  noteAnomalous(): void {
+    if (this.heldRun === 0) return;
+    // Past a blip's length the episode is a fault: nothing of it will teach the tail.
+    if (++this.heldRun > BLIP_WINDOWS) this.releaseTail();
+  }
+
+  /**
+   * At the close of an episode: if it was a blip (at most {@link BLIP_WINDOWS}
+   * anomalous windows, the opening one included), the opening window's deviations join the
+   * tail history, so that blips recurring more often than a 3-spread
+   * excursion become routine (a spike train, a bursty count). An episode
+   * that lasted longer was a fault: it never teaches the tail, so a fault
+   * that keeps coming back opens an episode every time.
+   */
+  releaseTail(): void {
+    if (this.heldRun >= 1 && this.heldRun <= BLIP_WINDOWS) {
+      for (let i = 0; i < this.names.length; i++) {
+        const q = this.held[i] as number;
+        if (Number.isFinite(q)) this.tails.learn(i, q > 0 ? q : 0);
+      }
+    }
+    this.heldRun = 0;
+    this.held.fill(Number.NaN);
+  }
+
+  /**
    * Whether `x` of a feature bad only downward (demand) is above its normal
    * band ({@link SeasonalScorerConfig.z50} spreads above expectation): such a
    * window is not learned for that feature. A surge neither alarms nor moves
@@ -430,6 +486,7 @@ export class SeasonalScorer {
       ...(this.weekly ? { weekly: Array.from(this.weekly) } : {}),
       anomalousRun: this.anomalousRun,
       tail: this.tails.toJSON(this.names.length),
+      ...(this.heldRun > 0 ? { held: Array.from(this.held.subarray(0, this.names.length)), heldRun: this.heldRun } : {}),
     };
   }
 }
