@@ -1,9 +1,11 @@
 /**
  * `zeroops detect`: runs the live detector's per-feature model
  * (models/univariate `SeriesModel`) over CSV files (`timestamp,value` with a
- * header) and writes `timestamp,value,anomaly_score,episode`, one output row
- * per input row, each score computed from that row and the rows before it
- * only; `episode` says how the row moved the episode (`open` is an alarm).
+ * header) and writes `timestamp,value,anomaly_score,score,episode`, one
+ * output row per input row, each computed from that row and the rows before
+ * it only: `anomaly_score` is the score of a row that opens an episode (an
+ * alarm) and 0 elsewhere, `score` the live per-feature score of every row,
+ * `episode` how the row moved the episode.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -76,13 +78,13 @@ async function detectFile(from: string, to: string): Promise<number> {
   const lines = csvLines(await readFile(from, 'utf8'));
   const { tsCol, valueCol } = headerColumns(lines[0], from);
   const model = new SeriesModel();
-  const out: string[] = ['timestamp,value,anomaly_score,episode'];
+  const out: string[] = ['timestamp,value,anomaly_score,score,episode'];
   for (let i = 1; i < lines.length; i++) {
     const cells = (lines[i] as string).split(',');
     const { time, value } = parseRow(cells, tsCol, valueCol, `${from}:${i + 1}`);
     const score = model.update(time, value);
     const t = model.last.transition;
-    out.push(`${cells[tsCol]},${cells[valueCol]},${score},${t === 'none' ? '' : t}`);
+    out.push(`${cells[tsCol]},${cells[valueCol]},${t === 'open' ? score : 0},${score},${t === 'none' ? '' : t}`);
   }
   await mkdir(dirname(to), { recursive: true });
   await writeFile(to, `${out.join('\n')}\n`);
@@ -117,7 +119,7 @@ const DETECT_USAGE = `Usage: zeroops detect --input <file|dir> --output <file|di
 
 Scores CSV series (a header, then timestamp,value rows) with no look-ahead:
 each row's score uses only that row and the rows before it. Writes
-timestamp,value,anomaly_score,episode, one row per input row. For a
+timestamp,value,anomaly_score,score,episode, one row per input row. For a
 directory, every *.csv below --input goes to the same relative path below
 --output.
 
@@ -137,9 +139,13 @@ events, with evidence) and incidents.json below --output. --save-state
 stores the learned models as the live detector's checkpoints (the store of
 DATABASE_URL / ZEROOPS_DATA_DIR), so that it starts warm for those services.
 
-anomaly_score is the live per-feature score in [0, 1]: 0.5 is a deviation
-of 3 spreads of the baseline that the series' past does not make routine;
-an episode opens at 0.5 and holds while the score stays above 0.3.
+anomaly_score is 0 except on rows where the live detector would open an
+incident: there it is the row's score, in [0.5, 1]; keep every non-zero row
+for all alarms, or only the higher ones when false alarms cost more than
+late ones. score is the live per-feature score of every row in [0, 1]: 0.5
+is a deviation of 3 spreads of the baseline that the series' past does not
+make routine; an episode opens at 0.5 and holds while the score stays above
+0.3.
 `;
 
 /**

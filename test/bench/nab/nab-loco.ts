@@ -59,9 +59,9 @@ export function declaredGrid(): NabConfig[] {
   return readouts.flatMap((readout) => accepts.map((acceptAfterMs) => ({ readout, acceptAfterMs })));
 }
 
-/** Whether a grid point is what `zeroops detect` runs: the live defaults, every row's score. */
+/** Whether a grid point is what `zeroops detect` writes as `anomaly_score`: the live defaults, the score of episode openings. */
 export function isDefault(c: NabConfig): boolean {
-  return c.readout === 'score' && Object.entries(c).every(([k, v]) => k === 'readout' || (k === 'acceptAfterMs' && v === 86_400_000));
+  return c.readout === 'onset' && Object.entries(c).every(([k, v]) => k === 'readout' || (k === 'acceptAfterMs' && v === 86_400_000));
 }
 
 /** Scores every series with one configuration; returns per-series scores and the seconds it took. */
