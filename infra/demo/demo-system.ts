@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT, demoDir, stateFile } from './addresses.ts';
 import { createControlPlane } from './control-plane.ts';
 import { FaultBook, groundTruthLog } from './fault-book.ts';
-import { capacityFor, DEFAULT_RPS, type LoadGenerator, startLoad } from './load-generator.ts';
+import { capacityFor, DEFAULT_RPS, type LoadGenerator, type RecurringSurge, startLoad } from './load-generator.ts';
 import { Supervisor } from './supervisor.ts';
 import { SHOP, subset } from './topology.ts';
 
@@ -30,6 +30,8 @@ export interface DemoOptions {
   rps?: number;
   /** Minutes in a simulated day (default 60). */
   dayMinutes?: number;
+  /** A surge at a fixed time of every period (e.g. of every compressed day), for predictive scaling. */
+  recurringSurge?: RecurringSurge;
   /** Per-replica capacity (requests per second) of some services, instead of 3x their share of the mean load. */
   capacityRps?: Record<string, number>;
 }
@@ -65,7 +67,9 @@ export async function startDemo(opts: DemoOptions): Promise<DemoSystem> {
   const book = new FaultBook(supervisor, log);
   const urls = Object.fromEntries(supervisor.names().map((n) => [n, supervisor.url(n)]));
   const load =
-    opts.rps && opts.rps > 0 ? startLoad({ services, urls, rps: opts.rps, dayMinutes: opts.dayMinutes ?? 60, surges: () => book.surges() }) : undefined;
+    opts.rps && opts.rps > 0
+      ? startLoad({ services, urls, rps: opts.rps, dayMinutes: opts.dayMinutes ?? 60, surges: () => book.surges(), recurringSurge: opts.recurringSurge })
+      : undefined;
   const app = createControlPlane({ supervisor, book, log, load });
   try {
     await app.listen({ host: '127.0.0.1', port: opts.controlPort ?? DEFAULT_CONTROL_PORT });

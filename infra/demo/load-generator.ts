@@ -17,8 +17,31 @@ export interface LoadOptions {
   dayMinutes: number;
   /** Current surges (service and load multiplier). */
   surges: () => Array<{ service: string; magnitude: number }>;
+  /** A surge that recurs at a fixed time of every period, on top of `surges`. */
+  recurringSurge?: RecurringSurge;
   /** Most requests in flight at once; beyond it arrivals are dropped (counted). */
   maxInFlight?: number;
+}
+
+/**
+ * A surge that comes back at the same time of every period (e.g. a daily
+ * promotion at a fixed hour of the compressed day): `magnitude` times the
+ * service's normal load from `atMinute` to `atMinute + durationMinutes` of
+ * every `everyMinutes`, counted from the epoch like the daily rhythm.
+ */
+export interface RecurringSurge {
+  service: string;
+  magnitude: number;
+  everyMinutes: number;
+  atMinute: number;
+  durationMinutes: number;
+}
+
+/** The magnitude of `s` at `t` (unix ms), or undefined outside its surge. */
+export function recurringSurgeAt(s: RecurringSurge, t: number): number | undefined {
+  const period = s.everyMinutes * 60_000;
+  const into = (((t - s.atMinute * 60_000) % period) + period) % period;
+  return into < s.durationMinutes * 60_000 ? s.magnitude : undefined;
 }
 
 /** Counts of what the load generator saw. */
@@ -119,6 +142,8 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
       send(opts.urls.frontend, m.method, m.path);
     }
     for (const s of opts.surges()) surge(s.service, s.magnitude, rate);
+    const recurring = opts.recurringSurge && recurringSurgeAt(opts.recurringSurge, Date.now());
+    if (opts.recurringSurge && recurring !== undefined) surge(opts.recurringSurge.service, recurring, rate);
   }, TICK_MS);
   const surgeCredit: Record<string, number> = {};
   const surge = (service: string, magnitude: number, rate: number) => {

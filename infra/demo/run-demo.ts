@@ -11,6 +11,7 @@ import { describeError } from '../../services/core/errors.ts';
 import { createLogger } from '../../services/core/logger.ts';
 import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT } from './addresses.ts';
 import { startDemo } from './demo-system.ts';
+import type { RecurringSurge } from './load-generator.ts';
 import { applyDemoPlaybooks } from './playbook-bundle.ts';
 
 function options(args: string[]) {
@@ -23,6 +24,11 @@ function options(args: string[]) {
       'control-port': { type: 'string', default: String(DEFAULT_CONTROL_PORT) },
       'service-port': { type: 'string', default: String(DEFAULT_SERVICE_BASE_PORT) },
       'warmup-minutes': { type: 'string', default: '5' },
+      'surge-every': { type: 'string', default: '0' },
+      'surge-service': { type: 'string', default: 'cart' },
+      'surge-magnitude': { type: 'string', default: '4' },
+      'surge-at': { type: 'string', default: '' },
+      'surge-minutes': { type: 'string', default: '5' },
     },
   });
   const num = (name: string, v: string) => {
@@ -37,7 +43,24 @@ function options(args: string[]) {
     controlPort: num('control-port', values['control-port']),
     servicePort: num('service-port', values['service-port']),
     warmupMinutes: num('warmup-minutes', values['warmup-minutes']),
+    recurringSurge: recurringSurgeOption(values, num),
   };
+}
+
+/**
+ * `--surge-every M` (minutes; 0: none): a surge of `--surge-magnitude` times
+ * the load on `--surge-service` for `--surge-minutes`, starting at minute
+ * `--surge-at` of every period (default: the middle of it).
+ */
+function recurringSurgeOption(values: Record<string, string | boolean | undefined>, num: (name: string, v: string) => number): RecurringSurge | undefined {
+  const every = num('surge-every', String(values['surge-every']));
+  if (every === 0) return undefined;
+  const durationMinutes = num('surge-minutes', String(values['surge-minutes']));
+  const atMinute = values['surge-at'] ? num('surge-at', String(values['surge-at'])) : every / 2;
+  if (durationMinutes <= 0 || durationMinutes >= every) throw new Error(`--surge-minutes must be above 0 and below --surge-every (${every})`);
+  const magnitude = num('surge-magnitude', String(values['surge-magnitude']));
+  if (magnitude <= 1) throw new Error(`--surge-magnitude must be above 1, got ${magnitude}`);
+  return { service: String(values['surge-service']), magnitude, everyMinutes: every, atMinute, durationMinutes };
 }
 
 /** Runs the demo until SIGINT/SIGTERM. */
@@ -60,6 +83,7 @@ export async function runDemo(args: string[]): Promise<void> {
     serviceBasePort: opts.servicePort,
     rps: opts.rps,
     dayMinutes: opts.dayMinutes,
+    recurringSurge: opts.recurringSurge,
   }).catch(async (err: unknown) => {
     await rt.stop();
     throw err;
@@ -84,6 +108,11 @@ export async function runDemo(args: string[]): Promise<void> {
       `  ground truth    ${demo.groundTruthPath}`,
       `  playbooks       infra/demo/playbooks/*.yaml, applied at ${applyAt.toISOString().slice(11, 19)} UTC (after ${opts.warmupMinutes} min of warm-up)`,
       `  load            ${opts.rps} req/s at the frontend on average, one simulated day every ${opts.dayMinutes} min`,
+      ...(opts.recurringSurge
+        ? [
+            `  surge           ${opts.recurringSurge.magnitude}x on ${opts.recurringSurge.service} for ${opts.recurringSurge.durationMinutes} min at minute ${opts.recurringSurge.atMinute} of every ${opts.recurringSurge.everyMinutes} min`,
+          ]
+        : []),
       '',
       'Once the playbooks are applied, try:',
       '  npx zeroops demo services',

@@ -3,12 +3,12 @@ import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { createDenialRecorder, createTokenRegistry, type TokenRegistry } from '../auth/index.ts';
+import { assertFiniteQuery, assertPlainData } from '../core/plain-data.ts';
 import { NAMED_SCHEMAS } from './api-schemas.ts';
 import type { ApiApp } from './app.ts';
 import { installAuth } from './auth.ts';
 import type { ApiDeps, RouteModule } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
-import { assertFiniteQuery, assertPlainData } from '../core/plain-data.ts';
 import { routeModules } from './routes/index.ts';
 
 /** Options of {@link apiPlugin}: what the routes use, and route modules beyond the API's own. */

@@ -114,8 +114,22 @@ export const ExecutionSchema = Type.Object(
       Time('A deferred execution (deferrable playbook) waits as pending until this time: the quiet window chosen from the load forecast.'),
     ),
     scheduleReason: Nullable(Type.String({ description: 'Why it was scheduled then, or why it runs now (worse incident, operator, no forecast yet).' })),
+    forecast: Type.Optional(
+      Nullable(
+        Type.Record(Type.String(), Type.Unknown(), {
+          description:
+            'A forecast-triggered execution: the replica decision (action, currentReplicas, replicas, perReplica, peakUpper, reason) and the forecast points that justified it.',
+        }),
+      ),
+    ),
   },
   { $id: 'Execution' },
+);
+
+/** One execution in a list page: the execution and the name of its playbook (its version is `playbookVersion`). */
+export const ExecutionListItemSchema = Type.Composite(
+  [ExecutionSchema, Type.Object({ playbookName: Type.String({ description: 'The name of the playbook run (also of a playbook deleted since).' }) })],
+  { $id: 'ExecutionListItem' },
 );
 
 /** One audit log entry. */
@@ -261,7 +275,7 @@ export const ModelVersionSchema = Type.Object(
 /** The pages of every list endpoint. */
 export const AnomalyPageSchema = PageOf('AnomalyPage', AnomalySchema);
 export const IncidentPageSchema = PageOf('IncidentPage', IncidentSchema);
-export const ExecutionPageSchema = PageOf('ExecutionPage', ExecutionSchema);
+export const ExecutionPageSchema = PageOf('ExecutionPage', ExecutionListItemSchema);
 export const PlaybookPageSchema = PageOf('PlaybookPage', PlaybookSchemaOut);
 export const PlaybookVersionPageSchema = PageOf('PlaybookVersionPage', PlaybookVersionSchema);
 export const TokenPageSchema = PageOf('TokenPage', TokenSchema);
@@ -274,6 +288,7 @@ export const NAMED_SCHEMAS: TSchema[] = [
   AnomalySchema,
   IncidentSchema,
   ExecutionSchema,
+  ExecutionListItemSchema,
   AuditEntrySchema,
   ExecutionDetailSchema,
   PlaybookSpecSchema,

@@ -1,4 +1,4 @@
-import { type StringOptions, type TSchema, Type } from '@sinclair/typebox';
+import { type StringOptions, Type } from '@sinclair/typebox';
 
 /** Strings stored in Postgres cannot hold NUL (U+0000); every request string is checked against this. */
 export const NO_NUL_PATTERN = '^[^\\u0000]*$';

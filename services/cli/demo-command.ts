@@ -14,7 +14,7 @@ import { ZeroopsError } from '../core/errors.ts';
 /** Usage of `zeroops demo`. */
 export const DEMO_USAGE = `Usage: zeroops demo <command> [options]
 
-  run [--rps N] [--day-minutes M] [--services a,b,...]
+  run [--rps N] [--day-minutes M] [--services a,b,...] [--surge-every M --surge-service S --surge-magnitude X --surge-at M --surge-minutes D]
                       start zeroops (embedded), the demo shop, its load generator and
                       playbooks in this process (what make demo runs); Ctrl-C stops it
   services            list the demo's services, replicas and versions

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS } from '../core/config.ts';
 import { describeError, ZeroopsError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Bus } from '../bus/bus.ts';
 import { createMemoryBus } from '../bus/memory-bus.ts';
@@ -6,11 +7,8 @@ import { createTelemetry, loadConfig, silentLogger } from '../core/index.ts';
 import { encodeExportRequest } from '../otlp/index.ts';
 import { createCollector } from './index.ts';
 
-function make(bus: Bus) {
-  return createCollector(
-    { bus, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') },
-    loadConfig({}, { otlpHttpPort: 0, otlpGrpcPort: 0 }),
-  );
+function make(bus: Bus, ports = { otlpHttpPort: 0, otlpGrpcPort: 0 }) {
+  return createCollector({ bus, logger: silentLogger(), telemetry: createTelemetry(), topics: topicNames('') }, loadConfig({}, ports));
 }
 
 describe('collector lifecycle', () => {
@@ -27,6 +25,23 @@ describe('collector lifecycle', () => {
     await c.stop(1_000);
     await c.stop(1_000);
     await expect(fetch(`${c.httpAddress()}/v1/traces`, { method: 'POST' })).rejects.toThrow();
+    await bus.close();
+  });
+
+  it('start() rejects with the bind error when a port is taken, for either receiver', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const bus = createMemoryBus();
+    for (const ports of [
+      { otlpHttpPort: port, otlpGrpcPort: 0 },
+      { otlpHttpPort: 0, otlpGrpcPort: port },
+    ]) {
+      const c = make(bus, ports);
+      await expect(c.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await c.stop(1_000);
+    }
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
     await bus.close();
   });
 

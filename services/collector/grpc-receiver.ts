@@ -1,6 +1,5 @@
 import { constants, createSecureServer, createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import type { Logger, Telemetry, TlsMaterial } from '../core/index.ts';
+import { type Logger, type Telemetry, type TlsMaterial, tlsServerOptions } from '../core/index.ts';
 import { encodeExportResponse, encodeStatus, SIGNALS, type Signal } from '../otlp/index.ts';
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
@@ -10,6 +9,7 @@ import { grpcCodeOf } from './http-receiver.ts';
 import { type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
 import { instrumentIngest } from './ingest-instrumentation.ts';
 import { LINGER_BYTES } from './linger.ts';
+import { listenOn } from './listen.ts';
 import { RequestTracker } from './request-tracker.ts';
 
 /** What the OTLP/gRPC receiver needs. */
@@ -56,8 +56,7 @@ function serverFor(tls: TlsMaterial | undefined): Http2Server {
   // Windows larger than HTTP/2's 64 KiB default: a multi-MiB message would otherwise crawl in at one window per round trip.
   const options = { maxSessionMemory: Number.MAX_SAFE_INTEGER, settings: { initialWindowSize: STREAM_WINDOW_BYTES } };
   if (tls === undefined) return createServer(options);
-  const verify = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {};
-  return createSecureServer({ ...options, cert: tls.cert, key: tls.key, ...verify });
+  return createSecureServer({ ...options, ...tlsServerOptions(tls) });
 }
 
 /**
@@ -78,16 +77,10 @@ export function createGrpcReceiver(deps: GrpcReceiverDeps): GrpcReceiver {
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => tracker.track(handleCall(deps, stream, headers)));
   let addr = '';
   return {
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const a = server.address() as AddressInfo;
-          addr = `${host.includes(':') ? `[${host}]` : host}:${a.port}`;
-          resolve();
-        });
-      }),
+    listen: async (host, port) => {
+      const a = await listenOn(server, host, port);
+      addr = `${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+    },
     address: () => addr,
     close: async (deadlineMs) => {
       if (!server.listening) return;

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { Logger, Telemetry, TlsMaterial } from '../core/index.ts';
+import { type Logger, type Telemetry, type TlsMaterial, tlsServerOptions } from '../core/index.ts';
 import { encodeExportResponse, encodeStatus, exportResponseJson, type Signal, statusJson } from '../otlp/index.ts';
 import type { Authenticator } from './auth.ts';
 import type { ByteBudget } from './byte-budget.ts';
@@ -11,6 +10,7 @@ import { type BodyLimits, declaredLength, readBody, tooLarge } from './http-body
 import { type BodyFormat, type Ingest, IngestError, STAGE_METRIC } from './ingest.ts';
 import { instrumentIngest } from './ingest-instrumentation.ts';
 import { closeAfterAnswer } from './linger.ts';
+import { listenOn } from './listen.ts';
 import { RequestTracker } from './request-tracker.ts';
 
 const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
@@ -77,8 +77,7 @@ function precheck(req: IncomingMessage, auth: Authenticator, limits: BodyLimits)
 function serverFor(tls: TlsMaterial | undefined): Server {
   const options = { keepAlive: true, requestTimeout: 60_000 };
   if (tls === undefined) return createServer(options);
-  const verify = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {};
-  return createTlsServer({ ...options, cert: tls.cert, key: tls.key, ...verify });
+  return createTlsServer({ ...options, ...tlsServerOptions(tls) });
 }
 
 /** Creates the OTLP/HTTP receiver (node:http; the hot path needs no framework). */
@@ -91,16 +90,10 @@ export function createHttpReceiver(deps: HttpReceiverDeps): HttpReceiver {
   server.keepAliveTimeout = 65_000;
   let addr = '';
   return {
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const a = server.address() as AddressInfo;
-          addr = `${deps.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
-          resolve();
-        });
-      }),
+    listen: async (host, port) => {
+      const a = await listenOn(server, host, port);
+      addr = `${deps.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    },
     address: () => addr,
     close: async (deadlineMs) => {
       if (!server.listening) return;

@@ -8,6 +8,15 @@ import type { Config } from './config.ts';
  * component means adding its key here.
  */
 
+/** Settings of every component that consumes the bus: its topics (prefix, partitions) and how long stop() may drain. */
+const CONSUMER_KEYS = ['topicPrefix', 'topicPartitions', 'shutdownTimeoutMs'] as const satisfies readonly (keyof Config)[];
+
+/** Settings of every network listener (collector, API): the address it binds and its TLS files. */
+const LISTENER_KEYS = ['host', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile'] as const satisfies readonly (keyof Config)[];
+
+/** Settings of every component that runs playbook steps or checks them (executor, API dry runs): where steps may reach, and the secrets they may use. */
+const STEP_KEYS = ['httpAllowlist', 'commandAllowlist', 'secrets'] as const satisfies readonly (keyof Config)[];
+
 /** Settings of the bus factory (`createBus`). */
 export const BUS_CONFIG_KEYS = [
   'kafkaBrokers',
@@ -22,12 +31,9 @@ export type BusConfig = Pick<Config, (typeof BUS_CONFIG_KEYS)[number]>;
 
 /** Settings of the collector (`createCollector`): listeners, TLS, request limits, ingest tokens and the drain deadline. */
 export const COLLECTOR_CONFIG_KEYS = [
-  'host',
+  ...LISTENER_KEYS,
   'otlpHttpPort',
   'otlpGrpcPort',
-  'tlsCertFile',
-  'tlsKeyFile',
-  'tlsClientCaFile',
   'maxBodyBytes',
   'maxDecompressedBytes',
   'maxItemsPerRequest',
@@ -53,9 +59,7 @@ export const DETECTOR_CONFIG_KEYS = [
   'detectorIdleEvictSeconds',
   'detectorAttributes',
   'calibrationPollSeconds',
-  'topicPrefix',
-  'topicPartitions',
-  'shutdownTimeoutMs',
+  ...CONSUMER_KEYS,
 ] as const satisfies readonly (keyof Config)[];
 /** The settings named by {@link DETECTOR_CONFIG_KEYS}. */
 export type DetectorConfig = Pick<Config, (typeof DETECTOR_CONFIG_KEYS)[number]>;
@@ -64,27 +68,20 @@ export type DetectorConfig = Pick<Config, (typeof DETECTOR_CONFIG_KEYS)[number]>
 export const EXECUTOR_CONFIG_KEYS = [
   'approvalTtlSeconds',
   'databasePool',
-  'httpAllowlist',
-  'commandAllowlist',
+  ...STEP_KEYS,
   'hmacSecret',
-  'secrets',
   'windowSeconds',
   'forecastHistorySeconds',
   'forecastCoverage',
-  'topicPrefix',
-  'topicPartitions',
-  'shutdownTimeoutMs',
+  ...CONSUMER_KEYS,
 ] as const satisfies readonly (keyof Config)[];
 /** The settings named by {@link EXECUTOR_CONFIG_KEYS}. */
 export type ExecutorConfig = Pick<Config, (typeof EXECUTOR_CONFIG_KEYS)[number]>;
 
 /** Settings of the REST API (`createApiServer`, `buildApiApp`, its routes). */
 export const API_CONFIG_KEYS = [
-  'host',
+  ...LISTENER_KEYS,
   'apiPort',
-  'tlsCertFile',
-  'tlsKeyFile',
-  'tlsClientCaFile',
   'apiMaxBodyBytes',
   'apiTokens',
   'ingestTokens',
@@ -96,9 +93,7 @@ export const API_CONFIG_KEYS = [
   'forecastCoverage',
   'windowSeconds',
   'detectorCheckpointSeconds',
-  'httpAllowlist',
-  'commandAllowlist',
-  'secrets',
+  ...STEP_KEYS,
   'shutdownTimeoutMs',
 ] as const satisfies readonly (keyof Config)[];
 /** The settings named by {@link API_CONFIG_KEYS}. */
@@ -113,9 +108,7 @@ export function configFor<K extends keyof Config>(config: Pick<Config, K>, keys:
 
 /** Settings of the trainer (`createTrainer`): its consumer group and topics, the drain deadline, and model retraining (its cadence, the gate, the tfjs backend, the window length), and the recalibration from labels. */
 export const TRAINER_CONFIG_KEYS = [
-  'topicPrefix',
-  'topicPartitions',
-  'shutdownTimeoutMs',
+  ...CONSUMER_KEYS,
   'targetFalseAlarmRate',
   'calibrationHalfLifeHours',
   'calibrationMaxShift',

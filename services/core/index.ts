@@ -27,4 +27,4 @@ export { createProcessReadiness, type ProcessReadiness, type ProcessState, type 
 export { DEFAULT_RETRY, nextRetry, type RetryPolicy, sleep, withRetry } from './retry.ts';
 export { STORE_SETTINGS, type StoreConfig } from './store-settings.ts';
 export { createTelemetry, startSelfTelemetry, type Telemetry } from './telemetry.ts';
-export { loadTls, type TlsMaterial } from './tls.ts';
+export { loadTls, type TlsMaterial, tlsServerOptions } from './tls.ts';

@@ -38,3 +38,13 @@ export function loadTls(config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile' | 'tls
   if (listener === 'ingest' && config.tlsClientCaFile) material.ca = readPem('ZEROOPS_TLS_CLIENT_CA_FILE', config.tlsClientCaFile);
   return material;
 }
+
+/**
+ * Server options (node:https, node:tls, node:http2 secure servers) that serve
+ * `material`: its certificate and key and, when it holds a client CA, a client
+ * certificate signed by that CA required of every connection.
+ */
+export function tlsServerOptions(material: TlsMaterial): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert?: boolean; rejectUnauthorized?: boolean } {
+  const verify = material.ca !== undefined ? { ca: material.ca, requestCert: true, rejectUnauthorized: true } : {};
+  return { cert: material.cert, key: material.key, ...verify };
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { AnomalyEvent, OutcomeEvent } from '../bus/messages.ts';
 import type { PlaybookVersionRef } from '../playbooks/index.ts';
-import type { Db, ExecutionRow } from '../store/index.ts';
+import type { ExecutionRow } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
 import type { DeferralPlan } from './deferral.ts';
@@ -75,14 +75,19 @@ const sameSkip = (row: ExecutionRow, v: Verdict) => row.status === 'skipped' && 
  * run is written already `running` under that lease (its `fresh` flag says
  * it was inserted, so it has no steps yet). With a `deferral` that has a
  * time, an execution that is to run waits unclaimed as `pending` until then.
+ * Given a transaction as `db`, it decides in a savepoint of it (the advisory
+ * locks are re-entrant, so a caller that took them first, like the forecast
+ * evaluator, reads its own facts under the same locks). `forecast`, for a
+ * forecast-triggered execution, is the forecast decision stored with it.
  */
 export async function decide(
-  db: Db,
+  db: DbOrTx,
   a: AnomalyEvent,
   pb: PlaybookVersionRef,
   actor: string,
   claim?: DecisionClaim,
   deferral?: DeferralPlan,
+  forecast?: Record<string, unknown>,
 ): Promise<Decision> {
   return db.transaction(async (tx) => {
     await takeDecisionLocks(tx, decisionLockKeys(a.service, pb.id, pb.spec.guardrails));
@@ -112,6 +117,7 @@ export async function decide(
       scoreBefore: a.score,
       scheduledFor: deferred ? (deferral?.at ?? null) : null,
       scheduleReason: deferral && v.status === 'pending' ? deferral.reason : null,
+      forecast: forecast ?? null,
       createdAt: sql`now()` as unknown as Date,
       updatedAt: sql`now()` as unknown as Date,
     };
@@ -133,6 +139,7 @@ export async function decide(
       reason: v.reason,
       guardrails: decisions,
       ...(deferral && v.status === 'pending' ? { schedule: { at: deferral.at?.toISOString() ?? null, reason: deferral.reason } } : {}),
+      ...(forecast ? { forecast } : {}),
     });
     return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
   });

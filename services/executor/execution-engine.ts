@@ -139,6 +139,10 @@ async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook): Promis
   const r = await runMain(ctx, row, spec);
   const needsCompensation = r.closedEarly === undefined && (r.failure !== undefined || (r.verdict !== undefined && r.verdict !== 'resolved'));
   const comp = needsCompensation ? await compensate(ctx, row, spec, r.done) : undefined;
+  // A forecast-triggered execution has no episode to watch: its steps succeeding is the outcome.
+  if (row.forecast && !r.failure && r.verdict === undefined) {
+    return { status: 'succeeded', outcome: 'resolved', reason: `all steps succeeded: ${String(row.forecast.reason ?? 'scaled by the load forecast')}` };
+  }
   const inc = await readIncident(ctx.db, row.episodeId);
   const f = finalState(r, comp, inc?.state === 'closed');
   return { ...f, scoreAfter: r.scoreAfter ?? inc?.lastScore };
@@ -205,7 +209,13 @@ export async function runExecution(deps: EngineDeps, row: ExecutionRow, stop: Ab
     episodeId: row.episodeId,
     scoreBefore: row.scoreBefore,
     signal: ctl.signal,
-    template: { anomaly, secret: deps.secrets, execution: { id: row.id }, playbook: { id: row.playbookId, name: spec.name, version: row.playbookVersion } },
+    template: {
+      anomaly,
+      secret: deps.secrets,
+      execution: { id: row.id },
+      playbook: { id: row.playbookId, name: spec.name, version: row.playbookVersion },
+      ...(row.forecast ? { forecast: row.forecast } : {}),
+    },
   };
   try {
     await complete(deps, row, await drive(ctx, row, spec), kind);

@@ -23,6 +23,8 @@ export interface ExecutorOptions {
   outboxSweepMs: number;
   /** Age, in ms, after which an unpublished outcome is the sweep's (default 10 000). */
   outboxGraceMs: number;
+  /** How often forecast-triggered playbooks are evaluated, in ms (default 30 000; 0 turns the evaluation off). */
+  forecastEvalMs: number;
 }
 
 /** Runtime dependencies of the executor (the lead's wiring passes exactly these; `options` is optional tuning). */
@@ -45,6 +47,7 @@ export function executorOptions(config: Pick<ExecutorConfig, 'databasePool'>, ov
     decisionConcurrency: Math.max(2, Math.floor(config.databasePool / 2)),
     outboxSweepMs: 5_000,
     outboxGraceMs: 10_000,
+    forecastEvalMs: 30_000,
     ...over,
   };
 }

@@ -39,6 +39,10 @@ export interface ExecutorState {
   sub: Subscription | undefined;
   pollTimer: NodeJS.Timeout | undefined;
   sweepTimer: NodeJS.Timeout | undefined;
+  /** Next evaluation of the forecast-triggered playbooks (forecast-scaling.ts). */
+  forecastTimer: NodeJS.Timeout | undefined;
+  /** The evaluation round in progress, if any (stop waits for it). */
+  forecasting: Promise<void> | undefined;
   /** Set by stop: no new work starts; claimed leases are given back. */
   stopping: boolean;
   /** Some execution was decided while every slot was taken: poll as soon as one frees up. */
@@ -76,7 +80,16 @@ export function createExecutorState(settings: ExecutorSettings, config: Executor
   const engine = engineDeps(config, opts, db, logger, guard, outbox);
   const runs = createRunRegistry({ engine, logger, telemetry, maxRunning: opts.maxRunning, onSlotFreed: () => state.backlog && schedulePoll(state, 0) });
   const catalog = createCatalogCache(db);
-  const idle = { publishing: new Set<Promise<void>>(), sub: undefined, pollTimer: undefined, sweepTimer: undefined, stopping: false, backlog: false };
+  const idle = {
+    publishing: new Set<Promise<void>>(),
+    sub: undefined,
+    pollTimer: undefined,
+    sweepTimer: undefined,
+    forecastTimer: undefined,
+    forecasting: undefined,
+    stopping: false,
+    backlog: false,
+  };
   const policy = createPolicyChooser(db);
   const state: ExecutorState = { config, opts, bus, db, logger, telemetry, topics, catalog, guard, outbox, policy, runs, ...idle };
   return state;

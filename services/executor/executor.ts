@@ -6,6 +6,7 @@ import { consumeAnomalies } from './anomaly-intake.ts';
 import { poll } from './execution-poller.ts';
 import type { ExecutorSettings } from './executor-options.ts';
 import { createExecutorState, type ExecutorState } from './executor-state.ts';
+import { scheduleForecasts } from './forecast-scaling.ts';
 import { sweepOutcomes } from './outcome-sweep.ts';
 
 export type { ExecutorOptions, ExecutorSettings } from './executor-options.ts';
@@ -20,6 +21,7 @@ async function start(s: ExecutorState): Promise<void> {
   s.sub = await bus.subscribe({ groupId: `${config.topicPrefix}zeroops-executor`, topics: [topics.anomalies], eachBatch: (rs) => consumeAnomalies(s, rs) });
   void poll(s);
   void sweepOutcomes(s);
+  scheduleForecasts(s, 0);
   const httpAllowlist = s.guard.describe();
   s.logger.info(
     { leaseMs: s.opts.leaseMs, decisionConcurrency: s.opts.decisionConcurrency, httpAllowlist },
@@ -39,6 +41,7 @@ async function stop(s: ExecutorState, deadlineMs: number): Promise<void> {
   s.stopping = true;
   clearTimeout(s.pollTimer);
   clearTimeout(s.sweepTimer);
+  clearTimeout(s.forecastTimer);
   const sub = s.sub;
   s.sub = undefined;
   // Nothing starts once `stopping` is set, so the runs can be aborted while intake drains.
@@ -46,8 +49,8 @@ async function stop(s: ExecutorState, deadlineMs: number): Promise<void> {
     await sub?.stop();
     await Promise.all([...s.publishing]);
   })();
-  const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping'))]);
-  const late = new Error(`executor still draining (intake, executions or outcome publications) after ${deadlineMs} ms`);
+  const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping')), s.forecasting]);
+  const late = new Error(`executor still draining (intake, executions, outcome publications or a forecast evaluation) after ${deadlineMs} ms`);
   await withDeadline(deadlineMs, () => drained, { onTimeout: () => late }).catch((err: unknown) => {
     if (err !== late) throw err;
     s.logger.warn({ err: describeError(err) }, 'executor stop: not everything drained in time');
@@ -59,7 +62,8 @@ async function stop(s: ExecutorState, deadlineMs: number): Promise<void> {
  * picks a playbook, applies the guardrails, and runs durable executions whose
  * outcomes go to the `outcomes` topic (through an outbox) and the executions table.
  * Its modules share one {@link ExecutorState}: intake (anomaly-intake.ts),
- * the poller of unfinished executions (execution-poller.ts) and the outcome sweep (outcome-sweep.ts).
+ * the poller of unfinished executions (execution-poller.ts), the outcome sweep (outcome-sweep.ts) and
+ * the periodic evaluation of forecast-triggered playbooks (forecast-scaling.ts).
  */
 export function createExecutor(settings: ExecutorSettings, config: ExecutorConfig): Component {
   const s = createExecutorState(settings, config);

@@ -12,5 +12,7 @@ export { type DeferralPlan, planDeferral, runDeferredNow } from './deferral.ts';
 export { completeAnomaly, type DryRunConfig, type DryRunResult, dryRun, pastAnomaly } from './dry-run.ts';
 export { cancelExecution, type ExecutionFilter, getExecutionDetail, listExecutions, rejectExecution } from './execution-queries.ts';
 export { createExecutor, type ExecutorOptions, type ExecutorSettings } from './executor.ts';
+export { evaluateForecasts } from './forecast-scaling.ts';
 export { createOutcomeOutbox, type OutcomeOutbox, type OutcomeOutboxSettings, publishOutcomeOf } from './outcome-outbox.ts';
+export { planScaling, type ScalingInput, type ScalingPlan } from './scaling-plan.ts';
 export { createStepActivities, type StepActivities, type StepDeps, type StepRuntime, signBody } from './steps/index.ts';

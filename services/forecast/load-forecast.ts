@@ -5,7 +5,7 @@
  */
 import { detectPeriods, fitForecaster, quietestWindow, roundPeriodsFor } from '../../models/forecast/index.ts';
 import type { Db } from '../store/index.ts';
-import { chooseStep, loadRateSeries } from './rate-series.ts';
+import { chooseStep, loadRateSeries, type RateSeries } from './rate-series.ts';
 
 /** Settings of a forecast (from the config). */
 export interface ForecastSettings {
@@ -57,6 +57,16 @@ function describe(periods: LoadForecast['periods'], cycles: number | null, point
 export async function forecastLoad(db: Db, service: string, horizonSeconds: number, settings: ForecastSettings, now = new Date()): Promise<LoadForecast> {
   const step = chooseStep(Math.max(settings.historySeconds, horizonSeconds), settings.windowSeconds);
   const series = await loadRateSeries(db, service, 'request_rate', now.getTime() - settings.historySeconds * 1000, now.getTime(), step);
+  return forecastOfSeries(service, series, horizonSeconds, settings, now);
+}
+
+/**
+ * The load forecast of `service` from its request-rate `series` (what
+ * {@link forecastLoad} reads from the rollups, on the step `chooseStep`
+ * gives): pure, so a simulation can forecast exactly as the executor does.
+ */
+export function forecastOfSeries(service: string, series: RateSeries, horizonSeconds: number, settings: ForecastSettings, now = new Date()): LoadForecast {
+  const step = series.stepSeconds;
   // Steps before the service's first data are not history.
   const first = series.values.findIndex((v) => Number.isFinite(v));
   const values = first < 0 ? [] : series.values.slice(first);

@@ -29,11 +29,32 @@ beforeAll(async () => {
 const T = (name: string): protobuf.Type => root.lookupType(name);
 const toObj = (t: protobuf.Type, b: Uint8Array) => t.toObject(t.decode(b), { longs: String, bytes: String, defaults: false });
 
+/** The value at `path` (keys and indexes) inside a fixture request; throws where the path leads nowhere. */
+function pick(o: unknown, ...path: (string | number)[]): unknown {
+  let at = o;
+  for (const k of path) {
+    if (at === null || typeof at !== 'object' || !(k in at)) throw new Error(`no ${path.join('.')} in the fixture`);
+    at = (at as Record<string | number, unknown>)[k];
+  }
+  return at;
+}
+
+/** The fields of a fixture span these tests read or change. */
+interface FixtureSpan {
+  traceId: string;
+  spanId?: string;
+  name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: { key: string; value: { intValue?: number | string } }[];
+}
+const spanOf = (req: unknown, resource: number, index: number) => pick(req, 'resourceSpans', resource, 'scopeSpans', 0, 'spans', index) as FixtureSpan;
+
 describe('encoder matches protobufjs', () => {
   it('traces: ids, times, attributes, status survive', () => {
     const req = traceRequest({ resources: 2, itemsPerResource: 5 });
-    const ref = toObj(T('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'), encodeExportRequest('traces', req)) as any;
-    const span = (req.resourceSpans[1] as any).scopeSpans[0].spans[3];
+    const ref = toObj(T('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'), encodeExportRequest('traces', req));
+    const span = spanOf(req, 1, 3);
     const got = ref.resourceSpans[1].scopeSpans[0].spans[3];
     expect(Buffer.from(got.traceId, 'base64').toString('hex')).toBe(span.traceId);
     expect(Buffer.from(got.spanId, 'base64').toString('hex')).toBe(span.spanId);
@@ -42,12 +63,12 @@ describe('encoder matches protobufjs', () => {
     expect(got.name).toBe(span.name);
     expect(got.kind).toBe(2);
     expect(got.attributes).toHaveLength(8);
-    expect(got.attributes[2]).toEqual({ key: span.attributes[2].key, value: { intValue: span.attributes[2].value.intValue } });
+    expect(got.attributes[2]).toEqual({ key: span.attributes[2]?.key, value: { intValue: span.attributes[2]?.value.intValue } });
   });
 
   it('metrics: histogram buckets, sums and gauges', () => {
     const req = metricsRequest({ itemsPerResource: 6 });
-    const ref = toObj(T('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'), encodeExportRequest('metrics', req)) as any;
+    const ref = toObj(T('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'), encodeExportRequest('metrics', req));
     const [gauge, sum, hist] = ref.resourceMetrics[0].scopeMetrics[0].metrics;
     expect(gauge.gauge.dataPoints).toHaveLength(2);
     expect(sum.sum).toMatchObject({ aggregationTemporality: 2, isMonotonic: true });
@@ -76,7 +97,9 @@ describe('splitExportRequest', () => {
     expect(split.items).toBe(12);
     expect(split.rejected).toBe(0);
     expect(split.resources.map((r) => r.service)).toEqual(['svc-0', 'svc-1', 'svc-2']);
-    const expected = (msg as any).resourceSpans.map((rs: protobuf.Message) => Buffer.from(RS.encode(rs).finish()).toString('hex'));
+    const expected = (msg as unknown as { resourceSpans: protobuf.Message[] }).resourceSpans.map((rs: protobuf.Message) =>
+      Buffer.from(RS.encode(rs).finish()).toString('hex'),
+    );
     expect(split.resources.map((r) => Buffer.from(r.bytes).toString('hex'))).toEqual(expected);
   });
 
@@ -85,16 +108,27 @@ describe('splitExportRequest', () => {
     expect(splitExportRequest('logs', bytes).resources[0]?.service).toBe('unknown_service');
   });
 
+  it('finds service.name among other resource attributes; an empty one counts as none', () => {
+    const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const logs = { scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] };
+    const bytes = encodeExportRequest('logs', {
+      resourceLogs: [
+        { resource: { attributes: [attr('host.name', 'n1'), attr('service.name', 'billing'), attr('service.version', '2')] }, ...logs },
+        { resource: { attributes: [attr('service.name', ''), attr('host.name', 'n2')] }, ...logs },
+      ],
+    });
+    expect(splitExportRequest('logs', bytes).resources.map((r) => r.service)).toEqual(['billing', 'unknown_service']);
+  });
+
   it('drops invalid items, keeps the rest and reports why', () => {
-    const req = traceRequest({ itemsPerResource: 4 }) as any;
-    req.resourceSpans[0].scopeSpans[0].spans[1].traceId = 'abcd';
-    delete req.resourceSpans[0].scopeSpans[0].spans[2].spanId;
+    const req = traceRequest({ itemsPerResource: 4 });
+    spanOf(req, 0, 1).traceId = 'abcd';
+    delete spanOf(req, 0, 2).spanId;
     const split = splitExportRequest('traces', encodeExportRequest('traces', req));
     expect(split).toMatchObject({ items: 4, rejected: 2 });
     expect(split.problem).toContain('trace_id has 2 bytes, expected 16');
     const kept = decodeResourceSpans(split.resources[0]?.bytes as Uint8Array).spans.map((s) => s.spanId);
-    const all = req.resourceSpans[0].scopeSpans[0].spans;
-    expect(kept).toEqual([all[0].spanId, all[3].spanId]);
+    expect(kept).toEqual([spanOf(req, 0, 0).spanId, spanOf(req, 0, 3).spanId]);
   });
 
   it('counts metric data points across gauges, sums and histograms', () => {
@@ -130,8 +164,8 @@ describe('splitExportRequest', () => {
   });
 
   it('rejects invalid UTF-8 and names the field', () => {
-    const req = traceRequest({ itemsPerResource: 1 }) as any;
-    req.resourceSpans[0].scopeSpans[0].spans[0].name = 'ÿÿ';
+    const req = traceRequest({ itemsPerResource: 1 });
+    spanOf(req, 0, 0).name = 'ÿÿ';
     const bytes = Buffer.from(encodeExportRequest('traces', req));
     const at = bytes.indexOf(Buffer.from('ÿÿ'));
     bytes[at] = 0xff;

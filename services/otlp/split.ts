@@ -108,21 +108,20 @@ function copyWithout(def: MessageDef, buf: Uint8Array, start: number, end: numbe
  * `service.name` and whose value is a string. Assumes a validated message.
  */
 export function serviceName(buf: Uint8Array, start: number, end: number): string {
-  const r = new Reader(buf, start, end);
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag !== ((1 << 3) | WT.LEN)) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const rs = r.lenStart();
-    const found = serviceInResource(buf, rs, r.pos);
-    if (found !== undefined) return found;
-  }
-  return UNKNOWN_SERVICE;
+  return firstInField1(buf, start, end, serviceInResource) ?? UNKNOWN_SERVICE;
 }
 
+/** The non-empty `service.name` of a Resource in `buf[start, end)`: the first such attribute decides. */
 function serviceInResource(buf: Uint8Array, start: number, end: number): string | undefined {
+  return firstInField1(buf, start, end, keyValueString) || undefined;
+}
+
+/**
+ * Calls `read` on each occurrence of field 1 (length-delimited) of the
+ * message in `buf[start, end)`, in order, and returns the first answer that
+ * is not undefined.
+ */
+function firstInField1<T>(buf: Uint8Array, start: number, end: number, read: (buf: Uint8Array, start: number, end: number) => T | undefined): T | undefined {
   const r = new Reader(buf, start, end);
   while (r.pos < end) {
     const tag = r.uint32();
@@ -130,9 +129,9 @@ function serviceInResource(buf: Uint8Array, start: number, end: number): string 
       r.skip(tag & 7);
       continue;
     }
-    const ks = r.lenStart();
-    const v = keyValueString(buf, ks, r.pos);
-    if (v !== undefined) return v.length > 0 ? v : undefined;
+    const fieldStart = r.lenStart();
+    const found = read(buf, fieldStart, r.pos);
+    if (found !== undefined) return found;
   }
   return undefined;
 }

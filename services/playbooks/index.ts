@@ -27,7 +27,9 @@ export {
   type ActionSpec,
   ANOMALY_KINDS,
   type DeferrableSpec,
+  type ForecastTrigger,
   type FreezeWindow,
+  forecastTriggerOf,
   type GuardrailsSpec,
   type HttpParams,
   type KubernetesParams,
@@ -39,6 +41,8 @@ export {
   SEVERITIES,
   type StepType,
   safeToRepeat,
+  TRIGGER_TYPES,
+  type TriggerSpec,
 } from './playbook-schema.ts';
 export { assertPlaybook, parseDocument, type ValidationContext, type ValidationResult, validatePlaybook } from './playbook-validate.ts';
 export { createRedactor, parseTemplate, type Redactor, renderTemplate, type TemplateContext } from './template.ts';

@@ -12,7 +12,7 @@ export interface PlaybookVersionRef {
 
 /** One criterion of `match` and whether an anomaly meets it (for dry-runs). */
 export interface MatchCheck {
-  criterion: 'enabled' | 'service' | 'kinds' | 'minSeverity' | 'minScore' | 'attributes';
+  criterion: 'enabled' | 'trigger' | 'service' | 'kinds' | 'minSeverity' | 'minScore' | 'attributes';
   ok: boolean;
   detail: string;
 }
@@ -33,12 +33,19 @@ export class CompiledPlaybook {
     this.attributes = Object.entries(ref.spec.match.attributes ?? {}).map(([k, g]) => [k, picomatch(g, { dot: true })]);
   }
 
+  /** True when the playbook's `match.service` glob covers `service`. */
+  coversService(service: string): boolean {
+    return this.service(service);
+  }
+
   /** Every criterion with its verdict (slower than {@link matches}; for dry-runs). */
   explain(a: AnomalyEvent): MatchCheck[] {
     const m = this.ref.spec.match;
     const attrMiss = this.attributes.filter(([k, test]) => !test(a.attributes[k] ?? '')).map(([k]) => k);
+    const forecast = this.ref.spec.trigger?.type === 'forecast';
     return [
       { criterion: 'enabled', ok: this.ref.spec.enabled, detail: this.ref.spec.enabled ? 'enabled' : 'playbook is disabled' },
+      { criterion: 'trigger', ok: !forecast, detail: forecast ? 'triggered by the load forecast, not by anomalies' : 'triggered by anomalies' },
       { criterion: 'service', ok: this.service(a.service), detail: `"${a.service}" against glob "${m.service}"` },
       { criterion: 'kinds', ok: !m.kinds || m.kinds.includes(a.kind as never), detail: `kind ${a.kind}${m.kinds ? ` in [${m.kinds.join(', ')}]` : ''}` },
       {
@@ -55,10 +62,10 @@ export class CompiledPlaybook {
     ];
   }
 
-  /** True when the playbook applies to `a`. */
+  /** True when the playbook applies to `a` (a forecast-triggered playbook applies to no anomaly). */
   matches(a: AnomalyEvent): boolean {
     const m = this.ref.spec.match;
-    if (!this.ref.spec.enabled) return false;
+    if (!this.ref.spec.enabled || this.ref.spec.trigger?.type === 'forecast') return false;
     if (m.minScore !== undefined && a.score < m.minScore) return false;
     if (m.kinds && !m.kinds.includes(a.kind as never)) return false;
     if (m.minSeverity && severityRank(a.severity) < severityRank(m.minSeverity)) return false;
@@ -78,6 +85,11 @@ export class PlaybookCatalog {
   /** Number of playbooks. */
   get size(): number {
     return this.compiled.length;
+  }
+
+  /** The enabled forecast-triggered playbooks, highest priority first. */
+  forecastTriggered(): CompiledPlaybook[] {
+    return this.compiled.filter((p) => p.ref.spec.enabled && p.ref.spec.trigger?.type === 'forecast');
   }
 
   /** Every matching playbook, highest priority first (ties by name). */

@@ -50,7 +50,11 @@ export const KubernetesParamsSchema = Type.Object(
     action: literals(['scale', 'restart', 'rollback'] as const, 'What to do to the Deployment.'),
     namespace: Templated('Namespace.'),
     deployment: Templated('Deployment name.'),
-    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'Replicas for `scale`.' })),
+    replicas: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.String({ pattern: '^\\{\\{\\s*[A-Za-z0-9_.-]+\\s*\\}\\}$' })], {
+        description: 'Replicas for `scale`: a number, or one placeholder that gives one, e.g. {{forecast.replicas}}.',
+      }),
+    ),
     server: Type.Optional(Templated('API server URL (default https://kubernetes.default.svc).')),
     token: Type.Optional(Templated('Bearer token (default: the in-cluster service account token), e.g. {{secret.KUBE_TOKEN}}.')),
     insecureSkipTlsVerify: Type.Optional(Type.Boolean()),
@@ -189,6 +193,69 @@ export const DeferrableSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What starts a playbook: an anomaly (the default) or the service's load forecast. */
+export const TRIGGER_TYPES = ['anomaly', 'forecast'] as const;
+
+/** The capacity of one replica: a fixed request rate, or a metric of the service (its recent mean). */
+export const CapacitySchema = Type.Object(
+  {
+    perReplica: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Requests per second one replica serves within its objective (give this or `metric`).' }),
+    ),
+    metric: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.:/-]{1,200}$',
+        description: "A feature of the service's rollups (e.g. a gauge the service reports) whose recent mean is the requests per second one replica serves.",
+      }),
+    ),
+    metricWindowSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 300, description: 'The window the metric is averaged over.' }),
+  },
+  { additionalProperties: false },
+);
+
+/** When a forecast-triggered playbook scales in: the forecast must stay low for a while, with a margin (hysteresis). */
+export const ScaleInSchema = Type.Object(
+  {
+    afterSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 7 * 86_400,
+      default: 900,
+      description: "Scale in only when the forecast's upper bound stays low over the lead time plus this long.",
+    }),
+    belowUtilization: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.7,
+      description: 'Scale in to the fewest replicas that keep the upper bound under this share of their capacity (scale-out happens at 1).',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * What starts the playbook. `anomaly` (the default): an anomaly matching
+ * `match`. `forecast`: the executor evaluates the load forecast of every
+ * service matching `match.service` periodically; when the upper bound of
+ * the prediction interval over the next `leadSeconds` exceeds the replicas'
+ * capacity it runs the playbook ahead of the load with the wanted replica
+ * count as `{{forecast.replicas}}`; when the forecast stays low it scales
+ * in, never below `minReplicas`.
+ */
+export const TriggerSchema = Type.Object(
+  {
+    type: literals(TRIGGER_TYPES, 'anomaly (default) or forecast.'),
+    leadSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 7 * 86_400, description: 'forecast: how far ahead the forecast is looked at.' })),
+    capacity: Type.Optional(CapacitySchema),
+    minReplicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'forecast: never scale below this (default 1).' })),
+    maxReplicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'forecast: never scale above this.' })),
+    initialReplicas: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 10_000, description: 'forecast: replicas assumed before the first forecast execution (default minReplicas).' }),
+    ),
+    scaleIn: Type.Optional(ScaleInSchema),
+  },
+  { additionalProperties: false },
+);
+
 /** A playbook document, as written by users (JSON or YAML). */
 export const PlaybookSchema = Type.Object(
   {
@@ -201,6 +268,7 @@ export const PlaybookSchema = Type.Object(
     guardrails: Type.Optional(GuardrailsSchema),
     autonomy: Type.Optional(AutonomySchema),
     deferrable: Type.Optional(DeferrableSchema),
+    trigger: Type.Optional(TriggerSchema),
     steps: Type.Array(StepSchema, { minItems: 1, maxItems: 50 }),
     onFailure: Type.Optional(Type.Array(ActionSchema, { maxItems: 20, description: 'Escalation run when a step fails.' })),
     timeoutSeconds: Type.Optional(
@@ -220,6 +288,22 @@ export type ActionSpec = Static<typeof ActionSchema>;
 export type GuardrailsSpec = Static<typeof GuardrailsSchema>;
 /** Deferral settings of a deferrable playbook (defaults applied). */
 export type DeferrableSpec = Static<typeof DeferrableSchema>;
+/** The trigger of a playbook, as written. */
+export type TriggerSpec = Static<typeof TriggerSchema>;
+/** A forecast trigger with every default filled in (what the executor evaluates). */
+export interface ForecastTrigger {
+  type: 'forecast';
+  leadSeconds: number;
+  capacity: { perReplica?: number; metric?: string; metricWindowSeconds: number };
+  minReplicas: number;
+  maxReplicas: number;
+  initialReplicas?: number;
+  scaleIn: { afterSeconds: number; belowUtilization: number };
+}
+/** The forecast trigger of a validated playbook, if it has one. */
+export function forecastTriggerOf(p: Pick<Playbook, 'trigger'>): ForecastTrigger | undefined {
+  return p.trigger?.type === 'forecast' ? (p.trigger as ForecastTrigger) : undefined;
+}
 /** A freeze window. */
 export type FreezeWindow = Static<typeof FreezeWindowSchema>;
 /** Retry policy of a step. */

@@ -7,6 +7,7 @@ import { AddressGuard } from './net-guard.ts';
 import { type ActionSpec, GuardrailsSchema, type Playbook, type PlaybookProblem, PlaybookSchema, STEP_TYPES, type StepType } from './playbook-schema.ts';
 import { eachString, parseTemplate, secretsReferenced } from './template.ts';
 import { urlTemplateShape } from './template-contexts.ts';
+import { triggerProblems } from './trigger-validate.ts';
 
 /** What validation needs from the configuration. */
 export interface ValidationContext {
@@ -150,7 +151,7 @@ function freezeProblems(doc: Playbook): PlaybookProblem[] {
 }
 
 function semanticProblems(doc: Playbook, ctx: ValidationContext): PlaybookProblem[] {
-  const out: PlaybookProblem[] = [];
+  const out: PlaybookProblem[] = [...triggerProblems(doc)];
   out.push(...globProblem(doc.match?.service, '/match/service'));
   for (const [k, g] of Object.entries(doc.match?.attributes ?? {})) out.push(...globProblem(g, `/match/attributes/${k}`));
   const ids = new Set<string>();
@@ -180,6 +181,11 @@ export function validatePlaybook(doc: unknown, ctx: ValidationContext): Validati
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, problems: [{ path: '/', message: 'a playbook must be an object' }] };
   const copy = Value.Clone(doc) as Record<string, unknown>;
   copy.guardrails ??= {};
+  const trigger = copy.trigger as Record<string, unknown> | undefined;
+  if (trigger !== null && typeof trigger === 'object' && trigger.type === 'forecast') {
+    trigger.minReplicas ??= 1;
+    trigger.scaleIn ??= {};
+  }
   Value.Default(PlaybookSchema, copy);
   Value.Default(GuardrailsSchema, copy.guardrails);
   const problems = [...structuralProblems(copy), ...semanticProblems(copy as unknown as Playbook, ctx)];

@@ -7,7 +7,7 @@ import { PermanentError } from '../core/errors.ts';
  */
 
 /** The roots a placeholder may start with. */
-export const TEMPLATE_ROOTS = ['anomaly', 'secret', 'execution', 'playbook', 'step'] as const;
+export const TEMPLATE_ROOTS = ['anomaly', 'secret', 'execution', 'playbook', 'step', 'forecast'] as const;
 
 /** Values a template is rendered with. */
 export interface TemplateContext {
@@ -18,6 +18,8 @@ export interface TemplateContext {
   execution: { id: string };
   playbook: { id: string; name: string; version: number };
   step: { id: string; idempotencyKey: string };
+  /** The forecast decision of a forecast-triggered execution (`{{forecast.replicas}}`, ...); absent otherwise. */
+  forecast?: Record<string, unknown>;
 }
 
 type Part = { text: string } | { ref: string[] };

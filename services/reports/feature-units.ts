@@ -50,6 +50,28 @@ export function unitOf(feature: string): string {
 }
 
 /**
+ * The values `feature` can take, `[min, max]`: 0..1 for error_ratio; from 0
+ * up for request and log rates and latencies; unbounded for metric features
+ * (a gauge, an up-down sum's change or a histogram's values may be negative).
+ */
+export function featureRange(feature: string): [number, number] {
+  if (feature === 'error_ratio') return [0, 1];
+  if (feature === 'request_rate' || /^latency_p\d+_ms$/.test(feature) || /^log_.+_rate$/.test(feature)) return [0, Number.POSITIVE_INFINITY];
+  return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+}
+
+/**
+ * An expected band `[lower, upper]` cut to the values `feature` can take
+ * ({@link featureRange}): the band of a rate or a latency never goes below 0,
+ * that of a ratio never above 1. A null bound (nothing stored) stays null.
+ */
+export function bandWithin(feature: string, lower: number | null, upper: number | null): [number | null, number | null] {
+  const [min, max] = featureRange(feature);
+  const cut = (x: number | null) => (x === null ? null : Math.min(max, Math.max(min, x)));
+  return [cut(lower), cut(upper)];
+}
+
+/**
  * The expected band of a feature at a window: `[expected, lower, upper]`
  * from the stored expectation when there is one, else derived from an
  * evidence item (`deviation = (observed - expected) / spread`, so the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markdownProblems, markdownTables, tableCells } from '../../test/helpers/markdown-check.ts';
+import { INCIDENT_REPORT_SECTIONS, markdownProblems, markdownSections, markdownTables, tableCells } from '../../test/helpers/markdown-check.ts';
 import type { IncidentReport } from './incident-report.ts';
 import { renderReportMarkdown, TIMELINE_ROWS } from './report-markdown.ts';
 
@@ -53,15 +53,7 @@ describe('renderReportMarkdown', () => {
   it('names kind, service and severity in the title and lists every event in a well-formed timeline', () => {
     const md = renderReportMarkdown(report(5));
     expect(md.split('\n')[0]).toBe('# Incident inc|1: errors on frontend (severity critical)');
-    expect([...md.matchAll(/^## (.+)$/gm)].map((m) => m[1])).toEqual([
-      'Summary',
-      'Deviating signals',
-      'Root cause',
-      'Actions',
-      'Deployments',
-      'Labels',
-      'Timeline',
-    ]);
+    expect(markdownSections(md)).toEqual(INCIDENT_REPORT_SECTIONS);
     expect(markdownProblems(md)).toEqual([]);
     const timeline = markdownTables(md).at(-1) ?? [];
     // Header, separator, 5 anomaly windows, execution started and finished, incident closed, label.

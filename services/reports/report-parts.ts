@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, inArray, lte } from 'drizzle-orm';
 import { type AnomalyRow, anomalies, type Db, deployments, executionSteps, executions, incidents, playbooks, rollups } from '../store/index.ts';
-import { bandFromEvidence, unitOf } from './feature-units.ts';
+import { bandFromEvidence, bandWithin, unitOf } from './feature-units.ts';
 
 /** One anomaly event of the episode. */
 export interface TimelineEntry {
@@ -81,15 +81,8 @@ export async function deviatingFeatures(db: Db, peak: AnomalyRow | undefined): P
   return peak.evidence.map((e) => {
     const stored = rollup?.expected[e.feature];
     const band = stored ? [stored[1], stored[2]] : bandFromEvidence(e.observed, e.expected, e.deviation);
-    return {
-      feature: e.feature,
-      unit: unitOf(e.feature),
-      observed: e.observed,
-      expected: e.expected,
-      lower: band?.[0] ?? null,
-      upper: band?.[1] ?? null,
-      deviation: e.deviation,
-    };
+    const [lower, upper] = bandWithin(e.feature, band?.[0] ?? null, band?.[1] ?? null);
+    return { feature: e.feature, unit: unitOf(e.feature), observed: e.observed, expected: e.expected, lower, upper, deviation: e.deviation };
   });
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gte, lte, sql } from 'drizzle-orm';
 import { type Db, rollups } from '../store/index.ts';
-import { unitOf } from './feature-units.ts';
+import { bandWithin, unitOf } from './feature-units.ts';
 
 /** One point of a feature's series: the observed value and what the baseline expected (null where nothing was stored). */
 export interface SeriesPoint {
@@ -105,7 +105,7 @@ export async function loadSeries(db: Db, service: string, features: string[], fr
   const inRange = and(eq(rollups.service, service), gte(rollups.windowEnd, from), lte(rollups.windowEnd, to));
   const [held] = await db.select({ n: count() }).from(rollups).where(inRange);
   if (Number(held?.n ?? 0) > points) {
-    return Promise.all(features.map(async (feature) => ({ feature, unit: unitOf(feature), points: await aggregated(db, service, feature, from, to, points) })));
+    return Promise.all(features.map(async (feature) => seriesOf(feature, await aggregated(db, service, feature, from, to, points))));
   }
   const rows = await db
     .select({ windowEnd: rollups.windowEnd, features: rollups.features, expected: rollups.expected })
@@ -119,6 +119,15 @@ export async function loadSeries(db: Db, service: string, features: string[], fr
       const v = r.features[feature];
       if (typeof v === 'number' && Number.isFinite(v)) raw.push({ t: r.windowEnd.getTime(), value: v, band: r.expected[feature] });
     }
-    return { feature, unit: unitOf(feature), points: downsample(raw, from.getTime(), to.getTime(), points) };
+    return seriesOf(feature, downsample(raw, from.getTime(), to.getTime(), points));
   });
+}
+
+/** A feature's series with its unit, each point's band cut to the values the feature can take (see bandWithin). */
+function seriesOf(feature: string, points: SeriesPoint[]): FeatureSeries {
+  const within = (p: SeriesPoint): SeriesPoint => {
+    const [lower, upper] = bandWithin(feature, p.lower, p.upper);
+    return { ...p, lower, upper };
+  };
+  return { feature, unit: unitOf(feature), points: points.map(within) };
 }

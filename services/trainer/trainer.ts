@@ -85,37 +85,43 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
   let feedbackSub: Subscription | undefined;
   const calibration = calibrationSettingsOf(config);
   let stopping = false;
-  let inFlight: Promise<void> | undefined;
+  // The batches being applied, of both groups (each subscription runs one at a time).
+  const inFlight = new Set<Promise<void>>();
   const models = modelLoop(settings, config, logger);
 
-  async function applyAll(records: ConsumedRecord[]): Promise<void> {
-    for (const r of records) {
-      let o: OutcomeEvent;
-      try {
-        o = decodeOutcome(r.value);
-      } catch (err) {
-        telemetry.count('zeroops.trainer.invalid_messages');
-        logger.warn({ err: describeError(err), partition: r.partition, offset: r.offset }, 'dropping undecodable outcome');
-        continue;
+  /**
+   * Subscribes `group` (after the topic prefix) to `topic`: each record of a
+   * batch is decoded (an undecodable one, a `what`, is counted and dropped)
+   * and applied in order; a failed apply fails the batch, which the bus
+   * delivers again.
+   */
+  function consume<T>(group: string, topic: string, what: string, decode: (bytes: Uint8Array) => T, apply: (message: T) => Promise<void>) {
+    async function applyBatch(records: ConsumedRecord[]): Promise<void> {
+      for (const r of records) {
+        let message: T;
+        try {
+          message = decode(r.value);
+        } catch (err) {
+          telemetry.count('zeroops.trainer.invalid_messages');
+          logger.warn({ err: describeError(err), partition: r.partition, offset: r.offset }, `dropping undecodable ${what}`);
+          continue;
+        }
+        await apply(message);
       }
-      const result = await applyOutcomeEvent(db, o);
-      telemetry.count('zeroops.trainer.outcomes', { result });
     }
-  }
-
-  async function applyLabels(records: ConsumedRecord[]): Promise<void> {
-    for (const r of records) {
-      let f: FeedbackEvent;
-      try {
-        f = decodeFeedback(r.value);
-      } catch (err) {
-        telemetry.count('zeroops.trainer.invalid_messages');
-        logger.warn({ err: describeError(err), partition: r.partition, offset: r.offset }, 'dropping undecodable label');
-        continue;
-      }
-      const result = await applyFeedbackEvent(db, f, calibration);
-      telemetry.count('zeroops.trainer.labels', { result, label: f.label });
-    }
+    return bus.subscribe({
+      groupId: `${config.topicPrefix}${group}`,
+      topics: [topic],
+      eachBatch: async (records) => {
+        const batch = applyBatch(records);
+        inFlight.add(batch);
+        try {
+          await batch;
+        } finally {
+          inFlight.delete(batch);
+        }
+      },
+    });
   }
 
   return {
@@ -126,29 +132,11 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
         { name: topics.outcomes, partitions: config.topicPartitions },
         { name: topics.feedback, partitions: config.topicPartitions },
       ]);
-      sub = await bus.subscribe({
-        groupId: `${config.topicPrefix}${TRAINER_GROUP}`,
-        topics: [topics.outcomes],
-        eachBatch: async (records) => {
-          inFlight = applyAll(records);
-          try {
-            await inFlight;
-          } finally {
-            inFlight = undefined;
-          }
-        },
+      sub = await consume(TRAINER_GROUP, topics.outcomes, 'outcome', decodeOutcome, async (o: OutcomeEvent) => {
+        telemetry.count('zeroops.trainer.outcomes', { result: await applyOutcomeEvent(db, o) });
       });
-      feedbackSub = await bus.subscribe({
-        groupId: `${config.topicPrefix}${TRAINER_FEEDBACK_GROUP}`,
-        topics: [topics.feedback],
-        eachBatch: async (records) => {
-          inFlight = applyLabels(records);
-          try {
-            await inFlight;
-          } finally {
-            inFlight = undefined;
-          }
-        },
+      feedbackSub = await consume(TRAINER_FEEDBACK_GROUP, topics.feedback, 'label', decodeFeedback, async (f: FeedbackEvent) => {
+        telemetry.count('zeroops.trainer.labels', { result: await applyFeedbackEvent(db, f, calibration), label: f.label });
       });
       models.start();
       logger.info({ modelIntervalSeconds: config.trainerModelIntervalSeconds }, 'trainer started: learning from the outcomes and feedback topics');
@@ -174,7 +162,7 @@ export function createTrainer(settings: TrainerSettings, config: TrainerConfig):
         { onTimeout: () => late },
       ).catch((err: unknown) => {
         if (err !== late) throw err;
-        logger.warn({ err: describeError(err), applying: inFlight !== undefined }, 'trainer stop: the batch did not finish in time');
+        logger.warn({ err: describeError(err), applying: inFlight.size > 0 }, 'trainer stop: the batch did not finish in time');
       });
     },
   };

@@ -8,37 +8,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually, type HttpTarget, startHttpTarget } from '../helpers/http-target.ts';
+import { sendServerWindows } from '../helpers/otlp-traffic.ts';
+import { testRuntimeEnv } from '../helpers/zeroops-process.ts';
 
 const WINDOW_MS = 1000;
 const RESOURCE = { 'service.name': 'checkout', 'deployment.environment': 'prod', 'service.version': '1.4.2', 'host.name': 'node-7' };
-
-/** Sends `windows` windows of 30 server spans each, `errorShare` of them failed, from the {@link RESOURCE}. */
-async function sendWindows(url: string, firstWindowMs: number, windows: number, errorShare: number): Promise<void> {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes(RESOURCE),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { maxExportBatchSize: 256, scheduledDelayMillis: 50 })],
-  });
-  const tracer = provider.getTracer('e2e');
-  for (let w = 0; w < windows; w++) {
-    for (let i = 0; i < 30; i++) {
-      const start = firstWindowMs + w * WINDOW_MS + Math.floor((i * WINDOW_MS) / 31);
-      const span = tracer.startSpan('GET /cart', { kind: SpanKind.SERVER, startTime: start });
-      if (i < Math.round(errorShare * 30)) span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
-      span.end(start + 20 + (i % 5));
-    }
-  }
-  await provider.forceFlush();
-  await provider.shutdown();
-}
 
 function playbook(name: string, environment: string, priority: number, target: string) {
   return {
@@ -58,13 +38,8 @@ describe('playbooks matching on resource attributes (embedded)', () => {
   beforeAll(async () => {
     target = await startHttpTarget();
     const config = loadConfig({
+      ...testRuntimeEnv(WINDOW_MS),
       ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-attrs-')),
-      ZEROOPS_API_PORT: '0',
-      ZEROOPS_OTLP_HTTP_PORT: '0',
-      ZEROOPS_OTLP_GRPC_PORT: '0',
-      ZEROOPS_WINDOW_SECONDS: String(WINDOW_MS / 1000),
-      ZEROOPS_LATENESS_SECONDS: '0.2',
-      ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
       ZEROOPS_TOPIC_PARTITIONS: '4',
     });
     rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
@@ -83,8 +58,11 @@ describe('playbooks matching on resource attributes (embedded)', () => {
     }
     const url = `${rt.addresses.otlpHttp as string}/v1/traces`;
     const first = Math.floor((Date.now() - 60_000) / WINDOW_MS) * WINDOW_MS;
-    await sendWindows(url, first, 12, 0);
-    await sendWindows(url, first + 12 * WINDOW_MS, 3, 0.7);
+    const { 'service.name': service, ...sent } = RESOURCE;
+    const send = (firstWindowMs: number, windows: number, errorShare: number) =>
+      sendServerWindows(new OTLPTraceExporter({ url }), { service, resource: sent, firstWindowMs, windowMs: WINDOW_MS, windows, perWindow: 30, errorShare });
+    await send(first, 12, 0);
+    await send(first + 12 * WINDOW_MS, 3, 0.7);
 
     const anomaly = await eventually(
       'an errors anomaly for checkout',

@@ -60,13 +60,21 @@ describe('zeroops demo (CLI) and the demo playbooks', () => {
   it('the demo playbooks pass validation and are applied through the bundle apply, pointing at this control plane', async () => {
     const api = rt.addresses.api as string;
     const r = await applyDemoPlaybooks(api, demo.controlUrl);
-    expect(r.created.sort()).toEqual(['demo-errors', 'demo-latency', 'demo-traffic']);
+    expect(r.created.sort()).toEqual(['demo-errors', 'demo-latency', 'demo-predictive-scale', 'demo-traffic']);
     const again = await applyDemoPlaybooks(api, demo.controlUrl);
-    expect(again.unchanged).toHaveLength(3);
+    expect(again.unchanged).toHaveLength(4);
     const list = (await (await fetch(`${api}/api/v1/playbooks`)).json()) as {
       items: Array<{ name: string; spec: { steps: Array<{ http?: { url: string } }> } }>;
     };
     const errors = list.items.find((p) => p.name === 'demo-errors');
     expect(errors?.spec.steps[0]?.http?.url).toBe(`${demo.controlUrl}/services/{{anomaly.service}}/rollback`);
+    const predictive = list.items.find((p) => p.name === 'demo-predictive-scale') as unknown as {
+      spec: { trigger: { type: string }; steps: Array<{ http: { url: string; body: unknown } }> };
+    };
+    expect(predictive.spec.trigger.type).toBe('forecast');
+    expect(predictive.spec.steps[0]?.http).toMatchObject({
+      url: `${demo.controlUrl}/services/{{anomaly.service}}/scale`,
+      body: { replicas: '{{forecast.replicas}}' },
+    });
   }, 60_000);
 });

@@ -17,14 +17,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually } from '../helpers/http-target.ts';
+import { serviceTracerProvider } from '../helpers/otlp-traffic.ts';
 import { runModes } from '../helpers/run-modes.ts';
+import { testRuntimeEnv } from '../helpers/zeroops-process.ts';
 
 const WINDOW_MS = 1000;
 /** Requests per window: 27..33, varying by window so the baseline has a spread. */
@@ -66,23 +67,10 @@ describe.each(modes)('live loop: the policy learns which playbook fixes a recurr
     targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
     const m = await mode.setup();
     cleanup = m.cleanup;
-    const config = loadConfig({
-      ...m.env,
-      ZEROOPS_API_PORT: '0',
-      ZEROOPS_OTLP_HTTP_PORT: '0',
-      ZEROOPS_OTLP_GRPC_PORT: '0',
-      ZEROOPS_WINDOW_SECONDS: String(WINDOW_MS / 1000),
-      // Two seconds of lateness: a starved test process (other suites run beside this one) does not see its windows close early.
-      ZEROOPS_LATENESS_SECONDS: '2',
-      ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
-    });
+    // Two seconds of lateness: a starved test process (other suites run beside this one) does not see its windows close early.
+    const config = loadConfig({ ...m.env, ...testRuntimeEnv(WINDOW_MS, 2) });
     rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
-    provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': SERVICE }),
-      spanProcessors: [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${rt.addresses.otlpHttp}/v1/traces` }), { maxExportBatchSize: 512, scheduledDelayMillis: 100 }),
-      ],
-    });
+    provider = serviceTracerProvider(new OTLPTraceExporter({ url: `${rt.addresses.otlpHttp}/v1/traces` }), { 'service.name': SERVICE });
   }, 300_000); // a full runtime starting on a loaded machine (in make test other suites run beside it)
 
   afterAll(async () => {

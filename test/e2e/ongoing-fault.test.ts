@@ -11,14 +11,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually } from '../helpers/http-target.ts';
+import { serviceTracerProvider } from '../helpers/otlp-traffic.ts';
 import { runModes } from '../helpers/run-modes.ts';
+import { testRuntimeEnv } from '../helpers/zeroops-process.ts';
 
 const WINDOW_MS = 1000;
 /** Requests per second of every service. */
@@ -42,10 +43,7 @@ interface Incident {
 function providers(url: string): Record<Service, BasicTracerProvider> {
   const out = {} as Record<Service, BasicTracerProvider>;
   for (const s of SERVICES) {
-    out[s] = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': s }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { maxExportBatchSize: 512, scheduledDelayMillis: 100 })],
-    });
+    out[s] = serviceTracerProvider(new OTLPTraceExporter({ url }), { 'service.name': s });
   }
   return out;
 }
@@ -100,15 +98,7 @@ describe.each(modes)('an ongoing fault with live traffic, 1 s windows: $name', (
     fixUrl = `http://127.0.0.1:${(fixServer.address() as AddressInfo).port}`;
     const m = await mode.setup();
     cleanup = m.cleanup;
-    const config = loadConfig({
-      ...m.env,
-      ZEROOPS_API_PORT: '0',
-      ZEROOPS_OTLP_HTTP_PORT: '0',
-      ZEROOPS_OTLP_GRPC_PORT: '0',
-      ZEROOPS_WINDOW_SECONDS: String(WINDOW_MS / 1000),
-      ZEROOPS_LATENESS_SECONDS: '1',
-      ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
-    });
+    const config = loadConfig({ ...m.env, ...testRuntimeEnv(WINDOW_MS, 1) });
     rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
     ps = providers(`${rt.addresses.otlpHttp}/v1/traces`);
   });

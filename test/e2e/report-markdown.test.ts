@@ -11,15 +11,14 @@
  * its steps; the timeline lists the anomaly windows and the execution; no
  * `undefined`/`NaN`/`[object Object]`; every table row has the header's cells.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type HttpTarget, startHttpTarget } from '../helpers/http-target.ts';
-import { markdownProblems, markdownTables, tableCells } from '../helpers/markdown-check.ts';
+import { INCIDENT_REPORT_SECTIONS, markdownProblems, markdownSections, markdownTables, tableCells } from '../helpers/markdown-check.ts';
 import { sendCallChainWindows } from '../helpers/otlp-call-graph.ts';
-import { spawnZeroops, type ZeroopsProcess } from '../helpers/zeroops-process.ts';
+import { startZeroopsOnFreePorts, type ZeroopsProcess } from '../helpers/zeroops-process.ts';
 
 const WINDOW_MS = 1000;
 const BASELINE = 50;
@@ -44,18 +43,7 @@ describe('incident report Markdown of a call-chain fault, from a real zeroops st
 
   beforeAll(async () => {
     target = await startHttpTarget();
-    zeroops = spawnZeroops(['start'], {
-      ZEROOPS_API_PORT: '0',
-      ZEROOPS_OTLP_HTTP_PORT: '0',
-      ZEROOPS_OTLP_GRPC_PORT: '0',
-      ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-report-md-')),
-      ZEROOPS_WINDOW_SECONDS: String(WINDOW_MS / 1000),
-      ZEROOPS_LATENESS_SECONDS: '0.2',
-      ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
-      ZEROOPS_API_TOKENS: `admin:${TOKEN}`,
-    });
-    [, api] = (await zeroops.waitFor(/API\s+(http:\/\/\S+)/, 240_000)) as [string, string];
-    [, otlp] = (await zeroops.waitFor(/OTLP HTTP\s+(http:\/\/\S+)/, 5_000)) as [string, string];
+    ({ zeroops, api, otlp } = await startZeroopsOnFreePorts('report-md', WINDOW_MS, { ZEROOPS_API_TOKENS: `admin:${TOKEN}` }));
     await json('/api/v1/playbooks', {
       method: 'POST',
       body: JSON.stringify({
@@ -119,15 +107,7 @@ describe('incident report Markdown of a call-chain fault, from a real zeroops st
     expect(md.split('\n')[0]).toMatch(
       new RegExp(`^# Incident ${incident.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: errors on frontend \\(severity (warning|critical)\\)$`),
     );
-    expect([...md.matchAll(/^## (.+)$/gm)].map((m) => m[1])).toEqual([
-      'Summary',
-      'Deviating signals',
-      'Root cause',
-      'Actions',
-      'Deployments',
-      'Labels',
-      'Timeline',
-    ]);
+    expect(markdownSections(md)).toEqual(INCIDENT_REPORT_SECTIONS);
 
     // Deviating signals: error_ratio observed far above expected, in its unit.
     const tables = markdownTables(md);

@@ -1,42 +1,16 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { eventually, type HttpTarget, startHttpTarget } from '../helpers/http-target.ts';
+import { sendServerWindows } from '../helpers/otlp-traffic.ts';
 import { runModes } from '../helpers/run-modes.ts';
+import { testRuntimeEnv } from '../helpers/zeroops-process.ts';
 
 const WINDOW_MS = 1000;
-
-/** Sends `windows` windows of server spans for `service`, `perWindow` each, with the given error share, through `exporter`. */
-async function sendWindows(
-  exporter: SpanExporter,
-  service: string,
-  firstWindowMs: number,
-  windows: number,
-  perWindow: number,
-  errorShare: number,
-): Promise<void> {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': service }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { maxExportBatchSize: 256, scheduledDelayMillis: 50 })],
-  });
-  const tracer = provider.getTracer('e2e');
-  for (let w = 0; w < windows; w++) {
-    for (let i = 0; i < perWindow; i++) {
-      const start = firstWindowMs + w * WINDOW_MS + Math.floor((i * WINDOW_MS) / (perWindow + 1));
-      const span = tracer.startSpan('GET /cart', { kind: SpanKind.SERVER, startTime: start, attributes: { 'http.route': '/cart' } });
-      if (i < Math.round(errorShare * perWindow)) span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
-      span.end(start + 20 + (i % 5));
-    }
-  }
-  await provider.forceFlush();
-  await provider.shutdown();
-}
 
 const modes = runModes('e2e');
 
@@ -49,16 +23,7 @@ describe.each(modes)('thin end-to-end path: $name', (mode) => {
     const m = await mode.setup();
     cleanup = m.cleanup;
     target = await startHttpTarget();
-    const config = loadConfig({
-      ...m.env,
-      ZEROOPS_API_PORT: '0',
-      ZEROOPS_OTLP_HTTP_PORT: '0',
-      ZEROOPS_OTLP_GRPC_PORT: '0',
-      ZEROOPS_WINDOW_SECONDS: String(WINDOW_MS / 1000),
-      ZEROOPS_LATENESS_SECONDS: '0.2',
-      ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
-      ZEROOPS_TOPIC_PARTITIONS: '4',
-    });
+    const config = loadConfig({ ...m.env, ...testRuntimeEnv(WINDOW_MS), ZEROOPS_TOPIC_PARTITIONS: '4' });
     rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
   });
 
@@ -86,10 +51,12 @@ describe.each(modes)('thin end-to-end path: $name', (mode) => {
     const otlp = rt.addresses.otlpHttp!;
     const first = Math.floor((Date.now() - 60_000) / WINDOW_MS) * WINDOW_MS;
     // Normal traffic, long enough for the models' warm-up (30 windows) even if the detector joins late: half over OTLP/HTTP protobuf, half over OTLP/HTTP JSON.
-    await sendWindows(new ProtoTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first, 22, 30, 0);
-    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 22 * WINDOW_MS, 22, 30, 0);
+    const send = (exporter: SpanExporter, firstWindowMs: number, windows: number, errorShare: number) =>
+      sendServerWindows(exporter, { service: 'checkout', firstWindowMs, windowMs: WINDOW_MS, windows, perWindow: 30, errorShare });
+    await send(new ProtoTraceExporter({ url: `${otlp}/v1/traces` }), first, 22, 0);
+    await send(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), first + 22 * WINDOW_MS, 22, 0);
     // Then most requests fail.
-    await sendWindows(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), 'checkout', first + 44 * WINDOW_MS, 3, 30, 0.7);
+    await send(new JsonTraceExporter({ url: `${otlp}/v1/traces` }), first + 44 * WINDOW_MS, 3, 0.7);
 
     const anomaly = await eventually(
       'an errors anomaly for checkout',

@@ -4,6 +4,14 @@ export function tableCells(row: string): string[] {
   return inner.split(/(?<!\\)\|/).map((c) => c.trim());
 }
 
+/** The texts of the level-2 headings (`## ...`) of `md`, in order. */
+export function markdownSections(md: string): string[] {
+  return [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1] ?? '');
+}
+
+/** The sections an incident report's Markdown has, in this order, whatever the incident (an empty one says so). */
+export const INCIDENT_REPORT_SECTIONS = ['Summary', 'Deviating signals', 'Root cause', 'Actions', 'Deployments', 'Labels', 'Timeline'];
+
 /** The Markdown tables of `md`: runs of consecutive lines starting with `|`. */
 export function markdownTables(md: string): string[][] {
   const tables: string[][] = [];

@@ -3,6 +3,20 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /**
+ * A tracer provider of the OpenTelemetry SDK for a service described by
+ * `resource` (`service.name` and any other attributes), exporting through
+ * `exporter` in batches (default: up to 512 spans, every 100 ms). The caller
+ * owns it: `forceFlush()` to send, `shutdown()` when done.
+ */
+export function serviceTracerProvider(
+  exporter: SpanExporter,
+  resource: Record<string, string>,
+  batch = { maxExportBatchSize: 512, scheduledDelayMillis: 100 },
+): BasicTracerProvider {
+  return new BasicTracerProvider({ resource: resourceFromAttributes(resource), spanProcessors: [new BatchSpanProcessor(exporter, batch)] });
+}
+
+/**
  * Sends `windows` windows of `windowMs` of server spans for `service` through
  * the OpenTelemetry SDK's `exporter`, `perWindow` spans each, the first
  * `errorShare` of them failed. Backdated from `firstWindowMs`, so a detector
@@ -10,12 +24,20 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@ope
  */
 export async function sendServerWindows(
   exporter: SpanExporter,
-  opts: { service: string; firstWindowMs: number; windowMs: number; windows: number; perWindow: number; errorShare: number; version?: string },
+  opts: {
+    service: string;
+    firstWindowMs: number;
+    windowMs: number;
+    windows: number;
+    perWindow: number;
+    errorShare: number;
+    version?: string;
+    /** More resource attributes (e.g. `deployment.environment`). */
+    resource?: Record<string, string>;
+  },
 ): Promise<void> {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': opts.service, ...(opts.version ? { 'service.version': opts.version } : {}) }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { maxExportBatchSize: 256, scheduledDelayMillis: 50 })],
-  });
+  const resource = { 'service.name': opts.service, ...(opts.version ? { 'service.version': opts.version } : {}), ...opts.resource };
+  const provider = serviceTracerProvider(exporter, resource, { maxExportBatchSize: 256, scheduledDelayMillis: 50 });
   const tracer = provider.getTracer('zeroops-test');
   for (let w = 0; w < opts.windows; w++) {
     for (let i = 0; i < opts.perWindow; i++) {

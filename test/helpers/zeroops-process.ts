@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Path of the `zeroops` binary. */
@@ -51,6 +54,47 @@ export function spawnZeroops(args: string[], env: Record<string, string>, where:
       }
     },
   };
+}
+
+/**
+ * The settings of a zeroops a test starts beside others: every listener on a
+ * free port (read the addresses back), detector windows of `windowMs`,
+ * `latenessSeconds` of lateness (more on a starved machine), HTTP steps
+ * allowed to 127.0.0.1 (where tests run their targets).
+ */
+export function testRuntimeEnv(windowMs: number, latenessSeconds = 0.2): Record<string, string> {
+  return {
+    ZEROOPS_API_PORT: '0',
+    ZEROOPS_OTLP_HTTP_PORT: '0',
+    ZEROOPS_OTLP_GRPC_PORT: '0',
+    ZEROOPS_WINDOW_SECONDS: String(windowMs / 1000),
+    ZEROOPS_LATENESS_SECONDS: String(latenessSeconds),
+    ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
+  };
+}
+
+/** A running `zeroops start` (see {@link startZeroopsOnFreePorts}) and the base URLs it printed. */
+export interface StartedZeroops {
+  zeroops: ZeroopsProcess;
+  /** Base URL of the REST API, e.g. `http://127.0.0.1:40123`. */
+  api: string;
+  /** Base URL of the OTLP/HTTP receiver (append `/v1/traces`). */
+  otlp: string;
+}
+
+/**
+ * Spawns `zeroops start` embedded (PGlite in a fresh temporary data directory
+ * named after `name`, in-process bus) with every listener on a free port,
+ * detector windows of `windowMs` (lateness 0.2 s), HTTP steps allowed to
+ * 127.0.0.1, and `env` added (e.g. `ZEROOPS_API_TOKENS`); resolves once it
+ * printed its API and OTLP HTTP addresses (up to 240 s on a loaded machine).
+ * The caller owns the process: kill it with SIGTERM and await `exited`.
+ */
+export async function startZeroopsOnFreePorts(name: string, windowMs: number, env: Record<string, string> = {}): Promise<StartedZeroops> {
+  const zeroops = spawnZeroops(['start'], { ...testRuntimeEnv(windowMs), ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), `zeroops-${name}-`)), ...env });
+  const [, api] = (await zeroops.waitFor(/API\s+(http:\/\/\S+)/, 240_000)) as [string, string];
+  const [, otlp] = (await zeroops.waitFor(/OTLP HTTP\s+(http:\/\/\S+)/, 5_000)) as [string, string];
+  return { zeroops, api, otlp };
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1 (bound to 0, read, closed). */

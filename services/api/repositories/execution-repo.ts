@@ -14,8 +14,8 @@ export interface ExecutionFilter extends PageRequest {
   incident?: string;
 }
 
-/** An execution as the API returns it. */
-export type ExecutionJson = JsonRow<ExecutionRow>;
+/** An execution as the API lists it: the row and its playbook's name. */
+export type ExecutionJson = JsonRow<ExecutionRow> & { playbookName: string };
 
 const keyset: Keyset = { kind: 'executions', time: executions.createdAt, id: executions.id, idKey: 'id' };
 
@@ -32,7 +32,12 @@ function filters(db: Db, f: ExecutionFilter): (SQL | undefined)[] {
   return where;
 }
 
-/** Executions matching `f`, newest first, one page at a time. */
+/** Executions matching `f`, newest first, one page at a time, each with its playbook's name. */
 export async function listExecutions(db: Db, f: ExecutionFilter): Promise<Page<ExecutionJson>> {
-  return selectPage(db, executions, keyset, f, filters(db, f), jsonRow);
+  const page = await selectPage(db, executions, keyset, f, filters(db, f), jsonRow);
+  const ids = [...new Set(page.items.map((e) => e.playbookId))];
+  const named = ids.length === 0 ? [] : await db.select({ id: playbooks.id, name: playbooks.name }).from(playbooks).where(inArray(playbooks.id, ids));
+  const names = new Map(named.map((p) => [p.id, p.name]));
+  // The foreign key to playbook_versions keeps the playbook row (deletes are soft): the id is a fallback that never shows.
+  return { ...page, items: page.items.map((e) => ({ ...e, playbookName: names.get(e.playbookId) ?? e.playbookId })) };
 }

@@ -21,6 +21,20 @@ const DecisionBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** The admin decisions on a version: the path's last segment, the route's description, and the registry call that makes it. */
+const MODEL_DECISIONS = [
+  [
+    'promote',
+    'Make this neural version (shadow or retired) the active one; the active one is retired. Every detector replica runs it within ZEROOPS_DETECTOR_MODEL_POLL_SECONDS. 409 when it is already active, or for a calibration or baselines version (they follow labels and configuration). Audited.',
+    promoteModel,
+  ],
+  [
+    'rollback',
+    'Roll the active version back: the version it came from (its parent, else the last one promoted before it was made) becomes active again and this one is retired. Answers the version now active. 409 when this version is not the active one, or is not a neural version. Audited.',
+    rollbackModel,
+  ],
+] as const;
+
 /** GET /api/v1/models (viewer), GET /api/v1/models/:id (viewer), POST /api/v1/models/:id/promote and /rollback (admin, audited). */
 export const modelRoutes: RouteModule = (app, deps) => {
   const db = deps.store.db;
@@ -48,34 +62,14 @@ export const modelRoutes: RouteModule = (app, deps) => {
       return modelVersionJson(row);
     },
   );
-  app.post(
-    '/api/v1/models/:id/promote',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        description:
-          'Make this neural version (shadow or retired) the active one; the active one is retired. Every detector replica runs it within ZEROOPS_DETECTOR_MODEL_POLL_SECONDS. 409 when it is already active, or for a calibration or baselines version (they follow labels and configuration). Audited.',
-        params: IdParams,
-        body: Type.Optional(DecisionBody),
-        response: responses({ 200: Type.Ref(ModelVersionSchema) }),
+  for (const [action, description, decide] of MODEL_DECISIONS) {
+    app.post(
+      `/api/v1/models/:id/${action}`,
+      {
+        config: { access: 'admin' },
+        schema: { tags, description, params: IdParams, body: Type.Optional(DecisionBody), response: responses({ 200: Type.Ref(ModelVersionSchema) }) },
       },
-    },
-    async (req) => modelVersionJson(await promoteModel(db, req.params.id, req.actor, req.body?.reason ?? '')),
-  );
-  app.post(
-    '/api/v1/models/:id/rollback',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        description:
-          'Roll the active version back: the version it came from (its parent, else the last one promoted before it was made) becomes active again and this one is retired. Answers the version now active. 409 when this version is not the active one, or is not a neural version. Audited.',
-        params: IdParams,
-        body: Type.Optional(DecisionBody),
-        response: responses({ 200: Type.Ref(ModelVersionSchema) }),
-      },
-    },
-    async (req) => modelVersionJson(await rollbackModel(db, req.params.id, req.actor, req.body?.reason ?? '')),
-  );
+      async (req) => modelVersionJson(await decide(db, req.params.id, req.actor, req.body?.reason ?? '')),
+    );
+  }
 };

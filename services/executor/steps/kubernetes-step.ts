@@ -1,8 +1,9 @@
 import { PatchStrategy } from '@kubernetes/client-node';
 import { PermanentError } from '../../core/errors.ts';
+import { renderJsonValue } from '../../playbooks/index.ts';
 import { connectKubernetes, type KubeClient, type Obj } from './kubernetes-client.ts';
 import { renderKubeName } from './render-step.ts';
-import type { StepActivity, StepDeps } from './types.ts';
+import type { StepActivity, StepDeps, StepRuntime } from './types.ts';
 
 export { IN_CLUSTER } from './kubernetes-client.ts';
 
@@ -54,6 +55,16 @@ async function rollback(kube: KubeClient, namespace: string, name: string, key: 
   return { rolledBackTo: revisionOf(previous), from: current };
 }
 
+/** The replica count of a scale: the number written, or the value of its one placeholder (e.g. {{forecast.replicas}}), which must be one. */
+function replicasOf(src: number | string | undefined, rt: StepRuntime): number | undefined {
+  if (typeof src !== 'string') return src;
+  const v = renderJsonValue(src, rt.template);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 10_000) {
+    throw new PermanentError('ZEROOPS_STEP_INVALID', `kubernetes.replicas ${src} is ${JSON.stringify(v)}, not a replica count from 0 to 10000`);
+  }
+  return v;
+}
+
 /**
  * Creates the `kubernetes` step over @kubernetes/client-node's AppsV1Api:
  * `scale` merge-patches spec.replicas through the scale subresource,
@@ -68,11 +79,12 @@ export function createKubernetesStep(deps: StepDeps): StepActivity {
     if (!p) throw new PermanentError('ZEROOPS_STEP_INVALID', 'kubernetes step without kubernetes parameters');
     const namespace = renderKubeName(p.namespace, rt.template, 'namespace');
     const name = renderKubeName(p.deployment, rt.template, 'deployment');
-    const request = { action: p.action, namespace, deployment: name, replicas: p.replicas };
-    if (p.action === 'scale' && p.replicas === undefined) throw new PermanentError('ZEROOPS_STEP_INVALID', 'kubernetes.replicas is required for action scale');
+    const replicas = replicasOf(p.replicas, rt);
+    const request = { action: p.action, namespace, deployment: name, replicas };
+    if (p.action === 'scale' && replicas === undefined) throw new PermanentError('ZEROOPS_STEP_INVALID', 'kubernetes.replicas is required for action scale');
     const kube = await connectKubernetes(p, deps, rt, `deployment ${namespace}/${name}`);
     if (p.action === 'scale') {
-      const body = { spec: { replicas: p.replicas } };
+      const body = { spec: { replicas } };
       const scale = await kube.call('PATCH', (o) => kube.apps.patchNamespacedDeploymentScale({ name, namespace, body }, o), PatchStrategy.MergePatch);
       return { request, response: { replicas: scale.spec?.replicas } };
     }

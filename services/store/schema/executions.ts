@@ -55,6 +55,8 @@ export const executions = pgTable(
     scheduledFor: timestamptz('scheduled_for'),
     /** Why it was scheduled then (the quiet window chosen from the load forecast), or why it ran early. */
     scheduleReason: text('schedule_reason'),
+    /** A forecast-triggered execution: the forecast and the replica decision that justified it (null for anomaly-triggered ones). */
+    forecast: jsonb('forecast').$type<Record<string, unknown>>(),
   },
   (t) => [
     unique('executions_episode_playbook_unique').on(t.episodeId, t.playbookId),

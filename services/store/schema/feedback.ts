@@ -34,7 +34,10 @@ export const feedback = pgTable(
     index('feedback_anomaly_id_idx').on(t.anomalyId),
     check('feedback_label_check', sql.raw(`"label" IN (${sqlList(FEEDBACK_LABELS)})`)),
     index('feedback_service_created_at_idx').on(t.service, t.createdAt),
-    check('feedback_subject_check', sql`"anomaly_id" IS NOT NULL OR "episode_id" IS NOT NULL OR ("service" IS NOT NULL AND "from_at" IS NOT NULL AND "to_at" IS NOT NULL)`),
+    check(
+      'feedback_subject_check',
+      sql`"anomaly_id" IS NOT NULL OR "episode_id" IS NOT NULL OR ("service" IS NOT NULL AND "from_at" IS NOT NULL AND "to_at" IS NOT NULL)`,
+    ),
   ],
 );
 

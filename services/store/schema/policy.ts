@@ -84,7 +84,7 @@ export const playbookModes = pgTable(
     updatedBy: text('updated_by').notNull().default(''),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
-  (t) => [check('playbook_modes_mode_check', sql.raw(`"mode" IN (${sqlList(PLAYBOOK_EFFECTIVE_MODES)})`))],
+  () => [check('playbook_modes_mode_check', sql.raw(`"mode" IN (${sqlList(PLAYBOOK_EFFECTIVE_MODES)})`))],
 );
 
 /** A row of {@link policyArms} as read. */

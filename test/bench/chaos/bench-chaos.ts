@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createKafkaBus, topicNames } from '../../../services/bus/index.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
-import { encodeExportRequest, decodeResourceSpans } from '../../../services/otlp/index.ts';
+import { decodeResourceSpans, encodeExportRequest } from '../../../services/otlp/index.ts';
 import { createStore, rollups } from '../../../services/store/index.ts';
 import { traceRequest } from '../../fixtures/otlp/generate.ts';
 import { privateKafka } from '../../helpers/private-kafka.ts';
@@ -76,11 +76,14 @@ async function main(): Promise<void> {
     ['kill -9 detector', () => killAndRestart(m('detector-1'))],
     ['kill -9 executor', () => killAndRestart(m('executor-1'))],
     ['kill -9 api', () => killAndRestart(m('api-1'))],
-    ['Kafka broker stopped for 20 s', async () => {
-      await kafka.down();
-      await sleep(20_000);
-      await kafka.up();
-    }],
+    [
+      'Kafka broker stopped for 20 s',
+      async () => {
+        await kafka.down();
+        await sleep(20_000);
+        await kafka.up();
+      },
+    ],
     ['PostgreSQL restarted', () => pg.restart()],
     ['collector memory budget filled for 15 s', () => fillBudget(m('collector-2'), 15_000)],
   ];
@@ -97,7 +100,9 @@ async function main(): Promise<void> {
     phase.recoveredMs = await waitRecovered(faultMs, probes.results, target.firstAt, published);
     phase.endMs = Date.now();
     phases.push(phase);
-    process.stderr.write(`bench-chaos:   recovered after ${phase.recoveredMs === undefined ? 'NOT within the phase' : `${((phase.recoveredMs - faultMs) / 1000).toFixed(1)} s`}\n`);
+    process.stderr.write(
+      `bench-chaos:   recovered after ${phase.recoveredMs === undefined ? 'NOT within the phase' : `${((phase.recoveredMs - faultMs) / 1000).toFixed(1)} s`}\n`,
+    );
   }
   await stream.stop();
   await detectorChecks.stop();
@@ -108,7 +113,10 @@ async function main(): Promise<void> {
   const inTopic = await readSpanIds(bus, topics.traces, new Set(load.ledger.acked.keys()));
   const rows = phases.map((p) => summarize(p, load.ledger.acked, inTopic, published, target.received, probes.results, load.ledger.failures));
   printTable(rows);
-  if (fillAnswers.size > 0) process.stdout.write(`budget-filling requests (${(body0Bytes / 1e6).toFixed(1)} MB each, 24 at a time) were answered: ${[...fillAnswers].map(([k, n]) => `${k} x${n}`).join(', ')}\n`);
+  if (fillAnswers.size > 0)
+    process.stdout.write(
+      `budget-filling requests (${(body0Bytes / 1e6).toFixed(1)} MB each, 24 at a time) were answered: ${[...fillAnswers].map(([k, n]) => `${k} x${n}`).join(', ')}\n`,
+    );
   const file = join(tmpdir(), 'bench-chaos.json');
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
   process.stdout.write(`\nJSON: ${file}\n`);
@@ -129,14 +137,27 @@ async function createPlaybook(api: string, targetUrl: string): Promise<void> {
       mode: 'auto',
       match: { service: 'chaos-svc-*' },
       guardrails: { cooldownSeconds: 0, maxConcurrent: 100, skipWhenFlapping: false },
-      steps: [{ id: 'act', type: 'http', timeoutSeconds: 10, retry: { maxAttempts: 5, initialDelayMs: 500, backoff: 2, maxDelayMs: 5000 }, http: { method: 'POST', url: `${targetUrl}/act` } }],
+      steps: [
+        {
+          id: 'act',
+          type: 'http',
+          timeoutSeconds: 10,
+          retry: { maxAttempts: 5, initialDelayMs: 500, backoff: 2, maxDelayMs: 5000 },
+          http: { method: 'POST', url: `${targetUrl}/act` },
+        },
+      ],
     }),
   });
   if (res.status >= 300) throw new Error(`creating the playbook failed: ${res.status} ${await res.text()}`);
 }
 
 /** Publishes one anomaly (a fresh episode of one of 20 services) every 500 ms; `published` maps episode -> time. */
-function startAnomalyStream(store: Awaited<ReturnType<typeof createStore>>, bus: ReturnType<typeof createKafkaBus>, topic: string, published: Map<string, number>) {
+function startAnomalyStream(
+  store: Awaited<ReturnType<typeof createStore>>,
+  bus: ReturnType<typeof createKafkaBus>,
+  topic: string,
+  published: Map<string, number>,
+) {
   let running = true;
   let n = 0;
   const loop = (async () => {
@@ -154,7 +175,12 @@ function startAnomalyStream(store: Awaited<ReturnType<typeof createStore>>, bus:
       await sleep(Math.max(0, 500 - (Date.now() - t0)));
     }
   })();
-  return { stop: async () => ((running = false), await loop) };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
 }
 
 /** Adds a `detector` probe result every 2 s: ok when the newest rollup is at most 12 s old. */
@@ -166,14 +192,24 @@ function startDetectorCheck(store: Awaited<ReturnType<typeof createStore>>, resu
       try {
         const [r] = await store.db.select({ newest: sql<string>`max(${rollups.windowEnd})` }).from(rollups);
         const newest = r?.newest ? new Date(r.newest).getTime() : 0;
-        results.push({ atMs, check: 'detector', ok: atMs - newest <= 12_000, ...(atMs - newest <= 12_000 ? {} : { seen: `newest rollup ${((atMs - newest) / 1000).toFixed(0)} s old` }) });
+        results.push({
+          atMs,
+          check: 'detector',
+          ok: atMs - newest <= 12_000,
+          ...(atMs - newest <= 12_000 ? {} : { seen: `newest rollup ${((atMs - newest) / 1000).toFixed(0)} s old` }),
+        });
       } catch (err) {
         results.push({ atMs, check: 'detector', ok: false, seen: `store: ${(err as Error).message}` });
       }
       await sleep(2_000);
     }
   })();
-  return { stop: async () => ((running = false), await loop) };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
 }
 
 const keyOf = (received: Map<string, number>, episode: string) => [...received.keys()].find((k) => k.startsWith(`${episode}:`)) ?? '';
@@ -192,7 +228,12 @@ function pipelineChecks(from: number, firstAt: Map<string, number>, published: M
 }
 
 /** Waits until every check has passed for STABLE_MS; returns the time from which all passed, or undefined. */
-async function waitRecovered(faultMs: number, results: ProbeResult[], firstAt: Map<string, number>, published: Map<string, number>): Promise<number | undefined> {
+async function waitRecovered(
+  faultMs: number,
+  results: ProbeResult[],
+  firstAt: Map<string, number>,
+  published: Map<string, number>,
+): Promise<number | undefined> {
   const deadline = faultMs + PHASE_MAX_MS;
   while (Date.now() < deadline) {
     await sleep(1_000);
@@ -219,7 +260,9 @@ async function fillBudget(c: Member, forMs: number): Promise<void> {
   const end = Date.now() + forMs;
   const worker = async () => {
     while (Date.now() < end) {
-      const res = await fetch(`${c.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body }).catch(() => undefined);
+      const res = await fetch(`${c.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body }).catch(
+        () => undefined,
+      );
       await res?.text();
       const k = String(res?.status ?? 'network error');
       fillAnswers.set(k, (fillAnswers.get(k) ?? 0) + 1);
@@ -274,7 +317,10 @@ function summarize(
   const spans = [...acked].filter(([, t]) => inPhase(t)).map(([id]) => id);
   const eps = [...published].filter(([, t]) => inPhase(t)).map(([ep]) => ep);
   const keys = [...received].filter(([k]) => eps.includes(k.slice(0, k.indexOf(':'))));
-  const errs = [...results.filter((r) => inPhase(r.atMs) && !r.ok && r.check !== 'detector' && r.seen).map((r) => r.seen as string), ...failures.filter((f) => inPhase(f.atMs)).map((f) => f.error)];
+  const errs = [
+    ...results.filter((r) => inPhase(r.atMs) && !r.ok && r.check !== 'detector' && r.seen).map((r) => r.seen as string),
+    ...failures.filter((f) => inPhase(f.atMs)).map((f) => f.error),
+  ];
   return {
     fault: p.fault,
     ackedSpans: spans.length,
@@ -293,7 +339,16 @@ function printTable(rows: Row[]): void {
   const head = ['fault', 'acked spans', 'lost', 'anomalies', 'missed', 'actions x2', 'recover s', 'client errors (retryable)'];
   process.stdout.write(`\n| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n`);
   for (const r of rows) {
-    const cells = [r.fault, r.ackedSpans, r.ackedSpansLost, r.anomalies, r.anomaliesMissed, r.actionsReceivedTwice, r.recoverSeconds ?? 'no', `${r.clientErrors} (${r.clientErrorsRetryable})`];
+    const cells = [
+      r.fault,
+      r.ackedSpans,
+      r.ackedSpansLost,
+      r.anomalies,
+      r.anomaliesMissed,
+      r.actionsReceivedTwice,
+      r.recoverSeconds ?? 'no',
+      `${r.clientErrors} (${r.clientErrorsRetryable})`,
+    ];
     process.stdout.write(`| ${cells.join(' | ')} |\n`);
   }
   for (const r of rows) if (r.clientErrorKinds.length) process.stdout.write(`${r.fault}: ${r.clientErrorKinds.join('; ')}\n`);

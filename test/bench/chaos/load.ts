@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SpanKind } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SpanKind } from '@opentelemetry/api';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** What the span load saw: span ids acknowledged by a collector, and every failed export with its reason. */
@@ -39,7 +39,10 @@ export function startSpanLoad(collectors: () => string[], services: number, perS
   const exporters = new Map<string, OTLPTraceExporter>();
   const exporterFor = (base: string) => {
     let e = exporters.get(base);
-    if (!e) exporters.set(base, (e = new OTLPTraceExporter({ url: `${base}/v1/traces`, timeoutMillis: 10_000 })));
+    if (!e) {
+      e = new OTLPTraceExporter({ url: `${base}/v1/traces`, timeoutMillis: 10_000 });
+      exporters.set(base, e);
+    }
     return e;
   };
   let turn = 0;

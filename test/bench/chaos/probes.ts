@@ -31,7 +31,8 @@ async function probeCollector(m: Member, acked: Map<string, number>): Promise<Pr
     });
     const text = await res.text();
     if (res.status !== 200) return { atMs, check: m.name, ok: false, seen: `${res.status} ${text.slice(0, 80)}` };
-    for (const rs of req.resourceSpans as { scopeSpans: { spans: { spanId: string }[] }[] }[]) for (const s of rs.scopeSpans[0]?.spans ?? []) acked.set(s.spanId, Date.now());
+    for (const rs of req.resourceSpans as { scopeSpans: { spans: { spanId: string }[] }[] }[])
+      for (const s of rs.scopeSpans[0]?.spans ?? []) acked.set(s.spanId, Date.now());
     return { atMs, check: m.name, ok: true };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };

@@ -87,7 +87,8 @@ export function rowsByCategory(series: readonly Series[], scores: number[][], wi
   return out;
 }
 
-function windowCount(rows: readonly ScoredRow[]): number {
+/** How many distinct labelled windows `rows` touch. */
+export function windowCount(rows: readonly ScoredRow[]): number {
   const ids = new Set<number>();
   for (const r of rows) if (r.role.kind === 'window') ids.add(r.role.window);
   return ids.size;

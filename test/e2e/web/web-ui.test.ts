@@ -12,9 +12,6 @@
  * button and the API refuses it).
  * Screenshots go to test-results/web/.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +19,7 @@ import { launchChromium, screenshot, signIn } from '../../helpers/browser.ts';
 import { eventually, type HttpTarget, startHttpTarget } from '../../helpers/http-target.ts';
 import { sendServerWindows } from '../../helpers/otlp-traffic.ts';
 import { ensureWebBuild } from '../../helpers/web-build.ts';
-import { spawnZeroops, type ZeroopsProcess } from '../../helpers/zeroops-process.ts';
+import { startZeroopsOnFreePorts, type ZeroopsProcess } from '../../helpers/zeroops-process.ts';
 
 const WINDOW_MS = 1000;
 const TOKENS = { admin: 'web-admin-token-0123456789', operator: 'web-operator-token-0123456789', viewer: 'web-viewer-token-0123456789' };
@@ -42,18 +39,9 @@ describe('web UI in Chromium against zeroops start', () => {
     browser = await launchChromium();
     ensureWebBuild();
     target = await startHttpTarget();
-    zeroops = spawnZeroops(['start'], {
-      ZEROOPS_API_PORT: '0',
-      ZEROOPS_OTLP_HTTP_PORT: '0',
-      ZEROOPS_OTLP_GRPC_PORT: '0',
-      ZEROOPS_DATA_DIR: mkdtempSync(join(tmpdir(), 'zeroops-web-')),
-      ZEROOPS_WINDOW_SECONDS: String(WINDOW_MS / 1000),
-      ZEROOPS_LATENESS_SECONDS: '0.2',
-      ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
+    ({ zeroops, api, otlp } = await startZeroopsOnFreePorts('web', WINDOW_MS, {
       ZEROOPS_API_TOKENS: `admin:${TOKENS.admin},operator:${TOKENS.operator},viewer:${TOKENS.viewer}`,
-    });
-    [, api] = (await zeroops.waitFor(/API\s+(http:\/\/\S+)/, 240_000)) as [string, string];
-    [, otlp] = (await zeroops.waitFor(/OTLP HTTP\s+(http:\/\/\S+)/, 5_000)) as [string, string];
+    }));
     const playbook = {
       name: 'restart-checkout',
       mode: 'suggest',

@@ -4,7 +4,7 @@
  * gzip bomb decompresses to count against the in-flight memory budget as
  * they are produced.
  */
-import { request } from 'node:http';
+import { type ClientRequest, request } from 'node:http';
 import { type ClientHttp2Session, connect as http2Connect } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,43 +210,38 @@ function openCall(session: ClientHttp2Session, declared: number, flag: number) {
   };
 }
 
-function postRaw(body: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+/** A POST of protobuf traces to the collector on a connection of its own, with `headers` added; the caller writes the body. */
+function tracesPost(headers: Record<string, string> = {}): ClientRequest {
   const url = new URL(`${h.collector.httpAddress()}/v1/traces`);
+  return request({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/x-protobuf', ...headers },
+  });
+}
+
+function postRaw(body: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/x-protobuf', ...headers },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('latin1');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
+    const req = tracesPost(headers);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => {
+        text += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
     req.on('error', reject);
     req.end(body);
   });
 }
 
 function postExpecting(body: Uint8Array): Promise<number> {
-  const url = new URL(`${h.collector.httpAddress()}/v1/traces`);
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: 'POST',
-      agent: false,
-      headers: { 'content-type': 'application/x-protobuf', 'content-length': String(body.length), expect: '100-continue' },
-    });
+    const req = tracesPost({ 'content-length': String(body.length), expect: '100-continue' });
     req.on('continue', () => req.end(body));
     req.on('response', (res) => {
       res.resume();
@@ -257,16 +252,8 @@ function postExpecting(body: Uint8Array): Promise<number> {
 }
 
 function postChunked(body: Uint8Array): Promise<number> {
-  const url = new URL(`${h.collector.httpAddress()}/v1/traces`);
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: 'POST',
-      agent: false,
-      headers: { 'content-type': 'application/x-protobuf' },
-    });
+    const req = tracesPost();
     req.on('response', (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);

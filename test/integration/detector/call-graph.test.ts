@@ -162,7 +162,10 @@ describe.each(modes)('call graph across detector instances: $name', (mode) => {
       .where(and(eq(anomalies.service, caller), eq(anomalies.episodeState, 'open')));
     expect(calleeOpen?.windowStart.getTime()).toBe(first + CALLEE_FAILS * WINDOW_MS);
     expect(callerOpen).toBeDefined();
-    expect(callerOpen?.rootCauses[0]).toMatchObject({ service: callee, reason: expect.stringMatching(/^1 hop downstream; .*no anomalous dependency explains it/) });
+    expect(callerOpen?.rootCauses[0]).toMatchObject({
+      service: callee,
+      reason: expect.stringMatching(/^1 hop downstream; .*no anomalous dependency explains it/),
+    });
     expect(callerOpen?.rootCauses.find((c) => c.service === caller)?.reason).toMatch(new RegExp(`symptom: ${callee} downstream`));
   }, 180_000);
 });

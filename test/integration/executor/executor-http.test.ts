@@ -1,32 +1,33 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeOutcome, type OutcomeEvent } from '../../../services/bus/messages.ts';
+import type { OutcomeEvent } from '../../../services/bus/messages.ts';
 import type { Component } from '../../../services/core/component.ts';
-import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { createExecutor, signBody } from '../../../services/executor/index.ts';
+import { signBody } from '../../../services/executor/index.ts';
 import { executionSteps, executions } from '../../../services/store/index.ts';
-import { anomaly, type Harness, openHarness, publishAnomalies, type StepTarget, startStepTarget, until, upsertIncident } from './harness.ts';
+import {
+  anomaly,
+  collectOutcomes,
+  type Harness,
+  openHarness,
+  publishAnomalies,
+  type StepTarget,
+  startExecutor,
+  startStepTarget,
+  until,
+  upsertIncident,
+} from './harness.ts';
 
 describe('executor: anomaly -> playbook -> signed http step -> verified outcome', () => {
   let h: Harness;
   let target: StepTarget;
   let executor: Component;
-  const outcomes: OutcomeEvent[] = [];
+  let outcomes: OutcomeEvent[] = [];
 
   beforeAll(async () => {
     h = await openHarness({ ZEROOPS_HMAC_SECRET: 'sign-key-1' }, { API_TOKEN: 'tok-secret-123' });
     target = await startStepTarget();
-    executor = createExecutor(
-      { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } },
-      h.config,
-    );
-    await executor.start();
-    await h.bus.subscribe({
-      groupId: 'test-outcomes',
-      topics: [h.topics.outcomes],
-      eachBatch: async (rs) => void outcomes.push(...rs.map((r) => decodeOutcome(r.value))),
-    });
+    executor = await startExecutor(h);
+    outcomes = await collectOutcomes(h, 'test-outcomes');
   });
   afterAll(async () => {
     await executor?.stop();

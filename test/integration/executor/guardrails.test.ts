@@ -1,12 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Component } from '../../../services/core/component.ts';
-import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { createExecutor } from '../../../services/executor/index.ts';
 import { assertPlaybook, createPlaybook, deletePlaybook, listPlaybooks } from '../../../services/playbooks/index.ts';
 import { type ExecutionRow, executions } from '../../../services/store/index.ts';
-import { anomaly, type Harness, openHarness, publishAnomalies, type StepTarget, startStepTarget, until, upsertIncident } from './harness.ts';
+import { anomaly, type Harness, openHarness, publishAnomalies, type StepTarget, startExecutor, startStepTarget, until, upsertIncident } from './harness.ts';
 
 describe('guardrails hold under a storm (in-process bus, real Postgres)', () => {
   let h: Harness;
@@ -15,11 +12,7 @@ describe('guardrails hold under a storm (in-process bus, real Postgres)', () => 
   beforeAll(async () => {
     h = await openHarness();
     target = await startStepTarget();
-    executor = createExecutor(
-      { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } },
-      h.config,
-    );
-    await executor.start();
+    executor = await startExecutor(h);
   });
   afterAll(async () => {
     await executor?.stop();

@@ -2,9 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiApp } from '../../../services/api/app.ts';
 import { type Bus, createMemoryBus, topicNames } from '../../../services/bus/index.ts';
-import { type AnomalyEvent, encodeAnomaly } from '../../../services/bus/messages.ts';
+import { type AnomalyEvent, decodeOutcome, encodeAnomaly, type OutcomeEvent } from '../../../services/bus/messages.ts';
+import type { Component } from '../../../services/core/component.ts';
 import { type Config, loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
+import { createTelemetry } from '../../../services/core/telemetry.ts';
+import { createExecutor } from '../../../services/executor/index.ts';
 import { createStore, incidents, type NewIncidentRow, type Store } from '../../../services/store/index.ts';
 import { buildTestApp } from '../../helpers/api-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
@@ -198,4 +201,25 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | n
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** An executor over the harness's bus, store and config, claiming every 100 ms with 2 s leases, started; the caller stops it. */
+export async function startExecutor(h: Harness): Promise<Component> {
+  const executor = createExecutor(
+    { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } },
+    h.config,
+  );
+  await executor.start();
+  return executor;
+}
+
+/** The outcomes published on the harness's bus, appended as they arrive (read by consumer group `groupId`, which the bus closes). */
+export async function collectOutcomes(h: Harness, groupId: string): Promise<OutcomeEvent[]> {
+  const outcomes: OutcomeEvent[] = [];
+  await h.bus.subscribe({
+    groupId,
+    topics: [h.topics.outcomes],
+    eachBatch: async (rs) => void outcomes.push(...rs.map((r) => decodeOutcome(r.value))),
+  });
+  return outcomes;
 }

@@ -87,6 +87,19 @@ describe('kubernetes step against a fake Kubernetes API server', () => {
     expect(kube.deployments.get('shop/checkout')!.spec.replicas).toBe(5);
   });
 
+  it('scale: replicas from a placeholder (a forecast-triggered playbook), refused when it does not give a count', async () => {
+    kube.addDeployment('shop', 'checkout', ['app:v1'], 2);
+    const rt = runtime();
+    rt.template.forecast = { replicas: 7, reason: 'surge ahead' };
+    const out = await step(action({ action: 'scale', replicas: '{{forecast.replicas}}' }), rt);
+    expect(JSON.parse(kube.requests[0]!.body)).toEqual({ spec: { replicas: 7 } });
+    expect(out.request).toMatchObject({ replicas: 7 });
+    const err = await failure(step(action({ action: 'scale', replicas: '{{forecast.reason}}' }), rt));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err.message).toMatch(/kubernetes.replicas \{\{forecast.reason\}\} is "surge ahead", not a replica count/);
+    expect(kube.requests).toHaveLength(1);
+  });
+
   it('restart: a strategic merge patch of the restartedAt template annotation, the same on a retry', async () => {
     kube.addDeployment('shop', 'checkout', ['app:v1']);
     const at = new Date(FIRST_START).toISOString();

@@ -1,34 +1,34 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiApp } from '../../../services/api/app.ts';
-import { decodeOutcome, type OutcomeEvent } from '../../../services/bus/messages.ts';
+import type { OutcomeEvent } from '../../../services/bus/messages.ts';
 import type { Component } from '../../../services/core/component.ts';
-import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { createExecutor } from '../../../services/executor/index.ts';
 import { executionSteps, executions, incidents } from '../../../services/store/index.ts';
-import { anomaly, type Harness, openHarness, publishAnomalies, type StepTarget, startStepTarget, until, upsertIncident } from './harness.ts';
+import {
+  anomaly,
+  collectOutcomes,
+  type Harness,
+  openHarness,
+  publishAnomalies,
+  type StepTarget,
+  startExecutor,
+  startStepTarget,
+  until,
+  upsertIncident,
+} from './harness.ts';
 
 describe('outcomes, approvals, retries, undo and escalation', () => {
   let h: Harness;
   let app: ApiApp;
   let target: StepTarget;
   let executor: Component;
-  const outcomes: OutcomeEvent[] = [];
+  let outcomes: OutcomeEvent[] = [];
   beforeAll(async () => {
     h = await openHarness();
     app = await h.app();
     target = await startStepTarget();
-    executor = createExecutor(
-      { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } },
-      h.config,
-    );
-    await executor.start();
-    await h.bus.subscribe({
-      groupId: 'outcomes-test',
-      topics: [h.topics.outcomes],
-      eachBatch: async (rs) => void outcomes.push(...rs.map((r) => decodeOutcome(r.value))),
-    });
+    executor = await startExecutor(h);
+    outcomes = await collectOutcomes(h, 'outcomes-test');
   });
   afterAll(async () => {
     await executor?.stop();

@@ -22,9 +22,9 @@ export interface ExecutorProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `run-executor.ts` with `env` added to this process's environment; resolves once it prints `ready`. */
-export async function startExecutorProcess(env: Record<string, string>, worker: string, leaseMs = 2000): Promise<ExecutorProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--lease-ms', String(leaseMs), '--poll-ms', '100', '--worker', worker], {
+/** Starts `run-executor.ts` with `env` added to this process's environment (and `args` to its arguments); resolves once it prints `ready`. */
+export async function startExecutorProcess(env: Record<string, string>, worker: string, leaseMs = 2000, args: string[] = []): Promise<ExecutorProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--lease-ms', String(leaseMs), '--poll-ms', '100', '--worker', worker, ...args], {
     env: { ...process.env, ZEROOPS_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,7 @@
  * Runs one executor as its own process (for the crash/resume and replica
  * tests): configuration from the environment (DATABASE_URL, KAFKA_BROKERS,
  * ZEROOPS_TOPIC_PREFIX, ZEROOPS_HTTP_ALLOWLIST, ...), tuning from arguments:
- *   node --import tsx run-executor.ts --lease-ms 2000 --poll-ms 100 --worker w1
+ *   node --import tsx run-executor.ts --lease-ms 2000 --poll-ms 100 --worker w1 [--forecast-eval-ms 30000]
  * Prints `ready` once consuming; stops gracefully on SIGTERM.
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'lease-ms': { type: 'string', default: '2000' },
     'poll-ms': { type: 'string', default: '100' },
     worker: { type: 'string', default: `w${process.pid}` },
+    'forecast-eval-ms': { type: 'string', default: '30000' },
   },
 });
 const config = loadConfig();
@@ -38,7 +39,12 @@ const executor = createExecutor(
     logger,
     telemetry: createTelemetry(),
     topics: topicNames(config.topicPrefix),
-    options: { leaseMs: Number(values['lease-ms']), pollMs: Number(values['poll-ms']), workerId: values.worker },
+    options: {
+      leaseMs: Number(values['lease-ms']),
+      pollMs: Number(values['poll-ms']),
+      workerId: values.worker,
+      forecastEvalMs: Number(values['forecast-eval-ms']),
+    },
   },
   config,
 );

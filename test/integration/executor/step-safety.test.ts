@@ -4,11 +4,10 @@ import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../../services/core/component.ts';
-import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createExecutor } from '../../../services/executor/index.ts';
 import { executionSteps, executions } from '../../../services/store/index.ts';
-import { anomaly, type Harness, openHarness, publishAnomalies, until, upsertIncident } from './harness.ts';
+import { anomaly, type Harness, openHarness, publishAnomalies, startExecutor, until, upsertIncident } from './harness.ts';
 
 describe('outbound step safety through the API and the executor (real Postgres, real HTTP)', () => {
   let h: Harness;
@@ -32,11 +31,7 @@ describe('outbound step safety through the API and the executor (real Postgres, 
     h = await openHarness({ ZEROOPS_HTTP_ALLOWLIST: '10.0.0.0/8,127.0.0.1' }, { HOOK: 'http://169.254.169.254/latest' });
     await new Promise<void>((r) => drip.listen(0, '127.0.0.1', r));
     dripUrl = `http://127.0.0.1:${(drip.address() as AddressInfo).port}`;
-    executor = createExecutor(
-      { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 100, leaseMs: 2_000 } },
-      h.config,
-    );
-    await executor.start();
+    executor = await startExecutor(h);
   });
   afterAll(async () => {
     await executor?.stop();

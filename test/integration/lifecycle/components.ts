@@ -10,7 +10,6 @@ import { buildApiApp } from '../../../services/api/app.ts';
 import { createApiServer } from '../../../services/api/index.ts';
 import type { Bus } from '../../../services/bus/bus.ts';
 import { encodeOutcome } from '../../../services/bus/messages.ts';
-import type { OutcomeEvent } from '../../../services/core/contracts/index.ts';
 import { createCollector } from '../../../services/collector/index.ts';
 import {
   API_CONFIG_KEYS,
@@ -28,6 +27,7 @@ import { createExecutor } from '../../../services/executor/index.ts';
 import { encodeExportRequest, encodeResource } from '../../../services/otlp/index.ts';
 import type { Store } from '../../../services/store/index.ts';
 import { createTrainer } from '../../../services/trainer/index.ts';
+import { outcomeEvent } from '../../fixtures/outcome.ts';
 import { anomaly, publishAnomalies, until, upsertIncident } from '../executor/harness.ts';
 import type { LifecycleEnv } from './environments.ts';
 
@@ -223,19 +223,7 @@ const trainerCase: ComponentCase = {
     });
     const t = trainerCase.make(env, undefined, { ...env.store, db });
     await t.start();
-    const o: OutcomeEvent = {
-      executionId: `lifecycle-${Date.now()}`,
-      episodeId: 'ep-lifecycle',
-      service: 'checkout',
-      playbookId: 'pb-lifecycle',
-      playbookVersion: 1,
-      outcome: 'resolved',
-      reason: '',
-      scoreBefore: 0.9,
-      scoreAfter: 0.1,
-      decidedUnixMs: Date.now(),
-      anomalyKind: 'latency',
-    };
+    const o = outcomeEvent({ executionId: `lifecycle-${Date.now()}`, episodeId: 'ep-lifecycle', playbookId: 'pb-lifecycle' });
     await env.bus.publish(env.topics.outcomes, [{ key: o.service, value: encodeOutcome(o) }]);
     await until('the trainer to start applying the outcome', async () => entered, 20_000);
     return { component: t, release: async () => open() };

@@ -16,23 +16,12 @@ import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createExecutor } from '../../../services/executor/index.ts';
 import { createStore, type Store } from '../../../services/store/index.ts';
 import { applyOutcomeEvent } from '../../../services/trainer/index.ts';
+import { outcomeEvent } from '../../fixtures/outcome.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 import { anomaly, publishAnomalies, until } from '../executor/harness.ts';
 
-let seq = 0;
-const outcome = (playbookId: string, service: string, o: string): OutcomeEvent => ({
-  executionId: `ex-api-${++seq}`,
-  episodeId: `ep-${seq}`,
-  service,
-  playbookId,
-  playbookVersion: 1,
-  outcome: o as OutcomeEvent['outcome'],
-  reason: '',
-  scoreBefore: 0.9,
-  scoreAfter: 0.1,
-  decidedUnixMs: Date.now(),
-  anomalyKind: 'errors',
-});
+const outcome = (playbookId: string, service: string, o: string) =>
+  outcomeEvent({ playbookId, service, outcome: o as OutcomeEvent['outcome'], anomalyKind: 'errors' });
 
 describe.each(['postgres', 'pglite'] as const)('policy API and choice on %s', (storeKind) => {
   let pg: TestDatabase | undefined;

@@ -3,12 +3,13 @@
  * PGlite): outcomes become arm counts exactly once per execution, across a
  * restart and a republication; a playbook with an autonomy rule climbs
  * observe -> suggest -> auto by its record and is demoted by a made_worse
- * outcome, each change audited; a pinned mode wins.
+ * outcome, each change audited; a pinned mode wins; an undecodable outcome
+ * or label is counted and dropped, and the rest of its batch is applied.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, createMemoryBus, topicNames } from '../../../services/bus/index.ts';
-import { encodeOutcome, type OutcomeEvent } from '../../../services/bus/messages.ts';
+import { encodeFeedback, encodeOutcome, type OutcomeEvent } from '../../../services/bus/messages.ts';
 import type { Component } from '../../../services/core/component.ts';
 import { loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
@@ -16,6 +17,7 @@ import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { assertPlaybook, createPlaybook } from '../../../services/playbooks/index.ts';
 import { auditLog, createStore, playbookModes, policyArms, type Store } from '../../../services/store/index.ts';
 import { createTrainer, pinPlaybookMode, readModeHistory } from '../../../services/trainer/index.ts';
+import { outcomeEvent } from '../../fixtures/outcome.ts';
 import { connectTestKafkaBus, uniqueName } from '../../helpers/kafka.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 
@@ -28,22 +30,6 @@ const until = async <T>(what: string, f: () => Promise<T | false | undefined>, m
     await new Promise((r) => setTimeout(r, 50));
   }
 };
-
-let seq = 0;
-const outcome = (over: Partial<OutcomeEvent>): OutcomeEvent => ({
-  executionId: `ex-${++seq}`,
-  episodeId: `ep-${seq}`,
-  service: 'checkout',
-  playbookId: 'pb',
-  playbookVersion: 1,
-  outcome: 'resolved',
-  reason: '',
-  scoreBefore: 0.9,
-  scoreAfter: 0.1,
-  decidedUnixMs: Date.now(),
-  anomalyKind: 'latency',
-  ...over,
-});
 
 const cases = [
   { bus: 'memory', store: 'postgres' },
@@ -91,8 +77,8 @@ describe.each(cases)('trainer on the $bus bus and $store store', ({ bus: busKind
     await pg?.drop();
   });
 
-  const start = async () => {
-    const t = createTrainer({ bus, store, logger: silentLogger(), telemetry: createTelemetry(), topics }, config);
+  const start = async (telemetry = createTelemetry()) => {
+    const t = createTrainer({ bus, store, logger: silentLogger(), telemetry, topics }, config);
     running.push(t);
     await t.start();
     await until('the trainer to join', async () => t.ready?.() === 'ok');
@@ -109,11 +95,11 @@ describe.each(cases)('trainer on the $bus bus and $store store', ({ bus: busKind
   it('counts each execution once: duplicates, a republication after a restart and ignored outcomes change nothing', async () => {
     const t = await start();
     const first = [
-      outcome({ playbookId: 'pb-a', outcome: 'resolved' }),
-      outcome({ playbookId: 'pb-a', outcome: 'not_resolved' }),
-      outcome({ playbookId: 'pb-a', outcome: 'made_worse' }),
-      outcome({ playbookId: 'pb-a', outcome: 'skipped', reason: 'guardrail cooldown: 10 s' }),
-      outcome({ playbookId: 'pb-a', outcome: 'awaiting_approval' }),
+      outcomeEvent({ playbookId: 'pb-a', outcome: 'resolved' }),
+      outcomeEvent({ playbookId: 'pb-a', outcome: 'not_resolved' }),
+      outcomeEvent({ playbookId: 'pb-a', outcome: 'made_worse' }),
+      outcomeEvent({ playbookId: 'pb-a', outcome: 'skipped', reason: 'guardrail cooldown: 10 s' }),
+      outcomeEvent({ playbookId: 'pb-a', outcome: 'awaiting_approval' }),
     ];
     await publish([...first, first[0] as OutcomeEvent, first[1] as OutcomeEvent]);
     await until('three counted outcomes', async () => {
@@ -122,7 +108,7 @@ describe.each(cases)('trainer on the $bus bus and $store store', ({ bus: busKind
     });
     await t.stop();
     // The outbox is at-least-once: the same outcomes again, to a restarted trainer, plus one new success.
-    await publish([...first, outcome({ playbookId: 'pb-a', outcome: 'resolved' })]);
+    await publish([...first, outcomeEvent({ playbookId: 'pb-a', outcome: 'resolved' })]);
     await start();
     const a = await until('the new success', async () => {
       const r = await arm('pb-a');
@@ -133,13 +119,40 @@ describe.each(cases)('trainer on the $bus bus and $store store', ({ bus: busKind
     expect(a.service).toBe('checkout');
   });
 
+  it('drops an undecodable outcome or label, counts it, and applies the rest of its batch', async () => {
+    // One trainer in the group, so that it is the one that reads both batches.
+    for (const c of running.splice(0)) await c.stop();
+    const telemetry = createTelemetry();
+    await start(telemetry);
+    const junk = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
+    await bus.publish(topics.outcomes, [
+      { key: 'checkout', value: junk },
+      { key: 'checkout', value: encodeOutcome(outcomeEvent({ playbookId: 'pb-junk', outcome: 'resolved' })) },
+    ]);
+    const label = { id: `fb-${Date.now()}`, label: 'missed' as const, service: 'checkout', episodeId: '', actor: 'alice', note: '' };
+    const now = Date.now();
+    await bus.publish(topics.feedback, [
+      { key: 'checkout', value: junk },
+      { key: 'checkout', value: encodeFeedback({ ...label, fromUnixMs: now - 60_000, toUnixMs: now, createdUnixMs: now }) },
+    ]);
+    await until('the outcome after the junk applied', async () => (await arm('pb-junk'))?.successes === 1);
+    const labels = () => Object.entries(telemetry.snapshot()).filter(([k]) => k.startsWith('zeroops.trainer.labels'));
+    await until('the label after the junk applied', async () => labels().length > 0);
+    expect(labels()[0]?.[0]).toContain('label=missed');
+    expect(telemetry.snapshot()['zeroops.trainer.invalid_messages']).toBe(2);
+  });
+
   it('moves a playbook observe -> suggest -> auto by its record, demotes it on made_worse, and audits each change', async () => {
-    const wouldRun = () => outcome({ playbookId: watched, outcome: 'skipped', reason: 'observe mode: would run w' });
-    await publish([wouldRun(), outcome({ playbookId: watched, outcome: 'skipped', reason: 'observe mode: guardrail cooldown would skip it' }), wouldRun()]);
+    const wouldRun = () => outcomeEvent({ playbookId: watched, outcome: 'skipped', reason: 'observe mode: would run w' });
+    await publish([
+      wouldRun(),
+      outcomeEvent({ playbookId: watched, outcome: 'skipped', reason: 'observe mode: guardrail cooldown would skip it' }),
+      wouldRun(),
+    ]);
     await until('suggest', async () => (await mode(watched))?.mode === 'suggest');
-    await publish(Array.from({ length: 4 }, () => outcome({ playbookId: watched, outcome: 'resolved' })));
+    await publish(Array.from({ length: 4 }, () => outcomeEvent({ playbookId: watched, outcome: 'resolved' })));
     await until('auto', async () => (await mode(watched))?.mode === 'auto');
-    await publish([outcome({ playbookId: watched, outcome: 'made_worse' })]);
+    await publish([outcomeEvent({ playbookId: watched, outcome: 'made_worse' })]);
     const row = await until('demoted', async () => {
       const m = await mode(watched);
       return m?.mode === 'suggest' && m;
@@ -152,11 +165,11 @@ describe.each(cases)('trainer on the $bus bus and $store store', ({ bus: busKind
 
   it('a pinned mode wins over the record until unpinned', async () => {
     await pinPlaybookMode(store.db, restricted, 'observe', 'observe', 'alice', 'change freeze');
-    await publish(Array.from({ length: 3 }, () => outcome({ playbookId: restricted, outcome: 'resolved' })));
+    await publish(Array.from({ length: 3 }, () => outcomeEvent({ playbookId: restricted, outcome: 'resolved' })));
     await until('three successes counted', async () => (await mode(restricted))?.successes === 3);
     expect(await mode(restricted)).toMatchObject({ mode: 'observe', pinned: true });
     await pinPlaybookMode(store.db, restricted, 'observe', undefined, 'alice', '');
-    await publish([outcome({ playbookId: restricted, outcome: 'resolved' })]);
+    await publish([outcomeEvent({ playbookId: restricted, outcome: 'resolved' })]);
     await until('suggest after unpinning', async () => (await mode(restricted))?.mode === 'suggest');
     const actions = (await store.db.select().from(auditLog).where(eq(auditLog.subjectId, restricted))).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(['playbook.mode.pin', 'playbook.mode.unpin', 'playbook.mode']));
