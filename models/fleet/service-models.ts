@@ -89,7 +89,7 @@ export class ServiceModels {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
       // Windows outside any episode teach each feature how far it usually strays. The window that opens an episode
-      // teaches it only if the episode was a blip (one anomalous window): blips that recur more often than a 3-spread
+      // teaches it only if the episode was a blip (at most BLIP_WINDOWS anomalous windows): blips that recur more often than a 3-spread
       // excursion would (tail-calibration.ts) become routine, a spike train or a bursty count. An episode that lasts
       // longer is a fault and never teaches it, so a sustained fault never calibrates itself away and a fault that
       // keeps coming back opens an incident every time (a recurring harmless pattern is taught by a false-positive

@@ -13,10 +13,10 @@
  * less history has been seen), so a deviation becomes routine only when it
  * recurs more often than a 3-spread Gaussian excursion would (about once in
  * 370 windows), the level at which an episode opens. The caller teaches it
- * windows outside any episode and the window that opens one, never those
- * that continue an episode, so a sustained fault does not calibrate itself
- * away, and a fault that keeps returning does only once it comes back more
- * often than that.
+ * windows outside any episode, and the window that opened an episode only
+ * once that episode has closed as a blip (seasonal-scorer.ts); never a
+ * window of a longer episode, so neither a sustained fault nor a fault that
+ * keeps returning calibrates itself away.
  */
 import { normalTail } from '../likelihood/index.ts';
 
