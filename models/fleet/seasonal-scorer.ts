@@ -96,6 +96,12 @@ const WEEKLY = new SeasonalSlots({ periodMs: 7 * 24 * HOUR_MS, buckets: 84 });
 /** The feature that also gets a weekly baseline. */
 const WEEKLY_FEATURE = 'request_rate';
 const RECENT_ALPHA = 0.1;
+/**
+ * Anomalous windows an episode may have and still count as a blip whose
+ * opening deviation teaches the tail calibration (20 s of the default 10 s
+ * windows); an episode with more is a fault (see {@link SeasonalScorer.releaseTail}).
+ */
+export const BLIP_WINDOWS = 2;
 /** Numbers per feature in the checkpointed layout: recent mean, variance and count, then the daily block. */
 const STRIDE = 3 + DAILY.blockSize;
 const DAILY_AT = 3;
@@ -117,6 +123,10 @@ export interface SeasonalScorerState {
   anomalousRun: number;
   /** Per feature (in `features` order) the histogram of its past deviations (tail-calibration.ts); absent in older checkpoints. */
   tail?: number[];
+  /** Deviations of the window that opened the current episode, held until it closes (see {@link SeasonalScorer.holdTail}). */
+  held?: number[];
+  /** Anomalous windows of the current episode so far (0: none held). */
+  heldRun?: number;
 }
 
 /** Result of scoring one window. */
@@ -161,6 +171,12 @@ export class SeasonalScorer {
   private readonly tails: TailCalibration;
   /** Per feature, the deviation the last scored window had (NaN: absent), for {@link SeasonalScorer.learnTail}. */
   private lastDev: Float64Array;
+  /** Whether some daily slot is provisional (see {@link SeasonalScorer.learnUnseen}). */
+  private provisional = false;
+  /** Per feature, the deviation of the window that opened the current episode (see {@link SeasonalScorer.holdTail}). */
+  private held: Float64Array;
+  /** Anomalous windows of the current episode so far; 0 when nothing is held. */
+  private heldRun: number;
 
   constructor(
     private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
@@ -183,6 +199,10 @@ export class SeasonalScorer {
     this.anomalousRun = state?.anomalousRun ?? 0;
     this.tails = new TailCalibration(this.room, state?.tail);
     this.lastDev = new Float64Array(this.room).fill(Number.NaN);
+    this.held = new Float64Array(this.room).fill(Number.NaN);
+    if (state?.held) this.held.set(state.held.slice(0, this.room).map((v) => (v === null ? Number.NaN : v)));
+    this.heldRun = state?.heldRun ?? 0;
+    for (let k = this.room * HEAD + 1; k < this.data.length && !this.provisional; k += 2) this.provisional = (this.data[k] as number) < 0;
   }
 
   /** Whether any feature this scorer has learned passes `test` (e.g. whether the service has ever reported a symptom feature). */
@@ -218,6 +238,9 @@ export class SeasonalScorer {
       const last = new Float64Array(this.room).fill(Number.NaN);
       last.set(this.lastDev);
       this.lastDev = last;
+      const held = new Float64Array(this.room).fill(Number.NaN);
+      held.set(this.held);
+      this.held = held;
     }
     this.names.push(feature);
     this.rules.push(ruleFor(feature));
@@ -300,6 +323,7 @@ export class SeasonalScorer {
       return;
     }
     this.anomalousRun = score >= this.cfg.learnBelow ? this.anomalousRun : 0;
+    this.confirm();
     // A window without a usable time still teaches the recent mean, not the seasonal slots.
     const day = Number.isFinite(tMs) ? DAILY.bucketOf(tMs) : -1;
     let hint = 0;
@@ -326,6 +350,51 @@ export class SeasonalScorer {
   }
 
   /**
+   * Learns, of a window that {@link SeasonalScorer.learn} must not learn (it
+   * is inside an open episode), each known feature whose daily slot for
+   * `tMs` has never been seen, into that slot, provisionally: the slot (its
+   * count negative) is not used for scoring until {@link SeasonalScorer.confirm}
+   * (the episode closed), so the episode goes on being judged against the
+   * pre-fault reference. Such a feature has no expectation for this time of
+   * day: without this, a daily phase first met after the warm-up (the daytime
+   * level of a service started at night) opens an episode that keeps itself
+   * from ever learning that phase, every day. The recent mean, level, spread
+   * and tail stay as they were before the episode.
+   */
+  learnUnseen(features: FeatureVector, tMs: number): void {
+    if (!Number.isFinite(tMs)) return;
+    const day = DAILY.bucketOf(tMs);
+    let hint = 0;
+    for (const feature in features) {
+      const x = features[feature] as number;
+      const i = this.indexOf(feature, hint++);
+      if (i < 0 || !Number.isFinite(x)) continue;
+      const slot = this.slotAt(i, day);
+      const n = -(this.data[slot + 1] as number);
+      if (n < 0) continue;
+      // The plain mean of the episode's values at this time of day (the level is the pre-episode one).
+      this.data[slot] = n === 0 ? x - this.levelOf(i) : (this.data[slot] as number) + (x - this.levelOf(i) - (this.data[slot] as number)) / (n + 1);
+      this.data[slot + 1] = -(n + 1);
+      this.provisional = true;
+    }
+  }
+
+  /**
+   * Makes the provisional slots (see {@link SeasonalScorer.learnUnseen})
+   * count as seen once, with the weight of one window, so that the days after
+   * correct them quickly if the episode was a fault after all.
+   */
+  confirm(): void {
+    if (!this.provisional) return;
+    this.provisional = false;
+    for (let k = this.room * HEAD + 1; k < this.data.length; k += 2) if ((this.data[k] as number) < 0) this.data[k] = 1;
+  }
+
+  private levelOf(i: number): number {
+    return DAILY.cfg.levelAlpha > 0 ? (this.data[i * HEAD + DAILY_AT] as number) : 0;
+  }
+
+  /**
    * Learns a window of the past as normal (one people labelled a false
    * alarm, held out while its episode was open): into the seasonal slot of
    * its time and the spread, but not into the recent mean or the level,
@@ -333,6 +402,7 @@ export class SeasonalScorer {
    */
   learnPast(features: FeatureVector, tMs: number): void {
     if (!Number.isFinite(tMs)) return;
+    this.confirm();
     const day = DAILY.bucketOf(tMs);
     for (const feature in features) {
       const i = this.names.indexOf(feature);
@@ -352,6 +422,42 @@ export class SeasonalScorer {
       if (Number.isFinite(q)) this.tails.learn(i, q > 0 ? q : 0);
     }
     this.tails.tick();
+  }
+
+  /**
+   * Holds the deviations of the last scored window, the one that opened an
+   * episode, instead of learning them: they join the tail history only if
+   * the episode turns out a blip ({@link SeasonalScorer.releaseTail}).
+   */
+  holdTail(): void {
+    this.held.set(this.lastDev);
+    this.heldRun = 1;
+  }
+
+  /** Counts one more anomalous window (score at or above the opening level) of the held episode. */
+  noteAnomalous(): void {
+    if (this.heldRun === 0) return;
+    // Past a blip's length the episode is a fault: nothing of it will teach the tail.
+    if (++this.heldRun > BLIP_WINDOWS) this.releaseTail();
+  }
+
+  /**
+   * At the close of an episode: if it was a blip (at most {@link BLIP_WINDOWS}
+   * anomalous windows, the opening one included), the opening window's deviations join the
+   * tail history, so that blips recurring more often than a 3-spread
+   * excursion become routine (a spike train, a bursty count). An episode
+   * that lasted longer was a fault: it never teaches the tail, so a fault
+   * that keeps coming back opens an episode every time.
+   */
+  releaseTail(): void {
+    if (this.heldRun >= 1 && this.heldRun <= BLIP_WINDOWS) {
+      for (let i = 0; i < this.names.length; i++) {
+        const q = this.held[i] as number;
+        if (Number.isFinite(q)) this.tails.learn(i, q > 0 ? q : 0);
+      }
+    }
+    this.heldRun = 0;
+    this.held.fill(Number.NaN);
   }
 
   /**
@@ -380,6 +486,7 @@ export class SeasonalScorer {
       ...(this.weekly ? { weekly: Array.from(this.weekly) } : {}),
       anomalousRun: this.anomalousRun,
       tail: this.tails.toJSON(this.names.length),
+      ...(this.heldRun > 0 ? { held: Array.from(this.held.subarray(0, this.names.length)), heldRun: this.heldRun } : {}),
     };
   }
 }

@@ -24,6 +24,7 @@
  * shift) and its events say `info` and that it is warming up.
  */
 import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration/index.ts';
+import { DEFAULT_EPISODE } from '../episodes/index.ts';
 import { episodeStep } from './episode-step.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
@@ -41,9 +42,12 @@ export class ServiceModels {
   private raw = new Float64Array(0);
 
   private readonly acceptAfterMs: number;
+  /** Score at or above which a window is anomalous (the episodes' opening level). */
+  private readonly openLevel: number;
 
   constructor(private readonly opts: ServiceModelsOptions) {
     this.acceptAfterMs = opts.acceptAfterMs ?? DEFAULT_ACCEPT_AFTER_MS;
+    this.openLevel = opts.episode.openLevel ?? DEFAULT_EPISODE.openLevel;
   }
 
   private get(service: string): Live {
@@ -84,16 +88,26 @@ export class ServiceModels {
     for (let i = 0; i < round.length; i++) {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
-      // Windows outside any episode teach each feature how far it usually strays (excursions too small to open one
-      // included); a window that opens or continues an episode does not: were the opening window of each fault
-      // learned, a fault that keeps coming back would be scored as routine by its third return (a recurring harmless
-      // pattern is taught by a false-positive label instead, see models/calibration).
-      const quiet = r.transition === 'none' || r.transition === 'closed';
-      if (quiet) (lives[i] as Live).seasonal.learnTail();
-      (lives[i] as Live).neural.learnTail(quiet);
+      // Windows outside any episode teach each feature how far it usually strays. The window that opens an episode
+      // teaches it only if the episode was a blip (at most BLIP_WINDOWS anomalous windows): blips that recur more often than a 3-spread
+      // excursion would (tail-calibration.ts) become routine, a spike train or a bursty count. An episode that lasts
+      // longer is a fault and never teaches it, so a sustained fault never calibrates itself away and a fault that
+      // keeps coming back opens an incident every time (a recurring harmless pattern is taught by a false-positive
+      // label instead, see models/calibration).
+      const seasonal = (lives[i] as Live).seasonal;
+      if (r.transition === 'open') seasonal.holdTail();
+      else if (r.transition === 'ongoing' && r.score >= this.openLevel) seasonal.noteAnomalous();
+      else if (r.transition === 'closed') seasonal.releaseTail();
+      if (r.transition === 'none' || r.transition === 'closed') seasonal.learnTail();
+      // The neural residual calibration keeps learning only windows outside any episode.
+      (lives[i] as Live).neural.learnTail(r.transition === 'none' || r.transition === 'closed');
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
-      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
+      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) {
+        // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
+        (lives[i] as Live).seasonal.learnUnseen(r.input.features, r.input.endMs);
+        continue;
+      }
       if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
     }
     this.train(normal);

@@ -30,7 +30,7 @@ class Reference {
       for (let b = Math.max(k + 1, 0); b < TAIL_BINS; b++) tail += this.data[o + b] as number;
       if (k >= 0) tail += (this.data[o + k] as number) * (1 - (x - k));
     }
-    return (Math.max(0, tail - 1) + 50 * 2 * normalTail(z)) / ((this.data[o + TAIL_BINS] as number) + 50);
+    return (Math.max(0, tail - 1) + 50 * 2 * normalTail(z)) / (Math.max(this.data[o + TAIL_BINS] as number, TAIL_WINDOWS) + 50);
   }
 }
 

@@ -9,9 +9,14 @@
  * routine), blended with the Gaussian tail as a prior worth `PRIOR_WINDOWS` windows,
  * and mapped back to the Gaussian deviation of that frequency; it is never
  * raised above z. A feature that never moved that far keeps its full score.
- * The caller teaches it only windows outside any episode (not the one that
- * opens an episode, nor those inside it), so neither a sustained fault nor a
- * fault that keeps returning calibrates itself away.
+ * Its frequency is a rate over the whole memory (`TAIL_WINDOWS`, even while
+ * less history has been seen), so a deviation becomes routine only when it
+ * recurs more often than a 3-spread Gaussian excursion would (about once in
+ * 370 windows), the level at which an episode opens. The caller teaches it
+ * windows outside any episode, and the window that opened an episode only
+ * once that episode has closed as a blip (seasonal-scorer.ts); never a
+ * window of a longer episode, so neither a sustained fault nor a fault that
+ * keeps returning calibrates itself away.
  */
 import { normalTail } from '../likelihood/index.ts';
 
@@ -78,7 +83,9 @@ export class TailCalibration {
     }
     // Recurrences, not occurrences: the first excursion that far was a novelty (the last fault, say), the later ones make it routine.
     const proven = Math.max(0, tail / this.g - 1);
-    const p = (proven + PRIOR_WINDOWS * 2 * normalTail(z)) / (total + PRIOR_WINDOWS);
+    // A rate over the whole memory: a short history does not make a few recurrences frequent (a new feature's
+    // third fault in its first hour is still three faults per TAIL_WINDOWS windows).
+    const p = (proven + PRIOR_WINDOWS * 2 * normalTail(z)) / (Math.max(total, TAIL_WINDOWS) + PRIOR_WINDOWS);
     // A tail so thin it underflows is beyond anything the spread allows: the deviation stands.
     return p > 0 ? Math.min(z, deviationOfTail(p / 2)) : z;
   }

@@ -87,7 +87,8 @@ export class SeasonalSlots {
    * the same bucket side by side.
    */
   expectedAt(buf: Float64Array, head: number, slot: number): number {
-    if (buf[slot + 1] === 0) return Number.NaN;
+    // A count of 0 is a slot never seen; below 0, one its owner holds provisional (the fleet's seasonal scorer).
+    if (!((buf[slot + 1] as number) > 0)) return Number.NaN;
     return (buf[slot] as number) + (this.cfg.levelAlpha > 0 ? (buf[head + LEVEL] as number) : 0);
   }
 

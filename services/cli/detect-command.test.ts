@@ -33,12 +33,19 @@ describe('runDetect', () => {
     expect(summary.rows).toBe(450);
     expect(messages).toEqual([expect.stringMatching(/^\[1\/2\] .*: \d+ rows$/), expect.stringMatching(/^\[2\/2\] .*: \d+ rows$/)]);
     const lines = (await readFile(join(dir, 'out', 'a', 'one.csv'), 'utf8')).trim().split('\n');
-    expect(lines[0]).toBe('timestamp,value,anomaly_score');
+    expect(lines[0]).toBe('timestamp,value,anomaly_score,score,episode');
     expect(lines.length).toBe(401);
     expect(lines[351]?.startsWith('2024-01-02 05:10:00,500,')).toBe(true);
-    const scores = lines.slice(1).map((l) => Number(l.split(',')[2]));
+    const scores = lines.slice(1).map((l) => Number(l.split(',')[3]));
     expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
     expect(scores.indexOf(Math.max(...scores))).toBe(350);
+    // The spike is where the live detector would open an incident, and the only alarm after the warm-up.
+    const episodes = lines.slice(1).map((l) => l.split(',')[4]);
+    expect(episodes[350]).toBe('open');
+    expect(episodes.slice(60).filter((e) => e === 'open')).toEqual(['open']);
+    const alarms = lines.slice(1).map((l) => Number(l.split(',')[2]));
+    expect(alarms[350]).toBe(scores[350]);
+    expect(alarms.slice(60).filter((a) => a > 0)).toHaveLength(1);
     expect((await readFile(join(dir, 'out', 'a', 'b', 'two.csv'), 'utf8')).trim().split('\n').length).toBe(51);
   });
 
@@ -46,7 +53,7 @@ describe('runDetect', () => {
     await writeFile(join(dir, 'x.csv'), csv(20));
     const s = await runDetect({ input: join(dir, 'x.csv'), output: join(dir, 'y.csv') });
     expect(s).toMatchObject({ files: 1, rows: 20 });
-    expect((await readFile(join(dir, 'y.csv'), 'utf8')).split('\n')[1]).toMatch(/^2024-01-01 00:00:00,10,0$/);
+    expect((await readFile(join(dir, 'y.csv'), 'utf8')).split('\n')[1]).toMatch(/^2024-01-01 00:00:00,10,0,0,$/);
   });
 
   it('names the file and line of a non-numeric value', async () => {

@@ -1,13 +1,16 @@
 /**
- * `zeroops detect`: runs the univariate streaming detector (models/univariate)
- * over CSV files (`timestamp,value` with a header) and writes
- * `timestamp,value,anomaly_score`, one output row per input row, each score
- * computed from that row and the rows before it only.
+ * `zeroops detect`: runs the live detector's per-feature model
+ * (models/univariate `SeriesModel`) over CSV files (`timestamp,value` with a
+ * header) and writes `timestamp,value,anomaly_score,score,episode`, one
+ * output row per input row, each computed from that row and the rows before
+ * it only: `anomaly_score` is the score of a row that opens an episode (an
+ * alarm) and 0 elsewhere, `score` the live per-feature score of every row,
+ * `episode` how the row moved the episode.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UnivariateDetector } from '../../models/univariate/index.ts';
+import { SeriesModel } from '../../models/univariate/index.ts';
 import { PermanentError, ZeroopsError } from '../core/errors.ts';
 import { isServiceHistory } from './backtest/service-csv.ts';
 import { csvLines, listCsvFiles, parseTimestamp } from './series-csv.ts';
@@ -70,17 +73,18 @@ async function planJobs(input: string, output: string): Promise<Job[]> {
   return files.map((rel) => ({ from: join(input, rel), to: join(output, rel) }));
 }
 
-/** Scores one file with a fresh univariate detector; returns its number of data rows. */
+/** Scores one file with a fresh model; returns its number of data rows. */
 async function detectFile(from: string, to: string): Promise<number> {
   const lines = csvLines(await readFile(from, 'utf8'));
   const { tsCol, valueCol } = headerColumns(lines[0], from);
-  const detector = new UnivariateDetector();
-  const out: string[] = ['timestamp,value,anomaly_score'];
+  const model = new SeriesModel();
+  const out: string[] = ['timestamp,value,anomaly_score,score,episode'];
   for (let i = 1; i < lines.length; i++) {
     const cells = (lines[i] as string).split(',');
     const { time, value } = parseRow(cells, tsCol, valueCol, `${from}:${i + 1}`);
-    const score = detector.update(time, value);
-    out.push(`${cells[tsCol]},${cells[valueCol]},${score}`);
+    const score = model.update(time, value);
+    const t = model.last.transition;
+    out.push(`${cells[tsCol]},${cells[valueCol]},${t === 'open' ? score : 0},${score},${t === 'none' ? '' : t}`);
   }
   await mkdir(dirname(to), { recursive: true });
   await writeFile(to, `${out.join('\n')}\n`);
@@ -115,11 +119,15 @@ const DETECT_USAGE = `Usage: zeroops detect --input <file|dir> --output <file|di
 
 Scores CSV series (a header, then timestamp,value rows) with no look-ahead:
 each row's score uses only that row and the rows before it. Writes
-timestamp,value,anomaly_score, one row per input row. For a directory, every
-*.csv below --input goes to the same relative path below --output.
+timestamp,value,anomaly_score,score,episode, one row per input row. For a
+directory, every *.csv below --input goes to the same relative path below
+--output.
 
-The detector is univariate: statistical baselines with a shape feature
-(after NAB's ARTime), rarity and record rules, and an anomaly likelihood.
+The model is the live detector's own per-feature model: the series is
+scored as one gauge of one service (seasonal baseline, each deviation judged
+by the series' own history of deviations), and the episode column says what
+the live detector would do: "open" where it would open an incident (an
+alarm), "ongoing" while it holds it, "closed" where it would close it.
 
 Service history (multivariate backtest; chosen by --services, by an OTLP/JSON
 input file, or by CSVs with a timestamp column and no value column): one CSV
@@ -131,10 +139,13 @@ events, with evidence) and incidents.json below --output. --save-state
 stores the learned models as the live detector's checkpoints (the store of
 DATABASE_URL / ZEROOPS_DATA_DIR), so that it starts warm for those services.
 
-anomaly_score is 0 on rows the detector does not report; on an alarm it is
-the detector's confidence in (0, 1]: 1 for a value beyond everything of the
-recent past, less for one within the recent swings. Keep every non-zero row,
-or only rows of 0.5 and more when false alarms cost more than late ones.
+anomaly_score is 0 except on rows where the live detector would open an
+incident: there it is the row's score, in [0.5, 1]; keep every non-zero row
+for all alarms, or only the higher ones when false alarms cost more than
+late ones. score is the live per-feature score of every row in [0, 1]: 0.5
+is a deviation of 3 spreads of the baseline that the series' past does not
+make routine; an episode opens at 0.5 and holds while the score stays above
+0.3.
 `;
 
 /**

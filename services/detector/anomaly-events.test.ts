@@ -77,7 +77,9 @@ describe('an ongoing fault is never learned as normal', () => {
     const held = m.snapshot();
     run(m, 101, 300, () => true);
     const after = m.snapshot();
-    expect(after.cart?.seasonal).toEqual(held.cart?.seasonal);
+    // Only the bookkeeping of the opening window (held until the episode proves a blip or a fault) may change.
+    const learned = (s: typeof after.cart) => ({ ...s?.seasonal, held: undefined, heldRun: undefined });
+    expect(learned(after.cart)).toEqual(learned(held.cart));
     expect(after.cart?.likelihood).toEqual(held.cart?.likelihood);
     expect(after.cart?.neural).toEqual(held.cart?.neural);
   });

@@ -17,12 +17,15 @@ describe('zeroops detect (the binary)', () => {
     const p = spawnZeroops(['detect', '--input', join(dir, 'in.csv'), '--output', join(dir, 'out.csv')], {});
     expect(await p.exited, p.stderr()).toBe(0);
     const out = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n');
-    expect(out[0]).toBe('timestamp,value,anomaly_score');
+    expect(out[0]).toBe('timestamp,value,anomaly_score,score,episode');
     expect(out).toHaveLength(rows.length);
-    const scores = out.slice(1).map((l) => Number(l.split(',')[2]));
+    const scores = out.slice(1).map((l) => Number(l.split(',')[3]));
     expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
     const peak = scores.indexOf(Math.max(...scores));
     expect(peak).toBe(1500);
+    // The live detector would open an incident there: an alarm, whose anomaly_score is its score.
+    expect(out[1501]?.split(',')[4]).toBe('open');
+    expect(out[1501]?.split(',')[2]).toBe(out[1501]?.split(',')[3]);
     expect(p.stderr()).toMatch(/scored 2000 rows in 1 file/);
   });
 
@@ -30,7 +33,7 @@ describe('zeroops detect (the binary)', () => {
     const p = spawnZeroops(['detect', '--help'], {});
     expect(await p.exited, p.stderr()).toBe(0);
     expect(p.stdout()).toMatch(/Usage: zeroops detect --input <file\|dir> --output <file\|dir>/);
-    expect(p.stdout()).toMatch(/anomaly_score is 0 on rows the detector does not report/);
+    expect(p.stdout()).toMatch(/anomaly_score is 0 except on rows where the live detector would open an\nincident/);
   });
 
   it('refuses an unknown option (the removed --detector too) and missing arguments with exit 2', async () => {

@@ -2,13 +2,14 @@
  * NAB benchmark under an honest protocol.
  *
  * 1. The scorer is checked against NAB's published results.
- * 2. `zeroops detect` (runDetect, its default detector) runs over the data
- *    folder; its in-sample figure (threshold picked on all categories) and
- *    its LOCO figure (threshold picked on the other four) are printed.
- * 3. The per-signal model (models/univariate/signal-model.ts) runs with
- *    every configuration of the declared grid (nab-loco.ts); the in-sample
- *    figure picks (configuration, threshold) on all categories, the LOCO
- *    figure picks them on four categories and scores the fifth.
+ * 2. `zeroops detect` (runDetect: the live detector's per-feature model,
+ *    models/univariate/series-model.ts, with its defaults) runs over the
+ *    data folder; its in-sample figure (threshold picked on all categories)
+ *    and its LOCO figure (threshold picked on the other four) are printed.
+ * 3. The same model runs with every configuration of the declared grid
+ *    (nab-loco.ts); the in-sample figure picks (configuration, threshold)
+ *    on all categories, the LOCO figure picks them on four categories and
+ *    scores the fifth.
  * Every configuration run is appended to trials.jsonl next to this file, and
  * the number of configurations ever tried is printed with the figures.
  *
@@ -18,12 +19,11 @@
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_SIGNAL, type SignalConfig } from '../../../models/univariate/index.ts';
 import { runDetect } from '../../../services/cli/detect-command.ts';
 import { listCsvFiles } from '../../../services/cli/series-csv.ts';
 import { checkNabScorer } from './check-nab-scorer.ts';
 import { type FileScores, loadNabProfiles, loadNabWindows, NAB_PROFILES, type NabWindows, readScoreFile } from './nab-corpus.ts';
-import { declaredGrid, inSample, leaveOneCategoryOut, loadSeries, MODEL_VERSION, rowsByCategory, runConfig, type Series } from './nab-loco.ts';
+import { declaredGrid, inSample, isDefault, leaveOneCategoryOut, loadSeries, MODEL_VERSION, rowsByCategory, runConfig, type Series } from './nab-loco.ts';
 import type { NabProfile, ScoredRow } from './nab-scorer.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -53,7 +53,7 @@ async function benchDetect(dir: string, series: readonly Series[], windows: NabW
     const files = new Map<string, FileScores>();
     for (const rel of await listCsvFiles(out)) files.set(rel, await readScoreFile(join(out, rel)));
     const scores = series.map((s) => (files.get(s.file) as FileScores).scores);
-    console.log(`zeroops detect (default detector, ${summary.files} files, ${summary.rows} rows, ${Math.round(summary.rows / summary.seconds)} rows/s):`);
+    console.log(`zeroops detect (the shared model, defaults; ${summary.files} files, ${summary.rows} rows, ${Math.round(summary.rows / summary.seconds)} rows/s):`);
     for (const p of NAB_PROFILES) {
       const prepared = [rowsByCategory(series, scores, windows, profiles[p] as NabProfile)];
       const ins = inSample(prepared, profiles[p] as NabProfile);
@@ -65,12 +65,7 @@ async function benchDetect(dir: string, series: readonly Series[], windows: NabW
   }
 }
 
-/** Whether a grid point is the model's default configuration. */
-function isDefault(c: Partial<SignalConfig>): boolean {
-  return Object.entries(c).every(([k, v]) => DEFAULT_SIGNAL[k as keyof SignalConfig] === v);
-}
-
-/** The per-signal model over the declared grid. */
+/** The shared per-signal model over the declared grid. */
 async function benchGrid(series: readonly Series[], windows: NabWindows, profiles: Record<string, NabProfile>): Promise<void> {
   const grid = declaredGrid();
   const rows = series.reduce((a, s) => a + s.values.length, 0);
@@ -83,14 +78,14 @@ async function benchGrid(series: readonly Series[], windows: NabWindows, profile
     await appendFile(TRIALS, `${JSON.stringify({ at: new Date().toISOString(), source: 'bench-nab', model: MODEL_VERSION, config })}\n`);
   }
   const label = (k: number): string => JSON.stringify(grid[k]);
-  console.log(`per-signal model, declared grid of ${grid.length} configurations (${(rows / (seconds / grid.length)).toFixed(0)} rows/s, one core):`);
+  console.log(`shared per-signal model (${MODEL_VERSION}), declared grid of ${grid.length} configurations (${(rows / (seconds / grid.length)).toFixed(0)} rows/s, one core):`);
   for (const p of NAB_PROFILES) {
     const profile = profiles[p] as NabProfile;
     const prepared: Map<string, ScoredRow[]>[] = all.map((scores) => rowsByCategory(series, scores, windows, profile));
     const ins = inSample(prepared, profile);
     const loco = leaveOneCategoryOut(prepared, profile);
     console.log(`  ${p.padEnd(20)} in-sample ${ins.normalized.toFixed(2).padStart(6)} (${label(ins.config)})   LOCO ${loco.normalized.toFixed(2).padStart(6)}`);
-    // The default configuration alone, only its threshold picked per fold: what `SignalModel` with no settings gives.
+    // The default configuration alone, only its threshold picked per fold: what `zeroops detect` gives.
     const def = grid.findIndex((c) => isDefault(c));
     if (def >= 0) {
       const fixed = leaveOneCategoryOut([prepared[def] as Map<string, ScoredRow[]>], profile);

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type SignalConfig, scoreSeries } from '../../../models/univariate/index.ts';
+import { type SeriesModelConfig, scoreSeries } from '../../../models/univariate/index.ts';
 import { csvLines, listCsvFiles, parseTimestamp } from '../../../services/cli/series-csv.ts';
 import type { NabWindows } from './nab-corpus.ts';
 import { type NabProfile, normalizeScore, prepareRows, type ScoredRow, scoreAtThreshold, sweepThreshold, windowsToRows } from './nab-scorer.ts';
@@ -34,29 +34,41 @@ export async function loadSeries(dir: string): Promise<Series[]> {
   return out;
 }
 
-/** Version of the per-signal model the trials record names (bumped when its mechanisms change). */
-export const MODEL_VERSION = 'signal-v7';
+/** Version of the shared per-signal model the trials record names (bumped when its mechanisms change). */
+export const MODEL_VERSION = 'series-v6-blips-up-to-2';
 
 /**
- * The declared grid: the time scale of the recent past (rows), the
- * forecast, the alarm budget (hold share of the history) and the false-alarm
- * rate (decades). 2 x 2 x 2 x 3 = 24 configurations; every other setting
- * stays at its default.
+ * One configuration of the benchmark: the shared model's settings and how
+ * a row's score is read out. `score` is the live per-feature score of every
+ * row; `onset` keeps it only on the row that opens an episode (the page a
+ * live incident would send), 0 elsewhere.
  */
-export function declaredGrid(): Partial<SignalConfig>[] {
-  const windows = [1024, 4096];
-  const forecasts = ['seasonal', 'median'] as const;
-  const holdShares = [0, 0.02];
-  const alarmDecades = [6, 8, 10];
-  return windows.flatMap((window) =>
-    forecasts.flatMap((forecast) => holdShares.flatMap((holdShare) => alarmDecades.map((d) => ({ window, forecast, holdShare, alarmDecades: d })))),
-  );
+export interface NabConfig extends SeriesModelConfig {
+  readout: 'score' | 'onset';
+}
+
+/**
+ * The declared grid: the readout (every row's score, or only episode
+ * openings) and the time after which an open episode's level is accepted as
+ * normal (the live default of a day, or two hours). 2 x 2 = 4
+ * configurations; every other setting stays at the live detector's default.
+ */
+export function declaredGrid(): NabConfig[] {
+  const readouts = ['score', 'onset'] as const;
+  const accepts = [86_400_000, 7_200_000];
+  return readouts.flatMap((readout) => accepts.map((acceptAfterMs) => ({ readout, acceptAfterMs })));
+}
+
+/** Whether a grid point is what `zeroops detect` writes as `anomaly_score`: the live defaults, the score of episode openings. */
+export function isDefault(c: NabConfig): boolean {
+  return c.readout === 'onset' && Object.entries(c).every(([k, v]) => k === 'readout' || (k === 'acceptAfterMs' && v === 86_400_000));
 }
 
 /** Scores every series with one configuration; returns per-series scores and the seconds it took. */
-export function runConfig(series: readonly Series[], config: Partial<SignalConfig>): { scores: number[][]; seconds: number } {
+export function runConfig(series: readonly Series[], config: NabConfig): { scores: number[][]; seconds: number } {
   const t0 = performance.now();
-  const scores = series.map((s) => scoreSeries(s.times, s.values, config));
+  const { readout, ...model } = config;
+  const scores = series.map((s) => scoreSeries(s.times, s.values, model, readout === 'onset'));
   return { scores, seconds: (performance.now() - t0) / 1000 };
 }
 

@@ -4,8 +4,9 @@
  * every fifteen) alarms; an operator labels those incidents false positive
  * through the API; the trainer folds the labels into the service's
  * calibration; the running detector picks it up without a restart. On a
- * replay of the same pattern the alarms drop by at least half, while an
- * injected real fault (60% errors) on the same service is still detected.
+ * replay of the same pattern the alarms drop by at least half (and to no
+ * more than an unlabelled twin's, which learns the routine by itself), while
+ * an injected real fault (60% errors) on the same service is still detected.
  */
 import { and, eq, gte, lt } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,11 @@ import { runModes } from '../../helpers/run-modes.ts';
 import { type Env, type Injection, openEnv, publishWindows, startDetector, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
 
 const SVC = 'checkout';
-/** The same pattern on a service nobody labels: it keeps alarming (the drop on SVC is the labels' doing). */
+/**
+ * The same pattern on a service nobody labels. It alarms in phase A as the labelled one does; by phase B the model
+ * has learned it as routine on its own (a bump every 15 windows recurs far more often than a 3-spread excursion,
+ * about once in 370 windows: models/fleet/tail-calibration.ts), so the twin shows what the labels add to that.
+ */
 const CONTROL = 'checkout-eu';
 const SERVICES = [SVC, 'inventory', CONTROL];
 /** Clean windows first: past the warm-up (30 windows) and the likelihood's history (60). */
@@ -99,6 +104,7 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     const patternBumps = bumps(CLEAN, CLEAN + PHASE).length;
     const alarmedBefore = await bumpsAlarmed(e.store, SVC, CLEAN, CLEAN + PHASE);
     expect(alarmedBefore).toBeGreaterThanOrEqual(Math.ceil(patternBumps / 2));
+    expect(await bumpsAlarmed(e.store, CONTROL, CLEAN, CLEAN + PHASE)).toBeGreaterThanOrEqual(Math.ceil(patternBumps / 2));
 
     // An operator labels every one of them false positive.
     for (const inc of before) {
@@ -125,7 +131,7 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     expect(after.length).toBeLessThanOrEqual(Math.floor(before.length / 2));
     expect(alarmedAfter).toBeLessThanOrEqual(Math.floor(alarmedBefore / 2));
     const control = await bumpsAlarmed(e.store, CONTROL, CLEAN + PHASE, CLEAN + 2 * PHASE);
-    expect(control).toBeGreaterThanOrEqual(Math.ceil(patternBumps / 2));
+    expect(alarmedAfter).toBeLessThanOrEqual(control);
 
     // A real fault on the same service is still detected, by the calibrated model.
     await publishWindows(e.bus, e.topics.traces, SERVICES, CLEAN + 2 * PHASE + 1, END, FIRST, INJECTIONS);
