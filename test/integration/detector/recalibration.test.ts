@@ -1,15 +1,17 @@
 /**
  * Recalibration from labels, end to end on both buses and both stores: a
- * service with a harmless recurring pattern (a latency bump of two windows
+ * service with a harmless recurring pattern (a latency bump of three windows
  * every fifteen) alarms; an operator labels those incidents false positive
  * through the API; the trainer folds the labels into the service's
  * calibration; the running detector picks it up without a restart. On a
- * replay of the same pattern the alarms drop by at least half (and to no
- * more than an unlabelled twin's, which learns the routine by itself), while
- * an injected real fault (60% errors) on the same service is still detected.
+ * replay of the same pattern it alarms on almost none of the bumps, while an
+ * unlabelled twin with the same pattern keeps alarming on almost all of them
+ * (the drop is the labels' doing), and an injected real fault (60% errors) on
+ * the labelled service is still detected.
  */
 import { and, eq, gte, lt } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BLIP_WINDOWS } from '../../../models/fleet/seasonal-scorer.ts';
 import { type ApiApp, buildApiApp } from '../../../services/api/app.ts';
 import type { Component } from '../../../services/core/component.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
@@ -21,9 +23,9 @@ import { type Env, type Injection, openEnv, publishWindows, startDetector, WINDO
 
 const SVC = 'checkout';
 /**
- * The same pattern on a service nobody labels. It alarms in phase A as the labelled one does; by phase B the model
- * has learned it as routine on its own (a bump every 15 windows recurs far more often than a 3-spread excursion,
- * about once in 370 windows: models/fleet/tail-calibration.ts), so the twin shows what the labels add to that.
+ * The same pattern on a service nobody labels: it keeps alarming in phase B, so the drop on SVC is the labels'
+ * doing. A bump of three anomalous windows is longer than a blip (BLIP_WINDOWS, models/fleet/seasonal-scorer.ts),
+ * so the model never learns it as routine by itself, however often it recurs: only a label teaches that.
  */
 const CONTROL = 'checkout-eu';
 const SERVICES = [SVC, 'inventory', CONTROL];
@@ -31,12 +33,14 @@ const SERVICES = [SVC, 'inventory', CONTROL];
 const CLEAN = 80;
 const PHASE = 120;
 const PERIOD = 15;
+/** Windows of one bump: one more than a blip may have, so it is never learned without labels. */
+const BUMP = BLIP_WINDOWS + 1;
 const FAULT_AT = CLEAN + 2 * PHASE + 10;
 const END = FAULT_AT + 16;
 
 function bumps(from: number, to: number, service = SVC): Injection[] {
   const out: Injection[] = [];
-  for (let w = from + 5; w + 2 <= to; w += PERIOD) out.push({ service, from: w, to: w + 2, kind: 'bump' });
+  for (let w = from + 5; w + BUMP <= to; w += PERIOD) out.push({ service, from: w, to: w + BUMP, kind: 'bump' });
   return out;
 }
 const INJECTIONS: Injection[] = [
@@ -44,6 +48,8 @@ const INJECTIONS: Injection[] = [
   ...bumps(CLEAN, CLEAN + 2 * PHASE, CONTROL),
   { service: SVC, from: FAULT_AT, to: FAULT_AT + 4, kind: 'errors' },
 ];
+/** "Almost all" of `n` bumps: three quarters (6 of 8). */
+const MOST = (n: number) => Math.ceil((3 * n) / 4);
 const FIRST = Math.floor((Date.now() - 3_600_000) / WINDOW_MS) * WINDOW_MS;
 const at = (w: number) => new Date(FIRST + w * WINDOW_MS);
 
@@ -83,7 +89,7 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     await cleanup();
   });
 
-  it('cuts the alarms of a labelled harmless pattern by half or more and still detects a real fault', async () => {
+  it('silences a labelled harmless pattern that an unlabelled twin keeps alarming on, and still detects a real fault', async () => {
     const setup = await mode.setup();
     cleanup = setup.cleanup;
     env = await openEnv({ ...setup.env, ZEROOPS_CALIBRATION_POLL_SECONDS: '0.5' });
@@ -103,8 +109,10 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     const before = await openedBetween(e.store, CLEAN, CLEAN + PHASE);
     const patternBumps = bumps(CLEAN, CLEAN + PHASE).length;
     const alarmedBefore = await bumpsAlarmed(e.store, SVC, CLEAN, CLEAN + PHASE);
-    expect(alarmedBefore).toBeGreaterThanOrEqual(Math.ceil(patternBumps / 2));
-    expect(await bumpsAlarmed(e.store, CONTROL, CLEAN, CLEAN + PHASE)).toBeGreaterThanOrEqual(Math.ceil(patternBumps / 2));
+    const controlBefore = await bumpsAlarmed(e.store, CONTROL, CLEAN, CLEAN + PHASE);
+    console.log(`recalibration (${mode.name}) phase A: ${alarmedBefore} / ${controlBefore} of ${patternBumps}, ${before.length} incidents`);
+    expect(alarmedBefore).toBeGreaterThanOrEqual(MOST(patternBumps));
+    expect(controlBefore).toBeGreaterThanOrEqual(MOST(patternBumps));
 
     // An operator labels every one of them false positive.
     for (const inc of before) {
@@ -128,10 +136,12 @@ describe.each(runModes('recal'))('recalibration from false-positive labels, $nam
     await detector.flush();
     const after = await openedBetween(e.store, CLEAN + PHASE, CLEAN + 2 * PHASE);
     const alarmedAfter = await bumpsAlarmed(e.store, SVC, CLEAN + PHASE, CLEAN + 2 * PHASE);
-    expect(after.length).toBeLessThanOrEqual(Math.floor(before.length / 2));
-    expect(alarmedAfter).toBeLessThanOrEqual(Math.floor(alarmedBefore / 2));
     const control = await bumpsAlarmed(e.store, CONTROL, CLEAN + PHASE, CLEAN + 2 * PHASE);
-    expect(alarmedAfter).toBeLessThanOrEqual(control);
+    console.log(`recalibration (${mode.name}) phase B: ${alarmedAfter} / ${control} of ${patternBumps}, ${after.length} incidents`);
+    // The labelled service alarms on almost none of the bumps; the unlabelled twin still on almost all of them.
+    expect(alarmedAfter).toBeLessThanOrEqual(1);
+    expect(after.length).toBeLessThanOrEqual(1);
+    expect(control).toBeGreaterThanOrEqual(MOST(patternBumps));
 
     // A real fault on the same service is still detected, by the calibrated model.
     await publishWindows(e.bus, e.topics.traces, SERVICES, CLEAN + 2 * PHASE + 1, END, FIRST, INJECTIONS);
