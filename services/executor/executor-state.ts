@@ -62,6 +62,7 @@ function engineDeps(config: ExecutorConfig, opts: ExecutorOptions, db: Db, logge
     owner: opts.workerId,
     leaseMs: opts.leaseMs,
     publishOutcome: outbox.publish,
+    forecast: { historySeconds: config.forecastHistorySeconds, coverage: config.forecastCoverage, windowSeconds: config.windowSeconds },
   };
 }
 
