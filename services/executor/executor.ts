@@ -20,6 +20,7 @@ async function start(s: ExecutorState): Promise<void> {
   s.sub = await bus.subscribe({ groupId: `${config.topicPrefix}zeroops-executor`, topics: [topics.anomalies], eachBatch: (rs) => consumeAnomalies(s, rs) });
   void poll(s);
   void sweepOutcomes(s);
+  s.changes.start();
   const httpAllowlist = s.guard.describe();
   s.logger.info(
     { leaseMs: s.opts.leaseMs, decisionConcurrency: s.opts.decisionConcurrency, httpAllowlist },
@@ -46,7 +47,7 @@ async function stop(s: ExecutorState, deadlineMs: number): Promise<void> {
     await sub?.stop();
     await Promise.all([...s.publishing]);
   })();
-  const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping'))]);
+  const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping')), s.changes.stop()]);
   const late = new Error(`executor still draining (intake, executions or outcome publications) after ${deadlineMs} ms`);
   await withDeadline(deadlineMs, () => drained, { onTimeout: () => late }).catch((err: unknown) => {
     if (err !== late) throw err;
