@@ -9,6 +9,7 @@
 export { type ApprovalResult, approvalRefusal, approveExecution, expireApprovals } from './approvals.ts';
 export {
   assertChangeRequest,
+  ChangeRequestSchema,
   type ChangeSpec,
   cancelChange,
   createChange,

@@ -29,7 +29,7 @@ export const ChangeRequestSchema = Type.Object(
     watchSeconds: Type.Integer({ minimum: 10, maximum: 86_400, description: 'How long the service is watched against its pre-change baseline after the change.' }),
     baselineSeconds: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 1800, description: 'History before the change that makes the baseline.' }),
   },
-  { additionalProperties: false, $id: 'ChangeRequest' },
+  { additionalProperties: false, title: 'ChangeRequest' },
 );
 
 /** A validated change request, defaults filled in. */
