@@ -14,7 +14,6 @@ export {
   cancelChange,
   createChange,
   getChange,
-  listChanges,
   runChangeNow,
 } from './changes/index.ts';
 export { type Decision, decide } from './decide.ts';

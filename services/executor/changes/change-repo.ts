@@ -3,7 +3,7 @@
  * lease-fenced transitions of the executor that drives a change.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { PermanentError } from '../../core/errors.ts';
 import type { ForecastSettings } from '../../forecast/index.ts';
 import { type ChangeRow, type ChangeState, changes, type Db } from '../../store/index.ts';
@@ -49,19 +49,6 @@ export async function getChange(db: Db, id: string): Promise<ChangeRow> {
   const row = (await db.select().from(changes).where(eq(changes.id, id)))[0];
   if (!row) throw new PermanentError('ZEROOPS_NOT_FOUND', `no change with id "${id}"`, { statusCode: 404 });
   return row;
-}
-
-/** Changes, newest first, optionally of one service and in one state. */
-export async function listChanges(db: Db, q: { service?: string; state?: ChangeState; limit: number }): Promise<ChangeRow[]> {
-  const where: SQL[] = [];
-  if (q.service) where.push(eq(changes.service, q.service));
-  if (q.state) where.push(eq(changes.state, q.state));
-  return db
-    .select()
-    .from(changes)
-    .where(and(...where))
-    .orderBy(desc(changes.createdAt), desc(changes.id))
-    .limit(q.limit);
 }
 
 async function scheduledOnly(db: Db, id: string, rows: ChangeRow[], what: string): Promise<ChangeRow> {
