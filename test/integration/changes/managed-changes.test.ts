@@ -17,7 +17,7 @@ import { createExecutor } from '../../../services/executor/index.ts';
 import { rollups, services } from '../../../services/store/index.ts';
 import { until, upsertIncident } from '../executor/harness.ts';
 import { type ReportsHarness, SETUPS, startHarness } from '../reports/harness.ts';
-import { startVersionedService, type VersionedService } from './versioned-service.ts';
+import { startVersionedService, type VersionedService } from '../../helpers/versioned-service.ts';
 
 const HOUR = 3_600_000;
 const ENV = { ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_WINDOW_SECONDS: '1' };

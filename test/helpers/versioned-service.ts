@@ -5,11 +5,11 @@
  * of requests when the running version is a bad one. A sampler sends it
  * steady traffic and writes one window of its red signals per second to
  * the rollups table, the shape the detector writes (the detector itself is
- * not run here).
+ * not run here). Used by the managed-changes tests and `make bench-changes`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rollups, type Store } from '../../../services/store/index.ts';
+import { rollups, type Store } from '../../services/store/index.ts';
 
 /** The running service and what it received. */
 export interface VersionedService {
@@ -18,8 +18,8 @@ export interface VersionedService {
   /** Deploy requests received (with their idempotency keys), rollbacks received. */
   deploys: Array<{ version: string; key: string }>;
   rollbacks: string[];
-  /** Starts writing one window a second for `service` from the traffic it sends. */
-  sample(store: Store, service: string): void;
+  /** Starts writing one window every `windowMs` (default 1 s) for `service` from the traffic it sends. */
+  sample(store: Store, service: string, windowMs?: number): void;
   /** Windows written so far. */
   windows(): number;
   close(): Promise<void>;
@@ -76,7 +76,7 @@ export async function startVersionedService(initial: string, bugRates: Record<st
     deploys: [],
     rollbacks: [],
     windows: () => windows,
-    sample(store, service) {
+    sample(store, service, windowMs = 1_000) {
       const tick = async () => {
         let errors = 0;
         const n = 20;
@@ -86,7 +86,7 @@ export async function startVersionedService(initial: string, bugRates: Record<st
           if (r.status >= 500) errors++;
         }
         // Latency is left out: on a loaded test machine a local call's p99 is noise, and the bad version's bug is its errors.
-        const features = { request_rate: n, error_ratio: errors / n };
+        const features = { request_rate: n / (windowMs / 1000), error_ratio: errors / n };
         await store.db
           .insert(rollups)
           .values({ service, windowEnd: new Date(), features, score: 0 })
@@ -94,7 +94,7 @@ export async function startVersionedService(initial: string, bugRates: Record<st
         windows++;
       };
       const loop = () => {
-        sampler = setTimeout(() => void tick().finally(() => sampler !== undefined && loop()), 1_000);
+        sampler = setTimeout(() => void tick().finally(() => sampler !== undefined && loop()), windowMs);
       };
       loop();
     },
