@@ -63,7 +63,8 @@ export async function startVersionedService(initial: string, bugRates: Record<st
     }
     if (req.url === '/work') {
       served++;
-      const bad = (served % 100) / 100 < (bugRates[current] ?? 0);
+      // Failures spread evenly over every 100 requests (61 is prime to 100: a permutation), so each window sees about the share.
+      const bad = ((served * 61) % 100) / 100 < (bugRates[current] ?? 0);
       return res.writeHead(bad ? 500 : 200).end(current);
     }
     res.writeHead(404).end();
