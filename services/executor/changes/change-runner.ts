@@ -90,7 +90,7 @@ async function apply(c: Ctx): Promise<void> {
   const before = await beginChangeAttempt(db, c.row.id, c.deps.owner, 'apply');
   if (before === undefined) throw new ChangeLeaseLost(c.row.id);
   if (before > 0 && !safeToRepeat(c.spec.change)) {
-    const reason = `the change step's outcome is unknown (attempt ${before} started and its result was never recorded) and it is not safe to repeat: undoing`;
+    const reason = `the change step's outcome is unknown (attempt ${before} started and its result was never recorded) and it is not safe to repeat; undoing`;
     await write(c, { state: 'rolling_back', reason }, { action: 'change.unknown', details: { attempt: before } });
     return;
   }

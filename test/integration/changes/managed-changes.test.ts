@@ -13,8 +13,8 @@ import type { Component } from '../../../services/core/component.ts';
 import { loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { createExecutor } from '../../../services/executor/index.ts';
-import { rollups, services } from '../../../services/store/index.ts';
+import { assertChangeRequest, createExecutor } from '../../../services/executor/index.ts';
+import { changes, rollups, services } from '../../../services/store/index.ts';
 import { until, upsertIncident } from '../executor/harness.ts';
 import { type ReportsHarness, SETUPS, startHarness } from '../reports/harness.ts';
 import { startVersionedService, type VersionedService } from '../../helpers/versioned-service.ts';
@@ -161,6 +161,29 @@ describe.each(SETUPS)('managed changes on $name', (setup) => {
     const done = await stateOf(second.id, ['kept', 'rolled_back', 'failed'], 60_000);
     expect(done.state).toBe('kept');
     expect([...new Set(calm.deploys.filter((d) => d.version === '2.2.0').map((d) => d.key))]).toEqual([`change:${second.id}:apply`]);
+  }, 120_000);
+
+  it('resumes a change whose executor died mid-apply: a safe step is sent again with its key, an unsafe one is undone', async () => {
+    const ctx = { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] };
+    const died = { state: 'applying' as const, applyAttempts: 1, leaseOwner: 'dead-executor', leaseExpiresAt: new Date(Date.now() - 1_000), scheduledFor: new Date(), createdBy: 'test' };
+    const safe = assertChangeRequest(deploy(calm, '3.0.0', 10, 'calm'), ctx);
+    const unsafe = assertChangeRequest(
+      { ...deploy(calm, '3.1.0', 10, 'calm'), change: { type: 'kubernetes', kubernetes: { action: 'restart', namespace: 'shop', deployment: 'calm', server: 'https://127.0.0.1:1' } } },
+      ctx,
+    );
+    const ids = [`ch_died_safe_${setup.bus}`, `ch_died_unsafe_${setup.bus}`];
+    await h.store.db.insert(changes).values([
+      { id: ids[0] as string, service: 'calm', spec: safe as unknown as Record<string, unknown>, ...died },
+      { id: ids[1] as string, service: 'calm', spec: unsafe as unknown as Record<string, unknown>, ...died },
+    ]);
+    const resent = await stateOf(ids[0] as string, ['kept', 'rolled_back', 'failed'], 60_000);
+    expect(resent.state).toBe('kept');
+    expect(resent.applyAttempts).toBe(2);
+    expect(calm.deploys.filter((d) => d.version === '3.0.0').map((d) => d.key)).toContain(`change:${ids[0]}:apply`);
+    const undone = await stateOf(ids[1] as string, ['kept', 'rolled_back', 'failed'], 60_000);
+    expect(undone.state).toBe('rolled_back');
+    expect(undone.reason).toMatch(/^the change step's outcome is unknown .* not safe to repeat; rolled back$/);
+    expect(calm.rollbacks).toContain(`change:${ids[1]}:undo`);
   }, 120_000);
 
   it('answers 400 saying what to fix for a bad request, 404 for an unknown change', async () => {
