@@ -101,7 +101,8 @@ export async function deferStep(ref: DeferredStepRef, d: DeferrableSpec, setting
   const { db, executionId: id } = ref;
   const marker = (await db.select().from(executionSteps).where(eq(executionSteps.idempotencyKey, ref.key)))[0];
   if (marker) {
-    if (marker.status !== 'succeeded') await finishStep(db, ref.key, 'succeeded', { response: { ...(marker.response as object), ranAt: new Date().toISOString() } });
+    if (marker.status !== 'succeeded')
+      await finishStep(db, ref.key, 'succeeded', { response: { ...(marker.response as object), ranAt: new Date().toISOString() } });
     return 'run';
   }
   const plan = await planDeferral(db, ref.service, d, settings);

@@ -76,7 +76,15 @@ async function runMain(ctx: RunContext, row: ExecutionRow, spec: Playbook, forec
   const r: MainResult = { done: [] };
   for (const [i, step] of spec.steps.entries()) {
     if (step.deferrable) {
-      const ref = { db: ctx.db, executionId: row.id, service: row.service, owner: ctx.owner, stepIndex: i, stepId: step.id, key: keyOf(row, `defer:${step.id}`) };
+      const ref = {
+        db: ctx.db,
+        executionId: row.id,
+        service: row.service,
+        owner: ctx.owner,
+        stepIndex: i,
+        stepId: step.id,
+        key: keyOf(row, `defer:${step.id}`),
+      };
       if ((await deferStep(ref, step.deferrable, forecast, () => new LeaseLostError(row.id))) === 'parked') {
         r.parkedAt = step.id;
         return r;

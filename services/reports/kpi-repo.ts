@@ -136,7 +136,9 @@ async function loadDeployments(db: Db, q: KpiQuery) {
   }
   // The version a managed change deployed shows up in telemetry too: count that deployment once (as the managed change).
   const sameAsManaged = (service: string, version: string, t: number) =>
-    managed.some((m) => m.service === service && m.version === version && t >= m.appliedMs - SAME_DEPLOYMENT_MS.before && t <= m.appliedMs + SAME_DEPLOYMENT_MS.after);
+    managed.some(
+      (m) => m.service === service && m.version === version && t >= m.appliedMs - SAME_DEPLOYMENT_MS.before && t <= m.appliedMs + SAME_DEPLOYMENT_MS.after,
+    );
   const seen = rows
     .filter((d) => !sameAsManaged(d.service, d.newVersion, d.firstSeen.getTime()))
     .map((d) => {

@@ -88,10 +88,7 @@ export async function startVersionedService(initial: string, bugRates: Record<st
         }
         // Latency is left out: on a loaded test machine a local call's p99 is noise, and the bad version's bug is its errors.
         const features = { request_rate: n / (windowMs / 1000), error_ratio: errors / n };
-        await store.db
-          .insert(rollups)
-          .values({ service, windowEnd: new Date(), features, score: 0 })
-          .onConflictDoNothing();
+        await store.db.insert(rollups).values({ service, windowEnd: new Date(), features, score: 0 }).onConflictDoNothing();
         windows++;
       };
       const loop = () => {

@@ -50,15 +50,23 @@ export const changeRoutes: RouteModule = (app, deps) => {
     },
     async (req) => listChangePage(db, req.query),
   );
-  app.get('/api/v1/changes/:id', { config: { access: 'viewer' }, schema: { tags, params: IdParams, response: one } }, async (req) => getChange(db, req.params.id));
+  app.get('/api/v1/changes/:id', { config: { access: 'viewer' }, schema: { tags, params: IdParams, response: one } }, async (req) =>
+    getChange(db, req.params.id),
+  );
   app.post(
     '/api/v1/changes/:id/run-now',
-    { config: { access: 'operator' }, schema: { tags, description: 'Applies a scheduled change now instead of in its quiet window; 409 unless scheduled.', params: IdParams, response: one } },
+    {
+      config: { access: 'operator' },
+      schema: { tags, description: 'Applies a scheduled change now instead of in its quiet window; 409 unless scheduled.', params: IdParams, response: one },
+    },
     async (req) => runChangeNow(db, req.params.id, req.actor),
   );
   app.post(
     '/api/v1/changes/:id/cancel',
-    { config: { access: 'operator' }, schema: { tags, description: 'Cancels a scheduled change; 409 once it is being applied or watched.', params: IdParams, response: one } },
+    {
+      config: { access: 'operator' },
+      schema: { tags, description: 'Cancels a scheduled change; 409 once it is being applied or watched.', params: IdParams, response: one },
+    },
     async (req) => cancelChange(db, req.params.id, req.actor),
   );
 };

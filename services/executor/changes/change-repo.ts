@@ -40,7 +40,12 @@ export async function createChange(db: Db, spec: ChangeSpec, actor: string, fore
       createdBy: actor,
     })
     .returning();
-  await appendAudit(db, actor, 'change.create', 'change', id, { service: spec.service, version: spec.version ?? null, scheduledFor: plan.at?.toISOString() ?? null, reason: plan.reason });
+  await appendAudit(db, actor, 'change.create', 'change', id, {
+    service: spec.service,
+    version: spec.version ?? null,
+    scheduledFor: plan.at?.toISOString() ?? null,
+    reason: plan.reason,
+  });
   return rows[0] as ChangeRow;
 }
 

@@ -15,7 +15,7 @@ import { policyOf } from '../step-runner.ts';
 import type { StepActivities } from '../steps/index.ts';
 import { beginChangeAttempt, updateLeased } from './change-repo.ts';
 import type { ChangeSpec } from './change-spec.ts';
-import { type ChangeBaseline, baselineOf, episodeOpenedSince, judgeWatch, readWindows } from './change-watch.ts';
+import { baselineOf, type ChangeBaseline, episodeOpenedSince, judgeWatch, readWindows } from './change-watch.ts';
 
 /** What driving a change needs. */
 export interface ChangeRunDeps {
@@ -72,7 +72,15 @@ async function runAction(c: Ctx, action: ActionSpec, which: 'apply' | 'undo'): P
       const out = await withDeadline(
         timeoutMs,
         (signal) =>
-          c.deps.activities[action.type](action, { template, idempotencyKey: key, signal, timeoutMs, firstStartedAt: startedAt, episodeId: c.row.id, scoreBefore: 0 }),
+          c.deps.activities[action.type](action, {
+            template,
+            idempotencyKey: key,
+            signal,
+            timeoutMs,
+            firstStartedAt: startedAt,
+            episodeId: c.row.id,
+            scoreBefore: 0,
+          }),
         { signal: c.signal, onTimeout: () => new RetryableError('ZEROOPS_STEP_TIMEOUT', `${which} step did not finish within ${timeoutMs} ms`) },
       );
       return { ok: true, response: out.response ?? null };
@@ -97,7 +105,12 @@ async function apply(c: Ctx): Promise<void> {
   if (!c.row.baseline) {
     const to = Date.now();
     const windows = await readWindows(db, c.spec.service, to - c.spec.baselineSeconds * 1000, to);
-    const baseline = { features: baselineOf(windows), windows: windows.length, from: new Date(to - c.spec.baselineSeconds * 1000).toISOString(), to: new Date(to).toISOString() };
+    const baseline = {
+      features: baselineOf(windows),
+      windows: windows.length,
+      from: new Date(to - c.spec.baselineSeconds * 1000).toISOString(),
+      to: new Date(to).toISOString(),
+    };
     await write(c, { baseline });
   }
   await appendAudit(db, 'executor', 'change.apply', 'change', c.row.id, { attempt: before + 1, repeat: before > 0 });
@@ -110,7 +123,12 @@ async function apply(c: Ctx): Promise<void> {
   const watchUntil = new Date(Date.now() + c.spec.watchSeconds * 1000);
   await write(
     c,
-    { state: 'watching', appliedAt: nowSql(), watchUntil, reason: `applied; watching ${c.spec.service} for ${c.spec.watchSeconds} s against its pre-change baseline` },
+    {
+      state: 'watching',
+      appliedAt: nowSql(),
+      watchUntil,
+      reason: `applied; watching ${c.spec.service} for ${c.spec.watchSeconds} s against its pre-change baseline`,
+    },
     { action: 'change.applied', details: { response: res.response } },
   );
 }
@@ -126,7 +144,11 @@ async function watch(c: Ctx): Promise<void> {
     const v = judgeWatch(baseline, await readWindows(db, c.spec.service, applied + 1, Date.now() + windowSeconds * 1000));
     if (ep || v.regression) {
       const why = ep ? `regression: anomaly episode ${ep.id} opened on ${c.spec.service} at ${ep.openedAt.toISOString()}` : v.reason;
-      await write(c, { state: 'rolling_back', reason: `${why}; undoing`, verdict: { ...v, ...(ep ? { episode: ep.id } : {}) } }, { action: 'change.regression', details: { reason: why } });
+      await write(
+        c,
+        { state: 'rolling_back', reason: `${why}; undoing`, verdict: { ...v, ...(ep ? { episode: ep.id } : {}) } },
+        { action: 'change.regression', details: { reason: why } },
+      );
       return;
     }
     if (Date.now() >= until) {
@@ -149,8 +171,18 @@ async function rollBack(c: Ctx): Promise<void> {
   }
   const res = await runAction(c, c.spec.undo, 'undo');
   const base = c.row.reason.replace(/; undoing$/, '');
-  if (res.ok) await write(c, { state: 'rolled_back', reason: `${base}; rolled back`, ...finished() }, { action: 'change.rolled_back', details: { response: res.response } });
-  else await write(c, { state: 'failed', reason: `${base}; the undo step failed: ${res.error}`, ...finished() }, { action: 'change.failed', details: { error: res.error } });
+  if (res.ok)
+    await write(
+      c,
+      { state: 'rolled_back', reason: `${base}; rolled back`, ...finished() },
+      { action: 'change.rolled_back', details: { response: res.response } },
+    );
+  else
+    await write(
+      c,
+      { state: 'failed', reason: `${base}; the undo step failed: ${res.error}`, ...finished() },
+      { action: 'change.failed', details: { error: res.error } },
+    );
 }
 
 /** Drives a claimed change from its state to an end (or until `signal` aborts: lease lost, shutdown). */

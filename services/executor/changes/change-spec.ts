@@ -14,7 +14,12 @@ export const CHANGE_STEP_TYPES = ['http', 'kubernetes'] as const;
 /** A managed change as requested. */
 export const ChangeRequestSchema = Type.Object(
   {
-    service: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$', description: 'The service changed and watched (its telemetry service.name).' }),
+    service: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[^\\u0000]*$',
+      description: 'The service changed and watched (its telemetry service.name).',
+    }),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     version: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The version deployed (informational; shown with the change).' })),
     change: ActionSchema,
@@ -25,8 +30,17 @@ export const ChangeRequestSchema = Type.Object(
       default: 0,
       description: 'Latest start after the request; 0 applies at once. Within it, the quietest window of the load forecast is chosen.',
     }),
-    durationSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300, description: 'How long the change disturbs the service: the quiet stretch sought.' }),
-    watchSeconds: Type.Integer({ minimum: 10, maximum: 86_400, description: 'How long the service is watched against its pre-change baseline after the change.' }),
+    durationSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: 300,
+      description: 'How long the change disturbs the service: the quiet stretch sought.',
+    }),
+    watchSeconds: Type.Integer({
+      minimum: 10,
+      maximum: 86_400,
+      description: 'How long the service is watched against its pre-change baseline after the change.',
+    }),
     baselineSeconds: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 1800, description: 'History before the change that makes the baseline.' }),
   },
   { additionalProperties: false, title: 'ChangeRequest' },

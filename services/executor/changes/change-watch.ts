@@ -61,7 +61,8 @@ export function baselineOf(windows: Array<Record<string, number>>): ChangeBaseli
 export function judgeWatch(baseline: ChangeBaseline, after: Array<Record<string, number>>): WatchVerdict {
   const compared: WatchVerdict['compared'] = {};
   const recent = after.slice(-MIN_WATCH_WINDOWS);
-  if (after.length < MIN_WATCH_WINDOWS) return { regression: false, reason: `${after.length} window(s) since the change: too few to judge`, compared, windows: after.length };
+  if (after.length < MIN_WATCH_WINDOWS)
+    return { regression: false, reason: `${after.length} window(s) since the change: too few to judge`, compared, windows: after.length };
   const worse: string[] = [];
   for (const [f, b] of Object.entries(baseline)) {
     const xs = recent.map((w) => w[f]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));

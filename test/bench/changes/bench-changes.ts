@@ -95,7 +95,12 @@ async function benchQuietWindows(): Promise<void> {
     const series = demoTraffic({ days: 10, dayMinutes: DAY_MINUTES, rps: 12, windowSeconds: WINDOW_S, seed: Number(args.seed) });
     const chosen = series.filter((s) => ['demo/cart', 'demo/checkout', 'demo/catalog', 'demo/payment'].includes(s.name));
     for (const s of chosen) {
-      const rows = s.values.map((v, w) => ({ service: s.name.slice(5), windowEnd: new Date(T0 + (w + 1) * WINDOW_S * 1000), features: { request_rate: v }, score: 0 }));
+      const rows = s.values.map((v, w) => ({
+        service: s.name.slice(5),
+        windowEnd: new Date(T0 + (w + 1) * WINDOW_S * 1000),
+        features: { request_rate: v },
+        score: 0,
+      }));
       for (let i = 0; i < rows.length; i += 1000) await store.db.insert(rollups).values(rows.slice(i, i + 1000));
     }
     const names = chosen.map((s) => s.name.slice(5));
@@ -108,7 +113,9 @@ async function benchQuietWindows(): Promise<void> {
     ] as const) {
       const r = await quietWindows(store, names, Number(args.actions), maxDelay, Number(args.seed));
       const pct = ((100 * r.inQuarter) / r.total).toFixed(1);
-      console.log(`| ${label} | ${r.total} | ${r.deferred} | ${r.inQuarter} (${pct} %) | ${r.late} | ${r.medianWaitS.toFixed(0)} s | ${r.maxWaitS.toFixed(0)} s |`);
+      console.log(
+        `| ${label} | ${r.total} | ${r.deferred} | ${r.inQuarter} (${pct} %) | ${r.late} | ${r.medianWaitS.toFixed(0)} s | ${r.maxWaitS.toFixed(0)} s |`,
+      );
     }
   });
 }

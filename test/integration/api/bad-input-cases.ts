@@ -246,7 +246,14 @@ const change = (over: Record<string, unknown> = {}) => ({
 const invalidChange = { code: 'ZEROOPS_CHANGE_INVALID' };
 
 const types: BadInputCase[] = [
-  body('change of a notify step', 'POST', '/api/v1/changes', change({ change: { type: 'notify', notify: { kind: 'webhook', url: 'https://x.example', text: 'x' } } }), '/change/type', invalidChange),
+  body(
+    'change of a notify step',
+    'POST',
+    '/api/v1/changes',
+    change({ change: { type: 'notify', notify: { kind: 'webhook', url: 'https://x.example', text: 'x' } } }),
+    '/change/type',
+    invalidChange,
+  ),
   body('change without an undo', 'POST', '/api/v1/changes', change({ undo: undefined }), '/undo', invalidChange),
   body('change watch as text', 'POST', '/api/v1/changes', change({ watchSeconds: 'soon' }), '/watchSeconds', invalidChange),
   body('change max delay over a week', 'POST', '/api/v1/changes', change({ maxDelaySeconds: 8 * 86_400 }), '/maxDelaySeconds', invalidChange),

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiApp, declaredRoutes, type RouteAccess } from '../../../services/api/index.ts';
 import { createTelemetry, loadConfig, silentLogger, type Telemetry } from '../../../services/core/index.ts';
 import { auditLog, createStore, MEMORY_DATA_DIR, type Store } from '../../../services/store/index.ts';
-import { buildTestApp } from '../../helpers/api-app.ts';
 import { WEB_CLIENT_ROUTES } from '../../../services/web/index.ts';
+import { buildTestApp } from '../../helpers/api-app.ts';
 
 const TOKENS = { viewer: 'view-secret-1', operator: 'oper-secret-2', admin: 'admin-secret-3', ingest: 'ingest-secret-4' };
 const WEAKER = { operator: 'viewer', admin: 'operator' } as const;

@@ -15,9 +15,9 @@ import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { assertChangeRequest, createExecutor } from '../../../services/executor/index.ts';
 import { changes, rollups, services } from '../../../services/store/index.ts';
+import { startVersionedService, type VersionedService } from '../../helpers/versioned-service.ts';
 import { until, upsertIncident } from '../executor/harness.ts';
 import { type ReportsHarness, SETUPS, startHarness } from '../reports/harness.ts';
-import { startVersionedService, type VersionedService } from '../../helpers/versioned-service.ts';
 
 const HOUR = 3_600_000;
 const ENV = { ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_WINDOW_SECONDS: '1' };
@@ -46,7 +46,14 @@ describe.each(SETUPS)('managed changes on $name', (setup) => {
     const config = loadConfig(ENV);
     for (const workerId of ['exec-a', 'exec-b']) {
       const ex = createExecutor(
-        { bus: h.bus, store: h.store, logger: silentLogger(), telemetry: createTelemetry(), topics: h.topics, options: { pollMs: 200, leaseMs: 5_000, workerId } },
+        {
+          bus: h.bus,
+          store: h.store,
+          logger: silentLogger(),
+          telemetry: createTelemetry(),
+          topics: h.topics,
+          options: { pollMs: 200, leaseMs: 5_000, workerId },
+        },
         config,
       );
       await ex.start();
@@ -65,10 +72,14 @@ describe.each(SETUPS)('managed changes on $name', (setup) => {
   const post = (body: unknown) => h.app.inject({ method: 'POST', url: '/api/v1/changes', payload: body as object });
   const change = (id: string) => h.app.inject(`/api/v1/changes/${id}`).then((r) => r.json());
   const stateOf = (id: string, states: string[], ms: number) =>
-    until(`change ${id} to be ${states.join(' or ')}`, async () => {
-      const c = await change(id);
-      return states.includes(c.state) ? c : undefined;
-    }, ms);
+    until(
+      `change ${id} to be ${states.join(' or ')}`,
+      async () => {
+        const c = await change(id);
+        return states.includes(c.state) ? c : undefined;
+      },
+      ms,
+    );
   const deploy = (svc: VersionedService, version: string, watchSeconds: number, service = 'shop') => ({
     service,
     version,
@@ -165,10 +176,20 @@ describe.each(SETUPS)('managed changes on $name', (setup) => {
 
   it('resumes a change whose executor died mid-apply: a safe step is sent again with its key, an unsafe one is undone', async () => {
     const ctx = { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] };
-    const died = { state: 'applying' as const, applyAttempts: 1, leaseOwner: 'dead-executor', leaseExpiresAt: new Date(Date.now() - 1_000), scheduledFor: new Date(), createdBy: 'test' };
+    const died = {
+      state: 'applying' as const,
+      applyAttempts: 1,
+      leaseOwner: 'dead-executor',
+      leaseExpiresAt: new Date(Date.now() - 1_000),
+      scheduledFor: new Date(),
+      createdBy: 'test',
+    };
     const safe = assertChangeRequest(deploy(calm, '3.0.0', 10, 'calm'), ctx);
     const unsafe = assertChangeRequest(
-      { ...deploy(calm, '3.1.0', 10, 'calm'), change: { type: 'kubernetes', kubernetes: { action: 'restart', namespace: 'shop', deployment: 'calm', server: 'https://127.0.0.1:1' } } },
+      {
+        ...deploy(calm, '3.1.0', 10, 'calm'),
+        change: { type: 'kubernetes', kubernetes: { action: 'restart', namespace: 'shop', deployment: 'calm', server: 'https://127.0.0.1:1' } },
+      },
       ctx,
     );
     const ids = [`ch_died_safe_${setup.bus}`, `ch_died_unsafe_${setup.bus}`];
