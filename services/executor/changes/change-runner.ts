@@ -43,7 +43,8 @@ interface Ctx {
   signal: AbortSignal;
 }
 
-const nowSql = () => new Date();
+// The watch compares these times with window ends the detector stamps by its own clock, so they come from this process, not the database.
+const clockNow = () => new Date();
 
 async function write(c: Ctx, fields: Parameters<typeof updateLeased>[3], audit?: { action: string; details: Record<string, unknown> }): Promise<ChangeRow> {
   const row = await updateLeased(c.deps.db, c.row.id, c.deps.owner, fields);
@@ -53,7 +54,7 @@ async function write(c: Ctx, fields: Parameters<typeof updateLeased>[3], audit?:
   return row;
 }
 
-const finished = () => ({ finishedAt: nowSql(), leaseOwner: null, leaseExpiresAt: null });
+const finished = () => ({ finishedAt: clockNow(), leaseOwner: null, leaseExpiresAt: null });
 
 /** Runs an action with its retry policy, each attempt under its own timeout; ok or the error. */
 async function runAction(c: Ctx, action: ActionSpec, which: 'apply' | 'undo'): Promise<{ ok: true; response: unknown } | { ok: false; error: string }> {
@@ -125,7 +126,7 @@ async function apply(c: Ctx): Promise<void> {
     c,
     {
       state: 'watching',
-      appliedAt: nowSql(),
+      appliedAt: clockNow(),
       watchUntil,
       reason: `applied; watching ${c.spec.service} for ${c.spec.watchSeconds} s against its pre-change baseline`,
     },
