@@ -10,18 +10,20 @@ describe('watching a change against its pre-change baseline', () => {
     const b = baselineOf(good);
     expect(b.error_ratio?.windows).toBe(30);
     expect(judgeWatch(b, good.slice(0, 4)).regression).toBe(false);
-    // One bad window is not enough to judge; two are.
-    expect(judgeWatch(b, [{ error_ratio: 0.6 }])).toMatchObject({ regression: false, reason: expect.stringMatching(/too few/) });
-    const bad = judgeWatch(b, [{ error_ratio: 0.5 }, { error_ratio: 0.6 }]);
+    // Too few windows to judge; then three bad ones in a row are a regression, a blip of two between good ones is not.
+    expect(judgeWatch(b, [{ error_ratio: 0.6 }, { error_ratio: 0.6 }])).toMatchObject({ regression: false, reason: expect.stringMatching(/too few/) });
+    const bad = judgeWatch(b, [{ error_ratio: 0 }, { error_ratio: 0.5 }, { error_ratio: 0.6 }, { error_ratio: 0.7 }]);
     expect(bad.regression).toBe(true);
-    expect(bad.reason).toMatch(/^regression: error_ratio 0.550 against/);
+    expect(bad.reason).toMatch(/^regression: error_ratio 0.600 against/);
+    expect(judgeWatch(b, [{ error_ratio: 1 }, { error_ratio: 1 }, { error_ratio: 0 }]).regression).toBe(false);
     // Latency 10 % up is within noise; twice as slow is not.
-    expect(judgeWatch(b, [{ latency_p99_ms: 46 }, { latency_p99_ms: 46 }]).regression).toBe(false);
-    expect(judgeWatch(b, [{ latency_p99_ms: 90 }, { latency_p99_ms: 85 }]).reason).toMatch(/latency_p99_ms/);
+    const slow = (ms: number) => [{ latency_p99_ms: ms }, { latency_p99_ms: ms }, { latency_p99_ms: ms }];
+    expect(judgeWatch(b, slow(46)).regression).toBe(false);
+    expect(judgeWatch(b, slow(90)).reason).toMatch(/latency_p99_ms/);
   });
 
   it('judges nothing without a baseline', () => {
-    expect(judgeWatch(baselineOf([]), [{ error_ratio: 1 }, { error_ratio: 1 }])).toMatchObject({ regression: false, reason: 'no baseline to compare with' });
+    expect(judgeWatch(baselineOf([]), [{ error_ratio: 1 }, { error_ratio: 1 }, { error_ratio: 1 }])).toMatchObject({ regression: false, reason: 'no baseline to compare with' });
   });
 });
 

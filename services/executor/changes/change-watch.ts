@@ -12,8 +12,12 @@ import { WORSE_SHARE, WORSE_SPREADS } from '../steps/wait-verify-step.ts';
 
 /** The signals watched, with the smallest spread that counts as noise in their unit (a constant series has none). */
 export const WATCHED_FEATURES: Record<string, number> = { error_ratio: 0.01, latency_p99_ms: 5, latency_p95_ms: 5 };
-/** Windows after the change needed before its signals are judged (one window's noise alone is never a regression). */
-export const MIN_WATCH_WINDOWS = 2;
+/**
+ * Consecutive windows, the latest, that must all be worse beyond noise for a
+ * regression: one window's noise, or the blip of processes being replaced
+ * during a rollout, is not one; a bad version stays bad.
+ */
+export const MIN_WATCH_WINDOWS = 3;
 
 /** One feature's pre-change level. */
 export interface FeatureBaseline {
@@ -53,10 +57,10 @@ export function baselineOf(windows: Array<Record<string, number>>): ChangeBaseli
 
 /**
  * Pure: whether the windows since the change regressed from the baseline:
- * some feature's mean over the latest {@link MIN_WATCH_WINDOWS} windows is
- * above the baseline mean by more than {@link WORSE_SPREADS} spreads and
- * more than {@link WORSE_SHARE} of it (the verify step's "worse beyond
- * noise"). Undecided (no regression) with fewer windows.
+ * some feature is above the baseline mean by more than {@link WORSE_SPREADS}
+ * spreads and more than {@link WORSE_SHARE} of it (the verify step's "worse
+ * beyond noise") in each of the latest {@link MIN_WATCH_WINDOWS} windows.
+ * Undecided (no regression) with fewer windows.
  */
 export function judgeWatch(baseline: ChangeBaseline, after: Array<Record<string, number>>): WatchVerdict {
   const compared: WatchVerdict['compared'] = {};
@@ -70,7 +74,7 @@ export function judgeWatch(baseline: ChangeBaseline, after: Array<Record<string,
     const watched = xs.reduce((a, c) => a + c, 0) / xs.length;
     const limit = Math.max(b.mean + WORSE_SPREADS * b.spread, b.mean * (1 + WORSE_SHARE));
     compared[f] = { baseline: b.mean, watched, limit };
-    if (watched > limit) worse.push(`${f} ${fmt(watched)} against ${fmt(b.mean)} before (limit ${fmt(limit)})`);
+    if (xs.length === recent.length && xs.every((x) => x > limit)) worse.push(`${f} ${fmt(watched)} against ${fmt(b.mean)} before (limit ${fmt(limit)})`);
   }
   if (worse.length > 0) return { regression: true, reason: `regression: ${worse.join('; ')}`, compared, windows: after.length };
   const judged = Object.keys(compared);
