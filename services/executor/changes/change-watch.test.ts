@@ -23,7 +23,10 @@ describe('watching a change against its pre-change baseline', () => {
   });
 
   it('judges nothing without a baseline', () => {
-    expect(judgeWatch(baselineOf([]), [{ error_ratio: 1 }, { error_ratio: 1 }, { error_ratio: 1 }])).toMatchObject({ regression: false, reason: 'no baseline to compare with' });
+    expect(judgeWatch(baselineOf([]), [{ error_ratio: 1 }, { error_ratio: 1 }, { error_ratio: 1 }])).toMatchObject({
+      regression: false,
+      reason: 'no baseline to compare with',
+    });
   });
 });
 
