@@ -8,7 +8,7 @@ WEB_STAMP := dist/web/index.html
 WEB_SOURCES := $(shell find services/web/ui -type f -not -name '*.test.ts' 2>/dev/null)
 
 .PHONY: help install run build test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-startup bench-nab bench-backtest bench-forecast bench-scaling bench-ingest bench-detector bench-executor bench-chaos bench-learning bench-ui bench-zeroops bench-zeroops-short demo chromium web clean
+        bench-startup bench-nab bench-backtest bench-forecast bench-scaling bench-changes bench-ingest bench-detector bench-executor bench-chaos bench-learning bench-ui bench-zeroops bench-zeroops-short demo chromium web clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -75,6 +75,9 @@ bench-forecast: install ## load forecasts vs seasonal-naive (MASE, MAE reduction
 
 bench-scaling: install ## predictive vs reactive scaling under a recurring surge (simulation with the real forecast and replica plan): minutes above the p99 objective, replica-minutes
 	npx tsx test/bench/scaling/bench-scaling.ts $(ARGS)
+
+bench-changes: install ## deferred actions in the lowest quarter of the day's load (simulated clock over the real scheduling code), none past max delay; a bad managed rollout rolled back, a good one kept (real time, a few minutes)
+	npx tsx test/bench/changes/bench-changes.ts $(ARGS)
 
 bench-backtest: install ## multivariate backtest on labelled service history (BACKTEST_DIR, default ../shared/datasets/jumpstarter-d2): point F1, Fc1 vs z-score, rows/s
 	npx tsx test/bench/backtest/bench-backtest.ts $(ARGS)

@@ -8,6 +8,7 @@ import { type FaultBook, FaultConflict } from './fault-book.ts';
 import { FAULT_INFO, FAULT_KINDS, isFaultKind } from './fault-kinds.ts';
 import type { LoadGenerator } from './load-generator.ts';
 import type { Supervisor } from './supervisor.ts';
+import { VERSION_BUG_RATES } from './topology.ts';
 
 /** What the control plane works on. */
 export interface ControlPlaneDeps {
@@ -153,8 +154,10 @@ function operationRoutes(ctx: RouteContext): void {
       return fail(reply, 400, 'ZEROOPS_DEMO_BAD_REQUEST', 'body.version must be a version string like 1.4.3');
     }
     return perform(name, req.query.wait === 'true', reply, 'deploy', async () => {
-      await sup.deploy(name, version, 0);
-      log({ event: 'operation', op: 'deploy', service: name, version });
+      // A managed rollout can be good (1.6.0, any version) or bad: the bad version (1.5.0) carries its bug.
+      const bugRate = VERSION_BUG_RATES[version] ?? 0;
+      await sup.deploy(name, version, bugRate);
+      log({ event: 'operation', op: 'deploy', service: name, version, bugRate });
       return sup.status(name)[0];
     });
   });

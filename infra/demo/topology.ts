@@ -175,6 +175,10 @@ export const DEFAULT_FLAGS: Readonly<Record<string, boolean>> = { recommendation
 export const BASE_VERSION = '1.4.2';
 /** The version a `bad-deploy` fault rolls out (its bug makes requests fail). */
 export const BAD_VERSION = '1.5.0';
+/** A new version without the bug: deploying it through the control plane is a good rollout. */
+export const GOOD_VERSION = '1.6.0';
+/** Share of requests a version fails when deployed through the control plane's deploy route: the bad version's bug (the bad-deploy fault's default share); any other version is good. */
+export const VERSION_BUG_RATES: Readonly<Record<string, number>> = { [BAD_VERSION]: 0.6 };
 
 /** Services of `SHOP` restricted to `names` (all when empty), with calls to absent services dropped. */
 export function subset(names: readonly string[]): ServiceSpec[] {

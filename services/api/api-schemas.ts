@@ -283,6 +283,42 @@ export const AuditPageSchema = PageOf('AuditPage', AuditEntrySchema);
 export const ModelVersionPageSchema = PageOf('ModelVersionPage', ModelVersionSchema);
 
 /** Every named schema, in dependency order: buildApiApp adds them to the app (and so to the OpenAPI document's components). */
+// Change rows hold Dates; the serializer writes them as RFC 3339 strings.
+const DateTime = (description?: string) => Type.Unsafe<Date | string>({ type: 'string', format: 'date-time', ...(description ? { description } : {}) });
+
+/** A managed change as the API shows it. */
+export const ChangeSchema = Type.Object(
+  {
+    id: Type.String(),
+    service: Type.String(),
+    spec: Type.Unknown({ description: 'The request as validated (ChangeRequest), defaults filled in.' }),
+    state: Type.String({ description: 'scheduled, applying, watching, rolling_back, kept, rolled_back, failed, cancelled.' }),
+    reason: Type.String({ description: 'Why it is in its state: the regression found, the error of a failed step, kept after the watch...' }),
+    scheduledFor: DateTime('When the change step runs: the start of the quiet window chosen from the load forecast, or now.'),
+    scheduleReason: Type.String({ description: 'Why then (the quiet window, no forecast yet, run now by an operator).' }),
+    createdBy: Type.String(),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+    appliedAt: Nullable(DateTime('When the change step succeeded (the watch started).')),
+    watchUntil: Nullable(DateTime()),
+    finishedAt: Nullable(DateTime()),
+    baseline: Type.Unknown({ description: 'The pre-change signals per feature (mean, spread, windows).' }),
+    verdict: Type.Unknown({ description: 'The latest comparison of the watch against the baseline.' }),
+    applyAttempts: Type.Integer(),
+    undoAttempts: Type.Integer(),
+    leaseOwner: Type.Union([Type.String(), Type.Null()]),
+    leaseExpiresAt: Nullable(DateTime()),
+  },
+  { $id: 'Change' },
+);
+/** A page of managed changes. */
+export const ChangePageSchema = Type.Object(
+  {
+    items: Type.Array(Type.Ref(ChangeSchema)),
+    nextCursor: Type.Union([Type.String({ description: 'Pass as ?cursor= to get the next page; null on the last page.' }), Type.Null()]),
+  },
+  { $id: 'ChangePage' },
+);
 export const NAMED_SCHEMAS: TSchema[] = [
   ApiErrorSchema,
   AnomalySchema,
@@ -291,6 +327,8 @@ export const NAMED_SCHEMAS: TSchema[] = [
   ExecutionListItemSchema,
   AuditEntrySchema,
   ExecutionDetailSchema,
+  ChangeSchema,
+  ChangePageSchema,
   PlaybookSpecSchema,
   PlaybookSchemaOut,
   PlaybookVersionSchema,

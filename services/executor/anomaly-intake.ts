@@ -3,7 +3,7 @@ import { type AnomalyEvent, decodeAnomaly } from '../bus/messages.ts';
 import { describeError, PermanentError } from '../core/errors.ts';
 import type { PlaybookCatalog, PlaybookVersionRef } from '../playbooks/index.ts';
 import { decide } from './decide.ts';
-import { type DeferralPlan, planDeferral, runDeferredNow, worsened } from './deferral.ts';
+import { type DeferralPlan, deferralOf, planDeferral, runDeferredNow, worsened } from './deferral.ts';
 import { findExecution, releaseLease } from './execution-repo.ts';
 import { type ExecutorState, track } from './executor-state.ts';
 import { forEachKeyInOrder } from './keyed-concurrency.ts';
@@ -38,14 +38,16 @@ async function handleAnomaly(s: ExecutorState, a: AnomalyEvent, cat: PlaybookCat
 }
 
 /**
- * For a deferrable playbook: with an execution already waiting for its
- * quiet window, runs it now if this anomaly is worse ('handled' either way);
- * with none yet, plans when the new one is to start.
+ * For a deferrable playbook (or one with deferrable steps): with an
+ * execution already waiting for its quiet window, runs it now if this
+ * anomaly is worse ('handled' either way); with none yet, plans when a new
+ * execution of a deferrable playbook is to start.
  */
 async function deferralFor(s: ExecutorState, a: AnomalyEvent, pb: PlaybookVersionRef): Promise<DeferralPlan | 'handled' | undefined> {
-  const d = pb.spec.deferrable;
+  const d = deferralOf(pb.spec);
   if (!d) return undefined;
   const existing = await findExecution(s.db, a.episodeId, pb.id);
+  if (!pb.spec.deferrable && existing?.status !== 'pending') return undefined;
   if (existing && existing.status !== 'skipped') {
     const why = worsened(existing, d, a.score);
     if (why) {
@@ -55,6 +57,7 @@ async function deferralFor(s: ExecutorState, a: AnomalyEvent, pb: PlaybookVersio
     } else s.telemetry.count('zeroops.executor.anomalies', { result: 'duplicate' });
     return 'handled';
   }
+  if (!pb.spec.deferrable) return undefined;
   return planDeferral(s.db, a.service, d, {
     historySeconds: s.config.forecastHistorySeconds,
     coverage: s.config.forecastCoverage,

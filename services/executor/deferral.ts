@@ -1,16 +1,17 @@
 /**
- * Deferrable playbooks: the decision schedules the execution into the
- * quietest stretch of the service's load forecast within the playbook's
- * maximum delay; a later, worse anomaly of the episode (or an operator)
- * runs it at once.
+ * Deferrable playbooks and steps: the decision (or, for a deferrable step,
+ * the execution reaching it) schedules the execution into the quietest
+ * stretch of the service's load forecast within the maximum delay; a later,
+ * worse anomaly of the episode (or an operator) runs it at once. Managed
+ * changes (changes/) choose their window with the same {@link planDeferral}.
  */
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { PermanentError } from '../core/errors.ts';
 import { type ForecastSettings, forecastLoad, quietWindowOf } from '../forecast/index.ts';
-import type { DeferrableSpec } from '../playbooks/index.ts';
+import type { DeferrableSpec, Playbook } from '../playbooks/index.ts';
 import type { Db, ExecutionRow } from '../store/index.ts';
-import { executions } from '../store/index.ts';
-import { appendAudit, getExecutionRow } from './execution-repo.ts';
+import { executionSteps, executions } from '../store/index.ts';
+import { appendAudit, finishStep, getExecutionRow } from './execution-repo.ts';
 
 /** When a deferrable execution is to start (`at`; none: now) and why. */
 export interface DeferralPlan {
@@ -67,4 +68,67 @@ export function worsened(row: ExecutionRow, d: DeferrableSpec, score: number, no
   const by = d.worsenBy ?? 0.05;
   if (score < row.scoreBefore + by) return undefined;
   return `the incident worsened (score ${score.toFixed(3)} against ${row.scoreBefore.toFixed(3)} at the decision): runs now instead of ${row.scheduledFor.toISOString()}`;
+}
+
+/** Step index offset of the marker rows of deferrable steps in execution_steps (the quiet window chosen for step i is at DEFER_INDEX + i). */
+export const DEFER_INDEX = 3000;
+
+/** What {@link deferStep} decided: run the step now, or the execution was parked until its quiet window. */
+export type StepDeferral = 'run' | 'parked';
+
+/** The execution a deferrable step belongs to, and its lease. */
+export interface DeferredStepRef {
+  db: Db;
+  executionId: string;
+  service: string;
+  owner: string;
+  stepIndex: number;
+  stepId: string;
+  /** Idempotency key of the marker row (`<episode>:<playbook>@<version>:defer:<step>`). */
+  key: string;
+}
+
+/**
+ * A step marked `deferrable`, reached by the execution holding the lease:
+ * the first time, plans the quiet window exactly as a deferrable playbook
+ * does ({@link planDeferral}), records it in a marker step row and, when the
+ * window is later, parks the execution as `pending` with `scheduledFor` and
+ * `scheduleReason` (the lease given back: the poller resumes it then, or
+ * run-now / a worse anomaly earlier). When resumed (the marker exists), the
+ * step runs. Throws `lost` when the lease was lost.
+ */
+export async function deferStep(ref: DeferredStepRef, d: DeferrableSpec, settings: ForecastSettings, lost: () => Error): Promise<StepDeferral> {
+  const { db, executionId: id } = ref;
+  const marker = (await db.select().from(executionSteps).where(eq(executionSteps.idempotencyKey, ref.key)))[0];
+  if (marker) {
+    if (marker.status !== 'succeeded')
+      await finishStep(db, ref.key, 'succeeded', { response: { ...(marker.response as object), ranAt: new Date().toISOString() } });
+    return 'run';
+  }
+  const plan = await planDeferral(db, ref.service, d, settings);
+  const row = { executionId: id, stepIndex: DEFER_INDEX + ref.stepIndex, name: `defer:${ref.stepId}`, type: 'wait', idempotencyKey: ref.key };
+  const response = { scheduledFor: plan.at?.toISOString() ?? null, reason: plan.reason };
+  await db
+    .insert(executionSteps)
+    .values({ ...row, status: plan.at ? 'pending' : 'succeeded', attempt: 1, response, startedAt: sql`now()` as unknown as Date })
+    .onConflictDoNothing();
+  const parked = await db
+    .update(executions)
+    .set({
+      scheduleReason: `step ${ref.stepId}: ${plan.reason}`,
+      updatedAt: sql`now()` as unknown as Date,
+      ...(plan.at ? { status: 'pending' as const, scheduledFor: plan.at, leaseOwner: null, leaseExpiresAt: null } : {}),
+    })
+    .where(and(eq(executions.id, id), eq(executions.leaseOwner, ref.owner), eq(executions.status, 'running')))
+    .returning({ id: executions.id });
+  if (parked.length === 0) throw lost();
+  await appendAudit(db, 'executor', 'step.defer', 'execution', id, { step: ref.stepId, ...response });
+  return plan.at ? 'parked' : 'run';
+}
+
+/** The deferral settings that decide whether a worse anomaly runs a waiting execution of `spec` now: the playbook's, else its deferrable steps' (the most sensitive). */
+export function deferralOf(spec: Playbook): DeferrableSpec | undefined {
+  if (spec.deferrable) return spec.deferrable;
+  const steps = spec.steps.flatMap((s) => (s.deferrable ? [s.deferrable] : []));
+  return steps.sort((a, b) => (a.worsenBy ?? 0.05) - (b.worsenBy ?? 0.05))[0];
 }

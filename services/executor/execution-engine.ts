@@ -1,7 +1,9 @@
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { ForecastSettings } from '../forecast/index.ts';
 import { type ActionSpec, getVersion, MUTATING_STEP_TYPES, type Playbook, type Redactor } from '../playbooks/index.ts';
 import type { Db, ExecutionRow, ExecutionStepRow } from '../store/index.ts';
+import { deferStep } from './deferral.ts';
 import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
 import { recordResolution } from './incident-resolution.ts';
 import { LeaseLostError, type RunContext, runStep } from './step-runner.ts';
@@ -20,6 +22,8 @@ export interface EngineDeps {
   leaseMs: number;
   /** Publishes the outcome of a finished execution (the outbox: never rejects). */
   publishOutcome(row: ExecutionRow, kind: string): Promise<void>;
+  /** Load-forecast settings, for the quiet window of deferrable steps. */
+  forecast: ForecastSettings;
 }
 
 /** What the deciding worker already knows about an execution it just inserted (saves reading it back). */
@@ -36,7 +40,13 @@ class DeadlineError extends Error {}
 export const UNDO_INDEX = 1000;
 export const ON_FAILURE_INDEX = 2000;
 
-function actionBudgetMs(a: ActionSpec): number {
+function actionBudgetMs(a: ActionSpec & { deferrable?: { maxDelaySeconds: number } }): number {
+  // A deferrable step may wait up to its maximum delay before it starts.
+  const held = (a.deferrable?.maxDelaySeconds ?? 0) * 1000;
+  return held + ownBudgetMs(a);
+}
+
+function ownBudgetMs(a: ActionSpec): number {
   if (a.type === 'wait') return (a.wait?.seconds ?? 0) * 1000;
   if (a.type === 'verify') return (a.verify?.deadlineSeconds ?? 0) * 1000;
   const attempts = a.retry?.maxAttempts ?? 1;
@@ -58,11 +68,28 @@ interface MainResult {
   verdict?: VerifyVerdict;
   scoreAfter?: number;
   closedEarly?: string;
+  /** The execution was parked at this deferrable step until its quiet window (it is pending again, lease given back). */
+  parkedAt?: string;
 }
 
-async function runMain(ctx: RunContext, row: ExecutionRow, spec: Playbook): Promise<MainResult> {
+async function runMain(ctx: RunContext, row: ExecutionRow, spec: Playbook, forecast: ForecastSettings): Promise<MainResult> {
   const r: MainResult = { done: [] };
   for (const [i, step] of spec.steps.entries()) {
+    if (step.deferrable) {
+      const ref = {
+        db: ctx.db,
+        executionId: row.id,
+        service: row.service,
+        owner: ctx.owner,
+        stepIndex: i,
+        stepId: step.id,
+        key: keyOf(row, `defer:${step.id}`),
+      };
+      if ((await deferStep(ref, step.deferrable, forecast, () => new LeaseLostError(row.id))) === 'parked') {
+        r.parkedAt = step.id;
+        return r;
+      }
+    }
     if (MUTATING_STEP_TYPES.includes(step.type) && spec.guardrails.recheckEpisodeOpen) {
       const inc = await readIncident(ctx.db, row.episodeId);
       if (inc?.state === 'closed') {
@@ -135,8 +162,9 @@ export function finalState(r: MainResult, comp: { undone: number; escalated: num
   return { status: 'failed', outcome, reason: `${why}${extra}` };
 }
 
-async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook): Promise<Finish> {
-  const r = await runMain(ctx, row, spec);
+async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook, forecast: ForecastSettings): Promise<Finish | undefined> {
+  const r = await runMain(ctx, row, spec, forecast);
+  if (r.parkedAt !== undefined) return undefined;
   const needsCompensation = r.closedEarly === undefined && (r.failure !== undefined || (r.verdict !== undefined && r.verdict !== 'resolved'));
   const comp = needsCompensation ? await compensate(ctx, row, spec, r.done) : undefined;
   // A forecast-triggered execution has no episode to watch: its steps succeeding is the outcome.
@@ -218,7 +246,8 @@ export async function runExecution(deps: EngineDeps, row: ExecutionRow, stop: Ab
     },
   };
   try {
-    await complete(deps, row, await drive(ctx, row, spec), kind);
+    const f = await drive(ctx, row, spec, deps.forecast);
+    if (f) await complete(deps, row, f, kind);
   } catch (err) {
     const reason = ctl.signal.aborted ? ctl.signal.reason : err;
     if (reason instanceof DeadlineError) return complete(deps, row, { status: 'timed_out', outcome: 'not_resolved', reason: reason.message }, kind);

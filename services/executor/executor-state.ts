@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import { AddressGuard, createCatalogCache, createRedactor, type PlaybookCatalog } from '../playbooks/index.ts';
 import type { Db } from '../store/index.ts';
+import { type ChangeWorker, createChangeWorker } from './changes/index.ts';
 import type { EngineDeps } from './execution-engine.ts';
 import { schedulePoll } from './execution-poller.ts';
 import { readDeviations, readIncident } from './execution-repo.ts';
@@ -33,6 +34,8 @@ export interface ExecutorState {
   readonly policy: PolicyChooser;
   readonly outbox: OutcomeOutbox;
   readonly runs: RunRegistry;
+  /** Managed changes (changes/): applied in their quiet window, watched, undone on a regression. */
+  readonly changes: ChangeWorker;
   /** Outcome publications in flight (stop waits for them). */
   readonly publishing: Set<Promise<void>>;
   /** The anomalies subscription, while started. */
@@ -66,6 +69,7 @@ function engineDeps(config: ExecutorConfig, opts: ExecutorOptions, db: Db, logge
     owner: opts.workerId,
     leaseMs: opts.leaseMs,
     publishOutcome: outbox.publish,
+    forecast: { historySeconds: config.forecastHistorySeconds, coverage: config.forecastCoverage, windowSeconds: config.windowSeconds },
   };
 }
 
@@ -91,7 +95,20 @@ export function createExecutorState(settings: ExecutorSettings, config: Executor
     backlog: false,
   };
   const policy = createPolicyChooser(db);
-  const state: ExecutorState = { config, opts, bus, db, logger, telemetry, topics, catalog, guard, outbox, policy, runs, ...idle };
+  const changes = createChangeWorker({
+    db,
+    activities: engine.activities,
+    secrets: config.secrets,
+    owner: opts.workerId,
+    windowSeconds: config.windowSeconds,
+    watchPollMs: Math.min(5_000, opts.pollMs * 2),
+    logger: logger.child({ component: 'changes' }),
+    telemetry,
+    leaseMs: opts.leaseMs,
+    pollMs: opts.pollMs,
+    maxRunning: 20,
+  });
+  const state: ExecutorState = { config, opts, bus, db, logger, telemetry, topics, catalog, guard, outbox, policy, runs, changes, ...idle };
   return state;
 }
 

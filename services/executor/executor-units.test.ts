@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { AddressGuard } from '../playbooks/index.ts';
-import { finalState } from './execution-engine.ts';
+import { AddressGuard, assertPlaybook } from '../playbooks/index.ts';
+import { executionBudgetMs, finalState } from './execution-engine.ts';
 import { inFreezeWindow } from './guardrails.ts';
 import { sendRequest } from './steps/http-client.ts';
 import { verifyVerdict } from './steps/wait-verify-step.ts';
@@ -54,5 +54,24 @@ describe('pure decisions', () => {
     expect(finalState({ done, verdict: 'made_worse' }, { undone: 1, escalated: 1 }, false).outcome).toBe('made_worse');
     expect(finalState({ done, failure: 'x' }, { undone: 1, escalated: 0 }, false).outcome).toBe('undone');
     expect(finalState({ done: [], closedEarly: 'a' }, undefined, true)).toMatchObject({ status: 'skipped', outcome: 'skipped' });
+  });
+});
+
+describe('the deadline of an execution with a deferrable step', () => {
+  it('includes the time the step may wait for its quiet window', () => {
+    const spec = assertPlaybook(
+      {
+        name: 'drain-then-restart',
+        mode: 'auto',
+        match: { service: 'cart' },
+        steps: [
+          { id: 'drain', type: 'wait', wait: { seconds: 10 } },
+          { id: 'restart', type: 'wait', wait: { seconds: 20 }, deferrable: { maxDelaySeconds: 3600 } },
+        ],
+      },
+      { secrets: {}, commandAllowlist: [], httpAllowlist: [] },
+    );
+    expect(spec.steps[1]?.deferrable).toEqual({ maxDelaySeconds: 3600, durationSeconds: 300, worsenBy: 0.05 });
+    expect(executionBudgetMs(spec)).toBe(60_000 + 10_000 + 20_000 + 3_600_000);
   });
 });

@@ -22,6 +22,7 @@ async function start(s: ExecutorState): Promise<void> {
   void poll(s);
   void sweepOutcomes(s);
   scheduleForecasts(s, 0);
+  s.changes.start();
   const httpAllowlist = s.guard.describe();
   s.logger.info(
     { leaseMs: s.opts.leaseMs, decisionConcurrency: s.opts.decisionConcurrency, httpAllowlist },
@@ -49,8 +50,8 @@ async function stop(s: ExecutorState, deadlineMs: number): Promise<void> {
     await sub?.stop();
     await Promise.all([...s.publishing]);
   })();
-  const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping')), s.forecasting]);
-  const late = new Error(`executor still draining (intake, executions, outcome publications or a forecast evaluation) after ${deadlineMs} ms`);
+  const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping')), s.forecasting, s.changes.stop()]);
+  const late = new Error(`executor still draining (intake, executions, outcome publications, a forecast evaluation or a managed change) after ${deadlineMs} ms`);
   await withDeadline(deadlineMs, () => drained, { onTimeout: () => late }).catch((err: unknown) => {
     if (err !== late) throw err;
     s.logger.warn({ err: describeError(err) }, 'executor stop: not everything drained in time');

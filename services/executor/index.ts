@@ -7,6 +7,15 @@
  */
 
 export { type ApprovalResult, approvalRefusal, approveExecution, expireApprovals } from './approvals.ts';
+export {
+  assertChangeRequest,
+  ChangeRequestSchema,
+  type ChangeSpec,
+  cancelChange,
+  createChange,
+  getChange,
+  runChangeNow,
+} from './changes/index.ts';
 export { type Decision, decide } from './decide.ts';
 export { type DeferralPlan, planDeferral, runDeferredNow } from './deferral.ts';
 export { completeAnomaly, type DryRunConfig, type DryRunResult, dryRun, pastAnomaly } from './dry-run.ts';

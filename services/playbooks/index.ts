@@ -24,6 +24,7 @@ export {
   updatePlaybook,
 } from './playbook-repo.ts';
 export {
+  ActionSchema,
   type ActionSpec,
   ANOMALY_KINDS,
   type DeferrableSpec,

@@ -120,12 +120,39 @@ export const ActionSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Deferrable work (a restart for a slow leak, a cache rebuild): the execution
+ * (or, on a step, the rest of it from that step) is scheduled into the
+ * quietest stretch of the service's load forecast within `maxDelaySeconds`,
+ * and runs at once if the incident worsens.
+ */
+export const DeferrableSchema = Type.Object(
+  {
+    maxDelaySeconds: Type.Integer({ minimum: 60, maximum: 7 * 86_400, description: 'Latest start after the decision, in seconds.' }),
+    durationSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: 300,
+      description: 'How long the work disturbs the service: the quiet stretch sought.',
+    }),
+    worsenBy: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.05,
+      description: 'A later anomaly of the episode whose score exceeds the decision-time score by this much runs the execution now.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 /** A step of a playbook. */
 export const StepSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Unique within the playbook.' }),
     ...actionFields,
     undo: Type.Optional(ActionSchema),
+    /** Hold this step (and the rest of the execution) for the quietest window of the load forecast, as a deferrable playbook does. */
+    deferrable: Type.Optional(DeferrableSchema),
   },
   { additionalProperties: false },
 );
@@ -165,30 +192,6 @@ export const GuardrailsSchema = Type.Object(
     freezeWindows: Type.Array(FreezeWindowSchema, { default: [] }),
     skipWhenFlapping: Type.Boolean({ default: true }),
     recheckEpisodeOpen: Type.Boolean({ default: true, description: 'Re-read the episode right before each mutating step; stop if it closed.' }),
-  },
-  { additionalProperties: false },
-);
-
-/**
- * Deferrable work (a restart for a slow leak, a cache rebuild): the execution
- * is scheduled into the quietest stretch of the service's load forecast
- * within `maxDelaySeconds`, and runs at once if the incident worsens.
- */
-export const DeferrableSchema = Type.Object(
-  {
-    maxDelaySeconds: Type.Integer({ minimum: 60, maximum: 7 * 86_400, description: 'Latest start after the decision, in seconds.' }),
-    durationSeconds: Type.Integer({
-      minimum: 1,
-      maximum: 86_400,
-      default: 300,
-      description: 'How long the work disturbs the service: the quiet stretch sought.',
-    }),
-    worsenBy: Type.Number({
-      exclusiveMinimum: 0,
-      maximum: 1,
-      default: 0.05,
-      description: 'A later anomaly of the episode whose score exceeds the decision-time score by this much runs the execution now.',
-    }),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { PermanentError } from '../core/errors.ts';
-import { anomalies, type Db, deployments, executions, feedback, incidents, playbooks } from '../store/index.ts';
+import { anomalies, changes, type Db, deployments, executions, feedback, incidents, playbooks } from '../store/index.ts';
 import { computeKpis, type KpiData, type KpiIncident, type Kpis } from './kpis.ts';
 
 /** Most rows of one kind a KPI request reads. */
@@ -89,9 +89,30 @@ async function loadIncidents(db: Db, q: KpiQuery): Promise<KpiIncident[]> {
   }));
 }
 
+/** How far before a managed change's apply, or after it, telemetry that first shows its version is the same deployment, in ms. */
+const SAME_DEPLOYMENT_MS = { before: 5 * 60_000, after: 3_600_000 };
+
+/**
+ * Managed changes applied in the range (POST /api/v1/changes): each is a
+ * deployment, failed when it was rolled back or failed after it applied.
+ */
+async function loadManagedChanges(db: Db, q: KpiQuery) {
+  const rows = await db
+    .select({ service: changes.service, appliedAt: changes.appliedAt, state: changes.state, spec: changes.spec })
+    .from(changes)
+    .where(and(gte(changes.appliedAt, q.from), lt(changes.appliedAt, q.to), ...(q.service ? [eq(changes.service, q.service)] : [])))
+    .limit(MAX_KPI_ROWS);
+  return rows.map((r) => ({
+    service: r.service,
+    version: typeof r.spec.version === 'string' ? r.spec.version : null,
+    appliedMs: (r.appliedAt as Date).getTime(),
+    failed: r.state === 'rolled_back' || r.state === 'failed',
+  }));
+}
+
 async function loadDeployments(db: Db, q: KpiQuery) {
   const rowsQuery = db
-    .select({ service: deployments.service, firstSeen: deployments.firstSeen })
+    .select({ service: deployments.service, firstSeen: deployments.firstSeen, newVersion: deployments.newVersion })
     .from(deployments)
     .where(and(gte(deployments.firstSeen, q.from), lt(deployments.firstSeen, q.to), ...(q.service ? [eq(deployments.service, q.service)] : [])))
     .limit(MAX_KPI_ROWS);
@@ -106,17 +127,25 @@ async function loadDeployments(db: Db, q: KpiQuery) {
       ),
     )
     .limit(MAX_KPI_ROWS);
-  const [rows, after] = await Promise.all([rowsQuery, afterQuery]);
+  const [rows, after, managed] = await Promise.all([rowsQuery, afterQuery, loadManagedChanges(db, q)]);
   const opened = new Map<string, number[]>();
   for (const i of after) {
     const list = opened.get(i.service) ?? [];
     list.push(i.openedAt.getTime());
     opened.set(i.service, list);
   }
-  return rows.map((d) => {
-    const t = d.firstSeen.getTime();
-    return { firstSeenMs: t, failed: (opened.get(d.service) ?? []).some((o) => o >= t && o <= t + q.changeFailureMs) };
-  });
+  // The version a managed change deployed shows up in telemetry too: count that deployment once (as the managed change).
+  const sameAsManaged = (service: string, version: string, t: number) =>
+    managed.some(
+      (m) => m.service === service && m.version === version && t >= m.appliedMs - SAME_DEPLOYMENT_MS.before && t <= m.appliedMs + SAME_DEPLOYMENT_MS.after,
+    );
+  const seen = rows
+    .filter((d) => !sameAsManaged(d.service, d.newVersion, d.firstSeen.getTime()))
+    .map((d) => {
+      const t = d.firstSeen.getTime();
+      return { firstSeenMs: t, failed: (opened.get(d.service) ?? []).some((o) => o >= t && o <= t + q.changeFailureMs) };
+    });
+  return [...seen, ...managed.map((m) => ({ firstSeenMs: m.appliedMs, failed: m.failed }))];
 }
 
 async function loadKpiData(db: Db, q: KpiQuery): Promise<KpiData> {

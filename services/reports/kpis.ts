@@ -15,9 +15,10 @@
  *   service overall) divided by the incidents.
  * - actionsByPlaybook: executions created in the range that acted (mode suggest or auto, status running,
  *   succeeded, failed or timed_out), by playbook name.
- * - deployments, deploymentsPerDay: deployments first seen in the range, and per day of range.
- * - changeFailureRate: share of those deployments followed by an incident of their service within
- *   ZEROOPS_CHANGE_FAILURE_SECONDS.
+ * - deployments, deploymentsPerDay: deployments first seen in the range (a new service.version in telemetry, or a
+ *   managed change applied through POST /api/v1/changes: counted once), and per day of range.
+ * - changeFailureRate: share of those deployments that failed: followed by an incident of their service within
+ *   ZEROOPS_CHANGE_FAILURE_SECONDS, or (managed changes) rolled back or failed after being applied.
  * Rates are in 0..1, or null when their denominator is 0; times in ms, null without data.
  */
 

@@ -6,7 +6,7 @@ import { type DemoSystem, startDemo } from '../../infra/demo/demo-system.ts';
 import type { FaultRecord } from '../../infra/demo/fault-book.ts';
 import { replicasNeeded } from '../../infra/demo/fault-kinds.ts';
 import type { ServiceStatus } from '../../infra/demo/supervisor.ts';
-import { BAD_VERSION, BASE_VERSION } from '../../infra/demo/topology.ts';
+import { BAD_VERSION, BASE_VERSION, GOOD_VERSION } from '../../infra/demo/topology.ts';
 import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
@@ -99,6 +99,28 @@ describe('demo control plane: operations and faults on real processes', () => {
     expect(await record(f.id)).toMatchObject({ state: 'ended', endedBy: 'fix:rollback' });
     const again = await op('POST', '/services/cart/rollback?wait=true');
     expect(again.status).toBe(409);
+  }, 300_000);
+
+  it('the deploy route rolls out a good new version (1.6.0) or the bad one (1.5.0, its bug fails requests); rollback undoes each', async () => {
+    const statuses = async (n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push((await hit('gateway', '/cart')).status);
+      return out;
+    };
+    expect((await op('POST', '/services/cart/deploy?wait=true', { version: GOOD_VERSION })).status).toBe(200);
+    expect(JSON.parse((await hit('cart', '/healthz')).text).version).toBe(GOOD_VERSION);
+    expect((await statuses(20)).every((c) => c === 200)).toBe(true);
+    expect((await op('POST', '/services/cart/deploy?wait=true', { version: BAD_VERSION })).status).toBe(200);
+    expect(JSON.parse((await hit('cart', '/healthz')).text).version).toBe(BAD_VERSION);
+    // 60 % of the bad version's requests fail: some of 20 do, not all.
+    const bad = (await statuses(20)).filter((c) => c >= 500).length;
+    expect(bad).toBeGreaterThan(0);
+    expect(bad).toBeLessThan(20);
+    expect((await op('POST', '/services/cart/rollback?wait=true')).status).toBe(200);
+    expect(JSON.parse((await hit('cart', '/healthz')).text).version).toBe(GOOD_VERSION);
+    expect((await statuses(10)).every((c) => c === 200)).toBe(true);
+    expect((await op('POST', '/services/cart/rollback?wait=true')).status).toBe(200);
+    expect(JSON.parse((await hit('cart', '/healthz')).text).version).toBe(BASE_VERSION);
   }, 300_000);
 
   it('errors: the service answers 500 and its callers see 5xx until the fault is cleared', async () => {

@@ -1,6 +1,7 @@
 import type { RouteModule } from '../deps.ts';
 import { anomalyRoutes } from './anomalies.ts';
 import { auditRoutes } from './audit.ts';
+import { changeRoutes } from './changes.ts';
 import { eventRoutes } from './event-routes.ts';
 import { executionRoutes } from './executions.ts';
 import { forecastRoutes } from './forecast-routes.ts';
@@ -31,6 +32,7 @@ export const routeModules: RouteModule[] = [
   policyRoutes,
   modelRoutes,
   executionRoutes,
+  changeRoutes,
   tokenRoutes,
   auditRoutes,
   webUiRoutes(),

@@ -20,6 +20,7 @@ export {
 } from './anomalies.ts';
 export { type AuditLogRow, auditLog, type NewAuditLogRow } from './audit.ts';
 export { calibrationLabels, type DetectorCalibrationRow, detectorCalibrations } from './calibration.ts';
+export { CHANGE_STATES, type ChangeRow, type ChangeState, changes, type NewChangeRow } from './changes.ts';
 export { type DeploymentRow, deployments, type NewDeploymentRow } from './deployments.ts';
 export { type DetectorCheckpointRow, type DetectorInstanceRow, detectorCheckpoints, detectorInstances, type NewDetectorCheckpointRow } from './detector.ts';
 export {

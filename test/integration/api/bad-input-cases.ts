@@ -62,6 +62,9 @@ const pathIds = (id: string): [string, BadInputCase['method'], string, object?][
   ['POST approve', 'POST', `/api/v1/executions/${id}/approve`],
   ['POST reject', 'POST', `/api/v1/executions/${id}/reject`, {}],
   ['POST cancel', 'POST', `/api/v1/executions/${id}/cancel`],
+  ['GET change', 'GET', `/api/v1/changes/${id}`],
+  ['POST change run-now', 'POST', `/api/v1/changes/${id}/run-now`],
+  ['POST change cancel', 'POST', `/api/v1/changes/${id}/cancel`],
 ];
 
 const nulIds: BadInputCase[] = pathIds(`a${NUL}b`).map(([n, method, url, payload]) => ({
@@ -117,6 +120,8 @@ const queries: BadInputCase[] = [
   q('incident state unknown', '/api/v1/incidents?state=ongoing', 'state'),
   q('incident limit 0', '/api/v1/incidents?limit=0', 'limit'),
   q('executions limit too large', '/api/v1/executions?limit=501', 'limit'),
+  q('changes limit too large', '/api/v1/changes?limit=501', 'limit'),
+  q('changes state unknown', '/api/v1/changes?state=done', 'state'),
   q('executions limit a word', '/api/v1/executions?limit=all', 'limit'),
 ];
 
@@ -230,7 +235,29 @@ const bombs: BadInputCase[] = [
   }),
 ];
 
+/** A valid managed change request, optionally changed. */
+const change = (over: Record<string, unknown> = {}) => ({
+  service: 'cart',
+  change: { type: 'http', http: { method: 'POST', url: 'https://deploy.example/cart', body: { version: '1.6.0' } } },
+  undo: { type: 'http', http: { method: 'POST', url: 'https://deploy.example/cart/rollback' } },
+  watchSeconds: 60,
+  ...over,
+});
+const invalidChange = { code: 'ZEROOPS_CHANGE_INVALID' };
+
 const types: BadInputCase[] = [
+  body(
+    'change of a notify step',
+    'POST',
+    '/api/v1/changes',
+    change({ change: { type: 'notify', notify: { kind: 'webhook', url: 'https://x.example', text: 'x' } } }),
+    '/change/type',
+    invalidChange,
+  ),
+  body('change without an undo', 'POST', '/api/v1/changes', change({ undo: undefined }), '/undo', invalidChange),
+  body('change watch as text', 'POST', '/api/v1/changes', change({ watchSeconds: 'soon' }), '/watchSeconds', invalidChange),
+  body('change max delay over a week', 'POST', '/api/v1/changes', change({ maxDelaySeconds: 8 * 86_400 }), '/maxDelaySeconds', invalidChange),
+  body('NUL in change service', 'POST', '/api/v1/changes', change({ service: 'a\u0000' }), '/service'),
   body('name is a number', 'POST', '/api/v1/playbooks', playbook({ name: 42 }), '/name', invalidPb),
   body('steps is an object', 'POST', '/api/v1/playbooks', playbook({ steps: { id: 'x' } }), '/steps', invalidPb),
   body('mode is a number', 'POST', '/api/v1/playbooks', playbook({ mode: 1 }), '/mode', invalidPb),

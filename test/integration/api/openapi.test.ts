@@ -44,7 +44,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('answers every list as a page with a cursor', () => {
-    for (const list of ['anomalies', 'incidents', 'executions', 'playbooks', 'tokens', 'audit']) {
+    for (const list of ['anomalies', 'incidents', 'executions', 'changes', 'playbooks', 'tokens', 'audit']) {
       const ok = doc.paths[`/api/v1/${list}`]?.get?.responses?.['200']?.content?.['application/json']?.schema?.$ref;
       expect(ok, list).toMatch(/Page$/);
     }

@@ -132,6 +132,8 @@ describe('authorization by matched route', () => {
     expect(find('POST', '/api/v1/tokens')).toBe('admin');
     expect(find('POST', '/api/v1/executions/:id/approve')).toBe('operator');
     expect(find('GET', '/api/v1/executions')).toBe('viewer');
+    expect(find('POST', '/api/v1/changes')).toBe('operator');
+    expect(find('GET', '/api/v1/changes/:id')).toBe('viewer');
     expect(find('GET', '/api/v1/audit')).toBe('admin');
   });
 

@@ -31,11 +31,11 @@ describe.each(SETUPS)('deferrable playbooks on $name', (setup) => {
   beforeAll(async () => {
     h = await startHarness(setup);
     target = await startStepTarget();
-    await h.store.db.insert(services).values([{ name: 'leaky' }, { name: 'fresh' }]);
+    await h.store.db.insert(services).values([{ name: 'leaky' }, { name: 'fresh' }, { name: 'staged' }]);
     const rows = [];
     for (let m = 8 * 60; m >= 1; m--) {
       const end = Math.floor((now - m * 60_000) / 60_000) * 60_000;
-      rows.push({ service: 'leaky', windowEnd: new Date(end), features: { request_rate: rate(end - 30_000) }, score: 0.1 });
+      for (const service of ['leaky', 'staged']) rows.push({ service, windowEnd: new Date(end), features: { request_rate: rate(end - 30_000) }, score: 0.1 });
     }
     await h.store.db.insert(rollups).values(rows);
     for (const svc of ['leaky', 'fresh']) {
@@ -52,7 +52,28 @@ describe.each(SETUPS)('deferrable playbooks on $name', (setup) => {
       );
       await createPlaybook(h.store.db, spec, 'test');
     }
+    // A playbook whose second step alone is deferrable: the first runs at once, the rest waits for the quiet window.
+    const staged = assertPlaybook(
+      {
+        name: 'drain-then-restart',
+        mode: 'auto',
+        match: { service: 'staged' },
+        guardrails: { cooldownSeconds: 0, maxConcurrent: 10 },
+        steps: [
+          { id: 'drain', type: 'http', http: { method: 'POST', url: `${target.url}/drain/{{anomaly.episodeId}}` } },
+          {
+            id: 'restart',
+            type: 'http',
+            deferrable: { maxDelaySeconds: 3600, durationSeconds: 300, worsenBy: 0.2 },
+            http: { method: 'POST', url: `${target.url}/restart/{{anomaly.episodeId}}` },
+          },
+        ],
+      },
+      { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] },
+    );
+    await createPlaybook(h.store.db, staged, 'test');
     for (const ep of ['ep-1', 'ep-2', 'ep-3']) await upsertIncident(h.store, ep, { service: 'leaky' });
+    for (const ep of ['ep-5', 'ep-6']) await upsertIncident(h.store, ep, { service: 'staged' });
     await upsertIncident(h.store, 'ep-4', { service: 'fresh' });
     const config = loadConfig({ ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_TOPIC_PARTITIONS: '2' });
     executor = createExecutor(
@@ -116,5 +137,54 @@ describe.each(SETUPS)('deferrable playbooks on $name', (setup) => {
     const row = await executionOf('ep-4');
     expect(row.scheduledFor).toBeNull();
     expect(row.scheduleReason).toMatch(/load forecast is not ready/);
+  });
+
+  it('holds a deferrable step (and the rest) for the quiet window after running the steps before it, and runs it at once on run-now or a worse incident', async () => {
+    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'staged', episodeId: 'ep-5', score: 0.6, severity: 'warning' })]);
+    await target.waitFor((r) => r.path === '/drain/ep-5', 1, 30_000);
+    const parked = await until(
+      'the execution parked at its deferrable step',
+      async () => {
+        const row = (await h.store.db.select().from(executions).where(eq(executions.episodeId, 'ep-5')))[0];
+        return row?.status === 'pending' && row.scheduledFor ? row : undefined;
+      },
+      30_000,
+    );
+    const at = parked.scheduledFor?.getTime() ?? 0;
+    expect(Math.abs(at + 150_000 - trough)).toBeLessThan(10 * 60_000);
+    expect(at).toBeLessThanOrEqual(Date.now() + HOUR + 60_000);
+    expect(parked.scheduleReason).toMatch(/^step restart: deferred to the quietest 300 s within 3600 s of the load forecast/);
+    const detail = (await h.app.inject(`/api/v1/executions/${parked.id}`)).json();
+    expect(detail.steps.map((st: { name: string; status: string }) => `${st.name}=${st.status}`)).toEqual(['drain=succeeded', 'defer:restart=pending']);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(target.received.filter((r) => r.path === '/restart/ep-5')).toHaveLength(0);
+    const ran = await h.app.inject({ method: 'POST', url: `/api/v1/executions/${parked.id}/run-now` });
+    expect(ran.statusCode).toBe(200);
+    await target.waitFor((r) => r.path === '/restart/ep-5', 1, 30_000);
+    const done = await until(
+      'the execution to finish',
+      async () => {
+        const row = (await h.store.db.select().from(executions).where(eq(executions.id, parked.id)))[0];
+        return row?.status === 'succeeded' ? row : undefined;
+      },
+      30_000,
+    );
+    expect(done.finishedAt).not.toBeNull();
+    // The first step ran once: resuming after the wait did not send it again.
+    expect(target.received.filter((r) => r.path === '/drain/ep-5')).toHaveLength(1);
+
+    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'staged', episodeId: 'ep-6', score: 0.5, severity: 'warning' })]);
+    await target.waitFor((r) => r.path === '/drain/ep-6', 1, 30_000);
+    await until(
+      'the second execution parked',
+      async () => (await h.store.db.select().from(executions).where(eq(executions.episodeId, 'ep-6')))[0]?.status === 'pending' || undefined,
+      30_000,
+    );
+    // Not worse by the step's worsenBy (0.2): still waiting; then worse: runs now.
+    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'staged', episodeId: 'ep-6', score: 0.6 })]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(target.received.filter((r) => r.path === '/restart/ep-6')).toHaveLength(0);
+    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'staged', episodeId: 'ep-6', score: 0.9 })]);
+    await target.waitFor((r) => r.path === '/restart/ep-6', 1, 30_000);
   });
 });

@@ -15,6 +15,7 @@ const TILES: { key: KpiKey; label: string; show: (v: number | null) => string; b
   { key: 'ttdP50Ms', label: 'time to detect p50', show: duration, better: 'down' },
   { key: 'ttrP50Ms', label: 'time to recover p50', show: duration, better: 'down' },
   { key: 'mtbfMs', label: 'MTBF', show: duration, better: 'up' },
+  { key: 'deploymentsPerDay', label: 'deployments per day', show: (v) => num(v), better: 'up' },
   { key: 'changeFailureRate', label: 'change failure rate', show: pct, better: 'down' },
 ];
 
