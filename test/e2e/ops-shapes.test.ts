@@ -1,0 +1,294 @@
+/**
+ * Ops-shaped checks on the live path (issue 16, point 6): each shape an
+ * operator meets, on its own service, sent through the real OTLP/HTTP
+ * endpoint with the OpenTelemetry SDK's own exporters into a full runtime
+ * with 1-second windows, and the known answer read back from the REST API.
+ *
+ * | service          | signal                              | shape from the change on                 | known answer                                   |
+ * |------------------|-------------------------------------|------------------------------------------|------------------------------------------------|
+ * | `errors-step`    | server spans                        | 0% -> 30% of requests fail               | an `errors` incident within 5 windows          |
+ * | `latency-creep`  | server spans                        | durations grow 3% of normal per window   | a `latency` incident before they reach +90%    |
+ * | `spike-train`    | server spans                        | every 4th window 15x slower, 6 times     | one incident for the whole train               |
+ * | `flat-line`      | gauge `queue.depth`                 | a varying gauge stops changing           | an anomaly with `metric:queue.depth` evidence  |
+ * | `counter-reset`  | monotonic cumulative sum            | the process restarts: counter from 0     | no incident                                    |
+ *
+ * Every service follows one schedule from 60 windows in the past to the end
+ * of the test: the back-fill and the live pump are the same stream (a window
+ * is sent once half of it has passed, stamped inside its first half), so the
+ * models are past their warm-up when the live part starts and no window is
+ * left partly empty between them. The shapes start together, at a window
+ * boundary, once no service has an open incident.
+ */
+import { SpanKind, SpanStatusCode, ValueType } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
+import { loadConfig } from '../../services/core/config.ts';
+import { silentLogger } from '../../services/core/logger.ts';
+import { eventually } from '../helpers/http-target.ts';
+import { serviceTracerProvider } from '../helpers/otlp-traffic.ts';
+import { runModes } from '../helpers/run-modes.ts';
+import { testRuntimeEnv } from '../helpers/zeroops-process.ts';
+
+const WINDOW_MS = 1000;
+/** Windows of back-filled history before the live part (the warm-up is 30). */
+const HISTORY_WINDOWS = 60;
+/** Windows the harmless shapes are watched for after the change. */
+const WATCH_WINDOWS = 32;
+
+const SPAN_SERVICES = ['errors-step', 'latency-creep', 'spike-train'] as const;
+const METRIC_SERVICES = ['flat-line', 'counter-reset'] as const;
+type SpanService = (typeof SPAN_SERVICES)[number];
+type MetricService = (typeof METRIC_SERVICES)[number];
+const SERVICES = [...SPAN_SERVICES, ...METRIC_SERVICES];
+/** A feature every window of each service has (to see how far the detector has scored). */
+const FEATURE_OF: Record<string, string> = {
+  'errors-step': 'request_rate',
+  'latency-creep': 'request_rate',
+  'spike-train': 'request_rate',
+  'flat-line': 'metric:queue.depth',
+  'counter-reset': 'metric:jobs.processed:rate',
+};
+
+interface Incident {
+  id: string;
+  service: string;
+  kind: string;
+  state: string;
+  openedAt: string;
+  flapping: boolean;
+}
+interface Anomaly {
+  kind: string;
+  windowStartUnixMs: number;
+  evidence: Array<{ feature: string; observed: number; expected: number; deviation: number }>;
+}
+
+/** A deterministic value in [0, 1) for window `index` and `salt` (a multiplicative hash: noise without a shared RNG). */
+function noise(index: number, salt: number): number {
+  return (Math.imul((index + 1) * 7919 + salt, 2654435761) >>> 0) / 2 ** 32;
+}
+
+/** What one window of a span service holds: `count` requests, the first `errors` failed, request `i` lasting `durationMs(i)`. */
+interface SpanWindow {
+  count: number;
+  errors: number;
+  durationMs(i: number): number;
+}
+
+/** Normal requests: 27..33 per window, 18..26 ms with a per-window offset, so every feature has a spread. */
+function normalSpans(index: number): SpanWindow {
+  const offset = Math.floor(noise(index, 11) * 4);
+  return { count: 27 + (index % 7), errors: 0, durationMs: (i) => 18 + offset + (i % 5) };
+}
+
+/** Window `index` (absolute: start / WINDOW_MS) of each span service, `k` windows after the change (negative: before it). */
+function spanWindow(service: SpanService, index: number, k: number): SpanWindow {
+  const w = normalSpans(index);
+  if (k < 0) return w;
+  switch (service) {
+    case 'errors-step':
+      return { ...w, errors: Math.round(w.count * 0.3) };
+    case 'latency-creep':
+      return { ...w, durationMs: (i) => w.durationMs(i) * (1 + 0.03 * k) };
+    case 'spike-train':
+      return k < 24 && k % 4 === 0 ? { ...w, durationMs: (i) => w.durationMs(i) * 15 } : w;
+  }
+}
+
+/** The metric of window `index` of each metric service, as the SDK would export it. */
+function metricData(service: MetricService, index: number, k: number, pointMs: number, changeMs: number, historyStartMs: number): MetricData {
+  const time = msToHr(pointMs);
+  const descriptor = (name: string) => ({ name, description: '', unit: '1', valueType: ValueType.DOUBLE });
+  if (service === 'flat-line') {
+    // A queue whose depth moves 30..70 every window; from the change on it reads 50 and never moves (a stuck exporter, a hung worker).
+    const value = k < 0 ? 30 + noise(index, 23) * 40 : 50;
+    return {
+      descriptor: descriptor('queue.depth'),
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.GAUGE,
+      dataPoints: [{ startTime: time, endTime: time, attributes: {}, value }],
+    };
+  }
+  // Jobs processed: 90..110 a window, counted since the process started; it restarts at the change (new start time, from 0).
+  const since = k < 0 ? historyStartMs : changeMs;
+  let total = 0;
+  for (let i = Math.floor(since / WINDOW_MS); i <= index; i++) total += 90 + Math.floor(noise(i, 37) * 21);
+  return {
+    descriptor: descriptor('jobs.processed'),
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: true,
+    dataPoints: [{ startTime: msToHr(since), endTime: time, attributes: {}, value: total }],
+  };
+}
+
+function msToHr(ms: number): [number, number] {
+  return [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
+}
+
+const modes = runModes('shapes');
+
+describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windows ($name)', (mode) => {
+  let rt: Runtime;
+  let cleanup: () => Promise<void> = async () => undefined;
+  let tracers: Record<SpanService, BasicTracerProvider>;
+  let meters: Record<MetricService, OTLPMetricExporter>;
+  let stopTraffic: () => void = () => undefined;
+
+  beforeAll(async () => {
+    const m = await mode.setup();
+    cleanup = m.cleanup;
+    // Two seconds of lateness: a starved test process (other suites run beside this one) does not see its windows close early.
+    rt = await startRuntime(loadConfig({ ...m.env, ...testRuntimeEnv(WINDOW_MS, 2) }), silentLogger(), SERVICE_NAMES);
+    const url = rt.addresses.otlpHttp;
+    tracers = {} as typeof tracers;
+    for (const s of SPAN_SERVICES) tracers[s] = serviceTracerProvider(new OTLPTraceExporter({ url: `${url}/v1/traces` }), { 'service.name': s });
+    meters = {} as typeof meters;
+    for (const s of METRIC_SERVICES) meters[s] = new OTLPMetricExporter({ url: `${url}/v1/metrics` });
+  }, 300_000);
+
+  afterAll(async () => {
+    stopTraffic();
+    for (const p of Object.values(tracers ?? {})) await p.shutdown();
+    for (const e of Object.values(meters ?? {})) await e.shutdown();
+    await rt?.stop();
+    await cleanup();
+  }, 300_000);
+
+  const get = async <T>(path: string): Promise<T> => (await (await fetch(`${rt.addresses.api}${path}`)).json()) as T;
+  const incidentsOf = async (service: string) => (await get<{ items: Incident[] }>(`/api/v1/incidents?service=${service}`)).items;
+  const anomaliesOf = async (service: string) => (await get<{ items: Anomaly[] }>(`/api/v1/anomalies?service=${service}&limit=1000`)).items;
+
+  /** The one schedule: the next window to send, when the shapes start (window start ms; Infinity: not yet). */
+  const schedule = { nextMs: 0, historyStartMs: 0, changeMs: Number.POSITIVE_INFINITY };
+
+  function sendSpans(service: SpanService, startMs: number, k: number): void {
+    const w = spanWindow(service, startMs / WINDOW_MS, k);
+    const tracer = tracers[service].getTracer('ops-shapes');
+    for (let i = 0; i < w.count; i++) {
+      const at = startMs + Math.floor(((i + 1) * WINDOW_MS) / 2 / (w.count + 1));
+      const span = tracer.startSpan('GET /work', { kind: SpanKind.SERVER, startTime: at, attributes: { 'http.route': '/work' } });
+      if (i < w.errors) span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+      span.end(at + w.durationMs(i));
+    }
+  }
+
+  async function sendMetric(service: MetricService, startMs: number, k: number): Promise<void> {
+    const rm: ResourceMetrics = {
+      resource: resourceFromAttributes({ 'service.name': service }),
+      scopeMetrics: [
+        {
+          scope: { name: 'ops-shapes' },
+          metrics: [metricData(service, startMs / WINDOW_MS, k, startMs + WINDOW_MS / 2 - 1, schedule.changeMs, schedule.historyStartMs)],
+        },
+      ],
+    };
+    const result = await new Promise<ExportResult>((resolve) => meters[service].export(rm, resolve));
+    if (result.code !== ExportResultCode.SUCCESS) throw new Error(`metric export of ${service} failed: ${result.error?.message}`);
+  }
+
+  /** Sends every window whose first half has passed (at most `limit`); returns how many. Metric exports go one at a time, in order. */
+  async function sendDue(limit = Number.POSITIVE_INFINITY): Promise<number> {
+    let n = 0;
+    while (n < limit && schedule.nextMs + WINDOW_MS / 2 <= Date.now()) {
+      const startMs = schedule.nextMs;
+      const k = startMs >= schedule.changeMs ? (startMs - schedule.changeMs) / WINDOW_MS : -1;
+      for (const s of SPAN_SERVICES) sendSpans(s, startMs, k);
+      for (const s of METRIC_SERVICES) await sendMetric(s, startMs, k);
+      schedule.nextMs += WINDOW_MS;
+      n++;
+    }
+    return n;
+  }
+
+  /** What the API said about each service once the watched windows were scored. */
+  const seen = {} as Record<string, { incidents: Incident[]; anomalies: Anomaly[] }>;
+  let changeMs = 0;
+  const windowsAfterChange = (ms: number) => (ms - changeMs) / WINDOW_MS;
+  const after = (service: string) => (seen[service] as { incidents: Incident[]; anomalies: Anomaly[] }).incidents.filter((i) => Date.parse(i.openedAt) >= changeMs);
+  const why = (service: string) => `${service}: ${JSON.stringify(seen[service])}`;
+
+  beforeAll(async () => {
+    schedule.nextMs = Math.floor((Date.now() - HISTORY_WINDOWS * WINDOW_MS) / WINDOW_MS) * WINDOW_MS;
+    schedule.historyStartMs = schedule.nextMs;
+    // Back-fill in sequential batches (concurrent exports could arrive out of order, and a closed window drops what comes later).
+    while ((await sendDue(10)) === 10) for (const s of SPAN_SERVICES) await tracers[s].forceFlush();
+    for (const s of SPAN_SERVICES) await tracers[s].forceFlush();
+    let pumping = false;
+    const timer = setInterval(() => {
+      if (pumping) return;
+      pumping = true;
+      sendDue()
+        .catch((err: Error) => process.stderr.write(`ops-shapes pump: ${err.message}\n`))
+        .finally(() => {
+          pumping = false;
+        });
+    }, 50);
+    stopTraffic = () => clearInterval(timer);
+
+    // Quiet first: no service has an open incident (the models are warm, the switch to live traffic is seamless).
+    await new Promise((r) => setTimeout(r, 3000));
+    await eventually(
+      'no open incident before the change',
+      async () => {
+        for (const s of SERVICES) if ((await incidentsOf(s)).some((i) => i.state === 'open')) return false;
+        return true;
+      },
+      60_000,
+    );
+    changeMs = (Math.floor(Date.now() / WINDOW_MS) + 2) * WINDOW_MS;
+    schedule.changeMs = changeMs;
+    // Every service's windows up to the end of the watch scored and stored (the detector may lag on a loaded machine).
+    const end = changeMs + WATCH_WINDOWS * WINDOW_MS;
+    const range = `from=${new Date(end - 5 * WINDOW_MS).toISOString()}&to=${new Date(end + 600 * WINDOW_MS).toISOString()}`;
+    await eventually(
+      'the watched windows to be scored',
+      async () => {
+        for (const s of SERVICES) {
+          const r = await get<{ series: Array<{ points: Array<{ t: number | string }> }> }>(`/api/v1/services/${s}/series?${range}&points=5000&features=${FEATURE_OF[s]}`);
+          if (Date.now() > end + 60_000) process.stderr.write(`series of ${s}: ${JSON.stringify(r).slice(0, 600)}\n`);
+          if (!r.series?.some((f) => f.points.some((p) => Number(new Date(p.t)) >= end))) return false;
+        }
+        return true;
+      },
+      (WATCH_WINDOWS + 90) * WINDOW_MS,
+      500,
+    );
+    for (const s of SERVICES) seen[s] = { incidents: await incidentsOf(s), anomalies: await anomaliesOf(s) };
+  }, 300_000);
+
+  it('a step in the error ratio (0% -> 30%): an errors incident within 5 windows', () => {
+    const step = after('errors-step').find((i) => i.kind === 'errors');
+    expect(step, why('errors-step')).toBeDefined();
+    expect(windowsAfterChange(Date.parse((step as Incident).openedAt))).toBeLessThanOrEqual(5);
+  });
+
+  it('a slow latency creep (+3% of normal per window): a latency incident before +90% (30 windows)', () => {
+    const creep = after('latency-creep').find((i) => i.kind === 'latency');
+    expect(creep, why('latency-creep')).toBeDefined();
+    expect(windowsAfterChange(Date.parse((creep as Incident).openedAt))).toBeLessThanOrEqual(30);
+  });
+
+  it('a spike train (six one-window spikes, 15x slower, every 4th window): one incident, opened at the first spike', () => {
+    const train = after('spike-train');
+    expect(train.length, why('spike-train')).toBe(1);
+    expect(windowsAfterChange(Date.parse((train[0] as Incident).openedAt))).toBeLessThanOrEqual(2);
+  });
+
+  it('a flat line (a gauge that always moved stops changing): an anomaly with the gauge in its evidence within 15 windows', () => {
+    const flat = (seen['flat-line']?.anomalies ?? []).filter((a) => a.windowStartUnixMs >= changeMs && a.evidence.some((e) => e.feature === 'metric:queue.depth'));
+    expect(flat.length, why('flat-line')).toBeGreaterThan(0);
+    expect(windowsAfterChange(Math.min(...flat.map((a) => a.windowStartUnixMs)))).toBeLessThanOrEqual(15);
+  });
+
+  it('a counter reset (the process restarts, its monotonic counter from 0): no incident, no anomaly', () => {
+    expect(after('counter-reset'), why('counter-reset')).toEqual([]);
+    expect((seen['counter-reset']?.anomalies ?? []).filter((a) => a.windowStartUnixMs >= changeMs - WINDOW_MS)).toEqual([]);
+  });
+});
