@@ -19,6 +19,9 @@
  * left partly empty between them. The shapes start together, at a window
  * boundary, once no service has an open incident.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SpanKind, SpanStatusCode, ValueType } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -27,6 +30,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runServiceBacktest } from '../../services/cli/backtest/backtest-command.ts';
 import { type Runtime, SERVICE_NAMES, startRuntime } from '../../services/cli/runtime.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
@@ -41,7 +45,13 @@ const HISTORY_WINDOWS = 60;
 /** Windows the harmless shapes are watched for after the change. */
 const WATCH_WINDOWS = 32;
 
-const SPAN_SERVICES = ['errors-step', 'latency-creep', 'spike-train'] as const;
+const SPAN_SERVICES = ['errors-step', 'latency-creep', 'spike-train', 'daily-normal', 'daily-broken'] as const;
+/** The services whose history is days long: exported as CSV and loaded with `zeroops detect --save-state` before the runtime starts. */
+const DAILY_SERVICES = ['daily-normal', 'daily-broken'] as const;
+const DAY_MS = 86_400_000;
+/** Days of exported history of the daily services, one row every 5 minutes. */
+const HISTORY_DAYS = 4;
+const HISTORY_STEP_MS = 300_000;
 const METRIC_SERVICES = ['flat-line', 'counter-reset'] as const;
 type SpanService = (typeof SPAN_SERVICES)[number];
 type MetricService = (typeof METRIC_SERVICES)[number];
@@ -51,6 +61,8 @@ const FEATURE_OF: Record<string, string> = {
   'errors-step': 'request_rate',
   'latency-creep': 'request_rate',
   'spike-train': 'request_rate',
+  'daily-normal': 'request_rate',
+  'daily-broken': 'request_rate',
   'flat-line': 'metric:queue.depth',
   'counter-reset': 'metric:jobs.processed:rate',
 };
@@ -87,9 +99,21 @@ function normalSpans(index: number): SpanWindow {
   return { count: 27 + (index % 7), errors: 0, durationMs: (i) => 18 + offset + (i % 5) };
 }
 
+/**
+ * Requests per second of the daily services at `tMs`: 30 on average, 48 at
+ * the daily peak (`peakMs`, the time the test runs), 12 twelve hours away
+ * from it, a few percent of noise.
+ */
+function dailyRate(tMs: number, peakMs: number): number {
+  return 30 * (1 + 0.6 * Math.cos((2 * Math.PI * (tMs - peakMs)) / DAY_MS)) * (0.97 + 0.06 * noise(Math.floor(tMs / WINDOW_MS), 53));
+}
+
 /** Window `index` (absolute: start / WINDOW_MS) of each span service, `k` windows after the change (negative: before it). */
-function spanWindow(service: SpanService, index: number, k: number): SpanWindow {
+function spanWindow(service: SpanService, index: number, k: number, peakMs: number): SpanWindow {
   const w = normalSpans(index);
+  if (service === 'daily-normal' || (service === 'daily-broken' && k < 0)) return { ...w, count: Math.round(dailyRate(index * WINDOW_MS, peakMs)) };
+  // The broken day: the peak does not come, the traffic stays at its night level (a level seen every night, wrong at noon).
+  if (service === 'daily-broken') return { ...w, count: Math.round(dailyRate(index * WINDOW_MS + DAY_MS / 2, peakMs)) };
   if (k < 0) return w;
   switch (service) {
     case 'errors-step':
@@ -99,6 +123,23 @@ function spanWindow(service: SpanService, index: number, k: number): SpanWindow 
     case 'spike-train':
       return k < 24 && k % 4 === 0 ? { ...w, durationMs: (i) => w.durationMs(i) * 15 } : w;
   }
+}
+
+/**
+ * The exported history of a daily service: `HISTORY_DAYS` days up to
+ * `endMs`, a row every 5 minutes, the features its spans give live (request
+ * rate on the daily curve; no errors; latency quantiles as the detector
+ * reads the live spans' 18..26 ms, a few percent of noise).
+ */
+function dailyCsv(endMs: number, peakMs: number): string {
+  const rows = ['timestamp,request_rate,error_ratio,latency_p50_ms,latency_p95_ms,latency_p99_ms'];
+  const first = Math.floor((endMs - HISTORY_DAYS * DAY_MS) / HISTORY_STEP_MS) * HISTORY_STEP_MS;
+  for (let t = first; t + HISTORY_STEP_MS <= endMs; t += HISTORY_STEP_MS) {
+    const jitter = 0.96 + 0.08 * noise(t / HISTORY_STEP_MS, 61);
+    const tail = (27 * jitter).toFixed(2);
+    rows.push(`${new Date(t).toISOString()},${dailyRate(t, peakMs).toFixed(3)},0,${(22.6 * jitter).toFixed(2)},${tail},${tail}`);
+  }
+  return `${rows.join('\n')}\n`;
 }
 
 /** The metric of window `index` of each metric service, as the SDK would export it. */
@@ -143,9 +184,22 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
 
   beforeAll(async () => {
     const m = await mode.setup();
-    cleanup = m.cleanup;
+    const dir = await mkdtemp(join(tmpdir(), 'zeroops-shapes-history-'));
+    cleanup = async () => {
+      await m.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    };
     // Two seconds of lateness: a starved test process (other suites run beside this one) does not see its windows close early.
-    rt = await startRuntime(loadConfig({ ...m.env, ...testRuntimeEnv(WINDOW_MS, 2) }), silentLogger(), SERVICE_NAMES);
+    const config = loadConfig({ ...m.env, ...testRuntimeEnv(WINDOW_MS, 2) });
+    // The daily services' days of history, exported as CSV and loaded as the detector's starting state (`zeroops detect --save-state`).
+    schedule.peakMs = Date.now();
+    schedule.nextMs = Math.floor((Date.now() - HISTORY_WINDOWS * WINDOW_MS) / WINDOW_MS) * WINDOW_MS;
+    schedule.historyStartMs = schedule.nextMs;
+    await mkdir(join(dir, 'in'));
+    for (const s of DAILY_SERVICES) await writeFile(join(dir, 'in', `${s}.csv`), dailyCsv(schedule.historyStartMs, schedule.peakMs));
+    const summary = await runServiceBacktest({ input: join(dir, 'in'), output: join(dir, 'out'), config, saveState: true, logger: silentLogger() });
+    expect(summary.saved?.services).toBe(DAILY_SERVICES.length);
+    rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
     const url = rt.addresses.otlpHttp;
     tracers = {} as typeof tracers;
     for (const s of SPAN_SERVICES) tracers[s] = serviceTracerProvider(new OTLPTraceExporter({ url: `${url}/v1/traces` }), { 'service.name': s });
@@ -166,10 +220,10 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
   const anomaliesOf = async (service: string) => (await get<{ items: Anomaly[] }>(`/api/v1/anomalies?service=${service}&limit=1000`)).items;
 
   /** The one schedule: the next window to send, when the shapes start (window start ms; Infinity: not yet). */
-  const schedule = { nextMs: 0, historyStartMs: 0, changeMs: Number.POSITIVE_INFINITY };
+  const schedule = { nextMs: 0, historyStartMs: 0, changeMs: Number.POSITIVE_INFINITY, peakMs: 0 };
 
   function sendSpans(service: SpanService, startMs: number, k: number): void {
-    const w = spanWindow(service, startMs / WINDOW_MS, k);
+    const w = spanWindow(service, startMs / WINDOW_MS, k, schedule.peakMs);
     const tracer = tracers[service].getTracer('ops-shapes');
     for (let i = 0; i < w.count; i++) {
       const at = startMs + Math.floor(((i + 1) * WINDOW_MS) / 2 / (w.count + 1));
@@ -211,12 +265,11 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
   const seen = {} as Record<string, { incidents: Incident[]; anomalies: Anomaly[] }>;
   let changeMs = 0;
   const windowsAfterChange = (ms: number) => (ms - changeMs) / WINDOW_MS;
-  const after = (service: string) => (seen[service] as { incidents: Incident[]; anomalies: Anomaly[] }).incidents.filter((i) => Date.parse(i.openedAt) >= changeMs);
+  const after = (service: string) =>
+    (seen[service] as { incidents: Incident[]; anomalies: Anomaly[] }).incidents.filter((i) => Date.parse(i.openedAt) >= changeMs);
   const why = (service: string) => `${service}: ${JSON.stringify(seen[service])}`;
 
   beforeAll(async () => {
-    schedule.nextMs = Math.floor((Date.now() - HISTORY_WINDOWS * WINDOW_MS) / WINDOW_MS) * WINDOW_MS;
-    schedule.historyStartMs = schedule.nextMs;
     // Back-fill in sequential batches (concurrent exports could arrive out of order, and a closed window drops what comes later).
     while ((await sendDue(10)) === 10) for (const s of SPAN_SERVICES) await tracers[s].forceFlush();
     for (const s of SPAN_SERVICES) await tracers[s].forceFlush();
@@ -234,14 +287,19 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
 
     // Quiet first: no service has an open incident (the models are warm, the switch to live traffic is seamless).
     await new Promise((r) => setTimeout(r, 3000));
+    let open: Incident[] = [];
     await eventually(
       'no open incident before the change',
       async () => {
-        for (const s of SERVICES) if ((await incidentsOf(s)).some((i) => i.state === 'open')) return false;
-        return true;
+        open = [];
+        for (const s of SERVICES) open.push(...(await incidentsOf(s)).filter((i) => i.state === 'open'));
+        return open.length === 0;
       },
       60_000,
-    );
+    ).catch(async (err: Error) => {
+      const anomalies = await Promise.all(open.map(async (i) => (await anomaliesOf(i.service)).slice(0, 3)));
+      throw new Error(`${err.message}; open: ${JSON.stringify(open)}; their latest anomalies: ${JSON.stringify(anomalies)}`);
+    });
     changeMs = (Math.floor(Date.now() / WINDOW_MS) + 2) * WINDOW_MS;
     schedule.changeMs = changeMs;
     // Every service's windows up to the end of the watch scored and stored (the detector may lag on a loaded machine).
@@ -251,7 +309,9 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
       'the watched windows to be scored',
       async () => {
         for (const s of SERVICES) {
-          const r = await get<{ series: Array<{ points: Array<{ t: number | string }> }> }>(`/api/v1/services/${s}/series?${range}&points=5000&features=${FEATURE_OF[s]}`);
+          const r = await get<{ series: Array<{ points: Array<{ t: number | string }> }> }>(
+            `/api/v1/services/${s}/series?${range}&points=5000&features=${FEATURE_OF[s]}`,
+          );
           if (Date.now() > end + 60_000) process.stderr.write(`series of ${s}: ${JSON.stringify(r).slice(0, 600)}\n`);
           if (!r.series?.some((f) => f.points.some((p) => Number(new Date(p.t)) >= end))) return false;
         }
@@ -282,9 +342,21 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
   });
 
   it('a flat line (a gauge that always moved stops changing): an anomaly with the gauge in its evidence within 15 windows', () => {
-    const flat = (seen['flat-line']?.anomalies ?? []).filter((a) => a.windowStartUnixMs >= changeMs && a.evidence.some((e) => e.feature === 'metric:queue.depth'));
+    const flat = (seen['flat-line']?.anomalies ?? []).filter(
+      (a) => a.windowStartUnixMs >= changeMs && a.evidence.some((e) => e.feature === 'metric:queue.depth'),
+    );
     expect(flat.length, why('flat-line')).toBeGreaterThan(0);
     expect(windowsAfterChange(Math.min(...flat.map((a) => a.windowStartUnixMs)))).toBeLessThanOrEqual(15);
+  });
+
+  it('a daily-seasonal series on a normal day (traffic at its daily peak, 4x its night level): no incident', () => {
+    expect(after('daily-normal'), why('daily-normal')).toEqual([]);
+  });
+
+  it('a daily-seasonal series on a broken day (the peak does not come: traffic at its night level at noon): a traffic incident within 5 windows', () => {
+    const broken = after('daily-broken').find((i) => i.kind === 'traffic');
+    expect(broken, why('daily-broken')).toBeDefined();
+    expect(windowsAfterChange(Date.parse((broken as Incident).openedAt))).toBeLessThanOrEqual(5);
   });
 
   it('a counter reset (the process restarts, its monotonic counter from 0): no incident, no anomaly', () => {
