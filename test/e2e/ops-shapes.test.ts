@@ -19,7 +19,7 @@
  * left partly empty between them. The shapes start together, at a window
  * boundary, once no service has an open incident.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind, SpanStatusCode, ValueType } from '@opentelemetry/api';
@@ -126,20 +126,36 @@ function spanWindow(service: SpanService, index: number, k: number, peakMs: numb
 }
 
 /**
- * The exported history of a daily service: `HISTORY_DAYS` days up to
- * `endMs`, a row every 5 minutes, the features its spans give live (request
- * rate on the daily curve; no errors; latency quantiles as the detector
- * reads the live spans' 18..26 ms, a few percent of noise).
+ * The exported history of a daily service as an OTLP/JSON export (one
+ * export request a line, as the Collector's file exporter writes): one
+ * window every 5 minutes over `HISTORY_DAYS` days up to `endMs`, the same
+ * spans the live schedule sends at that time.
  */
-function dailyCsv(endMs: number, peakMs: number): string {
-  const rows = ['timestamp,request_rate,error_ratio,latency_p50_ms,latency_p95_ms,latency_p99_ms'];
+function dailyExport(service: SpanService, endMs: number, peakMs: number): string {
+  const lines: string[] = [];
   const first = Math.floor((endMs - HISTORY_DAYS * DAY_MS) / HISTORY_STEP_MS) * HISTORY_STEP_MS;
+  const resource = { attributes: [{ key: 'service.name', value: { stringValue: service } }] };
+  const ns = (ms: number) => String(BigInt(Math.round(ms * 1000)) * 1000n);
+  const id = (n: number, len: number) => n.toString(16).padStart(len, '0').slice(-len);
   for (let t = first; t + HISTORY_STEP_MS <= endMs; t += HISTORY_STEP_MS) {
-    const jitter = 0.96 + 0.08 * noise(t / HISTORY_STEP_MS, 61);
-    const tail = (27 * jitter).toFixed(2);
-    rows.push(`${new Date(t).toISOString()},${dailyRate(t, peakMs).toFixed(3)},0,${(22.6 * jitter).toFixed(2)},${tail},${tail}`);
+    const index = t / WINDOW_MS;
+    const w = spanWindow(service, index, -1, peakMs);
+    const spans = Array.from({ length: w.count }, (_, i) => {
+      const at = t + Math.floor(((i + 1) * WINDOW_MS) / 2 / (w.count + 1));
+      return {
+        traceId: id(index * 100 + i + 1, 32),
+        spanId: id(index * 100 + i + 1, 16),
+        name: 'GET /work',
+        kind: 2,
+        startTimeUnixNano: ns(at),
+        endTimeUnixNano: ns(at + w.durationMs(i)),
+        attributes: [{ key: 'http.route', value: { stringValue: '/work' } }],
+        status: {},
+      };
+    });
+    lines.push(JSON.stringify({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'ops-shapes' }, spans }] }] }));
   }
-  return `${rows.join('\n')}\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 /** The metric of window `index` of each metric service, as the SDK would export it. */
@@ -195,9 +211,9 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
     schedule.peakMs = Date.now();
     schedule.nextMs = Math.floor((Date.now() - HISTORY_WINDOWS * WINDOW_MS) / WINDOW_MS) * WINDOW_MS;
     schedule.historyStartMs = schedule.nextMs;
-    await mkdir(join(dir, 'in'));
-    for (const s of DAILY_SERVICES) await writeFile(join(dir, 'in', `${s}.csv`), dailyCsv(schedule.historyStartMs, schedule.peakMs));
-    const summary = await runServiceBacktest({ input: join(dir, 'in'), output: join(dir, 'out'), config, saveState: true, logger: silentLogger() });
+    const input = join(dir, 'export.jsonl');
+    await writeFile(input, DAILY_SERVICES.map((s) => dailyExport(s, schedule.historyStartMs, schedule.peakMs)).join(''));
+    const summary = await runServiceBacktest({ input, output: join(dir, 'out'), config, saveState: true, logger: silentLogger() });
     expect(summary.saved?.services).toBe(DAILY_SERVICES.length);
     rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
     const url = rt.addresses.otlpHttp;
@@ -205,7 +221,8 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
     for (const s of SPAN_SERVICES) tracers[s] = serviceTracerProvider(new OTLPTraceExporter({ url: `${url}/v1/traces` }), { 'service.name': s });
     meters = {} as typeof meters;
     for (const s of METRIC_SERVICES) meters[s] = new OTLPMetricExporter({ url: `${url}/v1/metrics` });
-  }, 300_000);
+    await runShapes();
+  }, 420_000);
 
   afterAll(async () => {
     stopTraffic();
@@ -265,11 +282,12 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
   const seen = {} as Record<string, { incidents: Incident[]; anomalies: Anomaly[] }>;
   let changeMs = 0;
   const windowsAfterChange = (ms: number) => (ms - changeMs) / WINDOW_MS;
-  const after = (service: string) =>
+  const openedAfterChange = (service: string) =>
     (seen[service] as { incidents: Incident[]; anomalies: Anomaly[] }).incidents.filter((i) => Date.parse(i.openedAt) >= changeMs);
   const why = (service: string) => `${service}: ${JSON.stringify(seen[service])}`;
 
-  beforeAll(async () => {
+  /** Sends the history and the live schedule, starts the shapes once all is quiet, and reads what the API says once the watch is over. */
+  async function runShapes(): Promise<void> {
     // Back-fill in sequential batches (concurrent exports could arrive out of order, and a closed window drops what comes later).
     while ((await sendDue(10)) === 10) for (const s of SPAN_SERVICES) await tracers[s].forceFlush();
     for (const s of SPAN_SERVICES) await tracers[s].forceFlush();
@@ -321,22 +339,31 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
       500,
     );
     for (const s of SERVICES) seen[s] = { incidents: await incidentsOf(s), anomalies: await anomaliesOf(s) };
-  }, 300_000);
+    const summary = SERVICES.map(
+      (s) =>
+        `${s}: ${
+          openedAfterChange(s)
+            .map((i) => `${i.kind}@${windowsAfterChange(Date.parse(i.openedAt))}`)
+            .join(' ') || 'none'
+        }`,
+    );
+    process.stderr.write(`ops shapes (${mode.name}), incidents opened after the change (kind@windows): ${summary.join('; ')}\n`);
+  }
 
   it('a step in the error ratio (0% -> 30%): an errors incident within 5 windows', () => {
-    const step = after('errors-step').find((i) => i.kind === 'errors');
+    const step = openedAfterChange('errors-step').find((i) => i.kind === 'errors');
     expect(step, why('errors-step')).toBeDefined();
     expect(windowsAfterChange(Date.parse((step as Incident).openedAt))).toBeLessThanOrEqual(5);
   });
 
   it('a slow latency creep (+3% of normal per window): a latency incident before +90% (30 windows)', () => {
-    const creep = after('latency-creep').find((i) => i.kind === 'latency');
+    const creep = openedAfterChange('latency-creep').find((i) => i.kind === 'latency');
     expect(creep, why('latency-creep')).toBeDefined();
     expect(windowsAfterChange(Date.parse((creep as Incident).openedAt))).toBeLessThanOrEqual(30);
   });
 
   it('a spike train (six one-window spikes, 15x slower, every 4th window): one incident, opened at the first spike', () => {
-    const train = after('spike-train');
+    const train = openedAfterChange('spike-train');
     expect(train.length, why('spike-train')).toBe(1);
     expect(windowsAfterChange(Date.parse((train[0] as Incident).openedAt))).toBeLessThanOrEqual(2);
   });
@@ -350,17 +377,17 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
   });
 
   it('a daily-seasonal series on a normal day (traffic at its daily peak, 4x its night level): no incident', () => {
-    expect(after('daily-normal'), why('daily-normal')).toEqual([]);
+    expect(openedAfterChange('daily-normal'), why('daily-normal')).toEqual([]);
   });
 
   it('a daily-seasonal series on a broken day (the peak does not come: traffic at its night level at noon): a traffic incident within 5 windows', () => {
-    const broken = after('daily-broken').find((i) => i.kind === 'traffic');
+    const broken = openedAfterChange('daily-broken').find((i) => i.kind === 'traffic');
     expect(broken, why('daily-broken')).toBeDefined();
     expect(windowsAfterChange(Date.parse((broken as Incident).openedAt))).toBeLessThanOrEqual(5);
   });
 
   it('a counter reset (the process restarts, its monotonic counter from 0): no incident, no anomaly', () => {
-    expect(after('counter-reset'), why('counter-reset')).toEqual([]);
+    expect(openedAfterChange('counter-reset'), why('counter-reset')).toEqual([]);
     expect((seen['counter-reset']?.anomalies ?? []).filter((a) => a.windowStartUnixMs >= changeMs - WINDOW_MS)).toEqual([]);
   });
 });
