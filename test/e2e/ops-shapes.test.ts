@@ -85,7 +85,8 @@ interface Incident {
 }
 interface Anomaly {
   kind: string;
-  windowStartUnixMs: number;
+  /** RFC 3339. */
+  windowStart: string;
   evidence: Array<{ feature: string; observed: number; expected: number; deviation: number }>;
 }
 
@@ -383,10 +384,10 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
   // (the baselines score distance from the expected value, not the loss of variation). `it.fails` as above.
   it.fails('a flat line (a gauge that always moved stops changing): an anomaly with the gauge in its evidence within 15 windows', () => {
     const flat = (seen['flat-line']?.anomalies ?? []).filter(
-      (a) => a.windowStartUnixMs >= changeMs && a.evidence.some((e) => e.feature === 'metric:queue.depth'),
+      (a) => Date.parse(a.windowStart) >= changeMs && a.evidence.some((e) => e.feature === 'metric:queue.depth'),
     );
     expect(flat.length, why('flat-line')).toBeGreaterThan(0);
-    expect(windowsAfterChange(Math.min(...flat.map((a) => a.windowStartUnixMs)))).toBeLessThanOrEqual(15);
+    expect(windowsAfterChange(Math.min(...flat.map((a) => Date.parse(a.windowStart))))).toBeLessThanOrEqual(15);
   });
 
   it('a daily-seasonal series on a normal day (traffic at its daily peak, 4x its night level): no incident', () => {
@@ -401,6 +402,6 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
 
   it('a counter reset (the process restarts, its monotonic counter from 0): no incident, no anomaly', () => {
     expect(openedAfterChange('counter-reset'), why('counter-reset')).toEqual([]);
-    expect((seen['counter-reset']?.anomalies ?? []).filter((a) => a.windowStartUnixMs >= changeMs - WINDOW_MS)).toEqual([]);
+    expect((seen['counter-reset']?.anomalies ?? []).filter((a) => Date.parse(a.windowStart) >= changeMs - WINDOW_MS)).toEqual([]);
   });
 });
