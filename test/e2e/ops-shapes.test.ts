@@ -84,6 +84,7 @@ interface Incident {
   flapping: boolean;
 }
 interface Anomaly {
+  episodeId: string;
   kind: string;
   /** RFC 3339. */
   windowStart: string;
@@ -394,10 +395,16 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
     expect(openedAfterChange('daily-normal'), why('daily-normal')).toEqual([]);
   });
 
-  it('a daily-seasonal series on a broken day (the peak does not come: traffic at its night level at noon): a traffic incident within 5 windows', () => {
-    const broken = openedAfterChange('daily-broken').find((i) => i.kind === 'traffic');
-    expect(broken, why('daily-broken')).toBeDefined();
-    expect(windowsAfterChange(Date.parse((broken as Incident).openedAt))).toBeLessThanOrEqual(5);
+  it('a daily-seasonal series on a broken day (the peak does not come: traffic at its night level at noon): a traffic incident within 5 windows, the drop in its evidence', () => {
+    const broken = openedAfterChange('daily-broken')[0];
+    expect(broken?.kind, why('daily-broken')).toBe('traffic');
+    const incident = broken as Incident;
+    expect(windowsAfterChange(Date.parse(incident.openedAt))).toBeLessThanOrEqual(5);
+    const evidence = (seen['daily-broken']?.anomalies ?? []).filter((a) => a.episodeId === incident.id).flatMap((a) => a.evidence);
+    expect(
+      evidence.some((e) => e.feature === 'request_rate' && e.observed < e.expected / 2),
+      why('daily-broken'),
+    ).toBe(true);
   });
 
   it('a counter reset (the process restarts, its monotonic counter from 0): no incident, no anomaly', () => {
