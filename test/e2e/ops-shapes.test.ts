@@ -333,21 +333,26 @@ describe.each(modes)('ops-shaped series on the live path through OTLP, 1 s windo
     // Every service's windows up to the end of the watch scored and stored (the detector may lag on a loaded machine).
     const end = changeMs + WATCH_WINDOWS * WINDOW_MS;
     const range = `from=${new Date(end - 5 * WINDOW_MS).toISOString()}&to=${new Date(end + 600 * WINDOW_MS).toISOString()}`;
+    let behind = '';
     await eventually(
       'the watched windows to be scored',
       async () => {
         for (const s of SERVICES) {
-          const r = await get<{ series: Array<{ points: Array<{ t: number | string }> }> }>(
+          const r = await get<{ series?: Array<{ points: Array<{ t: string }> }> }>(
             `/api/v1/services/${s}/series?${range}&points=5000&features=${FEATURE_OF[s]}`,
           );
-          if (Date.now() > end + 60_000) process.stderr.write(`series of ${s}: ${JSON.stringify(r).slice(0, 600)}\n`);
-          if (!r.series?.some((f) => f.points.some((p) => Number(new Date(p.t)) >= end))) return false;
+          if (!r.series?.some((f) => f.points.some((p) => Date.parse(p.t) >= end))) {
+            behind = `${s}: ${JSON.stringify(r).slice(0, 600)}`;
+            return false;
+          }
         }
         return true;
       },
       (WATCH_WINDOWS + 90) * WINDOW_MS,
       500,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; not there yet: ${behind}`);
+    });
     for (const s of SERVICES) seen[s] = { incidents: await incidentsOf(s), anomalies: await anomaliesOf(s) };
     const summary = SERVICES.map(
       (s) =>
