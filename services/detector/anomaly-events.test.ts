@@ -209,4 +209,15 @@ describe('the kind of an anomaly', () => {
     expect(kindOf(kindFeature([ev('metric:nodejs.eventloop.delay.p99', 90)], undefined))).toBe('saturation');
     expect(kindOf(kindFeature([], 'request_rate'))).toBe('traffic');
   });
+
+  it('counts a symptom only in the direction that hurts: a traffic drop whose few requests came out faster is traffic', () => {
+    // Traffic at its night level at the hour of the daily peak; the quantiles of the few requests left are a little lower.
+    const drop = [ev('request_rate', -45), ev('latency_p50_ms', -6.5), ev('latency_p95_ms', -3.8)];
+    expect(kindOf(kindFeature(drop, undefined))).toBe('traffic');
+    // Slower is latency, whatever the traffic does; fewer errors than usual name nothing.
+    expect(kindOf(kindFeature([ev('request_rate', -45), ev('latency_p50_ms', 6.5)], undefined))).toBe('latency');
+    expect(kindOf(kindFeature([ev('error_ratio', -6), ev('request_rate', -9)], undefined))).toBe('traffic');
+    // More requests than expected is demand, not a clear traffic symptom.
+    expect(kindOf(kindFeature([ev('request_rate', 12), ev('latency_p99_ms', 5.5)], undefined))).toBe('latency');
+  });
 });

@@ -30,16 +30,28 @@ const CLEAR_DEVIATION = 5;
 const SPECIFICITY: readonly AnomalyKind[] = ['errors', 'logs', 'latency', 'traffic'];
 
 /**
+ * How far a symptom deviates in the direction its clients feel, in spreads:
+ * fewer requests than expected (callers cannot reach the service), more
+ * errors, more warning/error logs, slower responses. Faster responses or
+ * fewer errors than expected are evidence, not the kind of a fault: when
+ * traffic falls to its night level at noon, the quantiles of the few
+ * requests left come out a little lower, and that must not name it `latency`.
+ */
+function harmfulDeviation(e: Evidence): number {
+  return e.feature === 'request_rate' ? -e.deviation : e.deviation;
+}
+
+/**
  * The feature that names a window's kind: its most specific clear symptom
  * (errors before error logs before latency before traffic, each at least
- * {@link CLEAR_DEVIATION} spreads out), so that a bad deploy whose failing
+ * {@link CLEAR_DEVIATION} spreads out in the direction that hurts), so that a bad deploy whose failing
  * requests also queue is named `errors` and not `latency`; else its
  * strongest symptom; else its strongest evidence (runtime metrics: not
  * something its clients feel); else the feature that opened the episode.
  */
 export function kindFeature(evidence: readonly Evidence[], episodeFeature: string | undefined): string | undefined {
   const symptoms = evidence.filter((e) => isSymptomFeature(e.feature));
-  const clear = symptoms.filter((e) => Math.abs(e.deviation) >= CLEAR_DEVIATION);
+  const clear = symptoms.filter((e) => harmfulDeviation(e) >= CLEAR_DEVIATION);
   for (const kind of SPECIFICITY) {
     const hit = clear.find((e) => kindOf(e.feature) === kind);
     if (hit) return hit.feature;
