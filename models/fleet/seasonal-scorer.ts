@@ -127,6 +127,16 @@ export interface FeatureScore {
   evidence: Evidence[];
 }
 
+/** The surprise of a window's features (see {@link SeasonalScorer.surprise}). */
+export interface Surprise {
+  /** Sum over the scored features of the negative log of their tail frequency. */
+  sum: number;
+  /** Features scored. */
+  count: number;
+  /** The largest surprise of one feature. */
+  max: number;
+}
+
 /** Half-life, in samples, of an exponential average that weighs a new sample `alpha`. */
 const halfLifeOf = (alpha: number) => (alpha > 0 && alpha < 1 ? Math.log(0.5) / Math.log(1 - alpha) : 0);
 
@@ -340,6 +350,32 @@ export class SeasonalScorer {
       if (i < 0 || !Number.isFinite(x)) continue;
       DAILY.learnPastAt(this.data, i * HEAD + DAILY_AT, this.slotAt(i, day), x);
     }
+  }
+
+  /**
+   * The surprise of each feature of the last scored window (the negative log
+   * of how often that feature deviated at least as far before, see
+   * {@link TailCalibration.logTail}), summed over the features scored, their
+   * count and the largest one, written into `out` (see service-combination.ts).
+   */
+  surprise(out: Surprise, trusted: (feature: string) => boolean): Surprise {
+    let sum = 0;
+    let count = 0;
+    let max = 0;
+    for (let i = 0; i < this.names.length; i++) {
+      const q = this.lastDev[i] as number;
+      if (Number.isNaN(q)) continue;
+      count++;
+      const s = -this.tails.logTail(i, q);
+      const bounded = Math.min(s, -this.tails.logRarest(i));
+      sum += bounded;
+      const alone = trusted(this.names[i] as string) ? s : bounded;
+      if (alone > max) max = alone;
+    }
+    out.sum = sum;
+    out.count = count;
+    out.max = max;
+    return out;
   }
 
   /**

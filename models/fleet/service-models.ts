@@ -28,7 +28,9 @@ import { episodeStep } from './episode-step.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
-import { deviationToScore, scoreToDeviation } from './seasonal-scorer.ts';
+import { DEFAULT_SEASONAL_SCORER, deviationToScore, type Surprise, scoreToDeviation } from './seasonal-scorer.ts';
+import { jointDeviation, serviceDeviation } from './service-combination.ts';
+import { isSymptomFeature } from './severity.ts';
 import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 
 /** The per-service models of one detector instance. */
@@ -39,6 +41,8 @@ export class ServiceModels {
   /** Scratch of the batched neural call, reused across rounds: normalized rows and the raw values they came from. */
   private rows = new Float32Array(0);
   private raw = new Float64Array(0);
+  /** Scratch of a window's feature surprises. */
+  private readonly surprise: Surprise = { sum: 0, count: 0, max: 0 };
 
   private readonly acceptAfterMs: number;
 
@@ -89,7 +93,7 @@ export class ServiceModels {
       // learned, a fault that keeps coming back would be scored as routine by its third return (a recurring harmless
       // pattern is taught by a false-positive label instead, see models/calibration).
       const quiet = r.transition === 'none' || r.transition === 'closed';
-      if (quiet) (lives[i] as Live).seasonal.learnTail();
+      if (quiet) learnTails(lives[i] as Live);
       (lives[i] as Live).neural.learnTail(quiet);
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
@@ -122,6 +126,11 @@ export class ServiceModels {
     const cal = this.calibrations.get(w.service);
     const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
     const s = m.seasonal.score(w.features, w.endMs, factors);
+    // The service's seasonal score: its features' surprises combined (service-combination.ts), not their maximum.
+    const sur = m.seasonal.surprise(this.surprise, isSymptomFeature);
+    const joint = sur.count > 0 ? jointDeviation(sur) : Number.NaN;
+    m.lastJoint = joint;
+    s.score = deviationToScore(serviceDeviation(sur, sur.count > 0 ? m.joint.logTail(0, joint) : 0), DEFAULT_SEASONAL_SCORER.z50);
     const lik = m.likelihood;
     // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
     const warm = lik.ready;
@@ -236,6 +245,14 @@ export class ServiceModels {
   size(): number {
     return this.live.size;
   }
+}
+
+/** Teaches a quiet window's deviations to the service's histories of them: each feature's and the joint one. */
+function learnTails(m: Live): void {
+  m.seasonal.learnTail();
+  if (Number.isNaN(m.lastJoint)) return;
+  m.joint.learn(0, m.lastJoint);
+  m.joint.tick();
 }
 
 /**

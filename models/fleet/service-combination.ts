@@ -1,0 +1,84 @@
+/**
+ * How a service's per-feature surprises become one service score.
+ *
+ * Each feature's deviation is first judged by that feature's own history of
+ * deviations (its tail frequency p, see tail-calibration.ts): a metric that
+ * routinely strays a thousand spreads from its baseline is not surprising
+ * when it does, one that never moved is. The service then asks two
+ * questions of its k scored features, as two classic combinations of
+ * p-values do:
+ *
+ * - is one feature alone far beyond its history? (Tippett: the smallest p,
+ *   corrected for having looked at k features: 1 - (1 - p_min)^k);
+ * - are several features unusual together, none of them extreme? (Fisher:
+ *   S = sum of -ln p_i; under the null hypothesis of independent uniform p
+ *   values, 2S is chi-square with 2k degrees of freedom, so
+ *   P = e^-S * sum_{j<k} S^j / j!).
+ *
+ * The window's p is twice the smaller of the two (a Bonferroni correction
+ * for asking both), mapped to the Gaussian deviation of that upper tail and
+ * from there to the usual [0, 1] score (`deviationToScore`, z50 spreads at
+ * 0.5). So the service score is a false-alarm rate per window, whatever the
+ * number of features the service reports (a max over features alone alarms
+ * more often the more features there are), and it keeps its ranking up to
+ * the largest surprises: everything is computed in log space, and the
+ * deviation is at most about sqrt(2 ln(1/p)), so no two windows tie at a
+ * score of exactly 1.
+ */
+import type { Surprise } from './seasonal-scorer.ts';
+
+/** ln(j!) for j < 64 (features per service are at most a few tens). */
+const LN_FACTORIAL = (() => {
+  const out = new Float64Array(64);
+  for (let j = 1; j < out.length; j++) out[j] = (out[j - 1] as number) + Math.log(j);
+  return out;
+})();
+
+/** ln P(Gamma(k, 1) > s): the log p-value of Fisher's statistic `s` (sum of -ln p) over `k` p-values. */
+export function fisherLogP(s: number, k: number): number {
+  if (k <= 0 || !(s > 0)) return 0;
+  const n = Math.min(k, LN_FACTORIAL.length);
+  const lnS = Math.log(s);
+  // log-sum-exp of j ln s - ln j! for j < k; the largest term is near j = s.
+  let top = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < n; j++) top = Math.max(top, j * lnS - (LN_FACTORIAL[j] as number));
+  let acc = 0;
+  for (let j = 0; j < n; j++) acc += Math.exp(j * lnS - (LN_FACTORIAL[j] as number) - top);
+  return Math.min(0, -s + top + Math.log(acc));
+}
+
+/** ln(1 - (1 - p)^k) for p = e^lnP: the log p-value of the smallest of `k` p-values (Tippett). */
+export function tippettLogP(lnP: number, k: number): number {
+  if (k <= 0 || !(lnP < 0)) return 0;
+  // For a tiny p, 1 - (1 - p)^k is k p to within double precision.
+  if (lnP < -30) return lnP + Math.log(k);
+  return Math.log(-Math.expm1(k * Math.log1p(-Math.exp(lnP))));
+}
+
+/** The Gaussian deviation whose upper tail is e^lnP (Abramowitz and Stegun 26.2.23 in log form; 0 for p >= 0.5). */
+export function deviationOfLogTail(lnP: number): number {
+  if (!(lnP < -Math.LN2)) return 0;
+  const t = Math.sqrt(-2 * lnP);
+  return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+}
+
+/**
+ * The joint deviation of a window: the Gaussian deviation (two-sided, as the
+ * features' are) of Fisher's p over its features' surprises; 0 when none
+ * was scored.
+ */
+export function jointDeviation(s: Readonly<Surprise>): number {
+  return deviationOfLogTail(fisherLogP(s.sum, s.count) - Math.LN2);
+}
+
+/**
+ * The service deviation of a window from its features' surprises `s` and
+ * `lnJoint`, the log tail frequency of its joint deviation among the
+ * service's own past (see the module comment): twice the smaller p of the
+ * joint and the single-feature question, as a two-sided Gaussian deviation.
+ */
+export function serviceDeviation(s: Readonly<Surprise>, lnJoint: number): number {
+  if (s.count <= 0) return 0;
+  const lnP = Math.min(0, Math.min(lnJoint, tippettLogP(-s.max, s.count)) + Math.LN2);
+  return deviationOfLogTail(lnP - Math.LN2);
+}
