@@ -24,7 +24,7 @@
  * shift) and its events say `info` and that it is warming up.
  */
 import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration/index.ts';
-import { episodeStep } from './episode-step.ts';
+import { episodeADayBefore, episodeStep } from './episode-step.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
@@ -93,11 +93,14 @@ export class ServiceModels {
       // learned, a fault that keeps coming back would be scored as routine by its third return (a recurring harmless
       // pattern is taught by a false-positive label instead, see models/calibration).
       const quiet = r.transition === 'none' || r.transition === 'closed';
-      if (quiet) learnTails(lives[i] as Live);
-      (lives[i] as Live).neural.learnTail(quiet);
+      // A window of an episode the service was also in at the same time a day before is its daily pattern (a
+      // nightly batch, a daily peak): learned as any quiet window, so that the seasonal slots come to expect it.
+      const daily = !quiet && episodeADayBefore((lives[i] as Live).st, r.input.endMs);
+      if (quiet || daily) learnTails(lives[i] as Live);
+      (lives[i] as Live).neural.learnTail(quiet || daily);
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
-      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
+      if (!r.warmingUp && !quiet && !daily && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
       if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
     }
     this.train(normal);

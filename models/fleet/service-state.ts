@@ -27,6 +27,13 @@ export interface ServiceState {
   episodeId: string | null;
   openedAtMs: number;
   episodeFeature?: string;
+  /**
+   * Start and end (window ends, ms; the end of an open one is Infinity) of
+   * the service's episodes of about the last day, flat (see episode-step.ts:
+   * a window inside an episode that the service was also in a day earlier
+   * is its daily pattern). Absent in older checkpoints.
+   */
+  episodes?: number[];
   /** Episodes opened so far (part of episode ids). */
   seq: number;
   /** Windows scored so far. */
