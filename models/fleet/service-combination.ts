@@ -2,28 +2,41 @@
  * How a service's per-feature surprises become one service score.
  *
  * Each feature's deviation is first judged by that feature's own history of
- * deviations (its tail frequency p, see tail-calibration.ts): a metric that
- * routinely strays a thousand spreads from its baseline is not surprising
- * when it does, one that never moved is. The service then asks two
- * questions of its k scored features, as two classic combinations of
- * p-values do:
+ * deviations in quiet windows (its tail frequency p, see
+ * tail-calibration.ts): a metric that routinely strays far from its
+ * baseline is not surprising when it does, one that never moved is. The
+ * service then asks two questions of its k scored features, as two classic
+ * combinations of p-values do:
  *
  * - is one feature alone far beyond its history? (Tippett: the smallest p,
  *   corrected for having looked at k features: 1 - (1 - p_min)^k);
  * - are several features unusual together, none of them extreme? (Fisher:
- *   S = sum of -ln p_i; under the null hypothesis of independent uniform p
- *   values, 2S is chi-square with 2k degrees of freedom, so
- *   P = e^-S * sum_{j<k} S^j / j!).
+ *   S = sum of -ln p_i; for independent uniform p values 2S is chi-square
+ *   with 2k degrees of freedom, so P = e^-S * sum_{j<k} S^j / j!).
  *
- * The window's p is twice the smaller of the two (a Bonferroni correction
- * for asking both), mapped to the Gaussian deviation of that upper tail and
- * from there to the usual [0, 1] score (`deviationToScore`, z50 spreads at
- * 0.5). So the service score is a false-alarm rate per window, whatever the
- * number of features the service reports (a max over features alone alarms
- * more often the more features there are), and it keeps its ranking up to
- * the largest surprises: everything is computed in log space, and the
- * deviation is at most about sqrt(2 ln(1/p)), so no two windows tie at a
- * score of exactly 1.
+ * In the joint question each feature's surprise is bounded by what its
+ * history can attest (one in the windows it has seen, see
+ * `TailCalibration.logRarest`): a deviation of a million spreads of a
+ * metric that is almost always 0 (its spread is the floor) weighs as "never
+ * seen", not as a million spreads. Features of one service are not
+ * independent (a request rate and the CPU it costs move together), so
+ * Fisher's p is read as a deviation and judged in turn by the service's own
+ * history of it (its joint tail, learned from quiet windows only). In the
+ * single-feature question the symptom features (errors, latency, traffic,
+ * error logs: their spreads have floors with a meaning) keep their full
+ * surprise, so one of them far off alarms at once, while a resource metric
+ * (`metric:*`, spread floor 1e-6) alarms alone only as far as its history
+ * attests.
+ *
+ * The window's p is twice the smaller of the two answers (a Bonferroni
+ * correction for asking both), mapped to the Gaussian deviation of that tail
+ * and from there to the usual [0, 1] score (`deviationToScore`, z50 spreads
+ * at 0.5). So the service score reads as a false-alarm rate per window,
+ * whatever the number of features the service reports (a maximum over
+ * features alarms more often the more features there are), and it keeps its
+ * ranking: everything is computed in log space and the deviation grows like
+ * sqrt(2 ln(1/p)), so windows do not tie at a score of exactly 1 as they did
+ * when a deviation of 1e5 spreads went straight into the score.
  */
 import type { Surprise } from './seasonal-scorer.ts';
 
