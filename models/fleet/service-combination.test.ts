@@ -85,13 +85,15 @@ describe('service score from combined surprises (ServiceModels)', () => {
     const models = new ServiceModels({ episode: EPISODE, warmupWindows: 30 });
     const ws = Array.from({ length: 3000 }, (_, k) => {
       const w = window('sparse', k, rng, 6);
-      w.features['metric:sparse'] = k % 97 === 0 ? 2 + rng.next() : 0;
+      // A metric that is 0 but for one window in 23 (4 %), like a count of rare events.
+      w.features['metric:sparse'] = k % 23 === 0 ? 0.01 + 2.6 * rng.next() : 0;
       return w;
     });
     const out = run(models, ws).slice(300);
     const spikes = out.filter((r) => (r.input.features['metric:sparse'] as number) > 0);
     expect(spikes.length).toBeGreaterThan(20);
-    // Millions of spreads (the spread of an always-0 metric is its floor), yet no episode.
+    // The maximum over features opened an episode at every spike: none of them was ever learned (each opened an
+    // episode), so the metric's spread shrank and the spikes grew to tens of thousands of spreads.
     expect(out.filter((r) => r.transition === 'open')).toHaveLength(0);
   });
 
