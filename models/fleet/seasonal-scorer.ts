@@ -355,8 +355,12 @@ export class SeasonalScorer {
   /**
    * The surprise of each feature of the last scored window (the negative log
    * of how often that feature deviated at least as far before, see
-   * {@link TailCalibration.logTail}), summed over the features scored, their
-   * count and the largest one, written into `out` (see service-combination.ts).
+   * {@link TailCalibration.logTail}), written into `out` (see
+   * service-combination.ts): their sum over the features scored, each bounded
+   * by what its history attests (up to the rarest frequency it can attest,
+   * `TailCalibration.logRarest`, then by the log of the excess), their count,
+   * and the largest, bounded the same way unless `trusted` says the feature's
+   * spread extrapolates (symptom features).
    */
   surprise(out: Surprise, trusted: (feature: string) => boolean): Surprise {
     let sum = 0;
@@ -364,10 +368,14 @@ export class SeasonalScorer {
     let max = 0;
     for (let i = 0; i < this.names.length; i++) {
       const q = this.lastDev[i] as number;
-      if (Number.isNaN(q)) continue;
+      // A feature exactly at its expectation (one that has been constant, like the traffic of a service that only
+      // reports metrics) tells nothing either way: counting it would only dilute the others.
+      if (Number.isNaN(q) || q === 0) continue;
       count++;
       const s = -this.tails.logTail(i, q);
-      const bounded = Math.min(s, -this.tails.logRarest(i));
+      // Beyond the rarest the feature's history attests, the spread's extrapolation counts by the log of its excess.
+      const cap = -this.tails.logRarest(i);
+      const bounded = s <= cap ? s : cap + Math.log1p(s - cap);
       sum += bounded;
       const alone = trusted(this.names[i] as string) ? s : bounded;
       if (alone > max) max = alone;

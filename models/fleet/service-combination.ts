@@ -29,7 +29,8 @@
  * attests.
  *
  * The window's p is twice the smaller of the two answers (a Bonferroni
- * correction for asking both), mapped to the Gaussian deviation of that tail
+ * correction for asking both; for a single feature both are its own p),
+ * mapped to the Gaussian deviation of that tail
  * and from there to the usual [0, 1] score (`deviationToScore`, z50 spreads
  * at 0.5). So the service score reads as a false-alarm rate per window,
  * whatever the number of features the service reports (a maximum over
@@ -92,6 +93,7 @@ export function jointDeviation(s: Readonly<Surprise>): number {
  */
 export function serviceDeviation(s: Readonly<Surprise>, lnJoint: number): number {
   if (s.count <= 0) return 0;
-  const lnP = Math.min(0, Math.min(lnJoint, tippettLogP(-s.max, s.count)) + Math.LN2);
+  // One feature asks one question (both combinations are its own p): no correction for asking two.
+  const lnP = Math.min(0, Math.min(lnJoint, tippettLogP(-s.max, s.count)) + (s.count > 1 ? Math.LN2 : 0));
   return deviationOfLogTail(lnP - Math.LN2);
 }
