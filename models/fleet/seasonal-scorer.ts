@@ -387,6 +387,31 @@ export class SeasonalScorer {
   }
 
   /**
+   * Evidence of the last scored window (`features`, ending at `tMs`) when no
+   * feature deviated far enough to be evidence alone but several together
+   * did (see service-combination.ts): the `n` features that deviated most in
+   * their bad direction, at least one spread, strongest first.
+   */
+  jointEvidence(features: FeatureVector, tMs: number, n: number): Evidence[] {
+    const out: Evidence[] = [];
+    const picked: number[] = [];
+    for (let k = 0; k < n; k++) {
+      let best = -1;
+      for (let i = 0; i < this.names.length; i++) {
+        const q = this.lastDev[i] as number;
+        if (q >= 1 && !picked.includes(i) && (best < 0 || q > (this.lastDev[best] as number))) best = i;
+      }
+      if (best < 0) break;
+      picked.push(best);
+      const feature = this.names[best] as string;
+      const x = features[feature] as number;
+      const { exp, std } = this.expectedOf(best, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs);
+      out.push({ feature, observed: x, expected: exp, deviation: (x - exp) / std });
+    }
+    return out;
+  }
+
+  /**
    * Adds the deviations of the last scored window to each feature's history
    * of deviations (the caller leaves out the windows of an ongoing episode).
    */

@@ -107,7 +107,11 @@ describe('service score from combined surprises (ServiceModels)', () => {
     const before = out.slice(900, 1190);
     expect(before.filter((r) => r.transition === 'open')).toHaveLength(0);
     const during = out.slice(1190);
-    expect(during.some((r) => r.transition === 'open' || r.transition === 'ongoing')).toBe(true);
+    const opened = during.find((r) => r.transition === 'open');
+    expect(opened).toBeDefined();
+    // The event names the features that deviated.
+    expect(opened?.evidence.length).toBeGreaterThan(0);
+    expect(opened?.evidence.every((e) => e.feature.startsWith('metric:m') && e.observed > e.expected)).toBe(true);
     expect(Math.max(...during.map((r) => r.score))).toBeGreaterThan(Math.max(...before.map((r) => r.score)));
   });
 

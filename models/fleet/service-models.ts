@@ -33,6 +33,9 @@ import { jointDeviation, serviceDeviation } from './service-combination.ts';
 import { isSymptomFeature } from './severity.ts';
 import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 
+/** Features named as the evidence of a window that only their combination made anomalous. */
+const JOINT_EVIDENCE = 3;
+
 /** The per-service models of one detector instance. */
 export class ServiceModels {
   private readonly live = new Map<string, Live>();
@@ -134,6 +137,8 @@ export class ServiceModels {
     const joint = sur.count > 0 ? jointDeviation(sur) : Number.NaN;
     m.lastJoint = joint;
     s.score = deviationToScore(serviceDeviation(sur, sur.count > 0 ? m.joint.logTail(0, joint) : 0), DEFAULT_SEASONAL_SCORER.z50);
+    // Several features together, none far enough alone: they are the evidence.
+    if (s.score >= 0.5 && s.evidence.length === 0) s.evidence = m.seasonal.jointEvidence(w.features, w.endMs, JOINT_EVIDENCE);
     const lik = m.likelihood;
     // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
     const warm = lik.ready;
