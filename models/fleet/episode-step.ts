@@ -92,7 +92,8 @@ const MAX_EPISODES = 32;
 
 /** Notes that an episode of `st` opened (or closed) at `atMs`; forgets episodes that ended more than a day and an hour before. */
 function noteEpisode(st: ServiceMeta, atMs: number, opened: boolean): void {
-  const e = (st.episodes ??= []);
+  if (!st.episodes) st.episodes = [];
+  const e = st.episodes;
   if (opened) e.push(atMs, Number.POSITIVE_INFINITY);
   else if (e.length > 0) e[e.length - 1] = atMs;
   let drop = 0;

@@ -41,6 +41,16 @@
  */
 import type { Surprise } from './seasonal-scorer.ts';
 
+/** The combination's choices as plain data (versioned with the baselines, see baseline-params.ts). */
+export function combinationParameters(): Record<string, unknown> {
+  return {
+    single: 'tippett',
+    joint: 'fisher, judged by the service history of it',
+    bounded: 'metric:* alone and every feature in the joint: history-attested, then log of the excess',
+    dailyPattern: 'episode windows also in an episode one day before are learned',
+  };
+}
+
 /** ln(j!) for j < 64 (features per service are at most a few tens). */
 const LN_FACTORIAL = (() => {
   const out = new Float64Array(64);

@@ -30,8 +30,8 @@ import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
 import { DEFAULT_SEASONAL_SCORER, deviationToScore, type Surprise, scoreToDeviation } from './seasonal-scorer.ts';
 import { jointDeviation, serviceDeviation } from './service-combination.ts';
-import { isSymptomFeature } from './severity.ts';
 import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
+import { isSymptomFeature } from './severity.ts';
 
 /** Features named as the evidence of a window that only their combination made anomalous. */
 const JOINT_EVIDENCE = 3;
