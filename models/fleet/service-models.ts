@@ -18,7 +18,15 @@
  * a whole cycle of the seasonal baselines (a migration, a new release's
  * footprint) is the service's new normal, so the models learn again and the
  * episode closes once they have caught up, instead of staying open for good
- * and blinding the service to every later fault. During warm-up (the first
+ * and blinding the service to every later fault. For the same reason a
+ * window of an episode that the service was also in at the same time a day
+ * before is learned: an episode that comes back at the same hours every day
+ * is the service's daily pattern (a fault that returns within the day, however
+ * often, never is).
+ *
+ * The seasonal score of a window combines its features' surprises (each
+ * judged by that feature's own history) as p-values, see
+ * service-combination.ts, rather than taking the largest deviation. During warm-up (the first
  * `warmupWindows` windows) a service has no reference worth holding: its
  * models learn as before (anomalous windows only after a persistent level
  * shift) and its events say `info` and that it is warming up.
