@@ -31,13 +31,15 @@
  * models learn as before (anomalous windows only after a persistent level
  * shift) and its events say `info` and that it is warming up.
  */
+
 import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration/index.ts';
+import { normalTailDecades } from '../likelihood/index.ts';
 import { episodeADayBefore, episodeStep } from './episode-step.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
 import { DEFAULT_SEASONAL_SCORER, deviationToScore, type Surprise, scoreToDeviation } from './seasonal-scorer.ts';
-import { jointDeviation, serviceDeviation } from './service-combination.ts';
+import { deviationOfLogTail, jointDeviation, serviceDeviation } from './service-combination.ts';
 import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 import { isSymptomFeature } from './severity.ts';
 
@@ -160,7 +162,7 @@ export class ServiceModels {
     // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
     // likelihood of raw seasonal scores, which would turn its modest values into alarms.
     const ns = nn ? calibratedNeural(nn.scores[i] as number, nn.evidence.get(i)?.[0], factors) : 0;
-    const score = Math.max(ns, seasonal);
+    const score = nn ? eitherModel(seasonal, ns) : seasonal;
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
     r.expected = m.seasonal.expectations(w.features, w.endMs);
@@ -261,6 +263,18 @@ export class ServiceModels {
   size(): number {
     return this.live.size;
   }
+}
+
+/**
+ * The score of a window that two models scored (`seasonal`, `neural`): the
+ * smaller of their two-sided p values, doubled for having asked two models
+ * (Bonferroni), as a score. The larger of the two scores alone would alarm
+ * about twice as often as either model.
+ */
+function eitherModel(seasonal: number, neural: number): number {
+  const lnP = (score: number, z50: number) => Math.LN2 - normalTailDecades(scoreToDeviation(score, z50)) * Math.LN10;
+  const ln = Math.min(0, Math.min(lnP(seasonal, DEFAULT_SEASONAL_SCORER.z50), lnP(neural, NEURAL_Z50)) + Math.LN2);
+  return deviationToScore(deviationOfLogTail(ln - Math.LN2), DEFAULT_SEASONAL_SCORER.z50);
 }
 
 /** Teaches a quiet window's deviations to the service's histories of them: each feature's and the joint one. */
