@@ -44,6 +44,8 @@ describe('combination of p-values', () => {
     for (const z of [1, 2.5, 4, 6]) expect(deviationOfLogTail(Math.log(normalTail(z)))).toBeCloseTo(z, 2);
     expect(deviationOfLogTail(-1e6)).toBeGreaterThan(deviationOfLogTail(-1e5));
     expect(Number.isFinite(deviationOfLogTail(-1e6))).toBe(true);
+    // A p of exactly 0 (a score of 1 read back) is an infinite deviation, not NaN.
+    expect(deviationOfLogTail(Number.NEGATIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('one feature far off alarms through the single-feature question, several moderately off through the joint one', () => {

@@ -82,6 +82,7 @@ export function tippettLogP(lnP: number, k: number): number {
 /** The Gaussian deviation whose upper tail is e^lnP (Abramowitz and Stegun 26.2.23 in log form; 0 for p >= 0.5). */
 export function deviationOfLogTail(lnP: number): number {
   if (!(lnP < -Math.LN2)) return 0;
+  if (lnP === Number.NEGATIVE_INFINITY) return Number.POSITIVE_INFINITY;
   const t = Math.sqrt(-2 * lnP);
   return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
 }
