@@ -32,6 +32,8 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
   if (u.event?.type === 'opened') m.peak = score;
   else if (u.open) m.peak = Math.max(m.peak, score);
   let peak = u.open ? m.peak : 0;
+  if (u.event?.type === 'opened') noteEpisode(st, w.endMs, true);
+  else if (u.event?.type === 'closed') noteEpisode(st, w.endMs, false);
   if (u.event?.type === 'opened') {
     transition = 'open';
     st.seq++;
@@ -81,4 +83,33 @@ function shouldEmit(st: ServiceMeta, transition: ServiceScore['transition'], ran
   const worst = transition === 'open' ? deviation : Math.max(e.deviation ?? 0, deviation);
   st.emitted = { rank: transition === 'open' ? rank : Math.max(e.rank, rank), flapping, windowsSince: 0, deviation: worst };
   return true;
+}
+
+/** One daily period, ms: the period of the seasonal baselines. */
+const DAY_MS = 86_400_000;
+/** Episodes remembered at most (start and end each), whatever their number in a day. */
+const MAX_EPISODES = 32;
+
+/** Notes that an episode of `st` opened (or closed) at `atMs`; forgets episodes that ended more than a day and an hour before. */
+function noteEpisode(st: ServiceMeta, atMs: number, opened: boolean): void {
+  if (!st.episodes) st.episodes = [];
+  const e = st.episodes;
+  if (opened) e.push(atMs, Number.POSITIVE_INFINITY);
+  else if (e.length > 0) e[e.length - 1] = atMs;
+  let drop = 0;
+  while (drop < e.length && ((e[drop + 1] as number) < atMs - DAY_MS - 3_600_000 || e.length - drop > 2 * MAX_EPISODES)) drop += 2;
+  if (drop > 0) e.splice(0, drop);
+}
+
+/**
+ * Whether the service was inside an episode one daily period before
+ * `atMs`: a window of an episode that repeats what the service did at the
+ * same time the day before belongs to its daily pattern, not to a new fault.
+ */
+export function episodeADayBefore(st: ServiceMeta, atMs: number): boolean {
+  const e = st.episodes;
+  if (!e) return false;
+  const t = atMs - DAY_MS;
+  for (let k = 0; k + 1 < e.length; k += 2) if ((e[k] as number) <= t && t <= (e[k + 1] as number)) return true;
+  return false;
 }

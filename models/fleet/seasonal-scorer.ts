@@ -137,6 +137,16 @@ export interface FeatureScore {
   evidence: Evidence[];
 }
 
+/** The surprise of a window's features (see {@link SeasonalScorer.surprise}). */
+export interface Surprise {
+  /** Sum over the scored features of the negative log of their tail frequency. */
+  sum: number;
+  /** Features scored. */
+  count: number;
+  /** The largest surprise of one feature. */
+  max: number;
+}
+
 /** Half-life, in samples, of an exponential average that weighs a new sample `alpha`. */
 const halfLifeOf = (alpha: number) => (alpha > 0 && alpha < 1 ? Math.log(0.5) / Math.log(1 - alpha) : 0);
 
@@ -410,6 +420,65 @@ export class SeasonalScorer {
       if (i < 0 || !Number.isFinite(x)) continue;
       DAILY.learnPastAt(this.data, i * HEAD + DAILY_AT, this.slotAt(i, day), x);
     }
+  }
+
+  /**
+   * The surprise of each feature of the last scored window (the negative log
+   * of how often that feature deviated at least as far before, see
+   * {@link TailCalibration.logTail}), written into `out` (see
+   * service-combination.ts): their sum over the features scored, each bounded
+   * by what its history attests (up to the rarest frequency it can attest,
+   * `TailCalibration.logRarest`, then by the log of the excess), their count,
+   * and the largest, bounded the same way unless `trusted` says the feature's
+   * spread extrapolates (symptom features).
+   */
+  surprise(out: Surprise, trusted: (feature: string) => boolean): Surprise {
+    let sum = 0;
+    let count = 0;
+    let max = 0;
+    for (let i = 0; i < this.names.length; i++) {
+      const q = this.lastDev[i] as number;
+      // A feature exactly at its expectation (one that has been constant, like the traffic of a service that only
+      // reports metrics) tells nothing either way: counting it would only dilute the others.
+      if (Number.isNaN(q) || q === 0) continue;
+      count++;
+      const s = -this.tails.logTail(i, q);
+      // Beyond the rarest the feature's history attests, the spread's extrapolation counts by the log of its excess.
+      const cap = -this.tails.logRarest(i);
+      const bounded = s <= cap ? s : cap + Math.log1p(s - cap);
+      sum += bounded;
+      const alone = trusted(this.names[i] as string) ? s : bounded;
+      if (alone > max) max = alone;
+    }
+    out.sum = sum;
+    out.count = count;
+    out.max = max;
+    return out;
+  }
+
+  /**
+   * Evidence of the last scored window (`features`, ending at `tMs`) when no
+   * feature deviated far enough to be evidence alone but several together
+   * did (see service-combination.ts): the `n` features that deviated most in
+   * their bad direction, at least one spread, strongest first.
+   */
+  jointEvidence(features: FeatureVector, tMs: number, n: number): Evidence[] {
+    const out: Evidence[] = [];
+    const picked: number[] = [];
+    for (let k = 0; k < n; k++) {
+      let best = -1;
+      for (let i = 0; i < this.names.length; i++) {
+        const q = this.lastDev[i] as number;
+        if (q >= 1 && !picked.includes(i) && (best < 0 || q > (this.lastDev[best] as number))) best = i;
+      }
+      if (best < 0) break;
+      picked.push(best);
+      const feature = this.names[best] as string;
+      const x = features[feature] as number;
+      const { exp, std } = this.expectedOf(best, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs);
+      out.push({ feature, observed: x, expected: exp, deviation: (x - exp) / std });
+    }
+    return out;
   }
 
   /**

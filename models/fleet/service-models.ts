@@ -18,19 +18,34 @@
  * a whole cycle of the seasonal baselines (a migration, a new release's
  * footprint) is the service's new normal, so the models learn again and the
  * episode closes once they have caught up, instead of staying open for good
- * and blinding the service to every later fault. During warm-up (the first
+ * and blinding the service to every later fault. For the same reason a
+ * window of an episode that the service was also in at the same time a day
+ * before is learned: an episode that comes back at the same hours every day
+ * is the service's daily pattern (a fault that returns within the day, however
+ * often, never is).
+ *
+ * The seasonal score of a window combines its features' surprises (each
+ * judged by that feature's own history) as p-values, see
+ * service-combination.ts, rather than taking the largest deviation. During warm-up (the first
  * `warmupWindows` windows) a service has no reference worth holding: its
  * models learn as before (anomalous windows only after a persistent level
  * shift) and its events say `info` and that it is warming up.
  */
+
 import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration/index.ts';
 import { DEFAULT_EPISODE } from '../episodes/index.ts';
-import { episodeStep } from './episode-step.ts';
+import { normalTailDecades } from '../likelihood/index.ts';
+import { episodeADayBefore, episodeStep } from './episode-step.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
-import { deviationToScore, scoreToDeviation } from './seasonal-scorer.ts';
+import { DEFAULT_SEASONAL_SCORER, deviationToScore, type Surprise, scoreToDeviation } from './seasonal-scorer.ts';
+import { deviationOfLogTail, jointDeviation, serviceDeviation } from './service-combination.ts';
 import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
+import { isSymptomFeature } from './severity.ts';
+
+/** Features named as the evidence of a window that only their combination made anomalous. */
+const JOINT_EVIDENCE = 3;
 
 /** The per-service models of one detector instance. */
 export class ServiceModels {
@@ -40,6 +55,8 @@ export class ServiceModels {
   /** Scratch of the batched neural call, reused across rounds: normalized rows and the raw values they came from. */
   private rows = new Float32Array(0);
   private raw = new Float64Array(0);
+  /** Scratch of a window's feature surprises. */
+  private readonly surprise: Surprise = { sum: 0, count: 0, max: 0 };
 
   private readonly acceptAfterMs: number;
   /** Score at or above which a window is anomalous (the episodes' opening level). */
@@ -88,24 +105,29 @@ export class ServiceModels {
     for (let i = 0; i < round.length; i++) {
       const r = this.scoreWindow(round[i] as WindowInput, lives[i] as Live, i, nn);
       out[i] = r;
-      // Windows outside any episode teach each feature how far it usually strays. The window that opens an episode
-      // teaches it only if the episode was a blip (at most BLIP_WINDOWS anomalous windows): blips that recur more often than a 3-spread
-      // excursion would (tail-calibration.ts) become routine, a spike train or a bursty count. An episode that lasts
-      // longer is a fault and never teaches it, so a sustained fault never calibrates itself away and a fault that
-      // keeps coming back opens an incident every time (a recurring harmless pattern is taught by a false-positive
-      // label instead, see models/calibration).
-      const seasonal = (lives[i] as Live).seasonal;
-      if (r.transition === 'open') seasonal.holdTail();
+      // Windows outside any episode teach each feature how far it usually strays (excursions too small to open one
+      // included). The window that opens an episode teaches it only if the episode was a blip (at most BLIP_WINDOWS
+      // anomalous windows): blips that recur more often than a 3-spread excursion would (tail-calibration.ts) become
+      // routine, a spike train or a bursty count. An episode that lasts longer is a fault and never teaches it, so a
+      // sustained fault never calibrates itself away and a fault that keeps coming back opens an incident every time
+      // (a recurring harmless pattern is taught by a false-positive label instead, see models/calibration).
+      const live = lives[i] as Live;
+      const seasonal = live.seasonal;
+      const quiet = r.transition === 'none' || r.transition === 'closed';
+      // A window of an episode the service was also in at the same time a day before is its daily pattern (a
+      // nightly batch, a daily peak): learned as any quiet window, so that the seasonal slots come to expect it.
+      const daily = !quiet && episodeADayBefore(live.st, r.input.endMs);
+      if (r.transition === 'open' && !daily) seasonal.holdTail();
       else if (r.transition === 'ongoing' && r.score >= this.openLevel) seasonal.noteAnomalous();
       else if (r.transition === 'closed') seasonal.releaseTail();
-      if (r.transition === 'none' || r.transition === 'closed') seasonal.learnTail();
-      // The neural residual calibration keeps learning only windows outside any episode.
-      (lives[i] as Live).neural.learnTail(r.transition === 'none' || r.transition === 'closed');
+      if (quiet || daily) learnTails(live);
+      // The neural residual calibration learns the same windows.
+      live.neural.learnTail(quiet || daily);
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
-      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) {
+      if (!r.warmingUp && !quiet && !daily && r.input.endMs - r.openedAtMs < this.acceptAfterMs) {
         // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
-        (lives[i] as Live).seasonal.learnUnseen(r.input.features, r.input.endMs);
+        seasonal.learnUnseen(r.input.features, r.input.endMs);
         continue;
       }
       if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
@@ -136,6 +158,13 @@ export class ServiceModels {
     const cal = this.calibrations.get(w.service);
     const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
     const s = m.seasonal.score(w.features, w.endMs, factors);
+    // The service's seasonal score: its features' surprises combined (service-combination.ts), not their maximum.
+    const sur = m.seasonal.surprise(this.surprise, isSymptomFeature);
+    const joint = sur.count > 0 ? jointDeviation(sur) : Number.NaN;
+    m.lastJoint = joint;
+    s.score = deviationToScore(serviceDeviation(sur, sur.count > 0 ? m.joint.logTail(0, joint) : 0), DEFAULT_SEASONAL_SCORER.z50);
+    // Several features together, none far enough alone: they are the evidence.
+    if (s.score >= 0.5 && s.evidence.length === 0) s.evidence = m.seasonal.jointEvidence(w.features, w.endMs, JOINT_EVIDENCE);
     const lik = m.likelihood;
     // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
     const warm = lik.ready;
@@ -149,7 +178,7 @@ export class ServiceModels {
     // ones, corroborated over two windows): it stands on its own beside the seasonal one rather than feeding the
     // likelihood of raw seasonal scores, which would turn its modest values into alarms.
     const ns = nn ? calibratedNeural(nn.scores[i] as number, nn.evidence.get(i)?.[0], factors) : 0;
-    const score = Math.max(ns, seasonal);
+    const score = nn ? eitherModel(seasonal, ns) : seasonal;
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
     r.expected = m.seasonal.expectations(w.features, w.endMs);
@@ -250,6 +279,26 @@ export class ServiceModels {
   size(): number {
     return this.live.size;
   }
+}
+
+/**
+ * The score of a window that two models scored (`seasonal`, `neural`): the
+ * smaller of their two-sided p values, doubled for having asked two models
+ * (Bonferroni), as a score. The larger of the two scores alone would alarm
+ * about twice as often as either model.
+ */
+function eitherModel(seasonal: number, neural: number): number {
+  const lnP = (score: number, z50: number) => Math.LN2 - normalTailDecades(scoreToDeviation(score, z50)) * Math.LN10;
+  const ln = Math.min(0, Math.min(lnP(seasonal, DEFAULT_SEASONAL_SCORER.z50), lnP(neural, NEURAL_Z50)) + Math.LN2);
+  return deviationToScore(deviationOfLogTail(ln - Math.LN2), DEFAULT_SEASONAL_SCORER.z50);
+}
+
+/** Teaches a quiet window's deviations to the service's histories of them: each feature's and the joint one. */
+function learnTails(m: Live): void {
+  m.seasonal.learnTail();
+  if (Number.isNaN(m.lastJoint)) return;
+  m.joint.learn(0, m.lastJoint);
+  m.joint.tick();
 }
 
 /**

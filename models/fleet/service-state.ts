@@ -8,6 +8,7 @@ import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '
 import type { NeuralScorer } from './neural-scorer.ts';
 import { NeuralService, type NeuralServiceState } from './neural-service.ts';
 import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
+import { TailCalibration } from './tail-calibration.ts';
 
 /** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
 export const SERVICE_LIKELIHOOD: Partial<LikelihoodConfig> = { shortWindow: 1, historyWindow: 240, minHistory: 60, minStd: 0.05, decades: 8 };
@@ -20,10 +21,19 @@ export interface ServiceState {
   neural: NeuralServiceState;
   likelihood: LikelihoodState;
   episode: EpisodeState;
+  /** History of the service's joint surprise (service-combination.ts), as one tail-calibration histogram; absent in older checkpoints. */
+  joint?: number[];
   /** Current episode id, its opening window end (ms) and the feature that opened it. */
   episodeId: string | null;
   openedAtMs: number;
   episodeFeature?: string;
+  /**
+   * Start and end (window ends, ms; the end of an open one is Infinity) of
+   * the service's episodes of about the last day, flat (see episode-step.ts:
+   * a window inside an episode that the service was also in a day earlier
+   * is its daily pattern). Absent in older checkpoints.
+   */
+  episodes?: number[];
   /** Episodes opened so far (part of episode ids). */
   seq: number;
   /** Windows scored so far. */
@@ -73,7 +83,7 @@ export const DEFAULT_ACCEPT_AFTER_MS = 86_400_000;
 export const DEFAULT_WARMUP_WINDOWS = 30;
 
 /** The part of a service's state that is not held by its live models. */
-export type ServiceMeta = Omit<ServiceState, 'seasonal' | 'neural' | 'likelihood' | 'episode'>;
+export type ServiceMeta = Omit<ServiceState, 'seasonal' | 'neural' | 'likelihood' | 'episode' | 'joint'>;
 
 /** A service's live models and the rest of its state ({@link ServiceModels.snapshot} puts them together). */
 export interface Live {
@@ -82,19 +92,25 @@ export interface Live {
   neural: NeuralService;
   likelihood: AnomalyLikelihood;
   episode: EpisodeTracker;
+  /** History of the service's joint surprise, as a deviation (see service-combination.ts). */
+  joint: TailCalibration;
+  /** The joint deviation of the last scored window (NaN when no feature was scored), for learning it. */
+  lastJoint: number;
   /** Highest score of the open episode (the tracker's, kept here so that reading it copies nothing). */
   peak: number;
 }
 
 /** The live models of a service restored from `state`. */
 export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig>): Live {
-  const { seasonal, neural, likelihood, episode, ...st } = state;
+  const { seasonal, neural, likelihood, episode, joint, ...st } = state;
   return {
     st,
     seasonal: new SeasonalScorer(undefined, seasonal),
     neural: new NeuralService(neural),
     likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, likelihood),
     episode: new EpisodeTracker(episodeConfig, episode),
+    joint: new TailCalibration(1, joint),
+    lastJoint: Number.NaN,
     peak: episode.open ? episode.peak : 0,
   };
 }
@@ -107,6 +123,8 @@ export function newLive(episodeConfig: Partial<EpisodeConfig>): Live {
     neural: new NeuralService(),
     likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD),
     episode: new EpisodeTracker(episodeConfig),
+    joint: new TailCalibration(1),
+    lastJoint: Number.NaN,
     peak: 0,
   };
 }
@@ -119,5 +137,6 @@ export function stateOf(m: Live): ServiceState {
     neural: m.neural.toJSON(),
     likelihood: m.likelihood.toJSON(),
     episode: m.episode.toJSON(),
+    joint: m.joint.toJSON(1),
   };
 }

@@ -18,7 +18,7 @@
  * window of a longer episode, so neither a sustained fault nor a fault that
  * keeps returning calibrates itself away.
  */
-import { normalTail } from '../likelihood/index.ts';
+import { normalTail, normalTailDecades } from '../likelihood/index.ts';
 
 /** Bins of the deviation histogram: bin k holds deviations in [RATIO^k, RATIO^(k+1)). */
 export const TAIL_BINS = 24;
@@ -88,6 +88,38 @@ export class TailCalibration {
     const p = (proven + PRIOR_WINDOWS * 2 * normalTail(z)) / (Math.max(total, TAIL_WINDOWS) + PRIOR_WINDOWS);
     // A tail so thin it underflows is beyond anything the spread allows: the deviation stands.
     return p > 0 ? Math.min(z, deviationOfTail(p / 2)) : z;
+  }
+
+  /**
+   * The natural log of the same tail frequency as {@link calibrate} uses
+   * (recurrences of deviations at least `z` among feature `i`'s past, blended
+   * with the Gaussian prior), for any `z` from 1 up (0 below: not a tail),
+   * computed in log space so that it stays finite however far `z` is: the
+   * surprise of the deviation is its negative. Used to combine a service's
+   * features (models/fleet/service-combination.ts).
+   */
+  logTail(i: number, z: number): number {
+    if (!(z >= 1)) return 0;
+    const o = i * TAIL_STRIDE;
+    const total = (this.data[o + TAIL_BINS] as number) / this.g;
+    const x = Math.log(z) / LOG_RATIO;
+    const k = Math.floor(x);
+    let tail = 0;
+    if (k >= TAIL_BINS - 1) tail = this.data[o + TAIL_BINS - 1] as number;
+    else {
+      for (let b = k + 1; b < TAIL_BINS; b++) tail += this.data[o + b] as number;
+      tail += (this.data[o + k] as number) * (1 - (x - k));
+    }
+    const proven = Math.max(0, tail / this.g - 1);
+    const lnPrior = Math.log(2 * PRIOR_WINDOWS) - normalTailDecades(z) * Math.LN10;
+    // ln(proven + prior) without the prior underflowing for a far deviation.
+    const lnNum = proven > 0 ? Math.log(proven) + Math.log1p(Math.exp(lnPrior - Math.log(proven))) : lnPrior;
+    return Math.min(0, lnNum - Math.log(total + PRIOR_WINDOWS));
+  }
+
+  /** The natural log of the rarest tail frequency feature `i`'s history can attest: one in its windows (and the prior's). */
+  logRarest(i: number): number {
+    return -Math.log((this.data[i * TAIL_STRIDE + TAIL_BINS] as number) / this.g + PRIOR_WINDOWS);
   }
 
   /** Adds one window's deviation `z` (>= 0) of feature `i`. */
