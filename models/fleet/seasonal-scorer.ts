@@ -322,7 +322,10 @@ export class SeasonalScorer {
       this.anomalousRun++;
       return;
     }
-    this.anomalousRun = score >= this.cfg.learnBelow ? this.anomalousRun : 0;
+    // A window learned as normal (not as a level shift being accepted) may still hold a feature that is only normal
+    // because its tail calibration made that deviation routine (see routineOnly).
+    const normal = score < this.cfg.learnBelow;
+    this.anomalousRun = normal ? 0 : this.anomalousRun;
     this.confirm();
     // A window without a usable time still teaches the recent mean, not the seasonal slots.
     const day = Number.isFinite(tMs) ? DAILY.bucketOf(tMs) : -1;
@@ -335,7 +338,7 @@ export class SeasonalScorer {
         if (this.names.length >= this.cfg.maxFeatures) continue;
         i = this.add(feature);
       }
-      if (this.aboveDemand(i, feature, x, day, tMs)) continue;
+      if (this.aboveDemand(i, feature, x, day, tMs) || (normal && this.routineOnly(i))) continue;
       const data = this.data;
       const o = i * HEAD;
       if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
@@ -458,6 +461,24 @@ export class SeasonalScorer {
     }
     this.heldRun = 0;
     this.held.fill(Number.NaN);
+  }
+
+  /**
+   * Whether feature `i` of the last scored window deviated, by the spread
+   * alone, at least as far as a window that is not learned (its raw score is
+   * {@link SeasonalScorerConfig.learnBelow} or more) and is normal only
+   * because its tail calibration has seen such deviations recur (a blip made
+   * routine, see {@link SeasonalScorer.releaseTail}). Such a value teaches
+   * the tail, never the feature's mean or spread: learned there, blips would
+   * widen the spread many times over while the tail history still holds their
+   * deviations measured against the narrower one, so that a fault far larger
+   * than any blip would be judged as small as a blip (a x10 latency fault on
+   * a latency that blips x2 to x4 would open no episode). Kept out, the
+   * spread and the tail keep measuring in the same units.
+   */
+  private routineOnly(i: number): boolean {
+    const q = this.lastDev[i] as number;
+    return q > 0 && deviationToScore(q, this.cfg.z50) >= this.cfg.learnBelow;
   }
 
   /**
