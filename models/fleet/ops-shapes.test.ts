@@ -127,7 +127,7 @@ describe('ops-shaped checks of the per-feature model', () => {
     }
     const rs = run(fault + 100, (k, g) => {
       const h = healthy(g);
-      return { ...h, latency_p99: h.latency_p99 * (k >= fault ? 10 : (blips.get(k) ?? 1)) };
+      return { ...h, latency_p99: (h.latency_p99 as number) * (k >= fault ? 10 : (blips.get(k) ?? 1)) };
     });
     const openedIn = (from: number, to: number): number => opened(rs).filter((k) => k >= from && k < to).length;
     const blipsIn = (from: number, to: number): number => onsets.filter((k) => k >= from && k < to).length;
