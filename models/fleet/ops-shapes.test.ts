@@ -3,7 +3,8 @@
  * the live scoring path (ServiceModels without the neural model, 10 s
  * windows, seeded noise): a step change in the error ratio, a slow latency
  * creep, a daily-seasonal series with a broken day, a counter reset, a
- * flat-lining series and a spike train.
+ * flat-lining series, a spike train, and latency that routinely blips
+ * before a x10 fault.
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../stats/index.ts';
@@ -110,5 +111,35 @@ describe('ops-shaped checks of the per-feature model', () => {
     // return opens a new episode.
     const faults = run(4000, (k, g) => (k >= 500 && k % 500 < 20 ? { ...healthy(g), error_ratio: 0.15 } : healthy(g)));
     expect(opened(faults)).toEqual([500, 1000, 1500, 2000, 2500, 3000, 3500]);
+  });
+
+  it('latency that routinely blips (x2 to x4 for one or two windows) becomes routine, and a x10 latency fault still opens at once', () => {
+    // Every 20 to 39 windows a blip of one or two windows, 2 to 4 times the usual p99; from window 4000 a sustained x10.
+    const fault = 4000;
+    const rng = createRng(11);
+    const blips = new Map<number, number>();
+    const onsets: number[] = [];
+    for (let k = 100 + Math.floor(20 * rng.next()); k < fault - 2; k += 20 + Math.floor(20 * rng.next())) {
+      const factor = 2 + 2 * rng.next();
+      onsets.push(k);
+      blips.set(k, factor);
+      if (rng.next() < 0.5) blips.set(k + 1, factor);
+    }
+    const rs = run(fault + 100, (k, g) => {
+      const h = healthy(g);
+      return { ...h, latency_p99: (h.latency_p99 as number) * (k >= fault ? 10 : (blips.get(k) ?? 1)) };
+    });
+    const openedIn = (from: number, to: number): number => opened(rs).filter((k) => k >= from && k < to).length;
+    const blipsIn = (from: number, to: number): number => onsets.filter((k) => k >= from && k < to).length;
+    // The first blips are news (most open an episode); over the last 2,000 windows before the fault most are routine.
+    expect(openedIn(60, 1000)).toBeGreaterThanOrEqual(blipsIn(60, 1000) / 2);
+    expect(openedIn(2000, fault)).toBeLessThanOrEqual(blipsIn(2000, fault) / 4);
+    // The fault is judged against a baseline the blips did not widen, in the units its tail history was measured in:
+    // it opens at once (with the blips learned into the spread it opened no episode at all).
+    const first = opened(rs).find((k) => k >= fault);
+    expect(first).toBeDefined();
+    expect((first as number) - fault).toBeLessThanOrEqual(1);
+    expect(rs[first as number]?.evidence[0]?.feature).toBe('latency_p99');
+    expect(rs.slice(fault, fault + 100).every((r) => r.transition === 'open' || r.transition === 'ongoing')).toBe(true);
   });
 });

@@ -127,6 +127,8 @@ export interface SeasonalScorerState {
   held?: number[];
   /** Anomalous windows of the current episode so far (0: none held). */
   heldRun?: number;
+  /** Per feature (in `features` order) its windows in a row kept out of the baseline as routine blips (absent: none). */
+  routineRun?: number[];
 }
 
 /** Result of scoring one window. */
@@ -187,6 +189,8 @@ export class SeasonalScorer {
   private held: Float64Array;
   /** Anomalous windows of the current episode so far; 0 when nothing is held. */
   private heldRun: number;
+  /** Per feature, its windows in a row kept out of the baseline as routine blips (see {@link SeasonalScorer.routineOnly}). */
+  private routineRun: Float64Array;
 
   constructor(
     private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
@@ -212,6 +216,8 @@ export class SeasonalScorer {
     this.held = new Float64Array(this.room).fill(Number.NaN);
     if (state?.held) this.held.set(state.held.slice(0, this.room).map((v) => (v === null ? Number.NaN : v)));
     this.heldRun = state?.heldRun ?? 0;
+    this.routineRun = new Float64Array(this.room);
+    if (state?.routineRun) this.routineRun.set(state.routineRun.slice(0, this.room));
     for (let k = this.room * HEAD + 1; k < this.data.length && !this.provisional; k += 2) this.provisional = (this.data[k] as number) < 0;
   }
 
@@ -251,6 +257,9 @@ export class SeasonalScorer {
       const held = new Float64Array(this.room).fill(Number.NaN);
       held.set(this.held);
       this.held = held;
+      const run = new Float64Array(this.room);
+      run.set(this.routineRun);
+      this.routineRun = run;
     }
     this.names.push(feature);
     this.rules.push(ruleFor(feature));
@@ -332,7 +341,10 @@ export class SeasonalScorer {
       this.anomalousRun++;
       return;
     }
-    this.anomalousRun = score >= this.cfg.learnBelow ? this.anomalousRun : 0;
+    // A window learned as normal (not as a level shift being accepted) may still hold a feature that is only normal
+    // because its tail calibration made that deviation routine (see routineOnly).
+    const normal = score < this.cfg.learnBelow;
+    this.anomalousRun = normal ? 0 : this.anomalousRun;
     this.confirm();
     // A window without a usable time still teaches the recent mean, not the seasonal slots.
     const day = Number.isFinite(tMs) ? DAILY.bucketOf(tMs) : -1;
@@ -345,7 +357,7 @@ export class SeasonalScorer {
         if (this.names.length >= this.cfg.maxFeatures) continue;
         i = this.add(feature);
       }
-      if (this.aboveDemand(i, feature, x, day, tMs)) continue;
+      if (this.aboveDemand(i, feature, x, day, tMs) || (normal && this.routineOnly(i))) continue;
       const data = this.data;
       const o = i * HEAD;
       if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
@@ -530,6 +542,33 @@ export class SeasonalScorer {
   }
 
   /**
+   * Whether feature `i` of the last scored window is a routine blip to keep
+   * out of its baseline: it deviated, by the spread alone, at least as far as
+   * a window that is not learned (a raw score of
+   * {@link SeasonalScorerConfig.learnBelow} or more) and is normal only
+   * because its tail calibration has seen such deviations recur (a blip made
+   * routine, see {@link SeasonalScorer.releaseTail}), for at most
+   * {@link BLIP_WINDOWS} windows in a row. Such a value teaches the tail,
+   * never the feature's mean or spread: learned there, blips would widen the
+   * spread many times over while the tail history still holds their
+   * deviations measured against the narrower one, so that a fault far larger
+   * than any blip would be judged as small as a blip (a x10 latency fault on
+   * a latency that blips x2 to x4 opened no episode). Kept out, the spread
+   * and the tail keep measuring in the same units. A feature that stays that
+   * far out longer than a blip has moved (a new level): it is learned as usual.
+   */
+  private routineOnly(i: number): boolean {
+    const q = this.lastDev[i] as number;
+    if (!(q > 0 && deviationToScore(q, this.cfg.z50) >= this.cfg.learnBelow)) {
+      this.routineRun[i] = 0;
+      return false;
+    }
+    const run = (this.routineRun[i] as number) + 1;
+    this.routineRun[i] = run;
+    return run <= BLIP_WINDOWS;
+  }
+
+  /**
    * Whether `x` of a feature bad only downward (demand) is above its normal
    * band ({@link SeasonalScorerConfig.z50} spreads above expectation): such a
    * window is not learned for that feature. A surge neither alarms nor moves
@@ -556,6 +595,7 @@ export class SeasonalScorer {
       anomalousRun: this.anomalousRun,
       tail: this.tails.toJSON(this.names.length),
       ...(this.heldRun > 0 ? { held: Array.from(this.held.subarray(0, this.names.length)), heldRun: this.heldRun } : {}),
+      ...(this.routineRun.some((v) => v > 0) ? { routineRun: Array.from(this.routineRun.subarray(0, this.names.length)) } : {}),
     };
   }
 }
