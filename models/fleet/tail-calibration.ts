@@ -114,7 +114,10 @@ export class TailCalibration {
     const lnPrior = Math.log(2 * PRIOR_WINDOWS) - normalTailDecades(z) * Math.LN10;
     // ln(proven + prior) without the prior underflowing for a far deviation.
     const lnNum = proven > 0 ? Math.log(proven) + Math.log1p(Math.exp(lnPrior - Math.log(proven))) : lnPrior;
-    return Math.min(0, lnNum - Math.log(total + PRIOR_WINDOWS));
+    // Never more surprising than the spread alone says (as in `calibrate`): a history that never saw a deviation
+    // this far does not make it rarer than its Gaussian two-sided tail (the spread's floor keeps its meaning).
+    const lnGauss = Math.LN2 - normalTailDecades(z) * Math.LN10;
+    return Math.min(0, Math.max(lnGauss, lnNum - Math.log(total + PRIOR_WINDOWS)));
   }
 
   /** The natural log of the rarest tail frequency feature `i`'s history can attest: one in its windows (and the prior's). */
