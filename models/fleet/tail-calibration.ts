@@ -116,8 +116,9 @@ export class TailCalibration {
     const lnNum = proven > 0 ? Math.log(proven) + Math.log1p(Math.exp(lnPrior - Math.log(proven))) : lnPrior;
     // Never more surprising than the spread alone says (as in `calibrate`): a history that never saw a deviation
     // this far does not make it rarer than its Gaussian two-sided tail (the spread's floor keeps its meaning).
+    // A rate over the whole memory, as in `calibrate`: a short history does not make a few recurrences frequent.
     const lnGauss = Math.LN2 - normalTailDecades(z) * Math.LN10;
-    return Math.min(0, Math.max(lnGauss, lnNum - Math.log(total + PRIOR_WINDOWS)));
+    return Math.min(0, Math.max(lnGauss, lnNum - Math.log(Math.max(total, TAIL_WINDOWS) + PRIOR_WINDOWS)));
   }
 
   /** The natural log of the rarest tail frequency feature `i`'s history can attest: one in its windows (and the prior's). */
