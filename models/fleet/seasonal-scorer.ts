@@ -147,6 +147,8 @@ export interface Surprise {
   count: number;
   /** The largest surprise of one feature. */
   max: number;
+  /** Features in their tail (a surprise above 0: at least one spread off in their bad direction); `count` when absent. */
+  tail?: number;
 }
 
 /** Half-life, in samples, of an exponential average that weighs a new sample `alpha`. */
@@ -448,6 +450,7 @@ export class SeasonalScorer {
     let sum = 0;
     let count = 0;
     let max = 0;
+    let tail = 0;
     for (let i = 0; i < this.names.length; i++) {
       const q = this.lastDev[i] as number;
       // A feature exactly at its expectation (one that has been constant, like the traffic of a service that only
@@ -459,12 +462,14 @@ export class SeasonalScorer {
       const cap = -this.tails.logRarest(i);
       const bounded = s <= cap ? s : cap + Math.log1p(s - cap);
       sum += bounded;
+      if (s > 0) tail++;
       const alone = trusted(this.names[i] as string) ? s : bounded;
       if (alone > max) max = alone;
     }
     out.sum = sum;
     out.count = count;
     out.max = max;
+    out.tail = tail;
     return out;
   }
 
