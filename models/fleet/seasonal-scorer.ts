@@ -359,7 +359,7 @@ export class SeasonalScorer {
         if (this.names.length >= this.cfg.maxFeatures) continue;
         i = this.add(feature);
       }
-      if (this.aboveDemand(i, feature, x, day, tMs) || (normal && this.routineOnly(i))) continue;
+      if (this.aboveDemand(i, feature, x, day, tMs) || (normal && this.routineOnly(i, feature, day, tMs))) continue;
       const data = this.data;
       const o = i * HEAD;
       if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
@@ -562,15 +562,36 @@ export class SeasonalScorer {
    * and the tail keep measuring in the same units. A feature that stays that
    * far out longer than a blip has moved (a new level): it is learned as usual.
    */
-  private routineOnly(i: number): boolean {
+  private routineOnly(i: number, feature: string, day: number, tMs: number): boolean {
     const q = this.lastDev[i] as number;
-    if (!(q > 0 && deviationToScore(q, this.cfg.z50) >= this.cfg.learnBelow)) {
+    const far = (z: number) => deviationToScore(z, this.cfg.z50) >= this.cfg.learnBelow;
+    // Normal because its own tail history made it routine, not merely because the service's combination bounded it
+    // (a resource metric beyond what its history attests, service-combination.ts): a value far beyond even its tail
+    // history is learned as usual, so that the spread of a metric whose floor is near 0 (a sparse count) cannot
+    // shrink under its own spikes until each new one is a record.
+    if (!(q > 0 && far(q) && !far(this.tails.calibrate(i, q)) && this.atFloor(i, feature, day, tMs))) {
       this.routineRun[i] = 0;
       return false;
     }
     const run = (this.routineRun[i] as number) + 1;
     this.routineRun[i] = run;
     return run <= BLIP_WINDOWS;
+  }
+
+  /**
+   * Whether feature `i`'s spread at `tMs` (daily bucket `day`) stands at its
+   * floor (see {@link FeatureRule}): then the floor, not the data, sets the
+   * units its deviations and their tail history are measured in, and keeping
+   * a routine blip out of the baseline keeps them put. A spread above its
+   * floor is the feature's own variability (a sparse count whose floor is
+   * near 0 varies by its spikes): keeping its blips out would shrink it under
+   * them until every new one is a record far beyond the tail history.
+   */
+  private atFloor(i: number, feature: string, day: number, tMs: number): boolean {
+    if (day < 0) return false;
+    const rule = this.rules[i] as FeatureRule;
+    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    return std <= Math.max(rule.absFloor, rule.relFloor * Math.abs(exp));
   }
 
   /**
