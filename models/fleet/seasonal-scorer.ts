@@ -147,7 +147,11 @@ export interface Surprise {
   count: number;
   /** The largest surprise of one feature. */
   max: number;
-  /** Features in their tail (a surprise above 0: at least one spread off in their bad direction); `count` when absent. */
+  /**
+   * Features at risk of being the smallest p (`count` when absent): every
+   * resource metric scored, and the symptom features in their tail (at least
+   * a spread off in their bad direction), see service-combination.ts.
+   */
   tail?: number;
 }
 
@@ -462,8 +466,9 @@ export class SeasonalScorer {
       const cap = -this.tails.logRarest(i);
       const bounded = s <= cap ? s : cap + Math.log1p(s - cap);
       sum += bounded;
-      if (s > 0) tail++;
-      const alone = trusted(this.names[i] as string) ? s : bounded;
+      const symptom = trusted(this.names[i] as string);
+      if (s > 0 || !symptom) tail++;
+      const alone = symptom ? s : bounded;
       if (alone > max) max = alone;
     }
     out.sum = sum;

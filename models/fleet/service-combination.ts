@@ -104,11 +104,12 @@ export function jointDeviation(s: Readonly<Surprise>): number {
  */
 export function serviceDeviation(s: Readonly<Surprise>, lnJoint: number): number {
   if (s.count <= 0) return 0;
-  // The single-feature question counts the features that were in their tail (at least a spread off in their bad
-  // direction): one within a spread of its expectation had a p of 1, no chance of being the smallest, and the spread
-  // floors make most features' p far from uniform, so counting every feature would correct for tests never at risk
-  // (a lone latency 3.4 spreads off scored as 2.9). One feature in its tail asks one question (both combinations
-  // are then its own p, as for a service with one feature): no correction for asking two.
+  // The single-feature question corrects for the features at risk of giving the smallest p (`Surprise.tail`): every
+  // resource metric (its spread is its data's, its p near uniform), but only the symptom features that were in their
+  // tail (at least a spread off in their bad direction): their spread floors keep their p at 1 nearly always, so
+  // counting all of them corrected for tests never at risk (a lone latency 3.4 spreads off scored as 2.9 and a slow
+  // creep opened nothing). One feature at risk asks one question (both combinations are then its own p, as for a
+  // service with one feature): no correction for asking two.
   const k = Math.max(1, s.tail ?? s.count);
   const lnP = Math.min(0, Math.min(lnJoint, tippettLogP(-s.max, k)) + (k > 1 ? Math.LN2 : 0));
   return deviationOfLogTail(lnP - Math.LN2);
