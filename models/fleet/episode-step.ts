@@ -110,6 +110,8 @@ export function episodeADayBefore(st: ServiceMeta, atMs: number): boolean {
   const e = st.episodes;
   if (!e) return false;
   const t = atMs - DAY_MS;
-  for (let k = 0; k + 1 < e.length; k += 2) if ((e[k] as number) <= t && t <= (e[k + 1] as number)) return true;
+  // Only an episode that had closed since: one still open has merely lasted a day, which is not a pattern but a
+  // change (`acceptAfterMs` of the service models decides when its level becomes the new normal).
+  for (let k = 0; k + 1 < e.length; k += 2) if ((e[k] as number) <= t && t <= (e[k + 1] as number) && e[k + 1] !== Number.POSITIVE_INFINITY) return true;
   return false;
 }
