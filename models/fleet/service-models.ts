@@ -158,6 +158,7 @@ export class ServiceModels {
     const cal = this.calibrations.get(w.service);
     const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
     const s = m.seasonal.score(w.features, w.endMs, factors);
+    m.lastFeatureScore = s.score;
     // The service's seasonal score: its features' surprises combined (service-combination.ts), not their maximum.
     const sur = m.seasonal.surprise(this.surprise, isSymptomFeature);
     const joint = sur.count > 0 ? jointDeviation(sur) : Number.NaN;
@@ -188,7 +189,11 @@ export class ServiceModels {
   /** Lets the service's models learn window `i`; returns whether its row may train the shared model. */
   private learnWindow(r: ServiceScore, m: Live, i: number, nn: NeuralBatch | undefined): boolean {
     m.likelihood.learnLast();
-    m.seasonal.learn(r.input.features, r.input.endMs, r.score);
+    // A window is learned as normal only if no feature of it is anomalous by its own tail history either: the
+    // combination's bounds (a resource metric alone counts only as far as its history attests) say how much the
+    // service should alarm, not that a feature 5 spreads off belongs in its baseline (it would be learned at once,
+    // instead of as a level shift after `adaptAfter` windows).
+    m.seasonal.learn(r.input.features, r.input.endMs, Math.max(r.score, m.lastFeatureScore));
     if (!(r.score < 0.5 && nn)) return false;
     m.neural.learnNormalization(this.raw, i * NEURAL_INPUTS);
     m.neural.learnResiduals(this.rows, nn.reconstruction, i);

@@ -96,6 +96,8 @@ export interface Live {
   joint: TailCalibration;
   /** The joint deviation of the last scored window (NaN when no feature was scored), for learning it. */
   lastJoint: number;
+  /** The highest score of one feature of the last scored window, judged by its own tail history alone (see seasonal-scorer.ts). */
+  lastFeatureScore: number;
   /** Highest score of the open episode (the tracker's, kept here so that reading it copies nothing). */
   peak: number;
 }
@@ -111,6 +113,7 @@ export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig
     episode: new EpisodeTracker(episodeConfig, episode),
     joint: new TailCalibration(1, joint),
     lastJoint: Number.NaN,
+    lastFeatureScore: 0,
     peak: episode.open ? episode.peak : 0,
   };
 }
@@ -125,6 +128,7 @@ export function newLive(episodeConfig: Partial<EpisodeConfig>): Live {
     episode: new EpisodeTracker(episodeConfig),
     joint: new TailCalibration(1),
     lastJoint: Number.NaN,
+    lastFeatureScore: 0,
     peak: 0,
   };
 }
