@@ -9,7 +9,10 @@
  * combinations of p-values do:
  *
  * - is one feature alone far beyond its history? (Tippett: the smallest p,
- *   corrected for having looked at k features: 1 - (1 - p_min)^k);
+ *   corrected for having looked at k features: 1 - (1 - p_min)^k, k
+ *   counting the features at risk of giving it: every resource metric, and
+ *   the symptom features in their tail, whose spread floors keep their p at
+ *   1 nearly always);
  * - are several features unusual together, none of them extreme? (Fisher:
  *   S = sum of -ln p_i; for independent uniform p values 2S is chi-square
  *   with 2k degrees of freedom, so P = e^-S * sum_{j<k} S^j / j!).
@@ -44,7 +47,7 @@ import type { Surprise } from './seasonal-scorer.ts';
 /** The combination's choices as plain data (versioned with the baselines, see baseline-params.ts). */
 export function combinationParameters(): Record<string, unknown> {
   return {
-    single: 'tippett',
+    single: 'tippett over the features at risk (every metric:*, symptom features in their tail)',
     joint: 'fisher, judged by the service history of it',
     bounded: 'metric:* alone and every feature in the joint: history-attested, then log of the excess',
     dailyPattern: 'episode windows also in an episode one day before are learned',
