@@ -22,7 +22,14 @@
  * score and episode start), never at the order in which incidents were
  * written, so caller and callee failing in one window rank the same either
  * way.
+ *
+ * A fleet-wide slowdown (many services slower at once, no errors, in places
+ * no call explains) is one shared cause, ranked first for each service that
+ * only slowed with it (see shared-cause.ts), and none of those services
+ * explains a caller's anomaly.
  */
+
+import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
 
 /** What is known about one service when ranking. */
 export interface ServiceEvidence {
@@ -46,6 +53,14 @@ export interface ServiceEvidence {
    * its callers feel nothing of it, so it explains no caller's anomaly.
    */
   resourceOnly?: boolean;
+  /**
+   * Its deviation is only slower answers or its runtime metrics (no failing
+   * requests, no error logs, no lost traffic): what a host short of CPU does
+   * to every service on it. See {@link sharedSlowdown}.
+   */
+  slowOnly?: boolean;
+  /** Largest deviation of its evidence, in spreads of its baseline (to tell one service far slower than the rest). */
+  deviation?: number;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -64,6 +79,8 @@ export interface RankInput {
   windowMs?: number;
   /** Hops followed downstream. Default 4. */
   maxDepth?: number;
+  /** When a fleet-wide slowdown counts as one shared cause (see {@link sharedSlowdown}). */
+  shared?: SharedCauseOptions;
 }
 
 /** A ranked candidate: the service, a score in [0, 1], why, and how far downstream of the target it is. */
@@ -122,7 +139,7 @@ interface Candidate {
 /** Weight of a service whose only deviation is lost traffic or its runtime metrics (the same discount as a symptom). */
 const QUIET_TO_CALLERS_WEIGHT = 0.35;
 
-function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, now: number): Candidate | undefined {
+function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, now: number, shared?: SharedSlowdown): Candidate | undefined {
   const level = input.anomalousLevel ?? 0.5;
   const ev = input.evidence.get(node.service);
   const own = ev && ev.score >= level ? ev.score : 0;
@@ -140,7 +157,10 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
   const openedAtMs = Math.min(ev?.openedAtMs ?? now, callerOpened ?? now);
   const lostTraffic = !unreachable && ev?.lostTraffic === true;
   const resourceOnly = !unreachable && !lostTraffic && ev?.resourceOnly === true;
-  const strength = Math.max(own, unreachable ? calls.ratio : 0) * (lostTraffic || resourceOnly ? QUIET_TO_CALLERS_WEIGHT : 1);
+  // Slowed with the whole fleet: the host's trouble, not something its callers feel from it alone.
+  const withFleet = !unreachable && !lostTraffic && !resourceOnly && shared?.members.has(node.service) === true;
+  const quiet = lostTraffic || resourceOnly || withFleet;
+  const strength = Math.max(own, unreachable ? calls.ratio : 0) * (quiet ? QUIET_TO_CALLERS_WEIGHT : 1);
   return {
     service: node.service,
     hops: node.hops,
@@ -150,8 +170,10 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
       ? 'it only lost traffic (its callers stopped calling it)'
       : resourceOnly
         ? 'only its runtime metrics deviate (its traffic, errors and latency are as expected)'
-        : why,
-    explainsNothing: lostTraffic || resourceOnly,
+        : withFleet
+          ? 'it only slowed with the rest of the fleet (a shared cause)'
+          : why,
+    explainsNothing: quiet,
   };
 }
 
@@ -165,9 +187,10 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
 export function rankRootCauses(input: RankInput, limit: number, now: number): RankedCause[] {
   const windowMs = input.windowMs ?? 10_000;
   const reached = reach(input, input.maxDepth ?? 4);
+  const shared = sharedSlowdown(input.evidence, input.callees, { anomalousLevel: input.anomalousLevel, ...input.shared });
   const cands = new Map<string, Candidate>();
   for (const node of reached.values()) {
-    const c = candidateOf(node, input, reached, now);
+    const c = candidateOf(node, input, reached, now, shared);
     if (c) cands.set(c.service, c);
   }
   // "Earlier" is measured from the first deviation that can explain others: an old episode of runtime-metric noise sets no clock.
@@ -199,5 +222,10 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
     });
   }
   ranked.sort((a, b) => b.score - a.score || a.hops - b.hops || a.service.localeCompare(b.service));
+  if (shared?.members.has(input.target)) {
+    // The shared cause goes first, above everything the walk found: the target's own slowness is the fleet's.
+    const top = Math.max(0.5, ...ranked.map((r) => r.score));
+    ranked.unshift({ service: SHARED_CAUSE, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: shared.reason, hops: 0 });
+  }
   return ranked.slice(0, limit);
 }

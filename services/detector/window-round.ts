@@ -13,6 +13,12 @@ import { modelVersionOf } from './calibration-sync.ts';
 import { shareHints } from './call-hints.ts';
 import { type DetectorState, enqueue } from './detector-state.ts';
 
+/** Largest deviation of a window's symptom evidence (of all its evidence when it has no symptom), in spreads. */
+function symptomDeviation(r: ServiceScore): number {
+  const symptoms = r.evidence.filter((e) => isSymptomFeature(e.feature));
+  return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
+}
+
 /** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start, error ratio and what it deviates in. */
 function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, ServiceEvidence> {
   const out = new Map<string, ServiceEvidence>();
@@ -25,6 +31,9 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
       lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
       // Deviating only in its own runtime metrics (GC, event loop, heap): its callers feel nothing of it.
       resourceOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)),
+      // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
+      slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
+      deviation: symptomDeviation(r),
     });
   }
   return out;
