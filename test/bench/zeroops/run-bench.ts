@@ -92,9 +92,9 @@ async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, opts: B
 }
 
 /** Scores one fault from what zeroops recorded so far (progress output; the final score reads everything again). */
-async function scoreNow(api: string, controlUrl: string, phase: FaultPhase & { n: number }): Promise<FaultResult> {
+async function scoreNow(api: string, controlUrl: string, phase: FaultPhase & { n: number }, windowMs: number): Promise<FaultResult> {
   const obs = await observe(api, controlUrl);
-  return scoreFault(phase.n, obs.faults.find((f) => f.id === phase.faultId) as FaultRecord, phase, obs);
+  return scoreFault(phase.n, obs.faults.find((f) => f.id === phase.faultId) as FaultRecord, phase, obs, windowMs);
 }
 
 function briefRow(f: FaultResult): string {
@@ -141,7 +141,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       await watch(zt, demo, rec.id, opts);
       const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
       phases.push(phase);
-      say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase)));
+      say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase, opts.windowSeconds * 1000)));
     }
     const tail = { startMs: Date.now(), endMs: 0 };
     await sleep(opts.quietSeconds * 1000);
@@ -151,7 +151,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const obs = await observe(zt.api, demo.controlUrl);
     if (opts.dumpTo) writeFileSync(opts.dumpTo, JSON.stringify(obs));
     const byId = new Map(obs.faults.map((f) => [f.id, f]));
-    const faults = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as FaultRecord, p, obs));
+    const faults = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as FaultRecord, p, obs, opts.windowSeconds * 1000));
     const kinds = [...new Set(faults.map((f) => f.kind))].sort();
     const { progress: _p, faults: _f, dumpTo: _d, ...rest } = opts;
     return {
