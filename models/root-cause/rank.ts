@@ -12,6 +12,10 @@
  *   an origin; a callee whose callers' client spans to it fail while it
  *   reports no failing server spans (or none at all) is unreachable or down,
  *   which is also an origin, even though its own telemetry looks quiet.
+ * - Errors are explained only by errors: a caller whose own server spans
+ *   fail is a symptom of a callee only where requests fail too (its server
+ *   spans, or the calls to it); a callee that is merely slow explains its
+ *   callers' slowness, not their failures.
  * - Earlier deviation ranks higher; the time scale is the window length.
  * - A downstream service that only lost traffic, or whose only deviation is
  *   in its own runtime metrics (GC, event loop, heap: noise under machine
@@ -134,6 +138,8 @@ interface Candidate {
   why: string;
   /** Its only deviation is lost traffic or its own runtime metrics: never an explanation of a caller. */
   explainsNothing?: boolean;
+  /** Requests fail at it: its own server spans, or its callers' calls to it. */
+  failing: boolean;
 }
 
 /** Weight of a service whose only deviation is lost traffic or its runtime metrics (the same discount as a symptom). */
@@ -174,6 +180,7 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
           ? 'it only slowed with the rest of the fleet (a shared cause)'
           : why,
     explainsNothing: quiet,
+    failing: unreachable || ownErrors >= (input.failingCallsLevel ?? 0.2),
   };
 }
 
@@ -193,21 +200,26 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
     const c = candidateOf(node, input, reached, now, shared);
     if (c) cands.set(c.service, c);
   }
+  // When requests fail at the target, a service downstream where none fail cannot be what makes them fail.
+  const targetFails = cands.get(input.target)?.failing === true;
+  const cannotExplainTarget = (c: Candidate) => c.explainsNothing === true || (targetFails && !c.failing && c.service !== input.target);
   // "Earlier" is measured from the first deviation that can explain others: an old episode of runtime-metric noise sets no clock.
-  const clocks = [...cands.values()].filter((c) => !c.explainsNothing);
+  const clocks = [...cands.values()].filter((c) => !cannotExplainTarget(c));
   const earliest = Math.min(now, ...(clocks.length > 0 ? clocks : [...cands.values()]).map((c) => c.openedAtMs));
-  // A candidate is explained when one of its anomalous callees deviated no later than one window after it.
+  // A candidate is explained when one of its anomalous callees deviated no later than one window after it;
+  // failing requests only by a callee where requests fail too (a callee that is merely slow explains slowness, not errors).
   const explainedBy = (c: Candidate): Candidate | undefined =>
     input
       .callees(c.service)
       .map((d) => cands.get(d))
-      .filter((d): d is Candidate => d !== undefined && !d.explainsNothing && d.openedAtMs <= c.openedAtMs + windowMs)
+      .filter((d): d is Candidate => d !== undefined && !d.explainsNothing && (d.failing || !c.failing) && d.openedAtMs <= c.openedAtMs + windowMs)
       .sort((a, b) => a.openedAtMs - b.openedAtMs || b.strength - a.strength)[0];
   const ranked: RankedCause[] = [];
   for (const c of cands.values()) {
     const by = explainedBy(c);
     const lag = Math.max(0, c.openedAtMs - earliest) / windowMs;
-    const score = c.strength * (by ? 0.35 : 1) * Math.exp(-lag / 6) * (1 - 0.03 * c.hops);
+    const quiet = targetFails && !c.failing && c.service !== input.target && !c.explainsNothing ? QUIET_TO_CALLERS_WEIGHT : 1;
+    const score = c.strength * quiet * (by ? 0.35 : 1) * Math.exp(-lag / 6) * (1 - 0.03 * c.hops);
     const where = c.hops === 0 ? 'the service itself' : `${c.hops} hop${c.hops > 1 ? 's' : ''} downstream`;
     const reason = by ? `${where}; a symptom: ${by.service} downstream deviated no later` : `${where}; ${c.why}; no anomalous dependency explains it`;
     ranked.push({ service: c.service, score: Math.round(Math.min(1, score) * 1000) / 1000, reason, hops: c.hops });
