@@ -118,6 +118,8 @@ describe('rankRootCauses', () => {
     expect(f.find((c) => c.service === 'cart')?.reason).toMatch(/symptom: datastore/);
     // Slowness is still explained by slowness downstream.
     const slowCart = { ...cart, serverErrorRatio: 0 };
-    expect(rankRootCauses({ target: 'cart', callees, evidence: ev({ cart: slowCart, datastore: slowDs }), windowMs: 2_000 }, 5, NOW)[0]?.service).toBe('datastore');
+    expect(rankRootCauses({ target: 'cart', callees, evidence: ev({ cart: slowCart, datastore: slowDs }), windowMs: 2_000 }, 5, NOW)[0]?.service).toBe(
+      'datastore',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankRootCauses, SHARED_CAUSE, type ServiceEvidence, sharedSlowdown } from './index.ts';
+import { rankRootCauses, type ServiceEvidence, SHARED_CAUSE, sharedSlowdown } from './index.ts';
 
 const NOW = 1_800_000_000_000;
 // The six-service slice of the demo shop.

@@ -76,7 +76,10 @@ function outliersOf(slowed: string[], evidence: ReadonlyMap<string, ServiceEvide
   const out: string[] = [];
   for (const s of slowed) {
     const own = evidence.get(s)?.deviation;
-    const others = slowed.filter((o) => o !== s).map((o) => evidence.get(o)?.deviation).filter((d): d is number => d !== undefined && d > 0);
+    const others = slowed
+      .filter((o) => o !== s)
+      .map((o) => evidence.get(o)?.deviation)
+      .filter((d): d is number => d !== undefined && d > 0);
     if (own === undefined || others.length === 0) continue;
     if (own >= factor * median(others)) out.push(s);
   }

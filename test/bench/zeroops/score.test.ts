@@ -35,7 +35,17 @@ function anomaly(service: string, episodeId: string, atS: number, top: string, s
   };
 }
 function incident(service: string, id: string, openedS: number, closedS: number | null, resolvedBy: ApiIncident['resolvedBy']): ApiIncident {
-  return { id, service, kind: 'latency', severity: 'warning', state: closedS === null ? 'open' : 'closed', openedAt: iso(openedS), closedAt: closedS === null ? null : iso(closedS), resolvedBy, neededHuman: false };
+  return {
+    id,
+    service,
+    kind: 'latency',
+    severity: 'warning',
+    state: closedS === null ? 'open' : 'closed',
+    openedAt: iso(openedS),
+    closedAt: closedS === null ? null : iso(closedS),
+    resolvedBy,
+    neededHuman: false,
+  };
 }
 const obs = (anomalies: ApiAnomaly[], incidents: ApiIncident[]): Observations => ({ anomalies, incidents, executions: [], faults: [fault], notifications: [] });
 
@@ -66,7 +76,10 @@ describe('bench-zeroops scoring', () => {
       1,
       fault,
       phase,
-      obs([anomaly('gateway', 'g', 2, 'gateway', 'warning', 'open', ['cart']), anomaly('cart', 'c', 4, 'cart', 'critical', 'open')], [incident('gateway', 'g', 2, 45, 'self'), incident('cart', 'c', 4, 42, 'auto')]),
+      obs(
+        [anomaly('gateway', 'g', 2, 'gateway', 'warning', 'open', ['cart']), anomaly('cart', 'c', 4, 'cart', 'critical', 'open')],
+        [incident('gateway', 'g', 2, 45, 'self'), incident('cart', 'c', 4, 42, 'auto')],
+      ),
       2_000,
     );
     expect(r.detected).toBe(true);
