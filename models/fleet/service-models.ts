@@ -30,6 +30,12 @@ import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
 import { deviationToScore, scoreToDeviation } from './seasonal-scorer.ts';
 import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
+import { isSymptomFeature } from './severity.ts';
+
+/** Whether a window's evidence is only runtime metrics of a service that also reports symptom features (spans, error logs). */
+function metricDriftOnly(r: ServiceScore, m: Live): boolean {
+  return r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)) && m.seasonal.hasFeature(isSymptomFeature);
+}
 
 /** The per-service models of one detector instance. */
 export class ServiceModels {
@@ -93,7 +99,11 @@ export class ServiceModels {
       (lives[i] as Live).neural.learnTail(quiet);
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
-      if (!r.warmingUp && (r.transition === 'open' || r.transition === 'ongoing') && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
+      // A window whose only deviations are runtime metrics (of a service whose clients' view, its spans, is as
+      // expected) is learned all the same: those metrics drift with the host's load and the process's age, and
+      // frozen baselines would keep such an episode open for good (it is `info` and no playbook acts on it).
+      const frozen = (r.transition === 'open' || r.transition === 'ongoing') && !metricDriftOnly(r, lives[i] as Live);
+      if (!r.warmingUp && frozen && r.input.endMs - r.openedAtMs < this.acceptAfterMs) continue;
       if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
     }
     this.train(normal);

@@ -191,8 +191,14 @@ async function rankFromStore(
     .limit(MAX_OPEN_INCIDENTS_READ);
   const evidence = new Map<string, ServiceEvidence>();
   // An open latency or saturation incident of a service another instance scores counts as slowed (for a fleet-wide slowdown).
+  // A saturation incident deviates in runtime metrics only (its kind follows its strongest symptom when it has one).
   for (const r of open)
-    evidence.set(r.service, { score: r.maxScore, openedAtMs: r.openedAt.getTime(), slowOnly: r.kind === 'latency' || r.kind === 'saturation' });
+    evidence.set(r.service, {
+      score: r.maxScore,
+      openedAtMs: r.openedAt.getTime(),
+      slowOnly: r.kind === 'latency' || r.kind === 'saturation',
+      resourceOnly: r.kind === 'saturation',
+    });
   for (const [service, e] of round) {
     const stored = evidence.get(service);
     evidence.set(service, { ...e, openedAtMs: e.openedAtMs ?? stored?.openedAtMs, score: Math.max(e.score, stored?.score ?? 0) });

@@ -19,22 +19,61 @@ function symptomDeviation(r: ServiceScore): number {
   return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
 }
 
-/** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start, error ratio and what it deviates in. */
+/** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
+interface Recent {
+  ev: ServiceEvidence;
+  endMs: number;
+  episodeId: string | null;
+  /** Start of the first window of the current episode with a symptom (errors, latency, traffic, error logs), Unix ms. */
+  symptomSinceMs?: number;
+}
+
+/** Per detector: the latest evidence of every service it scores (its windows close in different rounds). */
+const recentOf = new WeakMap<DetectorState, Map<string, Recent>>();
+
+/** Windows for which a service's latest evidence stands in for a round it was not scored in. */
+const RECENT_WINDOWS = 3;
+
+/**
+ * Every service scored this round as root-cause evidence: its score (its
+ * episode's peak while one is open), since when its episode shows symptoms
+ * (an episode opened for runtime-metric drift that later shows errors
+ * started to matter then, not at its opening), error ratio and what it
+ * deviates in; plus the latest evidence of the services scored in the last
+ * few rounds, so that the ranking sees the whole fleet whatever round each
+ * service's window closed in.
+ */
 function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, ServiceEvidence> {
-  const out = new Map<string, ServiceEvidence>();
+  const recent = recentOf.get(s) ?? new Map<string, Recent>();
+  recentOf.set(s, recent);
   for (const r of results) {
-    out.set(r.input.service, {
-      score: r.episodeId ? Math.max(r.score, r.peak) : r.score,
-      openedAtMs: r.episodeId ? r.openedAtMs : undefined,
-      serverErrorRatio: r.input.features.error_ratio,
-      clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
-      lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
-      // Deviating only in its own runtime metrics (GC, event loop, heap): its callers feel nothing of it.
-      resourceOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)),
-      // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
-      slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
-      deviation: symptomDeviation(r),
+    const prev = recent.get(r.input.service);
+    const symptom = r.evidence.some((e) => isSymptomFeature(e.feature));
+    const sameEpisode = r.episodeId !== null && prev?.episodeId === r.episodeId;
+    const symptomSinceMs = r.episodeId ? ((sameEpisode ? prev?.symptomSinceMs : undefined) ?? (symptom ? r.input.startMs : undefined)) : undefined;
+    recent.set(r.input.service, {
+      endMs: r.input.endMs,
+      episodeId: r.episodeId,
+      symptomSinceMs,
+      ev: {
+        score: r.episodeId ? Math.max(r.score, r.peak) : r.score,
+        openedAtMs: r.episodeId ? Math.max(r.openedAtMs, symptomSinceMs ?? r.openedAtMs) : undefined,
+        serverErrorRatio: r.input.features.error_ratio,
+        clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
+        lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
+        // Deviating only in its own runtime metrics (GC, event loop, heap): its callers feel nothing of it.
+        resourceOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)),
+        // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
+        slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
+        deviation: symptomDeviation(r),
+      },
     });
+  }
+  const latest = Math.max(...results.map((r) => r.input.endMs));
+  const out = new Map<string, ServiceEvidence>();
+  for (const [service, x] of recent) {
+    if (x.endMs >= latest - RECENT_WINDOWS * s.windowMs) out.set(service, x.ev);
+    else if (x.endMs < latest - 100 * s.windowMs) recent.delete(service);
   }
   return out;
 }
