@@ -122,4 +122,19 @@ describe('rankRootCauses', () => {
       'datastore',
     );
   });
+
+  it('blames the caller that passes a surge on to a callee that only slowed under it', () => {
+    const evidence = ev({
+      catalog: { score: 0.95, openedAtMs: NOW - 6_000, demandUp: true, serverErrorRatio: 0 },
+      datastore: { score: 0.9, openedAtMs: NOW - 4_000, demandUp: true, serverErrorRatio: 0 },
+    });
+    const r = rankRootCauses({ target: 'datastore', callees, evidence, windowMs: 2_000 }, 5, NOW);
+    expect(r[0]?.service).toBe('catalog');
+    expect(r[0]?.reason).toMatch(/sends more requests than usual/);
+    // Without more requests than usual, or with requests failing at it, the datastore is its own cause.
+    const calm = ev({ catalog: { score: 0.95, openedAtMs: NOW - 6_000, demandUp: true }, datastore: { score: 0.9, openedAtMs: NOW - 4_000 } });
+    expect(rankRootCauses({ target: 'datastore', callees, evidence: calm, windowMs: 2_000 }, 5, NOW)[0]?.service).toBe('datastore');
+    const failing = ev({ catalog: { score: 0.95, demandUp: true }, datastore: { score: 0.9, demandUp: true, serverErrorRatio: 0.5 } });
+    expect(rankRootCauses({ target: 'datastore', callees, evidence: failing, windowMs: 2_000 }, 5, NOW)[0]?.service).toBe('datastore');
+  });
 });

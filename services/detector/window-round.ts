@@ -19,6 +19,13 @@ function symptomDeviation(r: ServiceScore): number {
   return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
 }
 
+/** Whether the window received more requests than its baseline's upper bound. */
+function demandAbove(r: ServiceScore): boolean {
+  const band = r.expected?.request_rate;
+  const rate = r.input.features.request_rate;
+  return band !== undefined && rate !== undefined && rate > band[2];
+}
+
 /** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
 interface Recent {
   ev: ServiceEvidence;
@@ -66,6 +73,7 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
         slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
         deviation: symptomDeviation(r),
+        demandUp: demandAbove(r),
       },
     });
   }
