@@ -78,4 +78,19 @@ describe('a fleet-wide slowdown is one shared cause', () => {
     const evidence = fleet({ frontend: slow(), 'products-db': lost, 'sessions-db': lost, cart: { ...slow(), serverErrorRatio: 0.4 } });
     expect(sharedSlowdown(evidence, callees)).toBeUndefined();
   });
+
+  it('leaves a slowed caller to the real cause downstream of it (a failing callee) rather than the crowd', () => {
+    const evidence = fleet({
+      frontend: slow(6),
+      gateway: slow(7),
+      catalog: { score: 0.99, openedAtMs: NOW - 4_000, serverErrorRatio: 0.4, deviation: 30 },
+      'products-db': slow(6),
+      cart: slow(5),
+      'sessions-db': slow(6),
+    });
+    const verdict = sharedSlowdown(evidence, callees);
+    expect([...(verdict?.members ?? [])].sort()).toEqual(['cart', 'products-db', 'sessions-db']);
+    expect(rank('gateway', evidence)[0]?.service).toBe('catalog');
+    expect(rank('frontend', evidence)[0]?.service).toBe('catalog');
+  });
 });

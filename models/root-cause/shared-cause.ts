@@ -21,7 +21,9 @@
  * A slow service that deviates far more than the rest of the slowed fleet
  * (`outlierFactor` times the median deviation of the others) is not just
  * part of the crowd: it keeps its own ranking (a CPU hog in one service
- * while the whole host slows a little).
+ * while the whole host slows a little). So does a slowed service with such
+ * an outlier, or an anomalous service that fails requests, downstream of
+ * it: that explains its slowness better than the crowd does.
  */
 
 import type { ServiceEvidence } from './rank.ts';
@@ -86,6 +88,25 @@ function outliersOf(slowed: string[], evidence: ReadonlyMap<string, ServiceEvide
   return out;
 }
 
+/** Whether a service in `targets` is downstream of `from` (up to 4 hops). */
+function reachesAny(from: string, targets: ReadonlySet<string>, callees: (service: string) => readonly string[]): boolean {
+  const seen = new Set([from]);
+  let frontier = [from];
+  for (let hop = 0; hop < 4 && frontier.length > 0; hop++) {
+    const next: string[] = [];
+    for (const s of frontier)
+      for (const c of callees(s)) {
+        if (targets.has(c)) return true;
+        if (!seen.has(c)) {
+          seen.add(c);
+          next.push(c);
+        }
+      }
+    frontier = next;
+  }
+  return false;
+}
+
 /**
  * Whether the services in `evidence` show a shared slowdown (see the module
  * comment); undefined when they do not. `callees` is the call graph the
@@ -105,7 +126,12 @@ export function sharedSlowdown(
   const sinks = slowed.filter((s) => !callees(s).some((c) => isSlowed.has(c))).sort();
   if (sinks.length < 2) return undefined;
   const outliers = outliersOf(slowed, evidence, opts.outlierFactor ?? 4).sort();
-  const members = new Set(slowed.filter((s) => !outliers.includes(s)));
+  // A real cause downstream (a service that fails, or an outlier) explains a slowed caller better than the crowd does.
+  const real = new Set([
+    ...outliers,
+    ...[...evidence.entries()].filter(([s, e]) => e.score >= level && !isSlowed.has(s) && !e.lostTraffic && !e.resourceOnly).map(([s]) => s),
+  ]);
+  const members = new Set(slowed.filter((s) => !real.has(s) && !reachesAny(s, real, callees)));
   if (members.size < 2) return undefined;
   const reason =
     `${slowed.length} of ${fleet} services slowed at once with no errors (latency or runtime metrics only), ` +
