@@ -93,4 +93,20 @@ describe('a fleet-wide slowdown is one shared cause', () => {
     expect(rank('gateway', evidence)[0]?.service).toBe('catalog');
     expect(rank('frontend', evidence)[0]?.service).toBe('catalog');
   });
+
+  it('leaves a surge (more requests than usual) and the callers it slows out of the crowd', () => {
+    const evidence = fleet({
+      frontend: slow(6),
+      gateway: slow(7),
+      catalog: { ...slow(9), demandUp: true },
+      'products-db': { ...slow(8), demandUp: true },
+      cart: slow(5),
+      'sessions-db': slow(6),
+    });
+    const verdict = sharedSlowdown(evidence, callees);
+    expect([...(verdict?.members ?? [])].sort()).toEqual(['cart', 'sessions-db']);
+    expect(rank('gateway', evidence)[0]?.service).not.toBe(SHARED_CAUSE);
+    expect(rank('catalog', evidence)[0]?.service).not.toBe(SHARED_CAUSE);
+    expect(rank('products-db', evidence)[0]?.service).toBe('catalog');
+  });
 });

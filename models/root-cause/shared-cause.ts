@@ -21,9 +21,11 @@
  * A slow service that deviates far more than the rest of the slowed fleet
  * (`outlierFactor` times the median deviation of the others) is not just
  * part of the crowd: it keeps its own ranking (a CPU hog in one service
- * while the whole host slows a little). So does a slowed service with such
- * an outlier, or an anomalous service that fails requests, downstream of
- * it: that explains its slowness better than the crowd does.
+ * while the whole host slows a little), and so does one that receives more
+ * requests than usual (a surge is demand, not the host). So does a slowed
+ * service with such a service, or an anomalous service that fails
+ * requests, downstream of it: that explains its slowness better than the
+ * crowd does.
  */
 
 import type { ServiceEvidence } from './rank.ts';
@@ -126,11 +128,11 @@ export function sharedSlowdown(
   const sinks = slowed.filter((s) => !callees(s).some((c) => isSlowed.has(c))).sort();
   if (sinks.length < 2) return undefined;
   const outliers = outliersOf(slowed, evidence, opts.outlierFactor ?? 4).sort();
-  // A real cause downstream (a service that fails, or an outlier) explains a slowed caller better than the crowd does.
-  const real = new Set([
-    ...outliers,
-    ...[...evidence.entries()].filter(([s, e]) => e.score >= level && !isSlowed.has(s) && !e.lostTraffic && !e.resourceOnly).map(([s]) => s),
-  ]);
+  // A real cause downstream (a service that fails, an outlier, one that receives more requests than usual: a surge)
+  // explains a slowed caller better than the crowd does.
+  const failing = [...evidence.entries()].filter(([s, e]) => e.score >= level && !isSlowed.has(s) && !e.lostTraffic && !e.resourceOnly).map(([s]) => s);
+  const surged = slowed.filter((s) => evidence.get(s)?.demandUp === true);
+  const real = new Set([...outliers, ...failing, ...surged]);
   const members = new Set(slowed.filter((s) => !real.has(s) && !reachesAny(s, real, callees)));
   if (members.size < 2) return undefined;
   const reason =
