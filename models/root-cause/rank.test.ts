@@ -137,4 +137,15 @@ describe('rankRootCauses', () => {
     const failing = ev({ catalog: { score: 0.95, demandUp: true }, datastore: { score: 0.9, demandUp: true, serverErrorRatio: 0.5 } });
     expect(rankRootCauses({ target: 'datastore', callees, evidence: failing, windowMs: 2_000 }, 5, NOW)[0]?.service).toBe('datastore');
   });
+
+  it('counts a caller whose error ratio rose, however small the share, as failing: a merely slow callee does not explain it', () => {
+    const evidence = ev({
+      frontend: { score: 0.9, openedAtMs: NOW - 2_000, serverErrorRatio: 0.05, errorsUp: true },
+      gateway: { score: 0.95, openedAtMs: NOW - 2_000, serverErrorRatio: 0.3 },
+      catalog: { score: 0.99, openedAtMs: NOW - 8_000, serverErrorRatio: 0 },
+    });
+    const r = rankRootCauses({ target: 'frontend', callees, evidence, windowMs: 2_000 }, 5, NOW);
+    expect(r[0]?.service).toBe('gateway');
+    expect(r.find((c) => c.service === 'catalog')?.score ?? 0).toBeLessThan(r[0]?.score ?? 1);
+  });
 });

@@ -70,6 +70,8 @@ export interface ServiceEvidence {
   deviation?: number;
   /** It receives more requests than its baseline's upper bound (demand, not an anomaly by itself). */
   demandUp?: boolean;
+  /** Its error ratio (or error logs) rose beyond its baseline in its latest window, however small the share. */
+  errorsUp?: boolean;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -185,7 +187,7 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
           ? 'it only slowed with the rest of the fleet (a shared cause)'
           : why,
     explainsNothing: quiet,
-    failing: unreachable || ownErrors >= (input.failingCallsLevel ?? 0.2),
+    failing: unreachable || ownErrors >= (input.failingCallsLevel ?? 0.2) || (own > 0 && ev?.errorsUp === true),
   };
 }
 

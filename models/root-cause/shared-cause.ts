@@ -72,7 +72,7 @@ function median(xs: number[]): number {
 
 /** Whether `ev` is a soft deviation: anomalous, and only slower or with runtime metrics off. */
 function slowedSoftly(ev: ServiceEvidence, level: number): boolean {
-  return ev.score >= level && ev.slowOnly === true && ev.lostTraffic !== true && (ev.serverErrorRatio ?? 0) < 0.05;
+  return ev.score >= level && ev.slowOnly === true && ev.lostTraffic !== true && ev.errorsUp !== true && (ev.serverErrorRatio ?? 0) < 0.05;
 }
 
 /** The slowed services that deviate far more than the rest of the slowed ones (by their largest deviation, when known). */
@@ -130,7 +130,9 @@ export function sharedSlowdown(
   const outliers = outliersOf(slowed, evidence, opts.outlierFactor ?? 4).sort();
   // A real cause downstream (a service that fails, an outlier, one that receives more requests than usual: a surge)
   // explains a slowed caller better than the crowd does.
-  const failing = [...evidence.entries()].filter(([s, e]) => e.score >= level && !isSlowed.has(s) && !e.lostTraffic && !e.resourceOnly).map(([s]) => s);
+  const failing = [...evidence.entries()]
+    .filter(([s, e]) => e.score >= level && !isSlowed.has(s) && (e.errorsUp === true || (e.serverErrorRatio ?? 0) >= 0.2))
+    .map(([s]) => s);
   const surged = slowed.filter((s) => evidence.get(s)?.demandUp === true);
   const real = new Set([...outliers, ...failing, ...surged]);
   const members = new Set(slowed.filter((s) => !real.has(s) && !reachesAny(s, real, callees)));

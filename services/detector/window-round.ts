@@ -56,15 +56,18 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
   for (const r of results) {
     const prev = recent.get(r.input.service);
     const symptom = r.evidence.some((e) => isSymptomFeature(e.feature));
-    const sameEpisode = r.episodeId !== null && prev?.episodeId === r.episodeId;
-    const symptomSinceMs = r.episodeId ? ((sameEpisode ? prev?.symptomSinceMs : undefined) ?? (symptom ? r.input.startMs : undefined)) : undefined;
+    // A window that closes its episode is back to normal: its episode's peak no longer makes it anomalous.
+    const open = r.episodeId !== null && r.transition !== 'closed';
+    const sameEpisode = open && prev?.episodeId === r.episodeId;
+    const symptomSinceMs = open ? ((sameEpisode ? prev?.symptomSinceMs : undefined) ?? (symptom ? r.input.startMs : undefined)) : undefined;
     recent.set(r.input.service, {
       endMs: r.input.endMs,
-      episodeId: r.episodeId,
+      episodeId: open ? r.episodeId : null,
       symptomSinceMs,
       ev: {
-        score: r.episodeId ? Math.max(r.score, r.peak) : r.score,
-        openedAtMs: r.episodeId ? Math.max(r.openedAtMs, symptomSinceMs ?? r.openedAtMs) : undefined,
+        score: open ? Math.max(r.score, r.peak) : r.score,
+        openedAtMs: open ? Math.max(r.openedAtMs, symptomSinceMs ?? r.openedAtMs) : undefined,
+        errorsUp: r.evidence.some((e) => (e.feature === 'error_ratio' || /^log_.*(error|fatal)/.test(e.feature)) && e.deviation > 0),
         serverErrorRatio: r.input.features.error_ratio,
         clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
         lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
