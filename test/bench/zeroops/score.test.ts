@@ -94,4 +94,20 @@ describe('bench-zeroops scoring', () => {
     expect(r.recoverSeconds).toBeNull();
     expect(r.detected).toBe(false);
   });
+
+  it('judges the root cause on the first linked event of warning or worse; an earlier info event still counts as detection', () => {
+    const r = scoreFault(
+      1,
+      fault,
+      phase,
+      obs(
+        [anomaly('cart', 'c', 2, 'shared:host-contention', 'info', 'open'), anomaly('cart', 'c', 6, 'cart', 'critical')],
+        [incident('cart', 'c', 2, 40, 'auto')],
+      ),
+      2_000,
+    );
+    expect(r.detectSeconds).toBe(2);
+    expect(r.topRootCause).toBe('cart');
+    expect(r.rootCauseRank).toBe(1);
+  });
 });

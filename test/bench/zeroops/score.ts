@@ -31,9 +31,9 @@ export interface FaultResult {
   detected: boolean;
   /** Fault start -> first anomaly naming the service (as itself or a root-cause candidate), seconds. */
   detectSeconds: number | null;
-  /** 1-based rank of the true service among the root causes of that first anomaly (null: not listed). */
+  /** 1-based rank of the true service among the root causes of the first linked anomaly of `warning` or worse (else the first linked one); null: not listed. */
   rootCauseRank: number | null;
-  /** Top root cause of that first anomaly. */
+  /** Top root cause of the anomaly the rank is read from. */
   topRootCause: string | null;
   /** Playbooks run on the true service, with their outcomes. */
   playbooks: Array<{ playbook: string; outcome: string | null }>;
@@ -99,7 +99,10 @@ export function scoreFault(n: number, f: FaultRecord, phase: FaultPhase, obs: Ob
     .filter((i) => at(i.openedAt) >= p.startMs - windowMs || ((i.closedAt === null || at(i.closedAt) >= p.startMs) && linkedEpisodes.has(i.id)))
     .sort((a, b) => at(a.openedAt) - at(b.openedAt));
   const auto = incident.find((i) => i.resolvedBy === 'auto' && i.closedAt);
-  const rank = first ? first.rootCauses.findIndex((c) => c.service === f.service) : -1;
+  // Root cause is judged on the first linked event that pages or acts (warning or worse); an `info` event (a first
+  // slow window, runtime metrics) is detection, not yet a diagnosis.
+  const judged = during.find((a) => a.severity !== 'info' && linked(a, f.service, openedAt, p.startMs, windowMs)) ?? first;
+  const rank = judged ? judged.rootCauses.findIndex((c) => c.service === f.service) : -1;
   return {
     n,
     service: f.service,
@@ -110,7 +113,7 @@ export function scoreFault(n: number, f: FaultRecord, phase: FaultPhase, obs: Ob
     detected: first !== undefined,
     detectSeconds: first ? sec(at(first.detectedAt) - p.startMs) : null,
     rootCauseRank: rank >= 0 ? rank + 1 : null,
-    topRootCause: first ? (topOf(first) ?? null) : null,
+    topRootCause: judged ? (topOf(judged) ?? null) : null,
     playbooks: own.map((e) => ({ playbook: e.playbookId, outcome: e.outcome })),
     actionsElsewhere: execs.filter((e) => e.service !== f.service).map(execBrief),
     recoverSeconds: auto?.closedAt ? sec(at(auto.closedAt) - p.startMs) : null,
