@@ -68,7 +68,7 @@ export interface ServiceEvidence {
   slowOnly?: boolean;
   /** Largest deviation of its evidence, in spreads of its baseline (to tell one service far slower than the rest). */
   deviation?: number;
-  /** It receives more requests than its baseline's upper bound (demand, not an anomaly by itself). */
+  /** It receives clearly more requests than its baseline expects (a surge: above its upper bound and by half again or more). */
   demandUp?: boolean;
   /** Its error ratio (or error logs) rose beyond its baseline in its latest window, however small the share. */
   errorsUp?: boolean;

@@ -19,11 +19,14 @@ function symptomDeviation(r: ServiceScore): number {
   return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
 }
 
-/** Whether the window received more requests than its baseline's upper bound. */
+/** Share above the expected request rate from which more requests are a surge (not the daily rhythm's drift past the band). */
+const SURGE_RATIO = 1.5;
+
+/** Whether the window received more requests than its baseline's upper bound and at least {@link SURGE_RATIO} times what it expected. */
 function demandAbove(r: ServiceScore): boolean {
   const band = r.expected?.request_rate;
   const rate = r.input.features.request_rate;
-  return band !== undefined && rate !== undefined && rate > band[2];
+  return band !== undefined && rate !== undefined && rate > band[2] && rate >= SURGE_RATIO * band[0];
 }
 
 /** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
