@@ -74,8 +74,13 @@ async function faultState(controlUrl: string, id: string): Promise<FaultRecord |
   return ((await res.json()) as { faults: FaultRecord[] }).faults.find((f) => f.id === id);
 }
 
-/** Waits until the fault has ended and zeroops is done with it (no open incident, no running execution), or `settle` after its end. */
-async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, opts: BenchOptions): Promise<void> {
+/**
+ * Waits until the fault has ended and zeroops is done with it (no open
+ * incident of the fault's service, no execution still running anywhere), or
+ * `settle` after its end. Incidents of other services (runtime-metric noise
+ * on a busy host opens and closes them all the time) do not hold it up.
+ */
+async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, service: string, opts: BenchOptions): Promise<void> {
   let endedAt: number | undefined;
   const hardStop = Date.now() + (opts.faultSeconds + opts.settleSeconds + 30) * 1000;
   for (;;) {
@@ -84,7 +89,7 @@ async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, opts: B
     if (f?.state === 'ended') endedAt ??= Date.now();
     if (endedAt !== undefined) {
       const [open, running] = await Promise.all([openIncidents(zt.api), runningExecutions(zt.api)]);
-      if (open.length === 0 && running.length === 0) return;
+      if (!open.some((i) => i.service === service) && running.length === 0) return;
       if (Date.now() - endedAt > opts.settleSeconds * 1000) return;
     }
     if (Date.now() > hardStop) return;
@@ -138,7 +143,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       load.push(loadavg()[0] as number);
       say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
       const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
-      await watch(zt, demo, rec.id, opts);
+      await watch(zt, demo, rec.id, f.service, opts);
       const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
       phases.push(phase);
       say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase, opts.windowSeconds * 1000)));
