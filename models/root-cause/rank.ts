@@ -72,6 +72,8 @@ export interface ServiceEvidence {
   demandUp?: boolean;
   /** Its error ratio (or error logs) rose beyond its baseline in its latest window, however small the share. */
   errorsUp?: boolean;
+  /** It was deployed (a new `service.version`) in the last few windows: a change is a cause of its own. */
+  deployedRecently?: boolean;
 }
 
 /** Input of {@link rankRootCauses}. */

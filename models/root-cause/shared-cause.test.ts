@@ -109,4 +109,19 @@ describe('a fleet-wide slowdown is one shared cause', () => {
     expect(rank('catalog', evidence)[0]?.service).not.toBe(SHARED_CAUSE);
     expect(rank('products-db', evidence)[0]?.service).toBe('catalog');
   });
+
+  it('leaves a service deployed in the last few windows out of the crowd: its new version is a change of its own', () => {
+    const evidence = fleet({
+      frontend: slow(6),
+      gateway: slow(7),
+      catalog: slow(6),
+      'products-db': slow(6),
+      cart: { ...slow(7), deployedRecently: true },
+      'sessions-db': slow(6),
+    });
+    const verdict = sharedSlowdown(evidence, callees);
+    expect(verdict?.members.has('cart')).toBe(false);
+    expect(verdict?.members.has('catalog')).toBe(true);
+    expect(rank('cart', evidence)[0]?.service).not.toBe(SHARED_CAUSE);
+  });
 });

@@ -22,7 +22,9 @@
  * (`outlierFactor` times the median deviation of the others) is not just
  * part of the crowd: it keeps its own ranking (a CPU hog in one service
  * while the whole host slows a little), and so does one that receives more
- * requests than usual (a surge is demand, not the host). So does a slowed
+ * requests than usual (a surge is demand, not the host), and one deployed
+ * in the last few windows (a new version is a change of its own; a bad
+ * deploy's new processes often slow before they fail). So does a slowed
  * service with such a service, or an anomalous service that fails
  * requests, downstream of it: that explains its slowness better than the
  * crowd does.
@@ -134,7 +136,9 @@ export function sharedSlowdown(
     .filter(([s, e]) => e.score >= level && !isSlowed.has(s) && (e.errorsUp === true || (e.serverErrorRatio ?? 0) >= 0.2))
     .map(([s]) => s);
   const surged = slowed.filter((s) => evidence.get(s)?.demandUp === true);
-  const real = new Set([...outliers, ...failing, ...surged]);
+  // A service just deployed (a new version) has a change of its own to blame: a bad deploy often slows before it fails.
+  const deployed = slowed.filter((s) => evidence.get(s)?.deployedRecently === true);
+  const real = new Set([...outliers, ...failing, ...surged, ...deployed]);
   const members = new Set(slowed.filter((s) => !real.has(s) && !reachesAny(s, real, callees)));
   if (members.size < 2) return undefined;
   const reason =

@@ -11,6 +11,7 @@ import { describeError } from '../core/errors.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { modelVersionOf } from './calibration-sync.ts';
 import { shareHints } from './call-hints.ts';
+import { VERSION_ATTRIBUTE } from './deployment-tracker.ts';
 import { type DetectorState, enqueue } from './detector-state.ts';
 
 /** Largest deviation of a window's symptom evidence (of all its evidence when it has no symptom), in spreads. */
@@ -36,7 +37,13 @@ interface Recent {
   episodeId: string | null;
   /** Start of the first window of the current episode with a symptom (errors, latency, traffic, error logs), Unix ms. */
   symptomSinceMs?: number;
+  /** Its `service.version` when last seen, and when that last changed (a deployment), Unix ms. */
+  version?: string;
+  deployedAtMs?: number;
 }
+
+/** Windows after a deployment (a new `service.version`) during which the service counts as recently changed. */
+const DEPLOYED_WINDOWS = 15;
 
 /** Per detector: the latest evidence of every service it scores (its windows close in different rounds). */
 const recentOf = new WeakMap<DetectorState, Map<string, Recent>>();
@@ -63,11 +70,16 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
     const open = r.episodeId !== null && r.transition !== 'closed';
     const sameEpisode = open && prev?.episodeId === r.episodeId;
     const symptomSinceMs = open ? ((sameEpisode ? prev?.symptomSinceMs : undefined) ?? (symptom ? r.input.startMs : undefined)) : undefined;
+    const version = s.tracker.attributesOf(r.input.service)[VERSION_ATTRIBUTE];
+    const deployedAtMs = prev?.version !== undefined && version !== undefined && version !== prev.version ? r.input.startMs : prev?.deployedAtMs;
     recent.set(r.input.service, {
       endMs: r.input.endMs,
       episodeId: open ? r.episodeId : null,
       symptomSinceMs,
+      version: version ?? prev?.version,
+      deployedAtMs,
       ev: {
+        deployedRecently: deployedAtMs !== undefined && r.input.endMs - deployedAtMs <= DEPLOYED_WINDOWS * s.windowMs,
         score: open ? Math.max(r.score, r.peak) : r.score,
         openedAtMs: open ? Math.max(r.openedAtMs, symptomSinceMs ?? r.openedAtMs) : undefined,
         errorsUp: r.evidence.some((e) => (e.feature === 'error_ratio' || /^log_.*(error|fatal)/.test(e.feature)) && e.deviation > 0),
