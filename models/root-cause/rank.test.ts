@@ -125,8 +125,8 @@ describe('rankRootCauses', () => {
 
   it('blames the caller that passes a surge on to a callee that only slowed under it', () => {
     const evidence = ev({
-      catalog: { score: 0.95, openedAtMs: NOW - 6_000, demandUp: true, serverErrorRatio: 0 },
-      datastore: { score: 0.9, openedAtMs: NOW - 4_000, demandUp: true, serverErrorRatio: 0 },
+      catalog: { score: 0.95, openedAtMs: NOW - 6_000, demandUp: true, demandRatio: 4, serverErrorRatio: 0 },
+      datastore: { score: 0.9, openedAtMs: NOW - 4_000, demandUp: true, demandRatio: 3, serverErrorRatio: 0 },
     });
     const r = rankRootCauses({ target: 'datastore', callees, evidence, windowMs: 2_000 }, 5, NOW);
     expect(r[0]?.service).toBe('catalog');
@@ -147,5 +147,13 @@ describe('rankRootCauses', () => {
     const r = rankRootCauses({ target: 'frontend', callees, evidence, windowMs: 2_000 }, 5, NOW);
     expect(r[0]?.service).toBe('gateway');
     expect(r.find((c) => c.service === 'catalog')?.score ?? 0).toBeLessThan(r[0]?.score ?? 1);
+  });
+
+  it("does not take a caller whose demand grew less than the target's for the origin of a surge", () => {
+    const evidence = ev({
+      gateway: { score: 0.95, openedAtMs: NOW - 6_000, demandUp: true, demandRatio: 1.6 },
+      catalog: { score: 0.97, openedAtMs: NOW - 6_000, demandUp: true, demandRatio: 4 },
+    });
+    expect(rankRootCauses({ target: 'catalog', callees, evidence, windowMs: 2_000 }, 5, NOW)[0]?.service).toBe('catalog');
   });
 });

@@ -70,6 +70,8 @@ export interface ServiceEvidence {
   deviation?: number;
   /** It receives clearly more requests than its baseline expects (a surge: above its upper bound and by half again or more). */
   demandUp?: boolean;
+  /** Its request rate over the expected one (with {@link ServiceEvidence.demandUp}): how large the surge is. */
+  demandRatio?: number;
   /** Its error ratio (or error logs) rose beyond its baseline in its latest window, however small the share. */
   errorsUp?: boolean;
   /** It was deployed (a new `service.version`) in the last few windows: a change is a cause of its own. */
@@ -202,10 +204,12 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
 function demandFrom(input: RankInput): string | undefined {
   const level = input.anomalousLevel ?? 0.5;
   const t = input.evidence.get(input.target);
-  if (!t || t.score < level || t.demandUp !== true || (t.serverErrorRatio ?? 0) >= (input.failingCallsLevel ?? 0.2)) return undefined;
+  if (!t || t.score < level || t.demandUp !== true || t.errorsUp === true || (t.serverErrorRatio ?? 0) >= (input.failingCallsLevel ?? 0.2)) return undefined;
   let best: { service: string; score: number } | undefined;
   for (const [service, e] of input.evidence) {
     if (service === input.target || e.score < level || e.demandUp !== true || !input.callees(service).includes(input.target)) continue;
+    // The surge enters upstream only where the demand grew at least as much as the target's.
+    if ((e.demandRatio ?? 0) < (t.demandRatio ?? 0)) continue;
     if (!best || e.score > best.score || (e.score === best.score && service < best.service)) best = { service, score: e.score };
   }
   return best?.service;
