@@ -17,13 +17,6 @@
  *   spans, or the calls to it); a callee that is merely slow explains its
  *   callers' slowness, not their failures.
  * - Earlier deviation ranks higher; the time scale is the window length.
- * - A service that only slowed while receiving more requests than usual from
- *   an anomalous caller that also receives more is the victim of demand
- *   entering upstream (a surge): that caller ranks first.
- * - A downstream service that only lost traffic, or whose only deviation is
- *   in its own runtime metrics (GC, event loop, heap: noise under machine
- *   load as often as trouble), explains no caller's anomaly: its callers
- *   feel nothing of it.
  *
  * The ranking looks only at the evidence given (every service's latest
  * score and episode start), never at the order in which incidents were
@@ -68,10 +61,6 @@ export interface ServiceEvidence {
   slowOnly?: boolean;
   /** Largest deviation of its evidence, in spreads of its baseline (to tell one service far slower than the rest). */
   deviation?: number;
-  /** It receives clearly more requests than its baseline expects (a surge: above its upper bound and by half again or more). */
-  demandUp?: boolean;
-  /** Its request rate over the expected one (with {@link ServiceEvidence.demandUp}): how large the surge is. */
-  demandRatio?: number;
   /** Its error ratio (or error logs) rose beyond its baseline in its latest window, however small the share. */
   errorsUp?: boolean;
   /** It was deployed (a new `service.version`) in the last few windows: a change is a cause of its own. */
@@ -196,26 +185,6 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
 }
 
 /**
- * The anomalous caller that pushes more demand onto the target, when the
- * target only slowed (no failing requests) while receiving more requests
- * than usual: a surge entering at the caller, passed on downstream. The
- * caller with the highest score; undefined when there is none.
- */
-function demandFrom(input: RankInput): string | undefined {
-  const level = input.anomalousLevel ?? 0.5;
-  const t = input.evidence.get(input.target);
-  if (!t || t.score < level || t.demandUp !== true || t.errorsUp === true || (t.serverErrorRatio ?? 0) >= (input.failingCallsLevel ?? 0.2)) return undefined;
-  let best: { service: string; score: number } | undefined;
-  for (const [service, e] of input.evidence) {
-    if (service === input.target || e.score < level || e.demandUp !== true || !input.callees(service).includes(input.target)) continue;
-    // The surge enters upstream only where the demand grew at least as much as the target's.
-    if ((e.demandRatio ?? 0) < (t.demandRatio ?? 0)) continue;
-    if (!best || e.score > best.score || (e.score === best.score && service < best.service)) best = { service, score: e.score };
-  }
-  return best?.service;
-}
-
-/**
  * Ranks the services that may have caused `input.target`'s anomaly, best
  * first (at most `limit`). The target itself is always a candidate; when its
  * deviation is explained by an anomalous service downstream, its reason says
@@ -265,12 +234,7 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
     });
   }
   ranked.sort((a, b) => b.score - a.score || a.hops - b.hops || a.service.localeCompare(b.service));
-  const pusher = demandFrom(input);
-  if (pusher) {
-    const top = Math.max(0.5, ...ranked.map((r) => r.score));
-    const reason = `1 hop upstream; it is anomalous and sends more requests than usual: the target only slowed under the demand it passes on`;
-    ranked.unshift({ service: pusher, score: Math.round(Math.min(1, top) * 1000) / 1000, reason, hops: 1 });
-  } else if (shared?.members.has(input.target)) {
+  if (shared?.members.has(input.target)) {
     // The shared cause goes first, above everything the walk found: the target's own slowness is the fleet's.
     const top = Math.max(0.5, ...ranked.map((r) => r.score));
     ranked.unshift({ service: SHARED_CAUSE, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: shared.reason, hops: 0 });

@@ -94,22 +94,6 @@ describe('a fleet-wide slowdown is one shared cause', () => {
     expect(rank('frontend', evidence)[0]?.service).toBe('catalog');
   });
 
-  it('leaves a surge (more requests than usual) and the callers it slows out of the crowd', () => {
-    const evidence = fleet({
-      frontend: slow(6),
-      gateway: slow(7),
-      catalog: { ...slow(9), demandUp: true },
-      'products-db': { ...slow(8), demandUp: true },
-      cart: slow(5),
-      'sessions-db': slow(6),
-    });
-    const verdict = sharedSlowdown(evidence, callees);
-    expect([...(verdict?.members ?? [])].sort()).toEqual(['cart', 'sessions-db']);
-    expect(rank('gateway', evidence)[0]?.service).not.toBe(SHARED_CAUSE);
-    expect(rank('catalog', evidence)[0]?.service).not.toBe(SHARED_CAUSE);
-    expect(rank('products-db', evidence)[0]?.service).toBe('catalog');
-  });
-
   it('leaves a service deployed in the last few windows out of the crowd: its new version is a change of its own', () => {
     const evidence = fleet({
       frontend: slow(6),

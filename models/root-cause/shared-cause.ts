@@ -21,8 +21,7 @@
  * A slow service that deviates far more than the rest of the slowed fleet
  * (`outlierFactor` times the median deviation of the others) is not just
  * part of the crowd: it keeps its own ranking (a CPU hog in one service
- * while the whole host slows a little), and so does one that receives more
- * requests than usual (a surge is demand, not the host), and one deployed
+ * while the whole host slows a little), and so does one deployed
  * in the last few windows (a new version is a change of its own; a bad
  * deploy's new processes often slow before they fail). So does a slowed
  * service with such a service, or an anomalous service that fails
@@ -130,15 +129,14 @@ export function sharedSlowdown(
   const sinks = slowed.filter((s) => !callees(s).some((c) => isSlowed.has(c))).sort();
   if (sinks.length < 2) return undefined;
   const outliers = outliersOf(slowed, evidence, opts.outlierFactor ?? 4).sort();
-  // A real cause downstream (a service that fails, an outlier, one that receives more requests than usual: a surge)
-  // explains a slowed caller better than the crowd does.
+  // A real cause downstream (a service that fails, an outlier, one just deployed) explains a slowed caller better
+  // than the crowd does.
   const failing = [...evidence.entries()]
     .filter(([s, e]) => e.score >= level && !isSlowed.has(s) && (e.errorsUp === true || (e.serverErrorRatio ?? 0) >= 0.2))
     .map(([s]) => s);
-  const surged = slowed.filter((s) => evidence.get(s)?.demandUp === true);
   // A service just deployed (a new version) has a change of its own to blame: a bad deploy often slows before it fails.
   const deployed = slowed.filter((s) => evidence.get(s)?.deployedRecently === true);
-  const real = new Set([...outliers, ...failing, ...surged, ...deployed]);
+  const real = new Set([...outliers, ...failing, ...deployed]);
   const members = new Set(slowed.filter((s) => !real.has(s) && !reachesAny(s, real, callees)));
   if (members.size < 2) return undefined;
   const reason =

@@ -20,23 +20,6 @@ function symptomDeviation(r: ServiceScore): number {
   return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
 }
 
-/** Share above the expected request rate from which more requests are a surge (not the daily rhythm's drift past the band). */
-const SURGE_RATIO = 1.5;
-
-/** The window's request rate over the expected one (undefined without a baseline). */
-function demandRatioOf(r: ServiceScore): number | undefined {
-  const band = r.expected?.request_rate;
-  const rate = r.input.features.request_rate;
-  return band !== undefined && rate !== undefined && band[0] > 0 ? rate / band[0] : undefined;
-}
-
-/** Whether the window received more requests than its baseline's upper bound and at least {@link SURGE_RATIO} times what it expected. */
-function demandAbove(r: ServiceScore): boolean {
-  const band = r.expected?.request_rate;
-  const rate = r.input.features.request_rate;
-  return band !== undefined && rate !== undefined && rate > band[2] && rate >= SURGE_RATIO * band[0];
-}
-
 /** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
 interface Recent {
   ev: ServiceEvidence;
@@ -98,8 +81,6 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
         slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
         deviation: symptomDeviation(r),
-        demandUp: demandAbove(r),
-        demandRatio: demandRatioOf(r),
       },
     });
   }
