@@ -47,6 +47,11 @@ import { isSymptomFeature } from './severity.ts';
 /** Features named as the evidence of a window that only their combination made anomalous. */
 const JOINT_EVIDENCE = 3;
 
+/** Whether a window's evidence is only runtime metrics of a service that also reports symptom features (spans, error logs). */
+function metricDriftOnly(r: ServiceScore, m: Live): boolean {
+  return r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)) && m.seasonal.hasFeature(isSymptomFeature);
+}
+
 /** The per-service models of one detector instance. */
 export class ServiceModels {
   private readonly live = new Map<string, Live>();
@@ -125,7 +130,11 @@ export class ServiceModels {
       live.neural.learnTail(quiet || daily);
       // Past warm-up, a window inside an open episode teaches nothing: the pre-fault baselines stay the reference,
       // until the episode has lasted a whole daily period (see `acceptAfterMs`): then its level is the new normal.
-      if (!r.warmingUp && !quiet && !daily && r.input.endMs - r.openedAtMs < this.acceptAfterMs) {
+      // A window whose only deviations are runtime metrics (of a service whose clients' view, its spans, is as
+      // expected) is learned all the same: those metrics drift with the host's load and the process's age, and
+      // frozen baselines would keep such an episode open for good (it is `info` and no playbook acts on it).
+      const frozen = !quiet && !daily && !metricDriftOnly(r, live);
+      if (!r.warmingUp && frozen && r.input.endMs - r.openedAtMs < this.acceptAfterMs) {
         // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
         seasonal.learnUnseen(r.input.features, r.input.endMs);
         continue;

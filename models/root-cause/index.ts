@@ -1,2 +1,3 @@
 /** Root-cause ranking over the call graph (pure). */
 export { type RankedCause, type RankInput, rankRootCauses, type ServiceEvidence } from './rank.ts';
+export { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';

@@ -105,4 +105,32 @@ describe('rankRootCauses', () => {
     expect(ds?.reason).toMatch(/only its runtime metrics deviate/);
     expect(ds?.score ?? 1).toBeLessThan(r[0]?.score ?? 0);
   });
+
+  it("a callee that is only slow does not explain its caller's failing requests; a failing one does", () => {
+    const slowDs: ServiceEvidence = { score: 0.9, openedAtMs: NOW - 6_000, serverErrorRatio: 0 };
+    const cart: ServiceEvidence = { score: 0.97, openedAtMs: NOW - 4_000, serverErrorRatio: 0.6 };
+    const r = rankRootCauses({ target: 'cart', callees, evidence: ev({ cart, datastore: slowDs }), windowMs: 2_000 }, 5, NOW);
+    expect(r[0]?.service).toBe('cart');
+    expect(r[0]?.reason).toMatch(/own server spans fail/);
+    const failingDs = { ...slowDs, serverErrorRatio: 0.5 };
+    const f = rankRootCauses({ target: 'cart', callees, evidence: ev({ cart, datastore: failingDs }), windowMs: 2_000 }, 5, NOW);
+    expect(f[0]?.service).toBe('datastore');
+    expect(f.find((c) => c.service === 'cart')?.reason).toMatch(/symptom: datastore/);
+    // Slowness is still explained by slowness downstream.
+    const slowCart = { ...cart, serverErrorRatio: 0 };
+    expect(rankRootCauses({ target: 'cart', callees, evidence: ev({ cart: slowCart, datastore: slowDs }), windowMs: 2_000 }, 5, NOW)[0]?.service).toBe(
+      'datastore',
+    );
+  });
+
+  it('counts a caller whose error ratio rose, however small the share, as failing: a merely slow callee does not explain it', () => {
+    const evidence = ev({
+      frontend: { score: 0.9, openedAtMs: NOW - 2_000, serverErrorRatio: 0.05, errorsUp: true },
+      gateway: { score: 0.95, openedAtMs: NOW - 2_000, serverErrorRatio: 0.3 },
+      catalog: { score: 0.99, openedAtMs: NOW - 8_000, serverErrorRatio: 0 },
+    });
+    const r = rankRootCauses({ target: 'frontend', callees, evidence, windowMs: 2_000 }, 5, NOW);
+    expect(r[0]?.service).toBe('gateway');
+    expect(r.find((c) => c.service === 'catalog')?.score ?? 0).toBeLessThan(r[0]?.score ?? 1);
+  });
 });

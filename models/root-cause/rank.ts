@@ -12,17 +12,24 @@
  *   an origin; a callee whose callers' client spans to it fail while it
  *   reports no failing server spans (or none at all) is unreachable or down,
  *   which is also an origin, even though its own telemetry looks quiet.
+ * - Errors are explained only by errors: a caller whose own server spans
+ *   fail is a symptom of a callee only where requests fail too (its server
+ *   spans, or the calls to it); a callee that is merely slow explains its
+ *   callers' slowness, not their failures.
  * - Earlier deviation ranks higher; the time scale is the window length.
- * - A downstream service that only lost traffic, or whose only deviation is
- *   in its own runtime metrics (GC, event loop, heap: noise under machine
- *   load as often as trouble), explains no caller's anomaly: its callers
- *   feel nothing of it.
  *
  * The ranking looks only at the evidence given (every service's latest
  * score and episode start), never at the order in which incidents were
  * written, so caller and callee failing in one window rank the same either
  * way.
+ *
+ * A fleet-wide slowdown (many services slower at once, no errors, in places
+ * no call explains) is one shared cause, ranked first for each service that
+ * only slowed with it (see shared-cause.ts), and none of those services
+ * explains a caller's anomaly.
  */
+
+import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
 
 /** What is known about one service when ranking. */
 export interface ServiceEvidence {
@@ -46,6 +53,18 @@ export interface ServiceEvidence {
    * its callers feel nothing of it, so it explains no caller's anomaly.
    */
   resourceOnly?: boolean;
+  /**
+   * Its deviation is only slower answers or its runtime metrics (no failing
+   * requests, no error logs, no lost traffic): what a host short of CPU does
+   * to every service on it. See {@link sharedSlowdown}.
+   */
+  slowOnly?: boolean;
+  /** Largest deviation of its evidence, in spreads of its baseline (to tell one service far slower than the rest). */
+  deviation?: number;
+  /** Its error ratio (or error logs) rose beyond its baseline in its latest window, however small the share. */
+  errorsUp?: boolean;
+  /** It was deployed (a new `service.version`) in the last few windows: a change is a cause of its own. */
+  deployedRecently?: boolean;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -64,6 +83,8 @@ export interface RankInput {
   windowMs?: number;
   /** Hops followed downstream. Default 4. */
   maxDepth?: number;
+  /** When a fleet-wide slowdown counts as one shared cause (see {@link sharedSlowdown}). */
+  shared?: SharedCauseOptions;
 }
 
 /** A ranked candidate: the service, a score in [0, 1], why, and how far downstream of the target it is. */
@@ -117,12 +138,14 @@ interface Candidate {
   why: string;
   /** Its only deviation is lost traffic or its own runtime metrics: never an explanation of a caller. */
   explainsNothing?: boolean;
+  /** Requests fail at it: its own server spans, or its callers' calls to it. */
+  failing: boolean;
 }
 
 /** Weight of a service whose only deviation is lost traffic or its runtime metrics (the same discount as a symptom). */
 const QUIET_TO_CALLERS_WEIGHT = 0.35;
 
-function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, now: number): Candidate | undefined {
+function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, now: number, shared?: SharedSlowdown): Candidate | undefined {
   const level = input.anomalousLevel ?? 0.5;
   const ev = input.evidence.get(node.service);
   const own = ev && ev.score >= level ? ev.score : 0;
@@ -140,7 +163,10 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
   const openedAtMs = Math.min(ev?.openedAtMs ?? now, callerOpened ?? now);
   const lostTraffic = !unreachable && ev?.lostTraffic === true;
   const resourceOnly = !unreachable && !lostTraffic && ev?.resourceOnly === true;
-  const strength = Math.max(own, unreachable ? calls.ratio : 0) * (lostTraffic || resourceOnly ? QUIET_TO_CALLERS_WEIGHT : 1);
+  // Slowed with the whole fleet: the host's trouble, not something its callers feel from it alone.
+  const withFleet = !unreachable && !lostTraffic && !resourceOnly && shared?.members.has(node.service) === true;
+  const quiet = lostTraffic || resourceOnly || withFleet;
+  const strength = Math.max(own, unreachable ? calls.ratio : 0) * (quiet ? QUIET_TO_CALLERS_WEIGHT : 1);
   return {
     service: node.service,
     hops: node.hops,
@@ -150,8 +176,11 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
       ? 'it only lost traffic (its callers stopped calling it)'
       : resourceOnly
         ? 'only its runtime metrics deviate (its traffic, errors and latency are as expected)'
-        : why,
-    explainsNothing: lostTraffic || resourceOnly,
+        : withFleet
+          ? 'it only slowed with the rest of the fleet (a shared cause)'
+          : why,
+    explainsNothing: quiet,
+    failing: unreachable || ownErrors >= (input.failingCallsLevel ?? 0.2) || (own > 0 && ev?.errorsUp === true),
   };
 }
 
@@ -165,26 +194,32 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
 export function rankRootCauses(input: RankInput, limit: number, now: number): RankedCause[] {
   const windowMs = input.windowMs ?? 10_000;
   const reached = reach(input, input.maxDepth ?? 4);
+  const shared = sharedSlowdown(input.evidence, input.callees, { anomalousLevel: input.anomalousLevel, ...input.shared });
   const cands = new Map<string, Candidate>();
   for (const node of reached.values()) {
-    const c = candidateOf(node, input, reached, now);
+    const c = candidateOf(node, input, reached, now, shared);
     if (c) cands.set(c.service, c);
   }
+  // When requests fail at the target, a service downstream where none fail cannot be what makes them fail.
+  const targetFails = cands.get(input.target)?.failing === true;
+  const cannotExplainTarget = (c: Candidate) => c.explainsNothing === true || (targetFails && !c.failing && c.service !== input.target);
   // "Earlier" is measured from the first deviation that can explain others: an old episode of runtime-metric noise sets no clock.
-  const clocks = [...cands.values()].filter((c) => !c.explainsNothing);
+  const clocks = [...cands.values()].filter((c) => !cannotExplainTarget(c));
   const earliest = Math.min(now, ...(clocks.length > 0 ? clocks : [...cands.values()]).map((c) => c.openedAtMs));
-  // A candidate is explained when one of its anomalous callees deviated no later than one window after it.
+  // A candidate is explained when one of its anomalous callees deviated no later than one window after it;
+  // failing requests only by a callee where requests fail too (a callee that is merely slow explains slowness, not errors).
   const explainedBy = (c: Candidate): Candidate | undefined =>
     input
       .callees(c.service)
       .map((d) => cands.get(d))
-      .filter((d): d is Candidate => d !== undefined && !d.explainsNothing && d.openedAtMs <= c.openedAtMs + windowMs)
+      .filter((d): d is Candidate => d !== undefined && !d.explainsNothing && (d.failing || !c.failing) && d.openedAtMs <= c.openedAtMs + windowMs)
       .sort((a, b) => a.openedAtMs - b.openedAtMs || b.strength - a.strength)[0];
   const ranked: RankedCause[] = [];
   for (const c of cands.values()) {
     const by = explainedBy(c);
     const lag = Math.max(0, c.openedAtMs - earliest) / windowMs;
-    const score = c.strength * (by ? 0.35 : 1) * Math.exp(-lag / 6) * (1 - 0.03 * c.hops);
+    const quiet = targetFails && !c.failing && c.service !== input.target && !c.explainsNothing ? QUIET_TO_CALLERS_WEIGHT : 1;
+    const score = c.strength * quiet * (by ? 0.35 : 1) * Math.exp(-lag / 6) * (1 - 0.03 * c.hops);
     const where = c.hops === 0 ? 'the service itself' : `${c.hops} hop${c.hops > 1 ? 's' : ''} downstream`;
     const reason = by ? `${where}; a symptom: ${by.service} downstream deviated no later` : `${where}; ${c.why}; no anomalous dependency explains it`;
     ranked.push({ service: c.service, score: Math.round(Math.min(1, score) * 1000) / 1000, reason, hops: c.hops });
@@ -199,5 +234,10 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
     });
   }
   ranked.sort((a, b) => b.score - a.score || a.hops - b.hops || a.service.localeCompare(b.service));
+  if (shared?.members.has(input.target)) {
+    // The shared cause goes first, above everything the walk found: the target's own slowness is the fleet's.
+    const top = Math.max(0.5, ...ranked.map((r) => r.score));
+    ranked.unshift({ service: SHARED_CAUSE, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: shared.reason, hops: 0 });
+  }
   return ranked.slice(0, limit);
 }

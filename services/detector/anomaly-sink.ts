@@ -185,12 +185,20 @@ async function rankFromStore(
 ): Promise<RootCause[]> {
   // Open incidents are few (one per service at most); they carry what the other instances know.
   const open = await db
-    .select({ service: incidents.service, openedAt: incidents.openedAt, maxScore: incidents.maxScore })
+    .select({ service: incidents.service, openedAt: incidents.openedAt, maxScore: incidents.maxScore, kind: incidents.kind })
     .from(incidents)
     .where(eq(incidents.state, 'open'))
     .limit(MAX_OPEN_INCIDENTS_READ);
   const evidence = new Map<string, ServiceEvidence>();
-  for (const r of open) evidence.set(r.service, { score: r.maxScore, openedAtMs: r.openedAt.getTime() });
+  // An open latency or saturation incident of a service another instance scores counts as slowed (for a fleet-wide slowdown).
+  // A saturation incident deviates in runtime metrics only (its kind follows its strongest symptom when it has one).
+  for (const r of open)
+    evidence.set(r.service, {
+      score: r.maxScore,
+      openedAtMs: r.openedAt.getTime(),
+      slowOnly: r.kind === 'latency' || r.kind === 'saturation',
+      resourceOnly: r.kind === 'saturation',
+    });
   for (const [service, e] of round) {
     const stored = evidence.get(service);
     evidence.set(service, { ...e, openedAtMs: e.openedAtMs ?? stored?.openedAtMs, score: Math.max(e.score, stored?.score ?? 0) });

@@ -143,6 +143,8 @@ export function ingestMetrics(bytes: Uint8Array, windows: ServiceWindows, counts
   const service = admitted(rm, rm.metrics.length, counts, admit);
   if (service === undefined) return undefined;
   const series = windows.seriesOf(service);
+  const instanceId = rm.resourceAttributes['service.instance.id'];
+  const instance = typeof instanceId === 'string' ? instanceId : '';
   for (const m of rm.metrics) {
     for (const p of m.points) {
       const ms = toMs(p.timeUnixNano);
@@ -158,7 +160,7 @@ export function ingestMetrics(bytes: Uint8Array, windows: ServiceWindows, counts
         for (const g of gauges) acc?.addMetric(g.name, g.value);
         continue;
       }
-      const r = series.convert(m, p, ms);
+      const r = series.convert(m, p, ms, instance);
       if (!r.ok) {
         bump(counts, r.reason);
         continue;

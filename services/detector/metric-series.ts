@@ -37,11 +37,14 @@ export type PointResult = { ok: true; contribution: MetricContribution | null } 
 
 const finite = (x: number | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
 
-function seriesKey(name: string, attrs: Record<string, unknown>): string {
+function seriesKey(name: string, attrs: Record<string, unknown>, instance: string): string {
   const keys = Object.keys(attrs);
-  if (keys.length === 0) return name;
+  // Each instance of a service (a replica) reports its own cumulative series: interleaved, two replicas' counters
+  // would look like a reset at every point and count their whole totals again and again.
+  const base = instance ? `${name}@${instance}` : name;
+  if (keys.length === 0) return base;
   keys.sort();
-  return `${name}|${keys.map((k) => `${k}=${String(attrs[k])}`).join(',')}`;
+  return `${base}|${keys.map((k) => `${k}=${String(attrs[k])}`).join(',')}`;
 }
 
 /**
@@ -58,17 +61,21 @@ export class MetricSeries {
     this.prev = new Map(Object.entries(state));
   }
 
-  /** Converts one point of `m` at `tMs` (already validated as a sane time). */
-  convert(m: DecodedMetric, p: DecodedDataPoint, tMs: number): PointResult {
+  /**
+   * Converts one point of `m` at `tMs` (already validated as a sane time);
+   * `instance` is the reporting process (`service.instance.id`; empty when
+   * unknown), whose cumulative series are kept apart from other replicas'.
+   */
+  convert(m: DecodedMetric, p: DecodedDataPoint, tMs: number, instance = ''): PointResult {
     switch (m.kind) {
       case 'gauge':
         return finite(p.value) ? { ok: true, contribution: { type: 'gauge', name: m.name, value: p.value } } : { ok: false, reason: 'nonfinite' };
       case 'sum':
-        return this.sum(m, p, tMs);
+        return this.sum(m, p, tMs, instance);
       case 'histogram':
-        return this.histogram(m, p, tMs);
+        return this.histogram(m, p, tMs, instance);
       case 'exponential_histogram':
-        return this.meanOnly(m, p, tMs);
+        return this.meanOnly(m, p, tMs, instance);
       case 'summary':
         return { ok: false, reason: 'unsupported' };
       default:
@@ -86,17 +93,17 @@ export class MetricSeries {
     return out;
   }
 
-  private sum(m: DecodedMetric, p: DecodedDataPoint, tMs: number): PointResult {
+  private sum(m: DecodedMetric, p: DecodedDataPoint, tMs: number, instance: string): PointResult {
     if (!finite(p.value)) return { ok: false, reason: 'nonfinite' };
     // A non-monotonic cumulative sum (an up-down counter) is a level, not a count of events.
     if (!m.monotonic && m.temporality === TEMPORALITY.cumulative) return { ok: true, contribution: { type: 'gauge', name: m.name, value: p.value } };
     if (m.temporality !== TEMPORALITY.cumulative) return { ok: true, contribution: { type: 'increment', name: m.name, value: p.value } };
-    const d = this.difference(seriesKey(m.name, p.attributes), p, tMs, [p.value]);
+    const d = this.difference(seriesKey(m.name, p.attributes, instance), p, tMs, [p.value]);
     if (!d.ok) return d;
     return { ok: true, contribution: { type: 'increment', name: m.name, value: d.delta[0] as number } };
   }
 
-  private histogram(m: DecodedMetric, p: DecodedDataPoint, tMs: number): PointResult {
+  private histogram(m: DecodedMetric, p: DecodedDataPoint, tMs: number, instance: string): PointResult {
     const bounds = p.bounds ?? [];
     const counts = p.bucketCounts ?? [];
     if (counts.length !== bounds.length + 1 || bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number)))) {
@@ -104,18 +111,18 @@ export class MetricSeries {
     }
     if (counts.some((c) => !Number.isFinite(c) || c < 0)) return { ok: false, reason: 'nonfinite' };
     if (m.temporality !== TEMPORALITY.cumulative) return { ok: true, contribution: { type: 'histogram', name: m.name, bounds, counts } };
-    const d = this.difference(seriesKey(m.name, p.attributes), p, tMs, counts);
+    const d = this.difference(seriesKey(m.name, p.attributes, instance), p, tMs, counts);
     if (!d.ok) return d;
     return { ok: true, contribution: { type: 'histogram', name: m.name, bounds, counts: d.delta } };
   }
 
   /** Exponential histograms: only the mean of the new observations (`<name>:mean`) is used. */
-  private meanOnly(m: DecodedMetric, p: DecodedDataPoint, tMs: number): PointResult {
+  private meanOnly(m: DecodedMetric, p: DecodedDataPoint, tMs: number, instance: string): PointResult {
     if (!finite(p.count) || !finite(p.sum)) return { ok: false, reason: 'nonfinite' };
     let count = p.count;
     let sum = p.sum;
     if (m.temporality === TEMPORALITY.cumulative) {
-      const d = this.difference(seriesKey(m.name, p.attributes), p, tMs, [p.count, p.sum]);
+      const d = this.difference(seriesKey(m.name, p.attributes, instance), p, tMs, [p.count, p.sum]);
       if (!d.ok) return d;
       [count, sum] = d.delta as [number, number];
     }

@@ -148,13 +148,16 @@ export class WindowAccumulator {
    */
   features(): FeatureVector {
     const seconds = (this.endMs - this.startMs) / 1000;
-    const f: FeatureVector = {
-      request_rate: this.requests / seconds,
-      error_ratio: this.requests === 0 ? 0 : this.errors / this.requests,
-      latency_p50_ms: this.quantile(0.5),
-      latency_p95_ms: this.quantile(0.95),
-      latency_p99_ms: this.quantile(0.99),
-    };
+    const f: FeatureVector = { request_rate: this.requests / seconds };
+    // A window without requests has no latency and no error ratio: reported as 0 they taught the baselines that a
+    // service answers in 0 ms (a window that held only its metrics, spans exported late), and then every normal
+    // window of it looked slow.
+    if (this.requests > 0) {
+      f.error_ratio = this.errors / this.requests;
+      f.latency_p50_ms = this.quantile(0.5);
+      f.latency_p95_ms = this.quantile(0.95);
+      f.latency_p99_ms = this.quantile(0.99);
+    }
     for (const [sev, n] of this.logs) f[`log_${sev}_rate`] = n / seconds;
     for (const [name, m] of this.gauges) f[`metric:${name}`] = m.sum / m.n;
     for (const [name, v] of this.increments) f[`metric:${name}:rate`] = v / seconds;

@@ -11,21 +11,84 @@ import { describeError } from '../core/errors.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { modelVersionOf } from './calibration-sync.ts';
 import { shareHints } from './call-hints.ts';
+import { VERSION_ATTRIBUTE } from './deployment-tracker.ts';
 import { type DetectorState, enqueue } from './detector-state.ts';
 
-/** Every service scored this round as root-cause evidence: its score (its episode's peak while one is open), episode start, error ratio and what it deviates in. */
+/** Largest deviation of a window's symptom evidence (of all its evidence when it has no symptom), in spreads. */
+function symptomDeviation(r: ServiceScore): number {
+  const symptoms = r.evidence.filter((e) => isSymptomFeature(e.feature));
+  return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
+}
+
+/** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
+interface Recent {
+  ev: ServiceEvidence;
+  endMs: number;
+  episodeId: string | null;
+  /** Start of the first window of the current episode with a symptom (errors, latency, traffic, error logs), Unix ms. */
+  symptomSinceMs?: number;
+  /** Its `service.version` when last seen, and when that last changed (a deployment), Unix ms. */
+  version?: string;
+  deployedAtMs?: number;
+}
+
+/** Windows after a deployment (a new `service.version`) during which the service counts as recently changed. */
+const DEPLOYED_WINDOWS = 15;
+
+/** Per detector: the latest evidence of every service it scores (its windows close in different rounds). */
+const recentOf = new WeakMap<DetectorState, Map<string, Recent>>();
+
+/** Windows for which a service's latest evidence stands in for a round it was not scored in. */
+const RECENT_WINDOWS = 3;
+
+/**
+ * Every service scored this round as root-cause evidence: its score (its
+ * episode's peak while one is open), since when its episode shows symptoms
+ * (an episode opened for runtime-metric drift that later shows errors
+ * started to matter then, not at its opening), error ratio and what it
+ * deviates in; plus the latest evidence of the services scored in the last
+ * few rounds, so that the ranking sees the whole fleet whatever round each
+ * service's window closed in.
+ */
 function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, ServiceEvidence> {
-  const out = new Map<string, ServiceEvidence>();
+  const recent = recentOf.get(s) ?? new Map<string, Recent>();
+  recentOf.set(s, recent);
   for (const r of results) {
-    out.set(r.input.service, {
-      score: r.episodeId ? Math.max(r.score, r.peak) : r.score,
-      openedAtMs: r.episodeId ? r.openedAtMs : undefined,
-      serverErrorRatio: r.input.features.error_ratio,
-      clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
-      lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
-      // Deviating only in its own runtime metrics (GC, event loop, heap): its callers feel nothing of it.
-      resourceOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)),
+    const prev = recent.get(r.input.service);
+    const symptom = r.evidence.some((e) => isSymptomFeature(e.feature));
+    // A window that closes its episode is back to normal: its episode's peak no longer makes it anomalous.
+    const open = r.episodeId !== null && r.transition !== 'closed';
+    const sameEpisode = open && prev?.episodeId === r.episodeId;
+    const symptomSinceMs = open ? ((sameEpisode ? prev?.symptomSinceMs : undefined) ?? (symptom ? r.input.startMs : undefined)) : undefined;
+    const version = s.tracker.attributesOf(r.input.service)[VERSION_ATTRIBUTE];
+    const deployedAtMs = prev?.version !== undefined && version !== undefined && version !== prev.version ? r.input.startMs : prev?.deployedAtMs;
+    recent.set(r.input.service, {
+      endMs: r.input.endMs,
+      episodeId: open ? r.episodeId : null,
+      symptomSinceMs,
+      version: version ?? prev?.version,
+      deployedAtMs,
+      ev: {
+        deployedRecently: deployedAtMs !== undefined && r.input.endMs - deployedAtMs <= DEPLOYED_WINDOWS * s.windowMs,
+        score: open ? Math.max(r.score, r.peak) : r.score,
+        openedAtMs: open ? Math.max(r.openedAtMs, symptomSinceMs ?? r.openedAtMs) : undefined,
+        errorsUp: r.evidence.some((e) => (e.feature === 'error_ratio' || /^log_.*(error|fatal)/.test(e.feature)) && e.deviation > 0),
+        serverErrorRatio: r.input.features.error_ratio,
+        clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
+        lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
+        // Deviating only in its own runtime metrics (GC, event loop, heap): its callers feel nothing of it.
+        resourceOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)),
+        // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
+        slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
+        deviation: symptomDeviation(r),
+      },
     });
+  }
+  const latest = Math.max(...results.map((r) => r.input.endMs));
+  const out = new Map<string, ServiceEvidence>();
+  for (const [service, x] of recent) {
+    if (x.endMs >= latest - RECENT_WINDOWS * s.windowMs) out.set(service, x.ev);
+    else if (x.endMs < latest - 100 * s.windowMs) recent.delete(service);
   }
   return out;
 }

@@ -74,8 +74,13 @@ async function faultState(controlUrl: string, id: string): Promise<FaultRecord |
   return ((await res.json()) as { faults: FaultRecord[] }).faults.find((f) => f.id === id);
 }
 
-/** Waits until the fault has ended and zeroops is done with it (no open incident, no running execution), or `settle` after its end. */
-async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, opts: BenchOptions): Promise<void> {
+/**
+ * Waits until the fault has ended and zeroops is done with it (no open
+ * incident of the fault's service, no execution still running anywhere), or
+ * `settle` after its end. Incidents of other services (runtime-metric noise
+ * on a busy host opens and closes them all the time) do not hold it up.
+ */
+async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, service: string, opts: BenchOptions): Promise<void> {
   let endedAt: number | undefined;
   const hardStop = Date.now() + (opts.faultSeconds + opts.settleSeconds + 30) * 1000;
   for (;;) {
@@ -84,7 +89,7 @@ async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, opts: B
     if (f?.state === 'ended') endedAt ??= Date.now();
     if (endedAt !== undefined) {
       const [open, running] = await Promise.all([openIncidents(zt.api), runningExecutions(zt.api)]);
-      if (open.length === 0 && running.length === 0) return;
+      if (!open.some((i) => i.service === service) && running.length === 0) return;
       if (Date.now() - endedAt > opts.settleSeconds * 1000) return;
     }
     if (Date.now() > hardStop) return;
@@ -92,9 +97,9 @@ async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, opts: B
 }
 
 /** Scores one fault from what zeroops recorded so far (progress output; the final score reads everything again). */
-async function scoreNow(api: string, controlUrl: string, phase: FaultPhase & { n: number }): Promise<FaultResult> {
+async function scoreNow(api: string, controlUrl: string, phase: FaultPhase & { n: number }, windowMs: number): Promise<FaultResult> {
   const obs = await observe(api, controlUrl);
-  return scoreFault(phase.n, obs.faults.find((f) => f.id === phase.faultId) as FaultRecord, phase, obs);
+  return scoreFault(phase.n, obs.faults.find((f) => f.id === phase.faultId) as FaultRecord, phase, obs, windowMs);
 }
 
 function briefRow(f: FaultResult): string {
@@ -138,10 +143,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       load.push(loadavg()[0] as number);
       say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
       const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
-      await watch(zt, demo, rec.id, opts);
+      await watch(zt, demo, rec.id, f.service, opts);
       const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
       phases.push(phase);
-      say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase)));
+      say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase, opts.windowSeconds * 1000)));
     }
     const tail = { startMs: Date.now(), endMs: 0 };
     await sleep(opts.quietSeconds * 1000);
@@ -151,7 +156,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const obs = await observe(zt.api, demo.controlUrl);
     if (opts.dumpTo) writeFileSync(opts.dumpTo, JSON.stringify(obs));
     const byId = new Map(obs.faults.map((f) => [f.id, f]));
-    const faults = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as FaultRecord, p, obs));
+    const faults = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as FaultRecord, p, obs, opts.windowSeconds * 1000));
     const kinds = [...new Set(faults.map((f) => f.kind))].sort();
     const { progress: _p, faults: _f, dumpTo: _d, ...rest } = opts;
     return {

@@ -31,9 +31,9 @@ export interface FaultResult {
   detected: boolean;
   /** Fault start -> first anomaly naming the service (as itself or a root-cause candidate), seconds. */
   detectSeconds: number | null;
-  /** 1-based rank of the true service among the root causes of that first anomaly (null: not listed). */
+  /** 1-based rank of the true service among the root causes of the first linked anomaly of `warning` or worse (else the first linked one); null: not listed. */
   rootCauseRank: number | null;
-  /** Top root cause of that first anomaly. */
+  /** Top root cause of the anomaly the rank is read from. */
   topRootCause: string | null;
   /** Playbooks run on the true service, with their outcomes. */
   playbooks: Array<{ playbook: string; outcome: string | null }>;
@@ -52,25 +52,57 @@ const sec = (ms: number) => Math.round(ms / 100) / 10;
 const at = (iso: string) => Date.parse(iso);
 const inside = (ms: number, p: Period) => ms >= p.startMs && ms <= p.endMs;
 
-function names(o: Observations['anomalies'][number], service: string): boolean {
-  return o.service === service || o.rootCauses.some((c) => c.service === service);
+/** The top root cause of an event, when it lists one. */
+const topOf = (a: Observations['anomalies'][number]) => a.rootCauses[0]?.service;
+
+/**
+ * Whether an anomaly event is linked to the fault on `service` (the scoring
+ * rules, in the README's bench-zeroops section):
+ * - an event of an episode that opened at or after the fault start (less one
+ *   window of lateness) is linked when it names the service, as its own
+ *   service or among its root-cause candidates;
+ * - an event of an episode that was already open at the fault start (it
+ *   opened for something else: start-up, the host's load, an earlier fault)
+ *   is linked only when the fault shows in it: it ranks the service first
+ *   and is at least `warning`. An old incident that merely goes on during
+ *   the fault detects nothing.
+ */
+function linked(a: Observations['anomalies'][number], service: string, openedAt: Map<string, number>, startMs: number, windowMs: number): boolean {
+  const opened = openedAt.get(a.episodeId) ?? at(a.detectedAt);
+  if (opened >= startMs - windowMs) return a.service === service || a.rootCauses.some((c) => c.service === service);
+  return topOf(a) === service && a.severity !== 'info';
 }
 
 function execBrief(e: ApiExecution) {
   return { service: e.service, playbook: e.playbookId, outcome: e.outcome };
 }
 
-/** Scores one fault over `[start, phase.endMs]`. */
-export function scoreFault(n: number, f: FaultRecord, phase: FaultPhase, obs: Observations): FaultResult {
+/**
+ * Scores one fault over `[start, phase.endMs]`; `windowMs` is the detector's
+ * window (the lateness allowed between the fault start and the window that
+ * shows it).
+ */
+export function scoreFault(n: number, f: FaultRecord, phase: FaultPhase, obs: Observations, windowMs = 10_000): FaultResult {
   const p: Period = { startMs: at(f.startedAt), endMs: phase.endMs };
-  const first = obs.anomalies.filter((a) => inside(at(a.detectedAt), p) && names(a, f.service)).sort((a, b) => at(a.detectedAt) - at(b.detectedAt))[0];
+  const openedAt = new Map(obs.incidents.map((i) => [i.id, at(i.openedAt)]));
+  const during = obs.anomalies.filter((a) => inside(at(a.detectedAt), p)).sort((a, b) => at(a.detectedAt) - at(b.detectedAt));
+  const first = during.find((a) => linked(a, f.service, openedAt, p.startMs, windowMs));
   const execs = obs.executions.filter((e) => inside(at(e.createdAt), p)).sort((a, b) => at(a.createdAt) - at(b.createdAt));
   const own = execs.filter((e) => e.service === f.service);
+  // The fault's incidents: the service's incidents opened during the fault, and one already open at its start when the fault is linked to it (an event or an execution on it during the fault).
+  const linkedEpisodes = new Set([
+    ...during.filter((a) => a.service === f.service && linked(a, f.service, openedAt, p.startMs, windowMs)).map((a) => a.episodeId),
+    ...own.map((e) => e.episodeId),
+  ]);
   const incident = obs.incidents
-    .filter((i) => i.service === f.service && at(i.openedAt) >= p.startMs - 30_000 && at(i.openedAt) <= p.endMs)
+    .filter((i) => i.service === f.service && at(i.openedAt) <= p.endMs)
+    .filter((i) => at(i.openedAt) >= p.startMs - windowMs || ((i.closedAt === null || at(i.closedAt) >= p.startMs) && linkedEpisodes.has(i.id)))
     .sort((a, b) => at(a.openedAt) - at(b.openedAt));
   const auto = incident.find((i) => i.resolvedBy === 'auto' && i.closedAt);
-  const rank = first ? first.rootCauses.findIndex((c) => c.service === f.service) : -1;
+  // Root cause is judged on the first linked event that pages or acts (warning or worse); an `info` event (a first
+  // slow window, runtime metrics) is detection, not yet a diagnosis.
+  const judged = during.find((a) => a.severity !== 'info' && linked(a, f.service, openedAt, p.startMs, windowMs)) ?? first;
+  const rank = judged ? judged.rootCauses.findIndex((c) => c.service === f.service) : -1;
   return {
     n,
     service: f.service,
@@ -81,7 +113,7 @@ export function scoreFault(n: number, f: FaultRecord, phase: FaultPhase, obs: Ob
     detected: first !== undefined,
     detectSeconds: first ? sec(at(first.detectedAt) - p.startMs) : null,
     rootCauseRank: rank >= 0 ? rank + 1 : null,
-    topRootCause: first?.rootCauses[0]?.service ?? null,
+    topRootCause: judged ? (topOf(judged) ?? null) : null,
     playbooks: own.map((e) => ({ playbook: e.playbookId, outcome: e.outcome })),
     actionsElsewhere: execs.filter((e) => e.service !== f.service).map(execBrief),
     recoverSeconds: auto?.closedAt ? sec(at(auto.closedAt) - p.startMs) : null,

@@ -31,7 +31,8 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       warmupSeconds: 80,
       quietSeconds: 10,
       faultSeconds: 150,
-      settleSeconds: 30,
+      // The wait ends as soon as the service's incident closed and no execution runs; the cap covers a verify step (180 s).
+      settleSeconds: 200,
       rps: 12,
       progress: (line) => process.stderr.write(`bench-zeroops-short: ${line}\n`),
       dumpTo: join(tmpdir(), 'bench-zeroops-short-observations.json'),
