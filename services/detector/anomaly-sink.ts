@@ -191,13 +191,15 @@ async function rankFromStore(
     .limit(MAX_OPEN_INCIDENTS_READ);
   const evidence = new Map<string, ServiceEvidence>();
   // An open latency or saturation incident of a service another instance scores counts as slowed (for a fleet-wide slowdown).
-  // A saturation incident deviates in runtime metrics only (its kind follows its strongest symptom when it has one).
+  // A saturation incident deviates in runtime metrics only (its kind follows its strongest symptom when it has one);
+  // an errors incident is one where requests fail (so it can explain a caller's failing requests).
   for (const r of open)
     evidence.set(r.service, {
       score: r.maxScore,
       openedAtMs: r.openedAt.getTime(),
       slowOnly: r.kind === 'latency' || r.kind === 'saturation',
       resourceOnly: r.kind === 'saturation',
+      errorsUp: r.kind === 'errors',
     });
   for (const [service, e] of round) {
     const stored = evidence.get(service);
