@@ -329,8 +329,9 @@ export class SeasonalScorer {
     const out: Record<string, [number, number, number]> = {};
     const data = this.data;
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
+    let hint = 0;
     for (const feature in features) {
-      const i = this.names.indexOf(feature);
+      const i = this.indexOf(feature, hint++);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
       const { exp, std } = this.expectedOf(i, feature, slots, tMs);
       if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
@@ -569,18 +570,22 @@ export class SeasonalScorer {
    */
   private routineOnly(i: number, feature: string, day: number, tMs: number): boolean {
     const q = this.lastDev[i] as number;
-    const far = (z: number) => deviationToScore(z, this.cfg.z50) >= this.cfg.learnBelow;
     // Normal because its own tail history made it routine, not merely because the service's combination bounded it
     // (a resource metric beyond what its history attests, service-combination.ts): a value far beyond even its tail
     // history is learned as usual, so that the spread of a metric whose floor is near 0 (a sparse count) cannot
     // shrink under its own spikes until each new one is a record.
-    if (!(q > 0 && far(q) && !far(this.tails.calibrate(i, q)) && this.atFloor(i, feature, day, tMs))) {
+    if (!(q > 0 && this.far(q) && !this.far(this.tails.calibrate(i, q)) && this.atFloor(i, feature, day, tMs))) {
       this.routineRun[i] = 0;
       return false;
     }
     const run = (this.routineRun[i] as number) + 1;
     this.routineRun[i] = run;
     return run <= BLIP_WINDOWS;
+  }
+
+  /** Whether a deviation of `z` spreads scores at least {@link SeasonalScorerConfig.learnBelow} (a method: no closure per learned feature). */
+  private far(z: number): boolean {
+    return deviationToScore(z, this.cfg.z50) >= this.cfg.learnBelow;
   }
 
   /**

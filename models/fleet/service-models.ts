@@ -302,9 +302,13 @@ export class ServiceModels {
  * about twice as often as either model.
  */
 function eitherModel(seasonal: number, neural: number): number {
-  const lnP = (score: number, z50: number) => Math.LN2 - normalTailDecades(scoreToDeviation(score, z50)) * Math.LN10;
-  const ln = Math.min(0, Math.min(lnP(seasonal, DEFAULT_SEASONAL_SCORER.z50), lnP(neural, NEURAL_Z50)) + Math.LN2);
+  const ln = Math.min(0, Math.min(lnTwoSided(seasonal, DEFAULT_SEASONAL_SCORER.z50), lnTwoSided(neural, NEURAL_Z50)) + Math.LN2);
   return deviationToScore(deviationOfLogTail(ln - Math.LN2), DEFAULT_SEASONAL_SCORER.z50);
+}
+
+/** The natural log of the two-sided normal p value of a score's deviation (module level: no closure per window). */
+function lnTwoSided(score: number, z50: number): number {
+  return Math.LN2 - normalTailDecades(scoreToDeviation(score, z50)) * Math.LN10;
 }
 
 /** Teaches a quiet window's deviations to the service's histories of them: each feature's and the joint one. */
