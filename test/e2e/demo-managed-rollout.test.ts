@@ -118,7 +118,11 @@ describe('managed rollouts on the demo, judged by the real detector', () => {
   it('keeps a good version, and the switch to it drops no request', async () => {
     const id = await requestChange('1.6.0', 30);
     const c = await finished(id, 150_000);
-    expect(c.state, c.reason).toBe('kept');
+    // On a failure, what the detector saw of cart since the change says why.
+    const seen = c.state === 'kept' ? '' : JSON.stringify(await windowsOf(Date.parse(c.appliedAt ?? '0') - 3_000));
+    const episode = /episode (\S+) opened/.exec(c.reason)?.[1];
+    const ep = episode ? (await (await fetch(`${api}/api/v1/incidents/${encodeURIComponent(episode)}/report`)).text()).slice(0, 3000) : '';
+    expect(c.state, `${c.reason}\nepisode: ${ep}\ncart windows: ${seen}`).toBe('kept');
     expect(c.reason).toMatch(/no regression within the 30 s watch/);
     // Judged by detector windows of the new version, not for want of them.
     expect(c.verdict?.windows ?? 0).toBeGreaterThanOrEqual(10);
