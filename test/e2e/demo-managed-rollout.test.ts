@@ -142,8 +142,13 @@ describe('managed rollouts on the demo, judged by the real detector', () => {
     const applied = Date.parse(c.appliedAt as string);
     expect(Date.parse(c.finishedAt as string) - applied).toBeLessThan(120_000);
     // The detector saw the bug: windows of cart with most requests failing after the change.
-    const after = await windowsOf(applied);
-    expect(after.some((w) => (w.error_ratio ?? 0) > 0.3)).toBe(true);
+    const failing = await until(
+      'a window of cart with most requests failing',
+      async () => (await windowsOf(applied)).some((w) => (w.error_ratio ?? 0) > 0.3),
+      30_000,
+    ).catch(async () => false);
+    const seen = failing ? '' : JSON.stringify((await windowsOf(applied - 2_000)).map((w) => [w.request_rate, w.error_ratio, w.latency_p99_ms]));
+    expect(failing, `${c.reason}; cart windows [rate, error ratio, p99]: ${seen}`).toBe(true);
     // The undo put back the version before the change.
     await until('cart to run 1.6.0 again', async () => (await cartVersion()) === '1.6.0', 60_000);
   }, 200_000);
