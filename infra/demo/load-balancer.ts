@@ -14,6 +14,8 @@ export interface LoadBalancer {
   setBackends(ports: number[]): void;
   /** Requests forwarded to each backend port so far. */
   forwarded(): Record<number, number>;
+  /** Requests forwarded to `port` whose response has not ended yet. */
+  inFlight(port: number): number;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startLoadBalancer(name: string, port: number): Promise<Loa
   let backends: number[] = [];
   let next = 0;
   const counts: Record<number, number> = {};
+  const open = new Map<number, number>();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const server = http.createServer((req, res) => {
     if (backends.length === 0) {
@@ -32,6 +35,14 @@ export async function startLoadBalancer(name: string, port: number): Promise<Loa
     }
     const target = backends[next++ % backends.length] as number;
     counts[target] = (counts[target] ?? 0) + 1;
+    open.set(target, (open.get(target) ?? 0) + 1);
+    let done = false;
+    const settle = () => {
+      if (done) return;
+      done = true;
+      open.set(target, (open.get(target) ?? 1) - 1);
+    };
+    res.once('close', settle);
     const up = http.request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
@@ -54,6 +65,7 @@ export async function startLoadBalancer(name: string, port: number): Promise<Loa
       backends = [...ports];
     },
     forwarded: () => ({ ...counts }),
+    inFlight: (p) => open.get(p) ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         agent.destroy();

@@ -52,6 +52,9 @@ interface Managed {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+/** Longest wait for a replica taken out of the balancer to finish the requests it holds before it is stopped. */
+const DRAIN_MS = 15_000;
+const DRAIN_POLL_MS = 50;
 
 /** The supervisor of the demo's processes. */
 export class Supervisor {
@@ -139,7 +142,7 @@ export class Supervisor {
     m.desired = replicas;
     const extra = m.replicas.splice(replicas);
     this.route(m);
-    await Promise.all(extra.map((r) => r.stop()));
+    await this.retire(m, extra);
     await this.fill(m);
   }
 
@@ -236,6 +239,12 @@ export class Supervisor {
     await Promise.all(fresh.map((r) => r.ready.then(() => this.route(m))));
   }
 
+  /**
+   * A rolling switch: the new replicas start while the old ones serve; once
+   * they are ready the balancer sends new requests to them only, and each old
+   * replica is stopped after the requests it holds are answered (drained), so
+   * the switch fails no request.
+   */
   private async replaceAll(m: Managed): Promise<void> {
     const old = m.replicas;
     const fresh = Array.from({ length: m.desired }, () => this.spawn(m));
@@ -244,8 +253,23 @@ export class Supervisor {
       await Promise.all(fresh.map((r) => r.ready));
     } finally {
       this.route(m);
-      await Promise.all(old.map((r) => r.stop()));
+      await this.retire(m, old);
     }
+  }
+
+  /** Stops replicas already taken out of the balancer, each once its requests in flight are answered (at most {@link DRAIN_MS}). */
+  private async retire(m: Managed, replicas: Replica[]): Promise<void> {
+    await Promise.all(
+      replicas.map(async (r) => {
+        // Marked first: an exit while draining is no crash to restart.
+        r.stopping = true;
+        const until = Date.now() + DRAIN_MS;
+        while (r.port !== undefined && m.lb.inFlight(r.port) > 0 && Date.now() < until && !this.stopped) {
+          await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+        }
+        await r.stop();
+      }),
+    );
   }
 
   private onExit(m: Managed, r: Replica, code: number | string): void {
