@@ -8,14 +8,12 @@
  * and on the in-process bus with PGlite.
  */
 import { and, eq } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Bus } from '../../../services/bus/bus.ts';
 import { partitionForKey } from '../../../services/bus/murmur2.ts';
 import { encodeResource } from '../../../services/otlp/index.ts';
 import { anomalies, incidents } from '../../../services/store/index.ts';
-import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
-import { type Env, openEnv, startDetector, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
+import { fleetModes, startDetector, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
 
 const PARTITIONS = 4;
 const WARM = 40;
@@ -79,35 +77,11 @@ async function until(check: () => boolean, what: string, timeoutMs = 60_000) {
   }
 }
 
-const dbs: TestDatabase[] = [];
-const envs: Env[] = [];
-afterAll(async () => {
-  for (const e of envs) await e.close();
-  for (const d of dbs) await d.drop();
-});
-
-const modes = [
-  {
-    name: 'kafka + postgres',
-    async env() {
-      await assertKafkaReachable();
-      const db = await createTestDatabase();
-      dbs.push(db);
-      return openEnv({
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
-        DATABASE_URL: db.url,
-        ZEROOPS_TOPIC_PREFIX: `${uniqueName('cg')}.`,
-        ZEROOPS_TOPIC_PARTITIONS: String(PARTITIONS),
-      });
-    },
-  },
-  { name: 'in-process bus + PGlite', env: () => openEnv({ ZEROOPS_TOPIC_PARTITIONS: String(PARTITIONS) }) },
-];
+const modes = fleetModes('cg', { ZEROOPS_TOPIC_PARTITIONS: String(PARTITIONS) });
 
 describe.each(modes)('call graph across detector instances: $name', (mode) => {
   it("names the callee owned by the other instance as the root cause of its caller's anomaly", async () => {
     const env = await mode.env();
-    envs.push(env);
     const a = await startDetector(env);
     const b = await startDetector(env);
     const detectors = [a, b];

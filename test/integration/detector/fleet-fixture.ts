@@ -4,6 +4,7 @@
  * deterministic jitter and injected error and latency anomalies; plus the
  * plumbing to run detectors over a real bus and store.
  */
+import { afterAll } from 'vitest';
 import type { Bus } from '../../../services/bus/bus.ts';
 import { createBus, ensureCatalogTopics } from '../../../services/bus/index.ts';
 import type { TopicId } from '../../../services/bus/topics.ts';
@@ -13,6 +14,8 @@ import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createDetector } from '../../../services/detector/index.ts';
 import { encodeResource } from '../../../services/otlp/index.ts';
 import { createStore, rollups, type Store } from '../../../services/store/index.ts';
+import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
 
 /** Window length of the fixture, ms. */
 export const WINDOW_MS = 1000;
@@ -128,4 +131,34 @@ export async function waitForRollups(store: Store, count: number, timeoutMs: num
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`only ${n} of ${count} windows were scored within ${timeoutMs} ms`);
+}
+
+/**
+ * The two modes of a fleet test, Kafka + Postgres (topics prefixed by `prefix`) and the in-process bus with PGlite,
+ * each with `settings` on top; every Env opened (and its database) is closed after the file.
+ */
+export function fleetModes(prefix: string, settings: Record<string, string> = {}): Array<{ name: string; env: () => Promise<Env> }> {
+  const dbs: TestDatabase[] = [];
+  const envs: Env[] = [];
+  afterAll(async () => {
+    for (const e of envs) await e.close();
+    for (const d of dbs) await d.drop();
+  });
+  const opened = async (all: Record<string, string>) => {
+    const e = await openEnv(all);
+    envs.push(e);
+    return e;
+  };
+  return [
+    {
+      name: 'kafka + postgres',
+      async env() {
+        await assertKafkaReachable();
+        const db = await createTestDatabase();
+        dbs.push(db);
+        return opened({ KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName(prefix)}.`, ...settings });
+      },
+    },
+    { name: 'in-process bus + PGlite', env: () => opened({ ...settings }) },
+  ];
 }

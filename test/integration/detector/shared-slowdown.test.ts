@@ -11,15 +11,13 @@
  * with PGlite.
  */
 import { eq, gte } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SHARED_CAUSE } from '../../../models/root-cause/index.ts';
 import type { Bus } from '../../../services/bus/bus.ts';
 import { ROOT_CAUSE_ROLE_ATTRIBUTE } from '../../../services/detector/anomaly-events.ts';
 import { encodeResource } from '../../../services/otlp/index.ts';
 import { anomalies, incidents, type Store } from '../../../services/store/index.ts';
-import { assertKafkaReachable, testKafkaBrokers, uniqueName } from '../../helpers/kafka.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts';
-import { type Env, openEnv, startDetector, WINDOW_MS } from './fleet-fixture.ts';
+import { fleetModes, startDetector, WINDOW_MS } from './fleet-fixture.ts';
 
 const GRAPH: Record<string, string[]> = { frontend: ['gateway'], gateway: ['catalog', 'cart'], catalog: ['products-db'], cart: ['sessions-db'] };
 const SERVICES = ['frontend', 'gateway', 'catalog', 'products-db', 'cart', 'sessions-db'];
@@ -121,30 +119,11 @@ async function openCount(store: Store): Promise<number> {
 /** The next window boundary at least `windows` windows from now. */
 const boundary = (windows: number) => (Math.floor(Date.now() / WINDOW_MS) + windows) * WINDOW_MS;
 
-const dbs: TestDatabase[] = [];
-const envs: Env[] = [];
-afterAll(async () => {
-  for (const e of envs) await e.close();
-  for (const d of dbs) await d.drop();
-});
-
-const modes = [
-  {
-    name: 'kafka + postgres',
-    async env() {
-      await assertKafkaReachable();
-      const db = await createTestDatabase();
-      dbs.push(db);
-      return openEnv({ KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: db.url, ZEROOPS_TOPIC_PREFIX: `${uniqueName('shared')}.` });
-    },
-  },
-  { name: 'in-process bus + PGlite', env: () => openEnv({}) },
-];
+const modes = fleetModes('shared');
 
 describe.each(modes)('a fleet-wide slowdown on live traffic: $name', (mode) => {
   it('names one shared cause when every service slows at once, and keeps a single slow service its own cause', async () => {
     const env = await mode.env();
-    envs.push(env);
     const { detector } = await startDetector(env);
     let phase: { fromMs: number; toMs: number; slow: Slowness } | undefined;
     const traffic = liveTraffic(env.bus, env.topics.traces, (ms) => (phase && ms >= phase.fromMs && ms < phase.toMs ? phase.slow : {}));
