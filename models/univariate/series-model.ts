@@ -14,7 +14,9 @@
  * nothing reads a series' minimum, maximum or length.
  */
 import type { EpisodeConfig } from '../episodes/index.ts';
-import { ServiceModels, type ServiceScore, type ServiceState, type WindowInput } from '../fleet/index.ts';
+import { deviationToScore, ServiceModels, type ServiceScore, type ServiceState, type WindowInput } from '../fleet/index.ts';
+import { scoreToDeviation } from '../fleet/seasonal-scorer.ts';
+import { deviationOfLogRate, OnsetRate } from './onset-rate.ts';
 
 /** The feature name a series is scored under: a gauge of the live detector (`metric:<name>`, bad in both directions). */
 export const SERIES_FEATURE = 'metric:value';
@@ -28,6 +30,16 @@ export interface SeriesModelConfig {
   acceptAfterMs?: number;
   /** Rows before the model counts as warmed up. Default 30. */
   warmupWindows?: number;
+  /** PROTOTYPE rate calibration prior rows (0: off). */
+  ratePrior?: number;
+  /** PROTOTYPE severity: 'score' or 'spread'. */
+  rateBy?: 'score' | 'spread';
+  /** PROTOTYPE: count every row (true) or only onsets. */
+  rateRows?: boolean;
+  /** PROTOTYPE: report again within an episode when its peak's rate fell by this factor (0: onsets only). */
+  escalate?: number;
+  /** PROTOTYPE: learn episode peaks at close instead of onsets. */
+  learnPeak?: boolean;
 }
 
 /** What the last row gave. */
@@ -38,13 +50,22 @@ export interface SeriesVerdict {
   transition: ServiceScore['transition'];
   /** Expected value of the row before it was learned (NaN while warming up). */
   expected: number;
+  /** PROTOTYPE calibrated onset score. */
+  rated: number;
 }
 
 /** The per-signal model over one series; see the module comment. */
 export class SeriesModel {
   private readonly models: ServiceModels;
   private readonly window: WindowInput = { service: SERVICE, startMs: 0, endMs: 0, features: {}, callees: [] };
-  private readonly verdict: SeriesVerdict = { score: 0, transition: 'none', expected: Number.NaN };
+  private readonly verdict: SeriesVerdict = { score: 0, transition: 'none', expected: Number.NaN, rated: 0 };
+  private readonly rate: OnsetRate | undefined;
+  private readonly rateBy: 'score' | 'spread';
+  private readonly rateRows: boolean;
+  private readonly esc: number;
+  private readonly learnPeak: boolean;
+  private peak = 0;
+  private reported = 0;
 
   constructor(config: SeriesModelConfig = {}, state?: ServiceState) {
     this.models = new ServiceModels({
@@ -53,6 +74,11 @@ export class SeriesModel {
       ...(config.warmupWindows !== undefined ? { warmupWindows: config.warmupWindows } : {}),
     });
     if (state) this.models.restore({ [SERVICE]: state });
+    this.rate = config.ratePrior ? new OnsetRate({ priorRows: config.ratePrior }) : undefined;
+    this.rateBy = config.rateBy ?? 'score';
+    this.rateRows = config.rateRows ?? false;
+    this.esc = config.escalate ?? 0;
+    this.learnPeak = config.learnPeak ?? false;
   }
 
   /** Scores the row `value` at `timestampMs` (non-decreasing), then learns it as the live path would; returns its score. */
@@ -66,6 +92,28 @@ export class SeriesModel {
     this.verdict.score = r.score;
     this.verdict.transition = r.transition;
     this.verdict.expected = r.expected?.[SERIES_FEATURE]?.[0] ?? Number.NaN;
+    this.verdict.rated = 0;
+    if (this.rate) {
+      this.rate.tick();
+      const dev = this.rateBy === 'score' ? scoreToDeviation(r.score, 3) : r.deviation;
+      const t = r.transition;
+      if (t === 'open') {
+        this.peak = dev;
+        const ln = this.rate.logRate(dev);
+        this.reported = ln;
+        this.verdict.rated = deviationToScore(deviationOfLogRate(ln), 3);
+      } else if (t === 'ongoing' && this.esc > 0 && dev > this.peak) {
+        this.peak = dev;
+        const ln = this.rate.logRate(dev);
+        if (ln < this.reported - Math.log(this.esc)) {
+          this.reported = ln;
+          this.verdict.rated = deviationToScore(deviationOfLogRate(ln), 3);
+        }
+      }
+      if (this.learnPeak) {
+        if (t === 'closed') this.rate.learn(this.peak);
+      } else if (t === 'open' || (this.rateRows && dev > 0)) this.rate.learn(dev);
+    }
     return r.score;
   }
 
@@ -86,7 +134,7 @@ export function scoreSeries(times: readonly number[], values: readonly number[],
   const out = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) {
     const s = m.update(times[i] as number, values[i] as number);
-    out[i] = onsets ? (m.last.transition === 'open' ? s : 0) : s;
+    out[i] = config.ratePrior ? m.last.rated : onsets ? (m.last.transition === 'open' ? s : 0) : s;
   }
   return out;
 }
