@@ -29,7 +29,7 @@ describe('SeriesModel', () => {
     });
     expect(scoreSeries(times, values)).toEqual(expected);
     // The spike and the drop open episodes (alarms), and only the drop's episode is still open at the end.
-    const onsets = scoreSeries(times, values, {}, true);
+    const onsets = scoreSeries(times, values, {}, 'onset');
     expect(onsets[900]).toBeGreaterThanOrEqual(0.5);
     expect(onsets.slice(1200, 1210).some((s) => s >= 0.5)).toBe(true);
     expect(live.inEpisode('s')).toBe(true);

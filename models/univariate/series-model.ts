@@ -10,13 +10,20 @@
  * `zeroops detect`, the NAB benchmark and the live detector share one
  * implementation: a change to the per-feature scoring changes all three.
  *
+ * The model's alarms (the rows that open an episode, and those where an
+ * open episode became ten times rarer) are also judged by how rare they are
+ * for this series: by how many of its earlier episodes opened at least as
+ * severe (onset-rarity.ts). That is {@link SeriesVerdict.alarm}, the
+ * `anomaly_score` of `zeroops detect`: one threshold on it means the same on
+ * every series. The live detector's episodes and scores are not changed by it.
+ *
  * No look-ahead: a row's score uses that row and the rows before it only;
  * nothing reads a series' minimum, maximum or length.
  */
 import type { EpisodeConfig } from '../episodes/index.ts';
-import { deviationToScore, ServiceModels, type ServiceScore, type ServiceState, type WindowInput } from '../fleet/index.ts';
+import { DEFAULT_SEASONAL_SCORER, deviationToScore, ServiceModels, type ServiceScore, type ServiceState, type WindowInput } from '../fleet/index.ts';
 import { scoreToDeviation } from '../fleet/seasonal-scorer.ts';
-import { deviationOfLogRate, OnsetRate } from './onset-rate.ts';
+import { DEFAULT_PRIOR_ROWS, deviationOfRarity, ESCALATION, OnsetRarity, type OnsetRarityState } from './onset-rarity.ts';
 
 /** The feature name a series is scored under: a gauge of the live detector (`metric:<name>`, bad in both directions). */
 export const SERIES_FEATURE = 'metric:value';
@@ -30,16 +37,13 @@ export interface SeriesModelConfig {
   acceptAfterMs?: number;
   /** Rows before the model counts as warmed up. Default 30. */
   warmupWindows?: number;
-  /** PROTOTYPE rate calibration prior rows (0: off). */
-  ratePrior?: number;
-  /** PROTOTYPE severity: 'score' or 'spread'. */
-  rateBy?: 'score' | 'spread';
-  /** PROTOTYPE: count every row (true) or only onsets. */
-  rateRows?: boolean;
-  /** PROTOTYPE: report again within an episode when its peak's rate fell by this factor (0: onsets only). */
-  escalate?: number;
-  /** PROTOTYPE: learn episode peaks at close instead of onsets. */
-  learnPeak?: boolean;
+  /** Horizon of the rarity's Gaussian prior, rows (onset-rarity.ts). Default {@link DEFAULT_PRIOR_ROWS}. */
+  priorRows?: number;
+}
+
+/** The state of a {@link SeriesModel}: the live models' state of its one service, and its history of episode onsets. */
+export interface SeriesState extends ServiceState {
+  onsets?: OnsetRarityState;
 }
 
 /** What the last row gave. */
@@ -50,35 +54,34 @@ export interface SeriesVerdict {
   transition: ServiceScore['transition'];
   /** Expected value of the row before it was learned (NaN while warming up). */
   expected: number;
-  /** PROTOTYPE calibrated onset score. */
-  rated: number;
+  /**
+   * The row's alarm score in [0, 1], 0 unless the row opens an episode or an
+   * open episode became ten times rarer on it: then the rarity of its
+   * deviation among the series' earlier episodes, on the score's scale
+   * (see onset-rarity.ts).
+   */
+  alarm: number;
 }
 
 /** The per-signal model over one series; see the module comment. */
 export class SeriesModel {
   private readonly models: ServiceModels;
   private readonly window: WindowInput = { service: SERVICE, startMs: 0, endMs: 0, features: {}, callees: [] };
-  private readonly verdict: SeriesVerdict = { score: 0, transition: 'none', expected: Number.NaN, rated: 0 };
-  private readonly rate: OnsetRate | undefined;
-  private readonly rateBy: 'score' | 'spread';
-  private readonly rateRows: boolean;
-  private readonly esc: number;
-  private readonly learnPeak: boolean;
+  private readonly verdict: SeriesVerdict = { score: 0, transition: 'none', expected: Number.NaN, alarm: 0 };
+  private readonly onsets: OnsetRarity;
+  /** Running peak deviation of the open episode, and ln rarity at which it was last reported. */
   private peak = 0;
   private reported = 0;
 
-  constructor(config: SeriesModelConfig = {}, state?: ServiceState) {
+  constructor(config: SeriesModelConfig = {}, state?: SeriesState) {
     this.models = new ServiceModels({
       episode: config.episode ?? {},
       ...(config.acceptAfterMs !== undefined ? { acceptAfterMs: config.acceptAfterMs } : {}),
       ...(config.warmupWindows !== undefined ? { warmupWindows: config.warmupWindows } : {}),
     });
-    if (state) this.models.restore({ [SERVICE]: state });
-    this.rate = config.ratePrior ? new OnsetRate({ priorRows: config.ratePrior }) : undefined;
-    this.rateBy = config.rateBy ?? 'score';
-    this.rateRows = config.rateRows ?? false;
-    this.esc = config.escalate ?? 0;
-    this.learnPeak = config.learnPeak ?? false;
+    const { onsets, ...service } = state ?? {};
+    if (state) this.models.restore({ [SERVICE]: service as ServiceState });
+    this.onsets = new OnsetRarity(config.priorRows ?? DEFAULT_PRIOR_ROWS, onsets);
   }
 
   /** Scores the row `value` at `timestampMs` (non-decreasing), then learns it as the live path would; returns its score. */
@@ -92,29 +95,27 @@ export class SeriesModel {
     this.verdict.score = r.score;
     this.verdict.transition = r.transition;
     this.verdict.expected = r.expected?.[SERIES_FEATURE]?.[0] ?? Number.NaN;
-    this.verdict.rated = 0;
-    if (this.rate) {
-      this.rate.tick();
-      const dev = this.rateBy === 'score' ? scoreToDeviation(r.score, 3) : r.deviation;
-      const t = r.transition;
-      if (t === 'open') {
-        this.peak = dev;
-        const ln = this.rate.logRate(dev);
-        this.reported = ln;
-        this.verdict.rated = deviationToScore(deviationOfLogRate(ln), 3);
-      } else if (t === 'ongoing' && this.esc > 0 && dev > this.peak) {
-        this.peak = dev;
-        const ln = this.rate.logRate(dev);
-        if (ln < this.reported - Math.log(this.esc)) {
-          this.reported = ln;
-          this.verdict.rated = deviationToScore(deviationOfLogRate(ln), 3);
-        }
-      }
-      if (this.learnPeak) {
-        if (t === 'closed') this.rate.learn(this.peak);
-      } else if (t === 'open' || (this.rateRows && dev > 0)) this.rate.learn(dev);
-    }
+    this.verdict.alarm = this.alarmOf(r);
     return r.score;
+  }
+
+  /** The alarm score of a scored row (see {@link SeriesVerdict.alarm}); learns an onset after judging it. */
+  private alarmOf(r: ServiceScore): number {
+    if (r.transition !== 'open' && r.transition !== 'ongoing') return 0;
+    // The deviation behind the score (the service deviation the live score maps, Infinity at a score of 1).
+    const dev = scoreToDeviation(r.score, DEFAULT_SEASONAL_SCORER.z50);
+    if (r.transition === 'open') {
+      this.peak = dev;
+      this.reported = this.onsets.logRarity(dev);
+      this.onsets.learn(dev);
+      return deviationToScore(deviationOfRarity(this.reported), DEFAULT_SEASONAL_SCORER.z50);
+    }
+    if (!(dev > this.peak)) return 0;
+    this.peak = dev;
+    const ln = this.onsets.logRarity(dev);
+    if (!(ln < this.reported - Math.log(ESCALATION))) return 0;
+    this.reported = ln;
+    return deviationToScore(deviationOfRarity(ln), DEFAULT_SEASONAL_SCORER.z50);
   }
 
   /** The verdict of the last row (the same object each time, overwritten by the next update). */
@@ -122,19 +123,26 @@ export class SeriesModel {
     return this.verdict;
   }
 
-  /** A copy of the state (the live detector's checkpoint of one service), safe to JSON-serialize. */
-  toJSON(): ServiceState {
-    return this.models.snapshot()[SERVICE] as ServiceState;
+  /** A copy of the state (the live detector's checkpoint of one service and the onset history), safe to JSON-serialize. */
+  toJSON(): SeriesState {
+    return { ...(this.models.snapshot()[SERVICE] as ServiceState), onsets: this.onsets.toJSON() };
   }
 }
 
-/** Scores a whole series with a fresh model; `onsets` keeps a row's score only where an episode opens (0 elsewhere). */
-export function scoreSeries(times: readonly number[], values: readonly number[], config: SeriesModelConfig = {}, onsets = false): number[] {
+/**
+ * What {@link scoreSeries} reads out per row: `score` the live score,
+ * `onset` the live score of the rows that open an episode (0 elsewhere),
+ * `alarm` {@link SeriesVerdict.alarm} (what `zeroops detect` writes as `anomaly_score`).
+ */
+export type SeriesReadout = 'score' | 'onset' | 'alarm';
+
+/** Scores a whole series with a fresh model and returns the `readout` of every row. */
+export function scoreSeries(times: readonly number[], values: readonly number[], config: SeriesModelConfig = {}, readout: SeriesReadout = 'score'): number[] {
   const m = new SeriesModel(config);
   const out = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) {
     const s = m.update(times[i] as number, values[i] as number);
-    out[i] = config.ratePrior ? m.last.rated : onsets ? (m.last.transition === 'open' ? s : 0) : s;
+    out[i] = readout === 'alarm' ? m.last.alarm : readout === 'onset' ? (m.last.transition === 'open' ? s : 0) : s;
   }
   return out;
 }

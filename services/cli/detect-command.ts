@@ -84,7 +84,7 @@ async function detectFile(from: string, to: string): Promise<number> {
     const { time, value } = parseRow(cells, tsCol, valueCol, `${from}:${i + 1}`);
     const score = model.update(time, value);
     const t = model.last.transition;
-    out.push(`${cells[tsCol]},${cells[valueCol]},${t === 'open' ? score : 0},${score},${t === 'none' ? '' : t}`);
+    out.push(`${cells[tsCol]},${cells[valueCol]},${model.last.alarm},${score},${t === 'none' ? '' : t}`);
   }
   await mkdir(dirname(to), { recursive: true });
   await writeFile(to, `${out.join('\n')}\n`);

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type SeriesModelConfig, scoreSeries } from '../../../models/univariate/index.ts';
+import { type SeriesModelConfig, type SeriesReadout, scoreSeries } from '../../../models/univariate/index.ts';
 import { csvLines, listCsvFiles, parseTimestamp } from '../../../services/cli/series-csv.ts';
 import type { NabWindows } from './nab-corpus.ts';
 import { type NabProfile, normalizeScore, prepareRows, type ScoredRow, scoreAtThreshold, sweepThreshold, windowsToRows } from './nab-scorer.ts';
@@ -35,40 +35,45 @@ export async function loadSeries(dir: string): Promise<Series[]> {
 }
 
 /** Version of the shared per-signal model the trials record names (bumped when its mechanisms change). */
-export const MODEL_VERSION = "series-v9a-onset-rate-proto";
+export const MODEL_VERSION = 'series-v9-onset-rarity';
 
 /**
  * One configuration of the benchmark: the shared model's settings and how
  * a row's score is read out. `score` is the live per-feature score of every
  * row; `onset` keeps it only on the row that opens an episode (the page a
- * live incident would send), 0 elsewhere.
+ * live incident would send), 0 elsewhere; `alarm` is the model's alarm
+ * score (`zeroops detect`'s `anomaly_score`: an episode's opening row, or a
+ * row where it became ten times rarer, judged by how rare so severe an
+ * episode is for the series, models/univariate/onset-rarity.ts).
  */
 export interface NabConfig extends SeriesModelConfig {
-  readout: 'score' | 'onset';
+  readout: SeriesReadout;
 }
 
 /**
- * The declared grid: the readout (every row's score, or only episode
- * openings) and the time after which an open episode's level is accepted as
- * normal (the live default of a day, or two hours). 2 x 2 = 4
- * configurations; every other setting stays at the live detector's default.
+ * The declared grid: the readout (the live score of episode openings, or the
+ * alarm score with the onset rarity) and the time after which an open
+ * episode's level is accepted as normal (the live default of a day, or two
+ * hours). 2 x 2 = 4 configurations; every other setting stays at the
+ * default. (Until series-v8 the grid's readouts were `score` and `onset`;
+ * `score`, every row's score, was never picked.)
  */
 export function declaredGrid(): NabConfig[] {
-  const readouts = ['score', 'onset'] as const;
+  const readouts = ['onset', 'alarm'] as const;
   const accepts = [86_400_000, 7_200_000];
   return readouts.flatMap((readout) => accepts.map((acceptAfterMs) => ({ readout, acceptAfterMs })));
 }
 
-/** Whether a grid point is what `zeroops detect` writes as `anomaly_score`: the live defaults, the score of episode openings. */
+/** Whether a grid point is what `zeroops detect` writes as `anomaly_score`: the defaults, the alarm score. */
 export function isDefault(c: NabConfig): boolean {
-  return c.readout === 'onset' && Object.entries(c).every(([k, v]) => k === 'readout' || (k === 'acceptAfterMs' && v === 86_400_000));
+  return c.readout === 'alarm' && Object.entries(c).every(([k, v]) => k === 'readout' || (k === 'acceptAfterMs' && v === 86_400_000));
 }
 
 /** Scores every series with one configuration; returns per-series scores and the seconds it took. */
 export function runConfig(series: readonly Series[], config: NabConfig): { scores: number[][]; seconds: number } {
   const t0 = performance.now();
   const { readout, ...model } = config;
-  const scores = series.map((s) => scoreSeries(s.times, s.values, model, readout === 'onset'));
+  const scores = series.map((s) => scoreSeries(s.times, s.values, model, readout));
   return { scores, seconds: (performance.now() - t0) / 1000 };
 }
 
