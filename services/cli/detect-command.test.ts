@@ -44,7 +44,8 @@ describe('runDetect', () => {
     expect(episodes[350]).toBe('open');
     expect(episodes.slice(60).filter((e) => e === 'open')).toEqual(['open']);
     const alarms = lines.slice(1).map((l) => Number(l.split(',')[2]));
-    expect(alarms[350]).toBe(scores[350]);
+    // The series' first episode that severe: its alarm score is its score (the rarity's prior is the score's own tail).
+    expect(alarms[350]).toBeCloseTo(scores[350] as number, 3);
     expect(alarms.slice(60).filter((a) => a > 0)).toHaveLength(1);
     expect((await readFile(join(dir, 'out', 'a', 'b', 'two.csv'), 'utf8')).trim().split('\n').length).toBe(51);
   });

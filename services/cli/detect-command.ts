@@ -3,9 +3,11 @@
  * (models/univariate `SeriesModel`) over CSV files (`timestamp,value` with a
  * header) and writes `timestamp,value,anomaly_score,score,episode`, one
  * output row per input row, each computed from that row and the rows before
- * it only: `anomaly_score` is the score of a row that opens an episode (an
- * alarm) and 0 elsewhere, `score` the live per-feature score of every row,
- * `episode` how the row moved the episode.
+ * it only: `anomaly_score` is the model's alarm score (nonzero on a row that
+ * opens an episode, or where an open episode became ten times rarer: how
+ * rare so severe an episode is for this series, models/univariate
+ * onset-rarity.ts) and 0 elsewhere, `score` the live per-feature score of
+ * every row, `episode` how the row moved the episode.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -139,10 +141,15 @@ events, with evidence) and incidents.json below --output. --save-state
 stores the learned models as the live detector's checkpoints (the store of
 DATABASE_URL / ZEROOPS_DATA_DIR), so that it starts warm for those services.
 
-anomaly_score is 0 except on rows where the live detector would open an
-incident: there it is the row's score, in [0.5, 1]; keep every non-zero row
-for all alarms, or only the higher ones when false alarms cost more than
-late ones. score is the live per-feature score of every row in [0, 1]: 0.5
+anomaly_score is 0 except on alarm rows: where the live detector would open
+an incident, or where an open one became ten times rarer. There it says how
+rare so severe an episode is for this series (its earlier episodes at least
+as severe, and the deviation's Gaussian odds over 10,000 rows), on the
+score's scale: the first episode of a quiet series keeps its score, one the
+series has had many times as severe scores low. One threshold means the same
+on every series: at t, alarm when fewer than about 10,000 x (the two-sided
+Gaussian tail of the deviation that t maps to) earlier episodes were as
+severe (0.5: about 27; 0.55: about 9; 0.6: about 2.4). score is the live per-feature score of every row in [0, 1]: 0.5
 is a deviation of 3 spreads of the baseline that the series' past does not
 make routine; an episode opens at 0.5 and holds while the score stays above
 0.3.
