@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ServiceScore, ServiceModels } from '../fleet/index.ts';
+import { ServiceModels, type ServiceScore } from '../fleet/index.ts';
 import { createRng } from '../stats/index.ts';
 import { SERIES_FEATURE, SeriesModel, scoreSeries } from './series-model.ts';
 
@@ -43,6 +43,59 @@ describe('SeriesModel', () => {
     for (let i = 1000; i < 1400; i++) {
       expect(b.update(times[i] as number, values[i] as number)).toBe(a.update(times[i] as number, values[i] as number));
       expect(b.last.transition).toBe(a.last.transition);
+    }
+  });
+});
+
+describe('SeriesModel alarm score', () => {
+  /** A noisy flat series with a burst of 4 rows (+60, 6 spreads) every 400 rows and, at row 5200, a far larger one (+300). */
+  function bursty(n: number): { times: number[]; values: number[] } {
+    const rng = createRng(5);
+    const times: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      times.push(T0 + i * STEP);
+      const burst = i >= 400 && i % 400 < 4 ? (i >= 5200 && i < 5204 ? 300 : 60) : 0;
+      values.push(100 + 2 * (rng.next() - 0.5) + burst);
+    }
+    return { times, values };
+  }
+
+  it('scores a burst the series keeps having lower each time, and a record at its full score', () => {
+    const { times, values } = bursty(5600);
+    const m = new SeriesModel();
+    const alarms: { row: number; alarm: number; score: number }[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const s = m.update(times[i] as number, values[i] as number);
+      if (m.last.alarm > 0) alarms.push({ row: i, alarm: m.last.alarm, score: s });
+      // Only alarm rows (an opening, or an episode become ten times rarer) have an alarm score.
+      if (m.last.transition !== 'open' && m.last.transition !== 'ongoing') expect(m.last.alarm).toBe(0);
+    }
+    // Every burst opens an episode (the live model never learns an episode as normal)...
+    const routine = alarms.filter((a) => a.row < 5200);
+    expect(routine.map((a) => a.row)).toEqual(Array.from({ length: 12 }, (_, k) => 400 * (k + 1)));
+    expect(routine.every((a) => a.score >= 0.6)).toBe(true);
+    // ...but the first keeps its score and the twelfth is no longer rare for this series.
+    const first = routine[0] as { alarm: number; score: number };
+    const last = routine[routine.length - 1] as { alarm: number; score: number };
+    expect(first.alarm).toBeCloseTo(first.score, 3);
+    expect(last.alarm).toBeLessThan(first.alarm - 0.05);
+    expect(last.alarm).toBeLessThan(last.score - 0.08);
+    // The far larger burst is the series' first that severe: its alarm is its score, above every routine one.
+    const record = alarms.find((a) => a.row === 5200) as { alarm: number; score: number };
+    expect(record.alarm).toBeCloseTo(record.score, 3);
+    expect(record.alarm).toBeGreaterThan(Math.max(...routine.map((a) => a.alarm)) + 0.05);
+  });
+
+  it('continues its alarm scores identically from its JSON state', () => {
+    const { times, values } = bursty(3000);
+    const a = new SeriesModel();
+    for (let i = 0; i < 2000; i++) a.update(times[i] as number, values[i] as number);
+    const b = new SeriesModel({}, JSON.parse(JSON.stringify(a.toJSON())));
+    for (let i = 2000; i < 3000; i++) {
+      a.update(times[i] as number, values[i] as number);
+      b.update(times[i] as number, values[i] as number);
+      expect(b.last.alarm).toBe(a.last.alarm);
     }
   });
 });

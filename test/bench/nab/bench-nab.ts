@@ -53,7 +53,9 @@ async function benchDetect(dir: string, series: readonly Series[], windows: NabW
     const files = new Map<string, FileScores>();
     for (const rel of await listCsvFiles(out)) files.set(rel, await readScoreFile(join(out, rel)));
     const scores = series.map((s) => (files.get(s.file) as FileScores).scores);
-    console.log(`zeroops detect (the shared model, defaults; ${summary.files} files, ${summary.rows} rows, ${Math.round(summary.rows / summary.seconds)} rows/s):`);
+    console.log(
+      `zeroops detect (the shared model, defaults; ${summary.files} files, ${summary.rows} rows, ${Math.round(summary.rows / summary.seconds)} rows/s):`,
+    );
     for (const p of NAB_PROFILES) {
       const prepared = [rowsByCategory(series, scores, windows, profiles[p] as NabProfile)];
       const ins = inSample(prepared, profiles[p] as NabProfile);
@@ -78,7 +80,9 @@ async function benchGrid(series: readonly Series[], windows: NabWindows, profile
     await appendFile(TRIALS, `${JSON.stringify({ at: new Date().toISOString(), source: 'bench-nab', model: MODEL_VERSION, config })}\n`);
   }
   const label = (k: number): string => JSON.stringify(grid[k]);
-  console.log(`shared per-signal model (${MODEL_VERSION}), declared grid of ${grid.length} configurations (${(rows / (seconds / grid.length)).toFixed(0)} rows/s, one core):`);
+  console.log(
+    `shared per-signal model (${MODEL_VERSION}), declared grid of ${grid.length} configurations (${(rows / (seconds / grid.length)).toFixed(0)} rows/s, one core):`,
+  );
   for (const p of NAB_PROFILES) {
     const profile = profiles[p] as NabProfile;
     const prepared: Map<string, ScoredRow[]>[] = all.map((scores) => rowsByCategory(series, scores, windows, profile));

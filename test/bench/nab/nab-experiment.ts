@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   if (configs.length > 1) {
     const loco = leaveOneCategoryOut(prepared, standard);
     console.log(`LOCO over these ${configs.length} configurations: ${loco.normalized.toFixed(2)}`);
-    for (const [c, p] of loco.folds) console.log(`  held out ${c.padEnd(22)} ${p.normalized.toFixed(2).padStart(7)} picked ${JSON.stringify(configs[p.config])}`);
+    for (const [c, p] of loco.folds)
+      console.log(`  held out ${c.padEnd(22)} ${p.normalized.toFixed(2).padStart(7)} picked ${JSON.stringify(configs[p.config])}`);
   }
 }
 
