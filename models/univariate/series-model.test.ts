@@ -99,3 +99,22 @@ describe('SeriesModel alarm score', () => {
     }
   });
 });
+
+describe('SeriesModel escalation', () => {
+  it('reports an open episode again, once, when it grows ten times rarer', () => {
+    const rng = createRng(7);
+    const m = new SeriesModel();
+    const alarms: { row: number; alarm: number; transition: string }[] = [];
+    for (let i = 0; i < 1100; i++) {
+      // A level step of 4.5 spreads at row 1000 that grows to 40 spreads at row 1010, within the same episode.
+      const v = 100 + 2 * (rng.next() - 0.5) + (i >= 1000 ? (i >= 1010 ? 400 : 45) : 0);
+      m.update(T0 + i * STEP, v);
+      if (i >= 900 && m.last.alarm > 0) alarms.push({ row: i, alarm: m.last.alarm, transition: m.last.transition });
+    }
+    expect(alarms.map((a) => [a.row, a.transition])).toEqual([
+      [1000, 'open'],
+      [1010, 'ongoing'],
+    ]);
+    expect((alarms[1] as { alarm: number }).alarm).toBeGreaterThan((alarms[0] as { alarm: number }).alarm + 0.05);
+  });
+});
