@@ -87,12 +87,13 @@ describe('SeriesModel alarm score', () => {
     expect(record.alarm).toBeGreaterThan(Math.max(...routine.map((a) => a.alarm)) + 0.05);
   });
 
-  it('continues its alarm scores identically from its JSON state', () => {
+  it('continues its alarm scores identically from its JSON state, taken inside an episode', () => {
     const { times, values } = bursty(3000);
     const a = new SeriesModel();
-    for (let i = 0; i < 2000; i++) a.update(times[i] as number, values[i] as number);
+    for (let i = 0; i < 2002; i++) a.update(times[i] as number, values[i] as number);
+    expect(a.last.transition).toBe('ongoing');
     const b = new SeriesModel({}, JSON.parse(JSON.stringify(a.toJSON())));
-    for (let i = 2000; i < 3000; i++) {
+    for (let i = 2002; i < 3000; i++) {
       a.update(times[i] as number, values[i] as number);
       b.update(times[i] as number, values[i] as number);
       expect(b.last.alarm).toBe(a.last.alarm);

@@ -44,6 +44,8 @@ export interface SeriesModelConfig {
 /** The state of a {@link SeriesModel}: the live models' state of its one service, and its history of episode onsets. */
 export interface SeriesState extends ServiceState {
   onsets?: OnsetRarityState;
+  /** The open episode's running peak deviation and the ln rarity it was last reported at (null: infinite). */
+  alarmEpisode?: [peak: number | null, reported: number | null];
 }
 
 /** What the last row gave. */
@@ -79,9 +81,11 @@ export class SeriesModel {
       ...(config.acceptAfterMs !== undefined ? { acceptAfterMs: config.acceptAfterMs } : {}),
       ...(config.warmupWindows !== undefined ? { warmupWindows: config.warmupWindows } : {}),
     });
-    const { onsets, ...service } = state ?? {};
+    const { onsets, alarmEpisode, ...service } = state ?? {};
     if (state) this.models.restore({ [SERVICE]: service as ServiceState });
     this.onsets = new OnsetRarity(config.priorRows ?? DEFAULT_PRIOR_ROWS, onsets);
+    // JSON writes an infinite peak (a score of 1) and rarity as null.
+    if (alarmEpisode) [this.peak, this.reported] = [alarmEpisode[0] ?? Number.POSITIVE_INFINITY, alarmEpisode[1] ?? Number.NEGATIVE_INFINITY];
   }
 
   /** Scores the row `value` at `timestampMs` (non-decreasing), then learns it as the live path would; returns its score. */
@@ -125,7 +129,7 @@ export class SeriesModel {
 
   /** A copy of the state (the live detector's checkpoint of one service and the onset history), safe to JSON-serialize. */
   toJSON(): SeriesState {
-    return { ...(this.models.snapshot()[SERVICE] as ServiceState), onsets: this.onsets.toJSON() };
+    return { ...(this.models.snapshot()[SERVICE] as ServiceState), onsets: this.onsets.toJSON(), alarmEpisode: [this.peak, this.reported] };
   }
 }
 
