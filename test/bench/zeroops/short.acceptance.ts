@@ -41,9 +41,9 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       // Past the detector's warm-up (30 windows, 60 s, while severity stays info and no playbook matches).
       warmupSeconds: 66,
       quietSeconds: 10,
-      faultSeconds: 120,
+      faultSeconds: 180,
       // The wait ends as soon as the service's incident closed and no execution runs.
-      settleSeconds: 90,
+      settleSeconds: 120,
       rps: 12,
       progress: (line) => process.stderr.write(`bench-zeroops-short: ${line}\n`),
       dumpTo: join(tmpdir(), 'bench-zeroops-short-observations.json'),
@@ -57,5 +57,5 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       expect(f.resolvedBy, `fault ${f.n} resolved by an automatic execution\n${table}`).toBe('auto');
     }
     expect(result.overall.madeWorse, table).toBe(0);
-  }, 600_000);
+  }, 900_000);
 });
