@@ -46,6 +46,19 @@ describe('EpisodeTracker', () => {
     expect(a.at(-1)?.open).toBe(false);
   });
 
+  it('hold: a window without evidence neither opens, closes nor starts a quiet stretch', () => {
+    const t = new EpisodeTracker({ openLevel: 0.5, closeLevel: 0.3, minCloseMs: 2_000 });
+    expect(t.hold(0)).toEqual({ open: false, flapping: false, event: null });
+    expect(t.update(0.9, 1_000).event?.type).toBe('opened');
+    expect(t.isOpen).toBe(true);
+    for (let at = 2_000; at <= 10_000; at += 1_000) expect(t.hold(at).open).toBe(true);
+    // The quiet stretch starts with the first real quiet window, not with the held ones.
+    expect(t.update(0.1, 11_000).event).toBeNull();
+    expect(t.update(0.1, 12_000).event).toBeNull();
+    expect(t.update(0.1, 13_000).event?.type).toBe('closed');
+    expect(t.isOpen).toBe(false);
+  });
+
   it('rejects a closeLevel above openLevel', () => {
     expect(() => new EpisodeTracker({ openLevel: 0.3, closeLevel: 0.5 })).toThrow(RangeError);
   });

@@ -76,6 +76,22 @@ export class EpisodeTracker {
     return { open: this.s.open, flapping: this.s.openings.length >= this.s.config.flapOpenings, event };
   }
 
+  /** Whether an episode is open. */
+  get isOpen(): boolean {
+    return this.s.open;
+  }
+
+  /**
+   * A window that carries no evidence either way (at time `at`): nothing
+   * opens, an open episode stays open, and a quiet stretch neither starts
+   * nor ends with it.
+   */
+  hold(at: number): EpisodeUpdate {
+    const cutoff = at - this.s.config.flapWindowMs;
+    while (this.s.openings.length > 0 && (this.s.openings[0] as number) <= cutoff) this.s.openings.shift();
+    return { open: this.s.open, flapping: this.s.openings.length >= this.s.config.flapOpenings, event: null };
+  }
+
   private whileClosed(x: number, at: number): EpisodeEvent {
     if (x < this.s.config.openLevel) {
       this.s.since = null;

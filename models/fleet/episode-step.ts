@@ -7,6 +7,9 @@ import type { Evidence, ServiceScore, WindowInput } from './outputs.ts';
 import { DEFAULT_WARMUP_WINDOWS, type Live, type ServiceMeta, type ServiceModelsOptions } from './service-state.ts';
 import { deviationGrew, isSymptomFeature, largestDeviation, severityDeviation, severityOfDeviation, severityRank } from './severity.ts';
 
+/** Windows without a single request in a row that hold an open episode open (see {@link episodeStep}). */
+export const SILENT_HOLD_WINDOWS = 15;
+
 /** Callees not seen for this long are forgotten, ms. */
 const CALLEE_MEMORY_MS = 5 * 60_000;
 
@@ -27,7 +30,14 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
   const st = m.st;
   for (const c of w.callees) st.callees[c] = w.endMs;
   for (const c in st.callees) if (w.endMs - (st.callees[c] as number) > CALLEE_MEMORY_MS) delete st.callees[c];
-  const u = m.episode.update(score, w.endMs);
+  // A window in which the service answered no request says nothing about whether it recovered (a service whose
+  // connection pool is exhausted answers in bursts, and the empty windows in between closed its episode while the
+  // fault went on): it holds an open episode as it is, for at most SILENT_HOLD_WINDOWS in a row (a service whose
+  // traffic stopped for good closes on its quiet windows after that). A service that never served requests (metrics
+  // only) never holds.
+  const served = (w.features.request_rate ?? 0) > 0;
+  m.silentRun = served ? 0 : m.silentRun + 1;
+  const u = !served && m.episode.isOpen && m.silentRun <= SILENT_HOLD_WINDOWS ? m.episode.hold(w.endMs) : m.episode.update(score, w.endMs);
   let transition: ServiceScore['transition'] = u.open ? 'ongoing' : 'none';
   if (u.event?.type === 'opened') m.peak = score;
   else if (u.open) m.peak = Math.max(m.peak, score);

@@ -100,6 +100,8 @@ export interface Live {
   lastFeatureScore: number;
   /** Highest score of the open episode (the tracker's, kept here so that reading it copies nothing). */
   peak: number;
+  /** Windows in a row in which the service answered no request (infinite until it served one: it may serve none at all). */
+  silentRun: number;
 }
 
 /** The live models of a service restored from `state`. */
@@ -115,6 +117,7 @@ export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig
     lastJoint: Number.NaN,
     lastFeatureScore: 0,
     peak: episode.open ? episode.peak : 0,
+    silentRun: Number.POSITIVE_INFINITY,
   };
 }
 
@@ -130,6 +133,7 @@ export function newLive(episodeConfig: Partial<EpisodeConfig>): Live {
     lastJoint: Number.NaN,
     lastFeatureScore: 0,
     peak: 0,
+    silentRun: Number.POSITIVE_INFINITY,
   };
 }
 

@@ -36,6 +36,27 @@ export interface BenchOptions {
   progress?: (line: string) => void;
   /** Where to write everything read back at the end (anomalies, incidents, executions, faults, notifications) as JSON, for diagnosis. */
   dumpTo?: string;
+  /**
+   * Overlapping faults: when set, one fault-free period comes before the
+   * first fault and one after the last, and each fault starts as its entry
+   * here says (a fault without an entry starts right after the first
+   * period) instead of after the previous fault ended and a quiet period.
+   */
+  starts?: Record<number, FaultStart>;
+}
+
+/** When a fault of an overlapping run starts: after an earlier fault was detected or done with, plus some seconds. */
+export interface FaultStart {
+  /** The earlier fault (its `n`) this one waits for. */
+  after: number;
+  /**
+   * `detected`: once that fault's service raised an anomaly of `warning` or
+   * worse since its start (its incident is open and diagnosed, so this
+   * fault's first events are not mixed with that one's first events);
+   * `done`: once the bench stopped watching it (see {@link watch}).
+   */
+  when: 'detected' | 'done';
+  seconds: number;
 }
 
 /** The whole result, as written to JSON. */
@@ -111,6 +132,94 @@ function briefRow(f: FaultResult): string {
   );
 }
 
+/** The fault-free periods and the faults' phases of a run. */
+interface Schedule {
+  quiet: Period[];
+  phases: Array<FaultPhase & { n: number }>;
+}
+
+/** The faults one after another, each after a fault-free period. */
+async function runSequential(zt: ZeroopsUnderTest, demo: DemoSystem, opts: BenchOptions, load: number[], say: (line: string) => void): Promise<Schedule> {
+  const quiet: Period[] = [];
+  const phases: Array<FaultPhase & { n: number }> = [];
+  for (const f of opts.faults) {
+    const q = { startMs: Date.now(), endMs: 0 };
+    await sleep(opts.quietSeconds * 1000);
+    q.endMs = Date.now();
+    quiet.push(q);
+    load.push(loadavg()[0] as number);
+    say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
+    const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
+    await watch(zt, demo, rec.id, f.service, opts);
+    const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
+    phases.push(phase);
+    say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase, opts.windowSeconds * 1000)));
+  }
+  return { quiet, phases };
+}
+
+/** A promise with its resolve function outside. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Polls until `service` raised an anomaly of `warning` or worse since `sinceIso`, or `stop` resolves. */
+async function untilDiagnosed(api: string, service: string, sinceIso: string, stop: Promise<void>): Promise<void> {
+  let stopped = false;
+  void stop.then(() => {
+    stopped = true;
+  });
+  const url = `${api}/api/v1/anomalies?service=${encodeURIComponent(service)}&since=${encodeURIComponent(sinceIso)}&limit=200`;
+  while (!stopped) {
+    try {
+      const page = (await (await fetch(url, { signal: AbortSignal.timeout(30_000) })).json()) as { items: Array<{ severity: string }> };
+      if (page.items.some((a) => a.severity !== 'info')) return;
+    } catch {
+      // A read that stalls on a loaded machine is tried again.
+    }
+    await sleep(1_000);
+  }
+}
+
+/** The faults overlapping in time, each started as `opts.starts` says; one fault-free period before them and one after. */
+async function runOverlapping(zt: ZeroopsUnderTest, demo: DemoSystem, opts: BenchOptions, load: number[], say: (line: string) => void): Promise<Schedule> {
+  const starts = opts.starts ?? {};
+  const q = { startMs: Date.now(), endMs: 0 };
+  await sleep(opts.quietSeconds * 1000);
+  q.endMs = Date.now();
+  const detected = new Map(opts.faults.map((f) => [f.n, deferred()]));
+  const done = new Map(opts.faults.map((f) => [f.n, deferred()]));
+  const phases: Array<FaultPhase & { n: number }> = [];
+  const one = async (f: PlannedFault) => {
+    const s = starts[f.n];
+    if (s) {
+      const gate = (s.when === 'detected' ? detected : done).get(s.after);
+      if (!gate) throw new Error(`fault ${f.n} waits for fault ${s.after}, which is not in the run`);
+      await gate.promise;
+      await sleep(s.seconds * 1000);
+    }
+    load.push(loadavg()[0] as number);
+    say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
+    const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
+    const watched = watch(zt, demo, rec.id, f.service, opts);
+    void untilDiagnosed(zt.api, f.service, rec.startedAt, watched).then(() => detected.get(f.n)?.resolve());
+    await watched;
+    // A fault never diagnosed must not hold up the faults that wait for it.
+    detected.get(f.n)?.resolve();
+    const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
+    phases.push(phase);
+    done.get(f.n)?.resolve();
+    say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase, opts.windowSeconds * 1000)));
+  };
+  await Promise.all(opts.faults.map(one));
+  phases.sort((a, b) => a.n - b.n);
+  return { quiet: [q], phases };
+}
+
 /** Runs the bench and scores it. */
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const say = opts.progress ?? (() => undefined);
@@ -133,21 +242,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     say(`warm-up: ${opts.warmupSeconds} s of traffic before the playbooks are applied`);
     await sleep(opts.warmupSeconds * 1000);
     await applyDemoPlaybooks(zt.api, demo.controlUrl);
-    const quiet: Period[] = [];
-    const phases: Array<FaultPhase & { n: number }> = [];
-    for (const f of opts.faults) {
-      const q = { startMs: Date.now(), endMs: 0 };
-      await sleep(opts.quietSeconds * 1000);
-      q.endMs = Date.now();
-      quiet.push(q);
-      load.push(loadavg()[0] as number);
-      say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
-      const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
-      await watch(zt, demo, rec.id, f.service, opts);
-      const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
-      phases.push(phase);
-      say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase, opts.windowSeconds * 1000)));
-    }
+    const { quiet, phases } = opts.starts ? await runOverlapping(zt, demo, opts, load, say) : await runSequential(zt, demo, opts, load, say);
     const tail = { startMs: Date.now(), endMs: 0 };
     await sleep(opts.quietSeconds * 1000);
     tail.endMs = Date.now();
