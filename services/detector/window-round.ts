@@ -93,7 +93,30 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
   return out;
 }
 
-async function emitAll(s: DetectorState, results: ServiceScore[]): Promise<void> {
+/**
+ * The results of a round as consecutive steps of time, one per window end,
+ * oldest first. A detector that fell behind (a busy host delays its timer)
+ * closes several windows of a service in one round; each must be ranked with
+ * the evidence of its own time, not with that of a later window of the same
+ * round (a fault's first window, ranked with its service's next window that
+ * was already back to normal, named a callee as its cause).
+ */
+export function stepsOfRound(results: ServiceScore[]): ServiceScore[][] {
+  const byEnd = new Map<number, ServiceScore[]>();
+  for (const r of results) {
+    const step = byEnd.get(r.input.endMs);
+    if (step) step.push(r);
+    else byEnd.set(r.input.endMs, [r]);
+  }
+  return [...byEnd.entries()].sort((a, b) => a[0] - b[0]).map(([, step]) => step);
+}
+
+/** Emits the events of a round, one window end after the other (see {@link stepsOfRound}). */
+export async function emitAll(s: DetectorState, results: ServiceScore[]): Promise<void> {
+  for (const step of stepsOfRound(results)) await emitStep(s, step);
+}
+
+async function emitStep(s: DetectorState, results: ServiceScore[]): Promise<void> {
   const round = roundEvidence(s, results);
   const roundCallees = new Map(results.map((r) => [r.input.service, r.callees]));
   const callees = (service: string) => roundCallees.get(service) ?? s.graph.callees(service, s.now() - s.edgeHorizonMs);
