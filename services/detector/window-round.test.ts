@@ -91,4 +91,32 @@ describe('window round: a detector that fell behind', () => {
     // The later window is ranked with the later evidence.
     expect(events.find((e) => e.service === 'cart')?.rootCauses[0]?.service).toBe('cart');
   });
+
+  it('ranks a surged caller first for the datastore its extra requests slowed (request rates against the baseline)', async () => {
+    const { s, events } = fakeState();
+    const rate = (service: string, observed: number, expected: number, over: Partial<ServiceScore>) =>
+      scored(service, 1, {
+        ...over,
+        input: { service, startMs: T0, endMs: T0 + W, features: { request_rate: observed, error_ratio: 0 }, callees: [] },
+        expected: { request_rate: [expected, expected * 0.7, expected * 1.3] },
+        callees: service === 'catalog' ? ['products-db'] : [],
+      });
+    const slow = { feature: 'latency_p95_ms', observed: 400, expected: 20, deviation: 15 };
+    await emitAll(s, [
+      rate('catalog', 24, 6, {}),
+      rate('products-db', 20, 5, {
+        score: 0.95,
+        evidence: [slow],
+        transition: 'open',
+        episodeId: `products-db:${T0 + W}:1`,
+        openedAtMs: T0 + W,
+        peak: 0.95,
+        severity: 'critical',
+        emit: true,
+      }),
+    ]);
+    const db = events.find((e) => e.service === 'products-db');
+    expect(db?.rootCauses[0]?.service).toBe('catalog');
+    expect(db?.attributes['zeroops.root_cause_role']).toBe('symptom');
+  });
 });

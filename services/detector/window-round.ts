@@ -20,6 +20,16 @@ function symptomDeviation(r: ServiceScore): number {
   return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
 }
 
+/** Request rate from which a service counts as receiving extra demand: this many times what its baseline expects (and above its band). */
+const DEMAND_UP_RATIO = 1.5;
+
+/** Whether the window received clearly more requests than the baseline expects (a surge; demand, not an anomaly by itself). */
+function demandUp(r: ServiceScore): boolean {
+  const rate = r.input.features.request_rate;
+  const band = r.expected?.request_rate;
+  return rate !== undefined && band !== undefined && rate > band[2] && rate >= DEMAND_UP_RATIO * band[0];
+}
+
 /** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
 interface Recent {
   ev: ServiceEvidence;
@@ -81,6 +91,7 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
         slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
         deviation: symptomDeviation(r),
+        demandUp: demandUp(r),
       },
     });
   }
