@@ -245,8 +245,13 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
   const targetFails = cands.get(input.target)?.failing === true;
   const cannotExplainTarget = (c: Candidate) => c.explainsNothing === true || (targetFails && !c.failing && c.service !== input.target);
   // "Earlier" is measured from the first deviation that can explain others: an old episode of runtime-metric noise sets no clock.
+  // When nothing can explain the target (every other candidate only lost traffic, or deviates only in its runtime
+  // metrics), the clock is the target's own: an old episode of such a service downstream does not make the target's
+  // fresh deviation (a heap that starts to grow) "later" and rank it below that service.
   const clocks = [...cands.values()].filter((c) => !cannotExplainTarget(c));
-  const earliest = Math.min(now, ...(clocks.length > 0 ? clocks : [...cands.values()]).map((c) => c.openedAtMs));
+  const target = cands.get(input.target);
+  const fallback = target ? [target] : [...cands.values()];
+  const earliest = Math.min(now, ...(clocks.length > 0 ? clocks : fallback).map((c) => c.openedAtMs));
   // A candidate is explained when one of its anomalous callees deviated no later than one window after it;
   // failing requests only by a callee where requests fail too (a callee that is merely slow explains slowness, not errors).
   const explainedBy = (c: Candidate): Candidate | undefined =>
