@@ -264,7 +264,11 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
   for (const c of cands.values()) {
     const by = explainedBy(c);
     const lag = Math.max(0, c.openedAtMs - earliest) / windowMs;
-    const quiet = targetFails && !c.failing && c.service !== input.target && !c.explainsNothing ? QUIET_TO_CALLERS_WEIGHT : 1;
+    // A service downstream that explains nothing (lost traffic, runtime metrics only) cannot be what the target
+    // suffers from either: discounted once more, so that it ranks below the target itself (a CPU hog's event-loop
+    // saturation ranked below an older runtime-metric episode of a datastore two hops down).
+    const cannotExplain = c.service !== input.target && (c.explainsNothing === true || (targetFails && !c.failing));
+    const quiet = cannotExplain ? QUIET_TO_CALLERS_WEIGHT : 1;
     const score = c.strength * quiet * (by ? 0.35 : 1) * Math.exp(-lag / 6) * (1 - 0.03 * c.hops);
     const where = c.hops === 0 ? 'the service itself' : `${c.hops} hop${c.hops > 1 ? 's' : ''} downstream`;
     const reason = by ? `${where}; a symptom: ${by.service} downstream deviated no later` : `${where}; ${c.why}; no anomalous dependency explains it`;
