@@ -133,4 +133,67 @@ describe('rankRootCauses', () => {
     expect(r[0]?.service).toBe('gateway');
     expect(r.find((c) => c.service === 'catalog')?.score ?? 0).toBeLessThan(r[0]?.score ?? 1);
   });
+
+  describe('a datastore loaded by a surge upstream', () => {
+    // A surge sent to catalog: catalog and its datastore both receive more requests than usual; the datastore slows.
+    const t = NOW - 30_000;
+    const surge = (catalog: ServiceEvidence) =>
+      ev({
+        catalog,
+        datastore: { score: 0.95, openedAtMs: t, slowOnly: true, demandUp: true, deviation: 12 },
+        cart: { score: 0.1 },
+        gateway: { score: 0.1 },
+      });
+
+    it("ranks the service where the extra demand enters first for the datastore's own anomaly", () => {
+      const r = rankRootCauses({ target: 'datastore', callees, evidence: surge({ score: 0.3, demandUp: true }) }, 5, NOW);
+      expect(r[0]?.service).toBe('catalog');
+      expect(r[0]?.reason).toMatch(/more requests than usual/);
+      expect(r[1]?.service).toBe('datastore');
+    });
+
+    it('does not let the loaded datastore explain its surged caller', () => {
+      const catalog = { score: 0.9, openedAtMs: t, slowOnly: true, demandUp: true, deviation: 8 };
+      const r = rankRootCauses({ target: 'catalog', callees, evidence: surge(catalog) }, 5, NOW);
+      expect(r[0]?.service).toBe('catalog');
+      expect(r.find((c) => c.service === 'datastore')?.reason).toMatch(/as catalog upstream does/);
+    });
+
+    it('keeps a slow datastore its own cause when its callers receive no extra demand', () => {
+      const evidence = ev({
+        catalog: { score: 0.8, openedAtMs: t, slowOnly: true },
+        datastore: { score: 0.95, openedAtMs: t, slowOnly: true, demandUp: true },
+      });
+      expect(rankRootCauses({ target: 'datastore', callees, evidence }, 5, NOW)[0]?.service).toBe('datastore');
+      expect(rankRootCauses({ target: 'catalog', callees, evidence }, 5, NOW)[0]?.service).toBe('datastore');
+    });
+
+    it('keeps a datastore just deployed its own cause (a change of its own)', () => {
+      const evidence = surge({ score: 0.3, demandUp: true });
+      evidence.set('datastore', { ...(evidence.get('datastore') as ServiceEvidence), deployedRecently: true });
+      expect(rankRootCauses({ target: 'datastore', callees, evidence }, 5, NOW)[0]?.service).toBe('datastore');
+    });
+
+    it('follows the demand up to where it enters', () => {
+      const evidence = ev({
+        frontend: { score: 0.6, openedAtMs: t, demandUp: true },
+        gateway: { score: 0.2, demandUp: true },
+        catalog: { score: 0.2, demandUp: true },
+        datastore: { score: 0.95, openedAtMs: t, slowOnly: true, demandUp: true },
+      });
+      expect(rankRootCauses({ target: 'datastore', callees, evidence }, 5, NOW)[0]?.service).toBe('frontend');
+    });
+  });
+
+  it('ranks a service whose only deviation is its own heap first for its anomaly, above an older quiet episode downstream', () => {
+    // A memory leak on checkout: only its runtime metrics deviate, since one window; payment has had runtime-metric
+    // noise for ten minutes.
+    const evidence = ev({
+      checkout: { score: 0.8, openedAtMs: NOW - 10_000, resourceOnly: true, slowOnly: true },
+      payment: { score: 0.99, openedAtMs: NOW - 600_000, resourceOnly: true, slowOnly: true },
+    });
+    const r = rankRootCauses({ target: 'checkout', callees, evidence }, 5, NOW);
+    expect(r[0]?.service).toBe('checkout');
+    expect(r[0]?.score).toBeGreaterThan(0.25);
+  });
 });

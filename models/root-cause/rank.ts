@@ -23,6 +23,13 @@
  * written, so caller and callee failing in one window rank the same either
  * way.
  *
+ * A service that receives more requests than usual while one of its callers
+ * does too is loaded from upstream (a surge that entered there): its
+ * slowness or shedding is the demand's, not a fault of its own. It explains
+ * no caller's anomaly, and its own anomaly ranks the service where the extra
+ * demand enters first, so that a playbook does not restart a datastore that
+ * its caller's surge slowed down.
+ *
  * A fleet-wide slowdown (many services slower at once, no errors, in places
  * no call explains) is one shared cause, ranked first for each service that
  * only slowed with it (see shared-cause.ts), and none of those services
@@ -65,6 +72,8 @@ export interface ServiceEvidence {
   errorsUp?: boolean;
   /** It was deployed (a new `service.version`) in the last few windows: a change is a cause of its own. */
   deployedRecently?: boolean;
+  /** It receives clearly more requests than its baseline expects (demand; not an anomaly by itself). */
+  demandUp?: boolean;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -130,6 +139,34 @@ function failingCalls(service: string, reached: Map<string, Node>, input: RankIn
   return best;
 }
 
+/** The services that call `service`, among those with evidence. */
+function callersOf(service: string, input: RankInput): string[] {
+  return [...input.evidence.keys()].filter((s) => s !== service && input.callees(s).includes(service));
+}
+
+/**
+ * Where the extra demand on `service` comes from: walking up through callers
+ * that also receive more requests than usual (the likeliest first: the most
+ * anomalous), the highest one, where a surge entered. Undefined when
+ * `service` receives no extra demand, none of its callers does, or it was
+ * just deployed (a change of its own to blame).
+ */
+export function demandOrigin(service: string, input: RankInput): string | undefined {
+  const ev = input.evidence.get(service);
+  if (ev?.demandUp !== true || ev.deployedRecently === true) return undefined;
+  const seen = new Set([service]);
+  let at = service;
+  for (let hop = 0; hop < (input.maxDepth ?? 4); hop++) {
+    const up = callersOf(at, input)
+      .filter((c) => !seen.has(c) && input.evidence.get(c)?.demandUp === true)
+      .sort((a, b) => (input.evidence.get(b)?.score ?? 0) - (input.evidence.get(a)?.score ?? 0) || a.localeCompare(b))[0];
+    if (up === undefined) break;
+    seen.add(up);
+    at = up;
+  }
+  return at === service ? undefined : at;
+}
+
 interface Candidate {
   service: string;
   hops: number;
@@ -161,24 +198,28 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
   // A down service may report nothing: its trouble started when its callers' calls began to fail.
   const callerOpened = unreachable && calls.caller ? input.evidence.get(calls.caller)?.openedAtMs : undefined;
   const openedAtMs = Math.min(ev?.openedAtMs ?? now, callerOpened ?? now);
+  // Loaded from upstream: more requests than usual, as its callers receive too (a surge above it).
+  const loadedBy = demandOrigin(node.service, input);
   const lostTraffic = !unreachable && ev?.lostTraffic === true;
   const resourceOnly = !unreachable && !lostTraffic && ev?.resourceOnly === true;
   // Slowed with the whole fleet: the host's trouble, not something its callers feel from it alone.
   const withFleet = !unreachable && !lostTraffic && !resourceOnly && shared?.members.has(node.service) === true;
-  const quiet = lostTraffic || resourceOnly || withFleet;
+  const quiet = lostTraffic || resourceOnly || withFleet || loadedBy !== undefined;
   const strength = Math.max(own, unreachable ? calls.ratio : 0) * (quiet ? QUIET_TO_CALLERS_WEIGHT : 1);
   return {
     service: node.service,
     hops: node.hops,
     strength,
     openedAtMs,
-    why: lostTraffic
-      ? 'it only lost traffic (its callers stopped calling it)'
-      : resourceOnly
-        ? 'only its runtime metrics deviate (its traffic, errors and latency are as expected)'
-        : withFleet
-          ? 'it only slowed with the rest of the fleet (a shared cause)'
-          : why,
+    why: loadedBy
+      ? `it receives more requests than usual, as ${loadedBy} upstream does (demand from there, not a fault of its own)`
+      : lostTraffic
+        ? 'it only lost traffic (its callers stopped calling it)'
+        : resourceOnly
+          ? 'only its runtime metrics deviate (its traffic, errors and latency are as expected)'
+          : withFleet
+            ? 'it only slowed with the rest of the fleet (a shared cause)'
+            : why,
     explainsNothing: quiet,
     failing: unreachable || ownErrors >= (input.failingCallsLevel ?? 0.2) || (own > 0 && ev?.errorsUp === true),
   };
@@ -204,8 +245,13 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
   const targetFails = cands.get(input.target)?.failing === true;
   const cannotExplainTarget = (c: Candidate) => c.explainsNothing === true || (targetFails && !c.failing && c.service !== input.target);
   // "Earlier" is measured from the first deviation that can explain others: an old episode of runtime-metric noise sets no clock.
+  // When nothing can explain the target (every other candidate only lost traffic, or deviates only in its runtime
+  // metrics), the clock is the target's own: an old episode of such a service downstream does not make the target's
+  // fresh deviation (a heap that starts to grow) "later" and rank it below that service.
   const clocks = [...cands.values()].filter((c) => !cannotExplainTarget(c));
-  const earliest = Math.min(now, ...(clocks.length > 0 ? clocks : [...cands.values()]).map((c) => c.openedAtMs));
+  const target = cands.get(input.target);
+  const fallback = target ? [target] : [...cands.values()];
+  const earliest = Math.min(now, ...(clocks.length > 0 ? clocks : fallback).map((c) => c.openedAtMs));
   // A candidate is explained when one of its anomalous callees deviated no later than one window after it;
   // failing requests only by a callee where requests fail too (a callee that is merely slow explains slowness, not errors).
   const explainedBy = (c: Candidate): Candidate | undefined =>
@@ -218,7 +264,11 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
   for (const c of cands.values()) {
     const by = explainedBy(c);
     const lag = Math.max(0, c.openedAtMs - earliest) / windowMs;
-    const quiet = targetFails && !c.failing && c.service !== input.target && !c.explainsNothing ? QUIET_TO_CALLERS_WEIGHT : 1;
+    // A service downstream that explains nothing (lost traffic, runtime metrics only) cannot be what the target
+    // suffers from either: discounted once more, so that it ranks below the target itself (a CPU hog's event-loop
+    // saturation ranked below an older runtime-metric episode of a datastore two hops down).
+    const cannotExplain = c.service !== input.target && (c.explainsNothing === true || (targetFails && !c.failing));
+    const quiet = cannotExplain ? QUIET_TO_CALLERS_WEIGHT : 1;
     const score = c.strength * quiet * (by ? 0.35 : 1) * Math.exp(-lag / 6) * (1 - 0.03 * c.hops);
     const where = c.hops === 0 ? 'the service itself' : `${c.hops} hop${c.hops > 1 ? 's' : ''} downstream`;
     const reason = by ? `${where}; a symptom: ${by.service} downstream deviated no later` : `${where}; ${c.why}; no anomalous dependency explains it`;
@@ -238,6 +288,16 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
     // The shared cause goes first, above everything the walk found: the target's own slowness is the fleet's.
     const top = Math.max(0.5, ...ranked.map((r) => r.score));
     ranked.unshift({ service: SHARED_CAUSE, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: shared.reason, hops: 0 });
+  }
+  const origin = demandOrigin(input.target, input);
+  if (origin !== undefined) {
+    // Loaded from upstream: the service where the extra demand enters goes first (it is upstream: hops 0).
+    const top = Math.max(0.5, ...ranked.map((r) => r.score));
+    const reason =
+      `${input.target} receives more requests than usual and so does ${origin} upstream, where the extra demand enters: ` +
+      `the load comes from there (a surge), not from a fault of ${input.target}`;
+    const rest = ranked.filter((r) => r.service !== origin);
+    return [{ service: origin, score: Math.round(Math.min(1, top) * 1000) / 1000, reason, hops: 0 }, ...rest].slice(0, limit);
   }
   return ranked.slice(0, limit);
 }

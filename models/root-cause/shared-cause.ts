@@ -73,7 +73,10 @@ function median(xs: number[]): number {
 
 /** Whether `ev` is a soft deviation: anomalous, and only slower or with runtime metrics off. */
 function slowedSoftly(ev: ServiceEvidence, level: number): boolean {
-  return ev.score >= level && ev.slowOnly === true && ev.lostTraffic !== true && ev.errorsUp !== true && (ev.serverErrorRatio ?? 0) < 0.05;
+  // A service receiving more requests than usual slowed for the demand (see rank.ts), not with the host.
+  return (
+    ev.score >= level && ev.slowOnly === true && ev.lostTraffic !== true && ev.errorsUp !== true && ev.demandUp !== true && (ev.serverErrorRatio ?? 0) < 0.05
+  );
 }
 
 /** The slowed services that deviate far more than the rest of the slowed ones (by their largest deviation, when known). */

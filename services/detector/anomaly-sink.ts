@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gte, sql } from 'drizzle-orm';
 import { severityRank } from '../../models/fleet/index.ts';
 import { rankRootCauses, type ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus } from '../bus/bus.ts';
@@ -175,6 +175,36 @@ async function updateIncident(db: Db, e: AnomalyEvent, now: Date): Promise<void>
     .where(and(eq(incidents.id, e.episodeId), eq(incidents.state, 'open')));
 }
 
+/** Windows back in which a stored window of another instance's service still says that it receives extra demand. */
+const DEMAND_WINDOWS = 3;
+
+/** Request rate from which a stored window counts as extra demand: this many times its baseline's expectation (and above its band). */
+const DEMAND_UP_RATIO = 1.5;
+
+/**
+ * Services whose stored windows of the last {@link DEMAND_WINDOWS} windows
+ * received clearly more requests than their baseline expects: what the other
+ * detector instances know of a surge (the ranking tells a service loaded from
+ * upstream by it). The filter runs in the store, so few rows come back.
+ */
+async function demandUpServices(db: Db, nowMs: number, windowMs: number): Promise<Set<string>> {
+  const rate = sql`(${rollups.features}->>'request_rate')::float8`;
+  const band = (i: number) => sql`(${rollups.expected}->'request_rate'->>${sql.raw(String(i))})::float8`;
+  const rows = await db
+    .selectDistinct({ service: rollups.service })
+    .from(rollups)
+    .where(
+      and(
+        gte(rollups.windowEnd, new Date(nowMs - DEMAND_WINDOWS * windowMs)),
+        eq(rollups.stepSeconds, 0),
+        sql`${rate} > ${band(2)}`,
+        sql`${rate} >= ${DEMAND_UP_RATIO} * ${band(0)}`,
+      ),
+    )
+    .limit(MAX_OPEN_INCIDENTS_READ);
+  return new Set(rows.map((r) => r.service));
+}
+
 /** See {@link AnomalySink.rootCauses}. */
 async function rankFromStore(
   db: Db,
@@ -201,6 +231,9 @@ async function rankFromStore(
       resourceOnly: r.kind === 'saturation',
       errorsUp: r.kind === 'errors',
     });
+  // Services another instance scores: whether they receive extra demand, from their stored windows.
+  for (const service of await demandUpServices(db, Date.now(), windowMs))
+    if (!round.has(service)) evidence.set(service, { score: 0, ...evidence.get(service), demandUp: true });
   for (const [service, e] of round) {
     const stored = evidence.get(service);
     evidence.set(service, { ...e, openedAtMs: e.openedAtMs ?? stored?.openedAtMs, score: Math.max(e.score, stored?.score ?? 0) });

@@ -20,6 +20,16 @@ function symptomDeviation(r: ServiceScore): number {
   return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
 }
 
+/** Request rate from which a service counts as receiving extra demand: this many times what its baseline expects (and above its band). */
+const DEMAND_UP_RATIO = 1.5;
+
+/** Whether the window received clearly more requests than the baseline expects (a surge; demand, not an anomaly by itself). */
+function demandUp(r: ServiceScore): boolean {
+  const rate = r.input.features.request_rate;
+  const band = r.expected?.request_rate;
+  return rate !== undefined && band !== undefined && rate > band[2] && rate >= DEMAND_UP_RATIO * band[0];
+}
+
 /** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
 interface Recent {
   ev: ServiceEvidence;
@@ -81,6 +91,7 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
         slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
         deviation: symptomDeviation(r),
+        demandUp: demandUp(r),
       },
     });
   }
@@ -93,7 +104,30 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
   return out;
 }
 
-async function emitAll(s: DetectorState, results: ServiceScore[]): Promise<void> {
+/**
+ * The results of a round as consecutive steps of time, one per window end,
+ * oldest first. A detector that fell behind (a busy host delays its timer)
+ * closes several windows of a service in one round; each must be ranked with
+ * the evidence of its own time, not with that of a later window of the same
+ * round (a fault's first window, ranked with its service's next window that
+ * was already back to normal, named a callee as its cause).
+ */
+export function stepsOfRound(results: ServiceScore[]): ServiceScore[][] {
+  const byEnd = new Map<number, ServiceScore[]>();
+  for (const r of results) {
+    const step = byEnd.get(r.input.endMs);
+    if (step) step.push(r);
+    else byEnd.set(r.input.endMs, [r]);
+  }
+  return [...byEnd.entries()].sort((a, b) => a[0] - b[0]).map(([, step]) => step);
+}
+
+/** Emits the events of a round, one window end after the other (see {@link stepsOfRound}). */
+export async function emitAll(s: DetectorState, results: ServiceScore[]): Promise<void> {
+  for (const step of stepsOfRound(results)) await emitStep(s, step);
+}
+
+async function emitStep(s: DetectorState, results: ServiceScore[]): Promise<void> {
   const round = roundEvidence(s, results);
   const roundCallees = new Map(results.map((r) => [r.input.service, r.callees]));
   const callees = (service: string) => roundCallees.get(service) ?? s.graph.callees(service, s.now() - s.edgeHorizonMs);

@@ -37,6 +37,8 @@ function args() {
       kinds: { type: 'string', default: '' },
       services: { type: 'string', default: '' },
       out: { type: 'string', default: tmpdir() },
+      // Also write everything read back from zeroops and the control plane (for diagnosis).
+      dump: { type: 'boolean', default: false },
     },
   });
   const num = (k: keyof typeof values) => {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
       settleSeconds: num('settle-seconds'),
       rps: num('rps'),
       services: values.services ? services : undefined,
+      dumpTo: values.dump ? join(values.out, `bench-zeroops-${mode}-observations.json`) : undefined,
       progress: (line) => process.stderr.write(`bench-zeroops [${mode}]: ${line}\n`),
     };
     const result = await runBench(opts);

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { ServiceScore } from '../../models/fleet/index.ts';
+import { rankRootCauses } from '../../models/root-cause/index.ts';
+import type { AnomalyEvent } from '../bus/messages.ts';
+import type { DetectorState } from './detector-state.ts';
+import { emitAll, stepsOfRound } from './window-round.ts';
+
+const W = 10_000;
+const T0 = Date.UTC(2026, 11, 5, 15);
+
+/** A scored window of `service` ending at `T0 + k * W`. */
+function scored(service: string, k: number, over: Partial<ServiceScore>): ServiceScore {
+  return {
+    input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: { error_ratio: 0 }, callees: [] },
+    score: 0.05,
+    likelihood: 0.05,
+    evidence: [],
+    transition: 'none',
+    episodeId: null,
+    openedAtMs: 0,
+    flapping: false,
+    peak: 0,
+    callees: service === 'checkout' ? ['cart'] : [],
+    deviation: 0,
+    severity: 'info',
+    warmingUp: false,
+    emit: false,
+    ...over,
+  };
+}
+
+/** A window of a failing service: all its server spans fail. */
+function failing(service: string, k: number, transition: 'open' | 'ongoing', episodeK: number): ServiceScore {
+  return scored(service, k, {
+    input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: { error_ratio: 1 }, callees: [] },
+    score: 1,
+    likelihood: 1,
+    evidence: [{ feature: 'error_ratio', observed: 1, expected: 0, deviation: 30 }],
+    transition,
+    episodeId: `${service}:${T0 + episodeK * W}:1`,
+    openedAtMs: T0 + episodeK * W,
+    peak: 1,
+    severity: 'critical',
+    emit: true,
+  });
+}
+
+/** The parts of a detector state the window round's emission reads, with a sink that ranks like the store's (minus its incidents). */
+function fakeState(): { s: DetectorState; events: AnomalyEvent[] } {
+  const events: AnomalyEvent[] = [];
+  const s = {
+    windowMs: W,
+    edgeHorizonMs: 30 * W,
+    now: () => T0 + 10 * W,
+    modelVersion: 'v',
+    baselinesVersion: '',
+    tel: { count: () => undefined, record: () => undefined },
+    log: { error: () => undefined },
+    tracker: { attributesOf: () => ({}) },
+    graph: { callees: () => [], clientErrorRatios: () => ({}) },
+    sink: {
+      rootCauses: async (target: string, round: Map<string, never>, callees: (s: string) => readonly string[], windowMs: number) =>
+        rankRootCauses({ target, callees, evidence: round, windowMs }, 5, T0 + 10 * W).map(({ service, score, reason }) => ({ service, score, reason })),
+      emit: async (e: AnomalyEvent) => {
+        events.push(e);
+      },
+    },
+  } as unknown as DetectorState;
+  return { s, events };
+}
+
+describe('window round: a detector that fell behind', () => {
+  it('splits a round into window ends, oldest first', () => {
+    const steps = stepsOfRound([scored('a', 2, {}), scored('b', 1, {}), scored('a', 1, {}), scored('c', 3, {})]);
+    expect(steps.map((step) => step.map((r) => `${r.input.service}@${(r.input.endMs - T0) / W}`))).toEqual([['b@1', 'a@1'], ['a@2'], ['c@3']]);
+  });
+
+  it('ranks each window with the evidence of its own time, not with a later window of the same round', async () => {
+    const { s, events } = fakeState();
+    // One catch-up round: checkout failed in window 1 (cart fine), then checkout was back to normal in window 2
+    // while cart (its callee) failed. Checkout's window-1 event must name checkout, not cart.
+    await emitAll(s, [
+      failing('checkout', 1, 'open', 1),
+      scored('cart', 1, {}),
+      scored('checkout', 2, { transition: 'closed', episodeId: `checkout:${T0 + W}:1`, openedAtMs: T0 + W, peak: 1, emit: true }),
+      failing('cart', 2, 'open', 2),
+    ]);
+    const first = events.find((e) => e.service === 'checkout' && e.episodeState === 'open');
+    expect(first?.rootCauses[0]?.service).toBe('checkout');
+    expect(first?.attributes['zeroops.root_cause_role']).toBe('cause');
+    // The later window is ranked with the later evidence.
+    expect(events.find((e) => e.service === 'cart')?.rootCauses[0]?.service).toBe('cart');
+  });
+
+  it('ranks a surged caller first for the datastore its extra requests slowed (request rates against the baseline)', async () => {
+    const { s, events } = fakeState();
+    const rate = (service: string, observed: number, expected: number, over: Partial<ServiceScore>) =>
+      scored(service, 1, {
+        ...over,
+        input: { service, startMs: T0, endMs: T0 + W, features: { request_rate: observed, error_ratio: 0 }, callees: [] },
+        expected: { request_rate: [expected, expected * 0.7, expected * 1.3] },
+        callees: service === 'catalog' ? ['products-db'] : [],
+      });
+    const slow = { feature: 'latency_p95_ms', observed: 400, expected: 20, deviation: 15 };
+    await emitAll(s, [
+      rate('catalog', 24, 6, {}),
+      rate('products-db', 20, 5, {
+        score: 0.95,
+        evidence: [slow],
+        transition: 'open',
+        episodeId: `products-db:${T0 + W}:1`,
+        openedAtMs: T0 + W,
+        peak: 0.95,
+        severity: 'critical',
+        emit: true,
+      }),
+    ]);
+    const db = events.find((e) => e.service === 'products-db');
+    expect(db?.rootCauses[0]?.service).toBe('catalog');
+    expect(db?.attributes['zeroops.root_cause_role']).toBe('symptom');
+  });
+});
