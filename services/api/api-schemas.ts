@@ -167,6 +167,7 @@ export const ExecutionDetailSchema = Type.Composite(
   [
     ExecutionSchema,
     Type.Object({
+      playbookName: Type.String({ description: 'The name of the playbook run (also of a playbook deleted since), as in the list.' }),
       repeats: Type.Integer({ description: 'Attempts sent again after an attempt whose result was never recorded.' }),
       unknownSteps: Type.Integer({ description: 'Steps whose outcome stayed unknown.' }),
       steps: Type.Array(ExecutionStep),
