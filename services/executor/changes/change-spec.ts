@@ -6,8 +6,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { PermanentError } from '../../core/errors.ts';
-import { DEFAULT_SUSTAIN_SECONDS } from './change-watch.ts';
 import { ActionSchema, type ActionSpec, assertPlaybook, type ValidationContext } from '../../playbooks/index.ts';
+import { DEFAULT_SUSTAIN_SECONDS } from './change-watch.ts';
 
 /** Step types a change (and its undo) may use: the ones that deploy or roll back. */
 export const CHANGE_STEP_TYPES = ['http', 'kubernetes'] as const;

@@ -40,7 +40,9 @@ describe('watching a change against its pre-change baseline', () => {
       [1, 0.6, 0.55, ...repeat(20, 0.2)],
     );
     for (let n = 1; n <= blip.length; n++) expect(judgeWatch(b, blip.slice(0, n), rule).regression).toBe(false);
-    expect(judgeWatch(b, blip, rule).reason).toMatch(/within noise of the baseline \(not sustained for 10 s: service score anomalous in 3 of 23 windows since the change, 3.1 % before\)/);
+    expect(judgeWatch(b, blip, rule).reason).toMatch(
+      /within noise of the baseline \(not sustained for 10 s: service score anomalous in 3 of 23 windows since the change, 3.1 % before\)/,
+    );
   });
 
   it('rolls back on a sustained anomalous service score beyond the baseline share, even when no watched feature moved', () => {
@@ -55,7 +57,11 @@ describe('watching a change against its pre-change baseline', () => {
 
   it('does not count a stretch of anomalous score that the pre-change share explains', () => {
     // A service anomalous in half its windows before the change (in stretches of 12): one more such stretch within a long watch is no evidence.
-    const noisy = windows(repeat(120, { latency_p99_ms: 42 }), Array.from({ length: 120 }, (_, i) => (Math.floor(i / 12) % 2 === 0 ? 0.8 : 0.1)), -120 * W);
+    const noisy = windows(
+      repeat(120, { latency_p99_ms: 42 }),
+      Array.from({ length: 120 }, (_, i) => (Math.floor(i / 12) % 2 === 0 ? 0.8 : 0.1)),
+      -120 * W,
+    );
     const b = baselineOf(noisy);
     expect(b.score).toEqual({ anomalous: 60, windows: 120 });
     const after = windows(repeat(40, { latency_p99_ms: 42 }), [...repeat(28, 0.1), ...repeat(12, 0.8)]);
@@ -76,7 +82,10 @@ describe('watching a change against its pre-change baseline', () => {
   });
 
   it('judges nothing without a baseline of features, and wants a long stretch of score without a baseline share', () => {
-    expect(judgeWatch({ features: {} }, windows(repeat(3, { error_ratio: 1 })), rule)).toMatchObject({ regression: false, reason: 'no baseline to compare with' });
+    expect(judgeWatch({ features: {} }, windows(repeat(3, { error_ratio: 1 })), rule)).toMatchObject({
+      regression: false,
+      reason: 'no baseline to compare with',
+    });
     // No score baseline: the share before is taken as one half, so 12 anomalous windows of 12 are still beyond it (p = 1/4096).
     expect(judgeWatch({ features: {} }, windows(repeat(12, {}), repeat(12, 0.9)), rule).regression).toBe(true);
   });

@@ -91,7 +91,9 @@ describe('executor: anomaly -> playbook -> signed http step -> verified outcome'
     };
     // The detail names the playbook as the list does.
     expect(detail.playbookName).toBe('high');
-    const listed = (await app.inject({ method: 'GET', url: `/api/v1/executions?incident=ep-http` })).json() as { items: { id: string; playbookName: string }[] };
+    const listed = (await app.inject({ method: 'GET', url: `/api/v1/executions?incident=ep-http` })).json() as {
+      items: { id: string; playbookName: string }[];
+    };
     expect(listed.items.find((e) => e.id === row.id)?.playbookName).toBe(detail.playbookName);
     expect(detail.steps).toHaveLength(2);
     expect(detail.audit.map((a) => a.action)).toEqual(['execution.decide', 'step.start', 'step.succeeded', 'step.start', 'step.succeeded', 'execution.finish']);
