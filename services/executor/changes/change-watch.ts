@@ -1,13 +1,14 @@
 /**
  * Watching a changed service: its signals after the change against the
  * same signals before it (the pre-change baseline). A regression is a
- * sustained deviation: a watched feature worse beyond noise (the verify
- * step's rule: more than WORSE_SPREADS spreads and WORSE_SHARE of the
- * baseline), or the detector's service score anomalous, in every window of
- * the latest stretch of at least MIN_WATCH_WINDOWS windows and the change's
- * sustain time; for the score, the share of anomalous windows since the
- * change must also be beyond what the baseline's share explains by chance.
- * A blip (a window or a few seconds of a fresh process serving its first
+ * sustained deviation: over the latest span of the sustain time (at least
+ * MIN_WATCH_WINDOWS windows) cut into three parts, a watched feature worse
+ * beyond noise (the verify step's rule: more than WORSE_SPREADS spreads and
+ * WORSE_SHARE of the baseline) in each part, or the detector's service score
+ * anomalous in at least half the windows of each part; for the score, the
+ * share of anomalous windows since the change must also be beyond what the
+ * baseline's share explains by chance. With three windows each part is one
+ * window. A blip (a few seconds of a fresh process serving its first
  * requests slowly, a single-window anomaly episode) is not a regression; a
  * bad version stays bad and is.
  */
@@ -18,8 +19,10 @@ import { WORSE_SHARE, WORSE_SPREADS } from '../steps/wait-verify-step.ts';
 
 /** The signals watched, with the smallest spread that counts as noise in their unit (a constant series has none). */
 export const WATCHED_FEATURES: Record<string, number> = { error_ratio: 0.01, latency_p99_ms: 5, latency_p95_ms: 5 };
-/** Fewest consecutive windows, the latest, that must all deviate for a regression (whatever the sustain time). */
+/** Fewest windows, the latest, a regression is judged on (whatever the sustain time): one per part. */
 export const MIN_WATCH_WINDOWS = 3;
+/** The latest span is cut into this many parts, and a regression must show in each. */
+export const WATCH_PARTS = 3;
 /** Default sustain time, in seconds (at most half the watch): how long a deviation must last to be a regression. */
 export const DEFAULT_SUSTAIN_SECONDS = 15;
 /**
@@ -70,20 +73,22 @@ export interface WatchRule {
   sustainMs: number;
 }
 
-/** The latest stretch of deviating windows of one signal. */
-export interface Stretch {
+/** The span judged: the latest windows covering the sustain time, and what each of its parts showed. */
+export interface SpanParts {
   windows: number;
   seconds: number;
+  /** Per part, oldest first: the feature's value (pooled error ratio, median latency) or the share of anomalous scores. */
+  parts: number[];
 }
 
 /** A regression found, or none, with the comparison behind it. */
 export interface WatchVerdict {
   regression: boolean;
   reason: string;
-  /** Per feature: baseline mean, watched mean (over the latest deviating stretch, at least the latest three windows), the limit, the stretch. */
-  compared: Record<string, { baseline: number; watched: number; limit: number; deviating: Stretch }>;
-  /** The service score: anomalous windows since the change, the baseline's share, the latest anomalous stretch and the test's p value. */
-  score?: { anomalous: number; windows: number; baselineShare: number; deviating: Stretch; pValue: number };
+  /** Per feature: baseline mean, the value over the latest span (as for its parts), the limit, the span's parts. */
+  compared: Record<string, { baseline: number; watched: number; limit: number; span: SpanParts }>;
+  /** The service score: anomalous windows since the change, the baseline's share, the test's p value, the latest span's parts (shares). */
+  score?: { anomalous: number; windows: number; baselineShare: number; pValue: number; span: SpanParts };
   windows: number;
   sustainSeconds: number;
 }
@@ -108,18 +113,37 @@ export function baselineOf(windows: WatchWindow[]): WatchBaseline {
   return { features, score: { anomalous: scored.filter((w) => w.score >= ANOMALOUS_SCORE).length, windows: scored.length } };
 }
 
-/** The latest run of windows for which `deviates` holds, and the time it spans. */
-function latestStretch(after: WatchWindow[], windowMs: number, deviates: (w: WatchWindow) => boolean): Stretch {
-  let i = after.length;
-  while (i > 0 && deviates(after[i - 1] as WatchWindow)) i--;
-  const n = after.length - i;
-  if (n === 0) return { windows: 0, seconds: 0 };
-  const first = after[i] as WatchWindow;
-  const last = after[after.length - 1] as WatchWindow;
-  return { windows: n, seconds: (last.endMs - first.endMs + windowMs) / 1000 };
+/** How many of the latest windows make the span judged: enough to cover the sustain time, and at least one per part. */
+export function spanWindows(rule: WatchRule): number {
+  return Math.max(MIN_WATCH_WINDOWS, WATCH_PARTS, Math.ceil(rule.sustainMs / rule.windowMs));
 }
 
-const sustained = (s: Stretch, rule: WatchRule) => s.windows >= MIN_WATCH_WINDOWS && s.seconds * 1000 >= rule.sustainMs;
+/** Cuts `xs` into {@link WATCH_PARTS} contiguous parts of (nearly) equal size, oldest first. */
+function partsOf<T>(xs: T[]): T[][] {
+  return Array.from({ length: WATCH_PARTS }, (_, k) => xs.slice(Math.round((k * xs.length) / WATCH_PARTS), Math.round(((k + 1) * xs.length) / WATCH_PARTS)));
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/**
+ * A feature's value over some windows: the error ratio pooled over their
+ * requests (a window with few requests weighs little: a sparse bad version
+ * still shows its share of failures), a latency the median of the windows
+ * (one very slow window does not make a slow stretch). NaN without values.
+ */
+function valueOver(f: string, ws: WatchWindow[], windowMs: number): number {
+  const xs = ws.filter((w) => finite(w.features[f]));
+  if (xs.length === 0) return Number.NaN;
+  if (f !== 'error_ratio') return median(xs.map((w) => w.features[f] as number));
+  const requests = xs.map((w) => (finite(w.features.request_rate) ? (w.features.request_rate as number) * (windowMs / 1000) : 1));
+  const total = requests.reduce((a, b) => a + b, 0);
+  if (total <= 0) return median(xs.map((w) => w.features[f] as number));
+  return xs.reduce((a, w, i) => a + (w.features[f] as number) * (requests[i] as number), 0) / total;
+}
 
 /** Pure: P(X >= k) for X ~ Binomial(n, p), summed in log space (n up to a day of 1 s windows). */
 export function binomialUpperTail(k: number, n: number, p: number): number {
@@ -139,63 +163,81 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
 
 /**
  * Pure: whether the windows since the change (oldest first) regressed from
- * the baseline. A feature regressed when it is above the baseline mean by
- * more than {@link WORSE_SPREADS} spreads and more than {@link WORSE_SHARE}
- * of it in every window of the latest stretch of at least
- * {@link MIN_WATCH_WINDOWS} windows lasting at least the sustain time. The
- * service score regressed when it is at or above {@link ANOMALOUS_SCORE} in
- * every window of such a stretch and the anomalous windows since the change
- * are more than the baseline's share (smoothed: (k + 1) / (n + 2)) explains
- * at {@link SHARE_SIGNIFICANCE}. Undecided (no regression) with fewer windows.
+ * the baseline. The latest {@link spanWindows} windows (the sustain time,
+ * at least three) are cut into {@link WATCH_PARTS} parts. A feature
+ * regressed when, in each part, it is above the baseline mean by more than
+ * {@link WORSE_SPREADS} spreads and more than {@link WORSE_SHARE} of it
+ * (error ratio pooled over the part's requests, latency the part's median
+ * window). The service score regressed when at least half the windows of
+ * each part score at or above {@link ANOMALOUS_SCORE} and the anomalous
+ * windows since the change are more than the baseline's share (smoothed:
+ * (k + 1) / (n + 2)) explains at {@link SHARE_SIGNIFICANCE}. Undecided (no
+ * regression) with fewer windows than the span.
  */
 export function judgeWatch(baseline: WatchBaseline, after: WatchWindow[], rule: WatchRule): WatchVerdict {
   const compared: WatchVerdict['compared'] = {};
   const sustainSeconds = rule.sustainMs / 1000;
   const base = { compared, windows: after.length, sustainSeconds };
-  if (after.length < MIN_WATCH_WINDOWS) return { regression: false, reason: `${after.length} window(s) since the change: too few to judge`, ...base };
+  const n = spanWindows(rule);
+  if (after.length < n) return { regression: false, reason: `${after.length} window(s) since the change: too few to judge (${n} needed)`, ...base };
+  const span = after.slice(-n);
+  const parts = partsOf(span);
+  const spanSeconds = ((span.at(-1) as WatchWindow).endMs - (span[0] as WatchWindow).endMs + rule.windowMs) / 1000;
+  const spanText = `each third of the latest ${spanSeconds.toFixed(0)} s (${n} windows)`;
   const worse: string[] = [];
   const brief: string[] = [];
   for (const [f, b] of Object.entries(baseline.features)) {
-    if (!after.some((w) => finite(w.features[f]))) continue;
+    const watched = valueOver(f, span, rule.windowMs);
+    if (!Number.isFinite(watched)) continue;
     const limit = Math.max(b.mean + WORSE_SPREADS * b.spread, b.mean * (1 + WORSE_SHARE));
-    const deviating = latestStretch(after, rule.windowMs, (w) => finite(w.features[f]) && (w.features[f] as number) > limit);
-    const xs = after
-      .slice(-Math.max(MIN_WATCH_WINDOWS, deviating.windows))
-      .map((w) => w.features[f])
-      .filter(finite);
-    const watched = xs.length > 0 ? xs.reduce((a, c) => a + c, 0) / xs.length : Number.NaN;
-    compared[f] = { baseline: b.mean, watched, limit, deviating };
+    const values = parts.map((p) => valueOver(f, p, rule.windowMs));
+    compared[f] = { baseline: b.mean, watched, limit, span: { windows: n, seconds: spanSeconds, parts: values } };
     const what = `${f} ${fmt(watched)} against ${fmt(b.mean)} before (limit ${fmt(limit)})`;
-    if (sustained(deviating, rule)) worse.push(`${what} for the latest ${stretchText(deviating)}`);
-    else if (deviating.windows > 0) brief.push(`${f} beyond noise for the latest ${stretchText(deviating)} only`);
+    const beyond = values.filter((v) => Number.isFinite(v) && v > limit).length;
+    if (beyond === WATCH_PARTS) worse.push(`${what} in ${spanText}`);
+    else if (beyond > 0) brief.push(`${f} beyond noise in ${beyond} of ${WATCH_PARTS} parts`);
   }
-  const s = scoreVerdict(baseline.score, after, rule);
+  const s = scoreVerdict(baseline.score, after, parts, { windows: n, seconds: spanSeconds });
   if (s) {
     const share = `${s.anomalous} of ${s.windows} windows since the change, ${pct(s.baselineShare)} before`;
-    if (sustained(s.deviating, rule) && s.pValue < SHARE_SIGNIFICANCE)
-      worse.push(`service score anomalous (>= ${ANOMALOUS_SCORE}) for the latest ${stretchText(s.deviating)} (${share})`);
-    else if (s.anomalous > 0) brief.push(`service score anomalous in ${share}${s.deviating.windows > 0 ? `, the latest ${stretchText(s.deviating)}` : ''}`);
+    const partsAnomalous = s.span.parts.filter((x) => x >= 0.5).length;
+    if (partsAnomalous === WATCH_PARTS && s.pValue < SHARE_SIGNIFICANCE)
+      worse.push(`service score anomalous (>= ${ANOMALOUS_SCORE}) in at least half the windows of ${spanText} (${share})`);
+    else if (s.anomalous > 0) brief.push(`service score anomalous in ${share}`);
   }
   const verdict = { ...base, ...(s ? { score: s } : {}) };
   if (worse.length > 0) return { regression: true, reason: `regression: ${worse.join('; ')}`, ...verdict };
   const judged = Object.keys(compared);
   const within = judged.length === 0 ? 'no baseline to compare with' : `${judged.join(', ')} within noise of the baseline`;
-  const notSustained = brief.length > 0 ? ` (not sustained for ${sustainSeconds} s: ${brief.join('; ')})` : '';
+  const notSustained = brief.length > 0 ? ` (not sustained over the latest ${spanSeconds.toFixed(0)} s: ${brief.join('; ')})` : '';
   return { regression: false, reason: `${within}${notSustained}`, ...verdict };
 }
 
-function scoreVerdict(b: ScoreBaseline | undefined, after: WatchWindow[], rule: WatchRule): WatchVerdict['score'] {
+function scoreVerdict(
+  b: ScoreBaseline | undefined,
+  after: WatchWindow[],
+  parts: WatchWindow[][],
+  span: { windows: number; seconds: number },
+): WatchVerdict['score'] {
   const scored = after.filter((w) => finite(w.score));
   if (scored.length === 0) return undefined;
   const anomalous = scored.filter((w) => w.score >= ANOMALOUS_SCORE).length;
   const baselineShare = ((b?.anomalous ?? 0) + 1) / ((b?.windows ?? 0) + 2);
-  const deviating = latestStretch(after, rule.windowMs, (w) => finite(w.score) && w.score >= ANOMALOUS_SCORE);
-  return { anomalous, windows: scored.length, baselineShare, deviating, pValue: binomialUpperTail(anomalous, scored.length, baselineShare) };
+  const shares = parts.map((p) => {
+    const xs = p.filter((w) => finite(w.score));
+    return xs.length === 0 ? 0 : xs.filter((w) => w.score >= ANOMALOUS_SCORE).length / xs.length;
+  });
+  return {
+    anomalous,
+    windows: scored.length,
+    baselineShare,
+    pValue: binomialUpperTail(anomalous, scored.length, baselineShare),
+    span: { ...span, parts: shares },
+  };
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)} %`;
-const stretchText = (s: Stretch) => `${s.seconds.toFixed(0)} s (${s.windows} windows)`;
 
 /** The detector's windows of `service` ending in [fromMs, toMs), oldest first. */
 export async function readWindows(db: Db, service: string, fromMs: number, toMs: number): Promise<WatchWindow[]> {

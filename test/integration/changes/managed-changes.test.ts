@@ -156,7 +156,7 @@ describe.each(SETUPS)('managed changes on $name', (setup) => {
     const after = await change(created.id);
     expect(after.state).toBe('watching');
     expect(after.verdict.score).toMatchObject({ anomalous: 1 });
-    // Then the score stays anomalous: a regression once it lasted the sustain time (5 s).
+    // Then the score stays anomalous: a regression once it is anomalous in half of each third of the latest 5 s.
     let sent = 0;
     const done = await until(
       'the change to end',
@@ -171,9 +171,9 @@ describe.each(SETUPS)('managed changes on $name', (setup) => {
       60_000,
     );
     expect(done.state).toBe('rolled_back');
-    expect(done.reason).toMatch(/^regression: service score anomalous \(>= 0.5\) for the latest \d+ s/);
+    expect(done.reason).toMatch(/^regression: service score anomalous \(>= 0.5\) in at least half the windows of each third of the latest \d+ s \(5 windows\)/);
     expect(done.reason).toContain(`anomaly episode ep-calm-${setup.bus} opened on calm`);
-    expect(sent).toBeGreaterThanOrEqual(5);
+    expect(sent).toBeGreaterThanOrEqual(3);
     expect(calm.version()).toBe('2.0.0');
   }, 120_000);
 
