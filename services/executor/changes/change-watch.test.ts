@@ -24,7 +24,7 @@ describe('watching a change against its pre-change baseline', () => {
     expect(bad.compared.error_ratio?.span).toMatchObject({ windows: 10, seconds: 10 });
     expect(judgeWatch(b, windows(repeat(9, { error_ratio: 0.6 })), rule)).toMatchObject({
       regression: false,
-      reason: expect.stringMatching(/too few to judge \(10 needed\)/),
+      reason: expect.stringMatching(/too few to judge \(10 s and 3 windows needed\)/),
     });
     const gone = judgeWatch(b, windows([...repeat(10, { error_ratio: 0.6 }), ...repeat(4, { error_ratio: 0 })]), rule);
     expect(gone.regression).toBe(false);
@@ -90,11 +90,15 @@ describe('watching a change against its pre-change baseline', () => {
     expect(judgeWatch(baselineOf(good), after, rule).regression).toBe(true);
   });
 
-  it('measures a stretch in time: with 5 s windows three windows last 15 s', () => {
+  it('measures the span in time: with 5 s windows three windows last 15 s; missing windows do not stretch it', () => {
     const b = baselineOf(good);
     const five = (n: number) => Array.from({ length: n }, (_, i) => ({ endMs: (i + 1) * 5000, score: 0.1, features: { error_ratio: 0.5 } }));
     expect(judgeWatch(b, five(2), { windowMs: 5000, sustainMs: 10_000 }).regression).toBe(false);
     expect(judgeWatch(b, five(3), { windowMs: 5000, sustainMs: 10_000 }).reason).toMatch(/in each third of the latest 15 s \(3 windows\)/);
+    // Windows a few seconds apart (some missing): the span is the latest 10 s, here four windows, not ten.
+    const sparse = [1, 4, 7, 10, 13, 16].map((t) => ({ endMs: t * W, score: 0.1, features: { error_ratio: 0.5 } }));
+    expect(judgeWatch(b, sparse, rule)).toMatchObject({ regression: true, reason: expect.stringMatching(/each third of the latest 10 s \(4 windows\)/) });
+    expect(judgeWatch(b, sparse.slice(0, 3), rule).reason).toMatch(/too few to judge/);
     // The sustain time never lets fewer than three windows decide.
     expect(judgeWatch(b, windows(repeat(2, { error_ratio: 0.5 })), { windowMs: W, sustainMs: 0 }).regression).toBe(false);
   });

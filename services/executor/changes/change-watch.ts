@@ -113,9 +113,19 @@ export function baselineOf(windows: WatchWindow[]): WatchBaseline {
   return { features, score: { anomalous: scored.filter((w) => w.score >= ANOMALOUS_SCORE).length, windows: scored.length } };
 }
 
-/** How many of the latest windows make the span judged: enough to cover the sustain time, and at least one per part. */
-export function spanWindows(rule: WatchRule): number {
-  return Math.max(MIN_WATCH_WINDOWS, WATCH_PARTS, Math.ceil(rule.sustainMs / rule.windowMs));
+/**
+ * The span judged: the latest windows ending within the sustain time of the
+ * latest one, at least {@link MIN_WATCH_WINDOWS} (one per part); undefined
+ * while the windows since the change are fewer or cover less than the
+ * sustain time (windows may be missing: time counts, not windows).
+ */
+export function latestSpan(after: WatchWindow[], rule: WatchRule): WatchWindow[] | undefined {
+  const last = after.at(-1);
+  const n = Math.max(MIN_WATCH_WINDOWS, WATCH_PARTS);
+  if (!last || after.length < n || last.endMs - (after[0] as WatchWindow).endMs + rule.windowMs < rule.sustainMs) return undefined;
+  let i = after.length - n;
+  while (i > 0 && last.endMs - (after[i - 1] as WatchWindow).endMs + rule.windowMs <= rule.sustainMs) i--;
+  return after.slice(i);
 }
 
 /** Cuts `xs` into {@link WATCH_PARTS} contiguous parts of (nearly) equal size, oldest first. */
@@ -163,8 +173,8 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
 
 /**
  * Pure: whether the windows since the change (oldest first) regressed from
- * the baseline. The latest {@link spanWindows} windows (the sustain time,
- * at least three) are cut into {@link WATCH_PARTS} parts. A feature
+ * the baseline. The latest windows within the sustain time (at least
+ * three, see {@link latestSpan}) are cut into {@link WATCH_PARTS} parts. A feature
  * regressed when, in each part, it is above the baseline mean by more than
  * {@link WORSE_SPREADS} spreads and more than {@link WORSE_SHARE} of it
  * (error ratio pooled over the part's requests, latency the part's median
@@ -178,9 +188,14 @@ export function judgeWatch(baseline: WatchBaseline, after: WatchWindow[], rule: 
   const compared: WatchVerdict['compared'] = {};
   const sustainSeconds = rule.sustainMs / 1000;
   const base = { compared, windows: after.length, sustainSeconds };
-  const n = spanWindows(rule);
-  if (after.length < n) return { regression: false, reason: `${after.length} window(s) since the change: too few to judge (${n} needed)`, ...base };
-  const span = after.slice(-n);
+  const span = latestSpan(after, rule);
+  if (!span)
+    return {
+      regression: false,
+      reason: `${after.length} window(s) since the change: too few to judge (${sustainSeconds} s and ${Math.max(MIN_WATCH_WINDOWS, WATCH_PARTS)} windows needed)`,
+      ...base,
+    };
+  const n = span.length;
   const parts = partsOf(span);
   const spanSeconds = ((span.at(-1) as WatchWindow).endMs - (span[0] as WatchWindow).endMs + rule.windowMs) / 1000;
   const spanText = `each third of the latest ${spanSeconds.toFixed(0)} s (${n} windows)`;
