@@ -64,8 +64,9 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
 export async function startDemoRollouts(opts: { rps?: number; baselineWindows?: number } = {}): Promise<DemoRollouts> {
   const rps = opts.rps ?? 8;
   const dataDir = mkdtempSync(join(tmpdir(), 'zeroops-demo-rollout-'));
-  // Two seconds of lateness: the demo's processes export every second, and a loaded host delays them.
-  const runtime = await startRuntime(loadConfig({ ZEROOPS_DATA_DIR: dataDir, ...testRuntimeEnv(1000, 2) }), silentLogger(), [...SERVICE_NAMES]);
+  // Two seconds of lateness: the demo's processes export every second, and a loaded host delays them (and the embedded store's start).
+  const env = { ZEROOPS_DATA_DIR: dataDir, ZEROOPS_CONNECT_TIMEOUT_MS: '90000', ...testRuntimeEnv(1000, 2) };
+  const runtime = await startRuntime(loadConfig(env), silentLogger(), [...SERVICE_NAMES]);
   let demo: DemoSystem | undefined;
   let sending = true;
   const answers: DemoRollouts['answers'] = [];

@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     rounds: { type: 'string', default: '3' },
     'skip-rollouts': { type: 'boolean', default: false },
+    'skip-quiet-windows': { type: 'boolean', default: false },
   },
 });
 const DAY_MINUTES = 60;
@@ -169,5 +170,5 @@ async function benchRollouts(): Promise<void> {
   );
 }
 
-await benchQuietWindows();
+if (!args['skip-quiet-windows']) await benchQuietWindows();
 if (!args['skip-rollouts']) await benchRollouts();
