@@ -171,7 +171,9 @@ describe.each(SETUPS)('managed changes on $name', (setup) => {
       60_000,
     );
     expect(done.state).toBe('rolled_back');
-    expect(done.reason).toMatch(/^regression: service score anomalous \(>= 0.5\) in at least half the windows of each third of the latest \d+ s \(\d+ windows\)/);
+    expect(done.reason).toMatch(
+      /^regression: service score anomalous \(>= 0.5\) in at least half the windows of each third of the latest \d+ s \(\d+ windows\)/,
+    );
     expect(done.reason).toContain(`anomaly episode ep-calm-${setup.bus} opened on calm`);
     expect(sent).toBeGreaterThanOrEqual(3);
     expect(calm.version()).toBe('2.0.0');
