@@ -76,7 +76,7 @@ bench-forecast: install ## load forecasts vs seasonal-naive (MASE, MAE reduction
 bench-scaling: install ## predictive vs reactive scaling under a recurring surge (simulation with the real forecast and replica plan): minutes above the p99 objective, replica-minutes
 	npx tsx test/bench/scaling/bench-scaling.ts $(ARGS)
 
-bench-changes: install ## deferred actions in the lowest quarter of the day's load (simulated clock over the real scheduling code), none past max delay; a bad managed rollout rolled back, a good one kept (real time, a few minutes)
+bench-changes: install ## deferred actions in the lowest quarter of the day's load (simulated clock over the real scheduling code), none past max delay; good and bad managed rollouts of the demo's cart through its rolling deploy, judged by the real detector (real time, about ten minutes)
 	npx tsx test/bench/changes/bench-changes.ts $(ARGS)
 
 bench-backtest: install ## multivariate backtest on labelled service history (BACKTEST_DIR, default ../shared/datasets/jumpstarter-d2): point F1, Fc1 vs z-score, rows/s

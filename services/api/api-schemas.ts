@@ -167,6 +167,7 @@ export const ExecutionDetailSchema = Type.Composite(
   [
     ExecutionSchema,
     Type.Object({
+      playbookName: Type.String({ description: 'The name of the playbook run (also of a playbook deleted since), as in the list.' }),
       repeats: Type.Integer({ description: 'Attempts sent again after an attempt whose result was never recorded.' }),
       unknownSteps: Type.Integer({ description: 'Steps whose outcome stayed unknown.' }),
       steps: Type.Array(ExecutionStep),
@@ -302,7 +303,7 @@ export const ChangeSchema = Type.Object(
     appliedAt: Nullable(DateTime('When the change step succeeded (the watch started).')),
     watchUntil: Nullable(DateTime()),
     finishedAt: Nullable(DateTime()),
-    baseline: Type.Unknown({ description: 'The pre-change signals per feature (mean, spread, windows).' }),
+    baseline: Type.Unknown({ description: 'The pre-change signals: per feature (mean, spread, windows), and the service score (anomalous windows, windows).' }),
     verdict: Type.Unknown({ description: 'The latest comparison of the watch against the baseline.' }),
     applyAttempts: Type.Integer(),
     undoAttempts: Type.Integer(),

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { PermanentError } from '../core/errors.ts';
 import type { Db, ExecutionRow, ExecutionStatus } from '../store/index.ts';
-import { executions } from '../store/index.ts';
+import { executions, playbooks } from '../store/index.ts';
 import { appendAudit, executionAudit, getExecutionRow, listSteps } from './execution-repo.ts';
 import { noteHumanNeeded, recordResolution } from './incident-resolution.ts';
 
@@ -47,10 +47,16 @@ function notFound(id: string): PermanentError {
 export async function getExecutionDetail(db: Db, id: string) {
   const row = await getExecutionRow(db, id);
   if (!row) throw notFound(id);
-  const [steps, audit] = await Promise.all([listSteps(db, id), executionAudit(db, id)]);
+  const [steps, audit, named] = await Promise.all([
+    listSteps(db, id),
+    executionAudit(db, id),
+    db.select({ name: playbooks.name }).from(playbooks).where(eq(playbooks.id, row.playbookId)).limit(1),
+  ]);
   const repeats = steps.reduce((n, s) => n + s.repeats, 0);
   const unknownSteps = steps.filter((s) => s.status === 'unknown').length;
-  return { ...iso(row), repeats, unknownSteps, steps: steps.map(iso), audit: audit.map(iso) };
+  // As in the list: deletes are soft, so the playbook row stays; its id is a fallback that never shows.
+  const playbookName = named[0]?.name ?? row.playbookId;
+  return { ...iso(row), playbookName, repeats, unknownSteps, steps: steps.map(iso), audit: audit.map(iso) };
 }
 
 async function transition(db: Db, id: string, from: ExecutionStatus[], set: Partial<typeof executions.$inferInsert>, what: string): Promise<ExecutionRow> {

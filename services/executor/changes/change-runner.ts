@@ -14,8 +14,8 @@ import { appendAudit } from '../execution-repo.ts';
 import { policyOf } from '../step-runner.ts';
 import type { StepActivities } from '../steps/index.ts';
 import { beginChangeAttempt, updateLeased } from './change-repo.ts';
-import type { ChangeSpec } from './change-spec.ts';
-import { baselineOf, type ChangeBaseline, episodeOpenedSince, judgeWatch, readWindows } from './change-watch.ts';
+import { type ChangeSpec, sustainSecondsOf } from './change-spec.ts';
+import { baselineOf, episodeOpenedSince, judgeWatch, readWindows, type WatchBaseline } from './change-watch.ts';
 
 /** What driving a change needs. */
 export interface ChangeRunDeps {
@@ -107,7 +107,7 @@ async function apply(c: Ctx): Promise<void> {
     const to = Date.now();
     const windows = await readWindows(db, c.spec.service, to - c.spec.baselineSeconds * 1000, to);
     const baseline = {
-      features: baselineOf(windows),
+      ...baselineOf(windows),
       windows: windows.length,
       from: new Date(to - c.spec.baselineSeconds * 1000).toISOString(),
       to: new Date(to).toISOString(),
@@ -138,13 +138,15 @@ async function watch(c: Ctx): Promise<void> {
   const { db, windowSeconds, watchPollMs } = c.deps;
   const applied = c.row.appliedAt?.getTime() ?? Date.now();
   const until = c.row.watchUntil?.getTime() ?? applied + c.spec.watchSeconds * 1000;
-  const baseline = ((c.row.baseline as { features?: ChangeBaseline } | null)?.features ?? {}) as ChangeBaseline;
+  const stored = (c.row.baseline ?? {}) as Partial<WatchBaseline>;
+  const baseline: WatchBaseline = { features: stored.features ?? {}, ...(stored.score ? { score: stored.score } : {}) };
+  const rule = { windowMs: windowSeconds * 1000, sustainMs: sustainSecondsOf(c.spec) * 1000 };
   for (;;) {
-    // An episode opened in the window that straddles the change counts: the change may have started it.
-    const ep = await episodeOpenedSince(db, c.spec.service, applied - windowSeconds * 1000);
-    const v = judgeWatch(baseline, await readWindows(db, c.spec.service, applied + 1, Date.now() + windowSeconds * 1000));
-    if (ep || v.regression) {
-      const why = ep ? `regression: anomaly episode ${ep.id} opened on ${c.spec.service} at ${ep.openedAt.toISOString()}` : v.reason;
+    const v = judgeWatch(baseline, await readWindows(db, c.spec.service, applied + 1, Date.now() + windowSeconds * 1000), rule);
+    if (v.regression) {
+      // An episode the detector opened since the change (in the window that straddles it too) is named with the regression.
+      const ep = await episodeOpenedSince(db, c.spec.service, applied - windowSeconds * 1000);
+      const why = ep ? `${v.reason}; anomaly episode ${ep.id} opened on ${c.spec.service} at ${ep.openedAt.toISOString()}` : v.reason;
       await write(
         c,
         { state: 'rolling_back', reason: `${why}; undoing`, verdict: { ...v, ...(ep ? { episode: ep.id } : {}) } },

@@ -7,6 +7,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { PermanentError } from '../../core/errors.ts';
 import { ActionSchema, type ActionSpec, assertPlaybook, type ValidationContext } from '../../playbooks/index.ts';
+import { DEFAULT_SUSTAIN_SECONDS } from './change-watch.ts';
 
 /** Step types a change (and its undo) may use: the ones that deploy or roll back. */
 export const CHANGE_STEP_TYPES = ['http', 'kubernetes'] as const;
@@ -41,6 +42,14 @@ export const ChangeRequestSchema = Type.Object(
       maximum: 86_400,
       description: 'How long the service is watched against its pre-change baseline after the change.',
     }),
+    sustainSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 86_400,
+        description:
+          'How long a deviation from the baseline must last (and at least three detector windows) to be a regression; less than watchSeconds. Default: 15, at most half the watch.',
+      }),
+    ),
     baselineSeconds: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 1800, description: 'History before the change that makes the baseline.' }),
   },
   { additionalProperties: false, title: 'ChangeRequest' },
@@ -48,6 +57,11 @@ export const ChangeRequestSchema = Type.Object(
 
 /** A validated change request, defaults filled in. */
 export type ChangeSpec = Static<typeof ChangeRequestSchema> & { change: ActionSpec; undo: ActionSpec };
+
+/** The sustain time of a change, in seconds: as requested, or {@link DEFAULT_SUSTAIN_SECONDS} but at most half the watch. */
+export function sustainSecondsOf(spec: Pick<ChangeSpec, 'sustainSeconds' | 'watchSeconds'>): number {
+  return spec.sustainSeconds ?? Math.min(DEFAULT_SUSTAIN_SECONDS, spec.watchSeconds / 2);
+}
 
 /**
  * Validates a change request: structure (with the field path), then the
@@ -62,6 +76,8 @@ export function assertChangeRequest(body: unknown, ctx: ValidationContext): Chan
   const first = Value.Errors(ChangeRequestSchema, doc).First();
   if (first) throw invalid(`${first.path || '/'}: ${first.message}`);
   const spec = doc as unknown as ChangeSpec;
+  if (spec.sustainSeconds !== undefined && spec.sustainSeconds >= spec.watchSeconds)
+    throw invalid(`/sustainSeconds: must be less than watchSeconds (${spec.watchSeconds}): a regression must be able to last that long within the watch`);
   for (const [name, a] of [
     ['change', spec.change],
     ['undo', spec.undo],

@@ -10,36 +10,35 @@
  *    Printed: the share that starts in the lowest quarter of that day's load
  *    (the noise-free rate of the demo's rhythm at the start, against that
  *    day's 25th percentile), and how many start after their maximum delay.
- * 2. Managed rollouts (real time): an embedded API and executor, a small real
- *    HTTP service with the demo's versions (1.5.0 fails 60 % of requests,
- *    1.6.0 is good), one window of its signals every `--window` seconds; a
- *    rollout of the bad version and one of the good, through POST
- *    /api/v1/changes. Printed: the end state and the time from apply to the
- *    end.
+ * 2. Managed rollouts (real time) on the demo's real processes: zeroops
+ *    running in this process (collector, the real detector with 1 s windows,
+ *    executor, API), the demo's cart and sessions-db exporting to it, 8
+ *    requests per second to cart; `--rounds` times a good version (1.6.x,
+ *    60 s watch) then the bad 1.5.0 (fails 60 % of requests; 120 s watch),
+ *    each through POST /api/v1/changes and the demo's rolling deploy.
+ *    Printed: the end state, the time from apply to the end, the detector
+ *    windows judged, requests dropped during the change (502 or no answer).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dailyRate } from '../../../infra/demo/load-generator.ts';
-import { BAD_VERSION, BASE_VERSION, GOOD_VERSION, VERSION_BUG_RATES } from '../../../infra/demo/topology.ts';
+import { BAD_VERSION, GOOD_VERSION } from '../../../infra/demo/topology.ts';
 import { createRng } from '../../../models/stats/index.ts';
-import { buildApiApp } from '../../../services/api/index.ts';
-import { createMemoryBus, topicNames } from '../../../services/bus/index.ts';
-import { loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
-import { createTelemetry } from '../../../services/core/telemetry.ts';
-import { createExecutor, planDeferral } from '../../../services/executor/index.ts';
+import { planDeferral } from '../../../services/executor/index.ts';
 import { createStore, rollups, type Store } from '../../../services/store/index.ts';
-import { startVersionedService } from '../../helpers/versioned-service.ts';
+import { startDemoRollouts } from '../../helpers/demo-rollout.ts';
 import { demoTraffic } from '../forecast/demo-traffic.ts';
 
 const { values: args } = parseArgs({
   options: {
     actions: { type: 'string', default: '40' },
     seed: { type: 'string', default: '7' },
-    window: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
     'skip-rollouts': { type: 'boolean', default: false },
+    'skip-quiet-windows': { type: 'boolean', default: false },
   },
 });
 const DAY_MINUTES = 60;
@@ -120,56 +119,56 @@ async function benchQuietWindows(): Promise<void> {
   });
 }
 
+const load = () => (loadavg()[0] ?? 0).toFixed(1);
+
+/** Good and bad managed rollouts of the demo's cart, through its rolling deploy, judged by the real detector. */
 async function benchRollouts(): Promise<void> {
-  const windowS = Number(args.window);
-  await withStore(async (store) => {
-    const env = { ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_WINDOW_SECONDS: String(windowS) };
-    const config = loadConfig(env);
-    const bus = createMemoryBus();
-    const topics = topicNames('');
-    const app = await buildApiApp({ store, bus, config, logger: silentLogger(), telemetry: createTelemetry(), topics });
-    const executor = createExecutor({ bus, store, logger: silentLogger(), telemetry: createTelemetry(), topics }, config);
-    await executor.start();
-    const svc = await startVersionedService(BASE_VERSION, { ...VERSION_BUG_RATES });
-    try {
-      svc.sample(store, 'shop', windowS * 1000);
-      const t0 = Date.now();
-      while (svc.windows() < 6) await new Promise((r) => setTimeout(r, 200));
-      console.log(`\nmanaged rollouts: ${windowS} s windows, baseline of ${svc.windows()} windows (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-      console.log('| version | end state | apply to end | reason |');
-      console.log('|---|---|---|---|');
+  const rounds = Number(args.rounds);
+  const t0 = Date.now();
+  const rig = await startDemoRollouts({ rps: 8, baselineWindows: 30 });
+  const rows: Array<{ version: string; good: boolean; state: string; tookS: number; windows: number; dropped: number; reason: string }> = [];
+  try {
+    console.log(
+      `\nmanaged rollouts on the demo: cart (with sessions-db), 8 req/s, the real detector with 1 s windows; ${rounds} rounds of a good version (60 s watch) then the bad ${BAD_VERSION} (120 s watch); ready after ${((Date.now() - t0) / 1000).toFixed(0)} s, load average ${load()}`,
+    );
+    console.log('| round | version | end state | apply to end | windows judged | requests dropped | reason |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (let round = 1; round <= rounds; round++) {
       for (const [version, watch] of [
-        [BAD_VERSION, 300],
-        [GOOD_VERSION, 120],
+        [`${GOOD_VERSION.split('.').slice(0, 2).join('.')}.${round}`, 60],
+        [BAD_VERSION, 120],
       ] as const) {
-        const body = {
-          service: 'shop',
+        const c = await rig.finished(await rig.requestChange(version, watch), (watch + 120) * 1000);
+        const applied = Date.parse(c.appliedAt ?? c.finishedAt ?? '0');
+        const finished = Date.parse(c.finishedAt ?? '0');
+        const dropped = rig.answers.filter((a) => a.at >= applied && a.at <= finished && (a.status === 502 || a.status === 0)).length;
+        const r = {
           version,
-          change: { type: 'http', http: { method: 'POST', url: `${svc.url}/deploy`, body: { version } } },
-          undo: { type: 'http', http: { method: 'POST', url: `${svc.url}/rollback` } },
-          watchSeconds: watch,
-          baselineSeconds: 600,
+          good: version !== BAD_VERSION,
+          state: c.state,
+          tookS: (finished - applied) / 1000,
+          windows: c.verdict?.windows ?? 0,
+          dropped,
+          reason: c.reason,
         };
-        const created = (await app.inject({ method: 'POST', url: '/api/v1/changes', payload: body })).json();
-        let c = created;
-        while (!['kept', 'rolled_back', 'failed'].includes(c.state)) {
-          await new Promise((r) => setTimeout(r, 500));
-          c = (await app.inject(`/api/v1/changes/${created.id}`)).json();
-        }
-        const took = (Date.parse(c.finishedAt) - Date.parse(c.appliedAt)) / 1000;
-        console.log(`| ${version} | ${c.state} | ${took.toFixed(1)} s | ${c.reason} |`);
-        // Fresh good windows before the next rollout's baseline.
-        const w = svc.windows();
-        while (svc.windows() < w + 3) await new Promise((r) => setTimeout(r, 200));
+        rows.push(r);
+        console.log(`| ${round} | ${version} | ${r.state} | ${r.tookS.toFixed(1)} s | ${r.windows} | ${dropped} | ${r.reason.replace(/\|/g, '/')} |`);
       }
-    } finally {
-      await svc.close();
-      await executor.stop();
-      await app.close();
-      await bus.close();
+      // The next change's baseline (its last 60 s) without the bad version's windows.
+      if (round < rounds) await new Promise((r) => setTimeout(r, 65_000));
     }
-  });
+  } finally {
+    await rig.stop();
+  }
+  const good = rows.filter((r) => r.good);
+  const bad = rows.filter((r) => !r.good);
+  const back = bad.filter((r) => r.state === 'rolled_back').map((r) => r.tookS);
+  console.log(
+    `\ngood versions kept: ${good.filter((r) => r.state === 'kept').length} of ${good.length}; bad versions rolled back: ${back.length} of ${bad.length}` +
+      (back.length > 0 ? `, apply to rolled back median ${quantile(back, 0.5).toFixed(1)} s, longest ${Math.max(...back).toFixed(1)} s (target < 120 s)` : '') +
+      `; load average at the end ${load()}`,
+  );
 }
 
-await benchQuietWindows();
+if (!args['skip-quiet-windows']) await benchQuietWindows();
 if (!args['skip-rollouts']) await benchRollouts();

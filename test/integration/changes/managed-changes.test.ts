@@ -3,8 +3,8 @@
  * Kafka), with two executors on the same store: a bad version is rolled
  * back automatically within two minutes and counted as a change failure, a
  * good one is kept (even when the executor watching it stops: the other
- * resumes), an anomaly episode opened on the service during the watch rolls
- * the change back, a deferred change waits for the forecast's quiet window
+ * resumes), a one-window anomaly episode does not roll a change back but a
+ * service score that stays anomalous does, a deferred change waits for the forecast's quiet window
  * and can be run now or cancelled, and bad requests get a 400 that says what
  * to fix.
  */
@@ -139,13 +139,43 @@ describe.each(SETUPS)('managed changes on $name', (setup) => {
     expect(kpis.totals).toMatchObject({ deployments: 2, changeFailureRate: 0.5 });
   }, 180_000);
 
-  it('rolls back when the detector opens an anomaly episode on the service during the watch', async () => {
-    const created = (await post(deploy(calm, '2.1.0', 120, 'calm'))).json();
+  it('keeps watching through a one-window anomaly episode, and rolls back when the service score stays anomalous', async () => {
+    // calm's detector windows, one a second: quiet ones before the change make its baseline.
+    const window = (score: number, at = new Date()) =>
+      h.store.db.insert(rollups).values({ service: 'calm', windowEnd: at, features: { request_rate: 20 }, score });
+    for (let s = 20; s >= 1; s--) await window(0.1, new Date(Date.now() - s * 1000));
+    const created = (await post({ ...deploy(calm, '2.1.0', 120, 'calm'), sustainSeconds: 5 })).json();
     await stateOf(created.id, ['watching'], 60_000);
+    const second = () => new Promise((r) => setTimeout(r, 1000));
+    // A blip: the detector opens an episode on one anomalous window, then the score is quiet again.
     await upsertIncident(h.store, `ep-calm-${setup.bus}`, { service: 'calm' });
-    const done = await stateOf(created.id, ['rolled_back', 'kept', 'failed'], 60_000);
+    for (const score of [0.95, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]) {
+      await window(score);
+      await second();
+    }
+    const after = await change(created.id);
+    expect(after.state).toBe('watching');
+    expect(after.verdict.score).toMatchObject({ anomalous: 1 });
+    // Then the score stays anomalous: a regression once it is anomalous in half of each third of the latest 5 s.
+    let sent = 0;
+    const done = await until(
+      'the change to end',
+      async () => {
+        const c = await change(created.id);
+        if (['rolled_back', 'kept', 'failed'].includes(c.state)) return c;
+        await window(0.9);
+        sent++;
+        await second();
+        return undefined;
+      },
+      60_000,
+    );
     expect(done.state).toBe('rolled_back');
+    expect(done.reason).toMatch(
+      /^regression: service score anomalous \(>= 0.5\) in at least half the windows of each third of the latest \d+ s \(\d+ windows\)/,
+    );
     expect(done.reason).toContain(`anomaly episode ep-calm-${setup.bus} opened on calm`);
+    expect(sent).toBeGreaterThanOrEqual(3);
     expect(calm.version()).toBe('2.0.0');
   }, 120_000);
 

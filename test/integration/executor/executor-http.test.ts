@@ -84,7 +84,17 @@ describe('executor: anomaly -> playbook -> signed http step -> verified outcome'
     const o = await until('outcome event', async () => outcomes.find((x) => x.executionId === row.id));
     expect(o).toMatchObject({ outcome: 'resolved', playbookVersion: 1, anomalyKind: 'errors', scoreBefore: 0.9 });
 
-    const detail = (await app.inject({ method: 'GET', url: `/api/v1/executions/${row.id}` })).json() as { steps: unknown[]; audit: { action: string }[] };
+    const detail = (await app.inject({ method: 'GET', url: `/api/v1/executions/${row.id}` })).json() as {
+      playbookName: string;
+      steps: unknown[];
+      audit: { action: string }[];
+    };
+    // The detail names the playbook as the list does.
+    expect(detail.playbookName).toBe('high');
+    const listed = (await app.inject({ method: 'GET', url: `/api/v1/executions?incident=ep-http` })).json() as {
+      items: { id: string; playbookName: string }[];
+    };
+    expect(listed.items.find((e) => e.id === row.id)?.playbookName).toBe(detail.playbookName);
     expect(detail.steps).toHaveLength(2);
     expect(detail.audit.map((a) => a.action)).toEqual(['execution.decide', 'step.start', 'step.succeeded', 'step.start', 'step.succeeded', 'execution.finish']);
     expect(JSON.stringify(detail)).not.toContain('tok-secret-123');
