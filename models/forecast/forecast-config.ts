@@ -8,6 +8,8 @@
 export interface MemberSpec {
   memory: number;
   trend: number;
+  /** Learn log(1 + x) instead of x (default false): seasons and level changes that scale the whole profile, and skewed bursty counts. */
+  log?: boolean;
 }
 
 /** Settings of a {@link SeasonalForecaster}. */
@@ -45,6 +47,8 @@ export interface ForecasterConfig {
    * minimises the absolute error when errors are skewed, as bursty counts are).
    */
   point: 'mean' | 'median';
+  /** A single model learns log(1 + x) (sign kept) instead of x, and its forecast maps back (default false). */
+  log: boolean;
   /** Nominal coverage of the prediction interval in (0, 1) (default 0.9). */
   coverage: number;
   /** Recent errors kept per tracked horizon for the interval and the choice of member (default 2000: a week of 5-minute steps, so that the errors at a horizon of a day are not those of one day alone). */
@@ -72,6 +76,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   smoothFraction: 0.02,
   clip: 4,
   point: 'mean',
+  log: false,
   coverage: 0.9,
   residualWindow: 2000,
   horizons: [1, 4, 16, 64, 256, 1024],
@@ -113,6 +118,6 @@ export function memberConfigs(c: ForecasterConfig): Array<Omit<ForecasterConfig,
   }
   return members.map((m) => {
     const alpha = Math.min(0.5, 1 / (m.memory * cycle));
-    return { ...base, alpha, beta: alpha * m.trend };
+    return { ...base, alpha, beta: alpha * m.trend, log: m.log ?? false };
   });
 }
