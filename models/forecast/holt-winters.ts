@@ -6,9 +6,11 @@
  * clipped before they update the state (robust to spikes); the errors' own
  * persistence (lag-1 autocorrelation) corrects the first steps ahead. The prediction
  * interval comes from the empirical quantiles of recent errors at a few
- * tracked horizons, interpolated in log-horizon between them.
+ * tracked horizons, interpolated in log-horizon between them. A `log`
+ * member does all of this on log(1 + x) (sign kept) and maps its point and
+ * bounds back (quantiles map through a monotone function unchanged).
  */
-import type { ForecasterConfig } from './forecast-config.ts';
+import { type ForecasterConfig, NO_PERIOD_CYCLE } from './forecast-config.ts';
 
 /** The settings of one member: the forecaster's, with its own level and trend smoothing. */
 export type MemberConfig = Omit<ForecasterConfig, 'members' | 'combine'>;
@@ -45,6 +47,8 @@ export interface HoltWintersState {
   absErrors: number[][];
   /** Per tracked horizon, errors recorded so far (the ring's write position is this modulo its size). */
   recorded: number[];
+  /** Per tracked horizon, the exponential mean of the absolute errors on the series' scale (with `selectMemory`). */
+  recentAbs?: number[];
 }
 
 /** One forecast point: the expected value and its prediction interval. */
@@ -92,6 +96,7 @@ export class HoltWinters {
       residuals: c.horizons.map(() => []),
       absErrors: c.horizons.map(() => []),
       recorded: c.horizons.map(() => 0),
+      recentAbs: c.horizons.map(() => 0),
     };
   }
 
@@ -108,6 +113,7 @@ export class HoltWinters {
   recentError(i: number): number {
     const r = this.s.absErrors[i] as number[];
     if (r.length < 30) return Number.NaN;
+    if (Number.isFinite(this.s.config.selectMemory) && this.s.recentAbs) return this.s.recentAbs[i] as number;
     let sum = 0;
     for (const e of r) sum += e;
     return sum / r.length;
@@ -191,7 +197,13 @@ export class HoltWinters {
       const at = (s.recorded[i] as number) % c.residualWindow;
       const forecast = level + trend * this.dampedSum(h) + seasonal + this.rho ** h * err;
       ring[at] = x - forecast;
-      (s.absErrors[i] as number[])[at] = Math.abs(raw - this.out(forecast));
+      const abs = Math.abs(raw - this.out(forecast));
+      (s.absErrors[i] as number[])[at] = abs;
+      if (s.recentAbs && Number.isFinite(c.selectMemory)) {
+        // A mean of the first errors, then an exponential one with a memory of `selectMemory` cycles of the shortest period.
+        const a = Math.max(1 / (c.selectMemory * (c.periods[0] ?? NO_PERIOD_CYCLE)), 1 / ((s.recorded[i] as number) + 1));
+        s.recentAbs[i] = (s.recentAbs[i] as number) + a * (abs - (s.recentAbs[i] as number));
+      }
       s.recorded[i] = (s.recorded[i] as number) + 1;
     });
   }
