@@ -55,13 +55,6 @@ export interface ForecasterConfig {
   coverage: number;
   /** Recent errors kept per tracked horizon for the interval and the choice of member (default 2000: a week of 5-minute steps, so that the errors at a horizon of a day are not those of one day alone). */
   residualWindow: number;
-  /**
-   * How the members' recent errors that choose between them are averaged:
-   * NaN (default) the plain mean of the last `residualWindow`; a number, an
-   * exponential mean with a memory of that many cycles of the shortest period
-   * (a member that has become better after a shift is chosen sooner).
-   */
-  selectMemory: number;
   /** Horizons, in steps, whose forecast errors are tracked for the interval; others are interpolated between them (default 1, 4, 16, 64, 256, 1024). */
   horizons: number[];
 }
@@ -91,7 +84,6 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   log: false,
   coverage: 0.9,
   residualWindow: 2000,
-  selectMemory: Number.NaN,
   horizons: [1, 4, 16, 64, 256, 1024],
 };
 
@@ -116,7 +108,6 @@ export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterC
   within('clip', c.clip, 1, 1e6);
   within('coverage', c.coverage, 0.01, 0.999);
   within('residualWindow', c.residualWindow, 10, 100_000);
-  if (!Number.isNaN(c.selectMemory)) within('selectMemory', c.selectMemory, 0.01, 1000);
   for (const p of c.periods) if (!Number.isInteger(p) || p < 2) throw new RangeError(`forecaster periods must be integers of at least 2 steps, got ${p}`);
   for (const h of c.horizons) if (!Number.isInteger(h) || h < 1) throw new RangeError(`forecaster horizons must be positive integers, got ${h}`);
   return { ...c, periods: [...c.periods].sort((a, b) => a - b), horizons: [...new Set(c.horizons)].sort((a, b) => a - b) };

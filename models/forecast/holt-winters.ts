@@ -10,7 +10,7 @@
  * member does all of this on log(1 + x) (sign kept) and maps its point and
  * bounds back (quantiles map through a monotone function unchanged).
  */
-import { type ForecasterConfig, NO_PERIOD_CYCLE } from './forecast-config.ts';
+import type { ForecasterConfig } from './forecast-config.ts';
 
 /** The settings of one member: the forecaster's, with its own level and trend smoothing. */
 export type MemberConfig = Omit<ForecasterConfig, 'members' | 'combine'>;
@@ -47,8 +47,6 @@ export interface HoltWintersState {
   absErrors: number[][];
   /** Per tracked horizon, errors recorded so far (the ring's write position is this modulo its size). */
   recorded: number[];
-  /** Per tracked horizon, the exponential mean of the absolute errors on the series' scale (with `selectMemory`). */
-  recentAbs?: number[];
 }
 
 /** One forecast point: the expected value and its prediction interval. */
@@ -96,7 +94,6 @@ export class HoltWinters {
       residuals: c.horizons.map(() => []),
       absErrors: c.horizons.map(() => []),
       recorded: c.horizons.map(() => 0),
-      recentAbs: c.horizons.map(() => 0),
     };
   }
 
@@ -113,7 +110,6 @@ export class HoltWinters {
   recentError(i: number): number {
     const r = this.s.absErrors[i] as number[];
     if (r.length < 30) return Number.NaN;
-    if (Number.isFinite(this.s.config.selectMemory) && this.s.recentAbs) return this.s.recentAbs[i] as number;
     let sum = 0;
     for (const e of r) sum += e;
     return sum / r.length;
@@ -199,11 +195,6 @@ export class HoltWinters {
       ring[at] = x - forecast;
       const abs = Math.abs(raw - this.out(forecast));
       (s.absErrors[i] as number[])[at] = abs;
-      if (s.recentAbs && Number.isFinite(c.selectMemory)) {
-        // A mean of the first errors, then an exponential one with a memory of `selectMemory` cycles of the shortest period.
-        const a = Math.max(1 / (c.selectMemory * (c.periods[0] ?? NO_PERIOD_CYCLE)), 1 / ((s.recorded[i] as number) + 1));
-        s.recentAbs[i] = (s.recentAbs[i] as number) + a * (abs - (s.recentAbs[i] as number));
-      }
       s.recorded[i] = (s.recorded[i] as number) + 1;
     });
   }
