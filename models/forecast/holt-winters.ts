@@ -193,8 +193,7 @@ export class HoltWinters {
       const at = (s.recorded[i] as number) % c.residualWindow;
       const forecast = level + trend * this.dampedSum(h) + seasonal + this.rho ** h * err;
       ring[at] = x - forecast;
-      const abs = Math.abs(raw - this.out(forecast));
-      (s.absErrors[i] as number[])[at] = abs;
+      (s.absErrors[i] as number[])[at] = Math.abs(raw - this.out(forecast));
       s.recorded[i] = (s.recorded[i] as number) + 1;
     });
   }
