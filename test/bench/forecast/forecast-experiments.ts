@@ -29,9 +29,9 @@
  *
  * Session 14 (issue 18, fc18): log members (learn log(1 + x), point mapped
  * back to the median), three beside the three additive ones; median
- * reduction vs observed at 1 h / one day, load average 30 to 55:
+ * reduction vs observed at 1 h / one day, load average 14 to 57:
  *   additive only (before): demo 27.6/27.6, synthetic 29.6/28.9, NAB 27.4/22.7
- *   with 3 log members:     see README (Load forecasts, Accuracy)
+ *   with 3 log members:     demo 27.6/27.6, synthetic 34.3/28.9, NAB 30.9/25.4
  * Chosen on each group alone (demo: a tie within 0.1 point), and it holds on
  * the groups that did not choose it; default since.
  */
