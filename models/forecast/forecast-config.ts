@@ -3,11 +3,14 @@
 /**
  * One member of the forecaster's ensemble: how many cycles of the shortest
  * period its level remembers (alpha = 1 / (memory x period)), and its trend
- * smoothing as a fraction of that alpha (0: no trend).
+ * smoothing as a fraction of that alpha (0: no trend), and whether it learns
+ * log(1 + x) instead of x.
  */
 export interface MemberSpec {
   memory: number;
   trend: number;
+  /** Learn log(1 + x) instead of x (default false): seasons and level changes that scale the whole profile, and skewed bursty counts. */
+  log?: boolean;
 }
 
 /** Settings of a {@link SeasonalForecaster}. */
@@ -26,7 +29,8 @@ export interface ForecasterConfig {
    * their level and trend follow the data, all fed every point; each horizon
    * is forecast by the member whose recent forecasts that far ahead erred
    * least (see `combine`). Without periods, a cycle counts as
-   * {@link NO_PERIOD_CYCLE} steps.
+   * {@link NO_PERIOD_CYCLE} steps. Default: level memories of 2, 1/2 and 1/8
+   * cycles, each once additive and once on the log scale.
    */
   members: MemberSpec[];
   /** How members make one forecast: `select` the member with the least recent error at that horizon, or `weighted` by the inverse of its squared error. */
@@ -45,6 +49,8 @@ export interface ForecasterConfig {
    * minimises the absolute error when errors are skewed, as bursty counts are).
    */
   point: 'mean' | 'median';
+  /** A single model learns log(1 + x) (sign kept) instead of x, and its forecast maps back (default false). */
+  log: boolean;
   /** Nominal coverage of the prediction interval in (0, 1) (default 0.9). */
   coverage: number;
   /** Recent errors kept per tracked horizon for the interval and the choice of member (default 2000: a week of 5-minute steps, so that the errors at a horizon of a day are not those of one day alone). */
@@ -65,6 +71,9 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
     { memory: 2, trend: 0 },
     { memory: 0.5, trend: 0 },
     { memory: 0.125, trend: 0 },
+    { memory: 2, trend: 0, log: true },
+    { memory: 0.5, trend: 0, log: true },
+    { memory: 0.125, trend: 0, log: true },
   ],
   combine: 'select',
   phi: 0.98,
@@ -72,6 +81,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   smoothFraction: 0.02,
   clip: 4,
   point: 'mean',
+  log: false,
   coverage: 0.9,
   residualWindow: 2000,
   horizons: [1, 4, 16, 64, 256, 1024],
@@ -113,6 +123,6 @@ export function memberConfigs(c: ForecasterConfig): Array<Omit<ForecasterConfig,
   }
   return members.map((m) => {
     const alpha = Math.min(0.5, 1 / (m.memory * cycle));
-    return { ...base, alpha, beta: alpha * m.trend };
+    return { ...base, alpha, beta: alpha * m.trend, log: m.log ?? false };
   });
 }

@@ -189,6 +189,30 @@ describe('SeasonalForecaster', () => {
     expect(flat.ensemble).toBeLessThan(1.25 * flat.slow + 0.5);
   });
 
+  it('a log member follows a level that scales the whole daily profile, where an additive one keeps the old amplitude', () => {
+    const p = 48;
+    // The level doubles over 20 cycles and the profile scales with it (multiplicative season); Poisson-like noise.
+    const signal = (t: number) => 2 ** (t / (p * 20)) * (20 + 200 * Math.max(0, Math.sin((2 * Math.PI * t) / p)) ** 2);
+    const z = normals(42);
+    const xs = Array.from({ length: p * 20 }, (_, t) => Math.max(0, signal(t) + Math.sqrt(signal(t)) * z()));
+    const truth = Array.from({ length: p }, (_, k) => signal(xs.length + k));
+    const err = (log: boolean) =>
+      meanAbsoluteError(
+        truth,
+        fitForecaster(xs, { periods: [p], members: [{ memory: 0.5, trend: 0, log }] })
+          .forecast(p)
+          .map((x) => x.mean),
+      );
+    expect(err(true)).toBeLessThan(0.6 * err(false));
+    // Its interval maps back in order around the point, and it resumes from its state like any member.
+    const f = fitForecaster(xs, { periods: [p], members: [{ memory: 0.5, trend: 0, log: true }] });
+    for (const x of f.forecast(p)) {
+      expect(x.lower).toBeLessThanOrEqual(x.mean);
+      expect(x.upper).toBeGreaterThanOrEqual(x.mean);
+    }
+    expect(new SeasonalForecaster({}, f.getState()).forecast(p)).toEqual(f.forecast(p));
+  });
+
   it('with point median, moves the point towards the middle of skewed noise (less absolute error than the mean)', () => {
     const p = 24;
     const rng = createRng(31);

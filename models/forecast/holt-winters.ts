@@ -6,7 +6,9 @@
  * clipped before they update the state (robust to spikes); the errors' own
  * persistence (lag-1 autocorrelation) corrects the first steps ahead. The prediction
  * interval comes from the empirical quantiles of recent errors at a few
- * tracked horizons, interpolated in log-horizon between them.
+ * tracked horizons, interpolated in log-horizon between them. A `log`
+ * member does all of this on log(1 + x) (sign kept) and maps its point and
+ * bounds back (quantiles map through a monotone function unchanged).
  */
 import type { ForecasterConfig } from './forecast-config.ts';
 
@@ -39,8 +41,10 @@ export interface HoltWintersState {
   errCov: number;
   /** Level, trend and one-step error after each of the last `max(horizons)` steps, as a ring at index `step % length`. */
   bases: Array<[number, number, number]>;
-  /** Per tracked horizon, a ring of its recent errors (observed minus forecast). */
+  /** Per tracked horizon, a ring of its recent errors (observed minus forecast, on the member's scale: logarithmic for a `log` member). */
   residuals: number[][];
+  /** Per tracked horizon, a ring of the same errors' absolute values on the series' own scale (which members are compared on). */
+  absErrors: number[][];
   /** Per tracked horizon, errors recorded so far (the ring's write position is this modulo its size). */
   recorded: number[];
 }
@@ -88,6 +92,7 @@ export class HoltWinters {
       errCov: 0,
       bases: Array.from({ length: keep }, () => [0, 0, 0] as [number, number, number]),
       residuals: c.horizons.map(() => []),
+      absErrors: c.horizons.map(() => []),
       recorded: c.horizons.map(() => 0),
     };
   }
@@ -103,10 +108,10 @@ export class HoltWinters {
    * far ahead lately.
    */
   recentError(i: number): number {
-    const r = this.s.residuals[i] as number[];
+    const r = this.s.absErrors[i] as number[];
     if (r.length < 30) return Number.NaN;
     let sum = 0;
-    for (const e of r) sum += Math.abs(e);
+    for (const e of r) sum += e;
     return sum / r.length;
   }
 
@@ -172,7 +177,12 @@ export class HoltWinters {
     return t >= this.shortest && this.s.seasons.every((se) => (se.counts[t % se.period] as number) > 0);
   }
 
-  private recordErrors(x: number, seasonal: number): void {
+  /** `y` (on the member's scale) back on the series' scale. */
+  private out(y: number): number {
+    return this.s.config.log ? Math.sign(y) * Math.expm1(Math.abs(y)) : y;
+  }
+
+  private recordErrors(x: number, raw: number, seasonal: number): void {
     const s = this.s;
     const c = s.config;
     c.horizons.forEach((h, i) => {
@@ -181,7 +191,9 @@ export class HoltWinters {
       const [level, trend, err] = s.bases[from % s.bases.length] as [number, number, number];
       const ring = s.residuals[i] as number[];
       const at = (s.recorded[i] as number) % c.residualWindow;
-      ring[at] = x - (level + trend * this.dampedSum(h) + seasonal + this.rho ** h * err);
+      const forecast = level + trend * this.dampedSum(h) + seasonal + this.rho ** h * err;
+      ring[at] = x - forecast;
+      (s.absErrors[i] as number[])[at] = Math.abs(raw - this.out(forecast));
       s.recorded[i] = (s.recorded[i] as number) + 1;
     });
   }
@@ -218,9 +230,11 @@ export class HoltWinters {
   }
 
   /** Adds the next point; a non-finite value is a gap (the state moves one step on without learning). */
-  update(x: number): void {
+  update(raw: number): void {
     const s = this.s;
     const c = s.config;
+    // A log member learns log(1 + x) (sign kept): multiplicative seasons and levels become additive, bursts shrink.
+    let x = c.log ? Math.sign(raw) * Math.log1p(Math.abs(raw)) : raw;
     const seasonal = this.seasonalSum(s.t);
     if (Number.isFinite(x)) {
       if (s.n === 0) {
@@ -228,7 +242,7 @@ export class HoltWinters {
         s.trend = 0;
       } else {
         const warm = this.warm(s.t);
-        if (warm) this.recordErrors(x, seasonal);
+        if (warm) this.recordErrors(x, raw, seasonal);
         const forecast = s.level + c.phi * s.trend + seasonal;
         const e = x - forecast;
         const bound = c.clip * s.scale;
@@ -297,7 +311,8 @@ export class HoltWinters {
       const hi = this.errorQuantile(k, 1 - lq, sorted);
       // The median of the errors moves the point to the middle of what came after such forecasts (the point that minimises the absolute error).
       const mid = c.point === 'median' ? this.errorQuantile(k, 0.5, sorted) : 0;
-      out.push({ step: k, mean: mean + mid, lower: mean + Math.min(mid, lo), upper: mean + Math.max(mid, hi) });
+      // A log member's point maps back to the median (not the mean) on the series' scale, which is what the absolute error rewards.
+      out.push({ step: k, mean: this.out(mean + mid), lower: this.out(mean + Math.min(mid, lo)), upper: this.out(mean + Math.max(mid, hi)) });
     }
     return out;
   }

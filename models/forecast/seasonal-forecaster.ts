@@ -1,13 +1,20 @@
 /**
  * The load forecaster: an ensemble of online Holt-Winters members
  * (`holt-winters.ts`) that share the seasonal periods and differ in how fast
- * their level and trend follow the data. All learn from every point; each
+ * their level and trend follow the data, and in the scale they learn on:
+ * additive members learn the values, log members learn log(1 + x), where a
+ * season or level that scales the whole profile (traffic that grows by a
+ * tenth grows by a tenth at the peak and at night) is additive, and a burst
+ * weighs less; their point maps back to the median on the series' scale,
+ * which is what the absolute error rewards. All learn from every point; each
  * tracks its own recent errors at a few horizons, and each horizon of a
  * forecast comes from the member that has lately forecast that far ahead
  * best (or from all, weighted by that). The choice is made per series and
  * online, from the errors of the series' own past only: a steady series
  * keeps the slow level (least noise), one that drifts, shifts or trends gets
- * a faster one. The state is plain JSON.
+ * a faster one, bursty or multiplicative traffic a log member. Members are
+ * compared on their absolute errors on the series' own scale. The state is
+ * plain JSON.
  */
 import { type ForecasterConfig, forecasterConfig, memberConfigs } from './forecast-config.ts';
 import { type ForecastPoint, HoltWinters, type HoltWintersState } from './holt-winters.ts';

@@ -37,6 +37,7 @@ function print(title: string, rows: EvalResult[]): void {
       'MASE ours': r.maseOurs.toFixed(3),
       'MASE s-naive': r.maseNaive.toFixed(3),
       reduction: pct(r.reduction),
+      'signal as forecast': pct(r.ceiling),
       'vs signal': pct(r.reductionVsTruth),
       '90% PI coverage': pct(r.coverage),
     })),
@@ -46,6 +47,11 @@ function print(title: string, rows: EvalResult[]): void {
   console.log(
     `  median reduction ${pct(median(red))}; mean-MASE reduction ${pct(pooled)}; series at >= 30 %: ${red.filter((x) => x >= 0.3).length}/${rows.length}`,
   );
+  const ceil = rows.map((r) => r.ceiling).filter((x): x is number => x !== undefined);
+  if (ceil.length > 0)
+    console.log(
+      `  the noise-free signal itself as the forecast (the expected value known exactly; what is left is each observation's own noise): median reduction ${pct(median(ceil))}; series at >= 30 %: ${ceil.filter((x) => x >= 0.3).length}/${ceil.length}`,
+    );
   const vs = rows.map((r) => r.reductionVsTruth).filter((x): x is number => x !== undefined);
   if (vs.length > 0)
     console.log(

@@ -42,6 +42,13 @@ export interface EvalResult {
   reduction: number;
   /** The same against the noise-free signal, when known. */
   reductionVsTruth?: number;
+  /**
+   * When the noise-free signal is known: the reduction (against the observed
+   * values) that the signal itself would score as the forecast, on the same
+   * points. A forecast that knew the answer exactly gets no further: what is
+   * left is the noise of each observation, which no forecast can predict.
+   */
+  ceiling?: number;
   /** Share of observed values inside the 90 % interval. */
   coverage: number;
 }
@@ -94,6 +101,9 @@ export function evaluate(
     reduction: 1 - meanAbsoluteError(actual, ours) / meanAbsoluteError(actual, naive),
     coverage: scored === 0 ? Number.NaN : inside / scored,
   };
-  if (s.truth) result.reductionVsTruth = 1 - meanAbsoluteError(truth, ours) / meanAbsoluteError(truth, naive);
+  if (s.truth) {
+    result.reductionVsTruth = 1 - meanAbsoluteError(truth, ours) / meanAbsoluteError(truth, naive);
+    result.ceiling = 1 - meanAbsoluteError(actual, truth) / meanAbsoluteError(actual, naive);
+  }
   return result;
 }
