@@ -16,7 +16,8 @@
  * --live: the same comparison on real processes instead (live.ts): zeroops
  * embedded and a slice of the demo shop, one surge, both sides at once
  * (about 25 minutes). Its options: --rps (12), --day-minutes (60),
- * --surge-minutes (5), --surge-magnitude (4), --startup-minutes (3),
+ * --surge-minutes (5), --surge-magnitude (4), --startup-minutes (1: from both
+ * sides running, demo slice up, to the measured span),
  * --before-minutes (6), --after-minutes (7), --history-hours (4),
  * --objective-ms, --seed (1), --sequential (one side after the other),
  * --out (JSON file; default $TMPDIR/bench-scaling-live.json).
@@ -44,7 +45,7 @@ const { values } = parseArgs({
     'day-minutes': { type: 'string', default: '60' },
     'surge-minutes': { type: 'string', default: '5' },
     'surge-magnitude': { type: 'string', default: '4' },
-    'startup-minutes': { type: 'string', default: '3' },
+    'startup-minutes': { type: 'string', default: '1' },
     'before-minutes': { type: 'string', default: '6' },
     'after-minutes': { type: 'string', default: '7' },
     'history-hours': { type: 'string', default: '4' },

@@ -14,7 +14,8 @@
  * endpoint of this process; it asks the demo control plane for the higher
  * of the two counts (like a predictive minimum under an autoscaler).
  *
- * Run by live.ts: `tsx live-mode.ts '<LiveModeOptions as JSON>'`.
+ * Run by live.ts: `tsx live-mode.ts '<LiveModeOptions as JSON>'` with an IPC
+ * channel; it says `ready` once its demo runs and waits for {@link LiveGo}.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -39,11 +40,7 @@ export interface LiveModeOptions {
   /** Mean frontend requests per second (the demo's --rps). */
   rps: number;
   dayMinutes: number;
-  surge: RecurringSurge;
-  /** Measured span (unix ms). */
-  measureFromMs: number;
-  measureToMs: number;
-  /** Hours of request-rate history back-filled before the run (what the demo would have recorded). */
+  /** Hours of request-rate history back-filled once both sides run (what the demo would have recorded). */
   historyHours: number;
   /** Requests per second one cart replica serves (the demo's capacity). */
   capacityRps: number;
@@ -51,6 +48,18 @@ export interface LiveModeOptions {
   seed: number;
   /** Where to write the {@link LiveModeResult}. */
   out: string;
+}
+
+/**
+ * Sent by the parent once both sides are up (each answered `{ type: 'ready' }`):
+ * the surge (recurring, so the history has it at the same time of every
+ * earlier day) and the measured span.
+ */
+export interface LiveGo {
+  type: 'go';
+  surge: RecurringSurge;
+  measureFromMs: number;
+  measureToMs: number;
 }
 
 /** One measured minute. */
@@ -115,33 +124,18 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     ZEROOPS_OTLP_GRPC_PORT: '0',
     ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1',
     ZEROOPS_DETECTOR_NEURAL: 'false',
+    // PGlite opens slowly on a loaded host.
+    ZEROOPS_CONNECT_TIMEOUT_MS: '120000',
     // 10 s forecast steps (the surge lasts minutes; with the default two weeks a step is 5 minutes).
     ZEROOPS_FORECAST_HISTORY_SECONDS: String(o.historyHours * 3600),
   });
   const rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
   const api = rt.addresses.api as string;
 
-  // The history the demo would have left after `historyHours` of running with this surge: cart's request rate per
-  // detector window (Poisson arrivals around the load generator's rate), up to now.
-  const rng = createRng(o.seed);
-  const now = Date.now();
-  const rows: Array<typeof rollups.$inferInsert> = [];
-  const rateOf = (t: number) => offeredRate({ service: SERVICE, rps: o.rps, dayMinutes: o.dayMinutes, surge: o.surge, missingSurgeEvery: 0 }, t);
-  for (let end = Math.floor((now - o.historyHours * 3_600_000) / WINDOW_MS) * WINDOW_MS; end < now - WINDOW_MS; end += WINDOW_MS) {
-    const mean = (rateOf(end - WINDOW_MS / 2) * WINDOW_MS) / 1000;
-    let k = 0;
-    // Poisson by inversion (normal approximation for large means).
-    if (mean > 30) k = Math.max(0, Math.round(mean + Math.sqrt(mean) * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next())));
-    else for (let p = rng.next(), l = Math.exp(-mean); p > l; p *= rng.next()) k++;
-    rows.push({ service: SERVICE, windowEnd: new Date(end), features: { request_rate: k / (WINDOW_MS / 1000) }, score: 0.1 });
-  }
-  await rt.store.db.insert(services).values({ name: SERVICE }).onConflictDoNothing();
-  for (let i = 0; i < rows.length; i += 500) await rt.store.db.insert(rollups).values(rows.slice(i, i + 500));
-  const backfilledMean = rows.reduce((a, r) => a + (r.features as { request_rate: number }).request_rate, 0) / rows.length;
-  const backfillEnd = rows[rows.length - 1]?.windowEnd as Date;
-  log(`back-filled ${rows.length} windows (${o.historyHours} h) of ${SERVICE}'s request rate; starting the demo slice`);
-
   const results: RequestResult[] = [];
+  // No surge until the parent places it (the load generator reads this object on every tick).
+  const surge: RecurringSurge = { service: SERVICE, magnitude: 1, everyMinutes: o.dayMinutes, atMinute: 0, durationMinutes: 0 };
+  const demoStartMs = Date.now();
   const demo = await startDemo({
     dataDir,
     otlpEndpoint: rt.addresses.otlpHttp as string,
@@ -150,13 +144,13 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     serviceBasePort: 0,
     rps: o.rps,
     dayMinutes: o.dayMinutes,
-    recurringSurge: o.surge,
+    recurringSurge: surge,
     capacityRps: { [SERVICE]: o.capacityRps },
     onRequest: (r) => {
       if (throughCart(r)) results.push(r);
     },
   });
-  log(`demo slice up (${SLICE.join(', ')}); control plane ${demo.controlUrl}`);
+  log(`demo slice up (${SLICE.join(', ')}) in ${((Date.now() - demoStartMs) / 1000).toFixed(0)} s; control plane ${demo.controlUrl}`);
 
   // The scale endpoint both scalers ask: the control plane gets the higher count.
   let reactive = 1;
@@ -218,9 +212,32 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     apply().catch((err: Error) => log(`scale failed: ${err.message}`));
   }, 15_000);
 
+  process.send?.({ type: 'ready' });
+  const go = await new Promise<LiveGo>((resolve) => process.on('message', (m: LiveGo) => m.type === 'go' && resolve(m)));
+  Object.assign(surge, go.surge);
+  // The history the demo would have left after `historyHours` of running with this surge: cart's request rate per
+  // detector window (Poisson arrivals around the load generator's rate), up to now.
+  const rng = createRng(o.seed);
+  const now = demoStartMs;
+  const rows: Array<typeof rollups.$inferInsert> = [];
+  const rateOf = (t: number) => offeredRate({ service: SERVICE, rps: o.rps, dayMinutes: o.dayMinutes, surge, missingSurgeEvery: 0 }, t);
+  for (let end = Math.floor((now - o.historyHours * 3_600_000) / WINDOW_MS) * WINDOW_MS; end < now - WINDOW_MS; end += WINDOW_MS) {
+    const mean = (rateOf(end - WINDOW_MS / 2) * WINDOW_MS) / 1000;
+    let k = 0;
+    // Poisson by inversion (normal approximation for large means).
+    if (mean > 30) k = Math.max(0, Math.round(mean + Math.sqrt(mean) * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next())));
+    else for (let p = rng.next(), l = Math.exp(-mean); p > l; p *= rng.next()) k++;
+    rows.push({ service: SERVICE, windowEnd: new Date(end), features: { request_rate: k / (WINDOW_MS / 1000) }, score: 0.1 });
+  }
+  await rt.store.db.insert(services).values({ name: SERVICE }).onConflictDoNothing();
+  for (let i = 0; i < rows.length; i += 500) await rt.store.db.insert(rollups).values(rows.slice(i, i + 500));
+  const backfilledMean = rows.reduce((a, r) => a + (r.features as { request_rate: number }).request_rate, 0) / rows.length;
+  const backfillEnd = rows[rows.length - 1]?.windowEnd as Date;
+  log(`back-filled ${rows.length} windows (${o.historyHours} h before the demo started) of ${SERVICE}'s request rate`);
+
   if (o.mode === 'predictive') {
     const yaml = readFileSync(PLAYBOOK, 'utf8').replaceAll(PLAYBOOK_CONTROL_URL, proxyUrl);
-    const res = await fetch(`${api}/api/v1/playbooks/apply`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml });
+    const res = await fetch(`${api}/api/v1/playbooks`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml });
     if (!res.ok) throw new Error(`applying demo-predictive-scale failed (${res.status}): ${await res.text()}`);
     log('demo-predictive-scale applied (its scale step calls this process, which asks the control plane)');
   }
@@ -241,10 +258,10 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     loop.reset();
   }, 60_000);
 
-  if (Date.now() > o.measureFromMs) log(`started ${((Date.now() - o.measureFromMs) / 1000).toFixed(0)} s after the measured span began`);
-  for (let next = o.measureFromMs; Date.now() < o.measureToMs; next += 60_000) {
-    await sleep(Math.max(0, Math.min(next, o.measureToMs) - Date.now()));
-    if (next > o.measureFromMs && next <= o.measureToMs) {
+  if (Date.now() > go.measureFromMs) log(`started ${((Date.now() - go.measureFromMs) / 1000).toFixed(0)} s after the measured span began`);
+  for (let next = go.measureFromMs; Date.now() < go.measureToMs; next += 60_000) {
+    await sleep(Math.max(0, Math.min(next, go.measureToMs) - Date.now()));
+    if (next > go.measureFromMs && next <= go.measureToMs) {
       const from = next - 60_000;
       const inMin = results.filter((r) => r.sentAt >= from && r.sentAt < next);
       log(`minute ${new Date(from).toISOString().slice(11, 16)}: ${inMin.length} requests via ${SERVICE}, replicas ${asked}, load ${loadavg()[0]?.toFixed(1)}`);
@@ -258,7 +275,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   loop.disable();
 
   const minutes: LiveMinute[] = [];
-  for (let from = o.measureFromMs; from + 60_000 <= o.measureToMs; from += 60_000) {
+  for (let from = go.measureFromMs; from + 60_000 <= go.measureToMs; from += 60_000) {
     const to = from + 60_000;
     const inMin = results.filter((r) => r.sentAt >= from && r.sentAt < to);
     const failed = inMin.filter((r) => !/^[1-4]\d\d$/.test(r.status)).length;
@@ -280,7 +297,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   const execs = (await (await fetch(`${api}/api/v1/executions?service=${SERVICE}&limit=100`)).json()) as { items: Exec[] };
   const live = (await rt.store.db.select().from(rollups)).filter((r) => r.service === SERVICE && r.windowEnd > backfillEnd);
   const liveRates = live.map((r) => r.features.request_rate).filter((v): v is number => typeof v === 'number');
-  const measured = results.filter((r) => r.sentAt >= o.measureFromMs && r.sentAt < o.measureToMs);
+  const measured = results.filter((r) => r.sentAt >= go.measureFromMs && r.sentAt < go.measureToMs);
   const result: LiveModeResult = {
     mode: o.mode,
     minutes,

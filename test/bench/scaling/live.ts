@@ -10,13 +10,12 @@
  * Prints per-minute p99 latency at the load generator and replicas, the
  * minutes above the objective and the replica-minutes, and writes JSON.
  */
-import { spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RecurringSurge } from '../../../infra/demo/load-generator.ts';
-import type { LiveModeOptions, LiveModeResult } from './live-mode.ts';
+import type { LiveGo, LiveModeOptions, LiveModeResult } from './live-mode.ts';
 
 /** Settings of a live run. */
 export interface LiveOptions {
@@ -40,63 +39,92 @@ export interface LiveOptions {
 const MODE = fileURLToPath(new URL('./live-mode.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-function side(o: LiveModeOptions): Promise<LiveModeResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MODE, JSON.stringify(o)], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`the ${o.mode} side exited with ${code}`));
-      try {
-        resolve(JSON.parse(readFileSync(o.out, 'utf8')) as LiveModeResult);
-      } catch (err) {
-        reject(err);
-      }
-    });
+/** One side's process: `ready` once its demo runs, then `go`, then its result. */
+function side(o: LiveModeOptions): { ready: Promise<void>; go(msg: LiveGo): void; result: Promise<LiveModeResult>; kill(): void } {
+  const child = fork(MODE, [JSON.stringify(o)], { cwd: REPO, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve());
+    void exited.then((code) => reject(new Error(`the ${o.mode} side exited (${code}) before it was ready`)));
   });
+  const result = exited.then((code) => {
+    if (code !== 0) throw new Error(`the ${o.mode} side exited with ${code}`);
+    return JSON.parse(readFileSync(o.out, 'utf8')) as LiveModeResult;
+  });
+  ready.catch(() => undefined);
+  result.catch(() => undefined);
+  return { ready, result, go: (msg) => child.send(msg), kill: () => child.kill('SIGTERM') };
 }
 
 /** Runs both sides and prints the comparison. */
 export async function runLive(o: LiveOptions): Promise<void> {
   const t0 = Date.now();
-  const load0 = loadavg()[0] as number;
-  const measureFromMs = Math.ceil((t0 + o.startupMinutes * 60_000) / 10_000) * 10_000;
-  const surgeStartMs = measureFromMs + o.beforeMinutes * 60_000;
-  const measureToMs = surgeStartMs + (o.surgeMinutes + o.afterMinutes) * 60_000;
   const dayMs = o.dayMinutes * 60_000;
-  const surge: RecurringSurge = {
-    service: 'cart',
-    magnitude: o.surgeMagnitude,
-    everyMinutes: o.dayMinutes,
-    atMinute: (((surgeStartMs % dayMs) + dayMs) % dayMs) / 60_000,
-    durationMinutes: o.surgeMinutes,
-  };
-  console.log(
-    `live: cart (${o.capacityRps.toFixed(1)} req/s per replica) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
-      `at minute ${surge.atMinute.toFixed(2)} of every day (next at ${new Date(surgeStartMs).toISOString().slice(11, 19)} UTC); ${o.historyHours} h of history back-filled; ` +
-      `measured ${new Date(measureFromMs).toISOString().slice(11, 19)} to ${new Date(measureToMs).toISOString().slice(11, 19)} UTC; objective p99 <= ${o.objectiveMs} ms; ` +
-      `${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${load0.toFixed(1)} at the start`,
-  );
-  const opts = (mode: LiveModeOptions['mode'], shiftMs: number): LiveModeOptions => ({
+  const opts = (mode: LiveModeOptions['mode']): LiveModeOptions => ({
     mode,
     rps: o.rps,
     dayMinutes: o.dayMinutes,
-    surge: { ...surge, atMinute: ((((surge.atMinute * 60_000 + shiftMs) % dayMs) + dayMs) % dayMs) / 60_000 },
-    measureFromMs: measureFromMs + shiftMs,
-    measureToMs: measureToMs + shiftMs,
     historyHours: o.historyHours,
     capacityRps: o.capacityRps,
     objectiveMs: o.objectiveMs,
     seed: o.seed,
     out: join(tmpdir(), `bench-scaling-live-${mode}-${process.pid}.json`),
   });
-  let reactive: LiveModeResult;
-  let predictive: LiveModeResult;
-  if (o.sequential) {
-    reactive = await side(opts('reactive', 0));
-    // The second side starts now: everything shifts by the time the first took.
-    predictive = await side(opts('predictive', Math.ceil((Date.now() - t0) / 10_000) * 10_000));
-  } else {
-    [reactive, predictive] = await Promise.all([side(opts('reactive', 0)), side(opts('predictive', 0))]);
+  // Both sides start; once both run, the surge is placed a few minutes ahead (the same wall-clock time for both).
+  const place = () => {
+    const measureFromMs = Math.ceil((Date.now() + o.startupMinutes * 60_000) / 10_000) * 10_000;
+    const surgeStartMs = measureFromMs + o.beforeMinutes * 60_000;
+    const go: LiveGo = {
+      type: 'go',
+      surge: {
+        service: 'cart',
+        magnitude: o.surgeMagnitude,
+        everyMinutes: o.dayMinutes,
+        atMinute: (((surgeStartMs % dayMs) + dayMs) % dayMs) / 60_000,
+        durationMinutes: o.surgeMinutes,
+      },
+      measureFromMs,
+      measureToMs: surgeStartMs + (o.surgeMinutes + o.afterMinutes) * 60_000,
+    };
+    return go;
+  };
+  const sides = o.sequential ? [] : [side(opts('reactive')), side(opts('predictive'))];
+  const results: LiveModeResult[] = [];
+  let load0 = 0;
+  let go: LiveGo | undefined;
+  const announce = (g: LiveGo) => {
+    load0 = loadavg()[0] as number;
+    console.log(
+      `live: cart (${o.capacityRps.toFixed(1)} req/s per replica) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
+        `at minute ${g.surge.atMinute.toFixed(2)} of every day (next at ${new Date(g.measureFromMs + o.beforeMinutes * 60_000).toISOString().slice(11, 19)} UTC); ` +
+        `${o.historyHours} h of history back-filled; measured ${new Date(g.measureFromMs).toISOString().slice(11, 19)} to ${new Date(g.measureToMs).toISOString().slice(11, 19)} UTC; ` +
+        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${load0.toFixed(1)}`,
+    );
+  };
+  try {
+    if (o.sequential) {
+      for (const mode of ['reactive', 'predictive'] as const) {
+        const s = side(opts(mode));
+        sides.push(s);
+        await s.ready;
+        go = place();
+        announce(go);
+        s.go(go);
+        results.push(await s.result);
+      }
+    } else {
+      await Promise.all(sides.map((s) => s.ready));
+      go = place();
+      announce(go);
+      for (const s of sides) s.go(go);
+      results.push(...(await Promise.all(sides.map((s) => s.result))));
+    }
+  } catch (err) {
+    for (const s of sides) s.kill();
+    throw err;
   }
+  const [reactive, predictive] = results as [LiveModeResult, LiveModeResult];
+  const surge = (go as LiveGo).surge;
   const load1 = loadavg()[0] as number;
   console.table(
     reactive.minutes.map((m, i) => {
