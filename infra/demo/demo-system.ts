@@ -34,6 +34,8 @@ export interface DemoOptions {
   recurringSurge?: RecurringSurge;
   /** Per-replica capacity (requests per second) of some services, instead of 3x their share of the mean load. */
   capacityRps?: Record<string, number>;
+  /** The load generator's clock (default `Date.now`): see {@link LoadOptions.clock}. */
+  clock?: LoadOptions['clock'];
   /** Receives every request of the load generator when it ends (the client's view of latency). */
   onRequest?: LoadOptions['onResult'];
 }
@@ -78,6 +80,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoSystem> {
           surges: () => book.surges(),
           recurringSurge: opts.recurringSurge,
           onResult: opts.onRequest,
+          clock: opts.clock,
         })
       : undefined;
   const app = createControlPlane({ supervisor, book, log, load });

@@ -16,9 +16,10 @@
  * --live: the same comparison on real processes instead (live.ts): zeroops
  * embedded and a slice of the demo shop, one surge, both sides at once
  * (about 25 minutes). Its options: --rps (12), --day-minutes (60),
- * --surge-minutes (5), --surge-magnitude (4), --startup-minutes (1: from both
+ * --surge-minutes (5), --surge-magnitude (4), --surge-at (minute of the
+ * day, 40; the demo's clock is set so that it comes in the measured span), --startup-minutes (1: from both
  * sides running, demo slice up, to the measured span),
- * --before-minutes (6), --after-minutes (7), --history-hours (4),
+ * --before-minutes (5), --after-minutes (6), --history-hours (4),
  * --objective-ms, --seed (1), --sequential (one side after the other),
  * --out (JSON file; default $TMPDIR/bench-scaling-live.json).
  */
@@ -44,10 +45,11 @@ const { values } = parseArgs({
     rps: { type: 'string', default: '12' },
     'day-minutes': { type: 'string', default: '60' },
     'surge-minutes': { type: 'string', default: '5' },
+    'surge-at': { type: 'string', default: '40' },
     'surge-magnitude': { type: 'string', default: '4' },
     'startup-minutes': { type: 'string', default: '1' },
-    'before-minutes': { type: 'string', default: '6' },
-    'after-minutes': { type: 'string', default: '7' },
+    'before-minutes': { type: 'string', default: '5' },
+    'after-minutes': { type: 'string', default: '6' },
     'history-hours': { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
     sequential: { type: 'boolean', default: false },
@@ -147,6 +149,7 @@ if (values.live) {
     dayMinutes: num('day-minutes'),
     surgeMagnitude: num('surge-magnitude'),
     surgeMinutes: num('surge-minutes'),
+    surgeAtMinute: num('surge-at'),
     startupMinutes: num('startup-minutes'),
     beforeMinutes: num('before-minutes'),
     afterMinutes: num('after-minutes'),

@@ -24,6 +24,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { and, eq, lte } from 'drizzle-orm';
 import { startDemo } from '../../../infra/demo/demo-system.ts';
 import type { RecurringSurge, RequestResult } from '../../../infra/demo/load-generator.ts';
 import { PLAYBOOK_CONTROL_URL } from '../../../infra/demo/playbook-bundle.ts';
@@ -60,6 +61,8 @@ export interface LiveGo {
   surge: RecurringSurge;
   measureFromMs: number;
   measureToMs: number;
+  /** The demo's clock runs this far ahead of the wall clock (puts the surge's time of day at its wall-clock time). */
+  clockOffsetMs: number;
 }
 
 /** One measured minute. */
@@ -136,7 +139,9 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   // No surge until the parent places it (the load generator reads this object on every tick).
   const surge: RecurringSurge = { service: SERVICE, magnitude: 1, everyMinutes: o.dayMinutes, atMinute: 0, durationMinutes: 0 };
   const demoStartMs = Date.now();
+  let clockOffsetMs = 0;
   const demo = await startDemo({
+    clock: () => Date.now() + clockOffsetMs,
     dataDir,
     otlpEndpoint: rt.addresses.otlpHttp as string,
     services: SLICE,
@@ -215,12 +220,14 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   process.send?.({ type: 'ready' });
   const go = await new Promise<LiveGo>((resolve) => process.on('message', (m: LiveGo) => m.type === 'go' && resolve(m)));
   Object.assign(surge, go.surge);
+  clockOffsetMs = go.clockOffsetMs;
   // The history the demo would have left after `historyHours` of running with this surge: cart's request rate per
-  // detector window (Poisson arrivals around the load generator's rate), up to now.
+  // detector window (Poisson arrivals around the load generator's rate, on the demo's clock), up to now: it replaces
+  // what the detector recorded of the demo's start-up (cold processes, and the rhythm before the clock was set).
   const rng = createRng(o.seed);
-  const now = demoStartMs;
+  const now = Date.now() - 2 * WINDOW_MS;
   const rows: Array<typeof rollups.$inferInsert> = [];
-  const rateOf = (t: number) => offeredRate({ service: SERVICE, rps: o.rps, dayMinutes: o.dayMinutes, surge, missingSurgeEvery: 0 }, t);
+  const rateOf = (t: number) => offeredRate({ service: SERVICE, rps: o.rps, dayMinutes: o.dayMinutes, surge, missingSurgeEvery: 0 }, t + clockOffsetMs);
   for (let end = Math.floor((now - o.historyHours * 3_600_000) / WINDOW_MS) * WINDOW_MS; end < now - WINDOW_MS; end += WINDOW_MS) {
     const mean = (rateOf(end - WINDOW_MS / 2) * WINDOW_MS) / 1000;
     let k = 0;
@@ -230,10 +237,11 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     rows.push({ service: SERVICE, windowEnd: new Date(end), features: { request_rate: k / (WINDOW_MS / 1000) }, score: 0.1 });
   }
   await rt.store.db.insert(services).values({ name: SERVICE }).onConflictDoNothing();
+  await rt.store.db.delete(rollups).where(and(eq(rollups.service, SERVICE), lte(rollups.windowEnd, new Date(now))));
   for (let i = 0; i < rows.length; i += 500) await rt.store.db.insert(rollups).values(rows.slice(i, i + 500));
   const backfilledMean = rows.reduce((a, r) => a + (r.features as { request_rate: number }).request_rate, 0) / rows.length;
   const backfillEnd = rows[rows.length - 1]?.windowEnd as Date;
-  log(`back-filled ${rows.length} windows (${o.historyHours} h before the demo started) of ${SERVICE}'s request rate`);
+  log(`back-filled ${rows.length} windows (${o.historyHours} h) of ${SERVICE}'s request rate`);
 
   if (o.mode === 'predictive') {
     const yaml = readFileSync(PLAYBOOK, 'utf8').replaceAll(PLAYBOOK_CONTROL_URL, proxyUrl);

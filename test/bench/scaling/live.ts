@@ -23,6 +23,8 @@ export interface LiveOptions {
   dayMinutes: number;
   surgeMagnitude: number;
   surgeMinutes: number;
+  /** Minute of the compressed day the surge starts at (the demo's clock is set so that it comes `beforeMinutes` into the measured span). */
+  surgeAtMinute: number;
   /** Minutes from the start to the measured span (processes start, the first live windows arrive). */
   startupMinutes: number;
   /** Measured minutes before the surge starts, and after it ends. */
@@ -76,13 +78,9 @@ export async function runLive(o: LiveOptions): Promise<void> {
     const surgeStartMs = measureFromMs + o.beforeMinutes * 60_000;
     const go: LiveGo = {
       type: 'go',
-      surge: {
-        service: 'cart',
-        magnitude: o.surgeMagnitude,
-        everyMinutes: o.dayMinutes,
-        atMinute: (((surgeStartMs % dayMs) + dayMs) % dayMs) / 60_000,
-        durationMinutes: o.surgeMinutes,
-      },
+      surge: { service: 'cart', magnitude: o.surgeMagnitude, everyMinutes: o.dayMinutes, atMinute: o.surgeAtMinute, durationMinutes: o.surgeMinutes },
+      // The demo's clock reads minute `surgeAtMinute` of a day when the wall clock reaches surgeStartMs.
+      clockOffsetMs: (((o.surgeAtMinute * 60_000 - surgeStartMs) % dayMs) + dayMs) % dayMs,
       measureFromMs,
       measureToMs: surgeStartMs + (o.surgeMinutes + o.afterMinutes) * 60_000,
     };
