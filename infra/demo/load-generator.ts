@@ -165,7 +165,7 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
   };
   const TICK_MS = 100;
   // Credit accrues for the time that really passed: on a busy host the timer fires late, and a fixed 100 ms per tick
-  // sent far less than the rate (a third of it at load average 45). A stall longer than a second is not made up.
+  // sent well under the rate (at load average 46, about half). A stall longer than a second is not made up.
   let last = Date.now();
   let elapsedMs = TICK_MS;
   let credit = 0;

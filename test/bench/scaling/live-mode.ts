@@ -90,6 +90,8 @@ export interface LiveModeResult {
   replicaMinutes: number;
   requests: number;
   failed: number;
+  /** Measured requests by how they ended (HTTP status, `error`, `timeout`). */
+  statuses: Record<string, number>;
   /** Scale requests sent to the control plane: when, how many, and who wanted it. */
   scaleCalls: Array<{ at: string; replicas: number; reactive: number; predictive: number }>;
   /** The playbook's executions (predictive side). */
@@ -313,6 +315,10 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     replicaMinutes: minutes.reduce((a, m) => a + m.replicas, 0),
     requests: measured.length,
     failed: measured.filter((r) => !/^[1-4]\d\d$/.test(r.status)).length,
+    statuses: measured.reduce<Record<string, number>>((a, r) => {
+      a[r.status] = (a[r.status] ?? 0) + 1;
+      return a;
+    }, {}),
     scaleCalls,
     executions: execs.items.map((e) => ({
       createdAt: e.createdAt,

@@ -149,7 +149,10 @@ export async function runLive(o: LiveOptions): Promise<void> {
   console.log(
     `replica-minutes: reactive ${reactive.replicaMinutes.toFixed(1)}, predictive ${predictive.replicaMinutes.toFixed(1)} (${ratio.toFixed(2)}x; target <= 1.2x)`,
   );
-  console.log(`requests via cart: reactive ${reactive.requests} (${reactive.failed} failed), predictive ${predictive.requests} (${predictive.failed} failed)`);
+  console.log(
+    `requests via cart: reactive ${reactive.requests} (${reactive.failed} failed; ${JSON.stringify(reactive.statuses)}), ` +
+      `predictive ${predictive.requests} (${predictive.failed} failed; ${JSON.stringify(predictive.statuses)})`,
+  );
   for (const r of [reactive, predictive]) {
     console.log(
       `${r.mode}: scale calls ${r.scaleCalls.map((c) => `${c.at.slice(11, 19)} -> ${c.replicas} (r ${c.reactive}, p ${c.predictive})`).join(', ') || 'none'}; ` +
