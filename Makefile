@@ -73,7 +73,7 @@ bench-nab: install ## NAB benchmark: zeroops detect and the per-signal model, in
 bench-forecast: install ## load forecasts vs seasonal-naive (MASE, MAE reduction, 90 % interval coverage) on the demo's traffic and NAB daily series
 	npx tsx test/bench/forecast/bench-forecast.ts
 
-bench-scaling: install ## predictive vs reactive scaling under a recurring surge (simulation with the real forecast and replica plan): minutes above the p99 objective, replica-minutes
+bench-scaling: install ## predictive vs reactive scaling under a recurring surge (simulation with the real forecast and replica plan; ARGS=--live: on real processes, about 30 min): minutes above the p99 objective, replica-minutes
 	npx tsx test/bench/scaling/bench-scaling.ts $(ARGS)
 
 bench-changes: install ## deferred actions in the lowest quarter of the day's load (simulated clock over the real scheduling code), none past max delay; good and bad managed rollouts of the demo's cart through its rolling deploy, judged by the real detector (real time, about ten minutes)

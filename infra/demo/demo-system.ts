@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT, demoDir, stateFile } from './addresses.ts';
 import { createControlPlane } from './control-plane.ts';
 import { FaultBook, groundTruthLog } from './fault-book.ts';
-import { capacityFor, DEFAULT_RPS, type LoadGenerator, type RecurringSurge, startLoad } from './load-generator.ts';
+import { capacityFor, DEFAULT_RPS, type LoadGenerator, type LoadOptions, type RecurringSurge, startLoad } from './load-generator.ts';
 import { Supervisor } from './supervisor.ts';
 import { SHOP, subset } from './topology.ts';
 
@@ -34,6 +34,10 @@ export interface DemoOptions {
   recurringSurge?: RecurringSurge;
   /** Per-replica capacity (requests per second) of some services, instead of 3x their share of the mean load. */
   capacityRps?: Record<string, number>;
+  /** The load generator's clock (default `Date.now`): see {@link LoadOptions.clock}. */
+  clock?: LoadOptions['clock'];
+  /** Receives every request of the load generator when it ends (the client's view of latency). */
+  onRequest?: LoadOptions['onResult'];
 }
 
 /** A running demo. */
@@ -68,7 +72,16 @@ export async function startDemo(opts: DemoOptions): Promise<DemoSystem> {
   const urls = Object.fromEntries(supervisor.names().map((n) => [n, supervisor.url(n)]));
   const load =
     opts.rps && opts.rps > 0
-      ? startLoad({ services, urls, rps: opts.rps, dayMinutes: opts.dayMinutes ?? 60, surges: () => book.surges(), recurringSurge: opts.recurringSurge })
+      ? startLoad({
+          services,
+          urls,
+          rps: opts.rps,
+          dayMinutes: opts.dayMinutes ?? 60,
+          surges: () => book.surges(),
+          recurringSurge: opts.recurringSurge,
+          onResult: opts.onRequest,
+          clock: opts.clock,
+        })
       : undefined;
   const app = createControlPlane({ supervisor, book, log, load });
   try {

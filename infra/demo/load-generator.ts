@@ -21,6 +21,27 @@ export interface LoadOptions {
   recurringSurge?: RecurringSurge;
   /** Most requests in flight at once; beyond it arrivals are dropped (counted). */
   maxInFlight?: number;
+  /**
+   * The demo's clock, unix ms (default `Date.now`): the daily rhythm and the recurring surge follow it, so a bench can
+   * put a chosen time of the compressed day at a chosen wall-clock time. Read on every tick.
+   */
+  clock?: () => number;
+  /** Called once per request when it ends (answered, failed or timed out): the client's view of latency. */
+  onResult?: (r: RequestResult) => void;
+}
+
+/** One request as the load generator saw it. */
+export interface RequestResult {
+  /** Service the request was sent to (`frontend`, or the surged service for a surge's extra requests). */
+  service: string;
+  method: string;
+  path: string;
+  /** When it was sent (unix ms). */
+  sentAt: number;
+  /** Milliseconds from sending to the end of the answer (or to the failure). */
+  ms: number;
+  /** HTTP status, `error` (connection failed) or `timeout`. */
+  status: string;
 }
 
 /**
@@ -103,7 +124,8 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
   const visits = visitsPerRequest(SHOP);
   const maxInFlight = opts.maxInFlight ?? 400;
   const stats: LoadStats = { sent: 0, byStatus: {}, dropped: 0, inFlight: 0, currentRps: 0 };
-  const send = (base: string | undefined, method: string, path: string) => {
+  const send = (service: string, method: string, path: string) => {
+    const base = opts.urls[service];
     if (!base) return;
     if (stats.inFlight >= maxInFlight) {
       stats.dropped++;
@@ -111,15 +133,25 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
     }
     stats.sent++;
     stats.inFlight++;
+    const sentAt = Date.now();
+    let ended = false;
     const done = (status: string) => {
+      if (ended) return;
+      ended = true;
       stats.inFlight--;
       stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+      opts.onResult?.({ service, method, path, sentAt, ms: Date.now() - sentAt, status });
     };
     const req = http.request(`${base}${path}?id=${Math.floor(Math.random() * 200)}`, { method, agent, timeout: 15_000 }, (res) => {
       res.resume();
       res.on('end', () => done(String(res.statusCode)));
+      // An answer cut off before its end.
+      res.on('close', () => done('error'));
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('timeout', () => {
+      done('timeout');
+      req.destroy(new Error('timeout'));
+    });
     req.on('error', () => done('error'));
     req.end(method === 'POST' ? '{}' : undefined);
   };
@@ -132,17 +164,25 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
     return MIX[0] as (typeof MIX)[number];
   };
   const TICK_MS = 100;
+  // Credit accrues for the time that really passed: on a busy host the timer fires late, and a fixed 100 ms per tick
+  // sent well under the rate (at load average 46, about half). A stall longer than a second is not made up.
+  let last = Date.now();
+  let elapsedMs = TICK_MS;
   let credit = 0;
+  const clock = opts.clock ?? Date.now;
   const timer = setInterval(() => {
-    const rate = dailyRate(opts.rps, opts.dayMinutes, Date.now());
+    const rate = dailyRate(opts.rps, opts.dayMinutes, clock());
     stats.currentRps = rate;
-    credit += (rate * TICK_MS) / 1000;
+    const now = Date.now();
+    elapsedMs = Math.min(1_000, Math.max(0, now - last));
+    last = now;
+    credit += (rate * elapsedMs) / 1000;
     for (; credit >= 1; credit--) {
       const m = pick();
-      send(opts.urls.frontend, m.method, m.path);
+      send('frontend', m.method, m.path);
     }
     for (const s of opts.surges()) surge(s.service, s.magnitude, rate);
-    const recurring = opts.recurringSurge && recurringSurgeAt(opts.recurringSurge, Date.now());
+    const recurring = opts.recurringSurge && recurringSurgeAt(opts.recurringSurge, clock());
     if (opts.recurringSurge && recurring !== undefined) surge(opts.recurringSurge.service, recurring, rate);
   }, TICK_MS);
   const surgeCredit: Record<string, number> = {};
@@ -151,10 +191,10 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
     if (!spec || spec.routes.length === 0) return;
     // The extra load: (magnitude - 1) times what the service normally receives, at least 2 requests per second.
     const extra = Math.max(2, (magnitude - 1) * rate * (visits[service] ?? 0.5));
-    surgeCredit[service] = (surgeCredit[service] ?? 0) + (extra * TICK_MS) / 1000;
+    surgeCredit[service] = (surgeCredit[service] ?? 0) + (extra * elapsedMs) / 1000;
     for (; (surgeCredit[service] as number) >= 1; surgeCredit[service]--) {
       const r = spec.routes[Math.floor(Math.random() * spec.routes.length)] as (typeof spec.routes)[number];
-      send(opts.urls[service], r.method, r.path);
+      send(service, r.method, r.path);
     }
   };
   return {

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RecurringSurge, recurringSurgeAt, startLoad } from '../../../infra/demo/load-generator.ts';
+import { type RecurringSurge, type RequestResult, recurringSurgeAt, startLoad } from '../../../infra/demo/load-generator.ts';
 import { SHOP } from '../../../infra/demo/topology.ts';
 
 const MIN = 60_000;
@@ -55,5 +55,50 @@ describe('recurring surges of the demo load generator', () => {
     expect(await sendFor({ ...on, atMinute: nowMinute + 20 }, 1_000)).toBe(0);
     // At least 2 extra requests per second for the 2 s it runs.
     expect(await sendFor(on, 2_000)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('follows the clock it is given, and reports each request with its latency', async () => {
+    hits.length = 0;
+    const results: RequestResult[] = [];
+    const surge = { service: 'cart', magnitude: 4, everyMinutes: 60, atMinute: 0, durationMinutes: 10 };
+    // The wall clock is outside the surge; the demo's clock, 5 minutes into the period, is inside it.
+    const offset = (((5 * MIN - Date.now()) % (60 * MIN)) + 60 * MIN) % (60 * MIN);
+    const load = startLoad({
+      services: [...SHOP],
+      urls: { cart: url },
+      rps: 12,
+      dayMinutes: 60,
+      surges: () => [],
+      recurringSurge: surge,
+      clock: () => Date.now() + offset,
+      onResult: (r) => results.push(r),
+    });
+    await new Promise((r) => setTimeout(r, 2_000));
+    load.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    // Every result is a surge request to cart (stop() ends those still open as 'error').
+    expect(results.every((r) => r.service === 'cart' && r.ms >= 0)).toBe(true);
+    expect(results.filter((r) => r.status === '200').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('keeps its rate when its timer fires late (a busy event loop)', async () => {
+    hits.length = 0;
+    const nowMinute = (Date.now() % (60 * MIN)) / MIN;
+    // 2 extra requests per second at the least (the surge's floor at a low rate: rps 1).
+    const surge = { service: 'cart', magnitude: 2, everyMinutes: 60, atMinute: nowMinute - 1, durationMinutes: 10 };
+    const load = startLoad({ services: [...SHOP], urls: { cart: url }, rps: 1, dayMinutes: 60, surges: () => [], recurringSurge: surge });
+    // 4 s in which the loop is blocked 400 ms at a time: a 100 ms timer fires about 10 times instead of 40.
+    const end = Date.now() + 4_000;
+    while (Date.now() < end) {
+      const until = Date.now() + 400;
+      while (Date.now() < until) {
+        // busy
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    load.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    // 2 req/s for 4 s: 8 (a fixed 100 ms of credit per tick sent about 2).
+    expect(hits.length).toBeGreaterThanOrEqual(6);
   });
 });

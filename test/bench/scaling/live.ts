@@ -1,0 +1,177 @@
+/**
+ * `make bench-scaling ARGS=--live`: predictive against reactive scaling on
+ * real processes. Two sides (live-mode.ts, one process each, at the same
+ * time unless --sequential): zeroops embedded with cart's request-rate
+ * history back-filled, a slice of the demo shop under the demo's load and a
+ * recurring surge on cart, the reactive autoscaler, and on the predictive
+ * side the demo's forecast playbook as well. The surge is placed so that it
+ * starts `beforeMinutes` into the measured span, at the same wall-clock time
+ * on both sides (and at that time of every earlier cycle of the history).
+ * Prints per-minute p99 latency at the load generator and replicas, the
+ * minutes above the objective and the replica-minutes, and writes JSON.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LiveGo, LiveModeOptions, LiveModeResult } from './live-mode.ts';
+
+/** Settings of a live run. */
+export interface LiveOptions {
+  rps: number;
+  dayMinutes: number;
+  surgeMagnitude: number;
+  surgeMinutes: number;
+  /** Minute of the compressed day the surge starts at (the demo's clock is set so that it comes `beforeMinutes` into the measured span). */
+  surgeAtMinute: number;
+  /** Minutes from the start to the measured span (processes start, the first live windows arrive). */
+  startupMinutes: number;
+  /** Measured minutes before the surge starts, and after it ends. */
+  beforeMinutes: number;
+  afterMinutes: number;
+  historyHours: number;
+  capacityRps: number;
+  objectiveMs: number;
+  seed: number;
+  sequential: boolean;
+  out: string;
+}
+
+const MODE = fileURLToPath(new URL('./live-mode.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** One side's process: `ready` once its demo runs, then `go`, then its result. */
+function side(o: LiveModeOptions): { ready: Promise<void>; go(msg: LiveGo): void; result: Promise<LiveModeResult>; kill(): void } {
+  const child = fork(MODE, [JSON.stringify(o)], { cwd: REPO, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve());
+    void exited.then((code) => reject(new Error(`the ${o.mode} side exited (${code}) before it was ready`)));
+  });
+  const result = exited.then((code) => {
+    if (code !== 0) throw new Error(`the ${o.mode} side exited with ${code}`);
+    return JSON.parse(readFileSync(o.out, 'utf8')) as LiveModeResult;
+  });
+  ready.catch(() => undefined);
+  result.catch(() => undefined);
+  return { ready, result, go: (msg) => child.send(msg), kill: () => child.kill('SIGTERM') };
+}
+
+/** Runs both sides and prints the comparison. */
+export async function runLive(o: LiveOptions): Promise<void> {
+  const t0 = Date.now();
+  const dayMs = o.dayMinutes * 60_000;
+  const opts = (mode: LiveModeOptions['mode']): LiveModeOptions => ({
+    mode,
+    rps: o.rps,
+    dayMinutes: o.dayMinutes,
+    historyHours: o.historyHours,
+    capacityRps: o.capacityRps,
+    objectiveMs: o.objectiveMs,
+    seed: o.seed,
+    out: join(tmpdir(), `bench-scaling-live-${mode}-${process.pid}.json`),
+  });
+  // Both sides start; once both run, the surge is placed a few minutes ahead (the same wall-clock time for both).
+  const place = () => {
+    const measureFromMs = Math.ceil((Date.now() + o.startupMinutes * 60_000) / 10_000) * 10_000;
+    const surgeStartMs = measureFromMs + o.beforeMinutes * 60_000;
+    const go: LiveGo = {
+      type: 'go',
+      surge: { service: 'cart', magnitude: o.surgeMagnitude, everyMinutes: o.dayMinutes, atMinute: o.surgeAtMinute, durationMinutes: o.surgeMinutes },
+      // The demo's clock reads minute `surgeAtMinute` of a day when the wall clock reaches surgeStartMs.
+      clockOffsetMs: (((o.surgeAtMinute * 60_000 - surgeStartMs) % dayMs) + dayMs) % dayMs,
+      measureFromMs,
+      measureToMs: surgeStartMs + (o.surgeMinutes + o.afterMinutes) * 60_000,
+    };
+    return go;
+  };
+  const sides = o.sequential ? [] : [side(opts('reactive')), side(opts('predictive'))];
+  const results: LiveModeResult[] = [];
+  let load0 = 0;
+  let go: LiveGo | undefined;
+  const announce = (g: LiveGo) => {
+    load0 = loadavg()[0] as number;
+    console.log(
+      `live: cart (${o.capacityRps.toFixed(1)} req/s per replica) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
+        `at minute ${g.surge.atMinute.toFixed(2)} of every day (next at ${new Date(g.measureFromMs + o.beforeMinutes * 60_000).toISOString().slice(11, 19)} UTC); ` +
+        `${o.historyHours} h of history back-filled; measured ${new Date(g.measureFromMs).toISOString().slice(11, 19)} to ${new Date(g.measureToMs).toISOString().slice(11, 19)} UTC; ` +
+        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${load0.toFixed(1)}`,
+    );
+  };
+  try {
+    if (o.sequential) {
+      for (const mode of ['reactive', 'predictive'] as const) {
+        const s = side(opts(mode));
+        sides.push(s);
+        await s.ready;
+        go = place();
+        announce(go);
+        s.go(go);
+        results.push(await s.result);
+      }
+    } else {
+      await Promise.all(sides.map((s) => s.ready));
+      go = place();
+      announce(go);
+      for (const s of sides) s.go(go);
+      results.push(...(await Promise.all(sides.map((s) => s.result))));
+    }
+  } catch (err) {
+    for (const s of sides) s.kill();
+    throw err;
+  }
+  const [reactive, predictive] = results as [LiveModeResult, LiveModeResult];
+  const surge = (go as LiveGo).surge;
+  const load1 = loadavg()[0] as number;
+  console.table(
+    reactive.minutes.map((m, i) => {
+      const p = predictive.minutes[i];
+      const mark = (x: { p99Ms: number | null; aboveObjective: boolean; failed: number }) =>
+        `${x.p99Ms === null ? 'failed' : `${x.p99Ms} ms`}${x.failed ? ` (${x.failed} failed)` : ''}${x.aboveObjective ? ' *' : ''}`;
+      return {
+        minute: i + 1 - o.beforeMinutes <= 0 ? `${i - o.beforeMinutes}` : `+${i - o.beforeMinutes}`,
+        surge: i >= o.beforeMinutes && i < o.beforeMinutes + o.surgeMinutes ? 'on' : '',
+        'reactive: p99': mark(m),
+        'reactive: replicas': m.replicas.toFixed(1),
+        'predictive: p99': p ? mark(p) : '',
+        'predictive: replicas': p ? p.replicas.toFixed(1) : '',
+        'event loop p99 (r / p)': `${m.eventLoopP99Ms} / ${p?.eventLoopP99Ms ?? ''} ms`,
+      };
+    }),
+  );
+  const cut = reactive.minutesAboveObjective === 0 ? null : 1 - predictive.minutesAboveObjective / reactive.minutesAboveObjective;
+  const ratio = predictive.replicaMinutes / reactive.replicaMinutes;
+  console.log(
+    `minutes above objective (* above): reactive ${reactive.minutesAboveObjective}, predictive ${predictive.minutesAboveObjective}` +
+      (cut === null ? ' (reactive had none: no cut to measure)' : ` (${(cut * 100).toFixed(0)} % fewer; target >= 80 %)`),
+  );
+  console.log(
+    `replica-minutes: reactive ${reactive.replicaMinutes.toFixed(1)}, predictive ${predictive.replicaMinutes.toFixed(1)} (${ratio.toFixed(2)}x; target <= 1.2x)`,
+  );
+  console.log(
+    `requests via cart: reactive ${reactive.requests} (${reactive.failed} failed; ${JSON.stringify(reactive.statuses)}), ` +
+      `predictive ${predictive.requests} (${predictive.failed} failed; ${JSON.stringify(predictive.statuses)})`,
+  );
+  for (const r of [reactive, predictive]) {
+    console.log(
+      `${r.mode}: scale calls ${r.scaleCalls.map((c) => `${c.at.slice(11, 19)} -> ${c.replicas} (r ${c.reactive}, p ${c.predictive})`).join(', ') || 'none'}; ` +
+        `cart rate: back-filled mean ${r.rollupCheck.backfilledMean.toFixed(2)} req/s, live mean ${r.rollupCheck.liveMean?.toFixed(2) ?? '-'} req/s over ${r.rollupCheck.liveWindows} windows`,
+    );
+  }
+  console.log(
+    `predictive executions: ${
+      predictive.executions
+        .slice()
+        .reverse()
+        .map((e) => `${e.createdAt?.slice(11, 19)} ${e.status} ${e.action ?? ''} -> ${e.replicas ?? '-'} (peak upper ${e.peakUpper?.toFixed(1) ?? '-'})`)
+        .join('; ') || 'none'
+    }`,
+  );
+  console.log(`load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end; ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
+  writeFileSync(
+    o.out,
+    JSON.stringify({ at: new Date(t0).toISOString(), options: o, surge, loadAverage: { start: load0, end: load1 }, reactive, predictive }, null, 2),
+  );
+  console.log(`JSON: ${o.out}`);
+}
