@@ -36,6 +36,7 @@ import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration
 import { DEFAULT_EPISODE } from '../episodes/index.ts';
 import { normalTailDecades } from '../likelihood/index.ts';
 import { episodeADayBefore, episodeStep } from './episode-step.ts';
+import { flatEvidence } from './flat-line.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
@@ -175,6 +176,16 @@ export class ServiceModels {
     s.score = deviationToScore(serviceDeviation(sur, sur.count > 0 ? m.joint.logTail(0, joint) : 0), DEFAULT_SEASONAL_SCORER.z50);
     // Several features together, none far enough alone: they are the evidence.
     if (s.score >= 0.5 && s.evidence.length === 0) s.evidence = m.seasonal.jointEvidence(w.features, w.endMs, JOINT_EVIDENCE);
+    // A feature stuck at one value that seldom repeats (flat-line.ts): scored beside the distance from the expected value.
+    const flat = m.flat.score(w.features);
+    if (flat.feature !== undefined) {
+      const fs = deviationToScore(flat.deviation, DEFAULT_SEASONAL_SCORER.z50);
+      if (fs >= 0.5) {
+        s.evidence.push(flatEvidence(flat, m.seasonal.expectations({ [flat.feature]: flat.value }, w.endMs)[flat.feature]?.[0] ?? flat.value));
+        s.evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
+      }
+      if (fs > s.score) s.score = fs;
+    }
     const lik = m.likelihood;
     // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
     const warm = lik.ready;
@@ -198,6 +209,7 @@ export class ServiceModels {
   /** Lets the service's models learn window `i`; returns whether its row may train the shared model. */
   private learnWindow(r: ServiceScore, m: Live, i: number, nn: NeuralBatch | undefined): boolean {
     m.likelihood.learnLast();
+    m.flat.learn();
     // A window is learned as normal only if no feature of it is anomalous by its own tail history either: the
     // combination's bounds (a resource metric alone counts only as far as its history attests) say how much the
     // service should alarm, not that a feature 5 spreads off belongs in its baseline (it would be learned at once,
