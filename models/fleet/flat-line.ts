@@ -15,10 +15,11 @@
  * Krichevsky-Trofimov estimate (half a repeat in one window) and `q` from
  * `p` (one window's weight: repeats independent until the feature shows
  * otherwise). So a feature that never repeated in 2,000 windows makes each
- * repeat a 1-in-4,000 event; a constant feature (always repeating) and a
- * gauge exported every sixth window (five repeats in six, in runs of five)
- * learn that repeats are their habit and stay quiet until the run is far
- * longer than their usual ones. The smallest such probability of the
+ * repeat a 1-in-4,000 event. Only features whose repeats are rare ({@link RARE},
+ * about one window in 370) are judged: a constant feature, an integer gauge
+ * or a quantized one repeat by habit, and their run lengths are heavy-tailed
+ * (a metric that sits still for an hour now and then), which the chain would
+ * take for news. The smallest such probability of the
  * window's features, times the number of features judged (Bonferroni),
  * is mapped to the Gaussian deviation of the same two-sided probability,
  * as the seasonal features' deviations are, and scored like them.
@@ -27,21 +28,30 @@
  * a line needs at least {@link MIN_RUN} repeats, three equal values), a
  * value of exactly 0 (an idle counter, a queue that is empty: nothing
  * happening is judged by the level, not as a frozen reading; zeros neither
- * score nor teach), a feature with fewer than {@link FLAT_WARMUP} windows
- * learned. The caller learns the windows its baselines learn, never those
+ * score nor teach), a feature whose repeats are its habit (above). The caller learns the windows its baselines learn, never those
  * of an open episode: a feature stuck for a whole fault does not teach
  * itself that repeats are normal, until the episode is accepted as the new
  * normal (then its repeats are learned, `p` and `q` near 1, and the episode
  * closes).
  */
+import { normalTail } from '../likelihood/index.ts';
 import type { Evidence } from './outputs.ts';
 import { deviationOfLogTail } from './service-combination.ts';
 import { TAIL_WINDOWS } from './tail-calibration.ts';
 
 /** Repeats in a row (equal values after the first) before a run may count as a flat line: three equal values. */
 export const MIN_RUN = 2;
-/** Windows a feature must have taught before its runs are judged. */
-export const FLAT_WARMUP = 30;
+/**
+ * Repeat rate (per window) below which a feature's runs are judged: the
+ * two-sided tail of a 3-spread deviation (about 1 in 370 windows), the rate
+ * at which an episode opens and above which a deviation is routine in the
+ * tail calibration. A feature that repeats more often than that (a quantized
+ * or integer gauge, a metric exported less often than the windows close) has
+ * repeats for a habit: its flat lines are not judged. With the estimate's
+ * prior (half a repeat), a feature needs about 185 windows without a repeat
+ * to qualify.
+ */
+export const RARE = 2 * normalTail(3);
 /** Suffix of the evidence feature of a flat line: `metric:temperature:variance_collapsed`. */
 export const FLAT_SUFFIX = ':variance_collapsed';
 /** Decay of the counts per learned window: time scale {@link TAIL_WINDOWS}. */
@@ -57,7 +67,7 @@ const R1 = 5;
 
 /** The flat-line model's parameters as plain data (versioned with the baselines, see baseline-params.ts). */
 export function flatLineParameters(): Record<string, number> {
-  return { minRun: MIN_RUN, warmup: FLAT_WARMUP, windows: TAIL_WINDOWS };
+  return { minRun: MIN_RUN, rare: RARE, windows: TAIL_WINDOWS };
 }
 
 /** Serializable state of a {@link FlatLine}. */
@@ -145,10 +155,12 @@ export class FlatLine {
       this.pending[2 * i + 1] = (d[o + RUN] as number) > 0 ? 1 : 0;
       d[o + LAST] = x;
       d[o + RUN] = run;
-      if (x === 0 || (d[o + N] as number) < FLAT_WARMUP) continue;
+      if (x === 0) continue;
+      const p = ((d[o + R] as number) + 0.5) / ((d[o + N] as number) + 1);
+      // Only a feature whose repeats are rarer than an excursion that opens an episode: a flat line is news only there.
+      if (p >= RARE) continue;
       judged++;
       if (run < MIN_RUN) continue;
-      const p = ((d[o + R] as number) + 0.5) / ((d[o + N] as number) + 1);
       const q = ((d[o + R1] as number) + p) / ((d[o + N1] as number) + 1);
       const lnP = Math.log(p) + (run - 1) * Math.log(q);
       if (lnP < v.lnP) {

@@ -115,30 +115,24 @@ describe('ops-shaped checks of the per-feature model', () => {
     // 1-in-4,000 event: it opens at the second repeat (the third equal value).
     expect(at).toEqual([stuck + 2]);
     expect(rs[stuck + 2]?.evidence[0]).toMatchObject({ feature: 'metric:connections:variance_collapsed', observed: 50 });
-    // Held while it lasts (the repeats are not learned inside the episode), closed within 30 s of the gauge moving again.
+    // Held while it lasts (the repeats are not learned inside the episode), closed within a minute of the gauge moving again.
     expect(rs.slice(stuck + 2, stuck + 100).every((r) => r.transition === 'open' || r.transition === 'ongoing')).toBe(true);
-    expect(closed(rs).filter((k) => k > stuck)[0]).toBeLessThanOrEqual(stuck + 100 + 4);
+    expect(closed(rs).filter((k) => k > stuck)[0]).toBeLessThanOrEqual(stuck + 100 + 6);
     // The constant feature and the idle counter (always 0) never show up in any evidence.
     expect(rs.flatMap((r) => r.evidence.map((e) => e.feature)).filter((f) => /replicas|jobs/.test(f))).toEqual([]);
   });
 
-  it('an integer gauge that often repeats learns its habit: only a run far longer than its usual ones is a flat line', () => {
+  it('a gauge that repeats by habit (an integer gauge) is never judged a flat line, even stuck: its runs are not news', () => {
     // Replicas 3 or 4, changing with probability 0.2 each window (runs of 5 on average); stuck from window 3000.
     const rng = createRng(5);
     const values: number[] = [];
-    for (let k = 0, v = 3; k < 3200; k++) {
+    for (let k = 0, v = 3; k < 3300; k++) {
       if (k < 3000 && rng.next() < 0.2) v = 7 - v;
       values.push(v);
     }
-    const rs = run(3200, (k) => ({ 'metric:replicas': values[k] as number }));
-    const flatOpenings = (from: number, to: number): number =>
-      opened(rs).filter((k) => k >= from && k < to && rs[k]?.evidence[0]?.feature.endsWith(':variance_collapsed')).length;
-    // Runs as long as its usual ones are no news: a 3-spread excursion's rate (1 in 370 windows) at most.
-    expect(flatOpenings(60, 3000)).toBeLessThanOrEqual(3000 / 370);
-    const at = opened(rs).find((k) => k >= 3000 && rs[k]?.evidence[0]?.feature === 'metric:replicas:variance_collapsed');
-    expect(at).toBeDefined();
-    // P(run of L) = p q^(L-1) with p ~ 0.8 and q ~ 0.8: about 25 repeats reach a 3-spread tail, counted from the last change.
-    expect((at as number) - 3000).toBeLessThan(60);
+    const rs = run(3300, (k) => ({ 'metric:replicas': values[k] as number }));
+    // Repeating more often than an excursion that opens an episode (1 in 370 windows), its runs are heavy-tailed habit.
+    expect(rs.flatMap((r) => r.evidence).filter((e) => e.feature.endsWith(':variance_collapsed'))).toEqual([]);
   });
 
   it('a spike train is one incident: the spikes of a train share one episode id, a train an hour later is another, a fault that returns is a new one each time', () => {

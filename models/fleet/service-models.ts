@@ -135,7 +135,11 @@ export class ServiceModels {
       // expected) is learned all the same: those metrics drift with the host's load and the process's age, and
       // frozen baselines would keep such an episode open for good (it is `info` and no playbook acts on it).
       const frozen = !quiet && !daily && !metricDriftOnly(r, live);
-      if (!r.warmingUp && frozen && r.input.endMs - r.openedAtMs < this.acceptAfterMs) {
+      const accepted = r.input.endMs - r.openedAtMs >= this.acceptAfterMs;
+      // Runs of repeated values teach the flat-line model outside episodes only (or once an episode is the new normal):
+      // an episode of runtime metrics alone is learned by their baselines (below), never as a habit of repeating.
+      if (quiet || daily || r.warmingUp || accepted) live.flat.learn();
+      if (!r.warmingUp && frozen && !accepted) {
         // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
         seasonal.learnUnseen(r.input.features, r.input.endMs);
         continue;
@@ -209,7 +213,6 @@ export class ServiceModels {
   /** Lets the service's models learn window `i`; returns whether its row may train the shared model. */
   private learnWindow(r: ServiceScore, m: Live, i: number, nn: NeuralBatch | undefined): boolean {
     m.likelihood.learnLast();
-    m.flat.learn();
     // A window is learned as normal only if no feature of it is anomalous by its own tail history either: the
     // combination's bounds (a resource metric alone counts only as far as its history attests) say how much the
     // service should alarm, not that a feature 5 spreads off belongs in its baseline (it would be learned at once,
