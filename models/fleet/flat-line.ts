@@ -28,11 +28,9 @@
  * a line needs at least {@link MIN_RUN} repeats, three equal values), a
  * value of exactly 0 (an idle counter, a queue that is empty: nothing
  * happening is judged by the level, not as a frozen reading; zeros neither
- * score nor teach), a feature whose repeats are its habit (above). A
- * run's repeats are held back from the counts until it ends: a run is
- * judged against the habit from before it. The caller teaches the windows
- * outside episodes, never those of an open episode: a feature stuck for a
- * whole fault does not teach itself that repeats are normal, until the episode is accepted as the new
+ * score nor teach), a feature whose repeats are its habit (above). The caller learns the windows its baselines learn, never those
+ * of an open episode: a feature stuck for a whole fault does not teach
+ * itself that repeats are normal, until the episode is accepted as the new
  * normal (then its repeats are learned, `p` and `q` near 1, and the episode
  * closes).
  */
@@ -58,21 +56,14 @@ export const RARE = 2 * normalTail(3);
 export const FLAT_SUFFIX = ':variance_collapsed';
 /** Decay of the counts per learned window: time scale {@link TAIL_WINDOWS}. */
 const KEEP = 1 - 1 / TAIL_WINDOWS;
-/**
- * Numbers per feature: last value, current run of repeats, then decayed
- * counts: windows, repeats, windows after a repeat, repeats after a repeat;
- * then the repeats of the current run held back from the counts.
- */
-const STRIDE = 7;
+/** Numbers per feature: last value, current run of repeats, then decayed counts: windows, repeats, windows after a repeat, repeats after a repeat. */
+const STRIDE = 6;
 const LAST = 0;
 const RUN = 1;
 const N = 2;
 const R = 3;
 const N1 = 4;
 const R1 = 5;
-const HELD = 6;
-/** Scratch numbers per feature: whether the last scored window repeated, whether the one before had, the held repeats of a run it ended. */
-const PENDING = 3;
 
 /** The flat-line model's parameters as plain data (versioned with the baselines, see baseline-params.ts). */
 export function flatLineParameters(): Record<string, number> {
@@ -105,11 +96,7 @@ export interface FlatVerdict {
 export class FlatLine {
   private readonly names: string[];
   private data: Float64Array;
-  /**
-   * Per feature, {@link PENDING} numbers: whether the last scored window
-   * repeated (1), changed (0) or is not to be learned (NaN); whether the one
-   * before had repeated; the held repeats of the run it ended (0: none).
-   */
+  /** Per feature, whether the last scored window repeated (1), changed (0) or is not to be learned (NaN), and whether the one before had repeated. */
   private pending: Float64Array;
   private readonly verdict: FlatVerdict = { lnP: 0, deviation: 0, feature: undefined, value: 0, run: 0 };
 
@@ -120,7 +107,7 @@ export class FlatLine {
     this.names = [...(state?.features ?? [])].slice(0, maxFeatures);
     this.data = new Float64Array(Math.max(4, this.names.length) * STRIDE);
     if (state) this.data.set(state.data.slice(0, this.names.length * STRIDE));
-    this.pending = new Float64Array((this.data.length / STRIDE) * PENDING).fill(Number.NaN);
+    this.pending = new Float64Array((this.data.length / STRIDE) * 2).fill(Number.NaN);
   }
 
   private indexOf(feature: string, hint: number): number {
@@ -131,7 +118,7 @@ export class FlatLine {
       const data = new Float64Array(Math.min(this.maxFeatures, this.names.length + 4) * STRIDE);
       data.set(this.data);
       this.data = data;
-      const pending = new Float64Array((data.length / STRIDE) * PENDING).fill(Number.NaN);
+      const pending = new Float64Array((data.length / STRIDE) * 2).fill(Number.NaN);
       pending.set(this.pending);
       this.pending = pending;
     }
@@ -164,11 +151,8 @@ export class FlatLine {
       const repeat = x === d[o + LAST];
       const run = repeat ? (d[o + RUN] as number) + 1 : 0;
       // Zeros (idle) are not readings that froze: they neither score nor teach.
-      this.pending[PENDING * i] = x === 0 ? Number.NaN : repeat ? 1 : 0;
-      this.pending[PENDING * i + 1] = (d[o + RUN] as number) > 0 ? 1 : 0;
-      // A run that ends hands its held repeats to this window: learned with it, or never if it is not learned.
-      this.pending[PENDING * i + 2] = repeat ? 0 : (d[o + HELD] as number);
-      if (!repeat) d[o + HELD] = 0;
+      this.pending[2 * i] = x === 0 ? Number.NaN : repeat ? 1 : 0;
+      this.pending[2 * i + 1] = (d[o + RUN] as number) > 0 ? 1 : 0;
       d[o + LAST] = x;
       d[o + RUN] = run;
       if (x === 0) continue;
@@ -198,47 +182,20 @@ export class FlatLine {
     return v;
   }
 
-  /**
-   * Teaches each feature whether the last scored window repeated the one
-   * before (the caller's learned windows only). The repeats of a run are
-   * held back until the run ends, then learned with the window that ends it
-   * (if that window is learned): a run is judged against the habit from
-   * before it, never against its own first repeats. With `accept` (the
-   * window of an episode accepted as the new normal) they are learned at once.
-   */
-  learn(accept: boolean): void {
+  /** Teaches each feature whether the last scored window repeated the one before (the caller's learned windows only). */
+  learn(): void {
     const d = this.data;
     for (let i = 0; i < this.names.length; i++) {
-      const rep = this.pending[PENDING * i] as number;
+      const rep = this.pending[2 * i] as number;
       if (Number.isNaN(rep)) continue;
       const o = i * STRIDE;
-      const ended = this.pending[PENDING * i + 2] as number;
-      if (ended > 0) this.addRun(o, ended);
-      if (rep === 1 && !accept) {
-        d[o + HELD] = (d[o + HELD] as number) + 1;
-        continue;
-      }
-      if (accept && (d[o + HELD] as number) > 0) {
-        this.addRun(o, d[o + HELD] as number);
-        d[o + HELD] = 0;
-      }
       d[o + N] = (d[o + N] as number) * KEEP + 1;
       d[o + R] = (d[o + R] as number) * KEEP + rep;
-      if (this.pending[PENDING * i + 1] === 1) {
+      if (this.pending[2 * i + 1] === 1) {
         d[o + N1] = (d[o + N1] as number) * KEEP + 1;
         d[o + R1] = (d[o + R1] as number) * KEEP + rep;
       }
     }
-  }
-
-  /** Adds `h` repeats in a row (the first after a change) to the counts at `o`. */
-  private addRun(o: number, h: number): void {
-    const d = this.data;
-    const keep = KEEP ** h;
-    d[o + N] = (d[o + N] as number) * keep + h;
-    d[o + R] = (d[o + R] as number) * keep + h;
-    d[o + N1] = (d[o + N1] as number) * keep + h - 1;
-    d[o + R1] = (d[o + R1] as number) * keep + h - 1;
   }
 
   /** A copy of the state, safe to JSON-serialize (a last value never seen is stored as null). */

@@ -138,8 +138,7 @@ export class ServiceModels {
       const accepted = r.input.endMs - r.openedAtMs >= this.acceptAfterMs;
       // Runs of repeated values teach the flat-line model outside episodes only (or once an episode is the new normal):
       // an episode of runtime metrics alone is learned by their baselines (below), never as a habit of repeating.
-      if (quiet || r.warmingUp) live.flat.learn(false);
-      else if (daily || accepted) live.flat.learn(true);
+      if (quiet || daily || r.warmingUp || accepted) live.flat.learn();
       if (!r.warmingUp && frozen && !accepted) {
         // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
         seasonal.learnUnseen(r.input.features, r.input.endMs);

@@ -14,10 +14,11 @@
  * | `daily-normal`   | server spans, rate on a daily curve | the day goes on: traffic at its peak     | no incident                                    |
  * | `daily-broken`   | server spans, rate on a daily curve | the peak does not come: night level      | a `traffic` incident within 5 windows          |
  *
- * The flat-line gauge has a longer history of its own (a flat line is judged
- * only for a feature whose repeats are known to be rarer than 1 in 370
- * windows, which takes about 185 windows without one: models/fleet/flat-line.ts),
- * sent before the common schedule starts.
+ * The flat-line gauge has a longer history of its own, 1,000 windows sent
+ * before the common schedule starts: a flat line is judged only for a
+ * feature whose repeats are known to be rarer than 1 in 370 windows, and a
+ * run of two repeats reaches the live opening level (0.7) only once the
+ * feature has shown about 800 windows without one (models/fleet/flat-line.ts).
  *
  * Every service follows one schedule from 60 windows in the past to the end
  * of the test: the back-fill and the live pump are the same stream (a window
@@ -65,7 +66,7 @@ const HISTORY_DAYS = 4;
 const HISTORY_STEP_MS = 300_000;
 const METRIC_SERVICES = ['counter-reset', 'flat-line'] as const;
 /** Windows of the flat-line gauge's own history before the common schedule starts. */
-const FLAT_HISTORY_WINDOWS = 240;
+const FLAT_HISTORY_WINDOWS = 1000;
 type SpanService = (typeof SPAN_SERVICES)[number];
 type MetricService = (typeof METRIC_SERVICES)[number];
 const SERVICES = [...SPAN_SERVICES, ...METRIC_SERVICES];
