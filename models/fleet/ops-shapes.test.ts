@@ -23,7 +23,9 @@ function run(n: number, features: (k: number, gauss: () => number) => FeatureVec
   const gauss = (): number => Math.sqrt(-2 * Math.log(Math.max(1e-12, rng.next()))) * Math.cos(2 * Math.PI * rng.next());
   const out: ServiceScore[] = [];
   for (let k = 0; k < n; k++) {
-    out.push(models.scoreBatch([{ service: 'svc', startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: features(k, gauss), callees: [] }])[0] as ServiceScore);
+    out.push(
+      models.scoreBatch([{ service: 'svc', startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: features(k, gauss), callees: [] }])[0] as ServiceScore,
+    );
   }
   return out;
 }
@@ -140,7 +142,13 @@ describe('ops-shaped checks of the per-feature model', () => {
     // at window 1000 and again at window 1400 (over an hour later, beyond the 10-minute flap window).
     const spike = (k: number): boolean => [1000, 1400].some((s) => k >= s && k < s + 36 && (k - s) % 6 === 0);
     const rs = run(1600, (k, g) => ({ ...healthy(g), latency_p99: (200 + 10 * g()) * (spike(k) ? 15 : 1) }));
-    const ids = (from: number, to: number): (string | null)[] => [...new Set(opened(rs).filter((k) => k >= from && k < to).map((k) => rs[k]?.episodeId ?? null))];
+    const ids = (from: number, to: number): (string | null)[] => [
+      ...new Set(
+        opened(rs)
+          .filter((k) => k >= from && k < to)
+          .map((k) => rs[k]?.episodeId ?? null),
+      ),
+    ];
     expect(opened(rs).filter((k) => k >= 1000 && k < 1036).length).toBeGreaterThanOrEqual(3);
     expect(ids(1000, 1036)).toHaveLength(1);
     expect(ids(1400, 1436)).toHaveLength(1);
