@@ -37,7 +37,7 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
   else if (u.event?.type === 'closed') noteEpisode(st, w.endMs, false);
   if (u.event?.type === 'opened') {
     transition = 'open';
-    st.episodeId = trainId(st, w.endMs, m.episode.config.flapWindowMs) ?? `${w.service}:${w.endMs}:${++st.seq}`;
+    st.episodeId = trainId(st, w.endMs, m.episode.config.flapWindowMs, evidence[0]?.feature) ?? `${w.service}:${w.endMs}:${++st.seq}`;
     st.openedAtMs = w.endMs;
     st.episodeFeature = evidence[0]?.feature;
     st.anomalous = 0;
@@ -69,7 +69,7 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
   };
   if (transition === 'closed') {
     // A blip may be the first spike of a train: remembered, so that the next spike continues its incident.
-    if ((st.anomalous ?? 0) <= BLIP_WINDOWS && st.episodeId !== null) st.train = { id: st.episodeId, closedAtMs: w.endMs };
+    if ((st.anomalous ?? 0) <= BLIP_WINDOWS && st.episodeId !== null) st.train = { id: st.episodeId, closedAtMs: w.endMs, family: familyOf(st.episodeFeature) };
     st.episodeId = null;
     delete st.episodeFeature;
     delete st.anomalous;
@@ -88,12 +88,20 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
  * incident re-opens; the train goes on as long as each spike comes within
  * the flap window of the last one's close. An episode that lasted longer
  * was a fault: when it comes back, even at once, it is a new incident (a
- * fault that returns is news each time). Forgets the train either way.
+ * fault that returns is news each time), and so is an episode opened by
+ * another family of feature (a traffic blip, then an error fault). Forgets
+ * the train either way.
  */
-function trainId(st: ServiceMeta, atMs: number, flapWindowMs: number): string | undefined {
+function trainId(st: ServiceMeta, atMs: number, flapWindowMs: number, feature: string | undefined): string | undefined {
   const t = st.train;
   delete st.train;
-  return t && atMs - t.closedAtMs <= flapWindowMs ? t.id : undefined;
+  return t && atMs - t.closedAtMs <= flapWindowMs && t.family === familyOf(feature) ? t.id : undefined;
+}
+
+/** The family of the feature that opened an episode (`latency`, `error`, `request`, `log`, or the metric itself): spikes of one train share it. */
+function familyOf(feature: string | undefined): string {
+  if (feature === undefined) return '';
+  return feature.startsWith('metric:') ? feature : (feature.split('_')[0] as string);
 }
 
 /** Whether a window of an episode deserves an event (see {@link ServiceScore.emit}); notes it as emitted when it does. */

@@ -43,7 +43,7 @@ export interface ServiceState {
    * that opens within the flap window of that close continues its id (one
    * incident for a spike train, see episode-step.ts). Absent otherwise.
    */
-  train?: { id: string; closedAtMs: number };
+  train?: { id: string; closedAtMs: number; family?: string };
   /** Anomalous windows (score at or above the opening level) of the open episode so far (absent: none). */
   anomalous?: number;
   /** Episodes opened so far (part of episode ids). */
