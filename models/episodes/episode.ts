@@ -124,6 +124,11 @@ export class EpisodeTracker {
     return event;
   }
 
+  /** The settings the tracker runs with (those of its restored state, if any). */
+  get config(): Readonly<EpisodeConfig> {
+    return this.s.config;
+  }
+
   /** A copy of the state, safe to JSON-serialize. */
   toJSON(): EpisodeState {
     return structuredClone(this.s);

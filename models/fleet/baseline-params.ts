@@ -1,13 +1,15 @@
 /**
  * The seasonal baselines' parameters as one plain, canonical object (pure):
  * the scorer's settings (z50, warm-up, learning rules), the slot layouts
- * with their averaging weights and half-lives, the tail calibration, how a
+ * with their averaging weights and half-lives, the tail calibration, the
+ * flat-line model (flat-line.ts), how a
  * service combines its features (service-combination.ts), the service warm-up and the time after which an episode's level is accepted
  * as the new normal, and the episode settings. The model registry versions
  * this object: two detectors with the same canonical text run the same
  * baselines (the hash is taken by the caller).
  */
 import type { EpisodeConfig } from '../episodes/index.ts';
+import { flatLineParameters } from './flat-line.ts';
 import { DEFAULT_SEASONAL_SCORER, type SeasonalScorerConfig, seasonalParameters } from './seasonal-scorer.ts';
 import { combinationParameters } from './service-combination.ts';
 import { DEFAULT_ACCEPT_AFTER_MS, DEFAULT_WARMUP_WINDOWS } from './service-state.ts';
@@ -27,6 +29,7 @@ export function baselineParameters(opts: BaselineOptions): Record<string, unknow
     seasonal: seasonalParameters(opts.scorer ?? DEFAULT_SEASONAL_SCORER),
     tail: tailParameters(),
     combination: combinationParameters(),
+    flatLine: flatLineParameters(),
     warmupWindows: opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS,
     acceptAfterMs: opts.acceptAfterMs ?? DEFAULT_ACCEPT_AFTER_MS,
     episode: { ...opts.episode },

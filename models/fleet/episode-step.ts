@@ -4,6 +4,7 @@
  * anomaly event.
  */
 import type { Evidence, ServiceScore, WindowInput } from './outputs.ts';
+import { BLIP_WINDOWS } from './seasonal-scorer.ts';
 import { DEFAULT_WARMUP_WINDOWS, type Live, type ServiceMeta, type ServiceModelsOptions } from './service-state.ts';
 import { deviationGrew, isSymptomFeature, largestDeviation, severityDeviation, severityOfDeviation, severityRank } from './severity.ts';
 
@@ -46,14 +47,15 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
   else if (u.event?.type === 'closed') noteEpisode(st, w.endMs, false);
   if (u.event?.type === 'opened') {
     transition = 'open';
-    st.seq++;
-    st.episodeId = `${w.service}:${w.endMs}:${st.seq}`;
+    st.episodeId = trainId(st, w.endMs, m.episode.config.flapWindowMs, evidence[0]?.feature) ?? `${w.service}:${w.endMs}:${++st.seq}`;
     st.openedAtMs = w.endMs;
     st.episodeFeature = evidence[0]?.feature;
+    st.anomalous = 0;
   } else if (u.event?.type === 'closed') {
     transition = 'closed';
     peak = u.event.peak;
   }
+  if (u.open && score >= m.episode.config.openLevel) st.anomalous = (st.anomalous ?? 0) + 1;
   const warmingUp = st.scored <= (opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS);
   const deviation = largestDeviation(evidence);
   const severity = severityOfDeviation(severityDeviation(evidence, m.seasonal.hasFeature(isSymptomFeature)), warmingUp);
@@ -76,10 +78,40 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
     emit,
   };
   if (transition === 'closed') {
+    // A blip may be the first spike of a train: remembered, so that the next spike continues its incident.
+    if ((st.anomalous ?? 0) <= BLIP_WINDOWS && st.episodeId !== null) st.train = { id: st.episodeId, closedAtMs: w.endMs, family: familyOf(st.episodeFeature) };
     st.episodeId = null;
     delete st.episodeFeature;
+    delete st.anomalous;
   }
   return result;
+}
+
+/**
+ * The episode id an episode opening at `atMs` continues, if any: a spike
+ * train is one incident. Short spikes that recur are one episode to the
+ * operator, not one each: an episode that opens within the flap window
+ * (`flapWindowMs`, the time scale over which recurring openings already
+ * mark a service flapping) of the close of a blip (an episode of at most
+ * `BLIP_WINDOWS` anomalous windows, the length the tail calibration also
+ * treats as a blip) re-opens that blip's episode, under its id, so its
+ * incident re-opens; the train goes on as long as each spike comes within
+ * the flap window of the last one's close. An episode that lasted longer
+ * was a fault: when it comes back, even at once, it is a new incident (a
+ * fault that returns is news each time), and so is an episode opened by
+ * another family of feature (a traffic blip, then an error fault). Forgets
+ * the train either way.
+ */
+function trainId(st: ServiceMeta, atMs: number, flapWindowMs: number, feature: string | undefined): string | undefined {
+  const t = st.train;
+  delete st.train;
+  return t && atMs - t.closedAtMs <= flapWindowMs && t.family === familyOf(feature) ? t.id : undefined;
+}
+
+/** The family of the feature that opened an episode (`latency`, `error`, `request`, `log`, or the metric itself): spikes of one train share it. */
+function familyOf(feature: string | undefined): string {
+  if (feature === undefined) return '';
+  return feature.startsWith('metric:') ? feature : (feature.split('_')[0] as string);
 }
 
 /** Whether a window of an episode deserves an event (see {@link ServiceScore.emit}); notes it as emitted when it does. */

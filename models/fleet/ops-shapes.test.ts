@@ -23,7 +23,9 @@ function run(n: number, features: (k: number, gauss: () => number) => FeatureVec
   const gauss = (): number => Math.sqrt(-2 * Math.log(Math.max(1e-12, rng.next()))) * Math.cos(2 * Math.PI * rng.next());
   const out: ServiceScore[] = [];
   for (let k = 0; k < n; k++) {
-    out.push(models.scoreBatch([{ service: 'svc', startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: features(k, gauss), callees: [] }])[0] as ServiceScore);
+    out.push(
+      models.scoreBatch([{ service: 'svc', startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: features(k, gauss), callees: [] }])[0] as ServiceScore,
+    );
   }
   return out;
 }
@@ -98,6 +100,67 @@ describe('ops-shaped checks of the per-feature model', () => {
     const stuck = opened(rs).find((k) => k >= stuckAt);
     expect(stuck).toBeDefined();
     expect((stuck as number) - stuckAt).toBeLessThan(DAY / 4);
+  });
+
+  it('a gauge stuck at its usual mean (variance collapsed) opens at once, named as such, and closes when it moves again; never on a constant feature or an idle counter', () => {
+    // Connections: 30..70 each window (uniform), from window 2000 the exporter repeats 50, its mean, until window 2100.
+    const stuck = 2000;
+    const rs = run(2500, (k, g) => ({
+      ...healthy(g),
+      'metric:connections': k >= stuck && k < stuck + 100 ? 50 : 50 + 20 * Math.sin(1e3 * Math.sin(k * 12.9898)) * (1 + 0.01 * g()),
+      'metric:replicas': 3,
+      'metric:jobs:rate': 0,
+    }));
+    expect(opened(rs).filter((k) => k >= 60 && k < stuck)).toEqual([]);
+    const at = opened(rs).filter((k) => k >= stuck);
+    // Three equal values are the shortest flat line; a gauge that never repeated in 2,000 windows makes each repeat a
+    // 1-in-4,000 event: it opens at the second repeat (the third equal value).
+    expect(at).toEqual([stuck + 2]);
+    expect(rs[stuck + 2]?.evidence[0]).toMatchObject({ feature: 'metric:connections:variance_collapsed', observed: 50 });
+    // Held while it lasts (the repeats are not learned inside the episode), closed within a minute of the gauge moving again.
+    expect(rs.slice(stuck + 2, stuck + 100).every((r) => r.transition === 'open' || r.transition === 'ongoing')).toBe(true);
+    expect(closed(rs).filter((k) => k > stuck)[0]).toBeLessThanOrEqual(stuck + 100 + 6);
+    // The constant feature and the idle counter (always 0) never show up in any evidence.
+    expect(rs.flatMap((r) => r.evidence.map((e) => e.feature)).filter((f) => /replicas|jobs/.test(f))).toEqual([]);
+  });
+
+  it('a gauge that repeats by habit (an integer gauge) is never judged a flat line, even stuck: its runs are not news', () => {
+    // Replicas 3 or 4, changing with probability 0.2 each window (runs of 5 on average); stuck from window 3000.
+    const rng = createRng(5);
+    const values: number[] = [];
+    for (let k = 0, v = 3; k < 3300; k++) {
+      if (k < 3000 && rng.next() < 0.2) v = 7 - v;
+      values.push(v);
+    }
+    const rs = run(3300, (k) => ({ 'metric:replicas': values[k] as number }));
+    // Repeating more often than an excursion that opens an episode (1 in 370 windows), its runs are heavy-tailed habit.
+    expect(rs.flatMap((r) => r.evidence).filter((e) => e.feature.endsWith(':variance_collapsed'))).toEqual([]);
+  });
+
+  it('a spike train is one incident: the spikes of a train share one episode id, a train an hour later is another, a fault that returns is a new one each time', () => {
+    // Six one-window latency spikes (x15), one every 6 windows (each closes after 30 s quiet, the next comes 20 s later),
+    // at window 1000 and again at window 1400 (over an hour later, beyond the 10-minute flap window).
+    const spike = (k: number): boolean => [1000, 1400].some((s) => k >= s && k < s + 36 && (k - s) % 6 === 0);
+    const rs = run(1600, (k, g) => ({ ...healthy(g), latency_p99: (200 + 10 * g()) * (spike(k) ? 15 : 1) }));
+    const ids = (from: number, to: number): (string | null)[] => [
+      ...new Set(
+        opened(rs)
+          .filter((k) => k >= from && k < to)
+          .map((k) => rs[k]?.episodeId ?? null),
+      ),
+    ];
+    expect(opened(rs).filter((k) => k >= 1000 && k < 1036).length).toBeGreaterThanOrEqual(3);
+    expect(ids(1000, 1036)).toHaveLength(1);
+    expect(ids(1400, 1436)).toHaveLength(1);
+    expect(ids(1000, 1436)).toHaveLength(2);
+    // The train is marked flapping from its third spike on (what keeps playbooks off it).
+    const third = opened(rs).filter((k) => k >= 1000)[2] as number;
+    expect(rs[third]?.flapping).toBe(true);
+    // An error burst of 20 windows (a fault, not a blip) returning 30 windows after it ended: a new incident each time.
+    const faults = run(1200, (k, g) => (k >= 1000 && (k - 1000) % 50 < 20 ? { ...healthy(g), error_ratio: 0.15 } : healthy(g)));
+    const back = opened(faults).filter((k) => k >= 1000);
+    expect(back).toEqual([1000, 1050, 1100, 1150]);
+    expect(new Set(back.map((k) => faults[k]?.episodeId)).size).toBe(4);
   });
 
   it('a spike train becomes routine; a larger spike still opens, and a fault returning rarely opens every time', () => {

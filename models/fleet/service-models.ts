@@ -36,6 +36,7 @@ import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration
 import { DEFAULT_EPISODE } from '../episodes/index.ts';
 import { normalTailDecades } from '../likelihood/index.ts';
 import { episodeADayBefore, episodeStep } from './episode-step.ts';
+import { flatEvidence } from './flat-line.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
 import type { Evidence, FeatureVector, ServiceScore, WindowInput } from './outputs.ts';
@@ -134,7 +135,11 @@ export class ServiceModels {
       // expected) is learned all the same: those metrics drift with the host's load and the process's age, and
       // frozen baselines would keep such an episode open for good (it is `info` and no playbook acts on it).
       const frozen = !quiet && !daily && !metricDriftOnly(r, live);
-      if (!r.warmingUp && frozen && r.input.endMs - r.openedAtMs < this.acceptAfterMs) {
+      const accepted = r.input.endMs - r.openedAtMs >= this.acceptAfterMs;
+      // Runs of repeated values teach the flat-line model outside episodes only (or once an episode is the new normal):
+      // an episode of runtime metrics alone is learned by their baselines (below), never as a habit of repeating.
+      if (quiet || daily || r.warmingUp || accepted) live.flat.learn();
+      if (!r.warmingUp && frozen && !accepted) {
         // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
         seasonal.learnUnseen(r.input.features, r.input.endMs);
         continue;
@@ -175,6 +180,16 @@ export class ServiceModels {
     s.score = deviationToScore(serviceDeviation(sur, sur.count > 0 ? m.joint.logTail(0, joint) : 0), DEFAULT_SEASONAL_SCORER.z50);
     // Several features together, none far enough alone: they are the evidence.
     if (s.score >= 0.5 && s.evidence.length === 0) s.evidence = m.seasonal.jointEvidence(w.features, w.endMs, JOINT_EVIDENCE);
+    // A feature stuck at one value that seldom repeats (flat-line.ts): scored beside the distance from the expected value.
+    const flat = m.flat.score(w.features);
+    if (flat.feature !== undefined) {
+      const fs = deviationToScore(flat.deviation, DEFAULT_SEASONAL_SCORER.z50);
+      if (fs >= 0.5) {
+        s.evidence.push(flatEvidence(flat, m.seasonal.expectations({ [flat.feature]: flat.value }, w.endMs)[flat.feature]?.[0] ?? flat.value));
+        s.evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
+      }
+      if (fs > s.score) s.score = fs;
+    }
     const lik = m.likelihood;
     // The likelihood needs a history of raw scores (held while an episode is open); until then the raw score stands alone.
     const warm = lik.ready;

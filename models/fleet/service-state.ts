@@ -5,9 +5,10 @@
  */
 import { type EpisodeConfig, type EpisodeState, EpisodeTracker } from '../episodes/index.ts';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '../likelihood/index.ts';
+import { FlatLine, type FlatLineState } from './flat-line.ts';
 import type { NeuralScorer } from './neural-scorer.ts';
 import { NeuralService, type NeuralServiceState } from './neural-service.ts';
-import { SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
+import { DEFAULT_SEASONAL_SCORER, SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
 /** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
@@ -23,6 +24,8 @@ export interface ServiceState {
   episode: EpisodeState;
   /** History of the service's joint surprise (service-combination.ts), as one tail-calibration histogram; absent in older checkpoints. */
   joint?: number[];
+  /** Runs of repeated values of the service's features (flat-line.ts); absent in older checkpoints. */
+  flat?: FlatLineState;
   /** Current episode id, its opening window end (ms) and the feature that opened it. */
   episodeId: string | null;
   openedAtMs: number;
@@ -34,6 +37,15 @@ export interface ServiceState {
    * is its daily pattern). Absent in older checkpoints.
    */
   episodes?: number[];
+  /**
+   * The last closed episode of the service if it was a blip (at most
+   * `BLIP_WINDOWS` anomalous windows): its id and when it closed. An episode
+   * that opens within the flap window of that close continues its id (one
+   * incident for a spike train, see episode-step.ts). Absent otherwise.
+   */
+  train?: { id: string; closedAtMs: number; family?: string };
+  /** Anomalous windows (score at or above the opening level) of the open episode so far (absent: none). */
+  anomalous?: number;
   /** Episodes opened so far (part of episode ids). */
   seq: number;
   /** Windows scored so far. */
@@ -83,7 +95,7 @@ export const DEFAULT_ACCEPT_AFTER_MS = 86_400_000;
 export const DEFAULT_WARMUP_WINDOWS = 30;
 
 /** The part of a service's state that is not held by its live models. */
-export type ServiceMeta = Omit<ServiceState, 'seasonal' | 'neural' | 'likelihood' | 'episode' | 'joint'>;
+export type ServiceMeta = Omit<ServiceState, 'seasonal' | 'neural' | 'likelihood' | 'episode' | 'joint' | 'flat'>;
 
 /** A service's live models and the rest of its state ({@link ServiceModels.snapshot} puts them together). */
 export interface Live {
@@ -94,6 +106,8 @@ export interface Live {
   episode: EpisodeTracker;
   /** History of the service's joint surprise, as a deviation (see service-combination.ts). */
   joint: TailCalibration;
+  /** Runs of repeated values of each feature (flat-line.ts). */
+  flat: FlatLine;
   /** The joint deviation of the last scored window (NaN when no feature was scored), for learning it. */
   lastJoint: number;
   /** The highest score of one feature of the last scored window, judged by its own tail history alone (see seasonal-scorer.ts). */
@@ -106,7 +120,7 @@ export interface Live {
 
 /** The live models of a service restored from `state`. */
 export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig>): Live {
-  const { seasonal, neural, likelihood, episode, joint, ...st } = state;
+  const { seasonal, neural, likelihood, episode, joint, flat, ...st } = state;
   return {
     st,
     seasonal: new SeasonalScorer(undefined, seasonal),
@@ -114,6 +128,7 @@ export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig
     likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, likelihood),
     episode: new EpisodeTracker(episodeConfig, episode),
     joint: new TailCalibration(1, joint),
+    flat: new FlatLine(DEFAULT_SEASONAL_SCORER.maxFeatures, flat),
     lastJoint: Number.NaN,
     lastFeatureScore: 0,
     peak: episode.open ? episode.peak : 0,
@@ -130,6 +145,7 @@ export function newLive(episodeConfig: Partial<EpisodeConfig>): Live {
     likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD),
     episode: new EpisodeTracker(episodeConfig),
     joint: new TailCalibration(1),
+    flat: new FlatLine(DEFAULT_SEASONAL_SCORER.maxFeatures),
     lastJoint: Number.NaN,
     lastFeatureScore: 0,
     peak: 0,
@@ -146,5 +162,6 @@ export function stateOf(m: Live): ServiceState {
     likelihood: m.likelihood.toJSON(),
     episode: m.episode.toJSON(),
     joint: m.joint.toJSON(1),
+    flat: m.flat.toJSON(),
   };
 }

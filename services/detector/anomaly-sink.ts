@@ -1,4 +1,4 @@
-import { and, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import { severityRank } from '../../models/fleet/index.ts';
 import { rankRootCauses, type ServiceEvidence } from '../../models/root-cause/index.ts';
 import type { Bus } from '../bus/bus.ts';
@@ -138,8 +138,15 @@ async function insertAnomaly(db: Db, e: AnomalyEvent): Promise<void> {
     .onConflictDoNothing();
 }
 
-/** Creates the incident of `e`'s episode (an `open` event), unless it exists. */
+/**
+ * Creates the incident of `e`'s episode (an `open` event), or re-opens it
+ * when it closed before this window (the next spike of a spike train
+ * continues the episode of the last one, see models/fleet episode-step.ts):
+ * open again, not resolved, as severe as its worst window. A redelivered
+ * event changes nothing.
+ */
 async function openIncident(db: Db, e: AnomalyEvent, now: Date): Promise<void> {
+  const at = new Date(e.windowEndUnixMs);
   await db
     .insert(incidents)
     .values({
@@ -148,13 +155,31 @@ async function openIncident(db: Db, e: AnomalyEvent, now: Date): Promise<void> {
       kind: e.kind,
       severity: e.severity,
       state: 'open',
-      openedAt: new Date(e.windowEndUnixMs),
+      openedAt: at,
       maxScore: e.score,
       lastScore: e.score,
       flapping: e.flapping,
       updatedAt: now,
     })
-    .onConflictDoNothing();
+    .onConflictDoUpdate({
+      target: incidents.id,
+      set: {
+        state: 'open',
+        closedAt: null,
+        resolvedBy: null,
+        lastScore: e.score,
+        maxScore: sql`greatest(${incidents.maxScore}, ${e.score})`,
+        severity: sql`case when ${severityRankSql(incidents.severity)} >= ${severityRank(e.severity)} then ${incidents.severity} else ${e.severity} end`,
+        flapping: e.flapping,
+        updatedAt: now,
+      },
+      setWhere: and(eq(incidents.state, 'closed'), lt(incidents.closedAt, at)),
+    });
+}
+
+/** The rank of a severity column in SQL, as {@link severityRank} ranks it. */
+function severityRankSql(column: typeof incidents.severity) {
+  return sql`(case ${column} when 'critical' then 2 when 'warning' then 1 else 0 end)`;
 }
 
 /** Updates the open incident of `e`'s episode with its scores, closing it on a `closed` event. */

@@ -113,7 +113,11 @@ function trackIncident(incidents: Map<string, BacktestIncident>, e: AnomalyEvent
   }
   inc.maxScore = Math.max(inc.maxScore, e.score);
   if (severityRank(e.severity) > severityRank(inc.severity)) inc.severity = e.severity;
-  if (e.episodeState === 'closed') {
+  // The next spike of a spike train re-opens the incident of the last one (models/fleet episode-step.ts).
+  if (e.episodeState === 'open') {
+    inc.state = 'open';
+    inc.resolvedAt = null;
+  } else if (e.episodeState === 'closed') {
     inc.state = 'resolved';
     inc.resolvedAt = at;
   }
