@@ -11,7 +11,7 @@ import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
 import { applyDemoPlaybooks } from '../../../infra/demo/playbook-bundle.ts';
 import type { PlannedFault } from './fault-plan.ts';
 import { observe, openIncidents, runningExecutions } from './observations.ts';
-import { type FaultPhase, type FaultResult, type Period, quietActions, quietIncidents, scoreFault, summarize } from './score.ts';
+import { type FaultPhase, type FaultResult, type Period, type quietActions, type quietIncidents, scoreFault, scoreRun, type summarize } from './score.ts';
 import { type BenchMode, startZeroops, type ZeroopsUnderTest } from './zeroops-under-test.ts';
 
 /** Settings of a run. */
@@ -252,7 +252,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     if (opts.dumpTo) writeFileSync(opts.dumpTo, JSON.stringify(obs));
     const byId = new Map(obs.faults.map((f) => [f.id, f]));
     const faults = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as FaultRecord, p, obs, opts.windowSeconds * 1000));
-    const kinds = [...new Set(faults.map((f) => f.kind))].sort();
     const { progress: _p, faults: _f, dumpTo: _d, ...rest } = opts;
     return {
       mode: opts.mode,
@@ -261,13 +260,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       startedAt,
       finishedAt: new Date().toISOString(),
       loadAverage: load.map((x) => Math.round(x * 100) / 100),
-      faults,
-      quietPeriods: quiet.map((q) => ({ start: new Date(q.startMs).toISOString(), end: new Date(q.endMs).toISOString() })),
-      quietMinutes: Math.round(quiet.reduce((s, q) => s + q.endMs - q.startMs, 0) / 6_000) / 10,
-      quietActions: quietActions(quiet, obs),
-      quietIncidents: quietIncidents(quiet, obs),
-      overall: summarize(faults),
-      perKind: Object.fromEntries(kinds.map((k) => [k, summarize(faults.filter((f) => f.kind === k))])),
+      ...scoreRun(faults, quiet, obs),
     };
   } finally {
     await demo?.stop();

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { observe } from './observations.ts';
 import { formatResult } from './report.ts';
 import type { BenchResult } from './run-bench.ts';
-import { type FaultPhase, type Period, quietActions, quietIncidents, scoreFault, summarize } from './score.ts';
+import { type FaultPhase, type Period, scoreFault, scoreRun } from './score.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -51,7 +51,6 @@ async function main(): Promise<void> {
   const scored = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as (typeof faults)[number], p, obs, windowMs));
   // Load averages as the bench printed them at each fault, when its log is given.
   const printed = values.log ? [...readFileSync(values.log, 'utf8').matchAll(/; load ([\d.]+)\)/g)].map((m) => Number(m[1])) : [];
-  const kinds = [...new Set(scored.map((f) => f.kind))].sort();
   const result: BenchResult = {
     mode: values.mode as BenchResult['mode'],
     options: {
@@ -67,13 +66,7 @@ async function main(): Promise<void> {
     startedAt: faults[0]?.startedAt ?? new Date(now).toISOString(),
     finishedAt: new Date(now).toISOString(),
     loadAverage: [...printed, Math.round((loadavg()[0] as number) * 100) / 100],
-    faults: scored,
-    quietPeriods: quiet.map((q) => ({ start: new Date(q.startMs).toISOString(), end: new Date(q.endMs).toISOString() })),
-    quietMinutes: Math.round(quiet.reduce((s, q) => s + q.endMs - q.startMs, 0) / 6_000) / 10,
-    quietActions: quietActions(quiet, obs),
-    quietIncidents: quietIncidents(quiet, obs),
-    overall: summarize(scored),
-    perKind: Object.fromEntries(kinds.map((k) => [k, summarize(scored.filter((f) => f.kind === k))])),
+    ...scoreRun(scored, quiet, obs),
   };
   process.stdout.write(`== bench-zeroops (scored live), ${result.mode} mode, ${scored.length} of ${faults.length} faults ==\n${formatResult(result)}\n`);
   if (values.out) {

@@ -172,6 +172,20 @@ export interface Summary {
   actionsElsewhere: number;
 }
 
+/** The run's scored part: the faults, the fault-free periods with what was done in them, and the summaries overall and per kind. */
+export function scoreRun(faults: FaultResult[], quiet: Period[], obs: Observations) {
+  const kinds = [...new Set(faults.map((f) => f.kind))].sort();
+  return {
+    faults,
+    quietPeriods: quiet.map((q) => ({ start: new Date(q.startMs).toISOString(), end: new Date(q.endMs).toISOString() })),
+    quietMinutes: Math.round(quiet.reduce((s, q) => s + q.endMs - q.startMs, 0) / 6_000) / 10,
+    quietActions: quietActions(quiet, obs),
+    quietIncidents: quietIncidents(quiet, obs),
+    overall: summarize(faults),
+    perKind: Object.fromEntries(kinds.map((k) => [k, summarize(faults.filter((f) => f.kind === k))])),
+  };
+}
+
 /** Sums up `rows`. */
 export function summarize(rows: FaultResult[]): Summary {
   const fixable = rows.filter((r) => r.fix !== 'none');
