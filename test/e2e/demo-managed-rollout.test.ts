@@ -24,14 +24,14 @@ describe('managed rollouts on the demo, judged by the real detector', () => {
     await rig?.stop();
   }, 60_000);
 
+  /** On a failure, what the detector saw of cart since the change ([rate, error ratio, p99] per window) says why. */
+  const windowsSinceChange = async (appliedAt: string | null | undefined) =>
+    JSON.stringify((await rig.windowsOf(Date.parse(appliedAt ?? '0') - 3_000)).map((w) => [w.request_rate, w.error_ratio, w.latency_p99_ms]));
+
   it('keeps a good version, and the switch to it drops no request', async () => {
     const id = await rig.requestChange('1.6.0', 30);
     const c = await rig.finished(id, 150_000);
-    // On a failure, what the detector saw of cart since the change says why.
-    const seen =
-      c.state === 'kept'
-        ? ''
-        : JSON.stringify((await rig.windowsOf(Date.parse(c.appliedAt ?? '0') - 3_000)).map((w) => [w.request_rate, w.error_ratio, w.latency_p99_ms]));
+    const seen = c.state === 'kept' ? '' : await windowsSinceChange(c.appliedAt);
     expect(c.state, `${c.reason}\ncart windows [rate, error ratio, p99]: ${seen}`).toBe('kept');
     expect(c.reason).toMatch(/no regression within the 30 s watch/);
     // Judged by detector windows of the new version, not for want of them.
@@ -48,10 +48,7 @@ describe('managed rollouts on the demo, judged by the real detector', () => {
   it('rolls a bad version back within two minutes, judged by the detector windows, and counts a change failure', async () => {
     const id = await rig.requestChange('1.5.0', 120);
     const c = await rig.finished(id, 180_000);
-    const after =
-      c.state === 'rolled_back'
-        ? ''
-        : JSON.stringify((await rig.windowsOf(Date.parse(c.appliedAt ?? '0') - 3_000)).map((w) => [w.request_rate, w.error_ratio, w.latency_p99_ms]));
+    const after = c.state === 'rolled_back' ? '' : await windowsSinceChange(c.appliedAt);
     expect(c.state, `${c.reason}\ncart windows [rate, error ratio, p99]: ${after}`).toBe('rolled_back');
     expect(c.reason).toMatch(/^regression: (error_ratio|latency_p9[59]_ms|service score)/);
     const applied = Date.parse(c.appliedAt as string);
