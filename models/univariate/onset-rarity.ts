@@ -32,7 +32,12 @@
  * when it was last reported (its running peak deviation's E fell by a
  * decade): an episode that opened as a routine burst and grew into a record
  * deserves a second page, as the live detector emits an event when an
- * episode's deviation grows (models/fleet/severity.ts).
+ * episode's deviation grows (models/fleet/severity.ts). An episode already
+ * reported as a record (E < 1: fewer than one earlier episode as severe
+ * expected over the horizon) is not reported again: its page said
+ * "unprecedented", and beyond that its growth is the far Gaussian tail,
+ * where a fraction of a spread is a decade (a flat line whose score creeps
+ * toward 1 would otherwise be reported again on every row).
  *
  * Only deviations at which episodes opened are learned, each once, after
  * it was scored: no look-ahead, and the state is a fixed histogram.
@@ -80,6 +85,14 @@ export class OnsetRarity {
     const lnPrior = Math.log(this.priorRows) + Math.LN2 - normalTailDecades(dev) * Math.LN10;
     const lnE = c > 0 ? Math.log(c) + Math.log1p(Math.exp(lnPrior - Math.log(c))) : lnPrior;
     return Math.min(0, lnE - Math.log(this.priorRows));
+  }
+
+  /**
+   * The ln rarity of a record: one expected episode as severe over the prior's horizon (E = 1).
+   * An alarm rarer than that is unprecedented for the series.
+   */
+  get recordLogRarity(): number {
+    return -Math.log(this.priorRows);
   }
 
   /** Notes an episode that opened at `dev` spreads. */

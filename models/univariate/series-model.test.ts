@@ -102,20 +102,46 @@ describe('SeriesModel alarm score', () => {
 });
 
 describe('SeriesModel escalation', () => {
-  it('reports an open episode again, once, when it grows ten times rarer', () => {
+  /** Alarm rows from row 900 on of a noisy flat series with `extra(i)` added. */
+  function alarmsOf(n: number, extra: (i: number) => number): { row: number; alarm: number; transition: string }[] {
     const rng = createRng(7);
     const m = new SeriesModel();
     const alarms: { row: number; alarm: number; transition: string }[] = [];
-    for (let i = 0; i < 1100; i++) {
-      // A level step of 4.5 spreads at row 1000 that grows to 40 spreads at row 1010, within the same episode.
-      const v = 100 + 2 * (rng.next() - 0.5) + (i >= 1000 ? (i >= 1010 ? 400 : 45) : 0);
-      m.update(T0 + i * STEP, v);
+    for (let i = 0; i < n; i++) {
+      m.update(T0 + i * STEP, 100 + 2 * (rng.next() - 0.5) + extra(i));
       if (i >= 900 && m.last.alarm > 0) alarms.push({ row: i, alarm: m.last.alarm, transition: m.last.transition });
     }
+    return alarms;
+  }
+
+  it('reports an open episode again, once, when it grows ten times rarer', () => {
+    // A level step of 4.5 spreads at row 1000 that grows to 40 spreads at row 1010, within the same episode.
+    const alarms = alarmsOf(1100, (i) => (i >= 1000 ? (i >= 1010 ? 400 : 45) : 0));
     expect(alarms.map((a) => [a.row, a.transition])).toEqual([
       [1000, 'open'],
       [1010, 'ongoing'],
     ]);
     expect((alarms[1] as { alarm: number }).alarm).toBeGreaterThan((alarms[0] as { alarm: number }).alarm + 0.05);
+  });
+
+  it('does not report again an episode already reported as unprecedented, however it grows', () => {
+    // A deviation growing by a fifth every row from row 1000: its score creeps toward 1 (0.93 by row 1099).
+    const rng = createRng(7);
+    const m = new SeriesModel();
+    const alarms: [number, string][] = [];
+    let score = 0;
+    for (let i = 0; i < 1100; i++) {
+      score = m.update(T0 + i * STEP, 100 + 2 * (rng.next() - 0.5) + (i >= 1000 ? 10 * 1.2 ** (i - 1000) : 0));
+      if (m.last.alarm > 0) alarms.push([i, m.last.transition]);
+    }
+    expect(m.last.transition).toBe('ongoing');
+    expect(score).toBeGreaterThan(0.9);
+    // Reported at its opening, again each time it became ten times rarer while it was still routine for the series,
+    // and no more once reported as rarer than one episode expected over the prior's horizon.
+    expect(alarms).toEqual([
+      [1008, 'open'],
+      [1010, 'ongoing'],
+      [1016, 'ongoing'],
+    ]);
   });
 });

@@ -11,7 +11,7 @@
  * implementation: a change to the per-feature scoring changes all three.
  *
  * The model's alarms (the rows that open an episode, and those where an
- * open episode became ten times rarer) are also judged by how rare they are
+ * open episode that opened as a routine one became ten times rarer) are also judged by how rare they are
  * for this series: by how many of its earlier episodes opened at least as
  * severe (onset-rarity.ts). That is {@link SeriesVerdict.alarm}, the
  * `anomaly_score` of `zeroops detect`: one threshold on it means the same on
@@ -116,6 +116,10 @@ export class SeriesModel {
     }
     if (!(dev > this.peak)) return 0;
     this.peak = dev;
+    // An episode already reported as unprecedented for the series has had its page: further growth is
+    // the far Gaussian tail, where a fraction of a spread is a decade of rarity, not news (a flat line's
+    // score creeping toward 1 would be reported on every row).
+    if (!(this.reported > this.onsets.recordLogRarity)) return 0;
     const ln = this.onsets.logRarity(dev);
     if (!(ln < this.reported - Math.log(ESCALATION))) return 0;
     this.reported = ln;
