@@ -39,8 +39,12 @@
  * where a fraction of a spread is a decade (a flat line whose score creeps
  * toward 1 would otherwise be reported again on every row).
  *
- * Only deviations at which episodes opened are learned, each once, after
- * it was scored: no look-ahead, and the state is a fixed histogram.
+ * Every alarm is learned at its deviation, once, after it was judged: the
+ * opening of each episode and each report again (series-v11; before, only
+ * openings). E(d) thus counts the earlier pages at least as severe: a
+ * series whose bursts open mildly and grow into a second page (Twitter
+ * volumes ramp over two rows) learns that such second pages are routine
+ * too. No look-ahead, and the state is a fixed histogram.
  */
 import { deviationOfLogTail } from '../fleet/service-combination.ts';
 import { normalTailDecades } from '../likelihood/index.ts';

@@ -124,6 +124,16 @@ describe('SeriesModel escalation', () => {
     expect((alarms[1] as { alarm: number }).alarm).toBeGreaterThan((alarms[0] as { alarm: number }).alarm + 0.05);
   });
 
+  it('counts the reports again among the alarms a series has had: a burst that always grows into a second page is paged once', () => {
+    // Every 400 rows a burst opens at +45 and grows nearly tenfold on its second row (the ramp of a social media count).
+    const alarms = alarmsOf(4500, (i) => (i >= 400 && i % 400 === 0 ? 45 : i >= 400 && i % 400 === 1 ? 400 : 0));
+    // Every burst opens an episode (an alarm, lower each time)...
+    expect(alarms.filter((a) => a.transition === 'open').map((a) => a.row)).toEqual(Array.from({ length: 9 }, (_, k) => 400 * (k + 3)));
+    // ...but its growth on the second row, learned as an alarm the first times, is no longer ten times rarer than
+    // the opening: at most two of these nine bursts are reported again (each of them was, when only openings were learned).
+    expect(alarms.filter((a) => a.transition === 'ongoing').length).toBeLessThanOrEqual(2);
+  });
+
   it('does not report again an episode already reported as unprecedented, however it grows', () => {
     // A deviation growing by a fifth every row from row 1000: its score creeps toward 1 (0.93 by row 1099).
     const rng = createRng(7);

@@ -11,9 +11,9 @@
  * implementation: a change to the per-feature scoring changes all three.
  *
  * The model's alarms (the rows that open an episode, and those where an
- * open episode that opened as a routine one became ten times rarer) are also judged by how rare they are
- * for this series: by how many of its earlier episodes opened at least as
- * severe (onset-rarity.ts). That is {@link SeriesVerdict.alarm}, the
+ * open episode not yet reported as a record became ten times rarer) are
+ * also judged by how rare they are for this series: by how many of its
+ * earlier alarms were at least as severe (onset-rarity.ts). That is {@link SeriesVerdict.alarm}, the
  * `anomaly_score` of `zeroops detect`: one threshold on it means the same on
  * every series. The live detector's episodes and scores are not changed by it.
  *
@@ -103,7 +103,7 @@ export class SeriesModel {
     return r.score;
   }
 
-  /** The alarm score of a scored row (see {@link SeriesVerdict.alarm}); learns an onset after judging it. */
+  /** The alarm score of a scored row (see {@link SeriesVerdict.alarm}); learns each alarm (opening or escalation) after judging it. */
   private alarmOf(r: ServiceScore): number {
     if (r.transition !== 'open' && r.transition !== 'ongoing') return 0;
     // The deviation behind the score (the service deviation the live score maps, Infinity at a score of 1).
@@ -123,6 +123,8 @@ export class SeriesModel {
     const ln = this.onsets.logRarity(dev);
     if (!(ln < this.reported - Math.log(ESCALATION))) return 0;
     this.reported = ln;
+    // Every page counts: a series whose bursts keep growing into a second page has had that page before.
+    this.onsets.learn(dev);
     return deviationToScore(deviationOfRarity(ln), DEFAULT_SEASONAL_SCORER.z50);
   }
 
