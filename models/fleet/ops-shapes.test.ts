@@ -124,6 +124,29 @@ describe('ops-shaped checks of the per-feature model', () => {
     expect(rs.flatMap((r) => r.evidence.map((e) => e.feature)).filter((f) => /replicas|jobs/.test(f))).toEqual([]);
   });
 
+  it('a stuck gauge whose third equal value falls short of the live opening level opens at the fourth: a run the model finds surprising does not teach itself', () => {
+    // The live detector's levels (open 0.7, close 0.5) and 1 s windows; connections 30..70 (never the same value twice)
+    // for 700 windows, then stuck at 50. So little history makes the run of two repeats score just under 0.7.
+    const models = new ServiceModels({ episode: { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: 1000, flapWindowMs: 60_000, flapOpenings: 3 } });
+    const stuck = 700;
+    const rs: ServiceScore[] = [];
+    for (let k = 0; k < stuck + 10; k++) {
+      const value = k < stuck ? 30 + 40 * ((Math.imul((k + 1) * 7919 + 71, 2654435761) >>> 0) / 2 ** 32) : 50;
+      const w = { service: 'gauge', startMs: T0 + k * 1000, endMs: T0 + (k + 1) * 1000, features: { request_rate: 0, 'metric:connections': value }, callees: [] };
+      rs.push(models.scoreBatch([w])[0] as ServiceScore);
+    }
+    expect(opened(rs).filter((k) => k < stuck)).toEqual([]);
+    // The third equal value: surprising (named in the evidence) but under the opening level.
+    expect(rs[stuck + 2]?.score).toBeGreaterThanOrEqual(0.5);
+    expect(rs[stuck + 2]?.score).toBeLessThan(0.7);
+    expect(rs[stuck + 2]?.transition).toBe('none');
+    // Not learned, its repeats leave the feature's repeat rate as rare as before: the next repeat opens. (Learned, they
+    // made its repeats common at once, the feature was no longer judged and the gauge stayed stuck without an alarm.)
+    expect(opened(rs)).toEqual([stuck + 3]);
+    expect(rs[stuck + 3]?.evidence[0]).toMatchObject({ feature: 'metric:connections:variance_collapsed', observed: 50 });
+    expect(rs.slice(stuck + 3).every((r) => r.transition === 'open' || r.transition === 'ongoing')).toBe(true);
+  });
+
   it('a gauge that repeats by habit (an integer gauge) is never judged a flat line, even stuck: its runs are not news', () => {
     // Replicas 3 or 4, changing with probability 0.2 each window (runs of 5 on average); stuck from window 3000.
     const rng = createRng(5);

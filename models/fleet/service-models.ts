@@ -47,6 +47,8 @@ import { isSymptomFeature } from './severity.ts';
 
 /** Features named as the evidence of a window that only their combination made anomalous. */
 const JOINT_EVIDENCE = 3;
+/** Flat-line score from which a run is named in the evidence (the score of a feature's evidence) and is not learned as a habit. */
+const FLAT_EVIDENCE_SCORE = 0.5;
 
 /** Whether a window's evidence is only runtime metrics of a service that also reports symptom features (spans, error logs). */
 function metricDriftOnly(r: ServiceScore, m: Live): boolean {
@@ -137,8 +139,12 @@ export class ServiceModels {
       const frozen = !quiet && !daily && !metricDriftOnly(r, live);
       const accepted = r.input.endMs - r.openedAtMs >= this.acceptAfterMs;
       // Runs of repeated values teach the flat-line model outside episodes only (or once an episode is the new normal):
-      // an episode of runtime metrics alone is learned by their baselines (below), never as a habit of repeating.
-      if (quiet || daily || r.warmingUp || accepted) live.flat.learn();
+      // an episode of runtime metrics alone is learned by their baselines (below), never as a habit of repeating. Nor
+      // does a quiet window whose run the flat-line model itself found surprising (it raised evidence, below the
+      // opening level): learned, the run's own repeats would make the feature's repeats common within a window or two
+      // and stop it being judged, so a flat line that missed the opening level at its third equal value never opened.
+      // (`accepted` is about an open episode: a service that never had one counts as accepted.)
+      if (quiet ? live.lastFlatScore < FLAT_EVIDENCE_SCORE : daily || r.warmingUp || accepted) live.flat.learn();
       if (!r.warmingUp && frozen && !accepted) {
         // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
         seasonal.learnUnseen(r.input.features, r.input.endMs);
@@ -182,9 +188,11 @@ export class ServiceModels {
     if (s.score >= 0.5 && s.evidence.length === 0) s.evidence = m.seasonal.jointEvidence(w.features, w.endMs, JOINT_EVIDENCE);
     // A feature stuck at one value that seldom repeats (flat-line.ts): scored beside the distance from the expected value.
     const flat = m.flat.score(w.features);
+    m.lastFlatScore = 0;
     if (flat.feature !== undefined) {
       const fs = deviationToScore(flat.deviation, DEFAULT_SEASONAL_SCORER.z50);
-      if (fs >= 0.5) {
+      m.lastFlatScore = fs;
+      if (fs >= FLAT_EVIDENCE_SCORE) {
         s.evidence.push(flatEvidence(flat, m.seasonal.expectations({ [flat.feature]: flat.value }, w.endMs)[flat.feature]?.[0] ?? flat.value));
         s.evidence.sort((p, q) => Math.abs(q.deviation) - Math.abs(p.deviation));
       }

@@ -112,6 +112,8 @@ export interface Live {
   lastJoint: number;
   /** The highest score of one feature of the last scored window, judged by its own tail history alone (see seasonal-scorer.ts). */
   lastFeatureScore: number;
+  /** The flat-line model's score of the last scored window (0: no run judged). */
+  lastFlatScore: number;
   /** Highest score of the open episode (the tracker's, kept here so that reading it copies nothing). */
   peak: number;
   /** Windows in a row in which the service answered no request (infinite until it served one: it may serve none at all). */
@@ -131,6 +133,7 @@ export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig
     flat: new FlatLine(DEFAULT_SEASONAL_SCORER.maxFeatures, flat),
     lastJoint: Number.NaN,
     lastFeatureScore: 0,
+    lastFlatScore: 0,
     peak: episode.open ? episode.peak : 0,
     silentRun: Number.POSITIVE_INFINITY,
   };
@@ -148,6 +151,7 @@ export function newLive(episodeConfig: Partial<EpisodeConfig>): Live {
     flat: new FlatLine(DEFAULT_SEASONAL_SCORER.maxFeatures),
     lastJoint: Number.NaN,
     lastFeatureScore: 0,
+    lastFlatScore: 0,
     peak: 0,
     silentRun: Number.POSITIVE_INFINITY,
   };
