@@ -90,14 +90,16 @@ export async function runLive(o: LiveOptions): Promise<void> {
   const sides = o.sequential ? [] : [side(opts('reactive')), side(opts('predictive'))];
   const results: LiveModeResult[] = [];
   let load0 = 0;
+  // Sequential runs: the load average at the start and end of each side (the host may change between them).
+  const sideLoads: string[] = [];
   let go: LiveGo | undefined;
   const announce = (g: LiveGo) => {
-    load0 = loadavg()[0] as number;
+    load0 = sideLoads.length === 0 ? (loadavg()[0] as number) : load0;
     console.log(
       `live: cart (${o.capacityRps.toFixed(1)} req/s per replica; sessions-db sized for 6 cart replicas) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
         `at minute ${g.surge.atMinute.toFixed(2)} of every day (next at ${new Date(g.measureFromMs + o.beforeMinutes * 60_000).toISOString().slice(11, 19)} UTC); ` +
         `${o.historyHours} h of history back-filled; measured ${new Date(g.measureFromMs).toISOString().slice(11, 19)} to ${new Date(g.measureToMs).toISOString().slice(11, 19)} UTC; ` +
-        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${load0.toFixed(1)}`,
+        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${(loadavg()[0] as number).toFixed(1)}`,
     );
   };
   try {
@@ -108,8 +110,10 @@ export async function runLive(o: LiveOptions): Promise<void> {
         await s.ready;
         go = place();
         announce(go);
+        const start = loadavg()[0] as number;
         s.go(go);
         results.push(await s.result);
+        sideLoads.push(`${mode} ${start.toFixed(1)} -> ${(loadavg()[0] as number).toFixed(1)}`);
       }
     } else {
       await Promise.all(sides.map((s) => s.ready));
@@ -181,7 +185,9 @@ export async function runLive(o: LiveOptions): Promise<void> {
         .join('; ') || 'none'
     }`,
   );
-  console.log(`load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end; ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
+  console.log(
+    `load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end${sideLoads.length ? ` (per side: ${sideLoads.join(', ')})` : ''}; ${((Date.now() - t0) / 60_000).toFixed(1)} min`,
+  );
   writeFileSync(
     o.out,
     JSON.stringify(
@@ -189,7 +195,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
         at: new Date(t0).toISOString(),
         options: o,
         surge,
-        loadAverage: { start: load0, end: load1 },
+        loadAverage: { start: load0, end: load1, perSide: sideLoads },
         dayReplicaMinutes: { reactive: dayR, predictive: dayP },
         reactive,
         predictive,
