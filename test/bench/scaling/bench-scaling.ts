@@ -13,15 +13,22 @@
  * detect), --missing-surge-every N (every Nth day the surge does not come;
  * default 0: it always does).
  *
+ * --day-minutes (60), --surge-at (minute of the day, 40), --surge-minutes
+ * (5) and --surge-magnitude (4) set the compressed day and its surge (for
+ * both the simulation and --live).
+ *
  * --live: the same comparison on real processes instead (live.ts): zeroops
- * embedded and a slice of the demo shop, one surge, both sides at once
- * (about 25 minutes). Its options: --rps (12), --day-minutes (60),
- * --surge-minutes (5), --surge-magnitude (4), --surge-at (minute of the
- * day, 40; the demo's clock is set so that it comes in the measured span), --startup-minutes (1: from both
- * sides running, demo slice up, to the measured span),
- * --before-minutes (5), --after-minutes (6), --history-hours (4),
- * --objective-ms, --seed (1), --sequential (one side after the other),
- * --out (JSON file; default $TMPDIR/bench-scaling-live.json).
+ * embedded and a slice of the demo shop (sessions-db sized so that the surge
+ * saturates cart, not its datastore: slice-capacity.ts), one surge, both
+ * sides at once (about 20 minutes). Its other options: --rps (12),
+ * --startup-minutes (1: from both sides running, demo slice up, to the
+ * measured span), --before-minutes (3: the playbook scales about 2 minutes
+ * ahead), --after-minutes (7: both sides are back at one replica by then),
+ * --history-hours (4), --objective-ms, --seed (1), --sequential (one side
+ * after the other), --out (JSON file; default $TMPDIR/bench-scaling-live.json).
+ * Replica-minutes are printed over the measured span and over the whole
+ * day (the rest of the day at one replica on both sides, printed only when
+ * both sides are at one replica at both ends of the span).
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,8 +55,8 @@ const { values } = parseArgs({
     'surge-at': { type: 'string', default: '40' },
     'surge-magnitude': { type: 'string', default: '4' },
     'startup-minutes': { type: 'string', default: '1' },
-    'before-minutes': { type: 'string', default: '5' },
-    'after-minutes': { type: 'string', default: '6' },
+    'before-minutes': { type: 'string', default: '3' },
+    'after-minutes': { type: 'string', default: '7' },
     'history-hours': { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
     sequential: { type: 'boolean', default: false },
@@ -58,7 +65,9 @@ const { values } = parseArgs({
 });
 const SERVICE = 'cart';
 const RPS = 12;
-const DAY_MINUTES = 60;
+const DAY_MINUTES = Number(values['day-minutes']);
+const SURGE_AT = Number(values['surge-at']);
+const SURGE_MINUTES = Number(values['surge-minutes']);
 const capacity = capacityFor(SHOP, RPS)[SERVICE] as number;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -80,7 +89,7 @@ function simulation(): void {
     service: SERVICE,
     rps: RPS,
     dayMinutes: DAY_MINUTES,
-    surge: { service: SERVICE, magnitude: 4, everyMinutes: DAY_MINUTES, atMinute: 40, durationMinutes: 5 },
+    surge: { service: SERVICE, magnitude: Number(values['surge-magnitude']), everyMinutes: DAY_MINUTES, atMinute: SURGE_AT, durationMinutes: SURGE_MINUTES },
     missingSurgeEvery: Number(values['missing-surge-every']),
     warmupDays: Number(values.warmup),
     measuredDays: Number(values.days),

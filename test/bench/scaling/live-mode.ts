@@ -34,6 +34,7 @@ import { loadConfig } from '../../../services/core/config.ts';
 import { silentLogger } from '../../../services/core/logger.ts';
 import { rollups, services } from '../../../services/store/index.ts';
 import { offeredRate } from './scaling-sim.ts';
+import { sliceCapacity } from './slice-capacity.ts';
 
 /** What the parent asks one side to do. */
 export interface LiveModeOptions {
@@ -103,6 +104,8 @@ export interface LiveModeResult {
 const SLICE = ['frontend', 'gateway', 'cart', 'checkout', 'sessions-db'];
 const SERVICE = 'cart';
 const WINDOW_MS = 10_000;
+/** Most cart replicas either scaler asks for (the playbook's maxReplicas). */
+const MAX_REPLICAS = 6;
 const PLAYBOOK = fileURLToPath(new URL('../../../infra/demo/playbooks/demo-predictive-scale.yaml', import.meta.url));
 
 /** A request of the load generator that went through cart. */
@@ -152,7 +155,8 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     rps: o.rps,
     dayMinutes: o.dayMinutes,
     recurringSurge: surge,
-    capacityRps: { [SERVICE]: o.capacityRps },
+    // sessions-db sized for what cart's most replicas send it: the surge saturates cart, which scaling addresses.
+    capacityRps: sliceCapacity(o.rps, SERVICE, o.capacityRps, MAX_REPLICAS),
     onRequest: (r) => {
       if (throughCart(r)) results.push(r);
     },
@@ -214,7 +218,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     while (samples.length > 1 && (samples[1] as { t: number }).t <= t - 60_000) samples.shift();
     const first = samples[0] as { t: number; n: number };
     const rate = t > first.t ? (samples[samples.length - 1]!.n - first.n) / ((t - first.t) / 1000) : 0;
-    desired.push(Math.min(6, Math.max(1, Math.ceil(rate / (o.capacityRps * 0.8)))));
+    desired.push(Math.min(MAX_REPLICAS, Math.max(1, Math.ceil(rate / (o.capacityRps * 0.8)))));
     reactive = Math.max(...desired.slice(-20));
     apply().catch((err: Error) => log(`scale failed: ${err.message}`));
   }, 15_000);

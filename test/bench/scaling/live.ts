@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LiveGo, LiveModeOptions, LiveModeResult } from './live-mode.ts';
+import { dayReplicaMinutes } from './live-score.ts';
 
 /** Settings of a live run. */
 export interface LiveOptions {
@@ -89,14 +90,16 @@ export async function runLive(o: LiveOptions): Promise<void> {
   const sides = o.sequential ? [] : [side(opts('reactive')), side(opts('predictive'))];
   const results: LiveModeResult[] = [];
   let load0 = 0;
+  // Sequential runs: the load average at the start and end of each side (the host may change between them).
+  const sideLoads: string[] = [];
   let go: LiveGo | undefined;
   const announce = (g: LiveGo) => {
-    load0 = loadavg()[0] as number;
+    load0 = sideLoads.length === 0 ? (loadavg()[0] as number) : load0;
     console.log(
-      `live: cart (${o.capacityRps.toFixed(1)} req/s per replica) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
+      `live: cart (${o.capacityRps.toFixed(1)} req/s per replica; sessions-db sized for 6 cart replicas) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
         `at minute ${g.surge.atMinute.toFixed(2)} of every day (next at ${new Date(g.measureFromMs + o.beforeMinutes * 60_000).toISOString().slice(11, 19)} UTC); ` +
         `${o.historyHours} h of history back-filled; measured ${new Date(g.measureFromMs).toISOString().slice(11, 19)} to ${new Date(g.measureToMs).toISOString().slice(11, 19)} UTC; ` +
-        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${load0.toFixed(1)}`,
+        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${(loadavg()[0] as number).toFixed(1)}`,
     );
   };
   try {
@@ -107,8 +110,10 @@ export async function runLive(o: LiveOptions): Promise<void> {
         await s.ready;
         go = place();
         announce(go);
+        const start = loadavg()[0] as number;
         s.go(go);
         results.push(await s.result);
+        sideLoads.push(`${mode} ${start.toFixed(1)} -> ${(loadavg()[0] as number).toFixed(1)}`);
       }
     } else {
       await Promise.all(sides.map((s) => s.ready));
@@ -146,12 +151,24 @@ export async function runLive(o: LiveOptions): Promise<void> {
     `minutes above objective (* above): reactive ${reactive.minutesAboveObjective}, predictive ${predictive.minutesAboveObjective}` +
       (cut === null ? ' (reactive had none: no cut to measure)' : ` (${(cut * 100).toFixed(0)} % fewer; target >= 80 %)`),
   );
-  console.log(
-    `replica-minutes: reactive ${reactive.replicaMinutes.toFixed(1)}, predictive ${predictive.replicaMinutes.toFixed(1)} (${ratio.toFixed(2)}x; target <= 1.2x)`,
+  const dayR = dayReplicaMinutes(
+    reactive.minutes.map((m) => m.replicas),
+    o.dayMinutes,
+  );
+  const dayP = dayReplicaMinutes(
+    predictive.minutes.map((m) => m.replicas),
+    o.dayMinutes,
   );
   console.log(
-    `requests via cart: reactive ${reactive.requests} (${reactive.failed} failed; ${JSON.stringify(reactive.statuses)}), ` +
-      `predictive ${predictive.requests} (${predictive.failed} failed; ${JSON.stringify(predictive.statuses)})`,
+    `replica-minutes over the measured span: reactive ${reactive.replicaMinutes.toFixed(1)}, predictive ${predictive.replicaMinutes.toFixed(1)} (${ratio.toFixed(2)}x); ` +
+      (dayR !== null && dayP !== null
+        ? `over the ${o.dayMinutes}-min day (the rest at 1 replica on both sides): ${dayR.toFixed(1)} / ${dayP.toFixed(1)} (${(dayP / dayR).toFixed(2)}x; target <= 1.2x)`
+        : 'over the day: unknown (a side was above 1 replica at an end of the span)'),
+  );
+  const share = (r: LiveModeResult) => (r.requests ? `${((r.failed / r.requests) * 100).toFixed(1)} %` : '-');
+  console.log(
+    `requests via cart: reactive ${reactive.requests} (${reactive.failed} failed, ${share(reactive)}; ${JSON.stringify(reactive.statuses)}), ` +
+      `predictive ${predictive.requests} (${predictive.failed} failed, ${share(predictive)}; ${JSON.stringify(predictive.statuses)})`,
   );
   for (const r of [reactive, predictive]) {
     console.log(
@@ -168,10 +185,24 @@ export async function runLive(o: LiveOptions): Promise<void> {
         .join('; ') || 'none'
     }`,
   );
-  console.log(`load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end; ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
+  console.log(
+    `load average: ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end${sideLoads.length ? ` (per side: ${sideLoads.join(', ')})` : ''}; ${((Date.now() - t0) / 60_000).toFixed(1)} min`,
+  );
   writeFileSync(
     o.out,
-    JSON.stringify({ at: new Date(t0).toISOString(), options: o, surge, loadAverage: { start: load0, end: load1 }, reactive, predictive }, null, 2),
+    JSON.stringify(
+      {
+        at: new Date(t0).toISOString(),
+        options: o,
+        surge,
+        loadAverage: { start: load0, end: load1, perSide: sideLoads },
+        dayReplicaMinutes: { reactive: dayR, predictive: dayP },
+        reactive,
+        predictive,
+      },
+      null,
+      2,
+    ),
   );
   console.log(`JSON: ${o.out}`);
 }
