@@ -1,11 +1,16 @@
 /**
  * `make bench-forecast`: load forecasts against seasonal-naive on the demo's
- * traffic (made by the demo load generator's rhythm, no processes), on
+ * traffic (made by the demo load generator's own rate in its default
+ * compressed week, no processes), on
  * synthetic seasonal series with known answers (`synthetic-series.ts`: the
  * noise-free signal is known) and on public NAB series with daily
  * seasonality (Twitter mention counts per 5 minutes; road traffic). Error measure: MASE (mean absolute error scaled by
  * the in-sample one-day seasonal-naive error); the reduction is
- * 1 - MAE(ours) / MAE(seasonal-naive) on the same forecasts.
+ * 1 - MAE(ours) / MAE(seasonal-naive) on the same forecasts. Seasonal-naive's
+ * period is one day on every series (the value one day before), also where
+ * our forecaster finds a weekly period too.
+ *
+ *   npx tsx test/bench/forecast/bench-forecast.ts [demo,synthetic,nab]
  *
  * NAB dir: $ZEROOPS_NAB_DIR, else ../shared/datasets/nab from the repo root.
  */
