@@ -50,7 +50,7 @@ function options(args: string[]) {
 }
 
 /** `--week on` (the default): the compressed week of {@link DEFAULT_WEEK}, its growth from now; `--week off`: every day the same. */
-function weekOption(v: string): WeekRhythm | undefined {
+export function weekOption(v: string): WeekRhythm | undefined {
   if (v === 'off') return undefined;
   if (v !== 'on') throw new Error(`--week must be on or off, got "${v}"`);
   return { ...DEFAULT_WEEK, since: Date.now() };

@@ -45,6 +45,7 @@ function print(title: string, rows: EvalResult[]): void {
       'signal as forecast': pct(r.ceiling),
       'vs signal': pct(r.reductionVsTruth),
       '90% PI coverage': pct(r.coverage),
+      'vs weekly naive': pct(r.reductionVsWeekNaive),
     })),
   );
   const red = rows.map((r) => r.reduction);
@@ -61,6 +62,11 @@ function print(title: string, rows: EvalResult[]): void {
   if (vs.length > 0)
     console.log(
       `  against the noise-free signal (the known answer): median reduction ${pct(median(vs))}; series at >= 30 %: ${vs.filter((x) => x >= 0.3).length}/${vs.length}`,
+    );
+  const wk = rows.map((r) => r.reductionVsWeekNaive).filter((x): x is number => x !== undefined);
+  if (wk.length > 0)
+    console.log(
+      `  against seasonal-naive of one week (the same window 7 days before; a second baseline): median reduction ${pct(median(wk))}; series at >= 30 %: ${wk.filter((x) => x >= 0.3).length}/${wk.length}`,
     );
   console.log(`  median 90 % interval coverage ${pct(median(rows.map((r) => r.coverage)))}`);
 }

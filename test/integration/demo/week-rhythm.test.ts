@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WEEK, dailyRate, demoRate, startLoad, type WeekRhythm, weekFactor } from '../../../infra/demo/load-generator.ts';
+import { weekOption } from '../../../infra/demo/run-demo.ts';
 import { SHOP } from '../../../infra/demo/topology.ts';
 
 const DAY_MIN = 60;
@@ -94,5 +95,14 @@ describe('the compressed week of the demo load generator', () => {
     expect(saturday / monday).toBeCloseTo(0.75 / 1.1, 2);
     // Without a week, both days are the same.
     expect(await rateOn(MONDAY + 5)).toBeCloseTo(await rateOn(MONDAY), 1);
+  });
+
+  it('is on in make demo (--week on, its growth from now) and off with --week off', () => {
+    const before = Date.now();
+    const on = weekOption('on');
+    expect(on).toMatchObject({ ...DEFAULT_WEEK, since: expect.any(Number) });
+    expect(on?.since).toBeGreaterThanOrEqual(before);
+    expect(weekOption('off')).toBeUndefined();
+    expect(() => weekOption('yes')).toThrow(/--week must be on or off/);
   });
 });
