@@ -110,7 +110,8 @@ export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterC
     within('members trend', m.trend, 0, 1);
   }
   if (c.point !== 'mean' && c.point !== 'median') throw new RangeError(`forecaster point must be mean or median, got ${String(c.point)}`);
-  if (c.seasonWidth !== 'own' && c.seasonWidth !== 'shortest') throw new RangeError(`forecaster seasonWidth must be own or shortest, got ${String(c.seasonWidth)}`);
+  if (c.seasonWidth !== 'own' && c.seasonWidth !== 'shortest')
+    throw new RangeError(`forecaster seasonWidth must be own or shortest, got ${String(c.seasonWidth)}`);
   if (c.combine !== 'select' && c.combine !== 'weighted') throw new RangeError(`forecaster combine must be select or weighted, got ${String(c.combine)}`);
   within('beta', c.beta, 0, 1);
   within('phi', c.phi, 0, 1);

@@ -124,6 +124,24 @@ describe('SeasonalForecaster', () => {
     expect(errBoth).toBeLessThan(5);
   });
 
+  it('smooths a weekly season over its own width: less noise from slots that learn once a week', () => {
+    // Weekday levels on a daily swing, 15 % noise per step, three weeks: each weekly slot has seen three points.
+    const p = 96;
+    const level = [1.1, 1.1, 1.1, 1.1, 1.05, 0.75, 0.8];
+    const signal = (t: number) => 100 * (1 - 0.6 * Math.cos((2 * Math.PI * t) / p)) * (level[Math.floor(t / p) % 7] as number);
+    const z = normals(31);
+    const xs = Array.from({ length: 21 * p }, (_, t) => signal(t) * (1 + 0.15 * z()));
+    const truth = Array.from({ length: 7 * p }, (_, k) => signal(xs.length + k));
+    const err = (seasonWidth: 'own' | 'shortest') =>
+      meanAbsoluteError(
+        truth,
+        fitForecaster(xs, { periods: [p, 7 * p], seasonWidth })
+          .forecast(7 * p)
+          .map((x) => x.mean),
+      );
+    expect(err('own')).toBeLessThan(0.85 * err('shortest'));
+  });
+
   it('gives prediction intervals whose coverage is near nominal at short and long horizons', () => {
     const p = 24;
     const xs = noisy(daily(p), p * 60, 5, 9);
