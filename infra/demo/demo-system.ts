@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT, demoDir, stateFile } from './addresses.ts';
 import { createControlPlane } from './control-plane.ts';
 import { FaultBook, groundTruthLog } from './fault-book.ts';
-import { capacityFor, DEFAULT_RPS, type LoadGenerator, type LoadOptions, type RecurringSurge, startLoad } from './load-generator.ts';
+import { capacityFor, DEFAULT_RPS, type LoadGenerator, type LoadOptions, type RecurringSurge, startLoad, type WeekRhythm } from './load-generator.ts';
 import { Supervisor } from './supervisor.ts';
 import { SHOP, subset } from './topology.ts';
 
@@ -30,6 +30,8 @@ export interface DemoOptions {
   rps?: number;
   /** Minutes in a simulated day (default 60). */
   dayMinutes?: number;
+  /** The compressed week around the daily rhythm (default none: every day the same); see {@link LoadOptions.week}. */
+  week?: WeekRhythm;
   /** A surge at a fixed time of every period (e.g. of every compressed day), for predictive scaling. */
   recurringSurge?: RecurringSurge;
   /** Per-replica capacity (requests per second) of some services, instead of 3x their share of the mean load. */
@@ -77,6 +79,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoSystem> {
           urls,
           rps: opts.rps,
           dayMinutes: opts.dayMinutes ?? 60,
+          week: opts.week,
           surges: () => book.surges(),
           recurringSurge: opts.recurringSurge,
           onResult: opts.onRequest,

@@ -1,6 +1,8 @@
 /**
- * The demo's users: open-loop traffic (Poisson arrivals) at the frontend
- * whose rate follows a daily rhythm compressed into `dayMinutes`, plus the
+ * The demo's users: open-loop traffic at the frontend (paced by the rate,
+ * each request on a route of the mix at random) whose rate follows a daily
+ * rhythm compressed into `dayMinutes`, optionally within a compressed week
+ * ({@link WeekRhythm}: weekdays, slow growth, busy and quiet days), plus the
  * extra load of traffic surges sent straight to the surged service.
  */
 import http from 'node:http';
@@ -15,6 +17,12 @@ export interface LoadOptions {
   rps: number;
   /** Length of one simulated day in minutes (the rate swings between 40 % and 160 % of `rps`). */
   dayMinutes: number;
+  /**
+   * The week around the daily rhythm (default none: every day the same, as before):
+   * weekday levels, slow growth from the generator's start, and a level of each
+   * day of its own. `make demo` turns {@link DEFAULT_WEEK} on.
+   */
+  week?: WeekRhythm;
   /** Current surges (service and load multiplier). */
   surges: () => Array<{ service: string; magnitude: number }>;
   /** A surge that recurs at a fixed time of every period, on top of `surges`. */
@@ -90,6 +98,85 @@ const MIX: Array<{ weight: number; method: 'GET' | 'POST'; path: string }> = [
 export function dailyRate(rps: number, dayMinutes: number, t: number): number {
   const phase = ((t % (dayMinutes * 60_000)) / (dayMinutes * 60_000)) * 2 * Math.PI;
   return rps * (1 - 0.6 * Math.cos(phase));
+}
+
+/**
+ * A compressed week around the daily rhythm: real traffic's days differ. Days
+ * are counted from the epoch like the daily rhythm (day `d` is weekday
+ * `d mod 7`, 0 = Monday), so the rate stays a function of the clock alone.
+ */
+export interface WeekRhythm {
+  /** Level of each weekday, Monday first: seven positive multipliers, scaled here so that their mean is 1 (the mean rate stays `rps`). */
+  weekdays: number[];
+  /** Growth of the traffic per compressed week (0.02: 2 % more each week), compounding from `since`. */
+  growthPerWeek: number;
+  /** Weeks after which the growth stops (so that a demo left running for days does not outgrow its capacity). */
+  growthWeeks: number;
+  /** Unix ms where the growth starts: the demo's start (0 in {@link DEFAULT_WEEK}, the epoch, where it has long stopped: set it). */
+  since: number;
+  /**
+   * Standard deviation of the log of each day's own level (0.08: a day is
+   * typically 8 % busier or quieter than its weekday, all day long); drawn
+   * from `seed` and the day's number, mean 1.
+   */
+  dayVariation: number;
+  /** Seed of the days' own levels. */
+  seed: number;
+}
+
+/**
+ * The default compressed week: Monday to Thursday 1.1, Friday 1.05, Saturday
+ * 0.75, Sunday 0.8 (a shop used from work: weekends about 30 % lower), 1 %
+ * growth a week for 8 weeks, days 8 % apart (log standard deviation).
+ */
+export const DEFAULT_WEEK: WeekRhythm = {
+  weekdays: [1.1, 1.1, 1.1, 1.1, 1.05, 0.75, 0.8],
+  growthPerWeek: 0.01,
+  growthWeeks: 8,
+  since: 0,
+  dayVariation: 0.08,
+  seed: 1,
+};
+
+/** A uniform number in (0, 1) from two integers (a 32-bit integer hash). */
+function hashUnit(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return ((h >>> 0) + 0.5) / 4_294_967_296;
+}
+
+/** The level of day number `day` of `week` alone (weekday times its own level, no growth). */
+function dayLevel(week: WeekRhythm, day: number): number {
+  const mean = week.weekdays.reduce((a, b) => a + b, 0) / week.weekdays.length;
+  const weekday = (week.weekdays[((day % 7) + 7) % 7] as number) / mean;
+  // Box-Muller from two hashes of the day: the same day always gets the same level.
+  const z = Math.sqrt(-2 * Math.log(hashUnit(week.seed, 2 * day))) * Math.cos(2 * Math.PI * hashUnit(week.seed, 2 * day + 1));
+  const s = week.dayVariation;
+  return weekday * Math.exp(s * z - (s * s) / 2);
+}
+
+/**
+ * The multiplier of `week` on the daily rhythm at `t` (unix ms): the day's
+ * level (its weekday's and its own), moving to the next day's over the last
+ * twelfth of the day (the quiet hours, as real traffic changes overnight
+ * rather than at a stroke), times the growth since `week.since`.
+ */
+export function weekFactor(week: WeekRhythm, dayMinutes: number, t: number): number {
+  const dayMs = dayMinutes * 60_000;
+  const day = Math.floor(t / dayMs);
+  const into = (t - day * dayMs) / dayMs;
+  const blend = Math.max(0, (into - 11 / 12) * 12);
+  const level = (1 - blend) * dayLevel(week, day) + blend * dayLevel(week, day + 1);
+  const weeks = Math.min(week.growthWeeks, Math.max(0, (t - week.since) / (7 * dayMs)));
+  return level * (1 + week.growthPerWeek) ** weeks;
+}
+
+/** The frontend rate at `t` (unix ms): {@link dailyRate}, times {@link weekFactor} when a week is given. */
+export function demoRate(rps: number, dayMinutes: number, t: number, week?: WeekRhythm): number {
+  const daily = dailyRate(rps, dayMinutes, t);
+  return week ? daily * weekFactor(week, dayMinutes, t) : daily;
 }
 
 /** Requests per second each service receives per frontend request per second, walking the call graph with the mix. */
@@ -171,7 +258,7 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
   let credit = 0;
   const clock = opts.clock ?? Date.now;
   const timer = setInterval(() => {
-    const rate = dailyRate(opts.rps, opts.dayMinutes, clock());
+    const rate = demoRate(opts.rps, opts.dayMinutes, clock(), opts.week);
     stats.currentRps = rate;
     const now = Date.now();
     elapsedMs = Math.min(1_000, Math.max(0, now - last));

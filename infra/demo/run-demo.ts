@@ -11,7 +11,7 @@ import { describeError } from '../../services/core/errors.ts';
 import { createLogger } from '../../services/core/logger.ts';
 import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT } from './addresses.ts';
 import { startDemo } from './demo-system.ts';
-import type { RecurringSurge } from './load-generator.ts';
+import { DEFAULT_WEEK, type RecurringSurge, type WeekRhythm } from './load-generator.ts';
 import { applyDemoPlaybooks } from './playbook-bundle.ts';
 
 function options(args: string[]) {
@@ -20,6 +20,7 @@ function options(args: string[]) {
     options: {
       rps: { type: 'string', default: '12' },
       'day-minutes': { type: 'string', default: '60' },
+      week: { type: 'string', default: 'on' },
       services: { type: 'string', default: '' },
       'control-port': { type: 'string', default: String(DEFAULT_CONTROL_PORT) },
       'service-port': { type: 'string', default: String(DEFAULT_SERVICE_BASE_PORT) },
@@ -43,8 +44,16 @@ function options(args: string[]) {
     controlPort: num('control-port', values['control-port']),
     servicePort: num('service-port', values['service-port']),
     warmupMinutes: num('warmup-minutes', values['warmup-minutes']),
+    week: weekOption(values.week),
     recurringSurge: recurringSurgeOption(values, num),
   };
+}
+
+/** `--week on` (the default): the compressed week of {@link DEFAULT_WEEK}, its growth from now; `--week off`: every day the same. */
+export function weekOption(v: string): WeekRhythm | undefined {
+  if (v === 'off') return undefined;
+  if (v !== 'on') throw new Error(`--week must be on or off, got "${v}"`);
+  return { ...DEFAULT_WEEK, since: Date.now() };
 }
 
 /**
@@ -83,6 +92,7 @@ export async function runDemo(args: string[]): Promise<void> {
     serviceBasePort: opts.servicePort,
     rps: opts.rps,
     dayMinutes: opts.dayMinutes,
+    week: opts.week,
     recurringSurge: opts.recurringSurge,
   }).catch(async (err: unknown) => {
     await rt.stop();
@@ -107,7 +117,9 @@ export async function runDemo(args: string[]): Promise<void> {
       `  shop frontend   ${demo.supervisor.url(demo.supervisor.names()[0] as string)}`,
       `  ground truth    ${demo.groundTruthPath}`,
       `  playbooks       infra/demo/playbooks/*.yaml, applied at ${applyAt.toISOString().slice(11, 19)} UTC (after ${opts.warmupMinutes} min of warm-up)`,
-      `  load            ${opts.rps} req/s at the frontend on average, one simulated day every ${opts.dayMinutes} min`,
+      `  load            ${opts.rps} req/s at the frontend on average, one simulated day every ${opts.dayMinutes} min${
+        opts.week ? `, in weeks of ${7 * opts.dayMinutes} min (weekends lower, busy and quiet days, 1 % growth a week; --week off: every day the same)` : ''
+      }`,
       ...(opts.recurringSurge
         ? [
             `  surge           ${opts.recurringSurge.magnitude}x on ${opts.recurringSurge.service} for ${opts.recurringSurge.durationMinutes} min at minute ${opts.recurringSurge.atMinute} of every ${opts.recurringSurge.everyMinutes} min`,

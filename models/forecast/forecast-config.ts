@@ -41,6 +41,15 @@ export interface ForecasterConfig {
   gamma: number;
   /** A seasonal value is the median of the slots within this fraction of the shortest period on either side (default 0.02; 0: the slot alone). */
   smoothFraction: number;
+  /**
+   * Whose period `smoothFraction` is a fraction of: each season's `own`
+   * (default), or the `shortest` period's for every season (before session
+   * 15; also what a state saved without this field does). A slot of a season
+   * of period P is learnt from one point in P, so a weekly slot from a
+   * seventh of what a daily one sees: a width in proportion to its own
+   * period pools the same share of the data for each season's value.
+   */
+  seasonWidth?: 'shortest' | 'own';
   /** A one-step error beyond this many mean absolute errors is clipped before it updates the state, so that spikes do not bend the forecast (default 4). */
   clip: number;
   /**
@@ -79,6 +88,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   phi: 0.98,
   gamma: 0.1,
   smoothFraction: 0.02,
+  seasonWidth: 'own',
   clip: 4,
   point: 'mean',
   log: false,
@@ -100,6 +110,8 @@ export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterC
     within('members trend', m.trend, 0, 1);
   }
   if (c.point !== 'mean' && c.point !== 'median') throw new RangeError(`forecaster point must be mean or median, got ${String(c.point)}`);
+  if (c.seasonWidth !== 'own' && c.seasonWidth !== 'shortest')
+    throw new RangeError(`forecaster seasonWidth must be own or shortest, got ${String(c.seasonWidth)}`);
   if (c.combine !== 'select' && c.combine !== 'weighted') throw new RangeError(`forecaster combine must be select or weighted, got ${String(c.combine)}`);
   within('beta', c.beta, 0, 1);
   within('phi', c.phi, 0, 1);

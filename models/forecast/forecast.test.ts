@@ -67,6 +67,20 @@ describe('detectPeriods', () => {
     expect(found.map((p) => p.steps)).toEqual([24, 168]);
   });
 
+  it('finds a mild weekly cycle under a strong daily one in two weeks of noisy steps, and none where the days are alike', () => {
+    // A daily swing of +-60 %, weekends 30 % lower, and per-step noise of 15 %: every daily lag correlates near 0.9,
+    // so last week beats yesterday by only a few hundredths of autocorrelation, yet removes a third of its squared error.
+    const p = 96;
+    const level = [1.1, 1.1, 1.1, 1.1, 1.05, 0.75, 0.8];
+    const weekly = (t: number) => 100 * (1 - 0.6 * Math.cos((2 * Math.PI * t) / p)) * (level[Math.floor(t / p) % 7] as number);
+    const z = normals(21);
+    const xs = Array.from({ length: p * 14 }, (_, t) => weekly(t) * (1 + 0.15 * z()));
+    expect(detectPeriods(xs).map((d) => d.steps)).toEqual([p, 7 * p]);
+    // Without the weekly levels, the same noise: the daily period alone.
+    const flat = Array.from({ length: p * 14 }, (_, t) => (weekly(t) / (level[Math.floor(t / p) % 7] as number)) * (1 + 0.15 * z()));
+    expect(detectPeriods(flat).map((d) => d.steps)).toEqual([p]);
+  });
+
   it('finds no period in white noise or a straight line, or in a series too short', () => {
     expect(detectPeriods(noisy(() => 10, 500, 1, 6))).toEqual([]);
     expect(detectPeriods(Array.from({ length: 300 }, (_, t) => 2 * t))).toEqual([]);
@@ -108,6 +122,24 @@ describe('SeasonalForecaster', () => {
         ),
     );
     expect(errBoth).toBeLessThan(5);
+  });
+
+  it('smooths a weekly season over its own width: less noise from slots that learn once a week', () => {
+    // Weekday levels on a daily swing, 15 % noise per step, three weeks: each weekly slot has seen three points.
+    const p = 96;
+    const level = [1.1, 1.1, 1.1, 1.1, 1.05, 0.75, 0.8];
+    const signal = (t: number) => 100 * (1 - 0.6 * Math.cos((2 * Math.PI * t) / p)) * (level[Math.floor(t / p) % 7] as number);
+    const z = normals(31);
+    const xs = Array.from({ length: 21 * p }, (_, t) => signal(t) * (1 + 0.15 * z()));
+    const truth = Array.from({ length: 7 * p }, (_, k) => signal(xs.length + k));
+    const err = (seasonWidth: 'own' | 'shortest') =>
+      meanAbsoluteError(
+        truth,
+        fitForecaster(xs, { periods: [p, 7 * p], seasonWidth })
+          .forecast(7 * p)
+          .map((x) => x.mean),
+      );
+    expect(err('own')).toBeLessThan(0.85 * err('shortest'));
   });
 
   it('gives prediction intervals whose coverage is near nominal at short and long horizons', () => {

@@ -133,8 +133,8 @@ export class HoltWinters {
    */
   private seasonal(i: number, t: number): number {
     const se = this.s.seasons[i] as SeasonState;
-    // The width follows the shortest period: a longer season (weekly) holds sharp day boundaries.
-    const w = Math.floor(this.shortest * this.s.config.smoothFraction);
+    // The width follows the season's own period (a weekly slot learns from one point a week), or the shortest's.
+    const w = Math.floor((this.s.config.seasonWidth === 'own' ? se.period : this.shortest) * this.s.config.smoothFraction);
     if (w === 0) {
       const slot = t % se.period;
       return (se.counts[slot] as number) === 0 ? 0 : (se.slots[slot] as number);

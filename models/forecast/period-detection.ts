@@ -18,6 +18,17 @@ export interface PeriodDetectionConfig {
   minStrength: number;
   /** How much higher a longer period's autocorrelation must be than its shorter multiples' (default 0.05). */
   minGain: number;
+  /**
+   * Or: how much less squared error repeating the longer period's lag has
+   * than repeating the best of its shorter multiples, as a share (default
+   * 0.25). The mean squared difference of points k steps apart is
+   * 2 var (1 - acf(k)), so this is 1 - (1 - acf(long)) / (1 - acf(short)):
+   * it finds a weekly cycle under a strong daily one, where every daily lag
+   * correlates above 0.9 and no lag can beat another by `minGain`.
+   */
+  minErrorReduction: number;
+  /** The least autocorrelation gain for `minErrorReduction` to count (default 0.01: a cycle that explains under 1 % of the variance is not worth its slots). */
+  minGainFloor: number;
   /** Most periods returned (default 2). */
   maxPeriods: number;
   /**
@@ -29,7 +40,14 @@ export interface PeriodDetectionConfig {
 }
 
 /** Defaults of {@link PeriodDetectionConfig}. */
-export const DEFAULT_PERIOD_DETECTION: PeriodDetectionConfig = { minPeriod: 4, minStrength: 0.2, minGain: 0.05, maxPeriods: 2 };
+export const DEFAULT_PERIOD_DETECTION: PeriodDetectionConfig = {
+  minPeriod: 4,
+  minStrength: 0.2,
+  minGain: 0.05,
+  minErrorReduction: 0.25,
+  minGainFloor: 0.01,
+  maxPeriods: 2,
+};
 
 /** Round durations (seconds) that operational cycles have: minutes, hours, a day, a week. */
 export const ROUND_PERIOD_SECONDS = [60, 300, 600, 900, 1800, 3600, 7200, 10_800, 14_400, 21_600, 28_800, 43_200, 86_400, 604_800];
@@ -163,16 +181,21 @@ function refineByFolding(xs: readonly number[], p: number): number {
   return best;
 }
 
-/** A period longer than `p1` (a multiple of it) whose autocorrelation beats the other multiples by `minGain`, if any. */
-function longerPeriod(acf: readonly number[], p1: number, maxLag: number, minGain: number): number | undefined {
+/**
+ * A period longer than `p1` (a multiple of it) whose autocorrelation beats the
+ * other multiples by `minGain`, or whose lag's squared difference is
+ * `minErrorReduction` below theirs (by at least `minGainFloor`), if any (the one that beats them most).
+ */
+function longerPeriod(acf: readonly number[], p1: number, maxLag: number, c: PeriodDetectionConfig): number | undefined {
   let best: number | undefined;
-  let bestGain = minGain;
+  let bestGain = 0;
   for (let m = 2; m * p1 <= maxLag; m++) {
     const k = bestNear(acf, m * p1);
     let others = Number.NEGATIVE_INFINITY;
     for (let j = 1; j < m; j++) others = Math.max(others, acf[bestNear(acf, j * p1)] as number);
     const gain = (acf[k] as number) - others;
-    if (gain > bestGain) {
+    const reduction = others < 1 ? gain / (1 - others) : 0;
+    if (gain > bestGain && (gain > c.minGain || (reduction >= c.minErrorReduction && gain >= c.minGainFloor))) {
       bestGain = gain;
       // An exact multiple, so that the longer cycle's slots line up with the shorter one's.
       best = m * p1;
@@ -200,12 +223,42 @@ export function detectPeriods(xs: readonly number[], config: Partial<PeriodDetec
   const divides = (k: number) => Math.abs(topLag / k - Math.round(topLag / k)) * k <= Math.max(2, 0.03 * topLag);
   const p1 = snap(refineByFolding(clipped, vertex(acf, cands.find((k) => (acf[k] as number) >= 0.5 * top && divides(k)) ?? topLag)), c.roundPeriods);
   const out: DetectedPeriod[] = [{ steps: p1, strength: acf[p1] as number }];
+  // Longer cycles are looked for in block means of about 1/24 of the fundamental (hourly for a daily one): the
+  // noise of single steps, which no cycle repeats, averages out, and what is left is the cycles' own difference.
+  const b = blockFor(p1);
+  const means = blockMeans(clipped, b);
+  const bMaxLag = Math.floor(maxLag / b);
+  const acfB = autocorrelation(means, bMaxLag + Math.max(2, Math.round(bMaxLag * 0.1)));
   let last = p1;
   while (out.length < c.maxPeriods) {
-    const next = longerPeriod(acf, last, maxLag, c.minGain);
+    const next = longerPeriod(acfB, last / b, bMaxLag, c);
     if (next === undefined) break;
-    out.push({ steps: next, strength: acf[next] as number });
-    last = next;
+    out.push({ steps: next * b, strength: acf[next * b] as number });
+    last = next * b;
+  }
+  return out;
+}
+
+/** The largest divisor of `p` that is at most `p / 24` (1 for a short period). */
+function blockFor(p: number): number {
+  for (let b = Math.floor(p / 24); b > 1; b--) if (p % b === 0) return b;
+  return 1;
+}
+
+/** Means of consecutive blocks of `b` steps (of their finite values; NaN for a block with none). */
+function blockMeans(xs: readonly number[], b: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + b <= xs.length; i += b) {
+    let sum = 0;
+    let k = 0;
+    for (let j = i; j < i + b; j++) {
+      const x = xs[j] as number;
+      if (Number.isFinite(x)) {
+        sum += x;
+        k++;
+      }
+    }
+    out.push(k > 0 ? sum / k : Number.NaN);
   }
   return out;
 }

@@ -14,9 +14,10 @@ import { ZeroopsError } from '../core/errors.ts';
 /** Usage of `zeroops demo`. */
 export const DEMO_USAGE = `Usage: zeroops demo <command> [options]
 
-  run [--rps N] [--day-minutes M] [--services a,b,...] [--surge-every M --surge-service S --surge-magnitude X --surge-at M --surge-minutes D]
+  run [--rps N] [--day-minutes M] [--week on|off] [--services a,b,...] [--surge-every M --surge-service S --surge-magnitude X --surge-at M --surge-minutes D]
                       start zeroops (embedded), the demo shop, its load generator and
-                      playbooks in this process (what make demo runs); Ctrl-C stops it
+                      playbooks in this process (what make demo runs); Ctrl-C stops it;
+                      --week off: every day the same (default on: a compressed week)
   services            list the demo's services, replicas and versions
   fault <service> <kind> [--magnitude M] [--duration S]
                       inject a fault; kind: ${FAULT_KINDS.join(', ')}

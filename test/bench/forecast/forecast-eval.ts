@@ -51,6 +51,12 @@ export interface EvalResult {
   ceiling?: number;
   /** Share of observed values inside the 90 % interval. */
   coverage: number;
+  /**
+   * 1 - ours / seasonal-naive of one week (the value 7 known periods before),
+   * vs observed, when the training part holds a week: a second baseline, for
+   * series whose days differ by weekday (not the target's baseline).
+   */
+  reductionVsWeekNaive?: number;
 }
 
 /** Scores one series; `train` is the share of it used to find the periods before the first origin; `config` overrides the forecaster's defaults. */
@@ -66,6 +72,8 @@ export function evaluate(
   const truth: number[] = [];
   const ours: number[] = [];
   const naive: number[] = [];
+  const weekly = start >= 7 * s.knownPeriod;
+  const naiveWeek: number[] = [];
   let inside = 0;
   let scored = 0;
   let origins = 0;
@@ -74,6 +82,7 @@ export function evaluate(
       origins++;
       const fc = f.forecast(opts.horizon);
       const nv = seasonalNaive(s.values.slice(0, t), s.knownPeriod, opts.horizon);
+      if (weekly) naiveWeek.push(...seasonalNaive(s.values.slice(0, t), 7 * s.knownPeriod, opts.horizon));
       for (let k = 0; k < opts.horizon; k++) {
         const a = s.values[t + k] as number;
         const p = fc[k] as { mean: number; lower: number; upper: number };
@@ -101,6 +110,7 @@ export function evaluate(
     reduction: 1 - meanAbsoluteError(actual, ours) / meanAbsoluteError(actual, naive),
     coverage: scored === 0 ? Number.NaN : inside / scored,
   };
+  if (weekly) result.reductionVsWeekNaive = 1 - meanAbsoluteError(actual, ours) / meanAbsoluteError(actual, naiveWeek);
   if (s.truth) {
     result.reductionVsTruth = 1 - meanAbsoluteError(truth, ours) / meanAbsoluteError(truth, naive);
     result.ceiling = 1 - meanAbsoluteError(actual, truth) / meanAbsoluteError(actual, naive);

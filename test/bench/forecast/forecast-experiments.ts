@@ -34,11 +34,20 @@
  *   with 3 log members:     demo 27.6/27.6, synthetic 34.3/28.9, NAB 30.9/25.4
  * Chosen on each group alone (demo: a tie within 0.1 point), and it holds on
  * the groups that did not choose it; default since.
+ *
+ * Session 15 (fc18): the demo group is the load generator's compressed week
+ * (4 weeks, periods found on the first 2); the configurations above were
+ * chosen on the 8 identical days before it and not re-run here. Season
+ * width of each season's own period (vs the shortest's), chosen on the demo
+ * group (median at 1/24 day / one day 43.0/32.8 -> 45.0/35.4), held on every
+ * other series with two periods (synthetic batch and weekly, NAB CRM and
+ * IBM all up 0.3 to 2 points; bench-forecast, load average 6 to 18); the
+ * series with one period are unchanged by construction.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ForecasterConfig, PeriodDetectionConfig } from '../../../models/forecast/index.ts';
-import { demoTraffic } from './demo-traffic.ts';
+import { demoWeeks } from './demo-traffic.ts';
 import { type EvalSeries, evaluate } from './forecast-eval.ts';
 import { nabSeries } from './nab-series.ts';
 import { syntheticSeries } from './synthetic-series.ts';
@@ -48,6 +57,7 @@ const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 // Each: [name, forecaster settings, period detection settings]. 'defaults' is re-run with every filter, as the reference.
 const CONFIGS: Array<[string, Partial<ForecasterConfig>, Partial<PeriodDetectionConfig>?]> = [
   ['defaults', {}],
+  ['season width of the shortest period (before session 15)', { seasonWidth: 'shortest' }],
   ['additive only (before log members)', { members: [2, 0.5, 0.125].map((memory) => ({ memory, trend: 0 })) }],
   ['log only', { members: [2, 0.5, 0.125].map((memory) => ({ memory, trend: 0, log: true })) }],
   ['single (before)', { members: [{ memory: 2, trend: 0 }] }],
@@ -88,11 +98,10 @@ interface Group {
 }
 
 async function groups(): Promise<Group[]> {
-  const demo = demoTraffic({ days: 8, dayMinutes: 60, rps: 12, windowSeconds: 10, seed: 1 }).filter(
-    (s) => !s.values.every((v, i) => i < s.knownPeriod || v === s.values[i - s.knownPeriod]),
-  );
+  // The demo's traffic as bench-forecast scores it (since session 15: the load generator's compressed week).
+  const demo = demoWeeks(1).filter((s) => !s.values.every((v, i) => i < s.knownPeriod || v === s.values[i - s.knownPeriod]));
   const out: Group[] = [
-    { name: 'demo', series: demo, train: 3 / 8 },
+    { name: 'demo', series: demo, train: 0.5 },
     { name: 'synthetic', series: syntheticSeries(1), train: 1 / 3 },
   ];
   const nabDir = resolve(process.env.ZEROOPS_NAB_DIR ?? join(REPO_ROOT, '../shared/datasets/nab'));
