@@ -18,6 +18,12 @@ export interface BundleOptions {
    * a run with shorter windows sees it sooner.
    */
   waitSeconds?: number;
+  /**
+   * Each playbook's per-service cooldown, instead of the files' 120 s (twelve
+   * default windows): after a run on a service (say on a one-window blip of
+   * a loaded host), a real fault that follows on it waits that long for its fix.
+   */
+  cooldownSeconds?: number;
 }
 
 /** The playbooks as YAML documents separated by `---`, with the control plane at `controlUrl`. */
@@ -26,7 +32,9 @@ export function demoPlaybookBundle(controlUrl: string, opts: BundleOptions = {})
     .filter((f) => f.endsWith('.yaml'))
     .sort();
   const waits = (yaml: string) => (opts.waitSeconds === undefined ? yaml : yaml.replace(/wait: \{ seconds: \d+ \}/g, `wait: { seconds: ${opts.waitSeconds} }`));
-  return files.map((f) => waits(readFileSync(`${DIR}${f}`, 'utf8').replaceAll(PLAYBOOK_CONTROL_URL, controlUrl.replace(/\/$/, '')))).join('\n---\n');
+  const cooldowns = (yaml: string) =>
+    opts.cooldownSeconds === undefined ? yaml : yaml.replace(/cooldownSeconds: \d+/g, `cooldownSeconds: ${opts.cooldownSeconds}`);
+  return files.map((f) => cooldowns(waits(readFileSync(`${DIR}${f}`, 'utf8').replaceAll(PLAYBOOK_CONTROL_URL, controlUrl.replace(/\/$/, ''))))).join('\n---\n');
 }
 
 /** What the API's bundle apply answered. */

@@ -31,6 +31,8 @@ export interface BenchOptions {
   rps: number;
   /** Seconds of the demo playbooks' settle waits between two operations (default: as written, 30 s for 10-second windows). */
   playbookWaitSeconds?: number;
+  /** Seconds of the demo playbooks' per-service cooldown (default: as written, 120 s). */
+  playbookCooldownSeconds?: number;
   /** Demo services to run (default: all). */
   services?: string[];
   /** Extra zeroops settings. */
@@ -248,7 +250,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     });
     say(`warm-up: ${opts.warmupSeconds} s of traffic before the playbooks are applied`);
     await sleep(opts.warmupSeconds * 1000);
-    await applyDemoPlaybooks(zt.api, demo.controlUrl, undefined, { waitSeconds: opts.playbookWaitSeconds });
+    await applyDemoPlaybooks(zt.api, demo.controlUrl, undefined, { waitSeconds: opts.playbookWaitSeconds, cooldownSeconds: opts.playbookCooldownSeconds });
     const { quiet, phases } = opts.starts ? await runOverlapping(zt, demo, opts, load, say) : await runSequential(zt, demo, opts, load, say);
     const tail = { startMs: Date.now(), endMs: 0 };
     await sleep(opts.quietSeconds * 1000);

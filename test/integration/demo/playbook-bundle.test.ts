@@ -19,4 +19,12 @@ describe('the demo playbook bundle', () => {
     expect(short).toEqual(asWritten.map((w) => w.replace(/:30$/, ':15')));
     expect(demoPlaybookBundle('http://127.0.0.1:9999')).toContain('http://127.0.0.1:9999/services/');
   });
+
+  it('sets every per-service cooldown to cooldownSeconds when given', () => {
+    const cooldowns = (yaml: string) => validateBundle(parseBundle(yaml), ctx).map((p) => `${p.name}:${p.guardrails.cooldownSeconds}`);
+    const asWritten = cooldowns(demoPlaybookBundle('http://127.0.0.1:9999'));
+    expect(asWritten).toContain('demo-latency:120');
+    const short = cooldowns(demoPlaybookBundle('http://127.0.0.1:9999', { cooldownSeconds: 60 }));
+    expect(short).toEqual(asWritten.map((c) => c.replace(/:\d+$/, ':60')));
+  });
 });
