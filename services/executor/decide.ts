@@ -6,7 +6,8 @@ import type { ExecutionRow } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
 import type { DeferralPlan } from './deferral.ts';
-import { appendAudit, type DbOrTx, findExecution } from './execution-repo.ts';
+import { appendAudit, type DbOrTx, findExecution, listSteps } from './execution-repo.ts';
+import { type FollowUp, followUpFor, followUpId } from './follow-up.ts';
 import { evaluateGuardrails, firstDenial, type GuardrailDecision, type GuardrailFacts } from './guardrails.ts';
 
 /** What a decision did. */
@@ -62,6 +63,24 @@ function outcomeOf(row: ExecutionRow, kind: string): OutcomeEvent {
 /** Turns an execution row into the Outcome event published for it. */
 export { outcomeOf as outcomeEventOf };
 
+/**
+ * Makes room for a follow-up under the one-execution-per-(episode, playbook)
+ * key: the execution that ran is written to the audit log whole (row and
+ * steps, under its own id) and removed, so its follow-up `<id>~<n>` takes its
+ * place. Its outcome was already published and learned by the trainer; the
+ * steps of the follow-up get their own idempotency keys (see the engine).
+ */
+async function retire(tx: DbOrTx, f: FollowUp, actor: string): Promise<void> {
+  const steps = await listSteps(tx, f.previous.id);
+  await appendAudit(tx, actor, 'execution.follow_up', 'execution', f.previous.id, {
+    followUp: followUpId(f.previous.id),
+    why: f.why,
+    execution: f.previous,
+    steps,
+  });
+  await tx.delete(executions).where(eq(executions.id, f.previous.id));
+}
+
 const sameSkip = (row: ExecutionRow, v: Verdict) => row.status === 'skipped' && v.status === 'skipped' && row.reason.split(':')[0] === v.reason.split(':')[0];
 
 /**
@@ -70,7 +89,9 @@ const sameSkip = (row: ExecutionRow, v: Verdict) => row.status === 'skipped' && 
  * counts are exact across replicas while unrelated decisions run in
  * parallel: at most one execution per (episode, playbook) (also enforced by
  * a unique key); a skipped decision is revisited by later events of the
- * episode (e.g. once it stops flapping). Records the decision (with the
+ * episode (e.g. once it stops flapping), and an execution that finished
+ * without fixing its incident is followed up when the incident changed
+ * since (see follow-up.ts). Records the decision (with the
  * anomaly snapshot) in the audit log. With `claim`, an execution that is to
  * run is written already `running` under that lease (its `fresh` flag says
  * it was inserted, so it has no steps yet). With a `deferral` that has a
@@ -92,7 +113,9 @@ export async function decide(
   return db.transaction(async (tx) => {
     await takeDecisionLocks(tx, decisionLockKeys(a.service, pb.id, pb.spec.guardrails));
     const { existing, facts } = await readDecisionSnapshot(tx, a, pb.id, Date.now());
-    if (existing && existing.status !== 'skipped') return { kind: 'exists', execution: existing };
+    // An execution that ran keeps its incident, unless the incident changed since it gave up (see follow-up.ts).
+    const followUp = existing && existing.status !== 'skipped' ? await followUpFor(tx, existing, a) : undefined;
+    if (existing && existing.status !== 'skipped' && !followUp) return { kind: 'exists', execution: existing };
     const decisions = evaluateGuardrails(pb.spec.guardrails, facts);
     const v = verdictFor(
       pb.spec.mode,
@@ -100,6 +123,9 @@ export async function decide(
       pb.spec.steps.map((s) => s.id),
     );
     if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
+    // A follow-up only replaces the execution that ran when it will act (or ask): a guardrail that says no now is asked again by later events.
+    if (followUp && v.status !== 'pending' && v.status !== 'awaiting_approval') return { kind: 'exists', execution: existing as ExecutionRow };
+    if (followUp) await retire(tx, followUp, actor);
     // A deferred execution waits as pending (unclaimed) until its scheduled time.
     const deferred = v.status === 'pending' && deferral?.at !== undefined;
     const lease =
@@ -121,13 +147,20 @@ export async function decide(
       createdAt: sql`now()` as unknown as Date,
       updatedAt: sql`now()` as unknown as Date,
     };
-    const rows = existing
-      ? await tx.update(executions).set(fields).where(eq(executions.id, existing.id)).returning()
-      : await tx
-          .insert(executions)
-          .values({ id: `ex_${randomUUID()}`, episodeId: a.episodeId, service: a.service, playbookId: pb.id, ...fields })
-          .onConflictDoNothing()
-          .returning();
+    const rows =
+      existing && !followUp
+        ? await tx.update(executions).set(fields).where(eq(executions.id, existing.id)).returning()
+        : await tx
+            .insert(executions)
+            .values({
+              id: followUp ? followUpId(followUp.previous.id) : `ex_${randomUUID()}`,
+              episodeId: a.episodeId,
+              service: a.service,
+              playbookId: pb.id,
+              ...fields,
+            })
+            .onConflictDoNothing()
+            .returning();
     const row = rows[0];
     // Only reachable if two events of one episode named different services (other locks): the unique key decided.
     if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
@@ -140,7 +173,14 @@ export async function decide(
       guardrails: decisions,
       ...(deferral && v.status === 'pending' ? { schedule: { at: deferral.at?.toISOString() ?? null, reason: deferral.reason } } : {}),
       ...(forecast ? { forecast } : {}),
+      ...(followUp ? { followUp: { previous: followUp.previous.id, why: followUp.why } } : {}),
     });
-    return { kind: 'created', execution: row, decisions, fresh: !existing, ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}) };
+    return {
+      kind: 'created',
+      execution: row,
+      decisions,
+      fresh: !existing || followUp !== undefined,
+      ...(v.outcome ? { outcome: outcomeOf(row, a.kind) } : {}),
+    };
   });
 }

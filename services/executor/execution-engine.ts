@@ -5,6 +5,7 @@ import { type ActionSpec, getVersion, MUTATING_STEP_TYPES, type Playbook, type R
 import type { Db, ExecutionRow, ExecutionStepRow } from '../store/index.ts';
 import { deferStep } from './deferral.ts';
 import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
+import { attemptOf } from './follow-up.ts';
 import { recordResolution } from './incident-resolution.ts';
 import { LeaseLostError, type RunContext, runStep } from './step-runner.ts';
 import type { StepActivities, VerifyVerdict } from './steps/index.ts';
@@ -60,7 +61,11 @@ export function executionBudgetMs(spec: Playbook): number {
   return all.reduce((sum, a) => sum + actionBudgetMs(a), 60_000);
 }
 
-const keyOf = (row: ExecutionRow, suffix: string) => `${row.episodeId}:${row.playbookId}@${row.playbookVersion}:${suffix}`;
+/** Idempotency key of a step: (episode, playbook version, step), and the run's number for a follow-up (its steps are new requests). */
+const keyOf = (row: ExecutionRow, suffix: string) => {
+  const n = attemptOf(row.id);
+  return `${row.episodeId}:${row.playbookId}@${row.playbookVersion}:${suffix}${n > 1 ? `~${n}` : ''}`;
+};
 
 interface MainResult {
   done: { index: number; id: string; undo?: ActionSpec; type: string }[];

@@ -29,6 +29,10 @@ export interface BenchOptions {
   settleSeconds: number;
   /** Frontend requests per second. */
   rps: number;
+  /** Seconds of the demo playbooks' settle waits between two operations (default: as written, 30 s for 10-second windows). */
+  playbookWaitSeconds?: number;
+  /** Seconds of the demo playbooks' per-service cooldown (default: as written, 120 s). */
+  playbookCooldownSeconds?: number;
   /** Demo services to run (default: all). */
   services?: string[];
   /** Extra zeroops settings. */
@@ -97,11 +101,15 @@ async function faultState(controlUrl: string, id: string): Promise<FaultRecord |
 
 /**
  * Waits until the fault has ended and zeroops is done with it (no open
- * incident of the fault's service, no execution still running anywhere), or
- * `settle` after its end. Incidents of other services (runtime-metric noise
- * on a busy host opens and closes them all the time) do not hold it up.
+ * incident of the fault's service, no execution still running anywhere, or
+ * with `ownOnly` none on the fault's service), or `settle` after its end.
+ * Incidents of other services (runtime-metric noise on a busy host opens and
+ * closes them all the time) do not hold it up. Overlapping faults watch only
+ * their own service's executions: another fault's execution running
+ * elsewhere is that fault's business, and waiting for it serialized the
+ * overlapping run again.
  */
-async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, service: string, opts: BenchOptions): Promise<void> {
+async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, service: string, opts: BenchOptions, ownOnly = false): Promise<void> {
   let endedAt: number | undefined;
   const hardStop = Date.now() + (opts.faultSeconds + opts.settleSeconds + 30) * 1000;
   for (;;) {
@@ -110,7 +118,7 @@ async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, service
     if (f?.state === 'ended') endedAt ??= Date.now();
     if (endedAt !== undefined) {
       const [open, running] = await Promise.all([openIncidents(zt.api), runningExecutions(zt.api)]);
-      if (!open.some((i) => i.service === service) && running.length === 0) return;
+      if (!open.some((i) => i.service === service) && !running.some((e) => !ownOnly || e.service === service)) return;
       if (Date.now() - endedAt > opts.settleSeconds * 1000) return;
     }
     if (Date.now() > hardStop) return;
@@ -205,7 +213,7 @@ async function runOverlapping(zt: ZeroopsUnderTest, demo: DemoSystem, opts: Benc
     load.push(loadavg()[0] as number);
     say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
     const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
-    const watched = watch(zt, demo, rec.id, f.service, opts);
+    const watched = watch(zt, demo, rec.id, f.service, opts, true);
     void untilDiagnosed(zt.api, f.service, rec.startedAt, watched).then(() => detected.get(f.n)?.resolve());
     await watched;
     // A fault never diagnosed must not hold up the faults that wait for it.
@@ -222,7 +230,8 @@ async function runOverlapping(zt: ZeroopsUnderTest, demo: DemoSystem, opts: Benc
 
 /** Runs the bench and scores it. */
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
-  const say = opts.progress ?? (() => undefined);
+  const t0 = Date.now();
+  const say = (line: string) => opts.progress?.(`[${Math.round((Date.now() - t0) / 1000)} s] ${line}`);
   const load = [loadavg()[0] as number];
   const startedAt = new Date().toISOString();
   say(`starting zeroops (${opts.mode}, ${opts.windowSeconds} s windows)`);
@@ -241,7 +250,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     });
     say(`warm-up: ${opts.warmupSeconds} s of traffic before the playbooks are applied`);
     await sleep(opts.warmupSeconds * 1000);
-    await applyDemoPlaybooks(zt.api, demo.controlUrl);
+    await applyDemoPlaybooks(zt.api, demo.controlUrl, undefined, { waitSeconds: opts.playbookWaitSeconds, cooldownSeconds: opts.playbookCooldownSeconds });
     const { quiet, phases } = opts.starts ? await runOverlapping(zt, demo, opts, load, say) : await runSequential(zt, demo, opts, load, say);
     const tail = { startMs: Date.now(), endMs: 0 };
     await sleep(opts.quietSeconds * 1000);

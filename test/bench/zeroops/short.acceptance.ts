@@ -24,7 +24,8 @@ const FAULTS: PlannedFault[] = [
   { n: 2, service: 'products-db', kind: 'pool-exhaustion', fix: 'restart' },
   { n: 3, service: 'sessions-db', kind: 'traffic-surge', fix: 'scale' },
 ];
-// Fault 2 (the other branch) once fault 1 was diagnosed; fault 3 (fault 1's branch) once zeroops is done with fault 1.
+// Fault 2 (the other branch) once fault 1 was diagnosed; fault 3 (fault 1's branch) once zeroops is done with fault 1
+// (its incident closed, no execution on cart running; fault 2's execution may still run on the other branch).
 const STARTS: Record<number, FaultStart> = {
   2: { after: 1, when: 'detected', seconds: 4 },
   3: { after: 1, when: 'done', seconds: 4 },
@@ -45,6 +46,12 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       // The wait ends as soon as the service's incident closed and no execution runs.
       settleSeconds: 120,
       rps: 12,
+      // 2 s windows show an operation's effect in a few seconds: 15 s between two operations instead of the 30 s
+      // written for 10 s windows (the pool exhaustion's fix, a restart, is the third operation of its playbook).
+      playbookWaitSeconds: 15,
+      // And 60 s of cooldown per service instead of 120 s: a run on a one-window blip of a service during fault 1
+      // (sessions-db, on a loaded host) held back the fix of fault 3 on that service for two minutes.
+      playbookCooldownSeconds: 60,
       progress: (line) => process.stderr.write(`bench-zeroops-short: ${line}\n`),
       dumpTo: join(tmpdir(), 'bench-zeroops-short-observations.json'),
     });

@@ -23,9 +23,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The store of a harness: a fresh database on the real Postgres (the default), or PGlite in memory (the embedded store). */
+export type HarnessStore = 'postgres' | 'pglite';
+
+/** A stand-in for the test database of a PGlite harness (nothing to drop: the store lives in memory). */
+const inMemory: TestDatabase = { url: '', name: ':memory:', drop: async () => undefined };
+
 /** Opens a {@link Harness}; `env` adds settings (as environment variables). */
-export async function openHarness(env: Record<string, string> = {}, secrets: Record<string, string> = {}): Promise<Harness> {
-  const db = await createTestDatabase();
+export async function openHarness(
+  env: Record<string, string> = {},
+  secrets: Record<string, string> = {},
+  storeKind: HarnessStore = 'postgres',
+): Promise<Harness> {
+  const db = storeKind === 'postgres' ? await createTestDatabase() : inMemory;
   const config = loadConfig(
     { DATABASE_URL: db.url, ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_TOPIC_PARTITIONS: '2', ZEROOPS_DATABASE_POOL: '4', ...env },
     { secrets },

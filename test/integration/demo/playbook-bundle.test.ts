@@ -1,0 +1,30 @@
+/**
+ * The demo playbook bundle as the bench applies it: the control plane's
+ * address, and settle waits scaled to a run's shorter windows.
+ */
+import { describe, expect, it } from 'vitest';
+import { demoPlaybookBundle } from '../../../infra/demo/playbook-bundle.ts';
+import { parseBundle, validateBundle } from '../../../services/playbooks/index.ts';
+
+const ctx = { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] };
+const waitsOf = (yaml: string) =>
+  validateBundle(parseBundle(yaml), ctx).flatMap((p) => p.steps.filter((s) => s.type === 'wait').map((s) => `${p.name}:${s.wait?.seconds}`));
+
+describe('the demo playbook bundle', () => {
+  it('keeps the waits as written by default and sets every one to waitSeconds when given', () => {
+    const asWritten = waitsOf(demoPlaybookBundle('http://127.0.0.1:9999'));
+    expect(asWritten.length).toBeGreaterThanOrEqual(6);
+    expect(asWritten.every((w) => w.endsWith(':30'))).toBe(true);
+    const short = waitsOf(demoPlaybookBundle('http://127.0.0.1:9999', { waitSeconds: 15 }));
+    expect(short).toEqual(asWritten.map((w) => w.replace(/:30$/, ':15')));
+    expect(demoPlaybookBundle('http://127.0.0.1:9999')).toContain('http://127.0.0.1:9999/services/');
+  });
+
+  it('sets every per-service cooldown to cooldownSeconds when given', () => {
+    const cooldowns = (yaml: string) => validateBundle(parseBundle(yaml), ctx).map((p) => `${p.name}:${p.guardrails.cooldownSeconds}`);
+    const asWritten = cooldowns(demoPlaybookBundle('http://127.0.0.1:9999'));
+    expect(asWritten).toContain('demo-latency:120');
+    const short = cooldowns(demoPlaybookBundle('http://127.0.0.1:9999', { cooldownSeconds: 60 }));
+    expect(short).toEqual(asWritten.map((c) => c.replace(/:\d+$/, ':60')));
+  });
+});
