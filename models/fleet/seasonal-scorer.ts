@@ -18,6 +18,7 @@
  */
 import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
+import type { ExpectedBands } from './expected-bands.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
@@ -197,6 +198,8 @@ export class SeasonalScorer {
   private heldRun: number;
   /** Per feature, its windows in a row kept out of the baseline as routine blips (see {@link SeasonalScorer.routineOnly}). */
   private routineRun: Float64Array;
+  /** Per feature, the expected value and spread of the last scored window (NaN: not in it, or warming up), for {@link SeasonalScorer.bands}. */
+  private band: Float64Array;
 
   constructor(
     private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
@@ -223,6 +226,7 @@ export class SeasonalScorer {
     if (state?.held) this.held.set(state.held.slice(0, this.room).map((v) => (v === null ? Number.NaN : v)));
     this.heldRun = state?.heldRun ?? 0;
     this.routineRun = new Float64Array(this.room);
+    this.band = new Float64Array(2 * this.room).fill(Number.NaN);
     if (state?.routineRun) this.routineRun.set(state.routineRun.slice(0, this.room));
     for (let k = this.room * HEAD + 1; k < this.data.length && !this.provisional; k += 2) this.provisional = (this.data[k] as number) < 0;
   }
@@ -266,6 +270,9 @@ export class SeasonalScorer {
       const run = new Float64Array(this.room);
       run.set(this.routineRun);
       this.routineRun = run;
+      const band = new Float64Array(2 * this.room).fill(Number.NaN);
+      band.set(this.band);
+      this.band = band;
     }
     this.names.push(feature);
     this.rules.push(ruleFor(feature));
@@ -297,12 +304,16 @@ export class SeasonalScorer {
     let best = 0;
     let hint = 0;
     this.lastDev.fill(Number.NaN);
+    this.band.fill(Number.NaN);
     for (const feature in features) {
       const x = features[feature] as number;
       const i = this.indexOf(feature, hint++);
-      if (i < 0 || !Number.isFinite(x) || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const rule = this.rules[i] as FeatureRule;
+      if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
       const e = this.expectedOf(i, feature, slots, tMs);
+      this.band[2 * i] = e.exp;
+      this.band[2 * i + 1] = e.std;
+      if (!Number.isFinite(x)) continue;
+      const rule = this.rules[i] as FeatureRule;
       const exp = e.exp;
       const std = spread ? e.std * factorOf(spread, feature, x - e.exp) : e.std;
       const dev = (x - exp) / std;
@@ -337,6 +348,26 @@ export class SeasonalScorer {
       if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
     }
     return out;
+  }
+
+  /**
+   * The bands of the last scored window ({@link SeasonalScorer.score}), as
+   * {@link SeasonalScorer.expectations} gives them for that window before it
+   * is learned, in one array (see expected-bands.ts).
+   */
+  bands(): ExpectedBands {
+    const n = this.names.length;
+    const values = new Array<number>(3 * n);
+    const z = this.cfg.z50;
+    for (let i = 0; i < n; i++) {
+      const exp = this.band[2 * i] as number;
+      const std = this.band[2 * i + 1] as number;
+      const ok = Number.isFinite(exp) && Number.isFinite(std);
+      values[3 * i] = ok ? exp : Number.NaN;
+      values[3 * i + 1] = ok ? exp - z * std : Number.NaN;
+      values[3 * i + 2] = ok ? exp + z * std : Number.NaN;
+    }
+    return { features: this.names, values };
   }
 
   /**

@@ -206,7 +206,7 @@ export class ServiceModels {
     const score = nn ? eitherModel(seasonal, ns) : seasonal;
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
-    r.expected = m.seasonal.expectations(w.features, w.endMs);
+    r.expected = m.seasonal.bands();
     return r;
   }
 
