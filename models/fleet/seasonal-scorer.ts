@@ -190,6 +190,10 @@ export class SeasonalScorer {
   private readonly tails: TailCalibration;
   /** Per feature, the deviation the last scored window had (NaN: absent), for {@link SeasonalScorer.learnTail}. */
   private lastDev: Float64Array;
+  /** The last test {@link SeasonalScorer.hasFeature} was asked, over how many features, and its answer. */
+  private featureTest: ((feature: string) => boolean) | undefined;
+  private featureTested = 0;
+  private featureFound = false;
   /** Whether some daily slot is provisional (see {@link SeasonalScorer.learnUnseen}). */
   private provisional = false;
   /** Per feature, the deviation of the window that opened the current episode (see {@link SeasonalScorer.holdTail}). */
@@ -233,7 +237,13 @@ export class SeasonalScorer {
 
   /** Whether any feature this scorer has learned passes `test` (e.g. whether the service has ever reported a symptom feature). */
   hasFeature(test: (feature: string) => boolean): boolean {
-    return this.names.some(test);
+    // Asked every window with the same test: the answer only changes when a feature is added.
+    if (test !== this.featureTest || this.names.length !== this.featureTested) {
+      this.featureTest = test;
+      this.featureTested = this.names.length;
+      this.featureFound = this.names.some(test);
+    }
+    return this.featureFound;
   }
 
   /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
