@@ -313,22 +313,28 @@ export class SeasonalScorer {
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
     let best = 0;
     let hint = 0;
-    this.lastDev.fill(Number.NaN);
-    this.band.fill(Number.NaN);
+    // Only known features were ever written (a loop: cheaper than two fill calls for a few dozen numbers).
+    const last = this.lastDev;
+    const band = this.band;
+    for (let i = 0; i < this.names.length; i++) {
+      last[i] = Number.NaN;
+      band[2 * i] = Number.NaN;
+      band[2 * i + 1] = Number.NaN;
+    }
     for (const feature in features) {
       const x = features[feature] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
       const e = this.expectedOf(i, feature, slots, tMs);
-      this.band[2 * i] = e.exp;
-      this.band[2 * i + 1] = e.std;
+      band[2 * i] = e.exp;
+      band[2 * i + 1] = e.std;
       if (!Number.isFinite(x)) continue;
       const rule = this.rules[i] as FeatureRule;
       const exp = e.exp;
       const std = spread ? e.std * factorOf(spread, feature, x - e.exp) : e.std;
       const dev = (x - exp) / std;
       const q = rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev);
-      this.lastDev[i] = q;
+      last[i] = q;
       // Judged by how often this feature deviated that far before (tail-calibration.ts), never more than by the spread alone.
       const s = deviationToScore(q > 0 ? this.tails.calibrate(i, q) : q, this.cfg.z50);
       if (s > best) best = s;
