@@ -11,19 +11,23 @@
 
 /** Compact bands of one window; see the module comment. */
 export interface ExpectedBands {
-  /** The service's feature names, in its order (may have grown since: only the first `values.length / 3` count). */
+  /** The service's feature names, in its order (may have grown since: only the first `count` are this window's). */
   readonly features: readonly string[];
-  /** Per feature `3 * i`: expected, lower, upper; NaN for a feature the window did not have, or still warming up. */
-  readonly values: readonly number[];
+  /** Numbers holding the bands (shared with other windows of the round): feature `i`'s expected, lower, upper at `offset + 3 * i`; NaN for a feature the window did not have, or still warming up. */
+  readonly values: ArrayLike<number>;
+  readonly offset: number;
+  /** Features of the service when the window was scored. */
+  readonly count: number;
 }
 
 /** The band `[expected, lower, upper]` of `feature` (undefined: none). */
 export function bandOf(bands: ExpectedBands | undefined, feature: string): [number, number, number] | undefined {
   if (!bands) return undefined;
   const i = bands.features.indexOf(feature);
+  if (i < 0 || i >= bands.count) return undefined;
   const v = bands.values;
-  if (i < 0 || 3 * i + 2 >= v.length || Number.isNaN(v[3 * i])) return undefined;
-  return [v[3 * i] as number, v[3 * i + 1] as number, v[3 * i + 2] as number];
+  const o = bands.offset + 3 * i;
+  return Number.isNaN(v[o]) ? undefined : [v[o] as number, v[o + 1] as number, v[o + 2] as number];
 }
 
 /** The bands as the rollups store them: feature -> `[expected, lower, upper]`. */
@@ -31,8 +35,40 @@ export function bandsRecord(bands: ExpectedBands | undefined): Record<string, [n
   const out: Record<string, [number, number, number]> = {};
   if (!bands) return out;
   const v = bands.values;
-  for (let i = 0; 3 * i + 2 < v.length; i++) {
-    if (!Number.isNaN(v[3 * i])) out[bands.features[i] as string] = [v[3 * i] as number, v[3 * i + 1] as number, v[3 * i + 2] as number];
+  for (let i = 0; i < bands.count; i++) {
+    const o = bands.offset + 3 * i;
+    if (!Number.isNaN(v[o])) out[bands.features[i] as string] = [v[o] as number, v[o + 1] as number, v[o + 2] as number];
   }
   return out;
 }
+
+/** Numbers per chunk of a {@link BandArena} by default. */
+const CHUNK = 131_072;
+
+/**
+ * Room for the bands of many windows: chunks of numbers handed out in
+ * order and never reused (a window's bands live as long as its result), so
+ * that a round allocates a few large arrays outside the young generation
+ * instead of one small array per window.
+ */
+export class BandArena {
+  private chunk = new Float64Array(0);
+  private used = 0;
+  /** Where the room of the last {@link BandArena.reserve} starts in the array it returned. */
+  offset = 0;
+
+  /** `chunkSize`: numbers per chunk (default 131,072, 1 MB: the bands of a few thousand windows). */
+  constructor(private readonly chunkSize = CHUNK) {}
+
+  /** Reserves `n` numbers: returns the array they are in (from {@link BandArena.offset}). */
+  reserve(n: number): Float64Array {
+    if (this.used + n > this.chunk.length) {
+      this.chunk = new Float64Array(Math.max(n, this.chunkSize));
+      this.used = 0;
+    }
+    this.offset = this.used;
+    this.used += n;
+    return this.chunk;
+  }
+}
+

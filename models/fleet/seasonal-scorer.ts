@@ -18,7 +18,7 @@
  */
 import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
-import type { ExpectedBands } from './expected-bands.ts';
+import type { BandArena, ExpectedBands } from './expected-bands.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
@@ -371,19 +371,22 @@ export class SeasonalScorer {
    * {@link SeasonalScorer.expectations} gives them for that window before it
    * is learned, in one array (see expected-bands.ts).
    */
-  bands(): ExpectedBands {
+  bands(arena: BandArena): ExpectedBands {
     const n = this.names.length;
-    const values = new Array<number>(3 * n);
+    const values = arena.reserve(3 * n);
+    const offset = arena.offset;
     const z = this.cfg.z50;
+    const band = this.band;
     for (let i = 0; i < n; i++) {
-      const exp = this.band[2 * i] as number;
-      const std = this.band[2 * i + 1] as number;
+      const exp = band[2 * i] as number;
+      const std = band[2 * i + 1] as number;
       const ok = Number.isFinite(exp) && Number.isFinite(std);
-      values[3 * i] = ok ? exp : Number.NaN;
-      values[3 * i + 1] = ok ? exp - z * std : Number.NaN;
-      values[3 * i + 2] = ok ? exp + z * std : Number.NaN;
+      const o = offset + 3 * i;
+      values[o] = ok ? exp : Number.NaN;
+      values[o + 1] = ok ? exp - z * std : Number.NaN;
+      values[o + 2] = ok ? exp + z * std : Number.NaN;
     }
-    return { features: this.names, values };
+    return { features: this.names, values, offset, count: n };
   }
 
   /**

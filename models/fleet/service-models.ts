@@ -36,6 +36,7 @@ import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration
 import { DEFAULT_EPISODE } from '../episodes/index.ts';
 import { normalTailDecades } from '../likelihood/index.ts';
 import { episodeADayBefore, episodeStep } from './episode-step.ts';
+import { BandArena } from './expected-bands.ts';
 import { flatEvidence } from './flat-line.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
@@ -63,6 +64,8 @@ export class ServiceModels {
   private raw = new Float64Array(0);
   /** Scratch of a window's feature surprises. */
   private readonly surprise: Surprise = { sum: 0, count: 0, max: 0 };
+  /** Room for the expected bands of the windows scored (expected-bands.ts). */
+  private readonly bands = new BandArena();
   /** Batches scored so far (see {@link ServiceModels.scoreBatch}). */
   private batches = 0;
 
@@ -222,7 +225,7 @@ export class ServiceModels {
     const score = nn ? eitherModel(seasonal, ns) : seasonal;
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
-    r.expected = m.seasonal.bands();
+    r.expected = m.seasonal.bands(this.bands);
     return r;
   }
 
