@@ -43,12 +43,12 @@ export function bandsRecord(bands: ExpectedBands | undefined): Record<string, [n
 }
 
 /** Numbers per chunk of a {@link BandArena} by default. */
-const CHUNK = 131_072;
+const CHUNK = 32_768;
 
 /**
  * Room for the bands of many windows: chunks of numbers handed out in
  * order and never reused (a window's bands live as long as its result), so
- * that a round allocates a few large arrays outside the young generation
+ * that a round allocates a few large typed arrays (their numbers outside the heap)
  * instead of one small array per window.
  */
 export class BandArena {
@@ -57,7 +57,7 @@ export class BandArena {
   /** Where the room of the last {@link BandArena.reserve} starts in the array it returned. */
   offset = 0;
 
-  /** `chunkSize`: numbers per chunk (default 131,072, 1 MB: the bands of a few thousand windows). */
+  /** `chunkSize`: numbers per chunk (default 32,768, 256 KB: the bands of about a thousand windows). */
   constructor(private readonly chunkSize = CHUNK) {}
 
   /** Reserves `n` numbers: returns the array they are in (from {@link BandArena.offset}). */
