@@ -71,4 +71,3 @@ export class BandArena {
     return this.chunk;
   }
 }
-

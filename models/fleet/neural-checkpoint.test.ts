@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../stats/index.ts';
-import { NeuralScorer } from './neural-scorer.ts';
 import { bandsRecord } from './expected-bands.ts';
+import { NeuralScorer } from './neural-scorer.ts';
 import type { ServiceScore, WindowInput } from './outputs.ts';
 import { ServiceModels } from './service-models.ts';
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
 });
 
 /** A result with its expected bands as values (each instance keeps its bands in its own shared arrays). */
-const valueOf = (r: ServiceScore) => ({ ...r, expected: bandsRecord(r.expected) });
+const byValue = (r: ServiceScore) => ({ ...r, expected: bandsRecord(r.expected) });
 
 describe('checkpoint and restore with the shared neural model', () => {
   it('a restored instance scores every later window exactly as the original', () => {
@@ -56,7 +56,7 @@ describe('checkpoint and restore with the shared neural model', () => {
     for (let w = 80; w < 100; w++) {
       const ra = a.scoreBatch(roundOf(w));
       const rb = b.scoreBatch(roundOf(w));
-      expect(rb.map(valueOf)).toEqual(ra.map(valueOf));
+      expect(rb.map(byValue)).toEqual(ra.map(byValue));
       opened += ra.filter((r) => r.transition === 'open').length;
     }
     expect(opened).toBeGreaterThan(0);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { bandsRecord, DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer, type ServiceScore, ServiceModels, type WindowInput } from '../../models/fleet/index.ts';
+import {
+  bandsRecord,
+  DEFAULT_SEASONAL_SCORER,
+  deviationToScore,
+  SeasonalScorer,
+  ServiceModels,
+  type ServiceScore,
+  type WindowInput,
+} from '../../models/fleet/index.ts';
 import { ServiceWindows } from './service-windows.ts';
 import { WindowAccumulator } from './window-features.ts';
 
@@ -211,8 +219,8 @@ describe('ServiceModels', () => {
     for (let i = 70; i < 90; i++) {
       const w = window('svc', i, i === 80 ? 0.5 : 0.01);
       // Expected bands compared by value (each instance keeps them in its own shared arrays).
-      const valueOf = (r: ServiceScore) => ({ ...r, expected: bandsRecord(r.expected) });
-      expect(b.scoreBatch([w]).map(valueOf)).toEqual(a.scoreBatch([w]).map(valueOf));
+      const byValue = (r: ServiceScore) => ({ ...r, expected: bandsRecord(r.expected) });
+      expect(b.scoreBatch([w]).map(byValue)).toEqual(a.scoreBatch([w]).map(byValue));
     }
     expect(a.snapshot(new Set([4]))).toEqual({});
   });
