@@ -7,6 +7,7 @@
 export { Autoencoder, type TfModule } from './autoencoder.ts';
 export { type AutoencoderConfig, type AutoencoderState, DEFAULT_AUTOENCODER } from './autoencoder-config.ts';
 export { type BaselineOptions, baselineParameters, canonicalJson } from './baseline-params.ts';
+export { bandOf, bandsRecord, type ExpectedBands } from './expected-bands.ts';
 export { NeuralScorer } from './neural-scorer.ts';
 export { NEURAL_INPUTS, NeuralService } from './neural-service.ts';
 export type { Evidence, FeatureVector, ServiceScore, Severity, WindowInput } from './outputs.ts';

@@ -140,7 +140,8 @@ export class NeuralService {
    * Metric slots are assigned on first sight.
    */
   normalize(features: FeatureVector, raw: Float64Array, out: Float32Array, offset: number): void {
-    raw.fill(0, offset, offset + NEURAL_INPUTS);
+    // A loop: cheaper than a fill call for a dozen numbers.
+    for (let j = offset; j < offset + NEURAL_INPUTS; j++) raw[j] = 0;
     let k = 0;
     for (const name in features) {
       let slot: number;

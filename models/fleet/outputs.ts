@@ -4,6 +4,7 @@
  * the evidence of a deviating feature and the severity of a window. The bus,
  * store and API types of the anomaly event are structurally the same.
  */
+import type { ExpectedBands } from './expected-bands.ts';
 
 /** The features of one closed window of one service, by name. Rates are per second, latencies in ms. */
 export type FeatureVector = Record<string, number>;
@@ -40,8 +41,8 @@ export interface ServiceScore {
   /** Combined score in [0, 1]. */
   score: number;
   likelihood: number;
-  /** What the seasonal baseline expected of each feature before learning this window: `[expected, lower, upper]` (for rollups). */
-  expected?: Record<string, [number, number, number]>;
+  /** What the seasonal baseline expected of each feature before learning this window, compact (expected-bands.ts; the rollups store it as a record, `bandsRecord`). */
+  expected?: ExpectedBands;
   evidence: Evidence[];
   transition: 'none' | 'open' | 'ongoing' | 'closed';
   episodeId: string | null;

@@ -18,6 +18,7 @@
  */
 import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
+import type { BandArena, ExpectedBands } from './expected-bands.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
@@ -189,6 +190,10 @@ export class SeasonalScorer {
   private readonly tails: TailCalibration;
   /** Per feature, the deviation the last scored window had (NaN: absent), for {@link SeasonalScorer.learnTail}. */
   private lastDev: Float64Array;
+  /** The last test {@link SeasonalScorer.hasFeature} was asked, over how many features, and its answer. */
+  private featureTest: ((feature: string) => boolean) | undefined;
+  private featureTested = 0;
+  private featureFound = false;
   /** Whether some daily slot is provisional (see {@link SeasonalScorer.learnUnseen}). */
   private provisional = false;
   /** Per feature, the deviation of the window that opened the current episode (see {@link SeasonalScorer.holdTail}). */
@@ -197,6 +202,8 @@ export class SeasonalScorer {
   private heldRun: number;
   /** Per feature, its windows in a row kept out of the baseline as routine blips (see {@link SeasonalScorer.routineOnly}). */
   private routineRun: Float64Array;
+  /** Per feature, the expected value and spread of the last scored window (NaN: not in it, or warming up), for {@link SeasonalScorer.bands}. */
+  private band: Float64Array;
 
   constructor(
     private readonly cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_SCORER,
@@ -223,13 +230,20 @@ export class SeasonalScorer {
     if (state?.held) this.held.set(state.held.slice(0, this.room).map((v) => (v === null ? Number.NaN : v)));
     this.heldRun = state?.heldRun ?? 0;
     this.routineRun = new Float64Array(this.room);
+    this.band = new Float64Array(2 * this.room).fill(Number.NaN);
     if (state?.routineRun) this.routineRun.set(state.routineRun.slice(0, this.room));
     for (let k = this.room * HEAD + 1; k < this.data.length && !this.provisional; k += 2) this.provisional = (this.data[k] as number) < 0;
   }
 
   /** Whether any feature this scorer has learned passes `test` (e.g. whether the service has ever reported a symptom feature). */
   hasFeature(test: (feature: string) => boolean): boolean {
-    return this.names.some(test);
+    // Asked every window with the same test: the answer only changes when a feature is added.
+    if (test !== this.featureTest || this.names.length !== this.featureTested) {
+      this.featureTest = test;
+      this.featureTested = this.names.length;
+      this.featureFound = this.names.some(test);
+    }
+    return this.featureFound;
   }
 
   /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
@@ -266,6 +280,9 @@ export class SeasonalScorer {
       const run = new Float64Array(this.room);
       run.set(this.routineRun);
       this.routineRun = run;
+      const band = new Float64Array(2 * this.room).fill(Number.NaN);
+      band.set(this.band);
+      this.band = band;
     }
     this.names.push(feature);
     this.rules.push(ruleFor(feature));
@@ -296,18 +313,28 @@ export class SeasonalScorer {
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
     let best = 0;
     let hint = 0;
-    this.lastDev.fill(Number.NaN);
+    // Only known features were ever written (a loop: cheaper than two fill calls for a few dozen numbers).
+    const last = this.lastDev;
+    const band = this.band;
+    for (let i = 0; i < this.names.length; i++) {
+      last[i] = Number.NaN;
+      band[2 * i] = Number.NaN;
+      band[2 * i + 1] = Number.NaN;
+    }
     for (const feature in features) {
       const x = features[feature] as number;
       const i = this.indexOf(feature, hint++);
-      if (i < 0 || !Number.isFinite(x) || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const rule = this.rules[i] as FeatureRule;
+      if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
       const e = this.expectedOf(i, feature, slots, tMs);
+      band[2 * i] = e.exp;
+      band[2 * i + 1] = e.std;
+      if (!Number.isFinite(x)) continue;
+      const rule = this.rules[i] as FeatureRule;
       const exp = e.exp;
       const std = spread ? e.std * factorOf(spread, feature, x - e.exp) : e.std;
       const dev = (x - exp) / std;
       const q = rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev);
-      this.lastDev[i] = q;
+      last[i] = q;
       // Judged by how often this feature deviated that far before (tail-calibration.ts), never more than by the spread alone.
       const s = deviationToScore(q > 0 ? this.tails.calibrate(i, q) : q, this.cfg.z50);
       if (s > best) best = s;
@@ -337,6 +364,29 @@ export class SeasonalScorer {
       if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
     }
     return out;
+  }
+
+  /**
+   * The bands of the last scored window ({@link SeasonalScorer.score}), as
+   * {@link SeasonalScorer.expectations} gives them for that window before it
+   * is learned, in one array (see expected-bands.ts).
+   */
+  bands(arena: BandArena): ExpectedBands {
+    const n = this.names.length;
+    const values = arena.reserve(3 * n);
+    const offset = arena.offset;
+    const z = this.cfg.z50;
+    const band = this.band;
+    for (let i = 0; i < n; i++) {
+      const exp = band[2 * i] as number;
+      const std = band[2 * i + 1] as number;
+      const ok = Number.isFinite(exp) && Number.isFinite(std);
+      const o = offset + 3 * i;
+      values[o] = ok ? exp : Number.NaN;
+      values[o + 1] = ok ? exp - z * std : Number.NaN;
+      values[o + 2] = ok ? exp + z * std : Number.NaN;
+    }
+    return { features: this.names, values, offset, count: n };
   }
 
   /**

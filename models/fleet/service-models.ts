@@ -36,6 +36,7 @@ import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration
 import { DEFAULT_EPISODE } from '../episodes/index.ts';
 import { normalTailDecades } from '../likelihood/index.ts';
 import { episodeADayBefore, episodeStep } from './episode-step.ts';
+import { BandArena } from './expected-bands.ts';
 import { flatEvidence } from './flat-line.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
@@ -65,6 +66,10 @@ export class ServiceModels {
   private raw = new Float64Array(0);
   /** Scratch of a window's feature surprises. */
   private readonly surprise: Surprise = { sum: 0, count: 0, max: 0 };
+  /** Room for the expected bands of the windows scored (expected-bands.ts). */
+  private readonly bands = new BandArena();
+  /** Batches scored so far (see {@link ServiceModels.scoreBatch}). */
+  private batches = 0;
 
   private readonly acceptAfterMs: number;
   /** Score at or above which a window is anomalous (the episodes' opening level). */
@@ -91,22 +96,36 @@ export class ServiceModels {
 
   /** Scores closed windows, oldest first per service, in rounds batched across services. */
   scoreBatch(inputs: WindowInput[]): ServiceScore[] {
-    const rounds: WindowInput[][] = [];
-    const depth = new Map<string, number>();
-    for (const w of inputs) {
-      const k = depth.get(w.service) ?? 0;
-      depth.set(w.service, k + 1);
-      if (!rounds[k]) rounds[k] = [];
-      (rounds[k] as WindowInput[]).push(w);
+    if (inputs.length === 0) return [];
+    // The k-th window of a service in the batch goes to round k (each service's windows in order, one per round).
+    const batch = ++this.batches;
+    const lives: Live[] = new Array(inputs.length);
+    const depths: number[] = new Array(inputs.length);
+    let deepest = 0;
+    for (let i = 0; i < inputs.length; i++) {
+      const m = this.get((inputs[i] as WindowInput).service);
+      m.depth = m.batch === batch ? m.depth + 1 : 0;
+      m.batch = batch;
+      if (m.depth > deepest) deepest = m.depth;
+      lives[i] = m;
+      depths[i] = m.depth;
     }
-    if (rounds.length === 1) return this.scoreRound(rounds[0] as WindowInput[]);
+    if (deepest === 0) return this.scoreRound(inputs, lives);
     const out: ServiceScore[] = [];
-    for (const round of rounds) for (const r of this.scoreRound(round)) out.push(r);
+    for (let k = 0; k <= deepest; k++) {
+      const round: WindowInput[] = [];
+      const roundLives: Live[] = [];
+      for (let i = 0; i < inputs.length; i++) {
+        if (depths[i] !== k) continue;
+        round.push(inputs[i] as WindowInput);
+        roundLives.push(lives[i] as Live);
+      }
+      for (const r of this.scoreRound(round, roundLives)) out.push(r);
+    }
     return out;
   }
 
-  private scoreRound(round: WindowInput[]): ServiceScore[] {
-    const lives = round.map((w) => this.get(w.service));
+  private scoreRound(round: WindowInput[], lives: Live[]): ServiceScore[] {
     const nn = this.neuralRound(round, lives);
     const normal: number[] = [];
     const out: ServiceScore[] = new Array(round.length);
@@ -175,7 +194,7 @@ export class ServiceModels {
 
   /** Scores window `i` of the round: seasonal score and its likelihood, beside the neural score; then the episode step. */
   private scoreWindow(w: WindowInput, m: Live, i: number, nn: NeuralBatch | undefined): ServiceScore {
-    const cal = this.calibrations.get(w.service);
+    const cal = this.calibrations.size > 0 ? this.calibrations.get(w.service) : undefined;
     const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
     const s = m.seasonal.score(w.features, w.endMs, factors);
     m.lastFeatureScore = s.score;
@@ -214,7 +233,7 @@ export class ServiceModels {
     const score = nn ? eitherModel(seasonal, ns) : seasonal;
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
-    r.expected = m.seasonal.expectations(w.features, w.endMs);
+    r.expected = m.seasonal.bands(this.bands);
     return r;
   }
 

@@ -118,6 +118,9 @@ export interface Live {
   peak: number;
   /** Windows in a row in which the service answered no request (infinite until it served one: it may serve none at all). */
   silentRun: number;
+  /** The last batch of windows ({@link ServiceModels.scoreBatch}) that had a window of the service, and how many it had. */
+  batch: number;
+  depth: number;
 }
 
 /** The live models of a service restored from `state`. */
@@ -136,6 +139,8 @@ export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig
     lastFlatScore: 0,
     peak: episode.open ? episode.peak : 0,
     silentRun: Number.POSITIVE_INFINITY,
+    batch: 0,
+    depth: 0,
   };
 }
 
@@ -154,6 +159,8 @@ export function newLive(episodeConfig: Partial<EpisodeConfig>): Live {
     lastFlatScore: 0,
     peak: 0,
     silentRun: Number.POSITIVE_INFINITY,
+    batch: 0,
+    depth: 0,
   };
 }
 

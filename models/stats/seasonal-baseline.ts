@@ -63,11 +63,19 @@ export class SeasonalSlots {
     this.blockSize = SLOTS + 2 * this.cfg.buckets;
   }
 
+  /** The last timestamp {@link SeasonalSlots.bucketOf} was asked about and its slot (a round asks about one time for every block). */
+  private lastMs = Number.NaN;
+  private lastBucket = 0;
+
   /** Slot index of a timestamp (ms since epoch, UTC). */
   bucketOf(timestampMs: number): number {
+    if (timestampMs === this.lastMs) return this.lastBucket;
     const p = this.cfg.periodMs;
     const phase = ((timestampMs % p) + p) % p;
-    return Math.floor((phase / p) * this.cfg.buckets);
+    const bucket = Math.floor((phase / p) * this.cfg.buckets);
+    this.lastMs = timestampMs;
+    this.lastBucket = bucket;
+    return bucket;
   }
 
   /** Expected value at `timestampMs` of the block at `offset`, or NaN while its slot is unseen. */

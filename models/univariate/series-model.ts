@@ -21,7 +21,7 @@
  * nothing reads a series' minimum, maximum or length.
  */
 import type { EpisodeConfig } from '../episodes/index.ts';
-import { DEFAULT_SEASONAL_SCORER, deviationToScore, ServiceModels, type ServiceScore, type ServiceState, type WindowInput } from '../fleet/index.ts';
+import { bandOf, DEFAULT_SEASONAL_SCORER, deviationToScore, ServiceModels, type ServiceScore, type ServiceState, type WindowInput } from '../fleet/index.ts';
 import { scoreToDeviation } from '../fleet/seasonal-scorer.ts';
 import { DEFAULT_PRIOR_ROWS, deviationOfRarity, ESCALATION, OnsetRarity, type OnsetRarityState } from './onset-rarity.ts';
 
@@ -98,7 +98,7 @@ export class SeriesModel {
     const r = this.models.scoreBatch([w])[0] as ServiceScore;
     this.verdict.score = r.score;
     this.verdict.transition = r.transition;
-    this.verdict.expected = r.expected?.[SERIES_FEATURE]?.[0] ?? Number.NaN;
+    this.verdict.expected = bandOf(r.expected, SERIES_FEATURE)?.[0] ?? Number.NaN;
     this.verdict.alarm = this.alarmOf(r);
     return r.score;
   }

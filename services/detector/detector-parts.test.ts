@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer, ServiceModels, type WindowInput } from '../../models/fleet/index.ts';
+import {
+  bandsRecord,
+  DEFAULT_SEASONAL_SCORER,
+  deviationToScore,
+  SeasonalScorer,
+  ServiceModels,
+  type ServiceScore,
+  type WindowInput,
+} from '../../models/fleet/index.ts';
 import { ServiceWindows } from './service-windows.ts';
 import { WindowAccumulator } from './window-features.ts';
 
@@ -210,7 +218,9 @@ describe('ServiceModels', () => {
     b.restore(JSON.parse(JSON.stringify(a.snapshot(new Set([3])))));
     for (let i = 70; i < 90; i++) {
       const w = window('svc', i, i === 80 ? 0.5 : 0.01);
-      expect(b.scoreBatch([w])).toEqual(a.scoreBatch([w]));
+      // Expected bands compared by value (each instance keeps them in its own shared arrays).
+      const byValue = (r: ServiceScore) => ({ ...r, expected: bandsRecord(r.expected) });
+      expect(b.scoreBatch([w]).map(byValue)).toEqual(a.scoreBatch([w]).map(byValue));
     }
     expect(a.snapshot(new Set([4]))).toEqual({});
   });

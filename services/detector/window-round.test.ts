@@ -98,7 +98,7 @@ describe('window round: a detector that fell behind', () => {
       scored(service, 1, {
         ...over,
         input: { service, startMs: T0, endMs: T0 + W, features: { request_rate: observed, error_ratio: 0 }, callees: [] },
-        expected: { request_rate: [expected, expected * 0.7, expected * 1.3] },
+        expected: { features: ['request_rate'], values: [expected, expected * 0.7, expected * 1.3], offset: 0, count: 1 },
         callees: service === 'catalog' ? ['products-db'] : [],
       });
     const slow = { feature: 'latency_p95_ms', observed: 400, expected: 20, deviation: 15 };

@@ -5,7 +5,7 @@
  * their ranked root causes.
  */
 
-import { isSymptomFeature, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
+import { bandOf, bandsRecord, isSymptomFeature, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
 import type { ServiceEvidence } from '../../models/root-cause/index.ts';
 import { describeError } from '../core/errors.ts';
 import { anomalyEvent } from './anomaly-events.ts';
@@ -26,7 +26,7 @@ const DEMAND_UP_RATIO = 1.5;
 /** Whether the window received clearly more requests than the baseline expects (a surge; demand, not an anomaly by itself). */
 function demandUp(r: ServiceScore): boolean {
   const rate = r.input.features.request_rate;
-  const band = r.expected?.request_rate;
+  const band = bandOf(r.expected, 'request_rate');
   return rate !== undefined && band !== undefined && rate > band[2] && rate >= DEMAND_UP_RATIO * band[0];
 }
 
@@ -169,7 +169,7 @@ export async function closeWindows(s: DetectorState, all = false): Promise<void>
         windowEndMs: r.input.endMs,
         features: r.input.features,
         score: r.score,
-        expected: r.expected,
+        expected: bandsRecord(r.expected),
         callees: r.input.calls,
         calleeErrors: failedCalls.get(`${r.input.service}\u0000${r.input.endMs}`) ?? {},
       })),
