@@ -94,8 +94,16 @@ export function addFailures(run: FailureRun | undefined, errorRatio: Evidence, r
  */
 export function errorRatioSeverity(e: Evidence, failureZ: number): number {
   if (!(e.deviation > 0)) return Math.abs(e.deviation);
-  const spread = Math.max(e.deviation, (e.observed - e.expected) / ERROR_RATIO_SPREAD_CEILING);
-  return Number.isNaN(failureZ) ? e.deviation : Math.max(0, Math.min(spread, failureZ));
+  return Number.isNaN(failureZ) ? e.deviation : Math.max(0, Math.min(errorRatioSpreads(e), failureZ));
+}
+
+/**
+ * The deviation of an error-ratio evidence with its spread at most
+ * {@link ERROR_RATIO_SPREAD_CEILING} (its own deviation when that is larger,
+ * or when the ratio fell).
+ */
+export function errorRatioSpreads(e: Evidence): number {
+  return e.deviation > 0 ? Math.max(e.deviation, (e.observed - e.expected) / ERROR_RATIO_SPREAD_CEILING) : e.deviation;
 }
 
 /**
