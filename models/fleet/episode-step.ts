@@ -59,7 +59,7 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
   if (u.open && score >= m.episode.config.openLevel) st.anomalous = (st.anomalous ?? 0) + 1;
   const warmingUp = st.scored <= (opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS);
   const deviation = largestDeviation(evidence);
-  const severity = windowSeverity(w, st, evidence, m.seasonal.hasFeature(isSymptomFeature), warmingUp);
+  const severity = windowSeverity(w, st, evidence, m.seasonal.hasFeature(isSymptomFeature), warmingUp, transition === 'open' || transition === 'ongoing');
   const emit = shouldEmit(st, transition, severityRank(severity), deviation, u.flapping, opts.heartbeatWindows ?? 6);
   const result: ServiceScore = {
     input: w,
@@ -93,10 +93,19 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
  * run of windows whose error ratio deviates (so that a few failures of a few
  * requests do not page, and a sustained failing share does however noisy
  * its baseline), and raised to `warning` by a runtime metric that deviates
- * sustained and beyond noise (sustained-metrics.ts). Updates the runs kept
- * in `st`.
+ * sustained and beyond noise (sustained-metrics.ts) in a window of an open
+ * episode (`inEpisode`: the window that closes one is back to normal by the
+ * episode's measure, and is as mild as its symptoms say). Updates the runs
+ * kept in `st`.
  */
-function windowSeverity(w: WindowInput, st: ServiceMeta, evidence: readonly Evidence[], reportsSymptoms: boolean, warmingUp: boolean): Severity {
+export function windowSeverity(
+  w: WindowInput,
+  st: ServiceMeta,
+  evidence: readonly Evidence[],
+  reportsSymptoms: boolean,
+  warmingUp: boolean,
+  inEpisode: boolean,
+): Severity {
   let errorRatio: Evidence | undefined;
   for (const e of evidence) if (e.feature === 'error_ratio' && e.deviation > 0) errorRatio = e;
   let failureZ = Number.NaN;
@@ -112,7 +121,7 @@ function windowSeverity(w: WindowInput, st: ServiceMeta, evidence: readonly Evid
   if (metrics.runs) st.metricRuns = metrics.runs;
   else if (st.metricRuns) delete st.metricRuns;
   const severity = severityOfDeviation(severityDeviation(evidence, reportsSymptoms, failureZ), warmingUp);
-  return severity === 'info' && metrics.sustained && !warmingUp ? 'warning' : severity;
+  return severity === 'info' && metrics.sustained && inEpisode && !warmingUp ? 'warning' : severity;
 }
 
 /**

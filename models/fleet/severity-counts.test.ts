@@ -8,7 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../stats/index.ts';
 import type { Evidence, FeatureVector, ServiceScore } from './outputs.ts';
+import { windowSeverity } from './episode-step.ts';
 import { ServiceModels } from './service-models.ts';
+import { newLive } from './service-state.ts';
 import { addFailures, errorRatioSeverity, severityDeviation } from './severity.ts';
 import { advanceMetricRuns, type MetricRun, type MetricRuns, SUSTAINED_WINDOWS, TREND_T, trendOf } from './sustained-metrics.ts';
 
@@ -144,6 +146,18 @@ describe('runtime metrics page when sustained and beyond noise', () => {
     expect(rise.slope).toBeCloseTo(2, 1);
     expect(rise.t).toBeGreaterThan(TREND_T);
     expect(Math.abs(fit([0, 30, 60, 0, 30, 60, 0, 30]).t)).toBeLessThan(1);
+  });
+
+  it('a sustained metric pages only inside an open episode: the window that closes it is info', () => {
+    const st = newLive({}).st;
+    const w = (k: number) => ({ service: 'svc', startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: { request_rate: 5 }, callees: [] });
+    const heap = (k: number): Evidence[] => [{ feature: 'metric:heap', observed: 100 + 20 * k, expected: 10, deviation: 9 + 2 * k }];
+    const sev = (k: number, inEpisode: boolean) => windowSeverity(w(k), st, heap(k), true, false, inEpisode);
+    for (let k = 0; k < SUSTAINED_WINDOWS - 1; k++) expect(sev(k, true)).toBe('info');
+    expect(sev(SUSTAINED_WINDOWS - 1, true)).toBe('warning');
+    expect(sev(SUSTAINED_WINDOWS, false)).toBe('info');
+    // The run goes on: a new episode that opens on it pages at once.
+    expect(sev(SUSTAINED_WINDOWS + 1, true)).toBe('warning');
   });
 
   it('a run ends when its metric falls back under the warning deviation', () => {
