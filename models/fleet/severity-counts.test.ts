@@ -12,7 +12,7 @@ import { windowSeverity } from './episode-step.ts';
 import { ServiceModels } from './service-models.ts';
 import { newLive } from './service-state.ts';
 import { addFailures, errorRatioSeverity, severityDeviation } from './severity.ts';
-import { advanceMetricRuns, type MetricRun, type MetricRuns, SUSTAINED_WINDOWS, TREND_T, trendOf } from './sustained-metrics.ts';
+import { advanceMetricRuns, GAP_WINDOWS, type MetricRun, type MetricRuns, SUSTAINED_WINDOWS, TREND_T, trendOf } from './sustained-metrics.ts';
 
 const W = 10_000;
 /** A Monday, 00:00 UTC. */
@@ -119,6 +119,13 @@ describe('runtime metrics page when sustained and beyond noise', () => {
     expect(first).toBeLessThanOrEqual(SUSTAINED_WINDOWS + 2);
   });
 
+  it('a leak that kills its process every few windows (the heap climbs, then starts low again) becomes warning', () => {
+    // As on the demo: a 30 s cycle of 5 s windows, the heap far above its baseline and climbing in two of them.
+    const leak = (k: number): number => (k < 400 ? 0 : [80e6, 160e6, 0, 0, 0, 0][(k - 400) % 6] as number);
+    const rs = run(460, (k, g) => ({ ...healthy(g), 'metric:v8js.memory.heap.used': 40e6 + 2e6 * g() + leak(k) }));
+    expect(severities(rs, 400, 460)).toContain('warning');
+  });
+
   it('an event loop saturated while requests slow down becomes warning; saturated with requests as usual stays info', () => {
     const hog = (slow: boolean) => (k: number, g: () => number) => {
       const f = healthy(g);
@@ -160,9 +167,11 @@ describe('runtime metrics page when sustained and beyond noise', () => {
     expect(sev(SUSTAINED_WINDOWS + 1, true)).toBe('warning');
   });
 
-  it('a run ends when its metric falls back under the warning deviation', () => {
+  it('a run ends when its metric stays under the warning deviation for more than GAP_WINDOWS windows', () => {
     const high: Evidence = { feature: 'metric:heap', observed: 100, expected: 10, deviation: 9 };
     let runs = advanceMetricRuns(undefined, [high]).runs;
+    expect(runs?.['metric:heap']?.[0]).toBe(1);
+    for (let k = 0; k < GAP_WINDOWS; k++) runs = advanceMetricRuns(runs, [{ ...high, deviation: 4 }]).runs;
     expect(runs?.['metric:heap']?.[0]).toBe(1);
     runs = advanceMetricRuns(runs, [{ ...high, deviation: 4 }]).runs;
     expect(runs).toBeUndefined();
