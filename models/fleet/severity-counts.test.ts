@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../stats/index.ts';
-import type { Evidence, FeatureVector, ServiceScore } from './outputs.ts';
 import { windowSeverity } from './episode-step.ts';
+import type { Evidence, FeatureVector, ServiceScore } from './outputs.ts';
 import { ServiceModels } from './service-models.ts';
 import { newLive } from './service-state.ts';
 import { addFailures, errorRatioSeverity, severityDeviation } from './severity.ts';
@@ -121,7 +121,7 @@ describe('runtime metrics page when sustained and beyond noise', () => {
 
   it('a leak that kills its process every few windows (the heap climbs, then starts low again) becomes warning', () => {
     // As on the demo: a 30 s cycle of 5 s windows, the heap far above its baseline and climbing in two of them.
-    const leak = (k: number): number => (k < 400 ? 0 : [80e6, 160e6, 0, 0, 0, 0][(k - 400) % 6] as number);
+    const leak = (k: number): number => (k < 400 ? 0 : ([80e6, 160e6, 0, 0, 0, 0][(k - 400) % 6] as number));
     const rs = run(460, (k, g) => ({ ...healthy(g), 'metric:v8js.memory.heap.used': 40e6 + 2e6 * g() + leak(k) }));
     expect(severities(rs, 400, 460)).toContain('warning');
   });
@@ -144,15 +144,15 @@ describe('runtime metrics page when sustained and beyond noise', () => {
   });
 
   it('the trend of a run: a steady rise has a large t statistic, a sawtooth none', () => {
-    const fit = (xs: number[]) => {
+    const trendOfValues = (xs: number[]) => {
       let runs: MetricRuns | undefined;
       for (const x of xs) runs = advanceMetricRuns(runs, [{ feature: 'metric:m', observed: 100 + x, expected: 0, deviation: 10 }]).runs;
       return trendOf(runs?.['metric:m'] as MetricRun);
     };
-    const rise = fit([0, 20, 41, 59, 80, 101]);
+    const rise = trendOfValues([0, 20, 41, 59, 80, 101]);
     expect(rise.slope).toBeCloseTo(2, 1);
     expect(rise.t).toBeGreaterThan(TREND_T);
-    expect(Math.abs(fit([0, 30, 60, 0, 30, 60, 0, 30]).t)).toBeLessThan(1);
+    expect(Math.abs(trendOfValues([0, 30, 60, 0, 30, 60, 0, 30]).t)).toBeLessThan(1);
   });
 
   it('a sustained metric pages only inside an open episode: the window that closes it is info', () => {

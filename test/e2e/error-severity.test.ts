@@ -63,8 +63,7 @@ describe('severity of failing requests with live traffic, 1 s windows', () => {
   });
 
   const anomaliesSince = async (ms: number): Promise<Anomaly[]> =>
-    ((await (await fetch(`${rt.addresses.api}/api/v1/anomalies?service=${SERVICE}&since=${new Date(ms).toISOString()}`)).json()) as { items: Anomaly[] })
-      .items;
+    ((await (await fetch(`${rt.addresses.api}/api/v1/anomalies?service=${SERVICE}&since=${new Date(ms).toISOString()}`)).json()) as { items: Anomaly[] }).items;
   const openIncidents = async (): Promise<unknown[]> =>
     ((await (await fetch(`${rt.addresses.api}/api/v1/incidents?service=${SERVICE}&state=open`)).json()) as { items: unknown[] }).items;
 
