@@ -3,10 +3,11 @@
  * its service's episode (open, ongoing, closed) and whether it deserves an
  * anomaly event.
  */
-import type { Evidence, ServiceScore, WindowInput } from './outputs.ts';
+import type { Evidence, ServiceScore, Severity, WindowInput } from './outputs.ts';
 import { BLIP_WINDOWS } from './seasonal-scorer.ts';
 import { DEFAULT_WARMUP_WINDOWS, type Live, type ServiceMeta, type ServiceModelsOptions } from './service-state.ts';
-import { deviationGrew, isSymptomFeature, largestDeviation, severityDeviation, severityOfDeviation, severityRank } from './severity.ts';
+import { addFailures, deviationGrew, isSymptomFeature, largestDeviation, severityDeviation, severityOfDeviation, severityRank } from './severity.ts';
+import { advanceMetricRuns } from './sustained-metrics.ts';
 
 /** Windows without a single request in a row that hold an open episode open (see {@link episodeStep}). */
 export const SILENT_HOLD_WINDOWS = 15;
@@ -58,7 +59,7 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
   if (u.open && score >= m.episode.config.openLevel) st.anomalous = (st.anomalous ?? 0) + 1;
   const warmingUp = st.scored <= (opts.warmupWindows ?? DEFAULT_WARMUP_WINDOWS);
   const deviation = largestDeviation(evidence);
-  const severity = severityOfDeviation(severityDeviation(evidence, m.seasonal.hasFeature(isSymptomFeature)), warmingUp);
+  const severity = windowSeverity(w, st, evidence, m.seasonal.hasFeature(isSymptomFeature), warmingUp, transition === 'open' || transition === 'ongoing');
   const emit = shouldEmit(st, transition, severityRank(severity), deviation, u.flapping, opts.heartbeatWindows ?? 6);
   const result: ServiceScore = {
     input: w,
@@ -85,6 +86,42 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
     delete st.anomalous;
   }
   return result;
+}
+
+/**
+ * Severity of window `w` (severity.ts), counting the failing requests of the
+ * run of windows whose error ratio deviates (so that a few failures of a few
+ * requests do not page, and a sustained failing share does however noisy
+ * its baseline), and raised to `warning` by a runtime metric that deviates
+ * sustained and beyond noise (sustained-metrics.ts) in a window of an open
+ * episode (`inEpisode`: the window that closes one is back to normal by the
+ * episode's measure, and is as mild as its symptoms say). Updates the runs
+ * kept in `st`.
+ */
+export function windowSeverity(
+  w: WindowInput,
+  st: ServiceMeta,
+  evidence: readonly Evidence[],
+  reportsSymptoms: boolean,
+  warmingUp: boolean,
+  inEpisode: boolean,
+): Severity {
+  let errorRatio: Evidence | undefined;
+  for (const e of evidence) if (e.feature === 'error_ratio' && e.deviation > 0) errorRatio = e;
+  let failureZ = Number.NaN;
+  const requests = ((w.features.request_rate ?? 0) * (w.endMs - w.startMs)) / 1000;
+  if (!errorRatio) {
+    if (st.failures) delete st.failures;
+  } else if (requests > 0) {
+    const f = addFailures(st.failures, errorRatio, requests);
+    st.failures = f.run;
+    failureZ = f.z;
+  }
+  const metrics = advanceMetricRuns(st.metricRuns, evidence);
+  if (metrics.runs) st.metricRuns = metrics.runs;
+  else if (st.metricRuns) delete st.metricRuns;
+  const severity = severityOfDeviation(severityDeviation(evidence, reportsSymptoms, failureZ), warmingUp);
+  return severity === 'info' && metrics.sustained && inEpisode && !warmingUp ? 'warning' : severity;
 }
 
 /**

@@ -14,4 +14,4 @@ export type { Evidence, FeatureVector, ServiceScore, Severity, WindowInput } fro
 export { DEFAULT_SEASONAL_SCORER, deviationToScore, SeasonalScorer } from './seasonal-scorer.ts';
 export { ServiceModels } from './service-models.ts';
 export { DEFAULT_WARMUP_WINDOWS, type ServiceModelState, type ServiceModelsOptions, type ServiceState } from './service-state.ts';
-export { isSymptomFeature, severityRank } from './severity.ts';
+export { errorRatioSpreads, isSymptomFeature, severityRank } from './severity.ts';

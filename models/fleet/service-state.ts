@@ -9,6 +9,8 @@ import { FlatLine, type FlatLineState } from './flat-line.ts';
 import type { NeuralScorer } from './neural-scorer.ts';
 import { NeuralService, type NeuralServiceState } from './neural-service.ts';
 import { DEFAULT_SEASONAL_SCORER, SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
+import type { FailureRun } from './severity.ts';
+import type { MetricRuns } from './sustained-metrics.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
 /** Likelihood settings: one raw score per window, 40 minutes of 10 s windows of history. */
@@ -46,6 +48,10 @@ export interface ServiceState {
   train?: { id: string; closedAtMs: number; family?: string };
   /** Anomalous windows (score at or above the opening level) of the open episode so far (absent: none). */
   anomalous?: number;
+  /** Failing requests of the current run of windows whose error ratio is evidence (severity.ts); absent outside such a run. */
+  failures?: FailureRun;
+  /** Runs of runtime metrics deviating far above their baselines (sustained-metrics.ts); absent when none. */
+  metricRuns?: MetricRuns;
   /** Episodes opened so far (part of episode ids). */
   seq: number;
   /** Windows scored so far. */

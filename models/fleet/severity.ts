@@ -37,15 +37,91 @@ export function isSymptomFeature(feature: string): boolean {
 }
 
 /**
+ * The error ratio's spread counts at most this much when judging severity
+ * (an absolute share of requests). A baseline learned while failures were
+ * routine (a warm-up on a host loaded enough for timeouts) has a wide
+ * spread, and 60 % of requests failing against its usual few % came out 4
+ * spreads, `info`. However noisy its history, a rise of the failing share by
+ * {@link WARNING_DEVIATION} x 5 = 25 points is a `warning`, by
+ * {@link CRITICAL_DEVIATION} x 5 = 40 points `critical`, provided their count
+ * is beyond chance (see {@link errorRatioSeverity}).
+ */
+export const ERROR_RATIO_SPREAD_CEILING = 0.05;
+
+/**
+ * Smallest baseline error ratio assumed when counting failures against
+ * chance: a service that normally fails nothing still loses the odd request
+ * (a client gone, a timeout), and with a rate of 0 a single failure would be
+ * infinitely unlikely. The same value as the error ratio's smallest spread in
+ * the seasonal scorer.
+ */
+export const MIN_BASELINE_ERROR_RATIO = 0.02;
+
+/**
+ * The failing requests of a run of windows whose error ratio is evidence,
+ * against what their baseline rates expect of that many requests:
+ * `[failed, expected, variance]` (binomial: each window adds its requests
+ * times its observed ratio, times its expected ratio, and times p(1-p)).
+ */
+export type FailureRun = [failed: number, expected: number, variance: number];
+
+/**
+ * Adds the failures of a window to `run` (created when absent) and returns
+ * it with how far they stand beyond chance, in binomial standard deviations
+ * with a continuity correction: (failed - expected - 0.5) / sqrt(variance).
+ * `errorRatio` is the window's evidence of `error_ratio` (observed and
+ * expected ratio), `requests` the requests it answered. Allocates only when
+ * `run` is absent.
+ */
+export function addFailures(run: FailureRun | undefined, errorRatio: Evidence, requests: number): { run: FailureRun; z: number } {
+  const r: FailureRun = run ?? [0, 0, 0];
+  const p0 = Math.min(1 - MIN_BASELINE_ERROR_RATIO, Math.max(MIN_BASELINE_ERROR_RATIO, errorRatio.expected));
+  r[0] += errorRatio.observed * requests;
+  r[1] += p0 * requests;
+  r[2] += p0 * (1 - p0) * requests;
+  return { run: r, z: r[2] > 0 ? (r[0] - r[1] - 0.5) / Math.sqrt(r[2]) : 0 };
+}
+
+/**
+ * The deviation an error-ratio evidence counts for in severity: its spread
+ * deviation with the spread at most {@link ERROR_RATIO_SPREAD_CEILING}, but
+ * never more than the failures' distance from chance (`failureZ`, see
+ * {@link addFailures}: the run of windows in which errors have deviated so
+ * far). So 1 failed request of 9 does not page whatever its ratio (about one
+ * binomial deviation), while 60 % of a few dozen requests failing pages
+ * however noisy the history; a sustained fault adds up its counts window
+ * after window. Without a count (`failureZ` NaN) the spread deviation stands.
+ */
+export function errorRatioSeverity(e: Evidence, failureZ: number): number {
+  if (!(e.deviation > 0)) return Math.abs(e.deviation);
+  return Number.isNaN(failureZ) ? e.deviation : Math.max(0, Math.min(errorRatioSpreads(e), failureZ));
+}
+
+/**
+ * The deviation of an error-ratio evidence with its spread at most
+ * {@link ERROR_RATIO_SPREAD_CEILING} (its own deviation when that is larger,
+ * or when the ratio fell).
+ */
+export function errorRatioSpreads(e: Evidence): number {
+  return e.deviation > 0 ? Math.max(e.deviation, (e.observed - e.expected) / ERROR_RATIO_SPREAD_CEILING) : e.deviation;
+}
+
+/**
  * The deviation a window's severity follows: the largest among its symptom
  * evidence when the service reports symptom features (`reportsSymptoms`:
  * it has ever sent spans or warning/error logs, so a window whose spans came
  * late is judged the same way), else among all its evidence (a service that
- * reports only metrics).
+ * reports only metrics). The error ratio counts as {@link errorRatioSeverity}
+ * with `failureZ` (NaN: by its spread deviation alone).
  */
-export function severityDeviation(evidence: readonly Evidence[], reportsSymptoms: boolean): number {
-  if (!reportsSymptoms) return largestDeviation(evidence);
-  return largestDeviation(evidence.filter((e) => isSymptomFeature(e.feature)));
+export function severityDeviation(evidence: readonly Evidence[], reportsSymptoms: boolean, failureZ = Number.NaN): number {
+  let worst = 0;
+  for (const e of evidence) {
+    if (reportsSymptoms && !isSymptomFeature(e.feature)) continue;
+    const d = e.feature === 'error_ratio' ? errorRatioSeverity(e, failureZ) : Math.abs(e.deviation);
+    if (Number.isFinite(d) && d > worst) worst = d;
+  }
+  return worst;
 }
 
 /** Severity of a window whose largest deviation is `deviation` spreads; `info` while `warmingUp`. */

@@ -204,6 +204,10 @@ describe('the kind of an anomaly', () => {
     expect(kindOf(kindFeature(badDeploy, undefined))).toBe('errors');
     // A slight rise of the error ratio does not name a latency fault.
     expect(kindOf(kindFeature([ev('latency_p99_ms', 40), ev('error_ratio', 2)], undefined))).toBe('latency');
+    // 60 % failing against a noisy 10 % (4 spreads of that noise) does: its spread counts at most 5 points.
+    const noisy = { feature: 'error_ratio', observed: 0.6, expected: 0.1, deviation: 4 };
+    expect(kindOf(kindFeature([ev('latency_p99_ms', 40), noisy], undefined))).toBe('errors');
+    expect(kindOf(kindFeature([ev('latency_p99_ms', 40), { ...noisy, observed: 0.3, deviation: 1.6 }], undefined))).toBe('latency');
     // Runtime metrics name it only when no symptom deviates.
     expect(kindOf(kindFeature([ev('metric:nodejs.eventloop.delay.p99', 90), ev('latency_p99_ms', 6)], undefined))).toBe('latency');
     expect(kindOf(kindFeature([ev('metric:nodejs.eventloop.delay.p99', 90)], undefined))).toBe('saturation');

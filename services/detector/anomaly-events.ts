@@ -1,6 +1,6 @@
 /** Builds anomaly events from scored windows: kind, severity and the event fields. */
 
-import { type Evidence, isSymptomFeature, type ServiceScore } from '../../models/fleet/index.ts';
+import { type Evidence, errorRatioSpreads, isSymptomFeature, type ServiceScore } from '../../models/fleet/index.ts';
 import type { AnomalyEvent, AnomalyKind, RootCause } from '../bus/messages.ts';
 
 /** Event attribute that says the service's models are still warming up (value `warming_up`). */
@@ -36,8 +36,12 @@ const SPECIFICITY: readonly AnomalyKind[] = ['errors', 'logs', 'latency', 'traff
  * fewer errors than expected are evidence, not the kind of a fault: when
  * traffic falls to its night level at noon, the quantiles of the few
  * requests left come out a little lower, and that must not name it `latency`.
+ * The error ratio's spread counts at most 5 points (models/fleet/severity.ts):
+ * 60 % of requests failing against a noisy few % is an error fault even when
+ * it is only 4 spreads of that noise.
  */
 function harmfulDeviation(e: Evidence): number {
+  if (e.feature === 'error_ratio') return errorRatioSpreads(e);
   return e.feature === 'request_rate' ? -e.deviation : e.deviation;
 }
 

@@ -34,6 +34,41 @@ function setup() {
 }
 
 describe('metric features', () => {
+  it("reports a runtime counter of several replicas per instance (comparable after a scale-out), a demand counter as the service's total", () => {
+    const { windows, counts, features } = setup();
+    const replica = (id: string) => ({
+      attributes: [
+        { key: 'service.name', value: { stringValue: 'db' } },
+        { key: 'service.instance.id', value: { stringValue: id } },
+      ],
+    });
+    // Three replicas, each with an event loop that runs 1 s per second and 2 requests per second (primed at NOW).
+    for (const id of ['a', 'b', 'c']) {
+      const body = encodeResource('metrics', {
+        resource: replica(id),
+        scopeMetrics: [
+          {
+            scope: { name: 't' },
+            metrics: [
+              counter('nodejs.eventloop.time', [
+                [NOW, 100],
+                [NOW + 5_000, 110],
+              ]),
+              counter('http.requests', [
+                [NOW, 100],
+                [NOW + 5_000, 120],
+              ]),
+            ],
+          },
+        ],
+      });
+      ingestMetrics(body, windows, counts);
+    }
+    const f = features()[0]?.f ?? {};
+    expect(f['metric:nodejs.eventloop.time:rate']).toBe(1);
+    expect(f['metric:http.requests:rate']).toBe(6);
+  });
+
   it('turns a cumulative counter into a per-second rate of each window, surviving a reset', () => {
     const { windows, counts, features } = setup();
     // 100 at t=0 primes the series; +50 in window 0, +200 in window 1; then the process restarts (new start time).

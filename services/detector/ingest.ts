@@ -170,7 +170,7 @@ export function ingestMetrics(bytes: Uint8Array, windows: ServiceWindows, counts
       const acc = windowOf(windows, service, ms, counts);
       if (!acc) continue;
       if (c.type === 'gauge') acc.addMetric(c.name, c.value);
-      else if (c.type === 'increment') acc.addIncrement(c.name, c.value);
+      else if (c.type === 'increment') acc.addIncrement(c.name, c.value, instance);
       else if (!acc.addHistogram(c.name, c.bounds, c.counts)) bump(counts, 'bad_histogram');
     }
   }

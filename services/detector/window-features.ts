@@ -30,6 +30,24 @@ export const RED_FEATURES = ['request_rate', 'error_ratio', 'latency_p50_ms', 'l
 /** Most metric-derived features one window reports (the rest are counted as dropped). */
 export const MAX_METRIC_FEATURES = 24;
 
+/**
+ * Metric namespaces of a process's own runtime (OpenTelemetry semantic
+ * conventions: `process.*`, `nodejs.*`, `v8js.*`, `jvm.*`, ...). Their
+ * counters (CPU time, event-loop time, GC time) measure one process each:
+ * summed over a service's replicas, the event-loop time of a datastore
+ * scaled out to three replicas read 3 s/s against the 1 s/s its baseline
+ * learned, and kept an episode open for 40 minutes. A window reports them
+ * per reporting instance (the mean of the replicas), comparable before and
+ * after a scale-out; other counters (demand: requests, messages) stay the
+ * service's total.
+ */
+const PER_PROCESS_METRIC = /^(process|nodejs|v8js|jvm|go|dotnet|cpython|python|ruby|beam|erlang)\./;
+
+/** Whether counter `name` measures one process (see {@link PER_PROCESS_METRIC}), so that a window reports its rate per instance. */
+export function isPerProcessCounter(name: string): boolean {
+  return PER_PROCESS_METRIC.test(name);
+}
+
 /** Serializable state of a {@link WindowAccumulator} (an open window, checkpointed). */
 export interface WindowState {
   service: string;
@@ -46,6 +64,8 @@ export interface WindowState {
   callees: Record<string, number>;
   /** Failed calls to each callee (absent in checkpoints written before it existed). */
   calleeErrors?: Record<string, number>;
+  /** Instances that reported each per-process counter (absent in checkpoints written before it existed). */
+  counterInstances?: Record<string, string[]>;
 }
 
 /** Accumulates one window of one service. Memory is constant per window (a fixed histogram and a few bounded maps). */
@@ -56,6 +76,8 @@ export class WindowAccumulator {
   private readonly logs = new Map<string, number>();
   private readonly gauges = new Map<string, { sum: number; n: number }>();
   private readonly increments = new Map<string, number>();
+  /** Per per-process counter, the instances that reported it this window (a few replicas at most). */
+  private readonly counterInstances = new Map<string, string[]>();
   private readonly histograms = new Map<string, { bounds: number[]; counts: number[] }>();
   /** Callee services seen from this service's client spans in this window. */
   readonly callees = new Map<string, number>();
@@ -102,10 +124,19 @@ export class WindowAccumulator {
     } else this.gauges.set(name, { sum: value, n: 1 });
   }
 
-  /** Adds an increment of a counter (the window reports the total per second). */
-  addIncrement(name: string, value: number): void {
+  /**
+   * Adds an increment of a counter reported by `instance` (its
+   * `service.instance.id`, empty when unknown). The window reports the total
+   * per second, per reporting instance for a counter of a process's own
+   * runtime ({@link isPerProcessCounter}).
+   */
+  addIncrement(name: string, value: number, instance = ''): void {
     if (!Number.isFinite(value) || !this.room(this.increments, name)) return;
     this.increments.set(name, (this.increments.get(name) ?? 0) + value);
+    if (instance === '' || !isPerProcessCounter(name)) return;
+    const seen = this.counterInstances.get(name);
+    if (!seen) this.counterInstances.set(name, [instance]);
+    else if (!seen.includes(instance)) seen.push(instance);
   }
 
   /**
@@ -160,7 +191,7 @@ export class WindowAccumulator {
     }
     for (const [sev, n] of this.logs) f[`log_${sev}_rate`] = n / seconds;
     for (const [name, m] of this.gauges) f[`metric:${name}`] = m.sum / m.n;
-    for (const [name, v] of this.increments) f[`metric:${name}:rate`] = v / seconds;
+    for (const [name, v] of this.increments) f[`metric:${name}:rate`] = v / seconds / Math.max(1, this.counterInstances.get(name)?.length ?? 1);
     for (const [name, h] of this.histograms) {
       for (const q of [50, 95, 99]) {
         const v = histogramQuantile(h.bounds, h.counts, q / 100);
@@ -187,6 +218,7 @@ export class WindowAccumulator {
       histograms: structuredClone(Object.fromEntries(this.histograms)),
       callees: Object.fromEntries(this.callees),
       calleeErrors: Object.fromEntries(this.calleeErrors),
+      counterInstances: structuredClone(Object.fromEntries(this.counterInstances)),
     };
   }
 
@@ -202,6 +234,7 @@ export class WindowAccumulator {
     for (const [k, v] of Object.entries(s.histograms)) w.histograms.set(k, structuredClone(v));
     for (const [k, v] of Object.entries(s.callees)) w.callees.set(k, v);
     for (const [k, v] of Object.entries(s.calleeErrors ?? {})) w.calleeErrors.set(k, v);
+    for (const [k, v] of Object.entries(s.counterInstances ?? {})) w.counterInstances.set(k, [...v]);
     return w;
   }
 }

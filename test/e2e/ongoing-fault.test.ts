@@ -163,7 +163,14 @@ describe.each(modes)('an ongoing fault with live traffic, 1 s windows: $name', (
     const opened = await eventually('an errors incident of cart', async () => (await errorIncidents('cart', faultAt))[0], 20_000).catch(async (err) => {
       throw new Error(`${(err as Error).message}; cart incidents: ${JSON.stringify(await incidentsOf('cart'))}`);
     });
-    expect(opened.severity).toBe('critical');
+    // 70 % of 30 requests a second failing is critical. Not always from the first event: the window that opened the
+    // incident may hold only the first few of the fault's spans (on Kafka the rest of them arrived after it closed),
+    // and a few failures of a few requests do not page by themselves; the incident is as severe as its worst window.
+    await eventually(
+      'the cart incident critical',
+      async () => (await errorIncidents('cart', faultAt)).find((i) => i.id === opened.id && i.severity === 'critical'),
+      10_000,
+    );
     // 25 windows of the fault: today's detector learned it as normal after about ten.
     while (Date.now() < faultAt + 25_000) {
       await new Promise((r) => setTimeout(r, 1000));

@@ -1,0 +1,179 @@
+/**
+ * Severity follows the deviation as its clients feel it, on the live scoring
+ * path (ServiceModels without the neural model, 10 s windows, seeded noise):
+ * failing requests counted against chance (a large failing share pages
+ * however noisy the baseline; one failure of a few requests does not), and
+ * runtime metrics that page only when sustained and beyond noise.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../stats/index.ts';
+import { windowSeverity } from './episode-step.ts';
+import type { Evidence, FeatureVector, ServiceScore } from './outputs.ts';
+import { ServiceModels } from './service-models.ts';
+import { newLive } from './service-state.ts';
+import { addFailures, errorRatioSeverity, severityDeviation } from './severity.ts';
+import { advanceMetricRuns, GAP_WINDOWS, type MetricRun, type MetricRuns, SUSTAINED_WINDOWS, TREND_T, trendOf } from './sustained-metrics.ts';
+
+const W = 10_000;
+/** A Monday, 00:00 UTC. */
+const T0 = Date.UTC(2026, 0, 5);
+
+/** Scores `n` windows of one service, `features(k, gauss)` giving window k's features; returns every result. */
+function run(n: number, features: (k: number, gauss: () => number) => FeatureVector, seed = 11): ServiceScore[] {
+  const models = new ServiceModels({ episode: {} });
+  const rng = createRng(seed);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(Math.max(1e-12, rng.next()))) * Math.cos(2 * Math.PI * rng.next());
+  const out: ServiceScore[] = [];
+  for (let k = 0; k < n; k++) {
+    out.push(
+      models.scoreBatch([{ service: 'svc', startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: features(k, gauss), callees: [] }])[0] as ServiceScore,
+    );
+  }
+  return out;
+}
+
+/** Severities of the windows `from` (inclusive) to `to` (exclusive) that belong to an episode. */
+const severities = (rs: readonly ServiceScore[], from: number, to: number): string[] =>
+  rs.slice(from, to).flatMap((r) => (r.transition === 'none' ? [] : [r.severity]));
+
+/** Binomial failures of `n` requests at ratio `p`, drawn with `u` uniform numbers. */
+function failures(n: number, p: number, u: () => number): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) if (u() < p) k++;
+  return k;
+}
+
+describe('failing requests are counted against chance', () => {
+  it('a failing share far above a noisy baseline pages (it scored 4 spreads, info, before the counts were read)', () => {
+    // 3 requests/s (30 a window) whose error ratio was learned noisy: 10 % on average, from 3 % to 30 % window to
+    // window (a warm-up on a loaded host where timeouts came and went). Then a bad deploy fails 60 %.
+    const u = createRng(3);
+    const ratio = (k: number): number => (k % 7 === 0 ? 0.3 : k % 3 === 0 ? 0.1 : 0.03);
+    const rs = run(460, (k, g) => ({
+      request_rate: 3,
+      error_ratio: k >= 400 ? failures(30, 0.6, () => u.next()) / 30 : ratio(k),
+      latency_p50_ms: 40 + 2 * g(),
+    }));
+    // The fault opens an episode at once, but its first window is under 5 spreads of this noisy history.
+    const first = rs[400] as ServiceScore;
+    expect(first.transition).toBe('open');
+    expect(first.evidence[0]?.feature).toBe('error_ratio');
+    expect(first.evidence[0]?.deviation).toBeLessThan(5);
+    // 18 of 30 failing where 3 are expected: 8.8 binomial deviations, 10 spreads of at most 5 points.
+    expect(first.severity).toBe('critical');
+    // Every window of the fault whose errors deviate pages.
+    const failing = rs.slice(400).filter((r) => r.evidence.some((e) => e.feature === 'error_ratio'));
+    expect(failing.length).toBeGreaterThan(40);
+    expect(failing.every((r) => r.severity !== 'info')).toBe(true);
+  });
+
+  it('one failed request of nine does not page (5.5 spreads of a service that never fails: it raised warning)', () => {
+    const rs = run(400, (k, g) => ({ request_rate: 0.9, error_ratio: k === 350 ? 1 / 9 : 0, latency_p50_ms: 40 + 2 * g() }));
+    const w = rs[350] as ServiceScore;
+    expect(w.transition).toBe('open');
+    expect(Math.abs(w.evidence.find((e) => e.feature === 'error_ratio')?.deviation ?? 0)).toBeGreaterThanOrEqual(5);
+    expect(w.severity).toBe('info');
+  });
+
+  it('a handful failing of a few requests in a row adds up until the count is beyond chance', () => {
+    const e: Evidence = { feature: 'error_ratio', observed: 3 / 9, expected: 0, deviation: 16 };
+    const first = addFailures(undefined, e, 9);
+    // 3 of 9 against 2 %: (3 - 0.18 - 0.5) / 0.42 = 5.5 binomial deviations.
+    expect(first.z).toBeCloseTo(5.52, 1);
+    const second = addFailures(first.run, e, 9);
+    expect(second.run).toBe(first.run);
+    expect(second.z).toBeGreaterThan(first.z);
+    // Never more than the failures' distance from chance, nor than the spread deviation with its spread at most 5
+    // points (here 16 spreads of 2 points).
+    expect(errorRatioSeverity(e, first.z)).toBeCloseTo(first.z, 6);
+    expect(errorRatioSeverity(e, 100)).toBe(16);
+    // A wide spread counts as 5 points: 33 points over 0 is 6.7.
+    expect(errorRatioSeverity({ ...e, deviation: 2.2 }, 100)).toBeCloseTo(6.67, 1);
+    // Without a count, the spread deviation stands.
+    expect(errorRatioSeverity(e, Number.NaN)).toBe(16);
+    // Other symptoms are read as before; runtime metrics of a service with symptoms are left out.
+    const latency: Evidence = { feature: 'latency_p50_ms', observed: 90, expected: 40, deviation: 7 };
+    const heap: Evidence = { feature: 'metric:v8js.memory.heap.used', observed: 9e8, expected: 4e7, deviation: 90 };
+    expect(severityDeviation([e, latency, heap], true, 1)).toBe(7);
+    expect(severityDeviation([heap], false)).toBe(90);
+  });
+});
+
+/** A healthy service with symptoms and runtime metrics: 5 requests/s, p50 of 40 ms, heap of 40 MB, event-loop utilization 0.07. */
+function healthy(g: () => number): FeatureVector {
+  return {
+    request_rate: 5 + 0.2 * g(),
+    error_ratio: 0,
+    latency_p50_ms: 40 + 2 * g(),
+    'metric:v8js.memory.heap.used': 40e6 + 2e6 * g(),
+    'metric:nodejs.eventloop.utilization': Math.max(0, 0.07 + 0.01 * g()),
+  };
+}
+
+describe('runtime metrics page when sustained and beyond noise', () => {
+  it('a heap growing window after window becomes warning within a minute and a half of its start (info before it is sustained)', () => {
+    const rs = run(440, (k, g) => ({ ...healthy(g), 'metric:v8js.memory.heap.used': 40e6 + 2e6 * g() + (k >= 400 ? (k - 399) * 80e6 : 0) }));
+    expect(severities(rs, 400, 400 + SUSTAINED_WINDOWS - 1).every((s) => s === 'info')).toBe(true);
+    const first = rs.slice(400).findIndex((r) => r.severity === 'warning');
+    expect(first).toBeGreaterThanOrEqual(SUSTAINED_WINDOWS - 1);
+    expect(first).toBeLessThanOrEqual(SUSTAINED_WINDOWS + 2);
+  });
+
+  it('a leak that kills its process every few windows (the heap climbs, then starts low again) becomes warning', () => {
+    // As on the demo: a 30 s cycle of 5 s windows, the heap far above its baseline and climbing in two of them.
+    const leak = (k: number): number => (k < 400 ? 0 : ([80e6, 160e6, 0, 0, 0, 0][(k - 400) % 6] as number));
+    const rs = run(460, (k, g) => ({ ...healthy(g), 'metric:v8js.memory.heap.used': 40e6 + 2e6 * g() + leak(k) }));
+    expect(severities(rs, 400, 460)).toContain('warning');
+  });
+
+  it('an event loop saturated while requests slow down becomes warning; saturated with requests as usual stays info', () => {
+    const hog = (slow: boolean) => (k: number, g: () => number) => {
+      const f = healthy(g);
+      if (k < 400) return f;
+      return { ...f, 'metric:nodejs.eventloop.utilization': 0.88 + 0.01 * g(), latency_p50_ms: slow ? 55 + 2 * g() : (f.latency_p50_ms as number) };
+    };
+    const slowed = run(430, hog(true));
+    expect(severities(slowed, 400, 430)).toContain('warning');
+    expect(severities(run(430, hog(false)), 400, 430).every((s) => s === 'info')).toBe(true);
+  });
+
+  it('one noisy runtime metric (a heap far above its baseline that jumps up and down, a GC sawtooth) never pages', () => {
+    const rs = run(600, (k, g) => ({ ...healthy(g), 'metric:v8js.memory.heap.used': 40e6 + 2e6 * g() + (k >= 400 ? 100e6 + (k % 3) * 30e6 : 0) }));
+    expect(rs.slice(400, 600).some((r) => r.evidence.some((e) => e.feature.startsWith('metric:') && e.deviation >= 5))).toBe(true);
+    expect(severities(rs, 400, 600).every((s) => s === 'info')).toBe(true);
+  });
+
+  it('the trend of a run: a steady rise has a large t statistic, a sawtooth none', () => {
+    const trendOfValues = (xs: number[]) => {
+      let runs: MetricRuns | undefined;
+      for (const x of xs) runs = advanceMetricRuns(runs, [{ feature: 'metric:m', observed: 100 + x, expected: 0, deviation: 10 }]).runs;
+      return trendOf(runs?.['metric:m'] as MetricRun);
+    };
+    const rise = trendOfValues([0, 20, 41, 59, 80, 101]);
+    expect(rise.slope).toBeCloseTo(2, 1);
+    expect(rise.t).toBeGreaterThan(TREND_T);
+    expect(Math.abs(trendOfValues([0, 30, 60, 0, 30, 60, 0, 30]).t)).toBeLessThan(1);
+  });
+
+  it('a sustained metric pages only inside an open episode: the window that closes it is info', () => {
+    const st = newLive({}).st;
+    const w = (k: number) => ({ service: 'svc', startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: { request_rate: 5 }, callees: [] });
+    const heap = (k: number): Evidence[] => [{ feature: 'metric:heap', observed: 100 + 20 * k, expected: 10, deviation: 9 + 2 * k }];
+    const sev = (k: number, inEpisode: boolean) => windowSeverity(w(k), st, heap(k), true, false, inEpisode);
+    for (let k = 0; k < SUSTAINED_WINDOWS - 1; k++) expect(sev(k, true)).toBe('info');
+    expect(sev(SUSTAINED_WINDOWS - 1, true)).toBe('warning');
+    expect(sev(SUSTAINED_WINDOWS, false)).toBe('info');
+    // The run goes on: a new episode that opens on it pages at once.
+    expect(sev(SUSTAINED_WINDOWS + 1, true)).toBe('warning');
+  });
+
+  it('a run ends when its metric stays under the warning deviation for more than GAP_WINDOWS windows', () => {
+    const high: Evidence = { feature: 'metric:heap', observed: 100, expected: 10, deviation: 9 };
+    let runs = advanceMetricRuns(undefined, [high]).runs;
+    expect(runs?.['metric:heap']?.[0]).toBe(1);
+    for (let k = 0; k < GAP_WINDOWS; k++) runs = advanceMetricRuns(runs, [{ ...high, deviation: 4 }]).runs;
+    expect(runs?.['metric:heap']?.[0]).toBe(1);
+    runs = advanceMetricRuns(runs, [{ ...high, deviation: 4 }]).runs;
+    expect(runs).toBeUndefined();
+  });
+});
