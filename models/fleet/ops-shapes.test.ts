@@ -132,7 +132,13 @@ describe('ops-shaped checks of the per-feature model', () => {
     const rs: ServiceScore[] = [];
     for (let k = 0; k < stuck + 10; k++) {
       const value = k < stuck ? 30 + 40 * ((Math.imul((k + 1) * 7919 + 71, 2654435761) >>> 0) / 2 ** 32) : 50;
-      const w = { service: 'gauge', startMs: T0 + k * 1000, endMs: T0 + (k + 1) * 1000, features: { request_rate: 0, 'metric:connections': value }, callees: [] };
+      const w = {
+        service: 'gauge',
+        startMs: T0 + k * 1000,
+        endMs: T0 + (k + 1) * 1000,
+        features: { request_rate: 0, 'metric:connections': value },
+        callees: [],
+      };
       rs.push(models.scoreBatch([w])[0] as ServiceScore);
     }
     expect(opened(rs).filter((k) => k < stuck)).toEqual([]);

@@ -64,7 +64,9 @@ describe('TailCalibration against the plain computation', () => {
     expect(lowered).toBeGreaterThan(100);
     const saved = t.toJSON(F);
     expect(saved).toHaveLength(F * TAIL_STRIDE);
-    saved.forEach((v, j) => expect(v).toBeCloseTo(ref.data[j] as number, 6));
+    saved.forEach((v, j) => {
+      expect(v).toBeCloseTo(ref.data[j] as number, 6);
+    });
     // A restored copy scores exactly as the original.
     const back = new TailCalibration(F, saved);
     for (const z of [2.5, 4, 9, 30, 400]) for (let i = 0; i < F; i++) expect(back.calibrate(i, z)).toBe(t.calibrate(i, z));

@@ -51,7 +51,9 @@ async function stop(s: ExecutorState, deadlineMs: number): Promise<void> {
     await Promise.all([...s.publishing]);
   })();
   const drained = Promise.all([intake, s.runs.abortAll(new Error('executor stopping')), s.forecasting, s.changes.stop()]);
-  const late = new Error(`executor still draining (intake, executions, outcome publications, a forecast evaluation or a managed change) after ${deadlineMs} ms`);
+  const late = new Error(
+    `executor still draining (intake, executions, outcome publications, a forecast evaluation or a managed change) after ${deadlineMs} ms`,
+  );
   await withDeadline(deadlineMs, () => drained, { onTimeout: () => late }).catch((err: unknown) => {
     if (err !== late) throw err;
     s.logger.warn({ err: describeError(err) }, 'executor stop: not everything drained in time');

@@ -11,12 +11,12 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { type AutonomyMode, policyChoose, posteriorOf, signatureOf } from '../../models/policy/index.ts';
 import { createRng, type Rng } from '../../models/stats/index.ts';
 import type { AnomalyEvent } from '../bus/messages.ts';
+import type { CompiledPlaybook, PlaybookCatalog, PlaybookVersionRef } from '../playbooks/index.ts';
 import type { Db } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { effectiveMode, readArmsFor, readPlaybookModes, recordPolicyDecision } from '../trainer/index.ts';
 import { gatherFacts } from './decide.ts';
 import { evaluateGuardrails, firstDenial } from './guardrails.ts';
-import type { CompiledPlaybook, PlaybookCatalog, PlaybookVersionRef } from '../playbooks/index.ts';
 
 /** One candidate of a recorded choice (stored in policy_decisions.candidates, shown on the execution). */
 export interface CandidateRecord {
