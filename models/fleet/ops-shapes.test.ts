@@ -7,28 +7,14 @@
  * before a x10 fault.
  */
 import { describe, expect, it } from 'vitest';
+import { scoreSeries, T0, W } from '../../test/helpers/fleet-series.ts';
 import { createRng } from '../stats/index.ts';
 import type { FeatureVector, ServiceScore } from './outputs.ts';
 import { ServiceModels } from './service-models.ts';
 
-const W = 10_000;
 const DAY = 8640;
-/** A Monday, 00:00 UTC. */
-const T0 = Date.UTC(2026, 0, 5);
 
-/** Scores `n` windows of one service, `features(k, gauss)` giving window k's features; returns every result. */
-function run(n: number, features: (k: number, gauss: () => number) => FeatureVector, seed = 7): ServiceScore[] {
-  const models = new ServiceModels({ episode: {} });
-  const rng = createRng(seed);
-  const gauss = (): number => Math.sqrt(-2 * Math.log(Math.max(1e-12, rng.next()))) * Math.cos(2 * Math.PI * rng.next());
-  const out: ServiceScore[] = [];
-  for (let k = 0; k < n; k++) {
-    out.push(
-      models.scoreBatch([{ service: 'svc', startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: features(k, gauss), callees: [] }])[0] as ServiceScore,
-    );
-  }
-  return out;
-}
+const run = (n: number, features: (k: number, gauss: () => number) => FeatureVector, seed = 7): ServiceScore[] => scoreSeries(n, features, seed);
 
 /** Windows (indices) where an episode opened, and where one closed. */
 const opened = (rs: readonly ServiceScore[]): number[] => rs.flatMap((r, k) => (r.transition === 'open' ? [k] : []));
