@@ -7,9 +7,9 @@
  * before a x10 fault.
  */
 import { describe, expect, it } from 'vitest';
-import { scoreSeries, T0, W } from '../../test/helpers/fleet-series.ts';
 import { createRng } from '../stats/index.ts';
 import type { FeatureVector, ServiceScore } from './outputs.ts';
+import { scoreSeries, T0, W } from './series-fixture.ts';
 import { ServiceModels } from './service-models.ts';
 
 const DAY = 8640;

@@ -6,10 +6,10 @@
  * runtime metrics that page only when sustained and beyond noise.
  */
 import { describe, expect, it } from 'vitest';
-import { scoreSeries, T0, W } from '../../test/helpers/fleet-series.ts';
 import { createRng } from '../stats/index.ts';
 import { windowSeverity } from './episode-step.ts';
 import type { Evidence, FeatureVector, ServiceScore } from './outputs.ts';
+import { scoreSeries, T0, W } from './series-fixture.ts';
 import { newLive } from './service-state.ts';
 import { addFailures, errorRatioSeverity, severityDeviation } from './severity.ts';
 import { advanceMetricRuns, GAP_WINDOWS, type MetricRun, type MetricRuns, SUSTAINED_WINDOWS, TREND_T, trendOf } from './sustained-metrics.ts';

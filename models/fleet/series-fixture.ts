@@ -1,11 +1,12 @@
 /**
  * Drives the live per-feature scoring path (ServiceModels without the neural
  * model) over one service's windows, for the ops-shaped and severity checks
- * in models/fleet: 10 s windows from a Monday 00:00 UTC, seeded Gaussian noise.
+ * in models/fleet (their tests only): 10 s windows from a Monday 00:00 UTC, seeded Gaussian noise.
  */
-import type { FeatureVector, ServiceScore } from '../../models/fleet/outputs.ts';
-import { ServiceModels } from '../../models/fleet/service-models.ts';
-import { createRng } from '../../models/stats/index.ts';
+
+import { createRng } from '../stats/index.ts';
+import type { FeatureVector, ServiceScore } from './outputs.ts';
+import { ServiceModels } from './service-models.ts';
 
 /** Window length, ms. */
 export const W = 10_000;
