@@ -143,6 +143,12 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('follow-up executions of a c
       [first.id, 0],
       [second.id, 2],
     ]);
+    const report = await app.inject({ method: 'GET', url: `/api/v1/incidents/${encodeURIComponent(episodeId)}/report` });
+    expect(report.statusCode).toBe(200);
+    expect((report.json() as { executions: { id: string; outcome: string }[] }).executions.map((e) => [e.id, e.outcome])).toEqual([
+      [first.id, 'not_resolved'],
+      [second.id, 'not_resolved'],
+    ]);
     // The KPIs count both runs as actions of the playbook.
     const kpis = (await app.inject({ method: 'GET', url: `/api/v1/kpis?service=${service}` })).json() as {
       totals: { actionsByPlaybook: Record<string, number> };
