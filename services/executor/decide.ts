@@ -125,7 +125,6 @@ export async function decide(
     if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
     // A follow-up only starts when it will act (or ask): a guardrail that says no now is asked again by later events.
     if (followUp && v.status !== 'pending' && v.status !== 'awaiting_approval') return { kind: 'exists', execution: existing as ExecutionRow };
-    if (followUp) await recordFollowUp(tx, followUp, actor);
     // A deferred execution waits as pending (unclaimed) until its scheduled time.
     const deferred = v.status === 'pending' && deferral?.at !== undefined;
     const lease =
@@ -166,6 +165,8 @@ export async function decide(
     const row = rows[0];
     // Only reachable if two events of one episode named different services (other locks): the unique key decided.
     if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
+    // Recorded once the follow-up row exists, so that every record names a follow-up that was written.
+    if (followUp) await recordFollowUp(tx, followUp, actor);
     await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, {
       anomaly: a,
       playbook: { id: pb.id, name: pb.name, version: pb.version },
