@@ -98,6 +98,9 @@ export const ExecutionSchema = Type.Object(
     service: Type.String(),
     playbookId: Type.String(),
     playbookVersion: Type.Integer(),
+    attempt: Type.Integer({
+      description: 'Which run of its playbook on its incident: 0 for the first, n for the follow-up `<first id>~<n>` (earlier runs keep their rows).',
+    }),
     mode: Type.String({ description: 'observe, suggest or auto.' }),
     status: Type.String({ description: 'pending, running, awaiting_approval, succeeded, failed, cancelled, skipped, timed_out.' }),
     outcome: Nullable(Type.String({ description: 'resolved, not_resolved, made_worse, undone, escalated, skipped, awaiting_approval.' })),

@@ -7,7 +7,7 @@ import { executions } from '../store/index.ts';
 import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
 import type { DeferralPlan } from './deferral.ts';
 import { appendAudit, type DbOrTx, findExecution, listSteps } from './execution-repo.ts';
-import { type FollowUp, followUpFor, followUpId } from './follow-up.ts';
+import { attemptOf, type FollowUp, followUpFor, followUpId } from './follow-up.ts';
 import { evaluateGuardrails, firstDenial, type GuardrailDecision, type GuardrailFacts } from './guardrails.ts';
 
 /** What a decision did. */
@@ -64,13 +64,13 @@ function outcomeOf(row: ExecutionRow, kind: string): OutcomeEvent {
 export { outcomeOf as outcomeEventOf };
 
 /**
- * Makes room for a follow-up under the one-execution-per-(episode, playbook)
- * key: the execution that ran is written to the audit log whole (row and
- * steps, under its own id) and removed, so its follow-up `<id>~<n>` takes its
- * place. Its outcome was already published and learned by the trainer; the
- * steps of the follow-up get their own idempotency keys (see the engine).
+ * Records why a follow-up starts: the execution it follows stays as it is
+ * (its own row, steps and outcome, still counted by the guardrails and
+ * KPIs); the audit entry `execution.follow_up` under its id names the
+ * follow-up `<id>~<n>`, the change that called for it, and a copy of the
+ * row and steps as they were at that moment.
  */
-async function retire(tx: DbOrTx, f: FollowUp, actor: string): Promise<void> {
+async function recordFollowUp(tx: DbOrTx, f: FollowUp, actor: string): Promise<void> {
   const steps = await listSteps(tx, f.previous.id);
   await appendAudit(tx, actor, 'execution.follow_up', 'execution', f.previous.id, {
     followUp: followUpId(f.previous.id),
@@ -78,7 +78,6 @@ async function retire(tx: DbOrTx, f: FollowUp, actor: string): Promise<void> {
     execution: f.previous,
     steps,
   });
-  await tx.delete(executions).where(eq(executions.id, f.previous.id));
 }
 
 const sameSkip = (row: ExecutionRow, v: Verdict) => row.status === 'skipped' && v.status === 'skipped' && row.reason.split(':')[0] === v.reason.split(':')[0];
@@ -87,11 +86,12 @@ const sameSkip = (row: ExecutionRow, v: Verdict) => row.status === 'skipped' && 
  * Decides whether `pb` runs for anomaly `a`, under the advisory locks of its
  * service, playbook and (with a fleet budget) the fleet, so that guardrail
  * counts are exact across replicas while unrelated decisions run in
- * parallel: at most one execution per (episode, playbook) (also enforced by
- * a unique key); a skipped decision is revisited by later events of the
- * episode (e.g. once it stops flapping), and an execution that finished
- * without fixing its incident is followed up when the incident changed
- * since (see follow-up.ts). Records the decision (with the
+ * parallel: at most one execution per (episode, playbook, attempt) (also
+ * enforced by a unique key), decided against the latest attempt; a skipped
+ * decision is revisited by later events of the episode (e.g. once it stops
+ * flapping), and an execution that finished without fixing its incident is
+ * followed up when the incident changed since (see follow-up.ts): a new row,
+ * attempt n, beside the earlier ones. Records the decision (with the
  * anomaly snapshot) in the audit log. With `claim`, an execution that is to
  * run is written already `running` under that lease (its `fresh` flag says
  * it was inserted, so it has no steps yet). With a `deferral` that has a
@@ -123,9 +123,8 @@ export async function decide(
       pb.spec.steps.map((s) => s.id),
     );
     if (existing && sameSkip(existing, v)) return { kind: 'exists', execution: existing };
-    // A follow-up only replaces the execution that ran when it will act (or ask): a guardrail that says no now is asked again by later events.
+    // A follow-up only starts when it will act (or ask): a guardrail that says no now is asked again by later events.
     if (followUp && v.status !== 'pending' && v.status !== 'awaiting_approval') return { kind: 'exists', execution: existing as ExecutionRow };
-    if (followUp) await retire(tx, followUp, actor);
     // A deferred execution waits as pending (unclaimed) until its scheduled time.
     const deferred = v.status === 'pending' && deferral?.at !== undefined;
     const lease =
@@ -154,6 +153,8 @@ export async function decide(
             .insert(executions)
             .values({
               id: followUp ? followUpId(followUp.previous.id) : `ex_${randomUUID()}`,
+              // A follow-up `<id>~<n>` is attempt n, a row beside the earlier ones; a first run is attempt 0.
+              attempt: followUp ? attemptOf(followUpId(followUp.previous.id)) : 0,
               episodeId: a.episodeId,
               service: a.service,
               playbookId: pb.id,
@@ -164,6 +165,8 @@ export async function decide(
     const row = rows[0];
     // Only reachable if two events of one episode named different services (other locks): the unique key decided.
     if (!row) return { kind: 'exists', execution: (await findExecution(tx, a.episodeId, pb.id)) as ExecutionRow };
+    // Recorded once the follow-up row exists, so that every record names a follow-up that was written.
+    if (followUp) await recordFollowUp(tx, followUp, actor);
     await appendAudit(tx, actor, 'execution.decide', 'execution', row.id, {
       anomaly: a,
       playbook: { id: pb.id, name: pb.name, version: pb.version },

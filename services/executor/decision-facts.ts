@@ -39,7 +39,7 @@ export async function takeDecisionLocks(tx: DbOrTx, keys: string[]): Promise<voi
   );
 }
 
-/** The existing execution of (episode, playbook), if any, and the guardrails' facts: one round trip. */
+/** The existing execution of (episode, playbook) (its latest attempt), if any, and the guardrails' facts: one round trip. */
 export interface DecisionSnapshot {
   existing: ExecutionRow | undefined;
   facts: GuardrailFacts;
@@ -52,10 +52,11 @@ const acting = sql.join(
 
 /**
  * Reads everything a decision needs in ONE query, each part through an index:
- * the (episode, playbook) execution, the incidents row, the service's latest
- * acting execution, this playbook's acting runs in the last hour and its
- * unfinished ones, and the fleet's acting runs in the last hour. Counts use
- * the database clock.
+ * the latest attempt of the (episode, playbook) execution, the incidents
+ * row, the service's latest acting execution, this playbook's acting runs in
+ * the last hour and its unfinished ones, and the fleet's acting runs in the
+ * last hour. Counts use the database clock and count every attempt (a
+ * follow-up is an action of its own; the run it followed stays counted).
  */
 export async function readDecisionSnapshot(db: DbOrTx, a: AnomalyEvent, playbookId: string, now: number): Promise<DecisionSnapshot> {
   const [row] = await db
@@ -73,7 +74,15 @@ export async function readDecisionSnapshot(db: DbOrTx, a: AnomalyEvent, playbook
       running: sql<number | string>`(select count(*) from executions x where x.playbook_id = ${playbookId} and x.status in ('pending', 'running'))`,
     })
     .from(sql`(select 1) as one`)
-    .leftJoin(executions, and(eq(executions.episodeId, a.episodeId), eq(executions.playbookId, playbookId)))
+    .leftJoin(
+      executions,
+      and(
+        eq(executions.episodeId, a.episodeId),
+        eq(executions.playbookId, playbookId),
+        // The latest attempt: earlier runs of a followed-up execution stay as rows of their own.
+        eq(executions.attempt, sql`(select max(y.attempt) from executions y where y.episode_id = ${a.episodeId} and y.playbook_id = ${playbookId})`),
+      ),
+    )
     .leftJoin(incidents, eq(incidents.id, a.episodeId));
   const episodeOpen = row?.incState ? row.incState === 'open' : a.episodeState !== 'closed';
   return {

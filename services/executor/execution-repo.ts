@@ -67,12 +67,17 @@ export async function readDeviations(db: DbOrTx, episodeId: string, cutoffMs: nu
   return out;
 }
 
-/** The execution of (episode, playbook), if any. */
+/**
+ * The execution of (episode, playbook), if any: its latest attempt (a
+ * follow-up run is a new row with a higher `attempt`; the earlier ones stay).
+ */
 export async function findExecution(db: DbOrTx, episodeId: string, playbookId: string): Promise<ExecutionRow | undefined> {
   const rows = await db
     .select()
     .from(executions)
-    .where(and(eq(executions.episodeId, episodeId), eq(executions.playbookId, playbookId)));
+    .where(and(eq(executions.episodeId, episodeId), eq(executions.playbookId, playbookId)))
+    .orderBy(desc(executions.attempt))
+    .limit(1);
   return rows[0];
 }
 

@@ -2,9 +2,9 @@
  * Follow-up executions: when an incident that a playbook already handled
  * without fixing it later shows something new, that playbook runs again.
  *
- * One execution per (episode, playbook) keeps redelivered anomalies and
- * executor replicas from acting twice, and a playbook that did nothing is
- * not re-run on the same evidence. But an incident can change while it stays
+ * One execution per (episode, playbook, attempt) keeps redelivered
+ * anomalies and executor replicas from acting twice, and a playbook that did
+ * nothing is not re-run on the same evidence. But an incident can change while it stays
  * open: a service that slowed with its neighbours (and was scaled, restarted,
  * then escalated) later takes a traffic surge of its own, which shows in the
  * same open incident as four times its usual request rate. Its playbook
@@ -23,6 +23,10 @@
  *   incident, and the guardrails (cooldown, hourly cap, ...) let it run.
  * Each follow-up moves "until then" forward, so the same change never
  * triggers twice: it is bounded by the families and severities there are.
+ *
+ * A follow-up is a new row (`<first id>~<n>`, attempt n) beside the
+ * executions it follows, which keep their rows, steps and outcomes; the
+ * latest attempt is "the execution of (episode, playbook)" from then on.
  */
 import { and, asc, eq, lte } from 'drizzle-orm';
 import { isSymptomFeature, severityRank } from '../../models/fleet/index.ts';
@@ -78,22 +82,27 @@ export function followUpId(previousId: string): string {
   return m ? `${m[1]}~${Number(m[2]) + 1}` : `${previousId}~2`;
 }
 
-/** Which run of its playbook on its incident an execution is: 1 for the first, n for `<id>~<n>`. */
+/**
+ * Which run of its playbook on its incident an execution is, by its id: 1 for
+ * the first, n for `<id>~<n>`. The id rather than the `attempt` column names
+ * the run in step keys and the follow-up bound, because follow-ups written
+ * before migration 0008 kept their `~<n>` ids but got attempt 0.
+ */
 export function attemptOf(executionId: string): number {
   const m = /~(\d+)$/.exec(executionId);
   return m ? Number(m[1]) : 1;
 }
 
-/** A follow-up to start: the execution it replaces and why. */
+/** A follow-up to start: the execution it follows (the latest attempt) and why. */
 export interface FollowUp {
   previous: ExecutionRow;
   why: string;
 }
 
 /**
- * Whether anomaly `a` calls for a follow-up of `existing` (the execution of
- * its episode and playbook), reading what the episode's events showed until
- * `existing` finished.
+ * Whether anomaly `a` calls for a follow-up of `existing` (the latest
+ * attempt of the execution of its episode and playbook), reading what the
+ * episode's events showed until `existing` finished.
  */
 export async function followUpFor(db: DbOrTx, existing: ExecutionRow, a: AnomalyEvent): Promise<FollowUp | undefined> {
   if (!existing.finishedAt || !existing.outcome || !UNFIXED_OUTCOMES.has(existing.outcome) || !existing.outcomePublished) return undefined;

@@ -17,9 +17,13 @@ export const STEP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skip
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /**
- * Playbook executions. UNIQUE (episode_id, playbook_id): exactly one
- * execution per episode and playbook, so redelivered anomalies and executor
- * replicas cannot start a second one (insert with `onConflictDoNothing`).
+ * Playbook executions. UNIQUE (episode_id, playbook_id, attempt): one
+ * execution per episode, playbook and attempt, so redelivered anomalies and
+ * executor replicas cannot start a second one (insert with
+ * `onConflictDoNothing`). A follow-up run of a playbook on its incident
+ * (services/executor/follow-up.ts) is a new row with a higher `attempt`; the
+ * earlier rows stay, and "the execution of (episode, playbook)" is the one
+ * with the highest attempt.
  * `leaseOwner`/`leaseExpiresAt` let a restarted or other executor take over
  * an unfinished execution once its lease has expired. `outcomePublished` is
  * the outbox marker of the outcome event.
@@ -33,6 +37,12 @@ export const executions = pgTable(
     service: text('service').notNull(),
     playbookId: text('playbook_id').notNull(),
     playbookVersion: integer('playbook_version').notNull(),
+    /**
+     * Which run of its playbook on its incident this is: 0 for the first (and
+     * for every row written before migration 0008), n for the follow-up
+     * `<first id>~<n>` (n >= 2).
+     */
+    attempt: integer('attempt').notNull().default(0),
     mode: text('mode').$type<ExecutionMode>().notNull(),
     status: text('status').$type<ExecutionStatus>().notNull().default('pending'),
     /** `resolved` | `not_resolved` | `made_worse` | `undone` | `escalated` | `skipped` | `awaiting_approval`, once decided. */
@@ -59,7 +69,7 @@ export const executions = pgTable(
     forecast: jsonb('forecast').$type<Record<string, unknown>>(),
   },
   (t) => [
-    unique('executions_episode_playbook_unique').on(t.episodeId, t.playbookId),
+    unique('executions_episode_playbook_attempt_unique').on(t.episodeId, t.playbookId, t.attempt),
     index('executions_service_created_at_idx').on(t.service, t.createdAt),
     index('executions_status_idx').on(t.status),
     // Guardrail counts per playbook and fleet-wide over the last hour read these instead of the whole table.

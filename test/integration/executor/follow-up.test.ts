@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnomalyEvent } from '../../../services/bus/messages.ts';
 import type { Component } from '../../../services/core/component.ts';
@@ -23,6 +23,9 @@ import {
  * already scaled, restarted and escalated, then four times the usual
  * requests), gets a follow-up run of that playbook; the same evidence again
  * does not (a playbook that did nothing is not re-run on what it already saw).
+ * The follow-up is a row of its own (attempt n): the earlier execution stays
+ * readable through the API with its outcome, and guardrail counts and KPIs
+ * count both runs.
  */
 describe.each<HarnessStore>(['pglite', 'postgres'])('follow-up executions of a changed incident (%s)', (storeKind) => {
   let h: Harness;
@@ -65,7 +68,8 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('follow-up executions of a c
   };
   const slow = [{ feature: 'latency_p95', observed: 90, expected: 30, deviation: 8 }];
   const surge = [{ feature: 'request_rate', observed: 48, expected: 12, deviation: 14 }, ...slow];
-  const rows = () => h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId));
+  /** The executions of the incident, latest attempt first. */
+  const rows = () => h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId)).orderBy(desc(executions.attempt));
   const finishedRun = (n: number) =>
     until(`run ${n} finished with its outcome published`, async () => {
       const [r] = await rows();
@@ -74,7 +78,7 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('follow-up executions of a c
   /** Gives the executor time to decide an event that must not start anything (the in-process bus delivers at once). */
   const decided = () => new Promise((r) => setTimeout(r, 1_500));
 
-  it('runs the playbook again once the incident shows a new clear symptom, not on the same evidence', async () => {
+  it('runs the playbook again once the incident shows a new clear symptom, not on the same evidence, keeping the earlier run', async () => {
     await createPlaybook(
       h.store.db,
       assertPlaybook(
@@ -82,7 +86,8 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('follow-up executions of a c
           name: `latency-${storeKind}`,
           mode: 'auto',
           match: { service, kinds: ['latency'], minSeverity: 'warning' },
-          guardrails: { cooldownSeconds: 0, maxConcurrent: 10 },
+          // Three runs an hour: the first run, its follow-up and one more (see the end).
+          guardrails: { cooldownSeconds: 0, maxConcurrent: 10, maxRunsPerHour: 3 },
           steps: [
             { id: 'scale-out', type: 'http', http: { method: 'POST', url: `${target.url}/scale` } },
             { id: 'check', type: 'verify', verify: { deadlineSeconds: 0.3, pollSeconds: 0.1 } },
@@ -115,11 +120,70 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('follow-up executions of a c
       .from(auditLog)
       .where(and(eq(auditLog.subjectId, first.id), eq(auditLog.action, 'execution.follow_up')));
     expect(trail?.details).toMatchObject({ followUp: second.id, why: 'new clear symptom: demand', execution: { id: first.id, outcome: 'not_resolved' } });
+    // The follow-up is attempt 2 beside the first run, which is left exactly as it was.
+    expect((await rows()).map((r) => [r.id, r.attempt])).toEqual([
+      [second.id, 2],
+      [first.id, 0],
+    ]);
+    expect((await rows())[1]).toEqual(first);
 
-    // The surge once more: already seen by the follow-up, so no third run.
+    // The API still serves the earlier execution, with its outcome and steps, and lists both runs.
+    const app = await h.app();
+    const old = await app.inject({ method: 'GET', url: `/api/v1/executions/${encodeURIComponent(first.id)}` });
+    expect(old.statusCode).toBe(200);
+    const oldBody = old.json() as { id: string; attempt: number; outcome: string; steps: { name: string; idempotencyKey: string }[] };
+    expect(oldBody).toMatchObject({ id: first.id, attempt: 0, outcome: 'not_resolved' });
+    expect(oldBody.steps.find((st) => st.name === 'scale-out')?.idempotencyKey).toMatch(/:scale-out$/);
+    const next = (await app.inject({ method: 'GET', url: `/api/v1/executions/${encodeURIComponent(second.id)}` })).json() as { attempt: number };
+    expect(next.attempt).toBe(2);
+    const list = (await app.inject({ method: 'GET', url: `/api/v1/executions?incident=${encodeURIComponent(episodeId)}` })).json() as {
+      items: { id: string; attempt: number }[];
+    };
+    expect(list.items.map((e) => [e.id, e.attempt]).sort()).toEqual([
+      [first.id, 0],
+      [second.id, 2],
+    ]);
+    const report = await app.inject({ method: 'GET', url: `/api/v1/incidents/${encodeURIComponent(episodeId)}/report` });
+    expect(report.statusCode).toBe(200);
+    expect((report.json() as { executions: { id: string; outcome: string }[] }).executions.map((e) => [e.id, e.outcome])).toEqual([
+      [first.id, 'not_resolved'],
+      [second.id, 'not_resolved'],
+    ]);
+    // The KPIs count both runs as actions of the playbook.
+    const kpis = (await app.inject({ method: 'GET', url: `/api/v1/kpis?service=${service}` })).json() as {
+      totals: { actionsByPlaybook: Record<string, number> };
+    };
+    expect(kpis.totals.actionsByPlaybook[`latency-${storeKind}`]).toBe(2);
+
+    // The surge once more: already seen by the follow-up (the latest attempt), so no third run and no second follow-up record.
     await emit({ evidence: surge });
     await decided();
     expect(target.received).toHaveLength(2);
-    expect((await rows()).map((r) => r.id)).toEqual([second.id]);
+    expect((await rows()).map((r) => r.id)).toEqual([second.id, first.id]);
+    const followUps = await h.store.db
+      .select()
+      .from(auditLog)
+      .where(and(inArray(auditLog.subjectId, [first.id, second.id]), eq(auditLog.action, 'execution.follow_up')));
+    expect(followUps).toHaveLength(1);
+
+    // Two more incidents of the service: max_runs_per_hour (3) counts the first run and its follow-up, so the first of
+    // them runs (the third run of the hour) and the second is skipped.
+    const third = `${episodeId}-third`;
+    await upsertIncident(h.store, third, { service, state: 'open' });
+    await emit({ episodeId: third, evidence: slow });
+    await until('the third run of the hour finished', async () => {
+      const [r] = await h.store.db.select().from(executions).where(eq(executions.episodeId, third));
+      return r?.finishedAt && target.received.length === 3 ? r : undefined;
+    });
+    const fourth = `${episodeId}-fourth`;
+    await upsertIncident(h.store, fourth, { service, state: 'open' });
+    await emit({ episodeId: fourth, evidence: slow });
+    const skipped = await until('the fourth incident decided', async () => {
+      const [r] = await h.store.db.select().from(executions).where(eq(executions.episodeId, fourth));
+      return r;
+    });
+    expect(skipped.status).toBe('skipped');
+    expect(skipped.reason).toMatch(/^guardrail max_runs_per_hour: 3 run\(s\) of this playbook in the last hour, limit 3$/);
+    expect(target.received).toHaveLength(3);
   }, 60_000);
 });

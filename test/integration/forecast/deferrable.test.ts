@@ -5,7 +5,7 @@
  * reason in the API, runs it at once when the incident worsens or an
  * operator asks, and never runs a cancelled one.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../../services/core/component.ts';
 import { loadConfig } from '../../../services/core/config.ts';
@@ -13,7 +13,7 @@ import { silentLogger } from '../../../services/core/logger.ts';
 import { createTelemetry } from '../../../services/core/telemetry.ts';
 import { createExecutor } from '../../../services/executor/index.ts';
 import { assertPlaybook, createPlaybook } from '../../../services/playbooks/index.ts';
-import { executions, rollups, services } from '../../../services/store/index.ts';
+import { executions, playbooks, rollups, services } from '../../../services/store/index.ts';
 import { anomaly, publishAnomalies, type StepTarget, startStepTarget, until, upsertIncident } from '../executor/harness.ts';
 import { type ReportsHarness, SETUPS, startHarness } from '../reports/harness.ts';
 
@@ -72,7 +72,7 @@ describe.each(SETUPS)('deferrable playbooks on $name', (setup) => {
       { secrets: {}, commandAllowlist: [], httpAllowlist: ['127.0.0.1'] },
     );
     await createPlaybook(h.store.db, staged, 'test');
-    for (const ep of ['ep-1', 'ep-2', 'ep-3']) await upsertIncident(h.store, ep, { service: 'leaky' });
+    for (const ep of ['ep-1', 'ep-2', 'ep-3', 'ep-7']) await upsertIncident(h.store, ep, { service: 'leaky' });
     for (const ep of ['ep-5', 'ep-6']) await upsertIncident(h.store, ep, { service: 'staged' });
     await upsertIncident(h.store, 'ep-4', { service: 'fresh' });
     const config = loadConfig({ ZEROOPS_HTTP_ALLOWLIST: '127.0.0.1', ZEROOPS_TOPIC_PARTITIONS: '2' });
@@ -111,6 +111,32 @@ describe.each(SETUPS)('deferrable playbooks on $name', (setup) => {
     await target.waitFor((r) => r.path === '/restart/ep-1', 1, 30_000);
     const after = await executionOf('ep-1');
     expect(after.scheduleReason).toMatch(/the incident worsened \(score 0.950 against 0.600/);
+  });
+
+  it('runs the latest attempt at once when the incident worsens, not an earlier run of the same playbook', async () => {
+    // A run that finished without fixing ep-7 and its follow-up (attempt 2), deferred to the trough: both rows stay.
+    const [pb] = await h.store.db.select({ id: playbooks.id }).from(playbooks).where(eq(playbooks.name, 'restart-leaky'));
+    const base = {
+      episodeId: 'ep-7',
+      anomalyId: 'an-7',
+      service: 'leaky',
+      playbookId: pb?.id as string,
+      playbookVersion: 1,
+      mode: 'auto' as const,
+      scoreBefore: 0.6,
+    };
+    await h.store.db.insert(executions).values([
+      { ...base, id: 'ex-ep7', status: 'succeeded', outcome: 'not_resolved', outcomePublished: true, finishedAt: new Date(now - 60_000) },
+      { ...base, id: 'ex-ep7~2', attempt: 2, status: 'pending', scheduledFor: new Date(trough), scheduleReason: 'deferred to the trough' },
+    ]);
+    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service: 'leaky', episodeId: 'ep-7', score: 0.95 })]);
+    await target.waitFor((r) => r.path === '/restart/ep-7', 1, 30_000);
+    const [followUp] = await h.store.db
+      .select()
+      .from(executions)
+      .where(and(eq(executions.episodeId, 'ep-7'), eq(executions.attempt, 2)));
+    expect(followUp?.scheduleReason).toMatch(/the incident worsened \(score 0.950 against 0.600/);
+    expect((await h.store.db.select().from(executions).where(eq(executions.episodeId, 'ep-7'))).map((r) => r.id).sort()).toEqual(['ex-ep7', 'ex-ep7~2']);
   });
 
   it('runs a deferred execution now at an operator request, and never runs a cancelled one', async () => {

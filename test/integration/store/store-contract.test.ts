@@ -173,9 +173,9 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
     ]);
   });
 
-  it('allows exactly one execution per (episode, playbook)', async () => {
+  it('allows exactly one execution per (episode, playbook, attempt)', async () => {
     const first = await store.db.insert(executions).values(execution('ex-1')).onConflictDoNothing().returning();
-    expect(first.map((r) => r.status)).toEqual(['pending']);
+    expect(first.map((r) => [r.status, r.attempt])).toEqual([['pending', 0]]);
     const dup = await rejectionOf(store.db.insert(executions).values(execution('ex-2', { anomalyId: 'an-2' })));
     expect(isUniqueViolation(dup)).toBe(true);
     const quiet = await store.db.insert(executions).values(execution('ex-3')).onConflictDoNothing().returning();
@@ -185,8 +185,26 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
       .values(execution('ex-4', { episodeId: 'ep-2', playbookVersion: 2 }))
       .returning();
     expect(other).toHaveLength(1);
-    const rows = await store.db.select({ id: executions.id }).from(executions).orderBy(asc(executions.id));
-    expect(rows.map((r) => r.id)).toEqual(['ex-1', 'ex-4']);
+    // A follow-up is another attempt of the same (episode, playbook): a row of its own, the first one stays.
+    const followUp = await store.db
+      .insert(executions)
+      .values(execution('ex-1~2', { attempt: 2 }))
+      .returning();
+    expect(followUp.map((r) => r.attempt)).toEqual([2]);
+    const dupAttempt = await rejectionOf(store.db.insert(executions).values(execution('ex-5', { attempt: 2 })));
+    expect(isUniqueViolation(dupAttempt)).toBe(true);
+    const quietAttempt = await store.db
+      .insert(executions)
+      .values(execution('ex-6', { attempt: 2 }))
+      .onConflictDoNothing()
+      .returning();
+    expect(quietAttempt).toEqual([]);
+    const rows = await store.db.select({ id: executions.id, attempt: executions.attempt }).from(executions).orderBy(asc(executions.id));
+    expect(rows).toEqual([
+      { id: 'ex-1', attempt: 0 },
+      { id: 'ex-1~2', attempt: 2 },
+      { id: 'ex-4', attempt: 0 },
+    ]);
   });
 
   it('records each step idempotency key at most once', async () => {
