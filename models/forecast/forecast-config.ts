@@ -14,7 +14,9 @@ export interface MemberSpec {
   /**
    * How far ahead the trend reaches, in cycles of the shortest period (default: the forecaster's `phi` per step):
    * the damping per step is `1 - 1 / (reach x period)`, so a trend of this member carries on for about `reach`
-   * cycles whatever the step length.
+   * cycles whatever the step length. The trend learns `b = beta (level change) + (1 - beta) phi b`, which in a
+   * steady rise settles at `beta / (1 - (1 - beta) phi)` of the true slope: a reach of several cycles keeps
+   * `1 - phi` well below `beta`, so the slope is learnt nearly whole (0.89 of it for the default trend member).
    */
   reach?: number;
 }
@@ -36,7 +38,9 @@ export interface ForecasterConfig {
    * is forecast by the member whose recent forecasts that far ahead erred
    * least (see `combine`). Without periods, a cycle counts as
    * {@link NO_PERIOD_CYCLE} steps. Default: level memories of 2, 1/2 and 1/8
-   * cycles, each once additive and once on the log scale.
+   * cycles, each once additive and once on the log scale, and an additive
+   * member with a damped trend (memory 1/2 cycle, trend smoothing half its
+   * level's, reach 4 cycles) that carries a steady rise over a day ahead.
    */
   members: MemberSpec[];
   /** How members make one forecast: `select` the member with the least recent error at that horizon, or `weighted` by the inverse of its squared error. */
@@ -63,11 +67,11 @@ export interface ForecasterConfig {
   /**
    * After this many one-step errors in a row beyond the clip on the same side, the series has moved (a level
    * shift, not a spike): such errors update the state unclipped until one falls within the clip again
-   * (0: always clip; absent in configs saved before it: 0).
+   * (default 3; 0: always clip; absent in configs saved before it: 0).
    */
   shiftRun?: number;
   /**
-   * Keep each season's profile at a mean of 0 (default false; absent in configs saved before it: false):
+   * Keep each season's profile at a mean of 0 (default true; absent in configs saved before it: false):
    * what a slot learns above the season's mean goes to the level at once. Without it, a level that moves
    * (a trend, a shift, a drift) is partly learnt by the slots, one slot a cycle, which the level and its
    * trend then miss, and which the slots unlearn only slowly when the level catches up.
@@ -104,6 +108,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
     { memory: 2, trend: 0, log: true },
     { memory: 0.5, trend: 0, log: true },
     { memory: 0.125, trend: 0, log: true },
+    { memory: 0.5, trend: 0.5, reach: 4 },
   ],
   combine: 'select',
   phi: 0.98,
@@ -111,6 +116,8 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   smoothFraction: 0.02,
   seasonWidth: 'own',
   clip: 4,
+  shiftRun: 3,
+  normalize: true,
   point: 'mean',
   log: false,
   coverage: 0.9,

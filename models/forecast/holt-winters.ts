@@ -3,8 +3,12 @@
  * periods (Taylor's multiple-seasonal form, updated one season after the
  * other). Each seasonal slot is the plain mean of its first cycles, so the
  * forecast is useful after a few cycles of the shortest period; errors are
- * clipped before they update the state (robust to spikes); the errors' own
- * persistence (lag-1 autocorrelation) corrects the first steps ahead. The prediction
+ * clipped before they update the state (robust to spikes), unless a run of
+ * them falls beyond the clip on one side (`shiftRun`: the level moved); each
+ * season's profile is kept at a mean of 0 (`normalize`), so that a level
+ * that moves stays in the level and its trend instead of the slots; the
+ * errors' own persistence (lag-1 autocorrelation) corrects the first steps
+ * ahead. The prediction
  * interval comes from the empirical quantiles of recent errors at a few
  * tracked horizons, interpolated in log-horizon between them. A `log`
  * member does all of this on log(1 + x) (sign kept) and maps its point and
