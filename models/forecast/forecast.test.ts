@@ -179,6 +179,23 @@ describe('SeasonalForecaster', () => {
     expect(b.cycles).toBe(5);
   });
 
+  it('resumes a state saved before normalize, shiftRun and reach existed with the behaviour it had then', () => {
+    const xs = noisy((t) => daily(24)(t) + (t >= 24 * 6 ? 50 : 0), 24 * 8, 4, 12);
+    const old = { periods: [24], members: [{ memory: 0.5, trend: 0 }], normalize: false, shiftRun: 0 };
+    const a = fitForecaster(xs.slice(0, 24 * 5), old);
+    // A state written then has none of the new fields, in its config, its members' configs or its seasons.
+    const saved = JSON.parse(JSON.stringify(a.getState()), (key, v) => (['normalize', 'shiftRun', 'offset', 'clipRun'].includes(key) ? undefined : v));
+    expect(JSON.stringify(saved)).not.toMatch(/normalize|shiftRun|offset|clipRun/);
+    const b = new SeasonalForecaster({}, saved);
+    for (const x of xs.slice(24 * 5)) {
+      a.update(x);
+      b.update(x);
+    }
+    expect(b.forecast(24)).toEqual(a.forecast(24));
+    // The same data with the new defaults learns the shift differently, so the comparison above can tell them apart.
+    expect(fitForecaster(xs, { ...old, normalize: true, shiftRun: 3 }).forecast(24)).not.toEqual(a.forecast(24));
+  });
+
   it('steps over gaps and is not bent by spikes', () => {
     const p = 24;
     const clean = noisy(daily(p), p * 6, 2, 11);
