@@ -11,6 +11,14 @@ export interface MemberSpec {
   trend: number;
   /** Learn log(1 + x) instead of x (default false): seasons and level changes that scale the whole profile, and skewed bursty counts. */
   log?: boolean;
+  /**
+   * How far ahead the trend reaches, in cycles of the shortest period (default: the forecaster's `phi` per step):
+   * the damping per step is `1 - 1 / (reach x period)`, so a trend of this member carries on for about `reach`
+   * cycles whatever the step length. The trend learns `b = beta (level change) + (1 - beta) phi b`, which in a
+   * steady rise settles at `beta / (1 - (1 - beta) phi)` of the true slope: a reach of several cycles keeps
+   * `1 - phi` well below `beta`, so the slope is learnt nearly whole (0.89 of it for the default trend member).
+   */
+  reach?: number;
 }
 
 /** Settings of a {@link SeasonalForecaster}. */
@@ -30,11 +38,15 @@ export interface ForecasterConfig {
    * is forecast by the member whose recent forecasts that far ahead erred
    * least (see `combine`). Without periods, a cycle counts as
    * {@link NO_PERIOD_CYCLE} steps. Default: level memories of 2, 1/2 and 1/8
-   * cycles, each once additive and once on the log scale.
+   * cycles, each once additive and once on the log scale, and an additive
+   * member with a damped trend (memory 1/2 cycle, trend smoothing half its
+   * level's, reach 4 cycles) that carries a steady rise over a day ahead.
    */
   members: MemberSpec[];
   /** How members make one forecast: `select` the member with the least recent error at that horizon, or `weighted` by the inverse of its squared error. */
   combine: 'select' | 'weighted';
+  /** With `select`: the point is the mean of this many members that erred least at that horizon (default 1: the best alone). */
+  top?: number;
   /** Trend damping per step in [0, 1] (default 0.98): the trend's reach ahead is at most about `phi / (1 - phi)` steps. */
   phi: number;
   /** Least seasonal smoothing in (0, 1] (default 0.1): each slot is the plain mean of its first `1/gamma` cycles, then an exponential mean. */
@@ -52,6 +64,19 @@ export interface ForecasterConfig {
   seasonWidth?: 'shortest' | 'own';
   /** A one-step error beyond this many mean absolute errors is clipped before it updates the state, so that spikes do not bend the forecast (default 4). */
   clip: number;
+  /**
+   * After this many one-step errors in a row beyond the clip on the same side, the series has moved (a level
+   * shift, not a spike): such errors update the state unclipped until one falls within the clip again
+   * (default 3; 0: always clip; absent in configs saved before it: 0).
+   */
+  shiftRun?: number;
+  /**
+   * Keep each season's profile at a mean of 0 (default true; absent in configs saved before it: false):
+   * what a slot learns above the season's mean goes to the level at once. Without it, a level that moves
+   * (a trend, a shift, a drift) is partly learnt by the slots, one slot a cycle, which the level and its
+   * trend then miss, and which the slots unlearn only slowly when the level catches up.
+   */
+  normalize?: boolean;
   /**
    * The point forecast: `mean` (the model's) or `median` (the model's plus
    * the median of its recent errors at that horizon, the point that
@@ -83,6 +108,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
     { memory: 2, trend: 0, log: true },
     { memory: 0.5, trend: 0, log: true },
     { memory: 0.125, trend: 0, log: true },
+    { memory: 0.5, trend: 0.5, reach: 4 },
   ],
   combine: 'select',
   phi: 0.98,
@@ -90,6 +116,8 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   smoothFraction: 0.02,
   seasonWidth: 'own',
   clip: 4,
+  shiftRun: 3,
+  normalize: true,
   point: 'mean',
   log: false,
   coverage: 0.9,
@@ -108,16 +136,19 @@ export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterC
   for (const m of c.members) {
     within('members memory', m.memory, 1e-3, 1e3);
     within('members trend', m.trend, 0, 1);
+    if (m.reach !== undefined) within('members reach', m.reach, 1e-3, 1e3);
   }
   if (c.point !== 'mean' && c.point !== 'median') throw new RangeError(`forecaster point must be mean or median, got ${String(c.point)}`);
   if (c.seasonWidth !== 'own' && c.seasonWidth !== 'shortest')
     throw new RangeError(`forecaster seasonWidth must be own or shortest, got ${String(c.seasonWidth)}`);
   if (c.combine !== 'select' && c.combine !== 'weighted') throw new RangeError(`forecaster combine must be select or weighted, got ${String(c.combine)}`);
   within('beta', c.beta, 0, 1);
+  within('top', c.top ?? 1, 1, 100);
   within('phi', c.phi, 0, 1);
   within('gamma', c.gamma, 1e-6, 1);
   within('smoothFraction', c.smoothFraction, 0, 0.25);
   within('clip', c.clip, 1, 1e6);
+  within('shiftRun', c.shiftRun ?? 0, 0, 1e6);
   within('coverage', c.coverage, 0.01, 0.999);
   within('residualWindow', c.residualWindow, 10, 100_000);
   for (const p of c.periods) if (!Number.isInteger(p) || p < 2) throw new RangeError(`forecaster periods must be integers of at least 2 steps, got ${p}`);
@@ -135,6 +166,7 @@ export function memberConfigs(c: ForecasterConfig): Array<Omit<ForecasterConfig,
   }
   return members.map((m) => {
     const alpha = Math.min(0.5, 1 / (m.memory * cycle));
-    return { ...base, alpha, beta: alpha * m.trend, log: m.log ?? false };
+    const phi = m.reach === undefined ? base.phi : Math.max(0, 1 - 1 / (m.reach * cycle));
+    return { ...base, alpha, beta: alpha * m.trend, log: m.log ?? false, phi };
   });
 }

@@ -179,6 +179,23 @@ describe('SeasonalForecaster', () => {
     expect(b.cycles).toBe(5);
   });
 
+  it('resumes a state saved before normalize, shiftRun and reach existed with the behaviour it had then', () => {
+    const xs = noisy((t) => daily(24)(t) + (t >= 24 * 6 ? 50 : 0), 24 * 8, 4, 12);
+    const old = { periods: [24], members: [{ memory: 0.5, trend: 0 }], normalize: false, shiftRun: 0 };
+    const a = fitForecaster(xs.slice(0, 24 * 5), old);
+    // A state written then has none of the new fields, in its config, its members' configs or its seasons.
+    const saved = JSON.parse(JSON.stringify(a.getState()), (key, v) => (['normalize', 'shiftRun', 'offset', 'clipRun'].includes(key) ? undefined : v));
+    expect(JSON.stringify(saved)).not.toMatch(/normalize|shiftRun|offset|clipRun/);
+    const b = new SeasonalForecaster({}, saved);
+    for (const x of xs.slice(24 * 5)) {
+      a.update(x);
+      b.update(x);
+    }
+    expect(b.forecast(24)).toEqual(a.forecast(24));
+    // The same data with the new defaults learns the shift differently, so the comparison above can tell them apart.
+    expect(fitForecaster(xs, { ...old, normalize: true, shiftRun: 3 }).forecast(24)).not.toEqual(a.forecast(24));
+  });
+
   it('steps over gaps and is not bent by spikes', () => {
     const p = 24;
     const clean = noisy(daily(p), p * 6, 2, 11);
@@ -267,11 +284,55 @@ describe('SeasonalForecaster', () => {
     expect(err('median')).toBeLessThan(0.9 * err('mean'));
   });
 
+  it('carries a damped trend over a cycle ahead with a member whose trend reaches cycles, once the seasons keep a mean of 0', () => {
+    const p = 48;
+    const signal = (t: number) => daily(p)(t) + t * 0.1;
+    const xs = noisy(signal, p * 16, 5, 24);
+    const truth = Array.from({ length: p }, (_, k) => signal(xs.length + k));
+    const err = (config: Parameters<typeof fitForecaster>[1]) =>
+      meanAbsoluteError(
+        truth,
+        fitForecaster(xs, { periods: [p], ...config })
+          .forecast(p)
+          .map((x) => x.mean),
+      );
+    const level = err({ members: [{ memory: 0.5, trend: 0 }], normalize: true });
+    const trend = err({ members: [{ memory: 0.5, trend: 0.5, reach: 4 }], normalize: true });
+    // Without a trend the level lags and the cycle ahead misses its rise (about 2.4 on average over the cycle).
+    expect(level).toBeGreaterThan(2);
+    expect(trend).toBeLessThan(0.5 * level);
+    // Without normalize the slots learn part of the rise, one slot a cycle, and the trend sees less of it.
+    expect(trend).toBeLessThan(err({ members: [{ memory: 0.5, trend: 0.5, reach: 4 }], normalize: false }));
+  });
+
+  it('with shiftRun, lets a level shift through the clip after a run of errors on one side, and still clips lone spikes', () => {
+    const p = 48;
+    const shifted = (t: number) => daily(p)(t) + (t >= p * 10 + 7 ? 60 : 0);
+    const xs = noisy(shifted, p * 10 + 7 + p / 2, 3, 25);
+    const truth = Array.from({ length: p }, (_, k) => shifted(xs.length + k));
+    const err = (shiftRun: number) =>
+      meanAbsoluteError(
+        truth,
+        fitForecaster(xs, { periods: [p], members: [{ memory: 0.125, trend: 0 }], shiftRun })
+          .forecast(p)
+          .map((x) => x.mean),
+      );
+    // Clipped at 4 mean absolute errors, the level climbs about 10 per step at most and the seasons take part of the shift.
+    expect(err(3)).toBeLessThan(0.5 * err(0));
+    // Lone spikes (one step 20 times the value) never make a run: they are clipped exactly as without shiftRun.
+    const spiky = noisy(daily(p), p * 8, 2, 26).map((x, t) => (t % 37 === 36 ? x * 20 : x));
+    const forecast = (shiftRun: number) => fitForecaster(spiky, { periods: [p], shiftRun }).forecast(p);
+    expect(forecast(3)).toEqual(forecast(0));
+  });
+
   it('refuses bad settings, naming the field', () => {
     expect(() => forecasterConfig({ alpha: 0 })).toThrow(/alpha/);
     expect(() => forecasterConfig({ periods: [1.5] })).toThrow(/periods/);
     expect(() => forecasterConfig({ members: [{ memory: 0, trend: 0 }] })).toThrow(/memory/);
     expect(() => forecasterConfig({ point: 'mode' as 'mean' })).toThrow(/point/);
+    expect(() => forecasterConfig({ members: [{ memory: 1, trend: 0.5, reach: 0 }] })).toThrow(/reach/);
+    expect(() => forecasterConfig({ shiftRun: -1 })).toThrow(/shiftRun/);
+    expect(() => forecasterConfig({ top: 0 })).toThrow(/top/);
   });
 });
 

@@ -3,8 +3,12 @@
  * periods (Taylor's multiple-seasonal form, updated one season after the
  * other). Each seasonal slot is the plain mean of its first cycles, so the
  * forecast is useful after a few cycles of the shortest period; errors are
- * clipped before they update the state (robust to spikes); the errors' own
- * persistence (lag-1 autocorrelation) corrects the first steps ahead. The prediction
+ * clipped before they update the state (robust to spikes), unless a run of
+ * them falls beyond the clip on one side (`shiftRun`: the level moved); each
+ * season's profile is kept at a mean of 0 (`normalize`), so that a level
+ * that moves stays in the level and its trend instead of the slots; the
+ * errors' own persistence (lag-1 autocorrelation) corrects the first steps
+ * ahead. The prediction
  * interval comes from the empirical quantiles of recent errors at a few
  * tracked horizons, interpolated in log-horizon between them. A `log`
  * member does all of this on log(1 + x) (sign kept) and maps its point and
@@ -19,6 +23,8 @@ interface SeasonState {
   period: number;
   slots: number[];
   counts: number[];
+  /** Subtracted from every slot when read (see `normalize`); absent in states saved before it (0). */
+  offset?: number;
 }
 
 /** Serializable state of a {@link HoltWinters} (plain JSON). */
@@ -35,6 +41,8 @@ export interface HoltWintersState {
   scale: number;
   /** Errors that have updated `scale`. */
   scaleCount: number;
+  /** Signed count of the latest one-step errors beyond the clip, all on one side (+ above, - below); absent in states saved before it (0). */
+  clipRun?: number;
   /** The latest (clipped) one-step error, and the exponential means of its square and of its product with the one before (lag-1 autocorrelation). */
   lastError: number;
   errVar: number;
@@ -135,9 +143,10 @@ export class HoltWinters {
     const se = this.s.seasons[i] as SeasonState;
     // The width follows the season's own period (a weekly slot learns from one point a week), or the shortest's.
     const w = Math.floor((this.s.config.seasonWidth === 'own' ? se.period : this.shortest) * this.s.config.smoothFraction);
+    const off = se.offset ?? 0;
     if (w === 0) {
       const slot = t % se.period;
-      return (se.counts[slot] as number) === 0 ? 0 : (se.slots[slot] as number);
+      return (se.counts[slot] as number) === 0 ? 0 : (se.slots[slot] as number) - off;
     }
     const vals: number[] = [];
     for (let d = -w; d <= w; d++) {
@@ -147,7 +156,7 @@ export class HoltWinters {
     if (vals.length === 0) return 0;
     vals.sort((a, b) => a - b);
     const m = vals.length >> 1;
-    return vals.length % 2 ? (vals[m] as number) : ((vals[m - 1] as number) + (vals[m] as number)) / 2;
+    return (vals.length % 2 ? (vals[m] as number) : ((vals[m - 1] as number) + (vals[m] as number)) / 2) - off;
   }
 
   private seasonalSum(t: number, except = -1): number {
@@ -207,8 +216,19 @@ export class HoltWinters {
     s.seasons.forEach((se, i) => {
       const slot = s.t % se.period;
       const g = Math.max(s.config.gamma, 1 / ((se.counts[slot] as number) + 1));
-      se.slots[slot] = g * (x - s.level - this.seasonalSum(s.t, i)) + (1 - g) * (se.slots[slot] as number);
+      const off = se.offset ?? 0;
+      const before = (se.slots[slot] as number) - off;
+      const after = g * (x - s.level - this.seasonalSum(s.t, i)) + (1 - g) * before;
+      se.slots[slot] = after + off;
       se.counts[slot] = (se.counts[slot] as number) + 1;
+      // Once the season has seen every slot, what a slot gains on the season's mean goes to the level, so the
+      // profile keeps a mean of 0 and a level that moves (a trend, a shift) stays in the level and the trend.
+      if (s.config.normalize && s.t >= se.period) {
+        const d = (after - before) / se.period;
+        se.offset = off + d;
+        s.level += d;
+        s.trend += s.config.beta * d;
+      }
     });
   }
 
@@ -229,6 +249,22 @@ export class HoltWinters {
     se.slots = se.slots.map((v, i) => ((se.counts[i] as number) === 0 ? v : v - m));
   }
 
+  /**
+   * Whether error `e` belongs to a shift rather than a spike: it is beyond the clip `bound`, and so were the
+   * `shiftRun - 1` errors before it, on the same side. A spike is a point or two; a level that moved stays
+   * beyond the clip, and clipping it would leave the level behind for hours (and the seasons would take
+   * what the level did not).
+   */
+  private shifted(e: number, bound: number): boolean {
+    const s = this.s;
+    const need = s.config.shiftRun ?? 0;
+    if (need <= 0) return false;
+    const run = s.clipRun ?? 0;
+    if (Math.abs(e) <= bound) s.clipRun = 0;
+    else s.clipRun = Math.sign(e) === Math.sign(run) ? run + Math.sign(e) : Math.sign(e);
+    return Math.abs(s.clipRun) >= need;
+  }
+
   /** Adds the next point; a non-finite value is a gap (the state moves one step on without learning). */
   update(raw: number): void {
     const s = this.s;
@@ -246,7 +282,7 @@ export class HoltWinters {
         const forecast = s.level + c.phi * s.trend + seasonal;
         const e = x - forecast;
         const bound = c.clip * s.scale;
-        const ec = warm && s.scale > 0 ? Math.max(-bound, Math.min(bound, e)) : e;
+        const ec = warm && s.scale > 0 && !this.shifted(e, bound) ? Math.max(-bound, Math.min(bound, e)) : e;
         if (warm) {
           s.scaleCount++;
           const a = Math.max(0.01, 1 / s.scaleCount);

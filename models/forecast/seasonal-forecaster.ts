@@ -6,7 +6,8 @@
  * season or level that scales the whole profile (traffic that grows by a
  * tenth grows by a tenth at the peak and at night) is additive, and a burst
  * weighs less; their point maps back to the median on the series' scale,
- * which is what the absolute error rewards. All learn from every point; each
+ * which is what the absolute error rewards; one additive member also has a
+ * damped trend that reaches a few cycles ahead. All learn from every point; each
  * tracks its own recent errors at a few horizons, and each horizon of a
  * forecast comes from the member that has lately forecast that far ahead
  * best (or from all, weighted by that). The choice is made per series and
@@ -94,8 +95,18 @@ export class SeasonalForecaster {
       errs.forEach((e, j) => {
         if (e < (errs[best] as number)) best = j;
       });
-      if (this.config.combine === 'select') {
+      const top = this.config.top ?? 1;
+      if (this.config.combine === 'select' && top <= 1) {
         out.push(pts[best] as ForecastPoint);
+        continue;
+      }
+      if (this.config.combine === 'select') {
+        // The mean of the `top` members that erred least: their errors are partly independent, so the mean errs less than each.
+        const order = errs.map((e, j) => [e, j] as const).sort((a, b) => a[0] - b[0]);
+        const chosen = order.slice(0, top).map(([, j]) => pts[j] as ForecastPoint);
+        const mean = chosen.reduce((a, p) => a + p.mean, 0) / chosen.length;
+        const b = pts[best] as ForecastPoint;
+        out.push({ step: k, mean, lower: mean - (b.mean - b.lower), upper: mean + (b.upper - b.mean) });
         continue;
       }
       const w = errs.map((e) => 1 / Math.max(1e-12, e) ** 2);
