@@ -119,4 +119,49 @@ describe('window round: a detector that fell behind', () => {
     expect(db?.rootCauses[0]?.service).toBe('catalog');
     expect(db?.attributes['zeroops.root_cause_role']).toBe('symptom');
   });
+
+  it("ranks the callee a caller waits for first when the caller's added latency is the callee's (features against the baseline)", async () => {
+    const { s, events } = fakeState();
+    const bands = (p50: number, p95: number) => ({
+      features: ['latency_p50_ms', 'latency_p95_ms'],
+      values: [p50, p50 * 0.8, p50 * 1.2, p95, p95 * 0.8, p95 * 1.2],
+      offset: 0,
+      count: 2,
+    });
+    const win = (service: string, k: number, features: Record<string, number>, over: Partial<ServiceScore>) =>
+      scored(service, k, {
+        ...over,
+        input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: { error_ratio: 0, ...features }, callees: [] },
+        callees: service === 'checkout' ? ['payment'] : [],
+      });
+    // Window 1: payment (a request every few seconds) answers 400 ms slower, not yet anomalous by its wide band.
+    await emitAll(s, [
+      win('payment', 1, { request_rate: 0.4, latency_p50_ms: 430, latency_p95_ms: 460 }, { expected: bands(30, 60) }),
+      win('checkout', 1, { request_rate: 4, latency_p50_ms: 60, latency_p95_ms: 110 }, { expected: bands(50, 100) }),
+    ]);
+    // Window 2: checkout's episode opens on its p95 (420 ms slower); payment had no request in this window.
+    await emitAll(s, [
+      win('payment', 2, { request_rate: 0 }, { expected: bands(30, 60) }),
+      win(
+        'checkout',
+        2,
+        { request_rate: 4, latency_p50_ms: 460, latency_p95_ms: 520 },
+        {
+          expected: bands(50, 100),
+          score: 0.95,
+          evidence: [{ feature: 'latency_p95_ms', observed: 520, expected: 100, deviation: 12 }],
+          transition: 'open',
+          episodeId: `checkout:${T0 + 2 * W}:1`,
+          openedAtMs: T0 + 2 * W,
+          peak: 0.95,
+          severity: 'critical',
+          emit: true,
+        },
+      ),
+    ]);
+    const checkout = events.find((e) => e.service === 'checkout');
+    expect(checkout?.rootCauses[0]?.service).toBe('payment');
+    expect(checkout?.rootCauses[0]?.reason).toMatch(/checkout answers 420 ms slower than expected \(latency_p95_ms\) and payment downstream 400 ms slower/);
+    expect(checkout?.attributes['zeroops.root_cause_role']).toBe('symptom');
+  });
 });
