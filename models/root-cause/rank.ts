@@ -38,10 +38,13 @@
  * A service that is only slower, and whose added time is mostly its
  * callee's added time (it waits for the callee), ranks the service
  * downstream where the added time originates first (see
- * inherited-latency.ts), whenever each one's episode opened.
+ * inherited-latency.ts), whenever each one's episode opened. A service
+ * that receives fewer requests than usual because a caller of it fails its
+ * own ranks that caller first (see lost-demand.ts).
  */
 
 import { inheritedReason, latencyOrigin } from './inherited-latency.ts';
+import { lostDemandOrigin } from './lost-demand.ts';
 import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
 
 /** What is known about one service when ranking. */
@@ -86,6 +89,8 @@ export interface ServiceEvidence {
    * expected, ms (negative: faster). See inherited-latency.ts.
    */
   latencyRiseMs?: Readonly<Record<string, number>>;
+  /** It receives clearly fewer requests than its baseline expects (see lost-demand.ts). */
+  demandDown?: boolean;
   /** Its latency feature that deviates most (in spreads) when its latency deviates upward, e.g. `latency_p95_ms`. */
   slowestFeature?: string;
 }
@@ -329,6 +334,16 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
       `the load comes from there (a surge), not from a fault of ${input.target}`;
     const rest = ranked.filter((r) => r.service !== origin);
     return [{ service: origin, score: Math.round(Math.min(1, top) * 1000) / 1000, reason, hops: 0 }, ...rest].slice(0, limit);
+  }
+  const cutBy = lostDemandOrigin(input.target, input);
+  if (cutBy !== undefined) {
+    // Fewer requests because a caller fails its own: the caller goes first (it is upstream: hops 0).
+    const top = Math.max(0.5, ...ranked.map((r) => r.score));
+    const reason =
+      `${input.target} receives fewer requests than usual while ${cutBy}, which calls it, fails requests of its own ` +
+      `(and its calls to ${input.target} do not fail): the missing demand is ${cutBy}'s trouble, not a fault of ${input.target}`;
+    const rest = ranked.filter((r) => r.service !== cutBy);
+    return [{ service: cutBy, score: Math.round(Math.min(1, top) * 1000) / 1000, reason, hops: 0 }, ...rest].slice(0, limit);
   }
   return ranked.slice(0, limit);
 }

@@ -164,4 +164,41 @@ describe('window round: a detector that fell behind', () => {
     expect(checkout?.rootCauses[0]?.reason).toMatch(/checkout answers 420 ms slower than expected \(latency_p95_ms\) and payment downstream 400 ms slower/);
     expect(checkout?.attributes['zeroops.root_cause_role']).toBe('symptom');
   });
+
+  it('ranks a failing caller first for the datastore it stopped calling (request rate far below the baseline)', async () => {
+    const { s, events } = fakeState();
+    const rate = (service: string, observed: number, expected: number, over: Partial<ServiceScore>) =>
+      scored(service, 1, {
+        ...over,
+        input: { service, startMs: T0, endMs: T0 + W, features: { request_rate: observed, error_ratio: service === 'catalog' ? 0.8 : 0 }, callees: [] },
+        expected: { features: ['request_rate'], values: [expected, expected * 0.7, expected * 1.3], offset: 0, count: 1 },
+        callees: service === 'catalog' ? ['products-db'] : [],
+      });
+    await emitAll(s, [
+      rate('catalog', 6, 6, {
+        score: 1,
+        evidence: [{ feature: 'error_ratio', observed: 0.8, expected: 0, deviation: 30 }],
+        transition: 'open',
+        episodeId: `catalog:${T0 + W}:1`,
+        openedAtMs: T0 + W,
+        peak: 1,
+        severity: 'critical',
+        emit: true,
+      }),
+      rate('products-db', 3.5, 22, {
+        score: 0.95,
+        evidence: [{ feature: 'latency_p99_ms', observed: 90, expected: 50, deviation: 9 }],
+        transition: 'open',
+        episodeId: `products-db:${T0 + W}:1`,
+        openedAtMs: T0 + W,
+        peak: 0.95,
+        severity: 'critical',
+        emit: true,
+      }),
+    ]);
+    const db = events.find((e) => e.service === 'products-db');
+    expect(db?.rootCauses[0]?.service).toBe('catalog');
+    expect(db?.attributes['zeroops.root_cause_role']).toBe('symptom');
+    expect(events.find((e) => e.service === 'catalog')?.attributes['zeroops.root_cause_role']).toBe('cause');
+  });
 });

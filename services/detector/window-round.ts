@@ -53,6 +53,13 @@ function slowestFeature(r: ServiceScore): string | undefined {
   return slow[0]?.feature;
 }
 
+/** Whether the window received clearly fewer requests than the baseline expects (below its band and at most 1 / 1.5 of the expectation). */
+function demandDown(r: ServiceScore): boolean {
+  const rate = r.input.features.request_rate;
+  const band = bandOf(r.expected, 'request_rate');
+  return rate !== undefined && band !== undefined && rate < band[1] && rate * DEMAND_UP_RATIO <= band[0];
+}
+
 /** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
 interface Recent {
   ev: ServiceEvidence;
@@ -121,6 +128,7 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
         deviation: symptomDeviation(r),
         demandUp: demandUp(r),
+        demandDown: demandDown(r),
         // How much slower than expected, per latency quantile: a caller waiting for a slower callee inherits its added time.
         latencyRiseMs: rise ?? keptRise,
         slowestFeature: slowestFeature(r),
