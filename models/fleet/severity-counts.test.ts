@@ -172,7 +172,11 @@ describe('a latency quantile counts for severity only when the window has the re
     expect(severityDeviation([p99, p50], true, Number.NaN, 100)).toBe(9);
     // Unknown counts judge every quantile (as before).
     expect(severityDeviation([p99, p50], true)).toBe(9);
-    expect([quantileResolved('latency_p95_ms', 19), quantileResolved('latency_p95_ms', 20), quantileResolved('latency_p50_ms', 2)]).toEqual([false, true, true]);
+    expect([quantileResolved('latency_p95_ms', 19), quantileResolved('latency_p95_ms', 20), quantileResolved('latency_p50_ms', 2)]).toEqual([
+      false,
+      true,
+      true,
+    ]);
     expect(quantileResolved('error_ratio', 1)).toBe(true);
   });
 
@@ -192,4 +196,3 @@ describe('a latency quantile counts for severity only when the window has the re
     expect(leaf(true, true).severity).toBe('critical');
   });
 });
-
