@@ -120,7 +120,10 @@ export function windowSeverity(
   const metrics = advanceMetricRuns(st.metricRuns, evidence);
   if (metrics.runs) st.metricRuns = metrics.runs;
   else if (st.metricRuns) delete st.metricRuns;
-  const severity = severityOfDeviation(severityDeviation(evidence, reportsSymptoms, failureZ), warmingUp);
+  const severity = severityOfDeviation(
+    severityDeviation(evidence, reportsSymptoms, failureZ, w.features.request_rate === undefined ? Number.NaN : requests),
+    warmingUp,
+  );
   return severity === 'info' && metrics.sustained && inEpisode && !warmingUp ? 'warning' : severity;
 }
 

@@ -11,7 +11,7 @@ import { windowSeverity } from './episode-step.ts';
 import type { Evidence, FeatureVector, ServiceScore } from './outputs.ts';
 import { scoreSeries, T0, W } from './series-fixture.ts';
 import { newLive } from './service-state.ts';
-import { addFailures, errorRatioSeverity, severityDeviation } from './severity.ts';
+import { addFailures, errorRatioSeverity, quantileResolved, severityDeviation } from './severity.ts';
 import { advanceMetricRuns, GAP_WINDOWS, type MetricRun, type MetricRuns, SUSTAINED_WINDOWS, TREND_T, trendOf } from './sustained-metrics.ts';
 
 const run = (n: number, features: (k: number, gauss: () => number) => FeatureVector, seed = 11): ServiceScore[] => scoreSeries(n, features, seed);
@@ -159,5 +159,40 @@ describe('runtime metrics page when sustained and beyond noise', () => {
     expect(runs?.['metric:heap']?.[0]).toBe(1);
     runs = advanceMetricRuns(runs, [{ ...high, deviation: 4 }]).runs;
     expect(runs).toBeUndefined();
+  });
+});
+
+describe('a latency quantile counts for severity only when the window has the requests to resolve it', () => {
+  it("does not page on a p99 that is the window's one slowest request; pages on the same p99 from enough requests", () => {
+    // payment in the bench, fault-free on a busy host: 3 requests in a window, its p99 (the slowest one) 512 ms against
+    // 265 ms expected, 9 spreads: `critical`. Its p50 is as usual.
+    const p99: Evidence = { feature: 'latency_p99_ms', observed: 512, expected: 265, deviation: 9 };
+    const p50: Evidence = { feature: 'latency_p50_ms', observed: 30, expected: 28, deviation: 0.5 };
+    expect(severityDeviation([p99, p50], true, Number.NaN, 3)).toBe(0.5);
+    expect(severityDeviation([p99, p50], true, Number.NaN, 100)).toBe(9);
+    // Unknown counts judge every quantile (as before).
+    expect(severityDeviation([p99, p50], true)).toBe(9);
+    expect([quantileResolved('latency_p95_ms', 19), quantileResolved('latency_p95_ms', 20), quantileResolved('latency_p50_ms', 2)]).toEqual([
+      false,
+      true,
+      true,
+    ]);
+    expect(quantileResolved('error_ratio', 1)).toBe(true);
+  });
+
+  it('keeps a slow window of a service with few requests `info` on its live scoring path unless its median slows', () => {
+    // A leaf with 0.3 requests/s (3 per 10 s window): p99 usually 60 ms; one window's slowest request takes 400 ms.
+    const leaf = (slowTail: boolean, slowMedian: boolean) =>
+      run(80, (k, g) => ({
+        request_rate: 0.3,
+        error_ratio: 0,
+        latency_p50_ms: (k === 70 && slowMedian ? 400 : 40) + g(),
+        latency_p95_ms: (k === 70 && slowTail ? 400 : 60) + 2 * g(),
+        latency_p99_ms: (k === 70 && slowTail ? 400 : 60) + 2 * g(),
+      }))[70] as ServiceScore;
+    const tail = leaf(true, false);
+    expect(tail.transition).toBe('open');
+    expect(tail.severity).toBe('info');
+    expect(leaf(true, true).severity).toBe('critical');
   });
 });

@@ -106,18 +106,39 @@ export function errorRatioSpreads(e: Evidence): number {
   return e.deviation > 0 ? Math.max(e.deviation, (e.observed - e.expected) / ERROR_RATIO_SPREAD_CEILING) : e.deviation;
 }
 
+/** `latency_p99_ms` -> 0.99; undefined for a feature that is no latency quantile. */
+function latencyQuantile(feature: string): number | undefined {
+  const m = /^latency_p(\d+)_ms$/.exec(feature);
+  return m ? Number(m[1]) / 100 : undefined;
+}
+
+/**
+ * Whether a window of `requests` requests resolves `feature` when it is a
+ * latency quantile q: it needs at least 1 / (1 - q) requests (p95: 20, p99:
+ * 100), else the quantile is just its slowest request, and one slow request
+ * (a GC pause, a busy host's hiccup) is no symptom clients feel. In the
+ * bench a leaf with 3 requests per window (payment) paged `critical` on its
+ * p99 in fault-free time. Unknown counts (NaN) resolve every quantile.
+ */
+export function quantileResolved(feature: string, requests: number): boolean {
+  const q = latencyQuantile(feature);
+  return q === undefined || Number.isNaN(requests) || q >= 1 || requests * (1 - q) >= 1 - 1e-9;
+}
+
 /**
  * The deviation a window's severity follows: the largest among its symptom
  * evidence when the service reports symptom features (`reportsSymptoms`:
  * it has ever sent spans or warning/error logs, so a window whose spans came
  * late is judged the same way), else among all its evidence (a service that
  * reports only metrics). The error ratio counts as {@link errorRatioSeverity}
- * with `failureZ` (NaN: by its spread deviation alone).
+ * with `failureZ` (NaN: by its spread deviation alone); a latency quantile
+ * counts only when the window's `requests` resolve it ({@link quantileResolved}).
  */
-export function severityDeviation(evidence: readonly Evidence[], reportsSymptoms: boolean, failureZ = Number.NaN): number {
+export function severityDeviation(evidence: readonly Evidence[], reportsSymptoms: boolean, failureZ = Number.NaN, requests = Number.NaN): number {
   let worst = 0;
   for (const e of evidence) {
     if (reportsSymptoms && !isSymptomFeature(e.feature)) continue;
+    if (!quantileResolved(e.feature, requests)) continue;
     const d = e.feature === 'error_ratio' ? errorRatioSeverity(e, failureZ) : Math.abs(e.deviation);
     if (Number.isFinite(d) && d > worst) worst = d;
   }

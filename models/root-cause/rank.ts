@@ -34,8 +34,17 @@
  * no call explains) is one shared cause, ranked first for each service that
  * only slowed with it (see shared-cause.ts), and none of those services
  * explains a caller's anomaly.
+ *
+ * A service that is only slower, and whose added time is mostly its
+ * callee's added time (it waits for the callee), ranks the service
+ * downstream where the added time originates first (see
+ * inherited-latency.ts), whenever each one's episode opened. A service
+ * that receives fewer requests than usual because a caller of it fails its
+ * own ranks that caller first (see lost-demand.ts).
  */
 
+import { inheritedReason, latencyOrigin } from './inherited-latency.ts';
+import { lostDemandOrigin } from './lost-demand.ts';
 import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
 
 /** What is known about one service when ranking. */
@@ -74,6 +83,16 @@ export interface ServiceEvidence {
   deployedRecently?: boolean;
   /** It receives clearly more requests than its baseline expects (demand; not an anomaly by itself). */
   demandUp?: boolean;
+  /**
+   * Per latency feature (`latency_p50_ms`, `latency_p95_ms`, ...): how much
+   * slower its latest window with requests answered than its baseline
+   * expected, ms (negative: faster). See inherited-latency.ts.
+   */
+  latencyRiseMs?: Readonly<Record<string, number>>;
+  /** It receives clearly fewer requests than its baseline expects (see lost-demand.ts). */
+  demandDown?: boolean;
+  /** Its latency feature that deviates most (in spreads) when its latency deviates upward, e.g. `latency_p95_ms`. */
+  slowestFeature?: string;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -288,6 +307,23 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
     // The shared cause goes first, above everything the walk found: the target's own slowness is the fleet's.
     const top = Math.max(0.5, ...ranked.map((r) => r.score));
     ranked.unshift({ service: SHARED_CAUSE, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: shared.reason, hops: 0 });
+  } else {
+    // Slower only because it waits for a slower callee: the service where the added time is spent goes first. The walk
+    // steps into no service that explains no caller (loaded from upstream, lost traffic, slowed with the fleet).
+    const inherited = latencyOrigin(
+      input,
+      (s) => demandOrigin(s, input) === undefined && input.evidence.get(s)?.lostTraffic !== true && shared?.members.has(s) !== true,
+    );
+    if (inherited) {
+      const top = Math.max(0.5, ...ranked.map((r) => r.score));
+      const first = {
+        service: inherited.origin,
+        score: Math.round(Math.min(1, top) * 1000) / 1000,
+        reason: inheritedReason(inherited),
+        hops: inherited.path.length - 1,
+      };
+      ranked.splice(0, ranked.length, first, ...ranked.filter((r) => r.service !== inherited.origin));
+    }
   }
   const origin = demandOrigin(input.target, input);
   if (origin !== undefined) {
@@ -298,6 +334,16 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
       `the load comes from there (a surge), not from a fault of ${input.target}`;
     const rest = ranked.filter((r) => r.service !== origin);
     return [{ service: origin, score: Math.round(Math.min(1, top) * 1000) / 1000, reason, hops: 0 }, ...rest].slice(0, limit);
+  }
+  const cutBy = lostDemandOrigin(input.target, input);
+  if (cutBy !== undefined) {
+    // Fewer requests because a caller fails its own: the caller goes first (it is upstream: hops 0).
+    const top = Math.max(0.5, ...ranked.map((r) => r.score));
+    const reason =
+      `${input.target} receives fewer requests than usual while ${cutBy}, which calls it, fails requests of its own ` +
+      `(and its calls to ${input.target} do not fail): the missing demand is ${cutBy}'s trouble, not a fault of ${input.target}`;
+    const rest = ranked.filter((r) => r.service !== cutBy);
+    return [{ service: cutBy, score: Math.round(Math.min(1, top) * 1000) / 1000, reason, hops: 0 }, ...rest].slice(0, limit);
   }
   return ranked.slice(0, limit);
 }

@@ -119,4 +119,86 @@ describe('window round: a detector that fell behind', () => {
     expect(db?.rootCauses[0]?.service).toBe('catalog');
     expect(db?.attributes['zeroops.root_cause_role']).toBe('symptom');
   });
+
+  it("ranks the callee a caller waits for first when the caller's added latency is the callee's (features against the baseline)", async () => {
+    const { s, events } = fakeState();
+    const bands = (p50: number, p95: number) => ({
+      features: ['latency_p50_ms', 'latency_p95_ms'],
+      values: [p50, p50 * 0.8, p50 * 1.2, p95, p95 * 0.8, p95 * 1.2],
+      offset: 0,
+      count: 2,
+    });
+    const win = (service: string, k: number, features: Record<string, number>, over: Partial<ServiceScore>) =>
+      scored(service, k, {
+        ...over,
+        input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: { error_ratio: 0, ...features }, callees: [] },
+        callees: service === 'checkout' ? ['payment'] : [],
+      });
+    // Window 1: payment (a request every few seconds) answers 400 ms slower, not yet anomalous by its wide band.
+    await emitAll(s, [
+      win('payment', 1, { request_rate: 0.4, latency_p50_ms: 430, latency_p95_ms: 460 }, { expected: bands(30, 60) }),
+      win('checkout', 1, { request_rate: 4, latency_p50_ms: 60, latency_p95_ms: 110 }, { expected: bands(50, 100) }),
+    ]);
+    // Window 2: checkout's episode opens on its p95 (420 ms slower); payment had no request in this window.
+    await emitAll(s, [
+      win('payment', 2, { request_rate: 0 }, { expected: bands(30, 60) }),
+      win(
+        'checkout',
+        2,
+        { request_rate: 4, latency_p50_ms: 460, latency_p95_ms: 520 },
+        {
+          expected: bands(50, 100),
+          score: 0.95,
+          evidence: [{ feature: 'latency_p95_ms', observed: 520, expected: 100, deviation: 12 }],
+          transition: 'open',
+          episodeId: `checkout:${T0 + 2 * W}:1`,
+          openedAtMs: T0 + 2 * W,
+          peak: 0.95,
+          severity: 'critical',
+          emit: true,
+        },
+      ),
+    ]);
+    const checkout = events.find((e) => e.service === 'checkout');
+    expect(checkout?.rootCauses[0]?.service).toBe('payment');
+    expect(checkout?.rootCauses[0]?.reason).toMatch(/checkout answers 420 ms slower than expected \(latency_p95_ms\) and payment downstream 400 ms slower/);
+    expect(checkout?.attributes['zeroops.root_cause_role']).toBe('symptom');
+  });
+
+  it('ranks a failing caller first for the datastore it stopped calling (request rate far below the baseline)', async () => {
+    const { s, events } = fakeState();
+    const rate = (service: string, observed: number, expected: number, over: Partial<ServiceScore>) =>
+      scored(service, 1, {
+        ...over,
+        input: { service, startMs: T0, endMs: T0 + W, features: { request_rate: observed, error_ratio: service === 'catalog' ? 0.8 : 0 }, callees: [] },
+        expected: { features: ['request_rate'], values: [expected, expected * 0.7, expected * 1.3], offset: 0, count: 1 },
+        callees: service === 'catalog' ? ['products-db'] : [],
+      });
+    await emitAll(s, [
+      rate('catalog', 6, 6, {
+        score: 1,
+        evidence: [{ feature: 'error_ratio', observed: 0.8, expected: 0, deviation: 30 }],
+        transition: 'open',
+        episodeId: `catalog:${T0 + W}:1`,
+        openedAtMs: T0 + W,
+        peak: 1,
+        severity: 'critical',
+        emit: true,
+      }),
+      rate('products-db', 3.5, 22, {
+        score: 0.95,
+        evidence: [{ feature: 'latency_p99_ms', observed: 90, expected: 50, deviation: 9 }],
+        transition: 'open',
+        episodeId: `products-db:${T0 + W}:1`,
+        openedAtMs: T0 + W,
+        peak: 0.95,
+        severity: 'critical',
+        emit: true,
+      }),
+    ]);
+    const db = events.find((e) => e.service === 'products-db');
+    expect(db?.rootCauses[0]?.service).toBe('catalog');
+    expect(db?.attributes['zeroops.root_cause_role']).toBe('symptom');
+    expect(events.find((e) => e.service === 'catalog')?.attributes['zeroops.root_cause_role']).toBe('cause');
+  });
 });

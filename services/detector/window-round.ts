@@ -30,6 +30,36 @@ function demandUp(r: ServiceScore): boolean {
   return rate !== undefined && band !== undefined && rate > band[2] && rate >= DEMAND_UP_RATIO * band[0];
 }
 
+/** The latency features whose rise against the baseline the ranking compares between caller and callee (ms). */
+const LATENCY_FEATURES = ['latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms'] as const;
+
+/** Per latency feature of the window: observed minus what the baseline expected, ms; undefined when the window had no latency (no requests) or no baseline yet. */
+function latencyRise(r: ServiceScore): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  let any = false;
+  for (const f of LATENCY_FEATURES) {
+    const observed = r.input.features[f];
+    const band = bandOf(r.expected, f);
+    if (observed === undefined || band === undefined) continue;
+    out[f] = observed - band[0];
+    any = true;
+  }
+  return any ? out : undefined;
+}
+
+/** The latency feature of the window's evidence that deviates most upward (its slowness shows there), if any. */
+function slowestFeature(r: ServiceScore): string | undefined {
+  const slow = r.evidence.filter((e) => e.feature.startsWith('latency_') && e.deviation > 0).sort((a, b) => b.deviation - a.deviation);
+  return slow[0]?.feature;
+}
+
+/** Whether the window received clearly fewer requests than the baseline expects (below its band and at most 1 / 1.5 of the expectation). */
+function demandDown(r: ServiceScore): boolean {
+  const rate = r.input.features.request_rate;
+  const band = bandOf(r.expected, 'request_rate');
+  return rate !== undefined && band !== undefined && rate < band[1] && rate * DEMAND_UP_RATIO <= band[0];
+}
+
 /** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
 interface Recent {
   ev: ServiceEvidence;
@@ -40,6 +70,8 @@ interface Recent {
   /** Its `service.version` when last seen, and when that last changed (a deployment), Unix ms. */
   version?: string;
   deployedAtMs?: number;
+  /** End of its latest window that had latency (requests), Unix ms: a window without requests keeps the previous rise a while. */
+  latencyEndMs?: number;
 }
 
 /** Windows after a deployment (a new `service.version`) during which the service counts as recently changed. */
@@ -72,12 +104,16 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
     const symptomSinceMs = open ? ((sameEpisode ? prev?.symptomSinceMs : undefined) ?? (symptom ? r.input.startMs : undefined)) : undefined;
     const version = s.tracker.attributesOf(r.input.service)[VERSION_ATTRIBUTE];
     const deployedAtMs = prev?.version !== undefined && version !== undefined && version !== prev.version ? r.input.startMs : prev?.deployedAtMs;
+    // A leaf with a request every few seconds has windows without latency: its last rise stands for a few windows.
+    const rise = latencyRise(r);
+    const keptRise = prev?.latencyEndMs !== undefined && r.input.endMs - prev.latencyEndMs <= RECENT_WINDOWS * s.windowMs ? prev.ev.latencyRiseMs : undefined;
     recent.set(r.input.service, {
       endMs: r.input.endMs,
       episodeId: open ? r.episodeId : null,
       symptomSinceMs,
       version: version ?? prev?.version,
       deployedAtMs,
+      latencyEndMs: rise ? r.input.endMs : keptRise ? prev?.latencyEndMs : undefined,
       ev: {
         deployedRecently: deployedAtMs !== undefined && r.input.endMs - deployedAtMs <= DEPLOYED_WINDOWS * s.windowMs,
         score: open ? Math.max(r.score, r.peak) : r.score,
@@ -92,6 +128,10 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
         deviation: symptomDeviation(r),
         demandUp: demandUp(r),
+        demandDown: demandDown(r),
+        // How much slower than expected, per latency quantile: a caller waiting for a slower callee inherits its added time.
+        latencyRiseMs: rise ?? keptRise,
+        slowestFeature: slowestFeature(r),
       },
     });
   }

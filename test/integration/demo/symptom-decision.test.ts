@@ -1,0 +1,149 @@
+/**
+ * Which service the demo playbooks act on, from the detector's own events:
+ * the window round ranks root causes and sets `zeroops.root_cause_role`,
+ * and the demo playbooks match only `cause`. A caller that is slower only
+ * because it waits for a slower callee, and a datastore that receives fewer
+ * requests because its failing caller stopped calling it, get no playbook;
+ * the service where the fault is does.
+ */
+import { describe, expect, it } from 'vitest';
+import { demoPlaybookBundle } from '../../../infra/demo/playbook-bundle.ts';
+import type { ServiceScore } from '../../../models/fleet/index.ts';
+import { rankRootCauses } from '../../../models/root-cause/index.ts';
+import type { AnomalyEvent } from '../../../services/bus/messages.ts';
+import type { DetectorState } from '../../../services/detector/detector-state.ts';
+import { emitAll } from '../../../services/detector/window-round.ts';
+import { CompiledPlaybook, parseBundle, validateBundle } from '../../../services/playbooks/index.ts';
+
+const W = 10_000;
+const T0 = Date.UTC(2026, 11, 5, 21);
+const CALLEES: Record<string, string[]> = { checkout: ['payment'], catalog: ['products-db'] };
+
+const playbooks = validateBundle(parseBundle(demoPlaybookBundle('http://127.0.0.1:9999')), {
+  secrets: {},
+  commandAllowlist: [],
+  httpAllowlist: ['127.0.0.1'],
+}).map((spec, i) => new CompiledPlaybook({ id: `pb_${i}`, name: spec.name, version: 1, spec }));
+const matching = (e: AnomalyEvent | undefined) => (e ? playbooks.filter((p) => p.matches(e)).map((p) => p.ref.name) : []);
+
+/** A window of `service` ending at `T0 + k * W` with its features and baseline bands (expected, lower, upper). */
+function win(service: string, k: number, features: Record<string, number>, bands: Record<string, number>, over: Partial<ServiceScore> = {}): ServiceScore {
+  const names = Object.keys(bands);
+  return {
+    input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features, callees: [] },
+    score: 0.05,
+    likelihood: 0.05,
+    expected: {
+      features: names,
+      values: names.flatMap((f) => [bands[f] as number, (bands[f] as number) * 0.7, (bands[f] as number) * 1.3]),
+      offset: 0,
+      count: names.length,
+    },
+    evidence: [],
+    transition: 'none',
+    episodeId: null,
+    openedAtMs: 0,
+    flapping: false,
+    peak: 0,
+    callees: CALLEES[service] ?? [],
+    deviation: 0,
+    severity: 'info',
+    warmingUp: false,
+    emit: false,
+    ...over,
+  };
+}
+
+/** An anomalous window that opens an episode with `evidence`. */
+const opens = (service: string, k: number, evidence: ServiceScore['evidence']): Partial<ServiceScore> => ({
+  score: 0.97,
+  likelihood: 0.97,
+  evidence,
+  transition: 'open',
+  episodeId: `${service}:${T0 + k * W}:1`,
+  openedAtMs: T0 + k * W,
+  peak: 0.97,
+  deviation: Math.max(...evidence.map((e) => e.deviation)),
+  severity: 'critical',
+  emit: true,
+});
+
+/** The parts of a detector state the window round's emission reads; its sink ranks like the store's (minus other replicas' incidents). */
+function detector(): { s: DetectorState; events: AnomalyEvent[] } {
+  const events: AnomalyEvent[] = [];
+  const s = {
+    windowMs: W,
+    edgeHorizonMs: 30 * W,
+    now: () => T0 + 10 * W,
+    tel: { count: () => undefined, record: () => undefined },
+    log: { error: () => undefined },
+    tracker: { attributesOf: () => ({}) },
+    graph: { callees: () => [], clientErrorRatios: () => ({}) },
+    sink: {
+      rootCauses: async (target: string, round: Map<string, never>, callees: (x: string) => readonly string[], windowMs: number) =>
+        rankRootCauses({ target, callees, evidence: round, windowMs }, 5, T0 + 10 * W).map(({ service, score, reason }) => ({ service, score, reason })),
+      emit: async (e: AnomalyEvent) => {
+        events.push(e);
+      },
+    },
+  } as unknown as DetectorState;
+  return { s, events };
+}
+
+describe('the demo playbooks act where the fault is, not on the services that suffer from it', () => {
+  it('runs nothing for a caller that only waits for its slower callee; the callee gets demo-latency', async () => {
+    const { s, events } = detector();
+    const lat = { latency_p50_ms: 50, latency_p95_ms: 100 };
+    const slowPay = { latency_p50_ms: 30, latency_p95_ms: 60 };
+    // Window 1: checkout's p95 is 420 ms up, payment's 400 ms: checkout opens first (its narrower band crossed first).
+    await emitAll(s, [
+      win('payment', 1, { request_rate: 2.5, error_ratio: 0, latency_p50_ms: 420, latency_p95_ms: 460 }, { request_rate: 2.5, ...slowPay }),
+      win(
+        'checkout',
+        1,
+        { request_rate: 2.5, error_ratio: 0, latency_p50_ms: 460, latency_p95_ms: 520 },
+        { request_rate: 2.5, ...lat },
+        opens('checkout', 1, [{ feature: 'latency_p95_ms', observed: 520, expected: 100, deviation: 12 }]),
+      ),
+    ]);
+    // Window 2: payment opens too.
+    await emitAll(s, [
+      win(
+        'payment',
+        2,
+        { request_rate: 2.5, error_ratio: 0, latency_p50_ms: 430, latency_p95_ms: 470 },
+        { request_rate: 2.5, ...slowPay },
+        opens('payment', 2, [{ feature: 'latency_p50_ms', observed: 430, expected: 30, deviation: 15 }]),
+      ),
+    ]);
+    const checkout = events.find((e) => e.service === 'checkout');
+    const payment = events.find((e) => e.service === 'payment');
+    expect(checkout?.kind).toBe('latency');
+    expect(matching(checkout)).toEqual([]);
+    expect(matching(payment)).toContain('demo-latency');
+  });
+
+  it('runs nothing for a datastore starved by its failing caller; the caller gets demo-errors', async () => {
+    const { s, events } = detector();
+    await emitAll(s, [
+      win(
+        'catalog',
+        1,
+        { request_rate: 18, error_ratio: 0.8 },
+        { request_rate: 18, error_ratio: 0.01 },
+        opens('catalog', 1, [{ feature: 'error_ratio', observed: 0.8, expected: 0.01, deviation: 30 }]),
+      ),
+      win(
+        'products-db',
+        1,
+        { request_rate: 3.5, error_ratio: 0 },
+        { request_rate: 22 },
+        opens('products-db', 1, [{ feature: 'request_rate', observed: 3.5, expected: 22, deviation: -9 }]),
+      ),
+    ]);
+    const db = events.find((e) => e.service === 'products-db');
+    expect(db?.kind).toBe('traffic');
+    expect(matching(db)).toEqual([]);
+    expect(matching(events.find((e) => e.service === 'catalog'))).toContain('demo-errors');
+  });
+});
