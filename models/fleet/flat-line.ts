@@ -35,6 +35,7 @@
  * closes).
  */
 import { normalTail } from '../likelihood/index.ts';
+import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence } from './outputs.ts';
 import { deviationOfLogTail } from './service-combination.ts';
 import { TAIL_WINDOWS } from './tail-calibration.ts';
@@ -133,6 +134,11 @@ export class FlatLine {
    * returned verdict is the same object each call.
    */
   score(features: Readonly<Record<string, number>>): Readonly<FlatVerdict> {
+    return this.scoreRow(singleRow(features), 0);
+  }
+
+  /** {@link FlatLine.score} of row `r` of `rows` (the window's features read once, see feature-rows.ts). */
+  scoreRow(rows: FeatureRows, r: number): Readonly<FlatVerdict> {
     const v = this.verdict;
     v.lnP = 0;
     v.deviation = 0;
@@ -144,8 +150,11 @@ export class FlatLine {
     for (let i = 0; i < 2 * this.names.length; i++) pending[i] = Number.NaN;
     let judged = 0;
     let hint = 0;
-    for (const feature in features) {
-      const x = features[feature] as number;
+    const names = rows.names;
+    const values = rows.values;
+    for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
+      const feature = names[k] as string;
+      const x = values[k] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x)) continue;
       const o = i * STRIDE;

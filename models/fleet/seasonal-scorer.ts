@@ -19,6 +19,7 @@
 import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import type { BandArena, ExpectedBands } from './expected-bands.ts';
+import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
@@ -156,6 +157,14 @@ export interface Surprise {
   tail?: number;
 }
 
+/**
+ * A surprise (negative natural log of a tail frequency) at or below which a
+ * feature's history surely attests it: the rarest frequency a history attests
+ * is at most one in `PRIOR_WINDOWS` (50) windows, a surprise of ln 50 = 3.912
+ * or more (see {@link TailCalibration.logRarest}).
+ */
+const SURELY_ATTESTED = 3.9;
+
 /** Half-life, in samples, of an exponential average that weighs a new sample `alpha`. */
 const halfLifeOf = (alpha: number) => (alpha > 0 && alpha < 1 ? Math.log(0.5) / Math.log(1 - alpha) : 0);
 
@@ -194,6 +203,10 @@ export class SeasonalScorer {
   private featureTest: ((feature: string) => boolean) | undefined;
   private featureTested = 0;
   private featureFound = false;
+  /** The last test {@link SeasonalScorer.surprise} was given, and per feature (bit i) whether it was asked and its answer. */
+  private trustTest: ((feature: string) => boolean) | undefined;
+  private trustKnown = 0;
+  private trustBits = 0;
   /** Whether some daily slot is provisional (see {@link SeasonalScorer.learnUnseen}). */
   private provisional = false;
   /** Per feature, the deviation of the window that opened the current episode (see {@link SeasonalScorer.holdTail}). */
@@ -244,6 +257,26 @@ export class SeasonalScorer {
       this.featureFound = this.names.some(test);
     }
     return this.featureFound;
+  }
+
+  /**
+   * `test(name of feature i)`, remembered per feature (one bit each, for the
+   * first 30) for as long as the same test is asked: the test is a pure
+   * function of the name, asked for every feature of every window.
+   */
+  private trusts(test: (feature: string) => boolean, i: number): boolean {
+    if (i >= 30) return test(this.names[i] as string);
+    if (test !== this.trustTest) {
+      this.trustTest = test;
+      this.trustKnown = 0;
+      this.trustBits = 0;
+    }
+    const bit = 1 << i;
+    if ((this.trustKnown & bit) === 0) {
+      this.trustKnown |= bit;
+      if (test(this.names[i] as string)) this.trustBits |= bit;
+    }
+    return (this.trustBits & bit) !== 0;
   }
 
   /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
@@ -308,6 +341,12 @@ export class SeasonalScorer {
    * models/calibration) widens or narrows the spread of each feature by its factor.
    */
   score(features: FeatureVector, tMs: number, spread?: Readonly<Record<string, number>>): FeatureScore {
+    const row = singleRow(features);
+    return this.scoreRow(row, 0, tMs, spread);
+  }
+
+  /** {@link SeasonalScorer.score} of row `r` of `rows` (the window's features read once, see feature-rows.ts). */
+  scoreRow(rows: FeatureRows, r: number, tMs: number, spread?: Readonly<Record<string, number>>): FeatureScore {
     let evidence: Evidence[] | undefined;
     const data = this.data;
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
@@ -321,8 +360,11 @@ export class SeasonalScorer {
       band[2 * i] = Number.NaN;
       band[2 * i + 1] = Number.NaN;
     }
-    for (const feature in features) {
-      const x = features[feature] as number;
+    const names = rows.names;
+    const values = rows.values;
+    for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
+      const feature = names[k] as string;
+      const x = values[k] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
       const e = this.expectedOf(i, feature, slots, tMs);
@@ -394,6 +436,11 @@ export class SeasonalScorer {
    * says it was anomalous, for at most `adaptAfter` windows in a row.
    */
   learn(features: FeatureVector, tMs: number, score: number): void {
+    this.learnRow(singleRow(features), 0, tMs, score);
+  }
+
+  /** {@link SeasonalScorer.learn} of row `r` of `rows` (see feature-rows.ts). */
+  learnRow(rows: FeatureRows, r: number, tMs: number, score: number): void {
     if (score >= this.cfg.learnBelow && this.anomalousRun < this.cfg.adaptAfter) {
       this.anomalousRun++;
       return;
@@ -406,8 +453,11 @@ export class SeasonalScorer {
     // A window without a usable time still teaches the recent mean, not the seasonal slots.
     const day = Number.isFinite(tMs) ? DAILY.bucketOf(tMs) : -1;
     let hint = 0;
-    for (const feature in features) {
-      const x = features[feature] as number;
+    const names = rows.names;
+    const values = rows.values;
+    for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
+      const feature = names[k] as string;
+      const x = values[k] as number;
       let i = this.indexOf(feature, hint++);
       if (!Number.isFinite(x)) continue;
       if (i < 0) {
@@ -441,11 +491,19 @@ export class SeasonalScorer {
    * and tail stay as they were before the episode.
    */
   learnUnseen(features: FeatureVector, tMs: number): void {
+    this.learnUnseenRow(singleRow(features), 0, tMs);
+  }
+
+  /** {@link SeasonalScorer.learnUnseen} of row `r` of `rows` (see feature-rows.ts). */
+  learnUnseenRow(rows: FeatureRows, r: number, tMs: number): void {
     if (!Number.isFinite(tMs)) return;
     const day = DAILY.bucketOf(tMs);
     let hint = 0;
-    for (const feature in features) {
-      const x = features[feature] as number;
+    const names = rows.names;
+    const values = rows.values;
+    for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
+      const feature = names[k] as string;
+      const x = values[k] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x)) continue;
       const slot = this.slotAt(i, day);
@@ -514,10 +572,15 @@ export class SeasonalScorer {
       count++;
       const s = -this.tails.logTail(i, q);
       // Beyond the rarest the feature's history attests, the spread's extrapolation counts by the log of its excess.
-      const cap = -this.tails.logRarest(i);
-      const bounded = s <= cap ? s : cap + Math.log1p(s - cap);
+      // That rarest is never above 1 in PRIOR_WINDOWS (the prior's weight), so a smaller surprise stands as it is
+      // without computing it (a logarithm per feature per window saved).
+      let bounded = s;
+      if (s > SURELY_ATTESTED) {
+        const cap = -this.tails.logRarest(i);
+        bounded = s <= cap ? s : cap + Math.log1p(s - cap);
+      }
       sum += bounded;
-      const symptom = trusted(this.names[i] as string);
+      const symptom = this.trusts(trusted, i);
       if (s > 0 || !symptom) tail++;
       const alone = symptom ? s : bounded;
       if (alone > max) max = alone;

@@ -111,13 +111,15 @@ export class TailCalibration {
       tail += (this.data[o + k] as number) * (1 - (x - k));
     }
     const proven = Math.max(0, tail / this.g - 1);
-    const lnPrior = Math.log(2 * PRIOR_WINDOWS) - normalTailDecades(z) * Math.LN10;
+    // The Gaussian tail in decades, once: the prior and the bound below both use it.
+    const decades = normalTailDecades(z);
+    const lnPrior = Math.log(2 * PRIOR_WINDOWS) - decades * Math.LN10;
     // ln(proven + prior) without the prior underflowing for a far deviation.
     const lnNum = proven > 0 ? Math.log(proven) + Math.log1p(Math.exp(lnPrior - Math.log(proven))) : lnPrior;
     // Never more surprising than the spread alone says (as in `calibrate`): a history that never saw a deviation
     // this far does not make it rarer than its Gaussian two-sided tail (the spread's floor keeps its meaning).
     // A rate over the whole memory, as in `calibrate`: a short history does not make a few recurrences frequent.
-    const lnGauss = Math.LN2 - normalTailDecades(z) * Math.LN10;
+    const lnGauss = Math.LN2 - decades * Math.LN10;
     return Math.min(0, Math.max(lnGauss, lnNum - Math.log(Math.max(total, TAIL_WINDOWS) + PRIOR_WINDOWS)));
   }
 
