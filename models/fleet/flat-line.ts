@@ -93,6 +93,15 @@ export interface FlatVerdict {
   run: number;
 }
 
+/**
+ * The counts of `features` features and their pending flags (all NaN), in
+ * one buffer: one allocation, adjacent in memory (a window touches both).
+ */
+function buffers(features: number): [Float64Array, Float64Array] {
+  const buf = new Float64Array(features * (STRIDE + 2));
+  return [buf.subarray(0, features * STRIDE), buf.subarray(features * STRIDE).fill(Number.NaN)];
+}
+
 /** Per-feature runs of repeats of one service; see the module comment. */
 export class FlatLine {
   private readonly names: string[];
@@ -106,9 +115,8 @@ export class FlatLine {
     state?: FlatLineState,
   ) {
     this.names = [...(state?.features ?? [])].slice(0, maxFeatures);
-    this.data = new Float64Array(Math.max(4, this.names.length) * STRIDE);
+    [this.data, this.pending] = buffers(Math.max(4, this.names.length));
     if (state) this.data.set(state.data.slice(0, this.names.length * STRIDE));
-    this.pending = new Float64Array((this.data.length / STRIDE) * 2).fill(Number.NaN);
   }
 
   private indexOf(feature: string, hint: number): number {
@@ -116,10 +124,9 @@ export class FlatLine {
     const i = this.names.indexOf(feature);
     if (i >= 0 || this.names.length >= this.maxFeatures) return i;
     if ((this.names.length + 1) * STRIDE > this.data.length) {
-      const data = new Float64Array(Math.min(this.maxFeatures, this.names.length + 4) * STRIDE);
+      const [data, pending] = buffers(Math.min(this.maxFeatures, this.names.length + 4));
       data.set(this.data);
       this.data = data;
-      const pending = new Float64Array((data.length / STRIDE) * 2).fill(Number.NaN);
       pending.set(this.pending);
       this.pending = pending;
     }

@@ -238,12 +238,14 @@ export class SeasonalScorer {
     else if (this.names.includes(WEEKLY_FEATURE)) this.weekly = new Float64Array(WEEKLY.blockSize);
     this.anomalousRun = state?.anomalousRun ?? 0;
     this.tails = new TailCalibration(this.room, state?.tail);
-    this.lastDev = new Float64Array(this.room).fill(Number.NaN);
-    this.held = new Float64Array(this.room).fill(Number.NaN);
+    // The four per-feature arrays share one buffer (one allocation, adjacent in memory: a window touches all four).
+    const buf = new Float64Array(5 * this.room);
+    this.lastDev = buf.subarray(0, this.room).fill(Number.NaN);
+    this.held = buf.subarray(this.room, 2 * this.room).fill(Number.NaN);
     if (state?.held) this.held.set(state.held.slice(0, this.room).map((v) => (v === null ? Number.NaN : v)));
     this.heldRun = state?.heldRun ?? 0;
-    this.routineRun = new Float64Array(this.room);
-    this.band = new Float64Array(2 * this.room).fill(Number.NaN);
+    this.routineRun = buf.subarray(2 * this.room, 3 * this.room);
+    this.band = buf.subarray(3 * this.room, 5 * this.room).fill(Number.NaN);
     if (state?.routineRun) this.routineRun.set(state.routineRun.slice(0, this.room));
     for (let k = this.room * HEAD + 1; k < this.data.length && !this.provisional; k += 2) this.provisional = (this.data[k] as number) < 0;
   }
@@ -304,16 +306,17 @@ export class SeasonalScorer {
     }
     if (this.lastDev.length < this.room) {
       this.tails.grow(this.room);
-      const last = new Float64Array(this.room).fill(Number.NaN);
+      const buf = new Float64Array(5 * this.room);
+      const last = buf.subarray(0, this.room).fill(Number.NaN);
       last.set(this.lastDev);
       this.lastDev = last;
-      const held = new Float64Array(this.room).fill(Number.NaN);
+      const held = buf.subarray(this.room, 2 * this.room).fill(Number.NaN);
       held.set(this.held);
       this.held = held;
-      const run = new Float64Array(this.room);
+      const run = buf.subarray(2 * this.room, 3 * this.room);
       run.set(this.routineRun);
       this.routineRun = run;
-      const band = new Float64Array(2 * this.room).fill(Number.NaN);
+      const band = buf.subarray(3 * this.room, 5 * this.room).fill(Number.NaN);
       band.set(this.band);
       this.band = band;
     }
