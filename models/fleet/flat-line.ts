@@ -151,7 +151,6 @@ export class FlatLine {
     v.deviation = 0;
     v.feature = undefined;
     v.run = 0;
-    const d = this.data;
     // A feature absent from this window teaches nothing of it (a loop: cheaper than a fill call for a few dozen numbers).
     const pending = this.pending;
     for (let i = 0; i < 2 * this.names.length; i++) pending[i] = Number.NaN;
@@ -164,6 +163,11 @@ export class FlatLine {
       const x = values[k] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x)) continue;
+      // Read afresh: a feature first seen in this window may have grown the counts (indexOf). Reading the array from
+      // before the loop lost the first window's values of the features past the first four (it read past the old
+      // array's end and wrote into it), and that one read past the end made every later read of the counts, in every
+      // window, allocate a heap number (about 400 bytes of garbage a window, and four times the time of the pass).
+      const d = this.data;
       const o = i * STRIDE;
       const repeat = x === d[o + LAST];
       const run = repeat ? (d[o + RUN] as number) + 1 : 0;
