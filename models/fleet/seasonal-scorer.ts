@@ -165,6 +165,9 @@ export interface Surprise {
  */
 const SURELY_ATTESTED = 3.9;
 
+/** Scratch of {@link SeasonalScorer.expectedOf}: the expected value and the spread of the last feature asked. */
+const EXPECTED = new Float64Array(2);
+
 /** Half-life, in samples, of an exponential average that weighs a new sample `alpha`. */
 const halfLifeOf = (alpha: number) => (alpha > 0 && alpha < 1 ? Math.log(0.5) / Math.log(1 - alpha) : 0);
 
@@ -326,8 +329,13 @@ export class SeasonalScorer {
     return i;
   }
 
-  /** Expected value and spread of feature `i` (named `feature`) at the daily slot starting at `slots` for time `tMs`. */
-  private expectedOf(i: number, feature: string, slots: number, tMs: number): { exp: number; std: number } {
+  /**
+   * Expected value and spread of feature `i` (named `feature`) at the daily
+   * slot starting at `slots` for time `tMs`, written into {@link EXPECTED}
+   * (expected, spread): read them before the next call. A returned object
+   * was one allocation and two boxed numbers per feature per window.
+   */
+  private expectedOf(i: number, feature: string, slots: number, tMs: number): Float64Array {
     const data = this.data;
     const o = i * HEAD;
     const rule = this.rules[i] as FeatureRule;
@@ -335,7 +343,9 @@ export class SeasonalScorer {
     const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
     const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
     const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
-    return { exp, std };
+    EXPECTED[0] = exp;
+    EXPECTED[1] = std;
+    return EXPECTED;
   }
 
   /**
@@ -371,12 +381,13 @@ export class SeasonalScorer {
       const i = this.indexOf(feature, hint++);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
       const e = this.expectedOf(i, feature, slots, tMs);
-      band[2 * i] = e.exp;
-      band[2 * i + 1] = e.std;
+      const exp = e[0] as number;
+      const spreadOf = e[1] as number;
+      band[2 * i] = exp;
+      band[2 * i + 1] = spreadOf;
       if (!Number.isFinite(x)) continue;
       const rule = this.rules[i] as FeatureRule;
-      const exp = e.exp;
-      const std = spread ? e.std * factorOf(spread, feature, x - e.exp) : e.std;
+      const std = spread ? spreadOf * factorOf(spread, feature, x - exp) : spreadOf;
       const dev = (x - exp) / std;
       const q = rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev);
       last[i] = q;
@@ -405,7 +416,9 @@ export class SeasonalScorer {
     for (const feature in features) {
       const i = this.indexOf(feature, hint++);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const { exp, std } = this.expectedOf(i, feature, slots, tMs);
+      const e = this.expectedOf(i, feature, slots, tMs);
+      const exp = e[0] as number;
+      const std = e[1] as number;
       if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
     }
     return out;
@@ -614,7 +627,9 @@ export class SeasonalScorer {
       picked.push(best);
       const feature = this.names[best] as string;
       const x = features[feature] as number;
-      const { exp, std } = this.expectedOf(best, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs);
+      const e = this.expectedOf(best, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs);
+      const exp = e[0] as number;
+      const std = e[1] as number;
       out.push({ feature, observed: x, expected: exp, deviation: (x - exp) / std });
     }
     return out;
@@ -716,7 +731,9 @@ export class SeasonalScorer {
   private atFloor(i: number, feature: string, day: number, tMs: number): boolean {
     if (day < 0) return false;
     const rule = this.rules[i] as FeatureRule;
-    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    const e = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    const exp = e[0] as number;
+    const std = e[1] as number;
     return std <= Math.max(rule.absFloor, rule.relFloor * Math.abs(exp));
   }
 
@@ -729,7 +746,9 @@ export class SeasonalScorer {
    */
   private aboveDemand(i: number, feature: string, x: number, day: number, tMs: number): boolean {
     if ((this.rules[i] as FeatureRule).direction !== 'down' || day < 0 || (this.data[i * HEAD + 2] as number) < this.cfg.warmup) return false;
-    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    const e = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    const exp = e[0] as number;
+    const std = e[1] as number;
     return x > exp + this.cfg.z50 * std;
   }
 
