@@ -35,6 +35,7 @@
  * closes).
  */
 import { normalTail } from '../likelihood/index.ts';
+import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence } from './outputs.ts';
 import { deviationOfLogTail } from './service-combination.ts';
 import { TAIL_WINDOWS } from './tail-calibration.ts';
@@ -92,6 +93,15 @@ export interface FlatVerdict {
   run: number;
 }
 
+/**
+ * The counts of `features` features and their pending flags (all NaN), in
+ * one buffer: one allocation, adjacent in memory (a window touches both).
+ */
+function buffers(features: number): [Float64Array, Float64Array] {
+  const buf = new Float64Array(features * (STRIDE + 2));
+  return [buf.subarray(0, features * STRIDE), buf.subarray(features * STRIDE).fill(Number.NaN)];
+}
+
 /** Per-feature runs of repeats of one service; see the module comment. */
 export class FlatLine {
   private readonly names: string[];
@@ -105,9 +115,8 @@ export class FlatLine {
     state?: FlatLineState,
   ) {
     this.names = [...(state?.features ?? [])].slice(0, maxFeatures);
-    this.data = new Float64Array(Math.max(4, this.names.length) * STRIDE);
+    [this.data, this.pending] = buffers(Math.max(4, this.names.length));
     if (state) this.data.set(state.data.slice(0, this.names.length * STRIDE));
-    this.pending = new Float64Array((this.data.length / STRIDE) * 2).fill(Number.NaN);
   }
 
   private indexOf(feature: string, hint: number): number {
@@ -115,10 +124,9 @@ export class FlatLine {
     const i = this.names.indexOf(feature);
     if (i >= 0 || this.names.length >= this.maxFeatures) return i;
     if ((this.names.length + 1) * STRIDE > this.data.length) {
-      const data = new Float64Array(Math.min(this.maxFeatures, this.names.length + 4) * STRIDE);
+      const [data, pending] = buffers(Math.min(this.maxFeatures, this.names.length + 4));
       data.set(this.data);
       this.data = data;
-      const pending = new Float64Array((data.length / STRIDE) * 2).fill(Number.NaN);
       pending.set(this.pending);
       this.pending = pending;
     }
@@ -133,21 +141,33 @@ export class FlatLine {
    * returned verdict is the same object each call.
    */
   score(features: Readonly<Record<string, number>>): Readonly<FlatVerdict> {
+    return this.scoreRow(singleRow(features), 0);
+  }
+
+  /** {@link FlatLine.score} of row `r` of `rows` (the window's features read once, see feature-rows.ts). */
+  scoreRow(rows: FeatureRows, r: number): Readonly<FlatVerdict> {
     const v = this.verdict;
     v.lnP = 0;
     v.deviation = 0;
     v.feature = undefined;
     v.run = 0;
-    const d = this.data;
     // A feature absent from this window teaches nothing of it (a loop: cheaper than a fill call for a few dozen numbers).
     const pending = this.pending;
     for (let i = 0; i < 2 * this.names.length; i++) pending[i] = Number.NaN;
     let judged = 0;
     let hint = 0;
-    for (const feature in features) {
-      const x = features[feature] as number;
+    const names = rows.names;
+    const values = rows.values;
+    for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
+      const feature = names[k] as string;
+      const x = values[k] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x)) continue;
+      // Read afresh: a feature first seen in this window may have grown the counts (indexOf). Reading the array from
+      // before the loop lost the first window's values of the features past the first four (it read past the old
+      // array's end and wrote into it), and that one read past the end made every later read of the counts, in every
+      // window, allocate a heap number (about 400 bytes of garbage a window, and four times the time of the pass).
+      const d = this.data;
       const o = i * STRIDE;
       const repeat = x === d[o + LAST];
       const run = repeat ? (d[o + RUN] as number) + 1 : 0;

@@ -4,6 +4,7 @@
  * and the calibration of reconstruction residuals against the service's own
  * history.
  */
+import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { ruleFor } from './seasonal-scorer.ts';
 import { TailCalibration } from './tail-calibration.ts';
@@ -140,10 +141,18 @@ export class NeuralService {
    * Metric slots are assigned on first sight.
    */
   normalize(features: FeatureVector, raw: Float64Array, out: Float32Array, offset: number): void {
+    this.normalizeRow(singleRow(features), 0, raw, out, offset);
+  }
+
+  /** {@link NeuralService.normalize} of row `r` of `rows` (the window's features read once, see feature-rows.ts). */
+  normalizeRow(rows: FeatureRows, r: number, raw: Float64Array, out: Float32Array, offset: number): void {
     // A loop: cheaper than a fill call for a dozen numbers.
     for (let j = offset; j < offset + NEURAL_INPUTS; j++) raw[j] = 0;
     let k = 0;
-    for (const name in features) {
+    const names = rows.names;
+    const values = rows.values;
+    for (let p = rows.from(r), end = rows.to(r); p < end; p++) {
+      const name = names[p] as string;
       let slot: number;
       if (this.keys[k] === name) slot = this.keySlots[k] as number;
       else {
@@ -153,7 +162,7 @@ export class NeuralService {
           this.keySlots[k] = slot;
         }
       }
-      if (slot >= 0) raw[offset + slot] = features[name] as number;
+      if (slot >= 0) raw[offset + slot] = values[p] as number;
       k++;
     }
     if (k < this.keys.length) this.keys.length = k;

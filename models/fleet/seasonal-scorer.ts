@@ -19,6 +19,7 @@
 import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import type { BandArena, ExpectedBands } from './expected-bands.ts';
+import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
@@ -156,6 +157,17 @@ export interface Surprise {
   tail?: number;
 }
 
+/**
+ * A surprise (negative natural log of a tail frequency) at or below which a
+ * feature's history surely attests it: the rarest frequency a history attests
+ * is at most one in `PRIOR_WINDOWS` (50) windows, a surprise of ln 50 = 3.912
+ * or more (see {@link TailCalibration.logRarest}).
+ */
+const SURELY_ATTESTED = 3.9;
+
+/** Scratch of {@link SeasonalScorer.expectedOf}: the expected value and the spread of the last feature asked. */
+const EXPECTED = new Float64Array(2);
+
 /** Half-life, in samples, of an exponential average that weighs a new sample `alpha`. */
 const halfLifeOf = (alpha: number) => (alpha > 0 && alpha < 1 ? Math.log(0.5) / Math.log(1 - alpha) : 0);
 
@@ -194,6 +206,10 @@ export class SeasonalScorer {
   private featureTest: ((feature: string) => boolean) | undefined;
   private featureTested = 0;
   private featureFound = false;
+  /** The last test {@link SeasonalScorer.surprise} was given, and per feature (bit i) whether it was asked and its answer. */
+  private trustTest: ((feature: string) => boolean) | undefined;
+  private trustKnown = 0;
+  private trustBits = 0;
   /** Whether some daily slot is provisional (see {@link SeasonalScorer.learnUnseen}). */
   private provisional = false;
   /** Per feature, the deviation of the window that opened the current episode (see {@link SeasonalScorer.holdTail}). */
@@ -225,12 +241,14 @@ export class SeasonalScorer {
     else if (this.names.includes(WEEKLY_FEATURE)) this.weekly = new Float64Array(WEEKLY.blockSize);
     this.anomalousRun = state?.anomalousRun ?? 0;
     this.tails = new TailCalibration(this.room, state?.tail);
-    this.lastDev = new Float64Array(this.room).fill(Number.NaN);
-    this.held = new Float64Array(this.room).fill(Number.NaN);
+    // The four per-feature arrays share one buffer (one allocation, adjacent in memory: a window touches all four).
+    const buf = new Float64Array(5 * this.room);
+    this.lastDev = buf.subarray(0, this.room).fill(Number.NaN);
+    this.held = buf.subarray(this.room, 2 * this.room).fill(Number.NaN);
     if (state?.held) this.held.set(state.held.slice(0, this.room).map((v) => (v === null ? Number.NaN : v)));
     this.heldRun = state?.heldRun ?? 0;
-    this.routineRun = new Float64Array(this.room);
-    this.band = new Float64Array(2 * this.room).fill(Number.NaN);
+    this.routineRun = buf.subarray(2 * this.room, 3 * this.room);
+    this.band = buf.subarray(3 * this.room, 5 * this.room).fill(Number.NaN);
     if (state?.routineRun) this.routineRun.set(state.routineRun.slice(0, this.room));
     for (let k = this.room * HEAD + 1; k < this.data.length && !this.provisional; k += 2) this.provisional = (this.data[k] as number) < 0;
   }
@@ -244,6 +262,26 @@ export class SeasonalScorer {
       this.featureFound = this.names.some(test);
     }
     return this.featureFound;
+  }
+
+  /**
+   * `test(name of feature i)`, remembered per feature (one bit each, for the
+   * first 30) for as long as the same test is asked: the test is a pure
+   * function of the name, asked for every feature of every window.
+   */
+  private trusts(test: (feature: string) => boolean, i: number): boolean {
+    if (i >= 30) return test(this.names[i] as string);
+    if (test !== this.trustTest) {
+      this.trustTest = test;
+      this.trustKnown = 0;
+      this.trustBits = 0;
+    }
+    const bit = 1 << i;
+    if ((this.trustKnown & bit) === 0) {
+      this.trustKnown |= bit;
+      if (test(this.names[i] as string)) this.trustBits |= bit;
+    }
+    return (this.trustBits & bit) !== 0;
   }
 
   /** Index of `feature`, trying `hint` first (windows usually list their features in the same order). */
@@ -271,16 +309,17 @@ export class SeasonalScorer {
     }
     if (this.lastDev.length < this.room) {
       this.tails.grow(this.room);
-      const last = new Float64Array(this.room).fill(Number.NaN);
+      const buf = new Float64Array(5 * this.room);
+      const last = buf.subarray(0, this.room).fill(Number.NaN);
       last.set(this.lastDev);
       this.lastDev = last;
-      const held = new Float64Array(this.room).fill(Number.NaN);
+      const held = buf.subarray(this.room, 2 * this.room).fill(Number.NaN);
       held.set(this.held);
       this.held = held;
-      const run = new Float64Array(this.room);
+      const run = buf.subarray(2 * this.room, 3 * this.room);
       run.set(this.routineRun);
       this.routineRun = run;
-      const band = new Float64Array(2 * this.room).fill(Number.NaN);
+      const band = buf.subarray(3 * this.room, 5 * this.room).fill(Number.NaN);
       band.set(this.band);
       this.band = band;
     }
@@ -290,8 +329,13 @@ export class SeasonalScorer {
     return i;
   }
 
-  /** Expected value and spread of feature `i` (named `feature`) at the daily slot starting at `slots` for time `tMs`. */
-  private expectedOf(i: number, feature: string, slots: number, tMs: number): { exp: number; std: number } {
+  /**
+   * Expected value and spread of feature `i` (named `feature`) at the daily
+   * slot starting at `slots` for time `tMs`, written into {@link EXPECTED}
+   * (expected, spread): read them before the next call. A returned object
+   * was one allocation and two boxed numbers per feature per window.
+   */
+  private expectedOf(i: number, feature: string, slots: number, tMs: number): Float64Array {
     const data = this.data;
     const o = i * HEAD;
     const rule = this.rules[i] as FeatureRule;
@@ -299,7 +343,9 @@ export class SeasonalScorer {
     const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
     const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
     const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
-    return { exp, std };
+    EXPECTED[0] = exp;
+    EXPECTED[1] = std;
+    return EXPECTED;
   }
 
   /**
@@ -308,6 +354,12 @@ export class SeasonalScorer {
    * models/calibration) widens or narrows the spread of each feature by its factor.
    */
   score(features: FeatureVector, tMs: number, spread?: Readonly<Record<string, number>>): FeatureScore {
+    const row = singleRow(features);
+    return this.scoreRow(row, 0, tMs, spread);
+  }
+
+  /** {@link SeasonalScorer.score} of row `r` of `rows` (the window's features read once, see feature-rows.ts). */
+  scoreRow(rows: FeatureRows, r: number, tMs: number, spread?: Readonly<Record<string, number>>): FeatureScore {
     let evidence: Evidence[] | undefined;
     const data = this.data;
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
@@ -321,17 +373,21 @@ export class SeasonalScorer {
       band[2 * i] = Number.NaN;
       band[2 * i + 1] = Number.NaN;
     }
-    for (const feature in features) {
-      const x = features[feature] as number;
+    const names = rows.names;
+    const values = rows.values;
+    for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
+      const feature = names[k] as string;
+      const x = values[k] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
       const e = this.expectedOf(i, feature, slots, tMs);
-      band[2 * i] = e.exp;
-      band[2 * i + 1] = e.std;
+      const exp = e[0] as number;
+      const spreadOf = e[1] as number;
+      band[2 * i] = exp;
+      band[2 * i + 1] = spreadOf;
       if (!Number.isFinite(x)) continue;
       const rule = this.rules[i] as FeatureRule;
-      const exp = e.exp;
-      const std = spread ? e.std * factorOf(spread, feature, x - e.exp) : e.std;
+      const std = spread ? spreadOf * factorOf(spread, feature, x - exp) : spreadOf;
       const dev = (x - exp) / std;
       const q = rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev);
       last[i] = q;
@@ -360,7 +416,9 @@ export class SeasonalScorer {
     for (const feature in features) {
       const i = this.indexOf(feature, hint++);
       if (i < 0 || (data[i * HEAD + 2] as number) < this.cfg.warmup) continue;
-      const { exp, std } = this.expectedOf(i, feature, slots, tMs);
+      const e = this.expectedOf(i, feature, slots, tMs);
+      const exp = e[0] as number;
+      const std = e[1] as number;
       if (Number.isFinite(exp) && Number.isFinite(std)) out[feature] = [exp, exp - this.cfg.z50 * std, exp + this.cfg.z50 * std];
     }
     return out;
@@ -394,6 +452,11 @@ export class SeasonalScorer {
    * says it was anomalous, for at most `adaptAfter` windows in a row.
    */
   learn(features: FeatureVector, tMs: number, score: number): void {
+    this.learnRow(singleRow(features), 0, tMs, score);
+  }
+
+  /** {@link SeasonalScorer.learn} of row `r` of `rows` (see feature-rows.ts). */
+  learnRow(rows: FeatureRows, r: number, tMs: number, score: number): void {
     if (score >= this.cfg.learnBelow && this.anomalousRun < this.cfg.adaptAfter) {
       this.anomalousRun++;
       return;
@@ -406,8 +469,11 @@ export class SeasonalScorer {
     // A window without a usable time still teaches the recent mean, not the seasonal slots.
     const day = Number.isFinite(tMs) ? DAILY.bucketOf(tMs) : -1;
     let hint = 0;
-    for (const feature in features) {
-      const x = features[feature] as number;
+    const names = rows.names;
+    const values = rows.values;
+    for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
+      const feature = names[k] as string;
+      const x = values[k] as number;
       let i = this.indexOf(feature, hint++);
       if (!Number.isFinite(x)) continue;
       if (i < 0) {
@@ -441,11 +507,19 @@ export class SeasonalScorer {
    * and tail stay as they were before the episode.
    */
   learnUnseen(features: FeatureVector, tMs: number): void {
+    this.learnUnseenRow(singleRow(features), 0, tMs);
+  }
+
+  /** {@link SeasonalScorer.learnUnseen} of row `r` of `rows` (see feature-rows.ts). */
+  learnUnseenRow(rows: FeatureRows, r: number, tMs: number): void {
     if (!Number.isFinite(tMs)) return;
     const day = DAILY.bucketOf(tMs);
     let hint = 0;
-    for (const feature in features) {
-      const x = features[feature] as number;
+    const names = rows.names;
+    const values = rows.values;
+    for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
+      const feature = names[k] as string;
+      const x = values[k] as number;
       const i = this.indexOf(feature, hint++);
       if (i < 0 || !Number.isFinite(x)) continue;
       const slot = this.slotAt(i, day);
@@ -514,10 +588,15 @@ export class SeasonalScorer {
       count++;
       const s = -this.tails.logTail(i, q);
       // Beyond the rarest the feature's history attests, the spread's extrapolation counts by the log of its excess.
-      const cap = -this.tails.logRarest(i);
-      const bounded = s <= cap ? s : cap + Math.log1p(s - cap);
+      // That rarest is never above 1 in PRIOR_WINDOWS (the prior's weight), so a smaller surprise stands as it is
+      // without computing it (a logarithm per feature per window saved).
+      let bounded = s;
+      if (s > SURELY_ATTESTED) {
+        const cap = -this.tails.logRarest(i);
+        bounded = s <= cap ? s : cap + Math.log1p(s - cap);
+      }
       sum += bounded;
-      const symptom = trusted(this.names[i] as string);
+      const symptom = this.trusts(trusted, i);
       if (s > 0 || !symptom) tail++;
       const alone = symptom ? s : bounded;
       if (alone > max) max = alone;
@@ -548,7 +627,9 @@ export class SeasonalScorer {
       picked.push(best);
       const feature = this.names[best] as string;
       const x = features[feature] as number;
-      const { exp, std } = this.expectedOf(best, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs);
+      const e = this.expectedOf(best, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs);
+      const exp = e[0] as number;
+      const std = e[1] as number;
       out.push({ feature, observed: x, expected: exp, deviation: (x - exp) / std });
     }
     return out;
@@ -650,7 +731,9 @@ export class SeasonalScorer {
   private atFloor(i: number, feature: string, day: number, tMs: number): boolean {
     if (day < 0) return false;
     const rule = this.rules[i] as FeatureRule;
-    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    const e = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    const exp = e[0] as number;
+    const std = e[1] as number;
     return std <= Math.max(rule.absFloor, rule.relFloor * Math.abs(exp));
   }
 
@@ -663,7 +746,9 @@ export class SeasonalScorer {
    */
   private aboveDemand(i: number, feature: string, x: number, day: number, tMs: number): boolean {
     if ((this.rules[i] as FeatureRule).direction !== 'down' || day < 0 || (this.data[i * HEAD + 2] as number) < this.cfg.warmup) return false;
-    const { exp, std } = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    const e = this.expectedOf(i, feature, this.slotAt(0, day), tMs);
+    const exp = e[0] as number;
+    const std = e[1] as number;
     return x > exp + this.cfg.z50 * std;
   }
 

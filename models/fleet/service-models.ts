@@ -37,6 +37,7 @@ import { DEFAULT_EPISODE } from '../episodes/index.ts';
 import { normalTailDecades } from '../likelihood/index.ts';
 import { episodeADayBefore, episodeStep } from './episode-step.ts';
 import { BandArena } from './expected-bands.ts';
+import { FeatureRows } from './feature-rows.ts';
 import { flatEvidence } from './flat-line.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
 import { NEURAL_INPUTS } from './neural-service.ts';
@@ -68,6 +69,8 @@ export class ServiceModels {
   private readonly surprise: Surprise = { sum: 0, count: 0, max: 0 };
   /** Room for the expected bands of the windows scored (expected-bands.ts). */
   private readonly bands = new BandArena();
+  /** The features of the round's windows, read once for all the models (feature-rows.ts); row `i` is window `i`. */
+  private readonly featureRows = new FeatureRows();
   /** Batches scored so far (see {@link ServiceModels.scoreBatch}). */
   private batches = 0;
 
@@ -126,6 +129,9 @@ export class ServiceModels {
   }
 
   private scoreRound(round: WindowInput[], lives: Live[]): ServiceScore[] {
+    const rows = this.featureRows;
+    rows.clear();
+    for (let i = 0; i < round.length; i++) rows.add((round[i] as WindowInput).features);
     const nn = this.neuralRound(round, lives);
     const normal: number[] = [];
     const out: ServiceScore[] = new Array(round.length);
@@ -166,7 +172,7 @@ export class ServiceModels {
       if (quiet ? live.lastFlatScore < FLAT_EVIDENCE_SCORE : daily || r.warmingUp || accepted) live.flat.learn();
       if (!r.warmingUp && frozen && !accepted) {
         // Except a time of day never seen before: there is no pre-fault expectation of it to hold (seasonal-scorer.ts).
-        seasonal.learnUnseen(r.input.features, r.input.endMs);
+        seasonal.learnUnseenRow(rows, i, r.input.endMs);
         continue;
       }
       if (this.learnWindow(r, lives[i] as Live, i, nn)) normal.push(i);
@@ -184,7 +190,7 @@ export class ServiceModels {
       this.rows = new Float32Array(n * NEURAL_INPUTS);
       this.raw = new Float64Array(n * NEURAL_INPUTS);
     }
-    for (let i = 0; i < n; i++) (lives[i] as Live).neural.normalize((round[i] as WindowInput).features, this.raw, this.rows, i * NEURAL_INPUTS);
+    for (let i = 0; i < n; i++) (lives[i] as Live).neural.normalizeRow(this.featureRows, i, this.raw, this.rows, i * NEURAL_INPUTS);
     return neural.scoreBatch(
       this.rows,
       lives.map((l) => l.neural),
@@ -196,7 +202,7 @@ export class ServiceModels {
   private scoreWindow(w: WindowInput, m: Live, i: number, nn: NeuralBatch | undefined): ServiceScore {
     const cal = this.calibrations.size > 0 ? this.calibrations.get(w.service) : undefined;
     const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
-    const s = m.seasonal.score(w.features, w.endMs, factors);
+    const s = m.seasonal.scoreRow(this.featureRows, i, w.endMs, factors);
     m.lastFeatureScore = s.score;
     // The service's seasonal score: its features' surprises combined (service-combination.ts), not their maximum.
     const sur = m.seasonal.surprise(this.surprise, isSymptomFeature);
@@ -206,7 +212,7 @@ export class ServiceModels {
     // Several features together, none far enough alone: they are the evidence.
     if (s.score >= 0.5 && s.evidence.length === 0) s.evidence = m.seasonal.jointEvidence(w.features, w.endMs, JOINT_EVIDENCE);
     // A feature stuck at one value that seldom repeats (flat-line.ts): scored beside the distance from the expected value.
-    const flat = m.flat.score(w.features);
+    const flat = m.flat.scoreRow(this.featureRows, i);
     m.lastFlatScore = 0;
     if (flat.feature !== undefined) {
       const fs = deviationToScore(flat.deviation, DEFAULT_SEASONAL_SCORER.z50);
@@ -244,7 +250,7 @@ export class ServiceModels {
     // combination's bounds (a resource metric alone counts only as far as its history attests) say how much the
     // service should alarm, not that a feature 5 spreads off belongs in its baseline (it would be learned at once,
     // instead of as a level shift after `adaptAfter` windows).
-    m.seasonal.learn(r.input.features, r.input.endMs, Math.max(r.score, m.lastFeatureScore));
+    m.seasonal.learnRow(this.featureRows, i, r.input.endMs, Math.max(r.score, m.lastFeatureScore));
     if (!(r.score < 0.5 && nn)) return false;
     m.neural.learnNormalization(this.raw, i * NEURAL_INPUTS);
     m.neural.learnResiduals(this.rows, nn.reconstruction, i);

@@ -46,30 +46,46 @@ function deviationOfTail(p: number): number {
   return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
 }
 
-/** The deviation histograms of one service's features (grown as features are added). */
+/**
+ * The deviation histograms of one service's features (grown as features are
+ * added). Laid out for the memory a window touches: the total weights of all
+ * features side by side first (every scored feature reads its own each
+ * window), then each feature's bins; checkpoints keep the per-feature
+ * layout of {@link TAIL_STRIDE} numbers (bins, then total).
+ */
 export class TailCalibration {
   private data: Float64Array;
+  /** Features there is room for: their totals are `data[0 .. room)`, feature `i`'s bins start at `room + i * TAIL_BINS`. */
+  private room: number;
   /** Weight of the next window (grows instead of decaying the past; rescaled before it overflows). */
   private g = 1;
 
   constructor(features: number, saved?: readonly number[]) {
+    this.room = features;
     this.data = new Float64Array(features * TAIL_STRIDE);
-    if (saved) this.data.set(saved.slice(0, this.data.length));
+    if (!saved) return;
+    for (let i = 0; i < features; i++) {
+      const o = i * TAIL_STRIDE;
+      this.data[i] = saved[o + TAIL_BINS] ?? 0;
+      for (let b = 0; b < TAIL_BINS; b++) this.data[features + i * TAIL_BINS + b] = saved[o + b] ?? 0;
+    }
   }
 
   /** Makes room for `features` features. */
   grow(features: number): void {
-    if (features * TAIL_STRIDE <= this.data.length) return;
+    if (features <= this.room) return;
     const d = new Float64Array(features * TAIL_STRIDE);
-    d.set(this.data);
+    d.set(this.data.subarray(0, this.room));
+    d.set(this.data.subarray(this.room), features);
     this.data = d;
+    this.room = features;
   }
 
   /** The calibrated deviation of feature `i` for a deviation `z` (>= 0). */
   calibrate(i: number, z: number): number {
     if (!(z > CALIBRATE_ABOVE)) return z;
-    const o = i * TAIL_STRIDE;
-    const total = (this.data[o + TAIL_BINS] as number) / this.g;
+    const o = this.room + i * TAIL_BINS;
+    const total = (this.data[i] as number) / this.g;
     if (!(total > 0)) return z;
     const x = Math.log(z) / LOG_RATIO;
     const k = Math.floor(x);
@@ -100,8 +116,8 @@ export class TailCalibration {
    */
   logTail(i: number, z: number): number {
     if (!(z >= 1)) return 0;
-    const o = i * TAIL_STRIDE;
-    const total = (this.data[o + TAIL_BINS] as number) / this.g;
+    const o = this.room + i * TAIL_BINS;
+    const total = (this.data[i] as number) / this.g;
     const x = Math.log(z) / LOG_RATIO;
     const k = Math.floor(x);
     let tail = 0;
@@ -111,26 +127,28 @@ export class TailCalibration {
       tail += (this.data[o + k] as number) * (1 - (x - k));
     }
     const proven = Math.max(0, tail / this.g - 1);
-    const lnPrior = Math.log(2 * PRIOR_WINDOWS) - normalTailDecades(z) * Math.LN10;
+    // The Gaussian tail in decades, once: the prior and the bound below both use it.
+    const decades = normalTailDecades(z);
+    const lnPrior = Math.log(2 * PRIOR_WINDOWS) - decades * Math.LN10;
     // ln(proven + prior) without the prior underflowing for a far deviation.
     const lnNum = proven > 0 ? Math.log(proven) + Math.log1p(Math.exp(lnPrior - Math.log(proven))) : lnPrior;
     // Never more surprising than the spread alone says (as in `calibrate`): a history that never saw a deviation
     // this far does not make it rarer than its Gaussian two-sided tail (the spread's floor keeps its meaning).
     // A rate over the whole memory, as in `calibrate`: a short history does not make a few recurrences frequent.
-    const lnGauss = Math.LN2 - normalTailDecades(z) * Math.LN10;
+    const lnGauss = Math.LN2 - decades * Math.LN10;
     return Math.min(0, Math.max(lnGauss, lnNum - Math.log(Math.max(total, TAIL_WINDOWS) + PRIOR_WINDOWS)));
   }
 
   /** The natural log of the rarest tail frequency feature `i`'s history can attest: one in its windows (and the prior's). */
   logRarest(i: number): number {
-    return -Math.log((this.data[i * TAIL_STRIDE + TAIL_BINS] as number) / this.g + PRIOR_WINDOWS);
+    return -Math.log((this.data[i] as number) / this.g + PRIOR_WINDOWS);
   }
 
   /** Adds one window's deviation `z` (>= 0) of feature `i`. */
   learn(i: number, z: number): void {
-    const o = i * TAIL_STRIDE;
-    this.data[o + TAIL_BINS] = (this.data[o + TAIL_BINS] as number) + this.g;
+    this.data[i] = (this.data[i] as number) + this.g;
     if (z >= 1) {
+      const o = this.room + i * TAIL_BINS;
       const k = Math.min(TAIL_BINS - 1, Math.floor(Math.log(z) / LOG_RATIO));
       this.data[o + k] = (this.data[o + k] as number) + this.g;
     }
@@ -150,6 +168,13 @@ export class TailCalibration {
   /** A copy of the histograms with the current weight as 1, `features` features long. */
   toJSON(features: number): number[] {
     this.rescale();
-    return Array.from(this.data.subarray(0, features * TAIL_STRIDE));
+    const n = Math.min(features, this.room);
+    const out = new Array<number>(n * TAIL_STRIDE);
+    for (let i = 0; i < n; i++) {
+      const o = i * TAIL_STRIDE;
+      for (let b = 0; b < TAIL_BINS; b++) out[o + b] = this.data[this.room + i * TAIL_BINS + b] as number;
+      out[o + TAIL_BINS] = this.data[i] as number;
+    }
+    return out;
   }
 }
