@@ -97,8 +97,9 @@ describe('outcome outbox: outcomes the bus refused are republished once it is ba
     expect(byId.get(held.id)).toMatchObject({ outcome: 'not_resolved', service: 'held', episodeId: 'held-1', anomalyKind: 'latency', reason: held.reason });
     expect(byId.get(asked!.id)).toMatchObject({ outcome: 'skipped', service: 'asked', anomalyKind: 'errors' });
     expect(byId.get(asked!.id)?.reason).toContain('rejected by');
-    expect((await rowOf('held-1'))?.outcomePublished).toBe(true);
-    expect((await rowOf('asked-1'))?.outcomePublished).toBe(true);
+    // The outbox marks a row after the bus took its outcome, so the consumer may see it first: wait for the mark.
+    expect(await until('held-1 marked published', async () => (await rowOf('held-1'))?.outcomePublished && true)).toBe(true);
+    expect(await until('asked-1 marked published', async () => (await rowOf('asked-1'))?.outcomePublished && true)).toBe(true);
 
     // Marked: a further sweep has nothing left to send.
     const probe = createOutcomeOutbox({
