@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceScore } from '../../models/fleet/index.ts';
-import { rankRootCauses } from '../../models/root-cause/index.ts';
-import type { AnomalyEvent } from '../bus/messages.ts';
-import type { DetectorState } from './detector-state.ts';
+import { fakeDetectorState } from '../../test/helpers/detector-state.ts';
 import { emitAll, stepsOfRound } from './window-round.ts';
 
 const W = 10_000;
@@ -45,30 +43,6 @@ function failing(service: string, k: number, transition: 'open' | 'ongoing', epi
   });
 }
 
-/** The parts of a detector state the window round's emission reads, with a sink that ranks like the store's (minus its incidents). */
-function fakeState(): { s: DetectorState; events: AnomalyEvent[] } {
-  const events: AnomalyEvent[] = [];
-  const s = {
-    windowMs: W,
-    edgeHorizonMs: 30 * W,
-    now: () => T0 + 10 * W,
-    modelVersion: 'v',
-    baselinesVersion: '',
-    tel: { count: () => undefined, record: () => undefined },
-    log: { error: () => undefined },
-    tracker: { attributesOf: () => ({}) },
-    graph: { callees: () => [], clientErrorRatios: () => ({}) },
-    sink: {
-      rootCauses: async (target: string, round: Map<string, never>, callees: (s: string) => readonly string[], windowMs: number) =>
-        rankRootCauses({ target, callees, evidence: round, windowMs }, 5, T0 + 10 * W).map(({ service, score, reason }) => ({ service, score, reason })),
-      emit: async (e: AnomalyEvent) => {
-        events.push(e);
-      },
-    },
-  } as unknown as DetectorState;
-  return { s, events };
-}
-
 describe('window round: a detector that fell behind', () => {
   it('splits a round into window ends, oldest first', () => {
     const steps = stepsOfRound([scored('a', 2, {}), scored('b', 1, {}), scored('a', 1, {}), scored('c', 3, {})]);
@@ -76,7 +50,7 @@ describe('window round: a detector that fell behind', () => {
   });
 
   it('ranks each window with the evidence of its own time, not with a later window of the same round', async () => {
-    const { s, events } = fakeState();
+    const { s, events } = fakeDetectorState(W, T0);
     // One catch-up round: checkout failed in window 1 (cart fine), then checkout was back to normal in window 2
     // while cart (its callee) failed. Checkout's window-1 event must name checkout, not cart.
     await emitAll(s, [
@@ -93,7 +67,7 @@ describe('window round: a detector that fell behind', () => {
   });
 
   it('ranks a surged caller first for the datastore its extra requests slowed (request rates against the baseline)', async () => {
-    const { s, events } = fakeState();
+    const { s, events } = fakeDetectorState(W, T0);
     const rate = (service: string, observed: number, expected: number, over: Partial<ServiceScore>) =>
       scored(service, 1, {
         ...over,
@@ -121,7 +95,7 @@ describe('window round: a detector that fell behind', () => {
   });
 
   it("ranks the callee a caller waits for first when the caller's added latency is the callee's (features against the baseline)", async () => {
-    const { s, events } = fakeState();
+    const { s, events } = fakeDetectorState(W, T0);
     const bands = (p50: number, p95: number) => ({
       features: ['latency_p50_ms', 'latency_p95_ms'],
       values: [p50, p50 * 0.8, p50 * 1.2, p95, p95 * 0.8, p95 * 1.2],
@@ -166,7 +140,7 @@ describe('window round: a detector that fell behind', () => {
   });
 
   it('ranks a failing caller first for the datastore it stopped calling (request rate far below the baseline)', async () => {
-    const { s, events } = fakeState();
+    const { s, events } = fakeDetectorState(W, T0);
     const rate = (service: string, observed: number, expected: number, over: Partial<ServiceScore>) =>
       scored(service, 1, {
         ...over,

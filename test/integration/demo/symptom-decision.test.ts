@@ -9,11 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import { demoPlaybookBundle } from '../../../infra/demo/playbook-bundle.ts';
 import type { ServiceScore } from '../../../models/fleet/index.ts';
-import { rankRootCauses } from '../../../models/root-cause/index.ts';
 import type { AnomalyEvent } from '../../../services/bus/messages.ts';
-import type { DetectorState } from '../../../services/detector/detector-state.ts';
 import { emitAll } from '../../../services/detector/window-round.ts';
 import { CompiledPlaybook, parseBundle, validateBundle } from '../../../services/playbooks/index.ts';
+import { fakeDetectorState } from '../../helpers/detector-state.ts';
 
 const W = 10_000;
 const T0 = Date.UTC(2026, 11, 5, 21);
@@ -68,31 +67,9 @@ const opens = (service: string, k: number, evidence: ServiceScore['evidence']): 
   emit: true,
 });
 
-/** The parts of a detector state the window round's emission reads; its sink ranks like the store's (minus other replicas' incidents). */
-function detector(): { s: DetectorState; events: AnomalyEvent[] } {
-  const events: AnomalyEvent[] = [];
-  const s = {
-    windowMs: W,
-    edgeHorizonMs: 30 * W,
-    now: () => T0 + 10 * W,
-    tel: { count: () => undefined, record: () => undefined },
-    log: { error: () => undefined },
-    tracker: { attributesOf: () => ({}) },
-    graph: { callees: () => [], clientErrorRatios: () => ({}) },
-    sink: {
-      rootCauses: async (target: string, round: Map<string, never>, callees: (x: string) => readonly string[], windowMs: number) =>
-        rankRootCauses({ target, callees, evidence: round, windowMs }, 5, T0 + 10 * W).map(({ service, score, reason }) => ({ service, score, reason })),
-      emit: async (e: AnomalyEvent) => {
-        events.push(e);
-      },
-    },
-  } as unknown as DetectorState;
-  return { s, events };
-}
-
 describe('the demo playbooks act where the fault is, not on the services that suffer from it', () => {
   it('runs nothing for a caller that only waits for its slower callee; the callee gets demo-latency', async () => {
-    const { s, events } = detector();
+    const { s, events } = fakeDetectorState(W, T0);
     const lat = { latency_p50_ms: 50, latency_p95_ms: 100 };
     const slowPay = { latency_p50_ms: 30, latency_p95_ms: 60 };
     // Window 1: checkout's p95 is 420 ms up, payment's 400 ms: checkout opens first (its narrower band crossed first).
@@ -124,7 +101,7 @@ describe('the demo playbooks act where the fault is, not on the services that su
   });
 
   it('runs nothing for a datastore starved by its failing caller; the caller gets demo-errors', async () => {
-    const { s, events } = detector();
+    const { s, events } = fakeDetectorState(W, T0);
     await emitAll(s, [
       win(
         'catalog',

@@ -1,0 +1,34 @@
+/**
+ * The parts of a detector state that the window round's emission reads, for
+ * tests of what it emits: no call graph, telemetry and logs that drop
+ * everything, and a sink that ranks root causes like the store's (minus
+ * other replicas' incidents) and collects the events.
+ */
+import { rankRootCauses } from '../../models/root-cause/index.ts';
+import type { AnomalyEvent } from '../../services/bus/messages.ts';
+import type { DetectorState } from '../../services/detector/detector-state.ts';
+
+/** A detector state with `windowMs` windows whose clock stands ten windows after `t0`, and the events it emitted. */
+export function fakeDetectorState(windowMs: number, t0: number): { s: DetectorState; events: AnomalyEvent[] } {
+  const events: AnomalyEvent[] = [];
+  const now = t0 + 10 * windowMs;
+  const s = {
+    windowMs,
+    edgeHorizonMs: 30 * windowMs,
+    now: () => now,
+    modelVersion: 'v',
+    baselinesVersion: '',
+    tel: { count: () => undefined, record: () => undefined },
+    log: { error: () => undefined },
+    tracker: { attributesOf: () => ({}) },
+    graph: { callees: () => [], clientErrorRatios: () => ({}) },
+    sink: {
+      rootCauses: async (target: string, round: Map<string, never>, callees: (x: string) => readonly string[], w: number) =>
+        rankRootCauses({ target, callees, evidence: round, windowMs: w }, 5, now).map(({ service, score, reason }) => ({ service, score, reason })),
+      emit: async (e: AnomalyEvent) => {
+        events.push(e);
+      },
+    },
+  } as unknown as DetectorState;
+  return { s, events };
+}
