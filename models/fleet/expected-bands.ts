@@ -20,6 +20,21 @@ export interface ExpectedBands {
   readonly count: number;
 }
 
+/**
+ * {@link ExpectedBands} built by `new` rather than as an object literal: every
+ * result of a round holds one until the round ends, which makes V8 allocate a
+ * literal's objects straight into the old generation (see `WindowScore` in
+ * episode-step.ts), where only a full collection frees them.
+ */
+export class WindowBands implements ExpectedBands {
+  constructor(
+    readonly features: readonly string[],
+    readonly values: ArrayLike<number>,
+    readonly offset: number,
+    readonly count: number,
+  ) {}
+}
+
 /** The band `[expected, lower, upper]` of `feature` (undefined: none). */
 export function bandOf(bands: ExpectedBands | undefined, feature: string): [number, number, number] | undefined {
   if (!bands) return undefined;

@@ -18,7 +18,7 @@
  */
 import { factorOf } from '../calibration/index.ts';
 import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
-import type { BandArena, ExpectedBands } from './expected-bands.ts';
+import { type BandArena, type ExpectedBands, WindowBands } from './expected-bands.ts';
 import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
 import { TailCalibration } from './tail-calibration.ts';
@@ -444,7 +444,7 @@ export class SeasonalScorer {
       values[o + 1] = ok ? exp - z * std : Number.NaN;
       values[o + 2] = ok ? exp + z * std : Number.NaN;
     }
-    return { features: this.names, values, offset, count: n };
+    return new WindowBands(this.names, values, offset, n);
   }
 
   /**
