@@ -49,4 +49,31 @@ describe('ServiceModels.scoreBatch', () => {
     expect(batched.some((r) => r.input.service === 'b' && r.transition === 'open')).toBe(true);
     expect(many.scoreBatch([])).toEqual([]);
   });
+
+  it('gives each result its fields in the order they had as object literals, the expected bands last (the results are built by new)', () => {
+    const models = new ServiceModels({ episode: EPISODE });
+    let last: ServiceScore | undefined;
+    for (let k = 0; k < 40; k++) last = models.scoreBatch([win('a', k)])[0];
+    const r = last as ServiceScore;
+    // JSON, the rollups and the events see the same keys in the same order as when the results were object literals.
+    expect(Object.keys(r)).toEqual([
+      'input',
+      'score',
+      'likelihood',
+      'evidence',
+      'transition',
+      'episodeId',
+      'openedAtMs',
+      'flapping',
+      'peak',
+      'callees',
+      'episodeFeature',
+      'deviation',
+      'severity',
+      'warmingUp',
+      'emit',
+      'expected',
+    ]);
+    expect(Object.keys(r.expected ?? {})).toEqual(['features', 'values', 'offset', 'count']);
+  });
 });
