@@ -75,11 +75,47 @@ export type FailureRun = [failed: number, expected: number, variance: number];
  */
 export function addFailures(run: FailureRun | undefined, errorRatio: Evidence, requests: number): { run: FailureRun; z: number } {
   const r: FailureRun = run ?? [0, 0, 0];
-  const p0 = Math.min(1 - MIN_BASELINE_ERROR_RATIO, Math.max(MIN_BASELINE_ERROR_RATIO, errorRatio.expected));
+  const p0 = chanceRatio(errorRatio.expected);
   r[0] += errorRatio.observed * requests;
   r[1] += p0 * requests;
   r[2] += p0 * (1 - p0) * requests;
-  return { run: r, z: r[2] > 0 ? (r[0] - r[1] - 0.5) / Math.sqrt(r[2]) : 0 };
+  return { run: r, z: countZ(r[0], r[1], r[2]) };
+}
+
+/** The expected ratio failures are counted against: `expected` kept within [{@link MIN_BASELINE_ERROR_RATIO}, 1 - it]. */
+function chanceRatio(expected: number): number {
+  return Math.min(1 - MIN_BASELINE_ERROR_RATIO, Math.max(MIN_BASELINE_ERROR_RATIO, expected));
+}
+
+/** `failed` failures against `expected` ones of binomial `variance`, in its standard deviations with a continuity correction (0 without variance). */
+function countZ(failed: number, expected: number, variance: number): number {
+  return variance > 0 ? (failed - expected - 0.5) / Math.sqrt(variance) : 0;
+}
+
+/**
+ * How far the failures of one window stand beyond chance, as
+ * {@link addFailures} counts a run of them: a share `observed` of `requests`
+ * failing where the baseline expects `expected`. NaN without a count
+ * (`requests` not above 0). Allocates nothing (the scorer calls it per window).
+ */
+export function windowFailureZ(observed: number, expected: number, requests: number): number {
+  if (!(requests > 0)) return Number.NaN;
+  const p0 = chanceRatio(expected);
+  return countZ(observed * requests, p0 * requests, p0 * (1 - p0) * requests);
+}
+
+/**
+ * A deviation of a share of requests (in spreads, bad upward) bounded by how
+ * far its count stands beyond chance (`z`, binomial standard deviations, see
+ * {@link addFailures}); never below 0, and as it is without a count (`z`
+ * NaN). The z of a count has the meaning of a false-alarm rate (3: about 1
+ * window in 740 by chance alone), so a bounded deviation never claims more
+ * than the requests behind it can show: 7 failed of 7 where 2 % fail is 17
+ * binomial deviations, not the 50 spreads of 100 % against 0 +/- 2 %, while
+ * 700 of 1000 is 94 of them and keeps its spread deviation.
+ */
+export function boundedByChance(deviation: number, z: number): number {
+  return Number.isNaN(z) ? deviation : Math.max(0, Math.min(deviation, z));
 }
 
 /**
@@ -94,7 +130,7 @@ export function addFailures(run: FailureRun | undefined, errorRatio: Evidence, r
  */
 export function errorRatioSeverity(e: Evidence, failureZ: number): number {
   if (!(e.deviation > 0)) return Math.abs(e.deviation);
-  return Number.isNaN(failureZ) ? e.deviation : Math.max(0, Math.min(errorRatioSpreads(e), failureZ));
+  return Number.isNaN(failureZ) ? e.deviation : boundedByChance(errorRatioSpreads(e), failureZ);
 }
 
 /**
