@@ -50,6 +50,15 @@ describe('the count behind a share of requests', () => {
     expect(deviationGrew(before, rs[306]?.deviation as number)).toBe(false);
   });
 
+  it('a burst of twice the usual requests at the same 70 % reads as a usual window: more requests are no deterioration', () => {
+    // An event-loop stall puts the requests of one window into the next: 60 of them, 42 failing.
+    const rs = fault({ rate: 6, ratio: 0.7 });
+    // Counted as a usual window's 30 requests (the baseline's rate), not as 60 (34 binomial deviations, and made_worse).
+    expect(errorDeviation(rs[306])).toBeCloseTo(25.95, 1);
+    const before = Math.max(...rs.slice(300, 306).map((r) => r.deviation));
+    expect(deviationGrew(before, rs[306]?.deviation as number)).toBe(false);
+  });
+
   it('30 failed of 30 during the same fault still is a deterioration beyond noise', () => {
     const rs = fault({ rate: 3, ratio: 1 });
     // (30 - 0.6 - 0.5) / sqrt(0.588) = 37.7 binomial deviations, under the 50 spreads of 100 % against 0 +/- 2 %.

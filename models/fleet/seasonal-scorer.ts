@@ -356,6 +356,13 @@ export class SeasonalScorer {
     return EXPECTED;
   }
 
+  /** What the baseline expects of `feature` at `tMs`: NaN while it is unknown or warming up. Allocates nothing. */
+  expectedValue(feature: string, tMs: number): number {
+    const i = this.names.indexOf(feature);
+    if (i < 0 || (this.data[i * HEAD + 2] as number) < this.cfg.warmup) return Number.NaN;
+    return this.expectedOf(i, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs)[0] as number;
+  }
+
   /**
    * Scores `features` of the window ending at `tMs` without learning them.
    * Non-finite values are ignored. `spread` (a recalibration, see
