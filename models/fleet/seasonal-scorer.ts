@@ -21,7 +21,7 @@ import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import type { BandArena, ExpectedBands } from './expected-bands.ts';
 import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
-import { boundedByChance, windowFailureZ } from './severity.ts';
+import { countedShareDeviation } from './severity.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
 /**
@@ -39,9 +39,9 @@ export interface FeatureRule {
   relFloor: number;
   /**
    * The feature is a share of the window's requests (k failed of n): its
-   * deviation is bounded by how far k stands beyond chance (severity.ts,
-   * {@link boundedByChance}), so a window of a few requests weighs as much
-   * as its count can show.
+   * deviation counts the binomial noise of n requests beside the spread
+   * (severity.ts, {@link countedShareDeviation}), so a window of a few
+   * requests weighs as much as its count can show.
    */
   perRequest?: true;
 }
@@ -356,18 +356,11 @@ export class SeasonalScorer {
     return EXPECTED;
   }
 
-  /** What the baseline expects of `feature` at `tMs`: NaN while it is unknown or warming up. Allocates nothing. */
-  expectedValue(feature: string, tMs: number): number {
-    const i = this.names.indexOf(feature);
-    if (i < 0 || (this.data[i * HEAD + 2] as number) < this.cfg.warmup) return Number.NaN;
-    return this.expectedOf(i, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs)[0] as number;
-  }
-
   /**
    * Scores `features` of the window ending at `tMs` without learning them.
    * Non-finite values are ignored. `spread` (a recalibration, see
    * models/calibration) widens or narrows the spread of each feature by its factor.
-   * `requests` (the window's request count; NaN: unknown) bounds the
+   * `requests` (the window's request count; NaN: unknown) weighs the
    * deviation of a share of requests ({@link FeatureRule.perRequest}).
    */
   score(features: FeatureVector, tMs: number, spread?: Readonly<Record<string, number>>, requests = Number.NaN): FeatureScore {
@@ -406,7 +399,7 @@ export class SeasonalScorer {
       const rule = this.rules[i] as FeatureRule;
       const std = spread ? spreadOf * factorOf(spread, feature, x - exp) : spreadOf;
       let dev = (x - exp) / std;
-      if (rule.perRequest && dev > 0) dev = boundedByChance(dev, windowFailureZ(x, exp, requests));
+      if (rule.perRequest && dev > 0) dev = countedShareDeviation(x, exp, std, requests);
       const q = rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev);
       last[i] = q;
       // Judged by how often this feature deviated that far before (tail-calibration.ts), never more than by the spread alone.

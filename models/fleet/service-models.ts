@@ -202,12 +202,8 @@ export class ServiceModels {
   private scoreWindow(w: WindowInput, m: Live, i: number, nn: NeuralBatch | undefined): ServiceScore {
     const cal = this.calibrations.size > 0 ? this.calibrations.get(w.service) : undefined;
     const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
-    // The window's request count bounds the deviation of its error ratio by how far its failures stand from chance,
-    // counting at most a usual window's requests (the baseline's rate): more requests than usual (a burst, a surge)
-    // are no reason for the same failing share to read as a larger deviation, so it does not grow with the count alone.
-    const rate = w.features.request_rate ?? Number.NaN;
-    const usual = m.seasonal.expectedValue('request_rate', w.endMs);
-    const requests = ((usual > 0 ? Math.min(rate, usual) : rate) * (w.endMs - w.startMs)) / 1000;
+    // The window's request count: the deviation of its error ratio counts the binomial noise of that many requests.
+    const requests = ((w.features.request_rate ?? Number.NaN) * (w.endMs - w.startMs)) / 1000;
     const s = m.seasonal.scoreRow(this.featureRows, i, w.endMs, factors, requests);
     m.lastFeatureScore = s.score;
     // The service's seasonal score: its features' surprises combined (service-combination.ts), not their maximum.

@@ -93,29 +93,23 @@ function countZ(failed: number, expected: number, variance: number): number {
 }
 
 /**
- * How far the failures of one window stand beyond chance, as
- * {@link addFailures} counts a run of them: a share `observed` of `requests`
- * failing where the baseline expects `expected`. NaN without a count
- * (`requests` not above 0). Allocates nothing (the scorer calls it per window).
+ * The deviation of a share of requests that failed (bad upward) in a window
+ * of `requests` requests, in standard deviations of what such a window's
+ * share varies by: the baseline's `spread` (how the share varies from window
+ * to window) and, on top of it, the binomial noise of that many requests
+ * around the expected share (a beta-binomial's variance: spread^2 + p(1-p)/n,
+ * with p the expected share, at least {@link MIN_BASELINE_ERROR_RATIO}, as
+ * {@link addFailures} counts it), with the same continuity correction of
+ * half a request. A window of many requests reads its spread deviation; one
+ * of a few reads about its binomial z, as far as its count can show: 7
+ * failed of 7 against 0 +/- 2 % is 16 deviations, not 50 spreads, 1 of 9 is
+ * 1.1, and 700 of 1000 against 5 % +/- 2 % is 31 (its spread deviation 32.5).
+ * Without a count (`requests` not above 0), the spread deviation; never below 0.
  */
-export function windowFailureZ(observed: number, expected: number, requests: number): number {
-  if (!(requests > 0)) return Number.NaN;
+export function countedShareDeviation(observed: number, expected: number, spread: number, requests: number): number {
+  if (!(requests > 0)) return (observed - expected) / spread;
   const p0 = chanceRatio(expected);
-  return countZ(observed * requests, p0 * requests, p0 * (1 - p0) * requests);
-}
-
-/**
- * A deviation of a share of requests (in spreads, bad upward) bounded by how
- * far its count stands beyond chance (`z`, binomial standard deviations, see
- * {@link addFailures}); never below 0, and as it is without a count (`z`
- * NaN). The z of a count has the meaning of a false-alarm rate (3: about 1
- * window in 740 by chance alone), so a bounded deviation never claims more
- * than the requests behind it can show: 7 failed of 7 where 2 % fail is 17
- * binomial deviations, not the 50 spreads of 100 % against 0 +/- 2 %, while
- * 700 of 1000 is 94 of them and keeps its spread deviation.
- */
-export function boundedByChance(deviation: number, z: number): number {
-  return Number.isNaN(z) ? deviation : Math.max(0, Math.min(deviation, z));
+  return Math.max(0, (observed - expected - 0.5 / requests) / Math.sqrt(spread * spread + (p0 * (1 - p0)) / requests));
 }
 
 /**
@@ -130,7 +124,7 @@ export function boundedByChance(deviation: number, z: number): number {
  */
 export function errorRatioSeverity(e: Evidence, failureZ: number): number {
   if (!(e.deviation > 0)) return Math.abs(e.deviation);
-  return Number.isNaN(failureZ) ? e.deviation : boundedByChance(errorRatioSpreads(e), failureZ);
+  return Number.isNaN(failureZ) ? e.deviation : Math.max(0, Math.min(errorRatioSpreads(e), failureZ));
 }
 
 /**
