@@ -641,7 +641,7 @@ export class SeasonalScorer {
       const e = this.expectedOf(best, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs);
       const exp = e[0] as number;
       const std = e[1] as number;
-      // A share of requests as it was scored (bounded by its count), which is in its bad direction (up).
+      // A share of requests as it was scored (weighed by its count), which is in its bad direction (up).
       const dev = (this.rules[best] as FeatureRule).perRequest ? (this.lastDev[best] as number) : (x - exp) / std;
       out.push({ feature, observed: x, expected: exp, deviation: dev });
     }

@@ -79,17 +79,12 @@ export function addFailures(run: FailureRun | undefined, errorRatio: Evidence, r
   r[0] += errorRatio.observed * requests;
   r[1] += p0 * requests;
   r[2] += p0 * (1 - p0) * requests;
-  return { run: r, z: countZ(r[0], r[1], r[2]) };
+  return { run: r, z: r[2] > 0 ? (r[0] - r[1] - 0.5) / Math.sqrt(r[2]) : 0 };
 }
 
 /** The expected ratio failures are counted against: `expected` kept within [{@link MIN_BASELINE_ERROR_RATIO}, 1 - it]. */
 function chanceRatio(expected: number): number {
   return Math.min(1 - MIN_BASELINE_ERROR_RATIO, Math.max(MIN_BASELINE_ERROR_RATIO, expected));
-}
-
-/** `failed` failures against `expected` ones of binomial `variance`, in its standard deviations with a continuity correction (0 without variance). */
-function countZ(failed: number, expected: number, variance: number): number {
-  return variance > 0 ? (failed - expected - 0.5) / Math.sqrt(variance) : 0;
 }
 
 /**
