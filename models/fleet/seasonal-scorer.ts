@@ -21,6 +21,7 @@ import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import { type BandArena, type ExpectedBands, WindowBands } from './expected-bands.ts';
 import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
+import { countedShareDeviation } from './severity.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
 /**
@@ -36,6 +37,13 @@ export interface FeatureRule {
   direction: 'up' | 'down' | 'both';
   absFloor: number;
   relFloor: number;
+  /**
+   * The feature is a share of the window's requests (k failed of n): its
+   * deviation counts the binomial noise of n requests beside the spread
+   * (severity.ts, {@link countedShareDeviation}), so a window of a few
+   * requests weighs as much as its count can show.
+   */
+  perRequest?: true;
 }
 
 const rules = new Map<string, FeatureRule>();
@@ -52,7 +60,7 @@ export function ruleFor(feature: string): FeatureRule {
 }
 
 function computeRule(feature: string): FeatureRule {
-  if (feature === 'error_ratio') return { direction: 'up', absFloor: 0.02, relFloor: 0.2 };
+  if (feature === 'error_ratio') return { direction: 'up', absFloor: 0.02, relFloor: 0.2, perRequest: true };
   if (feature.startsWith('latency_')) return { direction: 'up', absFloor: 2, relFloor: 0.1 };
   if (feature === 'request_rate') return { direction: 'down', absFloor: 0.5, relFloor: 0.1 };
   // Warnings and errors are bad upward; the volume of other logs follows demand like the request rate.
@@ -352,14 +360,16 @@ export class SeasonalScorer {
    * Scores `features` of the window ending at `tMs` without learning them.
    * Non-finite values are ignored. `spread` (a recalibration, see
    * models/calibration) widens or narrows the spread of each feature by its factor.
+   * `requests` (the window's request count; NaN: unknown) weighs the
+   * deviation of a share of requests ({@link FeatureRule.perRequest}).
    */
-  score(features: FeatureVector, tMs: number, spread?: Readonly<Record<string, number>>): FeatureScore {
+  score(features: FeatureVector, tMs: number, spread?: Readonly<Record<string, number>>, requests = Number.NaN): FeatureScore {
     const row = singleRow(features);
-    return this.scoreRow(row, 0, tMs, spread);
+    return this.scoreRow(row, 0, tMs, spread, requests);
   }
 
   /** {@link SeasonalScorer.score} of row `r` of `rows` (the window's features read once, see feature-rows.ts). */
-  scoreRow(rows: FeatureRows, r: number, tMs: number, spread?: Readonly<Record<string, number>>): FeatureScore {
+  scoreRow(rows: FeatureRows, r: number, tMs: number, spread?: Readonly<Record<string, number>>, requests = Number.NaN): FeatureScore {
     let evidence: Evidence[] | undefined;
     const data = this.data;
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
@@ -388,7 +398,8 @@ export class SeasonalScorer {
       if (!Number.isFinite(x)) continue;
       const rule = this.rules[i] as FeatureRule;
       const std = spread ? spreadOf * factorOf(spread, feature, x - exp) : spreadOf;
-      const dev = (x - exp) / std;
+      let dev = (x - exp) / std;
+      if (rule.perRequest && dev > 0) dev = countedShareDeviation(x, exp, std, requests);
       const q = rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev);
       last[i] = q;
       // Judged by how often this feature deviated that far before (tail-calibration.ts), never more than by the spread alone.
@@ -630,7 +641,9 @@ export class SeasonalScorer {
       const e = this.expectedOf(best, feature, this.slotAt(0, DAILY.bucketOf(tMs)), tMs);
       const exp = e[0] as number;
       const std = e[1] as number;
-      out.push({ feature, observed: x, expected: exp, deviation: (x - exp) / std });
+      // A share of requests as it was scored (weighed by its count), which is in its bad direction (up).
+      const dev = (this.rules[best] as FeatureRule).perRequest ? (this.lastDev[best] as number) : (x - exp) / std;
+      out.push({ feature, observed: x, expected: exp, deviation: dev });
     }
     return out;
   }

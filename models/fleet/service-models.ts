@@ -202,7 +202,9 @@ export class ServiceModels {
   private scoreWindow(w: WindowInput, m: Live, i: number, nn: NeuralBatch | undefined): ServiceScore {
     const cal = this.calibrations.size > 0 ? this.calibrations.get(w.service) : undefined;
     const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
-    const s = m.seasonal.scoreRow(this.featureRows, i, w.endMs, factors);
+    // The window's request count: the deviation of its error ratio counts the binomial noise of that many requests.
+    const requests = ((w.features.request_rate ?? Number.NaN) * (w.endMs - w.startMs)) / 1000;
+    const s = m.seasonal.scoreRow(this.featureRows, i, w.endMs, factors, requests);
     m.lastFeatureScore = s.score;
     // The service's seasonal score: its features' surprises combined (service-combination.ts), not their maximum.
     const sur = m.seasonal.surprise(this.surprise, isSymptomFeature);

@@ -75,11 +75,36 @@ export type FailureRun = [failed: number, expected: number, variance: number];
  */
 export function addFailures(run: FailureRun | undefined, errorRatio: Evidence, requests: number): { run: FailureRun; z: number } {
   const r: FailureRun = run ?? [0, 0, 0];
-  const p0 = Math.min(1 - MIN_BASELINE_ERROR_RATIO, Math.max(MIN_BASELINE_ERROR_RATIO, errorRatio.expected));
+  const p0 = chanceRatio(errorRatio.expected);
   r[0] += errorRatio.observed * requests;
   r[1] += p0 * requests;
   r[2] += p0 * (1 - p0) * requests;
   return { run: r, z: r[2] > 0 ? (r[0] - r[1] - 0.5) / Math.sqrt(r[2]) : 0 };
+}
+
+/** The expected ratio failures are counted against: `expected` kept within [{@link MIN_BASELINE_ERROR_RATIO}, 1 - it]. */
+function chanceRatio(expected: number): number {
+  return Math.min(1 - MIN_BASELINE_ERROR_RATIO, Math.max(MIN_BASELINE_ERROR_RATIO, expected));
+}
+
+/**
+ * The deviation of a share of requests that failed (bad upward) in a window
+ * of `requests` requests, in standard deviations of what such a window's
+ * share varies by: the baseline's `spread` (how the share varies from window
+ * to window) and, on top of it, the binomial noise of that many requests
+ * around the expected share (a beta-binomial's variance: spread^2 + p(1-p)/n,
+ * with p the expected share, at least {@link MIN_BASELINE_ERROR_RATIO}, as
+ * {@link addFailures} counts it), with the same continuity correction of
+ * half a request. A window of many requests reads its spread deviation; one
+ * of a few reads about its binomial z, as far as its count can show: 7
+ * failed of 7 against 0 +/- 2 % is 16 deviations, not 50 spreads, 1 of 9 is
+ * 1.1, and 700 of 1000 against 5 % +/- 2 % is 31 (its spread deviation 32.5).
+ * Without a count (`requests` not above 0), the spread deviation; never below 0.
+ */
+export function countedShareDeviation(observed: number, expected: number, spread: number, requests: number): number {
+  if (!(requests > 0)) return (observed - expected) / spread;
+  const p0 = chanceRatio(expected);
+  return Math.max(0, (observed - expected - 0.5 / requests) / Math.sqrt(spread * spread + (p0 * (1 - p0)) / requests));
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ExecutionRow } from '../store/index.ts';
 import { executions } from '../store/index.ts';
 import { decisionLockKeys, readDecisionSnapshot, takeDecisionLocks } from './decision-facts.ts';
 import type { DeferralPlan } from './deferral.ts';
-import { appendAudit, type DbOrTx, findExecution, listSteps } from './execution-repo.ts';
+import { appendAudit, type DbOrTx, findExecution } from './execution-repo.ts';
 import { attemptOf, type FollowUp, followUpFor, followUpId } from './follow-up.ts';
 import { evaluateGuardrails, firstDenial, type GuardrailDecision, type GuardrailFacts } from './guardrails.ts';
 
@@ -64,19 +64,20 @@ function outcomeOf(row: ExecutionRow, kind: string): OutcomeEvent {
 export { outcomeOf as outcomeEventOf };
 
 /**
- * Records why a follow-up starts: the execution it follows stays as it is
- * (its own row, steps and outcome, still counted by the guardrails and
- * KPIs); the audit entry `execution.follow_up` under its id names the
- * follow-up `<id>~<n>`, the change that called for it, and a copy of the
- * row and steps as they were at that moment.
+ * Records why a follow-up starts: the audit entry `execution.follow_up`
+ * under the earlier execution's id links it to the follow-up: the earlier
+ * id (`previous`), the follow-up's `<id>~<n>` (`followUp`), its `attempt`
+ * n and the change that called for it (`why`). The earlier execution needs
+ * no copy: it keeps its own row, steps and outcome (migration 0008), still
+ * served by the API and counted by the guardrails and KPIs.
  */
 async function recordFollowUp(tx: DbOrTx, f: FollowUp, actor: string): Promise<void> {
-  const steps = await listSteps(tx, f.previous.id);
+  const id = followUpId(f.previous.id);
   await appendAudit(tx, actor, 'execution.follow_up', 'execution', f.previous.id, {
-    followUp: followUpId(f.previous.id),
+    previous: f.previous.id,
+    followUp: id,
+    attempt: attemptOf(id),
     why: f.why,
-    execution: f.previous,
-    steps,
   });
 }
 

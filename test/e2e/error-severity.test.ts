@@ -2,9 +2,10 @@
  * Severity of failing requests follows their count, end to end with live
  * traffic: spans stamped with the current time at a steady low rate (4
  * requests a second), sent by the OpenTelemetry SDK's own OTLP exporter, 1
- * second windows, embedded mode. One failed request of a window's four opens
- * an episode (25 % against a service that never fails, a dozen spreads) but
- * does not page: `info`. A fault failing 60 % of the same traffic pages.
+ * second windows, embedded mode. One failed request of a window's four is
+ * within chance (25 % against a service that never fails is a dozen spreads,
+ * but 1 failure of 4 where 2 % fail is 1.5 binomial deviations): no anomaly.
+ * A fault failing 60 % of the same traffic pages.
  */
 
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -67,7 +68,7 @@ describe('severity of failing requests with live traffic, 1 s windows', () => {
   const openIncidents = async (): Promise<unknown[]> =>
     ((await (await fetch(`${rt.addresses.api}/api/v1/incidents?service=${SERVICE}&state=open`)).json()) as { items: unknown[] }).items;
 
-  it('one failure of a few requests opens an info episode; 60 % of them failing pages', async () => {
+  it('one failure of a few requests raises no anomaly; 60 % of them failing pages', async () => {
     // 40 s of healthy history (3 to 5 requests a second, none failing) ending just before now, then live traffic.
     const first = Math.floor((Date.now() - 42_000) / WINDOW_MS) * WINDOW_MS;
     for (let w = 0; w < 40; w++) {
@@ -91,17 +92,25 @@ describe('severity of failing requests with live traffic, 1 s windows', () => {
     // One failed request.
     const oneAt = Date.now();
     failing.single = 1;
-    const blip = await eventually(
-      'an anomaly of the failed request',
-      async () => (await anomaliesSince(oneAt)).find((a) => a.evidence.some((e) => e.feature === 'error_ratio')),
+    // Its window is scored and stored (the error ratio of 1 of 3 to 5 requests) ...
+    const failedWindow = await eventually(
+      'the window of the failed request stored',
+      async () => {
+        const q = `features=error_ratio&from=${new Date(oneAt - 2000).toISOString()}&to=${new Date().toISOString()}&points=1000`;
+        const body = (await (await fetch(`${rt.addresses.api}/api/v1/services/${SERVICE}/series?${q}`)).json()) as {
+          series: Array<{ feature: string; points: Array<{ value: number }> }>;
+        };
+        return body.series.find((s) => s.feature === 'error_ratio')?.points.find((pt) => pt.value > 0);
+      },
       15_000,
     );
-    expect(blip.evidence.find((e) => e.feature === 'error_ratio')?.deviation).toBeGreaterThanOrEqual(8);
-    // Past its episode's windows, not one of its anomalies paged.
+    expect(failedWindow.value).toBeGreaterThan(0.15);
+    // ... but raises no anomaly of its errors (it read a dozen spreads and opened an info episode), nor a page.
     await new Promise((r) => setTimeout(r, 3000));
+    expect((await anomaliesSince(oneAt)).filter((a) => a.evidence.some((e) => e.feature === 'error_ratio'))).toEqual([]);
     expect((await anomaliesSince(oneAt)).map((a) => a.severity)).not.toContain('warning');
     expect((await anomaliesSince(oneAt)).map((a) => a.severity)).not.toContain('critical');
-    await eventually('the blip closed', async () => (await openIncidents()).length === 0, 20_000);
+    await eventually('no open incident', async () => (await openIncidents()).length === 0, 20_000);
 
     // A fault: 60 % failing.
     const faultAt = Date.now();

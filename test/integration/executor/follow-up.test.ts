@@ -119,7 +119,8 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('follow-up executions of a c
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.subjectId, first.id), eq(auditLog.action, 'execution.follow_up')));
-    expect(trail?.details).toMatchObject({ followUp: second.id, why: 'new clear symptom: demand', execution: { id: first.id, outcome: 'not_resolved' } });
+    // The record is the link alone (the earlier run keeps its own row and steps): no copy of them.
+    expect(trail?.details).toEqual({ previous: first.id, followUp: second.id, attempt: 2, why: 'new clear symptom: demand' });
     // The follow-up is attempt 2 beside the first run, which is left exactly as it was.
     expect((await rows()).map((r) => [r.id, r.attempt])).toEqual([
       [second.id, 2],
