@@ -142,6 +142,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
         'predictive: p99': p ? mark(p) : '',
         'predictive: replicas': p ? p.replicas.toFixed(1) : '',
         'event loop p99 (r / p)': `${m.eventLoopP99Ms} / ${p?.eventLoopP99Ms ?? ''} ms`,
+        'arrived / recorded (r; p)': `${m.arrived} / ${m.recorded}; ${p ? `${p.arrived} / ${p.recorded}` : ''}`,
       };
     }),
   );
@@ -170,6 +171,14 @@ export async function runLive(o: LiveOptions): Promise<void> {
     `requests via cart: reactive ${reactive.requests} (${reactive.failed} failed, ${share(reactive)}; ${JSON.stringify(reactive.statuses)}), ` +
       `predictive ${predictive.requests} (${predictive.failed} failed, ${share(predictive)}; ${JSON.stringify(predictive.statuses)})`,
   );
+  // What the forecast learns (the detector's cart request rate) against the demand that arrived at cart, in the surge.
+  const inSurge = (r: LiveModeResult) => r.minutes.slice(o.beforeMinutes, o.beforeMinutes + o.surgeMinutes);
+  const learnt = (r: LiveModeResult) => {
+    const a = inSurge(r).reduce((x, m) => x + m.arrived, 0);
+    const c = inSurge(r).reduce((x, m) => x + m.recorded, 0);
+    return `${c} recorded of ${a} arrived${a ? ` (${((c / a) * 100).toFixed(0)} %)` : ''}`;
+  };
+  console.log(`cart requests in the surge minutes, detector vs load balancer: reactive ${learnt(reactive)}, predictive ${learnt(predictive)}`);
   for (const r of [reactive, predictive]) {
     console.log(
       `${r.mode}: scale calls ${r.scaleCalls.map((c) => `${c.at.slice(11, 19)} -> ${c.replicas} (r ${c.reactive}, p ${c.predictive})`).join(', ') || 'none'}; ` +
