@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LiveGo, LiveModeOptions, LiveModeResult } from './live-mode.ts';
-import { dayReplicaMinutes } from './live-score.ts';
+import { dayReplicaMinutes, judgeLive } from './live-score.ts';
 
 /** Settings of a live run. */
 export interface LiveOptions {
@@ -166,6 +166,14 @@ export async function runLive(o: LiveOptions): Promise<void> {
         ? `over the ${o.dayMinutes}-min day (the rest at 1 replica on both sides): ${dayR.toFixed(1)} / ${dayP.toFixed(1)} (${(dayP / dayR).toFixed(2)}x; target <= 1.2x)`
         : 'over the day: unknown (a side was above 1 replica at an end of the span)'),
   );
+  const verdict = judgeLive(
+    { minutesAboveObjective: reactive.minutesAboveObjective, spanReplicaMinutes: reactive.replicaMinutes, dayReplicaMinutes: dayR },
+    { minutesAboveObjective: predictive.minutesAboveObjective, spanReplicaMinutes: predictive.replicaMinutes, dayReplicaMinutes: dayP },
+  );
+  console.log(
+    `targets: cut ${verdict.cut === null ? '-' : `${(verdict.cut * 100).toFixed(0)} %`} (>= 80 %: ${verdict.meetsCut ? 'met' : 'not met'}), ` +
+      `replica-minutes ${verdict.cost.toFixed(2)}x over the ${verdict.costOver} (<= 1.2x: ${verdict.meetsCost ? 'met' : 'not met'})`,
+  );
   const share = (r: LiveModeResult) => (r.requests ? `${((r.failed / r.requests) * 100).toFixed(1)} %` : '-');
   console.log(
     `requests via cart: reactive ${reactive.requests} (${reactive.failed} failed, ${share(reactive)}; ${JSON.stringify(reactive.statuses)}), ` +
@@ -206,6 +214,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
         surge,
         loadAverage: { start: load0, end: load1, perSide: sideLoads },
         dayReplicaMinutes: { reactive: dayR, predictive: dayP },
+        verdict,
         reactive,
         predictive,
       },
