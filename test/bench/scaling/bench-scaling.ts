@@ -25,7 +25,8 @@
  * measured span), --before-minutes (3: the playbook scales about 2 minutes
  * ahead), --after-minutes (7: both sides are back at one replica by then),
  * --history-hours (4), --objective-ms, --seed (1), --sequential (one side
- * after the other), --out (JSON file; default $TMPDIR/bench-scaling-live.json).
+ * after the other; --predictive-first: that side first), --out (JSON file;
+ * default $TMPDIR/bench-scaling-live.json).
  * Replica-minutes are printed over the measured span and over the whole
  * day (the rest of the day at one replica on both sides, printed only when
  * both sides are at one replica at both ends of the span).
@@ -60,6 +61,7 @@ const { values } = parseArgs({
     'history-hours': { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
     sequential: { type: 'boolean', default: false },
+    'predictive-first': { type: 'boolean', default: false },
     out: { type: 'string', default: join(tmpdir(), 'bench-scaling-live.json') },
   },
 });
@@ -167,6 +169,7 @@ if (values.live) {
     objectiveMs: num('objective-ms'),
     seed: num('seed'),
     sequential: values.sequential === true,
+    predictiveFirst: values['predictive-first'] === true,
     out: String(values.out),
   });
   process.exit(0);

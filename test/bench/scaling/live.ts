@@ -36,6 +36,8 @@ export interface LiveOptions {
   objectiveMs: number;
   seed: number;
   sequential: boolean;
+  /** With `sequential`: the predictive side first (the host's load may change between the sides: swapping the order shows how much that weighs). */
+  predictiveFirst: boolean;
   out: string;
 }
 
@@ -99,12 +101,12 @@ export async function runLive(o: LiveOptions): Promise<void> {
       `live: cart (${o.capacityRps.toFixed(1)} req/s per replica; sessions-db sized for 6 cart replicas) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
         `at minute ${g.surge.atMinute.toFixed(2)} of every day (next at ${new Date(g.measureFromMs + o.beforeMinutes * 60_000).toISOString().slice(11, 19)} UTC); ` +
         `${o.historyHours} h of history back-filled; measured ${new Date(g.measureFromMs).toISOString().slice(11, 19)} to ${new Date(g.measureToMs).toISOString().slice(11, 19)} UTC; ` +
-        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${(loadavg()[0] as number).toFixed(1)}`,
+        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? `one side after the other (${o.predictiveFirst ? 'predictive' : 'reactive'} first)` : 'both sides at once'}; load average ${(loadavg()[0] as number).toFixed(1)}`,
     );
   };
   try {
     if (o.sequential) {
-      for (const mode of ['reactive', 'predictive'] as const) {
+      for (const mode of o.predictiveFirst ? (['predictive', 'reactive'] as const) : (['reactive', 'predictive'] as const)) {
         const s = side(opts(mode));
         sides.push(s);
         await s.ready;
@@ -126,7 +128,8 @@ export async function runLive(o: LiveOptions): Promise<void> {
     for (const s of sides) s.kill();
     throw err;
   }
-  const [reactive, predictive] = results as [LiveModeResult, LiveModeResult];
+  const reactive = results.find((r) => r.mode === 'reactive') as LiveModeResult;
+  const predictive = results.find((r) => r.mode === 'predictive') as LiveModeResult;
   const surge = (go as LiveGo).surge;
   const load1 = loadavg()[0] as number;
   console.table(
