@@ -76,6 +76,12 @@ export interface LiveMinute {
   failed: number;
   /** p99 latency at the load generator, ms (failed requests count as infinitely slow: null then). */
   p99Ms: number | null;
+  /**
+   * The same p99 per way in: `frontend` (`GET /cart`, `POST /checkout`: frontend, gateway, cart, sessions-db) and
+   * `direct` (the surge's requests, sent to cart's load balancer); null when that way had a failed request among its
+   * slowest 1 % or no request (so a minute above the objective says which way was slow).
+   */
+  p99ByEntryMs: { frontend: number | null; direct: number | null };
   aboveObjective: boolean;
   /** Mean cart replicas in the control plane over the minute. */
   replicas: number;
@@ -309,7 +315,12 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     const to = from + 60_000;
     const inMin = results.filter((r) => r.sentAt >= from && r.sentAt < to);
     const failed = inMin.filter((r) => !/^[1-4]\d\d$/.test(r.status)).length;
-    const lat = inMin.map((r) => (/^[1-4]\d\d$/.test(r.status) ? r.ms : Number.POSITIVE_INFINITY));
+    const latencyOf = (r: RequestResult) => (/^[1-4]\d\d$/.test(r.status) ? r.ms : Number.POSITIVE_INFINITY);
+    const lat = inMin.map(latencyOf);
+    const p99Of = (rs: RequestResult[]) => {
+      const v = p99(rs.map(latencyOf));
+      return rs.length > 0 && Number.isFinite(v) ? Math.round(v) : null;
+    };
     const q = p99(lat);
     const reps = replicaSamples.filter((s) => s.t >= from && s.t < to);
     const loopMin = loopP99.find((s) => s.t > from && s.t <= to + 30_000);
@@ -318,6 +329,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
       requests: inMin.length,
       failed,
       p99Ms: Number.isFinite(q) ? Math.round(q) : null,
+      p99ByEntryMs: { frontend: p99Of(inMin.filter((r) => r.service === 'frontend')), direct: p99Of(inMin.filter((r) => r.service === SERVICE)) },
       aboveObjective: q > o.objectiveMs,
       replicas: reps.length ? reps.reduce((a, s) => a + s.n, 0) / reps.length : asked,
       arrived: arrivedBy(to) - arrivedBy(from),

@@ -190,6 +190,15 @@ export async function runLive(o: LiveOptions): Promise<void> {
     return `${c} recorded of ${a} arrived${a ? ` (${((c / a) * 100).toFixed(0)} %)` : ''}`;
   };
   console.log(`cart requests in the surge minutes, detector vs load balancer: reactive ${learnt(reactive)}, predictive ${learnt(predictive)}`);
+  // Which way in was slow in each minute above the objective (frontend chain or the surge's direct requests).
+  const ms = (v: number | null) => (v === null ? 'failed/none' : `${v} ms`);
+  for (const r of [reactive, predictive]) {
+    const above = r.minutes
+      .map((m, i) => ({ m, label: i - o.beforeMinutes < 0 ? `${i - o.beforeMinutes}` : `+${i - o.beforeMinutes}` }))
+      .filter(({ m }) => m.aboveObjective)
+      .map(({ m, label }) => `${label}: via frontend ${ms(m.p99ByEntryMs.frontend)}, direct ${ms(m.p99ByEntryMs.direct)}`);
+    console.log(`${r.mode}: p99 by way in, minutes above the objective: ${above.join('; ') || 'none'}`);
+  }
   for (const r of [reactive, predictive]) {
     console.log(
       `${r.mode}: scale calls ${r.scaleCalls.map((c) => `${c.at.slice(11, 19)} -> ${c.replicas} (r ${c.reactive}, p ${c.predictive})`).join(', ') || 'none'}; ` +
