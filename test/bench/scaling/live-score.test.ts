@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayReplicaMinutes, judgeLive } from './live-score.ts';
+import { dayReplicaMinutes, inSurge, judgeLive, spanMinutes } from './live-score.ts';
 
 describe('dayReplicaMinutes', () => {
   it('adds the unmeasured rest of the day at the minimum', () => {
@@ -43,5 +43,20 @@ describe('judgeLive', () => {
     expect(v.costOver).toBe('span');
     expect(v.cost).toBeCloseTo(1.3, 9);
     expect(v.meetsCost).toBe(false);
+  });
+});
+
+describe('the measured span of several surges', () => {
+  const span = { beforeMinutes: 3, surgeMinutes: 3, afterMinutes: 7, dayMinutes: 30, cycles: 2 };
+
+  it('runs from the minutes before the first surge to the minutes after the last, one day apart', () => {
+    expect(spanMinutes(span)).toBe(3 + 30 + 3 + 7);
+    expect(spanMinutes({ ...span, cycles: 1 })).toBe(13);
+  });
+
+  it('marks the minutes of each surge and no other', () => {
+    const on = Array.from({ length: spanMinutes(span) }, (_, i) => i).filter((i) => inSurge(span, i));
+    expect(on).toEqual([3, 4, 5, 33, 34, 35]);
+    expect(Array.from({ length: 13 }, (_, i) => i).filter((i) => inSurge({ ...span, cycles: 1 }, i))).toEqual([3, 4, 5]);
   });
 });

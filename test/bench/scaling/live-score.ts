@@ -61,3 +61,24 @@ export function judgeLive(reactive: SideFigures, predictive: SideFigures): LiveV
     : predictive.spanReplicaMinutes / reactive.spanReplicaMinutes;
   return { cut, cost, costOver: byDay ? 'day' : 'span', meetsCut: cut !== null && cut >= TARGET_CUT - 1e-9, meetsCost: cost <= TARGET_COST + 1e-9 };
 }
+
+/** The measured span of a live run: `beforeMinutes`, then `cycles` surges one day apart, then `afterMinutes` after the last. */
+export interface LiveSpan {
+  beforeMinutes: number;
+  surgeMinutes: number;
+  afterMinutes: number;
+  dayMinutes: number;
+  cycles: number;
+}
+
+/** Minutes in the measured span. */
+export function spanMinutes(s: LiveSpan): number {
+  return s.beforeMinutes + (s.cycles - 1) * s.dayMinutes + s.surgeMinutes + s.afterMinutes;
+}
+
+/** Whether measured minute `i` (0 = the span's first) is in one of the span's surges. */
+export function inSurge(s: LiveSpan, i: number): boolean {
+  const k = i - s.beforeMinutes;
+  if (k < 0 || k >= (s.cycles - 1) * s.dayMinutes + s.surgeMinutes) return false;
+  return k % s.dayMinutes < s.surgeMinutes;
+}

@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LiveGo, LiveModeOptions, LiveModeResult } from './live-mode.ts';
-import { dayReplicaMinutes, judgeLive } from './live-score.ts';
+import { dayReplicaMinutes, inSurge, judgeLive, type LiveSpan, spanMinutes } from './live-score.ts';
 
 /** Settings of a live run. */
 export interface LiveOptions {
@@ -31,6 +31,8 @@ export interface LiveOptions {
   /** Measured minutes before the surge starts, and after it ends. */
   beforeMinutes: number;
   afterMinutes: number;
+  /** Surges measured, one compressed day apart (the span runs from `beforeMinutes` before the first to `afterMinutes` after the last). */
+  cycles: number;
   historyHours: number;
   capacityRps: number;
   objectiveMs: number;
@@ -64,6 +66,13 @@ function side(o: LiveModeOptions): { ready: Promise<void>; go(msg: LiveGo): void
 /** Runs both sides and prints the comparison. */
 export async function runLive(o: LiveOptions): Promise<void> {
   const t0 = Date.now();
+  const span: LiveSpan = {
+    beforeMinutes: o.beforeMinutes,
+    surgeMinutes: o.surgeMinutes,
+    afterMinutes: o.afterMinutes,
+    dayMinutes: o.dayMinutes,
+    cycles: o.cycles,
+  };
   const dayMs = o.dayMinutes * 60_000;
   const opts = (mode: LiveModeOptions['mode']): LiveModeOptions => ({
     mode,
@@ -85,7 +94,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
       // The demo's clock reads minute `surgeAtMinute` of a day when the wall clock reaches surgeStartMs.
       clockOffsetMs: (((o.surgeAtMinute * 60_000 - surgeStartMs) % dayMs) + dayMs) % dayMs,
       measureFromMs,
-      measureToMs: surgeStartMs + (o.surgeMinutes + o.afterMinutes) * 60_000,
+      measureToMs: measureFromMs + spanMinutes(span) * 60_000,
     };
     return go;
   };
@@ -139,7 +148,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
         `${x.p99Ms === null ? 'failed' : `${x.p99Ms} ms`}${x.failed ? ` (${x.failed} failed)` : ''}${x.aboveObjective ? ' *' : ''}`;
       return {
         minute: i + 1 - o.beforeMinutes <= 0 ? `${i - o.beforeMinutes}` : `+${i - o.beforeMinutes}`,
-        surge: i >= o.beforeMinutes && i < o.beforeMinutes + o.surgeMinutes ? 'on' : '',
+        surge: inSurge(span, i) ? 'on' : '',
         'reactive: p99': mark(m),
         'reactive: replicas': m.replicas.toFixed(1),
         'predictive: p99': p ? mark(p) : '',
@@ -157,16 +166,16 @@ export async function runLive(o: LiveOptions): Promise<void> {
   );
   const dayR = dayReplicaMinutes(
     reactive.minutes.map((m) => m.replicas),
-    o.dayMinutes,
+    o.dayMinutes * o.cycles,
   );
   const dayP = dayReplicaMinutes(
     predictive.minutes.map((m) => m.replicas),
-    o.dayMinutes,
+    o.dayMinutes * o.cycles,
   );
   console.log(
     `replica-minutes over the measured span: reactive ${reactive.replicaMinutes.toFixed(1)}, predictive ${predictive.replicaMinutes.toFixed(1)} (${ratio.toFixed(2)}x); ` +
       (dayR !== null && dayP !== null
-        ? `over the ${o.dayMinutes}-min day (the rest at 1 replica on both sides): ${dayR.toFixed(1)} / ${dayP.toFixed(1)} (${(dayP / dayR).toFixed(2)}x; target <= 1.2x)`
+        ? `over the ${o.cycles > 1 ? `${o.cycles} ` : ''}${o.dayMinutes}-min day${o.cycles > 1 ? 's' : ''} (the rest at 1 replica on both sides): ${dayR.toFixed(1)} / ${dayP.toFixed(1)} (${(dayP / dayR).toFixed(2)}x; target <= 1.2x)`
         : 'over the day: unknown (a side was above 1 replica at an end of the span)'),
   );
   const verdict = judgeLive(
@@ -183,10 +192,10 @@ export async function runLive(o: LiveOptions): Promise<void> {
       `predictive ${predictive.requests} (${predictive.failed} failed, ${share(predictive)}; ${JSON.stringify(predictive.statuses)})`,
   );
   // What the forecast learns (the detector's cart request rate) against the demand that arrived at cart, in the surge.
-  const inSurge = (r: LiveModeResult) => r.minutes.slice(o.beforeMinutes, o.beforeMinutes + o.surgeMinutes);
+  const surgeMinutes = (r: LiveModeResult) => r.minutes.filter((_, i) => inSurge(span, i));
   const learnt = (r: LiveModeResult) => {
-    const a = inSurge(r).reduce((x, m) => x + m.arrived, 0);
-    const c = inSurge(r).reduce((x, m) => x + m.recorded, 0);
+    const a = surgeMinutes(r).reduce((x, m) => x + m.arrived, 0);
+    const c = surgeMinutes(r).reduce((x, m) => x + m.recorded, 0);
     return `${c} recorded of ${a} arrived${a ? ` (${((c / a) * 100).toFixed(0)} %)` : ''}`;
   };
   console.log(`cart requests in the surge minutes, detector vs load balancer: reactive ${learnt(reactive)}, predictive ${learnt(predictive)}`);
