@@ -40,6 +40,8 @@ export interface DemoOptions {
   clock?: LoadOptions['clock'];
   /** Receives every request of the load generator when it ends (the client's view of latency). */
   onRequest?: LoadOptions['onResult'];
+  /** The load generator's uniform draws (default `Math.random`): see {@link LoadOptions.random}. */
+  random?: LoadOptions['random'];
 }
 
 /** A running demo. */
@@ -84,6 +86,7 @@ export async function startDemo(opts: DemoOptions): Promise<DemoSystem> {
           recurringSurge: opts.recurringSurge,
           onResult: opts.onRequest,
           clock: opts.clock,
+          random: opts.random,
         })
       : undefined;
   const app = createControlPlane({ supervisor, book, log, load });

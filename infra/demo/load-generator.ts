@@ -36,6 +36,12 @@ export interface LoadOptions {
   clock?: () => number;
   /** Called once per request when it ends (answered, failed or timed out): the client's view of latency. */
   onResult?: (r: RequestResult) => void;
+  /**
+   * Uniform draws in [0, 1) for the request mix, the surge's routes and the item ids (default `Math.random`): a seeded
+   * one sends the same sequence of requests on every run (a bench comparing two runs gives both the same traffic).
+   * Read on every draw, so a caller may swap the generator behind it.
+   */
+  random?: () => number;
 }
 
 /** One request as the load generator saw it. */
@@ -211,6 +217,7 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
   const visits = visitsPerRequest(SHOP);
   const maxInFlight = opts.maxInFlight ?? 400;
   const stats: LoadStats = { sent: 0, byStatus: {}, dropped: 0, inFlight: 0, currentRps: 0 };
+  const random = opts.random ?? Math.random;
   const send = (service: string, method: string, path: string) => {
     const base = opts.urls[service];
     if (!base) return;
@@ -229,7 +236,7 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
       stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
       opts.onResult?.({ service, method, path, sentAt, ms: Date.now() - sentAt, status });
     };
-    const req = http.request(`${base}${path}?id=${Math.floor(Math.random() * 200)}`, { method, agent, timeout: 15_000 }, (res) => {
+    const req = http.request(`${base}${path}?id=${Math.floor(random() * 200)}`, { method, agent, timeout: 15_000 }, (res) => {
       res.resume();
       res.on('end', () => done(String(res.statusCode)));
       // An answer cut off before its end.
@@ -243,7 +250,7 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
     req.end(method === 'POST' ? '{}' : undefined);
   };
   const pick = () => {
-    let x = Math.random();
+    let x = random();
     for (const m of MIX) {
       x -= m.weight;
       if (x <= 0) return m;
@@ -280,7 +287,7 @@ export function startLoad(opts: LoadOptions): LoadGenerator {
     const extra = Math.max(2, (magnitude - 1) * rate * (visits[service] ?? 0.5));
     surgeCredit[service] = (surgeCredit[service] ?? 0) + (extra * elapsedMs) / 1000;
     for (; (surgeCredit[service] as number) >= 1; surgeCredit[service]--) {
-      const r = spec.routes[Math.floor(Math.random() * spec.routes.length)] as (typeof spec.routes)[number];
+      const r = spec.routes[Math.floor(random() * spec.routes.length)] as (typeof spec.routes)[number];
       send(service, r.method, r.path);
     }
   };

@@ -24,8 +24,11 @@
  * --startup-minutes (1: from both sides running, demo slice up, to the
  * measured span), --before-minutes (3: the playbook scales about 2 minutes
  * ahead), --after-minutes (7: both sides are back at one replica by then),
+ * --cycles (1: surges measured, one day apart; e.g. 2 with --day-minutes 30
+ * --surge-at 20),
  * --history-hours (4), --objective-ms, --seed (1), --sequential (one side
- * after the other), --out (JSON file; default $TMPDIR/bench-scaling-live.json).
+ * after the other; --predictive-first: that side first), --out (JSON file;
+ * default $TMPDIR/bench-scaling-live.json).
  * Replica-minutes are printed over the measured span and over the whole
  * day (the rest of the day at one replica on both sides, printed only when
  * both sides are at one replica at both ends of the span).
@@ -57,9 +60,11 @@ const { values } = parseArgs({
     'startup-minutes': { type: 'string', default: '1' },
     'before-minutes': { type: 'string', default: '3' },
     'after-minutes': { type: 'string', default: '7' },
+    cycles: { type: 'string', default: '1' },
     'history-hours': { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
     sequential: { type: 'boolean', default: false },
+    'predictive-first': { type: 'boolean', default: false },
     out: { type: 'string', default: join(tmpdir(), 'bench-scaling-live.json') },
   },
 });
@@ -162,11 +167,13 @@ if (values.live) {
     startupMinutes: num('startup-minutes'),
     beforeMinutes: num('before-minutes'),
     afterMinutes: num('after-minutes'),
+    cycles: Math.max(1, Math.floor(num('cycles'))),
     historyHours: num('history-hours'),
     capacityRps: capacityFor(SHOP, rps)[SERVICE] as number,
     objectiveMs: num('objective-ms'),
     seed: num('seed'),
     sequential: values.sequential === true,
+    predictiveFirst: values['predictive-first'] === true,
     out: String(values.out),
   });
   process.exit(0);

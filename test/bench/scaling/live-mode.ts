@@ -76,9 +76,19 @@ export interface LiveMinute {
   failed: number;
   /** p99 latency at the load generator, ms (failed requests count as infinitely slow: null then). */
   p99Ms: number | null;
+  /**
+   * The same p99 per way in: `frontend` (`GET /cart`, `POST /checkout`: frontend, gateway, cart, sessions-db) and
+   * `direct` (the surge's requests, sent to cart's load balancer); null when that way had a failed request among its
+   * slowest 1 % or no request (so a minute above the objective says which way was slow).
+   */
+  p99ByEntryMs: { frontend: number | null; direct: number | null };
   aboveObjective: boolean;
   /** Mean cart replicas in the control plane over the minute. */
   replicas: number;
+  /** Requests cart's load balancer forwarded to its replicas in the minute: the demand that arrived at cart. */
+  arrived: number;
+  /** Requests the detector recorded for cart in the windows that ended in the minute (its request rate x 10 s): what the forecast learns. */
+  recorded: number;
   /** p99 event-loop delay of this process (load balancers, load generator, zeroops), ms. */
   eventLoopP99Ms: number;
 }
@@ -141,6 +151,10 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   const api = rt.addresses.api as string;
 
   const results: RequestResult[] = [];
+  // The load generator's draws (request mix, surge routes, ids): seeded, and restarted at the go, so that both sides
+  // send the same sequence of requests over the measured span.
+  const trafficSeed = o.seed * 7919 + 17;
+  let traffic = createRng(trafficSeed);
   // No surge until the parent places it (the load generator reads this object on every tick).
   const surge: RecurringSurge = { service: SERVICE, magnitude: 1, everyMinutes: o.dayMinutes, atMinute: 0, durationMinutes: 0 };
   const demoStartMs = Date.now();
@@ -155,6 +169,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     rps: o.rps,
     dayMinutes: o.dayMinutes,
     recurringSurge: surge,
+    random: () => traffic.next(),
     // sessions-db sized for what cart's most replicas send it: the surge saturates cart, which scaling addresses.
     capacityRps: sliceCapacity(o.rps, SERVICE, o.capacityRps, MAX_REPLICAS),
     onRequest: (r) => {
@@ -227,6 +242,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   const go = await new Promise<LiveGo>((resolve) => process.on('message', (m: LiveGo) => m.type === 'go' && resolve(m)));
   Object.assign(surge, go.surge);
   clockOffsetMs = go.clockOffsetMs;
+  traffic = createRng(trafficSeed);
   // The history the demo would have left after `historyHours` of running with this surge: cart's request rate per
   // detector window (Poisson arrivals around the load generator's rate, on the demo's clock), up to now: it replaces
   // what the detector recorded of the demo's start-up (cold processes, and the rhythm before the clock was set).
@@ -258,7 +274,10 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
 
   // Replicas in the control plane (starting ones count: they cost), every 2 s.
   const replicaSamples: Array<{ t: number; n: number }> = [];
+  // Requests cart's load balancer forwarded so far, every 2 s.
+  const arrivedSamples: Array<{ t: number; n: number }> = [{ t: Date.now(), n: forwarded() }];
   const poll = setInterval(() => {
+    arrivedSamples.push({ t: Date.now(), n: forwarded() });
     fetch(`${demo.controlUrl}/services/${SERVICE}`)
       .then((r) => r.json() as Promise<{ replicas: unknown[] }>)
       .then((s) => replicaSamples.push({ t: Date.now(), n: s.replicas.length }))
@@ -288,12 +307,20 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   clearInterval(loopTimer);
   loop.disable();
 
+  const live = (await rt.store.db.select().from(rollups)).filter((r) => r.service === SERVICE && r.windowEnd > backfillEnd);
+  // The forwarded count at the last sample before `t`.
+  const arrivedBy = (t: number) => arrivedSamples.filter((s) => s.t < t).at(-1)?.n ?? 0;
   const minutes: LiveMinute[] = [];
   for (let from = go.measureFromMs; from + 60_000 <= go.measureToMs; from += 60_000) {
     const to = from + 60_000;
     const inMin = results.filter((r) => r.sentAt >= from && r.sentAt < to);
     const failed = inMin.filter((r) => !/^[1-4]\d\d$/.test(r.status)).length;
-    const lat = inMin.map((r) => (/^[1-4]\d\d$/.test(r.status) ? r.ms : Number.POSITIVE_INFINITY));
+    const latencyOf = (r: RequestResult) => (/^[1-4]\d\d$/.test(r.status) ? r.ms : Number.POSITIVE_INFINITY);
+    const lat = inMin.map(latencyOf);
+    const p99Of = (rs: RequestResult[]) => {
+      const v = p99(rs.map(latencyOf));
+      return rs.length > 0 && Number.isFinite(v) ? Math.round(v) : null;
+    };
     const q = p99(lat);
     const reps = replicaSamples.filter((s) => s.t >= from && s.t < to);
     const loopMin = loopP99.find((s) => s.t > from && s.t <= to + 30_000);
@@ -302,14 +329,20 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
       requests: inMin.length,
       failed,
       p99Ms: Number.isFinite(q) ? Math.round(q) : null,
+      p99ByEntryMs: { frontend: p99Of(inMin.filter((r) => r.service === 'frontend')), direct: p99Of(inMin.filter((r) => r.service === SERVICE)) },
       aboveObjective: q > o.objectiveMs,
       replicas: reps.length ? reps.reduce((a, s) => a + s.n, 0) / reps.length : asked,
+      arrived: arrivedBy(to) - arrivedBy(from),
+      recorded: Math.round(
+        live
+          .filter((r) => r.windowEnd.getTime() > from && r.windowEnd.getTime() <= to)
+          .reduce((a, r) => a + (typeof r.features.request_rate === 'number' ? r.features.request_rate * (WINDOW_MS / 1000) : 0), 0),
+      ),
       eventLoopP99Ms: Math.round(loopMin?.ms ?? 0),
     });
   }
   type Exec = { createdAt: string; status: string; forecast: { replicas: number; action: string; peakUpper: number } | null };
   const execs = (await (await fetch(`${api}/api/v1/executions?service=${SERVICE}&limit=100`)).json()) as { items: Exec[] };
-  const live = (await rt.store.db.select().from(rollups)).filter((r) => r.service === SERVICE && r.windowEnd > backfillEnd);
   const liveRates = live.map((r) => r.features.request_rate).filter((v): v is number => typeof v === 'number');
   const measured = results.filter((r) => r.sentAt >= go.measureFromMs && r.sentAt < go.measureToMs);
   const result: LiveModeResult = {

@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LiveGo, LiveModeOptions, LiveModeResult } from './live-mode.ts';
-import { dayReplicaMinutes } from './live-score.ts';
+import { dayReplicaMinutes, inSurge, judgeLive, type LiveSpan, spanMinutes } from './live-score.ts';
 
 /** Settings of a live run. */
 export interface LiveOptions {
@@ -31,11 +31,15 @@ export interface LiveOptions {
   /** Measured minutes before the surge starts, and after it ends. */
   beforeMinutes: number;
   afterMinutes: number;
+  /** Surges measured, one compressed day apart (the span runs from `beforeMinutes` before the first to `afterMinutes` after the last). */
+  cycles: number;
   historyHours: number;
   capacityRps: number;
   objectiveMs: number;
   seed: number;
   sequential: boolean;
+  /** With `sequential`: the predictive side first (the host's load may change between the sides: swapping the order shows how much that weighs). */
+  predictiveFirst: boolean;
   out: string;
 }
 
@@ -62,6 +66,13 @@ function side(o: LiveModeOptions): { ready: Promise<void>; go(msg: LiveGo): void
 /** Runs both sides and prints the comparison. */
 export async function runLive(o: LiveOptions): Promise<void> {
   const t0 = Date.now();
+  const span: LiveSpan = {
+    beforeMinutes: o.beforeMinutes,
+    surgeMinutes: o.surgeMinutes,
+    afterMinutes: o.afterMinutes,
+    dayMinutes: o.dayMinutes,
+    cycles: o.cycles,
+  };
   const dayMs = o.dayMinutes * 60_000;
   const opts = (mode: LiveModeOptions['mode']): LiveModeOptions => ({
     mode,
@@ -83,7 +94,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
       // The demo's clock reads minute `surgeAtMinute` of a day when the wall clock reaches surgeStartMs.
       clockOffsetMs: (((o.surgeAtMinute * 60_000 - surgeStartMs) % dayMs) + dayMs) % dayMs,
       measureFromMs,
-      measureToMs: surgeStartMs + (o.surgeMinutes + o.afterMinutes) * 60_000,
+      measureToMs: measureFromMs + spanMinutes(span) * 60_000,
     };
     return go;
   };
@@ -99,12 +110,12 @@ export async function runLive(o: LiveOptions): Promise<void> {
       `live: cart (${o.capacityRps.toFixed(1)} req/s per replica; sessions-db sized for 6 cart replicas) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
         `at minute ${g.surge.atMinute.toFixed(2)} of every day (next at ${new Date(g.measureFromMs + o.beforeMinutes * 60_000).toISOString().slice(11, 19)} UTC); ` +
         `${o.historyHours} h of history back-filled; measured ${new Date(g.measureFromMs).toISOString().slice(11, 19)} to ${new Date(g.measureToMs).toISOString().slice(11, 19)} UTC; ` +
-        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? 'one side after the other' : 'both sides at once'}; load average ${(loadavg()[0] as number).toFixed(1)}`,
+        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? `one side after the other (${o.predictiveFirst ? 'predictive' : 'reactive'} first)` : 'both sides at once'}; load average ${(loadavg()[0] as number).toFixed(1)}`,
     );
   };
   try {
     if (o.sequential) {
-      for (const mode of ['reactive', 'predictive'] as const) {
+      for (const mode of o.predictiveFirst ? (['predictive', 'reactive'] as const) : (['reactive', 'predictive'] as const)) {
         const s = side(opts(mode));
         sides.push(s);
         await s.ready;
@@ -126,7 +137,8 @@ export async function runLive(o: LiveOptions): Promise<void> {
     for (const s of sides) s.kill();
     throw err;
   }
-  const [reactive, predictive] = results as [LiveModeResult, LiveModeResult];
+  const reactive = results.find((r) => r.mode === 'reactive') as LiveModeResult;
+  const predictive = results.find((r) => r.mode === 'predictive') as LiveModeResult;
   const surge = (go as LiveGo).surge;
   const load1 = loadavg()[0] as number;
   console.table(
@@ -136,12 +148,13 @@ export async function runLive(o: LiveOptions): Promise<void> {
         `${x.p99Ms === null ? 'failed' : `${x.p99Ms} ms`}${x.failed ? ` (${x.failed} failed)` : ''}${x.aboveObjective ? ' *' : ''}`;
       return {
         minute: i + 1 - o.beforeMinutes <= 0 ? `${i - o.beforeMinutes}` : `+${i - o.beforeMinutes}`,
-        surge: i >= o.beforeMinutes && i < o.beforeMinutes + o.surgeMinutes ? 'on' : '',
+        surge: inSurge(span, i) ? 'on' : '',
         'reactive: p99': mark(m),
         'reactive: replicas': m.replicas.toFixed(1),
         'predictive: p99': p ? mark(p) : '',
         'predictive: replicas': p ? p.replicas.toFixed(1) : '',
         'event loop p99 (r / p)': `${m.eventLoopP99Ms} / ${p?.eventLoopP99Ms ?? ''} ms`,
+        'arrived / recorded (r; p)': `${m.arrived} / ${m.recorded}; ${p ? `${p.arrived} / ${p.recorded}` : ''}`,
       };
     }),
   );
@@ -153,23 +166,48 @@ export async function runLive(o: LiveOptions): Promise<void> {
   );
   const dayR = dayReplicaMinutes(
     reactive.minutes.map((m) => m.replicas),
-    o.dayMinutes,
+    o.dayMinutes * o.cycles,
   );
   const dayP = dayReplicaMinutes(
     predictive.minutes.map((m) => m.replicas),
-    o.dayMinutes,
+    o.dayMinutes * o.cycles,
   );
   console.log(
     `replica-minutes over the measured span: reactive ${reactive.replicaMinutes.toFixed(1)}, predictive ${predictive.replicaMinutes.toFixed(1)} (${ratio.toFixed(2)}x); ` +
       (dayR !== null && dayP !== null
-        ? `over the ${o.dayMinutes}-min day (the rest at 1 replica on both sides): ${dayR.toFixed(1)} / ${dayP.toFixed(1)} (${(dayP / dayR).toFixed(2)}x; target <= 1.2x)`
+        ? `over the ${o.cycles > 1 ? `${o.cycles} ` : ''}${o.dayMinutes}-min day${o.cycles > 1 ? 's' : ''} (the rest at 1 replica on both sides): ${dayR.toFixed(1)} / ${dayP.toFixed(1)} (${(dayP / dayR).toFixed(2)}x; target <= 1.2x)`
         : 'over the day: unknown (a side was above 1 replica at an end of the span)'),
+  );
+  const verdict = judgeLive(
+    { minutesAboveObjective: reactive.minutesAboveObjective, spanReplicaMinutes: reactive.replicaMinutes, dayReplicaMinutes: dayR },
+    { minutesAboveObjective: predictive.minutesAboveObjective, spanReplicaMinutes: predictive.replicaMinutes, dayReplicaMinutes: dayP },
+  );
+  console.log(
+    `targets: cut ${verdict.cut === null ? '-' : `${(verdict.cut * 100).toFixed(0)} %`} (>= 80 %: ${verdict.meetsCut ? 'met' : 'not met'}), ` +
+      `replica-minutes ${verdict.cost.toFixed(2)}x over the ${verdict.costOver} (<= 1.2x: ${verdict.meetsCost ? 'met' : 'not met'})`,
   );
   const share = (r: LiveModeResult) => (r.requests ? `${((r.failed / r.requests) * 100).toFixed(1)} %` : '-');
   console.log(
     `requests via cart: reactive ${reactive.requests} (${reactive.failed} failed, ${share(reactive)}; ${JSON.stringify(reactive.statuses)}), ` +
       `predictive ${predictive.requests} (${predictive.failed} failed, ${share(predictive)}; ${JSON.stringify(predictive.statuses)})`,
   );
+  // What the forecast learns (the detector's cart request rate) against the demand that arrived at cart, in the surge.
+  const surgeMinutes = (r: LiveModeResult) => r.minutes.filter((_, i) => inSurge(span, i));
+  const learnt = (r: LiveModeResult) => {
+    const a = surgeMinutes(r).reduce((x, m) => x + m.arrived, 0);
+    const c = surgeMinutes(r).reduce((x, m) => x + m.recorded, 0);
+    return `${c} recorded of ${a} arrived${a ? ` (${((c / a) * 100).toFixed(0)} %)` : ''}`;
+  };
+  console.log(`cart requests in the surge minutes, detector vs load balancer: reactive ${learnt(reactive)}, predictive ${learnt(predictive)}`);
+  // Which way in was slow in each minute above the objective (frontend chain or the surge's direct requests).
+  const ms = (v: number | null) => (v === null ? 'failed/none' : `${v} ms`);
+  for (const r of [reactive, predictive]) {
+    const above = r.minutes
+      .map((m, i) => ({ m, label: i - o.beforeMinutes < 0 ? `${i - o.beforeMinutes}` : `+${i - o.beforeMinutes}` }))
+      .filter(({ m }) => m.aboveObjective)
+      .map(({ m, label }) => `${label}: via frontend ${ms(m.p99ByEntryMs.frontend)}, direct ${ms(m.p99ByEntryMs.direct)}`);
+    console.log(`${r.mode}: p99 by way in, minutes above the objective: ${above.join('; ') || 'none'}`);
+  }
   for (const r of [reactive, predictive]) {
     console.log(
       `${r.mode}: scale calls ${r.scaleCalls.map((c) => `${c.at.slice(11, 19)} -> ${c.replicas} (r ${c.reactive}, p ${c.predictive})`).join(', ') || 'none'}; ` +
@@ -197,6 +235,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
         surge,
         loadAverage: { start: load0, end: load1, perSide: sideLoads },
         dayReplicaMinutes: { reactive: dayR, predictive: dayP },
+        verdict,
         reactive,
         predictive,
       },

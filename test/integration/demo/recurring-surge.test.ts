@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RecurringSurge, type RequestResult, recurringSurgeAt, startLoad } from '../../../infra/demo/load-generator.ts';
 import { SHOP } from '../../../infra/demo/topology.ts';
+import { createRng } from '../../../models/stats/index.ts';
 
 const MIN = 60_000;
 
@@ -100,5 +101,27 @@ describe('recurring surges of the demo load generator', () => {
     await new Promise((r) => setTimeout(r, 500));
     // 2 req/s for 4 s: 8 (a fixed 100 ms of credit per tick sent about 2).
     expect(hits.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('sends the same requests for the same seeded random (the same traffic on both sides of a bench)', async () => {
+    // Requests to the frontend only (path and item id), in the order they are sent, for 1.5 s at 20 req/s.
+    const sequence = async (seed: number) => {
+      hits.length = 0;
+      const rng = createRng(seed);
+      const load = startLoad({ services: [...SHOP], urls: { frontend: url }, rps: 20, dayMinutes: 60, surges: () => [], random: () => rng.next() });
+      await new Promise((r) => setTimeout(r, 1_500));
+      load.stop();
+      await new Promise((r) => setTimeout(r, 300));
+      return [...hits];
+    };
+    const a = await sequence(7);
+    const b = await sequence(7);
+    const c = await sequence(8);
+    // The timer may fit a request more or less in the same time: the sequences are compared over the shorter one.
+    const n = Math.min(a.length, b.length, c.length);
+    expect(n).toBeGreaterThanOrEqual(10);
+    expect(new Set(a.map((h) => h.split('?')[0])).size).toBeGreaterThan(1);
+    expect(b.slice(0, n)).toEqual(a.slice(0, n));
+    expect(c.slice(0, n)).not.toEqual(a.slice(0, n));
   });
 });
