@@ -7,10 +7,16 @@
  * `demo-latency` restarted or scaled it. Such a blip is detected (an `info`
  * event) but starts no playbook; a delay that lasts gets `demo-latency`
  * once it has lasted 30 s (models/fleet/sustained-latency.ts).
+ *
+ * And a warm-up on a busy host (its load generator sent half its rate) makes
+ * the normal demand of a quieter host later look like 1.6 times "more than
+ * usual" in every service: that uniform rise enters at no service in
+ * particular (models/root-cause/demand-entry.ts), so a memory leak on
+ * gateway is gateway's to fix, not frontend's "extra demand".
  */
 import { describe, expect, it } from 'vitest';
 import { demoPlaybookBundle } from '../../../infra/demo/playbook-bundle.ts';
-import { type FeatureVector, ServiceModels, type WindowInput } from '../../../models/fleet/index.ts';
+import { type FeatureVector, ServiceModels, type ServiceScore, type WindowInput } from '../../../models/fleet/index.ts';
 import { createRng } from '../../../models/stats/index.ts';
 import type { AnomalyEvent } from '../../../services/bus/messages.ts';
 import { emitAll } from '../../../services/detector/window-round.ts';
@@ -77,5 +83,77 @@ describe('the demo playbooks and a service that slows alone', () => {
     expect(acted && matching(acted)).toEqual(['demo-latency']);
     // The third slow window: 30 s after the delay began.
     expect(acted?.windowEndUnixMs).toBe(T0 + (AT + 2) * W);
+  });
+});
+
+/** A scored window of `service` ending at `T0 + k * W` with its features, baseline bands (expected; lower and upper at 0.7 and 1.3 of it) and the rest. */
+function scored(service: string, k: number, features: Record<string, number>, bands: Record<string, number>, over: Partial<ServiceScore>): ServiceScore {
+  const names = Object.keys(bands);
+  return {
+    input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features, callees: [] },
+    score: 0.05,
+    likelihood: 0.05,
+    expected: {
+      features: names,
+      values: names.flatMap((f) => [bands[f] as number, (bands[f] as number) * 0.7, (bands[f] as number) * 1.3]),
+      offset: 0,
+      count: names.length,
+    },
+    evidence: [],
+    transition: 'none',
+    episodeId: null,
+    openedAtMs: 0,
+    flapping: false,
+    peak: 0,
+    callees: [],
+    deviation: 0,
+    severity: 'info',
+    warmingUp: false,
+    emit: false,
+    ...over,
+  };
+}
+
+describe('the demo playbooks after a warm-up under load', () => {
+  it('run demo-errors on gateway for its failing requests while frontend and gateway receive 1.6x the demand their baselines learned', async () => {
+    const k = AT;
+    const { s, events } = fakeDetectorState(W, T0 + (k - 10) * W);
+    const failing = (service: string, ratio: number): Partial<ServiceScore> => ({
+      score: 0.98,
+      likelihood: 0.98,
+      evidence: [{ feature: 'error_ratio', observed: ratio, expected: 0.01, deviation: 20 }],
+      transition: 'open',
+      episodeId: `${service}:${T0 + k * W}:1`,
+      openedAtMs: T0 + k * W,
+      peak: 0.98,
+      deviation: 20,
+      severity: 'critical',
+      emit: true,
+    });
+    await emitAll(s, [
+      // Both receive 1.6x what their baselines expect (learned while the load generator sent half its rate).
+      scored(
+        'frontend',
+        k,
+        { request_rate: 19.2, error_ratio: 0.3 },
+        { request_rate: 12, error_ratio: 0.01 },
+        { ...failing('frontend', 0.3), callees: ['gateway'] },
+      ),
+      scored(
+        'gateway',
+        k,
+        { request_rate: 19.2, error_ratio: 0.4 },
+        { request_rate: 12, error_ratio: 0.01 },
+        { ...failing('gateway', 0.4), callees: ['catalog'] },
+      ),
+      scored('catalog', k, { request_rate: 14, error_ratio: 0 }, { request_rate: 12, error_ratio: 0.01 }, { callees: ['products-db'] }),
+    ]);
+    const gateway = events.find((e) => e.service === 'gateway');
+    expect(gateway?.rootCauses[0]?.service).toBe('gateway');
+    expect(gateway && matching(gateway)).toEqual(['demo-errors']);
+    // frontend's failing requests are gateway's: no playbook on frontend.
+    const frontend = events.find((e) => e.service === 'frontend');
+    expect(frontend?.rootCauses[0]?.service).toBe('gateway');
+    expect(frontend && matching(frontend)).toEqual([]);
   });
 });
