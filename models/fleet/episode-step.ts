@@ -7,6 +7,7 @@ import type { Evidence, ServiceScore, Severity, WindowInput } from './outputs.ts
 import { BLIP_WINDOWS } from './seasonal-scorer.ts';
 import { DEFAULT_WARMUP_WINDOWS, type Live, type ServiceMeta, type ServiceModelsOptions } from './service-state.ts';
 import { addFailures, deviationGrew, isSymptomFeature, largestDeviation, severityDeviation, severityOfDeviation, severityRank } from './severity.ts';
+import { advanceLatencyRun, isLatencyFeature } from './sustained-latency.ts';
 import { advanceMetricRuns } from './sustained-metrics.ts';
 
 /** Windows without a single request in a row that hold an open episode open (see {@link episodeStep}). */
@@ -125,7 +126,9 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
  * Severity of window `w` (severity.ts), counting the failing requests of the
  * run of windows whose error ratio deviates (so that a few failures of a few
  * requests do not page, and a sustained failing share does however noisy
- * its baseline), and raised to `warning` by a runtime metric that deviates
+ * its baseline), counting a latency deviation only once it has lasted
+ * (sustained-latency.ts: a service that slows alone for a window or two on a
+ * busy host does not page), and raised to `warning` by a runtime metric that deviates
  * sustained and beyond noise (sustained-metrics.ts) in a window of an open
  * episode (`inEpisode`: the window that closes one is back to normal by the
  * episode's measure, and is as mild as its symptoms say). Updates the runs
@@ -153,10 +156,12 @@ export function windowSeverity(
   const metrics = advanceMetricRuns(st.metricRuns, evidence);
   if (metrics.runs) st.metricRuns = metrics.runs;
   else if (st.metricRuns) delete st.metricRuns;
-  const severity = severityOfDeviation(
-    severityDeviation(evidence, reportsSymptoms, failureZ, w.features.request_rate === undefined ? Number.NaN : requests),
-    warmingUp,
-  );
+  const counts = w.features.request_rate === undefined ? Number.NaN : requests;
+  const latency = advanceLatencyRun(st.latencyRun, w.startMs, w.endMs, evidence, counts);
+  if (latency.run) st.latencyRun = latency.run;
+  else if (st.latencyRun) delete st.latencyRun;
+  const counted = latency.sustained || !evidence.some((e) => isLatencyFeature(e.feature)) ? evidence : evidence.filter((e) => !isLatencyFeature(e.feature));
+  const severity = severityOfDeviation(severityDeviation(counted, reportsSymptoms, failureZ, counts), warmingUp);
   return severity === 'info' && metrics.sustained && inEpisode && !warmingUp ? 'warning' : severity;
 }
 

@@ -10,6 +10,7 @@ import type { NeuralScorer } from './neural-scorer.ts';
 import { NeuralService, type NeuralServiceState } from './neural-service.ts';
 import { DEFAULT_SEASONAL_SCORER, SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
 import type { FailureRun } from './severity.ts';
+import type { LatencyRun } from './sustained-latency.ts';
 import type { MetricRuns } from './sustained-metrics.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
@@ -52,6 +53,8 @@ export interface ServiceState {
   failures?: FailureRun;
   /** Runs of runtime metrics deviating far above their baselines (sustained-metrics.ts); absent when none. */
   metricRuns?: MetricRuns;
+  /** The current run of windows whose latency deviates far above its baseline (sustained-latency.ts); absent when none. */
+  latencyRun?: LatencyRun;
   /** Episodes opened so far (part of episode ids). */
   seq: number;
   /** Windows scored so far. */

@@ -12,6 +12,7 @@ import type { Evidence, FeatureVector, ServiceScore } from './outputs.ts';
 import { scoreSeries, T0, W } from './series-fixture.ts';
 import { newLive } from './service-state.ts';
 import { addFailures, errorRatioSeverity, quantileResolved, severityDeviation } from './severity.ts';
+import { LATENCY_SUSTAIN_WINDOWS } from './sustained-latency.ts';
 import { advanceMetricRuns, GAP_WINDOWS, type MetricRun, type MetricRuns, SUSTAINED_WINDOWS, TREND_T, trendOf } from './sustained-metrics.ts';
 
 const run = (n: number, features: (k: number, gauss: () => number) => FeatureVector, seed = 11): ServiceScore[] => scoreSeries(n, features, seed);
@@ -187,19 +188,21 @@ describe('a latency quantile counts for severity only when the window has the re
     expect(quantileResolved('error_ratio', 1)).toBe(true);
   });
 
-  it('keeps a slow window of a service with few requests `info` on its live scoring path unless its median slows', () => {
-    // A leaf with 0.3 requests/s (3 per 10 s window): p99 usually 60 ms; one window's slowest request takes 400 ms.
+  it('keeps slow windows of a service with few requests `info` on its live scoring path unless its median slows', () => {
+    // A leaf with 0.3 requests/s (3 per 10 s window): p99 usually 60 ms; for three windows (30 s: long enough for
+    // latency to count, see sustained-latency.ts) each window's slowest request takes 400 ms.
+    const slow = (k: number) => k >= 70 && k < 70 + LATENCY_SUSTAIN_WINDOWS;
     const leaf = (slowTail: boolean, slowMedian: boolean) =>
       run(80, (k, g) => ({
         request_rate: 0.3,
         error_ratio: 0,
-        latency_p50_ms: (k === 70 && slowMedian ? 400 : 40) + g(),
-        latency_p95_ms: (k === 70 && slowTail ? 400 : 60) + 2 * g(),
-        latency_p99_ms: (k === 70 && slowTail ? 400 : 60) + 2 * g(),
-      }))[70] as ServiceScore;
+        latency_p50_ms: (slow(k) && slowMedian ? 400 : 40) + g(),
+        latency_p95_ms: (slow(k) && slowTail ? 400 : 60) + 2 * g(),
+        latency_p99_ms: (slow(k) && slowTail ? 400 : 60) + 2 * g(),
+      }));
     const tail = leaf(true, false);
-    expect(tail.transition).toBe('open');
-    expect(tail.severity).toBe('info');
-    expect(leaf(true, true).severity).toBe('critical');
+    expect(tail[70]?.transition).toBe('open');
+    expect(severities(tail, 70, 70 + LATENCY_SUSTAIN_WINDOWS).every((s) => s === 'info')).toBe(true);
+    expect(leaf(true, true)[70 + LATENCY_SUSTAIN_WINDOWS - 1]?.severity).toBe('critical');
   });
 });

@@ -43,6 +43,7 @@
  * own ranks that caller first (see lost-demand.ts).
  */
 
+import { demandEntry } from './demand-entry.ts';
 import { inheritedReason, latencyOrigin } from './inherited-latency.ts';
 import { lostDemandOrigin } from './lost-demand.ts';
 import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
@@ -83,6 +84,8 @@ export interface ServiceEvidence {
   deployedRecently?: boolean;
   /** It receives clearly more requests than its baseline expects (demand; not an anomaly by itself). */
   demandUp?: boolean;
+  /** Requests it received over what its baseline expects (its demand's rise; see demand-entry.ts); undefined when unknown. */
+  demandRatio?: number;
   /**
    * Per latency feature (`latency_p50_ms`, `latency_p95_ms`, ...): how much
    * slower its latest window with requests answered than its baseline
@@ -166,14 +169,17 @@ function callersOf(service: string, input: RankInput): string[] {
 /**
  * Where the extra demand on `service` comes from: walking up through callers
  * that also receive more requests than usual (the likeliest first: the most
- * anomalous), the highest one, where a surge entered. Undefined when
- * `service` receives no extra demand, none of its callers does, or it was
- * just deployed (a change of its own to blame).
+ * anomalous), the one where a surge entered (demand-entry.ts: where the rise
+ * is specific, not the users' demand rising uniformly from the edge).
+ * Undefined when `service` receives no extra demand, none of its callers
+ * does, no caller is where it enters, or it was just deployed (a change of
+ * its own to blame).
  */
 export function demandOrigin(service: string, input: RankInput): string | undefined {
   const ev = input.evidence.get(service);
   if (ev?.demandUp !== true || ev.deployedRecently === true) return undefined;
   const seen = new Set([service]);
+  const chain = [service];
   let at = service;
   for (let hop = 0; hop < (input.maxDepth ?? 4); hop++) {
     const up = callersOf(at, input)
@@ -181,9 +187,10 @@ export function demandOrigin(service: string, input: RankInput): string | undefi
       .sort((a, b) => (input.evidence.get(b)?.score ?? 0) - (input.evidence.get(a)?.score ?? 0) || a.localeCompare(b))[0];
     if (up === undefined) break;
     seen.add(up);
+    chain.push(up);
     at = up;
   }
-  return at === service ? undefined : at;
+  return demandEntry(chain, input);
 }
 
 interface Candidate {

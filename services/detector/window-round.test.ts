@@ -73,10 +73,13 @@ describe('window round: a detector that fell behind', () => {
         ...over,
         input: { service, startMs: T0, endMs: T0 + W, features: { request_rate: observed, error_ratio: 0 }, callees: [] },
         expected: { features: ['request_rate'], values: [expected, expected * 0.7, expected * 1.3], offset: 0, count: 1 },
-        callees: service === 'catalog' ? ['products-db'] : [],
+        callees: service === 'catalog' ? ['products-db'] : service === 'gateway' ? ['catalog'] : [],
       });
     const slow = { feature: 'latency_p95_ms', observed: 400, expected: 20, deviation: 15 };
     await emitAll(s, [
+      // gateway calls catalog as usual: the surge was sent to catalog (a rise shared up to the edge would be the
+      // users' demand, entering at no service in particular: models/root-cause/demand-entry.ts).
+      rate('gateway', 10, 10, {}),
       rate('catalog', 24, 6, {}),
       rate('products-db', 20, 5, {
         score: 0.95,

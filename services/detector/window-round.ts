@@ -30,6 +30,13 @@ function demandUp(r: ServiceScore): boolean {
   return rate !== undefined && band !== undefined && rate > band[2] && rate >= DEMAND_UP_RATIO * band[0];
 }
 
+/** Requests the window received over what the baseline expects (the demand's rise, see models/root-cause/demand-entry.ts); undefined without a rate or an expectation above 0. */
+function demandRatio(r: ServiceScore): number | undefined {
+  const rate = r.input.features.request_rate;
+  const band = bandOf(r.expected, 'request_rate');
+  return rate !== undefined && band !== undefined && band[0] > 0 ? rate / band[0] : undefined;
+}
+
 /** The latency features whose rise against the baseline the ranking compares between caller and callee (ms). */
 const LATENCY_FEATURES = ['latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms'] as const;
 
@@ -128,6 +135,7 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
         deviation: symptomDeviation(r),
         demandUp: demandUp(r),
+        demandRatio: demandRatio(r),
         demandDown: demandDown(r),
         // How much slower than expected, per latency quantile: a caller waiting for a slower callee inherits its added time.
         latencyRiseMs: rise ?? keptRise,
