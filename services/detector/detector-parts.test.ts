@@ -160,12 +160,12 @@ describe('SeasonalScorer', () => {
 
 const EPISODE = { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: 1000, flapWindowMs: 60_000, flapOpenings: 3 };
 
-function window(service: string, i: number, errorRatio: number): WindowInput {
+function window(service: string, i: number, errorRatio: number, requestRate = 30): WindowInput {
   return {
     service,
     startMs: 1_700_000_000_000 + i * 1000,
     endMs: 1_700_000_001_000 + i * 1000,
-    features: { request_rate: 30, error_ratio: errorRatio, latency_p99_ms: 20 },
+    features: { request_rate: requestRate, error_ratio: errorRatio, latency_p99_ms: 20 },
     callees: [],
   };
 }
@@ -185,8 +185,9 @@ describe('ServiceModels', () => {
 
   it('emits an ongoing event when the severity rises and as a heartbeat', () => {
     const m = new ServiceModels({ episode: EPISODE, heartbeatWindows: 3, warmupWindows: 10 });
+    // 300 requests a window: 12 % failing is beyond chance (36 of 300; of 30 requests it would be within noise)
     const ratios = [...new Array(12).fill(0), 0.12, 0.7, 0.7, 0.7, 0.7, 0.7];
-    const out = ratios.map((r, i) => m.scoreBatch([window('a', i, r)])[0]!);
+    const out = ratios.map((r, i) => m.scoreBatch([window('a', i, r, 300)])[0]!);
     expect(out[12]).toMatchObject({ transition: 'open', emit: true });
     expect(out[12]!.score).toBeLessThan(0.9);
     expect(out.slice(13).map((r) => [r.transition, r.emit])).toEqual([
