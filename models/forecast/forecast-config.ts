@@ -71,6 +71,12 @@ export interface ForecasterConfig {
    */
   shiftRun?: number;
   /**
+   * When a run of errors becomes a shift (see `shiftRun`), the level moves by the run's mean error at once
+   * instead of following at its own smoothing, which for a level that remembers days takes days
+   * (default true; absent in configs saved before it: false).
+   */
+  shiftJump?: boolean;
+  /**
    * Keep each season's profile at a mean of 0 (default true; absent in configs saved before it: false):
    * what a slot learns above the season's mean goes to the level at once. Without it, a level that moves
    * (a trend, a shift, a drift) is partly learnt by the slots, one slot a cycle, which the level and its
@@ -117,6 +123,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   seasonWidth: 'own',
   clip: 4,
   shiftRun: 3,
+  shiftJump: true,
   normalize: true,
   point: 'mean',
   log: false,

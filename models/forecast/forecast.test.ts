@@ -184,8 +184,10 @@ describe('SeasonalForecaster', () => {
     const old = { periods: [24], members: [{ memory: 0.5, trend: 0 }], normalize: false, shiftRun: 0 };
     const a = fitForecaster(xs.slice(0, 24 * 5), old);
     // A state written then has none of the new fields, in its config, its members' configs or its seasons.
-    const saved = JSON.parse(JSON.stringify(a.getState()), (key, v) => (['normalize', 'shiftRun', 'offset', 'clipRun'].includes(key) ? undefined : v));
-    expect(JSON.stringify(saved)).not.toMatch(/normalize|shiftRun|offset|clipRun/);
+    const saved = JSON.parse(JSON.stringify(a.getState()), (key, v) =>
+      ['normalize', 'shiftRun', 'shiftJump', 'offset', 'clipRun', 'clipSum'].includes(key) ? undefined : v,
+    );
+    expect(JSON.stringify(saved)).not.toMatch(/normalize|shiftRun|shiftJump|offset|clipRun|clipSum/);
     const b = new SeasonalForecaster({}, saved);
     for (const x of xs.slice(24 * 5)) {
       a.update(x);
@@ -226,7 +228,8 @@ describe('SeasonalForecaster', () => {
             .forecast(p)
             .map((x) => x.mean),
         );
-      return { ensemble: err({ periods: [p] }), slow: err({ periods: [p], members: [{ memory: 2, trend: 0 }] }) };
+      // The slow member without the jump on a confirmed shift (shiftJump, tested below), which would follow the shift at once.
+      return { ensemble: err({ periods: [p] }), slow: err({ periods: [p], members: [{ memory: 2, trend: 0 }], shiftJump: false }) };
     };
     const shift = errors(shifted, 21);
     // The slow level (two cycles of memory) has not yet caught up with the shift of 60 two cycles later.
@@ -323,6 +326,28 @@ describe('SeasonalForecaster', () => {
     const spiky = noisy(daily(p), p * 8, 2, 26).map((x, t) => (t % 37 === 36 ? x * 20 : x));
     const forecast = (shiftRun: number) => fitForecaster(spiky, { periods: [p], shiftRun }).forecast(p);
     expect(forecast(3)).toEqual(forecast(0));
+  });
+
+  it('with shiftJump, moves a slow level by the whole shift once the run confirms it, and never for lone spikes', () => {
+    const p = 48;
+    const shifted = (t: number) => daily(p)(t) + (t >= p * 10 + 7 ? 60 : 0);
+    const xs = noisy(shifted, p * 10 + 7 + p / 2, 3, 27);
+    const truth = Array.from({ length: p }, (_, k) => shifted(xs.length + k));
+    // A level that remembers two cycles: half a cycle after the shift it has learnt only a small part of it.
+    const err = (shiftJump: boolean) =>
+      meanAbsoluteError(
+        truth,
+        fitForecaster(xs, { periods: [p], members: [{ memory: 2, trend: 0 }], shiftRun: 3, shiftJump })
+          .forecast(p)
+          .map((x) => x.mean),
+      );
+    expect(err(false)).toBeGreaterThan(20);
+    // With the jump the level is at the new value after the third step beyond the clip: what is left is the noise.
+    expect(err(true)).toBeLessThan(3);
+    // Lone spikes never make a run of three: the forecast is exactly the one without the jump.
+    const spiky = noisy(daily(p), p * 8, 2, 28).map((x, t) => (t % 37 === 36 ? x * 20 : x));
+    const forecast = (shiftJump: boolean) => fitForecaster(spiky, { periods: [p], shiftJump }).forecast(p);
+    expect(forecast(true)).toEqual(forecast(false));
   });
 
   it('refuses bad settings, naming the field', () => {

@@ -43,6 +43,8 @@ export interface HoltWintersState {
   scaleCount: number;
   /** Signed count of the latest one-step errors beyond the clip, all on one side (+ above, - below); absent in states saved before it (0). */
   clipRun?: number;
+  /** Sum of the errors of that run (see `shiftJump`); absent in states saved before it (0). */
+  clipSum?: number;
   /** The latest (clipped) one-step error, and the exponential means of its square and of its product with the one before (lag-1 autocorrelation). */
   lastError: number;
   errVar: number;
@@ -260,9 +262,28 @@ export class HoltWinters {
     const need = s.config.shiftRun ?? 0;
     if (need <= 0) return false;
     const run = s.clipRun ?? 0;
-    if (Math.abs(e) <= bound) s.clipRun = 0;
-    else s.clipRun = Math.sign(e) === Math.sign(run) ? run + Math.sign(e) : Math.sign(e);
+    const same = Math.sign(e) === Math.sign(run);
+    if (Math.abs(e) <= bound) {
+      s.clipRun = 0;
+      s.clipSum = 0;
+    } else {
+      s.clipRun = same ? run + Math.sign(e) : Math.sign(e);
+      s.clipSum = (same ? (s.clipSum ?? 0) : 0) + e;
+    }
     return Math.abs(s.clipRun) >= need;
+  }
+
+  /**
+   * With `shiftJump`, when a run of errors beyond the clip has just become a shift (its `shiftRun`-th error),
+   * the level moves by the run's mean error at once: after a shift the level before it says nothing about
+   * the level now, and a level that remembers days would otherwise take days to get there (the seasons
+   * taking the rest meanwhile). 0 otherwise.
+   */
+  private shiftJump(): number {
+    const s = this.s;
+    const need = s.config.shiftRun ?? 0;
+    if (!s.config.shiftJump || need <= 0 || Math.abs(s.clipRun ?? 0) !== need) return 0;
+    return (s.clipSum ?? 0) / need;
   }
 
   /** Adds the next point; a non-finite value is a gap (the state moves one step on without learning). */
@@ -279,10 +300,18 @@ export class HoltWinters {
       } else {
         const warm = this.warm(s.t);
         if (warm) this.recordErrors(x, raw, seasonal);
-        const forecast = s.level + c.phi * s.trend + seasonal;
-        const e = x - forecast;
+        let forecast = s.level + c.phi * s.trend + seasonal;
+        let e = x - forecast;
         const bound = c.clip * s.scale;
-        const ec = warm && s.scale > 0 && !this.shifted(e, bound) ? Math.max(-bound, Math.min(bound, e)) : e;
+        const shift = warm && s.scale > 0 && this.shifted(e, bound);
+        const jump = shift ? this.shiftJump() : 0;
+        if (jump !== 0) {
+          // The level takes the shift; this step's error is what is left of it.
+          s.level += jump;
+          forecast += jump;
+          e -= jump;
+        }
+        const ec = warm && s.scale > 0 && !shift ? Math.max(-bound, Math.min(bound, e)) : e;
         if (warm) {
           s.scaleCount++;
           const a = Math.max(0.01, 1 / s.scaleCount);
