@@ -71,11 +71,13 @@ export interface ForecasterConfig {
    */
   shiftRun?: number;
   /**
-   * When a run of errors becomes a shift (see `shiftRun`), the level moves by the run's mean error at once
-   * instead of following at its own smoothing, which for a level that remembers days takes days
-   * (default true; absent in configs saved before it: false).
+   * When a run of errors beyond the clip on one side (see `shiftRun`) has lasted this fraction of the shortest
+   * period (at least `shiftRun` steps), the level moves by the run's mean error at once instead of following at
+   * its own smoothing, which for a level that remembers days takes days. A burst that lasts minutes is not a
+   * shift: it ends or falls back within the clip before, and the level it would have jumped to would stay
+   * behind after it (default 1/24: an hour of a day; 0: never; absent in configs saved before it: 0).
    */
-  shiftJump?: boolean;
+  shiftJump?: number;
   /**
    * Keep each season's profile at a mean of 0 (default true; absent in configs saved before it: false):
    * what a slot learns above the season's mean goes to the level at once. Without it, a level that moves
@@ -123,7 +125,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   seasonWidth: 'own',
   clip: 4,
   shiftRun: 3,
-  shiftJump: true,
+  shiftJump: 1 / 24,
   normalize: true,
   point: 'mean',
   log: false,
@@ -156,6 +158,7 @@ export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterC
   within('smoothFraction', c.smoothFraction, 0, 0.25);
   within('clip', c.clip, 1, 1e6);
   within('shiftRun', c.shiftRun ?? 0, 0, 1e6);
+  within('shiftJump', c.shiftJump ?? 0, 0, 1);
   within('coverage', c.coverage, 0.01, 0.999);
   within('residualWindow', c.residualWindow, 10, 100_000);
   for (const p of c.periods) if (!Number.isInteger(p) || p < 2) throw new RangeError(`forecaster periods must be integers of at least 2 steps, got ${p}`);

@@ -229,7 +229,7 @@ describe('SeasonalForecaster', () => {
             .map((x) => x.mean),
         );
       // The slow member without the jump on a confirmed shift (shiftJump, tested below), which would follow the shift at once.
-      return { ensemble: err({ periods: [p] }), slow: err({ periods: [p], members: [{ memory: 2, trend: 0 }], shiftJump: false }) };
+      return { ensemble: err({ periods: [p] }), slow: err({ periods: [p], members: [{ memory: 2, trend: 0 }], shiftJump: 0 }) };
     };
     const shift = errors(shifted, 21);
     // The slow level (two cycles of memory) has not yet caught up with the shift of 60 two cycles later.
@@ -328,26 +328,29 @@ describe('SeasonalForecaster', () => {
     expect(forecast(3)).toEqual(forecast(0));
   });
 
-  it('with shiftJump, moves a slow level by the whole shift once the run confirms it, and never for lone spikes', () => {
-    const p = 48;
+  it('with shiftJump, moves a slow level by the whole shift once the run has lasted 1/24 cycle, and never for short bursts', () => {
+    const p = 96;
     const shifted = (t: number) => daily(p)(t) + (t >= p * 10 + 7 ? 60 : 0);
     const xs = noisy(shifted, p * 10 + 7 + p / 2, 3, 27);
     const truth = Array.from({ length: p }, (_, k) => shifted(xs.length + k));
     // A level that remembers two cycles: half a cycle after the shift it has learnt only a small part of it.
-    const err = (shiftJump: boolean) =>
+    const err = (shiftJump: number) =>
       meanAbsoluteError(
         truth,
         fitForecaster(xs, { periods: [p], members: [{ memory: 2, trend: 0 }], shiftRun: 3, shiftJump })
           .forecast(p)
           .map((x) => x.mean),
       );
-    expect(err(false)).toBeGreaterThan(20);
-    // With the jump the level is at the new value after the third step beyond the clip: what is left is the noise.
-    expect(err(true)).toBeLessThan(3);
-    // Lone spikes never make a run of three: the forecast is exactly the one without the jump.
-    const spiky = noisy(daily(p), p * 8, 2, 28).map((x, t) => (t % 37 === 36 ? x * 20 : x));
-    const forecast = (shiftJump: boolean) => fitForecaster(spiky, { periods: [p], shiftJump }).forecast(p);
-    expect(forecast(true)).toEqual(forecast(false));
+    expect(err(0)).toBeGreaterThan(20);
+    // With the jump (the default, 1/24 cycle: 4 steps here) the level is at the new value: what is left is the noise.
+    expect(err(1 / 24)).toBeLessThan(3);
+    // Bursts of 3 steps at 3 times the value pass the clip as a run (shiftRun 3) but end before 4 steps: no jump.
+    const bursty = noisy(daily(p), p * 8, 2, 28).map((x, t) => (t % 53 >= 50 ? x * 3 : x));
+    const forecast = (shiftJump: number) => fitForecaster(bursty, { periods: [p], shiftJump }).forecast(p);
+    expect(forecast(1 / 24)).toEqual(forecast(0));
+    // A jump after 3 steps would take every burst for a shift, and the forecast would differ.
+    expect(forecast(3 / p)).not.toEqual(forecast(0));
+    expect(() => forecasterConfig({ shiftJump: 2 })).toThrow(/shiftJump/);
   });
 
   it('refuses bad settings, naming the field', () => {

@@ -274,16 +274,19 @@ export class HoltWinters {
   }
 
   /**
-   * With `shiftJump`, when a run of errors beyond the clip has just become a shift (its `shiftRun`-th error),
-   * the level moves by the run's mean error at once: after a shift the level before it says nothing about
-   * the level now, and a level that remembers days would otherwise take days to get there (the seasons
-   * taking the rest meanwhile). 0 otherwise.
+   * With `shiftJump`, when a run of errors beyond the clip on one side has lasted that fraction of the
+   * shortest period (and at least `shiftRun` steps), the level moves by the run's mean error at once: after
+   * a shift the level before it says nothing about the level now, and a level that remembers days would
+   * otherwise take days to get there (the seasons taking the rest meanwhile). 0 otherwise, and for every
+   * later step of the same run.
    */
   private shiftJump(): number {
     const s = this.s;
-    const need = s.config.shiftRun ?? 0;
-    if (!s.config.shiftJump || need <= 0 || Math.abs(s.clipRun ?? 0) !== need) return 0;
-    return (s.clipSum ?? 0) / need;
+    const run = s.config.shiftRun ?? 0;
+    const jump = s.config.shiftJump ?? 0;
+    if (run <= 0 || jump <= 0) return 0;
+    const need = Math.max(run, Math.round(jump * this.shortest));
+    return Math.abs(s.clipRun ?? 0) === need ? (s.clipSum ?? 0) / need : 0;
   }
 
   /** Adds the next point; a non-finite value is a gap (the state moves one step on without learning). */
