@@ -38,9 +38,13 @@ export interface ForecasterConfig {
    * is forecast by the member whose recent forecasts that far ahead erred
    * least (see `combine`). Without periods, a cycle counts as
    * {@link NO_PERIOD_CYCLE} steps. Default: level memories of 2, 1/2 and 1/8
-   * cycles, each once additive and once on the log scale, and an additive
+   * cycles, each once additive and once on the log scale, an additive
    * member with a damped trend (memory 1/2 cycle, trend smoothing half its
-   * level's, reach 4 cycles) that carries a steady rise over a day ahead.
+   * level's, reach 4 cycles) that carries a steady rise over a day ahead,
+   * and a log member with a short damped trend (memory 1/8 cycle, trend
+   * smoothing a quarter of its level's, reach 1/2 cycle) that carries a level
+   * drifting within the day (traffic that scales up or down over hours) the
+   * rest of the way, and no further.
    */
   members: MemberSpec[];
   /** How members make one forecast: `select` the member with the least recent error at that horizon, or `weighted` by the inverse of its squared error. */
@@ -49,9 +53,13 @@ export interface ForecasterConfig {
   top?: number;
   /** Trend damping per step in [0, 1] (default 0.98): the trend's reach ahead is at most about `phi / (1 - phi)` steps. */
   phi: number;
-  /** Least seasonal smoothing in (0, 1] (default 0.1): each slot is the plain mean of its first `1/gamma` cycles, then an exponential mean. */
+  /**
+   * Least seasonal smoothing in (0, 1] (default 0.05; 0.1 before session 17): each slot is the plain mean of its
+   * first `1/gamma` cycles, then an exponential mean. A day ahead, the noise left in the profile is most of what
+   * a steady series' forecast adds to the observation's own: more cycles average more of it away.
+   */
   gamma: number;
-  /** A seasonal value is the median of the slots within this fraction of the shortest period on either side (default 0.02; 0: the slot alone). */
+  /** A seasonal value is read from the slots within this fraction of the period on either side (see `seasonRead`, `seasonWidth`; default 0.02; 0: the slot alone). */
   smoothFraction: number;
   /**
    * Whose period `smoothFraction` is a fraction of: each season's `own`
@@ -62,6 +70,14 @@ export interface ForecasterConfig {
    * period pools the same share of the data for each season's value.
    */
   seasonWidth?: 'shortest' | 'own';
+  /**
+   * How the slots within the smoothing width make one seasonal value: their `median`, or the mean of their
+   * middle third, `trimmed` (default; absent in configs saved before it: median). Both ignore stray slots (the
+   * trimmed mean up to a third on either side); the trimmed mean keeps less of the slots' own noise, which is
+   * most of a steady series' error a day ahead, and blurs a step edge by a slot or two where the median keeps
+   * it sharp.
+   */
+  seasonRead?: 'median' | 'trimmed';
   /** A one-step error beyond this many mean absolute errors is clipped before it updates the state, so that spikes do not bend the forecast (default 4). */
   clip: number;
   /**
@@ -117,12 +133,14 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
     { memory: 0.5, trend: 0, log: true },
     { memory: 0.125, trend: 0, log: true },
     { memory: 0.5, trend: 0.5, reach: 4 },
+    { memory: 0.125, trend: 0.25, reach: 0.5, log: true },
   ],
   combine: 'select',
   phi: 0.98,
-  gamma: 0.1,
+  gamma: 0.05,
   smoothFraction: 0.02,
   seasonWidth: 'own',
+  seasonRead: 'trimmed',
   clip: 4,
   shiftRun: 3,
   shiftJump: 1 / 24,
@@ -150,6 +168,8 @@ export function forecasterConfig(config: Partial<ForecasterConfig>): ForecasterC
   if (c.point !== 'mean' && c.point !== 'median') throw new RangeError(`forecaster point must be mean or median, got ${String(c.point)}`);
   if (c.seasonWidth !== 'own' && c.seasonWidth !== 'shortest')
     throw new RangeError(`forecaster seasonWidth must be own or shortest, got ${String(c.seasonWidth)}`);
+  if (c.seasonRead !== undefined && c.seasonRead !== 'median' && c.seasonRead !== 'trimmed')
+    throw new RangeError(`forecaster seasonRead must be median or trimmed, got ${String(c.seasonRead)}`);
   if (c.combine !== 'select' && c.combine !== 'weighted') throw new RangeError(`forecaster combine must be select or weighted, got ${String(c.combine)}`);
   within('beta', c.beta, 0, 1);
   within('top', c.top ?? 1, 1, 100);

@@ -346,7 +346,7 @@ describe('SeasonalForecaster', () => {
     expect(err(1 / 24)).toBeLessThan(3);
     // Bursts of 3 steps at 3 times the value pass the clip as a run (shiftRun 3) but end before 4 steps: no jump.
     const bursty = noisy(daily(p), p * 8, 2, 28).map((x, t) => (t % 53 >= 50 ? x * 3 : x));
-    const forecast = (shiftJump: number) => fitForecaster(bursty, { periods: [p], shiftJump }).forecast(p);
+    const forecast = (shiftJump: number) => fitForecaster(bursty, { periods: [p], members: [{ memory: 2, trend: 0 }], shiftJump }).forecast(p);
     expect(forecast(1 / 24)).toEqual(forecast(0));
     // A jump after 3 steps would take every burst for a shift, and the forecast would differ.
     expect(forecast(3 / p)).not.toEqual(forecast(0));

@@ -137,9 +137,12 @@ export class HoltWinters {
   }
 
   /**
-   * Seasonal value of season `i` at step `t`: the median of the seen slots
-   * within the smoothing width (a median keeps a step edge sharp and ignores
-   * a stray slot, where a mean would blur the one and follow the other).
+   * Seasonal value of season `i` at step `t`: the median (`seasonRead`
+   * `median`) or the mean of the middle third (`trimmed`) of the seen slots
+   * within the smoothing width. Both ignore a stray slot, where a mean would
+   * follow it; the median keeps a step edge sharpest, the trimmed mean
+   * averages away more of the slots' own noise (each slot is a mean of a few
+   * cycles, and the noise left in it is what a one-day forecast carries).
    */
   private seasonal(i: number, t: number): number {
     const se = this.s.seasons[i] as SeasonState;
@@ -157,6 +160,14 @@ export class HoltWinters {
     }
     if (vals.length === 0) return 0;
     vals.sort((a, b) => a - b);
+    if (this.s.config.seasonRead === 'trimmed') {
+      // The mean of the middle third: up to a third of the slots on either side (a burst of a few steps that a
+      // first cycle learnt whole) is ignored, the rest averaged.
+      const q = Math.floor(vals.length / 3);
+      let sum = 0;
+      for (let i = q; i < vals.length - q; i++) sum += vals[i] as number;
+      return sum / (vals.length - 2 * q) - off;
+    }
     const m = vals.length >> 1;
     return (vals.length % 2 ? (vals[m] as number) : ((vals[m - 1] as number) + (vals[m] as number)) / 2) - off;
   }
