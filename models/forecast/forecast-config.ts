@@ -72,10 +72,10 @@ export interface ForecasterConfig {
   seasonWidth?: 'shortest' | 'own';
   /**
    * How the slots within the smoothing width make one seasonal value: their `median`, or the mean of their
-   * middle third, `trimmed` (default; absent in configs saved before it: median). Both ignore stray slots (the
+   * middle third, `trimmed` (default median). Both ignore stray slots (the
    * trimmed mean up to a third on either side); the trimmed mean keeps less of the slots' own noise, which is
    * most of a steady series' error a day ahead, and blurs a step edge by a slot or two where the median keeps
-   * it sharp.
+   * it sharp: on NAB's art_daily_small_noise (a square daily wave) trimmed cost 14 points at 1 h (session 17).
    */
   seasonRead?: 'median' | 'trimmed';
   /** A one-step error beyond this many mean absolute errors is clipped before it updates the state, so that spikes do not bend the forecast (default 4). */
@@ -91,7 +91,8 @@ export interface ForecasterConfig {
    * period (at least `shiftRun` steps), the level moves by the run's mean error at once instead of following at
    * its own smoothing, which for a level that remembers days takes days. A burst that lasts minutes is not a
    * shift: it ends or falls back within the clip before, and the level it would have jumped to would stay
-   * behind after it (default 1/24: an hour of a day; 0: never; absent in configs saved before it: 0).
+   * behind after it (default 1/24: an hour of a day; 0: never; absent in configs saved before it: 0; never
+   * without periods).
    */
   shiftJump?: number;
   /**
@@ -140,7 +141,7 @@ export const DEFAULT_FORECASTER: ForecasterConfig = {
   gamma: 0.05,
   smoothFraction: 0.02,
   seasonWidth: 'own',
-  seasonRead: 'trimmed',
+  seasonRead: 'median',
   clip: 4,
   shiftRun: 3,
   shiftJump: 1 / 24,

@@ -350,6 +350,9 @@ describe('SeasonalForecaster', () => {
     expect(forecast(1 / 24)).toEqual(forecast(0));
     // A jump after 3 steps would take every burst for a shift, and the forecast would differ.
     expect(forecast(3 / p)).not.toEqual(forecast(0));
+    // Without periods there is no cycle to measure a run by: no jump, even after a long run.
+    const flat = (shiftJump: number) => fitForecaster(xs, { members: [{ memory: 2, trend: 0 }], shiftJump }).forecast(4);
+    expect(flat(1 / 24)).toEqual(flat(0));
     expect(() => forecasterConfig({ shiftJump: 2 })).toThrow(/shiftJump/);
   });
 

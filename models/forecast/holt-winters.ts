@@ -295,7 +295,8 @@ export class HoltWinters {
     const s = this.s;
     const run = s.config.shiftRun ?? 0;
     const jump = s.config.shiftJump ?? 0;
-    if (run <= 0 || jump <= 0) return 0;
+    // Without seasons there is no cycle to measure a shift's duration by: the faster members follow it.
+    if (run <= 0 || jump <= 0 || s.config.periods.length === 0) return 0;
     const need = Math.max(run, Math.round(jump * this.shortest));
     return Math.abs(s.clipRun ?? 0) === need ? (s.clipSum ?? 0) / need : 0;
   }
