@@ -184,8 +184,10 @@ describe('SeasonalForecaster', () => {
     const old = { periods: [24], members: [{ memory: 0.5, trend: 0 }], normalize: false, shiftRun: 0 };
     const a = fitForecaster(xs.slice(0, 24 * 5), old);
     // A state written then has none of the new fields, in its config, its members' configs or its seasons.
-    const saved = JSON.parse(JSON.stringify(a.getState()), (key, v) => (['normalize', 'shiftRun', 'offset', 'clipRun'].includes(key) ? undefined : v));
-    expect(JSON.stringify(saved)).not.toMatch(/normalize|shiftRun|offset|clipRun/);
+    const saved = JSON.parse(JSON.stringify(a.getState()), (key, v) =>
+      ['normalize', 'shiftRun', 'shiftJump', 'offset', 'clipRun', 'clipSum'].includes(key) ? undefined : v,
+    );
+    expect(JSON.stringify(saved)).not.toMatch(/normalize|shiftRun|shiftJump|offset|clipRun|clipSum/);
     const b = new SeasonalForecaster({}, saved);
     for (const x of xs.slice(24 * 5)) {
       a.update(x);
@@ -226,7 +228,8 @@ describe('SeasonalForecaster', () => {
             .forecast(p)
             .map((x) => x.mean),
         );
-      return { ensemble: err({ periods: [p] }), slow: err({ periods: [p], members: [{ memory: 2, trend: 0 }] }) };
+      // The slow member without the jump on a confirmed shift (shiftJump, tested below), which would follow the shift at once.
+      return { ensemble: err({ periods: [p] }), slow: err({ periods: [p], members: [{ memory: 2, trend: 0 }], shiftJump: 0 }) };
     };
     const shift = errors(shifted, 21);
     // The slow level (two cycles of memory) has not yet caught up with the shift of 60 two cycles later.
@@ -323,6 +326,50 @@ describe('SeasonalForecaster', () => {
     const spiky = noisy(daily(p), p * 8, 2, 26).map((x, t) => (t % 37 === 36 ? x * 20 : x));
     const forecast = (shiftRun: number) => fitForecaster(spiky, { periods: [p], shiftRun }).forecast(p);
     expect(forecast(3)).toEqual(forecast(0));
+  });
+
+  it('with shiftJump, moves a slow level by the whole shift once the run has lasted 1/24 cycle, and never for short bursts', () => {
+    const p = 96;
+    const shifted = (t: number) => daily(p)(t) + (t >= p * 10 + 7 ? 60 : 0);
+    const xs = noisy(shifted, p * 10 + 7 + p / 2, 3, 27);
+    const truth = Array.from({ length: p }, (_, k) => shifted(xs.length + k));
+    // A level that remembers two cycles: half a cycle after the shift it has learnt only a small part of it.
+    const err = (shiftJump: number) =>
+      meanAbsoluteError(
+        truth,
+        fitForecaster(xs, { periods: [p], members: [{ memory: 2, trend: 0 }], shiftRun: 3, shiftJump })
+          .forecast(p)
+          .map((x) => x.mean),
+      );
+    expect(err(0)).toBeGreaterThan(20);
+    // With the jump (the default, 1/24 cycle: 4 steps here) the level is at the new value: what is left is the noise.
+    expect(err(1 / 24)).toBeLessThan(3);
+    // Bursts of 3 steps at 3 times the value pass the clip as a run (shiftRun 3) but end before 4 steps: no jump.
+    const bursty = noisy(daily(p), p * 8, 2, 28).map((x, t) => (t % 53 >= 50 ? x * 3 : x));
+    const forecast = (shiftJump: number) => fitForecaster(bursty, { periods: [p], members: [{ memory: 2, trend: 0 }], shiftJump }).forecast(p);
+    expect(forecast(1 / 24)).toEqual(forecast(0));
+    // A jump after 3 steps would take every burst for a shift, and the forecast would differ.
+    expect(forecast(3 / p)).not.toEqual(forecast(0));
+    // Without periods there is no cycle to measure a run by: no jump, even after a long run.
+    const flat = (shiftJump: number) => fitForecaster(xs, { members: [{ memory: 2, trend: 0 }], shiftJump }).forecast(4);
+    expect(flat(1 / 24)).toEqual(flat(0));
+    expect(() => forecasterConfig({ shiftJump: 2 })).toThrow(/shiftJump/);
+  });
+
+  it('reads a season as the mean of the middle third of its slots: less of their noise than the median a cycle ahead', () => {
+    const p = 96;
+    const xs = noisy(daily(p), p * 12, 8, 29);
+    const truth = Array.from({ length: p }, (_, k) => daily(p)(xs.length + k));
+    // One slow member, so that only the reading of the seasons differs; the width is +/-4 slots.
+    const err = (seasonRead: 'median' | 'trimmed') =>
+      meanAbsoluteError(
+        truth,
+        fitForecaster(xs, { periods: [p], members: [{ memory: 2, trend: 0 }], smoothFraction: 0.04, seasonRead })
+          .forecast(p)
+          .map((x) => x.mean),
+      );
+    expect(err('trimmed')).toBeLessThan(0.9 * err('median'));
+    expect(() => forecasterConfig({ seasonRead: 'mean' as 'median' })).toThrow(/seasonRead/);
   });
 
   it('refuses bad settings, naming the field', () => {

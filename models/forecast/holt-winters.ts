@@ -43,6 +43,8 @@ export interface HoltWintersState {
   scaleCount: number;
   /** Signed count of the latest one-step errors beyond the clip, all on one side (+ above, - below); absent in states saved before it (0). */
   clipRun?: number;
+  /** Sum of the errors of that run (see `shiftJump`); absent in states saved before it (0). */
+  clipSum?: number;
   /** The latest (clipped) one-step error, and the exponential means of its square and of its product with the one before (lag-1 autocorrelation). */
   lastError: number;
   errVar: number;
@@ -135,9 +137,12 @@ export class HoltWinters {
   }
 
   /**
-   * Seasonal value of season `i` at step `t`: the median of the seen slots
-   * within the smoothing width (a median keeps a step edge sharp and ignores
-   * a stray slot, where a mean would blur the one and follow the other).
+   * Seasonal value of season `i` at step `t`: the median (`seasonRead`
+   * `median`) or the mean of the middle third (`trimmed`) of the seen slots
+   * within the smoothing width. Both ignore a stray slot, where a mean would
+   * follow it; the median keeps a step edge sharpest, the trimmed mean
+   * averages away more of the slots' own noise (each slot is a mean of a few
+   * cycles, and the noise left in it is what a one-day forecast carries).
    */
   private seasonal(i: number, t: number): number {
     const se = this.s.seasons[i] as SeasonState;
@@ -155,6 +160,14 @@ export class HoltWinters {
     }
     if (vals.length === 0) return 0;
     vals.sort((a, b) => a - b);
+    if (this.s.config.seasonRead === 'trimmed') {
+      // The mean of the middle third: up to a third of the slots on either side (a burst of a few steps that a
+      // first cycle learnt whole) is ignored, the rest averaged.
+      const q = Math.floor(vals.length / 3);
+      let sum = 0;
+      for (let i = q; i < vals.length - q; i++) sum += vals[i] as number;
+      return sum / (vals.length - 2 * q) - off;
+    }
     const m = vals.length >> 1;
     return (vals.length % 2 ? (vals[m] as number) : ((vals[m - 1] as number) + (vals[m] as number)) / 2) - off;
   }
@@ -260,9 +273,32 @@ export class HoltWinters {
     const need = s.config.shiftRun ?? 0;
     if (need <= 0) return false;
     const run = s.clipRun ?? 0;
-    if (Math.abs(e) <= bound) s.clipRun = 0;
-    else s.clipRun = Math.sign(e) === Math.sign(run) ? run + Math.sign(e) : Math.sign(e);
+    const same = Math.sign(e) === Math.sign(run);
+    if (Math.abs(e) <= bound) {
+      s.clipRun = 0;
+      s.clipSum = 0;
+    } else {
+      s.clipRun = same ? run + Math.sign(e) : Math.sign(e);
+      s.clipSum = (same ? (s.clipSum ?? 0) : 0) + e;
+    }
     return Math.abs(s.clipRun) >= need;
+  }
+
+  /**
+   * With `shiftJump`, when a run of errors beyond the clip on one side has lasted that fraction of the
+   * shortest period (and at least `shiftRun` steps), the level moves by the run's mean error at once: after
+   * a shift the level before it says nothing about the level now, and a level that remembers days would
+   * otherwise take days to get there (the seasons taking the rest meanwhile). 0 otherwise, and for every
+   * later step of the same run.
+   */
+  private shiftJump(): number {
+    const s = this.s;
+    const run = s.config.shiftRun ?? 0;
+    const jump = s.config.shiftJump ?? 0;
+    // Without seasons there is no cycle to measure a shift's duration by: the faster members follow it.
+    if (run <= 0 || jump <= 0 || s.config.periods.length === 0) return 0;
+    const need = Math.max(run, Math.round(jump * this.shortest));
+    return Math.abs(s.clipRun ?? 0) === need ? (s.clipSum ?? 0) / need : 0;
   }
 
   /** Adds the next point; a non-finite value is a gap (the state moves one step on without learning). */
@@ -279,10 +315,18 @@ export class HoltWinters {
       } else {
         const warm = this.warm(s.t);
         if (warm) this.recordErrors(x, raw, seasonal);
-        const forecast = s.level + c.phi * s.trend + seasonal;
-        const e = x - forecast;
+        let forecast = s.level + c.phi * s.trend + seasonal;
+        let e = x - forecast;
         const bound = c.clip * s.scale;
-        const ec = warm && s.scale > 0 && !this.shifted(e, bound) ? Math.max(-bound, Math.min(bound, e)) : e;
+        const shift = warm && s.scale > 0 && this.shifted(e, bound);
+        const jump = shift ? this.shiftJump() : 0;
+        if (jump !== 0) {
+          // The level takes the shift; this step's error is what is left of it.
+          s.level += jump;
+          forecast += jump;
+          e -= jump;
+        }
+        const ec = warm && s.scale > 0 && !shift ? Math.max(-bound, Math.min(bound, e)) : e;
         if (warm) {
           s.scaleCount++;
           const a = Math.max(0.01, 1 / s.scaleCount);

@@ -7,7 +7,8 @@
  * tenth grows by a tenth at the peak and at night) is additive, and a burst
  * weighs less; their point maps back to the median on the series' scale,
  * which is what the absolute error rewards; one additive member also has a
- * damped trend that reaches a few cycles ahead. All learn from every point; each
+ * damped trend that reaches a few cycles ahead, and one log member a short one
+ * that reaches half a cycle (a level drifting within the day). All learn from every point; each
  * tracks its own recent errors at a few horizons, and each horizon of a
  * forecast comes from the member that has lately forecast that far ahead
  * best (or from all, weighted by that). The choice is made per series and
