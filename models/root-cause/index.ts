@@ -1,3 +1,4 @@
 /** Root-cause ranking over the call graph (pure). */
 export { type RankedCause, type RankInput, rankRootCauses, type ServiceEvidence } from './rank.ts';
 export { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
+export { type CallWait, STALL_FACTOR, waitedCallee } from './waited-callee.ts';

@@ -25,6 +25,7 @@
  */
 
 import type { RankInput, ServiceEvidence } from './rank.ts';
+import { waitRiseMs } from './waited-callee.ts';
 
 /** Where a service's added latency originates, when that is downstream of it. */
 export interface LatencyOrigin {
@@ -37,6 +38,8 @@ export interface LatencyOrigin {
   /** Added time of the target and of the origin in that feature, ms. */
   targetRiseMs: number;
   originRiseMs: number;
+  /** The origin's added time is its caller's added wait on it (its own server spans show less). */
+  byWait?: boolean;
 }
 
 /** Share of a caller's added latency that a callee's added latency must reach to explain it. */
@@ -51,9 +54,13 @@ function walkable(ev: ServiceEvidence | undefined, failingLevel: number): ev is 
  * Where `input.target`'s added latency originates (see the module comment),
  * or undefined when it is its own (or nothing is known of its callees'
  * latency). `stepsInto(service)` says whether the walk may blame `service`
- * (the ranking refuses services that explain no caller).
+ * (the ranking refuses services that explain no caller), `from` the
+ * service the walk would step from. A callee's added time is the larger of
+ * its own (its server spans) and its caller's added wait on it (the
+ * caller's client spans to it, against their own baseline): a caller waits
+ * for a stalled callee before the callee's spans end and show it.
  */
-export function latencyOrigin(input: RankInput, stepsInto: (service: string) => boolean): LatencyOrigin | undefined {
+export function latencyOrigin(input: RankInput, stepsInto: (service: string, from: string) => boolean): LatencyOrigin | undefined {
   const ev = input.evidence.get(input.target);
   if (!walkable(ev, input.failingCallsLevel ?? 0.2)) return undefined;
   const feature = ev.slowestFeature;
@@ -61,19 +68,27 @@ export function latencyOrigin(input: RankInput, stepsInto: (service: string) => 
   if (feature === undefined || targetRise === undefined || !(targetRise > 0)) return undefined;
   const path = [input.target];
   let rise = targetRise;
+  let byWait = false;
   for (let hop = 0; hop < (input.maxDepth ?? 4); hop++) {
     const at = path[path.length - 1] as string;
+    const atEv = input.evidence.get(at);
     const next = input
       .callees(at)
-      .filter((c) => !path.includes(c) && stepsInto(c))
-      .map((c) => ({ c, r: input.evidence.get(c)?.latencyRiseMs?.[feature] ?? 0 }))
+      .filter((c) => !path.includes(c) && stepsInto(c, at))
+      .map((c) => {
+        const own = input.evidence.get(c)?.latencyRiseMs?.[feature] ?? 0;
+        const wait = waitRiseMs(atEv, c, feature) ?? 0;
+        return { c, r: Math.max(own, wait), byWait: wait > own };
+      })
       .sort((a, b) => b.r - a.r || a.c.localeCompare(b.c))[0];
     if (next === undefined || next.r < INHERITED_SHARE * rise) break;
     path.push(next.c);
     rise = next.r;
+    byWait = next.byWait;
   }
   if (path.length === 1) return undefined;
-  return { origin: path[path.length - 1] as string, path, feature, targetRiseMs: targetRise, originRiseMs: rise };
+  const origin = { origin: path[path.length - 1] as string, path, feature, targetRiseMs: targetRise, originRiseMs: rise };
+  return byWait ? { ...origin, byWait } : origin;
 }
 
 /** The reason given for the origin when it ranks first for the target. */
@@ -82,7 +97,8 @@ export function inheritedReason(o: LatencyOrigin): string {
   const [target] = o.path;
   const via = o.path.length > 2 ? ` (through ${o.path.slice(1, -1).join(', ')})` : '';
   return (
-    `${target} answers ${ms(o.targetRiseMs)} slower than expected (${o.feature}) and ${o.origin} downstream${via} ${ms(o.originRiseMs)} slower: ` +
+    `${target} answers ${ms(o.targetRiseMs)} slower than expected (${o.feature}) and ${o.origin} downstream${via} ` +
+    `${o.byWait ? `is waited for ${ms(o.originRiseMs)} longer (its callers' client spans to it)` : `${ms(o.originRiseMs)} slower`}: ` +
     `most of the added time is spent waiting for ${o.origin}, not in ${target}'s own work`
   );
 }

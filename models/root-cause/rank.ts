@@ -41,12 +41,20 @@
  * inherited-latency.ts), whenever each one's episode opened. A service
  * that receives fewer requests than usual because a caller of it fails its
  * own ranks that caller first (see lost-demand.ts).
+ *
+ * A callee that an anomalous caller waits for (its added wait concentrated
+ * on that callee, or its calls stalled) while the callee's own server spans
+ * do not show it is a candidate on the caller's evidence, as a callee whose
+ * calls fail is: it deviated when the caller did, it is not merely quiet
+ * (lost traffic, slowed with the fleet), and a stalled callee explains its
+ * callers' failures too (see waited-callee.ts).
  */
 
 import { demandEntry } from './demand-entry.ts';
 import { inheritedReason, latencyOrigin } from './inherited-latency.ts';
 import { lostDemandOrigin } from './lost-demand.ts';
 import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
+import { type CallWait, waitedBy, waitedCallee, waitPhrase } from './waited-callee.ts';
 
 /** What is known about one service when ranking. */
 export interface ServiceEvidence {
@@ -96,6 +104,12 @@ export interface ServiceEvidence {
   demandDown?: boolean;
   /** Its latency feature that deviates most (in spreads) when its latency deviates upward, e.g. `latency_p95_ms`. */
   slowestFeature?: string;
+  /**
+   * Per callee it calls (named by its client spans' `peer.service`): how long
+   * its calls to that callee took in its latest window and what their own
+   * baseline expected, per latency feature, ms (see waited-callee.ts).
+   */
+  callWaits?: Readonly<Record<string, CallWait>>;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -208,30 +222,56 @@ interface Candidate {
 /** Weight of a service whose only deviation is lost traffic or its runtime metrics (the same discount as a symptom). */
 const QUIET_TO_CALLERS_WEIGHT = 0.35;
 
-function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, now: number, shared?: SharedSlowdown): Candidate | undefined {
+/**
+ * The candidate that `node` is, if any. `before` holds the candidates of the
+ * services reached before it (fewer hops): a callee waited for takes the
+ * clock of its waiting caller's candidate.
+ */
+function candidateOf(
+  node: Node,
+  input: RankInput,
+  reached: Map<string, Node>,
+  now: number,
+  before: ReadonlyMap<string, Candidate>,
+  shared?: SharedSlowdown,
+): Candidate | undefined {
   const level = input.anomalousLevel ?? 0.5;
   const ev = input.evidence.get(node.service);
   const own = ev && ev.score >= level ? ev.score : 0;
   const calls = failingCalls(node.service, reached, input);
   const ownErrors = ev?.serverErrorRatio ?? 0;
   const unreachable = calls.ratio >= (input.failingCallsLevel ?? 0.2) && ownErrors < calls.ratio / 2;
-  if (own === 0 && !unreachable) return undefined;
+  // Waited for by an anomalous caller while its own spans do not (yet) show the added time.
+  const waitedFor = unreachable ? undefined : waitedBy(node.service, reached.keys(), input);
+  const waiterScore = waitedFor ? (input.evidence.get(waitedFor.caller)?.score ?? 0) : 0;
+  const waited = waitedFor && waiterScore >= level ? waitedFor : undefined;
+  if (own === 0 && !unreachable && !waited) return undefined;
   const why = unreachable
     ? `${calls.caller}'s calls to it fail (${Math.round(calls.ratio * 100)}%) while its own server spans ${ev ? `fail ${Math.round(ownErrors * 100)}%` : 'are missing'}: unreachable or down`
     : ownErrors >= (input.failingCallsLevel ?? 0.2)
       ? `its own server spans fail (${Math.round(ownErrors * 100)}%)`
-      : `anomalous (score ${own.toFixed(2)})`;
+      : waited
+        ? waitPhrase(waited)
+        : `anomalous (score ${own.toFixed(2)})`;
   // A down service may report nothing: its trouble started when its callers' calls began to fail.
-  const callerOpened = unreachable && calls.caller ? input.evidence.get(calls.caller)?.openedAtMs : undefined;
+  // So may a stalled one: its trouble started when its callers began to wait.
+  const callerOpened =
+    unreachable && calls.caller
+      ? input.evidence.get(calls.caller)?.openedAtMs
+      : waited
+        ? (before.get(waited.caller)?.openedAtMs ?? input.evidence.get(waited.caller)?.openedAtMs)
+        : undefined;
   const openedAtMs = Math.min(ev?.openedAtMs ?? now, callerOpened ?? now);
   // Loaded from upstream: more requests than usual, as its callers receive too (a surge above it).
   const loadedBy = demandOrigin(node.service, input);
-  const lostTraffic = !unreachable && ev?.lostTraffic === true;
-  const resourceOnly = !unreachable && !lostTraffic && ev?.resourceOnly === true;
+  // A callee waited for is not quiet: its spans that have not ended yet are its callers' waits.
+  const felt = unreachable || waited !== undefined;
+  const lostTraffic = !felt && ev?.lostTraffic === true;
+  const resourceOnly = !felt && !lostTraffic && ev?.resourceOnly === true;
   // Slowed with the whole fleet: the host's trouble, not something its callers feel from it alone.
-  const withFleet = !unreachable && !lostTraffic && !resourceOnly && shared?.members.has(node.service) === true;
+  const withFleet = !felt && !lostTraffic && !resourceOnly && shared?.members.has(node.service) === true;
   const quiet = lostTraffic || resourceOnly || withFleet || loadedBy !== undefined;
-  const strength = Math.max(own, unreachable ? calls.ratio : 0) * (quiet ? QUIET_TO_CALLERS_WEIGHT : 1);
+  const strength = Math.max(own, unreachable ? calls.ratio : 0, waited ? waiterScore : 0) * (quiet ? QUIET_TO_CALLERS_WEIGHT : 1);
   return {
     service: node.service,
     hops: node.hops,
@@ -247,7 +287,8 @@ function candidateOf(node: Node, input: RankInput, reached: Map<string, Node>, n
             ? 'it only slowed with the rest of the fleet (a shared cause)'
             : why,
     explainsNothing: quiet,
-    failing: unreachable || ownErrors >= (input.failingCallsLevel ?? 0.2) || (own > 0 && ev?.errorsUp === true),
+    // Requests stall there: a caller that waits that long fails its own (its pool fills, its callers time out).
+    failing: unreachable || waited?.stalled === true || ownErrors >= (input.failingCallsLevel ?? 0.2) || (own > 0 && ev?.errorsUp === true),
   };
 }
 
@@ -264,7 +305,7 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
   const shared = sharedSlowdown(input.evidence, input.callees, { anomalousLevel: input.anomalousLevel, ...input.shared });
   const cands = new Map<string, Candidate>();
   for (const node of reached.values()) {
-    const c = candidateOf(node, input, reached, now, shared);
+    const c = candidateOf(node, input, reached, now, cands, shared);
     if (c) cands.set(c.service, c);
   }
   // When requests fail at the target, a service downstream where none fail cannot be what makes them fail.
@@ -317,9 +358,12 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
   } else {
     // Slower only because it waits for a slower callee: the service where the added time is spent goes first. The walk
     // steps into no service that explains no caller (loaded from upstream, lost traffic, slowed with the fleet).
+    // A callee that the service stepped from waits for (its own spans not showing it) is entered even when it looks quiet.
     const inherited = latencyOrigin(
       input,
-      (s) => demandOrigin(s, input) === undefined && input.evidence.get(s)?.lostTraffic !== true && shared?.members.has(s) !== true,
+      (s, from) =>
+        demandOrigin(s, input) === undefined &&
+        ((input.evidence.get(s)?.lostTraffic !== true && shared?.members.has(s) !== true) || waitedCallee(from, input.evidence)?.callee === s),
     );
     if (inherited) {
       const top = Math.max(0.5, ...ranked.map((r) => r.score));

@@ -26,10 +26,14 @@
  * deploy's new processes often slow before they fail). So does a slowed
  * service with such a service, or an anomalous service that fails
  * requests, downstream of it: that explains its slowness better than the
- * crowd does.
+ * crowd does. So does a slowed service whose added time is its wait on
+ * one callee that the callee's own spans do not show (see
+ * waited-callee.ts: a host short of CPU slows the callee's spans as much
+ * as the waits on it), and every slowed service above it.
  */
 
 import type { ServiceEvidence } from './rank.ts';
+import { type WaitedCallee, waitedCallee } from './waited-callee.ts';
 
 /** Name of the pseudo-candidate that stands for a cause shared by the fleet (the host), ranked before the service itself. */
 export const SHARED_CAUSE = 'shared:host-contention';
@@ -139,8 +143,13 @@ export function sharedSlowdown(
     .map(([s]) => s);
   // A service just deployed (a new version) has a change of its own to blame: a bad deploy often slows before it fails.
   const deployed = slowed.filter((s) => evidence.get(s)?.deployedRecently === true);
-  const real = new Set([...outliers, ...failing, ...deployed]);
-  const members = new Set(slowed.filter((s) => !real.has(s) && !reachesAny(s, real, callees)));
+  // A slowed service whose added time is its wait on one callee, which that callee's own spans do not show, is one
+  // chain with a cause at its end (a stalled pool), not the crowd: a host short of CPU slows the callee's spans too.
+  const waits = slowed.map((s) => waitedCallee(s, evidence)).filter((w): w is WaitedCallee => w !== undefined && !w.shownByCallee);
+  const waited = waits.map((w) => w.callee);
+  const waiting = new Set(waits.map((w) => w.caller));
+  const real = new Set([...outliers, ...failing, ...deployed, ...waited]);
+  const members = new Set(slowed.filter((s) => !real.has(s) && !waiting.has(s) && !reachesAny(s, real, callees)));
   if (members.size < 2) return undefined;
   const reason =
     `${slowed.length} of ${fleet} services slowed at once with no errors (latency or runtime metrics only), ` +

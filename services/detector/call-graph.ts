@@ -15,6 +15,7 @@
  */
 import type { CallHint } from '../bus/messages.ts';
 import type { ClientCallErrors } from './client-call-errors.ts';
+import type { CallWaitSummary, ClientCallLatency } from './client-call-latency.ts';
 
 /** An edge found: `caller` called `callee` around `atMs`. */
 export interface CallEdge {
@@ -40,6 +41,8 @@ export interface CallGraphOptions {
   maxCalleesPerCaller?: number;
   /** Where client calls named by `peer.service` are counted, with their failures (root-cause evidence against a callee that is down). */
   clientCalls?: ClientCallErrors;
+  /** Where the durations of those client calls are summarised per caller and callee (how long a caller waits for each callee). */
+  clientWaits?: ClientCallLatency;
 }
 
 interface Pending {
@@ -117,10 +120,26 @@ export class CallGraph {
     return out;
   }
 
-  /** An edge named by the caller itself (a client span's `peer.service`); `failed` when the client span has error status. */
-  peer(caller: string, callee: string, atMs: number, failed = false): void {
+  /**
+   * An edge named by the caller itself (a client span's `peer.service`);
+   * `failed` when the client span has error status; `durationMs`, when
+   * known, is how long the caller waited for the callee.
+   */
+  peer(caller: string, callee: string, atMs: number, failed = false, durationMs?: number): void {
     this.edge(edgeOf(caller, callee, atMs, failed), false);
     this.options.clientCalls?.record(caller, callee, atMs, failed);
+    if (durationMs !== undefined) this.options.clientWaits?.record(caller, callee, atMs, durationMs);
+  }
+
+  /**
+   * Per callee named by `peer.service`: how long `caller`'s calls to it took
+   * in its window [startMs, endMs) and what their baseline expected, per
+   * latency feature, ms; then, when `learn`, folds the window into the
+   * baselines. Call once per closed window of the caller (see
+   * {@link ClientCallLatency.settle}).
+   */
+  clientWaits(caller: string, startMs: number, endMs: number, learn: boolean): Record<string, CallWaitSummary> {
+    return this.options.clientWaits?.settle(caller, startMs, endMs, learn) ?? {};
   }
 
   /** Per callee named by `peer.service`: the share of `caller`'s calls to it that failed in [startMs, endMs). */
@@ -141,6 +160,7 @@ export class CallGraph {
   forget(caller: string): void {
     this.edges.delete(caller);
     this.options.clientCalls?.forget(caller);
+    this.options.clientWaits?.forget(caller);
   }
 
   /** Number of callers with remembered callees. */

@@ -17,6 +17,7 @@ import { type AnomalySink, createAnomalySink } from './anomaly-sink.ts';
 import { CallGraph } from './call-graph.ts';
 import type { NeuralSyncPoint } from './checkpoints.ts';
 import { ClientCallErrors } from './client-call-errors.ts';
+import { ClientCallLatency } from './client-call-latency.ts';
 import type { ShadowRun } from './model-registry-sync.ts';
 import { ServiceTracker } from './service-limits.ts';
 import { createServiceTracking, type ServiceTracking } from './service-tracking.ts';
@@ -109,7 +110,11 @@ export function createDetectorState(settings: DetectorSettings, config: Detector
       windows.knownWindowFor(edge.caller, edge.atMs)?.addCallee(edge.callee, edge.failed === true);
       tel.count('zeroops.detector.call_edges', { source: remote ? 'remote' : 'local' });
     },
-    { clientCalls: new ClientCallErrors({ bucketMs: windowMs }) },
+    {
+      clientCalls: new ClientCallErrors({ bucketMs: windowMs }),
+      // As many window summaries per caller and callee as windows can be open at once (the lateness).
+      clientWaits: new ClientCallLatency({ bucketMs: windowMs, keepBuckets: Math.min(8, 2 + Math.ceil((config.latenessSeconds * 1000) / windowMs)) }),
+    },
   );
   const tracker = new ServiceTracker({
     maxServices: config.detectorMaxServices,

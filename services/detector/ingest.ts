@@ -105,7 +105,8 @@ export function ingestSpans(
       const acc = windowOf(windows, service, endMs, counts);
       const raw = s.attributes['peer.service'];
       const peer = typeof raw === 'string' ? cleanServiceName(raw) : undefined;
-      if (acc && peer) graph.peer(service, peer, endMs, s.statusCode === STATUS_ERROR);
+      const waitedMs = durationMs >= 0 && durationMs <= MAX_SPAN_MS && s.startUnixNano !== 0n ? durationMs : undefined;
+      if (acc && peer) graph.peer(service, peer, endMs, s.statusCode === STATUS_ERROR, waitedMs);
     }
   }
   return service;

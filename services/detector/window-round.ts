@@ -128,6 +128,8 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         errorsUp: r.evidence.some((e) => (e.feature === 'error_ratio' || /^log_.*(error|fatal)/.test(e.feature)) && e.deviation > 0),
         serverErrorRatio: r.input.features.error_ratio,
         clientErrorRatioTo: s.graph.clientErrorRatios(r.input.service, r.input.startMs, r.input.endMs),
+        // How long it waited for each callee against the pair's baseline, learned only outside an episode.
+        callWaits: s.graph.clientWaits(r.input.service, r.input.startMs, r.input.endMs, !open),
         lostTraffic: r.evidence.length > 0 && r.evidence.every((e) => e.feature === 'request_rate' && e.observed < e.expected),
         // Deviating only in its own runtime metrics (GC, event loop, heap): its callers feel nothing of it.
         resourceOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature)),

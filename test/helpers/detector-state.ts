@@ -21,7 +21,7 @@ export function fakeDetectorState(windowMs: number, t0: number): { s: DetectorSt
     tel: { count: () => undefined, record: () => undefined },
     log: { error: () => undefined },
     tracker: { attributesOf: () => ({}) },
-    graph: { callees: () => [], clientErrorRatios: () => ({}) },
+    graph: { callees: () => [], clientErrorRatios: () => ({}), clientWaits: () => ({}) },
     sink: {
       rootCauses: async (target: string, round: Map<string, never>, callees: (x: string) => readonly string[], w: number) =>
         rankRootCauses({ target, callees, evidence: round, windowMs: w }, 5, now).map(({ service, score, reason }) => ({ service, score, reason })),
