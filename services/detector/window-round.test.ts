@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceScore } from '../../models/fleet/index.ts';
-import { fakeDetectorState } from '../../test/helpers/detector-state.ts';
+import { fakeDetectorState, scoredWindow } from '../../test/helpers/detector-state.ts';
 import { emitAll, stepsOfRound } from './window-round.ts';
 
 const W = 10_000;
@@ -8,23 +8,7 @@ const T0 = Date.UTC(2026, 11, 5, 15);
 
 /** A scored window of `service` ending at `T0 + k * W`. */
 function scored(service: string, k: number, over: Partial<ServiceScore>): ServiceScore {
-  return {
-    input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features: { error_ratio: 0 }, callees: [] },
-    score: 0.05,
-    likelihood: 0.05,
-    evidence: [],
-    transition: 'none',
-    episodeId: null,
-    openedAtMs: 0,
-    flapping: false,
-    peak: 0,
-    callees: service === 'checkout' ? ['cart'] : [],
-    deviation: 0,
-    severity: 'info',
-    warmingUp: false,
-    emit: false,
-    ...over,
-  };
+  return scoredWindow({ service, endMs: T0 + k * W, windowMs: W, features: { error_ratio: 0 }, callees: service === 'checkout' ? ['cart'] : [] }, over);
 }
 
 /** A window of a failing service: all its server spans fail. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceScore } from '../../models/fleet/index.ts';
-import { fakeDetectorState } from '../../test/helpers/detector-state.ts';
+import { fakeDetectorState, scoredWindow } from '../../test/helpers/detector-state.ts';
 import { CallGraph } from './call-graph.ts';
 import { ClientCallLatency } from './client-call-latency.ts';
 import type { DetectorState } from './detector-state.ts';
@@ -11,23 +11,7 @@ const T0 = Date.UTC(2026, 11, 6, 1);
 
 /** A scored window of `service` ending at `T0 + k * W` (normal unless `over` says otherwise). */
 function win(service: string, k: number, features: Record<string, number>, over: Partial<ServiceScore> = {}): ServiceScore {
-  return {
-    input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features, callees: [] },
-    score: 0.05,
-    likelihood: 0.05,
-    evidence: [],
-    transition: 'none',
-    episodeId: null,
-    openedAtMs: 0,
-    flapping: false,
-    peak: 0,
-    callees: service === 'catalog' ? ['products-db'] : [],
-    deviation: 0,
-    severity: 'info',
-    warmingUp: false,
-    emit: false,
-    ...over,
-  };
+  return scoredWindow({ service, endMs: T0 + k * W, windowMs: W, features, callees: service === 'catalog' ? ['products-db'] : [] }, over);
 }
 
 /** A fake detector state whose call graph summarises catalog's client calls as the detector's does. */

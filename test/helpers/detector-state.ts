@@ -4,6 +4,8 @@
  * everything, and a sink that ranks root causes like the store's (minus
  * other replicas' incidents) and collects the events.
  */
+
+import type { FeatureVector, ServiceScore } from '../../models/fleet/index.ts';
 import { rankRootCauses } from '../../models/root-cause/index.ts';
 import type { AnomalyEvent } from '../../services/bus/messages.ts';
 import type { DetectorState } from '../../services/detector/detector-state.ts';
@@ -31,4 +33,43 @@ export function fakeDetectorState(windowMs: number, t0: number): { s: DetectorSt
     },
   } as unknown as DetectorState;
   return { s, events };
+}
+
+/**
+ * A scored window of `service` from `endMs - windowMs` to `endMs`, normal (score 0.05, no episode, `info`) unless
+ * `over` says otherwise; `bands` gives baseline bands (the expected value, with 0.7 and 1.3 of it as lower and upper).
+ */
+export function scoredWindow(
+  w: { service: string; endMs: number; windowMs: number; features: FeatureVector; callees?: string[]; bands?: Record<string, number> },
+  over: Partial<ServiceScore> = {},
+): ServiceScore {
+  const names = Object.keys(w.bands ?? {});
+  return {
+    input: { service: w.service, startMs: w.endMs - w.windowMs, endMs: w.endMs, features: w.features, callees: [] },
+    score: 0.05,
+    likelihood: 0.05,
+    ...(w.bands && {
+      expected: {
+        features: names,
+        values: names.flatMap((f) => {
+          const x = w.bands?.[f] as number;
+          return [x, x * 0.7, x * 1.3];
+        }),
+        offset: 0,
+        count: names.length,
+      },
+    }),
+    evidence: [],
+    transition: 'none',
+    episodeId: null,
+    openedAtMs: 0,
+    flapping: false,
+    peak: 0,
+    callees: w.callees ?? [],
+    deviation: 0,
+    severity: 'info',
+    warmingUp: false,
+    emit: false,
+    ...over,
+  };
 }

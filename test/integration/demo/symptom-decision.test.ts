@@ -12,7 +12,7 @@ import type { ServiceScore } from '../../../models/fleet/index.ts';
 import type { AnomalyEvent } from '../../../services/bus/messages.ts';
 import { emitAll } from '../../../services/detector/window-round.ts';
 import { CompiledPlaybook, parseBundle, validateBundle } from '../../../services/playbooks/index.ts';
-import { fakeDetectorState } from '../../helpers/detector-state.ts';
+import { fakeDetectorState, scoredWindow } from '../../helpers/detector-state.ts';
 
 const W = 10_000;
 const T0 = Date.UTC(2026, 11, 5, 21);
@@ -27,30 +27,7 @@ const matching = (e: AnomalyEvent | undefined) => (e ? playbooks.filter((p) => p
 
 /** A window of `service` ending at `T0 + k * W` with its features and baseline bands (expected, lower, upper). */
 function win(service: string, k: number, features: Record<string, number>, bands: Record<string, number>, over: Partial<ServiceScore> = {}): ServiceScore {
-  const names = Object.keys(bands);
-  return {
-    input: { service, startMs: T0 + (k - 1) * W, endMs: T0 + k * W, features, callees: [] },
-    score: 0.05,
-    likelihood: 0.05,
-    expected: {
-      features: names,
-      values: names.flatMap((f) => [bands[f] as number, (bands[f] as number) * 0.7, (bands[f] as number) * 1.3]),
-      offset: 0,
-      count: names.length,
-    },
-    evidence: [],
-    transition: 'none',
-    episodeId: null,
-    openedAtMs: 0,
-    flapping: false,
-    peak: 0,
-    callees: CALLEES[service] ?? [],
-    deviation: 0,
-    severity: 'info',
-    warmingUp: false,
-    emit: false,
-    ...over,
-  };
+  return scoredWindow({ service, endMs: T0 + k * W, windowMs: W, features, bands, callees: CALLEES[service] ?? [] }, over);
 }
 
 /** An anomalous window that opens an episode with `evidence`. */
