@@ -350,7 +350,11 @@ export class SeasonalScorer {
     const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
     const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
     const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
-    const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), Math.sqrt(data[o + 1] as number), rule.absFloor, rule.relFloor * Math.abs(exp));
+    // The recent spread (of the raw values around their recent mean) stands in only until the daily residual scale has
+    // settled: it counts the within-hour drift and the first rows of a rising excursion as spread, which hid slow
+    // anomalies (issue 16: on NAB it set the spread of 6 of the 10 windows that never reached the opening level).
+    const recent = DAILY.scaleSettled(data, o + DAILY_AT) ? 0 : Math.sqrt(data[o + 1] as number);
+    const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), recent, rule.absFloor, rule.relFloor * Math.abs(exp));
     EXPECTED[0] = exp;
     EXPECTED[1] = std;
     return EXPECTED;

@@ -105,6 +105,16 @@ export class SeasonalSlots {
     return buf[offset + SCALE] as number;
   }
 
+  /**
+   * Whether the residual scale of the block at `offset` has settled: it has
+   * averaged at least `1 / scaleAlpha` residuals, the count from which its
+   * weight is the exponential one rather than a plain average of the few
+   * residuals seen so far (100 at the default `scaleAlpha`).
+   */
+  scaleSettled(buf: Float64Array, offset: number): boolean {
+    return (buf[offset + SCALE + 1] as number) * this.cfg.scaleAlpha >= 1;
+  }
+
   /** Learns one observation into the block at `offset`; non-finite values and times are ignored. */
   learn(buf: Float64Array, offset: number, timestampMs: number, value: number): void {
     if (!Number.isFinite(timestampMs)) return;

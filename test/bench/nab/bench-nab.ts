@@ -39,8 +39,9 @@ function nabDir(argv: readonly string[]): string {
 async function trialsEver(): Promise<{ distinct: number; runs: number }> {
   const lines = (await readFile(TRIALS, 'utf8').catch(() => '')).split('\n').filter((l) => l.trim() !== '');
   const keys = lines.map((l) => {
-    const t = JSON.parse(l) as { model?: string; config?: unknown };
-    return `${t.model} ${JSON.stringify(t.config)}`;
+    // A dev run's `variant` names a prototype of the model under its version (nab-experiment.ts, NAB_VARIANT).
+    const t = JSON.parse(l) as { model?: string; config?: unknown; variant?: unknown };
+    return `${t.model} ${JSON.stringify(t.config)} ${JSON.stringify(t.variant ?? null)}`;
   });
   return { distinct: new Set(keys).size, runs: lines.length };
 }

@@ -9,6 +9,8 @@
  * because each one is a trial that inflates the in-sample figure.
  *
  * Usage: npx tsx test/bench/nab/nab-experiment.ts [-v] '<json>' ['<json>' ...]
+ * `NAB_VARIANT='<json>'` names a prototype of the model being run (code not
+ * in the configuration): it is recorded with each trial as `variant`.
  * `-v` prints per file its hits (H) and misses (-) of the labelled windows
  * and its false alarms after the probation at the in-sample threshold.
  */
@@ -43,10 +45,12 @@ async function main(): Promise<void> {
   const windows = await loadNabWindows(dir);
   const standard = (await loadNabProfiles(dir)).standard as NabProfile;
   const rows = series.reduce((a, s) => a + s.values.length, 0);
+  const variant: unknown = process.env.NAB_VARIANT ? JSON.parse(process.env.NAB_VARIANT) : undefined;
   const prepared = [];
   for (const config of configs) {
     const run = runConfig(series, config);
-    await appendFile(TRIALS, `${JSON.stringify({ at: new Date().toISOString(), source: 'dev', model: MODEL_VERSION, config })}\n`);
+    const trial = { at: new Date().toISOString(), source: 'dev', model: MODEL_VERSION, config, ...(variant ? { variant } : {}) };
+    await appendFile(TRIALS, `${JSON.stringify(trial)}\n`);
     const byCat = rowsByCategory(series, run.scores, windows, standard);
     prepared.push(byCat);
     const ins = inSample([byCat], standard);
