@@ -13,7 +13,7 @@ describe('baseline parameters', () => {
   it('covers z50, warm-up, half-lives, the tail calibration and accept-after, and changes with each', () => {
     const episode = { openLevel: 0.7, closeLevel: 0.5, minCloseMs: 10_000 };
     const base = baselineParameters({ episode }) as {
-      seasonal: { scorer: { z50: number; warmup: number }; daily: { halfLives: { bucket: number } }; recentHalfLife: number };
+      seasonal: { scorer: { z50: number; warmup: number }; daily: { halfLives: { bucket: number } }; recentHalfLife: number; spread: string };
       tail: { windows: number };
       warmupWindows: number;
       acceptAfterMs: number;
@@ -22,6 +22,8 @@ describe('baseline parameters', () => {
     // An average weighing a new sample 0.1 halves an old one's weight in about 6.6 samples.
     expect(base.seasonal.recentHalfLife).toBeCloseTo(Math.log(0.5) / Math.log(0.9), 12);
     expect(base.seasonal.daily.halfLives.bucket).toBeGreaterThan(0);
+    // The spread's rule is named: a detector before the settled-spread rule ran other baselines.
+    expect(base.seasonal.spread).toMatch(/settled|1 \/ scaleAlpha/);
     expect(base.tail.windows).toBeGreaterThan(0);
     expect(base.warmupWindows).toBeGreaterThan(0);
     expect(base.acceptAfterMs).toBeGreaterThan(0);

@@ -193,6 +193,8 @@ export function seasonalParameters(cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_
     scorer: { ...cfg },
     recentAlpha: RECENT_ALPHA,
     recentHalfLife: halfLifeOf(RECENT_ALPHA),
+    // The rule of `expectedOf` (series-v12): a detector running the older rule runs other baselines.
+    spread: 'max(1.25 x daily residual scale, floors; the recent spread only until the residual scale has averaged 1 / scaleAlpha residuals)',
     daily: slots(DAILY.cfg),
     weekly: { feature: WEEKLY_FEATURE, ...slots(WEEKLY.cfg) },
   };
