@@ -42,7 +42,7 @@ export interface PeriodDetectionConfig {
    */
   minZ: number;
   /**
-   * The least z of a first look's round period (default 2): a peak at a round duration is likelier a cycle
+   * The least z of a first look's round period, or of any when no `roundPeriods` are given (default 2): a peak at a round duration is likelier a cycle
    * than one anywhere, and three cycles of a smooth daily rhythm stand only 2.8 standard errors clear (a
    * smooth cycle is itself persistent over its first quarter); a wandering level's bumps that snap to a round
    * duration stand 1.0 to 1.4 (the synthetic series with no cycle of `robust-period.test.ts`).
@@ -237,10 +237,9 @@ export function detectPeriods(xs: readonly number[], config: Partial<PeriodDetec
 }
 
 /**
- * The periods that the autocorrelation of single steps shows (see {@link detectPeriods}), and the fundamental's
- * z (see `bartlettZ`). The longest lag
- * looked at has at least as many pairs of finite points as its own length (half the series without gaps:
- * two cycles seen; with gaps, a cycle's worth of pairs).
+ * The periods that the autocorrelation of single steps shows (see {@link detectPeriods}), and the
+ * fundamental's z (see `bartlettZ`). The longest lag looked at has at least as many pairs of finite points
+ * as its own length (half the series without gaps: two cycles seen; with gaps, a cycle's worth of pairs).
  */
 function firstLook(xs: readonly number[], c: PeriodDetectionConfig): { periods: DetectedPeriod[]; z: number } {
   const clipped = winsorize(xs);
