@@ -65,12 +65,35 @@ export function detrend(xs: readonly number[]): number[] {
   return xs.map((x, t) => (Number.isFinite(x) ? x - (icpt + slope * t) : 0));
 }
 
+/** The autocorrelation (lags 0..size-1, unscaled) of `re` by the power spectrum: `re` is overwritten, `im` must be zeros. */
+function circularProducts(re: Float64Array, im: Float64Array): void {
+  const size = re.length;
+  fft(re, im);
+  for (let i = 0; i < size; i++) {
+    re[i] = (re[i] as number) ** 2 + (im[i] as number) ** 2;
+    im[i] = 0;
+  }
+  fft(re, im, true);
+}
+
+/** An autocorrelation with, per lag, the number of pairs of finite points it was computed from. */
+export interface Autocorrelation {
+  /** At lags 0..maxLag, in [-1, 1] (1 at lag 0). */
+  acf: number[];
+  /** Pairs of finite points at each lag (n - k without gaps). */
+  pairs: number[];
+}
+
 /**
- * Unbiased sample autocorrelation of the detrended `xs` at lags 0..maxLag
- * (each lag's sum divided by its number of pairs, then by the variance).
- * A constant series gives zeros past lag 0.
+ * Unbiased sample autocorrelation of the detrended `xs` at lags 0..maxLag:
+ * each lag's sum of products over the pairs where both points are finite,
+ * divided by the number of such pairs, then by the variance. Gaps (non-finite
+ * values) count in neither: a series with a quarter of its points missing
+ * (road sensors) keeps the correlation of the points it has, where counting
+ * every pair would shrink it by the share of pairs with a gap (a lag with few
+ * pairs is noisy: see `pairs`). A constant series gives zeros past lag 0.
  */
-export function autocorrelation(xs: readonly number[], maxLag: number): number[] {
+export function autocorrelationWithPairs(xs: readonly number[], maxLag: number): Autocorrelation {
   const n = xs.length;
   const lags = Math.max(0, Math.min(maxLag, n - 1));
   const d = detrend(xs);
@@ -78,17 +101,26 @@ export function autocorrelation(xs: readonly number[], maxLag: number): number[]
   while (size < 2 * n) size <<= 1;
   const re = new Float64Array(size);
   const im = new Float64Array(size);
+  const mask = new Float64Array(size);
+  let gaps = false;
   d.forEach((v, i) => {
     re[i] = v;
+    const ok = Number.isFinite(xs[i]);
+    mask[i] = ok ? 1 : 0;
+    gaps ||= !ok;
   });
-  fft(re, im);
-  for (let i = 0; i < size; i++) {
-    re[i] = (re[i] as number) ** 2 + (im[i] as number) ** 2;
-    im[i] = 0;
-  }
-  fft(re, im, true);
-  const r0 = (re[0] as number) / size / n;
-  const out: number[] = [];
-  for (let k = 0; k <= lags; k++) out.push(r0 <= 0 ? (k === 0 ? 1 : 0) : (re[k] as number) / size / (n - k) / r0);
-  return out;
+  circularProducts(re, im);
+  // Pairs per lag: n - k without gaps, else the autocorrelation of the mask (rounded: the FFT's error is ~1e-12).
+  if (gaps) circularProducts(mask, new Float64Array(size));
+  const pairs: number[] = [];
+  for (let k = 0; k <= lags; k++) pairs.push(gaps ? Math.round((mask[k] as number) / size) : n - k);
+  const n0 = pairs[0] as number;
+  const r0 = n0 > 0 ? (re[0] as number) / size / n0 : 0;
+  const acf = pairs.map((m, k) => (r0 <= 0 ? (k === 0 ? 1 : 0) : m > 0 ? (re[k] as number) / size / m / r0 : 0));
+  return { acf, pairs };
+}
+
+/** The autocorrelation of {@link autocorrelationWithPairs} alone. */
+export function autocorrelation(xs: readonly number[], maxLag: number): number[] {
+  return autocorrelationWithPairs(xs, maxLag).acf;
 }

@@ -6,7 +6,10 @@
  * weekly cycle over a daily one: Monday resembles last Monday more than
  * yesterday).
  */
-import { autocorrelation, detrend } from './autocorrelation.ts';
+import { bartlettZ, peaks } from './acf-peaks.ts';
+import { autocorrelation, autocorrelationWithPairs, detrend } from './autocorrelation.ts';
+import { blockFor, blockMeans } from './block-means.ts';
+import { robustPeriod } from './robust-period.ts';
 
 /** Settings of {@link detectPeriods}. */
 export interface PeriodDetectionConfig {
@@ -29,6 +32,22 @@ export interface PeriodDetectionConfig {
   minErrorReduction: number;
   /** The least autocorrelation gain for `minErrorReduction` to count (default 0.01: a cycle that explains under 1 % of the variance is not worth its slots). */
   minGainFloor: number;
+  /**
+   * Least ratio of a period's autocorrelation to its standard error for a series with no cycle but its own
+   * persistence (Bartlett's, see `bartlettZ`; default 3, chosen on synthetic series with no cycle: white
+   * noise, AR(1) at 0.9 and 0.99, a random walk, low and bursty Poisson counts and a gappy AR(1), each found
+   * a period in at most 1 of 100 seeds). Asked of the second look's periods, and of a first look's period
+   * that is no round duration: it stops a lag with few pairs of finite points, or a wandering level's chance
+   * bump, from passing for a cycle.
+   */
+  minZ: number;
+  /**
+   * The least z of a first look's round period, or of any when no `roundPeriods` are given (default 2): a peak at a round duration is likelier a cycle
+   * than one anywhere, and three cycles of a smooth daily rhythm stand only 2.8 standard errors clear (a
+   * smooth cycle is itself persistent over its first quarter); a wandering level's bumps that snap to a round
+   * duration stand 1.0 to 1.4 (the synthetic series with no cycle of `robust-period.test.ts`).
+   */
+  minZRound: number;
   /** Most periods returned (default 2). */
   maxPeriods: number;
   /**
@@ -37,6 +56,13 @@ export interface PeriodDetectionConfig {
    * period down no closer than a per cent or two; calendars are round). Default none.
    */
   roundPeriods?: number[];
+  /**
+   * When the single steps' autocorrelation shows no cycle, or one that is no round period, look again at the
+   * round periods on block means of the ranks (`robust-period.ts`: low counts, bursts, a weak cycle under a
+   * wandering level); a round period found there replaces the first look's. Default true (absent: true;
+   * false: the first look alone, as before session 18). Needs `roundPeriods`.
+   */
+  robust?: boolean;
 }
 
 /** Defaults of {@link PeriodDetectionConfig}. */
@@ -46,6 +72,8 @@ export const DEFAULT_PERIOD_DETECTION: PeriodDetectionConfig = {
   minGain: 0.05,
   minErrorReduction: 0.25,
   minGainFloor: 0.01,
+  minZ: 3,
+  minZRound: 2,
   maxPeriods: 2,
 };
 
@@ -63,22 +91,6 @@ export interface DetectedPeriod {
   steps: number;
   /** Autocorrelation at that lag, in [-1, 1]. */
   strength: number;
-}
-
-/** Lags that are the highest within ±10 % of themselves, above `minStrength`, and clearly above the lowest value before them. */
-function peaks(acf: readonly number[], from: number, to: number, minStrength: number): number[] {
-  const out: number[] = [];
-  let runningMin = Number.POSITIVE_INFINITY;
-  for (let k = 1; k <= to; k++) {
-    const v = acf[k] as number;
-    runningMin = Math.min(runningMin, v);
-    if (k < from || v < minStrength || v - runningMin < 0.1) continue;
-    const w = Math.max(2, Math.round(k * 0.1));
-    let best = true;
-    for (let j = Math.max(1, k - w); j <= Math.min(acf.length - 1, k + w) && best; j++) if ((acf[j] as number) > v) best = false;
-    if (best) out.push(k);
-  }
-  return out;
 }
 
 /** The lag near `guess` (within ±2 % or 2 steps) with the highest autocorrelation. */
@@ -211,18 +223,41 @@ function longerPeriod(acf: readonly number[], p1: number, maxLag: number, c: Per
  */
 export function detectPeriods(xs: readonly number[], config: Partial<PeriodDetectionConfig> = {}): DetectedPeriod[] {
   const c = { ...DEFAULT_PERIOD_DETECTION, ...config };
-  const maxLag = Math.min(c.maxPeriod ?? Number.POSITIVE_INFINITY, Math.floor(xs.length / 2));
-  if (maxLag < c.minPeriod) return [];
+  const { periods: found, z } = firstLook(xs, c);
+  const round = c.roundPeriods ?? [];
+  if (c.robust === false) return found;
+  // A round fundamental (or any, when no durations are known) stands on the first look's evidence.
+  if (found.length > 0 && z >= c.minZRound && (round.length === 0 || round.includes((found[0] as DetectedPeriod).steps))) return found;
+  // None, or one that is no round duration (6 days, 62 steps: what bursts or a wandering level make of the
+  // single steps' autocorrelation): the second look checks the round ones on ranks; failing that, a period
+  // that is no round duration is kept only if it stands clear of the series' persistence.
+  const hit = robustPeriod(xs, round, c.minPeriod, { minStrength: c.minStrength, minZ: c.minZ });
+  if (hit) return [{ steps: hit.steps, strength: hit.strength }];
+  return z >= c.minZ ? found : [];
+}
+
+/**
+ * The periods that the autocorrelation of single steps shows (see {@link detectPeriods}), and the
+ * fundamental's z (see `bartlettZ`). The longest lag looked at has at least as many pairs of finite points
+ * as its own length (half the series without gaps: two cycles seen; with gaps, a cycle's worth of pairs).
+ */
+function firstLook(xs: readonly number[], c: PeriodDetectionConfig): { periods: DetectedPeriod[]; z: number } {
   const clipped = winsorize(xs);
-  const acf = autocorrelation(clipped, maxLag + Math.max(2, Math.round(maxLag * 0.1)));
+  const half = Math.floor(xs.length / 2);
+  const full = autocorrelationWithPairs(clipped, half + Math.max(2, Math.round(half * 0.1)));
+  let maxLag = Math.min(c.maxPeriod ?? Number.POSITIVE_INFINITY, half);
+  while (maxLag > 0 && (full.pairs[maxLag] as number) < maxLag) maxLag--;
+  if (maxLag < c.minPeriod) return { periods: [], z: 0 };
+  const acf = full.acf.slice(0, maxLag + Math.max(2, Math.round(maxLag * 0.1)) + 1);
   const cands = peaks(acf, c.minPeriod, maxLag, c.minStrength);
-  if (cands.length === 0) return [];
+  if (cands.length === 0) return { periods: [], z: 0 };
   const topLag = cands.reduce((a, b) => ((acf[b] as number) > (acf[a] as number) ? b : a));
   const top = acf[topLag] as number;
   // The fundamental: the shortest strong peak of which the strongest is a multiple (a weekly peak over daily ones).
   const divides = (k: number) => Math.abs(topLag / k - Math.round(topLag / k)) * k <= Math.max(2, 0.03 * topLag);
   const p1 = snap(refineByFolding(clipped, vertex(acf, cands.find((k) => (acf[k] as number) >= 0.5 * top && divides(k)) ?? topLag)), c.roundPeriods);
   const out: DetectedPeriod[] = [{ steps: p1, strength: acf[p1] as number }];
+  const z = bartlettZ(acf, full.pairs, p1);
   // Longer cycles are looked for in block means of about 1/24 of the fundamental (hourly for a daily one): the
   // noise of single steps, which no cycle repeats, averages out, and what is left is the cycles' own difference.
   const b = blockFor(p1);
@@ -236,29 +271,5 @@ export function detectPeriods(xs: readonly number[], config: Partial<PeriodDetec
     out.push({ steps: next * b, strength: acf[next * b] as number });
     last = next * b;
   }
-  return out;
-}
-
-/** The largest divisor of `p` that is at most `p / 24` (1 for a short period). */
-function blockFor(p: number): number {
-  for (let b = Math.floor(p / 24); b > 1; b--) if (p % b === 0) return b;
-  return 1;
-}
-
-/** Means of consecutive blocks of `b` steps (of their finite values; NaN for a block with none). */
-function blockMeans(xs: readonly number[], b: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i + b <= xs.length; i += b) {
-    let sum = 0;
-    let k = 0;
-    for (let j = i; j < i + b; j++) {
-      const x = xs[j] as number;
-      if (Number.isFinite(x)) {
-        sum += x;
-        k++;
-      }
-    }
-    out.push(k > 0 ? sum / k : Number.NaN);
-  }
-  return out;
+  return { periods: out, z };
 }

@@ -59,14 +59,26 @@ export interface EvalResult {
   reductionVsWeekNaive?: number;
 }
 
-/** Scores one series; `train` is the share of it used to find the periods before the first origin; `config` overrides the forecaster's defaults. */
+/**
+ * Scores one series; `train` is the share of it used to find the periods before the first origin; `config`
+ * overrides the forecaster's defaults; `periods`, when given, replaces the detection (an experiment's what-if:
+ * the forecast with the period known).
+ */
 export function evaluate(
   s: EvalSeries,
-  opts: { train: number; horizon: number; stride: number; config?: Partial<ForecasterConfig>; detection?: Partial<PeriodDetectionConfig> },
+  opts: {
+    train: number;
+    horizon: number;
+    stride: number;
+    config?: Partial<ForecasterConfig>;
+    detection?: Partial<PeriodDetectionConfig>;
+    periods?: number[];
+  },
 ): EvalResult {
   const n = s.values.length;
   const start = Math.floor(n * opts.train);
-  const found = detectPeriods(s.values.slice(0, start), { ...opts.detection, roundPeriods: roundPeriodsFor(s.stepSeconds) }).map((p) => p.steps);
+  const found =
+    opts.periods ?? detectPeriods(s.values.slice(0, start), { ...opts.detection, roundPeriods: roundPeriodsFor(s.stepSeconds) }).map((p) => p.steps);
   const f = fitForecaster(s.values.slice(0, start), { ...opts.config, periods: found });
   const actual: number[] = [];
   const truth: number[] = [];
