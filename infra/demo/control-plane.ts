@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type FaultBook, FaultConflict } from './fault-book.ts';
 import { FAULT_INFO, FAULT_KINDS, isFaultKind } from './fault-kinds.ts';
 import type { LoadGenerator } from './load-generator.ts';
+import { recordOperationRequests } from './operation-requests.ts';
 import type { Supervisor } from './supervisor.ts';
 import { VERSION_BUG_RATES } from './topology.ts';
 
@@ -73,6 +74,8 @@ export function createControlPlane(deps: ControlPlaneDeps): FastifyInstance {
     return false;
   };
   const ctx: RouteContext = { app, sup, book, log, serial, perform, known };
+  const operations = recordOperationRequests(app);
+  app.get('/operations', async () => ({ operations }));
   serviceInfoRoutes(ctx, notifications, deps.load);
   operationRoutes(ctx);
   flagAndFaultRoutes(ctx);

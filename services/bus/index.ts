@@ -33,6 +33,7 @@ export {
   encodeOutcome,
   type FeedbackEvent,
   type OutcomeEvent,
+  type PeerEvidence,
   type RootCause,
   type Severity,
 } from './messages.ts';

@@ -59,10 +59,24 @@ export interface CallHint {
   endUnixMs: number;
 }
 
-/** Value of the `callgraph` topic: hints from one detector instance. */
+/** The root-cause evidence of one service at one window end, from the detector instance that scores it. */
+export interface PeerEvidence {
+  service: string;
+  windowEndUnixMs: number;
+  /** Its callees seen recently, as its owner knows them. */
+  callees: string[];
+  /** models/root-cause `ServiceEvidence` as JSON. */
+  evidenceJson: string;
+}
+
+/** Value of the `callgraph` topic: hints, and the evidence of one window round, from one detector instance. */
 export interface CallHintsMessage {
   origin: string;
   hints: CallHint[];
+  /** The services the sender scored in one window round (absent or empty: hints only). */
+  evidence?: PeerEvidence[];
+  /** The window end of that evidence, Unix ms (0 or absent: hints only). */
+  stepEndUnixMs?: number;
 }
 
 /** Encodes call-graph hints as zeroops.v1.CallHints protobuf. */

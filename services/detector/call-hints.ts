@@ -1,12 +1,14 @@
 /**
  * Call-graph hints between detector instances: a server span whose caller
  * this instance has not seen is offered on the call-graph topic, and the
- * hints of the other instances complete this instance's call graph.
+ * hints of the other instances complete this instance's call graph. The
+ * same topic carries each instance's root-cause evidence (peer-evidence.ts).
  */
 import type { ConsumedRecord } from '../bus/bus.ts';
 import { decodeCallHints, encodeCallHints } from '../bus/messages.ts';
 import { describeError } from '../core/errors.ts';
 import type { DetectorState } from './detector-state.ts';
+import { receiveEvidence } from './peer-evidence.ts';
 
 /** Offers the server spans whose caller this instance has not seen to the other instances (none when it owns every partition). */
 export async function shareHints(s: DetectorState): Promise<void> {
@@ -30,6 +32,9 @@ export function receiveHints(s: DetectorState, records: ConsumedRecord[]): void 
     try {
       const m = decodeCallHints(r.value);
       if (m.origin === s.instanceId) continue;
+      const bad = receiveEvidence(s.peers, m, s.now());
+      if (bad > 0) s.tel.count('zeroops.detector.skipped', { reason: 'bad_peer_evidence' }, bad);
+      if (m.evidence?.length) s.tel.count('zeroops.detector.peer_evidence', { direction: 'received' }, m.evidence.length - bad);
       let n = 0;
       for (const h of m.hints) {
         if (!h.parentSpanId || !h.callee || !Number.isFinite(h.endUnixMs)) continue;

@@ -19,6 +19,7 @@ import type { NeuralSyncPoint } from './checkpoints.ts';
 import { ClientCallErrors } from './client-call-errors.ts';
 import { ClientCallLatency } from './client-call-latency.ts';
 import type { ShadowRun } from './model-registry-sync.ts';
+import { createPeerView, type PeerView } from './peer-evidence.ts';
 import { ServiceTracker } from './service-limits.ts';
 import { createServiceTracking, type ServiceTracking } from './service-tracking.ts';
 import { ServiceWindows } from './service-windows.ts';
@@ -90,6 +91,8 @@ export interface DetectorState {
   /** The queue of window rounds and checkpoints: each runs after the previous one settled. */
   queue: Promise<void>;
   stopped: boolean;
+  /** The root-cause evidence of the services the other instances score (see peer-evidence.ts). */
+  readonly peers: PeerView;
 }
 
 /** Episode settings relative to the window length: open at 0.7, close after two windows below 0.5. */
@@ -167,6 +170,7 @@ export function createDetectorState(settings: DetectorSettings, config: Detector
     offsets: new Map(),
     queue: Promise.resolve(),
     stopped: false,
+    peers: createPeerView(),
   };
   return state;
 }

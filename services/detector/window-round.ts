@@ -13,6 +13,7 @@ import { modelVersionOf } from './calibration-sync.ts';
 import { shareHints } from './call-hints.ts';
 import { VERSION_ATTRIBUTE } from './deployment-tracker.ts';
 import { type DetectorState, enqueue } from './detector-state.ts';
+import { awaitPeers, peerCallees, shareEvidence, withPeers } from './peer-evidence.ts';
 
 /** Largest deviation of a window's symptom evidence (of all its evidence when it has no symptom), in spreads. */
 function symptomDeviation(r: ServiceScore): number {
@@ -177,10 +178,33 @@ export async function emitAll(s: DetectorState, results: ServiceScore[]): Promis
   for (const step of stepsOfRound(results)) await emitStep(s, step);
 }
 
+/**
+ * This instance's evidence of the step, shared with the other instances, and
+ * theirs beside it once they shared that of the same window end (or a short
+ * wait passed): every instance ranks over the whole fleet (peer-evidence.ts).
+ */
+async function fleetEvidence(s: DetectorState, results: ServiceScore[], roundCallees: ReadonlyMap<string, readonly string[]>) {
+  const local = roundEvidence(s, results);
+  const stepEndMs = Math.max(...results.map((r) => r.input.endMs));
+  await shareEvidence(s, stepEndMs, roundCallees, local);
+  if (!results.some((r) => r.emit)) return local;
+  await awaitPeers(s, s.peers, stepEndMs);
+  return withPeers(s.peers, local, stepEndMs, RECENT_WINDOWS * s.windowMs);
+}
+
+/** Callees of `service`: of its window in the step, else those it was seen calling lately (here or at another instance). */
+function calleesOf(s: DetectorState, roundCallees: ReadonlyMap<string, readonly string[]>, service: string): readonly string[] {
+  const own = roundCallees.get(service);
+  if (own) return own;
+  const seen = s.graph.callees(service, s.now() - s.edgeHorizonMs);
+  const remote = peerCallees(s.peers, service);
+  return remote.length === 0 ? seen : [...new Set([...seen, ...remote])].sort();
+}
+
 async function emitStep(s: DetectorState, results: ServiceScore[]): Promise<void> {
-  const round = roundEvidence(s, results);
   const roundCallees = new Map(results.map((r) => [r.input.service, r.callees]));
-  const callees = (service: string) => roundCallees.get(service) ?? s.graph.callees(service, s.now() - s.edgeHorizonMs);
+  const round = await fleetEvidence(s, results, roundCallees);
+  const callees = (service: string) => calleesOf(s, roundCallees, service);
   for (const r of results) {
     s.tel.count('zeroops.detector.windows', { outcome: r.transition });
     if (!r.emit || !r.episodeId) continue;

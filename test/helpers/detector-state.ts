@@ -9,6 +9,7 @@ import type { FeatureVector, ServiceScore } from '../../models/fleet/index.ts';
 import { rankRootCauses } from '../../models/root-cause/index.ts';
 import type { AnomalyEvent } from '../../services/bus/messages.ts';
 import type { DetectorState } from '../../services/detector/detector-state.ts';
+import { createPeerView } from '../../services/detector/peer-evidence.ts';
 
 /** A detector state with `windowMs` windows whose clock stands ten windows after `t0`, and the events it emitted. */
 export function fakeDetectorState(windowMs: number, t0: number): { s: DetectorState; events: AnomalyEvent[] } {
@@ -24,6 +25,10 @@ export function fakeDetectorState(windowMs: number, t0: number): { s: DetectorSt
     log: { error: () => undefined },
     tracker: { attributesOf: () => ({}) },
     graph: { callees: () => [], clientErrorRatios: () => ({}), clientWaits: () => ({}) },
+    // The only instance: it owns the one partition, shares no evidence and waits for no other instance.
+    config: { topicPartitions: 1 },
+    owned: new Set([0]),
+    peers: createPeerView(),
     sink: {
       rootCauses: async (target: string, round: Map<string, never>, callees: (x: string) => readonly string[], w: number) =>
         rankRootCauses({ target, callees, evidence: round, windowMs: w }, 5, now).map(({ service, score, reason }) => ({ service, score, reason })),

@@ -1,9 +1,10 @@
 /**
  * What bench-zeroops reads back after a run: zeroops's anomalies, incidents
- * and executions through its REST API, and the ground truth (faults and
- * escalations received) from the demo control plane.
+ * and executions through its REST API, and the ground truth (faults,
+ * escalations received, operations carried out) from the demo control plane.
  */
 import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
+import type { OperationRequest } from '../../../infra/demo/operation-requests.ts';
 
 /** An anomaly event as the API returns it (the fields the bench reads). */
 export interface ApiAnomaly {
@@ -58,6 +59,8 @@ export interface Observations {
   executions: ApiExecution[];
   faults: FaultRecord[];
   notifications: Notification[];
+  /** Operation requests the control plane answered, with their idempotency keys (effects at the target). */
+  operations: OperationRequest[];
 }
 
 /** GET as JSON; on a loaded machine a read may stall, so a timed-out or refused read is tried again (3 tries, 60 s each). */
@@ -91,18 +94,19 @@ async function list<T>(api: string, path: string, pageSize: number, max = 20_000
 
 /** Reads zeroops's and the control plane's records. */
 export async function observe(api: string, controlUrl: string): Promise<Observations> {
-  const [anomalies, incidents, executions, faults, notes, playbooks] = await Promise.all([
+  const [anomalies, incidents, executions, faults, notes, playbooks, ops] = await Promise.all([
     list<ApiAnomaly>(api, '/api/v1/anomalies', 1000),
     list<ApiIncident>(api, '/api/v1/incidents', 1000),
     list<ApiExecution>(api, '/api/v1/executions', 500),
     getJson<{ faults: FaultRecord[] }>(`${controlUrl}/faults`),
     getJson<{ notifications: Notification[] }>(`${controlUrl}/notifications`),
     getJson<{ items: Array<{ id: string; name: string }> }>(`${api}/api/v1/playbooks`),
+    getJson<{ operations: OperationRequest[] }>(`${controlUrl}/operations`),
   ]);
   // Playbooks by name in the tables (executions carry the id).
   const names = new Map(playbooks.items.map((p) => [p.id, p.name]));
   for (const e of executions) e.playbookId = names.get(e.playbookId) ?? e.playbookId;
-  return { anomalies, incidents, executions, faults: faults.faults, notifications: notes.notifications };
+  return { anomalies, incidents, executions, faults: faults.faults, notifications: notes.notifications, operations: ops.operations };
 }
 
 /** Open incidents right now. */

@@ -55,6 +55,8 @@ export function formatResult(r: BenchResult): string {
       (r.quietActions.length ? ` (${r.quietActions.map((a) => `${a.service}:${a.playbook}`).join(', ')})` : ''),
     `incidents opened while fault-free (no action needed): ${r.quietIncidents.length}` +
       (r.quietIncidents.length ? ` (${r.quietIncidents.map((i) => `${i.service}/${i.kind}/${i.severity}`).join(', ')})` : ''),
+    `operations carried out by the control plane: ${r.operations}; duplicates (a step's idempotency key again): ${r.duplicateOperations.length}` +
+      (r.duplicateOperations.length ? ` (${r.duplicateOperations.map((o) => `${o.service}:${o.op}`).join(', ')})` : ''),
     `mode ${r.mode} (${Object.entries(r.processes)
       .map(([k, n]) => `${n} ${k}`)
       .join(', ')}); ${r.options.windowSeconds} s windows; ` + `load average (1 min) ${r.loadAverage.join(' ')}; ${r.startedAt} .. ${r.finishedAt}`,

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { type DemoSystem, startDemo } from '../../../infra/demo/demo-system.ts';
 import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
+import type { OperationRequest } from '../../../infra/demo/operation-requests.ts';
 import { applyDemoPlaybooks } from '../../../infra/demo/playbook-bundle.ts';
 import type { PlannedFault } from './fault-plan.ts';
 import { observe, openIncidents, runningExecutions } from './observations.ts';
@@ -77,6 +78,9 @@ export interface BenchResult {
   quietMinutes: number;
   quietActions: ReturnType<typeof quietActions>;
   quietIncidents: ReturnType<typeof quietIncidents>;
+  /** Operations the control plane carried out (accepted requests), and those that repeated a step's idempotency key. */
+  operations: number;
+  duplicateOperations: OperationRequest[];
   overall: ReturnType<typeof summarize>;
   perKind: Record<string, ReturnType<typeof summarize>>;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
 import type { ApiAnomaly, ApiIncident, Observations } from './observations.ts';
-import { scoreFault } from './score.ts';
+import { scoreFault, scoreRun } from './score.ts';
 
 const T0 = Date.parse('2026-12-05T12:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -47,7 +47,14 @@ function incident(service: string, id: string, openedS: number, closedS: number 
     neededHuman: false,
   };
 }
-const obs = (anomalies: ApiAnomaly[], incidents: ApiIncident[]): Observations => ({ anomalies, incidents, executions: [], faults: [fault], notifications: [] });
+const obs = (anomalies: ApiAnomaly[], incidents: ApiIncident[]): Observations => ({
+  anomalies,
+  incidents,
+  executions: [],
+  faults: [fault],
+  notifications: [],
+  operations: [],
+});
 
 describe('bench-zeroops scoring', () => {
   it('does not count an incident already open at the fault start as detection while the fault does not show in it', () => {
@@ -109,5 +116,13 @@ describe('bench-zeroops scoring', () => {
     expect(r.detectSeconds).toBe(2);
     expect(r.topRootCause).toBe('cart');
     expect(r.rootCauseRank).toBe(1);
+  });
+
+  it("counts the control plane's operations and the steps carried out twice there (one idempotency key, two accepted requests)", () => {
+    const op = (key: string | undefined, status: number) => ({ answeredAt: iso(10), service: 'cart', op: 'rollback', status, idempotencyKey: key });
+    const operations = [op('ep:pb:rollback', 202), op('ep:pb:rollback', 202), op('ep:pb:restart', 202), op('ep:pb:scale', 409), op('ep:pb:scale', 409)];
+    const r = scoreRun([], [], { ...obs([], []), operations });
+    expect(r.operations).toBe(3);
+    expect(r.duplicateOperations).toEqual([operations[1]]);
   });
 });

@@ -4,6 +4,7 @@
  * causes, what ran and how it ended; per fault-free period, every action.
  */
 import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
+import { repeatedOperations } from '../../../infra/demo/operation-requests.ts';
 import type { ApiExecution, Observations } from './observations.ts';
 
 /** A time span of the run, Unix ms. */
@@ -181,6 +182,9 @@ export function scoreRun(faults: FaultResult[], quiet: Period[], obs: Observatio
     quietMinutes: Math.round(quiet.reduce((s, q) => s + q.endMs - q.startMs, 0) / 6_000) / 10,
     quietActions: quietActions(quiet, obs),
     quietIncidents: quietIncidents(quiet, obs),
+    // Effects at the target, not zeroops' rows: a step carried out twice (e.g. by two executors) is one duplicate.
+    operations: obs.operations.filter((o) => o.status < 300).length,
+    duplicateOperations: repeatedOperations(obs.operations),
     overall: summarize(faults),
     perKind: Object.fromEntries(kinds.map((k) => [k, summarize(faults.filter((f) => f.kind === k))])),
   };

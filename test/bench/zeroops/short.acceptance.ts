@@ -35,10 +35,14 @@ const STARTS: Record<number, FaultStart> = {
   3: { after: 1, when: 'done', seconds: 4 },
 };
 
+// ZEROOPS_SHORT_MODE=production runs the same faults against Kafka + Postgres with two detector and two executor processes.
+const MODE = process.env.ZEROOPS_SHORT_MODE ?? 'embedded';
+if (MODE !== 'embedded' && MODE !== 'production') throw new Error(`ZEROOPS_SHORT_MODE must be embedded or production, got "${MODE}"`);
+
 describe('bench-zeroops, short: detect, root-cause and fix three faults on the demo shop', () => {
   it('every fault is detected, its service is the top root cause, and a playbook fixes it (resolved by auto)', async () => {
     const result = await runBench({
-      mode: 'embedded',
+      mode: MODE,
       faults: FAULTS,
       starts: STARTS,
       services: SERVICES,
@@ -59,7 +63,7 @@ describe('bench-zeroops, short: detect, root-cause and fix three faults on the d
       // 120 s). One execution per episode and the hourly cap still keep a playbook from looping.
       playbookCooldownSeconds: 20,
       progress: (line) => process.stderr.write(`bench-zeroops-short: ${line}\n`),
-      dumpTo: join(tmpdir(), 'bench-zeroops-short-observations.json'),
+      dumpTo: join(tmpdir(), MODE === 'embedded' ? 'bench-zeroops-short-observations.json' : `bench-zeroops-short-${MODE}-observations.json`),
     });
     const table = formatResult(result);
     process.stderr.write(`${table}\n`);

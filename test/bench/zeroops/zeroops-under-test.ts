@@ -94,19 +94,25 @@ async function production(dataDir: string, windowSeconds: number, extra: Record<
     await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
+  const start = async (command: (typeof FLEET)[number]) => {
+    const ports = {
+      ZEROOPS_OTLP_HTTP_PORT: String(await freePort()),
+      ZEROOPS_OTLP_GRPC_PORT: String(await freePort()),
+      ZEROOPS_API_PORT: String(await freePort()),
+    };
+    const p = spawnZeroops([command], { ...base, ...ports });
+    procs.push(p);
+    await p.waitFor(/zeroops .* running/, 120_000);
+    if (command === 'collector') otlp = `http://127.0.0.1:${ports.ZEROOPS_OTLP_HTTP_PORT}`;
+    if (command === 'api') api = `http://127.0.0.1:${ports.ZEROOPS_API_PORT}`;
+  };
   try {
-    for (const command of FLEET) {
-      const ports = {
-        ZEROOPS_OTLP_HTTP_PORT: String(await freePort()),
-        ZEROOPS_OTLP_GRPC_PORT: String(await freePort()),
-        ZEROOPS_API_PORT: String(await freePort()),
-      };
-      const p = spawnZeroops([command], { ...base, ...ports });
-      procs.push(p);
-      await p.waitFor(/zeroops .* running/, 120_000);
-      if (command === 'collector') otlp = `http://127.0.0.1:${ports.ZEROOPS_OTLP_HTTP_PORT}`;
-      if (command === 'api') api = `http://127.0.0.1:${ports.ZEROOPS_API_PORT}`;
-    }
+    // The first process creates the topics and migrates the database; the others then start side by side
+    // (one after the other took 42 s at load 15).
+    await start(FLEET[0]);
+    // Settled, not all: on a failure every process must have been spawned before they are all stopped.
+    const failed = (await Promise.allSettled(FLEET.slice(1).map(start))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     await stopAll();
     throw err;
