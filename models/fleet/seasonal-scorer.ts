@@ -1,9 +1,13 @@
 /**
  * Per-service, per-feature scoring against online baselines built from the
  * models/stats seasonal baseline: a daily seasonal baseline (hourly slots plus a level that
- * follows shifts), a weekly one for traffic (hour-of-week slots), and a
- * recent exponentially weighted mean that stands in while a slot is still
- * unseen. The weekly slots are two hours wide. Windows that score as anomalous are not learned, unless the
+ * follows shifts), a weekly one for traffic (hour-of-week slots, see
+ * {@link SeasonalScorerConfig.weeklyFeature}), and a recent exponentially
+ * weighted mean that stands in while a slot is still unseen. The weekly
+ * baseline predicts only once it predicts better than the daily one: its
+ * residual scale, learned from its second week on (when each of its slots
+ * predicts from an earlier week, not from the rows of the same visit), has
+ * settled below the daily residual scale. Windows that score as anomalous are not learned, unless the
  * service stays anomalous for `adaptAfter` windows: then the new level is
  * accepted as normal (a level shift).
  *
@@ -13,7 +17,7 @@
  * daily level and scale), then the daily slots bucket by bucket with the
  * features of a bucket side by side, so that a window reads a few
  * consecutive cache lines instead of a line or two per feature. The weekly
- * block of `request_rate` is a second array. Scoring and learning allocate
+ * block of the weekly feature is a second array. Scoring and learning allocate
  * nothing per feature.
  */
 import { factorOf } from '../calibration/index.ts';
@@ -94,17 +98,29 @@ export interface SeasonalScorerConfig {
   adaptAfter: number;
   /** Features scored per service; later new features are ignored. Default 20. */
   maxFeatures: number;
+  /**
+   * The feature that also gets a weekly baseline (its traffic: weekdays and
+   * weekends differ). Default `request_rate`; `zeroops detect` gives it to its
+   * series (models/univariate/series-model.ts).
+   */
+  weeklyFeature: string;
 }
 
 /** Default seasonal scorer settings. */
-export const DEFAULT_SEASONAL_SCORER: SeasonalScorerConfig = { warmup: 5, z50: 3, learnBelow: 0.7, adaptAfter: 30, maxFeatures: 20 };
+export const DEFAULT_SEASONAL_SCORER: SeasonalScorerConfig = {
+  warmup: 5,
+  z50: 3,
+  learnBelow: 0.7,
+  adaptAfter: 30,
+  maxFeatures: 20,
+  weeklyFeature: 'request_rate',
+};
 
 const HOUR_MS = 3_600_000;
 const DAILY = new SeasonalSlots({ periodMs: 24 * HOUR_MS, buckets: 24 });
-// Two-hour slots over the week: half the memory of hourly ones, and the daily baseline keeps the hourly shape.
-const WEEKLY = new SeasonalSlots({ periodMs: 7 * 24 * HOUR_MS, buckets: 84 });
-/** The feature that also gets a weekly baseline. */
-const WEEKLY_FEATURE = 'request_rate';
+// Hourly slots over the week: the daily baseline's hourly slots, one set per day of the week (two-hour slots lost the
+// hourly shape wherever the weekly baseline replaced the daily one, issue 16).
+const WEEKLY = new SeasonalSlots({ periodMs: 7 * 24 * HOUR_MS, buckets: 168 });
 const RECENT_ALPHA = 0.1;
 /**
  * Anomalous windows an episode may have and still count as a blip whose
@@ -127,8 +143,10 @@ export interface SeasonalScorerState {
   features: string[];
   /** Per feature (in `features` order) its recent mean, variance and count and its daily block (models/stats/seasonal-baseline.ts). */
   data: number[];
-  /** Weekly block of `request_rate`, once that feature has been seen. */
+  /** Weekly block of the weekly feature, once that feature has been seen (an older two-hour layout is not restored). */
   weekly?: number[];
+  /** Event time (ms) from which the weekly block's slots predict from an earlier week and its residual scale is learned. */
+  weeklyFrom?: number;
   /** Consecutive windows not learned because they were anomalous. */
   anomalousRun: number;
   /** Per feature (in `features` order) the histogram of its past deviations (tail-calibration.ts); absent in older checkpoints. */
@@ -196,7 +214,7 @@ export function seasonalParameters(cfg: SeasonalScorerConfig = DEFAULT_SEASONAL_
     // The rule of `expectedOf` (series-v12): a detector running the older rule runs other baselines.
     spread: 'max(1.25 x daily residual scale, floors; the recent spread only until the residual scale has averaged 1 / scaleAlpha residuals)',
     daily: slots(DAILY.cfg),
-    weekly: { feature: WEEKLY_FEATURE, ...slots(WEEKLY.cfg) },
+    weekly: { feature: cfg.weeklyFeature, rule: 'used once its residual scale from its second week on has settled below the daily one', ...slots(WEEKLY.cfg) },
   };
 }
 
@@ -208,6 +226,8 @@ export class SeasonalScorer {
   private data: Float64Array;
   private room: number;
   private weekly: Float64Array | undefined;
+  /** See {@link SeasonalScorerState.weeklyFrom} (NaN: the weekly block has learned nothing yet). */
+  private weeklyFrom = Number.NaN;
   private anomalousRun: number;
   private readonly tails: TailCalibration;
   /** Per feature, the deviation the last scored window had (NaN: absent), for {@link SeasonalScorer.learnTail}. */
@@ -247,8 +267,10 @@ export class SeasonalScorer {
         this.data[this.slotAt(i, b) + 1] = saved[i * STRIDE + HEAD + 2 * b + 1] ?? 0;
       }
     }
-    if (state?.weekly) this.weekly = Float64Array.from(state.weekly.slice(0, WEEKLY.blockSize));
-    else if (this.names.includes(WEEKLY_FEATURE)) this.weekly = new Float64Array(WEEKLY.blockSize);
+    if (state?.weekly?.length === WEEKLY.blockSize) {
+      this.weekly = Float64Array.from(state.weekly);
+      this.weeklyFrom = state.weeklyFrom ?? Number.NaN;
+    } else if (this.names.includes(cfg.weeklyFeature)) this.weekly = new Float64Array(WEEKLY.blockSize);
     this.anomalousRun = state?.anomalousRun ?? 0;
     this.tails = new TailCalibration(this.room, state?.tail);
     // The four per-feature arrays share one buffer (one allocation, adjacent in memory: a window touches all four).
@@ -335,8 +357,21 @@ export class SeasonalScorer {
     }
     this.names.push(feature);
     this.rules.push(ruleFor(feature));
-    if (feature === WEEKLY_FEATURE) this.weekly ??= new Float64Array(WEEKLY.blockSize);
+    if (feature === this.cfg.weeklyFeature) this.weekly ??= new Float64Array(WEEKLY.blockSize);
     return i;
+  }
+
+  /**
+   * Learns `x` at `tMs` into the weekly block. Its residual scale counts only
+   * from one week after its first row: before, a slot's expectation is the
+   * mean of the rows of the same visit, whose residuals understate the error of
+   * predicting a week ahead and would make the weekly baseline look better.
+   */
+  private learnWeekly(week: Float64Array, tMs: number, x: number): void {
+    if (!Number.isFinite(tMs)) return;
+    if (Number.isNaN(this.weeklyFrom)) this.weeklyFrom = tMs + WEEKLY.cfg.periodMs;
+    WEEKLY.learn(week, 0, tMs, x);
+    if (tMs < this.weeklyFrom) WEEKLY.clearScale(week, 0);
   }
 
   /**
@@ -349,14 +384,23 @@ export class SeasonalScorer {
     const data = this.data;
     const o = i * HEAD;
     const rule = this.rules[i] as FeatureRule;
-    const w = this.weekly && feature === WEEKLY_FEATURE ? WEEKLY.expected(this.weekly, 0, tMs) : Number.NaN;
     const d = DAILY.expectedAt(data, o + DAILY_AT, slots + 2 * i);
-    const exp = Number.isFinite(w) ? w : Number.isFinite(d) ? d : (data[o] as number);
+    let exp = Number.isFinite(d) ? d : (data[o] as number);
+    let scale = DAILY.scale(data, o + DAILY_AT);
+    const week = this.weekly && feature === this.cfg.weeklyFeature ? this.weekly : undefined;
+    // The weekly baseline only where it predicts better: its residual scale (from its second week on) settled below the daily one.
+    if (week && WEEKLY.scaleSettled(week, 0) && DAILY.scaleSettled(data, o + DAILY_AT) && WEEKLY.scale(week, 0) < scale) {
+      const w = WEEKLY.expected(week, 0, tMs);
+      if (Number.isFinite(w)) {
+        exp = w;
+        scale = WEEKLY.scale(week, 0);
+      }
+    }
     // The recent spread (of the raw values around their recent mean) stands in only until the daily residual scale has
     // settled: it counts the within-hour drift and the first rows of a rising excursion as spread, which hid slow
     // anomalies (issue 16: on NAB it set the spread of 6 of the 10 windows that never reached the opening level).
     const recent = DAILY.scaleSettled(data, o + DAILY_AT) ? 0 : Math.sqrt(data[o + 1] as number);
-    const std = Math.max(1.25 * DAILY.scale(data, o + DAILY_AT), recent, rule.absFloor, rule.relFloor * Math.abs(exp));
+    const std = Math.max(1.25 * scale, recent, rule.absFloor, rule.relFloor * Math.abs(exp));
     EXPECTED[0] = exp;
     EXPECTED[1] = std;
     return EXPECTED;
@@ -501,7 +545,7 @@ export class SeasonalScorer {
       const data = this.data;
       const o = i * HEAD;
       if (day >= 0) DAILY.learnAt(data, o + DAILY_AT, this.slotAt(i, day), x);
-      if (this.weekly && feature === WEEKLY_FEATURE) WEEKLY.learn(this.weekly, 0, tMs, x);
+      if (this.weekly && feature === this.cfg.weeklyFeature) this.learnWeekly(this.weekly, tMs, x);
       const count = (data[o + 2] as number) + 1;
       data[o + 2] = count;
       const a = Math.max(RECENT_ALPHA, 1 / count);
@@ -782,6 +826,7 @@ export class SeasonalScorer {
       features: [...this.names],
       data,
       ...(this.weekly ? { weekly: Array.from(this.weekly) } : {}),
+      ...(Number.isFinite(this.weeklyFrom) ? { weeklyFrom: this.weeklyFrom } : {}),
       anomalousRun: this.anomalousRun,
       tail: this.tails.toJSON(this.names.length),
       ...(this.heldRun > 0 ? { held: Array.from(this.held.subarray(0, this.names.length)), heldRun: this.heldRun } : {}),

@@ -86,7 +86,7 @@ export class ServiceModels {
   private get(service: string): Live {
     let m = this.live.get(service);
     if (!m) {
-      m = newLive(this.opts.episode);
+      m = newLive(this.opts.episode, this.opts.scorer);
       this.live.set(service, m);
     }
     return m;
@@ -315,7 +315,7 @@ export class ServiceModels {
 
   /** Replaces the state of the services in `state` (restored from a checkpoint). */
   restore(state: ServiceModelState): void {
-    for (const [name, st] of Object.entries(state)) this.live.set(name, liveOf(structuredClone(st), this.opts.episode));
+    for (const [name, st] of Object.entries(state)) this.live.set(name, liveOf(structuredClone(st), this.opts.episode, this.opts.scorer));
   }
 
   /** Forgets the services on `partitions` (after a rebalance took them away); returns their names. */

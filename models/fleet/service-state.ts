@@ -8,7 +8,7 @@ import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '
 import { FlatLine, type FlatLineState } from './flat-line.ts';
 import type { NeuralScorer } from './neural-scorer.ts';
 import { NeuralService, type NeuralServiceState } from './neural-service.ts';
-import { DEFAULT_SEASONAL_SCORER, SeasonalScorer, type SeasonalScorerState } from './seasonal-scorer.ts';
+import { DEFAULT_SEASONAL_SCORER, SeasonalScorer, type SeasonalScorerConfig, type SeasonalScorerState } from './seasonal-scorer.ts';
 import type { FailureRun } from './severity.ts';
 import type { LatencyRun } from './sustained-latency.ts';
 import type { MetricRuns } from './sustained-metrics.ts';
@@ -74,6 +74,8 @@ export interface ServiceModelsOptions {
   episode: Partial<EpisodeConfig>;
   /** The shared neural model; scoring uses the seasonal baselines only when absent. */
   neural?: NeuralScorer;
+  /** Settings of every service's seasonal scorer. Default {@link DEFAULT_SEASONAL_SCORER}. */
+  scorer?: SeasonalScorerConfig;
   /** Windows of an ongoing episode between two events when nothing material changes. Default 6. */
   heartbeatWindows?: number;
   /**
@@ -133,11 +135,11 @@ export interface Live {
 }
 
 /** The live models of a service restored from `state`. */
-export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig>): Live {
+export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig>, scorer = DEFAULT_SEASONAL_SCORER): Live {
   const { seasonal, neural, likelihood, episode, joint, flat, ...st } = state;
   return {
     st,
-    seasonal: new SeasonalScorer(undefined, seasonal),
+    seasonal: new SeasonalScorer(scorer, seasonal),
     neural: new NeuralService(neural),
     likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, likelihood),
     episode: new EpisodeTracker(episodeConfig, episode),
@@ -154,10 +156,10 @@ export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig
 }
 
 /** The live models of a service seen for the first time. */
-export function newLive(episodeConfig: Partial<EpisodeConfig>): Live {
+export function newLive(episodeConfig: Partial<EpisodeConfig>, scorer = DEFAULT_SEASONAL_SCORER): Live {
   return {
     st: { partition: -1, episodeId: null, openedAtMs: 0, seq: 0, scored: 0, emitted: { rank: 0, flapping: false, windowsSince: 0 }, callees: {} },
-    seasonal: new SeasonalScorer(),
+    seasonal: new SeasonalScorer(scorer),
     neural: new NeuralService(),
     likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD),
     episode: new EpisodeTracker(episodeConfig),

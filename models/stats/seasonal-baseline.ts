@@ -115,6 +115,12 @@ export class SeasonalSlots {
     return (buf[offset + SCALE + 1] as number) * this.cfg.scaleAlpha >= 1;
   }
 
+  /** Forgets the residual scale of the block at `offset` (it is learned again from the next residual). */
+  clearScale(buf: Float64Array, offset: number): void {
+    buf[offset + SCALE] = 0;
+    buf[offset + SCALE + 1] = 0;
+  }
+
   /** Learns one observation into the block at `offset`; non-finite values and times are ignored. */
   learn(buf: Float64Array, offset: number, timestampMs: number, value: number): void {
     if (!Number.isFinite(timestampMs)) return;

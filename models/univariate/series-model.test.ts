@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceModels, type ServiceScore } from '../fleet/index.ts';
+import { DEFAULT_SEASONAL_SCORER, ServiceModels, type ServiceScore } from '../fleet/index.ts';
 import { createRng } from '../stats/index.ts';
 import { SERIES_FEATURE, SeriesModel, scoreSeries } from './series-model.ts';
 
@@ -20,9 +20,9 @@ function series(n: number): { times: number[]; values: number[] } {
 }
 
 describe('SeriesModel', () => {
-  it('scores a series exactly as the live service models score a service with that one gauge', () => {
+  it('scores a series exactly as the live service models score a service with that one gauge (its weekly feature)', () => {
     const { times, values } = series(1500);
-    const live = new ServiceModels({ episode: {} });
+    const live = new ServiceModels({ episode: {}, scorer: { ...DEFAULT_SEASONAL_SCORER, weeklyFeature: SERIES_FEATURE } });
     const expected = values.map((v, i) => {
       const w = { service: 's', startMs: (times[i - 1] ?? 0) as number, endMs: times[i] as number, features: { [SERIES_FEATURE]: v }, callees: [] };
       return (live.scoreBatch([w])[0] as ServiceScore).score;

@@ -28,6 +28,8 @@ import { DEFAULT_PRIOR_ROWS, deviationOfRarity, ESCALATION, OnsetRarity, type On
 /** The feature name a series is scored under: a gauge of the live detector (`metric:<name>`, bad in both directions). */
 export const SERIES_FEATURE = 'metric:value';
 const SERVICE = 'series';
+/** The live scorer's settings with the weekly baseline given to the series' feature. */
+const SERIES_SCORER = { ...DEFAULT_SEASONAL_SCORER, weeklyFeature: SERIES_FEATURE };
 
 /** Settings of a {@link SeriesModel}: those of the live detector's service models, defaults as there. */
 export interface SeriesModelConfig {
@@ -78,6 +80,8 @@ export class SeriesModel {
   constructor(config: SeriesModelConfig = {}, state?: SeriesState) {
     this.models = new ServiceModels({
       episode: config.episode ?? {},
+      // The series is its service's traffic: it gets the weekly baseline (used where it predicts better than the daily).
+      scorer: SERIES_SCORER,
       ...(config.acceptAfterMs !== undefined ? { acceptAfterMs: config.acceptAfterMs } : {}),
       ...(config.warmupWindows !== undefined ? { warmupWindows: config.warmupWindows } : {}),
     });

@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   );
   for (const n of sizes) await benchFleet(n, b.tf);
   console.log(
-    `\nmemory, full state: ${(fullStateMemory(1000) / 1024).toFixed(1)} KB (heap + array buffers) per service after a week of hourly windows (all 24 daily and 84 weekly slots) plus 400 windows`,
+    `\nmemory, full state: ${(fullStateMemory(1000) / 1024).toFixed(1)} KB (heap + array buffers) per service after a week of hourly windows (all 24 daily and 168 weekly slots) plus 400 windows`,
   );
   if (cardinality > 0) await benchCardinality(cardinality, Number(arg('cap', '10000')), heap);
 }

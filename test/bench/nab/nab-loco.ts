@@ -35,7 +35,7 @@ export async function loadSeries(dir: string): Promise<Series[]> {
 }
 
 /** Version of the shared per-signal model the trials record names (bumped when its mechanisms change). */
-export const MODEL_VERSION = 'series-v12-settled-spread';
+export const MODEL_VERSION = 'series-v13-weekly-where-better';
 
 /**
  * One configuration of the benchmark: the shared model's settings and how
