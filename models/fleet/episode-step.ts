@@ -116,8 +116,8 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
     // A blip may be the first spike of a train: remembered, so that the next spike continues its incident.
     if ((st.anomalous ?? 0) <= BLIP_WINDOWS && st.episodeId !== null) st.train = { id: st.episodeId, closedAtMs: w.endMs, family: familyOf(st.episodeFeature) };
     st.episodeId = null;
-    delete st.episodeFeature;
-    delete st.anomalous;
+    st.episodeFeature = undefined;
+    st.anomalous = undefined;
   }
   return result;
 }
@@ -147,7 +147,7 @@ export function windowSeverity(
   let failureZ = Number.NaN;
   const requests = ((w.features.request_rate ?? 0) * (w.endMs - w.startMs)) / 1000;
   if (!errorRatio) {
-    if (st.failures) delete st.failures;
+    if (st.failures) st.failures = undefined;
   } else if (requests > 0) {
     const f = addFailures(st.failures, errorRatio, requests);
     st.failures = f.run;
@@ -155,11 +155,11 @@ export function windowSeverity(
   }
   const metrics = advanceMetricRuns(st.metricRuns, evidence);
   if (metrics.runs) st.metricRuns = metrics.runs;
-  else if (st.metricRuns) delete st.metricRuns;
+  else if (st.metricRuns) st.metricRuns = undefined;
   const counts = w.features.request_rate === undefined ? Number.NaN : requests;
   const latency = advanceLatencyRun(st.latencyRun, w.startMs, w.endMs, evidence, counts);
   if (latency.run) st.latencyRun = latency.run;
-  else if (st.latencyRun) delete st.latencyRun;
+  else if (st.latencyRun) st.latencyRun = undefined;
   const counted = latency.sustained || !evidence.some((e) => isLatencyFeature(e.feature)) ? evidence : evidence.filter((e) => !isLatencyFeature(e.feature));
   const severity = severityOfDeviation(severityDeviation(counted, reportsSymptoms, failureZ, counts), warmingUp);
   return severity === 'info' && metrics.sustained && inEpisode && !warmingUp ? 'warning' : severity;
@@ -182,7 +182,7 @@ export function windowSeverity(
  */
 function trainId(st: ServiceMeta, atMs: number, flapWindowMs: number, feature: string | undefined): string | undefined {
   const t = st.train;
-  delete st.train;
+  st.train = undefined;
   return t && atMs - t.closedAtMs <= flapWindowMs && t.family === familyOf(feature) ? t.id : undefined;
 }
 

@@ -134,11 +134,40 @@ export interface Live {
   depth: number;
 }
 
+/**
+ * `st` as an object with every field of {@link ServiceMeta} present, in one
+ * order (an absent optional field is `undefined`; the episode step sets a
+ * field that goes away to `undefined` rather than deleting it). Every
+ * service's meta object then has one shape: with fields added and deleted as
+ * its history went, the services' objects took many shapes (a deleted field
+ * also turns an object into a dictionary), and the optimized episode step
+ * met a new one now and then, was thrown away and compiled again, on
+ * another thread but on the same CPU budget, a large function each time.
+ */
+function metaOf(st: ServiceMeta): ServiceMeta {
+  return {
+    partition: st.partition,
+    episodeId: st.episodeId,
+    openedAtMs: st.openedAtMs,
+    episodeFeature: st.episodeFeature,
+    episodes: st.episodes,
+    train: st.train,
+    anomalous: st.anomalous,
+    failures: st.failures,
+    metricRuns: st.metricRuns,
+    latencyRun: st.latencyRun,
+    seq: st.seq,
+    scored: st.scored,
+    emitted: st.emitted,
+    callees: st.callees,
+  };
+}
+
 /** The live models of a service restored from `state`. */
 export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig>, scorer = DEFAULT_SEASONAL_SCORER): Live {
   const { seasonal, neural, likelihood, episode, joint, flat, ...st } = state;
   return {
-    st,
+    st: metaOf(st),
     seasonal: new SeasonalScorer(scorer, seasonal),
     neural: new NeuralService(neural),
     likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD, likelihood),
@@ -158,7 +187,7 @@ export function liveOf(state: ServiceState, episodeConfig: Partial<EpisodeConfig
 /** The live models of a service seen for the first time. */
 export function newLive(episodeConfig: Partial<EpisodeConfig>, scorer = DEFAULT_SEASONAL_SCORER): Live {
   return {
-    st: { partition: -1, episodeId: null, openedAtMs: 0, seq: 0, scored: 0, emitted: { rank: 0, flapping: false, windowsSince: 0 }, callees: {} },
+    st: metaOf({ partition: -1, episodeId: null, openedAtMs: 0, seq: 0, scored: 0, emitted: { rank: 0, flapping: false, windowsSince: 0 }, callees: {} }),
     seasonal: new SeasonalScorer(scorer),
     neural: new NeuralService(),
     likelihood: new AnomalyLikelihood(SERVICE_LIKELIHOOD),
@@ -175,10 +204,12 @@ export function newLive(episodeConfig: Partial<EpisodeConfig>, scorer = DEFAULT_
   };
 }
 
-/** The serializable state of a live service (the models' toJSON() already return copies). */
+/** The serializable state of a live service (the models' toJSON() already return copies; absent fields are left out). */
 export function stateOf(m: Live): ServiceState {
+  const st: Partial<ServiceMeta> = {};
+  for (const [key, value] of Object.entries(m.st)) if (value !== undefined) Object.assign(st, { [key]: value });
   return {
-    ...structuredClone(m.st),
+    ...structuredClone(st as ServiceMeta),
     seasonal: m.seasonal.toJSON(),
     neural: m.neural.toJSON(),
     likelihood: m.likelihood.toJSON(),
