@@ -90,7 +90,10 @@ describe('a sustained failing share of a low-traffic service (1.2 requests/s, 2 
       // Open through the fault: at most a window or two of a short gap (closed then reopened).
       const closedInFault = rs.slice(opened, 130).filter((r) => r.transition === 'closed').length;
       expect(closedInFault, `seed ${seed}`).toBeLessThanOrEqual(1);
-      expect(rs.slice(150).every((r) => r.transition === 'none'), `seed ${seed}`).toBe(true);
+      expect(
+        rs.slice(150).every((r) => r.transition === 'none'),
+        `seed ${seed}`,
+      ).toBe(true);
     }
   });
 

@@ -15,15 +15,16 @@
  *
  * So the deviation pools the run's latest windows, as few as hold together
  * {@link POOL_REQUESTS} requests (the count that resolves the share to the
- * error ratio's 5 points), at most {@link POOL_WINDOWS}: the pooled share of
- * k windows, F failed of N, varies by spread^2 / k between runs (the
- * baseline's window-to-window spread, averaged over k windows) plus its
- * binomial noise p(1-p)/N. A window of N >= {@link POOL_REQUESTS} requests
- * is judged alone, as before; a bounded pool keeps a long fault's deviation
- * from growing with its duration (verify judges `made_worse` on it).
+ * error ratio's 5 points), at most {@link POOL_WINDOWS}, and judges them as
+ * one window of their pooled count: F failed of N, by the same count-aware
+ * deviation. A window of N >= {@link POOL_REQUESTS} requests is judged
+ * alone, as before. The baseline's spread is not narrowed for the k windows
+ * pooled (it would be, for k independent windows), and the pool is bounded:
+ * the deviation is a size that verify compares before and after a fix
+ * (`made_worse`), and must not grow with a fault's duration or count.
  * Pure: numbers in, numbers out.
  */
-import { countedShareDeviation, MIN_BASELINE_ERROR_RATIO } from './severity.ts';
+import { countedShareDeviation } from './severity.ts';
 
 /** Requests a pool gathers before it stops reaching back: 1 / 5 points, the share one request of them is. */
 export const POOL_REQUESTS = 20;
@@ -51,14 +52,12 @@ export function pooledShareDeviation(run: ShareRun | undefined, observed: number
   if (!(requests > 0) || !run || requests >= POOL_REQUESTS) return countedShareDeviation(observed, expected, spread, requests);
   let failed = observed * requests;
   let n = requests;
-  let k = 1;
   const c = run.counts;
-  for (let j = c.length - 2; j >= 0 && n < POOL_REQUESTS && k < POOL_WINDOWS; j -= 2, k++) {
+  for (let j = c.length - 2, k = 1; j >= 0 && n < POOL_REQUESTS && k < POOL_WINDOWS; j -= 2, k++) {
     failed += c[j] as number;
     n += c[j + 1] as number;
   }
-  const p0 = Math.min(1 - MIN_BASELINE_ERROR_RATIO, Math.max(MIN_BASELINE_ERROR_RATIO, expected));
-  return Math.max(0, (failed / n - expected - 0.5 / n) / Math.sqrt((spread * spread) / k + (p0 * (1 - p0)) / n));
+  return countedShareDeviation(failed / n, expected, spread, n);
 }
 
 /**
