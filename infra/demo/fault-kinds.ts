@@ -91,7 +91,7 @@ export const FAULT_INFO: Readonly<Record<FaultKind, FaultKindInfo>> = {
   'traffic-surge': {
     magnitude: 4,
     range: [1.5, 20],
-    unit: 'times the normal load sent to the service',
+    unit: 'times the normal load sent to the service (its load at the mean rate at least, whatever the hour)',
     fix: 'scale',
     effect: 'extra load beyond one replica’s capacity queues and is shed (503); enough replicas absorb it',
   },

@@ -44,7 +44,8 @@ describe('the count behind a share of requests', () => {
     const rs = fault({ rate: 0.7, ratio: 1 });
     expect(rs[300]?.transition).toBe('open');
     expect(errorDeviation(rs[301])).toBeCloseTo(21.06, 1);
-    expect(errorDeviation(rs[306])).toBeCloseTo(16.42, 1);
+    // Fewer than 20 requests: judged with its run's window before (share-run.ts), 28 of 37 as one window, 24.4 (alone 16.42).
+    expect(errorDeviation(rs[306])).toBeCloseTo(24.38, 1);
     expect(rs[306]?.transition).toBe('ongoing');
     expect(worse(rs)).toBe(false);
   });

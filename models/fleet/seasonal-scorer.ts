@@ -25,7 +25,7 @@ import { SEASONAL_HEADER, SeasonalSlots } from '../stats/index.ts';
 import { type BandArena, type ExpectedBands, WindowBands } from './expected-bands.ts';
 import { type FeatureRows, singleRow } from './feature-rows.ts';
 import type { Evidence, FeatureVector } from './outputs.ts';
-import { countedShareDeviation } from './severity.ts';
+import { POOL_REQUESTS, pooledShareDeviation, type ShareRun } from './share-run.ts';
 import { TailCalibration } from './tail-calibration.ts';
 
 /**
@@ -411,15 +411,16 @@ export class SeasonalScorer {
    * Non-finite values are ignored. `spread` (a recalibration, see
    * models/calibration) widens or narrows the spread of each feature by its factor.
    * `requests` (the window's request count; NaN: unknown) weighs the
-   * deviation of a share of requests ({@link FeatureRule.perRequest}).
+   * deviation of a share of requests ({@link FeatureRule.perRequest}),
+   * pooled with the latest windows of `shareRun` (share-run.ts; read only).
    */
-  score(features: FeatureVector, tMs: number, spread?: Readonly<Record<string, number>>, requests = Number.NaN): FeatureScore {
+  score(features: FeatureVector, tMs: number, spread?: Readonly<Record<string, number>>, requests = Number.NaN, shareRun?: ShareRun): FeatureScore {
     const row = singleRow(features);
-    return this.scoreRow(row, 0, tMs, spread, requests);
+    return this.scoreRow(row, 0, tMs, spread, requests, shareRun);
   }
 
   /** {@link SeasonalScorer.score} of row `r` of `rows` (the window's features read once, see feature-rows.ts). */
-  scoreRow(rows: FeatureRows, r: number, tMs: number, spread?: Readonly<Record<string, number>>, requests = Number.NaN): FeatureScore {
+  scoreRow(rows: FeatureRows, r: number, tMs: number, spread?: Readonly<Record<string, number>>, requests = Number.NaN, shareRun?: ShareRun): FeatureScore {
     let evidence: Evidence[] | undefined;
     const data = this.data;
     const slots = this.slotAt(0, DAILY.bucketOf(tMs));
@@ -449,7 +450,7 @@ export class SeasonalScorer {
       const rule = this.rules[i] as FeatureRule;
       const std = spread ? spreadOf * factorOf(spread, feature, x - exp) : spreadOf;
       let dev = (x - exp) / std;
-      if (rule.perRequest && dev > 0) dev = countedShareDeviation(x, exp, std, requests);
+      if (rule.perRequest && (dev > 0 || shareRun)) dev = pooledShareDeviation(shareRun, x, exp, std, requests);
       const q = rule.direction === 'up' ? dev : rule.direction === 'down' ? -dev : Math.abs(dev);
       last[i] = q;
       // Judged by how often this feature deviated that far before (tail-calibration.ts), never more than by the spread alone.
@@ -512,12 +513,19 @@ export class SeasonalScorer {
    * Learns the window unless `score` (the service's combined score of it)
    * says it was anomalous, for at most `adaptAfter` windows in a row.
    */
-  learn(features: FeatureVector, tMs: number, score: number): void {
-    this.learnRow(singleRow(features), 0, tMs, score);
+  learn(features: FeatureVector, tMs: number, score: number, requests = Number.NaN): void {
+    this.learnRow(singleRow(features), 0, tMs, score, requests);
   }
 
-  /** {@link SeasonalScorer.learn} of row `r` of `rows` (see feature-rows.ts). */
-  learnRow(rows: FeatureRows, r: number, tMs: number, score: number): void {
+  /**
+   * {@link SeasonalScorer.learn} of row `r` of `rows` (see feature-rows.ts).
+   * A share of requests ({@link FeatureRule.perRequest}) of a window of fewer
+   * than {@link POOL_REQUESTS} `requests` teaches only that part of its
+   * distance from the expectation (share-run.ts: 1 failed of 2 requests is
+   * mostly the noise of 2 requests; learned whole, it widened a clean error
+   * ratio's spread to 0.16 at once and a sustained fault became the normal).
+   */
+  learnRow(rows: FeatureRows, r: number, tMs: number, score: number, requests = Number.NaN): void {
     if (score >= this.cfg.learnBelow && this.anomalousRun < this.cfg.adaptAfter) {
       this.anomalousRun++;
       return;
@@ -534,13 +542,14 @@ export class SeasonalScorer {
     const values = rows.values;
     for (let k = rows.from(r), end = rows.to(r); k < end; k++) {
       const feature = names[k] as string;
-      const x = values[k] as number;
+      let x = values[k] as number;
       let i = this.indexOf(feature, hint++);
       if (!Number.isFinite(x)) continue;
       if (i < 0) {
         if (this.names.length >= this.cfg.maxFeatures) continue;
         i = this.add(feature);
       }
+      if (requests < POOL_REQUESTS && (this.rules[i] as FeatureRule).perRequest) x = this.shrunkShare(i, feature, x, day, tMs, requests);
       if (this.aboveDemand(i, feature, x, day, tMs) || (normal && this.routineOnly(i, feature, day, tMs))) continue;
       const data = this.data;
       const o = i * HEAD;
@@ -775,6 +784,13 @@ export class SeasonalScorer {
     const run = (this.routineRun[i] as number) + 1;
     this.routineRun[i] = run;
     return run <= BLIP_WINDOWS;
+  }
+
+  /** A share `x` of `requests` (< {@link POOL_REQUESTS}) requests, moved toward its expectation in proportion to how far that count falls short. */
+  private shrunkShare(i: number, feature: string, x: number, day: number, tMs: number, requests: number): number {
+    if (day < 0 || (this.data[i * HEAD + 2] as number) < this.cfg.warmup) return x;
+    const exp = this.expectedOf(i, feature, this.slotAt(0, day), tMs)[0] as number;
+    return Number.isFinite(exp) ? exp + ((x - exp) * Math.max(0, requests)) / POOL_REQUESTS : x;
   }
 
   /** Whether a deviation of `z` spreads scores at least {@link SeasonalScorerConfig.learnBelow} (a method: no closure per learned feature). */

@@ -36,7 +36,7 @@ import { factorOf, type ServiceCalibration, spreadFactors } from '../calibration
 import { DEFAULT_EPISODE } from '../episodes/index.ts';
 import { normalTailDecades } from '../likelihood/index.ts';
 import { episodeADayBefore, episodeStep } from './episode-step.ts';
-import { BandArena } from './expected-bands.ts';
+import { BandArena, bandOf } from './expected-bands.ts';
 import { FeatureRows } from './feature-rows.ts';
 import { flatEvidence } from './flat-line.ts';
 import { NEURAL_Z50, type NeuralBatch, type NeuralScorer } from './neural-scorer.ts';
@@ -46,6 +46,7 @@ import { DEFAULT_SEASONAL_SCORER, deviationToScore, type Surprise, scoreToDeviat
 import { deviationOfLogTail, jointDeviation, serviceDeviation } from './service-combination.ts';
 import { DEFAULT_ACCEPT_AFTER_MS, type Live, liveOf, newLive, type ServiceModelState, type ServiceModelsOptions, stateOf } from './service-state.ts';
 import { isSymptomFeature } from './severity.ts';
+import { advanceShareRun } from './share-run.ts';
 
 /** Features named as the evidence of a window that only their combination made anomalous. */
 const JOINT_EVIDENCE = 3;
@@ -204,7 +205,8 @@ export class ServiceModels {
     const factors = cal ? spreadFactors(cal, w.endMs) : undefined;
     // The window's request count: the deviation of its error ratio counts the binomial noise of that many requests.
     const requests = ((w.features.request_rate ?? Number.NaN) * (w.endMs - w.startMs)) / 1000;
-    const s = m.seasonal.scoreRow(this.featureRows, i, w.endMs, factors, requests);
+    // Pooled with the latest windows of its run above expectation (share-run.ts): a few requests a window add up.
+    const s = m.seasonal.scoreRow(this.featureRows, i, w.endMs, factors, requests, m.st.shareRun);
     m.lastFeatureScore = s.score;
     // The service's seasonal score: its features' surprises combined (service-combination.ts), not their maximum.
     const sur = m.seasonal.surprise(this.surprise, isSymptomFeature);
@@ -242,6 +244,9 @@ export class ServiceModels {
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
     r.expected = m.seasonal.bands(this.bands);
+    const run = advanceShareRun(m.st.shareRun, w.features.error_ratio, bandOf(r.expected, 'error_ratio')?.[0], requests);
+    if (run) m.st.shareRun = run;
+    else if (m.st.shareRun) delete m.st.shareRun;
     return r;
   }
 
@@ -252,7 +257,8 @@ export class ServiceModels {
     // combination's bounds (a resource metric alone counts only as far as its history attests) say how much the
     // service should alarm, not that a feature 5 spreads off belongs in its baseline (it would be learned at once,
     // instead of as a level shift after `adaptAfter` windows).
-    m.seasonal.learnRow(this.featureRows, i, r.input.endMs, Math.max(r.score, m.lastFeatureScore));
+    const requests = ((r.input.features.request_rate ?? Number.NaN) * (r.input.endMs - r.input.startMs)) / 1000;
+    m.seasonal.learnRow(this.featureRows, i, r.input.endMs, Math.max(r.score, m.lastFeatureScore), requests);
     if (!(r.score < 0.5 && nn)) return false;
     m.neural.learnNormalization(this.raw, i * NEURAL_INPUTS);
     m.neural.learnResiduals(this.rows, nn.reconstruction, i);

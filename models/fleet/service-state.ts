@@ -10,6 +10,7 @@ import type { NeuralScorer } from './neural-scorer.ts';
 import { NeuralService, type NeuralServiceState } from './neural-service.ts';
 import { DEFAULT_SEASONAL_SCORER, SeasonalScorer, type SeasonalScorerConfig, type SeasonalScorerState } from './seasonal-scorer.ts';
 import type { FailureRun } from './severity.ts';
+import type { ShareRun } from './share-run.ts';
 import type { LatencyRun } from './sustained-latency.ts';
 import type { MetricRuns } from './sustained-metrics.ts';
 import { TailCalibration } from './tail-calibration.ts';
@@ -51,6 +52,8 @@ export interface ServiceState {
   anomalous?: number;
   /** Failing requests of the current run of windows whose error ratio is evidence (severity.ts); absent outside such a run. */
   failures?: FailureRun;
+  /** The run of windows whose error ratio stood above its expectation, pooled when scored (share-run.ts); absent outside one. */
+  shareRun?: ShareRun;
   /** Runs of runtime metrics deviating far above their baselines (sustained-metrics.ts); absent when none. */
   metricRuns?: MetricRuns;
   /** The current run of windows whose latency deviates far above its baseline (sustained-latency.ts); absent when none. */

@@ -49,6 +49,24 @@ export function peerServiceHook(
 }
 
 /**
+ * Whether an outgoing request goes to the OTLP endpoint at `endpoint` (the
+ * SDK's own exporters): the HTTP instrumentation records those in
+ * `http.client.request.duration` like any call (it suppresses their spans,
+ * not their metrics), so a leaf's client latency was its exporters' wait for
+ * zeroops. On a loaded host that series rose 12 spreads, sustained, and
+ * `demo-latency` scaled sessions-db out (short bench run of 6 December
+ * 2026, 03:59:57), whose surge then met three replicas and went undetected.
+ */
+export function exporterRequest(endpoint: string): (req: { hostname?: string | null; host?: string | null; port?: string | number | null }) => boolean {
+  const u = new URL(endpoint);
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  return (req) => {
+    const host = req.hostname ?? req.host?.split(':')[0];
+    return host === u.hostname && String(req.port ?? '80') === port;
+  };
+}
+
+/**
  * Starts the SDK. Must run before `node:http` is first required, so that the
  * HTTP instrumentation wraps it. With no endpoint, nothing is exported.
  */
@@ -71,7 +89,7 @@ export function startTelemetry(cfg: ServiceProcessConfig): ServiceTelemetry {
     ],
     logRecordProcessors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${base}/v1/logs` }), scheduledDelayMillis: 1000 })],
     instrumentations: [
-      new HttpInstrumentation({ startOutgoingSpanHook: peerServiceHook(cfg.peers) }),
+      new HttpInstrumentation({ startOutgoingSpanHook: peerServiceHook(cfg.peers), ignoreOutgoingRequestHook: exporterRequest(base) }),
       new RuntimeNodeInstrumentation({ monitoringPrecision: 1000 }),
     ],
   });

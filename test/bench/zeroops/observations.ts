@@ -114,8 +114,22 @@ export async function openIncidents(api: string): Promise<ApiIncident[]> {
   return list<ApiIncident>(api, '/api/v1/incidents?state=open', 1000);
 }
 
+/** Execution states after which nothing more happens (services/store's EXECUTION_STATUSES). */
+const DONE_STATUSES = new Set(['succeeded', 'failed', 'cancelled', 'skipped', 'timed_out']);
+
+/**
+ * Whether an execution may still act: not finished and not in a final state.
+ * An execution a guardrail skipped is recorded `skipped` with no `finishedAt`:
+ * counted as running, it held the bench's wait for its fault until the
+ * settle time ran out (run 5 of the short run, 6 December 2026: 110 s after
+ * everything on sessions-db was over).
+ */
+export function unfinished(e: Pick<ApiExecution, 'finishedAt' | 'status'>): boolean {
+  return e.finishedAt === null && !DONE_STATUSES.has(e.status);
+}
+
 /** Executions not yet finished right now. */
 export async function runningExecutions(api: string): Promise<ApiExecution[]> {
   const all = await list<ApiExecution>(api, '/api/v1/executions', 500, 500);
-  return all.filter((e) => e.finishedAt === null);
+  return all.filter(unfinished);
 }

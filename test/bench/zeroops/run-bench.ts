@@ -10,6 +10,7 @@ import { type DemoSystem, startDemo } from '../../../infra/demo/demo-system.ts';
 import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
 import type { OperationRequest } from '../../../infra/demo/operation-requests.ts';
 import { applyDemoPlaybooks } from '../../../infra/demo/playbook-bundle.ts';
+import { restoreDesignedReplicas } from './designed-state.ts';
 import type { PlannedFault } from './fault-plan.ts';
 import { observe, openIncidents, runningExecutions } from './observations.ts';
 import { type FaultPhase, type FaultResult, type Period, type quietActions, type quietIncidents, scoreFault, scoreRun, type summarize } from './score.ts';
@@ -156,6 +157,8 @@ async function runSequential(zt: ZeroopsUnderTest, demo: DemoSystem, opts: Bench
   const phases: Array<FaultPhase & { n: number }> = [];
   for (const f of opts.faults) {
     const q = { startMs: Date.now(), endMs: 0 };
+    const had = await restoreDesignedReplicas(demo.controlUrl, f.service);
+    if (had !== undefined) say(`${f.service} scaled back from ${had} replicas to its designed count before fault ${f.n}`);
     await sleep(opts.quietSeconds * 1000);
     q.endMs = Date.now();
     quiet.push(q);
@@ -212,8 +215,10 @@ async function runOverlapping(zt: ZeroopsUnderTest, demo: DemoSystem, opts: Benc
       const gate = (s.when === 'detected' ? detected : done).get(s.after);
       if (!gate) throw new Error(`fault ${f.n} waits for fault ${s.after}, which is not in the run`);
       await gate.promise;
-      await sleep(s.seconds * 1000);
     }
+    const had = await restoreDesignedReplicas(demo.controlUrl, f.service);
+    if (had !== undefined) say(`${f.service} scaled back from ${had} replicas to its designed count before fault ${f.n}`);
+    if (s) await sleep(s.seconds * 1000);
     load.push(loadavg()[0] as number);
     say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
     const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
