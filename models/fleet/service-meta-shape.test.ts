@@ -43,4 +43,13 @@ describe('service meta state', () => {
     expect(state.episodeFeature).toBe('error_ratio');
     expect(Object.keys(liveOf(state, EPISODE).st)).toEqual(Object.keys(m.st));
   });
+
+  it('keeps a low-traffic error run (shareRun) through a snapshot and a restore', () => {
+    const m = newLive(EPISODE);
+    const keys = Object.keys(m.st);
+    m.st.shareRun = { windows: 2, counts: [1, 2, 1, 3] };
+    const restored = liveOf(stateOf(m), EPISODE);
+    expect(restored.st.shareRun).toEqual({ windows: 2, counts: [1, 2, 1, 3] });
+    expect(Object.keys(restored.st)).toEqual(keys);
+  });
 });

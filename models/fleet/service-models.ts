@@ -245,8 +245,8 @@ export class ServiceModels {
     const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
     r.expected = m.seasonal.bands(this.bands);
     const run = advanceShareRun(m.st.shareRun, w.features.error_ratio, bandOf(r.expected, 'error_ratio')?.[0], requests);
-    if (run) m.st.shareRun = run;
-    else if (m.st.shareRun) delete m.st.shareRun;
+    // Set to undefined, not deleted: every service's meta object keeps one shape (service-state.ts metaOf).
+    m.st.shareRun = run ?? undefined;
     return r;
   }
 

@@ -157,6 +157,7 @@ function metaOf(st: ServiceMeta): ServiceMeta {
     train: st.train,
     anomalous: st.anomalous,
     failures: st.failures,
+    shareRun: st.shareRun,
     metricRuns: st.metricRuns,
     latencyRun: st.latencyRun,
     seq: st.seq,
