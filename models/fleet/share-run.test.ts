@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../stats/index.ts';
+import { createRng, poissonSample } from '../stats/index.ts';
 import type { ServiceScore } from './outputs.ts';
 import { ServiceModels } from './service-models.ts';
 import { countedShareDeviation } from './severity.ts';
@@ -58,11 +58,7 @@ const T0 = Date.UTC(2026, 11, 6, 3, 0);
 function lowTraffic(rps: number, share: number, from: number, to: number, n: number, seed: number): ServiceScore[] {
   const models = new ServiceModels({ episode: { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: W, flapWindowMs: 60 * W, flapOpenings: 3 } });
   const rng = createRng(seed);
-  const poisson = (mean: number) => {
-    let k = 0;
-    for (let p = rng.next(); p > Math.exp(-mean); p *= rng.next()) k++;
-    return k;
-  };
+  const poisson = (mean: number) => poissonSample(rng, mean);
   const out: ServiceScore[] = [];
   for (let k = 0; k < n; k++) {
     const requests = poisson((rps * W) / 1000);

@@ -1,6 +1,6 @@
 /** Shared online statistics (pure): weighted means, rings, rolling quantiles and extremes, the seasonal baseline, a seeded RNG. */
 export { Ewm, type EwmState, RingBuffer, type RingState } from './online-stats.ts';
-export { createRng, type Rng } from './rng.ts';
+export { createRng, poissonSample, type Rng } from './rng.ts';
 export { RollingExtremes, type RollingExtremesState } from './rolling-extremes.ts';
 export { RollingQuantile } from './rolling-quantile.ts';
 export {

@@ -33,3 +33,15 @@ export function createRng(seed: number, state?: number): Rng {
     },
   };
 }
+
+/**
+ * A Poisson-distributed count of mean `mean` drawn from `rng` by multiplying
+ * uniforms until their product falls below e^-mean (exact; its cost grows with
+ * the mean, so keep it to small means, up to about 50).
+ */
+export function poissonSample(rng: Rng, mean: number): number {
+  const floor = Math.exp(-mean);
+  let k = 0;
+  for (let p = rng.next(); p > floor; p *= rng.next()) k++;
+  return k;
+}

@@ -8,7 +8,7 @@
  * count noise (Poisson, small and large), heavy-tailed noise with spikes,
  * and slow day-to-day drift of the level.
  */
-import { createRng, type Rng } from '../../../models/stats/index.ts';
+import { createRng, poissonSample, type Rng } from '../../../models/stats/index.ts';
 import type { EvalSeries } from './forecast-eval.ts';
 
 const DAY = 288;
@@ -19,14 +19,7 @@ function normal(rng: Rng): number {
 
 function poisson(rng: Rng, mean: number): number {
   if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal(rng)));
-  const l = Math.exp(-mean);
-  let k = 0;
-  let p = rng.next();
-  while (p > l) {
-    k++;
-    p *= rng.next();
-  }
-  return k;
+  return poissonSample(rng, mean);
 }
 
 /** A smooth daily shape in [0, 1]: low at night, a morning and an evening peak. */

@@ -15,25 +15,17 @@
  * gateway is gateway's to fix, not frontend's "extra demand".
  */
 import { describe, expect, it } from 'vitest';
-import { demoPlaybookBundle } from '../../../infra/demo/playbook-bundle.ts';
 import { type FeatureVector, ServiceModels, type ServiceScore, type WindowInput } from '../../../models/fleet/index.ts';
 import { createRng } from '../../../models/stats/index.ts';
 import type { AnomalyEvent } from '../../../services/bus/messages.ts';
 import { emitAll } from '../../../services/detector/window-round.ts';
-import { CompiledPlaybook, parseBundle, validateBundle } from '../../../services/playbooks/index.ts';
+import { matchingDemoPlaybooks as matching } from '../../helpers/demo-playbooks.ts';
 import { fakeDetectorState, scoredWindow } from '../../helpers/detector-state.ts';
 
 const W = 10_000;
 const T0 = Date.UTC(2026, 11, 7);
 /** The window from which the fault-free history ends (40 minutes of 10 s windows of history before it). */
 const AT = 240;
-
-const playbooks = validateBundle(parseBundle(demoPlaybookBundle('http://127.0.0.1:9999')), {
-  secrets: {},
-  commandAllowlist: [],
-  httpAllowlist: ['127.0.0.1'],
-}).map((spec, i) => new CompiledPlaybook({ id: `pb_${i}`, name: spec.name, version: 1, spec }));
-const matching = (e: AnomalyEvent) => playbooks.filter((p) => p.matches(e)).map((p) => p.ref.name);
 
 /**
  * Scores catalog (18 requests/s, p95 90 ms) and products-db under it (22 queries/s, p95 30 ms) window by window,

@@ -13,13 +13,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { capacityFor, DEFAULT_RPS, dailyRate, surgeExtraRps, visitsPerRequest } from '../../../infra/demo/load-generator.ts';
-import { demoPlaybookBundle } from '../../../infra/demo/playbook-bundle.ts';
 import { SHOP, subset } from '../../../infra/demo/topology.ts';
 import { ServiceModels } from '../../../models/fleet/index.ts';
-import { createRng } from '../../../models/stats/index.ts';
+import { createRng, poissonSample } from '../../../models/stats/index.ts';
 import type { AnomalyEvent } from '../../../services/bus/messages.ts';
 import { emitAll } from '../../../services/detector/window-round.ts';
-import { CompiledPlaybook, parseBundle, validateBundle } from '../../../services/playbooks/index.ts';
+import { matchingDemoPlaybooks as matching } from '../../helpers/demo-playbooks.ts';
 import { fakeDetectorState } from '../../helpers/detector-state.ts';
 
 const W = 2_000;
@@ -28,22 +27,11 @@ const T0 = Date.UTC(2026, 11, 6, 4, 0);
 /** The window the bad deploy starts in (the bench's warm-up and quiet period: 76 s of 2 s windows). */
 const AT = 40;
 
-const playbooks = validateBundle(parseBundle(demoPlaybookBundle('http://127.0.0.1:9999')), {
-  secrets: {},
-  commandAllowlist: [],
-  httpAllowlist: ['127.0.0.1'],
-}).map((spec, i) => new CompiledPlaybook({ id: `pb_${i}`, name: spec.name, version: 1, spec }));
-const matching = (e: AnomalyEvent) => playbooks.filter((p) => p.matches(e)).map((p) => p.ref.name);
-
 /** cart's events over `windows` 2 s windows at the trough, its requests failing 0.5 % of the time and 60 % from {@link AT} on. */
 async function cartEvents(windows: number, seed: number): Promise<AnomalyEvent[]> {
   const models = new ServiceModels({ episode: { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: W, flapWindowMs: 60 * W, flapOpenings: 3 } });
   const rng = createRng(seed);
-  const poisson = (mean: number) => {
-    let k = 0;
-    for (let p = rng.next(); p > Math.exp(-mean); p *= rng.next()) k++;
-    return k;
-  };
+  const poisson = (mean: number) => poissonSample(rng, mean);
   // cart's share of the frontend's requests in the six-service slice: GET /cart.
   const rps = dailyRate(DEFAULT_RPS, 60, T0) * (visitsPerRequest(subset(['frontend', 'gateway', 'cart', 'sessions-db'])).cart as number);
   const { s, events } = fakeDetectorState(W, T0 + (AT - 10) * W);

@@ -7,23 +7,14 @@
  * the service where the fault is does.
  */
 import { describe, expect, it } from 'vitest';
-import { demoPlaybookBundle } from '../../../infra/demo/playbook-bundle.ts';
 import type { ServiceScore } from '../../../models/fleet/index.ts';
-import type { AnomalyEvent } from '../../../services/bus/messages.ts';
 import { emitAll } from '../../../services/detector/window-round.ts';
-import { CompiledPlaybook, parseBundle, validateBundle } from '../../../services/playbooks/index.ts';
+import { matchingDemoPlaybooks as matching } from '../../helpers/demo-playbooks.ts';
 import { fakeDetectorState, scoredWindow } from '../../helpers/detector-state.ts';
 
 const W = 10_000;
 const T0 = Date.UTC(2026, 11, 5, 21);
 const CALLEES: Record<string, string[]> = { checkout: ['payment'], catalog: ['products-db'] };
-
-const playbooks = validateBundle(parseBundle(demoPlaybookBundle('http://127.0.0.1:9999')), {
-  secrets: {},
-  commandAllowlist: [],
-  httpAllowlist: ['127.0.0.1'],
-}).map((spec, i) => new CompiledPlaybook({ id: `pb_${i}`, name: spec.name, version: 1, spec }));
-const matching = (e: AnomalyEvent | undefined) => (e ? playbooks.filter((p) => p.matches(e)).map((p) => p.ref.name) : []);
 
 /** A window of `service` ending at `T0 + k * W` with its features and baseline bands (expected, lower, upper). */
 function win(service: string, k: number, features: Record<string, number>, bands: Record<string, number>, over: Partial<ServiceScore> = {}): ServiceScore {
