@@ -24,6 +24,14 @@ function stateOf(owned: number[], now: () => number = Date.now) {
   return { s, bus };
 }
 
+/** Another instance's evidence of the window ending at `at`. */
+const peerStep = (at: number) => ({
+  origin: 'peer',
+  hints: [],
+  stepEndUnixMs: at,
+  evidence: [{ service: 'x', windowEndUnixMs: at, callees: [], evidenceJson: '{"score":0}' }],
+});
+
 const ev = (score: number, more: Partial<ServiceEvidence> = {}): ServiceEvidence => ({ score, ...more });
 
 describe('root-cause evidence shared between detector instances', () => {
@@ -87,15 +95,9 @@ describe('root-cause evidence shared between detector instances', () => {
   it('waits for a live peer to share the same window end, at most a quarter window; a silent peer is not waited for', async () => {
     const { s } = stateOf([0, 1]);
     const view = createPeerView();
-    const step = (at: number) => ({
-      origin: 'peer',
-      hints: [],
-      stepEndUnixMs: at,
-      evidence: [{ service: 'x', windowEndUnixMs: at, callees: [], evidenceJson: '{"score":0}' }],
-    });
-    receiveEvidence(view, step(9 * W), Date.now());
+    receiveEvidence(view, peerStep(9 * W), Date.now());
     // The peer is one window behind: the wait ends when its evidence of window 10 arrives.
-    setTimeout(() => receiveEvidence(view, step(10 * W), Date.now()), 60);
+    setTimeout(() => receiveEvidence(view, peerStep(10 * W), Date.now()), 60);
     let t = Date.now();
     await awaitPeers(s, view, 10 * W);
     expect(Date.now() - t).toBeGreaterThanOrEqual(50);
@@ -110,14 +112,6 @@ describe('root-cause evidence shared between detector instances', () => {
     await awaitPeers(s, view, 11 * W);
     expect(Date.now() - t).toBeLessThan(50);
   });
-});
-
-/** Another instance's evidence of the window ending at `at`. */
-const peerStep = (at: number) => ({
-  origin: 'peer',
-  hints: [],
-  stepEndUnixMs: at,
-  evidence: [{ service: 'x', windowEndUnixMs: at, callees: [], evidenceJson: '{"score":0}' }],
 });
 
 /** A window round's state: owns partition 0 of 2 (it shares and may wait), real clock, a live peer one window behind. */
