@@ -63,6 +63,13 @@ describe('advanceShareRun', () => {
     for (let k = 1; k < zs.length; k++) expect(zs[k]).toBeGreaterThan(zs[k - 1] as number);
     expect(shareRunZ(undefined)).toBeNaN();
   });
+
+  it('takes up a run restored from a checkpoint without a tally: no count until its next window starts one', () => {
+    const old = { windows: 3, counts: [1, 2, 1, 3] } as unknown as ShareRun;
+    expect(shareRunZ(old)).toBeNaN();
+    const next = advanceShareRun(old, 0.5, 0.01, 2) as ShareRun;
+    expect(next).toMatchObject({ windows: 4, counts: [1, 2, 1, 3, 1, 2], tally: [1, 0.04, 0.0392] });
+  });
 });
 
 const W = 2_000;

@@ -108,10 +108,11 @@ export function advanceShareRun(run: ShareRun | undefined, observed: number | un
  * How far the failures of the whole `run` stand beyond chance, in binomial
  * standard deviations with a continuity correction: (failed - expected -
  * 0.5) / sqrt(variance) of its {@link ShareRun.tally}; 0 when the variance
- * is 0, NaN without a run.
+ * is 0, NaN without a run or without a tally (a run restored from a
+ * checkpoint older than the tally, until its next window adds one).
  */
 export function shareRunZ(run: ShareRun | undefined): number {
-  if (!run) return Number.NaN;
+  if (!run?.tally) return Number.NaN;
   const [failed, expected, variance] = run.tally;
   return variance > 0 ? (failed - expected - 0.5) / Math.sqrt(variance) : 0;
 }
