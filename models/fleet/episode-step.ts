@@ -6,7 +6,8 @@
 import type { Evidence, ServiceScore, Severity, WindowInput } from './outputs.ts';
 import { BLIP_WINDOWS } from './seasonal-scorer.ts';
 import { DEFAULT_WARMUP_WINDOWS, type Live, type ServiceMeta, type ServiceModelsOptions } from './service-state.ts';
-import { addFailures, deviationGrew, isSymptomFeature, largestDeviation, severityDeviation, severityOfDeviation, severityRank } from './severity.ts';
+import { deviationGrew, isSymptomFeature, largestDeviation, severityDeviation, severityOfDeviation, severityRank } from './severity.ts';
+import { shareRunZ } from './share-run.ts';
 import { advanceLatencyRun, isLatencyFeature } from './sustained-latency.ts';
 import { advanceMetricRuns } from './sustained-metrics.ts';
 
@@ -124,15 +125,16 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
 
 /**
  * Severity of window `w` (severity.ts), counting the failing requests of the
- * run of windows whose error ratio deviates (so that a few failures of a few
+ * run of windows whose error ratio stands above its expectation (`st.shareRun`,
+ * share-run.ts, already advanced with `w`; so that a few failures of a few
  * requests do not page, and a sustained failing share does however noisy
  * its baseline), counting a latency deviation only once it has lasted
  * (sustained-latency.ts: a service that slows alone for a window or two on a
  * busy host does not page), and raised to `warning` by a runtime metric that deviates
  * sustained and beyond noise (sustained-metrics.ts) in a window of an open
  * episode (`inEpisode`: the window that closes one is back to normal by the
- * episode's measure, and is as mild as its symptoms say). Updates the runs
- * kept in `st`.
+ * episode's measure, and is as mild as its symptoms say). Updates the latency
+ * and metric runs kept in `st`.
  */
 export function windowSeverity(
   w: WindowInput,
@@ -144,15 +146,9 @@ export function windowSeverity(
 ): Severity {
   let errorRatio: Evidence | undefined;
   for (const e of evidence) if (e.feature === 'error_ratio' && e.deviation > 0) errorRatio = e;
-  let failureZ = Number.NaN;
   const requests = ((w.features.request_rate ?? 0) * (w.endMs - w.startMs)) / 1000;
-  if (!errorRatio) {
-    if (st.failures) st.failures = undefined;
-  } else if (requests > 0) {
-    const f = addFailures(st.failures, errorRatio, requests);
-    st.failures = f.run;
-    failureZ = f.z;
-  }
+  // The run this window's error ratio belongs to (advanced with it before the episode step, share-run.ts).
+  const failureZ = errorRatio && requests > 0 ? shareRunZ(st.shareRun) : Number.NaN;
   const metrics = advanceMetricRuns(st.metricRuns, evidence);
   if (metrics.runs) st.metricRuns = metrics.runs;
   else if (st.metricRuns) st.metricRuns = undefined;

@@ -242,11 +242,13 @@ export class ServiceModels {
     const ns = nn ? calibratedNeural(nn.scores[i] as number, nn.evidence.get(i)?.[0], factors) : 0;
     const score = nn ? eitherModel(seasonal, ns) : seasonal;
     const evidence = s.evidence.length > 0 || score <= seasonal ? s.evidence : (nn?.evidence.get(i) ?? s.evidence);
-    const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
-    r.expected = m.seasonal.bands(this.bands);
-    const run = advanceShareRun(m.st.shareRun, w.features.error_ratio, bandOf(r.expected, 'error_ratio')?.[0], requests);
+    const expected = m.seasonal.bands(this.bands);
+    // Advanced before the episode step: severity counts the run's failures with this window's (share-run.ts).
+    const run = advanceShareRun(m.st.shareRun, w.features.error_ratio, bandOf(expected, 'error_ratio')?.[0], requests);
     // Set to undefined, not deleted: every service's meta object keeps one shape (service-state.ts metaOf).
     m.st.shareRun = run ?? undefined;
+    const r = episodeStep(w, m, { score, likelihood: warm ? lik.likelihood : s.score, evidence }, this.opts);
+    r.expected = expected;
     return r;
   }
 

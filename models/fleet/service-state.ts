@@ -9,7 +9,6 @@ import { FlatLine, type FlatLineState } from './flat-line.ts';
 import type { NeuralScorer } from './neural-scorer.ts';
 import { NeuralService, type NeuralServiceState } from './neural-service.ts';
 import { DEFAULT_SEASONAL_SCORER, SeasonalScorer, type SeasonalScorerConfig, type SeasonalScorerState } from './seasonal-scorer.ts';
-import type { FailureRun } from './severity.ts';
 import type { ShareRun } from './share-run.ts';
 import type { LatencyRun } from './sustained-latency.ts';
 import type { MetricRuns } from './sustained-metrics.ts';
@@ -50,9 +49,11 @@ export interface ServiceState {
   train?: { id: string; closedAtMs: number; family?: string };
   /** Anomalous windows (score at or above the opening level) of the open episode so far (absent: none). */
   anomalous?: number;
-  /** Failing requests of the current run of windows whose error ratio is evidence (severity.ts); absent outside such a run. */
-  failures?: FailureRun;
-  /** The run of windows whose error ratio stood above its expectation, pooled when scored (share-run.ts); absent outside one. */
+  /**
+   * The run of windows whose error ratio stood above its expectation, pooled when scored and its failures counted
+   * against chance for severity (share-run.ts); absent outside one. (Older checkpoints kept a `failures` tally of
+   * their own: a restore drops it.)
+   */
   shareRun?: ShareRun;
   /** Runs of runtime metrics deviating far above their baselines (sustained-metrics.ts); absent when none. */
   metricRuns?: MetricRuns;
@@ -156,7 +157,6 @@ function metaOf(st: ServiceMeta): ServiceMeta {
     episodes: st.episodes,
     train: st.train,
     anomalous: st.anomalous,
-    failures: st.failures,
     shareRun: st.shareRun,
     metricRuns: st.metricRuns,
     latencyRun: st.latencyRun,

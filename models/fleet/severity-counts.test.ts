@@ -11,7 +11,8 @@ import { windowSeverity } from './episode-step.ts';
 import type { Evidence, FeatureVector, ServiceScore } from './outputs.ts';
 import { scoreSeries, T0, W } from './series-fixture.ts';
 import { newLive } from './service-state.ts';
-import { addFailures, errorRatioSeverity, quantileResolved, severityDeviation } from './severity.ts';
+import { errorRatioSeverity, quantileResolved, severityDeviation } from './severity.ts';
+import { advanceShareRun, type ShareRun, shareRunZ } from './share-run.ts';
 import { LATENCY_SUSTAIN_WINDOWS } from './sustained-latency.ts';
 import { advanceMetricRuns, GAP_WINDOWS, type MetricRun, type MetricRuns, SUSTAINED_WINDOWS, TREND_T, trendOf } from './sustained-metrics.ts';
 
@@ -69,11 +70,11 @@ describe('failing requests are counted against chance', () => {
 
   it('a handful failing of a few requests in a row adds up until the count is beyond chance', () => {
     const e: Evidence = { feature: 'error_ratio', observed: 3 / 9, expected: 0, deviation: 16 };
-    const first = addFailures(undefined, e, 9);
+    const run = advanceShareRun(undefined, e.observed, e.expected, 9) as ShareRun;
+    const first = { z: shareRunZ(run) };
     // 3 of 9 against 2 %: (3 - 0.18 - 0.5) / 0.42 = 5.5 binomial deviations.
     expect(first.z).toBeCloseTo(5.52, 1);
-    const second = addFailures(first.run, e, 9);
-    expect(second.run).toBe(first.run);
+    const second = { z: shareRunZ(advanceShareRun(run, e.observed, e.expected, 9)) };
     expect(second.z).toBeGreaterThan(first.z);
     // Never more than the failures' distance from chance, nor than the spread deviation with its spread at most 5
     // points (here 16 spreads of 2 points).
@@ -88,6 +89,30 @@ describe('failing requests are counted against chance', () => {
     const heap: Evidence = { feature: 'metric:v8js.memory.heap.used', observed: 9e8, expected: 4e7, deviation: 90 };
     expect(severityDeviation([e, latency, heap], true, 1)).toBe(7);
     expect(severityDeviation([heap], false)).toBe(90);
+  });
+});
+
+describe('severity counts the failures of the share run (share-run.ts), not a run of its own', () => {
+  it('a window whose error ratio is no evidence inside the run does not restart the count (it fell back from critical to warning)', () => {
+    const st = newLive({}).st;
+    // 10 requests a window, 3 failing against 1 %: 5.2 binomial deviations alone, 8.1 over two windows.
+    const w = (k: number, failed: number) => ({
+      service: 'svc',
+      startMs: T0 + (k - 1) * W,
+      endMs: T0 + k * W,
+      features: { request_rate: 10 / (W / 1000), error_ratio: failed / 10 },
+      callees: [],
+    });
+    const errors = (failed: number): Evidence[] => [{ feature: 'error_ratio', observed: failed / 10, expected: 0.01, deviation: 12 }];
+    const sev = (k: number, failed: number, evidence: Evidence[]) => {
+      st.shareRun = advanceShareRun(st.shareRun, failed / 10, 0.01, 10);
+      return windowSeverity(w(k, failed), st, evidence, true, false, true);
+    };
+    expect(sev(1, 3, errors(3))).toBe('warning');
+    expect(sev(2, 3, errors(3))).toBe('critical');
+    // 2 of 10: still above expectation (the run goes on), but not evidence in this window.
+    expect(sev(3, 2, [])).toBe('info');
+    expect(sev(4, 3, errors(3))).toBe('critical');
   });
 });
 

@@ -57,33 +57,8 @@ export const ERROR_RATIO_SPREAD_CEILING = 0.05;
  */
 export const MIN_BASELINE_ERROR_RATIO = 0.02;
 
-/**
- * The failing requests of a run of windows whose error ratio is evidence,
- * against what their baseline rates expect of that many requests:
- * `[failed, expected, variance]` (binomial: each window adds its requests
- * times its observed ratio, times its expected ratio, and times p(1-p)).
- */
-export type FailureRun = [failed: number, expected: number, variance: number];
-
-/**
- * Adds the failures of a window to `run` (created when absent) and returns
- * it with how far they stand beyond chance, in binomial standard deviations
- * with a continuity correction: (failed - expected - 0.5) / sqrt(variance).
- * `errorRatio` is the window's evidence of `error_ratio` (observed and
- * expected ratio), `requests` the requests it answered. Allocates only when
- * `run` is absent.
- */
-export function addFailures(run: FailureRun | undefined, errorRatio: Evidence, requests: number): { run: FailureRun; z: number } {
-  const r: FailureRun = run ?? [0, 0, 0];
-  const p0 = chanceRatio(errorRatio.expected);
-  r[0] += errorRatio.observed * requests;
-  r[1] += p0 * requests;
-  r[2] += p0 * (1 - p0) * requests;
-  return { run: r, z: r[2] > 0 ? (r[0] - r[1] - 0.5) / Math.sqrt(r[2]) : 0 };
-}
-
 /** The expected ratio failures are counted against: `expected` kept within [{@link MIN_BASELINE_ERROR_RATIO}, 1 - it]. */
-function chanceRatio(expected: number): number {
+export function chanceRatio(expected: number): number {
   return Math.min(1 - MIN_BASELINE_ERROR_RATIO, Math.max(MIN_BASELINE_ERROR_RATIO, expected));
 }
 
@@ -94,7 +69,7 @@ function chanceRatio(expected: number): number {
  * to window) and, on top of it, the binomial noise of that many requests
  * around the expected share (a beta-binomial's variance: spread^2 + p(1-p)/n,
  * with p the expected share, at least {@link MIN_BASELINE_ERROR_RATIO}, as
- * {@link addFailures} counts it), with the same continuity correction of
+ * severity counts a run's failures, share-run.ts `shareRunZ`), with the same continuity correction of
  * half a request. A window of many requests reads its spread deviation; one
  * of a few reads about its binomial z, as far as its count can show: 7
  * failed of 7 against 0 +/- 2 % is 16 deviations, not 50 spreads, 1 of 9 is
@@ -110,9 +85,9 @@ export function countedShareDeviation(observed: number, expected: number, spread
 /**
  * The deviation an error-ratio evidence counts for in severity: its spread
  * deviation with the spread at most {@link ERROR_RATIO_SPREAD_CEILING}, but
- * never more than the failures' distance from chance (`failureZ`, see
- * {@link addFailures}: the run of windows in which errors have deviated so
- * far). So 1 failed request of 9 does not page whatever its ratio (about one
+ * never more than the failures' distance from chance (`failureZ`: the
+ * failures of the error ratio's run of windows above its expectation so far,
+ * share-run.ts `shareRunZ`). So 1 failed request of 9 does not page whatever its ratio (about one
  * binomial deviation), while 60 % of a few dozen requests failing pages
  * however noisy the history; a sustained fault adds up its counts window
  * after window. Without a count (`failureZ` NaN) the spread deviation stands.

@@ -3,12 +3,12 @@ import { createRng, poissonSample } from '../stats/index.ts';
 import type { ServiceScore } from './outputs.ts';
 import { ServiceModels } from './service-models.ts';
 import { countedShareDeviation } from './severity.ts';
-import { advanceShareRun, POOL_REQUESTS, pooledShareDeviation, type ShareRun } from './share-run.ts';
+import { advanceShareRun, POOL_REQUESTS, pooledShareDeviation, type ShareRun, shareRunZ } from './share-run.ts';
 
 describe('pooledShareDeviation', () => {
   it('is the window alone without a run, or for a window of a pool of requests', () => {
     expect(pooledShareDeviation(undefined, 2 / 3, 0.01, 0.02, 3)).toBe(countedShareDeviation(2 / 3, 0.01, 0.02, 3));
-    const run: ShareRun = { windows: 3, counts: [2, 2, 1, 2, 2, 3] };
+    const run: ShareRun = { windows: 3, counts: [2, 2, 1, 2, 2, 3], tally: [5, 0.14, 0.14] };
     expect(pooledShareDeviation(run, 0.6, 0.01, 0.02, POOL_REQUESTS)).toBe(countedShareDeviation(0.6, 0.01, 0.02, POOL_REQUESTS));
     // Without a count, the spread deviation.
     expect(pooledShareDeviation(run, 0.5, 0.01, 0.02, Number.NaN)).toBeCloseTo(24.5, 6);
@@ -16,7 +16,7 @@ describe('pooledShareDeviation', () => {
 
   it('adds up a run of a few requests a window: 60 % failing reads more the more windows show it', () => {
     const one = pooledShareDeviation(undefined, 1 / 2, 0.01, 0.02, 2);
-    const run: ShareRun = { windows: 2, counts: [2, 3, 1, 2] };
+    const run: ShareRun = { windows: 2, counts: [2, 3, 1, 2], tally: [3, 0.1, 0.1] };
     const pooled = pooledShareDeviation(run, 1 / 2, 0.01, 0.02, 2);
     // 1 of 2 alone is noise (about 2 deviations); with the 3 of 5 before it, 4 of 7: far beyond it.
     expect(one).toBeLessThan(2.5);
@@ -26,8 +26,8 @@ describe('pooledShareDeviation', () => {
   });
 
   it('reaches back only as far as a pool of requests: a long fault does not grow without bound', () => {
-    const long: ShareRun = { windows: 40, counts: Array.from({ length: 18 }, (_, j) => (j % 2 === 0 ? 3 : 5)) };
-    const short: ShareRun = { windows: 4, counts: [3, 5, 3, 5, 3, 5, 3, 5] };
+    const long: ShareRun = { windows: 40, counts: Array.from({ length: 18 }, (_, j) => (j % 2 === 0 ? 3 : 5)), tally: [120, 4, 4] };
+    const short: ShareRun = { windows: 4, counts: [3, 5, 3, 5, 3, 5, 3, 5], tally: [12, 0.4, 0.4] };
     expect(pooledShareDeviation(long, 0.6, 0.01, 0.02, 5)).toBe(pooledShareDeviation(short, 0.6, 0.01, 0.02, 5));
   });
 });
@@ -36,15 +36,39 @@ describe('advanceShareRun', () => {
   it('starts on a share above the expectation, goes on while the pool stays above it, and ends once it does not', () => {
     expect(advanceShareRun(undefined, 0, 0.01, 3)).toBeUndefined();
     const a = advanceShareRun(undefined, 0.5, 0.01, 2) as ShareRun;
-    expect(a).toEqual({ windows: 1, counts: [1, 2] });
+    expect(a).toMatchObject({ windows: 1, counts: [1, 2] });
     // No failure of 3: the pool (1 of 5) is still above 1 %.
     const b = advanceShareRun(a, 0, 0.01, 3) as ShareRun;
-    expect(b).toEqual({ windows: 2, counts: [1, 2, 0, 3] });
+    expect(b).toMatchObject({ windows: 2, counts: [1, 2, 0, 3] });
     // A window without requests tells nothing.
     expect(advanceShareRun(b, undefined, 0.01, 0)).toBe(b);
     // Once the failure is a pool's worth of requests behind, the run ends.
     expect(advanceShareRun(b, 0, 0.01, POOL_REQUESTS)).toBeUndefined();
-    expect(a).toEqual({ windows: 1, counts: [1, 2] });
+    expect(a).toMatchObject({ windows: 1, counts: [1, 2], tally: [1, 0.04, 0.0392] });
+    // Its failures, counted against a share of at least 2 % over the whole run: 1 of 5.
+    expect(b.tally[0]).toBeCloseTo(1, 9);
+    expect(b.tally[1]).toBeCloseTo(0.1, 9);
+    expect(shareRunZ(b)).toBeCloseTo((1 - 0.1 - 0.5) / Math.sqrt(0.02 * 0.98 * 5), 9);
+  });
+
+  it('counts the failures of the whole run for severity, past the pool: a sustained fault adds up', () => {
+    let run: ShareRun | undefined;
+    const zs: number[] = [];
+    for (let k = 0; k < 12; k++) {
+      run = advanceShareRun(run, 0.2, 0.01, 5);
+      zs.push(shareRunZ(run));
+    }
+    expect((run as ShareRun).counts.length).toBeLessThan(24);
+    expect((run as ShareRun).tally[0]).toBeCloseTo(12, 9);
+    for (let k = 1; k < zs.length; k++) expect(zs[k]).toBeGreaterThan(zs[k - 1] as number);
+    expect(shareRunZ(undefined)).toBeNaN();
+  });
+
+  it('takes up a run restored from a checkpoint without a tally: no count until its next window starts one', () => {
+    const old = { windows: 3, counts: [1, 2, 1, 3] } as unknown as ShareRun;
+    expect(shareRunZ(old)).toBeNaN();
+    const next = advanceShareRun(old, 0.5, 0.01, 2) as ShareRun;
+    expect(next).toMatchObject({ windows: 4, counts: [1, 2, 1, 3, 1, 2], tally: [1, 0.04, 0.0392] });
   });
 });
 

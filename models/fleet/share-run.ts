@@ -22,9 +22,14 @@
  * pooled (it would be, for k independent windows), and the pool is bounded:
  * the deviation is a size that verify compares before and after a fix
  * (`made_worse`), and must not grow with a fault's duration or count.
+ *
+ * The same run counts, for severity, all the failing requests since it
+ * began against chance ({@link ShareRun.tally}, {@link shareRunZ}): a
+ * sustained fault adds up its counts window after window there, bounded by
+ * the spread deviation (severity.ts, errorRatioSeverity).
  * Pure: numbers in, numbers out.
  */
-import { countedShareDeviation } from './severity.ts';
+import { chanceRatio, countedShareDeviation } from './severity.ts';
 
 /** Requests a pool gathers before it stops reaching back: 1 / 5 points, the share one request of them is. */
 export const POOL_REQUESTS = 20;
@@ -39,6 +44,14 @@ export const POOL_WINDOWS = 10;
 export interface ShareRun {
   windows: number;
   counts: number[];
+  /**
+   * The failing requests of every window of the run, against what their
+   * expected shares (at least `MIN_BASELINE_ERROR_RATIO`) expect of that
+   * many requests: `[failed, expected, variance]` (binomial: each window adds
+   * its requests times its observed share, times its expected share, and
+   * times p(1-p)). Severity reads it ({@link shareRunZ}).
+   */
+  tally: [failed: number, expected: number, variance: number];
 }
 
 /**
@@ -85,5 +98,21 @@ export function advanceShareRun(run: ShareRun | undefined, observed: number | un
     n += counts[from + 1] as number;
   }
   if (!(failed / n > expected)) return undefined;
-  return { windows: (run?.windows ?? 0) + 1, counts: counts.slice(from) };
+  const p0 = chanceRatio(expected);
+  const t = run?.tally ?? [0, 0, 0];
+  const tally: ShareRun['tally'] = [t[0] + observed * requests, t[1] + p0 * requests, t[2] + p0 * (1 - p0) * requests];
+  return { windows: (run?.windows ?? 0) + 1, counts: counts.slice(from), tally };
+}
+
+/**
+ * How far the failures of the whole `run` stand beyond chance, in binomial
+ * standard deviations with a continuity correction: (failed - expected -
+ * 0.5) / sqrt(variance) of its {@link ShareRun.tally}; 0 when the variance
+ * is 0, NaN without a run or without a tally (a run restored from a
+ * checkpoint older than the tally, until its next window adds one).
+ */
+export function shareRunZ(run: ShareRun | undefined): number {
+  if (!run?.tally) return Number.NaN;
+  const [failed, expected, variance] = run.tally;
+  return variance > 0 ? (failed - expected - 0.5) / Math.sqrt(variance) : 0;
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceEvidence } from '../../models/root-cause/index.ts';
+import { fakeDetectorState, scoredWindow } from '../../test/helpers/detector-state.ts';
 import { createMemoryBus, decodeCallHints } from '../bus/index.ts';
 import type { DetectorState } from './detector-state.ts';
 import { awaitPeers, createPeerView, peerCallees, receiveEvidence, shareEvidence, withPeers } from './peer-evidence.ts';
+import { emitAll } from './window-round.ts';
 
 const W = 1000;
 
@@ -21,6 +23,14 @@ function stateOf(owned: number[], now: () => number = Date.now) {
   } as unknown as DetectorState;
   return { s, bus };
 }
+
+/** Another instance's evidence of the window ending at `at`. */
+const peerStep = (at: number) => ({
+  origin: 'peer',
+  hints: [],
+  stepEndUnixMs: at,
+  evidence: [{ service: 'x', windowEndUnixMs: at, callees: [], evidenceJson: '{"score":0}' }],
+});
 
 const ev = (score: number, more: Partial<ServiceEvidence> = {}): ServiceEvidence => ({ score, ...more });
 
@@ -85,15 +95,9 @@ describe('root-cause evidence shared between detector instances', () => {
   it('waits for a live peer to share the same window end, at most a quarter window; a silent peer is not waited for', async () => {
     const { s } = stateOf([0, 1]);
     const view = createPeerView();
-    const step = (at: number) => ({
-      origin: 'peer',
-      hints: [],
-      stepEndUnixMs: at,
-      evidence: [{ service: 'x', windowEndUnixMs: at, callees: [], evidenceJson: '{"score":0}' }],
-    });
-    receiveEvidence(view, step(9 * W), Date.now());
+    receiveEvidence(view, peerStep(9 * W), Date.now());
     // The peer is one window behind: the wait ends when its evidence of window 10 arrives.
-    setTimeout(() => receiveEvidence(view, step(10 * W), Date.now()), 60);
+    setTimeout(() => receiveEvidence(view, peerStep(10 * W), Date.now()), 60);
     let t = Date.now();
     await awaitPeers(s, view, 10 * W);
     expect(Date.now() - t).toBeGreaterThanOrEqual(50);
@@ -107,5 +111,55 @@ describe('root-cause evidence shared between detector instances', () => {
     t = Date.now();
     await awaitPeers(s, view, 11 * W);
     expect(Date.now() - t).toBeLessThan(50);
+  });
+});
+
+/** A window round's state: owns partition 0 of 2 (it shares and may wait), real clock, a live peer one window behind. */
+async function roundState() {
+  const { s, events } = fakeDetectorState(W, 0);
+  const bus = createMemoryBus();
+  await bus.ensureTopics([{ name: 'callgraph', partitions: 1 }]);
+  const settings = { bus, topics: { callgraph: 'callgraph' } };
+  Object.assign(s, {
+    now: Date.now,
+    instanceId: 'me',
+    owned: new Set([0]),
+    config: { topicPartitions: 2 },
+    settings,
+    log: { error: () => undefined, warn: () => undefined },
+  });
+  const end = Math.floor(Date.now() / W) * W;
+  receiveEvidence(s.peers, peerStep(end - W), Date.now());
+  return { s, bus, end, events };
+}
+
+describe('what a window round waits for', () => {
+  it('a quiet round (no window has an event) does not wait for the peer that is behind', async () => {
+    const { s, bus, end } = await roundState();
+    const t = Date.now();
+    await emitAll(s, [scoredWindow({ service: 'api', endMs: end, windowMs: W, features: { request_rate: 5 } })]);
+    // The peer never sends window `end`: a wait would last a quarter window (250 ms).
+    expect(Date.now() - t).toBeLessThan(W / 10);
+    await bus.close();
+  });
+
+  it("a round with an event waits for the peer's evidence of its window end, and ranks as soon as it arrives", async () => {
+    const { s, bus, end, events } = await roundState();
+    const open = { emit: true, episodeId: 'e', transition: 'open' as const, score: 0.9 };
+    let done = false;
+    const round = emitAll(s, [scoredWindow({ service: 'api', endMs: end, windowMs: W, features: { request_rate: 5 } }, open)]).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(done).toBe(false);
+    receiveEvidence(s.peers, peerStep(end), Date.now());
+    // Woken by the arrival itself, not by a later poll of the clock.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(true);
+    await round;
+    expect(events.map((e) => e.service)).toEqual(['api']);
+    expect(s.peers.waiters.size).toBe(0);
+    await bus.close();
   });
 });

@@ -29,11 +29,13 @@ export interface PeerView {
   readonly services: Map<string, { ev: ServiceEvidence; endMs: number; callees: readonly string[] }>;
   /** Per other instance: the latest window end it shared evidence of, and when that arrived (wall clock, Unix ms). */
   readonly peers: Map<string, { stepEndMs: number; seenMs: number }>;
+  /** Rounds waiting in {@link awaitPeers}, woken by {@link receiveEvidence} as soon as evidence arrives. */
+  readonly waiters: Set<() => void>;
 }
 
 /** An empty view. */
 export function createPeerView(): PeerView {
-  return { services: new Map(), peers: new Map() };
+  return { services: new Map(), peers: new Map(), waiters: new Set() };
 }
 
 /** Most services' evidence per message (a message stays far below Kafka's 1 MiB). */
@@ -108,13 +110,18 @@ export function receiveEvidence(view: PeerView, m: CallHintsMessage, nowMs: numb
   }
   const peer = view.peers.get(m.origin);
   view.peers.set(m.origin, { stepEndMs: Math.max(step, peer?.stepEndMs ?? 0), seenMs: nowMs });
+  for (const wake of view.waiters) wake();
   return skipped;
 }
 
 /**
  * Waits until every other instance that shared evidence lately has shared
  * that of the window ending at `stepEndMs` (or later), at most
- * {@link peerWaitMs}. Returns at once when there is no other instance.
+ * {@link peerWaitMs}. Returns at once when there is no other instance, and
+ * as soon as the evidence it waits for arrives ({@link receiveEvidence}
+ * wakes it; it polled every 20 ms before, ranking 10 ms late on average).
+ * The window round calls it only for a step with an event to rank
+ * (window-round.ts): a quiet round does not wait.
  */
 export async function awaitPeers(s: DetectorState, view: PeerView, stepEndMs: number): Promise<void> {
   const deadline = s.now() + peerWaitMs(s.windowMs);
@@ -123,7 +130,20 @@ export async function awaitPeers(s: DetectorState, view: PeerView, stepEndMs: nu
     for (const p of view.peers.values()) if (p.seenMs >= live && p.stepEndMs < stepEndMs) return true;
     return false;
   };
-  while (behind() && s.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (behind() && s.now() < deadline) await arrivalOrTimeout(view, deadline - s.now());
+}
+
+/** Resolves when evidence next arrives in `view` or after `ms`, whichever comes first. */
+function arrivalOrTimeout(view: PeerView, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      view.waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    view.waiters.add(done);
+  });
 }
 
 /**

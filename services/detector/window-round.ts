@@ -187,6 +187,7 @@ async function fleetEvidence(s: DetectorState, results: ServiceScore[], roundCal
   const local = roundEvidence(s, results);
   const stepEndMs = Math.max(...results.map((r) => r.input.endMs));
   await shareEvidence(s, stepEndMs, roundCallees, local);
+  // Only a step with an event to rank waits for the other instances' evidence: a quiet round costs the publish alone.
   if (!results.some((r) => r.emit)) return local;
   await awaitPeers(s, s.peers, stepEndMs);
   return withPeers(s.peers, local, stepEndMs, RECENT_WINDOWS * s.windowMs);

@@ -10,10 +10,9 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Bus } from '../../../services/bus/bus.ts';
-import { partitionForKey } from '../../../services/bus/murmur2.ts';
-import { encodeResource } from '../../../services/otlp/index.ts';
-import { anomalies, incidents } from '../../../services/store/index.ts';
-import { fleetModes, startDetector, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
+import { anomalies } from '../../../services/store/index.ts';
+import { hex, ns, openIncident, startDetectorPair, tracesRecord, until } from '../../helpers/detector-pair.ts';
+import { fleetModes, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
 
 const PARTITIONS = 4;
 const WARM = 40;
@@ -21,9 +20,6 @@ const WINDOWS = 52;
 /** The callee fails from window 40, its caller from 42. */
 const CALLEE_FAILS = 40;
 const CALLER_FAILS = 42;
-
-const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
-const hex = (n: number, len: number) => n.toString(16).padStart(len, '0').slice(-len);
 
 /** The caller's record (server spans it answers, client spans it makes) and the callee's (server spans under those client spans) for window `w`. */
 function windowRecords(caller: string, callee: string, w: number, firstMs: number) {
@@ -57,24 +53,11 @@ function windowRecords(caller: string, callee: string, w: number, firstMs: numbe
       status: calleeFails ? { code: 2 } : {},
     });
   }
-  const record = (service: string, spans: unknown[]) =>
-    encodeResource('traces', { resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] });
-  return [
-    { key: caller, value: record(caller, callerSpans) },
-    { key: callee, value: record(callee, calleeSpans) },
-  ];
+  return [tracesRecord(caller, callerSpans), tracesRecord(callee, calleeSpans)];
 }
 
 async function publish(bus: Bus, topic: string, caller: string, callee: string, from: number, to: number, firstMs: number) {
   for (let w = from; w < to; w++) await bus.publish(topic, windowRecords(caller, callee, w, firstMs));
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const modes = fleetModes('cg', { ZEROOPS_TOPIC_PARTITIONS: String(PARTITIONS) });
@@ -82,23 +65,12 @@ const modes = fleetModes('cg', { ZEROOPS_TOPIC_PARTITIONS: String(PARTITIONS) })
 describe.each(modes)('call graph across detector instances: $name', (mode) => {
   it("names the callee owned by the other instance as the root cause of its caller's anomaly", async () => {
     const env = await mode.env();
-    const a = await startDetector(env);
-    const b = await startDetector(env);
-    const detectors = [a, b];
-    await until(
-      () =>
-        a.detector.ownedPartitions().length > 0 &&
-        b.detector.ownedPartitions().length > 0 &&
-        a.detector.ownedPartitions().length + b.detector.ownedPartitions().length === PARTITIONS,
-      'the two detectors to share the partitions',
-    );
-    const ownerOf = (service: string) => detectors.findIndex((d) => d.detector.ownedPartitions().includes(partitionForKey(service, PARTITIONS)));
+    const pair = await startDetectorPair(env, PARTITIONS);
     // A caller and a callee that live on different instances.
-    const names = Array.from({ length: 40 }, (_, i) => `svc-${i}`);
-    const caller = names[0] as string;
-    const callee = names.find((s) => ownerOf(s) !== ownerOf(caller)) as string;
+    const caller = 'svc-0';
+    const callee = pair.service((s) => pair.ownerOf(s) !== pair.ownerOf(caller)) as string;
     expect(callee).toBeDefined();
-    const callerOwner = detectors[ownerOf(caller)] as (typeof detectors)[number];
+    const callerOwner = pair.detectors[pair.ownerOf(caller)] as (typeof pair.detectors)[number];
 
     const first = Math.floor((Date.now() - 120_000) / WINDOW_MS) * WINDOW_MS;
     await publish(env.bus, env.topics.traces, caller, callee, 0, WARM, first);
@@ -109,22 +81,10 @@ describe.each(modes)('call graph across detector instances: $name', (mode) => {
     // The callee fails first; its incident must be open before the caller's failing windows are scored
     // (the replicas score independently, so without this wait the caller's owner may simply be ahead).
     await publish(env.bus, env.topics.traces, caller, callee, WARM, CALLER_FAILS, first);
-    const opened = async () =>
-      (
-        await env.store.db
-          .select({ id: incidents.id })
-          .from(incidents)
-          .where(and(eq(incidents.service, callee), eq(incidents.state, 'open')))
-      ).length > 0;
-    const deadline = Date.now() + 60_000;
-    while (!(await opened())) {
-      if (Date.now() > deadline) throw new Error(`the callee's incident did not open (its windows ${CALLEE_FAILS}-${CALLER_FAILS - 1} fail)`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(() => openIncident(env.store, callee), `the callee's incident to open (its windows ${CALLEE_FAILS}-${CALLER_FAILS - 1} fail)`);
     await publish(env.bus, env.topics.traces, caller, callee, CALLER_FAILS, WINDOWS, first);
     await waitForRollups(env.store, 2 * (WINDOWS - 1), 90_000);
-    await a.detector.stop();
-    await b.detector.stop();
+    await pair.stop();
 
     const [calleeOpen] = await env.store.db
       .select()

@@ -13,18 +13,14 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Bus } from '../../../services/bus/bus.ts';
-import { partitionForKey } from '../../../services/bus/murmur2.ts';
-import { encodeResource } from '../../../services/otlp/index.ts';
-import { anomalies, incidents, type Store } from '../../../services/store/index.ts';
-import { fleetModes, startDetector, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
+import { anomalies } from '../../../services/store/index.ts';
+import { hex, ns, openIncident, startDetectorPair, tracesRecord, until } from '../../helpers/detector-pair.ts';
+import { fleetModes, WINDOW_MS, waitForRollups } from './fleet-fixture.ts';
 
 const PARTITIONS = 4;
 const WINDOWS = 52;
 /** First failing window of each hop: the leaf, then the middle service, then the caller. */
 const FAILS = { leaf: 40, middle: 41, caller: 43 };
-
-const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
-const hex = (n: number, len: number) => n.toString(16).padStart(len, '0').slice(-len);
 
 /** One service's spans of window `w`: its server spans, and (unless a leaf) a client span to `callee` under each. */
 function serviceSpans(hop: number, callee: string | undefined, w: number, firstMs: number, failsFrom: number[]) {
@@ -63,48 +59,21 @@ async function publish(bus: Bus, topic: string, chain: string[], from: number, t
   for (let w = from; w < to; w++) {
     await bus.publish(
       topic,
-      chain.map((service, hop) => ({
-        key: service,
-        value: encodeResource('traces', {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-          scopeSpans: [{ spans: serviceSpans(hop, chain[hop + 1], w, firstMs, failsFrom) }],
-        }),
-      })),
+      chain.map((service, hop) => tracesRecord(service, serviceSpans(hop, chain[hop + 1], w, firstMs, failsFrom))),
     );
   }
 }
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const openIncident = async (store: Store, service: string) =>
-  (
-    await store.db
-      .select({ id: incidents.id })
-      .from(incidents)
-      .where(and(eq(incidents.service, service), eq(incidents.state, 'open')))
-  ).length > 0;
 
 const modes = fleetModes('peer', { ZEROOPS_TOPIC_PARTITIONS: String(PARTITIONS) });
 
 describe.each(modes)('root cause two hops down, across detector instances: $name', (mode) => {
   it("names the leaf behind the other instance's middle service as the root cause of the caller's anomaly", async () => {
     const env = await mode.env();
-    const a = await startDetector(env);
-    const b = await startDetector(env);
-    const detectors = [a, b];
-    await until(() => a.detector.ownedPartitions().length > 0 && b.detector.ownedPartitions().length > 0, 'the two detectors to share the partitions');
-    const ownerOf = (service: string) => detectors.findIndex((d) => d.detector.ownedPartitions().includes(partitionForKey(service, PARTITIONS)));
+    const pair = await startDetectorPair(env, PARTITIONS);
     // The caller and the leaf on one instance, the middle service on the other.
-    const names = Array.from({ length: 40 }, (_, i) => `svc-${i}`);
-    const caller = names[0] as string;
-    const middle = names.find((s) => ownerOf(s) !== ownerOf(caller)) as string;
-    const leaf = names.find((s) => s !== caller && ownerOf(s) === ownerOf(caller)) as string;
+    const caller = 'svc-0';
+    const middle = pair.service((s) => pair.ownerOf(s) !== pair.ownerOf(caller)) as string;
+    const leaf = pair.service((s) => s !== caller && pair.ownerOf(s) === pair.ownerOf(caller)) as string;
     expect(middle).toBeDefined();
     expect(leaf).toBeDefined();
     const chain = [caller, middle, leaf];
@@ -118,8 +87,7 @@ describe.each(modes)('root cause two hops down, across detector instances: $name
     );
     await publish(env.bus, env.topics.traces, chain, FAILS.caller, WINDOWS, first);
     await waitForRollups(env.store, 3 * (WINDOWS - 1), 90_000);
-    await a.detector.stop();
-    await b.detector.stop();
+    await pair.stop();
 
     const [callerOpen] = await env.store.db
       .select()
