@@ -31,16 +31,18 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Throws, saying what to do, when any of the demo's default ports is taken (another `make demo`, a test, a bench). */
+/** The demo's default ports are held by something else. */
+export class PortsTaken extends Error {}
+
+/** Throws {@link PortsTaken}, saying what to do, when any of the demo's default ports is taken (another `make demo`, a test, a bench). */
 export async function assertPortsFree(): Promise<void> {
   const taken: string[] = [];
   for (const p of demoPorts()) if (!(await portFree(p.port))) taken.push(`${p.port} (${p.what})`);
   if (taken.length === 0) return;
-  throw new Error(
+  throw new PortsTaken(
     `the demo's default ports are taken: ${taken.join(', ')}.\n` +
       'make demo listens on fixed ports, so nothing else may hold them while this check runs. Stop the other demo ' +
-      '(Ctrl-C in its terminal) or whatever listens there: `ss -ltnp` shows the process on each port. ' +
-      'Other helpers run demos only under /work/notes/demo.lock; take it first (see rules.md).',
+      '(Ctrl-C in its terminal) or whatever listens there (`ss -ltnp` shows the process on each port), then run this again.',
   );
 }
 

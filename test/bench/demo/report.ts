@@ -17,7 +17,7 @@ export function formatRows(
   notes: string[],
 ): string {
   const t = table(
-    ['#', 'service', 'kind', 'fix', 'detect', 'top cause at', 'rank', 'top cause', 'playbooks (outcome)', 'recover', 'ended by', 'result'],
+    ['#', 'service', 'kind', 'fix', 'detect', 'top cause at', 'rank', 'top cause', 'playbooks (outcome at the check)', 'recover', 'ended by', 'result'],
     rows.map((r) => [
       String(r.n),
       r.service,
