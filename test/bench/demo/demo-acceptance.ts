@@ -21,7 +21,7 @@ import { FAULT_INFO, FAULT_KINDS, type FaultKind, isFaultKind } from '../../../i
 import { SHOP } from '../../../infra/demo/topology.ts';
 import { restoreDesignedReplicas } from '../zeroops/designed-state.ts';
 import { type PlannedFault, planFaults } from '../zeroops/fault-plan.ts';
-import { observe, openIncidents, runningExecutions } from '../zeroops/observations.ts';
+import { type Observations, observe, openIncidents, runningExecutions } from '../zeroops/observations.ts';
 import { assertPortsFree, type DemoProcess, PortsTaken, signalGroup, startDemoProcess, waitUntilRunning } from './demo-process.ts';
 import { type AcceptanceRow, injectWithCli, judgeFault, zeroopsCli } from './fault-check.ts';
 import { formatRows } from './report.ts';
@@ -131,6 +131,20 @@ async function run(d: DemoProcess, dataDir: string, o: Options, loads: number[])
   return { rows, notes, obs: await observe(d.api, d.controlUrl) };
 }
 
+/** Prints the table and writes the JSON, with everything read back beside it. */
+function report(d: DemoProcess, o: Options, rows: AcceptanceRow[], notes: string[], loads: number[], obs: Observations): void {
+  const timing = {
+    runningSeconds: d.runningMs ? (d.runningMs - d.startedMs) / 1000 : null,
+    playbooksAppliedSeconds: d.playbooksAppliedMs ? (d.playbooksAppliedMs - d.startedMs) / 1000 : null,
+  };
+  process.stdout.write(`\n== bench-demo: make demo acceptance, ${rows.length} faults, seed ${o.seed} ==\n${formatRows(rows, timing, loads, notes)}\n`);
+  const { plan: _p, ...opts } = o;
+  const startedAt = new Date(d.startedMs).toISOString();
+  writeFileSync(o.out, JSON.stringify({ options: opts, plan: o.plan, startedAt, ...timing, loadAverage: loads, rows, notes }, null, 2));
+  writeFileSync(`${o.out.replace(/\.json$/, '')}-observations.json`, JSON.stringify(obs));
+  process.stdout.write(`JSON: ${o.out}\n`);
+}
+
 async function main(): Promise<number> {
   const o = args();
   await assertPortsFree();
@@ -141,7 +155,10 @@ async function main(): Promise<number> {
   // Ctrl-C or a kill: stop the demo and its replicas before leaving; an exit of any kind leaves no process behind.
   const onSignal = (sig: NodeJS.Signals) => {
     process.stderr.write(`bench-demo: ${sig}, stopping the demo\n`);
-    void d.stop(20_000).finally(() => process.exit(130));
+    void d.stop(20_000).finally(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(130);
+    });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -153,18 +170,7 @@ async function main(): Promise<number> {
   try {
     const { rows, notes, obs } = await run(d, dataDir, o, loads);
     loads.push(load1());
-    const timing = {
-      runningSeconds: d.runningMs ? (d.runningMs - d.startedMs) / 1000 : null,
-      playbooksAppliedSeconds: d.playbooksAppliedMs ? (d.playbooksAppliedMs - d.startedMs) / 1000 : null,
-    };
-    process.stdout.write(`\n== bench-demo: make demo acceptance, ${rows.length} faults, seed ${o.seed} ==\n${formatRows(rows, timing, loads, notes)}\n`);
-    const { plan: _p, ...opts } = o;
-    writeFileSync(
-      o.out,
-      JSON.stringify({ options: opts, plan: o.plan, startedAt: new Date(d.startedMs).toISOString(), ...timing, loadAverage: loads, rows, notes }, null, 2),
-    );
-    writeFileSync(o.out.replace(/\.json$/, '') + '-observations.json', JSON.stringify(obs));
-    process.stdout.write(`JSON: ${o.out}\n`);
+    report(d, o, rows, notes, loads, obs);
     return rows.every((r) => r.pass) ? 0 : 1;
   } finally {
     await d.stop();
