@@ -8,7 +8,7 @@ WEB_STAMP := dist/web/index.html
 WEB_SOURCES := $(shell find services/web/ui -type f -not -name '*.test.ts' 2>/dev/null)
 
 .PHONY: help install run build test test-unit typecheck lint kafka-fetch kafka-up kafka-down kafka-status postgres-up \
-        bench-startup bench-nab bench-backtest bench-forecast bench-scaling bench-changes bench-ingest bench-detector bench-executor bench-chaos bench-learning bench-ui bench-zeroops bench-zeroops-short demo chromium web clean
+        bench-startup bench-nab bench-backtest bench-forecast bench-scaling bench-changes bench-ingest bench-detector bench-executor bench-chaos bench-learning bench-ui bench-zeroops bench-zeroops-short bench-demo demo chromium web clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -105,6 +105,9 @@ bench-zeroops: install kafka-up postgres-up ## randomized faults on the demo sho
 
 bench-zeroops-short: install ## the short proving-ground acceptance run (3 fixable faults: detected, top root cause, fixed by auto); not yet in make test (passes about half its runs)
 	npx vitest run --config test/bench/zeroops/vitest.config.ts
+
+bench-demo: install web ## make demo's acceptance: the demo as make demo starts it, then at 5 min each fixable fault kind once via `zeroops demo fault`; each must be detected, root-caused and fixed by auto within 2 min (ARGS="--faults 5 --seed 1 --kinds ... --services ...")
+	npx tsx test/bench/demo/demo-acceptance.ts $(ARGS)
 
 clean: ## remove build output and local data (keeps the Kafka jars)
 	rm -rf dist .zeroops-data infra/kafka/run
