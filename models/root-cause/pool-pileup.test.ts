@@ -16,7 +16,12 @@ const normal: ServiceEvidence = { score: 0.1, poolPending: 0, poolSaturated: fal
 const fleet = (over: Record<string, ServiceEvidence>) => new Map(ALL.map((s) => [s, over[s] ?? normal]));
 const rank = (target: string, evidence: Map<string, ServiceEvidence>) => rankRootCauses({ target, callees, evidence, windowMs: W }, 5, NOW);
 /** Requests waiting for a connection beyond the usual. */
-const exhausted = (pending: number, over: Partial<ServiceEvidence> = {}): ServiceEvidence => ({ score: 0.1, poolPending: pending, poolSaturated: true, ...over });
+const exhausted = (pending: number, over: Partial<ServiceEvidence> = {}): ServiceEvidence => ({
+  score: 0.1,
+  poolPending: pending,
+  poolSaturated: true,
+  ...over,
+});
 /** The first warning of a hang: only the caller's runtime metrics deviate (active handles up), nothing ended yet. */
 const runtimeOnly: ServiceEvidence = { score: 0.95, openedAtMs: NOW - 2_000, resourceOnly: true, slowOnly: true, deviation: 23, poolPending: 0 };
 const wait = (p50: number, p95: number, e50: number, e95: number): CallWait => ({
@@ -39,7 +44,12 @@ describe('requests piling up on an exhausted pool', () => {
 
   it('ranks the middle service when the hang is really there: its callee waits for nothing and has free connections', () => {
     // middle leaked its pool: its requests have no span yet (its score is still low); store only lost traffic.
-    const evidence = fleet({ edge: runtimeOnly, router: exhausted(5), middle: exhausted(16), store: { score: 0.6, openedAtMs: NOW - 2_000, lostTraffic: true, demandDown: true, poolPending: 0 } });
+    const evidence = fleet({
+      edge: runtimeOnly,
+      router: exhausted(5),
+      middle: exhausted(16),
+      store: { score: 0.6, openedAtMs: NOW - 2_000, lostTraffic: true, demandDown: true, poolPending: 0 },
+    });
     for (const target of ['edge', 'router', 'middle']) expect(rank(target, evidence)[0]?.service).toBe('middle');
   });
 
@@ -62,7 +72,10 @@ describe('requests piling up on an exhausted pool', () => {
     expect(pileUpOrigin('edge', { target: 'edge', callees, evidence: usual })).toBeUndefined();
     // A pool exhausted off the target's call graph is not its cause.
     expect(pileUpOrigin('middle', { target: 'middle', callees, evidence: fleet({ cache: exhausted(30) }) })).toBeUndefined();
-    const deployed = fleet({ router: { score: 1, openedAtMs: NOW - 2_000, serverErrorRatio: 0.5, errorsUp: true, deployedRecently: true }, store: exhausted(30) });
+    const deployed = fleet({
+      router: { score: 1, openedAtMs: NOW - 2_000, serverErrorRatio: 0.5, errorsUp: true, deployedRecently: true },
+      store: exhausted(30),
+    });
     expect(rank('router', deployed)[0]?.service).toBe('router');
   });
 });
