@@ -65,6 +65,22 @@ describe('requests piling up on an exhausted pool', () => {
     expect(rank('edge', evidence)[0]?.service).toBe('store');
   });
 
+  it('comes before more requests than usual above it (held requests end in a burst), not before a surge that filled the pool', () => {
+    // router's and edge's windows count the held requests that finally ended: "more requests than usual" upstream.
+    const burst = { demandUp: true, score: 0.9, openedAtMs: NOW - 2_000, slowOnly: true };
+    const evidence = fleet({
+      edge: { ...runtimeOnly, ...burst, demandRatio: 3 },
+      router: { ...burst, demandRatio: 1.6, poolPending: 0 },
+      middle: exhausted(10),
+      store: exhausted(40),
+    });
+    expect(rank('router', evidence)[0]?.service).toBe('store');
+    // A surge sent to middle fills store's pool: store is loaded from upstream, and middle, where the demand enters, goes first.
+    const surge = fleet({ middle: exhausted(10, { ...burst, demandRatio: 3 }), store: exhausted(40, { ...burst, demandRatio: 3 }) });
+    expect(rank('store', surge)[0]?.service).toBe('middle');
+    expect(rank('router', surge)[0]?.service).not.toBe('store');
+  });
+
   it('leaves the ranking alone when no pool is exhausted, or only as usual, or the target was just deployed', () => {
     expect(pileUpOrigin('edge', { target: 'edge', callees, evidence: fleet({ edge: runtimeOnly }) })).toBeUndefined();
     // Pending requests within the service's usual band (detector: not saturated) are not a pile-up.

@@ -82,9 +82,11 @@ function descend(from: string, input: RankInput, reached: ReadonlyMap<string, nu
 /**
  * The service where requests pile up below (or at) `target`: the deepest end
  * of the walks down from each exhausted pool the target reaches (the most
- * waiting requests on a tie). Undefined when no pool there is exhausted.
+ * waiting requests on a tie). Undefined when no pool there is exhausted, or
+ * when `held` says the deepest end does not hold the requests itself (the
+ * ranking: its pool is filled by a surge that entered above it).
  */
-export function pileUpOrigin(target: string, input: RankInput): PileUp | undefined {
+export function pileUpOrigin(target: string, input: RankInput, held: (service: string) => boolean = () => true): PileUp | undefined {
   const reached = below(target, input, input.maxDepth ?? 4);
   let best: { path: string[]; hops: number; pending: number } | undefined;
   for (const s of reached.keys()) {
@@ -95,7 +97,8 @@ export function pileUpOrigin(target: string, input: RankInput): PileUp | undefin
     const pending = input.evidence.get(origin)?.poolPending ?? 0;
     if (!best || hops > best.hops || (hops === best.hops && pending > best.pending)) best = { path, hops, pending };
   }
-  return best ? { origin: best.path[best.path.length - 1] as string, ...best } : undefined;
+  const origin = best?.path[best.path.length - 1];
+  return best && origin !== undefined && held(origin) ? { origin, ...best } : undefined;
 }
 
 /** Why the origin goes first, for the ranked cause's reason. */

@@ -385,13 +385,16 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
       ranked.splice(0, ranked.length, first, ...ranked.filter((r) => r.service !== inherited.origin));
     }
   }
-  // Requests pile up below: the deepest exhausted pool holds them, whatever its spans (not ended yet) show.
-  // A service deployed in the last few windows keeps its own change as a cause.
-  const pile = input.evidence.get(input.target)?.deployedRecently === true ? undefined : pileUpOrigin(input.target, input);
+  // Requests pile up below: the deepest exhausted pool holds them, whatever its spans (not ended yet) show. It comes
+  // before "more requests than usual" above it (requests held for seconds end in a burst that looks like demand),
+  // unless the exhausted pool itself is loaded from upstream (a surge that entered above it filled it). A service
+  // deployed in the last few windows keeps its own change as a cause.
+  const held = (s: string) => demandOrigin(s, input) === undefined;
+  const pile = input.evidence.get(input.target)?.deployedRecently === true ? undefined : pileUpOrigin(input.target, input, held);
   if (pile !== undefined) {
     const top = Math.max(0.5, ...ranked.map((r) => r.score));
     const first = { service: pile.origin, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: pileUpReason(input.target, pile), hops: pile.hops };
-    ranked.splice(0, ranked.length, first, ...ranked.filter((r) => r.service !== pile.origin));
+    return [first, ...ranked.filter((r) => r.service !== pile.origin)].slice(0, limit);
   }
   const origin = demandOrigin(input.target, input);
   if (origin !== undefined) {
