@@ -81,6 +81,21 @@ describe('requests piling up on an exhausted pool', () => {
     expect(rank('router', surge)[0]?.service).not.toBe('store');
   });
 
+  it('ranks a failing service on another branch first and the pile-up second (two faults at once)', () => {
+    // side's own requests fail (a bad deploy) while store's pool is exhausted: router suffers from both.
+    const evidence = fleet({
+      router: { score: 1, openedAtMs: NOW - 2_000, serverErrorRatio: 0.4, errorsUp: true, clientErrorRatioTo: { side: 0.8 } },
+      side: { score: 1, openedAtMs: NOW - 2_000, serverErrorRatio: 0.8, errorsUp: true },
+      middle: exhausted(10),
+      store: exhausted(40),
+    });
+    expect(
+      rank('router', evidence)
+        .map((c) => c.service)
+        .slice(0, 2),
+    ).toEqual(['side', 'store']);
+  });
+
   it('leaves the ranking alone when no pool is exhausted, or only as usual, or the target was just deployed', () => {
     expect(pileUpOrigin('edge', { target: 'edge', callees, evidence: fleet({ edge: runtimeOnly }) })).toBeUndefined();
     // Pending requests within the service's usual band (detector: not saturated) are not a pile-up.

@@ -101,6 +101,11 @@ export function pileUpOrigin(target: string, input: RankInput, held: (service: s
   return best && origin !== undefined && held(origin) ? { origin, ...best } : undefined;
 }
 
+/** Whether `to` is `from` or below it in the call graph (at most `maxDepth` calls down). */
+export function reaches(from: string, to: string, input: RankInput): boolean {
+  return below(from, input, input.maxDepth ?? 4).has(to);
+}
+
 /** Why the origin goes first, for the ranked cause's reason. */
 export function pileUpReason(target: string, p: PileUp): string {
   const at = p.origin === target ? 'its own' : `${p.origin}'s`;

@@ -57,7 +57,7 @@
 import { demandEntry } from './demand-entry.ts';
 import { inheritedReason, latencyOrigin } from './inherited-latency.ts';
 import { lostDemandOrigin } from './lost-demand.ts';
-import { pileUpOrigin, pileUpReason } from './pool-pileup.ts';
+import { pileUpOrigin, pileUpReason, reaches } from './pool-pileup.ts';
 import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
 import { type CallWait, waitedBy, waitedCallee, waitPhrase } from './waited-callee.ts';
 
@@ -394,7 +394,13 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
   if (pile !== undefined) {
     const top = Math.max(0.5, ...ranked.map((r) => r.score));
     const first = { service: pile.origin, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: pileUpReason(input.target, pile), hops: pile.hops };
-    return [first, ...ranked.filter((r) => r.service !== pile.origin)].slice(0, limit);
+    const rest = ranked.filter((r) => r.service !== pile.origin);
+    // A service on another branch whose own requests fail is a fault of its own that the pile-up does not explain
+    // (two faults at once): it keeps first place and the pile-up comes second.
+    const lead = rest[0];
+    const own = lead && lead.service !== input.target && !reaches(lead.service, pile.origin, input) ? input.evidence.get(lead.service) : undefined;
+    const apart = (own?.serverErrorRatio ?? 0) >= (input.failingCallsLevel ?? 0.2) && (own?.score ?? 0) >= (input.anomalousLevel ?? 0.5);
+    return (apart && lead ? [lead, first, ...rest.slice(1)] : [first, ...rest]).slice(0, limit);
   }
   const origin = demandOrigin(input.target, input);
   if (origin !== undefined) {
