@@ -23,7 +23,7 @@
  * service (its datastore then receives fewer requests and waits for none).
  */
 
-import type { RankInput, ServiceEvidence } from './rank.ts';
+import type { RankedCause, RankInput, ServiceEvidence } from './rank.ts';
 import { waitedCallee } from './waited-callee.ts';
 
 /** Requests waiting for a connection (mean over the window) from which a pool counts as exhausted. */
@@ -112,4 +112,23 @@ export function pileUpReason(target: string, p: PileUp): string {
   const chain = p.path.length > 1 ? ` (the pile-up goes down ${p.path.join(' -> ')})` : '';
   const waiting = p.pending > 0 ? `${Math.round(p.pending * 10) / 10} requests wait for a connection of ${at} pool` : `${p.origin} is waited for`;
   return `${waiting}: requests pile up there${chain}, so the services above it fill with requests in flight`;
+}
+
+/**
+ * `ranked` with the pile-up's origin first, or undefined when no pool below
+ * `input.target` is exhausted (or `held` says the origin's pool was filled
+ * from upstream). A service on another branch whose own requests fail is a
+ * fault of its own that the pile-up does not explain (two faults at once):
+ * it keeps first place and the pile-up comes second.
+ */
+export function pileUpFirst(input: RankInput, ranked: readonly RankedCause[], held: (service: string) => boolean): RankedCause[] | undefined {
+  const pile = pileUpOrigin(input.target, input, held);
+  if (pile === undefined) return undefined;
+  const top = Math.max(0.5, ...ranked.map((r) => r.score));
+  const first = { service: pile.origin, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: pileUpReason(input.target, pile), hops: pile.hops };
+  const rest = ranked.filter((r) => r.service !== pile.origin);
+  const lead = rest[0];
+  const own = lead && lead.service !== input.target && !reaches(lead.service, pile.origin, input) ? input.evidence.get(lead.service) : undefined;
+  const apart = (own?.serverErrorRatio ?? 0) >= (input.failingCallsLevel ?? 0.2) && (own?.score ?? 0) >= (input.anomalousLevel ?? 0.5);
+  return apart && lead ? [lead, first, ...rest.slice(1)] : [first, ...rest];
 }

@@ -57,7 +57,7 @@
 import { demandEntry } from './demand-entry.ts';
 import { inheritedReason, latencyOrigin } from './inherited-latency.ts';
 import { lostDemandOrigin } from './lost-demand.ts';
-import { pileUpOrigin, pileUpReason, reaches } from './pool-pileup.ts';
+import { pileUpFirst } from './pool-pileup.ts';
 import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
 import { type CallWait, waitedBy, waitedCallee, waitPhrase } from './waited-callee.ts';
 
@@ -385,23 +385,11 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
       ranked.splice(0, ranked.length, first, ...ranked.filter((r) => r.service !== inherited.origin));
     }
   }
-  // Requests pile up below: the deepest exhausted pool holds them, whatever its spans (not ended yet) show. It comes
-  // before "more requests than usual" above it (requests held for seconds end in a burst that looks like demand),
-  // unless the exhausted pool itself is loaded from upstream (a surge that entered above it filled it). A service
-  // deployed in the last few windows keeps its own change as a cause.
-  const held = (s: string) => demandOrigin(s, input) === undefined;
-  const pile = input.evidence.get(input.target)?.deployedRecently === true ? undefined : pileUpOrigin(input.target, input, held);
-  if (pile !== undefined) {
-    const top = Math.max(0.5, ...ranked.map((r) => r.score));
-    const first = { service: pile.origin, score: Math.round(Math.min(1, top) * 1000) / 1000, reason: pileUpReason(input.target, pile), hops: pile.hops };
-    const rest = ranked.filter((r) => r.service !== pile.origin);
-    // A service on another branch whose own requests fail is a fault of its own that the pile-up does not explain
-    // (two faults at once): it keeps first place and the pile-up comes second.
-    const lead = rest[0];
-    const own = lead && lead.service !== input.target && !reaches(lead.service, pile.origin, input) ? input.evidence.get(lead.service) : undefined;
-    const apart = (own?.serverErrorRatio ?? 0) >= (input.failingCallsLevel ?? 0.2) && (own?.score ?? 0) >= (input.anomalousLevel ?? 0.5);
-    return (apart && lead ? [lead, first, ...rest.slice(1)] : [first, ...rest]).slice(0, limit);
-  }
+  // Requests pile up below: the deepest exhausted pool goes first, before "more requests than usual" above it
+  // (held requests end in a burst that looks like demand) unless a surge filled that pool (see pool-pileup.ts).
+  const piled =
+    input.evidence.get(input.target)?.deployedRecently === true ? undefined : pileUpFirst(input, ranked, (s) => demandOrigin(s, input) === undefined);
+  if (piled !== undefined) return piled.slice(0, limit);
   const origin = demandOrigin(input.target, input);
   if (origin !== undefined) {
     // Loaded from upstream: the service where the extra demand enters goes first (it is upstream: hops 0).
