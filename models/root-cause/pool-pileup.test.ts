@@ -36,7 +36,7 @@ describe('requests piling up on an exhausted pool', () => {
     const r = rank('edge', evidence);
     expect(r[0]?.service).toBe('store');
     expect(r[0]?.hops).toBe(3);
-    expect(r[0]?.reason).toMatch(/40 requests wait for a connection of store's pool.*router -> middle -> store/);
+    expect(r[0]?.reason).toMatch(/requests wait for a connection of store's pool \(40 on average\).*router -> middle -> store/);
     // Without the pool figures the same evidence ranks no deeper service first (what the bench saw).
     const blind = fleet({ edge: runtimeOnly, router: { score: 0.1 }, middle: { score: 0.1 }, store: { score: 0.1 } });
     expect(rank('edge', blind)[0]?.service).not.toBe('store');

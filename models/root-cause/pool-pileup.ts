@@ -110,7 +110,7 @@ export function reaches(from: string, to: string, input: RankInput): boolean {
 export function pileUpReason(target: string, p: PileUp): string {
   const at = p.origin === target ? 'its own' : `${p.origin}'s`;
   const chain = p.path.length > 1 ? ` (the pile-up goes down ${p.path.join(' -> ')})` : '';
-  const waiting = p.pending > 0 ? `${Math.round(p.pending * 10) / 10} requests wait for a connection of ${at} pool` : `${p.origin} is waited for`;
+  const waiting = p.pending > 0 ? `requests wait for a connection of ${at} pool (${Math.round(p.pending * 10) / 10} on average)` : `${p.origin} is waited for`;
   return `${waiting}: requests pile up there${chain}, so the services above it fill with requests in flight`;
 }
 

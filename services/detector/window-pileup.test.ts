@@ -48,7 +48,7 @@ describe('window round: requests that pile up on an exhausted pool', () => {
     await round(s, 10, { catalog: 9, 'products-db': 44 });
     const first = events.find((e) => e.service === 'frontend');
     expect(first?.rootCauses[0]?.service).toBe('products-db');
-    expect(first?.rootCauses[0]?.reason).toMatch(/44 requests wait for a connection of products-db's pool/);
+    expect(first?.rootCauses[0]?.reason).toMatch(/requests wait for a connection of products-db's pool \(44 on average\)/);
     expect(first?.attributes['zeroops.root_cause_role']).toBe('symptom');
   });
 
