@@ -3,7 +3,7 @@
  * instrumentation, exporting traces, metrics and logs over OTLP/HTTP
  * (protobuf) with the stock exporters.
  */
-import { metrics } from '@opentelemetry/api';
+import { type Meter, metrics } from '@opentelemetry/api';
 import { type Logger, logs, SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -112,10 +112,10 @@ export function startTelemetry(cfg: ServiceProcessConfig): ServiceTelemetry {
  * `idle`), `db.client.connection.max` and `db.client.connection.pending_requests`
  * (requests waiting for a connection: none is free). A request stuck on an
  * exhausted pool yields no span until it ends; its wait shows here at once.
- * Without a meter provider (no endpoint) nothing is reported.
+ * Without a meter provider (no endpoint) nothing is reported; `meter`
+ * defaults to the global provider's.
  */
-export function observePool(pool: SlotPool, poolName: string): void {
-  const meter = metrics.getMeter('zeroops-demo');
+export function observePool(pool: SlotPool, poolName: string, meter: Meter = metrics.getMeter('zeroops-demo')): void {
   const pooled = { 'db.client.connection.pool.name': poolName };
   meter.createObservableUpDownCounter('db.client.connection.count', { unit: '{connection}' }).addCallback((r) => {
     r.observe(pool.busy, { ...pooled, 'db.client.connection.state': 'used' });
