@@ -42,6 +42,10 @@
  * that receives fewer requests than usual because a caller of it fails its
  * own ranks that caller first (see lost-demand.ts).
  *
+ * Requests that pile up on an exhausted pool rank the deepest exhausted pool
+ * first, for every service above it (see pool-pileup.ts): its stuck requests
+ * have no span yet while its callers already fill up.
+ *
  * A callee that an anomalous caller waits for (its added wait concentrated
  * on that callee, or its calls stalled) while the callee's own server spans
  * do not show it is a candidate on the caller's evidence, as a callee whose
@@ -53,6 +57,7 @@
 import { demandEntry } from './demand-entry.ts';
 import { inheritedReason, latencyOrigin } from './inherited-latency.ts';
 import { lostDemandOrigin } from './lost-demand.ts';
+import { pileUpFirst } from './pool-pileup.ts';
 import { SHARED_CAUSE, type SharedCauseOptions, type SharedSlowdown, sharedSlowdown } from './shared-cause.ts';
 import { type CallWait, waitedBy, waitedCallee, waitPhrase } from './waited-callee.ts';
 
@@ -110,6 +115,10 @@ export interface ServiceEvidence {
    * baseline expected, per latency feature, ms (see waited-callee.ts).
    */
   callWaits?: Readonly<Record<string, CallWait>>;
+  /** Requests waiting for a connection of its pool, mean over its latest window (`db.client.connection.pending_requests`); undefined when it reports none. */
+  poolPending?: number;
+  /** Its pool is exhausted beyond what is usual for it: requests wait for a connection, more than its baseline expects (see pool-pileup.ts). */
+  poolSaturated?: boolean;
 }
 
 /** Input of {@link rankRootCauses}. */
@@ -376,6 +385,11 @@ export function rankRootCauses(input: RankInput, limit: number, now: number): Ra
       ranked.splice(0, ranked.length, first, ...ranked.filter((r) => r.service !== inherited.origin));
     }
   }
+  // Requests pile up below: the deepest exhausted pool goes first, before "more requests than usual" above it
+  // (held requests end in a burst that looks like demand) unless a surge filled that pool (see pool-pileup.ts).
+  const piled =
+    input.evidence.get(input.target)?.deployedRecently === true ? undefined : pileUpFirst(input, ranked, (s) => demandOrigin(s, input) === undefined);
+  if (piled !== undefined) return piled.slice(0, limit);
   const origin = demandOrigin(input.target, input);
   if (origin !== undefined) {
     // Loaded from upstream: the service where the extra demand enters goes first (it is upstream: hops 0).

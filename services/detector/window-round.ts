@@ -6,7 +6,7 @@
  */
 
 import { bandOf, bandsRecord, isSymptomFeature, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
-import type { ServiceEvidence } from '../../models/root-cause/index.ts';
+import { PENDING_LEVEL, type ServiceEvidence } from '../../models/root-cause/index.ts';
 import { describeError } from '../core/errors.ts';
 import { anomalyEvent } from './anomaly-events.ts';
 import { modelVersionOf } from './calibration-sync.ts';
@@ -66,6 +66,20 @@ function demandDown(r: ServiceScore): boolean {
   const rate = r.input.features.request_rate;
   const band = bandOf(r.expected, 'request_rate');
   return rate !== undefined && band !== undefined && rate < band[1] && rate * DEMAND_UP_RATIO <= band[0];
+}
+
+/** The semantic conventions' requests waiting for a connection of a pool (pg-pool's instrumentation, the demo services). */
+const POOL_PENDING = 'metric:db.client.connection.pending_requests';
+
+/**
+ * Whether requests wait for a connection of the service's pool beyond what is
+ * usual for it (above its band when it has one): the pool is exhausted, and
+ * its requests pile up before any span of theirs ends (models/root-cause/pool-pileup.ts).
+ */
+function poolSaturated(r: ServiceScore): boolean {
+  const pending = r.input.features[POOL_PENDING];
+  const band = bandOf(r.expected, POOL_PENDING);
+  return pending !== undefined && pending >= PENDING_LEVEL && (band === undefined || pending > band[2]);
 }
 
 /** What the ranking last knew of a service: its evidence, the end of its window, and since when its episode shows symptoms. */
@@ -143,6 +157,8 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         // How much slower than expected, per latency quantile: a caller waiting for a slower callee inherits its added time.
         latencyRiseMs: rise ?? keptRise,
         slowestFeature: slowestFeature(r),
+        poolPending: r.input.features[POOL_PENDING],
+        poolSaturated: poolSaturated(r),
       },
     });
   }

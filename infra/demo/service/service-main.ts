@@ -9,7 +9,7 @@ import { EffectState, runProcessEffects } from './process-effects.ts';
 import type { FromProcess, ServiceProcessConfig, ToProcess } from './protocol.ts';
 import { handleRequest } from './request-handler.ts';
 import { SlotPool, WorkQueue } from './slot-pool.ts';
-import { startTelemetry } from './telemetry.ts';
+import { observePool, startTelemetry } from './telemetry.ts';
 
 const POOL_WAIT_MS = 3_000;
 const MAX_BACKLOG_MS = 2_000;
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   let flags = { ...cfg.flags };
   const cache = new Map<string, number>();
   const pool = new SlotPool(cfg.spec.concurrency, cfg.spec.queueLimit, POOL_WAIT_MS);
+  observePool(pool, cfg.spec.name);
   const work = new WorkQueue(cfg.capacityRps, MAX_BACKLOG_MS);
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();

@@ -34,6 +34,16 @@ export class SlotPool {
     return this.leakedSlots;
   }
 
+  /** Slots in all (the pool's maximum). */
+  get capacity(): number {
+    return this.size;
+  }
+
+  /** Requests waiting for a slot now (none is free). */
+  get pending(): number {
+    return this.waiters.length;
+  }
+
   /** Resolves with a release function, or with the reason no slot came. */
   acquire(): Promise<(() => void) | SlotRefusal> {
     if (this.busy < this.size && this.waiters.length === 0) return Promise.resolve(this.take());

@@ -3,6 +3,7 @@
  * instrumentation, exporting traces, metrics and logs over OTLP/HTTP
  * (protobuf) with the stock exporters.
  */
+import { type Meter, metrics } from '@opentelemetry/api';
 import { type Logger, logs, SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -15,6 +16,7 @@ import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ServiceProcessConfig } from './protocol.ts';
+import type { SlotPool } from './slot-pool.ts';
 
 /** The process's telemetry: a log emitter and a flush-and-stop. */
 export interface ServiceTelemetry {
@@ -101,4 +103,24 @@ export function startTelemetry(cfg: ServiceProcessConfig): ServiceTelemetry {
     },
     shutdown: () => sdk.shutdown(),
   };
+}
+
+/**
+ * Reports the replica's pool as the OpenTelemetry semantic conventions name
+ * a database client's connection pool (what @opentelemetry/instrumentation-pg
+ * reports for pg-pool): `db.client.connection.count` by state (`used`,
+ * `idle`), `db.client.connection.max` and `db.client.connection.pending_requests`
+ * (requests waiting for a connection: none is free). A request stuck on an
+ * exhausted pool yields no span until it ends; its wait shows here at once.
+ * Without a meter provider (no endpoint) nothing is reported; `meter`
+ * defaults to the global provider's.
+ */
+export function observePool(pool: SlotPool, poolName: string, meter: Meter = metrics.getMeter('zeroops-demo')): void {
+  const pooled = { 'db.client.connection.pool.name': poolName };
+  meter.createObservableUpDownCounter('db.client.connection.count', { unit: '{connection}' }).addCallback((r) => {
+    r.observe(pool.busy, { ...pooled, 'db.client.connection.state': 'used' });
+    r.observe(Math.max(0, pool.capacity - pool.busy), { ...pooled, 'db.client.connection.state': 'idle' });
+  });
+  meter.createObservableUpDownCounter('db.client.connection.max', { unit: '{connection}' }).addCallback((r) => r.observe(pool.capacity, pooled));
+  meter.createObservableUpDownCounter('db.client.connection.pending_requests', { unit: '{request}' }).addCallback((r) => r.observe(pool.pending, pooled));
 }
