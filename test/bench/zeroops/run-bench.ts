@@ -6,25 +6,36 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { type DemoSystem, startDemo } from '../../../infra/demo/demo-system.ts';
+import type { DemoSystem } from '../../../infra/demo/demo-system.ts';
 import type { FaultRecord } from '../../../infra/demo/fault-book.ts';
 import type { OperationRequest } from '../../../infra/demo/operation-requests.ts';
-import { applyDemoPlaybooks } from '../../../infra/demo/playbook-bundle.ts';
+import { applyRunPlaybooks, startBoth, untilScored } from './bench-start.ts';
 import { restoreDesignedReplicas } from './designed-state.ts';
 import type { PlannedFault } from './fault-plan.ts';
-import { observe, openIncidents, runningExecutions } from './observations.ts';
+import { briefRow, inject, scoreNow, sleep, untilDiagnosed, untilIdle, watch } from './fault-watch.ts';
+import { observe } from './observations.ts';
 import { type FaultPhase, type FaultResult, type Period, type quietActions, type quietIncidents, scoreFault, scoreRun, type summarize } from './score.ts';
-import { type BenchMode, startZeroops, type ZeroopsUnderTest } from './zeroops-under-test.ts';
+import type { BenchMode, ZeroopsUnderTest } from './zeroops-under-test.ts';
 
 /** Settings of a run. */
 export interface BenchOptions {
   mode: BenchMode;
   faults: PlannedFault[];
   windowSeconds: number;
-  /** Traffic before the playbooks are applied (models learn; start-up noise passes). */
+  /**
+   * Traffic before the playbooks are applied (models learn; start-up noise
+   * passes), counted from when every service of the run had its first window
+   * scored.
+   */
   warmupSeconds: number;
   /** Fault-free traffic with the playbooks active, before each fault. */
   quietSeconds: number;
+  /**
+   * Fault-free traffic after the last fault (default `quietSeconds`); then
+   * the bench waits for executions still running anywhere (at most
+   * `settleSeconds`) before it reads everything back.
+   */
+  tailQuietSeconds?: number;
   /** How long an injected fault lasts unless fixed. */
   faultSeconds: number;
   /** After a fault ended, how long to wait for incidents to close and executions to finish. */
@@ -33,6 +44,8 @@ export interface BenchOptions {
   rps: number;
   /** Seconds of the demo playbooks' settle waits between two operations (default: as written, 30 s for 10-second windows). */
   playbookWaitSeconds?: number;
+  /** Whether the playbooks' operations answer once carried out rather than when accepted (see runPlaybookBundle). */
+  playbookAwaitOperations?: boolean;
   /** Seconds of the demo playbooks' per-service cooldown (default: as written, 120 s). */
   playbookCooldownSeconds?: number;
   /** Demo services to run (default: all). */
@@ -65,6 +78,21 @@ export interface FaultStart {
   seconds: number;
 }
 
+/** Where a run's time went, in seconds. */
+export interface BenchPhases {
+  /** zeroops and the demo shop started (side by side). */
+  start: number;
+  /** From then until every service had a scored window. */
+  firstScored: number;
+  /** The warm-up after that (until the playbooks were applied). */
+  warmup: number;
+  /** From the playbooks applied until the bench moved on from the last fault. */
+  faults: number;
+  /** The fault-free tail and the wait for running executions. */
+  tail: number;
+  total: number;
+}
+
 /** The whole result, as written to JSON. */
 export interface BenchResult {
   mode: BenchMode;
@@ -74,6 +102,10 @@ export interface BenchResult {
   finishedAt: string;
   /** 1-minute load average at the start, at each fault, and at the end. */
   loadAverage: number[];
+  /** Not known when scored live (score-live.ts). */
+  phases?: BenchPhases;
+  /** The progress lines, each starting with the seconds since the run started. */
+  progress?: string[];
   faults: FaultResult[];
   quietPeriods: Array<{ start: string; end: string }>;
   quietMinutes: number;
@@ -84,65 +116,6 @@ export interface BenchResult {
   duplicateOperations: OperationRequest[];
   overall: ReturnType<typeof summarize>;
   perKind: Record<string, ReturnType<typeof summarize>>;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function inject(controlUrl: string, f: PlannedFault, seconds: number): Promise<FaultRecord> {
-  const res = await fetch(`${controlUrl}/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ service: f.service, kind: f.kind, durationSeconds: seconds }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`injecting ${f.kind} into ${f.service} failed (${res.status}): ${text.slice(0, 500)}`);
-  return JSON.parse(text) as FaultRecord;
-}
-
-async function faultState(controlUrl: string, id: string): Promise<FaultRecord | undefined> {
-  const res = await fetch(`${controlUrl}/faults`);
-  return ((await res.json()) as { faults: FaultRecord[] }).faults.find((f) => f.id === id);
-}
-
-/**
- * Waits until the fault has ended and zeroops is done with it (no open
- * incident of the fault's service, no execution still running anywhere, or
- * with `ownOnly` none on the fault's service), or `settle` after its end.
- * Incidents of other services (runtime-metric noise on a busy host opens and
- * closes them all the time) do not hold it up. Overlapping faults watch only
- * their own service's executions: another fault's execution running
- * elsewhere is that fault's business, and waiting for it serialized the
- * overlapping run again.
- */
-async function watch(zt: ZeroopsUnderTest, demo: DemoSystem, id: string, service: string, opts: BenchOptions, ownOnly = false): Promise<void> {
-  let endedAt: number | undefined;
-  const hardStop = Date.now() + (opts.faultSeconds + opts.settleSeconds + 30) * 1000;
-  for (;;) {
-    await sleep(2_000);
-    const f = await faultState(demo.controlUrl, id);
-    if (f?.state === 'ended') endedAt ??= Date.now();
-    if (endedAt !== undefined) {
-      const [open, running] = await Promise.all([openIncidents(zt.api), runningExecutions(zt.api)]);
-      if (!open.some((i) => i.service === service) && !running.some((e) => !ownOnly || e.service === service)) return;
-      if (Date.now() - endedAt > opts.settleSeconds * 1000) return;
-    }
-    if (Date.now() > hardStop) return;
-  }
-}
-
-/** Scores one fault from what zeroops recorded so far (progress output; the final score reads everything again). */
-async function scoreNow(api: string, controlUrl: string, phase: FaultPhase & { n: number }, windowMs: number): Promise<FaultResult> {
-  const obs = await observe(api, controlUrl);
-  return scoreFault(phase.n, obs.faults.find((f) => f.id === phase.faultId) as FaultRecord, phase, obs, windowMs);
-}
-
-function briefRow(f: FaultResult): string {
-  const ran = f.playbooks.map((p) => `${p.playbook}(${p.outcome ?? '?'})`).join(' ') || 'no playbook';
-  const elsewhere = f.actionsElsewhere.length ? `; elsewhere: ${f.actionsElsewhere.map((a) => `${a.service}:${a.playbook}`).join(' ')}` : '';
-  return (
-    `  -> ${f.detected ? `detected after ${f.detectSeconds} s, top cause ${f.topRootCause}, rank ${f.rootCauseRank ?? '-'}` : 'NOT detected'}; ` +
-    `${ran}; ended by ${f.endedBy}; ${f.recoverSeconds !== null ? `resolved by auto after ${f.recoverSeconds} s` : `resolved by ${f.resolvedBy ?? '-'}`}; escalations ${f.escalations}${elsewhere}\n     events: ${f.events.slice(0, 12).join(', ') || 'none'}`
-  );
 }
 
 /** The fault-free periods and the faults' phases of a run. */
@@ -165,7 +138,7 @@ async function runSequential(zt: ZeroopsUnderTest, demo: DemoSystem, opts: Bench
     load.push(loadavg()[0] as number);
     say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
     const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
-    await watch(zt, demo, rec.id, f.service, opts);
+    await watch(zt, demo, rec.id, f.service, opts, say);
     const phase = { n: f.n, faultId: rec.id, endMs: Date.now() };
     phases.push(phase);
     say(briefRow(await scoreNow(zt.api, demo.controlUrl, phase, opts.windowSeconds * 1000)));
@@ -180,24 +153,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
     resolve = r;
   });
   return { promise, resolve };
-}
-
-/** Polls until `service` raised an anomaly of `warning` or worse since `sinceIso`, or `stop` resolves. */
-async function untilDiagnosed(api: string, service: string, sinceIso: string, stop: Promise<void>): Promise<void> {
-  let stopped = false;
-  void stop.then(() => {
-    stopped = true;
-  });
-  const url = `${api}/api/v1/anomalies?service=${encodeURIComponent(service)}&since=${encodeURIComponent(sinceIso)}&limit=200`;
-  while (!stopped) {
-    try {
-      const page = (await (await fetch(url, { signal: AbortSignal.timeout(30_000) })).json()) as { items: Array<{ severity: string }> };
-      if (page.items.some((a) => a.severity !== 'info')) return;
-    } catch {
-      // A read that stalls on a loaded machine is tried again.
-    }
-    await sleep(1_000);
-  }
 }
 
 /** The faults overlapping in time, each started as `opts.starts` says; one fault-free period before them and one after. */
@@ -222,8 +177,11 @@ async function runOverlapping(zt: ZeroopsUnderTest, demo: DemoSystem, opts: Benc
     load.push(loadavg()[0] as number);
     say(`fault ${f.n}/${opts.faults.length}: ${f.kind} on ${f.service} (fix: ${f.fix}; load ${(load.at(-1) as number).toFixed(2)})`);
     const rec = await inject(demo.controlUrl, f, opts.faultSeconds);
-    const watched = watch(zt, demo, rec.id, f.service, opts, true);
-    void untilDiagnosed(zt.api, f.service, rec.startedAt, watched).then(() => detected.get(f.n)?.resolve());
+    const watched = watch(zt, demo, rec.id, f.service, opts, say, true);
+    void untilDiagnosed(zt.api, f.service, rec.startedAt, watched).then((seen) => {
+      if (seen) say(`  fault ${f.n}: ${f.service} raised a warning-or-worse anomaly`);
+      detected.get(f.n)?.resolve();
+    });
     await watched;
     // A fault never diagnosed must not hold up the faults that wait for it.
     detected.get(f.n)?.resolve();
@@ -240,37 +198,46 @@ async function runOverlapping(zt: ZeroopsUnderTest, demo: DemoSystem, opts: Benc
 /** Runs the bench and scores it. */
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const t0 = Date.now();
-  const say = (line: string) => opts.progress?.(`[${Math.round((Date.now() - t0) / 1000)} s] ${line}`);
+  const lines: string[] = [];
+  const since = () => Math.round((Date.now() - t0) / 1000);
+  const say = (line: string) => {
+    lines.push(`[${since()} s] ${line}`);
+    opts.progress?.(lines.at(-1) as string);
+  };
   const load = [loadavg()[0] as number];
   const startedAt = new Date().toISOString();
-  say(`starting zeroops (${opts.mode}, ${opts.windowSeconds} s windows)`);
-  const zt = await startZeroops(opts.mode, opts.windowSeconds, opts.env);
-  let demo: DemoSystem | undefined;
+  say(`starting zeroops (${opts.mode}, ${opts.windowSeconds} s windows) and the demo shop side by side`);
+  const { zt, demo } = await startBoth(opts);
+  const at: number[] = [since()];
   try {
-    say('starting the demo shop');
-    demo = await startDemo({
-      dataDir: zt.dataDir,
-      otlpEndpoint: zt.otlp,
-      services: opts.services,
-      controlPort: 0,
-      serviceBasePort: 0,
-      rps: opts.rps,
-      metricIntervalMs: Math.min(10_000, opts.windowSeconds * 1000),
-    });
+    const names = demo.supervisor.names();
+    say(`started; waiting for a scored window of each of ${names.length} services`);
+    await untilScored(zt.api, names, 120);
+    at.push(since());
     say(`warm-up: ${opts.warmupSeconds} s of traffic before the playbooks are applied`);
     await sleep(opts.warmupSeconds * 1000);
-    await applyDemoPlaybooks(zt.api, demo.controlUrl, undefined, { waitSeconds: opts.playbookWaitSeconds, cooldownSeconds: opts.playbookCooldownSeconds });
+    await applyRunPlaybooks(zt.api, demo.controlUrl, {
+      waitSeconds: opts.playbookWaitSeconds,
+      cooldownSeconds: opts.playbookCooldownSeconds,
+      awaitOperations: opts.playbookAwaitOperations,
+    });
+    at.push(since());
     const { quiet, phases } = opts.starts ? await runOverlapping(zt, demo, opts, load, say) : await runSequential(zt, demo, opts, load, say);
+    at.push(since());
     const tail = { startMs: Date.now(), endMs: 0 };
-    await sleep(opts.quietSeconds * 1000);
+    await sleep((opts.tailQuietSeconds ?? opts.quietSeconds) * 1000);
+    await untilIdle(zt.api, opts.settleSeconds);
     tail.endMs = Date.now();
     quiet.push(tail);
+    at.push(since());
+    say('reading back');
     load.push(loadavg()[0] as number);
     const obs = await observe(zt.api, demo.controlUrl);
     if (opts.dumpTo) writeFileSync(opts.dumpTo, JSON.stringify(obs));
     const byId = new Map(obs.faults.map((f) => [f.id, f]));
     const faults = phases.map((p) => scoreFault(p.n, byId.get(p.faultId) as FaultRecord, p, obs, opts.windowSeconds * 1000));
     const { progress: _p, faults: _f, dumpTo: _d, ...rest } = opts;
+    const [start, scored, warm, faulted, tailed] = at as [number, number, number, number, number];
     return {
       mode: opts.mode,
       options: rest,
@@ -278,10 +245,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       startedAt,
       finishedAt: new Date().toISOString(),
       loadAverage: load.map((x) => Math.round(x * 100) / 100),
+      phases: { start, firstScored: scored - start, warmup: warm - scored, faults: faulted - warm, tail: tailed - faulted, total: since() },
+      progress: lines,
       ...scoreRun(faults, quiet, obs),
     };
   } finally {
-    await demo?.stop();
+    await demo.stop();
     await zt.stop();
   }
 }

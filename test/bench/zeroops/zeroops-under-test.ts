@@ -43,14 +43,41 @@ export function benchEnv(windowSeconds: number, dataDir: string, extra: Record<s
   };
 }
 
-/** Starts zeroops in `mode`; `extra` overrides settings (e.g. ZEROOPS_DETECTOR_NEURAL). */
-export async function startZeroops(mode: BenchMode, windowSeconds: number, extra: Record<string, string> = {}): Promise<ZeroopsUnderTest> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'zeroops-bench-'));
-  return mode === 'embedded' ? embedded(dataDir, windowSeconds, extra) : production(dataDir, windowSeconds, extra);
+/** Where zeroops will run, known before it starts (so the demo shop can start beside it and export to it). */
+export interface ZeroopsPlace {
+  dataDir: string;
+  /** Port of the OTLP/HTTP receiver (embedded: the runtime's; production: the collector's). */
+  otlpPort: number;
+  /** OTLP/HTTP base URL the demo services export to. */
+  otlp: string;
 }
 
-async function embedded(dataDir: string, windowSeconds: number, extra: Record<string, string>): Promise<ZeroopsUnderTest> {
-  const config = loadConfig({ ...benchEnv(windowSeconds, dataDir, extra), ZEROOPS_API_PORT: '0', ZEROOPS_OTLP_HTTP_PORT: '0', ZEROOPS_OTLP_GRPC_PORT: '0' });
+/** Picks the data directory and the OTLP/HTTP port of a zeroops about to start. */
+export async function placeZeroops(): Promise<ZeroopsPlace> {
+  const otlpPort = await freePort();
+  return { dataDir: mkdtempSync(join(tmpdir(), 'zeroops-bench-')), otlpPort, otlp: `http://127.0.0.1:${otlpPort}` };
+}
+
+/** Starts zeroops in `mode` at `place` (default: a new one); `extra` overrides settings (e.g. ZEROOPS_DETECTOR_NEURAL). */
+export async function startZeroops(
+  mode: BenchMode,
+  windowSeconds: number,
+  extra: Record<string, string> = {},
+  place?: ZeroopsPlace,
+): Promise<ZeroopsUnderTest> {
+  const at = place ?? (await placeZeroops());
+  return mode === 'embedded' ? embedded(at, windowSeconds, extra) : production(at, windowSeconds, extra);
+}
+
+async function embedded(place: ZeroopsPlace, windowSeconds: number, extra: Record<string, string>): Promise<ZeroopsUnderTest> {
+  const dataDir = place.dataDir;
+  const env = {
+    ...benchEnv(windowSeconds, dataDir, extra),
+    ZEROOPS_API_PORT: '0',
+    ZEROOPS_OTLP_HTTP_PORT: String(place.otlpPort),
+    ZEROOPS_OTLP_GRPC_PORT: '0',
+  };
+  const config = loadConfig(env);
   const rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
   return {
     mode: 'embedded',
@@ -68,7 +95,8 @@ async function embedded(dataDir: string, windowSeconds: number, extra: Record<st
 /** One process per entry: collector, two detectors, two executors, API (the playbooks' actions must not run twice). */
 const FLEET = ['collector', 'detector', 'detector', 'executor', 'executor', 'api'] as const;
 
-async function production(dataDir: string, windowSeconds: number, extra: Record<string, string>): Promise<ZeroopsUnderTest> {
+async function production(place: ZeroopsPlace, windowSeconds: number, extra: Record<string, string>): Promise<ZeroopsUnderTest> {
+  const dataDir = place.dataDir;
   const db = await createTestDatabase();
   const prefix = `bench-zeroops-${Date.now()}.`;
   const base = {
@@ -96,7 +124,7 @@ async function production(dataDir: string, windowSeconds: number, extra: Record<
   };
   const start = async (command: (typeof FLEET)[number]) => {
     const ports = {
-      ZEROOPS_OTLP_HTTP_PORT: String(await freePort()),
+      ZEROOPS_OTLP_HTTP_PORT: String(command === 'collector' ? place.otlpPort : await freePort()),
       ZEROOPS_OTLP_GRPC_PORT: String(await freePort()),
       ZEROOPS_API_PORT: String(await freePort()),
     };
