@@ -44,24 +44,27 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function route(r: StubRequest, res: ServerResponse): void {
-  if (r.method === 'GET' && r.url === '/services') return answer(res, 200, SERVICES);
-  if (r.method === 'GET' && r.url === '/faults') return answer(res, 200, { faults: [] });
-  if (r.method === 'DELETE' && r.url.startsWith('/faults')) return answer(res, 200, { cleared: [] });
-  if (r.method === 'POST' && r.url === '/faults') {
-    const b = r.body as { service: string; kind: string; magnitude?: number; durationSeconds?: number };
-    const fix = b.kind === 'bad-deploy' ? 'rollback' : 'none';
-    const end = new Date(Date.UTC(2026, 0, 1, 0, 0, b.durationSeconds ?? 600)).toISOString();
-    return answer(res, 200, {
-      id: `f1-${b.service}-${b.kind}`,
-      service: b.service,
-      kind: b.kind,
-      magnitude: b.magnitude ?? 1,
-      fix,
-      state: 'active',
-      plannedEndAt: end,
-    });
-  }
-  answer(res, 404, { error: { code: 'ZEROOPS_DEMO_NOT_FOUND', message: `no route ${r.method} ${r.url}` } });
+  if (r.method === 'GET' && r.url === '/services') answer(res, 200, SERVICES);
+  else if (r.method === 'GET' && r.url === '/faults') answer(res, 200, { faults: [] });
+  else if (r.method === 'DELETE' && r.url.startsWith('/faults')) answer(res, 200, { cleared: [] });
+  else if (r.method === 'POST' && r.url === '/faults') answer(res, 200, faultFor(r.body));
+  else answer(res, 404, { error: { code: 'ZEROOPS_DEMO_NOT_FOUND', message: `no route ${r.method} ${r.url}` } });
+}
+
+/** The fault row the control plane answers a POST /faults with (its fix: rollback for bad-deploy, else none). */
+function faultFor(body: unknown): Record<string, unknown> {
+  const b = body as { service: string; kind: string; magnitude?: number; durationSeconds?: number };
+  const fix = b.kind === 'bad-deploy' ? 'rollback' : 'none';
+  const end = new Date(Date.UTC(2026, 0, 1, 0, 0, b.durationSeconds ?? 600)).toISOString();
+  return {
+    id: `f1-${b.service}-${b.kind}`,
+    service: b.service,
+    kind: b.kind,
+    magnitude: b.magnitude ?? 1,
+    fix,
+    state: 'active',
+    plannedEndAt: end,
+  };
 }
 
 /** Starts the stub on a free loopback port. */

@@ -7,12 +7,12 @@
  * load changes hit them alike.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ZEROOPS_BIN } from '../../helpers/zeroops-process.ts';
+import { promisify } from 'node:util';
 import { startStubControlPlane } from '../../helpers/stub-control-plane.ts';
+import { ZEROOPS_BIN } from '../../helpers/zeroops-process.ts';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const BINS = process.argv.length > 3 ? process.argv.slice(3) : [ZEROOPS_BIN];
