@@ -34,13 +34,14 @@ describe('schedulePlaybooks', () => {
 
   /** Serves `firstSeen` (name -> epoch ms) as GET /api/v1/services; returns its base URL. */
   async function api(firstSeen: Map<string, number>): Promise<string> {
-    server = createServer((_req, res) => {
+    const srv = createServer((_req, res) => {
       const items = [...firstSeen].map(([name, ms]) => ({ name, firstSeen: new Date(ms).toISOString() }));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ items, tracking: {} }));
     });
-    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server?.address() as { port: number }).port}`;
+    server = srv;
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
   }
 
   function start(url: string, commandStartMs: number, lines: string[], warmupMinutes = 1 / 60): Promise<number> {
