@@ -13,6 +13,9 @@ import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT } from './addresses.ts'
 import { startDemo } from './demo-system.ts';
 import { DEFAULT_WEEK, type RecurringSurge, type WeekRhythm } from './load-generator.ts';
 import { applyDemoPlaybooks } from './playbook-bundle.ts';
+import { schedulePlaybooks } from './playbook-schedule.ts';
+
+const clockOf = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 function options(args: string[]) {
   const { values } = parseArgs({
@@ -99,14 +102,32 @@ export async function runDemo(args: string[]): Promise<void> {
     throw err;
   });
   const token = config.apiTokens.find((t) => t.startsWith('admin:') || t.startsWith('operator:'))?.split(':')[1];
-  const applyAt = new Date(Date.now() + opts.warmupMinutes * 60_000);
-  // Start-up itself (cold processes, an untrained detector) looks anomalous: playbooks come in after the warm-up.
+  // The warm-up counts from the command's start (performance.timeOrigin: the process's start), not from the shop's.
+  const commandStartMs = performance.timeOrigin;
+  const applyFrom = commandStartMs + opts.warmupMinutes * 60_000;
   const apply = () =>
     applyDemoPlaybooks(api, demo.controlUrl, token).then(
-      (r) => process.stdout.write(`playbooks applied: ${[...r.created, ...r.updated, ...r.unchanged].join(', ')}; inject faults now\n`),
-      (err: unknown) => process.stderr.write(`zeroops demo: ${describeError(err)}\n`),
+      (r) => {
+        const at = Date.now();
+        const names = [...r.created, ...r.updated, ...r.unchanged].join(', ');
+        process.stdout.write(
+          `playbooks applied at ${clockOf(at)} UTC (${Math.round((at - commandStartMs) / 1000)} s after the command): ${names}; inject faults now\n`,
+        );
+      },
+      (err: unknown) => {
+        process.stderr.write(`zeroops demo: ${describeError(err)}\n`);
+      },
     );
-  const warmup = setTimeout(apply, opts.warmupMinutes * 60_000);
+  const schedule = schedulePlaybooks({
+    api,
+    token,
+    services: demo.supervisor.names(),
+    commandStartMs,
+    warmupMinutes: opts.warmupMinutes,
+    serviceWarmupMs: config.serviceWarmupSeconds * 1000,
+    apply,
+    print: (line) => process.stdout.write(`${line}\n`),
+  });
   process.stdout.write(
     [
       '',
@@ -116,7 +137,8 @@ export async function runDemo(args: string[]): Promise<void> {
       `  control plane   ${demo.controlUrl}   GET /services  GET /faults  GET /notifications (escalations)`,
       `  shop frontend   ${demo.supervisor.url(demo.supervisor.names()[0] as string)}`,
       `  ground truth    ${demo.groundTruthPath}`,
-      `  playbooks       infra/demo/playbooks/*.yaml, applied at ${applyAt.toISOString().slice(11, 19)} UTC (after ${opts.warmupMinutes} min of warm-up)`,
+      `  playbooks       infra/demo/playbooks/*.yaml, applied at ${clockOf(applyFrom)} UTC (${opts.warmupMinutes} min after the command started),`,
+      `                  or later if a service is not ${config.serviceWarmupSeconds} s past its first telemetry by then (the detector's warm-up)`,
       `  load            ${opts.rps} req/s at the frontend on average, one simulated day every ${opts.dayMinutes} min${
         opts.week ? `, in weeks of ${7 * opts.dayMinutes} min (weekends lower, busy and quiet days, 1 % growth a week; --week off: every day the same)` : ''
       }`,
@@ -138,7 +160,7 @@ export async function runDemo(args: string[]): Promise<void> {
   const stop = (sig: NodeJS.Signals) => {
     if (++signals > 1) process.exit(1);
     logger.warn({ sig }, 'stopping the demo');
-    clearTimeout(warmup);
+    schedule.stop();
     Promise.allSettled([demo.stop()])
       .then(() => rt.stop())
       .then(

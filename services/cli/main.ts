@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, SETTINGS } from '../core/config.ts';
+// Each command imports what it needs when it runs: the service stack (fastify, drizzle, kafkajs, tfjs,
+// OpenTelemetry, the Kubernetes client) takes seconds to load, and `--help` or `demo fault` need none of it.
 import { describeError, ZeroopsError } from '../core/errors.ts';
-import { createLogger } from '../core/logger.ts';
-import { SERVICE_NAMES, type ServiceName, startRuntime } from './runtime.ts';
 
 const USAGE = `zeroops: OpenTelemetry in, anomalies detected, playbooks run, fixes verified.
 
@@ -29,73 +28,26 @@ Embedded mode (default): in-process bus, PGlite in ZEROOPS_DATA_DIR.
 Production mode: set KAFKA_BROKERS and DATABASE_URL.
 `;
 
-function printSettings(args: string[]): void {
-  if (args.includes('--markdown')) {
-    process.stdout.write('| variable | file key | default | meaning |\n|---|---|---|---|\n');
-    for (const s of SETTINGS) process.stdout.write(`| \`${s.env}\` | \`${s.key}\` | \`${JSON.stringify(s.default)}\` | ${s.description} |\n`);
-    return;
-  }
-  for (const s of SETTINGS) process.stdout.write(`${s.env.padEnd(38)} ${JSON.stringify(s.default).padEnd(14)} ${s.description}\n`);
-}
-
-async function runServices(which: readonly ServiceName[]): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, repeatIntervalMs: config.logRepeatIntervalMs });
-  const mode = config.kafkaBrokers.length > 0 || config.databaseUrl ? 'production' : 'embedded';
-  const rt = await startRuntime(config, logger, which);
-  logger.info({ services: which, mode, bus: rt.bus.kind, store: rt.store.kind, ...rt.addresses }, 'zeroops started');
-  const lines = [
-    rt.addresses.otlpGrpc && `OTLP gRPC  ${rt.addresses.otlpGrpc}`,
-    rt.addresses.otlpHttp && `OTLP HTTP  ${rt.addresses.otlpHttp}`,
-    rt.addresses.api && `API        ${rt.addresses.api}  (health: ${rt.addresses.api}/readyz)`,
-    rt.addresses.health && `Health     ${rt.addresses.health}/healthz ${rt.addresses.health}/readyz`,
-  ].filter(Boolean);
-  process.stdout.write(`zeroops ${which.join(', ')} running (${mode}: bus ${rt.bus.kind}, store ${rt.store.kind})\n${lines.join('\n')}\n`);
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      logger.warn({ sig }, 'second signal: exiting without draining');
-      process.exit(1);
-    }
-    logger.info({ sig }, 'shutting down');
-    const deadline = setTimeout(() => {
-      logger.error('shutdown deadline passed; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 5_000);
-    deadline.unref();
-    rt.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err) => {
-        logger.error({ err: describeError(err) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-}
-
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'start':
-      return runServices(SERVICE_NAMES);
     case 'collector':
     case 'detector':
     case 'executor':
     case 'trainer':
-    case 'api':
-      return runServices([cmd]);
+    case 'api': {
+      const [{ runServices }, { SERVICE_NAMES }] = await Promise.all([import('./serve-command.ts'), import('./runtime.ts')]);
+      return runServices(cmd === 'start' ? SERVICE_NAMES : [cmd]);
+    }
     case 'detect': {
       const { runDetectCommand } = await import('./detect-command.ts');
       return runDetectCommand(rest);
     }
-    case 'settings':
+    case 'settings': {
+      const { printSettings } = await import('./settings-command.ts');
       return printSettings(rest);
+    }
     case 'demo': {
       // The proving ground runs its services from the sources in infra/demo, which the npm package does not ship.
       if (!existsSync(fileURLToPath(new URL('../../infra/demo/', import.meta.url)))) {
