@@ -181,7 +181,11 @@ async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook, forecas
   let f = finalState(r, comp, inc?.state === 'closed');
   // A recovery is credited only when it began after the first action (recovery-credit.ts).
   if (f.outcome === 'resolved') {
-    const actedAt = await firstActionAt(ctx.db, row.id, r.done.map((d) => d.index));
+    const actedAt = await firstActionAt(
+      ctx.db,
+      row.id,
+      r.done.map((d) => d.index),
+    );
     f = creditRecovery(f, inc?.recoveryStartedAt, actedAt);
   }
   return { ...f, scoreAfter: r.scoreAfter ?? inc?.lastScore };

@@ -5,17 +5,7 @@ import type { AnomalyEvent, OutcomeEvent } from '../../../services/bus/messages.
 import type { Component } from '../../../services/core/component.ts';
 import { type AnomalySink, createAnomalySink } from '../../../services/detector/anomaly-sink.ts';
 import { executions, incidents } from '../../../services/store/index.ts';
-import {
-  anomaly,
-  collectOutcomes,
-  type Harness,
-  type HarnessStore,
-  openHarness,
-  type StepTarget,
-  startExecutor,
-  startStepTarget,
-  until,
-} from './harness.ts';
+import { anomaly, collectOutcomes, type Harness, type HarnessStore, openHarness, type StepTarget, startExecutor, startStepTarget, until } from './harness.ts';
 
 /**
  * A playbook is credited with a recovery only when the recovery began after
