@@ -20,7 +20,13 @@ describe('EpisodeTracker', () => {
     const tr = new EpisodeTracker({ ...cfg, minOpenMs: 0 });
     const out = feed(tr, [0.8, 0.4, 0.4, 0.2, 0.2, 0.2, 0.2]);
     expect(out.map((u) => u.open)).toEqual([true, true, true, true, true, true, false]);
-    expect(out[6]?.event).toEqual({ type: 'closed', at: 60, startedAt: 0, durationMs: 60, peak: 0.8 });
+    expect(out[6]?.event).toEqual({ type: 'closed', at: 60, startedAt: 0, durationMs: 60, peak: 0.8, quietSince: 30 });
+  });
+
+  it('a closed event says when the quiet run that closed it began, not an earlier quiet stretch', () => {
+    const tr = new EpisodeTracker({ ...cfg, minOpenMs: 0 });
+    const out = feed(tr, [0.8, 0.1, 0.1, 0.6, 0.1, 0.1, 0.1, 0.1]);
+    expect(out[7]?.event).toMatchObject({ type: 'closed', at: 70, quietSince: 40 });
   });
 
   it('a brief dip below closeLevel does not close the episode', () => {

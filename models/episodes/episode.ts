@@ -42,7 +42,15 @@ export interface EpisodeState {
 }
 
 /** What one update changed. */
-export type EpisodeEvent = { type: 'opened'; at: number } | { type: 'closed'; at: number; startedAt: number; durationMs: number; peak: number } | null;
+/**
+ * A transition. A `closed` event carries `quietSince`: the time of the first
+ * update of the below-`closeLevel` run that closed the episode (when the
+ * recovery showed first; `at` is only when it had lasted `minCloseMs`).
+ */
+export type EpisodeEvent =
+  | { type: 'opened'; at: number }
+  | { type: 'closed'; at: number; startedAt: number; durationMs: number; peak: number; quietSince: number }
+  | null;
 
 /** Result of {@link EpisodeTracker.update}. */
 export interface EpisodeUpdate {
@@ -116,7 +124,7 @@ export class EpisodeTracker {
     this.s.quietSince ??= at;
     if (at - this.s.quietSince < this.s.config.minCloseMs) return null;
     const startedAt = this.s.since as number;
-    const event: EpisodeEvent = { type: 'closed', at, startedAt, durationMs: at - startedAt, peak: this.s.peak };
+    const event: EpisodeEvent = { type: 'closed', at, startedAt, durationMs: at - startedAt, peak: this.s.peak, quietSince: this.s.quietSince };
     this.s.open = false;
     this.s.since = null;
     this.s.quietSince = null;

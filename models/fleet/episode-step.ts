@@ -38,6 +38,7 @@ export interface Scored {
  */
 class WindowScore implements ServiceScore {
   declare expected?: ServiceScore['expected'];
+  declare recoveryStartMs?: number;
   constructor(
     readonly input: WindowInput,
     public score: number,
@@ -113,6 +114,8 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
     warmingUp,
     emit,
   );
+  // Windows are of one length: the quiet run began at the start of its first window.
+  if (u.event?.type === 'closed') result.recoveryStartMs = u.event.quietSince - (w.endMs - w.startMs);
   if (transition === 'closed') {
     // A blip may be the first spike of a train: remembered, so that the next spike continues its incident.
     if ((st.anomalous ?? 0) <= BLIP_WINDOWS && st.episodeId !== null) st.train = { id: st.episodeId, closedAtMs: w.endMs, family: familyOf(st.episodeFeature) };

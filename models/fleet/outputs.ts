@@ -48,6 +48,11 @@ export interface ServiceScore {
   episodeId: string | null;
   openedAtMs: number;
   flapping: boolean;
+  /**
+   * On `closed`: start of the first window of the run of windows below the
+   * close level that closed the episode (when the recovery began), ms.
+   */
+  recoveryStartMs?: number;
   /** Highest score of the episode so far (of the closed one on `closed`). */
   peak: number;
   /** Recent callees of the service (for root-cause ranking). */

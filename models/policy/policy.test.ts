@@ -52,6 +52,7 @@ describe('posteriors', () => {
     expect(outcomeEffect('resolved')).toBe('success');
     for (const o of ['not_resolved', 'made_worse', 'undone']) expect(outcomeEffect(o)).toBe('failure');
     expect(outcomeEffect('skipped')).toBe('ignored');
+    expect(outcomeEffect('recovered_before_action')).toBe('ignored');
     const a = arm('s', 'p', 0, 0);
     expect(applyOutcome(applyOutcome(applyOutcome(a, 'resolved'), 'undone'), 'skipped')).toMatchObject({ successes: 1, failures: 1 });
   });

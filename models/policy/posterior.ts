@@ -7,13 +7,15 @@
 import { betaQuantile } from './beta.ts';
 
 /** Outcomes an execution can end with (the `outcomes` topic's values). */
-export type PolicyOutcome = 'resolved' | 'not_resolved' | 'made_worse' | 'undone' | 'escalated' | 'skipped' | 'awaiting_approval';
+export type PolicyOutcome = 'resolved' | 'not_resolved' | 'made_worse' | 'undone' | 'escalated' | 'skipped' | 'awaiting_approval' | 'recovered_before_action';
 
 /**
  * What an outcome means for the posterior: `resolved` is a success;
  * `not_resolved`, `made_worse` and `undone` are failures (`escalated` too:
- * the playbook failed and handed the incident to a person); `skipped` and
- * `awaiting_approval` say nothing about the playbook and are ignored.
+ * the playbook failed and handed the incident to a person); `skipped`,
+ * `awaiting_approval` and `recovered_before_action` (the episode began to
+ * recover before the playbook acted, so its closing says nothing about
+ * whether the action works) say nothing about the playbook and are ignored.
  */
 export function outcomeEffect(o: string): 'success' | 'failure' | 'ignored' {
   if (o === 'resolved') return 'success';

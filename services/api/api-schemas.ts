@@ -103,7 +103,9 @@ export const ExecutionSchema = Type.Object(
     }),
     mode: Type.String({ description: 'observe, suggest or auto.' }),
     status: Type.String({ description: 'pending, running, awaiting_approval, succeeded, failed, cancelled, skipped, timed_out.' }),
-    outcome: Nullable(Type.String({ description: 'resolved, not_resolved, made_worse, undone, escalated, skipped, awaiting_approval.' })),
+    outcome: Nullable(
+      Type.String({ description: 'resolved, not_resolved, made_worse, undone, escalated, skipped, awaiting_approval, recovered_before_action.' }),
+    ),
     reason: Type.String(),
     scoreBefore: Type.Number(),
     scoreAfter: Nullable(Type.Number()),

@@ -28,6 +28,7 @@ describe('zeroops.v1 messages', () => {
       rootCauses: [{ service: 'payments', score: 0.8, reason: 'downstream anomalous first' }],
       attributes: { region: 'eu' },
       detectedUnixMs: 1_700_000_010_500,
+      recoveryStartUnixMs: 0,
       flapping: false,
     };
     expect(decodeAnomaly(encodeAnomaly(a))).toEqual(a);

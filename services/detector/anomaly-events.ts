@@ -98,5 +98,6 @@ export function anomalyEvent(
     },
     detectedUnixMs,
     flapping: r.flapping,
+    recoveryStartUnixMs: r.recoveryStartMs ?? 0,
   };
 }

@@ -166,6 +166,7 @@ async function openIncident(db: Db, e: AnomalyEvent, now: Date): Promise<void> {
       set: {
         state: 'open',
         closedAt: null,
+        recoveryStartedAt: null,
         resolvedBy: null,
         lastScore: e.score,
         maxScore: sql`greatest(${incidents.maxScore}, ${e.score})`,
@@ -195,7 +196,15 @@ async function updateIncident(db: Db, e: AnomalyEvent, now: Date): Promise<void>
       severity: row && severityRank(row.severity) >= severityRank(e.severity) ? row.severity : e.severity,
       flapping: e.flapping,
       updatedAt: now,
-      ...(closed ? { state: 'closed' as const, closedAt: new Date(e.windowEndUnixMs), resolvedBy: resolvedByOnClose(e.episodeId) } : {}),
+      ...(closed
+        ? {
+            state: 'closed' as const,
+            closedAt: new Date(e.windowEndUnixMs),
+            // When the recovery began: the executor credits an action only for a recovery that began after it.
+            recoveryStartedAt: e.recoveryStartUnixMs > 0 ? new Date(e.recoveryStartUnixMs) : null,
+            resolvedBy: resolvedByOnClose(e.episodeId),
+          }
+        : {}),
     })
     .where(and(eq(incidents.id, e.episodeId), eq(incidents.state, 'open')));
 }

@@ -56,6 +56,7 @@ export function completeAnomaly(partial: Partial<AnomalyEvent>): AnomalyEvent {
     rootCauses: [],
     attributes: {},
     detectedUnixMs: now,
+    recoveryStartUnixMs: 0,
     flapping: false,
     ...partial,
   };
@@ -81,6 +82,7 @@ export async function pastAnomaly(db: Db, id: string): Promise<AnomalyEvent> {
     rootCauses: r.rootCauses,
     attributes: r.attributes,
     detectedUnixMs: r.detectedAt.getTime(),
+    recoveryStartUnixMs: 0,
     flapping: r.flapping,
   };
 }

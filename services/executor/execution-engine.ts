@@ -7,6 +7,7 @@ import { deferStep } from './deferral.ts';
 import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
 import { attemptOf } from './follow-up.ts';
 import { recordResolution } from './incident-resolution.ts';
+import { creditRecovery, firstActionAt } from './recovery-credit.ts';
 import { LeaseLostError, type RunContext, runStep } from './step-runner.ts';
 import type { StepActivities, VerifyVerdict } from './steps/index.ts';
 
@@ -177,7 +178,16 @@ async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook, forecas
     return { status: 'succeeded', outcome: 'resolved', reason: `all steps succeeded: ${String(row.forecast.reason ?? 'scaled by the load forecast')}` };
   }
   const inc = await readIncident(ctx.db, row.episodeId);
-  const f = finalState(r, comp, inc?.state === 'closed');
+  let f = finalState(r, comp, inc?.state === 'closed');
+  // A recovery is credited only when it began after the first action (recovery-credit.ts).
+  if (f.outcome === 'resolved') {
+    const actedAt = await firstActionAt(
+      ctx.db,
+      row.id,
+      r.done.map((d) => d.index),
+    );
+    f = creditRecovery(f, inc?.recoveryStartedAt, actedAt);
+  }
   return { ...f, scoreAfter: r.scoreAfter ?? inc?.lastScore };
 }
 

@@ -40,7 +40,10 @@ export function largestDeviation(evidence: unknown): number | undefined {
 export async function readIncident(db: DbOrTx, episodeId: string): Promise<IncidentView | undefined> {
   const rows = await db.select().from(incidents).where(eq(incidents.id, episodeId));
   const r = rows[0];
-  return r ? { state: r.state, lastScore: r.lastScore, maxScore: r.maxScore, flapping: r.flapping } : undefined;
+  if (!r) return undefined;
+  const view: IncidentView = { state: r.state, lastScore: r.lastScore, maxScore: r.maxScore, flapping: r.flapping };
+  if (r.recoveryStartedAt) view.recoveryStartedAt = r.recoveryStartedAt.getTime();
+  return view;
 }
 
 /**

@@ -101,6 +101,7 @@ function forecastEvent(service: string, pb: PlaybookVersionRef, since: string, p
     windowStartUnixMs: now.getTime(),
     windowEndUnixMs: now.getTime(),
     detectedUnixMs: now.getTime(),
+    recoveryStartUnixMs: 0,
   };
 }
 

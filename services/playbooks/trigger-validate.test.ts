@@ -101,6 +101,7 @@ describe('forecast triggers', () => {
       windowStartUnixMs: now,
       windowEndUnixMs: now,
       detectedUnixMs: now,
+      recoveryStartUnixMs: 0,
     };
     expect(cat.choose(traffic)).toBeUndefined();
     expect(cat.matching(traffic)).toEqual([]);

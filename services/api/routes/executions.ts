@@ -22,7 +22,7 @@ const one = responses({ 200: Type.Ref(ExecutionSchema) });
 const ExecutionQuery = Type.Object({
   service: Type.Optional(Text()),
   status: Type.Optional(oneOf(EXECUTION_STATUSES)),
-  outcome: Type.Optional(Text({ description: 'resolved, not_resolved, made_worse, undone, escalated, skipped, awaiting_approval.' })),
+  outcome: Type.Optional(Text({ description: 'resolved, not_resolved, made_worse, undone, escalated, skipped, awaiting_approval, recovered_before_action.' })),
   playbook: Type.Optional(Text({ minLength: 1, maxLength: 200, description: "A playbook's id or name." })),
   incident: Type.Optional(Text({ minLength: 1, maxLength: 200, description: 'An incident (episode) id.' })),
   ...pageQuery(50, 500),

@@ -60,6 +60,10 @@ export const AnomalyEventSchema = Type.Object({
   windowStartUnixMs: Type.Number(),
   windowEndUnixMs: Type.Number(),
   detectedUnixMs: Type.Number(),
+  recoveryStartUnixMs: Type.Number({
+    description:
+      'On a closed event: start of the first window of the run of windows back within expectation that closed the episode (when the recovery began); 0 otherwise.',
+  }),
 });
 /** An anomaly event as plain data. Times in Unix ms. */
 export type AnomalyEvent = Static<typeof AnomalyEventSchema>;

@@ -69,6 +69,7 @@ describe('the anomaly contract and proto/zeroops/v1 agree', () => {
       rootCauses: [{ service: 'db', score: 0.8, reason: 'downstream first' }],
       attributes: { 'service.version': '1.2' },
       detectedUnixMs: 3,
+      recoveryStartUnixMs: 0,
       flapping: false,
     };
     const decoded = decodeAnomaly(encodeAnomaly(event));

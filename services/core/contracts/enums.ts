@@ -41,7 +41,7 @@ export const RESOLVED_BY = ['auto', 'human', 'self'] as const;
 export type ResolvedBy = (typeof RESOLVED_BY)[number];
 
 /** The result of one execution, as the `outcomes` topic carries it. */
-export const OUTCOMES = ['resolved', 'not_resolved', 'made_worse', 'undone', 'escalated', 'skipped', 'awaiting_approval'] as const;
+export const OUTCOMES = ['resolved', 'not_resolved', 'made_worse', 'undone', 'escalated', 'skipped', 'awaiting_approval', 'recovered_before_action'] as const;
 /** The result of one execution. */
 export type Outcome = (typeof OUTCOMES)[number];
 

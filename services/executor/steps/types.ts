@@ -39,6 +39,8 @@ export interface IncidentView {
   lastScore: number;
   maxScore: number;
   flapping: boolean;
+  /** Of a closed incident: when its recovery began (Unix ms; see the store's `recovery_started_at`); undefined when unknown. */
+  recoveryStartedAt?: number;
 }
 
 /** Largest absolute deviations (baseline spreads) of an episode's events up to a cut-off (`before`) and of the latest one after it (`after`). */

@@ -65,6 +65,12 @@ export const incidents = pgTable(
     state: text('state').$type<IncidentState>().notNull().default('open'),
     openedAt: timestamptz('opened_at').notNull(),
     closedAt: timestamptz('closed_at'),
+    /**
+     * Of a closed incident: when its recovery began, the start of the first
+     * window of the run of windows back within expectation that closed it
+     * (the detector's `recoveryStartUnixMs`); null when unknown.
+     */
+    recoveryStartedAt: timestamptz('recovery_started_at'),
     maxScore: doublePrecision('max_score').notNull().default(0),
     lastScore: doublePrecision('last_score').notNull().default(0),
     flapping: boolean('flapping').notNull().default(false),

@@ -87,6 +87,7 @@ const mk = (i: number, tag: string): AnomalyEvent => ({
   rootCauses: [],
   attributes: {},
   detectedUnixMs: Date.now(),
+  recoveryStartUnixMs: 0,
   flapping: false,
 });
 

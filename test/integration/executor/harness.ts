@@ -84,6 +84,7 @@ export function anomaly(over: Partial<AnomalyEvent> = {}): AnomalyEvent {
     rootCauses: [],
     attributes: {},
     detectedUnixMs: now,
+    recoveryStartUnixMs: 0,
     flapping: false,
     ...over,
   };

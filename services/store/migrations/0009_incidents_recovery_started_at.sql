@@ -1,0 +1,1 @@
+ALTER TABLE "incidents" ADD COLUMN "recovery_started_at" timestamp with time zone;
