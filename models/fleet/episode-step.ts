@@ -114,8 +114,9 @@ export function episodeStep(w: WindowInput, m: Live, scored: Scored, opts: Servi
     warmingUp,
     emit,
   );
-  // Windows are of one length: the quiet run began at the start of its first window.
-  if (u.event?.type === 'closed') result.recoveryStartMs = u.event.quietSince - (w.endMs - w.startMs);
+  // The end of the first window of the quiet run: a window cannot place the recovery more finely, so an action sent
+  // before that window ended may have caused it (one sent during the window that first read normal is credited).
+  if (u.event?.type === 'closed') result.recoveryStartMs = u.event.quietSince;
   if (transition === 'closed') {
     // A blip may be the first spike of a train: remembered, so that the next spike continues its incident.
     if ((st.anomalous ?? 0) <= BLIP_WINDOWS && st.episodeId !== null) st.train = { id: st.episodeId, closedAtMs: w.endMs, family: familyOf(st.episodeFeature) };

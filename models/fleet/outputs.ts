@@ -49,8 +49,9 @@ export interface ServiceScore {
   openedAtMs: number;
   flapping: boolean;
   /**
-   * On `closed`: start of the first window of the run of windows below the
-   * close level that closed the episode (when the recovery began), ms.
+   * On `closed`: end of the first window of the run of windows below the
+   * close level that closed the episode, ms: the latest time the recovery
+   * can have begun (a window places it no more finely).
    */
   recoveryStartMs?: number;
   /** Highest score of the episode so far (of the closed one on `closed`). */

@@ -8,7 +8,7 @@ const STEP = 10_000;
 const EPISODE = { openLevel: 0.7, closeLevel: 0.5, minOpenMs: 0, minCloseMs: 2 * STEP, flapWindowMs: 60 * STEP, flapOpenings: 3 };
 
 describe('a closing window says when the recovery began', () => {
-  it('recoveryStartMs is the start of the first window of the quiet run that closed the episode', () => {
+  it('recoveryStartMs is the end of the first window of the quiet run that closed the episode', () => {
     const rng = createRng(3);
     const window = (k: number, fault: boolean): WindowInput => ({
       service: 'api',
@@ -30,7 +30,7 @@ describe('a closing window says when the recovery began', () => {
     let first = closedAt;
     while (first > 0 && (run[first - 1]?.score ?? 1) < EPISODE.closeLevel) first--;
     expect(first).toBeLessThan(closedAt);
-    expect(run[closedAt]?.recoveryStartMs).toBe(run[first]?.input.startMs);
+    expect(run[closedAt]?.recoveryStartMs).toBe(run[first]?.input.endMs);
     expect(run.filter((r) => r.transition !== 'closed').every((r) => r.recoveryStartMs === undefined)).toBe(true);
   });
 });

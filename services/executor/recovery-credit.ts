@@ -20,7 +20,7 @@ export const RECOVERED_BEFORE_ACTION = 'recovered_before_action';
 
 /**
  * Pure: the final state of an execution given when its episode's recovery
- * began (`recoveryStartMs`, Unix ms; undefined when the detector did not say)
+ * began (`recoveryStartMs`: the end of the first window back within expectation, Unix ms; undefined when the detector did not say)
  * and when its first mutating step first started (`actedAtMs`; undefined when
  * none ran). Only a `resolved` outcome changes: to
  * {@link RECOVERED_BEFORE_ACTION} when the recovery began before the action
