@@ -53,11 +53,15 @@ describe.each(runModes('registry'))('model registry and shadow gate: $name', (mo
   let tf: TfModule;
   let published = 0;
 
-  /** Publishes windows up to `to` and waits until the detector scored them. */
+  /**
+   * Publishes windows up to `to` and waits until the detector scored them and wrote their events: a round stores its
+   * rollups before its anomalies and incidents, so counting rollups alone can read the store mid-round.
+   */
   const publishTo = async (to: number) => {
     await publishWindows(env.bus, env.topics.traces, SERVICES, published, to, FIRST, INJECTIONS);
     published = to;
     await waitForRollups(env.store, SERVICES.length * (to - 1), 120_000);
+    await detector.flush();
   };
 
   beforeAll(async () => {
