@@ -22,10 +22,20 @@
  *   jumps about has neither;
  * - or saturating with clients feeling it: the window's latency is evidence
  *   too (slower than expected), as a starved event loop makes it.
- * A metric that deviates far but flat, with latency as usual, stays `info`.
+ * A metric that deviates far but flat, with latency as usual, stays `info`,
+ * except memory in use (see {@link isMemoryInUse}): a busy host delays a
+ * process, fills its event loop and slows its collections, but it does not
+ * make the process hold more memory, and a heap that holds several times its
+ * usual size is what a leak looks like from outside when the process dies of
+ * it and starts again between two reports (on the demo a process leaking
+ * 8 MB/s lives about 20 s and reports once, at about the same height each
+ * time: no trend, no climb). So memory in use at least
+ * {@link CRITICAL_DEVIATION} spreads above its baseline in
+ * {@link MEMORY_HELD_WINDOWS} windows of one run is sustained as well; before
+ * this it was `info` however long it held, and no playbook acted on a leak.
  */
 import type { Evidence } from './outputs.ts';
-import { deviationGrew, WARNING_DEVIATION } from './severity.ts';
+import { CRITICAL_DEVIATION, deviationGrew, WARNING_DEVIATION } from './severity.ts';
 
 /** Windows in a row a runtime metric must deviate before it can page (one minute of the default 10 s windows). */
 export const SUSTAINED_WINDOWS = 6;
@@ -40,13 +50,34 @@ export const GAP_WINDOWS = 4;
 export const CLIMB_STEPS = 3;
 
 /**
+ * Windows of one run in which memory in use must be at least
+ * {@link CRITICAL_DEVIATION} spreads above its baseline before it pages: one
+ * such window may be a reading taken just before a collection, two (at
+ * least one report interval apart) are memory the process holds.
+ */
+export const MEMORY_HELD_WINDOWS = 2;
+
+/**
+ * Whether `feature` measures memory a process (or container) holds: a
+ * runtime metric named, as the OpenTelemetry semantic conventions name them,
+ * `*.memory.*used` or `*.memory.*usage` (`v8js.memory.heap.used`,
+ * `jvm.memory.used`, `process.memory.usage`, `container.memory.usage`); not
+ * its limit, its free or available size or its virtual size, which do not
+ * rise with a leak.
+ */
+export function isMemoryInUse(feature: string): boolean {
+  return /^metric:[^:]*\bmemory\.(?:[^:]*\.)?(?:used|usage)$/.test(feature);
+}
+
+/**
  * The run of one deviating runtime metric: its windows far above the
  * baseline, the first one's value, deviation and spread, the sums of the
  * least-squares trend of its values (in spreads of the first window, from
  * the first value; the window's index among the run's is t): sum x, sum t*x,
  * sum x*x; the windows since it was last far above (0: the last window
- * was), its last value, and the steps within stretches and how many of them
- * rose.
+ * was), its last value, the steps within stretches and how many of them
+ * rose, and its windows at least {@link CRITICAL_DEVIATION} spreads above
+ * (absent in runs checkpointed before it was kept: counted from 0).
  */
 export type MetricRun = [
   windows: number,
@@ -60,6 +91,7 @@ export type MetricRun = [
   lastObserved: number,
   steps: number,
   rises: number,
+  critical: number,
 ];
 
 /** Runs of deviating runtime metrics of one service, by feature (serializable). */
@@ -96,9 +128,12 @@ export function advanceMetricRuns(runs: MetricRuns | undefined, evidence: readon
     const r = out?.[e.feature];
     if (!r) {
       out ??= {};
-      out[e.feature] = [1, e.observed, e.deviation, (e.observed - e.expected) / e.deviation, 0, 0, 0, 0, e.observed, 0, 0];
+      const r0: MetricRun = [1, e.observed, e.deviation, (e.observed - e.expected) / e.deviation, 0, 0, 0, 0, e.observed, 0, 0, 0];
+      out[e.feature] = r0;
+      if (heldMemory(r0, e)) sustained = true;
       continue;
     }
+    const held = heldMemory(r, e);
     const x = (e.observed - r[1]) / r[3];
     const t = r[0]++;
     r[4] += x;
@@ -110,6 +145,7 @@ export function advanceMetricRuns(runs: MetricRuns | undefined, evidence: readon
     }
     r[7] = 0;
     r[8] = e.observed;
+    if (held) sustained = true;
     if (r[0] < SUSTAINED_WINDOWS) continue;
     const trend = trendOf(r);
     const grown = trend.t >= TREND_T && deviationGrew(r[2], r[2] + trend.slope * (r[0] - 1));
@@ -117,6 +153,13 @@ export function advanceMetricRuns(runs: MetricRuns | undefined, evidence: readon
     if (grown || climbs || slower) sustained = true;
   }
   return { runs: out && !isEmpty(out) ? out : undefined, sustained };
+}
+
+/** Counts window `e` of run `r` when it is memory in use at least {@link CRITICAL_DEVIATION} spreads above; whether the run now holds it in {@link MEMORY_HELD_WINDOWS} windows. */
+function heldMemory(r: MetricRun, e: Evidence): boolean {
+  if (!isMemoryInUse(e.feature) || !(e.deviation >= CRITICAL_DEVIATION)) return false;
+  r[11] = (r[11] ?? 0) + 1;
+  return r[11] >= MEMORY_HELD_WINDOWS;
 }
 
 function isEmpty(o: object): boolean {

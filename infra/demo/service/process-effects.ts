@@ -24,6 +24,19 @@ export class EffectState {
   }
 }
 
+/**
+ * The share of the process's one thread that its requests get while a
+ * `cpu-hog` of magnitude m spins: 1 - m (1 without a hog). The spinning
+ * below blocks the event loop for that share of every 100 ms; the request
+ * handler's own work (a timer in the demo, standing for CPU time, see
+ * slot-pool.ts `WorkQueue`) takes 1 / (1 - m) as long, as a CPU-bound
+ * handler's would when a runaway loop takes the rest of its thread. Never
+ * below 0.05 (the kind's largest magnitude is 0.95).
+ */
+export function cpuShareLeft(state: EffectState): number {
+  return Math.max(0.05, 1 - (state.magnitude('cpu-hog') ?? 0));
+}
+
 const CHUNK_DOUBLES = (64 * 1024) / 8;
 
 /**

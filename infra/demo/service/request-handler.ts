@@ -5,7 +5,7 @@
  */
 import type * as Http from 'node:http';
 import type { DownstreamCall, RouteSpec } from '../topology.ts';
-import type { EffectState } from './process-effects.ts';
+import { cpuShareLeft, type EffectState } from './process-effects.ts';
 import type { ServiceProcessConfig } from './protocol.ts';
 import type { SlotPool, WorkQueue } from './slot-pool.ts';
 import type { ServiceTelemetry } from './telemetry.ts';
@@ -75,9 +75,11 @@ function plannedCalls(deps: HandlerDeps, route: RouteSpec): Array<{ c: Downstrea
 
 async function serve(deps: HandlerDeps, route: RouteSpec, key: string): Promise<void> {
   const { spec } = deps.cfg;
-  const workMs = deps.work.admit();
+  // A runaway loop (cpu-hog) leaves the handlers a share of the thread: their work takes that much longer.
+  const cpu = cpuShareLeft(deps.effects);
+  const workMs = deps.work.admit(Date.now(), cpu);
   if (workMs === undefined) throw new Failure(503, `${spec.name} overloaded: request queue full`);
-  await sleep(workMs + spec.workMs * (0.5 + Math.random()) + (deps.effects.magnitude('latency') ?? 0));
+  await sleep(workMs + (spec.workMs * (0.5 + Math.random())) / cpu + (deps.effects.magnitude('latency') ?? 0));
   const errors = deps.effects.magnitude('errors');
   if (errors !== undefined && Math.random() < errors) throw new Failure(500, 'internal error while handling the request');
   if (deps.cfg.bugRate > 0 && Math.random() < deps.cfg.bugRate) {

@@ -92,6 +92,12 @@ export class SlotPool {
  * A replica's own work: one request at a time, 1/capacityRps seconds each,
  * in arrival order (a single-threaded server). Beyond `maxQueueMs` of backlog
  * a request is refused at once.
+ *
+ * That work is the process's CPU time: when something else in the process
+ * takes most of its one thread (a runaway loop, see process-effects.ts
+ * `cpuShareLeft`), each request's work takes as much longer as the share of
+ * the thread left to it is smaller, so the replica serves fewer requests a
+ * second and a load it took with room to spare queues, then is refused.
  */
 export class WorkQueue {
   private busyUntil = 0;
@@ -101,11 +107,16 @@ export class WorkQueue {
     private readonly maxQueueMs: number,
   ) {}
 
-  /** Milliseconds until this request's work is done, or undefined when the backlog is too long. */
-  admit(now = Date.now()): number | undefined {
+  /**
+   * Milliseconds until this request's work is done, or undefined when the
+   * backlog is too long. `cpuShare` (0..1], default 1) is the share of the
+   * process's thread its requests get: the request's work takes
+   * 1 / (capacityRps x cpuShare) seconds.
+   */
+  admit(now = Date.now(), cpuShare = 1): number | undefined {
     const start = Math.max(now, this.busyUntil);
     if (start - now > this.maxQueueMs) return undefined;
-    this.busyUntil = start + 1000 / this.capacityRps;
+    this.busyUntil = start + 1000 / (this.capacityRps * cpuShare);
     return this.busyUntil - now;
   }
 }
