@@ -5,7 +5,8 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FAULT_INFO, type FaultKind, type FixOperation, replicasNeeded } from './fault-kinds.ts';
+import { FAULT_INFO, type FaultKind, type FixOperation, surgeReplicas } from './fault-kinds.ts';
+import { CAPACITY_HEADROOM } from './load-generator.ts';
 import type { Supervisor } from './supervisor.ts';
 import { BAD_VERSION } from './topology.ts';
 
@@ -101,15 +102,39 @@ export class FaultBook {
   }
 
   /**
-   * Records that `op` was applied to `service` and ends the faults it fixes.
+   * Records that `op` was applied to `service` and ends the faults it fixes
+   * (for `scale` to `replicas`: the surges that every service they overload
+   * can now absorb, see {@link FaultBook.absorbedSurges}, which may be a
+   * surge on a caller of `service`).
    * Call it for `restart` before the restart (new processes start without the
    * fault) and for `rollback` and `scale` after the operation.
    */
   fixedBy(service: string, op: FixOperation, replicas?: number): FaultRecord[] {
-    const fixed = this.active(service).filter((f) => f.fix === op && (op !== 'scale' || (replicas ?? 0) >= replicasNeeded(f.magnitude)));
+    const fixed = op === 'scale' ? this.absorbedSurges(service, replicas ?? 0) : this.active(service).filter((f) => f.fix === op);
     for (const f of fixed) this.finish(f, `fix:${op}`);
-    if (fixed.length > 0) this.pushEffects(service);
+    for (const name of new Set(fixed.map((f) => f.service))) this.pushEffects(name);
     return fixed;
+  }
+
+  /**
+   * The active surges that scaling `service` to `replicas` completes the fix
+   * of: those whose extra requests reach `service` and that every service
+   * they overload now runs enough replicas to absorb (fault-kinds.ts
+   * `surgeReplicas`). A surge on cart also overloads sessions-db, sized like
+   * one cart replica: scaling cart alone left a third of the surge's
+   * requests failing after 2 s in sessions-db's queue, so it is fixed once
+   * both are scaled, in either order.
+   */
+  private absorbedSurges(service: string, replicas: number): FaultRecord[] {
+    const specs = this.sup.specs();
+    const capacities = this.sup.capacities();
+    const replicasOf = (name: string) => (name === service ? replicas : this.sup.desiredReplicas(name));
+    return this.faults.filter((f) => {
+      if (f.state !== 'active' || f.fix !== 'scale') return false;
+      // Only the services the demo runs are walked (a subset of the shop has no others on the path).
+      const path = Object.entries(surgeReplicas(specs, capacities, CAPACITY_HEADROOM, f.service, f.magnitude));
+      return path.some(([name]) => name === service) && path.every(([name, n]) => replicasOf(name) >= n);
+    });
   }
 
   /** Ends the active faults of `service` (or of every service); returns them. */

@@ -3,6 +3,7 @@
  * and which control-plane operation fixes each (the ground truth a benchmark
  * scores against). `none` means no operation helps: zeroops must escalate.
  */
+import type { ServiceSpec } from './topology.ts';
 
 /** Every fault kind, as accepted by POST /faults and `zeroops demo fault`. */
 export const FAULT_KINDS = [
@@ -104,6 +105,57 @@ export const FAULT_INFO: Readonly<Record<FaultKind, FaultKindInfo>> = {
  */
 export function replicasNeeded(magnitude: number): number {
   return Math.max(2, Math.ceil((magnitude * 1.6) / 3));
+}
+
+/**
+ * The load of a service at the daily peak over its mean load: the demo's
+ * daily rhythm peaks at 1.6 times the mean (load-generator.ts).
+ */
+const PEAK_OVER_MEAN = 1.6;
+
+/**
+ * Replicas each service needs for a traffic surge of `magnitude` on
+ * `service` to be absorbed: the surged service itself
+ * {@link replicasNeeded}, and every service its requests reach (each route
+ * of it equally often, as the surge sends them, flagged calls included)
+ * as many as carry, at the daily peak, that service's own load plus the
+ * surge's extra requests that reach it. A service's mean load is taken as
+ * its per-replica capacity over `headroom` (a replica is sized for
+ * `headroom` times its share of the mean load; where a floor raised the
+ * capacity this overstates the load, so it asks for more replicas, never
+ * fewer). Services that need no more than one replica are left out. So a
+ * surge on a service whose datastore is sized like one of its replicas
+ * (cart and sessions-db: both 3 times cart's load) needs the datastore
+ * scaled too, while one on a leaf needs only itself. Pure.
+ */
+export function surgeReplicas(
+  specs: readonly ServiceSpec[],
+  capacityRps: Readonly<Record<string, number>>,
+  headroom: number,
+  service: string,
+  magnitude: number,
+): Record<string, number> {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const fanOut: Record<string, number> = {};
+  const walk = (name: string, method: string, path: string, weight: number, depth: number) => {
+    const route = byName.get(name)?.routes.find((r) => r.method === method && r.path === path);
+    if (!route || depth > 10) return;
+    fanOut[name] = (fanOut[name] ?? 0) + weight;
+    for (const c of [...route.calls, ...(route.flagged?.calls ?? [])]) walk(c.service, c.method ?? 'GET', c.path, weight, depth + 1);
+  };
+  const routes = byName.get(service)?.routes ?? [];
+  for (const r of routes) walk(service, r.method, r.path, 1 / routes.length, 0);
+  const meanOf = (name: string) => (capacityRps[name] ?? 0) / headroom;
+  // The surge adds (magnitude - 1) times the service's load at the peak: its requests are sent straight to it.
+  const extra = (magnitude - 1) * PEAK_OVER_MEAN * meanOf(service);
+  const needed: Record<string, number> = { [service]: replicasNeeded(magnitude) };
+  for (const [name, perRequest] of Object.entries(fanOut)) {
+    const capacity = capacityRps[name] ?? 0;
+    if (name === service || !(capacity > 0)) continue;
+    const n = Math.ceil((PEAK_OVER_MEAN * meanOf(name) + extra * perRequest) / capacity);
+    if (n > 1) needed[name] = n;
+  }
+  return needed;
 }
 
 /** True when `kind` is a fault kind. */

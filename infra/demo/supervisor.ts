@@ -51,6 +51,8 @@ interface Managed {
   seq: number;
 }
 
+/** Requests per second one replica serves when its service has no capacity of its own in the settings. */
+const DEFAULT_CAPACITY_RPS = 20;
 const MAX_BACKOFF_MS = 10_000;
 /** Longest wait for a replica taken out of the balancer to finish the requests it holds before it is stopped. */
 const DRAIN_MS = 15_000;
@@ -102,6 +104,21 @@ export class Supervisor {
   /** Names of the supervised services. */
   names(): string[] {
     return [...this.managed.keys()];
+  }
+
+  /** The specs of the supervised services, in start order. */
+  specs(): ServiceSpec[] {
+    return [...this.managed.values()].map((m) => m.spec);
+  }
+
+  /** Requests per second one replica of each supervised service serves. */
+  capacities(): Record<string, number> {
+    return Object.fromEntries([...this.managed.keys()].map((name) => [name, this.opts.capacityRps[name] ?? DEFAULT_CAPACITY_RPS]));
+  }
+
+  /** Replicas the service is set to run (what the last scale asked for; its designed count before). */
+  desiredReplicas(service: string): number {
+    return this.get(service).desired;
   }
 
   /** Base URL of a service's load balancer. */
@@ -215,7 +232,7 @@ export class Supervisor {
       spec: m.spec,
       version: m.version,
       bugRate: m.bugRate,
-      capacityRps: this.opts.capacityRps[m.spec.name] ?? 20,
+      capacityRps: this.opts.capacityRps[m.spec.name] ?? DEFAULT_CAPACITY_RPS,
       instanceId: `${m.spec.name}-${++m.seq}`,
       peers: Object.fromEntries([...this.managed.values()].map((o) => [o.spec.name, o.lb.url])),
       otlpEndpoint: this.opts.otlpEndpoint,
