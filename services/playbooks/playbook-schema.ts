@@ -150,6 +150,16 @@ export const StepSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Unique within the playbook.' }),
     ...actionFields,
+    when: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description:
+          'Run the step only when this condition holds, e.g. `steps.rollback.status in [200, 202]` or ' +
+          '`anomaly.attributes["zeroops.demand"] == "above"` (roots: anomaly, steps.<earlier id>.ran|skipped|ok|status, deploy.ageSeconds|version|previousVersion). ' +
+          'A step whose condition is false is recorded as skipped with the values it read.',
+      }),
+    ),
     undo: Type.Optional(ActionSchema),
     /** Hold this step (and the rest of the execution) for the quietest window of the load forecast, as a deferrable playbook does. */
     deferrable: Type.Optional(DeferrableSchema),
