@@ -83,7 +83,16 @@ export const NotifyParamsSchema = Type.Object(
 );
 
 /** Parameters of a `wait` step. */
-export const WaitParamsSchema = Type.Object({ seconds: Type.Number({ minimum: 0, maximum: 86_400 }) }, { additionalProperties: false });
+export const WaitParamsSchema = Type.Object(
+  {
+    seconds: Type.Number({ minimum: 0, maximum: 86_400 }),
+    untilEpisodeCloses: Type.Optional(
+      Type.Boolean({ description: 'End the wait as soon as the episode is closed (a settle time after an operation that worked). Default false.' }),
+    ),
+    pollSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'With untilEpisodeCloses: how often the episode is read. Default 5.' })),
+  },
+  { additionalProperties: false },
+);
 
 /** Parameters of a `verify` step: the episode must close within the deadline. */
 export const VerifyParamsSchema = Type.Object(

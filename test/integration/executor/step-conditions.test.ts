@@ -152,6 +152,39 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('step conditions (%s)', (sto
     expect(r.status).toMatchObject({ rollback: 'skipped', 'scale-out': 'succeeded', restart: 'skipped' });
   });
 
+  it('a wait with untilEpisodeCloses ends once the episode closed; the execution then ends resolved without the next operation', async () => {
+    const r0 = await app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      payload: {
+        name: 'settle-until-closed',
+        mode: 'auto',
+        match: { service: 'wait-*' },
+        guardrails: { cooldownSeconds: 0, maxConcurrent: 10, skipWhenFlapping: false },
+        steps: [
+          op('restart', 'restart', 'true', control.url),
+          // Ten minutes, far beyond the test's patience: only the episode closing ends it.
+          { id: 'settle', type: 'wait', wait: { seconds: 600, untilEpisodeCloses: true, pollSeconds: 0.1 } },
+          op('scale-out', 'scale', 'true', control.url),
+        ],
+      },
+    });
+    expect(r0.statusCode, r0.body).toBe(201);
+    const service = 'wait-fixed';
+    const episodeId = `${service}:${Date.now()}`;
+    await upsertIncident(h.store, episodeId, { service });
+    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service, episodeId })]);
+    await until('the restart', async () => control.paths.includes(`/restart/${service}`));
+    await upsertIncident(h.store, episodeId, { service, state: 'closed', lastScore: 0.1 });
+    const ex = await until(`${service} finished`, async () =>
+      (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId))).find((e) => e.finishedAt),
+    );
+    expect(ex).toMatchObject({ status: 'succeeded', outcome: 'resolved', reason: 'episode closed before step scale-out; remaining steps not run' });
+    const settle = (await h.store.db.select().from(executionSteps).where(eq(executionSteps.executionId, ex.id))).find((st) => st.name === 'settle');
+    expect(settle).toMatchObject({ status: 'succeeded', response: { response: { episodeClosed: true } } });
+    expect(control.paths.filter((p) => p.endsWith(`/${service}`))).toEqual([`/restart/${service}`]);
+  });
+
   it('refuses a condition naming an unknown or later step, an unknown root or bad syntax, with the step path (400)', async () => {
     const post = (when: string, at = 0) =>
       app.inject({
