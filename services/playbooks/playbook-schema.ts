@@ -89,7 +89,9 @@ export const WaitParamsSchema = Type.Object(
     untilEpisodeCloses: Type.Optional(
       Type.Boolean({ description: 'End the wait as soon as the episode is closed (a settle time after an operation that worked). Default false.' }),
     ),
-    pollSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'With untilEpisodeCloses: how often the episode is read. Default 5.' })),
+    pollSeconds: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'With untilEpisodeCloses: how often the episode is read. Default 5.' }),
+    ),
   },
   { additionalProperties: false },
 );
