@@ -79,6 +79,15 @@ interface MainResult {
   parkedAt?: string;
 }
 
+/** Read interval of a wait that `endWaitsWhenClosed` ends early, in seconds: one indexed row read a second per waiting execution. */
+export const CLOSED_WAIT_POLL_SECONDS = 1;
+
+/** A main step as it runs under the playbook's guardrails: with `endWaitsWhenClosed`, a wait ends once the episode is closed. */
+export function withGuardrails<T extends ActionSpec>(step: T, spec: Pick<Playbook, 'guardrails'>): T {
+  if (step.type !== 'wait' || !step.wait || !spec.guardrails.endWaitsWhenClosed) return step;
+  return { ...step, wait: { untilEpisodeCloses: true, pollSeconds: CLOSED_WAIT_POLL_SECONDS, ...step.wait } };
+}
+
 /** What the main steps' conditions read besides the steps' own results, and the step rows recorded before this run of the engine. */
 interface ConditionInputs {
   anomaly: Record<string, unknown>;
@@ -120,7 +129,7 @@ async function runMain(ctx: RunContext, row: ExecutionRow, spec: Playbook, forec
         return r;
       }
     }
-    const res = await runStep(ctx, ident, step);
+    const res = await runStep(ctx, ident, withGuardrails(step, spec));
     results[step.id] = ranView(res);
     if (!res.ok) {
       r.failure = `step ${step.id} failed: ${res.error}`;

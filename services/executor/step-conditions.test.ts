@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepSpec } from '../playbooks/index.ts';
 import type { Db, ExecutionStepRow } from '../store/index.ts';
+import { withGuardrails } from './execution-engine.ts';
 import { checkCondition, ranView } from './step-conditions.ts';
 
 const ident = { executionId: 'ex', stepIndex: 0, name: 'rollback', type: 'http', idempotencyKey: 'ep:pb@1:rollback' };
@@ -34,5 +35,21 @@ describe('what a step that ran tells later conditions', () => {
     expect(ranView({ ok: true, output: { response: { status: 409, body: '' } } })).toEqual({ ran: true, skipped: false, ok: true, status: 409 });
     expect(ranView({ ok: true, output: { verdict: 'not_resolved' } })).toEqual({ ran: true, skipped: false, ok: false, status: null });
     expect(ranView({ ok: false, error: 'boom' })).toEqual({ ran: true, skipped: false, ok: false, status: null });
+  });
+});
+
+describe('guardrail endWaitsWhenClosed', () => {
+  const wait = { id: 'settle', type: 'wait', wait: { seconds: 60 } } as StepSpec;
+  const guard = (endWaitsWhenClosed: boolean) => ({ guardrails: { endWaitsWhenClosed } }) as never;
+
+  it('makes a wait end when the episode closes, read every second unless the step says otherwise', () => {
+    expect(withGuardrails(wait, guard(true)).wait).toEqual({ seconds: 60, untilEpisodeCloses: true, pollSeconds: 1 });
+    expect(withGuardrails({ ...wait, wait: { seconds: 60, pollSeconds: 3 } }, guard(true)).wait).toEqual({
+      seconds: 60,
+      untilEpisodeCloses: true,
+      pollSeconds: 3,
+    });
+    expect(withGuardrails(wait, guard(false))).toBe(wait);
+    expect(withGuardrails({ id: 'r', type: 'http' } as StepSpec, guard(true))).toEqual({ id: 'r', type: 'http' });
   });
 });

@@ -213,6 +213,11 @@ export const GuardrailsSchema = Type.Object(
     freezeWindows: Type.Array(FreezeWindowSchema, { default: [] }),
     skipWhenFlapping: Type.Boolean({ default: true }),
     recheckEpisodeOpen: Type.Boolean({ default: true, description: 'Re-read the episode right before each mutating step; stop if it closed.' }),
+    endWaitsWhenClosed: Type.Boolean({
+      default: false,
+      description:
+        'Every wait step of the playbook ends as soon as the episode is closed (as `wait.untilEpisodeCloses`, read every `wait.pollSeconds`, default 1): a settle time after an operation that worked does not hold the execution.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -21,6 +21,12 @@ describe('the demo playbook bundle', () => {
     expect(demoPlaybookBundle('http://127.0.0.1:9999')).toContain('http://127.0.0.1:9999/services/');
   });
 
+  it('ends every settle wait of the remediating playbooks once the episode closed', () => {
+    const remediating = validateBundle(parseBundle(demoPlaybookBundle('http://127.0.0.1:9999')), ctx).filter((p) => p.steps.some((s) => s.type === 'wait'));
+    expect(remediating.map((p) => p.name)).toEqual(['demo-errors', 'demo-latency', 'demo-traffic']);
+    expect(remediating.every((p) => p.guardrails.endWaitsWhenClosed)).toBe(true);
+  });
+
   it('sets every per-service cooldown to cooldownSeconds when given', () => {
     const cooldowns = (yaml: string) => validateBundle(parseBundle(yaml), ctx).map((p) => `${p.name}:${p.guardrails.cooldownSeconds}`);
     const asWritten = cooldowns(demoPlaybookBundle('http://127.0.0.1:9999'));

@@ -185,6 +185,36 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('step conditions (%s)', (sto
     expect(control.paths.filter((p) => p.endsWith(`/${service}`))).toEqual([`/restart/${service}`]);
   });
 
+  it('guardrail endWaitsWhenClosed ends every wait of the playbook once the episode closed', async () => {
+    const r0 = await app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      payload: {
+        name: 'settle-by-guardrail',
+        mode: 'auto',
+        match: { service: 'guard-*' },
+        guardrails: { cooldownSeconds: 0, maxConcurrent: 10, skipWhenFlapping: false, endWaitsWhenClosed: true },
+        steps: [
+          op('restart', 'restart', 'true', control.url),
+          { id: 'settle', type: 'wait', wait: { seconds: 600 } },
+          op('scale-out', 'scale', 'true', control.url),
+        ],
+      },
+    });
+    expect(r0.statusCode, r0.body).toBe(201);
+    const service = 'guard-fixed';
+    const episodeId = `${service}:${Date.now()}`;
+    await upsertIncident(h.store, episodeId, { service });
+    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service, episodeId })]);
+    await until('the restart', async () => control.paths.includes(`/restart/${service}`));
+    await upsertIncident(h.store, episodeId, { service, state: 'closed', lastScore: 0.1 });
+    const ex = await until(`${service} finished`, async () =>
+      (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId))).find((e) => e.finishedAt),
+    );
+    expect(ex).toMatchObject({ status: 'succeeded', outcome: 'resolved', reason: 'episode closed before step scale-out; remaining steps not run' });
+    expect(control.paths.filter((p) => p.endsWith(`/${service}`))).toEqual([`/restart/${service}`]);
+  });
+
   it('refuses a condition naming an unknown or later step, an unknown root or bad syntax, with the step path (400)', async () => {
     const post = (when: string, at = 0) =>
       app.inject({
