@@ -31,7 +31,7 @@ export function demoPlaybookBundle(controlUrl: string, opts: BundleOptions = {})
   const files = readdirSync(DIR)
     .filter((f) => f.endsWith('.yaml'))
     .sort();
-  const waits = (yaml: string) => (opts.waitSeconds === undefined ? yaml : yaml.replace(/wait: \{ seconds: \d+ \}/g, `wait: { seconds: ${opts.waitSeconds} }`));
+  const waits = (yaml: string) => (opts.waitSeconds === undefined ? yaml : yaml.replace(/wait: \{ seconds: \d+/g, `wait: { seconds: ${opts.waitSeconds}`));
   const cooldowns = (yaml: string) =>
     opts.cooldownSeconds === undefined ? yaml : yaml.replace(/cooldownSeconds: \d+/g, `cooldownSeconds: ${opts.cooldownSeconds}`);
   return files.map((f) => cooldowns(waits(readFileSync(`${DIR}${f}`, 'utf8').replaceAll(PLAYBOOK_CONTROL_URL, controlUrl.replace(/\/$/, ''))))).join('\n---\n');

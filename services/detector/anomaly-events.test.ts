@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NeuralScorer, ServiceModels, type ServiceModelsOptions, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
 import { createRng } from '../../models/stats/index.ts';
-import { anomalyEvent, kindFeature, kindOf, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
+import { anomalyEvent, DEMAND_ATTRIBUTE, demandOf, kindFeature, kindOf, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
 
 /** The detector's own episode settings for 10 s windows (services/detector/detector-state.ts). */
 const WINDOW_MS = 10_000;
@@ -228,5 +228,37 @@ describe('the kind of an anomaly', () => {
     expect(kindOf(kindFeature([ev('error_ratio', -6), ev('request_rate', -9)], undefined))).toBe('traffic');
     // More requests than expected is demand, not a clear traffic symptom.
     expect(kindOf(kindFeature([ev('request_rate', 12), ev('latency_p99_ms', 5.5)], undefined))).toBe('latency');
+  });
+});
+
+describe('the demand attribute of an anomaly', () => {
+  const ev = (feature: string, deviation: number) => ({ feature, observed: 0, expected: 0, deviation });
+  const scored = (evidence: ReturnType<typeof ev>[]) =>
+    ({
+      input: windowOf(1),
+      episodeId: 'cart:1',
+      score: 0.9,
+      likelihood: 0.99,
+      severity: 'warning',
+      evidence,
+      transition: 'open',
+      warmingUp: false,
+      flapping: false,
+    }) as unknown as ServiceScore;
+
+  it('says above or below when the request rate deviates by 5 spreads or more, nothing otherwise', () => {
+    expect(demandOf([ev('error_ratio', 9), ev('request_rate', 7.5)])).toBe('above');
+    expect(demandOf([ev('request_rate', -5)])).toBe('below');
+    expect(demandOf([ev('request_rate', 4.9)])).toBeUndefined();
+    expect(demandOf([ev('latency_p99_ms', 20)])).toBeUndefined();
+  });
+
+  it('is set on the event from the whole evidence, beside the other attributes', () => {
+    // The request rate is the ninth piece of evidence: the event keeps eight, the attribute still says it.
+    const evidence = [...Array.from({ length: 8 }, (_, i) => ev(`metric:m${i}`, 30 - i)), ev('request_rate', 12)];
+    const e = anomalyEvent(scored(evidence), [], 'v', 0, { 'service.version': '1.0.0' });
+    expect(e.attributes).toMatchObject({ [DEMAND_ATTRIBUTE]: 'above', 'service.version': '1.0.0' });
+    expect(e.evidence.map((x) => x.feature)).not.toContain('request_rate');
+    expect(anomalyEvent(scored([ev('error_ratio', 9)]), [], 'v', 0).attributes).not.toHaveProperty(DEMAND_ATTRIBUTE);
   });
 });

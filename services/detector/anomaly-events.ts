@@ -13,6 +13,15 @@ export const MODEL_STATE_ATTRIBUTE = 'zeroops.model_state';
  */
 export const ROOT_CAUSE_ROLE_ATTRIBUTE = 'zeroops.root_cause_role';
 
+/**
+ * Event attribute that says the service gets clearly more (`above`) or fewer
+ * (`below`) requests than its baselines expect: its `request_rate` deviates
+ * by at least {@link CLEAR_DEVIATION} spreads, the level at which a symptom
+ * names the kind. Absent otherwise. A playbook reads it to scale out first
+ * when the demand is the trouble (`when: anomaly.attributes["zeroops.demand"] == "above"`).
+ */
+export const DEMAND_ATTRIBUTE = 'zeroops.demand';
+
 /** The kind of anomaly a feature indicates. */
 export function kindOf(feature: string | undefined): AnomalyKind {
   if (!feature) return 'traffic';
@@ -25,6 +34,13 @@ export function kindOf(feature: string | undefined): AnomalyKind {
 
 /** Deviation (in spreads) from which a symptom counts as clear enough to name the kind (the `warning` level). */
 const CLEAR_DEVIATION = 5;
+
+/** The {@link DEMAND_ATTRIBUTE} of a window's evidence, if its request rate deviates clearly. */
+export function demandOf(evidence: readonly Evidence[]): 'above' | 'below' | undefined {
+  const rate = evidence.find((e) => e.feature === 'request_rate');
+  if (!rate || Math.abs(rate.deviation) < CLEAR_DEVIATION) return undefined;
+  return rate.deviation > 0 ? 'above' : 'below';
+}
 
 /** Symptoms in order of how specific they are: failing requests point at a broken component; slowness and lost traffic follow almost any trouble (a busy host too). */
 const SPECIFICITY: readonly AnomalyKind[] = ['errors', 'logs', 'latency', 'traffic'];
@@ -76,6 +92,7 @@ export function anomalyEvent(
 ): AnomalyEvent {
   const w = r.input;
   const episodeId = r.episodeId as string;
+  const demand = demandOf(r.evidence);
   return {
     id: `${episodeId}@${w.endMs}`,
     service: w.service,
@@ -94,6 +111,7 @@ export function anomalyEvent(
     attributes: {
       ...attributes,
       ...(r.warmingUp ? { [MODEL_STATE_ATTRIBUTE]: 'warming_up' } : {}),
+      ...(demand ? { [DEMAND_ATTRIBUTE]: demand } : {}),
       [ROOT_CAUSE_ROLE_ATTRIBUTE]: !rootCauses[0] || rootCauses[0].service === w.service ? 'cause' : 'symptom',
     },
     detectedUnixMs,

@@ -1,13 +1,14 @@
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ForecastSettings } from '../forecast/index.ts';
-import { type ActionSpec, getVersion, MUTATING_STEP_TYPES, type Playbook, type Redactor } from '../playbooks/index.ts';
+import { type ActionSpec, type DeployView, getVersion, MUTATING_STEP_TYPES, type Playbook, type Redactor, type StepResultView } from '../playbooks/index.ts';
 import type { Db, ExecutionRow, ExecutionStepRow } from '../store/index.ts';
 import { deferStep } from './deferral.ts';
 import { appendAudit, decisionRecord, type Finish, finishExecution, listSteps, readIncident, releaseLease, renewLease } from './execution-repo.ts';
 import { attemptOf } from './follow-up.ts';
 import { recordResolution } from './incident-resolution.ts';
 import { creditRecovery, firstActionAt } from './recovery-credit.ts';
+import { checkCondition, ranView, readDeployView, SKIPPED_VIEW } from './step-conditions.ts';
 import { LeaseLostError, type RunContext, runStep } from './step-runner.ts';
 import type { StepActivities, VerifyVerdict } from './steps/index.ts';
 
@@ -78,9 +79,33 @@ interface MainResult {
   parkedAt?: string;
 }
 
-async function runMain(ctx: RunContext, row: ExecutionRow, spec: Playbook, forecast: ForecastSettings): Promise<MainResult> {
+/** Read interval of a wait that `endWaitsWhenClosed` ends early, in seconds: one indexed row read a second per waiting execution. */
+export const CLOSED_WAIT_POLL_SECONDS = 1;
+
+/** A main step as it runs under the playbook's guardrails: with `endWaitsWhenClosed`, a wait ends once the episode is closed. */
+export function withGuardrails<T extends ActionSpec>(step: T, spec: Pick<Playbook, 'guardrails'>): T {
+  if (step.type !== 'wait' || !step.wait || !spec.guardrails.endWaitsWhenClosed) return step;
+  return { ...step, wait: { untilEpisodeCloses: true, pollSeconds: CLOSED_WAIT_POLL_SECONDS, ...step.wait } };
+}
+
+/** What the main steps' conditions read besides the steps' own results, and the step rows recorded before this run of the engine. */
+interface ConditionInputs {
+  anomaly: Record<string, unknown>;
+  deploy: DeployView | null;
+  prior: ReadonlyMap<string, ExecutionStepRow>;
+}
+
+async function runMain(ctx: RunContext, row: ExecutionRow, spec: Playbook, forecast: ForecastSettings, cond: ConditionInputs): Promise<MainResult> {
   const r: MainResult = { done: [] };
+  const results: Record<string, StepResultView> = {};
   for (const [i, step] of spec.steps.entries()) {
+    const ident = { executionId: row.id, stepIndex: i, name: step.id, type: step.type, idempotencyKey: keyOf(row, step.id) };
+    // A step whose condition is false is skipped before anything else: no deferral, no re-check, no wait.
+    const check = await checkCondition(ctx.db, ident, ctx.owner, step, { anomaly: cond.anomaly, steps: results, deploy: cond.deploy }, cond.prior);
+    if (!check.run) {
+      results[step.id] = SKIPPED_VIEW;
+      continue;
+    }
     if (step.deferrable) {
       const ref = {
         db: ctx.db,
@@ -104,7 +129,8 @@ async function runMain(ctx: RunContext, row: ExecutionRow, spec: Playbook, forec
         return r;
       }
     }
-    const res = await runStep(ctx, { executionId: row.id, stepIndex: i, name: step.id, type: step.type, idempotencyKey: keyOf(row, step.id) }, step);
+    const res = await runStep(ctx, ident, withGuardrails(step, spec));
+    results[step.id] = ranView(res);
     if (!res.ok) {
       r.failure = `step ${step.id} failed: ${res.error}`;
       return r;
@@ -168,8 +194,8 @@ export function finalState(r: MainResult, comp: { undone: number; escalated: num
   return { status: 'failed', outcome, reason: `${why}${extra}` };
 }
 
-async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook, forecast: ForecastSettings): Promise<Finish | undefined> {
-  const r = await runMain(ctx, row, spec, forecast);
+async function drive(ctx: RunContext, row: ExecutionRow, spec: Playbook, forecast: ForecastSettings, cond: ConditionInputs): Promise<Finish | undefined> {
+  const r = await runMain(ctx, row, spec, forecast, cond);
   if (r.parkedAt !== undefined) return undefined;
   const needsCompensation = r.closedEarly === undefined && (r.failure !== undefined || (r.verdict !== undefined && r.verdict !== 'resolved'));
   const comp = needsCompensation ? await compensate(ctx, row, spec, r.done) : undefined;
@@ -261,7 +287,10 @@ export async function runExecution(deps: EngineDeps, row: ExecutionRow, stop: Ab
     },
   };
   try {
-    const f = await drive(ctx, row, spec, deps.forecast);
+    // Conditions read the service's latest deployment as it was when this run of the execution started.
+    const deploy = spec.steps.some((st) => st.when !== undefined) ? await readDeployView(deps.db, row.service, Date.now()) : null;
+    const cond = { anomaly, deploy, prior: new Map(steps.map((st) => [st.idempotencyKey, st])) };
+    const f = await drive(ctx, row, spec, deps.forecast, cond);
     if (f) await complete(deps, row, f, kind);
   } catch (err) {
     const reason = ctl.signal.aborted ? ctl.signal.reason : err;

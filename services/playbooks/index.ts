@@ -40,11 +40,22 @@ export {
   type PlaybookProblem,
   PlaybookSchema,
   SEVERITIES,
+  type StepSpec,
   type StepType,
   safeToRepeat,
   TRIGGER_TYPES,
   type TriggerSpec,
 } from './playbook-schema.ts';
 export { assertPlaybook, parseDocument, type ValidationContext, type ValidationResult, validatePlaybook } from './playbook-validate.ts';
+export {
+  type ConditionContext,
+  type ConditionNode,
+  type ConditionResult,
+  conditionProblems,
+  type DeployView,
+  evaluateCondition,
+  parseCondition,
+  type StepResultView,
+} from './step-condition.ts';
 export { createRedactor, parseTemplate, type Redactor, renderTemplate, type TemplateContext } from './template.ts';
 export { renderArgs, renderHeader, renderJsonValue, renderStringBody, renderUrl, urlTemplateShape } from './template-contexts.ts';

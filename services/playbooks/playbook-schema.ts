@@ -83,7 +83,18 @@ export const NotifyParamsSchema = Type.Object(
 );
 
 /** Parameters of a `wait` step. */
-export const WaitParamsSchema = Type.Object({ seconds: Type.Number({ minimum: 0, maximum: 86_400 }) }, { additionalProperties: false });
+export const WaitParamsSchema = Type.Object(
+  {
+    seconds: Type.Number({ minimum: 0, maximum: 86_400 }),
+    untilEpisodeCloses: Type.Optional(
+      Type.Boolean({ description: 'End the wait as soon as the episode is closed (a settle time after an operation that worked). Default false.' }),
+    ),
+    pollSeconds: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'With untilEpisodeCloses: how often the episode is read. Default 5.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 /** Parameters of a `verify` step: the episode must close within the deadline. */
 export const VerifyParamsSchema = Type.Object(
@@ -150,6 +161,16 @@ export const StepSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Unique within the playbook.' }),
     ...actionFields,
+    when: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description:
+          'Run the step only when this condition holds, e.g. `steps.rollback.status in [200, 202]` or ' +
+          '`anomaly.attributes["zeroops.demand"] == "above"` (roots: anomaly, steps.<earlier id>.ran|skipped|ok|status, deploy.ageSeconds|version|previousVersion). ' +
+          'A step whose condition is false is recorded as skipped with the values it read.',
+      }),
+    ),
     undo: Type.Optional(ActionSchema),
     /** Hold this step (and the rest of the execution) for the quietest window of the load forecast, as a deferrable playbook does. */
     deferrable: Type.Optional(DeferrableSchema),
@@ -192,6 +213,11 @@ export const GuardrailsSchema = Type.Object(
     freezeWindows: Type.Array(FreezeWindowSchema, { default: [] }),
     skipWhenFlapping: Type.Boolean({ default: true }),
     recheckEpisodeOpen: Type.Boolean({ default: true, description: 'Re-read the episode right before each mutating step; stop if it closed.' }),
+    endWaitsWhenClosed: Type.Boolean({
+      default: false,
+      description:
+        'Every wait step of the playbook ends as soon as the episode is closed (as `wait.untilEpisodeCloses`, read every `wait.pollSeconds`, default 1): a settle time after an operation that worked does not hold the execution.',
+    }),
   },
   { additionalProperties: false },
 );

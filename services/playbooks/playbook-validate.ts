@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { PermanentError } from '../core/errors.ts';
 import { AddressGuard } from './net-guard.ts';
 import { type ActionSpec, GuardrailsSchema, type Playbook, type PlaybookProblem, PlaybookSchema, STEP_TYPES, type StepType } from './playbook-schema.ts';
+import { conditionProblems } from './step-condition.ts';
 import { eachString, parseTemplate, secretsReferenced } from './template.ts';
 import { urlTemplateShape } from './template-contexts.ts';
 import { triggerProblems } from './trigger-validate.ts';
@@ -155,9 +156,14 @@ function semanticProblems(doc: Playbook, ctx: ValidationContext): PlaybookProble
   out.push(...globProblem(doc.match?.service, '/match/service'));
   for (const [k, g] of Object.entries(doc.match?.attributes ?? {})) out.push(...globProblem(g, `/match/attributes/${k}`));
   const ids = new Set<string>();
-  (Array.isArray(doc.steps) ? doc.steps : []).forEach((s, i) => {
+  const steps = Array.isArray(doc.steps) ? doc.steps : [];
+  steps.forEach((s, i) => {
     if (typeof s !== 'object' || s === null) return;
     if (ids.has(s.id)) out.push({ path: `/steps/${i}/id`, message: `duplicate step id "${s.id}"` });
+    if (typeof s.when === 'string') {
+      const later = steps.slice(i).map((x) => x?.id);
+      for (const message of conditionProblems(s.when, [...ids], later)) out.push({ path: `/steps/${i}/when`, message: `bad condition: ${message}` });
+    }
     ids.add(s.id);
     out.push(...actionProblems(s, `/steps/${i}`, ctx));
     if (s.undo) out.push(...actionProblems(s.undo, `/steps/${i}/undo`, ctx));
@@ -174,7 +180,8 @@ export type ValidationResult = { ok: true; playbook: Playbook } | { ok: false; p
  * Validates a playbook document: structure (every error, with its JSON
  * pointer), globs, templates, referenced secrets, step parameters, URL
  * templates (no placeholder but a secret in a scheme, host or port; no
- * literal host the address guard refuses), freeze windows. Fills in
+ * literal host the address guard refuses), step conditions (syntax, known
+ * roots and fields, `steps.<id>` naming an earlier step), freeze windows. Fills in
  * defaults. Never throws.
  */
 export function validatePlaybook(doc: unknown, ctx: ValidationContext): ValidationResult {

@@ -19,7 +19,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     notify: createNotifyStep(deps),
     command: createCommandStep(deps),
     kubernetes: createKubernetesStep(deps),
-    wait: createWaitStep(),
+    wait: createWaitStep(deps),
     verify: createVerifyStep(deps),
   };
 }

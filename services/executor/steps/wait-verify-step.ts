@@ -5,14 +5,30 @@ import type { StepActivity, StepDeps, VerifyVerdict } from './types.ts';
 /** Default poll interval of a verify step, in seconds. */
 export const DEFAULT_VERIFY_POLL_SECONDS = 5;
 
-/** Creates the `wait` step: sleeps until `seconds` after the step first started (so a resumed wait only waits what is left). */
-export function createWaitStep(): StepActivity {
+/**
+ * Creates the `wait` step: sleeps until `seconds` after the step first
+ * started (so a resumed wait only waits what is left). With
+ * `untilEpisodeCloses` it reads the episode every `pollSeconds` (default
+ * {@link DEFAULT_VERIFY_POLL_SECONDS}) and ends as soon as it is closed: a
+ * settle time after an operation need not run on once the operation worked.
+ */
+export function createWaitStep(deps: Pick<StepDeps, 'readIncident'>): StepActivity {
   return async (action, rt) => {
     const p = action.wait;
     if (!p) throw new PermanentError('ZEROOPS_STEP_INVALID', 'wait step without wait parameters');
     const until = rt.firstStartedAt + p.seconds * 1000;
-    await sleep(Math.max(0, until - Date.now()), rt.signal);
-    return { response: { waitedUntil: new Date(until).toISOString() } };
+    const waited = { response: { waitedUntil: new Date(until).toISOString() } };
+    if (!p.untilEpisodeCloses) {
+      await sleep(Math.max(0, until - Date.now()), rt.signal);
+      return waited;
+    }
+    const pollMs = (p.pollSeconds ?? DEFAULT_VERIFY_POLL_SECONDS) * 1000;
+    for (;;) {
+      if ((await deps.readIncident(rt.episodeId))?.state === 'closed') return { response: { endedAt: new Date().toISOString(), episodeClosed: true } };
+      const left = until - Date.now();
+      if (left <= 0) return waited;
+      await sleep(Math.min(left, pollMs), rt.signal);
+    }
   };
 }
 
