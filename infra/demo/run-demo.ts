@@ -13,7 +13,7 @@ import { DEFAULT_CONTROL_PORT, DEFAULT_SERVICE_BASE_PORT } from './addresses.ts'
 import { startDemo } from './demo-system.ts';
 import { DEFAULT_WEEK, type RecurringSurge, type WeekRhythm } from './load-generator.ts';
 import { applyDemoPlaybooks } from './playbook-bundle.ts';
-import { schedulePlaybooks } from './playbook-schedule.ts';
+import { demoWarmup, schedulePlaybooks } from './playbook-schedule.ts';
 
 const clockOf = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
@@ -80,7 +80,7 @@ export async function runDemo(args: string[]): Promise<void> {
   const opts = options(args);
   const base = loadConfig();
   // The playbooks' http steps call the control plane on loopback.
-  const config = loadConfig(undefined, { httpAllowlist: [...new Set([...base.httpAllowlist, '127.0.0.1'])] });
+  const config = loadConfig(undefined, { httpAllowlist: [...new Set([...base.httpAllowlist, '127.0.0.1'])], ...demoWarmup(process.env, base.windowSeconds) });
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
   process.stdout.write('starting zeroops (embedded) ...\n');
   const rt = await startRuntime(config, logger, SERVICE_NAMES);

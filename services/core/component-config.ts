@@ -55,6 +55,7 @@ export const DETECTOR_CONFIG_KEYS = [
   'detectorNeural',
   'detectorCheckpointSeconds',
   'detectorModelPollSeconds',
+  'detectorWarmupWindows',
   'detectorMaxServices',
   'detectorIdleEvictSeconds',
   'detectorAttributes',

@@ -294,6 +294,14 @@ export const SETTINGS = [
     description: 'How often the detector checkpoints its model state and open windows to the store, in seconds.',
   }),
   setting({
+    env: 'ZEROOPS_DETECTOR_WARMUP_WINDOWS',
+    key: 'detectorWarmupWindows',
+    schema: Type.Integer({ minimum: 5, maximum: 10_000 }),
+    default: 30,
+    description:
+      "Windows a service's baselines learn before they may page: until then its anomalies are `info` with the model state `warming_up`. Fewer windows make a new service watched sooner and its first judgements noisier (its spreads are estimated from fewer windows); keep ZEROOPS_SERVICE_WARMUP_SECONDS at this times the window.",
+  }),
+  setting({
     env: 'ZEROOPS_DETECTOR_MODEL_POLL_SECONDS',
     key: 'detectorModelPollSeconds',
     schema: Type.Number({ exclusiveMinimum: 0 }),

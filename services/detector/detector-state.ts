@@ -159,7 +159,7 @@ export function createDetectorState(settings: DetectorSettings, config: Detector
       [settings.topics.metrics, 'metrics'],
       [settings.topics.logs, 'logs'],
     ]),
-    models: new ServiceModels({ episode: episodeConfig(windowMs) }),
+    models: new ServiceModels({ episode: episodeConfig(windowMs), warmupWindows: config.detectorWarmupWindows }),
     neural: undefined,
     neuralAt: { work: 0, steps: 0 },
     modelVersion: MODEL_VERSION,

@@ -102,7 +102,7 @@ export function createDetector(settings: DetectorSettings, config: DetectorConfi
     async start() {
       started = true;
       await loadNeuralModel(s);
-      const baselines = { episode: episodeConfig(s.windowMs) };
+      const baselines = { episode: episodeConfig(s.windowMs), warmupWindows: config.detectorWarmupWindows };
       await registerBaselines(s, baselines);
       s.models = new ServiceModels({ ...baselines, neural: s.neural, onNormalRows: (rows, n) => scoreShadow(s, rows, n) });
       if (s.neural) await refreshModels(s);

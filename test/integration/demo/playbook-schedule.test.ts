@@ -6,7 +6,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PlaybookSchedule, playbooksDueAt, schedulePlaybooks } from '../../../infra/demo/playbook-schedule.ts';
+import { DEMO_WARMUP_WINDOWS, demoWarmup, type PlaybookSchedule, playbooksDueAt, schedulePlaybooks } from '../../../infra/demo/playbook-schedule.ts';
+import { loadConfig } from '../../../services/core/config.ts';
 
 const MIN = 60_000;
 
@@ -110,5 +111,25 @@ describe('schedulePlaybooks', () => {
     schedule.stop();
     await new Promise((r) => setTimeout(r, 600));
     expect(applied).toBe(false);
+  });
+});
+
+describe('demoWarmup', () => {
+  it('warms the demo up over 20 windows, the services as long, so the playbooks are due 5 minutes after the command', () => {
+    const w = demoWarmup({}, 10);
+    expect(w).toEqual({ detectorWarmupWindows: DEMO_WARMUP_WINDOWS, serviceWarmupSeconds: DEMO_WARMUP_WINDOWS * 10 });
+    const config = loadConfig({}, w);
+    expect(config.detectorWarmupWindows).toBe(20);
+    // The shop's last service first seen 60 s after the command (a busy host): due at 5 min, not 6.
+    const timing = { commandStartMs: 0, warmupMinutes: 5, serviceWarmupMs: config.serviceWarmupSeconds * 1000 };
+    expect(playbooksDueAt(timing, [20_000, 60_000])).toBe(5 * MIN);
+    // With the detector's default 30 windows the same shop was due at 6 min.
+    expect(playbooksDueAt({ ...timing, serviceWarmupMs: loadConfig({}).serviceWarmupSeconds * 1000 }, [20_000, 60_000])).toBe(6 * MIN);
+  });
+
+  it('leaves what the environment sets, and times the services by the windows it sets', () => {
+    expect(demoWarmup({ ZEROOPS_DETECTOR_WARMUP_WINDOWS: '25' }, 10)).toEqual({ serviceWarmupSeconds: 250 });
+    expect(demoWarmup({ ZEROOPS_SERVICE_WARMUP_SECONDS: '90' }, 2)).toEqual({ detectorWarmupWindows: 20 });
+    expect(demoWarmup({ ZEROOPS_DETECTOR_WARMUP_WINDOWS: '25', ZEROOPS_SERVICE_WARMUP_SECONDS: '90' }, 10)).toEqual({});
   });
 });
