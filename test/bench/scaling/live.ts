@@ -153,7 +153,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
         'reactive: replicas': m.replicas.toFixed(1),
         'predictive: p99': p ? mark(p) : '',
         'predictive: replicas': p ? p.replicas.toFixed(1) : '',
-        'event loop p99 (r / p)': `${m.eventLoopP99Ms} / ${p?.eventLoopP99Ms ?? ''} ms`,
+        'event loop p99, max (r / p)': `${m.eventLoopP99Ms}, ${m.eventLoopMaxMs} / ${p?.eventLoopP99Ms ?? ''}, ${p?.eventLoopMaxMs ?? ''} ms`,
         'arrived / recorded (r; p)': `${m.arrived} / ${m.recorded}; ${p ? `${p.arrived} / ${p.recorded}` : ''}`,
       };
     }),
