@@ -27,8 +27,11 @@
  * --cycles (1: surges measured, one day apart; e.g. 2 with --day-minutes 30
  * --surge-at 20),
  * --history-hours (4), --objective-ms, --seed (1), --sequential (one side
- * after the other; --predictive-first: that side first), --out (JSON file;
- * default $TMPDIR/bench-scaling-live.json).
+ * after the other; --predictive-first: that side first),
+ * --zeroops-in-process (zeroops in each side's process, beside the demo's
+ * load balancers and load generator, as before; by default it runs in a
+ * process of its own: live-zeroops.ts), --out (JSON file; default
+ * $TMPDIR/bench-scaling-live.json).
  * Replica-minutes are printed over the measured span and over the whole
  * day (the rest of the day at one replica on both sides, printed only when
  * both sides are at one replica at both ends of the span).
@@ -65,6 +68,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     sequential: { type: 'boolean', default: false },
     'predictive-first': { type: 'boolean', default: false },
+    'zeroops-in-process': { type: 'boolean', default: false },
     out: { type: 'string', default: join(tmpdir(), 'bench-scaling-live.json') },
   },
 });
@@ -174,6 +178,7 @@ if (values.live) {
     seed: num('seed'),
     sequential: values.sequential === true,
     predictiveFirst: values['predictive-first'] === true,
+    zeroopsInProcess: values['zeroops-in-process'] === true,
     out: String(values.out),
   });
   process.exit(0);

@@ -24,15 +24,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { and, eq, lte } from 'drizzle-orm';
 import { startDemo } from '../../../infra/demo/demo-system.ts';
 import type { RecurringSurge, RequestResult } from '../../../infra/demo/load-generator.ts';
 import { PLAYBOOK_CONTROL_URL } from '../../../infra/demo/playbook-bundle.ts';
 import { createRng } from '../../../models/stats/index.ts';
-import { SERVICE_NAMES, startRuntime } from '../../../services/cli/runtime.ts';
-import { loadConfig } from '../../../services/core/config.ts';
-import { silentLogger } from '../../../services/core/logger.ts';
-import { rollups, services } from '../../../services/store/index.ts';
+import { type RateWindow, startZeroopsInProcess, startZeroopsProcess } from './live-zeroops.ts';
 import { offeredRate } from './scaling-sim.ts';
 import { sliceCapacity } from './slice-capacity.ts';
 
@@ -48,6 +44,11 @@ export interface LiveModeOptions {
   capacityRps: number;
   objectiveMs: number;
   seed: number;
+  /**
+   * zeroops in this process, beside the load balancers and the load generator (the layout before; default: a process
+   * of its own, see live-zeroops.ts).
+   */
+  zeroopsInProcess?: boolean;
   /** Where to write the {@link LiveModeResult}. */
   out: string;
 }
@@ -91,6 +92,12 @@ export interface LiveMinute {
   recorded: number;
   /** p99 event-loop delay of this process (load balancers, load generator, zeroops), ms. */
   eventLoopP99Ms: number;
+  /**
+   * Longest event-loop delay of this process in the minute, ms. The p99 of the delay samples (one per 20 ms) misses a
+   * block of a second or two that comes once or twice a minute, yet every request in flight through the balancers
+   * waits that long: the max shows it.
+   */
+  eventLoopMaxMs: number;
 }
 
 /** What one side measured. */
@@ -135,7 +142,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   const log = (line: string) => process.stderr.write(`bench-scaling --live [${o.mode}] ${new Date().toISOString().slice(11, 19)}: ${line}\n`);
   const dataDir = mkdtempSync(join(tmpdir(), `zeroops-scale-live-${o.mode}-`));
-  const config = loadConfig({
+  const env = {
     ZEROOPS_DATA_DIR: dataDir,
     ZEROOPS_API_PORT: '0',
     ZEROOPS_OTLP_HTTP_PORT: '0',
@@ -146,9 +153,10 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     ZEROOPS_CONNECT_TIMEOUT_MS: '120000',
     // 10 s forecast steps (the surge lasts minutes; with the default two weeks a step is 5 minutes).
     ZEROOPS_FORECAST_HISTORY_SECONDS: String(o.historyHours * 3600),
-  });
-  const rt = await startRuntime(config, silentLogger(), SERVICE_NAMES);
-  const api = rt.addresses.api as string;
+  };
+  // Its own process by default: in this one its synchronous work (forecasts, PGlite, scoring) held the balancers.
+  const zo = o.zeroopsInProcess ? await startZeroopsInProcess(env) : await startZeroopsProcess(env);
+  const api = zo.api;
 
   const results: RequestResult[] = [];
   // The load generator's draws (request mix, surge routes, ids): seeded, and restarted at the go, so that both sides
@@ -162,7 +170,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   const demo = await startDemo({
     clock: () => Date.now() + clockOffsetMs,
     dataDir,
-    otlpEndpoint: rt.addresses.otlpHttp as string,
+    otlpEndpoint: zo.otlpHttp,
     services: SLICE,
     controlPort: 0,
     serviceBasePort: 0,
@@ -248,7 +256,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   // what the detector recorded of the demo's start-up (cold processes, and the rhythm before the clock was set).
   const rng = createRng(o.seed);
   const now = Date.now() - 2 * WINDOW_MS;
-  const rows: Array<typeof rollups.$inferInsert> = [];
+  const rows: RateWindow[] = [];
   const rateOf = (t: number) => offeredRate({ service: SERVICE, rps: o.rps, dayMinutes: o.dayMinutes, surge, missingSurgeEvery: 0 }, t + clockOffsetMs);
   for (let end = Math.floor((now - o.historyHours * 3_600_000) / WINDOW_MS) * WINDOW_MS; end < now - WINDOW_MS; end += WINDOW_MS) {
     const mean = (rateOf(end - WINDOW_MS / 2) * WINDOW_MS) / 1000;
@@ -256,13 +264,11 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     // Poisson by inversion (normal approximation for large means).
     if (mean > 30) k = Math.max(0, Math.round(mean + Math.sqrt(mean) * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next())));
     else for (let p = rng.next(), l = Math.exp(-mean); p > l; p *= rng.next()) k++;
-    rows.push({ service: SERVICE, windowEnd: new Date(end), features: { request_rate: k / (WINDOW_MS / 1000) }, score: 0.1 });
+    rows.push({ endMs: end, rate: k / (WINDOW_MS / 1000) });
   }
-  await rt.store.db.insert(services).values({ name: SERVICE }).onConflictDoNothing();
-  await rt.store.db.delete(rollups).where(and(eq(rollups.service, SERVICE), lte(rollups.windowEnd, new Date(now))));
-  for (let i = 0; i < rows.length; i += 500) await rt.store.db.insert(rollups).values(rows.slice(i, i + 500));
-  const backfilledMean = rows.reduce((a, r) => a + (r.features as { request_rate: number }).request_rate, 0) / rows.length;
-  const backfillEnd = rows[rows.length - 1]?.windowEnd as Date;
+  await zo.backfill(SERVICE, rows, now);
+  const backfilledMean = rows.reduce((a, r) => a + r.rate, 0) / rows.length;
+  const backfillEnd = rows[rows.length - 1]?.endMs as number;
   log(`back-filled ${rows.length} windows (${o.historyHours} h) of ${SERVICE}'s request rate`);
 
   if (o.mode === 'predictive') {
@@ -285,29 +291,30 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   }, 2_000);
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
-  const loopP99: Array<{ t: number; ms: number }> = [];
-  const loopTimer = setInterval(() => {
-    loopP99.push({ t: Date.now(), ms: loop.percentile(99) / 1e6 });
-    loop.reset();
-  }, 60_000);
+  // Event-loop delay per measured minute (the histogram is reset at each minute's start).
+  const loopOf: Array<{ from: number; p99Ms: number; maxMs: number }> = [];
 
   if (Date.now() > go.measureFromMs) log(`started ${((Date.now() - go.measureFromMs) / 1000).toFixed(0)} s after the measured span began`);
   for (let next = go.measureFromMs; Date.now() < go.measureToMs; next += 60_000) {
     await sleep(Math.max(0, Math.min(next, go.measureToMs) - Date.now()));
+    if (next > go.measureFromMs && next <= go.measureToMs) loopOf.push({ from: next - 60_000, p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 });
+    loop.reset();
     if (next > go.measureFromMs && next <= go.measureToMs) {
       const from = next - 60_000;
       const inMin = results.filter((r) => r.sentAt >= from && r.sentAt < next);
-      log(`minute ${new Date(from).toISOString().slice(11, 16)}: ${inMin.length} requests via ${SERVICE}, replicas ${asked}, load ${loadavg()[0]?.toFixed(1)}`);
+      const l = loopOf.at(-1) as { maxMs: number };
+      log(
+        `minute ${new Date(from).toISOString().slice(11, 16)}: ${inMin.length} requests via ${SERVICE}, replicas ${asked}, load ${loadavg()[0]?.toFixed(1)}, event loop max ${l.maxMs.toFixed(0)} ms`,
+      );
     }
   }
   // Requests sent before the end finish (or time out at 15 s).
   await sleep(16_000);
   clearInterval(hpa);
   clearInterval(poll);
-  clearInterval(loopTimer);
   loop.disable();
 
-  const live = (await rt.store.db.select().from(rollups)).filter((r) => r.service === SERVICE && r.windowEnd > backfillEnd);
+  const live = await zo.rollupsAfter(SERVICE, backfillEnd);
   // The forwarded count at the last sample before `t`.
   const arrivedBy = (t: number) => arrivedSamples.filter((s) => s.t < t).at(-1)?.n ?? 0;
   const minutes: LiveMinute[] = [];
@@ -323,7 +330,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
     };
     const q = p99(lat);
     const reps = replicaSamples.filter((s) => s.t >= from && s.t < to);
-    const loopMin = loopP99.find((s) => s.t > from && s.t <= to + 30_000);
+    const loopMin = loopOf.find((s) => s.from === from);
     minutes.push({
       at: new Date(from).toISOString(),
       requests: inMin.length,
@@ -333,17 +340,14 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
       aboveObjective: q > o.objectiveMs,
       replicas: reps.length ? reps.reduce((a, s) => a + s.n, 0) / reps.length : asked,
       arrived: arrivedBy(to) - arrivedBy(from),
-      recorded: Math.round(
-        live
-          .filter((r) => r.windowEnd.getTime() > from && r.windowEnd.getTime() <= to)
-          .reduce((a, r) => a + (typeof r.features.request_rate === 'number' ? r.features.request_rate * (WINDOW_MS / 1000) : 0), 0),
-      ),
-      eventLoopP99Ms: Math.round(loopMin?.ms ?? 0),
+      recorded: Math.round(live.filter((r) => r.endMs > from && r.endMs <= to).reduce((a, r) => a + r.rate * (WINDOW_MS / 1000), 0)),
+      eventLoopP99Ms: Math.round(loopMin?.p99Ms ?? 0),
+      eventLoopMaxMs: Math.round(loopMin?.maxMs ?? 0),
     });
   }
   type Exec = { createdAt: string; status: string; forecast: { replicas: number; action: string; peakUpper: number } | null };
   const execs = (await (await fetch(`${api}/api/v1/executions?service=${SERVICE}&limit=100`)).json()) as { items: Exec[] };
-  const liveRates = live.map((r) => r.features.request_rate).filter((v): v is number => typeof v === 'number');
+  const liveRates = live.map((r) => r.rate);
   const measured = results.filter((r) => r.sentAt >= go.measureFromMs && r.sentAt < go.measureToMs);
   const result: LiveModeResult = {
     mode: o.mode,
@@ -372,7 +376,7 @@ async function run(o: LiveModeOptions): Promise<LiveModeResult> {
   };
   await new Promise((r) => proxy.close(r));
   await demo.stop();
-  await rt.stop();
+  await zo.stop();
   rmSync(dataDir, { recursive: true, force: true });
   return result;
 }

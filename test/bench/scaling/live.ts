@@ -40,6 +40,8 @@ export interface LiveOptions {
   sequential: boolean;
   /** With `sequential`: the predictive side first (the host's load may change between the sides: swapping the order shows how much that weighs). */
   predictiveFirst: boolean;
+  /** zeroops in each side's process, beside the demo's balancers and load generator (the layout before live-zeroops.ts). */
+  zeroopsInProcess: boolean;
   out: string;
 }
 
@@ -82,6 +84,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
     capacityRps: o.capacityRps,
     objectiveMs: o.objectiveMs,
     seed: o.seed,
+    zeroopsInProcess: o.zeroopsInProcess,
     out: join(tmpdir(), `bench-scaling-live-${mode}-${process.pid}.json`),
   });
   // Both sides start; once both run, the surge is placed a few minutes ahead (the same wall-clock time for both).
@@ -110,7 +113,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
       `live: cart (${o.capacityRps.toFixed(1)} req/s per replica; sessions-db sized for 6 cart replicas) in a demo slice at --rps ${o.rps}, ${o.dayMinutes}-min days; a ${o.surgeMagnitude}x surge for ${o.surgeMinutes} min ` +
         `at minute ${g.surge.atMinute.toFixed(2)} of every day (next at ${new Date(g.measureFromMs + o.beforeMinutes * 60_000).toISOString().slice(11, 19)} UTC); ` +
         `${o.historyHours} h of history back-filled; measured ${new Date(g.measureFromMs).toISOString().slice(11, 19)} to ${new Date(g.measureToMs).toISOString().slice(11, 19)} UTC; ` +
-        `objective p99 <= ${o.objectiveMs} ms; ${o.sequential ? `one side after the other (${o.predictiveFirst ? 'predictive' : 'reactive'} first)` : 'both sides at once'}; load average ${(loadavg()[0] as number).toFixed(1)}`,
+        `objective p99 <= ${o.objectiveMs} ms; zeroops ${o.zeroopsInProcess ? "in each side's process" : 'in a process of its own on each side'}; ${o.sequential ? `one side after the other (${o.predictiveFirst ? 'predictive' : 'reactive'} first)` : 'both sides at once'}; load average ${(loadavg()[0] as number).toFixed(1)}`,
     );
   };
   try {
@@ -153,7 +156,7 @@ export async function runLive(o: LiveOptions): Promise<void> {
         'reactive: replicas': m.replicas.toFixed(1),
         'predictive: p99': p ? mark(p) : '',
         'predictive: replicas': p ? p.replicas.toFixed(1) : '',
-        'event loop p99 (r / p)': `${m.eventLoopP99Ms} / ${p?.eventLoopP99Ms ?? ''} ms`,
+        'event loop p99, max (r / p)': `${m.eventLoopP99Ms}, ${m.eventLoopMaxMs} / ${p?.eventLoopP99Ms ?? ''}, ${p?.eventLoopMaxMs ?? ''} ms`,
         'arrived / recorded (r; p)': `${m.arrived} / ${m.recorded}; ${p ? `${p.arrived} / ${p.recorded}` : ''}`,
       };
     }),
