@@ -14,6 +14,7 @@ import { restoreDesignedReplicas } from './designed-state.ts';
 import type { PlannedFault } from './fault-plan.ts';
 import { briefRow, inject, scoreNow, sleep, untilDiagnosed, untilIdle, watch } from './fault-watch.ts';
 import { observe } from './observations.ts';
+import { untilQuiet } from './quiet-gate.ts';
 import { type FaultPhase, type FaultResult, type Period, type quietActions, type quietIncidents, scoreFault, scoreRun, type summarize } from './score.ts';
 import type { BenchMode, ZeroopsUnderTest } from './zeroops-under-test.ts';
 
@@ -62,6 +63,14 @@ export interface BenchOptions {
    * period) instead of after the previous fault ended and a quiet period.
    */
   starts?: Record<number, FaultStart>;
+  /**
+   * One fault at a time only: the fault-free period before each fault is
+   * `quietSeconds` of unbroken quiet (no incident of the run's services
+   * open, no execution running; see quiet-gate.ts), waited for at most
+   * `maxSeconds` (then the fault starts anyway, and the progress line says
+   * what was still busy). Unset: `quietSeconds` of traffic, whatever runs.
+   */
+  quietGate?: { maxSeconds: number };
 }
 
 /** When a fault of an overlapping run starts: after an earlier fault was detected or done with, plus some seconds. */
@@ -124,6 +133,20 @@ interface Schedule {
   phases: Array<FaultPhase & { n: number }>;
 }
 
+/** The fault-free period before a fault of a one-at-a-time run (see {@link BenchOptions.quietGate}). */
+async function faultFree(zt: ZeroopsUnderTest, demo: DemoSystem, opts: BenchOptions, say: (line: string) => void): Promise<void> {
+  if (!opts.quietGate) {
+    await sleep(opts.quietSeconds * 1000);
+    return;
+  }
+  const g = await untilQuiet(zt.api, demo.supervisor.names(), { quietSeconds: opts.quietSeconds, maxSeconds: opts.quietGate.maxSeconds });
+  say(
+    g.quiet
+      ? `  quiet for ${opts.quietSeconds} s (${Math.round(g.waited)} s waited)`
+      : `  not quiet for ${opts.quietSeconds} s within ${opts.quietGate.maxSeconds} s, starting anyway: ${g.busy.join('; ')}`,
+  );
+}
+
 /** The faults one after another, each after a fault-free period. */
 async function runSequential(zt: ZeroopsUnderTest, demo: DemoSystem, opts: BenchOptions, load: number[], say: (line: string) => void): Promise<Schedule> {
   const quiet: Period[] = [];
@@ -132,7 +155,7 @@ async function runSequential(zt: ZeroopsUnderTest, demo: DemoSystem, opts: Bench
     const q = { startMs: Date.now(), endMs: 0 };
     const had = await restoreDesignedReplicas(demo.controlUrl, f.service);
     if (had !== undefined) say(`${f.service} scaled back from ${had} replicas to its designed count before fault ${f.n}`);
-    await sleep(opts.quietSeconds * 1000);
+    await faultFree(zt, demo, opts, say);
     q.endMs = Date.now();
     quiet.push(q);
     load.push(loadavg()[0] as number);
