@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WindowBands } from '../../models/fleet/expected-bands.ts';
 import { NeuralScorer, ServiceModels, type ServiceModelsOptions, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
 import { createRng } from '../../models/stats/index.ts';
 import { anomalyEvent, DEMAND_ATTRIBUTE, demandOf, kindFeature, kindOf, MODEL_STATE_ATTRIBUTE } from './anomaly-events.ts';
@@ -233,9 +234,11 @@ describe('the kind of an anomaly', () => {
 
 describe('the demand attribute of an anomaly', () => {
   const ev = (feature: string, deviation: number) => ({ feature, observed: 0, expected: 0, deviation });
-  const scored = (evidence: ReturnType<typeof ev>[]) =>
+  /** A scored window of `rate` requests/s whose baseline expected `expected` (band: expected +- 20 %). */
+  const scored = (rate: number, expected: number, evidence: ReturnType<typeof ev>[] = []) =>
     ({
-      input: windowOf(1),
+      input: { ...windowOf(1), features: { ...windowOf(1).features, request_rate: rate } },
+      expected: new WindowBands(['request_rate'], [expected, expected * 0.8, expected * 1.2], 0, 1),
       episodeId: 'cart:1',
       score: 0.9,
       likelihood: 0.99,
@@ -246,19 +249,21 @@ describe('the demand attribute of an anomaly', () => {
       flapping: false,
     }) as unknown as ServiceScore;
 
-  it('says above or below when the request rate deviates by 5 spreads or more, nothing otherwise', () => {
-    expect(demandOf([ev('error_ratio', 9), ev('request_rate', 7.5)])).toBe('above');
-    expect(demandOf([ev('request_rate', -5)])).toBe('below');
-    expect(demandOf([ev('request_rate', 4.9)])).toBeUndefined();
-    expect(demandOf([ev('latency_p99_ms', 20)])).toBeUndefined();
+  it("says above or below from the window's rate against its band and expectation, nothing otherwise", () => {
+    expect(demandOf(scored(4, 1))).toBe('above');
+    expect(demandOf(scored(1.5, 1))).toBe('above');
+    // Above the band but not 1.5 times the expectation: ordinary variation of demand.
+    expect(demandOf(scored(1.4, 1))).toBeUndefined();
+    expect(demandOf(scored(0.5, 1))).toBe('below');
+    expect(demandOf(scored(0.7, 1))).toBeUndefined();
+    expect(demandOf({ input: scored(4, 1).input, expected: undefined })).toBeUndefined();
   });
 
-  it('is set on the event from the whole evidence, beside the other attributes', () => {
-    // The request rate is the ninth piece of evidence: the event keeps eight, the attribute still says it.
-    const evidence = [...Array.from({ length: 8 }, (_, i) => ev(`metric:m${i}`, 30 - i)), ev('request_rate', 12)];
-    const e = anomalyEvent(scored(evidence), [], 'v', 0, { 'service.version': '1.0.0' });
+  it("is set on a surge's event although a rate above expectation is never evidence (the rate is bad only downward)", () => {
+    // What a surge showed live: queueing, shed requests and a busy loop, and no request_rate in the evidence.
+    const surge = scored(4, 1, [ev('latency_p50_ms', 213), ev('metric:v8js.resource.active', 61), ev('error_ratio', 12.6)]);
+    const e = anomalyEvent(surge, [], 'v', 0, { 'service.version': '1.0.0' });
     expect(e.attributes).toMatchObject({ [DEMAND_ATTRIBUTE]: 'above', 'service.version': '1.0.0' });
-    expect(e.evidence.map((x) => x.feature)).not.toContain('request_rate');
-    expect(anomalyEvent(scored([ev('error_ratio', 9)]), [], 'v', 0).attributes).not.toHaveProperty(DEMAND_ATTRIBUTE);
+    expect(anomalyEvent(scored(1, 1, [ev('error_ratio', 9)]), [], 'v', 0).attributes).not.toHaveProperty(DEMAND_ATTRIBUTE);
   });
 });

@@ -1,6 +1,6 @@
 /** Builds anomaly events from scored windows: kind, severity and the event fields. */
 
-import { type Evidence, errorRatioSpreads, isSymptomFeature, type ServiceScore } from '../../models/fleet/index.ts';
+import { bandOf, type Evidence, errorRatioSpreads, isSymptomFeature, type ServiceScore } from '../../models/fleet/index.ts';
 import type { AnomalyEvent, AnomalyKind, RootCause } from '../bus/messages.ts';
 
 /** Event attribute that says the service's models are still warming up (value `warming_up`). */
@@ -15,10 +15,9 @@ export const ROOT_CAUSE_ROLE_ATTRIBUTE = 'zeroops.root_cause_role';
 
 /**
  * Event attribute that says the service gets clearly more (`above`) or fewer
- * (`below`) requests than its baselines expect: its `request_rate` deviates
- * by at least {@link CLEAR_DEVIATION} spreads, the level at which a symptom
- * names the kind. Absent otherwise. A playbook reads it to scale out first
- * when the demand is the trouble (`when: anomaly.attributes["zeroops.demand"] == "above"`).
+ * (`below`) requests than its baselines expect (see {@link demandOf}). Absent
+ * otherwise. A playbook reads it to scale out first when the demand is the
+ * trouble (`when: anomaly.attributes["zeroops.demand"] == "above"`).
  */
 export const DEMAND_ATTRIBUTE = 'zeroops.demand';
 
@@ -35,11 +34,25 @@ export function kindOf(feature: string | undefined): AnomalyKind {
 /** Deviation (in spreads) from which a symptom counts as clear enough to name the kind (the `warning` level). */
 const CLEAR_DEVIATION = 5;
 
-/** The {@link DEMAND_ATTRIBUTE} of a window's evidence, if its request rate deviates clearly. */
-export function demandOf(evidence: readonly Evidence[]): 'above' | 'below' | undefined {
-  const rate = evidence.find((e) => e.feature === 'request_rate');
-  if (!rate || Math.abs(rate.deviation) < CLEAR_DEVIATION) return undefined;
-  return rate.deviation > 0 ? 'above' : 'below';
+/** Request rate from which a service counts as receiving extra (or too little) demand: this many times what its baseline expects (or 1 / this). */
+export const DEMAND_RATIO = 1.5;
+
+/**
+ * Whether the window received clearly more (`above`) or fewer (`below`)
+ * requests than its baseline expects: outside the rate's band and at least
+ * {@link DEMAND_RATIO} times (or at most 1 / {@link DEMAND_RATIO} of) the
+ * expectation. Read from the window's rate and band, not from its evidence:
+ * a rate above expectation is demand, not a fault (feature-rules.ts: the
+ * request rate is bad only downward), so it never is evidence, and a surge
+ * shows there only through what it does (queueing, shed requests).
+ */
+export function demandOf(r: Pick<ServiceScore, 'input' | 'expected'>): 'above' | 'below' | undefined {
+  const rate = r.input.features.request_rate;
+  const band = bandOf(r.expected, 'request_rate');
+  if (rate === undefined || band === undefined) return undefined;
+  if (rate > band[2] && rate >= DEMAND_RATIO * band[0]) return 'above';
+  if (rate < band[1] && rate * DEMAND_RATIO <= band[0]) return 'below';
+  return undefined;
 }
 
 /** Symptoms in order of how specific they are: failing requests point at a broken component; slowness and lost traffic follow almost any trouble (a busy host too). */
@@ -92,7 +105,7 @@ export function anomalyEvent(
 ): AnomalyEvent {
   const w = r.input;
   const episodeId = r.episodeId as string;
-  const demand = demandOf(r.evidence);
+  const demand = demandOf(r);
   return {
     id: `${episodeId}@${w.endMs}`,
     service: w.service,

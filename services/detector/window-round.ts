@@ -8,7 +8,7 @@
 import { bandOf, bandsRecord, isSymptomFeature, type ServiceScore, type WindowInput } from '../../models/fleet/index.ts';
 import { PENDING_LEVEL, type ServiceEvidence } from '../../models/root-cause/index.ts';
 import { describeError } from '../core/errors.ts';
-import { anomalyEvent } from './anomaly-events.ts';
+import { anomalyEvent, demandOf } from './anomaly-events.ts';
 import { modelVersionOf } from './calibration-sync.ts';
 import { shareHints } from './call-hints.ts';
 import { VERSION_ATTRIBUTE } from './deployment-tracker.ts';
@@ -19,16 +19,6 @@ import { awaitPeers, peerCallees, shareEvidence, withPeers } from './peer-eviden
 function symptomDeviation(r: ServiceScore): number {
   const symptoms = r.evidence.filter((e) => isSymptomFeature(e.feature));
   return Math.max(0, ...(symptoms.length > 0 ? symptoms : r.evidence).map((e) => Math.abs(e.deviation)));
-}
-
-/** Request rate from which a service counts as receiving extra demand: this many times what its baseline expects (and above its band). */
-const DEMAND_UP_RATIO = 1.5;
-
-/** Whether the window received clearly more requests than the baseline expects (a surge; demand, not an anomaly by itself). */
-function demandUp(r: ServiceScore): boolean {
-  const rate = r.input.features.request_rate;
-  const band = bandOf(r.expected, 'request_rate');
-  return rate !== undefined && band !== undefined && rate > band[2] && rate >= DEMAND_UP_RATIO * band[0];
 }
 
 /** Requests the window received over what the baseline expects (the demand's rise, see models/root-cause/demand-entry.ts); undefined without a rate or an expectation above 0. */
@@ -59,13 +49,6 @@ function latencyRise(r: ServiceScore): Record<string, number> | undefined {
 function slowestFeature(r: ServiceScore): string | undefined {
   const slow = r.evidence.filter((e) => e.feature.startsWith('latency_') && e.deviation > 0).sort((a, b) => b.deviation - a.deviation);
   return slow[0]?.feature;
-}
-
-/** Whether the window received clearly fewer requests than the baseline expects (below its band and at most 1 / 1.5 of the expectation). */
-function demandDown(r: ServiceScore): boolean {
-  const rate = r.input.features.request_rate;
-  const band = bandOf(r.expected, 'request_rate');
-  return rate !== undefined && band !== undefined && rate < band[1] && rate * DEMAND_UP_RATIO <= band[0];
 }
 
 /** The semantic conventions' requests waiting for a connection of a pool (pg-pool's instrumentation, the demo services). */
@@ -151,9 +134,9 @@ function roundEvidence(s: DetectorState, results: ServiceScore[]): Map<string, S
         // Only slower, or only its runtime metrics: what a host short of CPU does to every service (models/root-cause/shared-cause.ts).
         slowOnly: r.evidence.length > 0 && r.evidence.every((e) => !isSymptomFeature(e.feature) || (e.feature.startsWith('latency_') && e.deviation > 0)),
         deviation: symptomDeviation(r),
-        demandUp: demandUp(r),
+        demandUp: demandOf(r) === 'above',
         demandRatio: demandRatio(r),
-        demandDown: demandDown(r),
+        demandDown: demandOf(r) === 'below',
         // How much slower than expected, per latency quantile: a caller waiting for a slower callee inherits its added time.
         latencyRiseMs: rise ?? keptRise,
         slowestFeature: slowestFeature(r),
