@@ -152,6 +152,18 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('step conditions (%s)', (sto
     expect(r.status).toMatchObject({ rollback: 'skipped', 'scale-out': 'succeeded', restart: 'skipped' });
   });
 
+  /** Opens an episode of `service`, closes it once the playbook's restart arrived, and returns the finished execution. */
+  const closedAfterRestart = async (service: string) => {
+    const episodeId = `${service}:${Date.now()}`;
+    await upsertIncident(h.store, episodeId, { service });
+    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service, episodeId })]);
+    await until('the restart', async () => control.paths.includes(`/restart/${service}`));
+    await upsertIncident(h.store, episodeId, { service, state: 'closed', lastScore: 0.1 });
+    return until(`${service} finished`, async () =>
+      (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId))).find((e) => e.finishedAt),
+    );
+  };
+
   it('a wait with untilEpisodeCloses ends once the episode closed; the execution then ends resolved without the next operation', async () => {
     const r0 = await app.inject({
       method: 'POST',
@@ -171,14 +183,7 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('step conditions (%s)', (sto
     });
     expect(r0.statusCode, r0.body).toBe(201);
     const service = 'wait-fixed';
-    const episodeId = `${service}:${Date.now()}`;
-    await upsertIncident(h.store, episodeId, { service });
-    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service, episodeId })]);
-    await until('the restart', async () => control.paths.includes(`/restart/${service}`));
-    await upsertIncident(h.store, episodeId, { service, state: 'closed', lastScore: 0.1 });
-    const ex = await until(`${service} finished`, async () =>
-      (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId))).find((e) => e.finishedAt),
-    );
+    const ex = await closedAfterRestart(service);
     expect(ex).toMatchObject({ status: 'succeeded', outcome: 'resolved', reason: 'episode closed before step scale-out; remaining steps not run' });
     const settle = (await h.store.db.select().from(executionSteps).where(eq(executionSteps.executionId, ex.id))).find((st) => st.name === 'settle');
     expect(settle).toMatchObject({ status: 'succeeded', response: { response: { episodeClosed: true } } });
@@ -203,14 +208,7 @@ describe.each<HarnessStore>(['pglite', 'postgres'])('step conditions (%s)', (sto
     });
     expect(r0.statusCode, r0.body).toBe(201);
     const service = 'guard-fixed';
-    const episodeId = `${service}:${Date.now()}`;
-    await upsertIncident(h.store, episodeId, { service });
-    await publishAnomalies(h.bus, h.topics.anomalies, [anomaly({ service, episodeId })]);
-    await until('the restart', async () => control.paths.includes(`/restart/${service}`));
-    await upsertIncident(h.store, episodeId, { service, state: 'closed', lastScore: 0.1 });
-    const ex = await until(`${service} finished`, async () =>
-      (await h.store.db.select().from(executions).where(eq(executions.episodeId, episodeId))).find((e) => e.finishedAt),
-    );
+    const ex = await closedAfterRestart(service);
     expect(ex).toMatchObject({ status: 'succeeded', outcome: 'resolved', reason: 'episode closed before step scale-out; remaining steps not run' });
     expect(control.paths.filter((p) => p.endsWith(`/${service}`))).toEqual([`/restart/${service}`]);
   });
